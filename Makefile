@@ -1,0 +1,57 @@
+# KAP Clinic — two commands: `make demo` and `make test`. Everything else is optional.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+DEMO_ENV := KAP_REQUIRE_STAFF_MFA=false DEBUG=true
+
+.PHONY: help install demo serve seed test test-fast lint format lock check-deploy clean
+
+help:
+	@echo "make demo   install, migrate, seed the demo clinic and serve on http://127.0.0.1:$(PORT)"
+	@echo "make test   install and run the whole suite (ruff, migrations check, pytest)"
+	@echo "make lint | format | lock | check-deploy | clean"
+
+$(VENV)/.installed: requirements.lock
+	@python=$$(scripts/find-python.sh) || exit 1; \
+	echo "Using $$python ($$($$python --version))"; \
+	[ -x $(PY) ] || $$python -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.lock
+	@touch $@
+
+install: $(VENV)/.installed
+
+demo: install
+	$(DEMO_ENV) $(PY) manage.py migrate --noinput
+	$(DEMO_ENV) $(PY) manage.py seed_demo
+	@echo "Serving on http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
+	$(DEMO_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+seed: install
+	$(DEMO_ENV) $(PY) manage.py seed_demo
+
+test: install
+	@scripts/system-deps.sh
+	@scripts/run-tests.sh $(ARGS)
+
+test-fast: install
+	@scripts/run-tests.sh -m "not e2e" $(ARGS)
+
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: install
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+lock:
+	scripts/lock.sh
+
+check-deploy: install
+	DJANGO_ENV=production SECRET_KEY=$$(head -c 48 /dev/urandom | base64) ALLOWED_HOSTS=clinic.example.org \
+	  $(PY) manage.py check --deploy --fail-level WARNING
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,74 @@
+"""Who is this user to the clinic? One answer, cached on the request's user object."""
+
+from django.conf import settings
+
+_UNSET = object()
+
+
+def provider_for(user):
+    """The user's active Provider profile, or None (patients, anonymous, deactivated staff)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    cached = getattr(user, "_kap_provider", _UNSET)
+    if cached is not _UNSET:
+        return cached
+    from kapclinic.clinic.models import Provider
+
+    provider = (
+        Provider.objects.select_related("clinic").filter(user_id=user.pk, active=True).first()
+        if user.is_active
+        else None
+    )
+    if provider is not None:
+        provider.user = user  # the same login: spare a query
+    user._kap_provider = provider
+    return provider
+
+
+def patient_for(user):
+    """The Patient record of a patient login, or None."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    cached = getattr(user, "_kap_patient", _UNSET)
+    if cached is not _UNSET:
+        return cached
+    from kapclinic.clinic.models import Patient
+
+    patient = Patient.objects.select_related("clinic").filter(user_id=user.pk).first()
+    user._kap_patient = patient
+    return patient
+
+
+def patient_scope(user, prefix="", clinic_field=None):
+    """A Q that limits rows to the patients this user may see, or None for nothing.
+
+    `prefix` is the lookup path from the queried model to its Patient ("" for Patient
+    itself, "patient__" for a course, "course__patient__" for an appointment); `clinic_field`
+    names a clinic column on the model itself, which saves a join. Staff see their own
+    clinic's patients; a patient sees only themself.
+    """
+    from django.db.models import Q
+
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    if user.is_superuser:
+        return Q()
+    provider = provider_for(user)
+    if provider is not None:
+        return Q(**{clinic_field or f"{prefix}clinic_id": provider.clinic_id})
+    return Q(**{f"{prefix}user_id": user.pk})
+
+
+def is_staff_member(user):
+    return user.is_authenticated and (user.is_superuser or provider_for(user) is not None)
+
+
+def has_mfa(user):
+    """True when the user has a TOTP authenticator enrolled with allauth.mfa."""
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.TOTP).exists()
+
+
+def mfa_required_for(user):
+    return settings.KAP_REQUIRE_STAFF_MFA and is_staff_member(user)

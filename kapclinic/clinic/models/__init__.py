@@ -1,0 +1,21 @@
+"""People, clinics and the journey's state, shared by every phase."""
+
+from .journey import CourseEvent, CourseState, Indication, JourneyError, TreatmentCourse
+from .people import Clinic, Patient, Provider, Role, User
+from .safety import SafetyFlag
+from .scheduling import Appointment
+
+__all__ = [
+    "Appointment",
+    "Clinic",
+    "CourseEvent",
+    "CourseState",
+    "Indication",
+    "JourneyError",
+    "Patient",
+    "Provider",
+    "Role",
+    "SafetyFlag",
+    "TreatmentCourse",
+    "User",
+]

@@ -1,0 +1,244 @@
+"""The treatment course and the one place where its journey moves from stage to stage."""
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+
+from kapclinic.audit.models import AccessEvent
+from kapclinic.clinic.access import patient_scope, provider_for
+
+from .people import Clinic, Patient, Provider, Role, User
+
+
+class JourneyError(Exception):
+    """A journey transition was refused; the message is shown to the user as is."""
+
+
+class Indication(models.TextChoices):
+    ANXIETY = "anxiety", "Anxiety"
+    DEPRESSION = "depression", "Depression"
+    PTSD = "ptsd", "PTSD"
+    OTHER = "other", "Other"
+
+
+class CourseState(models.TextChoices):
+    INVITED = "invited", "Invited"
+    INTAKE_IN_PROGRESS = "intake_in_progress", "Intake in progress"
+    INTAKE_SUBMITTED = "intake_submitted", "Intake submitted"
+    UNDER_REVIEW = "under_review", "Under review"
+    MORE_INFO_REQUESTED = "more_info_requested", "More information requested"
+    DECLINED = "declined", "Declined"
+    CLEARED = "cleared", "Cleared"
+    IN_TREATMENT = "in_treatment", "In treatment"
+    INTEGRATION = "integration", "Integration"
+    COMPLETED = "completed", "Completed"
+    DISCONTINUED = "discontinued", "Discontinued"
+
+
+S = CourseState
+CLOSED_STATES = frozenset({S.DECLINED, S.COMPLETED, S.DISCONTINUED})
+PRESCRIBER = frozenset({Role.PRESCRIBER})
+CLINICIANS = frozenset({Role.PRESCRIBER, Role.THERAPIST})
+PATIENT = "patient"
+
+# Badge colour per stage: where attention is needed it is never conveyed by colour alone,
+# the label always says it too.
+STATE_TONE = {
+    S.INVITED: "neutral",
+    S.INTAKE_IN_PROGRESS: "neutral",
+    S.INTAKE_SUBMITTED: "info",
+    S.UNDER_REVIEW: "info",
+    S.MORE_INFO_REQUESTED: "warning",
+    S.DECLINED: "neutral",
+    S.CLEARED: "success",
+    S.IN_TREATMENT: "success",
+    S.INTEGRATION: "success",
+    S.COMPLETED: "neutral",
+    S.DISCONTINUED: "neutral",
+}
+
+
+class CourseQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Courses of the patients this user may see (see Patient.objects.visible_to)."""
+        scope = patient_scope(user, "patient__", clinic_field="clinic_id")
+        return self.none() if scope is None else self.filter(scope)
+
+    def open(self):
+        return self.exclude(state__in=CLOSED_STATES)
+
+
+class TreatmentCourse(models.Model):
+    """One patient's journey through assessment, dosing and integration.
+
+    The state field is only ever changed by the transition methods below.
+    """
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="courses")
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="courses")
+    indication = models.CharField(max_length=20, choices=Indication.choices)
+    indication_detail = models.CharField(max_length=200, blank=True)
+    care_team = models.ManyToManyField(Provider, blank=True, related_name="courses")
+    state = models.CharField(
+        max_length=30, choices=CourseState.choices, default=S.INVITED, editable=False
+    )
+    state_changed_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_reason = models.TextField(blank=True, editable=False)
+
+    objects = CourseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["clinic", "state"])]
+
+    def __str__(self):
+        return f"{self.patient.legal_name}: {self.get_indication_display()} course"
+
+    def clean(self):
+        if self.patient_id and self.clinic_id and self.patient.clinic_id != self.clinic_id:
+            raise ValidationError({"clinic": "The course must belong to the patient's clinic."})
+
+    @property
+    def is_open(self):
+        return self.state not in CLOSED_STATES
+
+    @property
+    def state_tone(self):
+        return STATE_TONE[self.state]
+
+    # --- Transitions: each checks who and from where, then records it ------------------------
+
+    def start_intake(self, by):
+        """The patient accepted the invitation and began the intake."""
+        self._move(S.INTAKE_IN_PROGRESS, by, sources={S.INVITED}, actors={PATIENT})
+
+    def submit_intake(self, by):
+        self._move(
+            S.INTAKE_SUBMITTED,
+            by,
+            sources={S.INTAKE_IN_PROGRESS, S.MORE_INFO_REQUESTED},
+            actors={PATIENT},
+        )
+
+    def begin_review(self, by):
+        self._move(S.UNDER_REVIEW, by, sources={S.INTAKE_SUBMITTED}, actors=CLINICIANS)
+
+    def request_more_information(self, by, message):
+        self._move(
+            S.MORE_INFO_REQUESTED,
+            by,
+            sources={S.UNDER_REVIEW},
+            actors=CLINICIANS,
+            note=message,
+            note_label="A message to the patient",
+        )
+
+    def decline(self, by, rationale):
+        self._move(
+            S.DECLINED,
+            by,
+            sources={S.UNDER_REVIEW},
+            actors=PRESCRIBER,
+            note=rationale,
+            note_label="A rationale",
+        )
+
+    def clear(self, by, rationale):
+        """Suitability cleared by a prescriber; refused while a safety flag is open."""
+        if self.safety_flags.filter(resolved_at__isnull=True).exists():
+            raise JourneyError(
+                "This course has an open safety flag. Record what was done about it first."
+            )
+        self._move(
+            S.CLEARED,
+            by,
+            sources={S.UNDER_REVIEW},
+            actors=PRESCRIBER,
+            note=rationale,
+            note_label="A rationale",
+        )
+
+    def start_treatment(self, by):
+        self._move(S.IN_TREATMENT, by, sources={S.CLEARED}, actors=PRESCRIBER)
+
+    def begin_integration(self, by):
+        self._move(S.INTEGRATION, by, sources={S.IN_TREATMENT}, actors=CLINICIANS)
+
+    def complete(self, by, note=""):
+        self._move(S.COMPLETED, by, sources={S.INTEGRATION}, actors=CLINICIANS, note=note)
+
+    def discontinue(self, by, reason):
+        open_states = set(CourseState) - CLOSED_STATES
+        self._move(
+            S.DISCONTINUED,
+            by,
+            sources=open_states,
+            actors=CLINICIANS,
+            note=reason,
+            note_label="A reason",
+        )
+
+    def _move(self, target, by, *, sources, actors, note="", note_label=None):
+        self._check_actor(by, actors)
+        note = (note or "").strip()
+        if note_label and not note:
+            raise JourneyError(f"{note_label} is required.")
+        with transaction.atomic():
+            # Lock the row so two clinicians cannot move the same course at once.
+            current = type(self).objects.select_for_update().get(pk=self.pk)
+            if current.state not in sources:
+                raise JourneyError(
+                    f"A course that is “{current.get_state_display()}” cannot move to "
+                    f"“{CourseState(target).label}”."
+                )
+            source = current.state
+            now = timezone.now()
+            self.state, self.state_changed_at = target, now
+            if target in CLOSED_STATES:
+                self.closed_reason = note
+            type(self).objects.filter(pk=self.pk).update(
+                state=target, state_changed_at=now, closed_reason=self.closed_reason
+            )
+            CourseEvent.objects.create(
+                course=self, from_state=source, to_state=target, actor=by, at=now, note=note
+            )
+            AccessEvent.record(
+                actor=by,
+                patient_id=self.patient_id,
+                action=AccessEvent.Action.CHANGE,
+                what=f"course {self.pk}: {CourseState(source).label} → {CourseState(target).label}",
+            )
+
+    def _check_actor(self, user, actors):
+        if user is None or not user.is_authenticated:
+            raise JourneyError("You must be signed in.")
+        if PATIENT in actors and self.patient.user_id == user.pk:
+            return
+        provider = provider_for(user)
+        if (
+            provider is not None
+            and provider.clinic_id == self.clinic_id
+            and provider.role in actors
+        ):
+            return
+        who = ", ".join(sorted(Role(a).label.lower() if a != PATIENT else a for a in actors))
+        raise JourneyError(f"Only the course's {who} may do this.")
+
+
+class CourseEvent(models.Model):
+    """One step of the journey: from which stage to which, by whom, when and why."""
+
+    course = models.ForeignKey(TreatmentCourse, on_delete=models.PROTECT, related_name="events")
+    from_state = models.CharField(max_length=30, choices=CourseState.choices)
+    to_state = models.CharField(max_length=30, choices=CourseState.choices)
+    actor = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["course", "at"])]
+
+    def __str__(self):
+        return f"{self.get_from_state_display()} → {self.get_to_state_display()}"

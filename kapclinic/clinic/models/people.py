@@ -1,0 +1,229 @@
+"""Who is who: users, clinics, staff (providers) and patients."""
+
+import datetime
+import zoneinfo
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+
+class UserManager(BaseUserManager):
+    """Users are identified by email; there is no username."""
+
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.update(is_staff=True, is_superuser=True)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """A login. Staff have a Provider profile, patients a Patient record."""
+
+    username = None
+    email = models.EmailField("email address", unique=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["email"]
+
+    def __str__(self):
+        return self.get_full_name() or self.email
+
+
+def validate_time_zone(value):
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"“{value}” is not a known time zone (e.g. Europe/London).")
+
+
+DEFAULT_CRISIS_RESOURCES = (
+    "If you are in danger or thinking about ending your life, call your local emergency number "
+    "now (999 in the UK, 911 in the US, 112 in the EU), or go to the nearest emergency "
+    "department. You can also call or text 988 (US) or call Samaritans on 116 123 (UK), "
+    "any time, free."
+)
+
+
+class Clinic(models.Model):
+    name = models.CharField(max_length=200)
+    time_zone = models.CharField(
+        max_length=64, default="Europe/London", validators=[validate_time_zone]
+    )
+    address = models.TextField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    email = models.EmailField(blank=True)
+    crisis_resources = models.TextField(
+        default=DEFAULT_CRISIS_RESOURCES,
+        help_text="Shown to patients at once whenever an answer suggests risk.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def tz(self):
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+
+class Role(models.TextChoices):
+    PRESCRIBER = "prescriber", "Prescriber"
+    THERAPIST = "therapist", "Therapist"
+    NURSE = "nurse", "Nurse"
+    CLINIC_ADMIN = "clinic_admin", "Clinic admin"
+
+
+CLINICIAN_ROLES = frozenset({Role.PRESCRIBER, Role.THERAPIST, Role.NURSE})
+
+
+class ProviderQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(active=True, user__is_active=True)
+
+    def visible_to(self, user):
+        from kapclinic.clinic.access import provider_for
+
+        if user.is_superuser:
+            return self
+        provider = provider_for(user)
+        if provider is None:
+            return self.none()
+        return self.filter(clinic_id=provider.clinic_id)
+
+
+class Provider(models.Model):
+    """A member of staff: their clinic, role and professional registration."""
+
+    user = models.OneToOneField(User, on_delete=models.PROTECT, related_name="provider")
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="providers")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    credentials = models.CharField(
+        max_length=100, blank=True, help_text="e.g. MD, PMHNP, LCSW, MRCPsych"
+    )
+    licence_number = models.CharField(max_length=60, blank=True)
+    active = models.BooleanField(default=True)
+
+    objects = ProviderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["user__last_name", "user__first_name"]
+        indexes = [models.Index(fields=["clinic", "role"])]
+
+    def __str__(self):
+        name = self.user.get_full_name() or self.user.email
+        return f"{name}, {self.credentials}" if self.credentials else name
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        self.sync_user_access()
+
+    @property
+    def is_clinician(self):
+        return self.role in CLINICIAN_ROLES
+
+    def sync_user_access(self):
+        """Give the login its role's group; only clinic admins may open the Django admin."""
+        from django.contrib.auth.models import Group
+
+        groups = Group.objects.filter(name=self.get_role_display()) if self.active else []
+        self.user.groups.set(groups)
+        is_staff = self.active and self.role == Role.CLINIC_ADMIN
+        if self.user.is_staff != is_staff and not self.user.is_superuser:
+            self.user.is_staff = is_staff
+            self.user.save(update_fields=["is_staff"])
+
+
+class PatientQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The only way views fetch patients: staff see their clinic, a patient sees self."""
+        from kapclinic.clinic.access import patient_scope
+
+        scope = patient_scope(user)
+        return self.none() if scope is None else self.filter(scope)
+
+
+EARLIEST_BIRTH_DATE = datetime.date(1900, 1, 1)
+
+
+class Patient(models.Model):
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="patients")
+    user = models.OneToOneField(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="patient",
+        help_text="Set when the patient accepts their invitation.",
+    )
+    legal_name = models.CharField(max_length=200)
+    preferred_name = models.CharField(max_length=100, blank=True)
+    pronouns = models.CharField(max_length=40, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True)
+    email = models.EmailField()
+    phone = models.CharField(max_length=40, blank=True)
+    emergency_contact_name = models.CharField(max_length=200, blank=True)
+    emergency_contact_relationship = models.CharField(max_length=60, blank=True)
+    emergency_contact_phone = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PatientQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["legal_name"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"), "clinic", name="patient_email_unique_per_clinic"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(date_of_birth__isnull=True)
+                | models.Q(date_of_birth__gte=EARLIEST_BIRTH_DATE),
+                name="patient_date_of_birth_plausible",
+            ),
+        ]
+        indexes = [models.Index(fields=["clinic", "legal_name"])]
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self):
+        if self.preferred_name and self.preferred_name != self.legal_name:
+            return f"{self.preferred_name} ({self.legal_name})"
+        return self.legal_name
+
+    @property
+    def age(self):
+        if not self.date_of_birth:
+            return None
+        today = timezone.localdate()
+        born = self.date_of_birth
+        return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+    def clean(self):
+        if self.date_of_birth:
+            if self.date_of_birth > timezone.localdate():
+                raise ValidationError({"date_of_birth": "Date of birth cannot be in the future."})
+            if self.date_of_birth < EARLIEST_BIRTH_DATE:
+                raise ValidationError({"date_of_birth": "Please check the year of birth."})

@@ -1,0 +1,88 @@
+"""Safety flags: raised by any phase, resolved only by a clinician saying what was done."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from kapclinic.audit.models import AccessEvent
+from kapclinic.clinic.access import provider_for
+
+from .journey import JourneyError, TreatmentCourse
+from .people import CLINICIAN_ROLES, User
+
+
+class SafetyFlagQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Staff of the course's clinic only: flags are clinical working notes."""
+        if user.is_superuser:
+            return self
+        provider = provider_for(user)
+        if provider is None:
+            return self.none()
+        return self.filter(course__clinic_id=provider.clinic_id)
+
+    def open(self):
+        return self.filter(resolved_at__isnull=True)
+
+
+class SafetyFlag(models.Model):
+    class Urgency(models.TextChoices):
+        URGENT = "urgent", "Urgent — same day"
+        ROUTINE = "routine", "Routine"
+
+    course = models.ForeignKey(
+        TreatmentCourse, on_delete=models.PROTECT, related_name="safety_flags"
+    )
+    urgency = models.CharField(max_length=10, choices=Urgency.choices, default=Urgency.URGENT)
+    source = models.CharField(max_length=60, help_text="Where it was raised, e.g. intake PHQ-9.")
+    reason = models.TextField()
+    raised_at = models.DateTimeField(default=timezone.now)
+    raised_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    action_taken = models.TextField(blank=True)
+
+    objects = SafetyFlagQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-raised_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True)
+                | (Q(resolved_by__isnull=False) & ~Q(action_taken="")),
+                name="safety_flag_resolution_recorded",
+            ),
+        ]
+        indexes = [models.Index(fields=["course", "resolved_at"])]
+
+    def __str__(self):
+        return f"{self.get_urgency_display()}: {self.source}"
+
+    @property
+    def is_open(self):
+        return self.resolved_at is None
+
+    def resolve(self, by, action_taken):
+        """Close the flag; the clinician must say what was done."""
+        provider = provider_for(by)
+        if provider is None or provider.role not in CLINICIAN_ROLES:
+            raise JourneyError("Only a clinician may resolve a safety flag.")
+        if provider.clinic_id != self.course.clinic_id:
+            raise JourneyError("Only a clinician of this clinic may resolve this flag.")
+        if not (action_taken or "").strip():
+            raise JourneyError("Record what was done before resolving the flag.")
+        if not self.is_open:
+            raise JourneyError("This flag is already resolved.")
+        self.resolved_at, self.resolved_by = timezone.now(), by
+        self.action_taken = action_taken.strip()
+        self.save(update_fields=["resolved_at", "resolved_by", "action_taken"])
+        AccessEvent.record(
+            actor=by,
+            patient_id=self.course.patient_id,
+            action=AccessEvent.Action.CHANGE,
+            what=f"safety flag {self.pk} resolved",
+        )

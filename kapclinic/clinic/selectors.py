@@ -1,0 +1,236 @@
+"""Reads for the home pages, each a fixed number of queries whatever the data size."""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from .models import Appointment, CourseEvent, CourseState, SafetyFlag, TreatmentCourse
+from .models.journey import CLOSED_STATES
+
+ACTIVE_APPOINTMENT = [Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN]
+
+
+@dataclass(frozen=True)
+class CaseloadFilters:
+    q: str = ""
+    stage: str = ""
+    include_closed: bool = False
+
+    @classmethod
+    def from_query(cls, params):
+        stage = params.get("stage", "")
+        return cls(
+            q=params.get("q", "").strip()[:100],
+            stage=stage if stage in CourseState.values else "",
+            include_closed=params.get("closed") == "1",
+        )
+
+
+def caseload(user, filters=CaseloadFilters()):
+    """The clinic's courses, flagged first, with the next appointment and open flag count."""
+    now = timezone.now()
+    next_appointment = (
+        Appointment.objects.filter(
+            course=OuterRef("pk"), status__in=ACTIVE_APPOINTMENT, starts_at__gte=now
+        )
+        .order_by("starts_at")
+        .values("starts_at")[:1]
+    )
+    open_flags = (
+        SafetyFlag.objects.filter(course=OuterRef("pk"), resolved_at__isnull=True)
+        .order_by()
+        .values("course")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    courses = (
+        TreatmentCourse.objects.visible_to(user)
+        .select_related("patient")
+        .annotate(
+            next_appointment_at=Subquery(next_appointment),
+            open_flag_count=Coalesce(Subquery(open_flags, output_field=IntegerField()), Value(0)),
+        )
+    )
+    if filters.stage:
+        courses = courses.filter(state=filters.stage)
+    elif not filters.include_closed:
+        courses = courses.exclude(state__in=CLOSED_STATES)
+    if filters.q:
+        courses = courses.filter(
+            Q(patient__legal_name__icontains=filters.q)
+            | Q(patient__preferred_name__icontains=filters.q)
+            | Q(patient__email__icontains=filters.q)
+        )
+    return courses.order_by("-open_flag_count", "patient__legal_name", "pk")
+
+
+@dataclass
+class TimelineEntry:
+    at: object
+    kind: str
+    title: str
+    detail: str = ""
+    tone: str = "neutral"
+
+
+def patient_chart(patient):
+    """Courses, appointments, flags and one merged timeline for the chart page."""
+    courses = list(
+        patient.courses.prefetch_related(
+            "care_team__user",
+            Prefetch("events", queryset=CourseEvent.objects.select_related("actor")),
+        )
+    )
+    appointments = list(
+        Appointment.objects.filter(course__patient=patient).select_related("clinician__user")
+    )
+    flags = list(SafetyFlag.objects.filter(course__patient=patient).select_related("resolved_by"))
+
+    timeline = []
+    for course in courses:
+        timeline.append(
+            TimelineEntry(
+                course.created_at, "course", f"Invited: {course.get_indication_display()}"
+            )
+        )
+        for event in course.events.all():
+            timeline.append(
+                TimelineEntry(
+                    event.at,
+                    "journey",
+                    f"{event.get_to_state_display()}",
+                    f"by {event.actor}" + (f" — {event.note}" if event.note else ""),
+                    "info",
+                )
+            )
+    for appt in appointments:
+        who = f" with {appt.clinician}" if appt.clinician else ""
+        timeline.append(
+            TimelineEntry(
+                appt.starts_at,
+                "appointment",
+                f"{appt.get_kind_display()}{who}",
+                appt.get_status_display(),
+                "neutral",
+            )
+        )
+    for flag in flags:
+        timeline.append(
+            TimelineEntry(
+                flag.raised_at, "flag", f"Safety flag: {flag.source}", flag.reason, "danger"
+            )
+        )
+        if flag.resolved_at:
+            timeline.append(
+                TimelineEntry(
+                    flag.resolved_at,
+                    "flag",
+                    "Safety flag resolved",
+                    f"by {flag.resolved_by} — {flag.action_taken}",
+                    "success",
+                )
+            )
+    timeline.sort(key=lambda entry: entry.at, reverse=True)
+    now = timezone.now()
+    return {
+        "courses": courses,
+        "current_course": next((c for c in courses if c.is_open), courses[0] if courses else None),
+        "upcoming": [
+            a for a in appointments if a.starts_at >= now and a.status in ACTIVE_APPOINTMENT
+        ],
+        "open_flags": [f for f in flags if f.is_open],
+        "timeline": timeline,
+    }
+
+
+# What the patient sees as their next step, per stage of the journey.
+NEXT_STEP = {
+    CourseState.INVITED: (
+        "Start your intake",
+        "Tell us about yourself, your health and what you hope for. It takes about 30 minutes "
+        "and saves as you go.",
+    ),
+    CourseState.INTAKE_IN_PROGRESS: (
+        "Continue your intake",
+        "Everything you have entered so far is saved. Pick up where you left off.",
+    ),
+    CourseState.INTAKE_SUBMITTED: (
+        "Your intake is with the clinic",
+        "A clinician will review it, usually within a few working days. We will email you.",
+    ),
+    CourseState.UNDER_REVIEW: (
+        "Your intake is being reviewed",
+        "A prescriber is looking at your answers. We will email you when there is news.",
+    ),
+    CourseState.MORE_INFO_REQUESTED: (
+        "The clinic needs a little more information",
+        "Please read the clinic's message, update your answers and submit again.",
+    ),
+    CourseState.DECLINED: (
+        "This treatment is not the right fit now",
+        "Your clinician will talk with you about other options.",
+    ),
+    CourseState.CLEARED: (
+        "You are cleared for treatment",
+        "The clinic will book your first session with you.",
+    ),
+    CourseState.IN_TREATMENT: (
+        "Your treatment is under way",
+        "Check in before each session and write down reflections afterwards.",
+    ),
+    CourseState.INTEGRATION: (
+        "Integration",
+        "Keep reflecting on your sessions and answer follow-up questionnaires when asked.",
+    ),
+    CourseState.COMPLETED: ("Course completed", "Thank you. Your clinic may check in later."),
+    CourseState.DISCONTINUED: (
+        "Course closed",
+        "This course has ended. Contact the clinic if you have questions.",
+    ),
+}
+
+JOURNEY_MILESTONES = [
+    ("Intake", {CourseState.INVITED, CourseState.INTAKE_IN_PROGRESS}),
+    (
+        "Review",
+        {CourseState.INTAKE_SUBMITTED, CourseState.UNDER_REVIEW, CourseState.MORE_INFO_REQUESTED},
+    ),
+    ("Dosing sessions", {CourseState.CLEARED, CourseState.IN_TREATMENT}),
+    ("Integration", {CourseState.INTEGRATION}),
+    ("Completed", {CourseState.COMPLETED}),
+]
+
+
+def patient_journey(patient):
+    """The patient's current course, where it stands, and what to do next."""
+    course = patient.courses.order_by("-created_at").first()
+    if course is None:
+        return None
+    reached = True
+    milestones = []
+    for label, states in JOURNEY_MILESTONES:
+        current = course.state in states
+        if current:
+            reached = False
+        milestones.append({"label": label, "current": current, "done": reached and not current})
+    headline, detail = NEXT_STEP[course.state]
+    upcoming = list(
+        Appointment.objects.filter(course=course).upcoming().select_related("clinician__user")[:5]
+    )
+    return {
+        "course": course,
+        "milestones": milestones
+        if course.state not in {CourseState.DECLINED, CourseState.DISCONTINUED}
+        else [],
+        "headline": headline,
+        "detail": detail,
+        "upcoming": upcoming,
+        "last_message": course.events.filter(to_state=CourseState.MORE_INFO_REQUESTED)
+        .order_by("-at")
+        .values_list("note", flat=True)
+        .first()
+        if course.state == CourseState.MORE_INFO_REQUESTED
+        else None,
+    }

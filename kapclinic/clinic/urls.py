@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "clinic"
+
+urlpatterns = [
+    path("caseload/", views.CaseloadView.as_view(), name="caseload"),
+    path("patients/<int:pk>/", views.PatientChartView.as_view(), name="patient-chart"),
+    path("my-journey/", views.MyJourneyView.as_view(), name="my-journey"),
+]

@@ -1,0 +1,104 @@
+"""Home pages: the clinician's caseload and patient chart, the patient's journey."""
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.generic import DetailView, ListView, TemplateView
+
+from kapclinic.audit.models import AccessEvent
+
+from . import selectors
+from .access import is_staff_member, patient_for
+from .models import CourseState, Patient
+
+
+def home(request):
+    """Send each person to their own starting page."""
+    if not request.user.is_authenticated:
+        return redirect("account_login")
+    if is_staff_member(request.user):
+        return redirect("clinic:caseload")
+    if patient_for(request.user) is not None:
+        return redirect("clinic:my-journey")
+    return render(request, "clinic/no_role.html", status=403)
+
+
+class StaffRequiredMixin(LoginRequiredMixin):
+    """Clinician pages: signed-in staff only; anyone else is refused and the refusal logged."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not is_staff_member(request.user):
+            AccessEvent.record(
+                actor=request.user, action=AccessEvent.Action.DENIED, what="staff page"
+            )
+            raise PermissionDenied("This page is for clinic staff.")
+        return super().dispatch(request, *args, **kwargs)
+
+
+class PatientRequiredMixin(LoginRequiredMixin):
+    """Patient pages: the signed-in patient's own record, nobody else's."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.patient = patient_for(request.user)
+            if self.patient is None:
+                raise PermissionDenied("This page is for patients.")
+        return super().dispatch(request, *args, **kwargs)
+
+
+class CaseloadView(StaffRequiredMixin, ListView):
+    template_name = "clinic/caseload.html"
+    context_object_name = "courses"
+    paginate_by = 25
+
+    def get_queryset(self):
+        self.filters = selectors.CaseloadFilters.from_query(self.request.GET)
+        return selectors.caseload(self.request.user, self.filters)
+
+    def get_template_names(self):
+        # htmx search swaps only the results table.
+        if self.request.htmx:
+            return [f"{self.template_name}#caseload-results"]
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(filters=self.filters, stages=CourseState.choices, **kwargs)
+
+
+class PatientChartView(StaffRequiredMixin, DetailView):
+    template_name = "clinic/patient_chart.html"
+    context_object_name = "patient"
+
+    def get_object(self, queryset=None):
+        pk = self.kwargs["pk"]
+        patient = Patient.objects.visible_to(self.request.user).filter(pk=pk).first()
+        if patient is None:
+            # Log the refused attempt against the record it aimed at, if it exists.
+            if Patient.objects.filter(pk=pk).exists():
+                AccessEvent.record(
+                    actor=self.request.user,
+                    action=AccessEvent.Action.DENIED,
+                    what="patient chart",
+                    patient_id=pk,
+                )
+            raise Http404("No patient found.")
+        AccessEvent.record(
+            actor=self.request.user,
+            action=AccessEvent.Action.VIEW,
+            what="patient chart",
+            patient_id=patient.pk,
+        )
+        return patient
+
+    def get_context_data(self, **kwargs):
+        chart = selectors.patient_chart(self.object)
+        return super().get_context_data(chart=chart, **kwargs)
+
+
+class MyJourneyView(PatientRequiredMixin, TemplateView):
+    template_name = "clinic/my_journey.html"
+
+    def get_context_data(self, **kwargs):
+        journey = selectors.patient_journey(self.patient)
+        return super().get_context_data(patient=self.patient, journey=journey, **kwargs)

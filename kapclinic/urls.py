@@ -1,0 +1,17 @@
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path
+
+from kapclinic.clinic import views as clinic_views
+
+# The admin signs in through allauth too, so it gets the rate limits and MFA.
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = "KAP Clinic administration"
+admin.site.site_title = "KAP Clinic admin"
+
+urlpatterns = [
+    path("", clinic_views.home, name="home"),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("", include("kapclinic.clinic.urls")),
+]

@@ -1,0 +1,67 @@
+"""Django admin: clinic admins manage their own clinic only."""
+
+import pytest
+from django.urls import reverse
+
+from kapclinic.clinic.models import Role
+
+pytestmark = pytest.mark.django_db
+
+
+def test_clinic_admin_sees_only_own_clinic_patients(world, staff_client):
+    client = staff_client(world.one.staff[Role.CLINIC_ADMIN])
+    response = client.get(reverse("admin:clinic_patient_changelist"))
+    assert response.status_code == 200
+    assert set(response.context["cl"].result_list) == set(world.one.patients)
+
+
+def test_clinic_admin_cannot_open_another_clinics_patient(world, staff_client):
+    client = staff_client(world.one.staff[Role.CLINIC_ADMIN])
+    other = world.two.patients[0]
+    response = client.get(reverse("admin:clinic_patient_change", args=[other.pk]), follow=True)
+    assert other.legal_name not in response.content.decode()
+
+
+def test_clinic_admin_provider_form_offers_only_own_clinic(world, staff_client):
+    client = staff_client(world.one.staff[Role.CLINIC_ADMIN])
+    response = client.get(reverse("admin:clinic_provider_add"))
+    assert response.status_code == 200
+    clinics = list(response.context["adminform"].form.fields["clinic"].queryset)
+    assert clinics == [world.one.clinic]
+
+
+def test_clinic_admin_lists_only_own_providers(world, staff_client):
+    client = staff_client(world.one.staff[Role.CLINIC_ADMIN])
+    response = client.get(reverse("admin:clinic_provider_changelist"))
+    assert set(response.context["cl"].result_list) == set(world.one.staff.values())
+
+
+def test_clinicians_cannot_open_the_admin(world, staff_client):
+    client = staff_client(world.one.staff[Role.PRESCRIBER])
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 302
+
+
+def test_course_stage_is_read_only_in_the_admin(world, staff_client):
+    client = staff_client(world.one.staff[Role.CLINIC_ADMIN])
+    course = world.one.courses[0]
+    response = client.get(reverse("admin:clinic_treatmentcourse_change", args=[course.pk]))
+    assert response.status_code == 200
+    assert "state" not in response.context["adminform"].form.fields
+
+
+def test_appointments_cannot_be_deleted_in_the_admin(world, staff_client):
+    from tests.factories import AppointmentFactory
+
+    appointment = AppointmentFactory(course=world.one.courses[0])
+    client = staff_client(world.one.staff[Role.CLINIC_ADMIN])
+    url = reverse("admin:clinic_appointment_delete", args=[appointment.pk])
+    assert client.post(url, {"post": "yes"}).status_code == 403
+    appointment.refresh_from_db()
+
+
+def test_superuser_sees_every_clinic_in_the_admin(world, client, superuser, enrol_mfa):
+    enrol_mfa(superuser)
+    client.force_login(superuser)
+    response = client.get(reverse("admin:clinic_patient_changelist"))
+    assert len(response.context["cl"].result_list) == 4

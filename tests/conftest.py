@@ -1,0 +1,76 @@
+"""Shared fixtures: two clinics, each with staff of every role and two patients."""
+
+from types import SimpleNamespace
+
+import pytest
+from django.core.cache import cache
+
+from kapclinic.clinic.models import Role
+
+from .factories import (
+    ClinicFactory,
+    CourseFactory,
+    PatientFactory,
+    ProviderFactory,
+    UserFactory,
+)
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Rate-limit counters live in the cache; start each test with none."""
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _media_and_mail(settings, tmp_path):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.KAP_REQUIRE_STAFF_MFA = True
+
+
+def _clinic_world(name):
+    clinic = ClinicFactory(name=name)
+    staff = {
+        role: ProviderFactory(clinic=clinic, role=role)
+        for role in (Role.PRESCRIBER, Role.THERAPIST, Role.NURSE, Role.CLINIC_ADMIN)
+    }
+    patients = [PatientFactory(clinic=clinic) for _ in range(2)]
+    courses = [CourseFactory(patient=p) for p in patients]
+    return SimpleNamespace(clinic=clinic, staff=staff, patients=patients, courses=courses)
+
+
+@pytest.fixture
+def world(db):
+    """Two clinics with every role and two patients each, as the access rules need."""
+    return SimpleNamespace(one=_clinic_world("North clinic"), two=_clinic_world("South clinic"))
+
+
+@pytest.fixture
+def enrol_mfa():
+    """Give a user a real TOTP authenticator, as allauth.mfa would after set-up."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    def enrol(user):
+        secret = generate_totp_secret()
+        TOTP.activate(user, secret)
+        return secret
+
+    return enrol
+
+
+@pytest.fixture
+def staff_client(client, enrol_mfa):
+    """Sign in a member of staff who has enrolled MFA."""
+
+    def sign_in(provider):
+        enrol_mfa(provider.user)
+        client.force_login(provider.user)
+        return client
+
+    return sign_in
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(is_superuser=True, is_staff=True)

@@ -1,0 +1,93 @@
+"""factory_boy factories for the shared models."""
+
+from datetime import date, timedelta
+
+import factory
+from django.utils import timezone
+
+from kapclinic.clinic.models import (
+    Appointment,
+    Clinic,
+    Indication,
+    Patient,
+    Provider,
+    Role,
+    SafetyFlag,
+    TreatmentCourse,
+    User,
+)
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.com")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save(update_fields=["password"])
+
+
+class ClinicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Clinic
+
+    name = factory.Sequence(lambda n: f"Clinic {n}")
+    time_zone = "Europe/London"
+
+
+class ProviderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Provider
+
+    user = factory.SubFactory(UserFactory)
+    clinic = factory.SubFactory(ClinicFactory)
+    role = Role.PRESCRIBER
+    credentials = "MD"
+
+
+class PatientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Patient
+
+    clinic = factory.SubFactory(ClinicFactory)
+    user = factory.SubFactory(UserFactory)
+    legal_name = factory.Faker("name")
+    email = factory.LazyAttribute(lambda p: p.user.email if p.user else f"{id(p)}@example.com")
+    date_of_birth = date(1985, 6, 15)
+
+
+class CourseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TreatmentCourse
+
+    patient = factory.SubFactory(PatientFactory)
+    clinic = factory.LazyAttribute(lambda c: c.patient.clinic)
+    indication = Indication.DEPRESSION
+
+
+class AppointmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Appointment
+
+    course = factory.SubFactory(CourseFactory)
+    kind = Appointment.Kind.DOSING
+    starts_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=2))
+    ends_at = factory.LazyAttribute(lambda a: a.starts_at + timedelta(hours=2))
+
+
+class SafetyFlagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SafetyFlag
+
+    course = factory.SubFactory(CourseFactory)
+    source = "Intake PHQ-9 item 9"
+    reason = "Item 9 answered above zero."
