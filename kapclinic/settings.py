@@ -33,6 +33,8 @@ DEBUG = env_bool("DEBUG", default=False)
 if PRODUCTION and not os.environ.get("SECRET_KEY"):
     raise RuntimeError("SECRET_KEY must be set when DJANGO_ENV=production")
 SECRET_KEY = os.environ.get("SECRET_KEY", "insecure-development-key-change-me-" + "x" * 20)
+# Absolute links in emails (reminders, alerts) point here.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -52,6 +54,8 @@ INSTALLED_APPS = [
     "kapclinic.clinic",
     "kapclinic.measures",
     "kapclinic.audit",
+    "kapclinic.reminders",
+    "kapclinic.demo",
     "intake",
     "sessions.apps.DosingConfig",
     "integration",
@@ -176,6 +180,9 @@ MFA_TOTP_ISSUER = os.environ.get("MFA_TOTP_ISSUER", "KAP Clinic")
 # turns this off, and every page then carries a visible banner saying so.
 KAP_REQUIRE_STAFF_MFA = env_bool("KAP_REQUIRE_STAFF_MFA", default=True)
 
+# Invitation links expire after this many days; staff can resend.
+KAP_INVITATION_DAYS = int(os.environ.get("KAP_INVITATION_DAYS", "7"))
+
 # --- Sessions and cookies -----------------------------------------------------------------------
 SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "30"))
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
@@ -208,6 +215,9 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+
+# Audit rows record REMOTE_ADDR; behind your own reverse proxy, trust its X-Forwarded-For.
+AUDIT_TRUST_X_FORWARDED_FOR = env_bool("AUDIT_TRUST_X_FORWARDED_FOR")
 
 # --- Internationalisation -----------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"

@@ -5,7 +5,16 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Q
 
 from .access import provider_for
-from .models import Appointment, Clinic, Patient, Provider, SafetyFlag, TreatmentCourse, User
+from .models import (
+    Appointment,
+    Clinic,
+    Patient,
+    Protocol,
+    Provider,
+    SafetyFlag,
+    TreatmentCourse,
+    User,
+)
 
 
 def admin_clinic_id(request):
@@ -156,3 +165,48 @@ class SafetyFlagAdmin(ClinicScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Protocol)
+class ProtocolAdmin(ClinicScopedAdmin):
+    list_display = ["name", "clinic", "route", "product", "is_default", "active", "signed_off_by"]
+    list_filter = ["route", "product", "active", "clinic"]
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "clinic",
+                    "name",
+                    "route",
+                    "product",
+                    "is_default",
+                    "active",
+                    "signed_off_by",
+                )
+            },
+        ),
+        (
+            "Intake screening cut-offs",
+            {
+                "fields": (
+                    "auditc_positive_female",
+                    "auditc_positive_male",
+                    "pcl5_provisional_cutoff",
+                    "gad7_further_evaluation",
+                    "phq9_further_evaluation",
+                )
+            },
+        ),
+        (
+            "Treatment plan defaults",
+            {
+                "fields": (
+                    "planned_dosing_sessions",
+                    "dose_min_mg",
+                    "dose_max_mg",
+                    "integration_cadence",
+                )
+            },
+        ),
+    )

@@ -191,6 +191,12 @@ NEXT_STEP = {
     ),
 }
 
+INTAKE_ACTION = {
+    CourseState.INVITED: "Start my intake",
+    CourseState.INTAKE_IN_PROGRESS: "Continue my intake",
+    CourseState.MORE_INFO_REQUESTED: "Update my answers",
+}
+
 JOURNEY_MILESTONES = [
     ("Intake", {CourseState.INVITED, CourseState.INTAKE_IN_PROGRESS}),
     (
@@ -225,6 +231,7 @@ def patient_journey(patient):
         if course.state not in {CourseState.DECLINED, CourseState.DISCONTINUED}
         else [],
         "headline": headline,
+        "intake_action": INTAKE_ACTION.get(course.state),
         "detail": detail,
         "upcoming": upcoming,
         "last_message": course.events.filter(to_state=CourseState.MORE_INFO_REQUESTED)

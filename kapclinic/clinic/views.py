@@ -1,16 +1,19 @@
 """Home pages: the clinician's caseload and patient chart, the patient's journey."""
 
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
 
 from kapclinic.audit.models import AccessEvent
 
 from . import selectors
 from .access import is_staff_member, patient_for
-from .models import CourseState, Patient
+from .models import CourseState, JourneyError, Patient, SafetyFlag
 
 
 def home(request):
@@ -102,3 +105,23 @@ class MyJourneyView(PatientRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         journey = selectors.patient_journey(self.patient)
         return super().get_context_data(patient=self.patient, journey=journey, **kwargs)
+
+
+class ResolveSafetyFlagView(StaffRequiredMixin, View):
+    """A clinician records what was done; only then is the flag closed."""
+
+    def post(self, request, pk):
+        flag = get_object_or_404(
+            SafetyFlag.objects.visible_to(request.user).select_related("course"), pk=pk
+        )
+        try:
+            flag.resolve(request.user, request.POST.get("action_taken", ""))
+            messages.success(request, "Safety flag resolved.")
+        except JourneyError as error:
+            messages.error(request, str(error))
+        target = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+            target = ""
+        return redirect(
+            target or "clinic:patient-chart", *([] if target else [flag.course.patient_id])
+        )

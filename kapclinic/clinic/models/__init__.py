@@ -2,6 +2,7 @@
 
 from .journey import CourseEvent, CourseState, Indication, JourneyError, TreatmentCourse
 from .people import Clinic, Patient, Provider, Role, User
+from .protocol import Product, Protocol, Route
 from .safety import SafetyFlag
 from .scheduling import Appointment
 
@@ -13,8 +14,11 @@ __all__ = [
     "Indication",
     "JourneyError",
     "Patient",
+    "Product",
+    "Protocol",
     "Provider",
     "Role",
+    "Route",
     "SafetyFlag",
     "TreatmentCourse",
     "User",

@@ -62,6 +62,24 @@ class SafetyFlag(models.Model):
     def __str__(self):
         return f"{self.get_urgency_display()}: {self.source}"
 
+    @classmethod
+    def raise_for(cls, course, *, source, reason, by=None, urgency=Urgency.URGENT):
+        """Raise a flag unless the same source already has one open on this course."""
+        existing = cls.objects.filter(course=course, source=source, resolved_at__isnull=True)
+        flag = existing.first()
+        if flag is not None:
+            return flag, False
+        flag = cls.objects.create(
+            course=course, source=source, reason=reason, raised_by=by, urgency=urgency
+        )
+        AccessEvent.record(
+            actor=by,
+            patient_id=course.patient_id,
+            action=AccessEvent.Action.CREATE,
+            what=f"safety flag raised: {source}",
+        )
+        return flag, True
+
     @property
     def is_open(self):
         return self.resolved_at is None

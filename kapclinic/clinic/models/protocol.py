@@ -1,0 +1,116 @@
+"""Clinical thresholds as data: each clinic's protocol, edited by its admin.
+
+Defaults come from ../shared/domain/kap-clinical-reference.md; the medical director signs
+off the values in use. Nothing clinical is hard-coded in views.
+"""
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+
+from .people import Clinic
+
+
+class Route(models.TextChoices):
+    IV = "iv", "Intravenous infusion"
+    IM = "im", "Intramuscular injection"
+    SUBLINGUAL = "sublingual", "Sublingual / buccal"
+    INTRANASAL = "intranasal", "Intranasal"
+
+
+class Product(models.TextChoices):
+    RACEMIC_KETAMINE = "racemic_ketamine", "Racemic ketamine"
+    ESKETAMINE = "esketamine", "Esketamine (Spravato)"
+
+
+class ProtocolQuerySet(models.QuerySet):
+    def for_clinic(self, clinic_id):
+        """The clinic's default protocol: the one intake screening and plans start from."""
+        return self.filter(clinic_id=clinic_id, active=True).order_by("-is_default", "pk").first()
+
+    def effective_for(self, clinic):
+        """The clinic's default protocol, or the reference defaults if none is set up yet."""
+        return self.for_clinic(clinic.pk) or Protocol(clinic=clinic, name="Reference defaults")
+
+
+def score(default, maximum, help_text):
+    return models.PositiveSmallIntegerField(
+        default=default, validators=[MaxValueValidator(maximum)], help_text=help_text
+    )
+
+
+class Protocol(models.Model):
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="protocols")
+    name = models.CharField(max_length=120)
+    route = models.CharField(max_length=20, choices=Route.choices, default=Route.SUBLINGUAL)
+    product = models.CharField(
+        max_length=20, choices=Product.choices, default=Product.RACEMIC_KETAMINE
+    )
+    is_default = models.BooleanField(
+        default=False, help_text="Used for intake screening and as the starting treatment plan."
+    )
+    active = models.BooleanField(default=True)
+    signed_off_by = models.CharField(
+        max_length=200, blank=True, help_text="Medical director who approved these values."
+    )
+
+    # Intake screening cut-offs.
+    # domain reference §1.6: AUDIT-C positive ≥3 women, ≥4 men
+    auditc_positive_female = score(3, 12, "AUDIT-C total at or above which women screen positive.")
+    auditc_positive_male = score(4, 12, "AUDIT-C total at or above which men screen positive.")
+    # domain reference §1.4: provisional PTSD cut-off 31–33
+    pcl5_provisional_cutoff = score(33, 80, "PCL-5 total suggesting probable PTSD.")
+    # domain reference §1.2 and §1.3: ≥10 → further evaluation
+    gad7_further_evaluation = score(10, 21, "GAD-7 total that calls for further evaluation.")
+    phq9_further_evaluation = score(10, 27, "PHQ-9 total that calls for further evaluation.")
+
+    # Treatment plan defaults. domain reference §3 (dosing) and §5 (cadence).
+    planned_dosing_sessions = models.PositiveSmallIntegerField(
+        default=6, validators=[MinValueValidator(1), MaxValueValidator(50)]
+    )
+    dose_min_mg = models.DecimalField(
+        max_digits=6, decimal_places=1, default=100, validators=[MinValueValidator(0)]
+    )
+    dose_max_mg = models.DecimalField(
+        max_digits=6, decimal_places=1, default=400, validators=[MinValueValidator(0)]
+    )
+    integration_cadence = models.CharField(
+        max_length=200,
+        default="One integration session within a few days after each dosing session",
+    )
+
+    objects = ProtocolQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["clinic", "-is_default", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic"],
+                condition=Q(is_default=True),
+                name="protocol_one_default_per_clinic",
+            ),
+            models.CheckConstraint(
+                condition=Q(dose_max_mg__gte=F("dose_min_mg")),
+                name="protocol_dose_range_ordered",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_route_display()})"
+
+    def clean(self):
+        low, high = self.dose_min_mg, self.dose_max_mg
+        if low is not None and high is not None and high < low:
+            raise ValidationError({"dose_max_mg": "The maximum must not be below the minimum."})
+
+    @property
+    def intake_thresholds(self):
+        """The cut-offs the contraindication screen reads, by name."""
+        return {
+            "auditc_positive_female": self.auditc_positive_female,
+            "auditc_positive_male": self.auditc_positive_male,
+            "pcl5_provisional_cutoff": self.pcl5_provisional_cutoff,
+            "gad7_further_evaluation": self.gad7_further_evaluation,
+            "phq9_further_evaluation": self.phq9_further_evaluation,
+        }

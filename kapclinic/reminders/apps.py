@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class RemindersConfig(AppConfig):
+    name = "kapclinic.reminders"
+    label = "reminders"
+    verbose_name = "Reminders and alerts"
+
+    def ready(self):
+        from . import signals  # noqa: F401  (connects the safety-flag alert)
