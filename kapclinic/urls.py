@@ -13,5 +13,6 @@ urlpatterns = [
     path("", clinic_views.home, name="home"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
+    path("intake/", include("intake.urls")),
     path("", include("kapclinic.clinic.urls")),
 ]

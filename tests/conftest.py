@@ -4,6 +4,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
+from django.test import Client, TestCase
 
 from kapclinic.clinic.models import Role
 
@@ -27,6 +28,29 @@ def _clear_cache():
 def _media_and_mail(settings, tmp_path):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.KAP_REQUIRE_STAFF_MFA = True
+
+
+class CommittingClient(Client):
+    """A test client whose requests end like real ones: on-commit callbacks run.
+
+    pytest-django wraps each test in a transaction that never commits, so without this the
+    emails and tasks that views queue with transaction.on_commit would silently never go.
+    """
+
+    def request(self, **request):
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            return super().request(**request)
+
+
+@pytest.fixture
+def client():
+    return CommittingClient()
+
+
+@pytest.fixture
+def second_client():
+    """Another browser: the patient's phone while staff stay signed in on `client`."""
+    return CommittingClient()
 
 
 def _clinic_world(name):

@@ -1,0 +1,315 @@
+"""Phase 1 records: invitations, the intake answers, consent, screening and the decision."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from kapclinic.clinic.access import patient_scope
+from kapclinic.clinic.models import Clinic, Product, Route, TreatmentCourse
+
+User = settings.AUTH_USER_MODEL
+
+
+class ImmutableRecordError(Exception):
+    """A signed or submitted clinical record cannot change; add a new record instead."""
+
+
+class ImmutableModel(models.Model):
+    """Rows that are written once: saves after creation and deletes are refused."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ImmutableRecordError(f"A {self._meta.verbose_name} cannot be changed once saved.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableRecordError(f"A {self._meta.verbose_name} cannot be deleted.")
+
+
+def hash_token(raw):
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class InvitationQuerySet(models.QuerySet):
+    def find(self, raw_token):
+        return (
+            self.select_related("course__patient", "course__clinic")
+            .filter(token_hash=hash_token(raw_token or ""))
+            .first()
+        )
+
+
+class Invitation(models.Model):
+    """A single-use, expiring link to create a patient's login. Only its hash is stored."""
+
+    class Status(models.TextChoices):
+        VALID = "valid", "Valid"
+        USED = "used", "Already used"
+        EXPIRED = "expired", "Expired"
+        REPLACED = "replaced", "Replaced by a newer invitation"
+
+    course = models.ForeignKey(
+        TreatmentCourse, on_delete=models.PROTECT, related_name="invitations"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    replaced_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=F("created_at")), name="invitation_expires_after_issue"
+            )
+        ]
+
+    def __str__(self):
+        return f"Invitation for {self.course.patient} ({self.get_status_display()})"
+
+    @classmethod
+    def issue(cls, course, by):
+        """Replace any open invitation with a new one; returns (invitation, raw token)."""
+        now = timezone.now()
+        cls.objects.filter(course=course, used_at__isnull=True, replaced_at__isnull=True).update(
+            replaced_at=now
+        )
+        raw = secrets.token_urlsafe(32)
+        days = getattr(settings, "KAP_INVITATION_DAYS", 7)
+        invitation = cls.objects.create(
+            course=course,
+            token_hash=hash_token(raw),
+            created_by=by,
+            created_at=now,
+            expires_at=now + timedelta(days=days),
+        )
+        return invitation, raw
+
+    @property
+    def status(self):
+        if self.used_at:
+            return self.Status.USED
+        if self.replaced_at:
+            return self.Status.REPLACED
+        if self.expires_at <= timezone.now():
+            return self.Status.EXPIRED
+        return self.Status.VALID
+
+    def get_status_display(self):
+        return self.Status(self.status).label
+
+
+class IntakeRecordQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        scope = patient_scope(user, "course__patient__", clinic_field="course__clinic_id")
+        return self.none() if scope is None else self.filter(scope)
+
+
+class IntakeRecord(models.Model):
+    """The patient's intake answers, saved step by step so nothing typed is lost."""
+
+    course = models.OneToOneField(TreatmentCourse, on_delete=models.PROTECT, related_name="intake")
+    answers = models.JSONField(default=dict, blank=True)  # step → field → cleaned value
+    drafts = models.JSONField(default=dict, blank=True)  # step → raw input not yet valid
+    completed_steps = models.JSONField(default=list, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = IntakeRecordQuerySet.as_manager()
+
+    def __str__(self):
+        return f"Intake of {self.course.patient}"
+
+    def is_complete(self, step_key):
+        return step_key in self.completed_steps
+
+
+class IntakeSubmission(ImmutableModel):
+    """What the patient submitted, frozen: the reviewer decides on exactly this."""
+
+    course = models.ForeignKey(
+        TreatmentCourse, on_delete=models.PROTECT, related_name="intake_submissions"
+    )
+    number = models.PositiveSmallIntegerField()
+    submitted_at = models.DateTimeField(default=timezone.now)
+    answers = models.JSONField()
+    scores = models.JSONField(default=dict)  # instrument code → summary
+    ruleset_version = models.CharField(max_length=40)
+    thresholds = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["course", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["course", "number"], name="submission_number_unique")
+        ]
+
+    def __str__(self):
+        return f"Intake submission {self.number} of {self.course.patient}"
+
+
+class RuleHit(ImmutableModel):
+    """One contraindication rule that fired on a submission, with the answers behind it."""
+
+    class RuleClass(models.TextChoices):
+        ABSOLUTE = "absolute", "Absolute contraindication"
+        RELATIVE = "relative", "Relative contraindication"
+        CAUTION = "caution", "Caution"
+
+    submission = models.ForeignKey(IntakeSubmission, on_delete=models.PROTECT, related_name="hits")
+    rule_id = models.CharField(max_length=80)
+    rule_version = models.PositiveSmallIntegerField()
+    rule_class = models.CharField(max_length=10, choices=RuleClass.choices)
+    title = models.CharField(max_length=200)
+    explanation = models.TextField()
+    source = models.CharField(max_length=300)
+    urgent = models.BooleanField(default=False)
+    triggered_by = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def tone(self):
+        return {"absolute": "danger", "relative": "warning", "caution": "info"}[self.rule_class]
+
+
+class ConsentDocument(models.Model):
+    """The clinic's informed-consent text. A signed version is never edited: publish a new one."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="consent_documents")
+    title = models.CharField(max_length=200, default="Consent to ketamine-assisted psychotherapy")
+    version = models.CharField(max_length=20)
+    body = models.TextField()
+    is_current = models.BooleanField(default=True)
+    published_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["clinic", "-published_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "version"], name="consent_version_unique"),
+            models.UniqueConstraint(
+                fields=["clinic"], condition=Q(is_current=True), name="consent_one_current"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.title} v{self.version}"
+
+    def save(self, *args, **kwargs):
+        if self.pk and self.signatures.exists():
+            previous = type(self).objects.get(pk=self.pk)
+            if (previous.body, previous.version, previous.title) != (
+                self.body,
+                self.version,
+                self.title,
+            ):
+                raise ImmutableRecordError(
+                    "Patients have signed this version: publish a new version instead."
+                )
+        super().save(*args, **kwargs)
+
+
+class ConsentSignature(ImmutableModel):
+    course = models.ForeignKey(
+        TreatmentCourse, on_delete=models.PROTECT, related_name="consent_signatures"
+    )
+    document = models.ForeignKey(
+        ConsentDocument, on_delete=models.PROTECT, related_name="signatures"
+    )
+    signed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    signed_name = models.CharField(max_length=200)
+    agreed = models.BooleanField()
+    signed_at = models.DateTimeField(default=timezone.now)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-signed_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(agreed=True), name="consent_must_be_agreed"),
+        ]
+
+    def __str__(self):
+        return f"{self.signed_name} signed v{self.document.version}"
+
+
+class SuitabilityDecision(ImmutableModel):
+    """The prescriber's signed decision on a submission. Immutable once saved."""
+
+    class Outcome(models.TextChoices):
+        CLEARED = "cleared", "Cleared for treatment"
+        DECLINED = "declined", "Declined"
+        MORE_INFORMATION = "more_information", "More information needed"
+
+    course = models.ForeignKey(
+        TreatmentCourse, on_delete=models.PROTECT, related_name="suitability_decisions"
+    )
+    submission = models.ForeignKey(
+        IntakeSubmission, on_delete=models.PROTECT, related_name="decisions"
+    )
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    rationale = models.TextField()
+    override_reason = models.TextField(blank=True)
+    message_to_patient = models.TextField(blank=True)
+    decided_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-decided_at"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(rationale=""), name="decision_has_rationale"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_outcome_display()} by {self.decided_by}"
+
+
+class TreatmentPlan(ImmutableModel):
+    """Route, product, dose range and cadence agreed at clearance; defaults from the protocol."""
+
+    course = models.OneToOneField(
+        TreatmentCourse, on_delete=models.PROTECT, related_name="treatment_plan"
+    )
+    decision = models.OneToOneField(
+        SuitabilityDecision, on_delete=models.PROTECT, related_name="plan"
+    )
+    route = models.CharField(max_length=20, choices=Route.choices)
+    product = models.CharField(max_length=20, choices=Product.choices)
+    dose_min_mg = models.DecimalField(max_digits=6, decimal_places=1)
+    dose_max_mg = models.DecimalField(max_digits=6, decimal_places=1)
+    planned_dosing_sessions = models.PositiveSmallIntegerField()
+    integration_cadence = models.CharField(max_length=200)
+    goals = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(dose_max_mg__gte=F("dose_min_mg")) & Q(dose_min_mg__gt=0),
+                name="plan_dose_range_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(planned_dosing_sessions__gte=1), name="plan_has_sessions"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Plan: {self.get_product_display()}, {self.get_route_display()}"
+
+    def clean(self):
+        if self.dose_min_mg and self.dose_max_mg and self.dose_max_mg < self.dose_min_mg:
+            raise ValidationError({"dose_max_mg": "The maximum must not be below the minimum."})

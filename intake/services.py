@@ -1,0 +1,393 @@
+"""Phase 1 workflows: invite, accept, save a step, submit, decide. Views call these."""
+
+import datetime
+import decimal
+import logging
+
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from kapclinic.audit.models import AccessEvent
+from kapclinic.clinic.models import (
+    CourseState,
+    JourneyError,
+    Patient,
+    Protocol,
+    SafetyFlag,
+    TreatmentCourse,
+)
+from kapclinic.measures.instruments import get_instrument
+from kapclinic.measures.models import QuestionnaireResponse
+
+from . import rules
+from .models import (
+    ConsentDocument,
+    ConsentSignature,
+    IntakeRecord,
+    IntakeSubmission,
+    Invitation,
+    RuleHit,
+    SuitabilityDecision,
+    TreatmentPlan,
+)
+from .steps import STEP_BY_KEY, steps_for
+
+log = logging.getLogger(__name__)
+
+PATIENT_FIELDS_FROM_ABOUT = (
+    "preferred_name",
+    "pronouns",
+    "date_of_birth",
+    "phone",
+    "emergency_contact_name",
+    "emergency_contact_relationship",
+    "emergency_contact_phone",
+)
+
+
+# --- Invitation ---------------------------------------------------------------------------
+
+
+def invite_patient(
+    *, by, clinic, legal_name, email, indication, care_team, accept_url, preferred_name=""
+):
+    """Create the patient and their course ("invited") and email a single-use link."""
+    with transaction.atomic():
+        patient = Patient.objects.create(
+            clinic=clinic, legal_name=legal_name, preferred_name=preferred_name, email=email
+        )
+        course = TreatmentCourse.objects.create(
+            patient=patient, clinic=clinic, indication=indication
+        )
+        course.care_team.set(care_team)
+        IntakeRecord.objects.create(course=course)
+        AccessEvent.record(
+            actor=by,
+            action=AccessEvent.Action.CREATE,
+            what="patient invited",
+            patient_id=patient.pk,
+        )
+        _issue_and_send(course, by, accept_url)
+    return course
+
+
+def resend_invitation(course, *, by, accept_url):
+    if course.state != CourseState.INVITED or course.patient.user_id:
+        raise JourneyError("This patient has already accepted their invitation.")
+    with transaction.atomic():
+        _issue_and_send(course, by, accept_url)
+        AccessEvent.record(
+            actor=by,
+            action=AccessEvent.Action.CHANGE,
+            what="invitation resent",
+            patient_id=course.patient_id,
+        )
+
+
+def _issue_and_send(course, by, accept_url):
+    invitation, raw = Invitation.issue(course, by)
+    context = {
+        "clinic": course.clinic,
+        "patient": course.patient,
+        "url": accept_url(raw),
+        "expires_at": invitation.expires_at,
+    }
+    transaction.on_commit(
+        lambda: send_mail(
+            f"Your invitation from {course.clinic.name}",
+            render_to_string("intake/email/invitation.txt", context),
+            None,
+            [course.patient.email],
+            html_message=render_to_string("intake/email/invitation.html", context),
+        )
+    )
+    return invitation
+
+
+def accept_invitation(invitation, password):
+    """Create the patient's login from a valid invitation and start their intake."""
+    User = get_user_model()
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.status != Invitation.Status.VALID:
+            raise JourneyError(
+                f"This invitation link has {invitation.get_status_display().lower()}."
+            )
+        patient = invitation.course.patient
+        if User.objects.filter(email__iexact=patient.email).exists():
+            raise JourneyError("An account already exists for this email: please sign in.")
+        first, _, last = patient.legal_name.partition(" ")
+        user = User.objects.create_user(
+            patient.email, password, first_name=first[:150], last_name=last[:150]
+        )
+        patient.user = user
+        patient.save(update_fields=["user"])
+        invitation.used_at = timezone.now()
+        invitation.save(update_fields=["used_at"])
+        invitation.course.start_intake(user)
+    return user
+
+
+# --- The wizard ---------------------------------------------------------------------------
+
+
+def intake_record(course):
+    record, _ = IntakeRecord.objects.get_or_create(course=course)
+    return record
+
+
+def _json_safe(value):
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    return value
+
+
+def editable(course):
+    return course.state in {CourseState.INTAKE_IN_PROGRESS, CourseState.MORE_INFO_REQUESTED}
+
+
+def _check_editable(course):
+    if not editable(course):
+        raise JourneyError("Your intake has been submitted and can no longer be changed.")
+
+
+def save_draft(record, step_key, raw):
+    """Keep what the patient typed even when it does not validate yet."""
+    _check_editable(record.course)
+    record.drafts[step_key] = {
+        key: raw.getlist(key) if len(raw.getlist(key)) > 1 else raw.get(key)
+        for key in raw
+        if key != "csrfmiddlewaretoken"
+    }
+    record.save(update_fields=["drafts", "updated_at"])
+
+
+def save_step(record, step_key, cleaned, *, by, request=None):
+    """Store a valid step, mark it done, and copy the 'about you' answers to the patient."""
+    course = record.course
+    _check_editable(course)
+    step = STEP_BY_KEY[step_key]
+    with transaction.atomic():
+        if step.consent:
+            document = current_consent(course.clinic)
+            ConsentSignature.objects.create(
+                course=course,
+                document=document,
+                signed_by=by,
+                signed_name=cleaned["signed_name"],
+                agreed=cleaned["agreed"],
+                ip_address=(request.META.get("REMOTE_ADDR") if request else None),
+            )
+            cleaned = {"document_version": document.version, "signed_name": cleaned["signed_name"]}
+        record.answers[step_key] = _json_safe(cleaned)
+        record.drafts.pop(step_key, None)
+        if step_key not in record.completed_steps:
+            record.completed_steps.append(step_key)
+        record.save(update_fields=["answers", "drafts", "completed_steps", "updated_at"])
+        if step_key == "about":
+            patient = course.patient
+            for field in PATIENT_FIELDS_FROM_ABOUT:
+                setattr(patient, field, cleaned.get(field) or getattr(patient, field))
+            patient.save()
+
+
+def questionnaire_response(course, instrument_code):
+    """The intake response for an instrument: the draft in progress, else the latest."""
+    return (
+        QuestionnaireResponse.objects.filter(
+            course=course,
+            instrument=instrument_code,
+            purpose=QuestionnaireResponse.Purpose.INTAKE,
+        )
+        .order_by("-started_at", "-pk")
+        .first()
+    )
+
+
+def save_questionnaire(record, step_key, answers, *, by, complete):
+    """Save questionnaire answers (a draft or complete); an urgent flag raises a safety flag."""
+    course = record.course
+    _check_editable(course)
+    step = STEP_BY_KEY[step_key]
+    with transaction.atomic():
+        response = questionnaire_response(course, step.instrument)
+        if response is None or response.status == QuestionnaireResponse.Status.COMPLETED:
+            response = QuestionnaireResponse(
+                course=course,
+                instrument=step.instrument,
+                purpose=QuestionnaireResponse.Purpose.INTAKE,
+                created_by=by,
+            )
+        response.save_answers(answers, complete=complete, context=scoring_context(record))
+        if complete:
+            if step_key not in record.completed_steps:
+                record.completed_steps.append(step_key)
+            record.drafts.pop(step_key, None)
+            record.save(update_fields=["completed_steps", "drafts", "updated_at"])
+        for flag in response.urgent_flags:
+            SafetyFlag.raise_for(
+                course,
+                source=flag_source(step.instrument),
+                reason=f"{flag['label']}. {flag['explanation']}",
+                by=by,
+            )
+    return response
+
+
+def flag_source(instrument_code):
+    """One source per intake questionnaire, so its answer and the screen share one flag."""
+    return f"Intake {get_instrument(instrument_code).short_name}"
+
+
+def scoring_context(record):
+    protocol = Protocol.objects.effective_for(record.course.clinic)
+    sex = record.answers.get("about", {}).get("sex_at_birth")
+    return {"sex": sex, "provisional_cutoff": protocol.pcl5_provisional_cutoff}
+
+
+def current_consent(clinic):
+    document = ConsentDocument.objects.filter(clinic=clinic, is_current=True).first()
+    if document is None:
+        raise JourneyError(
+            "The clinic has not published its consent form yet. Please contact the clinic."
+        )
+    return document
+
+
+def progress(record):
+    """Which applicable steps are done, and the first one still to do."""
+    steps = steps_for(record.answers)
+    done = [s for s in steps if s.key in record.completed_steps]
+    missing = [s for s in steps if s.key not in record.completed_steps]
+    return {
+        "steps": steps,
+        "done": done,
+        "missing": missing,
+        "next": missing[0] if missing else None,
+    }
+
+
+# --- Submission and screening -------------------------------------------------------------
+
+
+def submit_intake(course, *, by):
+    """Freeze the answers, run the contraindication screen, and hand over to the clinic."""
+    record = intake_record(course)
+    _check_editable(course)
+    state = progress(record)
+    if state["missing"]:
+        names = ", ".join(step.title for step in state["missing"])
+        raise JourneyError(f"Please complete every step before submitting: {names}.")
+    protocol = Protocol.objects.effective_for(course.clinic)
+    thresholds = protocol.intake_thresholds
+    responses = {
+        step.instrument: questionnaire_response(course, step.instrument)
+        for step in state["steps"]
+        if step.is_questionnaire
+    }
+    scores = {
+        code: get_instrument(code).score(r.answers, context=scoring_context(record))
+        for code, r in responses.items()
+    }
+    facts = rules.IntakeFacts.build(
+        record.answers, scores, {code: r.answers for code, r in responses.items()}, thresholds
+    )
+    hits = rules.evaluate(facts)
+    with transaction.atomic():
+        number = IntakeSubmission.objects.filter(course=course).count() + 1
+        submission = IntakeSubmission.objects.create(
+            course=course,
+            number=number,
+            answers=record.answers,
+            scores={
+                code: {"response_id": r.pk, "total": r.total, "band": r.band}
+                for code, r in responses.items()
+            },
+            ruleset_version=rules.RULESET_VERSION,
+            thresholds=thresholds,
+        )
+        RuleHit.objects.bulk_create(
+            RuleHit(
+                submission=submission,
+                rule_id=hit.rule_id,
+                rule_version=hit.version,
+                rule_class=str(hit.rule_class),
+                title=hit.title,
+                explanation=hit.explanation,
+                source=hit.source,
+                urgent=hit.urgent,
+                triggered_by=_json_safe(hit.triggered_by),
+            )
+            for hit in hits
+        )
+        for hit in hits:
+            if hit.urgent:
+                # A questionnaire answer raised its flag the moment it was saved (and a
+                # clinician may already have resolved it): do not raise it a second time.
+                instruments = {key.split(".")[0] for key in hit.triggered_by}
+                if any(responses[c].has_urgent_flag for c in instruments & set(responses)):
+                    continue
+                SafetyFlag.raise_for(
+                    course, source="Intake screen", reason=f"{hit.title}. {hit.explanation}", by=by
+                )
+        course.submit_intake(by)
+    return submission
+
+
+# --- Review and decision ------------------------------------------------------------------
+
+
+def record_decision(course, *, by, data):
+    """Sign the suitability decision and move the course; refused decisions leave no trace."""
+    submission = course.intake_submissions.order_by("-number").first()
+    if submission is None:
+        raise JourneyError("There is no submitted intake to decide on.")
+    outcome = data["outcome"]
+    with transaction.atomic():
+        if outcome == SuitabilityDecision.Outcome.CLEARED:
+            course.clear(by, data["rationale"])
+        elif outcome == SuitabilityDecision.Outcome.DECLINED:
+            course.decline(by, data["rationale"])
+        else:
+            course.request_more_information(by, data["message_to_patient"])
+        decision = SuitabilityDecision.objects.create(
+            course=course,
+            submission=submission,
+            outcome=outcome,
+            rationale=data["rationale"].strip(),
+            override_reason=data.get("override_reason", "").strip(),
+            message_to_patient=data.get("message_to_patient", "").strip(),
+            decided_by=by,
+        )
+        if outcome == SuitabilityDecision.Outcome.CLEARED:
+            TreatmentPlan.objects.create(
+                course=course,
+                decision=decision,
+                route=data["route"],
+                product=data["product"],
+                dose_min_mg=data["dose_min_mg"],
+                dose_max_mg=data["dose_max_mg"],
+                planned_dosing_sessions=data["planned_dosing_sessions"],
+                integration_cadence=data["integration_cadence"],
+                goals=data.get("plan_goals", ""),
+            )
+    return decision
+
+
+def is_cleared(course):
+    """The one question later phases ask of intake: is this course cleared, and on what plan?"""
+    plan = getattr(course, "treatment_plan", None)
+    return plan is not None and course.state in {
+        CourseState.CLEARED,
+        CourseState.IN_TREATMENT,
+        CourseState.INTEGRATION,
+    }

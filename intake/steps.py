@@ -1,0 +1,71 @@
+"""The intake wizard's steps, in order: one place to add, remove or reorder a step."""
+
+from dataclasses import dataclass
+
+from . import forms
+
+
+@dataclass(frozen=True)
+class Step:
+    key: str
+    title: str
+    form_class: type | None = None  # a plain step form
+    instrument: str | None = None  # or a questionnaire from kapclinic.measures
+    consent: bool = False
+    only_if: tuple[str, str] | None = None  # (step, field) that must be True
+
+    @property
+    def is_questionnaire(self):
+        return self.instrument is not None
+
+    def rows(self, answers):
+        """(question, answer as the patient saw it) for each field of a plain step."""
+        if self.form_class is None:
+            return []
+        data = answers.get(self.key, {})
+        rows = []
+        for name, field in self.form_class.base_fields.items():
+            if name not in data:
+                continue
+            rows.append((str(field.label), display_value(field, data[name])))
+        return rows
+
+    def applies(self, answers):
+        if self.only_if is None:
+            return True
+        step, field = self.only_if
+        return bool(answers.get(step, {}).get(field))
+
+
+def display_value(field, value):
+    if value in (None, "", []):
+        return "—"
+    choices = dict(getattr(field, "choices", []) or [])
+    if isinstance(value, list):
+        return ", ".join(str(choices.get(v, v)) for v in value)
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    return str(choices.get(value, value))
+
+
+STEPS = (
+    Step("about", "About you", forms.AboutYouForm),
+    Step("medical", "Physical health", forms.MedicalHistoryForm),
+    Step("psychiatric", "Mental health history", forms.PsychiatricHistoryForm),
+    Step("medications", "Medicines", forms.MedicationsForm),
+    Step("substance", "Alcohol, drugs and ketamine", forms.SubstanceUseForm),
+    Step("auditc", "Alcohol questionnaire", instrument="auditc"),
+    Step("gad7", "Anxiety questionnaire", instrument="gad7"),
+    Step("phq9", "Mood questionnaire", instrument="phq9"),
+    Step(
+        "pcl5", "Stress questionnaire", instrument="pcl5", only_if=("psychiatric", "trauma_history")
+    ),
+    Step("goals", "Your goals", forms.GoalsForm),
+    Step("consent", "Consent", forms.ConsentForm, consent=True),
+)
+STEP_BY_KEY = {step.key: step for step in STEPS}
+
+
+def steps_for(answers):
+    """The steps that apply to this patient (PCL-5 only after reported trauma)."""
+    return [step for step in STEPS if step.applies(answers)]

@@ -1,0 +1,424 @@
+"""Phase 1 pages: staff invite and review; patients accept, fill in and submit their intake."""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views import View
+
+from kapclinic.audit.models import AccessEvent
+from kapclinic.clinic.access import provider_for
+from kapclinic.clinic.models import (
+    CourseState,
+    JourneyError,
+    Protocol,
+    SafetyFlag,
+    TreatmentCourse,
+)
+from kapclinic.clinic.views import PatientRequiredMixin, StaffRequiredMixin
+from kapclinic.measures.forms import InstrumentForm
+from kapclinic.measures.instruments import get_instrument
+from kapclinic.measures.models import QuestionnaireResponse
+
+from . import forms, services
+from .medications import recognise
+from .models import ConsentSignature, Invitation, RuleHit
+from .steps import STEP_BY_KEY
+
+
+def accept_url_builder(request):
+    return lambda raw: request.build_absolute_uri(reverse("intake:accept", args=[raw]))
+
+
+# --- Staff ---------------------------------------------------------------------------------
+
+
+class InvitePatientView(StaffRequiredMixin, View):
+    template_name = "intake/invite.html"
+
+    def clinic(self):
+        provider = provider_for(self.request.user)
+        if provider is None:
+            raise Http404("Only clinic staff can invite patients.")
+        return provider.clinic
+
+    def get(self, request):
+        form = forms.InvitePatientForm(clinic=self.clinic())
+        return render(request, self.template_name, {"form": form})
+
+    def post(self, request):
+        form = forms.InvitePatientForm(request.POST, clinic=self.clinic())
+        if not form.is_valid():
+            return render(request, self.template_name, {"form": form})
+        data = form.cleaned_data
+        course = services.invite_patient(
+            by=request.user,
+            clinic=form.clinic,
+            legal_name=data["legal_name"],
+            preferred_name=data["preferred_name"],
+            email=data["email"],
+            indication=data["indication"],
+            care_team=data["care_team"],
+            accept_url=accept_url_builder(request),
+        )
+        messages.success(request, f"Invitation sent to {data['email']}.")
+        return redirect("clinic:patient-chart", course.patient_id)
+
+
+def staff_course(request, pk):
+    """A course of the staff member's clinic, or 404."""
+    return get_object_or_404(
+        TreatmentCourse.objects.visible_to(request.user).select_related("patient", "clinic"),
+        pk=pk,
+    )
+
+
+class ResendInvitationView(StaffRequiredMixin, View):
+    def post(self, request, pk):
+        course = staff_course(request, pk)
+        try:
+            services.resend_invitation(
+                course, by=request.user, accept_url=accept_url_builder(request)
+            )
+            messages.success(request, "A new invitation was sent; earlier links no longer work.")
+        except JourneyError as error:
+            messages.error(request, str(error))
+        return redirect("clinic:patient-chart", course.patient_id)
+
+
+class ReviewView(StaffRequiredMixin, View):
+    """Everything a prescriber needs to decide suitability, on one page."""
+
+    template_name = "intake/review.html"
+
+    def get_course(self, pk):
+        course = staff_course(self.request, pk)
+        AccessEvent.record(
+            actor=self.request.user,
+            action=AccessEvent.Action.VIEW,
+            what="intake review",
+            patient_id=course.patient_id,
+        )
+        return course
+
+    def context(self, course, form=None):
+        submission = (
+            course.intake_submissions.prefetch_related(
+                Prefetch("hits", queryset=RuleHit.objects.order_by("pk"))
+            )
+            .order_by("-number")
+            .first()
+        )
+        responses = list(
+            QuestionnaireResponse.objects.filter(
+                course=course,
+                purpose=QuestionnaireResponse.Purpose.INTAKE,
+                status=QuestionnaireResponse.Status.COMPLETED,
+            ).order_by("instrument", "-completed_at")
+        )
+        latest = {}
+        for response in responses:
+            latest.setdefault(response.instrument, response)
+        answers = submission.answers if submission else {}
+        hits = list(submission.hits.all()) if submission else []
+        has_absolute = any(h.rule_class == RuleHit.RuleClass.ABSOLUTE for h in hits)
+        protocol = Protocol.objects.effective_for(course.clinic)
+        if form is None:
+            form = forms.ReviewDecisionForm(
+                has_absolute=has_absolute,
+                initial={
+                    "route": protocol.route,
+                    "product": protocol.product,
+                    "dose_min_mg": protocol.dose_min_mg,
+                    "dose_max_mg": protocol.dose_max_mg,
+                    "planned_dosing_sessions": protocol.planned_dosing_sessions,
+                    "integration_cadence": protocol.integration_cadence,
+                    "plan_goals": answers.get("goals", {}).get("goals", ""),
+                },
+            )
+        return {
+            "course": course,
+            "patient": course.patient,
+            "submission": submission,
+            "answers": answers,
+            "hits": hits,
+            "has_absolute": has_absolute,
+            "questionnaires": [{"response": r, "items": _item_rows(r)} for r in latest.values()],
+            "medications": recognise(answers.get("medications", {}).get("items", [])),
+            "flags": list(SafetyFlag.objects.filter(course=course).select_related("resolved_by")),
+            "consent": ConsentSignature.objects.filter(course=course)
+            .select_related("document")
+            .first(),
+            "decisions": list(
+                course.suitability_decisions.select_related("decided_by").order_by("-decided_at")
+            ),
+            "form": form,
+            "can_decide": course.state == CourseState.UNDER_REVIEW,
+            "can_start_review": course.state == CourseState.INTAKE_SUBMITTED,
+            "steps": STEP_BY_KEY,
+        }
+
+    def get(self, request, pk):
+        course = self.get_course(pk)
+        return render(request, self.template_name, self.context(course))
+
+    def post(self, request, pk):
+        course = self.get_course(pk)
+        if request.POST.get("action") == "start-review":
+            try:
+                course.begin_review(request.user)
+            except JourneyError as error:
+                messages.error(request, str(error))
+            return redirect("intake:review", course.pk)
+        ctx = self.context(course)
+        form = forms.ReviewDecisionForm(request.POST, has_absolute=ctx["has_absolute"])
+        if form.is_valid():
+            try:
+                services.record_decision(course, by=request.user, data=form.cleaned_data)
+            except JourneyError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, "Decision signed and recorded.")
+                return redirect("intake:review", course.pk)
+        ctx["form"] = form
+        return render(request, self.template_name, ctx, status=200)
+
+
+def _item_rows(response):
+    """Each item with the patient's answer label and points, for the review page."""
+    definition = get_instrument(response.instrument)
+    rows = []
+    for item in definition.items:
+        if item.key not in response.answers:
+            continue
+        value = response.answers[item.key]
+        option = item.option(value)
+        rows.append(
+            {
+                "text": item.text,
+                "label": option.label if option else value,
+                "points": item.points(value) if item.scored else None,
+            }
+        )
+    return rows
+
+
+# --- Patient -------------------------------------------------------------------------------
+
+
+class AcceptInvitationView(View):
+    template_name = "intake/accept.html"
+
+    def dispatch(self, request, token):
+        self.invitation = Invitation.objects.find(token)
+        if self.invitation is None or self.invitation.status != Invitation.Status.VALID:
+            return render(
+                request,
+                "intake/invitation_invalid.html",
+                {"invitation": self.invitation},
+                status=410 if self.invitation else 404,
+            )
+        return super().dispatch(request, token)
+
+    def form(self, data=None):
+        return forms.AcceptInvitationForm(data, patient=self.invitation.course.patient)
+
+    def get(self, request, token):
+        return render(
+            request, self.template_name, {"form": self.form(), "invitation": self.invitation}
+        )
+
+    def post(self, request, token):
+        form = self.form(request.POST)
+        if form.is_valid():
+            try:
+                user = services.accept_invitation(self.invitation, form.cleaned_data["password1"])
+            except JourneyError as error:
+                form.add_error(None, str(error))
+            else:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                messages.success(request, "Welcome. Your answers save as you go.")
+                return redirect("intake:start")
+        return render(request, self.template_name, {"form": form, "invitation": self.invitation})
+
+
+class PatientIntakeMixin(PatientRequiredMixin):
+    def current_course(self):
+        course = (
+            TreatmentCourse.objects.filter(patient=self.patient)
+            .select_related("clinic", "patient")
+            .order_by("-created_at")
+            .first()
+        )
+        if course is None:
+            raise Http404("No course.")
+        return course
+
+
+class StartIntakeView(PatientIntakeMixin, View):
+    """Resume where the patient left off, on any device."""
+
+    def get(self, request):
+        course = self.current_course()
+        if not services.editable(course):
+            return redirect("clinic:my-journey")
+        state = services.progress(services.intake_record(course))
+        if state["next"] is None:
+            return redirect("intake:check")
+        return redirect("intake:step", state["next"].key)
+
+
+class StepView(PatientIntakeMixin, View):
+    template_name = "intake/step.html"
+
+    def setup_step(self, step_key):
+        self.course = self.current_course()
+        if not services.editable(self.course):
+            return redirect("clinic:my-journey")
+        self.step = STEP_BY_KEY.get(step_key)
+        self.record = services.intake_record(self.course)
+        if self.step is None or not self.step.applies(self.record.answers):
+            raise Http404("No such step.")
+        return None
+
+    def build_form(self, data=None):
+        step, record = self.step, self.record
+        if step.is_questionnaire:
+            response = services.questionnaire_response(self.course, step.instrument)
+            initial = response.answers if response else {}
+            return InstrumentForm(
+                get_instrument(step.instrument),
+                data,
+                initial=initial,
+                scoring_context=services.scoring_context(record),
+            )
+        initial = record.drafts.get(step.key) or record.answers.get(step.key, {})
+        if step.key == "medications" and "medicines" not in initial:
+            initial = {
+                **initial,
+                "medicines": "\n".join(i["name"] for i in initial.get("items", [])),
+            }
+        kwargs = {}
+        if step.consent:
+            kwargs["legal_name"] = self.course.patient.legal_name
+            initial = {}
+        if data is None and step.key in record.drafts:
+            # Re-show a draft with its errors, so the patient sees what still needs fixing.
+            return step.form_class(record.drafts[step.key], **kwargs)
+        return step.form_class(data, initial=initial, **kwargs)
+
+    def render_step(self, form, response=None, status=200):
+        state = services.progress(self.record)
+        index = [s.key for s in state["steps"]].index(self.step.key)
+        ctx = {
+            "step": self.step,
+            "form": form,
+            "state": state,
+            "course": self.course,
+            "index": index + 1,
+            "total": len(state["steps"]),
+            "previous": state["steps"][index - 1] if index else None,
+            "crisis": response is not None and response.has_urgent_flag,
+            "clinic": self.course.clinic,
+        }
+        if self.step.consent:
+            try:
+                ctx["consent_document"] = services.current_consent(self.course.clinic)
+            except JourneyError as error:
+                ctx["consent_error"] = str(error)
+        return render(self.request, self.template_name, ctx, status=status)
+
+    def get(self, request, step):
+        if (redirect_response := self.setup_step(step)) is not None:
+            return redirect_response
+        response = None
+        if self.step.is_questionnaire:
+            response = services.questionnaire_response(self.course, self.step.instrument)
+        return self.render_step(self.build_form(), response)
+
+    def post(self, request, step):
+        if (redirect_response := self.setup_step(step)) is not None:
+            return redirect_response
+        form = self.build_form(request.POST)
+        if self.step.is_questionnaire:
+            valid = form.is_valid()
+            answers = form.answers() if valid else form.partial_answers()
+            response = services.save_questionnaire(
+                self.record, self.step.key, answers, by=request.user, complete=valid
+            )
+            if not valid:
+                if request.POST.get("leave") == "1":
+                    return self.next_step()
+                return self.render_step(form, response)
+            if response.has_urgent_flag:
+                # Crisis resources at once, before the patient moves on.
+                return redirect("intake:support")
+            return self.next_step()
+        if not form.is_valid():
+            services.save_draft(self.record, self.step.key, request.POST)
+            if request.POST.get("leave") == "1":
+                return self.next_step()
+            return self.render_step(form)
+        try:
+            services.save_step(
+                self.record, self.step.key, form.cleaned_data, by=request.user, request=request
+            )
+        except JourneyError as error:
+            form.add_error(None, str(error))
+            return self.render_step(form)
+        return self.next_step()
+
+    def next_step(self):
+        """Carry on to the next unfinished step, or back home when the patient chose to leave."""
+        if self.request.POST.get("leave") == "1":
+            messages.success(self.request, "Saved. You can come back any time.")
+            return redirect("clinic:my-journey")
+        return redirect("intake:start")
+
+
+class CheckAnswersView(PatientIntakeMixin, View):
+    """The review page before submitting: every answer, with links back to change it."""
+
+    template_name = "intake/check_answers.html"
+
+    def get(self, request):
+        course = self.current_course()
+        if not services.editable(course):
+            return redirect("clinic:my-journey")
+        record = services.intake_record(course)
+        state = services.progress(record)
+        responses = {
+            s.instrument: services.questionnaire_response(course, s.instrument)
+            for s in state["steps"]
+            if s.is_questionnaire
+        }
+        return render(
+            request,
+            self.template_name,
+            {
+                "course": course,
+                "record": record,
+                "state": state,
+                "responses": responses,
+            },
+        )
+
+    def post(self, request):
+        course = self.current_course()
+        try:
+            services.submit_intake(course, by=request.user)
+        except JourneyError as error:
+            messages.error(request, str(error))
+            return redirect("intake:check")
+        messages.success(request, "Thank you. Your intake has been sent to the clinic.")
+        return redirect("clinic:my-journey")
+
+
+class SupportView(PatientIntakeMixin, View):
+    """Shown at once when an answer suggests risk: crisis resources, then carry on."""
+
+    def get(self, request):
+        course = self.current_course()
+        return render(request, "intake/support.html", {"clinic": course.clinic})

@@ -1,0 +1,159 @@
+"""Invitation: staff invite, the patient accepts a single-use expiring link, staff resend."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from intake.models import IntakeRecord, Invitation
+from kapclinic.audit.models import AccessEvent
+from kapclinic.clinic.models import CourseState, Patient, Role, TreatmentCourse
+
+pytestmark = pytest.mark.django_db
+
+
+def invite(client, world, email="new.patient@example.com"):
+    care_team = [world.one.staff[Role.PRESCRIBER].pk, world.one.staff[Role.THERAPIST].pk]
+    return client.post(
+        reverse("intake:invite"),
+        {
+            "legal_name": "Dana Newcomer",
+            "preferred_name": "Dana",
+            "email": email,
+            "indication": "anxiety",
+            "care_team": care_team,
+        },
+    )
+
+
+def link_from_last_email():
+    match = re.search(r"http://testserver(/intake/invitation/[^/\s]+/)", mail.outbox[-1].body)
+    assert match, mail.outbox[-1].body
+    return match.group(1)
+
+
+@pytest.fixture
+def invited(world, staff_client):
+    client = staff_client(world.one.staff[Role.THERAPIST])
+    response = invite(client, world)
+    assert response.status_code == 302
+    course = TreatmentCourse.objects.get(patient__email="new.patient@example.com")
+    return course, link_from_last_email(), client
+
+
+def test_staff_invite_creates_patient_course_and_sends_a_link(world, invited):
+    course, link, _ = invited
+    assert course.state == CourseState.INVITED
+    assert course.clinic == world.one.clinic
+    assert set(course.care_team.all()) == {
+        world.one.staff[Role.PRESCRIBER],
+        world.one.staff[Role.THERAPIST],
+    }
+    assert IntakeRecord.objects.filter(course=course).exists()
+    message = mail.outbox[-1]
+    assert message.to == ["new.patient@example.com"]
+    assert "ketamine" not in message.subject.lower()
+    assert AccessEvent.objects.filter(
+        patient=course.patient, action=AccessEvent.Action.CREATE
+    ).exists()
+    # Only a hash of the token is stored.
+    token = link.rstrip("/").rsplit("/", 1)[1]
+    assert not Invitation.objects.filter(token_hash=token).exists()
+
+
+def test_invite_refuses_a_duplicate_email_beside_the_field(world, invited, staff_client):
+    _, _, client = invited
+    response = invite(client, world)
+    assert response.status_code == 200
+    assert "already exists" in response.content.decode()
+    assert Patient.objects.filter(email="new.patient@example.com").count() == 1
+
+
+def test_patient_accepts_sets_password_and_lands_in_intake(world, invited, client):
+    course, link, _ = invited
+    page = client.get(link)
+    assert page.status_code == 200 and "new.patient@example.com" in page.content.decode()
+    response = client.post(
+        link, {"password1": "a calm harbour at dawn", "password2": "a calm harbour at dawn"}
+    )
+    assert response["Location"] == reverse("intake:start")
+    course.refresh_from_db()
+    course.patient.refresh_from_db()
+    assert course.state == CourseState.INTAKE_IN_PROGRESS
+    assert course.patient.user.check_password("a calm harbour at dawn")
+    assert client.session["_auth_user_id"] == str(course.patient.user.pk)
+
+
+def test_weak_or_mismatched_password_is_refused_beside_the_field(invited, client):
+    _, link, _ = invited
+    short = client.post(link, {"password1": "short", "password2": "short"})
+    assert short.status_code == 200 and "too short" in short.content.decode()
+    mismatch = client.post(link, {"password1": "a calm harbour at dawn", "password2": "other one!"})
+    assert "do not match" in mismatch.content.decode()
+
+
+def test_used_link_says_so(invited, client):
+    _, link, _ = invited
+    client.post(
+        link, {"password1": "a calm harbour at dawn", "password2": "a calm harbour at dawn"}
+    )
+    client.logout()
+    response = client.get(link)
+    assert response.status_code == 410
+    assert "already been used" in response.content.decode()
+
+
+def test_expired_link_says_so_and_points_to_the_clinic(invited, client):
+    course, link, _ = invited
+    Invitation.objects.filter(course=course).update(
+        created_at=timezone.now() - timedelta(days=9), expires_at=timezone.now() - timedelta(days=2)
+    )
+    response = client.get(link)
+    assert response.status_code == 410
+    body = response.content.decode()
+    assert "has expired" in body and course.clinic.name in body
+
+
+def test_unknown_link_is_not_found(client, db):
+    assert client.get(reverse("intake:accept", args=["nope"])).status_code == 404
+
+
+def test_resend_replaces_the_old_link(world, invited, client):
+    course, old_link, staff = invited
+    response = staff.post(reverse("intake:resend-invitation", args=[course.pk]))
+    assert response.status_code == 302
+    new_link = link_from_last_email()
+    assert new_link != old_link
+    assert "replaced" in client.get(old_link).content.decode()
+    assert client.get(new_link).status_code == 200
+
+
+def test_resend_refused_once_accepted(world, invited, second_client):
+    course, link, staff = invited
+    second_client.post(
+        link, {"password1": "a calm harbour at dawn", "password2": "a calm harbour at dawn"}
+    )
+    count = len(mail.outbox)
+    response = staff.post(reverse("intake:resend-invitation", args=[course.pk]), follow=True)
+    assert "already accepted" in response.content.decode()
+    assert len(mail.outbox) == count
+
+
+def test_other_clinic_cannot_resend(world, invited, staff_client):
+    course, _, _ = invited
+    outsider = staff_client(world.two.staff[Role.PRESCRIBER])
+    assert outsider.post(reverse("intake:resend-invitation", args=[course.pk])).status_code == 404
+
+
+def test_patients_cannot_invite(world, client):
+    client.force_login(world.one.patients[0].user)
+    assert client.get(reverse("intake:invite")).status_code == 403
+
+
+def test_invite_form_offers_only_own_clinic_staff(world, staff_client):
+    client = staff_client(world.one.staff[Role.PRESCRIBER])
+    form = client.get(reverse("intake:invite")).context["form"]
+    assert set(form.fields["care_team"].queryset) == set(world.one.staff.values())

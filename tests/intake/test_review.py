@@ -1,0 +1,236 @@
+"""Clinician review: everything on one page, a signed immutable decision, the plan."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from intake.models import ImmutableRecordError, SuitabilityDecision, TreatmentPlan
+from kapclinic.audit.models import AccessEvent
+from kapclinic.clinic.models import CourseState, Role, SafetyFlag
+
+from .helpers import YES, fill_intake, publish_consent, step_data
+
+pytestmark = pytest.mark.django_db
+
+
+def submitted_course(world, client, index=0, overrides=None):
+    patient, course = world.one.patients[index], world.one.courses[index]
+    course.start_intake(patient.user)
+    client.force_login(patient.user)
+    fill_intake(client, patient, overrides=overrides)
+    client.post(reverse("intake:check"))
+    client.logout()
+    course.refresh_from_db()
+    assert course.state == CourseState.INTAKE_SUBMITTED
+    return course
+
+
+@pytest.fixture
+def consent(world):
+    return publish_consent(world.one.clinic)
+
+
+def clear_data(**extra):
+    return {
+        "outcome": "cleared",
+        "rationale": "No contraindications; goals fit KAP.",
+        "route": "sublingual",
+        "product": "racemic_ketamine",
+        "dose_min_mg": "100",
+        "dose_max_mg": "300",
+        "planned_dosing_sessions": "6",
+        "integration_cadence": "Within 3 days of each dose",
+        "plan_goals": "Lift mood",
+        **extra,
+    }
+
+
+def test_review_page_shows_answers_scores_and_rule_hits(world, client, consent, staff_client):
+    course = submitted_course(world, client, overrides={"medical": {"glaucoma": YES}})
+    prescriber = staff_client(world.one.staff[Role.PRESCRIBER])
+    response = prescriber.get(reverse("intake:review", args=[course.pk]))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "GAD-7" in body and "PHQ-9" in body
+    assert "laucoma" in body  # the rule hit and the answer
+    assert "Feel less weighed down." in body
+    assert AccessEvent.objects.filter(
+        patient=course.patient, action=AccessEvent.Action.VIEW, what="intake review"
+    ).exists()
+
+
+def test_review_is_not_found_for_another_clinic_and_refused_for_patients(
+    world, client, consent, staff_client
+):
+    course = submitted_course(world, client)
+    outsider = staff_client(world.two.staff[Role.PRESCRIBER])
+    assert outsider.get(reverse("intake:review", args=[course.pk])).status_code == 404
+    client.force_login(world.one.patients[0].user)
+    assert client.get(reverse("intake:review", args=[course.pk])).status_code == 403
+
+
+def start_review(client, course):
+    client.post(reverse("intake:review", args=[course.pk]), {"action": "start-review"})
+    course.refresh_from_db()
+    assert course.state == CourseState.UNDER_REVIEW
+
+
+def test_prescriber_clears_with_a_plan_and_the_decision_is_immutable(
+    world, client, consent, staff_client
+):
+    course = submitted_course(world, client)
+    prescriber = staff_client(world.one.staff[Role.PRESCRIBER])
+    start_review(prescriber, course)
+    response = prescriber.post(reverse("intake:review", args=[course.pk]), clear_data())
+    assert response.status_code == 302
+    course.refresh_from_db()
+    assert course.state == CourseState.CLEARED
+    plan = TreatmentPlan.objects.get(course=course)
+    assert plan.planned_dosing_sessions == 6 and str(plan.dose_max_mg) == "300.0"
+    decision = SuitabilityDecision.objects.get(course=course)
+    decision.rationale = "edited"
+    with pytest.raises(ImmutableRecordError):
+        decision.save()
+    with pytest.raises(ImmutableRecordError):
+        decision.delete()
+
+
+def test_decision_needs_a_rationale(world, client, consent, staff_client):
+    course = submitted_course(world, client)
+    prescriber = staff_client(world.one.staff[Role.PRESCRIBER])
+    start_review(prescriber, course)
+    response = prescriber.post(reverse("intake:review", args=[course.pk]), clear_data(rationale=""))
+    assert response.status_code == 200
+    assert "This field is required" in response.content.decode()
+    course.refresh_from_db()
+    assert course.state == CourseState.UNDER_REVIEW
+
+
+def test_absolute_contraindication_needs_an_override_reason(world, client, consent, staff_client):
+    course = submitted_course(world, client, overrides={"medical": {"aneurysm_or_avm": YES}})
+    prescriber = staff_client(world.one.staff[Role.PRESCRIBER])
+    start_review(prescriber, course)
+    refused = prescriber.post(reverse("intake:review", args=[course.pk]), clear_data())
+    assert "give a reason to clear anyway" in refused.content.decode()
+    prescriber.post(
+        reverse("intake:review", args=[course.pk]),
+        clear_data(override_reason="Vascular surgeon confirms repaired, stable."),
+    )
+    course.refresh_from_db()
+    assert course.state == CourseState.CLEARED
+    assert "Vascular surgeon" in SuitabilityDecision.objects.get(course=course).override_reason
+
+
+def test_open_safety_flag_blocks_clearance_until_resolved(world, client, consent, staff_client):
+    course = submitted_course(world, client, overrides={"phq9": {"q9": "1"}})
+    flag = SafetyFlag.objects.get(course=course)
+    prescriber = staff_client(world.one.staff[Role.PRESCRIBER])
+    start_review(prescriber, course)
+    blocked = prescriber.post(reverse("intake:review", args=[course.pk]), clear_data())
+    assert "open safety flag" in blocked.content.decode()
+    assert not SuitabilityDecision.objects.filter(course=course).exists()
+    prescriber.post(
+        reverse("clinic:resolve-flag", args=[flag.pk]),
+        {"action_taken": "Called same day: passive thoughts, no plan; safety plan agreed."},
+    )
+    flag.refresh_from_db()
+    assert not flag.is_open
+    prescriber.post(reverse("intake:review", args=[course.pk]), clear_data())
+    course.refresh_from_db()
+    assert course.state == CourseState.CLEARED
+
+
+def test_therapist_cannot_clear(world, client, consent, staff_client):
+    course = submitted_course(world, client)
+    therapist = staff_client(world.one.staff[Role.THERAPIST])
+    start_review(therapist, course)
+    response = therapist.post(reverse("intake:review", args=[course.pk]), clear_data())
+    assert "Only the course" in response.content.decode()
+    course.refresh_from_db()
+    assert course.state == CourseState.UNDER_REVIEW
+
+
+def test_more_information_goes_back_to_the_patient_who_resubmits(
+    world, client, consent, staff_client
+):
+    course = submitted_course(world, client)
+    prescriber = staff_client(world.one.staff[Role.PRESCRIBER])
+    start_review(prescriber, course)
+    prescriber.post(
+        reverse("intake:review", args=[course.pk]),
+        {
+            "outcome": "more_information",
+            "rationale": "Need medicines list.",
+            "message_to_patient": "Please list the dose of your sleeping tablets.",
+        },
+    )
+    course.refresh_from_db()
+    assert course.state == CourseState.MORE_INFO_REQUESTED
+    patient = world.one.patients[0]
+    client.force_login(patient.user)
+    journey = client.get(reverse("clinic:my-journey")).content.decode()
+    assert "Please list the dose of your sleeping tablets." in journey
+    client.post(
+        reverse("intake:step", args=["medications"]), {"medicines": "Zopiclone 7.5 mg at night"}
+    )
+    client.post(reverse("intake:check"))
+    course.refresh_from_db()
+    assert course.state == CourseState.INTAKE_SUBMITTED
+    assert course.intake_submissions.count() == 2
+
+
+def test_decline_records_the_reason(world, client, consent, staff_client):
+    course = submitted_course(world, client)
+    prescriber = staff_client(world.one.staff[Role.PRESCRIBER])
+    start_review(prescriber, course)
+    prescriber.post(
+        reverse("intake:review", args=[course.pk]),
+        {"outcome": "declined", "rationale": "Psychosis history: refer on."},
+    )
+    course.refresh_from_db()
+    assert course.state == CourseState.DECLINED
+
+
+def test_review_page_query_count_does_not_grow_with_answers(world, client, consent, staff_client):
+    simple = submitted_course(world, client, index=0)
+    busy = submitted_course(
+        world,
+        client,
+        index=1,
+        overrides={
+            "medical": {"glaucoma": YES, "liver_disease": YES, "seizures": YES, "pregnant": YES},
+            "psychiatric": {"trauma_history": YES, "psychosis_family_history": YES},
+            "medications": {
+                "no_medicines": "",
+                "medicines": "Diazepam 5mg\nTramadol\nAdderall\nSertraline",
+            },
+            "phq9": {"q9": "2"},
+        },
+    )
+    prescriber = staff_client(world.one.staff[Role.PRESCRIBER])
+
+    def count(course):
+        with CaptureQueriesContext(connection) as ctx:
+            assert prescriber.get(reverse("intake:review", args=[course.pk])).status_code == 200
+        return len(ctx.captured_queries)
+
+    count(simple)  # warm the session
+    assert count(simple) == count(busy)
+
+
+def test_patient_data_is_escaped_on_the_review_page(world, client, consent, staff_client):
+    course = submitted_course(
+        world, client, overrides={"goals": {"goals": "<script>alert('x')</script>"}}
+    )
+    body = (
+        staff_client(world.one.staff[Role.PRESCRIBER])
+        .get(reverse("intake:review", args=[course.pk]))
+        .content.decode()
+    )
+    assert "<script>alert" not in body
+    assert "&lt;script&gt;alert" in body
+
+
+def test_step_data_helper_matches_the_forms(world):
+    assert set(step_data(world.one.patients[0])) >= {"about", "consent"}

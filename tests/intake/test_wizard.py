@@ -1,0 +1,162 @@
+"""The intake wizard: one step per page, saved as it goes, resumable, then submitted."""
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from intake.models import IntakeRecord, IntakeSubmission
+from kapclinic.clinic.models import CourseState, SafetyFlag
+from kapclinic.measures.models import QuestionnaireResponse
+
+from .helpers import YES, fill_intake, publish_consent, step_data
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def patient_client(world, client):
+    patient = world.one.patients[0]
+    course = world.one.courses[0]
+    course.start_intake(patient.user)
+    publish_consent(world.one.clinic)
+    client.force_login(patient.user)
+    return client, patient, course
+
+
+def test_start_sends_the_patient_to_the_first_step(patient_client):
+    client, _, _ = patient_client
+    assert client.get(reverse("intake:start"))["Location"] == reverse("intake:step", args=["about"])
+
+
+def test_each_step_page_shows_progress_and_its_questions(patient_client):
+    client, _, _ = patient_client
+    body = client.get(reverse("intake:step", args=["medical"])).content.decode()
+    assert "Step 2 of" in body
+    assert "serious reaction to ketamine" in body
+
+
+def test_invalid_answers_show_errors_beside_fields_and_are_kept(patient_client):
+    client, patient, course = patient_client
+    data = {**step_data(patient)["about"], "date_of_birth": "2099-01-01", "pronouns": "they/them"}
+    response = client.post(reverse("intake:step", args=["about"]), data)
+    assert response.status_code == 200
+    assert "cannot be in the future" in response.content.decode()
+    record = IntakeRecord.objects.get(course=course)
+    assert record.drafts["about"]["pronouns"] == "they/them"
+    # Next day, another device: the draft and its errors are back.
+    again = client.get(reverse("intake:step", args=["about"])).content.decode()
+    assert "they/them" in again and "cannot be in the future" in again
+
+
+def test_under_18_is_refused(patient_client):
+    client, patient, _ = patient_client
+    data = {**step_data(patient)["about"], "date_of_birth": "2015-01-01"}
+    body = client.post(reverse("intake:step", args=["about"]), data).content.decode()
+    assert "18 or over" in body
+
+
+def test_about_you_updates_the_patient_record(patient_client):
+    client, patient, _ = patient_client
+    client.post(reverse("intake:step", args=["about"]), step_data(patient)["about"])
+    patient.refresh_from_db()
+    assert str(patient.date_of_birth) == "1985-06-15"
+    assert patient.emergency_contact_name == "Chris Example"
+
+
+def test_leaving_midway_and_resuming_restores_the_place(patient_client):
+    client, patient, _ = patient_client
+    data = step_data(patient)
+    client.post(reverse("intake:step", args=["about"]), data["about"])
+    response = client.post(
+        reverse("intake:step", args=["medical"]), {**data["medical"], "leave": "1"}
+    )
+    assert response["Location"] == reverse("clinic:my-journey")
+    assert client.get(reverse("intake:start"))["Location"] == reverse(
+        "intake:step", args=["psychiatric"]
+    )
+    journey = client.get(reverse("clinic:my-journey")).content.decode()
+    assert "Continue my intake" in journey
+
+
+def test_half_filled_questionnaire_keeps_answers_and_names_the_missing_items(patient_client):
+    client, _, course = patient_client
+    response = client.post(reverse("intake:step", args=["gad7"]), {"q1": "2", "q2": "1"})
+    assert response.status_code == 200
+    assert "Please answer this question" in response.content.decode()
+    draft = QuestionnaireResponse.objects.get(course=course, instrument="gad7")
+    assert draft.status == QuestionnaireResponse.Status.DRAFT
+    assert draft.answers == {"q1": 2, "q2": 1}
+
+
+def test_medications_need_a_list_or_an_explicit_none(patient_client):
+    client, _, _ = patient_client
+    body = client.post(reverse("intake:step", args=["medications"]), {"medicines": ""})
+    assert "tick that you take none" in body.content.decode()
+
+
+def test_pcl5_is_asked_only_after_reported_trauma(patient_client):
+    client, patient, _ = patient_client
+    assert client.get(reverse("intake:step", args=["pcl5"])).status_code == 404
+    data = step_data(patient)["psychiatric"]
+    client.post(reverse("intake:step", args=["psychiatric"]), {**data, "trauma_history": YES})
+    assert client.get(reverse("intake:step", args=["pcl5"])).status_code == 200
+
+
+def test_phq9_item9_shows_crisis_resources_raises_flag_and_emails_prescriber(world, patient_client):
+    client, patient, course = patient_client
+    answers = {**step_data(patient)["phq9"], "q9": "1"}
+    response = client.post(reverse("intake:step", args=["phq9"]), answers)
+    assert response["Location"] == reverse("intake:support")
+    support = client.get(response["Location"]).content.decode()
+    assert "116 123" in support  # the clinic's crisis resources
+    flag = SafetyFlag.objects.get(course=course)
+    assert flag.is_open and flag.urgency == SafetyFlag.Urgency.URGENT
+    alert = [m for m in mail.outbox if "safety alert" in m.subject.lower()]
+    assert len(alert) == 1
+    assert alert[0].to == [world.one.staff["prescriber"].user.email]
+    assert patient.legal_name not in alert[0].body and "ketamine" not in alert[0].body.lower()
+
+
+def test_submit_refused_until_every_step_is_done(patient_client):
+    client, patient, course = patient_client
+    fill_intake(client, patient, skip={"goals"})
+    response = client.post(reverse("intake:check"), follow=True)
+    assert "Your goals" in response.content.decode()
+    course.refresh_from_db()
+    assert course.state == CourseState.INTAKE_IN_PROGRESS
+
+
+def test_full_intake_submits_and_runs_the_screen(patient_client):
+    client, patient, course = patient_client
+    fill_intake(client, patient, overrides={"medical": {"pregnant": YES}})
+    check = client.get(reverse("intake:check")).content.decode()
+    assert "Send my intake to the clinic" in check
+    client.post(reverse("intake:check"))
+    course.refresh_from_db()
+    assert course.state == CourseState.INTAKE_SUBMITTED
+    submission = IntakeSubmission.objects.get(course=course)
+    assert submission.answers["medical"]["pregnant"] is True
+    assert any("regnan" in hit.title for hit in submission.hits.all())
+    assert submission.scores["gad7"]["total"] == 7
+
+
+def test_submitted_intake_can_no_longer_be_edited(patient_client):
+    client, patient, course = patient_client
+    fill_intake(client, patient)
+    client.post(reverse("intake:check"))
+    response = client.post(reverse("intake:step", args=["goals"]), {"goals": "changed"})
+    assert response["Location"] == reverse("clinic:my-journey")
+    assert IntakeRecord.objects.get(course=course).answers["goals"]["goals"] != "changed"
+
+
+def test_consent_needs_the_patients_full_name(patient_client):
+    client, _, _ = patient_client
+    body = client.post(
+        reverse("intake:step", args=["consent"]), {"agreed": "on", "signed_name": "Someone Else"}
+    ).content.decode()
+    assert "exactly as the clinic has it" in body
+
+
+def test_staff_cannot_use_the_patient_wizard(world, staff_client):
+    client = staff_client(world.one.staff["prescriber"])
+    assert client.get(reverse("intake:step", args=["about"])).status_code == 403
