@@ -1,0 +1,187 @@
+#!/usr/bin/env python
+"""Take the README screenshots from the seeded demo clinic.
+
+    .venv/bin/python scripts/screenshots.py [--out docs/screenshots]
+
+Migrates and seeds a throw-away SQLite database (/tmp/kap-shots.sqlite3), serves it with
+`manage.py runserver` on 127.0.0.1:8765 (KAP_REQUIRE_STAFF_MFA=false, DEBUG=true, as
+`make demo`), signs in as the demo prescriber and patient in Debian's chromium (Playwright,
+no browser download) and writes:
+
+    login.png                  the sign-in page, desktop 1280x800
+    caseload.png               the prescriber's caseload, desktop 1280x800
+    patient-journey-phone.png  the patient's journey on a 390x844 phone
+
+The server is stopped on exit, whatever happens. This is no test: nothing here can fail a
+build, and the browser tests in tests/e2e never depend on it.
+"""
+
+import argparse
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST, PORT = "127.0.0.1", 8765
+BASE_URL = f"http://{HOST}:{PORT}"
+DB_PATH = Path(tempfile.gettempdir()) / "kap-shots.sqlite3"
+# The same flags as tests/e2e/conftest.py (see docs TOOLING "Browser tests").
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+
+def demo_env():
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=f"sqlite:///{DB_PATH}",
+        KAP_REQUIRE_STAFF_MFA="false",
+        DEBUG="true",
+        DJANGO_ENV="development",
+        CELERY_TASK_ALWAYS_EAGER="true",
+        REDIS_URL="",
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+    )
+    env.pop("KAP_TESTING", None)
+    return env
+
+
+def manage(*args, env):
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"manage.py {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
+    return done.stdout
+
+
+def port_in_use():
+    with socket.socket() as sock:
+        return sock.connect_ex((HOST, PORT)) == 0
+
+
+def demo_password(seed_output):
+    """seed_demo prints the logins and their shared password; read it from there."""
+    match = re.search(r"password for all: (\S+?)\)", seed_output)
+    if match is None:
+        raise SystemExit(f"Could not read the demo password from seed_demo:\n{seed_output}")
+    return match.group(1)
+
+
+def wait_for_server(process, log_path, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"runserver exited early:\n{Path(log_path).read_text()}")
+        try:
+            with urllib.request.urlopen(f"{BASE_URL}/accounts/login/", timeout=2):  # noqa: S310
+                return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.3)
+    raise SystemExit(f"runserver did not answer within {timeout} s:\n{Path(log_path).read_text()}")
+
+
+def sign_in(page, email, password):
+    page.goto(f"{BASE_URL}/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign In").click()
+    page.wait_for_load_state("load")
+
+
+def settle(page, reload=False):
+    """No caret, no focus ring, no "signed in" message, no transition in the picture."""
+    if reload:
+        page.reload()  # the one-off "Successfully signed in" message was shown already
+    page.wait_for_load_state("load")
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    page.mouse.move(0, 0)
+
+
+def capture(out_dir, password):
+    from playwright.sync_api import expect, sync_playwright
+
+    executable = shutil.which("chromium")
+    if executable is None:
+        raise SystemExit("Debian's chromium is needed: apt-get install -y chromium")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        common = {"locale": "en-GB", "timezone_id": "Europe/London", "reduced_motion": "reduce"}
+
+        desktop = browser.new_context(viewport=DESKTOP, **common)
+        page = desktop.new_page()
+        page.goto(f"{BASE_URL}/accounts/login/")
+        settle(page)
+        page.screenshot(path=out_dir / "login.png")
+        sign_in(page, "prescriber@example.com", password)
+        expect(page.get_by_role("heading", level=1)).to_have_text("Caseload")
+        settle(page, reload=True)
+        page.screenshot(path=out_dir / "caseload.png")
+        desktop.close()
+
+        phone = browser.new_context(
+            viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=1, **common
+        )
+        page = phone.new_page()
+        sign_in(page, "patient@example.com", password)
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Hello")
+        settle(page, reload=True)
+        page.screenshot(path=out_dir / "patient-journey-phone.png")
+        phone.close()
+        browser.close()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    out_dir = parser.parse_args().out.resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    if port_in_use():
+        raise SystemExit(f"Port {PORT} is taken: stop whatever serves {BASE_URL} first.")
+    env = demo_env()
+    DB_PATH.unlink(missing_ok=True)
+    manage("migrate", "--noinput", "-v", "0", env=env)
+    password = demo_password(manage("seed_demo", env=env))
+
+    with tempfile.NamedTemporaryFile("w+", prefix="kap-shots-", suffix=".log") as log:
+        server = subprocess.Popen(  # noqa: S603
+            [sys.executable, "manage.py", "runserver", f"{HOST}:{PORT}", "--noreload"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_for_server(server, log.name)
+            capture(out_dir, password)
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+    for name in ("login.png", "caseload.png", "patient-journey-phone.png"):
+        print(f"wrote {out_dir / name}")
+
+
+if __name__ == "__main__":
+    main()
