@@ -118,6 +118,23 @@ def test_password_reset_sends_a_link_and_does_not_sign_in(world, client):
     assert "_auth_user_id" not in client.session
 
 
+def test_used_or_forged_reset_link_gives_a_clear_page_not_an_error(world, client):
+    user = world.one.patients[0].user
+    client.post(reverse("account_reset_password"), {"email": user.email})
+    path = re.search(r"http://testserver(/accounts/password/reset/key/\S+)", mail.outbox[0].body)
+    form = client.get(path.group(1), follow=True)
+    action = form.redirect_chain[-1][0]
+    client.post(
+        action, {"password1": "first-new-passphrase-1", "password2": "first-new-passphrase-1"}
+    )
+    for link in (path.group(1), "/accounts/password/reset/key/1-forged-token/"):
+        page = client.get(link, follow=True)
+        assert page.status_code == 200
+        body = page.content.decode()
+        assert "invalid" in body.lower()
+        assert reverse("account_reset_password") in body  # a way to ask for a new link
+
+
 def test_password_reset_for_unknown_email_reveals_nothing(client):
     response = client.post(reverse("account_reset_password"), {"email": "nobody@example.com"})
     assert response.status_code == 302
