@@ -203,10 +203,38 @@ class ProtocolAdmin(ClinicScopedAdmin):
             {
                 "fields": (
                     "planned_dosing_sessions",
+                    "dose_unit",
                     "dose_min_mg",
                     "dose_max_mg",
                     "integration_cadence",
                 )
             },
+        ),
+        (
+            "Pre-dose holds",
+            {
+                "description": "Dosing waits while a baseline reading is beyond these, "
+                "unless a prescriber overrides with a written reason.",
+                "fields": (
+                    ("hold_systolic_above", "hold_diastolic_above"),
+                    ("hold_heart_rate_above", "hold_spo2_below"),
+                    ("fasting_food_minutes", "fasting_liquid_minutes"),
+                ),
+            },
+        ),
+        (
+            "Monitoring and alerts during the session",
+            {
+                "fields": (
+                    "monitoring_minutes",
+                    ("alert_systolic_above", "alert_diastolic_above"),
+                    ("alert_heart_rate_above", "alert_spo2_below"),
+                    "alert_moaas_at_or_below",
+                )
+            },
+        ),
+        (
+            "Discharge",
+            {"fields": ("minimum_observation_minutes", "discharge_aldrete_minimum")},
         ),
     )

@@ -2,7 +2,7 @@
 
 from .journey import CourseEvent, CourseState, Indication, JourneyError, TreatmentCourse
 from .people import Clinic, Patient, Provider, Role, User
-from .protocol import Product, Protocol, Route
+from .protocol import DoseUnit, Product, Protocol, Route
 from .safety import SafetyFlag
 from .scheduling import Appointment
 
@@ -14,6 +14,7 @@ __all__ = [
     "Indication",
     "JourneyError",
     "Patient",
+    "DoseUnit",
     "Product",
     "Protocol",
     "Provider",

@@ -24,6 +24,16 @@ class Product(models.TextChoices):
     ESKETAMINE = "esketamine", "Esketamine (Spravato)"
 
 
+class DoseUnit(models.TextChoices):
+    MG = "mg", "mg (fixed dose)"
+    MG_PER_KG = "mg/kg", "mg/kg (by body weight)"
+
+
+def default_monitoring_minutes():
+    """Baseline, +15, +40 (the expected blood-pressure peak) and +60 min: reference §4.2."""
+    return [0, 15, 40, 60]
+
+
 class ProtocolQuerySet(models.QuerySet):
     def for_clinic(self, clinic_id):
         """The clinic's default protocol: the one intake screening and plans start from."""
@@ -32,6 +42,12 @@ class ProtocolQuerySet(models.QuerySet):
     def effective_for(self, clinic):
         """The clinic's default protocol, or the reference defaults if none is set up yet."""
         return self.for_clinic(clinic.pk) or Protocol(clinic=clinic, name="Reference defaults")
+
+
+def vital_limit(default, help_text):
+    return models.PositiveSmallIntegerField(
+        default=default, validators=[MaxValueValidator(300)], help_text=help_text
+    )
 
 
 def score(default, maximum, help_text):
@@ -80,6 +96,43 @@ class Protocol(models.Model):
         default="One integration session within a few days after each dosing session",
     )
 
+    # Dosing. domain reference §3: sublingual 100–400 mg fixed; IV 0.5 mg/kg (0.1–0.75).
+    dose_unit = models.CharField(
+        max_length=8,
+        choices=DoseUnit.choices,
+        default=DoseUnit.MG,
+        help_text="The unit of the dose range: mg/kg for IV and IM, mg for the others.",
+    )
+
+    # Pre-dose holds (reference §4.1): dosing waits, or a prescriber overrides with a reason.
+    hold_systolic_above = vital_limit(140, "Hold dosing when baseline systolic is above (mmHg).")
+    hold_diastolic_above = vital_limit(90, "Hold dosing when baseline diastolic is above (mmHg).")
+    hold_heart_rate_above = vital_limit(110, "Hold dosing when baseline heart rate is above.")
+    hold_spo2_below = vital_limit(94, "Hold dosing when baseline SpO2 is below (%).")
+
+    # In-session alert limits (reference §4.1: intervene at about 180/100 or HR > 110).
+    alert_systolic_above = vital_limit(180, "Alert when systolic rises above (mmHg).")
+    alert_diastolic_above = vital_limit(100, "Alert when diastolic rises above (mmHg).")
+    alert_heart_rate_above = vital_limit(110, "Alert when heart rate rises above (/min).")
+    alert_spo2_below = vital_limit(92, "Alert when SpO2 falls below (%).")
+    alert_moaas_at_or_below = score(3, 5, "Alert when sedation (MOAA/S) is at or below.")
+
+    # Monitoring, fasting and discharge (reference §4.1, §4.2, §4.5).
+    monitoring_minutes = models.JSONField(
+        default=default_monitoring_minutes,
+        help_text="Minutes after the dose when vitals are due, e.g. [0, 15, 40, 60].",
+    )
+    minimum_observation_minutes = models.PositiveSmallIntegerField(
+        default=120, help_text="Minimum time from the first dose before discharge."
+    )
+    fasting_food_minutes = models.PositiveSmallIntegerField(
+        default=120, help_text="No food for this long before the dose."
+    )
+    fasting_liquid_minutes = models.PositiveSmallIntegerField(
+        default=30, help_text="No drinks for this long before the dose."
+    )
+    discharge_aldrete_minimum = score(9, 10, "Modified Aldrete total needed for discharge.")
+
     objects = ProtocolQuerySet.as_manager()
 
     class Meta:
@@ -103,6 +156,22 @@ class Protocol(models.Model):
         low, high = self.dose_min_mg, self.dose_max_mg
         if low is not None and high is not None and high < low:
             raise ValidationError({"dose_max_mg": "The maximum must not be below the minimum."})
+        minutes = self.monitoring_minutes
+        if not isinstance(minutes, list) or not all(
+            isinstance(m, int) and not isinstance(m, bool) and 0 <= m <= 24 * 60 for m in minutes
+        ):
+            raise ValidationError(
+                {"monitoring_minutes": "Give a list of whole minutes after the dose, e.g. [0, 40]."}
+            )
+        if minutes != sorted(set(minutes)):
+            raise ValidationError(
+                {"monitoring_minutes": "List each minute once, from earliest to latest."}
+            )
+
+    @property
+    def schedule(self):
+        """Minutes after the dose when vitals are due, in order."""
+        return sorted(set(self.monitoring_minutes or []))
 
     @property
     def intake_thresholds(self):
