@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from .models import Appointment, CourseEvent, CourseState, SafetyFlag, TreatmentCourse
 from .models.journey import CLOSED_STATES
+from .timeline import TimelineEntry, phase_entries
 
 ACTIVE_APPOINTMENT = [Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN]
 
@@ -64,15 +65,6 @@ def caseload(user, filters=CaseloadFilters()):
             | Q(patient__email__icontains=filters.q)
         )
     return courses.order_by("-open_flag_count", "patient__legal_name", "pk")
-
-
-@dataclass
-class TimelineEntry:
-    at: object
-    kind: str
-    title: str
-    detail: str = ""
-    tone: str = "neutral"
 
 
 def patient_chart(patient):
@@ -132,6 +124,7 @@ def patient_chart(patient):
                     "success",
                 )
             )
+    timeline.extend(phase_entries(patient, courses))
     timeline.sort(key=lambda entry: entry.at, reverse=True)
     now = timezone.now()
     return {

@@ -186,3 +186,25 @@ def test_provider_role_decides_admin_access_and_group(world):
 def test_new_provider_in_other_clinic_cannot_see_first_clinic(world):
     newcomer = ProviderFactory(clinic=world.two.clinic, role=Role.PRESCRIBER)
     assert set(Patient.objects.visible_to(newcomer.user)) == set(world.two.patients)
+
+
+def test_chart_query_count_does_not_grow_with_the_record(world, staff_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = staff_client(world.one.staff[Role.PRESCRIBER])
+    course = world.one.courses[0]
+
+    def count_queries():
+        with CaptureQueriesContext(connection) as ctx:
+            url = reverse("clinic:patient-chart", args=[course.patient_id])
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    small = count_queries()
+    for _ in range(12):
+        AppointmentFactory(course=course)
+        SafetyFlagFactory(course=course)
+    course.start_intake(course.patient.user)
+    course.submit_intake(course.patient.user)
+    assert count_queries() == small
