@@ -1,27 +1,33 @@
 """Seed a demo clinic with staff and patients at several stages of the journey.
 
+Patients move through the real intake services (invitation, answers, consent, submission,
+review, signed decision), so their records are those the app itself would have made.
 Idempotent: a second run keeps what is there and only prints the logins again.
 """
 
-from datetime import date, timedelta
+from datetime import timedelta
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test.utils import override_settings
+from django.urls import reverse
 from django.utils import timezone
 
 from intake.models import ConsentDocument
+from intake.services import invite_patient
 from kapclinic.clinic.models import (
     Appointment,
     Clinic,
+    CourseState,
     Indication,
-    Patient,
     Protocol,
     Provider,
     Role,
     SafetyFlag,
-    TreatmentCourse,
     User,
 )
+from kapclinic.demo import answers, journey
 
 DEMO_PASSWORD = "calm-harbour-2026"
 CLINIC_NAME = "Harbour KAP Clinic (demo)"
@@ -42,33 +48,39 @@ STAFF = [
     ("admin@example.com", "Alex", "Moreau", Role.CLINIC_ADMIN, ""),
 ]
 
-# (email, legal name, preferred name, indication, steps to walk the journey)
+# (email, legal name, preferred name, indication, the stage of the journey they have reached)
 PATIENTS = [
-    ("invited@example.com", "Jordan Ellis", "", Indication.ANXIETY, []),
-    ("intake@example.com", "Robin Achterberg", "Robin", Indication.DEPRESSION, ["start"]),
-    ("review@example.com", "Noor Haddad", "", Indication.PTSD, ["start", "submit", "review"]),
+    ("invited@example.com", "Jordan Ellis", "", Indication.ANXIETY, CourseState.INVITED),
     (
-        "cleared@example.com",
-        "Theo Park",
-        "",
+        "intake@example.com",
+        "Robin Achterberg",
+        "Robin",
         Indication.DEPRESSION,
-        ["start", "submit", "review", "clear"],
+        CourseState.INTAKE_IN_PROGRESS,
     ),
+    ("review@example.com", "Noor Haddad", "", Indication.PTSD, CourseState.UNDER_REVIEW),
+    ("cleared@example.com", "Theo Park", "", Indication.DEPRESSION, CourseState.CLEARED),
     (
         "patient@example.com",
         "Amara Silva",
         "Amara",
         Indication.DEPRESSION,
-        ["start", "submit", "review", "clear", "treat"],
+        CourseState.IN_TREATMENT,
     ),
-    (
-        "integration@example.com",
-        "Lee Morgan",
-        "",
-        Indication.ANXIETY,
-        ["start", "submit", "review", "clear", "treat", "integrate"],
-    ),
+    ("integration@example.com", "Lee Morgan", "", Indication.ANXIETY, CourseState.INTEGRATION),
 ]
+STAGES = [
+    CourseState.INVITED,
+    CourseState.INTAKE_IN_PROGRESS,
+    CourseState.UNDER_REVIEW,
+    CourseState.CLEARED,
+    CourseState.IN_TREATMENT,
+    CourseState.INTEGRATION,
+]
+
+
+def accept_url(raw):
+    return settings.SITE_URL.rstrip("/") + reverse("intake:accept", args=[raw])
 
 
 class Command(BaseCommand):
@@ -78,7 +90,13 @@ class Command(BaseCommand):
         if Clinic.objects.filter(name=CLINIC_NAME).exists():
             self.stdout.write("Demo clinic already seeded; keeping its data.")
         else:
-            with transaction.atomic():
+            # Invitations and alerts go to example.com addresses nobody reads; on the console
+            # backend they would bury the logins below. The atomic block closes first, so the
+            # emails it queues on commit are still sent with the override in place.
+            with (
+                override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"),
+                transaction.atomic(),
+            ):
                 self.seed()
             self.stdout.write(self.style.SUCCESS("Demo clinic seeded."))
         self.print_logins()
@@ -108,56 +126,20 @@ class Command(BaseCommand):
                 credentials=credentials,
                 licence_number=f"DEMO-{role[:3].upper()}-001" if role != Role.CLINIC_ADMIN else "",
             )
-        prescriber = staff[Role.PRESCRIBER].user
-        therapist = staff[Role.THERAPIST].user
-        today = timezone.localdate()
-        for index, (email, legal, preferred, indication, steps) in enumerate(PATIENTS):
-            user = None
-            if steps:
-                first, last = legal.split(" ", 1)
-                user = User.objects.create_user(
-                    email, DEMO_PASSWORD, first_name=first, last_name=last
-                )
-            patient = Patient.objects.create(
+        for index, (email, legal, preferred, indication, stage) in enumerate(PATIENTS):
+            course = invite_patient(
+                by=staff[Role.CLINIC_ADMIN].user,
                 clinic=clinic,
-                user=user,
                 legal_name=legal,
                 preferred_name=preferred,
                 email=email,
-                phone=f"+44 7700 900{100 + index}",
-                date_of_birth=date(1975 + index * 4, 1 + index, 10 + index),
-                emergency_contact_name="Chris Example",
-                emergency_contact_phone="+44 7700 900999",
-                emergency_contact_relationship="Partner",
+                indication=indication,
+                care_team=[staff[Role.PRESCRIBER], staff[Role.THERAPIST]],
+                accept_url=accept_url,
             )
-            course = TreatmentCourse.objects.create(
-                patient=patient, clinic=clinic, indication=indication
-            )
-            course.care_team.set([staff[Role.PRESCRIBER], staff[Role.THERAPIST]])
-            actions = {
-                "start": lambda c, u=user: c.start_intake(u),
-                "submit": lambda c, u=user: c.submit_intake(u),
-                "review": lambda c: c.begin_review(prescriber),
-                "clear": lambda c: c.clear(prescriber, "Suitable: no contraindications found."),
-                "treat": lambda c: c.start_treatment(prescriber),
-                "integrate": lambda c: c.begin_integration(therapist),
-            }
-            for step in steps:
-                actions[step](course)
-            if "clear" in steps:
-                start = timezone.make_aware(
-                    timezone.datetime.combine(
-                        today + timedelta(days=2 + index), timezone.datetime.min.time()
-                    )
-                ) + timedelta(hours=10)
-                Appointment.objects.create(
-                    course=course,
-                    kind=Appointment.Kind.DOSING,
-                    starts_at=start,
-                    ends_at=start + timedelta(hours=2, minutes=30),
-                    clinician=staff[Role.PRESCRIBER],
-                    room="Room 1",
-                )
+            self.walk(course, STAGES.index(stage), staff)
+            if STAGES.index(stage) >= STAGES.index(CourseState.CLEARED):
+                self.book_dosing(course, index, staff[Role.PRESCRIBER])
             if email == "patient@example.com":
                 SafetyFlag.objects.create(
                     course=course,
@@ -165,11 +147,49 @@ class Command(BaseCommand):
                     reason="Answered “several days” to thoughts of being better off dead.",
                 )
 
+    def walk(self, course, reached, staff):
+        """Take the course from "invited" to its stage through the real intake services."""
+        prescriber = staff[Role.PRESCRIBER].user
+        email = course.patient.email
+        if reached < STAGES.index(CourseState.INTAKE_IN_PROGRESS):
+            return
+        patient = journey.accept(course, DEMO_PASSWORD)
+        if reached == STAGES.index(CourseState.INTAKE_IN_PROGRESS):
+            for key, data in answers.ROBIN_SAVED.items():
+                journey.answer_step(course, key, data, by=patient)
+            journey.save_draft(course, "psychiatric", answers.ROBIN_DRAFT)
+            return
+        journey.complete_intake(course, answers.INTAKES[email], by=patient)
+        course.begin_review(prescriber)
+        if reached < STAGES.index(CourseState.CLEARED):
+            return
+        journey.clear(course, answers.CLEARANCE_RATIONALE[email], by=prescriber)
+        if reached >= STAGES.index(CourseState.IN_TREATMENT):
+            course.start_treatment(prescriber)
+        if reached >= STAGES.index(CourseState.INTEGRATION):
+            course.begin_integration(staff[Role.THERAPIST].user)
+
+    def book_dosing(self, course, index, clinician):
+        today = timezone.localdate()
+        start = timezone.make_aware(
+            timezone.datetime.combine(
+                today + timedelta(days=2 + index), timezone.datetime.min.time()
+            )
+        ) + timedelta(hours=10)
+        Appointment.objects.create(
+            course=course,
+            kind=Appointment.Kind.DOSING,
+            starts_at=start,
+            ends_at=start + timedelta(hours=2, minutes=30),
+            clinician=clinician,
+            room="Room 1",
+        )
+
     def print_logins(self):
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD})")
         for email, _first, _last, role, _ in STAFF:
             self.stdout.write(f"  {Role(role).label:<14} {email}")
-        for email, legal, _, _, steps in PATIENTS:
-            if steps:
+        for email, legal, _, _, stage in PATIENTS:
+            if stage != CourseState.INVITED:
                 self.stdout.write(f"  {'Patient':<14} {email}  ({legal})")
         self.stdout.write("")
