@@ -1,14 +1,50 @@
-"""Appointments: when and with whom. Cancel and no-show are statuses, never deletions."""
+"""Appointments: when and with whom. Cancel and no-show are statuses, never deletions.
 
+A clinician, or a room of a clinic, is never in two live appointments at once: `clean()` says
+so beside the field, and the database refuses it whatever path the write takes.
+"""
+
+from django.contrib.postgres.fields import RangeBoundary, RangeOperators
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from kapclinic.clinic.access import patient_scope
+from kapclinic.clinic.constraints import (
+    CLINICIAN_OVERLAP,
+    ROOM_OVERLAP,
+    PostgresExclusionConstraint,
+    TsTzRange,
+)
 
 from .journey import TreatmentCourse
-from .people import Provider
+from .people import Clinic, Provider
+
+
+class AppointmentDeletionError(Exception):
+    """Appointments are part of the record: cancel them or mark a no-show instead."""
+
+
+class AppointmentStatus(models.TextChoices):
+    BOOKED = "booked", "Booked"
+    CHECKED_IN = "checked_in", "Checked in"
+    COMPLETED = "completed", "Completed"
+    CANCELLED = "cancelled", "Cancelled"
+    NO_SHOW = "no_show", "No-show"
+
+
+# Statuses that hold the clinician and the room.
+LIVE_STATUSES = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN)
+
+STATUS_TONE = {
+    AppointmentStatus.BOOKED: "info",
+    AppointmentStatus.CHECKED_IN: "success",
+    AppointmentStatus.COMPLETED: "neutral",
+    AppointmentStatus.CANCELLED: "neutral",
+    AppointmentStatus.NO_SHOW: "warning",
+}
 
 
 class AppointmentQuerySet(models.QuerySet):
@@ -16,11 +52,17 @@ class AppointmentQuerySet(models.QuerySet):
         scope = patient_scope(user, "course__patient__", clinic_field="course__clinic_id")
         return self.none() if scope is None else self.filter(scope)
 
+    def live(self):
+        return self.filter(status__in=LIVE_STATUSES)
+
     def upcoming(self):
-        return self.filter(
-            starts_at__gte=timezone.now(),
-            status__in=[Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN],
-        )
+        return self.live().filter(starts_at__gte=timezone.now())
+
+    def overlapping(self, starts_at, ends_at):
+        return self.filter(starts_at__lt=ends_at, ends_at__gt=starts_at)
+
+    def delete(self):
+        raise AppointmentDeletionError("Appointments are cancelled or marked no-show, not deleted.")
 
 
 class Appointment(models.Model):
@@ -30,15 +72,14 @@ class Appointment(models.Model):
         INTEGRATION = "integration", "Integration session"
         FOLLOW_UP = "follow_up", "Follow-up"
 
-    class Status(models.TextChoices):
-        BOOKED = "booked", "Booked"
-        CHECKED_IN = "checked_in", "Checked in"
-        COMPLETED = "completed", "Completed"
-        CANCELLED = "cancelled", "Cancelled"
-        NO_SHOW = "no_show", "No-show"
+    Status = AppointmentStatus
 
     course = models.ForeignKey(
         TreatmentCourse, on_delete=models.PROTECT, related_name="appointments"
+    )
+    # Copied from the course on save, so the database can keep each clinic's rooms apart.
+    clinic = models.ForeignKey(
+        Clinic, on_delete=models.PROTECT, related_name="appointments", editable=False
     )
     kind = models.CharField(max_length=20, choices=Kind.choices)
     starts_at = models.DateTimeField()
@@ -59,6 +100,23 @@ class Appointment(models.Model):
             models.CheckConstraint(
                 condition=Q(ends_at__gt=F("starts_at")), name="appointment_ends_after_start"
             ),
+            PostgresExclusionConstraint(
+                name=CLINICIAN_OVERLAP,
+                expressions=[
+                    ("clinician", RangeOperators.EQUAL),
+                    (TsTzRange("starts_at", "ends_at", RangeBoundary()), RangeOperators.OVERLAPS),
+                ],
+                condition=Q(status__in=LIVE_STATUSES),
+            ),
+            PostgresExclusionConstraint(
+                name=ROOM_OVERLAP,
+                expressions=[
+                    ("clinic", RangeOperators.EQUAL),
+                    (Lower("room"), RangeOperators.EQUAL),
+                    (TsTzRange("starts_at", "ends_at", RangeBoundary()), RangeOperators.OVERLAPS),
+                ],
+                condition=Q(status__in=LIVE_STATUSES) & ~Q(room=""),
+            ),
         ]
         indexes = [
             models.Index(fields=["course", "starts_at"]),
@@ -69,12 +127,63 @@ class Appointment(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()} on {timezone.localtime(self.starts_at):%d %b %Y %H:%M}"
 
+    def save(self, *args, **kwargs):
+        self.room = (self.room or "").strip()
+        if self.course_id:
+            self.clinic_id = self.course.clinic_id
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppointmentDeletionError("Appointments are cancelled or marked no-show, not deleted.")
+
+    @property
+    def is_live(self):
+        return self.status in LIVE_STATUSES
+
+    @property
+    def status_tone(self):
+        return STATUS_TONE[self.status]
+
     def clean(self):
+        self.room = (self.room or "").strip()
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
             raise ValidationError({"ends_at": "The end must be after the start."})
-        if (
-            self.clinician_id
-            and self.course_id
-            and self.clinician.clinic_id != self.course.clinic_id
-        ):
+        if not self.course_id:
+            return
+        if self.clinician_id and self.clinician.clinic_id != self.course.clinic_id:
             raise ValidationError({"clinician": "The clinician works at another clinic."})
+        if self.starts_at and self.ends_at and self.is_live:
+            errors = self.clashes()
+            if errors:
+                raise ValidationError(errors)
+
+    def clashes(self):
+        """Field → message for each live appointment this one would overlap."""
+        others = (
+            Appointment.objects.live()
+            .overlapping(self.starts_at, self.ends_at)
+            .select_related("clinic")
+        )
+        if self.pk:
+            others = others.exclude(pk=self.pk)
+        errors = {}
+        if self.clinician_id:
+            clash = others.filter(clinician_id=self.clinician_id).first()
+            if clash:
+                errors["clinician"] = (
+                    f"{self.clinician} is already booked {clash.when()}. "
+                    "Choose another time or clinician."
+                )
+        if self.room:
+            clash = others.filter(clinic_id=self.course.clinic_id, room__iexact=self.room).first()
+            if clash:
+                errors["room"] = (
+                    f"{self.room} is already booked {clash.when()}. Choose another time or room."
+                )
+        return errors
+
+    def when(self):
+        """“on Tue 3 Mar, 10:00–12:30” in the clinic's own time zone."""
+        tz = self.clinic.tz if self.clinic_id else timezone.get_current_timezone()
+        start, end = self.starts_at.astimezone(tz), self.ends_at.astimezone(tz)
+        return f"on {start:%a} {start.day} {start:%b}, {start:%H:%M}–{end:%H:%M}"

@@ -1,0 +1,1 @@
+"""Phase 2 forms, one module per area."""
