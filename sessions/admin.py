@@ -1,0 +1,135 @@
+"""Admin for phase 2: clinic admins may look; dosing records are written only by the services."""
+
+from django.contrib import admin
+
+from kapclinic.clinic.admin import ClinicScopedAdmin
+
+from .models import (
+    Addendum,
+    Administration,
+    AdverseEvent,
+    CheckIn,
+    Discharge,
+    DosingSession,
+    GateOverride,
+    Observation,
+    SessionAlert,
+    VitalSigns,
+)
+
+
+class ReadOnlyAdmin(ClinicScopedAdmin):
+    """A clinical record is evidence: no adding, changing or deleting from the admin."""
+
+    clinic_lookup = "session__course__clinic_id"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class AdministrationInline(ReadOnlyInline):
+    model = Administration
+    fields = ["given_at", "product", "route", "amount_mg", "weight_kg", "lot_number", "given_by"]
+
+
+class VitalSignsInline(ReadOnlyInline):
+    model = VitalSigns
+    fields = ["taken_at", "systolic", "diastolic", "heart_rate", "spo2", "recorded_by"]
+
+
+class ObservationInline(ReadOnlyInline):
+    model = Observation
+    fields = ["observed_at", "moaas", "dissociation", "therapist_present", "recorded_by"]
+
+
+class AddendumInline(ReadOnlyInline):
+    model = Addendum
+    fields = ["written_at", "author", "text"]
+
+
+@admin.register(DosingSession)
+class DosingSessionAdmin(ReadOnlyAdmin):
+    clinic_lookup = "course__clinic_id"
+    list_display = ["started_at", "course", "status", "signed_by", "signed_at"]
+    list_filter = ["status", "started_at"]
+    search_fields = ["course__patient__legal_name"]
+    date_hierarchy = "started_at"
+    list_select_related = ["course__patient", "signed_by"]
+    readonly_fields = ["protocol_snapshot"]
+    inlines = [AdministrationInline, VitalSignsInline, ObservationInline, AddendumInline]
+
+
+@admin.register(CheckIn)
+class CheckInAdmin(ReadOnlyAdmin):
+    clinic_lookup = "appointment__course__clinic_id"
+    list_display = ["appointment", "completed_at", "possibly_pregnant"]
+    list_select_related = ["appointment"]
+
+
+@admin.register(Administration)
+class AdministrationAdmin(ReadOnlyAdmin):
+    list_display = ["given_at", "session", "product", "route", "amount_mg", "lot_number"]
+    list_filter = ["product", "route"]
+    search_fields = ["lot_number", "session__course__patient__legal_name"]
+    list_select_related = ["session__course__patient"]
+
+
+@admin.register(GateOverride)
+class GateOverrideAdmin(ReadOnlyAdmin):
+    list_display = ["at", "session", "by"]
+    list_select_related = ["session__course__patient", "by"]
+
+
+@admin.register(SessionAlert)
+class SessionAlertAdmin(ReadOnlyAdmin):
+    list_display = ["raised_at", "session", "message", "acknowledged_at"]
+    list_select_related = ["session__course__patient"]
+
+
+@admin.register(AdverseEvent)
+class AdverseEventAdmin(ReadOnlyAdmin):
+    list_display = ["onset_at", "session", "kind", "severity", "serious", "relatedness"]
+    list_filter = ["kind", "severity", "serious"]
+    list_select_related = ["session__course__patient"]
+
+
+@admin.register(Discharge)
+class DischargeAdmin(ReadOnlyAdmin):
+    list_display = ["discharged_at", "session", "discharged_by", "override_reason"]
+    list_select_related = ["session__course__patient", "discharged_by"]
+
+
+@admin.register(VitalSigns)
+class VitalSignsAdmin(ReadOnlyAdmin):
+    list_display = ["taken_at", "session", "systolic", "diastolic", "heart_rate", "spo2"]
+    list_select_related = ["session__course__patient"]
+
+
+@admin.register(Observation)
+class ObservationAdmin(ReadOnlyAdmin):
+    list_display = ["observed_at", "session", "moaas", "dissociation", "therapist_present"]
+    list_select_related = ["session__course__patient"]
+
+
+@admin.register(Addendum)
+class AddendumAdmin(ReadOnlyAdmin):
+    list_display = ["written_at", "session", "author"]
+    list_select_related = ["session__course__patient", "author"]

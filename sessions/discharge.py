@@ -1,0 +1,123 @@
+"""Discharge (reference §4.5): observation time, modified Aldrete, companion and aftercare.
+
+A nurse or prescriber discharges when every criterion holds; when one does not, only a
+prescriber may discharge, with a written reason that is kept with the discharge and logged.
+"""
+
+from django.db import transaction
+from django.utils import timezone
+
+from .gate import GateItem, duration, failing
+from .locks import CHANGE, audit, locked_open
+from .models import ALDRETE_COMPONENTS, Discharge, DosingError, DosingSession
+from .permissions import DOSING_ROLES, PRESCRIBER, require_staff
+
+
+def discharge_criteria(session, record, at=None):
+    """Each discharge criterion for this (unsaved) Discharge, passed or not, in words."""
+    protocol = session.thresholds
+    at = at or record.discharged_at or timezone.now()
+    items = []
+    first_dose_at = session.first_dose_at
+    needed = protocol.minimum_observation_minutes
+    if first_dose_at is None:
+        items.append(GateItem("observation_time", "Observation time", True, "No dose was given."))
+    else:
+        watched = (at - first_dose_at).total_seconds() / 60
+        # domain reference §4.2 and §4.5: Spravato REMS observe at least 2 h.
+        items.append(
+            GateItem(
+                "observation_time",
+                "Observation time",
+                watched >= needed,
+                f"{duration(watched)} since the first dose; the protocol needs {duration(needed)}.",
+            )
+        )
+    # domain reference §4.5: modified Aldrete ≥ 9 to discharge.
+    minimum, total = protocol.discharge_aldrete_minimum, record.total
+    items.append(
+        GateItem(
+            "aldrete",
+            "Modified Aldrete score",
+            total is not None and total >= minimum,
+            f"Total {total} of 10; discharge needs at least {minimum}.",
+        )
+    )
+    items.append(
+        GateItem(
+            "companion",
+            "Companion present",
+            bool(record.companion_present),
+            "A responsible adult is here to take the patient home."
+            if record.companion_present
+            else "No responsible adult is here to take the patient home.",
+        )
+    )
+    items.append(
+        GateItem(
+            "aftercare",
+            "Aftercare instructions given",
+            bool(record.aftercare_given),
+            "Told: no driving or machinery until the next day after restful sleep."
+            if record.aftercare_given
+            else "Aftercare instructions (no driving until the next day) not yet given.",
+        )
+    )
+    open_alerts = session.alerts.unacknowledged().count()
+    items.append(
+        GateItem(
+            "alerts",
+            "In-session alerts acknowledged",
+            not open_alerts,
+            f"{open_alerts} alert(s) still need acknowledging."
+            if open_alerts
+            else "Every in-session alert is acknowledged.",
+        )
+    )
+    return items
+
+
+def discharge(session, by, data):
+    """Discharge the patient and close the session for dosing; returns the Discharge.
+
+    Data: activity, respiration, circulation, consciousness, spo2 (each 0–2),
+    companion_present, aftercare_given; optional discharged_at (now) and override_reason
+    (a prescriber's, when a criterion fails).
+    """
+    provider = require_staff(by, session.course, DOSING_ROLES, "discharge a patient")
+    override_reason = (data.get("override_reason") or "").strip()
+    with transaction.atomic():
+        session = locked_open(session)
+        record = Discharge(
+            session=session,
+            discharged_by=by,
+            discharged_at=data.get("discharged_at") or timezone.now(),
+            companion_present=bool(data.get("companion_present")),
+            aftercare_given=bool(data.get("aftercare_given")),
+            **{name: data.get(name) for name in ALDRETE_COMPONENTS},
+        )
+        record.full_clean(exclude=["session", "failed_criteria"])
+        failed = failing(discharge_criteria(session, record))
+        if failed:
+            reasons = " ".join(f"{item.label}: {item.reason}" for item in failed)
+            if not override_reason:
+                raise DosingError(f"Not ready for discharge. {reasons}")
+            if provider.role not in PRESCRIBER:
+                raise DosingError(
+                    f"Only a prescriber may discharge when a criterion is not met. {reasons}"
+                )
+            record.override_reason = override_reason
+            record.failed_criteria = [item.as_record() for item in failed]
+        record.save()
+        session.status = DosingSession.Status.DISCHARGED
+        session.save(update_fields=["status"])
+        audit(by, session, f"dosing session {session.pk}: patient discharged", CHANGE)
+        if failed:
+            audit(
+                by,
+                session,
+                f"dosing session {session.pk}: discharge criteria overridden "
+                f"({', '.join(item.key for item in failed)})",
+                CHANGE,
+            )
+    return record

@@ -1,0 +1,27 @@
+"""Shared by the workflows: lock the session row, and write the audit trail."""
+
+from kapclinic.audit.models import AccessEvent
+
+from .models import DosingError, DosingSession
+
+CHANGE = AccessEvent.Action.CHANGE
+
+
+def audit(by, session_or_course, what, action=AccessEvent.Action.CREATE):
+    course = getattr(session_or_course, "course", session_or_course)
+    AccessEvent.record(actor=by, patient_id=course.patient_id, action=action, what=what)
+
+
+def locked(session):
+    """Reload the caller's session under a row lock, so it sees (and keeps) the latest state."""
+    session.refresh_from_db(from_queryset=DosingSession.objects.select_for_update(of=("self",)))
+    return session
+
+
+def locked_open(session):
+    session = locked(session)
+    if not session.is_open:
+        raise DosingError(
+            f"This session is {session.get_status_display().lower()}: add an addendum instead."
+        )
+    return session

@@ -1,0 +1,186 @@
+"""Doses given in a session, and the prescriber's written overrides of the pre-dose gate."""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from kapclinic.clinic.models import Product, Route
+
+from .session import (
+    WEIGHT_MAX_KG,
+    WEIGHT_MIN_KG,
+    DosingError,
+    DosingSession,
+    SessionRecord,
+    SessionRecordQuerySet,
+    StaffOnlyRecordQuerySet,
+    weight_field,
+)
+
+User = settings.AUTH_USER_MODEL
+
+# domain reference §3: Spravato delivers 28 mg per device (2 sprays); 56 or 84 mg a session.
+SPRAVATO_MG_PER_DEVICE = 28
+MAX_DEVICES_PER_ADMINISTRATION = 3
+# domain reference §3: IV over 40 min (ASKP3: 40–60 min); longer than 4 h is a slip.
+MAX_INFUSION_MINUTES = 240
+
+
+class Administration(SessionRecord):
+    """One dose given. A booster is a further Administration in the same session."""
+
+    session = models.ForeignKey(
+        DosingSession, on_delete=models.PROTECT, related_name="administrations"
+    )
+    product = models.CharField(max_length=20, choices=Product.choices)
+    route = models.CharField(max_length=20, choices=Route.choices)
+    amount_mg = models.DecimalField(
+        max_digits=6, decimal_places=1, validators=[MinValueValidator(Decimal("0.1"))]
+    )
+    # domain reference §3: weight at the time of the dose, for mg/kg.
+    weight_kg = weight_field()
+    infusion_minutes = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_INFUSION_MINUTES)],
+        help_text="Infusion duration; required for IV (reference §3: usually 40 min).",
+    )
+    device_count = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_DEVICES_PER_ADMINISTRATION)],
+        help_text="Nasal spray devices used; required for intranasal.",
+    )
+    lot_number = models.CharField(max_length=60)
+    lot_expiry = models.DateField()
+    given_at = models.DateTimeField(default=timezone.now)
+    given_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    witnessed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    out_of_range_reason = models.TextField(
+        blank=True, help_text="Why a dose outside the protocol's range was given."
+    )
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SessionRecordQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["given_at", "pk"]
+        verbose_name = "dose"
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_mg__gt=0), name="dose_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(weight_kg__gte=WEIGHT_MIN_KG, weight_kg__lte=WEIGHT_MAX_KG),
+                name="dose_weight_plausible",
+            ),
+            models.CheckConstraint(
+                condition=~Q(given_by=F("witnessed_by")), name="dose_witness_is_someone_else"
+            ),
+            models.CheckConstraint(
+                condition=~Q(route=Route.IV)
+                | Q(
+                    infusion_minutes__isnull=False,
+                    infusion_minutes__gte=1,
+                    infusion_minutes__lte=MAX_INFUSION_MINUTES,
+                ),
+                name="dose_iv_has_infusion_minutes",
+            ),
+            models.CheckConstraint(
+                condition=~Q(route=Route.INTRANASAL)
+                | Q(
+                    device_count__isnull=False,
+                    device_count__gte=1,
+                    device_count__lte=MAX_DEVICES_PER_ADMINISTRATION,
+                ),
+                name="dose_intranasal_has_device_count",
+            ),
+            # domain reference §3: esketamine is the intranasal Spravato device, 28 mg each.
+            models.CheckConstraint(
+                condition=~Q(product=Product.ESKETAMINE)
+                | Q(
+                    route=Route.INTRANASAL,
+                    device_count__isnull=False,
+                    amount_mg=F("device_count") * SPRAVATO_MG_PER_DEVICE,
+                ),
+                name="dose_esketamine_is_28mg_per_device",
+            ),
+            models.CheckConstraint(condition=~Q(lot_number=""), name="dose_has_lot_number"),
+        ]
+        indexes = [models.Index(fields=["session", "given_at"])]
+
+    def __str__(self):
+        return f"{self.amount_mg} mg {self.get_product_display()} ({self.get_route_display()})"
+
+    @property
+    def mg_per_kg(self):
+        """Dose per kg body weight, to 3 decimals (reference §3: IV 0.5 mg/kg)."""
+        if not self.amount_mg or not self.weight_kg:
+            return None
+        return (Decimal(self.amount_mg) / Decimal(self.weight_kg)).quantize(
+            Decimal("0.001"), rounding=ROUND_HALF_UP
+        )
+
+    def clean(self):
+        errors = {}
+        if self.route == Route.IV and not self.infusion_minutes:
+            errors["infusion_minutes"] = "An IV dose needs the infusion duration in minutes."
+        if self.route == Route.INTRANASAL and not self.device_count:
+            errors["device_count"] = "An intranasal dose needs the number of devices used."
+        if self.product == Product.ESKETAMINE:
+            if self.route != Route.INTRANASAL:
+                errors["route"] = "Esketamine (Spravato) is given intranasally."
+            elif self.device_count and self.amount_mg != self.device_count * SPRAVATO_MG_PER_DEVICE:
+                errors["amount_mg"] = (
+                    f"{self.device_count} Spravato device(s) deliver "
+                    f"{self.device_count * SPRAVATO_MG_PER_DEVICE} mg, not {self.amount_mg} mg."
+                )
+        if self.given_by_id and self.given_by_id == self.witnessed_by_id:
+            errors["witnessed_by"] = "The witness must be someone other than who gave the dose."
+        if self.lot_expiry and self.given_at and self.session_id:
+            dose_day = timezone.localtime(self.given_at, self.session.course.clinic.tz).date()
+            if self.lot_expiry < dose_day:
+                errors["lot_expiry"] = (
+                    f"Lot {self.lot_number} expired on {self.lot_expiry:%d %b %Y}, before the "
+                    f"dose date ({dose_day:%d %b %Y}). Use an in-date lot."
+                )
+        if errors:
+            raise ValidationError(errors)
+        self.check_not_before_start("given_at")
+
+
+class GateOverride(SessionRecord):
+    """A prescriber's written decision to dose although pre-dose checks failed (reference §4.1)."""
+
+    session = models.ForeignKey(DosingSession, on_delete=models.PROTECT, related_name="overrides")
+    by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    reason = models.TextField()
+    failed_items = models.JSONField(
+        help_text="The checks that were failing when the override was written, with reasons."
+    )
+
+    objects = StaffOnlyRecordQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = "pre-dose gate override"
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="gate_override_has_reason"),
+        ]
+
+    def __str__(self):
+        return f"Override by {self.by} at {self.at:%H:%M}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise DosingError("An override is written once; write a new one instead.")
+        super().save(*args, **kwargs)
+
+    @property
+    def failed_keys(self):
+        return {item["key"] for item in self.failed_items}

@@ -1,0 +1,140 @@
+"""What happens while the patient is watched: vitals, observations, alerts, adverse events."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from kapclinic.clinic.models import SafetyFlag
+from kapclinic.measures.models import QuestionnaireResponse
+
+from .locks import CHANGE, audit, locked, locked_open
+from .models import AdverseEvent, DosingError, Observation, SessionAlert, VitalSigns
+from .permissions import CLINICIANS, require_staff
+
+
+def record_vitals(session, by, data):
+    """Add one set of readings; values past the alert limits open an in-session alert.
+
+    Data: systolic, diastolic, heart_rate, spo2; optional respiratory_rate, temperature,
+    taken_at (now).
+    """
+    require_staff(by, session.course, CLINICIANS, "record vital signs")
+    with transaction.atomic():
+        session = locked_open(session)
+        vitals = VitalSigns(
+            session=session,
+            recorded_by=by,
+            taken_at=data.get("taken_at") or timezone.now(),
+            **{
+                field: data.get(field)
+                for field in (
+                    "systolic",
+                    "diastolic",
+                    "heart_rate",
+                    "spo2",
+                    "respiratory_rate",
+                    "temperature",
+                )
+            },
+        )
+        vitals.full_clean()
+        vitals.save()
+        findings = vitals.beyond_alert_limits(session.thresholds)
+        if findings:
+            SessionAlert.objects.create(
+                session=session, vital_signs=vitals, message="; ".join(findings) + "."
+            )
+        audit(by, session, f"dosing session {session.pk}: vital signs {vitals.pk} recorded")
+    return vitals
+
+
+def record_observation(session, by, data):
+    """Sedation (MOAA/S), dissociation and support; optional CADSS-6 item answers.
+
+    Data: moaas, dissociation; optional observed_at, dissociation_notes, therapist_present,
+    support_notes, cadss6 (item key → 0–4). Raises the instrument's errors unchanged.
+    """
+    require_staff(by, session.course, CLINICIANS, "record an observation")
+    with transaction.atomic():
+        session = locked_open(session)
+        observation = Observation(
+            session=session,
+            recorded_by=by,
+            observed_at=data.get("observed_at") or timezone.now(),
+            moaas=data.get("moaas"),
+            dissociation=data.get("dissociation"),
+            dissociation_notes=(data.get("dissociation_notes") or "").strip(),
+            therapist_present=bool(data.get("therapist_present")),
+            support_notes=(data.get("support_notes") or "").strip(),
+        )
+        observation.full_clean()
+        if data.get("cadss6"):
+            response = QuestionnaireResponse(
+                course=session.course,
+                instrument="cadss6",
+                purpose=QuestionnaireResponse.Purpose.IN_SESSION,
+                created_by=by,
+            )
+            observation.cadss6 = response.save_answers(data["cadss6"], complete=True)
+        observation.save()
+        message = observation.sedation_alert(session.thresholds)
+        if message:
+            SessionAlert.objects.create(
+                session=session, observation=observation, message=message + "."
+            )
+        audit(by, session, f"dosing session {session.pk}: observation {observation.pk} recorded")
+    return observation
+
+
+def acknowledge_alert(alert, by, action_taken):
+    """A clinician says what was done about an in-session alert."""
+    session = alert.session
+    require_staff(by, session.course, CLINICIANS, "acknowledge an alert")
+    action_taken = (action_taken or "").strip()
+    if not action_taken:
+        raise DosingError("Record what was done before acknowledging the alert.")
+    with transaction.atomic():
+        alert = SessionAlert.objects.select_for_update().get(pk=alert.pk)
+        if not alert.is_open:
+            raise DosingError("This alert is already acknowledged.")
+        alert.acknowledged_at, alert.acknowledged_by = timezone.now(), by
+        alert.action_taken = action_taken
+        alert.save()
+        audit(by, session, f"in-session alert {alert.pk} acknowledged", CHANGE)
+    return alert
+
+
+def record_adverse_event(session, by, data):
+    """Record an adverse event (reference §4.4); a serious one raises a safety flag.
+
+    Allowed until the session is signed: effects are often reported after discharge.
+    Data: kind, onset_at, severity, outcome, relatedness; optional description, serious,
+    intervention.
+    """
+    require_staff(by, session.course, CLINICIANS, "record an adverse event")
+    with transaction.atomic():
+        session = locked(session)
+        if session.is_signed:
+            raise DosingError("This session is signed: add an addendum instead.")
+        event = AdverseEvent(
+            session=session,
+            recorded_by=by,
+            kind=data.get("kind"),
+            description=(data.get("description") or "").strip(),
+            onset_at=data.get("onset_at"),
+            severity=data.get("severity"),
+            serious=bool(data.get("serious")),
+            intervention=(data.get("intervention") or "").strip(),
+            outcome=data.get("outcome"),
+            relatedness=data.get("relatedness"),
+        )
+        event.full_clean()
+        event.save()
+        if event.serious:
+            SafetyFlag.raise_for(
+                session.course,
+                source="Dosing session: serious adverse event",
+                reason=f"Serious adverse event: {event.label} ({event.get_outcome_display()}).",
+                by=by,
+            )
+        audit(by, session, f"dosing session {session.pk}: adverse event {event.pk} recorded")
+    return event

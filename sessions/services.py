@@ -1,0 +1,324 @@
+"""Phase 2 workflows: open a session, check in, dose, monitor, discharge, sign.
+
+Views call these (monitoring, the gate and discharge live in their own modules and are
+re-exported here). Each refuses with DosingError (a plain message to show as is) or, for a
+value that is not valid, the model's ValidationError with field errors; each runs in one
+transaction and writes the audit trail.
+"""
+
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from kapclinic.clinic.models import Appointment, CourseState, DoseUnit, Protocol, Role, SafetyFlag
+from kapclinic.measures.models import QuestionnaireResponse
+
+from .discharge import discharge, discharge_criteria
+from .gate import covering_override, evaluate_gate, failing, override_gate
+from .locks import CHANGE, audit, locked, locked_open
+from .models import (
+    Addendum,
+    Administration,
+    CheckIn,
+    DosingError,
+    DosingSession,
+    PregnancyStatus,
+    Thresholds,
+)
+from .models.session import plain
+from .monitoring import (
+    acknowledge_alert,
+    record_adverse_event,
+    record_observation,
+    record_vitals,
+)
+from .permissions import (
+    CLINICIANS,
+    DOSING_ROLES,
+    PRESCRIBER,
+    require_patient_or_staff,
+    require_staff,
+)
+
+__all__ = [
+    "acknowledge_alert",
+    "add_addendum",
+    "complete_check_in",
+    "confirm_companion",
+    "discharge",
+    "discharge_criteria",
+    "dose_range_problem",
+    "evaluate_gate",
+    "open_session",
+    "override_gate",
+    "record_adverse_event",
+    "record_dose",
+    "record_observation",
+    "record_vitals",
+    "record_weight",
+    "save_check_in",
+    "save_check_in_questionnaire",
+    "sign_session",
+]
+
+CHECK_IN_FIELDS = (
+    "last_food_at",
+    "last_drink_at",
+    "companion_name",
+    "companion_phone",
+    "new_medications",
+    "new_substances",
+    "possibly_pregnant",
+)
+CHECK_IN_INSTRUMENTS = ("gad7", "phq9")
+
+
+# --- Opening ------------------------------------------------------------------------------
+
+
+def open_session(appointment, by):
+    """The session for a dosing appointment, created on first call with the protocol frozen."""
+    require_staff(by, appointment.course, CLINICIANS, "open a dosing session")
+    if appointment.kind != Appointment.Kind.DOSING:
+        raise DosingError("Only a dosing appointment has a dosing session.")
+    if appointment.status in (Appointment.Status.CANCELLED, Appointment.Status.NO_SHOW):
+        raise DosingError(f"This appointment is {appointment.get_status_display().lower()}.")
+    with transaction.atomic():
+        protocol = Protocol.objects.effective_for(appointment.course.clinic)
+        session, created = DosingSession.objects.get_or_create(
+            appointment=appointment,
+            defaults={
+                "course": appointment.course,
+                "protocol": protocol if protocol.pk else None,
+                "protocol_snapshot": Thresholds.snapshot(protocol),
+                "opened_by": by,
+            },
+        )
+        if created:
+            audit(by, session, f"dosing session {session.pk} opened")
+    return session
+
+
+def confirm_companion(session, by):
+    """Staff saw, or spoke to, the responsible adult taking the patient home (§4.1)."""
+    require_staff(by, session.course, CLINICIANS, "confirm the companion")
+    with transaction.atomic():
+        session = locked_open(session)
+        session.companion_confirmed, session.companion_confirmed_by = True, by
+        session.save(update_fields=["companion_confirmed", "companion_confirmed_by"])
+        audit(by, session, f"dosing session {session.pk}: companion confirmed", CHANGE)
+    return session
+
+
+def record_weight(session, by, weight_kg):
+    """Baseline weight for mg/kg dosing (reference §3)."""
+    require_staff(by, session.course, CLINICIANS, "record the patient's weight")
+    with transaction.atomic():
+        session = locked_open(session)
+        session.weight_kg = Decimal(str(weight_kg))
+        session.full_clean(exclude=["appointment"])
+        session.save(update_fields=["weight_kg"])
+        audit(by, session, f"dosing session {session.pk}: weight recorded", CHANGE)
+    return session
+
+
+# --- Check-in -----------------------------------------------------------------------------
+
+
+def _editable_check_in(appointment, by):
+    require_patient_or_staff(by, appointment.course, "check in for this appointment")
+    if appointment.kind != Appointment.Kind.DOSING:
+        raise DosingError("Check-in is for dosing appointments.")
+    check_in, _ = CheckIn.objects.select_for_update().get_or_create(appointment=appointment)
+    if check_in.is_complete:
+        raise DosingError("The check-in is complete. Tell the clinician about any change.")
+    return check_in
+
+
+def save_check_in(appointment, by, data):
+    """Save the check-in answers given so far (fasting, companion, medicines, pregnancy)."""
+    with transaction.atomic():
+        check_in = _editable_check_in(appointment, by)
+        for field in CHECK_IN_FIELDS:
+            if field in data:
+                value = data[field]
+                setattr(check_in, field, value.strip() if isinstance(value, str) else value)
+        check_in.full_clean()
+        check_in.save()
+        audit(by, appointment.course, f"check-in {check_in.pk} saved", CHANGE)
+    return check_in
+
+
+def save_check_in_questionnaire(appointment, by, instrument, answers, *, complete):
+    """GAD-7 or PHQ-9 at check-in; PHQ-9 item 9 above 0 raises a safety flag at once.
+
+    Raises the instrument's InvalidAnswer / IncompleteAnswers unchanged.
+    """
+    if instrument not in CHECK_IN_INSTRUMENTS:
+        raise DosingError("Check-in asks the GAD-7 and the PHQ-9 only.")
+    with transaction.atomic():
+        check_in = _editable_check_in(appointment, by)
+        response = getattr(check_in, instrument)
+        if response is not None and response.is_completed:
+            raise DosingError(f"The {response.definition.short_name} is already answered.")
+        if response is None:
+            response = QuestionnaireResponse(
+                course=appointment.course,
+                instrument=instrument,
+                purpose=QuestionnaireResponse.Purpose.CHECK_IN,
+                created_by=by,
+            )
+        response.save_answers(answers, complete=complete)
+        setattr(check_in, instrument, response)
+        check_in.save()
+        for flag in response.urgent_flags:
+            SafetyFlag.raise_for(
+                appointment.course,
+                source=f"Check-in {response.definition.short_name}",
+                reason=f"{flag['label']}. {flag['explanation']}",
+                by=by,
+            )
+    return response
+
+
+def complete_check_in(appointment, by):
+    """Confirm the check-in once every answer is in; a possible pregnancy raises a flag."""
+    with transaction.atomic():
+        check_in = _editable_check_in(appointment, by)
+        missing = check_in.missing()
+        if missing:
+            raise DosingError(f"Please answer: {', '.join(missing)}.")
+        check_in.completed_at, check_in.completed_by = timezone.now(), by
+        check_in.save()
+        if check_in.possibly_pregnant == PregnancyStatus.YES:
+            # domain reference §2: pregnancy is a relative contraindication; prescriber decides.
+            SafetyFlag.raise_for(
+                appointment.course,
+                source="Check-in pregnancy",
+                reason="The patient said they are or may be pregnant. Esketamine may cause "
+                "fetal harm; a prescriber decides before any dose.",
+                by=by,
+            )
+        audit(by, appointment.course, f"check-in {check_in.pk} completed", CHANGE)
+    return check_in
+
+
+# --- Dose ---------------------------------------------------------------------------------
+
+
+def dose_range_problem(session, dose):
+    """Words saying how a dose falls outside the protocol's range, or ''.
+
+    The range is per session (reference §3: e.g. 100–400 mg a session), so a booster is
+    judged by the session total it brings.
+    """
+    protocol = session.thresholds
+    before = sum((a.amount_mg for a in session.administrations.all()), Decimal(0))
+    total = before + Decimal(dose.amount_mg)
+    if protocol.dose_unit == DoseUnit.MG_PER_KG:
+        value = (total / Decimal(dose.weight_kg)).quantize(Decimal("0.001"))
+        shown = f"{value} mg/kg ({plain(total)} mg for {plain(dose.weight_kg)} kg)"
+    else:
+        value, shown = total, f"{plain(total)} mg"
+    if protocol.dose_min <= value <= protocol.dose_max:
+        return ""
+    what = f"The session total would be {shown}" if before else f"This dose is {shown}"
+    side = "above" if value > protocol.dose_max else "below"
+    return f"{what}, {side} the protocol's range of {protocol.dose_range_label}."
+
+
+def record_dose(session, by, data):
+    """Record one dose (a booster is a further call).
+
+    Refused while a pre-dose check fails without a prescriber override covering it, and for
+    a dose outside the protocol's range without `out_of_range_reason`. The course's first
+    dose starts treatment, which is a prescriber's step, so a nurse cannot record it while
+    the course is still "Cleared". Data: product, route, amount_mg, lot_number, lot_expiry,
+    witnessed_by; optional weight_kg (default: the session's), given_at (now), given_by
+    (`by`), infusion_minutes (IV), device_count (intranasal), out_of_range_reason.
+    """
+    provider = require_staff(by, session.course, DOSING_ROLES, "record a dose")
+    with transaction.atomic():
+        session = locked_open(session)
+        course = session.course
+        course.refresh_from_db(fields=["state"])
+        starts_treatment = course.state == CourseState.CLEARED
+        if starts_treatment and provider.role != Role.PRESCRIBER:
+            raise DosingError(
+                "This is the course's first dose, which starts treatment: a prescriber must "
+                "record it."
+            )
+        given_at = data.get("given_at") or timezone.now()
+        amount = data.get("amount_mg")
+        dose = Administration(
+            session=session,
+            product=data.get("product") or "",
+            route=data.get("route") or "",
+            amount_mg=None if amount in (None, "") else Decimal(str(amount)),
+            weight_kg=data.get("weight_kg") or session.weight_kg,
+            infusion_minutes=data.get("infusion_minutes"),
+            device_count=data.get("device_count"),
+            lot_number=(data.get("lot_number") or "").strip(),
+            lot_expiry=data.get("lot_expiry"),
+            given_at=given_at,
+            given_by=data.get("given_by") or by,
+            witnessed_by=data.get("witnessed_by"),
+            out_of_range_reason=(data.get("out_of_range_reason") or "").strip(),
+            recorded_by=by,
+        )
+        dose.full_clean()
+        require_staff(dose.given_by, course, DOSING_ROLES, "give a dose")
+        require_staff(dose.witnessed_by, course, CLINICIANS, "witness a dose")
+        items = evaluate_gate(session, at=given_at)
+        failed = failing(items)
+        if failed and covering_override(session, items) is None:
+            reasons = " ".join(f"{item.label}: {item.reason}" for item in failed)
+            raise DosingError(f"Dosing is on hold. {reasons}")
+        problem = dose_range_problem(session, dose)
+        if problem and not dose.out_of_range_reason:
+            raise DosingError(f"{problem} To give it, confirm with a reason.")
+        dose.save()
+        audit(by, session, f"dosing session {session.pk}: dose {dose.pk} recorded")
+        if problem:
+            audit(by, session, f"dose {dose.pk} outside the protocol range, reason given")
+        if starts_treatment:
+            course.start_treatment(by)
+    return dose
+
+
+# --- Signing ------------------------------------------------------------------------------
+
+
+def sign_session(session, by):
+    """The prescriber signs the discharged session; from then on its record cannot change."""
+    require_staff(by, session.course, PRESCRIBER, "sign a dosing session")
+    with transaction.atomic():
+        session = locked(session)
+        if session.status != DosingSession.Status.DISCHARGED:
+            raise DosingError(
+                f"Only a discharged session can be signed; this one is "
+                f"{session.get_status_display().lower()}."
+            )
+        open_alerts = session.alerts.unacknowledged().count()
+        if open_alerts:
+            raise DosingError(
+                f"{open_alerts} in-session alert(s) still need acknowledging before signing."
+            )
+        session.status = DosingSession.Status.SIGNED
+        session.signed_by, session.signed_at = by, timezone.now()
+        session.save(update_fields=["status", "signed_by", "signed_at"])
+        audit(by, session, f"dosing session {session.pk} signed", CHANGE)
+    return session
+
+
+def add_addendum(session, by, text):
+    """A correction or late entry; the only way to add to a signed session."""
+    require_staff(by, session.course, CLINICIANS, "add an addendum")
+    text = (text or "").strip()
+    if not text:
+        raise DosingError("Write the addendum's text.")
+    with transaction.atomic():
+        addendum = Addendum.objects.create(session=session, author=by, text=text)
+        audit(by, session, f"dosing session {session.pk}: addendum {addendum.pk} added")
+    return addendum
