@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth import login
-from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,17 +13,14 @@ from kapclinic.clinic.models import (
     CourseState,
     JourneyError,
     Protocol,
-    SafetyFlag,
     TreatmentCourse,
 )
 from kapclinic.clinic.views import PatientRequiredMixin, StaffRequiredMixin
 from kapclinic.measures.forms import InstrumentForm
 from kapclinic.measures.instruments import get_instrument
-from kapclinic.measures.models import QuestionnaireResponse
 
-from . import forms, services
-from .medications import recognise
-from .models import ConsentSignature, Invitation, RuleHit
+from . import forms, selectors, services
+from .models import Invitation
 from .steps import STEP_BY_KEY
 
 
@@ -104,30 +100,11 @@ class ReviewView(StaffRequiredMixin, View):
         return course
 
     def context(self, course, form=None):
-        submission = (
-            course.intake_submissions.prefetch_related(
-                Prefetch("hits", queryset=RuleHit.objects.order_by("pk"))
-            )
-            .order_by("-number")
-            .first()
-        )
-        responses = list(
-            QuestionnaireResponse.objects.filter(
-                course=course,
-                purpose=QuestionnaireResponse.Purpose.INTAKE,
-                status=QuestionnaireResponse.Status.COMPLETED,
-            ).order_by("instrument", "-completed_at")
-        )
-        latest = {}
-        for response in responses:
-            latest.setdefault(response.instrument, response)
-        answers = submission.answers if submission else {}
-        hits = list(submission.hits.all()) if submission else []
-        has_absolute = any(h.rule_class == RuleHit.RuleClass.ABSOLUTE for h in hits)
-        protocol = Protocol.objects.effective_for(course.clinic)
+        record = selectors.suitability_review(course)
         if form is None:
+            protocol = Protocol.objects.effective_for(course.clinic)
             form = forms.ReviewDecisionForm(
-                has_absolute=has_absolute,
+                has_absolute=record["has_absolute"],
                 initial={
                     "route": protocol.route,
                     "product": protocol.product,
@@ -135,25 +112,13 @@ class ReviewView(StaffRequiredMixin, View):
                     "dose_max_mg": protocol.dose_max_mg,
                     "planned_dosing_sessions": protocol.planned_dosing_sessions,
                     "integration_cadence": protocol.integration_cadence,
-                    "plan_goals": answers.get("goals", {}).get("goals", ""),
+                    "plan_goals": record["answers"].get("goals", {}).get("goals", ""),
                 },
             )
         return {
+            **record,
             "course": course,
             "patient": course.patient,
-            "submission": submission,
-            "answers": answers,
-            "hits": hits,
-            "has_absolute": has_absolute,
-            "questionnaires": [{"response": r, "items": _item_rows(r)} for r in latest.values()],
-            "medications": recognise(answers.get("medications", {}).get("items", [])),
-            "flags": list(SafetyFlag.objects.filter(course=course).select_related("resolved_by")),
-            "consent": ConsentSignature.objects.filter(course=course)
-            .select_related("document")
-            .first(),
-            "decisions": list(
-                course.suitability_decisions.select_related("decided_by").order_by("-decided_at")
-            ),
             "form": form,
             "can_decide": course.state == CourseState.UNDER_REVIEW,
             "can_start_review": course.state == CourseState.INTAKE_SUBMITTED,
@@ -184,25 +149,6 @@ class ReviewView(StaffRequiredMixin, View):
                 return redirect("intake:review", course.pk)
         ctx["form"] = form
         return render(request, self.template_name, ctx, status=200)
-
-
-def _item_rows(response):
-    """Each item with the patient's answer label and points, for the review page."""
-    definition = get_instrument(response.instrument)
-    rows = []
-    for item in definition.items:
-        if item.key not in response.answers:
-            continue
-        value = response.answers[item.key]
-        option = item.option(value)
-        rows.append(
-            {
-                "text": item.text,
-                "label": option.label if option else value,
-                "points": item.points(value) if item.scored else None,
-            }
-        )
-    return rows
 
 
 # --- Patient -------------------------------------------------------------------------------

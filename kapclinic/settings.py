@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",  # exclusion constraints; harmless on the SQLite demo
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -59,6 +60,7 @@ INSTALLED_APPS = [
     "intake",
     "sessions.apps.DosingConfig",
     "integration",
+    "kapclinic.reports",
 ]
 
 MIDDLEWARE = [
@@ -183,6 +185,11 @@ KAP_REQUIRE_STAFF_MFA = env_bool("KAP_REQUIRE_STAFF_MFA", default=True)
 # Invitation links expire after this many days; staff can resend.
 KAP_INVITATION_DAYS = int(os.environ.get("KAP_INVITATION_DAYS", "7"))
 
+# --- Reports ------------------------------------------------------------------------------------
+# Paper size of PDF reports: "A4" (default) or "Letter" for US clinics. One setting for every
+# clinic until the clinic model carries its own choice.
+REPORT_PAGE_SIZE = os.environ.get("REPORT_PAGE_SIZE", "A4")
+
 # --- Sessions and cookies -----------------------------------------------------------------------
 SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "30"))
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
@@ -266,4 +273,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # WeasyPrint reports each layout step at INFO; its warnings (refused fetches) still show.
+    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
 }

@@ -14,5 +14,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("intake/", include("intake.urls")),
+    path("reports/", include("kapclinic.reports.urls")),
+    path("sessions/", include("sessions.urls")),
     path("", include("kapclinic.clinic.urls")),
 ]

@@ -71,8 +71,11 @@ class AccessEvent(models.Model):
         raise AppendOnlyError("Audit events cannot be deleted.")
 
     @classmethod
-    def record(cls, *, actor, action, what, patient_id=None, request=None):
-        """Write one audit row; the request's origin comes from the audit middleware."""
+    def record(cls, *, actor, action, what, patient_id=None, request=None, actor_label=None):
+        """Write one audit row; the request's origin comes from the audit middleware.
+
+        `actor_label` names an actor that is not a login, e.g. a command run on the server.
+        """
         origin = current_origin()
         if request is not None:
             from .context import RequestOrigin, client_ip
@@ -85,7 +88,7 @@ class AccessEvent(models.Model):
         authenticated = actor is not None and getattr(actor, "is_authenticated", False)
         return cls.objects.create(
             actor=actor if authenticated else None,
-            actor_label=(actor.email if authenticated else "anonymous")[:255],
+            actor_label=(actor_label or (actor.email if authenticated else "anonymous"))[:255],
             patient_id=patient_id,
             action=action,
             what=what[:255],

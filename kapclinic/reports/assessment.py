@@ -1,0 +1,65 @@
+"""The suitability assessment report: what the prescriber decided on, and what they decided.
+
+It reads the same record as the review page (intake.selectors.suitability_review), so the
+paper copy and the screen never disagree.
+"""
+
+from django.utils import timezone
+
+from intake.selectors import suitability_review
+from intake.steps import steps_for
+from kapclinic.clinic.models import TreatmentCourse
+
+from .render import RenderedReport, ReportUnavailable, render_pdf
+
+TEMPLATE = "reports/assessment.html"
+
+
+def courses():
+    """Courses with what the report header needs; scope it with `.visible_to(user)`."""
+    return TreatmentCourse.objects.select_related("patient", "clinic")
+
+
+def build_context(course, *, generated_by, generated_at=None):
+    """Everything the template shows. Raises ReportUnavailable before the intake is submitted."""
+    record = suitability_review(course)
+    if record["submission"] is None:
+        raise ReportUnavailable(
+            f"{course.patient.display_name} has not submitted their intake yet: "
+            "there is no assessment to report."
+        )
+    answers = record["answers"]
+    sections = [
+        {"title": step.title, "rows": step.rows(answers)}
+        for step in steps_for(answers)
+        if not step.is_questionnaire and not step.consent and step.key in answers
+    ]
+    decisions = record["decisions"]
+    return {
+        **record,
+        "course": course,
+        "patient": course.patient,
+        "clinic": course.clinic,
+        "care_team": list(course.care_team.select_related("user")),
+        "answer_sections": sections,
+        "decision": decisions[0] if decisions else None,
+        "earlier_decisions": decisions[1:],
+        "generated_by": generated_by,
+        "generated_at": generated_at or timezone.now(),
+    }
+
+
+def render(course, *, generated_by, page_size=None):
+    """The assessment as a PDF, with times in the clinic's own time zone."""
+    context = build_context(course, generated_by=generated_by)
+    title = f"Suitability assessment: {course.patient.legal_name}"
+    with timezone.override(course.clinic.tz):
+        pdf = render_pdf(
+            TEMPLATE, context, title=title, author=course.clinic.name, page_size=page_size
+        )
+    return RenderedReport(
+        pdf=pdf,
+        filename=f"suitability-assessment-course-{course.pk}.pdf",
+        title=title,
+        patient_id=course.patient_id,
+    )

@@ -1,0 +1,49 @@
+"""Clinicians download reports from the chart; each copy is audit-logged."""
+
+import io
+
+from django.http import FileResponse, Http404
+from django.views import View
+
+from kapclinic.audit.models import AccessEvent
+from kapclinic.clinic.views import StaffRequiredMixin
+
+from .kinds import KINDS, produce, signer_label
+from .render import ReportUnavailable
+
+
+class ReportDownloadView(StaffRequiredMixin, View):
+    """One report as a PDF download: staff of the record's clinic only (others get 404)."""
+
+    kind = None  # a key of KINDS, set in urls.py
+
+    def get(self, request, pk):
+        kind = KINDS[self.kind]
+        obj = kind.objects().visible_to(request.user).filter(pk=pk).first()
+        if obj is None:
+            # Log the refused attempt against the record it aimed at, if it exists.
+            target = kind.objects().filter(pk=pk).first()
+            if target is not None:
+                AccessEvent.record(
+                    actor=request.user,
+                    action=AccessEvent.Action.DENIED,
+                    what=f"{kind.label} report",
+                    patient_id=getattr(target, "patient_id", None),
+                )
+            raise Http404(f"No such {kind.subject}.")
+        try:
+            report = produce(
+                kind,
+                obj,
+                by=request.user,
+                generated_by=signer_label(request.user),
+                channel="download",
+            )
+        except ReportUnavailable as error:
+            raise Http404(str(error)) from error
+        return FileResponse(
+            io.BytesIO(report.pdf),
+            as_attachment=True,
+            filename=report.filename,
+            content_type="application/pdf",
+        )

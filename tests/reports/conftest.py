@@ -1,0 +1,152 @@
+"""A course taken through the real intake, review and decision, ready to report on."""
+
+import socket
+import threading
+
+import pytest
+from django.urls import reverse
+
+from kapclinic.clinic.models import CourseState, Role, SafetyFlag
+
+from ..intake.helpers import YES, fill_intake, publish_consent
+
+CLEAR = {
+    "outcome": "cleared",
+    "rationale": "No contraindications; goals fit KAP.",
+    "route": "sublingual",
+    "product": "racemic_ketamine",
+    "dose_min_mg": "100",
+    "dose_max_mg": "300",
+    "planned_dosing_sessions": "6",
+    "integration_cadence": "Within 3 days of each dose",
+    "plan_goals": "Lift mood",
+}
+
+
+@pytest.fixture
+def consent(world):
+    return publish_consent(world.one.clinic)
+
+
+@pytest.fixture
+def submit(world, client, consent):
+    """Submit the intake of world.one's patient `index` through the real wizard."""
+
+    def run(index=0, overrides=None):
+        patient, course = world.one.patients[index], world.one.courses[index]
+        course.start_intake(patient.user)
+        client.force_login(patient.user)
+        fill_intake(client, patient, overrides=overrides)
+        client.post(reverse("intake:check"))
+        client.logout()
+        course.refresh_from_db()
+        assert course.state == CourseState.INTAKE_SUBMITTED
+        return course
+
+    return run
+
+
+@pytest.fixture
+def sign_in(client, enrol_mfa):
+    """Sign a member of staff in on `client`, enrolling their authenticator once."""
+    from allauth.mfa.models import Authenticator
+
+    def run(provider):
+        if not Authenticator.objects.filter(user=provider.user).exists():
+            enrol_mfa(provider.user)
+        client.force_login(provider.user)
+        return client
+
+    return run
+
+
+@pytest.fixture
+def decide(world, sign_in):
+    """The prescriber resolves any open flag, starts the review and signs `data`."""
+
+    def run(course, data=None, action_taken="Called the patient the same day; safety plan agreed."):
+        prescriber = sign_in(world.one.staff[Role.PRESCRIBER])
+        for flag in SafetyFlag.objects.filter(course=course, resolved_at__isnull=True):
+            prescriber.post(
+                reverse("clinic:resolve-flag", args=[flag.pk]), {"action_taken": action_taken}
+            )
+        prescriber.post(reverse("intake:review", args=[course.pk]), {"action": "start-review"})
+        response = prescriber.post(reverse("intake:review", args=[course.pk]), data or CLEAR)
+        assert response.status_code == 302, response.content.decode()[:2000]
+        course.refresh_from_db()
+        prescriber.logout()
+        return course
+
+    return run
+
+
+@pytest.fixture
+def cleared_course(submit, decide):
+    """Trauma history (so PCL-5 too), a glaucoma caution, PHQ-9 item 9 flag, then cleared."""
+    course = submit(
+        overrides={
+            "medical": {"glaucoma": YES},
+            "psychiatric": {"trauma_history": YES},
+            "phq9": {"q9": "1"},
+        }
+    )
+    return decide(course)
+
+
+class Listener:
+    """A real TCP server on loopback that records every connection made to it."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.sock.settimeout(0.1)
+        self.port = self.sock.getsockname()[1]
+        self.connections = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}/"
+
+    def _serve(self):
+        png = bytes.fromhex(
+            "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+            "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+        )
+        while not self._stop.is_set():
+            try:
+                conn, address = self.sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            with conn:
+                conn.settimeout(1)
+                try:
+                    request = conn.recv(4096)
+                except OSError:
+                    request = b""
+                self.connections.append((address, request))
+                # Answer like a real server would, so a leaky fetcher would get an image.
+                conn.sendall(
+                    b"HTTP/1.0 200 OK\r\nContent-Type: image/png\r\nContent-Length: "
+                    + str(len(png)).encode()
+                    + b"\r\n\r\n"
+                    + png
+                )
+
+    def close(self):
+        self._stop.set()
+        self._thread.join(timeout=2)
+        self.sock.close()
+
+
+@pytest.fixture
+def listener():
+    server = Listener()
+    yield server
+    server.close()
