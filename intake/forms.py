@@ -388,18 +388,19 @@ class ReviewDecisionForm(forms.Form):
     route = forms.ChoiceField(choices=Route.choices, required=False)
     product = forms.ChoiceField(choices=Product.choices, required=False)
     dose_min_mg = forms.DecimalField(
-        label="Planned dose from (mg)",
+        label="Planned dose from",
+        help_text="In the protocol's unit: mg, or mg/kg for IV and IM.",
         required=False,
-        min_value=0.1,
-        max_digits=6,
-        decimal_places=1,
+        min_value=0.01,
+        max_digits=7,
+        decimal_places=2,
     )
     dose_max_mg = forms.DecimalField(
-        label="Planned dose up to (mg)",
+        label="Planned dose up to",
         required=False,
-        min_value=0.1,
-        max_digits=6,
-        decimal_places=1,
+        min_value=0.01,
+        max_digits=7,
+        decimal_places=2,
     )
     planned_dosing_sessions = forms.IntegerField(
         label="Number of dosing sessions", required=False, min_value=1, max_value=50

@@ -87,7 +87,9 @@ def test_prescriber_clears_with_a_plan_and_the_decision_is_immutable(
     course.refresh_from_db()
     assert course.state == CourseState.CLEARED
     plan = TreatmentPlan.objects.get(course=course)
-    assert plan.planned_dosing_sessions == 6 and str(plan.dose_max_mg) == "300.0"
+    assert plan.planned_dosing_sessions == 6 and str(plan.dose_max_mg) == "300.00"
+    page = prescriber.get(reverse("intake:review", args=[course.pk])).content.decode()
+    assert "Treatment plan" in page and "100–300 mg" in page
     decision = SuitabilityDecision.objects.get(course=course)
     decision.rationale = "edited"
     with pytest.raises(ImmutableRecordError):

@@ -86,7 +86,7 @@ def test_report_has_patient_scores_answers_rules_flags_decision_and_plan(cleared
     plan = TreatmentPlan.objects.get(course=cleared_course)
     assert "Cleared for treatment" in text
     assert "No contraindications; goals fit KAP." in text
-    assert f"{plan.dose_min_mg}–{plan.dose_max_mg} mg" in text
+    assert f"{plan.dose_min_mg.normalize():f}–{plan.dose_max_mg.normalize():f} mg" in text
     assert "6 planned" in text and "Within 3 days of each dose" in text
     assert "Electronically signed by" in text
     assert "Feel less weighed down." in text  # the patient's own words

@@ -86,10 +86,10 @@ class Protocol(models.Model):
         default=6, validators=[MinValueValidator(1), MaxValueValidator(50)]
     )
     dose_min_mg = models.DecimalField(
-        max_digits=6, decimal_places=1, default=100, validators=[MinValueValidator(0)]
+        max_digits=7, decimal_places=2, default=100, validators=[MinValueValidator(0)]
     )
     dose_max_mg = models.DecimalField(
-        max_digits=6, decimal_places=1, default=400, validators=[MinValueValidator(0)]
+        max_digits=7, decimal_places=2, default=400, validators=[MinValueValidator(0)]
     )
     integration_cadence = models.CharField(
         max_length=200,
