@@ -185,6 +185,10 @@ KAP_REQUIRE_STAFF_MFA = env_bool("KAP_REQUIRE_STAFF_MFA", default=True)
 # Invitation links expire after this many days; staff can resend.
 KAP_INVITATION_DAYS = int(os.environ.get("KAP_INVITATION_DAYS", "7"))
 
+# Patients may check in for a dosing session from this many hours before it starts, but never
+# before the appointment's own day (clinic time), so "when did you last eat" means today.
+KAP_CHECK_IN_OPENS_HOURS = int(os.environ.get("KAP_CHECK_IN_OPENS_HOURS", "24"))
+
 # --- Reports ------------------------------------------------------------------------------------
 # Paper size of PDF reports: "A4" (default) or "Letter" for US clinics. One setting for every
 # clinic until the clinic model carries its own choice.

@@ -1,4 +1,4 @@
-"""Booking dosing sessions, and cancelling or recording a no-show. Views call these.
+"""Booking dosing sessions, cancelling, recording a no-show or a check-in. Views call these.
 
 Double booking is refused twice over: `Appointment.clean()` explains the clash beside the
 field, and the database refuses whatever slips past it (two staff booking the same slot at
@@ -14,10 +14,15 @@ from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.access import provider_for
 from kapclinic.clinic.constraints import CLINICIAN_OVERLAP, ROOM_OVERLAP
 from kapclinic.clinic.models import Appointment, CourseState, JourneyError, Provider, Role
+from kapclinic.clinic.selectors import check_in_window
+
+from .models import CheckIn, DosingError
+from .permissions import require_patient_or_staff
 
 # Dosing needs someone who can supervise the dose: a prescriber or a nurse.
 DOSING_CLINICIAN_ROLES = (Role.PRESCRIBER, Role.NURSE)
 BOOKABLE_STATES = frozenset({CourseState.CLEARED, CourseState.IN_TREATMENT})
+LIVE = (Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN)
 
 
 def dosing_clinicians(clinic):
@@ -119,6 +124,25 @@ def record_no_show(appointment, *, by, reason):
     )
 
 
+def complete(appointment, *, by):
+    """The visit took place and its record is signed: a live appointment becomes Completed.
+
+    Opening a session leaves the status alone (a checked-in appointment stays checked in);
+    only the prescriber's signature closes the visit. Runs inside the caller's transaction.
+    """
+    updated = Appointment.objects.filter(pk=appointment.pk, status__in=LIVE).update(
+        status=Appointment.Status.COMPLETED
+    )
+    if updated:
+        appointment.status = Appointment.Status.COMPLETED
+        AccessEvent.record(
+            actor=by,
+            action=AccessEvent.Action.CHANGE,
+            what=f"appointment {appointment.pk}: completed",
+            patient_id=appointment.course.patient_id,
+        )
+
+
 def _change_status(appointment, *, by, reason, target, sources):
     reason = (reason or "").strip()
     if not reason:
@@ -139,6 +163,69 @@ def _change_status(appointment, *, by, reason, target, sources):
             what=f"appointment {appointment.pk}: {Appointment.Status(target).label.lower()}",
             patient_id=appointment.course.patient_id,
         )
+
+
+# What a patient reads when check-in is closed because of the appointment's status.
+CHECK_IN_CLOSED = {
+    Appointment.Status.CANCELLED: (
+        "This session was cancelled, so there is nothing to check in for. The clinic will "
+        "contact you about a new date."
+    ),
+    Appointment.Status.NO_SHOW: (
+        "This session was recorded as missed, so check-in is closed. Please contact the clinic."
+    ),
+    Appointment.Status.COMPLETED: (
+        "This session has already taken place. There is nothing to check in."
+    ),
+}
+
+
+def check_in_refusal(appointment, now=None):
+    """Why the patient cannot check in for this appointment now, in words, or None.
+
+    A completed check-in ("Checked in") is not refused here: the patient sees their answers.
+    """
+    if appointment.status in CHECK_IN_CLOSED:
+        return CHECK_IN_CLOSED[appointment.status]
+    if appointment.status == Appointment.Status.CHECKED_IN:
+        return None
+    now = now or timezone.now()
+    opens, closes = check_in_window(appointment)
+    if now < opens:
+        local = timezone.localtime(opens, appointment.course.clinic.tz)
+        return (
+            f"Check-in opens on {local:%A} {local.day} {local:%B} at {local:%H:%M}. "
+            "Please come back then: it takes about five minutes."
+        )
+    if now >= closes:
+        return "This session has ended, so check-in is closed. Please contact the clinic."
+    return None
+
+
+def mark_checked_in(appointment, by):
+    """The patient's check-in is complete: the appointment becomes "Checked in"."""
+    require_patient_or_staff(by, appointment.course, "check in for this appointment")
+    with transaction.atomic():
+        current = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if current.status == Appointment.Status.CHECKED_IN:
+            appointment.status = current.status
+            return appointment
+        if current.status != Appointment.Status.BOOKED:
+            raise DosingError(
+                f"This appointment is {current.get_status_display().lower()}: it cannot be "
+                "checked in."
+            )
+        if not CheckIn.objects.filter(appointment=current, completed_at__isnull=False).exists():
+            raise DosingError("The check-in is not complete yet.")
+        Appointment.objects.filter(pk=current.pk).update(status=Appointment.Status.CHECKED_IN)
+        appointment.status = Appointment.Status.CHECKED_IN
+        AccessEvent.record(
+            actor=by,
+            action=AccessEvent.Action.CHANGE,
+            what=f"appointment {appointment.pk}: checked in",
+            patient_id=appointment.course.patient_id,
+        )
+    return appointment
 
 
 def _check_staff(user, clinic_id):

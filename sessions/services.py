@@ -14,6 +14,7 @@ from django.utils import timezone
 from kapclinic.clinic.models import Appointment, CourseState, DoseUnit, Protocol, Role, SafetyFlag
 from kapclinic.measures.models import QuestionnaireResponse
 
+from . import scheduling
 from .discharge import discharge, discharge_criteria
 from .gate import covering_override, evaluate_gate, failing, override_gate
 from .locks import CHANGE, audit, locked, locked_open
@@ -40,6 +41,7 @@ from .permissions import (
     require_patient_or_staff,
     require_staff,
 )
+from .scheduling import check_in_refusal, mark_checked_in
 
 __all__ = [
     "acknowledge_alert",
@@ -59,6 +61,7 @@ __all__ = [
     "record_weight",
     "save_check_in",
     "save_check_in_questionnaire",
+    "send_check_in",
     "sign_session",
 ]
 
@@ -204,6 +207,21 @@ def complete_check_in(appointment, by):
     return check_in
 
 
+def send_check_in(appointment, by):
+    """The patient sends their check-in: it is completed and the appointment "Checked in".
+
+    Refused, with the words to show, outside the check-in window or once the appointment is
+    cancelled, missed or over.
+    """
+    refusal = check_in_refusal(appointment)
+    if refusal:
+        raise DosingError(refusal)
+    with transaction.atomic():
+        check_in = complete_check_in(appointment, by)
+        mark_checked_in(appointment, by)
+    return check_in
+
+
 # --- Dose ---------------------------------------------------------------------------------
 
 
@@ -291,7 +309,10 @@ def record_dose(session, by, data):
 
 
 def sign_session(session, by):
-    """The prescriber signs the discharged session; from then on its record cannot change."""
+    """The prescriber signs the discharged session; from then on its record cannot change.
+
+    The appointment becomes Completed in the same transaction.
+    """
     require_staff(by, session.course, PRESCRIBER, "sign a dosing session")
     with transaction.atomic():
         session = locked(session)
@@ -309,6 +330,7 @@ def sign_session(session, by):
         session.signed_by, session.signed_at = by, timezone.now()
         session.save(update_fields=["status", "signed_by", "signed_at"])
         audit(by, session, f"dosing session {session.pk} signed", CHANGE)
+        scheduling.complete(session.appointment, by=by)
     return session
 
 

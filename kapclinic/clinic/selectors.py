@@ -1,7 +1,9 @@
 """Reads for the home pages, each a fixed number of queries whatever the data size."""
 
+import datetime
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -11,6 +13,8 @@ from .models.journey import CLOSED_STATES
 from .timeline import TimelineEntry, phase_entries
 
 ACTIVE_APPOINTMENT = [Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN]
+# Dosing appointments are booked only for these courses; others need no check-in query.
+DOSING_STATES = frozenset({CourseState.CLEARED, CourseState.IN_TREATMENT})
 
 
 @dataclass(frozen=True)
@@ -202,6 +206,47 @@ JOURNEY_MILESTONES = [
 ]
 
 
+def check_in_window(appointment):
+    """(opens, closes) of a dosing appointment's patient check-in.
+
+    It opens KAP_CHECK_IN_OPENS_HOURS before the start, but never before midnight of the
+    appointment's own day in the clinic's time zone, so "when did you last eat" means that
+    day; it closes when the appointment ends.
+    """
+    tz = appointment.course.clinic.tz
+    day = appointment.starts_at.astimezone(tz).date()
+    midnight = datetime.datetime.combine(day, datetime.time.min, tzinfo=tz)
+    hours = datetime.timedelta(hours=settings.KAP_CHECK_IN_OPENS_HOURS)
+    return max(midnight, appointment.starts_at - hours), appointment.ends_at
+
+
+def due_check_in(course, now=None, clinic=None):
+    """The booked dosing appointment the patient can check in for now, or None.
+
+    Read from Appointment alone: completing a check-in makes the appointment "Checked in".
+    """
+    now = now or timezone.now()
+    tz = (clinic or course.clinic).tz
+    tomorrow = datetime.datetime.combine(
+        now.astimezone(tz).date() + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz
+    )
+    hours = datetime.timedelta(hours=settings.KAP_CHECK_IN_OPENS_HOURS)
+    # The same window as check_in_window(), as a filter: opened (its day has begun and it
+    # starts within the hours) and not yet ended.
+    return (
+        Appointment.objects.filter(
+            course=course,
+            kind=Appointment.Kind.DOSING,
+            status=Appointment.Status.BOOKED,
+            starts_at__lt=tomorrow,
+            starts_at__lte=now + hours,
+            ends_at__gt=now,
+        )
+        .order_by("starts_at")
+        .first()
+    )
+
+
 def patient_journey(patient):
     """The patient's current course, where it stands, and what to do next."""
     course = patient.courses.order_by("-created_at").first()
@@ -218,6 +263,10 @@ def patient_journey(patient):
     upcoming = list(
         Appointment.objects.filter(course=course).upcoming().select_related("clinician__user")[:5]
     )
+    check_in = None
+    if course.state in DOSING_STATES:
+        clinic = patient.clinic if patient.clinic_id == course.clinic_id else None
+        check_in = due_check_in(course, clinic=clinic)
     return {
         "course": course,
         "milestones": milestones
@@ -227,6 +276,8 @@ def patient_journey(patient):
         "intake_action": INTAKE_ACTION.get(course.state),
         "detail": detail,
         "upcoming": upcoming,
+        "check_in": check_in,
+        "next_appointment": upcoming[0] if upcoming else None,
         "last_message": course.events.filter(to_state=CourseState.MORE_INFO_REQUESTED)
         .order_by("-at")
         .values_list("note", flat=True)
