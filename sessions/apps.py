@@ -7,3 +7,10 @@ class DosingConfig(AppConfig):
     name = "sessions"
     label = "dosing"
     verbose_name = "Phase 2 — supervised dosing sessions"
+
+    def ready(self):
+        from kapclinic.clinic.timeline import register
+
+        from .timeline import dosing_sessions
+
+        register(dosing_sessions)

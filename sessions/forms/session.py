@@ -1,0 +1,304 @@
+"""Forms of the live session screen: one small form per entry, each saved on its own.
+
+Forms only parse what was typed; every clinical rule is in the models and services, and
+their refusals come back beside the field they concern (`add_model_errors`).
+"""
+
+from django import forms
+from django.contrib.auth import get_user_model
+
+from kapclinic.clinic.models import Product, Route
+
+from ..models import (
+    ALDRETE_COMPONENTS,
+    AdverseEvent,
+    AldreteActivity,
+    AldreteCirculation,
+    AldreteConsciousness,
+    AldreteRespiration,
+    AldreteSpO2,
+    Dissociation,
+    Sedation,
+)
+from ..models.monitoring import RANGES
+from ..permissions import CLINICIANS, DOSING_ROLES
+
+NOW_HELP = "Leave blank for now. Clinic time."
+
+
+def when_field(label):
+    return forms.DateTimeField(
+        label=label,
+        required=False,
+        help_text=NOW_HELP,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+
+def number(label, field=None, *, required=True, **kwargs):
+    """An integer box bounded by the physiological range, so a slip is caught at once."""
+    if field:
+        low, high = RANGES[field]
+        kwargs.update(min_value=low, max_value=high)
+        kwargs.setdefault("help_text", f"{low}–{high}")
+    return forms.IntegerField(
+        label=label,
+        required=required,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        **kwargs,
+    )
+
+
+class SessionForm(forms.Form):
+    """Errors beside their field; ids prefixed so many small forms share one page."""
+
+    error_css_class = "form-field--error"
+    # Model field → form field, where the names differ.
+    FIELD_FOR = {}
+
+    def add_model_errors(self, error):
+        """Show a model or service ValidationError beside the field it concerns."""
+        for name, messages in error.message_dict.items():
+            target = self.FIELD_FOR.get(name, name)
+            self.add_error(target if target in self.fields else None, messages)
+
+    def data_for_service(self):
+        return {key: value for key, value in self.cleaned_data.items() if value not in (None, "")}
+
+
+def clinic_staff(clinic, roles):
+    return (
+        get_user_model()
+        .objects.filter(
+            provider__clinic=clinic, provider__active=True, provider__role__in=list(roles)
+        )
+        .select_related("provider")
+        .order_by("last_name", "first_name", "email")
+    )
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user):
+        return f"{user} ({user.provider.get_role_display()})"
+
+
+class WeightForm(SessionForm):
+    prefix = "weight"
+    weight_kg = forms.DecimalField(
+        label="Weight (kg)",
+        min_value=30,
+        max_value=300,
+        max_digits=4,
+        decimal_places=1,
+        help_text="30–300 kg, for mg/kg dosing.",
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.1"}),
+    )
+
+
+class CompanionForm(SessionForm):
+    prefix = "companion"
+    confirmed = forms.BooleanField(
+        label="I saw or spoke to the adult who will take the patient home",
+    )
+
+
+class OverrideForm(SessionForm):
+    prefix = "override"
+    reason = forms.CharField(
+        label="Why dosing may go ahead",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Prescriber only. Kept with the session and logged.",
+    )
+
+
+class DoseForm(SessionForm):
+    prefix = "dose"
+    product = forms.ChoiceField(label="Product", choices=Product.choices)
+    route = forms.ChoiceField(label="Route", choices=Route.choices)
+    amount_mg = forms.DecimalField(
+        label="Amount (mg)",
+        min_value=0.1,
+        max_digits=6,
+        decimal_places=1,
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.1"}),
+    )
+    weight_kg = forms.DecimalField(
+        label="Weight now (kg)",
+        min_value=30,
+        max_value=300,
+        max_digits=4,
+        decimal_places=1,
+        required=False,
+        help_text="Blank: the weight recorded for this session.",
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.1"}),
+    )
+    infusion_minutes = forms.IntegerField(
+        label="Infusion duration (min)",
+        min_value=1,
+        max_value=240,
+        required=False,
+        help_text="IV only (usually 40 min).",
+    )
+    device_count = forms.IntegerField(
+        label="Devices",
+        min_value=1,
+        max_value=3,
+        required=False,
+        help_text="Intranasal only: 28 mg each.",
+    )
+    lot_number = forms.CharField(label="Lot number", max_length=60)
+    lot_expiry = forms.DateField(label="Lot expiry", widget=forms.DateInput(attrs={"type": "date"}))
+    given_at = when_field("Given at")
+    given_by = StaffChoiceField(label="Given by", queryset=None)
+    witnessed_by = StaffChoiceField(label="Witnessed by", queryset=None)
+    out_of_range_reason = forms.CharField(
+        label="Reason for a dose outside the protocol range",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, session, user, **kwargs):
+        protocol = session.thresholds
+        initial = {
+            "product": protocol.product,
+            "route": protocol.route,
+            "given_by": user.pk,
+            **kwargs.pop("initial", {}),
+        }
+        super().__init__(*args, initial=initial, **kwargs)
+        clinic = session.course.clinic
+        self.fields["given_by"].queryset = clinic_staff(clinic, DOSING_ROLES)
+        self.fields["witnessed_by"].queryset = clinic_staff(clinic, CLINICIANS)
+        self.fields[
+            "out_of_range_reason"
+        ].help_text = f"Only for a dose outside {protocol.dose_range_label} a session: confirms it."
+
+
+class VitalsForm(SessionForm):
+    prefix = "vitals"
+    taken_at = when_field("Time taken")
+    systolic = number("Systolic BP (mmHg)", "systolic")
+    diastolic = number("Diastolic BP (mmHg)", "diastolic")
+    heart_rate = number("Heart rate (/min)", "heart_rate")
+    spo2 = number("SpO2 (%)", "spo2")
+    respiratory_rate = number("Respiratory rate (/min)", "respiratory_rate", required=False)
+    temperature = forms.DecimalField(
+        label="Temperature (°C)",
+        required=False,
+        min_value=RANGES["temperature"][0],
+        max_value=RANGES["temperature"][1],
+        max_digits=3,
+        decimal_places=1,
+        help_text="30–43",
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.1"}),
+    )
+
+
+class ObservationForm(SessionForm):
+    prefix = "observation"
+    observed_at = when_field("Time observed")
+    moaas = forms.TypedChoiceField(label="Sedation (MOAA/S)", choices=Sedation.choices, coerce=int)
+    dissociation = forms.ChoiceField(label="Dissociation", choices=Dissociation.choices)
+    dissociation_notes = forms.CharField(
+        label="Dissociation notes", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    therapist_present = forms.BooleanField(label="Therapist present", required=False)
+    support_notes = forms.CharField(
+        label="Support notes", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class AcknowledgeAlertForm(SessionForm):
+    action_taken = forms.CharField(label="What was done", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AdverseEventForm(SessionForm):
+    prefix = "event"
+    kind = forms.ChoiceField(label="Type", choices=AdverseEvent.Kind.choices)
+    description = forms.CharField(
+        label="Description",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Required when the type is Other.",
+    )
+    onset_at = forms.DateTimeField(
+        label="Onset",
+        help_text="Clinic time.",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    severity = forms.ChoiceField(label="Severity", choices=AdverseEvent.Severity.choices)
+    serious = forms.BooleanField(
+        label="Serious (life-threatening, hospital care or lasting harm)", required=False
+    )
+    intervention = forms.CharField(
+        label="Intervention",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="e.g. antiemetic, antihypertensive.",
+    )
+    outcome = forms.ChoiceField(label="Outcome", choices=AdverseEvent.Outcome.choices)
+    relatedness = forms.ChoiceField(
+        label="Related to the dose", choices=AdverseEvent.Relatedness.choices
+    )
+
+
+def aldrete(choices, label):
+    return forms.TypedChoiceField(
+        label=label,
+        choices=choices.choices,
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+
+
+class DischargeForm(SessionForm):
+    prefix = "discharge"
+    activity = aldrete(AldreteActivity, "Activity")
+    respiration = aldrete(AldreteRespiration, "Respiration")
+    circulation = aldrete(AldreteCirculation, "Circulation")
+    consciousness = aldrete(AldreteConsciousness, "Consciousness")
+    spo2 = aldrete(AldreteSpO2, "SpO2")
+    companion_present = forms.BooleanField(label="Companion present", required=False)
+    aftercare_given = forms.BooleanField(
+        label="Aftercare given (no driving or machinery until the next day)", required=False
+    )
+    discharged_at = when_field("Discharged at")
+    override_reason = forms.CharField(
+        label="Prescriber's reason to discharge although a criterion is not met",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    @property
+    def total(self):
+        """The modified Aldrete total of what was chosen, once every component is."""
+        if not self.is_bound or not hasattr(self, "cleaned_data"):
+            return None
+        values = [self.cleaned_data.get(name) for name in ALDRETE_COMPONENTS]
+        return None if None in values else sum(values)
+
+
+class SignForm(SessionForm):
+    """Nothing to type: the prescriber's signature is who pressed the button, and when."""
+
+    prefix = "sign"
+
+
+class AddendumForm(SessionForm):
+    prefix = "addendum"
+    text = forms.CharField(label="Addendum", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+__all__ = [
+    "AcknowledgeAlertForm",
+    "AddendumForm",
+    "AdverseEventForm",
+    "CompanionForm",
+    "DischargeForm",
+    "DoseForm",
+    "ObservationForm",
+    "SignForm",
+    "OverrideForm",
+    "VitalsForm",
+    "WeightForm",
+]

@@ -1,0 +1,148 @@
+"""What the live session screen shows, read in a fixed number of queries.
+
+A selector: it only reads. The screen asserts its query count, so every list here is one
+query with its people joined, however many readings, doses or events the session holds.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.utils import timezone
+
+from kapclinic.clinic.access import provider_for
+from kapclinic.clinic.models import Role
+
+from .charts import vitals_chart
+from .discharge import discharge_criteria
+from .gate import covering_override, evaluate_gate, failing
+from .models import Discharge
+from .models.monitoring import ALERT_LIMITS
+from .permissions import CLINICIANS, DOSING_ROLES
+from .schedule import due_readings
+
+VITALS_COLUMNS = (
+    ("systolic", "Systolic"),
+    ("diastolic", "Diastolic"),
+    ("heart_rate", "HR"),
+    ("spo2", "SpO2"),
+    ("respiratory_rate", "RR"),
+    ("temperature", "Temp"),
+)
+# Shown before discharge is attempted; the Aldrete score, companion and aftercare are judged
+# when the discharge form is sent.
+PREVIEW_CRITERIA = ("observation_time", "alerts")
+
+
+@dataclass(frozen=True)
+class Cell:
+    field: str
+    value: object
+    finding: str  # words when the value is past the protocol's alert limit, else ""
+
+
+@dataclass(frozen=True)
+class VitalsRow:
+    reading: object
+    minute: int  # minutes since the first dose (or the session start before any dose)
+    cells: tuple
+
+    @property
+    def out_of_limits(self):
+        return any(cell.finding for cell in self.cells)
+
+
+def vitals_rows(readings, thresholds, zero_at):
+    limits = {limit[0]: limit for limit in ALERT_LIMITS}
+    rows = []
+    for reading in readings:
+        cells = []
+        for field, _ in VITALS_COLUMNS:
+            limit = limits.get(field)
+            findings = reading.beyond((limit,), thresholds) if limit else []
+            cells.append(Cell(field, getattr(reading, field), "; ".join(findings)))
+        minute = round((reading.taken_at - zero_at).total_seconds() / 60)
+        rows.append(VitalsRow(reading, minute, tuple(cells)))
+    return rows
+
+
+def countdown(reading, now):
+    """ "due in 4 min" / "overdue by 2 min", as the timer script will keep saying it."""
+    if reading is None or reading.due_at is None:
+        return ""
+    minutes = round((reading.due_at - now).total_seconds() / 60)
+    if minutes > 0:
+        return f"due in {minutes} min"
+    if minutes < 0:
+        return f"overdue by {-minutes} min"
+    return "due now"
+
+
+def session_screen(session, user, now=None):
+    """The whole screen's data for one session (its forms are added by the view)."""
+    now = now or timezone.now()
+    thresholds = session.thresholds
+    doses = list(session.administrations.select_related("given_by", "witnessed_by"))
+    readings = list(session.vitals.select_related("recorded_by"))
+    observations = list(session.observations.select_related("recorded_by"))
+    alerts = list(session.alerts.select_related("acknowledged_by"))
+    events = list(session.adverse_events.select_related("recorded_by"))
+    overrides = list(session.overrides.select_related("by"))
+    addenda = list(session.addenda.select_related("author"))
+    discharge = Discharge.objects.filter(session=session).select_related("discharged_by").first()
+
+    gate = evaluate_gate(session, at=now)
+    failed = failing(gate)
+    override = covering_override(session, gate) if failed else None
+    monitoring = due_readings(session, now=now)
+    first_dose = doses[0] if doses else None
+    zero_at = first_dose.given_at if first_dose else session.started_at
+    chart = vitals_chart(
+        readings, thresholds, zero_at, "first dose" if first_dose else "session start"
+    )
+    preview = []
+    if discharge is None:
+        preview = [
+            item
+            for item in discharge_criteria(session, Discharge(session=session), at=now)
+            if item.key in PREVIEW_CRITERIA
+        ]
+
+    provider = provider_for(user)
+    role = provider.role if provider and provider.clinic_id == session.course.clinic_id else None
+    return {
+        "session": session,
+        "course": session.course,
+        "patient": session.course.patient,
+        "appointment": session.appointment,
+        "clinic": session.course.clinic,
+        "thresholds": thresholds,
+        "now": now,
+        "gate": gate,
+        "gate_failed": failed,
+        "gate_override": override,
+        "dosing_on_hold": bool(failed) and override is None,
+        "can_be_overridden": bool(failed) and all(item.overridable for item in failed),
+        "overrides": overrides,
+        "doses": doses,
+        "total_mg": sum((d.amount_mg for d in doses), Decimal(0)),
+        "total_mg_per_kg": sum((d.mg_per_kg for d in doses), Decimal(0)),
+        "monitoring": monitoring,
+        "next_due": monitoring.next_due,
+        "next_due_in": countdown(monitoring.next_due, now),
+        "zero_label": "first dose" if first_dose else "session start",
+        "vitals_rows": vitals_rows(readings, thresholds, zero_at),
+        "vitals_columns": VITALS_COLUMNS,
+        "chart": chart,
+        "observations": observations,
+        "open_alerts": [a for a in alerts if a.is_open],
+        "acknowledged_alerts": [a for a in alerts if not a.is_open],
+        "events": events,
+        "discharge": discharge,
+        "discharge_preview": preview,
+        "addenda": addenda,
+        "is_open": session.is_open,
+        "is_signed": session.is_signed,
+        "can_dose": role in DOSING_ROLES,
+        "can_record": role in CLINICIANS,
+        "is_prescriber": role == Role.PRESCRIBER,
+    }

@@ -1,0 +1,371 @@
+"""The clinician's live session screen, and the small POSTs it makes while the patient is dosed.
+
+Each entry is its own POST and its own row, so nothing typed waits on anything else and two
+clinicians never overwrite each other. With htmx the response is the entry's form (fresh, or
+with its errors) plus the display fragments it changed, swapped out of band; without
+JavaScript the same POST redirects back to the screen at the section's anchor. Validation
+errors come back with status 200 (htmx 2 does not swap 4xx responses by default).
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.views import View
+from django_htmx.http import reswap, retarget
+
+from kapclinic.audit.models import AccessEvent
+from kapclinic.clinic.models import Appointment, JourneyError
+from kapclinic.clinic.views import StaffRequiredMixin
+
+from .. import services
+from ..forms import session as forms
+from ..models import Administration, DosingSession, SessionAlert, SignedRecordError
+from ..screen import session_screen
+
+TEMPLATE = "sessions/session.html"
+
+
+def staff_session(request, pk):
+    """A session of the staff member's clinic, or 404 (another clinic's is simply not there)."""
+    return get_object_or_404(
+        DosingSession.objects.visible_to(request.user).select_related(
+            "course__clinic", "appointment__clinician__user"
+        ),
+        pk=pk,
+    )
+
+
+def screen_url(session, anchor=""):
+    url = reverse("dosing:session", args=[session.appointment_id])
+    return f"{url}#{anchor}" if anchor else url
+
+
+def fresh_forms(session, user):
+    return {
+        "weight_form": forms.WeightForm(initial={"weight_kg": session.weight_kg}),
+        "companion_form": forms.CompanionForm(),
+        "override_form": forms.OverrideForm(),
+        "dose_form": forms.DoseForm(session=session, user=user),
+        "vitals_form": forms.VitalsForm(),
+        "observation_form": forms.ObservationForm(),
+        "event_form": forms.AdverseEventForm(),
+        "discharge_form": forms.DischargeForm(),
+        "addendum_form": forms.AddendumForm(),
+        "sign_form": forms.SignForm(),
+    }
+
+
+def screen_context(request, session, bound=None, alert_forms=None):
+    """The screen's data, its forms (a bound one kept as typed), one form per open alert."""
+    context = session_screen(session, request.user)
+    context.update(fresh_forms(session, request.user))
+    context.update(bound or {})
+    for alert in context["open_alerts"]:
+        alert.ack_form = (alert_forms or {}).get(alert.pk) or forms.AcknowledgeAlertForm(
+            prefix=f"alert-{alert.pk}"
+        )
+    return context
+
+
+def render_parts(request, context, names, oob=()):
+    """The named partials, then the out-of-band ones, as one htmx response body."""
+    html = [render_to_string(f"{TEMPLATE}#{name}", context, request) for name in names]
+    html += [
+        render_to_string(f"{TEMPLATE}#{name}", {**context, "oob": True}, request) for name in oob
+    ]
+    return HttpResponse("".join(html))
+
+
+class SessionView(StaffRequiredMixin, View):
+    """GET: the screen (or a "Start session" page); POST: open the session for the appointment."""
+
+    def get_appointment(self, request, pk):
+        return get_object_or_404(
+            Appointment.objects.visible_to(request.user).select_related(
+                "course__patient", "course__clinic", "clinician__user"
+            ),
+            pk=pk,
+        )
+
+    def get(self, request, pk):
+        appointment = self.get_appointment(request, pk)
+        session = (
+            DosingSession.objects.visible_to(request.user)
+            .select_related("course__clinic", "appointment__clinician__user")
+            .filter(appointment=appointment)
+            .first()
+        )
+        AccessEvent.record(
+            actor=request.user,
+            action=AccessEvent.Action.VIEW,
+            what=f"dosing session screen, appointment {appointment.pk}",
+            patient_id=appointment.course.patient_id,
+        )
+        with timezone.override(appointment.course.clinic.tz):
+            if session is None:
+                context = {
+                    "appointment": appointment,
+                    "patient": appointment.course.patient,
+                    "clinic": appointment.course.clinic,
+                    "session": None,
+                }
+                return render(request, TEMPLATE, context)
+            return render(request, TEMPLATE, screen_context(request, session))
+
+    def post(self, request, pk):
+        appointment = self.get_appointment(request, pk)
+        try:
+            services.open_session(appointment, request.user)
+        except JourneyError as error:
+            messages.error(request, str(error))
+            return redirect("dosing:appointment", appointment.pk)
+        return redirect("dosing:session", appointment.pk)
+
+
+class EntryView(StaffRequiredMixin, View):
+    """One inline entry on the screen: parse the form, call one service, answer the swap."""
+
+    form_class = None
+    form_key = ""  # context name of the form, and its partial's name with "_" → "-"
+    anchor = ""
+    done = "Saved."
+    refresh = ()  # display partials that change when this entry is saved
+    whole_screen = False  # the entry changes what the screen offers (discharge, signing)
+
+    def post(self, request, pk):
+        self.session = staff_session(request, pk)
+        with timezone.override(self.session.course.clinic.tz):
+            form = self.get_form(data=request.POST)
+            if form.is_valid():
+                try:
+                    self.result = self.perform(form)
+                except ValidationError as error:
+                    form.add_model_errors(error)
+                except (JourneyError, SignedRecordError) as error:
+                    form.add_error(None, str(error))
+                else:
+                    return self.saved()
+            return self.refused(form)
+
+    def get_form(self, data=None):
+        return self.form_class(data)
+
+    def perform(self, form):
+        raise NotImplementedError
+
+    @property
+    def partial(self):
+        return self.form_key.removesuffix("_form").replace("_", "-") + "-form"
+
+    def context(self, bound=None, alert_forms=None):
+        self.session.refresh_from_db()
+        return screen_context(self.request, self.session, bound, alert_forms)
+
+    def saved(self):
+        request = self.request
+        if not request.htmx:
+            messages.success(request, self.done)
+            return redirect(screen_url(self.session, self.anchor))
+        context = self.context()
+        if self.whole_screen:
+            response = render_parts(request, context, ["screen"])
+            return reswap(retarget(response, "#session-screen"), "outerHTML")
+        parts = self.oob_parts(context)
+        if context["discharge"] is not None:
+            parts = [name for name in parts if name != "discharge-preview"]
+        return render_parts(request, context, [self.partial], parts)
+
+    def oob_parts(self, context):
+        return self.refresh
+
+    def refused(self, form):
+        context = self.context(bound={self.form_key: form})
+        if self.request.htmx:
+            return render_parts(self.request, context, [self.partial])
+        return render(self.request, TEMPLATE, context)
+
+
+class RecordWeightView(EntryView):
+    form_class = forms.WeightForm
+    form_key = "weight_form"
+    anchor = "pre-dose"
+    done = "Weight recorded."
+    refresh = ("gate", "dose-hold")
+
+    def perform(self, form):
+        return services.record_weight(
+            self.session, self.request.user, form.cleaned_data["weight_kg"]
+        )
+
+
+class ConfirmCompanionView(EntryView):
+    form_class = forms.CompanionForm
+    form_key = "companion_form"
+    anchor = "pre-dose"
+    done = "Companion confirmed."
+    refresh = ("gate", "dose-hold")
+
+    def perform(self, form):
+        return services.confirm_companion(self.session, self.request.user)
+
+
+class OverrideGateView(EntryView):
+    form_class = forms.OverrideForm
+    form_key = "override_form"
+    anchor = "pre-dose"
+    done = "Override recorded. Dosing may go ahead."
+    refresh = ("gate", "dose-hold")
+
+    def perform(self, form):
+        return services.override_gate(self.session, self.request.user, form.cleaned_data["reason"])
+
+
+class RecordDoseView(EntryView):
+    form_key = "dose_form"
+    anchor = "doses"
+    done = "Dose recorded."
+    refresh = ("doses", "gate", "dose-hold", "monitoring", "vitals", "discharge-preview")
+
+    def get_form(self, data=None):
+        return forms.DoseForm(data, session=self.session, user=self.request.user)
+
+    def perform(self, form):
+        data = form.data_for_service()
+        # A dose outside the protocol's range is refused without a reason: say so beside
+        # the reason box, so the clinician confirms it there.
+        weight = data.get("weight_kg") or self.session.weight_kg
+        if weight and not data.get("out_of_range_reason"):
+            probe = Administration(amount_mg=data["amount_mg"], weight_kg=weight)
+            problem = services.dose_range_problem(self.session, probe)
+            if problem:
+                raise ValidationError(
+                    {"out_of_range_reason": f"{problem} To give it, confirm with a reason here."}
+                )
+        return services.record_dose(self.session, self.request.user, data)
+
+
+class RecordVitalsView(EntryView):
+    form_class = forms.VitalsForm
+    form_key = "vitals_form"
+    anchor = "monitoring"
+    done = "Vital signs recorded."
+    refresh = ("vitals", "monitoring", "gate", "dose-hold", "discharge-preview")
+
+    def perform(self, form):
+        return services.record_vitals(self.session, self.request.user, form.data_for_service())
+
+    def oob_parts(self, context):
+        context["new_alerts"] = [
+            a for a in context["open_alerts"] if a.vital_signs_id == self.result.pk
+        ]
+        return (*self.refresh, "new-alerts")
+
+
+class RecordObservationView(EntryView):
+    form_class = forms.ObservationForm
+    form_key = "observation_form"
+    anchor = "observations"
+    done = "Observation recorded."
+    refresh = ("observations", "discharge-preview")
+
+    def perform(self, form):
+        return services.record_observation(self.session, self.request.user, form.data_for_service())
+
+    def oob_parts(self, context):
+        context["new_alerts"] = [
+            a for a in context["open_alerts"] if a.observation_id == self.result.pk
+        ]
+        return (*self.refresh, "new-alerts")
+
+
+class RecordAdverseEventView(EntryView):
+    form_class = forms.AdverseEventForm
+    form_key = "event_form"
+    anchor = "adverse-events"
+    done = "Adverse event recorded."
+    refresh = ("events",)
+
+    def perform(self, form):
+        return services.record_adverse_event(
+            self.session, self.request.user, form.data_for_service()
+        )
+
+
+class AcknowledgeAlertView(EntryView):
+    anchor = "alerts"
+    done = "Alert acknowledged."
+    refresh = ("discharge-preview", "signature")
+
+    def post(self, request, pk, alert_pk):
+        session = staff_session(request, pk)
+        self.alert = get_object_or_404(
+            SessionAlert.objects.visible_to(request.user).filter(session=session), pk=alert_pk
+        )
+        return super().post(request, pk)
+
+    def get_form(self, data=None):
+        return forms.AcknowledgeAlertForm(data, prefix=f"alert-{self.alert.pk}")
+
+    def perform(self, form):
+        return services.acknowledge_alert(
+            self.alert, self.request.user, form.cleaned_data["action_taken"]
+        )
+
+    def saved(self):
+        if not self.request.htmx:
+            return super().saved()
+        context = self.context()
+        context["alert"] = self.result
+        parts = [p for p in self.refresh if p != "discharge-preview" or not context["discharge"]]
+        return render_parts(self.request, context, ["alert-item"], parts)
+
+    def refused(self, form):
+        context = self.context(alert_forms={self.alert.pk: form})
+        if self.request.htmx:
+            alert = next((a for a in context["open_alerts"] if a.pk == self.alert.pk), self.alert)
+            alert.ack_form = form
+            return render_parts(self.request, {**context, "alert": alert}, ["alert-item"])
+        return render(self.request, TEMPLATE, context)
+
+
+class DischargeView(EntryView):
+    form_class = forms.DischargeForm
+    form_key = "discharge_form"
+    anchor = "discharge"
+    done = "Patient discharged. The session is ready for the prescriber's signature."
+    whole_screen = True
+
+    def perform(self, form):
+        return services.discharge(self.session, self.request.user, form.data_for_service())
+
+
+class SignSessionView(EntryView):
+    form_key = "sign_form"
+    anchor = "signature"
+    done = "Session signed. The record is now read-only; corrections are addenda."
+    whole_screen = True
+
+    def get_form(self, data=None):
+        return forms.SignForm(data)
+
+    def perform(self, form):
+        return services.sign_session(self.session, self.request.user)
+
+    @property
+    def partial(self):
+        return "signature"
+
+
+class AddAddendumView(EntryView):
+    form_class = forms.AddendumForm
+    form_key = "addendum_form"
+    anchor = "addenda"
+    done = "Addendum added."
+    refresh = ("addenda",)
+
+    def perform(self, form):
+        return services.add_addendum(self.session, self.request.user, form.cleaned_data["text"])
