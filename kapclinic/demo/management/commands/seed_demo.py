@@ -138,8 +138,11 @@ class Command(BaseCommand):
                 accept_url=accept_url,
             )
             self.walk(course, STAGES.index(stage), staff)
-            if STAGES.index(stage) >= STAGES.index(CourseState.CLEARED):
-                self.book_dosing(course, index, staff[Role.PRESCRIBER])
+            if stage == CourseState.CLEARED:
+                # Today, so the demo can walk a check-in and a live session end to end.
+                self.book_dosing(course, staff[Role.PRESCRIBER], self.later_today())
+            elif STAGES.index(stage) > STAGES.index(CourseState.CLEARED):
+                self.book_dosing(course, staff[Role.PRESCRIBER], self.at_ten(days=2 + index))
             if email == "patient@example.com":
                 SafetyFlag.objects.create(
                     course=course,
@@ -169,13 +172,20 @@ class Command(BaseCommand):
         if reached >= STAGES.index(CourseState.INTEGRATION):
             course.begin_integration(staff[Role.THERAPIST].user)
 
-    def book_dosing(self, course, index, clinician):
-        today = timezone.localdate()
-        start = timezone.make_aware(
-            timezone.datetime.combine(
-                today + timedelta(days=2 + index), timezone.datetime.min.time()
-            )
+    @staticmethod
+    def at_ten(days):
+        day = timezone.localdate() + timedelta(days=days)
+        return timezone.make_aware(
+            timezone.datetime.combine(day, timezone.datetime.min.time())
         ) + timedelta(hours=10)
+
+    @staticmethod
+    def later_today():
+        """The next full hour after the coming one, e.g. 15:00 when seeded at 13:20."""
+        now = timezone.localtime()
+        return now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=2)
+
+    def book_dosing(self, course, clinician, start):
         Appointment.objects.create(
             course=course,
             kind=Appointment.Kind.DOSING,
