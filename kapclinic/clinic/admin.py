@@ -237,4 +237,16 @@ class ProtocolAdmin(ClinicScopedAdmin):
             "Discharge",
             {"fields": ("minimum_observation_minutes", "discharge_aldrete_minimum")},
         ),
+        (
+            "Follow-up questionnaires and outcomes",
+            {
+                "description": "Which questionnaires are requested when, and the rules "
+                "that judge change over a course (reference §1.2–§1.4 and §5).",
+                "fields": (
+                    "measure_schedule",
+                    ("pre_dose_lead_hours", "measure_window_days"),
+                    "outcome_rules",
+                ),
+            },
+        ),
     )

@@ -9,6 +9,12 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
+from .follow_up import (
+    default_measure_schedule,
+    default_outcome_rules,
+    validate_measure_schedule,
+    validate_outcome_rules,
+)
 from .people import Clinic
 
 
@@ -133,6 +139,34 @@ class Protocol(models.Model):
     )
     discharge_aldrete_minimum = score(9, 10, "Modified Aldrete total needed for discharge.")
 
+    # Measurement-based care (reference §5) and the change rules of outcomes (§1.2–§1.4).
+    measure_schedule = models.JSONField(
+        default=default_measure_schedule,
+        help_text=(
+            "Questionnaires to request: before_each_dose, end_of_course and after_course "
+            "(with weeks), each with a list of instruments."
+        ),
+    )
+    measure_window_days = models.PositiveSmallIntegerField(
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text=(
+            "Days the patient has to answer a follow-up questionnaire before it is overdue; "
+            "it stays open as long again before it expires."
+        ),
+    )
+    pre_dose_lead_hours = models.PositiveSmallIntegerField(
+        default=72,
+        validators=[MinValueValidator(1), MaxValueValidator(336)],
+        help_text="Hours before a dosing session that its questionnaires open.",
+    )
+    outcome_rules = models.JSONField(
+        default=default_outcome_rules,
+        help_text=(
+            "Per instrument: reliable_change (points), remission_below and response_drop_percent."
+        ),
+    )
+
     objects = ProtocolQuerySet.as_manager()
 
     class Meta:
@@ -167,6 +201,14 @@ class Protocol(models.Model):
             raise ValidationError(
                 {"monitoring_minutes": "List each minute once, from earliest to latest."}
             )
+        for field, validate in (
+            ("measure_schedule", validate_measure_schedule),
+            ("outcome_rules", validate_outcome_rules),
+        ):
+            try:
+                validate(getattr(self, field))
+            except ValidationError as error:
+                raise ValidationError({field: error.messages}) from None
 
     @property
     def schedule(self):

@@ -1,0 +1,115 @@
+"""The patient's journal: write, share, unshare, and what risk wording sets off.
+
+Risk wording in any entry shows the patient the clinic's crisis resources at once. Only an
+entry the patient has shared also raises a safety flag: a private entry is never read or
+summarised for staff, whatever it says.
+"""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from kapclinic.audit.models import AccessEvent
+from kapclinic.clinic.models import SafetyFlag
+
+from .models import IntegrationError, JournalEntry, JournalPrompt, RiskTerm, find_risk_phrases
+from .permissions import audit, require_patient
+
+
+@dataclass(frozen=True)
+class JournalResult:
+    """What the patient's page needs after a write or a share."""
+
+    entry: JournalEntry
+    show_crisis_resources: bool
+    crisis_resources: str
+    flag: SafetyFlag | None = None
+
+
+def _result(entry, flag=None):
+    return JournalResult(
+        entry=entry,
+        show_crisis_resources=entry.mentions_risk,
+        crisis_resources=entry.course.clinic.crisis_resources if entry.mentions_risk else "",
+        flag=flag,
+    )
+
+
+def write_journal_entry(by, course, body, *, prompt=None, dosing_session=None, share=False):
+    """The patient writes an entry, private unless `share`; returns a JournalResult."""
+    require_patient(by, course, "write in their journal")
+    if not isinstance(body, str) or not body.strip():
+        raise IntegrationError("Write something before saving the entry.")
+    if prompt is not None and (prompt.clinic_id != course.clinic_id or not prompt.active):
+        raise IntegrationError("That prompt is not offered by your clinic.")
+    if dosing_session is not None and dosing_session.course_id != course.pk:
+        raise IntegrationError("That dosing session belongs to another course.")
+    phrases = find_risk_phrases(body, RiskTerm.objects.phrases_for(course.clinic_id))
+    with transaction.atomic():
+        entry = JournalEntry.objects.create(
+            course=course,
+            body=body,
+            prompt=prompt,
+            prompt_text=prompt.text if prompt else "",
+            dosing_session=dosing_session,
+            risk_phrases=phrases,
+        )
+        audit(by, course, f"journal entry {entry.pk} written")
+        flag = _share(entry, by) if share else None
+    return _result(entry, flag)
+
+
+def share_journal_entry(entry, by):
+    """The patient lets the care team read this entry; risk wording then raises a flag."""
+    require_patient(by, entry.course, "share their journal")
+    with transaction.atomic():
+        entry = (
+            JournalEntry.objects.select_for_update()
+            .select_related("course__clinic")
+            .get(pk=entry.pk)
+        )
+        flag = _share(entry, by)
+    return _result(entry, flag)
+
+
+def unshare_journal_entry(entry, by):
+    """The patient takes an entry back: from now on staff querysets cannot return it."""
+    require_patient(by, entry.course, "unshare their journal")
+    with transaction.atomic():
+        entry = JournalEntry.objects.select_for_update().get(pk=entry.pk)
+        if entry.shared_at is not None:
+            entry.shared_at = None
+            entry.save(update_fields=["shared_at"])
+            audit(by, entry.course, f"journal entry {entry.pk} unshared", AccessEvent.Action.CHANGE)
+    return entry
+
+
+def _share(entry, by):
+    if entry.shared_at is None:
+        # The clinic's list may have grown since the entry was written: check again.
+        entry.risk_phrases = find_risk_phrases(
+            entry.body, RiskTerm.objects.phrases_for(entry.course.clinic_id)
+        )
+        entry.shared_at = timezone.now()
+        entry.save(update_fields=["shared_at", "risk_phrases"])
+        audit(by, entry.course, f"journal entry {entry.pk} shared", AccessEvent.Action.CHANGE)
+    if not entry.mentions_risk:
+        return None
+    written = timezone.localtime(entry.written_at, entry.course.clinic.tz)
+    flag, _ = SafetyFlag.raise_for(
+        entry.course,
+        source=f"Shared journal entry {entry.pk}",
+        reason=(
+            f"A journal entry the patient wrote on {written:%d %b %Y} and shared with the care "
+            f"team contains risk wording ({', '.join(entry.risk_phrases)}). Read the entry and "
+            "contact the patient today."
+        ),
+        by=by,
+    )
+    return flag
+
+
+def active_prompts(clinic):
+    """The prompts a patient may start an entry from, in the clinic's order."""
+    return list(JournalPrompt.objects.filter(clinic=clinic, active=True))

@@ -1,0 +1,45 @@
+"""How a course ended: completed or discontinued, on which date and why."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from intake.models import ImmutableModel
+from kapclinic.clinic.access import patient_scope
+from kapclinic.clinic.models import TreatmentCourse
+
+User = settings.AUTH_USER_MODEL
+
+
+class CourseClosureQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        scope = patient_scope(user, "course__patient__", clinic_field="course__clinic_id")
+        return self.none() if scope is None else self.filter(scope)
+
+
+class CourseClosure(ImmutableModel):
+    """Written once beside the journey transition: the clinical date may precede the click."""
+
+    class Outcome(models.TextChoices):
+        COMPLETED = "completed", "Completed"
+        DISCONTINUED = "discontinued", "Discontinued"
+
+    course = models.OneToOneField(TreatmentCourse, on_delete=models.PROTECT, related_name="closure")
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    effective_on = models.DateField(help_text="The date the course ended clinically.")
+    reason = models.TextField()
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    objects = CourseClosureQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-effective_on"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="course_closure_has_reason"),
+        ]
+        indexes = [models.Index(fields=["outcome", "effective_on"])]
+
+    def __str__(self):
+        return f"{self.get_outcome_display()} on {self.effective_on:%d %b %Y}"

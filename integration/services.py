@@ -1,0 +1,232 @@
+"""Phase 3 workflows: integration sessions and notes, the journal, measures, course closure.
+
+Views call these. Each refuses with IntegrationError (a plain message to show as is), the
+journey's JourneyError, or SignedRecordError for a signed note; each runs in one transaction
+and writes the audit trail. Journal and measure workflows live in their own modules and are
+re-exported here.
+"""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from kapclinic.audit.models import AccessEvent
+from kapclinic.clinic.models import Appointment, SafetyFlag
+from sessions.models import DosingSession, SignedRecordError
+
+from .journal import (
+    JournalResult,
+    active_prompts,
+    share_journal_entry,
+    unshare_journal_entry,
+    write_journal_entry,
+)
+from .models import (
+    CourseClosure,
+    IntegrationError,
+    IntegrationNote,
+    NoteAddendum,
+    SuicideRiskCheck,
+)
+from .models.notes import NOTE_FIELDS
+from .permissions import ANY_STAFF, CLINICIANS, NOTE_AUTHORS, audit, require_staff
+from .schedule import (
+    answer_measure_request,
+    cancel_open_requests,
+    complete_measure_request,
+    expire_measure_requests,
+    reconcile_measure_requests,
+    schedule_measures,
+)
+
+__all__ = [
+    "JournalResult",
+    "active_prompts",
+    "add_note_addendum",
+    "answer_measure_request",
+    "book_integration_session",
+    "complete_course",
+    "complete_measure_request",
+    "discontinue_course",
+    "expire_measure_requests",
+    "open_integration_note",
+    "reconcile_measure_requests",
+    "record_integration_note",
+    "schedule_measures",
+    "share_journal_entry",
+    "sign_integration_note",
+    "unshare_journal_entry",
+    "write_journal_entry",
+]
+
+CHANGE = AccessEvent.Action.CHANGE
+
+
+# --- Integration sessions and notes --------------------------------------------------------
+
+
+def book_integration_session(dosing_session, by, *, starts_at, ends_at, clinician=None, room=""):
+    """Offer the integration session that follows a dosing session (reference §5 cadence)."""
+    course = dosing_session.course
+    require_staff(by, course, ANY_STAFF, "book an integration session")
+    if not course.is_open:
+        raise IntegrationError("This course is closed: no more sessions can be booked.")
+    if starts_at <= dosing_session.started_at:
+        raise IntegrationError("An integration session follows its dosing session.")
+    appointment = Appointment(
+        course=course,
+        kind=Appointment.Kind.INTEGRATION,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        clinician=clinician,
+        room=room,
+    )
+    appointment.full_clean(exclude=["clinic"])
+    with transaction.atomic():
+        appointment.save()
+        audit(by, course, f"integration session {appointment.pk} booked")
+    return appointment
+
+
+def open_integration_note(appointment, by, *, dosing_session=None):
+    """The note of an integration session, created on first open (a draft until signed)."""
+    if appointment.kind != Appointment.Kind.INTEGRATION:
+        raise IntegrationError("Only an integration session has an integration note.")
+    course = appointment.course
+    require_staff(by, course, NOTE_AUTHORS, "write an integration note")
+    if dosing_session is None:
+        dosing_session = (
+            DosingSession.objects.filter(course=course, started_at__lte=appointment.starts_at)
+            .order_by("-started_at")
+            .first()
+        )
+    elif dosing_session.course_id != course.pk:
+        raise IntegrationError("That dosing session belongs to another course.")
+    with transaction.atomic():
+        note, created = IntegrationNote.objects.get_or_create(
+            appointment=appointment,
+            defaults={"course": course, "dosing_session": dosing_session, "written_by": by},
+        )
+        if created:
+            audit(by, course, f"integration note {note.pk} opened")
+    return note
+
+
+def record_integration_note(note, by, data):
+    """Save what the clinician wrote; a suicide-risk concern raises a safety flag at once."""
+    require_staff(by, note.course, NOTE_AUTHORS, "write an integration note")
+    unknown = set(data) - set(NOTE_FIELDS)
+    if unknown:
+        raise IntegrationError(f"Unknown note fields: {', '.join(sorted(unknown))}.")
+    with transaction.atomic():
+        note = _locked(note)
+        if note.is_signed:
+            raise SignedRecordError("This note is signed: add an addendum instead.")
+        for name, value in data.items():
+            setattr(note, name, (value or "").strip() if isinstance(value, str) else value)
+        note.full_clean(exclude=["appointment", "course", "dosing_session", "written_by"])
+        note.save()
+        audit(by, note.course, f"integration note {note.pk} written", CHANGE)
+        if note.suicide_risk_check == SuicideRiskCheck.CONCERNS:
+            SafetyFlag.raise_for(
+                note.course,
+                source="Integration note: suicide-risk check",
+                reason="Concerns identified at the integration session's suicide-risk check. "
+                + (note.suicide_risk_detail or ""),
+                by=by,
+            )
+    return note
+
+
+def sign_integration_note(note, by):
+    """The therapist or prescriber signs; from then on the note only takes addenda."""
+    require_staff(by, note.course, NOTE_AUTHORS, "sign an integration note")
+    with transaction.atomic():
+        note = _locked(note)
+        if note.is_signed:
+            raise IntegrationError("This note is already signed.")
+        missing = note.missing_for_signature()
+        if missing:
+            raise IntegrationError(f"Before signing, record: {', '.join(missing)}.")
+        note.status = IntegrationNote.Status.SIGNED
+        note.signed_by, note.signed_at = by, timezone.now()
+        note.save(update_fields=["status", "signed_by", "signed_at", "updated_at"])
+        audit(by, note.course, f"integration note {note.pk} signed", CHANGE)
+    return note
+
+
+def add_note_addendum(note, by, text):
+    """A correction or late entry; the only way to add to a signed note."""
+    require_staff(by, note.course, CLINICIANS, "add an addendum")
+    text = (text or "").strip()
+    if not text:
+        raise IntegrationError("Write the addendum's text.")
+    with transaction.atomic():
+        addendum = NoteAddendum.objects.create(note=note, author=by, text=text)
+        audit(by, note.course, f"integration note {note.pk}: addendum {addendum.pk} added")
+    return addendum
+
+
+def _locked(note):
+    note.refresh_from_db(from_queryset=IntegrationNote.objects.select_for_update(of=("self",)))
+    return note
+
+
+# --- Course completion and discontinuation ------------------------------------------------
+
+
+def _closure_date(course, on):
+    today = timezone.localdate(timezone.now(), course.clinic.tz)
+    on = on or today
+    if not isinstance(on, datetime.date) or isinstance(on, datetime.datetime):
+        raise ValidationError({"effective_on": "Give the date the course ended."})
+    if on > today:
+        raise ValidationError({"effective_on": "The date cannot be in the future."})
+    if on < timezone.localdate(course.created_at, course.clinic.tz):
+        raise ValidationError({"effective_on": "The date is before the course began."})
+    return on
+
+
+def _close(course, by, *, outcome, reason, on, transition):
+    reason = (reason or "").strip()
+    if not reason:
+        raise IntegrationError("Give a reason.")
+    on = _closure_date(course, on)
+    with transaction.atomic():
+        transition(reason)
+        closure = CourseClosure.objects.create(
+            course=course, outcome=outcome, effective_on=on, reason=reason, recorded_by=by
+        )
+    return closure
+
+
+def complete_course(course, by, *, reason, on=None):
+    """Close a course as completed on `on` (default today), and schedule its follow-up."""
+    with transaction.atomic():
+        closure = _close(
+            course,
+            by,
+            outcome=CourseClosure.Outcome.COMPLETED,
+            reason=reason,
+            on=on,
+            transition=lambda note: course.complete(by, note=note),
+        )
+        schedule_measures(course)
+    return closure
+
+
+def discontinue_course(course, by, *, reason, on=None):
+    """Close a course as discontinued; questionnaires still requested are cancelled."""
+    with transaction.atomic():
+        closure = _close(
+            course,
+            by,
+            outcome=CourseClosure.Outcome.DISCONTINUED,
+            reason=reason,
+            on=on,
+            transition=lambda note: course.discontinue(by, note),
+        )
+        cancel_open_requests(course)
+    return closure

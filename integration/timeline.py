@@ -1,0 +1,74 @@
+"""Phase 3 on the chart timeline: notes, shared journal entries (a count), measure requests.
+
+Three queries whatever the record's size. Private journal entries never appear, not even as
+a count: staff learn nothing of what the patient keeps to themself.
+"""
+
+from django.db.models import Count, Max
+from django.utils import timezone
+
+from kapclinic.clinic.timeline import TimelineEntry
+
+from .models import IntegrationNote, JournalEntry, MeasureRequest
+
+
+def integration_entries(patient, courses):
+    course_ids = [course.pk for course in courses]
+    if not course_ids:
+        return []
+    entries = []
+    notes = IntegrationNote.objects.filter(course_id__in=course_ids).select_related(
+        "appointment", "written_by", "signed_by"
+    )
+    for note in notes:
+        signed = note.is_signed
+        entries.append(
+            TimelineEntry(
+                note.signed_at if signed else note.created_at,
+                "integration",
+                "Integration note signed" if signed else "Integration note (draft)",
+                f"by {note.signed_by if signed else note.written_by}",
+                "success" if signed else "neutral",
+            )
+        )
+    shared = (
+        JournalEntry.objects.filter(course_id__in=course_ids, shared_at__isnull=False)
+        .values("course_id")
+        .annotate(count=Count("pk"), latest=Max("shared_at"))
+    )
+    for row in shared:
+        count = row["count"]
+        entries.append(
+            TimelineEntry(
+                row["latest"],
+                "journal",
+                f"{count} journal entr{'y' if count == 1 else 'ies'} shared with the care team",
+                "",
+                "info",
+            )
+        )
+    now = timezone.now()
+    requests = MeasureRequest.objects.filter(course_id__in=course_ids).exclude(
+        status=MeasureRequest.Status.CANCELLED
+    )
+    for request in requests:
+        name = request.get_instrument_display()
+        if request.status == MeasureRequest.Status.COMPLETED:
+            entries.append(
+                TimelineEntry(
+                    request.completed_at, "measure", f"{name} answered", request.label, "success"
+                )
+            )
+        elif request.status == MeasureRequest.Status.EXPIRED:
+            entries.append(
+                TimelineEntry(
+                    request.expires_at, "measure", f"{name} not answered", request.label, "warning"
+                )
+            )
+        elif request.due_at < now:
+            entries.append(
+                TimelineEntry(
+                    request.due_at, "measure", f"{name} overdue", request.label, "warning"
+                )
+            )
+    return entries

@@ -1,0 +1,85 @@
+"""Outcomes per course from the database, and the clinic dashboard across completed courses."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from integration import services
+from integration.selectors import clinic_dashboard, course_outcomes
+from kapclinic.clinic.models import CourseState, Indication, Protocol
+
+from .conftest import record_score
+
+pytestmark = pytest.mark.django_db
+
+
+def test_course_outcomes_in_a_fixed_number_of_queries(team, django_assert_num_queries):
+    course = team.course
+    start = timezone.now() - timedelta(weeks=8)
+    for week, (phq, gad) in enumerate([(18, 12), (14, 10), (8, 9)]):
+        purpose = "intake" if week == 0 else "check_in"
+        at = start + timedelta(weeks=week)
+        record_score(course, "phq9", phq, purpose=purpose, at=at)
+        record_score(course, "gad7", gad, purpose=purpose, at=at)
+    protocol = Protocol.objects.effective_for(course.clinic)
+    with django_assert_num_queries(2):
+        outcomes = course_outcomes(course, protocol)
+    by_code = {o.instrument: o for o in outcomes}
+    assert by_code["phq9"].percent_change.value == Decimal("-55.6")
+    assert by_code["phq9"].response.value is True
+    assert by_code["gad7"].change.value == -3
+    assert by_code["pcl5"].reason == "No completed PCL-5 yet."
+
+
+def test_protocol_thresholds_change_the_judgement(team):
+    record_score(team.course, "gad7", 12, purpose="intake", at=timezone.now() - timedelta(weeks=6))
+    record_score(team.course, "gad7", 7)
+    protocol = Protocol(
+        clinic=team.clinic, name="Strict", outcome_rules={"gad7": {"reliable_change": 6}}
+    )
+    (gad,) = course_outcomes(team.course, protocol)
+    assert gad.reliable_improvement.value is False  # drop 5 < 6 (Bischoff RCI)
+    assert "protocol “Strict”" in gad.reliable_improvement.rule
+
+
+def test_dashboard_rates_across_completed_courses(world, django_assert_max_num_queries):
+    from tests.integration.conftest import clear_course
+
+    side = world.one
+    prescriber = side.staff["prescriber"].user
+    therapist = side.staff["therapist"].user
+    weeks_ago = timezone.now() - timedelta(weeks=10)
+    # Course A: PHQ-9 20 → 4 (response, remission). Course B: 16 → 12 (neither).
+    for course, (before, after) in zip(side.courses, [(20, 4), (16, 12)], strict=True):
+        record_score(course, "phq9", before, purpose="intake", at=weeks_ago)
+        record_score(course, "phq9", after)
+        clear_course(course, prescriber)
+        course.start_treatment(prescriber)
+        course.begin_integration(therapist)
+        services.complete_course(course, therapist, reason="Done.")
+    with django_assert_max_num_queries(6):
+        dashboard = clinic_dashboard(side.clinic)
+    assert dashboard.completed_courses == 2
+    phq = next(s for s in dashboard.summaries if s.instrument == "phq9")
+    assert (phq.courses, phq.responders, phq.remitters) == (2, 1, 1)
+    assert phq.response_rate == Decimal("50.0")
+    assert phq.remission_rate == Decimal("50.0")
+    assert phq.mean_change == Decimal("-10.0")  # (−16 + −4) / 2
+    assert phq.reliable_improvement_rate == Decimal("50.0")  # 16 ≥ 6, 4 < 6
+    gad = next(s for s in dashboard.summaries if s.instrument == "gad7")
+    assert gad.courses == 0 and gad.response_rate is None and gad.mean_change is None
+    stages = {state: count for state, _, count in dashboard.stages}
+    assert stages[CourseState.INTEGRATION] == 0 and CourseState.COMPLETED not in stages
+
+
+def test_dashboard_filters_by_indication_and_period(world):
+    side = world.one
+    stages = {s: n for s, _, n in clinic_dashboard(side.clinic).stages}
+    assert stages[CourseState.INVITED] == 2
+    assert clinic_dashboard(side.clinic, indication=Indication.PTSD).stages[0][2] == 0
+    today = timezone.localdate()
+    empty = clinic_dashboard(side.clinic, start=today - timedelta(days=30), end=today)
+    assert empty.completed_courses == 0
+    assert all(s.response_rate is None for s in empty.summaries)
