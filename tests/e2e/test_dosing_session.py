@@ -1,0 +1,273 @@
+"""A whole dosing session in real browsers (issue 5): the patient checks in on a phone, the
+prescriber runs the session screen from the pre-dose checks to the signed note, then adds an
+addendum. Every page is checked with axe-core."""
+
+import datetime
+import re
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from kapclinic.clinic.models import Appointment, CourseState, Protocol, Role
+from sessions.models import Administration, DosingSession, SessionAlert
+from tests.factories import PASSWORD, AppointmentFactory
+from tests.sessions.conftest import clear_course, sign_consent
+from tests.sessions.test_check_in_views import at_local, late_morning_zone
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def staff_sign_in(page, live_server, provider, secret, totp_code):
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("Email").fill(provider.user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    page.get_by_label("Code").fill(totp_code(secret))
+    page.get_by_role("button", name=re.compile("Sign In", re.I)).click()
+    page.wait_for_url(re.compile(r"/caseload/$"))
+
+
+def answer_scale(page, count, value, last=None):
+    for i in range(1, count + 1):
+        answer = last if i == count and last is not None else value
+        page.locator(f"input[name='q{i}'][value='{answer}']").check()
+
+
+def save_and_continue(page, assert_accessible):
+    assert_accessible(page)
+    page.get_by_role("button", name="Save and continue").click()
+    page.wait_for_load_state()
+
+
+def test_check_in_to_signed_session_note(
+    live_server, page, phone_page, world, enrol_mfa, totp_code, assert_accessible
+):
+    side = world.one
+    clinic = side.clinic
+    # It is about 11:00 at the clinic, so "today" and the 13:00 check-in window are certain.
+    clinic.time_zone = late_morning_zone()
+    clinic.save()
+    # The test cannot wait two hours after the dose: observe for 0 minutes. The discharge
+    # observation-time rule itself is unit-tested in tests/sessions.
+    Protocol.objects.create(
+        clinic=clinic, name="Sublingual, e2e", is_default=True, minimum_observation_minutes=0
+    )
+    prescriber, nurse = side.staff[Role.PRESCRIBER], side.staff[Role.NURSE]
+    course = side.courses[0]
+    patient = course.patient
+    clear_course(course, prescriber.user)
+    sign_consent(course)
+    start = at_local(clinic, 13)
+    appointment = AppointmentFactory(
+        course=course,
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=3),
+        clinician=prescriber,
+    )
+
+    # --- The patient checks in on a phone --------------------------------------------------
+    phone = phone_page
+    phone.goto(live_server.url + "/accounts/login/")
+    phone.get_by_label("Email").fill(patient.user.email)
+    phone.get_by_label("Password").fill(PASSWORD)
+    phone.get_by_role("button", name="Sign In").click()
+    phone.goto(live_server.url + "/my-journey/")
+    assert_accessible(phone)
+    phone.get_by_role("link", name="Check in for today's session").click()
+
+    phone.wait_for_url(re.compile(r"/check-in/since-last-visit/$"))
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Since your last visit")
+    phone.get_by_label("Have you started, stopped or changed any medicines").fill("none")
+    phone.get_by_label("Have you had alcohol, cannabis or any other drugs").fill("none")
+    phone.locator("input[name='possibly_pregnant'][value='no']").check()
+    save_and_continue(phone, assert_accessible)
+
+    phone.wait_for_url(re.compile(r"/check-in/food-and-drink/$"))
+    phone.get_by_label("What time did you last eat?").fill("20:00")
+    phone.get_by_role("checkbox", name="That was yesterday").first.check()
+    phone.get_by_label("What time did you last drink anything?").fill("07:00")
+    save_and_continue(phone, assert_accessible)
+
+    phone.wait_for_url(re.compile(r"/check-in/companion/$"))
+    phone.get_by_label("Who is taking you home?").fill("Sam Example")
+    phone.get_by_label("Their phone number").fill("+44 7700 900111")
+    save_and_continue(phone, assert_accessible)
+
+    phone.wait_for_url(re.compile(r"/check-in/gad7/$"))
+    answer_scale(phone, 7, "1")
+    save_and_continue(phone, assert_accessible)
+
+    phone.wait_for_url(re.compile(r"/check-in/phq9/$"))
+    answer_scale(phone, 9, "1", last="0")  # item 9 (self-harm thoughts) at 0
+    save_and_continue(phone, assert_accessible)
+
+    phone.wait_for_url(re.compile(r"/check-in/review/$"))
+    expect(phone.get_by_text("20:00 yesterday")).to_be_visible()
+    assert_accessible(phone)
+    phone.get_by_role("button", name="Send my check-in").click()
+    phone.wait_for_url(re.compile(r"/check-in/done/$"))
+    expect(phone.get_by_role("heading", level=1)).to_have_text("You are checked in")
+    expect(phone.get_by_text("You are checked in: the clinic has your answers")).to_be_visible()
+    assert_accessible(phone)
+    appointment.refresh_from_db()
+    assert appointment.status == Appointment.Status.CHECKED_IN
+
+    # --- The prescriber opens the session from "My day" ------------------------------------
+    page.on("dialog", lambda dialog: dialog.accept())  # the data-confirm buttons
+    secret = enrol_mfa(prescriber.user)
+    staff_sign_in(page, live_server, prescriber, secret, totp_code)
+    page.get_by_role("link", name="My day").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("My day")
+    assert_accessible(page)
+    page.get_by_role("link", name=re.compile(f"Open session of {patient.display_name}")).click()
+    assert_accessible(page)
+    page.get_by_role("button", name="Start session").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        f"Dosing session: {patient.display_name}"
+    )
+    assert_accessible(page)
+    # Every entry below is an inline htmx form: the page itself is never reloaded.
+    page.evaluate("window.sameScreen = true")
+
+    # The gate fails, and says why.
+    gate = page.locator("#gate-status")
+    baseline = gate.get_by_role("listitem").filter(has_text="Baseline vitals and weight")
+    expect(baseline).to_contain_text("Fail")
+    expect(baseline).to_contain_text("Not yet recorded: BP, heart rate and SpO2")
+    companion = gate.get_by_role("listitem").filter(has_text="Companion to take the patient home")
+    expect(companion).to_contain_text("The check-in names Sam Example")
+    expect(gate.get_by_role("listitem").filter(has_text="Check-in complete")).to_contain_text(
+        "Pass"
+    )
+    expect(page.get_by_role("status").filter(has_text="Dosing is on hold")).to_be_visible()
+
+    # Weight, companion, baseline vitals: each its own inline entry.
+    weight = page.locator("#weight-form")
+    weight.get_by_label("Weight (kg)").fill("70")
+    weight.get_by_role("button", name="Save weight").click()
+    expect(page.locator("#weight-form")).to_contain_text("Weight: 70.0 kg")
+
+    page.get_by_label("I saw or spoke to the adult who will take the patient home").check()
+    page.get_by_role("button", name="Confirm companion").click()
+    expect(page.locator("#companion-form")).to_contain_text("confirmed by staff")
+    expect(companion).to_contain_text("Pass")
+
+    record_vitals(page, systolic=128, diastolic=82, heart_rate=76, spo2=98)
+    expect(baseline).to_contain_text("Pass")
+    expect(gate.get_by_text("Fail", exact=True)).to_have_count(0)
+    expect(page.get_by_text("Dosing is on hold")).to_have_count(0)
+    assert_accessible(page)
+
+    # The dose, witnessed by the nurse.
+    dose = page.locator("#dose-form")
+    dose.get_by_label("Route").select_option("sublingual")
+    dose.get_by_label("Amount (mg)").fill("200")
+    dose.get_by_label("Lot number").fill("KET-2024-117")
+    expiry = timezone.localdate() + datetime.timedelta(days=365)
+    dose.get_by_label("Lot expiry").fill(expiry.isoformat())
+    expect(dose.get_by_label("Given by")).to_have_value(str(prescriber.user.pk))
+    dose.get_by_label("Witnessed by").select_option(str(nurse.user.pk))
+    dose.get_by_role("button", name="Record dose").click()
+    doses = page.get_by_role("region", name="Doses given")
+    expect(doses).to_contain_text("KET-2024-117")
+    expect(doses).to_contain_text("2.857")
+    expect(doses).to_contain_text(f"{prescriber.user} / {nurse.user}")
+    expect(page.locator("#dose-form")).to_contain_text("Record a booster")
+    assert_accessible(page)
+
+    # Two readings after the dose; the second is above the alert limit.
+    record_vitals(page, systolic=150, diastolic=90, heart_rate=84, spo2=97)
+    record_vitals(page, systolic=186, diastolic=104, heart_rate=92, spo2=97)
+    vitals = page.get_by_role("region", name="Vital signs")
+    expect(vitals.locator("tbody tr")).to_have_count(3)
+    expect(vitals.locator("tr.vitals-row--alert")).to_have_count(1)
+    expect(vitals.locator("tr.vitals-row--alert")).to_contain_text("above alert limit")
+    alert = page.locator("#open-alerts > li")
+    expect(alert).to_have_count(1)
+    expect(alert).to_contain_text("Open alert")
+    assert_accessible(page)
+    alert.get_by_label("What was done").fill("Rechecked after 5 min rest; GP letter.")
+    alert.get_by_role("button", name="Acknowledge").click()
+    expect(page.locator("#open-alerts > li")).to_contain_text("Acknowledged")
+    expect(page.locator("#open-alerts")).to_contain_text("Rechecked after 5 min rest")
+
+    # An observation.
+    observation = page.locator("#observation-form")
+    observation.get_by_label("Sedation (MOAA/S)").select_option("5")
+    observation.get_by_role("combobox", name=re.compile("^Dissociation")).select_option("mild")
+    observation.get_by_label("Therapist present").check()
+    observation.get_by_role("button", name="Save observation").click()
+    observations = page.get_by_role("region", name="Observations")
+    expect(observations).to_contain_text("Mild")
+    expect(observations.locator("tbody tr")).to_have_count(1)
+    assert_accessible(page)
+
+    # Discharge with a modified Aldrete total of 10.
+    discharge = page.locator("#discharge-form")
+    for component in ("activity", "respiration", "circulation", "consciousness", "spo2"):
+        discharge.locator(f"input[name='discharge-{component}'][value='2']").check()
+    expect(discharge.locator("[data-aldrete-total]")).to_have_text("10")
+    discharge.get_by_label("Companion present").check()
+    discharge.get_by_label("Aftercare given").check()
+    discharge.get_by_role("button", name="Discharge").click()
+    section = page.locator("#discharge")
+    expect(section.get_by_text("10 of 10")).to_be_visible()
+    expect(page.get_by_role("button", name="Record dose")).to_have_count(0)
+    assert_accessible(page)
+
+    # Sign: the record becomes read-only; only addenda remain.
+    page.get_by_role("button", name="Sign and lock").click()
+    signed = page.get_by_role("status").filter(has_text="Signed by")
+    expect(signed).to_contain_text(str(prescriber.user))
+    expect(page.get_by_role("button")).to_have_text(["Sign out", "Add addendum"])
+    expect(page.locator("#session-screen form")).to_have_count(1)
+    assert_accessible(page)
+
+    page.get_by_label("Addendum").fill("Patient phoned at 18:00: home safely, feeling well.")
+    page.get_by_role("button", name="Add addendum").click()
+    addenda = page.locator("#addendum-list")
+    expect(addenda).to_contain_text("home safely")
+    expect(addenda).to_contain_text(str(prescriber.user))
+    expect(addenda.locator("time")).to_have_count(1)
+    assert_accessible(page)
+
+    assert page.evaluate("window.sameScreen === true"), "an entry reloaded the whole page"
+
+    # --- The record ------------------------------------------------------------------------
+    session = DosingSession.objects.get(appointment=appointment)
+    assert session.status == DosingSession.Status.SIGNED
+    assert session.signed_by == prescriber.user
+    appointment.refresh_from_db()
+    assert appointment.status == Appointment.Status.COMPLETED
+    course.refresh_from_db()
+    assert course.state == CourseState.IN_TREATMENT
+    given = Administration.objects.get(session=session)
+    assert given.amount_mg == Decimal("200")
+    assert given.weight_kg == Decimal("70.0")
+    assert given.mg_per_kg == Decimal("2.857")
+    assert given.given_by == prescriber.user and given.witnessed_by == nurse.user
+    assert not SessionAlert.objects.filter(session=session).unacknowledged().exists()
+
+    page.get_by_role("link", name="Chart").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(patient.display_name)
+    entry = page.locator(".timeline__item").filter(has_text="Dosing session: ")
+    expect(entry).to_contain_text("Dosing session: 200 mg (2.857 mg/kg)")
+    expect(entry).to_contain_text("Peak BP 186/104")
+    expect(entry).to_contain_text("Signed")
+    assert_accessible(page)
+
+
+def record_vitals(page, *, systolic, diastolic, heart_rate, spo2):
+    """One reading through the inline form; waits for the fresh form to come back."""
+    form = page.locator("#vitals-form")
+    rows = page.locator("#vitals-record tbody tr")
+    before = rows.count()
+    form.get_by_label("Systolic BP (mmHg)").fill(str(systolic))
+    form.get_by_label("Diastolic BP (mmHg)").fill(str(diastolic))
+    form.get_by_label("Heart rate (/min)").fill(str(heart_rate))
+    form.get_by_label("SpO2 (%)").fill(str(spo2))
+    form.get_by_role("button", name="Save reading").click()
+    expect(rows).to_have_count(before + 1)
+    expect(page.locator("#vitals-form").get_by_label("Systolic BP (mmHg)")).to_have_value("")
