@@ -1,0 +1,169 @@
+"""One clinic-1 scene with a record behind every URL id, and a signed-in client per role.
+
+Patient A owns the objects the sweep aims at: a cleared course in a dosing session today
+(check-in open, an alert, a safety flag). Patient B, at the same clinic, has records of their
+own, so "B opens A's" is a real test. Two more clinic-1 patients give the staff pages their
+objects: one awaiting review and one invited but not yet signed up.
+"""
+
+import datetime
+from types import SimpleNamespace
+
+from django.apps import apps
+from django.utils import timezone
+
+from intake.models import IntakeSubmission, Invitation
+from kapclinic.clinic.models import Role, SafetyFlag
+from sessions import services
+from sessions.models import SessionAlert
+from tests.conftest import CommittingClient
+from tests.factories import AppointmentFactory, CourseFactory, PatientFactory, UserFactory
+from tests.sessions.conftest import clear_course, sign_consent
+from tests.sessions.test_check_in_views import late_morning_zone
+
+ANONYMOUS = "anonymous"
+PATIENT_A = "patient A"
+PATIENT_B = "patient B"
+THERAPIST_1 = "therapist 1"
+PRESCRIBER_1 = "prescriber 1"
+NURSE_1 = "nurse 1"
+CLINIC_ADMIN_1 = "clinic admin 1"
+PRESCRIBER_2 = "prescriber 2"
+SUPERUSER = "superuser"
+
+ROLES = (
+    ANONYMOUS,
+    PATIENT_A,
+    PATIENT_B,
+    THERAPIST_1,
+    PRESCRIBER_1,
+    NURSE_1,
+    CLINIC_ADMIN_1,
+    PRESCRIBER_2,
+    SUPERUSER,
+)
+PATIENT_ROLES = frozenset({PATIENT_A, PATIENT_B})
+STAFF_ROLES = frozenset({THERAPIST_1, PRESCRIBER_1, NURSE_1, CLINIC_ADMIN_1, PRESCRIBER_2})
+
+
+def build_scene(world):
+    one = world.one
+    clinic = one.clinic
+    # Late morning in the clinic's zone, so "today" has hours either side of now.
+    clinic.time_zone = late_morning_zone()
+    clinic.save()
+    prescriber, nurse = one.staff[Role.PRESCRIBER], one.staff[Role.NURSE]
+    now = timezone.now()
+
+    # Patient A: cleared and consented, dosed today; check-in still open, an alert, a flag.
+    course_a = one.courses[0]
+    clear_course(course_a, prescriber.user)
+    sign_consent(course_a)
+    appointment_a = AppointmentFactory(
+        course=course_a,
+        starts_at=now - datetime.timedelta(minutes=30),
+        ends_at=now + datetime.timedelta(hours=2),
+        clinician=nurse,
+        room="Room 1",
+    )
+    session_a = services.open_session(appointment_a, nurse.user)
+    alert_a = SessionAlert.objects.create(session=session_a, message="BP 182/104: recheck.")
+    flag_a, _ = SafetyFlag.raise_for(course_a, source="Check-in PHQ-9", reason="Item 9 above 0.")
+
+    # Patient B: intake in progress and a dosing appointment of their own next week.
+    course_b = one.courses[1]
+    course_b.start_intake(course_b.patient.user)
+    appointment_b = AppointmentFactory(course=course_b, starts_at=now + datetime.timedelta(days=7))
+    flag_b, _ = SafetyFlag.raise_for(course_b, source="Intake PHQ-9", reason="Item 9 above 0.")
+
+    # A submitted intake waiting for the prescriber.
+    awaiting = CourseFactory(patient=PatientFactory(clinic=clinic))
+    awaiting.start_intake(awaiting.patient.user)
+    awaiting.submit_intake(awaiting.patient.user)
+    IntakeSubmission.objects.create(course=awaiting, number=1, answers={}, ruleset_version="t")
+
+    # Invited, no login yet: the accept link is public, the token its only key.
+    invited = CourseFactory(patient=PatientFactory(clinic=clinic, user=None, email="new@x.org"))
+    _, token = Invitation.issue(invited, prescriber.user)
+
+    return SimpleNamespace(
+        world=world,
+        clinic=clinic,
+        prescriber=prescriber,
+        nurse=nurse,
+        patient_a=course_a.patient,
+        course_a=course_a,
+        appointment_a=appointment_a,
+        session_a=session_a,
+        alert_a=alert_a,
+        flag_a=flag_a,
+        patient_b=course_b.patient,
+        course_b=course_b,
+        appointment_b=appointment_b,
+        flag_b=flag_b,
+        awaiting=awaiting,
+        invited=invited,
+        token=token,
+    )
+
+
+def sign_in_everyone(scene, enrol_mfa):
+    """A client per role; staff and the superuser have MFA enrolled, as they must."""
+    one, two = scene.world.one, scene.world.two
+    users = {
+        PATIENT_A: scene.patient_a.user,
+        PATIENT_B: scene.patient_b.user,
+        THERAPIST_1: one.staff[Role.THERAPIST].user,
+        PRESCRIBER_1: one.staff[Role.PRESCRIBER].user,
+        NURSE_1: one.staff[Role.NURSE].user,
+        CLINIC_ADMIN_1: one.staff[Role.CLINIC_ADMIN].user,
+        PRESCRIBER_2: two.staff[Role.PRESCRIBER].user,
+        SUPERUSER: UserFactory(is_superuser=True, is_staff=True),
+    }
+    clients = {ANONYMOUS: CommittingClient()}
+    for role, user in users.items():
+        if role not in PATIENT_ROLES:
+            enrol_mfa(user)
+        clients[role] = CommittingClient()
+        clients[role].force_login(user)
+    return clients
+
+
+# Every table a request could change. The audit trail is left out on purpose: a refused
+# request is meant to write a "denied" row there.
+RECORD_APPS = (
+    "kapclinic.clinic",
+    "kapclinic.measures",
+    "kapclinic.reminders",
+    "kapclinic.reports",
+    "intake",
+    "sessions",
+    "integration",
+)
+VOLATILE = {"last_login"}
+
+
+def snapshot():
+    """Every row of every clinical table, keyed by (model, pk)."""
+    rows = {}
+    for config in apps.get_app_configs():
+        if config.name not in RECORD_APPS:
+            continue
+        for model in config.get_models(include_auto_created=True):
+            pk = model._meta.pk.attname
+            for row in model._base_manager.order_by(pk).values():
+                rows[(model._meta.label, row[pk])] = {
+                    k: v for k, v in row.items() if k not in VOLATILE
+                }
+    return rows
+
+
+def changes(before, after):
+    """Rows created, deleted or changed between two snapshots, in words."""
+    lines = [f"created {label} #{pk}" for label, pk in after.keys() - before.keys()]
+    lines += [f"deleted {label} #{pk}" for label, pk in before.keys() - after.keys()]
+    for key in before.keys() & after.keys():
+        changed = sorted(f for f in before[key] if before[key][f] != after[key].get(f))
+        if changed:
+            lines.append(f"changed {key[0]} #{key[1]}: {', '.join(changed)}")
+    return sorted(lines)

@@ -1,0 +1,374 @@
+"""Every URL the project defines, requested by every kind of person, against one table.
+
+The URLs come from the resolver, so a new view is swept the day it is added, and fails here
+until ACCESS says who may reach it. Each URL is opened with GET and POST as each role in
+scene.ROLES, with ids of patient A's records at clinic 1. The rules for anyone not allowed:
+anonymous visitors are sent to sign in; a patient on a staff page, or staff on a patient
+page, is refused (403); anyone else is told the record is not there (404), so another
+clinic's or patient's records are never confirmed to exist. A method the view does not serve
+answers 405 before any record is looked up. Refused requests must change nothing.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.urls import URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from tests.intake.helpers import step_data
+
+from .conftest import CHECKED
+from .scene import (
+    ANONYMOUS,
+    CLINIC_ADMIN_1,
+    NURSE_1,
+    PATIENT_A,
+    PATIENT_B,
+    PATIENT_ROLES,
+    PRESCRIBER_1,
+    PRESCRIBER_2,
+    ROLES,
+    SUPERUSER,
+    THERAPIST_1,
+    changes,
+    snapshot,
+)
+
+pytestmark = pytest.mark.django_db
+
+# Third-party URL trees, by the route they are mounted at. Only whole includes are left out:
+# a project view added beside them is still swept.
+EXCLUDED = {
+    "admin/": "Django admin: tests/clinic/test_admin.py checks who may use it",
+    "accounts/": "allauth sign-in, password and MFA pages: public by design, allauth's tests",
+    "static/": "static files, served by whitenoise",
+    "media/": "uploaded files (none served by Django)",
+    "__debug__/": "debug toolbar, development only",
+}
+
+# Who a page is for. A signed-in person on the other side's page is refused (403).
+STAFF, PATIENT, ANYONE, PUBLIC = "staff", "patient", "anyone signed in", "public"
+GET, POST = "GET", "POST"
+BOTH = frozenset({GET, POST})
+
+OWNER = frozenset({PATIENT_A})
+PATIENTS = frozenset({PATIENT_A, PATIENT_B})
+CLINIC_1 = frozenset({THERAPIST_1, PRESCRIBER_1, NURSE_1, CLINIC_ADMIN_1})
+EVERY_CLINIC = CLINIC_1 | {PRESCRIBER_2}
+# A superuser holds no Provider. They see every clinic's records (patient_scope is Q()), so
+# they reach every staff page; the clinical services still refuse them what needs a role
+# (doses, signing: a form error). They have no clinic to invite into (404) and no patient
+# record, so patient pages refuse them (403).
+SUPER = frozenset({SUPERUSER})
+SIGNED_IN = frozenset(ROLES) - {ANONYMOUS}
+
+
+@dataclass(frozen=True)
+class Page:
+    side: str  # who the page is for: STAFF, PATIENT, ANYONE or PUBLIC
+    allowed: frozenset  # the roles that reach it
+    methods: frozenset = BOTH  # what the view serves; other methods answer 405
+    kwargs: Any = None  # scene → URL kwargs
+    data: Any = None  # scene → POST data; real data, so a hole would show as a change
+    notes: str = field(default="", compare=False)
+
+
+def course_a(s):
+    return {"pk": s.course_a.pk}
+
+
+def appointment_a(s):
+    return {"pk": s.appointment_a.pk}
+
+
+def session_a(s):
+    return {"pk": s.session_a.pk}
+
+
+def local(s, moment):
+    return timezone.localtime(moment, s.clinic.tz).strftime("%Y-%m-%dT%H:%M")
+
+
+def booking(s):
+    day = timezone.localdate(timezone=s.clinic.tz) + datetime.timedelta(days=3)
+    return {
+        "date": day.isoformat(),
+        "start_time": "10:00",
+        "duration_minutes": "150",
+        "clinician": s.nurse.pk,
+        "room": "Room 2",
+    }
+
+
+def dose(s):
+    return {
+        "dose-product": "racemic_ketamine",
+        "dose-route": "sublingual",
+        "dose-amount_mg": "200",
+        "dose-weight_kg": "70",
+        "dose-lot_number": "LOT-42",
+        "dose-lot_expiry": (timezone.localdate() + datetime.timedelta(days=365)).isoformat(),
+        "dose-given_by": s.prescriber.user.pk,
+        "dose-witnessed_by": s.nurse.user.pk,
+    }
+
+
+def adverse_event(s):
+    return {
+        "event-kind": "nausea",
+        "event-onset_at": local(s, timezone.now()),
+        "event-severity": "mild",
+        "event-outcome": "resolved",
+        "event-relatedness": "probable",
+    }
+
+
+ALDRETE = {
+    f"discharge-{name}": "2"
+    for name in ("activity", "respiration", "circulation", "consciousness", "spo2")
+}
+
+ACCESS = {
+    "home": Page(ANYONE, SIGNED_IN, notes="sends each person to their start page"),
+    # --- clinic ------------------------------------------------------------------------------
+    "clinic:caseload": Page(STAFF, EVERY_CLINIC | SUPER, {GET}),
+    "clinic:patient-chart": Page(
+        STAFF, CLINIC_1 | SUPER, {GET}, kwargs=lambda s: {"pk": s.patient_a.pk}
+    ),
+    "clinic:resolve-flag": Page(
+        STAFF,
+        CLINIC_1 | SUPER,
+        {POST},
+        kwargs=lambda s: {"pk": s.flag_a.pk},
+        data=lambda s: {"action_taken": "Called the patient; safety plan agreed."},
+    ),
+    "clinic:my-journey": Page(PATIENT, PATIENTS, {GET}),
+    # --- intake ------------------------------------------------------------------------------
+    "intake:invite": Page(
+        STAFF,
+        EVERY_CLINIC,
+        data=lambda s: {
+            "legal_name": "Robin Newcomer",
+            "email": "robin@example.com",
+            "indication": "depression",
+            "care_team": [s.prescriber.pk],
+        },
+        notes="no ids: each clinic invites into its own; the superuser has no clinic (404)",
+    ),
+    "intake:resend-invitation": Page(
+        STAFF, CLINIC_1 | SUPER, {POST}, kwargs=lambda s: {"pk": s.invited.pk}
+    ),
+    "intake:review": Page(
+        STAFF,
+        CLINIC_1 | SUPER,
+        kwargs=lambda s: {"pk": s.awaiting.pk},
+        data=lambda s: {"action": "start-review"},
+    ),
+    "intake:accept": Page(
+        PUBLIC,
+        frozenset(ROLES),
+        kwargs=lambda s: {"token": s.token},
+        # A valid password would sign the sender in as the invited patient: the token is the
+        # key, by design. Empty, so the link stays usable for every role.
+        data=lambda s: {},
+    ),
+    # The wizard takes no ids: it always works on the signed-in patient's own course.
+    "intake:start": Page(PATIENT, PATIENTS, {GET}),
+    "intake:step": Page(
+        PATIENT,
+        PATIENTS,
+        kwargs=lambda s: {"step": "about"},
+        data=lambda s: step_data(s.patient_b)["about"],
+    ),
+    "intake:support": Page(PATIENT, PATIENTS, {GET}),
+    "intake:check": Page(PATIENT, PATIENTS),
+    # --- reports -----------------------------------------------------------------------------
+    "reports:assessment": Page(STAFF, CLINIC_1 | SUPER, {GET}, kwargs=course_a),
+    # --- dosing: scheduling ------------------------------------------------------------------
+    "dosing:day": Page(STAFF, EVERY_CLINIC | SUPER, {GET}),
+    "dosing:book-session": Page(STAFF, CLINIC_1 | SUPER, kwargs=course_a, data=booking),
+    "dosing:appointment": Page(STAFF, CLINIC_1 | SUPER, {GET}, kwargs=appointment_a),
+    "dosing:cancel-appointment": Page(
+        STAFF,
+        CLINIC_1 | SUPER,
+        {POST},
+        kwargs=appointment_a,
+        data=lambda s: {"cancel-reason": "The clinic closed for the day."},
+    ),
+    "dosing:record-no-show": Page(
+        STAFF,
+        CLINIC_1 | SUPER,
+        {POST},
+        kwargs=appointment_a,
+        data=lambda s: {"no_show-reason": "Did not attend."},
+    ),
+    # --- dosing: the live session ------------------------------------------------------------
+    "dosing:session": Page(STAFF, CLINIC_1 | SUPER, kwargs=appointment_a),
+    "dosing:record-weight": Page(
+        STAFF, CLINIC_1 | SUPER, {POST}, session_a, lambda s: {"weight-weight_kg": "70.0"}
+    ),
+    "dosing:confirm-companion": Page(
+        STAFF, CLINIC_1 | SUPER, {POST}, session_a, lambda s: {"companion-confirmed": "on"}
+    ),
+    "dosing:override-gate": Page(
+        STAFF,
+        CLINIC_1 | SUPER,
+        {POST},
+        session_a,
+        lambda s: {"override-reason": "Prescriber reviewed the check-in by phone."},
+    ),
+    "dosing:record-dose": Page(STAFF, CLINIC_1 | SUPER, {POST}, session_a, dose),
+    "dosing:record-vitals": Page(
+        STAFF,
+        CLINIC_1 | SUPER,
+        {POST},
+        session_a,
+        lambda s: {
+            "vitals-systolic": "124",
+            "vitals-diastolic": "82",
+            "vitals-heart_rate": "74",
+            "vitals-spo2": "98",
+        },
+    ),
+    "dosing:record-observation": Page(
+        STAFF,
+        CLINIC_1 | SUPER,
+        {POST},
+        session_a,
+        lambda s: {"observation-moaas": "5", "observation-dissociation": "mild"},
+    ),
+    "dosing:record-adverse-event": Page(STAFF, CLINIC_1 | SUPER, {POST}, session_a, adverse_event),
+    "dosing:acknowledge-alert": Page(
+        STAFF,
+        CLINIC_1 | SUPER,
+        {POST},
+        kwargs=lambda s: {"pk": s.session_a.pk, "alert_pk": s.alert_a.pk},
+        data=lambda s: {f"alert-{s.alert_a.pk}-action_taken": "Rechecked: 138/86."},
+    ),
+    "dosing:discharge": Page(
+        STAFF,
+        CLINIC_1 | SUPER,
+        {POST},
+        session_a,
+        lambda s: {
+            **ALDRETE,
+            "discharge-companion_present": "on",
+            "discharge-aftercare_given": "on",
+        },
+    ),
+    "dosing:sign-session": Page(STAFF, CLINIC_1 | SUPER, {POST}, session_a, lambda s: {}),
+    "dosing:add-addendum": Page(
+        STAFF, CLINIC_1 | SUPER, {POST}, session_a, lambda s: {"addendum-text": "Late entry."}
+    ),
+    # --- dosing: the patient's check-in, owner only ------------------------------------------
+    "dosing:check-in": Page(PATIENT, OWNER, {GET}, kwargs=appointment_a),
+    "dosing:check-in-review": Page(PATIENT, OWNER, kwargs=appointment_a),
+    "dosing:check-in-support": Page(PATIENT, OWNER, {GET}, kwargs=appointment_a),
+    "dosing:check-in-done": Page(PATIENT, OWNER, {GET}, kwargs=appointment_a),
+    "dosing:check-in-step": Page(
+        PATIENT,
+        OWNER,
+        kwargs=lambda s: {**appointment_a(s), "step": "since-last-visit"},
+        data=lambda s: {
+            "new_medications": "none",
+            "new_substances": "none",
+            "possibly_pregnant": "no",
+        },
+    ),
+}
+
+
+def project_urls(patterns=None, prefix="", namespace=""):
+    """(name, route) of every pattern outside EXCLUDED, from the resolver itself."""
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            if route in EXCLUDED:
+                continue
+            inner = ":".join(filter(None, [namespace, pattern.namespace]))
+            yield from project_urls(pattern.url_patterns, route, inner)
+        else:
+            name = pattern.name and ":".join(filter(None, [namespace, pattern.name]))
+            yield name or f"<unnamed {route}>", route
+
+
+URLS = dict(project_urls())
+
+# What a role should get, besides a status code.
+LOGIN, REACH = "sent to sign in", "reaches the page"
+REACHED = {200, 302, 400, 422}
+
+
+def expected(page, role, method):
+    if role in page.allowed:
+        return REACH if method in page.methods else 405
+    if role == ANONYMOUS:
+        return LOGIN
+    side = PATIENT if role in PATIENT_ROLES else STAFF
+    if side != page.side:
+        return 403
+    return 404 if method in page.methods else 405
+
+
+def verdict(outcome, response):
+    """None when the response is what `outcome` says, else what went wrong."""
+    status = response.status_code
+    location = response.get("Location", "")
+    if outcome == LOGIN:
+        ok = status == 302 and location.startswith(reverse("account_login"))
+    elif outcome == REACH:
+        bounced = location.startswith((reverse("account_login"), reverse("mfa_activate_totp")))
+        ok = status in REACHED and not bounced
+    else:
+        ok = status == outcome
+    return None if ok else f"{status} {location}".strip()
+
+
+def sweep(clients, url, page, roles, data):
+    failures = []
+    for role in roles:
+        for method in (GET, POST):
+            outcome = expected(page, role, method)
+            client = clients[role]
+            CHECKED.append((url, role, method))
+            try:
+                response = client.post(url, data) if method == POST else client.get(url)
+            except Exception as error:  # a 500: report it beside the others
+                failures.append(f"{method} as {role}: expected {outcome}, raised {error!r}")
+                continue
+            if (problem := verdict(outcome, response)) is not None:
+                failures.append(f"{method} as {role}: expected {outcome}, got {problem}")
+    return failures
+
+
+@pytest.mark.parametrize("name", sorted(URLS))
+def test_url_answers_each_role_as_the_table_says(name, scene, clients):
+    page = ACCESS.get(name)
+    if page is None:
+        pytest.fail(
+            f"{name} ({URLS[name]}) is not in ACCESS: add a row saying who may reach it, "
+            "or list its include in EXCLUDED with a reason."
+        )
+    url = reverse(name, kwargs=page.kwargs(scene) if page.kwargs else None)
+    data = page.data(scene) if page.data else {}
+    refused = [role for role in ROLES if role not in page.allowed]
+    before = snapshot()
+    failures = sweep(clients, url, page, refused, data)
+    failures += [f"a refused request changed the record: {c}" for c in changes(before, snapshot())]
+    failures += sweep(clients, url, page, [r for r in ROLES if r in page.allowed], data)
+    assert not failures, f"{name} {url}\n  " + "\n  ".join(failures)
+
+
+def test_the_table_names_only_urls_that_exist():
+    stale = sorted(set(ACCESS) - set(URLS))
+    assert not stale, f"ACCESS rows for URLs the project no longer defines: {stale}"
+
+
+def test_the_sweep_covers_every_url_role_and_method():
+    missing = sorted(set(URLS) - set(ACCESS))
+    assert not missing, f"URLs with no row in ACCESS: {missing}"
+    total = len(URLS) * len(ROLES) * 2
+    print(f"\nURL sweep: {len(URLS)} URLs × {len(ROLES)} roles × 2 methods = {total} requests")
+    assert total == 648, "update this count when URLs or roles are added"
