@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "kapclinic.clinic.middleware.StaffMFAMiddleware",
+    "kapclinic.clinic.middleware.ClinicTimeZoneMiddleware",
     "kapclinic.clinic.middleware.NoStoreMiddleware",
 ]
 

@@ -2,8 +2,9 @@
 
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.utils import timezone
 
-from .access import has_mfa, mfa_required_for
+from .access import has_mfa, mfa_required_for, patient_for, provider_for
 
 # Pages a member of staff may open before enrolling an authenticator: sign-in, sign-out,
 # password flows and the MFA set-up itself.
@@ -46,3 +47,20 @@ class NoStoreMiddleware:
         if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
             response["Cache-Control"] = "no-store"
         return response
+
+
+class ClinicTimeZoneMiddleware:
+    """Show every time in the user's clinic's zone: a 13:00 session reads 13:00 to everyone."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        person = provider_for(user) or patient_for(user)
+        if person is not None:
+            timezone.activate(person.clinic.tz)
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
