@@ -26,7 +26,7 @@ class AboutYouForm(forms.Form):
     )
     pronouns = forms.CharField(label="Pronouns", required=False, max_length=40)
     date_of_birth = forms.DateField(
-        label="Date of birth", widget=forms.DateInput(attrs={"type": "date"})
+        label="Date of birth", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     sex_at_birth = forms.ChoiceField(
         label="Sex recorded at birth",

@@ -147,7 +147,9 @@ class DoseForm(SessionForm):
         help_text="Intranasal only: 28 mg each.",
     )
     lot_number = forms.CharField(label="Lot number", max_length=60)
-    lot_expiry = forms.DateField(label="Lot expiry", widget=forms.DateInput(attrs={"type": "date"}))
+    lot_expiry = forms.DateField(
+        label="Lot expiry", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     given_at = when_field("Given at")
     given_by = StaffChoiceField(label="Given by", queryset=None)
     witnessed_by = StaffChoiceField(label="Witnessed by", queryset=None)

@@ -160,3 +160,10 @@ def test_consent_needs_the_patients_full_name(patient_client):
 def test_staff_cannot_use_the_patient_wizard(world, staff_client):
     client = staff_client(world.one.staff["prescriber"])
     assert client.get(reverse("intake:step", args=["about"])).status_code == 403
+
+
+def test_a_saved_date_of_birth_is_shown_again_in_the_date_field(patient_client):
+    client, patient, _ = patient_client
+    client.post(reverse("intake:step", args=["about"]), step_data(patient)["about"])
+    page = client.get(reverse("intake:step", args=["about"])).content.decode()
+    assert 'value="1985-06-15"' in page
