@@ -14,7 +14,17 @@ class IntegrationConfig(AppConfig):
         from .timeline import integration_entries
 
         register(integration_entries)
+        _register_home_tasks()
         post_save.connect(_seed_new_clinic, sender=Clinic, dispatch_uid="integration.risk_terms")
+
+
+def _register_home_tasks():
+    """Follow-up questionnaires and the journal on the patient's home page."""
+    from kapclinic.clinic.home import register
+
+    from .home import integration_tasks
+
+    register(integration_tasks)
 
 
 def _seed_new_clinic(sender, instance, created, raw=False, **kwargs):

@@ -158,6 +158,28 @@ def answer_measure_request(request, by, answers):
     return response
 
 
+def flag_unfinished_answers(request, by, answers):
+    """Answers sent before the questionnaire is finished: nothing is stored (a request takes
+    only a completed response), but an urgent one (PHQ-9 item 9 above 0) raises the same
+    safety flag at once, as a half-answered questionnaire does at intake and check-in.
+
+    Returns the urgent flag rules that fired, so the page can show crisis resources.
+    """
+    course = request.course
+    if course.patient.user_id != getattr(by, "pk", None):
+        require_staff(by, course, ANY_STAFF, "answer a questionnaire for a patient")
+    urgent = [flag for flag in request.definition.score(answers, partial=True).flags if flag.urgent]
+    with transaction.atomic():
+        for flag in urgent:
+            SafetyFlag.raise_for(
+                course,
+                source=f"Follow-up {request.definition.short_name}",
+                reason=f"{flag.label}. {flag.explanation}",
+                by=by,
+            )
+    return urgent
+
+
 def reconcile_measure_requests(course):
     """Link questionnaires answered elsewhere (e.g. at check-in) to the requests they meet."""
     requests = list(MeasureRequest.objects.requested().filter(course=course))

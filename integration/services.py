@@ -37,6 +37,7 @@ from .schedule import (
     cancel_open_requests,
     complete_measure_request,
     expire_measure_requests,
+    flag_unfinished_answers,
     reconcile_measure_requests,
     schedule_measures,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "complete_measure_request",
     "discontinue_course",
     "expire_measure_requests",
+    "flag_unfinished_answers",
     "open_integration_note",
     "reconcile_measure_requests",
     "record_integration_note",

@@ -16,5 +16,6 @@ urlpatterns = [
     path("intake/", include("intake.urls")),
     path("reports/", include("kapclinic.reports.urls")),
     path("sessions/", include("sessions.urls")),
+    path("integration/", include("integration.urls")),
     path("", include("kapclinic.clinic.urls")),
 ]

@@ -8,6 +8,7 @@ from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquer
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from .home import home_tasks
 from .models import Appointment, CourseEvent, CourseState, SafetyFlag, TreatmentCourse
 from .models.journey import CLOSED_STATES
 from .timeline import TimelineEntry, phase_entries
@@ -278,6 +279,7 @@ def patient_journey(patient):
         "upcoming": upcoming,
         "check_in": check_in,
         "next_appointment": upcoming[0] if upcoming else None,
+        "tasks": home_tasks(patient, course),
         "last_message": course.events.filter(to_state=CourseState.MORE_INFO_REQUESTED)
         .order_by("-at")
         .values_list("note", flat=True)

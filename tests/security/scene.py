@@ -13,7 +13,9 @@ from django.apps import apps
 from django.utils import timezone
 
 from intake.models import IntakeSubmission, Invitation
-from kapclinic.clinic.models import Role, SafetyFlag
+from integration import services as integration_services
+from integration.models import MeasureRequest
+from kapclinic.clinic.models import Appointment, Role, SafetyFlag
 from sessions import services
 from sessions.models import SessionAlert
 from tests.conftest import CommittingClient
@@ -70,6 +72,32 @@ def build_scene(world):
     alert_a = SessionAlert.objects.create(session=session_a, message="BP 182/104: recheck.")
     flag_a, _ = SafetyFlag.raise_for(course_a, source="Check-in PHQ-9", reason="Item 9 above 0.")
 
+    # Patient A's journal entry (private) and a follow-up questionnaire open for answers.
+    entry_a = integration_services.write_journal_entry(
+        course_a.patient.user, course_a, "A calm week."
+    ).entry
+    measure_a = MeasureRequest.objects.create(
+        course=course_a,
+        instrument="phq9",
+        purpose="follow_up",
+        timepoint="after:1w",
+        label="1 week after the course",
+        opens_at=now - datetime.timedelta(days=1),
+        due_at=now + datetime.timedelta(days=3),
+        expires_at=now + datetime.timedelta(days=10),
+    )
+
+    # Patient A's integration session tomorrow, with the therapist's draft note.
+    integration_a = AppointmentFactory(
+        course=course_a,
+        kind=Appointment.Kind.INTEGRATION,
+        starts_at=now + datetime.timedelta(days=1),
+        ends_at=now + datetime.timedelta(days=1, hours=1),
+    )
+    note_a = integration_services.open_integration_note(
+        integration_a, one.staff[Role.THERAPIST].user
+    )
+
     # Patient B: intake in progress and a dosing appointment of their own next week.
     course_b = one.courses[1]
     course_b.start_intake(course_b.patient.user)
@@ -97,6 +125,10 @@ def build_scene(world):
         session_a=session_a,
         alert_a=alert_a,
         flag_a=flag_a,
+        entry_a=entry_a,
+        measure_a=measure_a,
+        integration_a=integration_a,
+        note_a=note_a,
         patient_b=course_b.patient,
         course_b=course_b,
         appointment_b=appointment_b,

@@ -87,6 +87,25 @@ def session_a(s):
     return {"pk": s.session_a.pk}
 
 
+def entry_a(s):
+    return {"pk": s.entry_a.pk}
+
+
+def measure_a(s):
+    return {"pk": s.measure_a.pk}
+
+
+def integration_a(s):
+    return {"pk": s.integration_a.pk}
+
+
+def closing(s):
+    return {
+        "effective_on": timezone.localdate(timezone=s.clinic.tz).isoformat(),
+        "reason": "The patient moved away.",
+    }
+
+
 def local(s, moment):
     return timezone.localtime(moment, s.clinic.tz).strftime("%Y-%m-%dT%H:%M")
 
@@ -277,6 +296,48 @@ ACCESS = {
             "possibly_pregnant": "no",
         },
     ),
+    # --- integration: the clinician's pages (issue 6) -----------------------------------------
+    # The dashboard takes no ids: each clinic sees its own; the superuser picks a clinic.
+    "integration:dashboard": Page(STAFF, EVERY_CLINIC | SUPER, {GET}),
+    "integration:sessions": Page(STAFF, CLINIC_1 | SUPER, {GET}, kwargs=course_a),
+    # session_a is still open, so the booking page refuses politely (200) for those allowed.
+    "integration:book-session": Page(
+        STAFF,
+        CLINIC_1 | SUPER,
+        kwargs=session_a,
+        data=lambda s: {**booking(s), "clinician": s.world.one.staff["therapist"].pk},
+    ),
+    # Nurse, clinic admin and superuser reach the note but the service refuses them (200).
+    "integration:note": Page(
+        STAFF,
+        CLINIC_1 | SUPER,
+        kwargs=integration_a,
+        data=lambda s: {"note-patient_account": "Felt calmer.", "intent": "save"},
+    ),
+    "integration:add-note-addendum": Page(
+        STAFF,
+        CLINIC_1 | SUPER,
+        {POST},
+        kwargs=lambda s: {"pk": s.note_a.pk},
+        data=lambda s: {"addendum-text": "Late entry."},
+    ),
+    "integration:outcomes": Page(STAFF, CLINIC_1 | SUPER, {GET}, kwargs=course_a),
+    "integration:begin-integration": Page(
+        STAFF, CLINIC_1 | SUPER, {POST}, kwargs=course_a, data=lambda s: {}
+    ),
+    "integration:complete": Page(STAFF, CLINIC_1 | SUPER, kwargs=course_a, data=closing),
+    "integration:discontinue": Page(STAFF, CLINIC_1 | SUPER, kwargs=course_a, data=closing),
+    # --- integration: the patient's journal and follow-up questionnaires ----------------------
+    # The journal takes no ids: it is always the signed-in patient's own. Entries and
+    # questionnaire requests are the owner's only; another patient is told they are not there.
+    "integration:journal": Page(PATIENT, PATIENTS, data=lambda s: {"body": "A calm week."}),
+    "integration:journal-entry": Page(PATIENT, OWNER, {GET}, kwargs=entry_a),
+    "integration:share-entry": Page(PATIENT, OWNER, {POST}, kwargs=entry_a, data=lambda s: {}),
+    "integration:unshare-entry": Page(PATIENT, OWNER, {POST}, kwargs=entry_a, data=lambda s: {}),
+    "integration:measure": Page(
+        PATIENT, OWNER, kwargs=measure_a, data=lambda s: {f"q{i}": "0" for i in range(1, 10)}
+    ),
+    "integration:measure-done": Page(PATIENT, OWNER, {GET}, kwargs=measure_a),
 }
 
 
@@ -371,4 +432,4 @@ def test_the_sweep_covers_every_url_role_and_method():
     assert not missing, f"URLs with no row in ACCESS: {missing}"
     total = len(URLS) * len(ROLES) * 2
     print(f"\nURL sweep: {len(URLS)} URLs × {len(ROLES)} roles × 2 methods = {total} requests")
-    assert total == 648, "update this count when URLs or roles are added"
+    assert total == 918, "update this count when URLs or roles are added"

@@ -1,0 +1,291 @@
+"""The patient's phase-3 pages, from their phone: the journal and follow-up questionnaires.
+
+Only the signed-in patient's own entries and questionnaire requests are reachable (anyone
+else's is a 404, so they are never confirmed to exist); staff are refused by
+PatientRequiredMixin. Writing, sharing and answering go through integration.services, which
+write the audit trail; a patient reading their own journal is not logged, as on their other
+pages. A refused or invalid submission comes back with everything the patient typed.
+"""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import View
+
+from kapclinic.clinic.models import TreatmentCourse
+from kapclinic.clinic.views import PatientRequiredMixin
+from kapclinic.measures.forms import InstrumentForm
+from sessions.forms.check_in import unanswered
+from sessions.models import DosingSession
+
+from .. import services
+from ..forms.patient import JournalEntryForm
+from ..models import IntegrationError, JournalEntry, JournalPrompt, MeasureRequest
+
+JOURNAL = "integration/journal.html"
+ENTRIES_PER_PAGE = 20
+# Set only by our own redirects after a write or share that raised a safety flag, so the
+# page may say the care team has been told. It changes wording, never what is shown.
+TOLD = "told"
+
+
+def own_entries(user):
+    """The patient's own entries: the privacy rule lives in JournalEntry.objects.visible_to."""
+    return (
+        JournalEntry.objects.visible_to(user)
+        .filter(course__patient__user_id=user.pk)
+        .select_related("dosing_session")
+    )
+
+
+def own_requests(user):
+    return (
+        MeasureRequest.objects.visible_to(user)
+        .filter(course__patient__user_id=user.pk)
+        .select_related("course__clinic", "course__patient", "response")
+    )
+
+
+def entry_url(entry, *, told=False):
+    url = reverse("integration:journal-entry", args=[entry.pk])
+    return f"{url}?support={TOLD}#support" if told else url
+
+
+def safe_next(request, fallback):
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+# --- The journal -------------------------------------------------------------------------------
+
+
+class JournalView(PatientRequiredMixin, View):
+    """The patient's entries, newest first, and the form to write another."""
+
+    def current_course(self):
+        return (
+            TreatmentCourse.objects.visible_to(self.request.user)
+            .filter(patient=self.patient)
+            .select_related("clinic")
+            .order_by("-created_at")
+            .first()
+        )
+
+    def build_form(self, course, data=None):
+        initial = {}
+        if data is None and (prompt := self.request.GET.get("prompt", "")).isdigit():
+            initial["prompt"] = int(prompt)
+        return JournalEntryForm(
+            data,
+            initial=initial,
+            prompts=JournalPrompt.objects.filter(clinic_id=course.clinic_id, active=True),
+            sessions=DosingSession.objects.visible_to(self.request.user)
+            .filter(course=course)
+            .order_by("-started_at"),
+        )
+
+    def render_page(self, course, form=None):
+        page = Paginator(own_entries(self.request.user), ENTRIES_PER_PAGE).get_page(
+            self.request.GET.get("page")
+        )
+        return render(
+            self.request,
+            JOURNAL,
+            {
+                "course": course,
+                "clinic": course.clinic if course else self.patient.clinic,
+                "form": form,
+                "page_obj": page,
+                "entries": page.object_list,
+                "here": self.request.get_full_path(),
+            },
+        )
+
+    def get(self, request):
+        course = self.current_course()
+        return self.render_page(course, self.build_form(course) if course else None)
+
+    def post(self, request):
+        course = self.current_course()
+        if course is None:
+            return self.render_page(None)
+        form = self.build_form(course, request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                result = services.write_journal_entry(
+                    request.user,
+                    course,
+                    data["body"],
+                    prompt=data["prompt"],
+                    dosing_session=data["dosing_session"],
+                    share=data["share"],
+                )
+            except IntegrationError as error:
+                form.add_error(None, str(error))
+            else:
+                entry = result.entry
+                if result.show_crisis_resources:
+                    # Crisis resources at once, beside the entry just written.
+                    return redirect(entry_url(entry, told=result.flag is not None))
+                messages.success(
+                    request,
+                    "Saved and shared with your care team."
+                    if entry.is_shared
+                    else "Saved. This entry is private: only you can see it.",
+                )
+                return redirect(f"{reverse('integration:journal')}#entry-{entry.pk}")
+        return self.render_page(course, form)
+
+
+class JournalEntryView(PatientRequiredMixin, View):
+    """One entry in full, with crisis resources beside it when it mentions risk."""
+
+    def get(self, request, pk):
+        entry = get_object_or_404(own_entries(request.user).select_related("course__clinic"), pk=pk)
+        return render(
+            request,
+            "integration/journal_entry.html",
+            {
+                "entry": entry,
+                "clinic": entry.course.clinic,
+                "full": True,
+                "told": request.GET.get("support") == TOLD and entry.is_shared,
+                "here": request.get_full_path(),
+            },
+        )
+
+
+class ShareEntryView(PatientRequiredMixin, View):
+    """Share an entry with the care team (or, with share=False, make it private again).
+
+    With htmx the answer is the entry's card, swapped in place; without JavaScript the same
+    POST redirects back to the page it came from.
+    """
+
+    share = True
+
+    def post(self, request, pk):
+        entry = get_object_or_404(
+            own_entries(request.user).select_related("course__clinic", "course__patient"), pk=pk
+        )
+        clinic = entry.course.clinic
+        told = False
+        try:
+            if self.share:
+                result = services.share_journal_entry(entry, request.user)
+                told = result.flag is not None
+            else:
+                services.unshare_journal_entry(entry, request.user)
+        except IntegrationError as error:
+            messages.error(request, str(error))
+            return redirect(safe_next(request, reverse("integration:journal")))
+        entry = own_entries(request.user).get(pk=entry.pk)
+        if request.htmx:
+            return render(
+                request,
+                f"{JOURNAL}#entry",
+                {
+                    "entry": entry,
+                    "clinic": clinic,
+                    "told": told,
+                    "changed": True,
+                    "here": request.POST.get("next", ""),
+                    "full": request.POST.get("full") == "1",
+                },
+            )
+        if told:
+            return redirect(entry_url(entry, told=True))
+        messages.success(
+            request,
+            "Shared with your care team."
+            if self.share
+            else "This entry is private again: only you can see it.",
+        )
+        back = safe_next(request, reverse("integration:journal"))
+        return redirect(back if "#" in back else f"{back}#entry-{entry.pk}")
+
+
+# --- Follow-up questionnaires ----------------------------------------------------------------
+
+
+class MeasureView(PatientRequiredMixin, View):
+    """A questionnaire the clinic asked for. Sent half-filled, it comes back with every answer
+    kept and each missing item marked; an urgent answer shows crisis resources at once."""
+
+    template_name = "integration/measure.html"
+
+    def load(self, pk):
+        self.measure = get_object_or_404(own_requests(self.request.user), pk=pk)
+        now = timezone.now()
+        self.open = (
+            self.measure.status == MeasureRequest.Status.REQUESTED
+            and self.measure.opens_at <= now < self.measure.expires_at
+        )
+
+    def render_form(self, form, *, crisis=False):
+        return render(
+            self.request,
+            self.template_name,
+            {
+                "measure": self.measure,
+                "clinic": self.measure.course.clinic,
+                "form": form,
+                "open": self.open,
+                "crisis": crisis,
+                "missing": unanswered(form) if form is not None and form.is_bound else [],
+            },
+        )
+
+    def get(self, request, pk):
+        self.load(pk)
+        if self.measure.status == MeasureRequest.Status.COMPLETED:
+            return redirect("integration:measure-done", self.measure.pk)
+        form = InstrumentForm(self.measure.definition) if self.open else None
+        return self.render_form(form)
+
+    def post(self, request, pk):
+        self.load(pk)
+        if not self.open:
+            return self.get(request, pk)
+        form = InstrumentForm(self.measure.definition, request.POST)
+        if not form.is_valid():
+            urgent = services.flag_unfinished_answers(
+                self.measure, request.user, form.partial_answers()
+            )
+            return self.render_form(form, crisis=bool(urgent))
+        try:
+            services.answer_measure_request(self.measure, request.user, form.answers())
+        except IntegrationError as error:
+            # Closed or answered meanwhile (another tab): say so, and show what was typed.
+            form.add_error(None, str(error))
+            self.open = False
+            for field in form.fields.values():
+                field.disabled = True
+            return self.render_form(form)
+        return redirect("integration:measure-done", self.measure.pk)
+
+
+class MeasureDoneView(PatientRequiredMixin, View):
+    """Thanks, and crisis resources when an answer raised a safety flag."""
+
+    def get(self, request, pk):
+        measure = get_object_or_404(own_requests(request.user), pk=pk)
+        if measure.status != MeasureRequest.Status.COMPLETED:
+            return redirect("integration:measure", measure.pk)
+        return render(
+            request,
+            "integration/measure_done.html",
+            {
+                "measure": measure,
+                "clinic": measure.course.clinic,
+                "crisis": measure.response.has_urgent_flag,
+            },
+        )

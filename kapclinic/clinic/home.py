@@ -1,0 +1,38 @@
+"""The patient's home page tasks, open to every phase without the clinic app importing any.
+
+A phase registers a source in its AppConfig.ready(): a function taking the patient and their
+current course and returning HomeTask rows (a questionnaire due, a journal to write in). Each
+source must run a fixed number of queries, because the home page asserts its query count.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+_sources = []
+
+
+@dataclass(frozen=True)
+class HomeTask:
+    title: str
+    url: str
+    due: datetime | None = None
+    badge: str = ""  # the state in words, e.g. "Overdue"; the colour only reinforces it
+    tone: str = "neutral"  # a design-system badge tone: neutral, info, success, warning, danger
+    detail: str = ""
+
+
+def register(source):
+    """Add a home-task source; usable as a decorator. Registering twice is harmless."""
+    if source not in _sources:
+        _sources.append(source)
+    return source
+
+
+def home_tasks(patient, course):
+    """Every phase's tasks for this patient, those with a due date first, soonest first."""
+    if course is None:
+        return []
+    tasks = []
+    for source in _sources:
+        tasks.extend(source(patient, course))
+    return sorted(tasks, key=lambda task: (task.due is None, task.due or datetime.min))
