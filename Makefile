@@ -5,11 +5,12 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 DEMO_ENV := KAP_REQUIRE_STAFF_MFA=false DEBUG=true
 
-.PHONY: help install demo serve seed test test-fast lint format lock check-deploy clean
+.PHONY: help install demo serve seed test test-fast lint format lock check-deploy clean worker beat
 
 help:
 	@echo "make demo   install, migrate, seed the demo clinic and serve on http://127.0.0.1:$(PORT)"
 	@echo "make test   install and run the whole suite (ruff, migrations check, pytest)"
+	@echo "make worker | beat   Celery worker / beat (reminder scans); need REDIS_URL"
 	@echo "make lint | format | lock | check-deploy | clean"
 
 $(VENV)/.installed: requirements.lock
@@ -37,6 +38,14 @@ test: install
 
 test-fast: install
 	@scripts/run-tests.sh -m "not e2e" $(ARGS)
+
+# The background processes, without Docker. Both need REDIS_URL (and DATABASE_URL in production).
+worker: install
+	$(VENV)/bin/celery -A kapclinic worker --loglevel INFO --concurrency $${CONCURRENCY:-2}
+
+beat: install
+	@mkdir -p var/beat
+	$(VENV)/bin/celery -A kapclinic beat --loglevel INFO --schedule var/beat/celerybeat-schedule
 
 lint: install
 	$(PY) -m ruff check .

@@ -134,6 +134,48 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
+# With late acknowledgement a worker holds one unstarted message at a time, so a crash
+# strands as little as possible (the reminder scan reclaims what it does strand).
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Queue name: give each deployment (or test run) sharing one Redis database its own.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery")
+
+# --- Reminders ----------------------------------------------------------------------------------
+# Due reminders are rows (kapclinic.reminders); this scan plans, reclaims and sends them.
+REMINDER_SCAN_MINUTES = int(os.environ.get("REMINDER_SCAN_MINUTES", "5"))
+CELERY_BEAT_SCHEDULE = {
+    "reminders-scan": {
+        "task": "kapclinic.reminders.tasks.scan_due_reminders",
+        "schedule": REMINDER_SCAN_MINUTES * 60,
+        "options": {"expires": REMINDER_SCAN_MINUTES * 60},
+    },
+}
+# Appointment reminders this many hours before the start (absolute hours, DST-proof).
+REMINDER_APPOINTMENT_EARLY_HOURS = int(os.environ.get("REMINDER_APPOINTMENT_EARLY_HOURS", "48"))
+REMINDER_APPOINTMENT_SOON_HOURS = int(os.environ.get("REMINDER_APPOINTMENT_SOON_HOURS", "2"))
+# Preparation instructions (fasting, companion, no driving) at this clinic time the day before
+# a dosing session; the fasting times come from the clinic's protocol.
+REMINDER_PRE_SESSION_TIME = os.environ.get("REMINDER_PRE_SESSION_TIME", "17:00")
+# Days after the intake started that an unfinished intake is nudged.
+REMINDER_INTAKE_DAYS = [int(d) for d in env_list("REMINDER_INTAKE_DAYS", "2,5")]
+# A questionnaire reminder this many hours before it is due, and again this long after.
+REMINDER_MEASURE_DUE_HOURS = int(os.environ.get("REMINDER_MEASURE_DUE_HOURS", "24"))
+REMINDER_MEASURE_OVERDUE_HOURS = int(os.environ.get("REMINDER_MEASURE_OVERDUE_HOURS", "24"))
+# Days after an invitation was sent that an unaccepted one is nudged.
+REMINDER_INVITATION_DAYS = [int(d) for d in env_list("REMINDER_INVITATION_DAYS", "3")]
+# Clinic time of the clinicians' daily digest.
+REMINDER_DIGEST_TIME = os.environ.get("REMINDER_DIGEST_TIME", "07:30")
+# A reminder found more than this many hours after its due time is skipped, not sent late.
+REMINDER_STALE_HOURS = int(os.environ.get("REMINDER_STALE_HOURS", "6"))
+# A row still "sending" after this long is reclaimed (its worker died) and flagged.
+REMINDER_SENDING_TIMEOUT_SECONDS = int(os.environ.get("REMINDER_SENDING_TIMEOUT_SECONDS", "900"))
+# Failed sends are retried with exponential backoff from this base, up to this many attempts.
+REMINDER_MAX_ATTEMPTS = int(os.environ.get("REMINDER_MAX_ATTEMPTS", "5"))
+REMINDER_RETRY_BACKOFF_SECONDS = int(os.environ.get("REMINDER_RETRY_BACKOFF_SECONDS", "60"))
+# Rows claimed per transaction by one scan.
+REMINDER_BATCH_SIZE = int(os.environ.get("REMINDER_BATCH_SIZE", "500"))
+# Testing only: milliseconds each send waits, so a crash test can kill a worker mid-batch.
+REMINDER_SEND_DELAY_MS = int(os.environ.get("REMINDER_SEND_DELAY_MS", "0"))
 
 # --- Authentication -----------------------------------------------------------------------------
 AUTH_USER_MODEL = "clinic.User"
@@ -269,6 +311,9 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+# Seconds before an unresponsive SMTP server counts as a failed send (kept well below
+# REMINDER_SENDING_TIMEOUT_SECONDS, so a slow send is never reclaimed while still running).
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "KAP Clinic <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("intake/", include("intake.urls")),
+    path("reminders/", include("kapclinic.reminders.urls")),
     path("reports/", include("kapclinic.reports.urls")),
     path("sessions/", include("sessions.urls")),
     path("integration/", include("integration.urls")),

@@ -1,12 +1,22 @@
-"""Alerts that cannot wait for the periodic scan: a new safety flag tells the care team now."""
+"""The reminders app listens; no phase imports it.
+
+A new safety flag tells the care team now. A saved appointment plans whatever is due for it
+now (a late booking, a move, a cancellation) once the transaction commits; the rest waits for
+the periodic scan, which also catches anything this path could not queue.
+"""
+
+import logging
 
 from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from kapclinic.clinic.models import SafetyFlag
+from kapclinic.clinic.models import Appointment, SafetyFlag
 
-from .tasks import send_safety_flag_alert
+from . import services
+from .tasks import send_reminder, send_safety_flag_alert
+
+log = logging.getLogger(__name__)
 
 
 @receiver(post_save, sender=SafetyFlag, dispatch_uid="reminders.safety_flag_alert")
@@ -14,3 +24,18 @@ def alert_care_team(sender, instance, created, **kwargs):
     if created:
         # Only once the flag is committed: a rolled-back flag must not page anyone.
         transaction.on_commit(lambda: send_safety_flag_alert.delay(instance.pk))
+
+
+def _plan_appointment(appointment_id):
+    try:
+        services.plan_after_save(appointment_id, enqueue=send_reminder.delay)
+    except Exception:  # never fail the request that saved the appointment; the scan retries
+        log.exception("Planning reminders for appointment %s failed", appointment_id)
+
+
+@receiver(post_save, sender=Appointment, dispatch_uid="reminders.appointment_saved")
+def appointment_saved(sender, instance, raw=False, **kwargs):
+    if raw:
+        return
+    pk = instance.pk
+    transaction.on_commit(lambda: _plan_appointment(pk))

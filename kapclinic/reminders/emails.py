@@ -1,0 +1,238 @@
+"""What each reminder says, to whom, and why it might not be sent after all.
+
+Subjects and bodies name the clinic and a time, never a treatment, a diagnosis or a score:
+an email can be read over a shoulder or on a lock screen. Everything else is behind the link.
+"""
+
+import datetime
+from email.utils import formataddr, parseaddr
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from intake.models import IntakeRecord, Invitation
+from integration.models import IntegrationNote, MeasureRequest
+from kapclinic.clinic.models import Appointment, Protocol, Provider, SafetyFlag
+from sessions.models import DosingSession
+
+from . import ics, timing
+from .models import APPOINTMENT_KINDS, Kind, Reminder, SubjectType
+from .planner import INTAKE_OPEN_STATES
+
+HEADER = "X-KAP-Reminder"
+
+
+class Skip(Exception):
+    """The reminder must not go; the message is the reason recorded on the row."""
+
+
+def link(name, *args):
+    return settings.SITE_URL.rstrip("/") + reverse(name, args=args)
+
+
+def sender(clinic):
+    """“North clinic <no-reply@…>”: the clinic's name on the configured address."""
+    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or "no-reply@localhost"
+    return formataddr((clinic.name, address))
+
+
+def local(moment, clinic):
+    value = moment.astimezone(clinic.tz)
+    return f"{value:%A} {value.day} {value:%B %Y} at {value:%H:%M}"
+
+
+# --- Per kind: checks and context ------------------------------------------------------------
+
+
+def _appointment(reminder, now):
+    appointment = (
+        Appointment.objects.select_related("clinic").filter(pk=reminder.subject_id).first()
+    )
+    if appointment is None:
+        raise Skip("the appointment no longer exists")
+    kind = reminder.kind
+    if kind == Kind.APPOINTMENT_CANCELLED:
+        if appointment.status != Appointment.Status.CANCELLED:
+            raise Skip("the appointment was rebooked")
+    elif appointment.status == Appointment.Status.CANCELLED:
+        raise Skip("the appointment was cancelled")
+    elif appointment.status != Appointment.Status.BOOKED:
+        raise Skip(f"the appointment is {appointment.get_status_display().lower()}")
+    elif appointment.starts_at != reminder.subject_at:
+        raise Skip("the appointment was moved")
+    if appointment.starts_at <= now:
+        raise Skip("the appointment has already started")
+    context = {"appointment_time": local(appointment.starts_at, appointment.clinic)}
+    if kind == Kind.PRE_SESSION:
+        protocol = Protocol.objects.effective_for(appointment.clinic)
+        context |= {
+            "food_hours": _hours(protocol.fasting_food_minutes),
+            "liquid_minutes": protocol.fasting_liquid_minutes,
+        }
+    return appointment, context
+
+
+def _hours(minutes):
+    return f"{minutes // 60} hours" if minutes % 60 == 0 else f"{minutes} minutes"
+
+
+def sequence_of(reminder):
+    """iCalendar SEQUENCE: how many times this appointment's time changed before this row."""
+    versions = set(
+        Reminder.objects.filter(
+            subject_type=SubjectType.APPOINTMENT,
+            subject_id=reminder.subject_id,
+            kind__in=APPOINTMENT_KINDS,
+            pk__lte=reminder.pk,
+        ).values_list("subject_at", flat=True)
+    )
+    count = max(len(versions) - 1, 0)
+    return count + 1 if reminder.kind == Kind.APPOINTMENT_CANCELLED else count
+
+
+def _intake(reminder, now):
+    record = IntakeRecord.objects.select_related("course").filter(pk=reminder.subject_id).first()
+    if record is None:
+        raise Skip("the intake no longer exists")
+    if record.course.state not in INTAKE_OPEN_STATES:
+        raise Skip("the intake was submitted")
+    return record, {}
+
+
+def _measures(reminder, now):
+    requests = MeasureRequest.objects.requested().filter(
+        course_id=reminder.subject_id, opens_at__lte=now, expires_at__gt=now
+    )
+    at = (
+        timing.measure_due_at
+        if reminder.kind == Kind.MEASURE_DUE
+        else lambda opens, due: timing.measure_overdue_at(due)
+    )
+    waiting = [r for r in requests if at(r.opens_at, r.due_at) == reminder.due_at]
+    if not waiting:
+        raise Skip("the questionnaires were completed or have closed")
+    return waiting, {"count": len(waiting), "overdue": reminder.kind == Kind.MEASURE_OVERDUE}
+
+
+def _invitation(reminder, now):
+    invitation = Invitation.objects.filter(pk=reminder.subject_id).first()
+    if invitation is None:
+        raise Skip("the invitation no longer exists")
+    status = invitation.status
+    if status != Invitation.Status.VALID:
+        raise Skip(f"the invitation is {Invitation.Status(status).label.lower()}")
+    return invitation, {"invited_on": local(invitation.created_at, reminder.clinic)}
+
+
+def digest_counts(clinic_id, now):
+    """Counts only: what waits for the clinic's clinicians today."""
+    day_ago = now - datetime.timedelta(hours=24)
+    unsigned_sessions = (
+        DosingSession.objects.filter(course__clinic_id=clinic_id, started_at__lt=day_ago)
+        .exclude(status=DosingSession.Status.SIGNED)
+        .count()
+    )
+    unsigned_notes = IntegrationNote.objects.filter(
+        course__clinic_id=clinic_id,
+        status=IntegrationNote.Status.DRAFT,
+        created_at__lt=day_ago,
+    ).count()
+    return {
+        "unsigned_notes": unsigned_sessions + unsigned_notes,
+        "open_flags": SafetyFlag.objects.open().filter(course__clinic_id=clinic_id).count(),
+        "overdue_measures": MeasureRequest.objects.overdue(now)
+        .filter(Q(course__clinic_id=clinic_id), expires_at__gt=now)
+        .count(),
+    }
+
+
+def _digest(reminder, now):
+    provider = Provider.objects.select_related("user").filter(pk=reminder.subject_id).first()
+    if provider is None or not provider.active or not provider.user.is_active:
+        raise Skip("the clinician is no longer active")
+    counts = digest_counts(provider.clinic_id, now)
+    if not any(counts.values()):
+        raise Skip("nothing to report")
+    return provider, counts
+
+
+CHECKS = {
+    SubjectType.APPOINTMENT: _appointment,
+    SubjectType.INTAKE: _intake,
+    SubjectType.COURSE_MEASURES: _measures,
+    SubjectType.INVITATION: _invitation,
+    SubjectType.PROVIDER: _digest,
+}
+
+# template, subject (formatted with the clinic's name)
+WORDING = {
+    Kind.APPOINTMENT_EARLY: ("appointment", "Your appointment at {clinic}"),
+    Kind.APPOINTMENT_SOON: ("appointment", "Your appointment at {clinic}"),
+    Kind.APPOINTMENT_UPDATED: ("appointment", "Your appointment at {clinic} has moved"),
+    Kind.APPOINTMENT_CANCELLED: ("appointment", "Your appointment at {clinic} is cancelled"),
+    Kind.PRE_SESSION: ("pre_session", "Getting ready for your appointment at {clinic}"),
+    Kind.INTAKE_UNFINISHED: ("intake_unfinished", "Your forms for {clinic} are waiting"),
+    Kind.MEASURE_DUE: ("measure", "A short questionnaire from {clinic}"),
+    Kind.MEASURE_OVERDUE: ("measure", "A short questionnaire from {clinic} is waiting"),
+    Kind.INVITATION_PENDING: ("invitation", "Your invitation from {clinic}"),
+    Kind.CLINICIAN_DIGEST: ("digest", "Your daily summary at {clinic}"),
+}
+
+
+def recipient_of(reminder):
+    """The address to write to; Skip if there is none we may use."""
+    if reminder.kind == Kind.CLINICIAN_DIGEST:
+        user = reminder.recipient
+        if user is None:
+            raise Skip("the clinician's account was deleted")
+        if not user.is_active or not user.email:
+            raise Skip("the clinician's account is inactive or has no email")
+        return user.email
+    patient = reminder.patient
+    if patient is None:
+        raise Skip("the patient record was deleted")
+    if patient.user_id is not None and not patient.user.is_active:
+        raise Skip("the patient's account is deactivated")
+    if not (patient.email or "").strip():
+        raise Skip("the patient has no email address")
+    return patient.email
+
+
+def build(reminder, now):
+    """The message for this reminder, or Skip. Checks the subject is still current first."""
+    subject_obj, context = CHECKS[reminder.subject_type](reminder, now)
+    to = recipient_of(reminder)
+    clinic = reminder.clinic
+    template, subject = WORDING[reminder.kind]
+    is_digest = reminder.kind == Kind.CLINICIAN_DIGEST
+    context |= {
+        "clinic": clinic,
+        "kind": reminder.kind,
+        "url": link("clinic:caseload") if is_digest else link("clinic:my-journey"),
+        "preferences_url": "" if is_digest else link("reminders:preferences"),
+    }
+    message = EmailMultiAlternatives(
+        subject=subject.format(clinic=clinic.name),
+        body=render_to_string(f"reminders/email/{template}.txt", context),
+        from_email=sender(clinic),
+        to=[to],
+        reply_to=[clinic.email] if clinic.email else None,
+        headers={HEADER: str(reminder.pk)},
+    )
+    message.attach_alternative(
+        render_to_string(f"reminders/email/{template}.html", context), "text/html"
+    )
+    if reminder.kind in APPOINTMENT_KINDS:
+        cancelled = reminder.kind == Kind.APPOINTMENT_CANCELLED
+        invite = ics.appointment_invite(
+            subject_obj,
+            clinic,
+            sequence=sequence_of(reminder),
+            cancelled=cancelled,
+            url=context["url"],
+        )
+        message.attach("invite.ics", invite.decode(), "text/calendar")
+    return message

@@ -1,0 +1,28 @@
+from django import forms
+
+from .models import ReminderPreference
+
+
+class ReminderPreferenceForm(forms.ModelForm):
+    """What a patient may change: the optional reminders and their quiet hours."""
+
+    class Meta:
+        model = ReminderPreference
+        fields = [
+            "appointment_reminders",
+            "measure_reminders",
+            "intake_reminders",
+            "quiet_start",
+            "quiet_end",
+        ]
+        labels = {
+            "appointment_reminders": "Appointment reminders (2 days and 2 hours before)",
+            "measure_reminders": "Questionnaire reminders",
+            "intake_reminders": "Reminders to finish my forms",
+            "quiet_start": "Quiet hours from",
+            "quiet_end": "Quiet hours until",
+        }
+        widgets = {
+            "quiet_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "quiet_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }

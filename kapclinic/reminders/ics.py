@@ -1,0 +1,45 @@
+"""iCalendar invites for appointments (RFC 5545, built with the `icalendar` library).
+
+One UID per appointment for its whole life, so a calendar replaces the event when it moves
+(a higher SEQUENCE) and removes it when cancelled (METHOD:CANCEL). Times are UTC: correct
+in every calendar without shipping VTIMEZONE blocks. No clinical detail: just the clinic.
+"""
+
+import datetime
+from email.utils import parseaddr
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.utils import timezone
+from icalendar import Calendar, Event, vCalAddress, vText
+
+
+def uid_for(appointment_id):
+    host = urlsplit(settings.SITE_URL).hostname or "kapclinic.invalid"
+    return f"appointment-{appointment_id}@{host}"
+
+
+def appointment_invite(appointment, clinic, *, sequence=0, cancelled=False, url=""):
+    """The bytes of a one-event calendar: a request (new or moved) or a cancellation."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//KAP Clinic//Reminders//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "CANCEL" if cancelled else "REQUEST")
+    event = Event()
+    event.add("uid", uid_for(appointment.pk))
+    event.add("dtstamp", timezone.now())
+    event.add("dtstart", appointment.starts_at.astimezone(datetime.UTC))
+    event.add("dtend", appointment.ends_at.astimezone(datetime.UTC))
+    event.add("sequence", sequence)
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    event.add("summary", f"Appointment at {clinic.name}")
+    if clinic.address:
+        event.add("location", vText(" ".join(clinic.address.split())))
+    if url:
+        event.add("url", url)
+    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or "no-reply@localhost"
+    organizer = vCalAddress(f"mailto:{clinic.email or address}")
+    organizer.params["cn"] = vText(clinic.name)
+    event.add("organizer", organizer)
+    calendar.add_component(event)
+    return calendar.to_ical()

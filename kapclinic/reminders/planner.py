@@ -1,0 +1,288 @@
+"""Turn the phases' data into due reminder rows. Idempotent: the unique constraint decides.
+
+A row is planned once its due time has come (and is not yet stale), so the log holds what was
+actually due, not guesses about the future. Called by the scan for everything and, after an
+appointment is saved, for that appointment alone.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.db.models import Q
+
+from intake.models import IntakeRecord, Invitation
+from integration.models import MeasureRequest
+from kapclinic.clinic.models import Appointment, CourseState, Provider
+from kapclinic.clinic.models.people import CLINICIAN_ROLES
+
+from . import timing
+from .models import APPOINTMENT_KINDS, Kind, Reminder, Status, SubjectType
+
+INTAKE_OPEN_STATES = (CourseState.INTAKE_IN_PROGRESS, CourseState.MORE_INFO_REQUESTED)
+
+
+def _row(kind, subject_type, subject_id, due_at, clinic_id, *, patient_id=None, **extra):
+    extra.setdefault("send_after", due_at)
+    return Reminder(
+        kind=kind,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        due_at=due_at,
+        clinic_id=clinic_id,
+        patient_id=patient_id,
+        **extra,
+    )
+
+
+def save_rows(rows):
+    """Insert the rows that are new; existing (subject, kind, due, channel) rows are kept."""
+    if rows:
+        Reminder.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
+    return len(rows)
+
+
+# --- Appointments --------------------------------------------------------------------------
+
+
+def appointment_rows(appointment, history, now):
+    """New rows for one appointment. `history`: its existing appointment-kind rows."""
+    starts = appointment.starts_at
+    if starts <= now:
+        return []
+    sent_versions = {r.subject_at for r in history if r.status == Status.SENT}
+    patient_id = appointment.course.patient_id
+    common = {"clinic_id": appointment.clinic_id, "patient_id": patient_id, "subject_at": starts}
+    rows = []
+    if appointment.status == Appointment.Status.CANCELLED:
+        if sent_versions:
+            # The patient holds an invite: tell their calendar it is off.
+            rows.append(
+                _row(
+                    Kind.APPOINTMENT_CANCELLED,
+                    SubjectType.APPOINTMENT,
+                    appointment.pk,
+                    starts,
+                    send_after=now,
+                    **common,
+                )
+            )
+        return rows
+    if appointment.status != Appointment.Status.BOOKED:
+        return rows
+    if sent_versions and starts not in sent_versions:
+        # Moved after an invite went out: an update with the same UID, due now.
+        rows.append(
+            _row(
+                Kind.APPOINTMENT_UPDATED,
+                SubjectType.APPOINTMENT,
+                appointment.pk,
+                starts,
+                send_after=now,
+                **common,
+            )
+        )
+    stale = timing.stale_before(now)
+    due_times = {kind: starts - offset for kind, offset in timing.appointment_offsets().items()}
+    if appointment.kind == Appointment.Kind.DOSING:
+        due_times[Kind.PRE_SESSION] = timing.pre_session_due(starts, appointment.clinic.tz)
+    for kind, due in due_times.items():
+        if stale <= due <= now:
+            rows.append(_row(kind, SubjectType.APPOINTMENT, appointment.pk, due, **common))
+    return rows
+
+
+def _appointment_history(ids):
+    history = {}
+    for row in Reminder.objects.filter(
+        subject_type=SubjectType.APPOINTMENT, subject_id__in=ids, kind__in=APPOINTMENT_KINDS
+    ).only("subject_id", "status", "subject_at"):
+        history.setdefault(row.subject_id, []).append(row)
+    return history
+
+
+def plan_appointment(appointment, now):
+    """Rows for one appointment (the post_save path)."""
+    history = _appointment_history([appointment.pk]).get(appointment.pk, [])
+    return save_rows(appointment_rows(appointment, history, now))
+
+
+def plan_appointments(now):
+    """Appointments whose reminders fall due now, plus those with an invite out that changed."""
+    stale = timing.stale_before(now)
+    hour = datetime.timedelta(hours=1)
+    # Only appointments with a reminder falling due in [stale, now]: a few narrow index ranges.
+    window = Q()
+    for offset in timing.appointment_offsets().values():
+        window |= Q(starts_at__gte=stale + offset, starts_at__lte=now + offset)
+    evening = timing.wall_time(settings.REMINDER_PRE_SESSION_TIME)
+    to_midnight = datetime.timedelta(hours=24 - evening.hour, minutes=-evening.minute)
+    window |= Q(
+        kind=Appointment.Kind.DOSING,
+        starts_at__gte=stale + to_midnight - hour,
+        starts_at__lte=now + datetime.timedelta(days=1) + to_midnight + hour,
+    )
+    booked = Appointment.objects.filter(window, starts_at__gt=now, status=Appointment.Status.BOOKED)
+    # Invites out for a time that no longer matches: moved or cancelled since.
+    sent = Reminder.objects.filter(
+        subject_type=SubjectType.APPOINTMENT,
+        kind__in=APPOINTMENT_KINDS,
+        status=Status.SENT,
+        subject_at__gt=now,
+    ).values("subject_id")
+    changed = Appointment.objects.filter(pk__in=sent, starts_at__gt=now)
+    appointments = list(
+        (booked | changed)
+        .select_related("clinic", "course")
+        .only("pk", "kind", "status", "starts_at", "clinic__time_zone", "course__patient_id")
+    )
+    history = _appointment_history([a.pk for a in appointments])
+    rows = []
+    for appointment in appointments:
+        rows.extend(appointment_rows(appointment, history.get(appointment.pk, []), now))
+    return save_rows(rows)
+
+
+# --- Intake, questionnaires, invitations ------------------------------------------------------
+
+
+def plan_intake(now):
+    stale = timing.stale_before(now)
+    rows = []
+    for days in settings_days("REMINDER_INTAKE_DAYS"):
+        offset = datetime.timedelta(days=days)
+        records = IntakeRecord.objects.filter(
+            course__state__in=INTAKE_OPEN_STATES,
+            course__state_changed_at__lte=now - offset,
+            course__state_changed_at__gte=stale - offset,
+        ).values_list("pk", "course__clinic_id", "course__patient_id", "course__state_changed_at")
+        for pk, clinic_id, patient_id, since in records:
+            rows.append(
+                _row(
+                    Kind.INTAKE_UNFINISHED,
+                    SubjectType.INTAKE,
+                    pk,
+                    since + offset,
+                    clinic_id,
+                    patient_id=patient_id,
+                )
+            )
+    return save_rows(rows)
+
+
+def measure_rows_for(requests, now):
+    stale = timing.stale_before(now)
+    rows = []
+    for course_id, clinic_id, patient_id, opens, due, expires in requests:
+        for kind, at in (
+            (Kind.MEASURE_DUE, timing.measure_due_at(opens, due)),
+            (Kind.MEASURE_OVERDUE, timing.measure_overdue_at(due)),
+        ):
+            if stale <= at <= now < expires:
+                # Keyed by course and time: questionnaires due together make one email.
+                rows.append(
+                    _row(
+                        kind,
+                        SubjectType.COURSE_MEASURES,
+                        course_id,
+                        at,
+                        clinic_id,
+                        patient_id=patient_id,
+                    )
+                )
+    return rows
+
+
+def open_measure_requests():
+    return MeasureRequest.objects.requested().values_list(
+        "course_id", "course__clinic_id", "course__patient_id", "opens_at", "due_at", "expires_at"
+    )
+
+
+def plan_measures(now):
+    requests = open_measure_requests().filter(opens_at__lte=now, expires_at__gt=now)
+    return save_rows(measure_rows_for(requests, now))
+
+
+def plan_invitations(now):
+    stale = timing.stale_before(now)
+    rows = []
+    for days in settings_days("REMINDER_INVITATION_DAYS"):
+        offset = datetime.timedelta(days=days)
+        invitations = Invitation.objects.filter(
+            used_at__isnull=True,
+            replaced_at__isnull=True,
+            expires_at__gt=now,
+            created_at__lte=now - offset,
+            created_at__gte=stale - offset,
+        ).values_list("pk", "course__clinic_id", "course__patient_id", "created_at")
+        for pk, clinic_id, patient_id, sent in invitations:
+            rows.append(
+                _row(
+                    Kind.INVITATION_PENDING,
+                    SubjectType.INVITATION,
+                    pk,
+                    sent + offset,
+                    clinic_id,
+                    patient_id=patient_id,
+                )
+            )
+    return save_rows(rows)
+
+
+def plan_digests(now):
+    """Today's digest for each active clinician whose clinic has something waiting."""
+    from .emails import digest_counts
+
+    stale = timing.stale_before(now)
+    candidates = []
+    providers = (
+        Provider.objects.active()
+        .filter(role__in=CLINICIAN_ROLES)
+        .select_related("clinic")
+        .only("pk", "user_id", "clinic__time_zone")
+    )
+    for provider in providers:
+        due = timing.digest_due(now, provider.clinic.tz)
+        if stale <= due <= now:
+            candidates.append((provider, due))
+    if not candidates:
+        return 0
+    planned = set(
+        Reminder.objects.filter(
+            kind=Kind.CLINICIAN_DIGEST,
+            subject_type=SubjectType.PROVIDER,
+            subject_id__in=[p.pk for p, _ in candidates],
+            due_at__gte=stale,
+        ).values_list("subject_id", "due_at")
+    )
+    busy = {}
+    rows = []
+    for provider, due in candidates:
+        if (provider.pk, due) in planned:
+            continue
+        if provider.clinic_id not in busy:
+            busy[provider.clinic_id] = any(digest_counts(provider.clinic_id, now).values())
+        if busy[provider.clinic_id]:
+            rows.append(
+                _row(
+                    Kind.CLINICIAN_DIGEST,
+                    SubjectType.PROVIDER,
+                    provider.pk,
+                    due,
+                    provider.clinic_id,
+                    recipient_id=provider.user_id,
+                )
+            )
+    return save_rows(rows)
+
+
+def settings_days(name):
+    return [int(day) for day in getattr(settings, name)]
+
+
+def plan_all(now):
+    """Every kind; returns how many candidate rows were offered (existing ones are kept)."""
+    return sum(
+        plan(now)
+        for plan in (plan_appointments, plan_intake, plan_measures, plan_invitations, plan_digests)
+    )
