@@ -17,6 +17,14 @@ INTAKE = "intake"  # QuestionnaireResponse.Purpose.INTAKE, kept import-free for 
 ONE_PLACE = Decimal("0.1")
 
 
+PURPOSE_LABELS = {
+    "intake": "Intake",
+    "check_in": "Check-in",
+    "follow_up": "Follow-up",
+    "in_session": "In session",
+}
+
+
 @dataclass(frozen=True)
 class Measurement:
     """One completed questionnaire's total."""
@@ -24,6 +32,11 @@ class Measurement:
     at: datetime
     total: int
     purpose: str = ""
+
+    @property
+    def purpose_label(self):
+        """ "Check-in" rather than the stored code; outcomes stay free of model imports."""
+        return PURPOSE_LABELS.get(self.purpose, self.purpose.replace("_", " ").capitalize())
 
 
 @dataclass(frozen=True)

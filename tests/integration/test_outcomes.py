@@ -197,3 +197,11 @@ def test_properties_hold_for_any_phq9_scores(baseline, later):
 def test_fewer_than_two_scores_never_compute(instrument, totals):
     result = instrument_outcome(instrument, series(*totals), RULES[instrument])
     assert not result.computable and result.reason
+
+
+def test_measurements_name_their_purpose_in_words():
+    from integration.outcomes import Measurement
+
+    assert Measurement(at=None, total=3, purpose="check_in").purpose_label == "Check-in"
+    assert Measurement(at=None, total=3, purpose="follow_up").purpose_label == "Follow-up"
+    assert Measurement(at=None, total=3).purpose_label == ""
