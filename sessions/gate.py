@@ -9,6 +9,7 @@ baseline reading cannot be overridden: they are fixed by completing or resolving
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from intake.models import ConsentDocument, ConsentSignature
@@ -52,12 +53,17 @@ def baseline_vitals(session, at=None):
 def evaluate_gate(session, at=None):
     """Every pre-dose check for this session, in the order they appear on the checklist."""
     when = dose_time(session, at)
+    # Once the patient is discharged the checklist is a record of the dose: a flag raised or a
+    # consent version published afterwards must not turn a closed session's checks red. While
+    # the session is open (a booster may follow) every check is judged as things stand now.
+    closed = session.status != DosingSession.Status.OPEN
+    given = session.first_dose_at if closed else None
     check_in = CheckIn.objects.filter(appointment_id=session.appointment_id).first()
     baseline = baseline_vitals(session, at)
     return [
         _clearance(session),
-        _consent(session),
-        _safety_flags(session),
+        _consent(session, given),
+        _safety_flags(session, given),
         _check_in(check_in),
         _fasting(session, check_in, when),
         _companion(session, check_in),
@@ -85,8 +91,18 @@ def _clearance(session):
     )
 
 
-def _consent(session):
+def _consent(session, given=None):
     label = "Consent signed (current version)"
+    if given is not None:
+        signed = ConsentSignature.objects.filter(course_id=session.course_id, signed_at__lte=given)
+        signature = signed.select_related("document").order_by("-signed_at").first()
+        if signature is not None:
+            return GateItem(
+                "consent",
+                label,
+                True,
+                f"The patient had signed version {signature.document.version} before the dose.",
+            )
     document = ConsentDocument.objects.filter(clinic_id=session.course.clinic_id, is_current=True)
     document = document.first()
     if document is None:
@@ -104,9 +120,14 @@ def _consent(session):
     )
 
 
-def _safety_flags(session):
+def _safety_flags(session, given=None):
     label = "No open safety flag"
-    sources = list(session.course.safety_flags.open().values_list("source", flat=True))
+    flags = session.course.safety_flags.open()
+    if given is not None:  # open at the time of the dose, whatever happened since
+        flags = session.course.safety_flags.filter(raised_at__lte=given).filter(
+            Q(resolved_at__isnull=True) | Q(resolved_at__gt=given)
+        )
+    sources = list(flags.values_list("source", flat=True))
     if not sources:
         return GateItem("safety_flags", label, True, "No safety flag is open on this course.")
     return GateItem(

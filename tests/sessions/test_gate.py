@@ -157,3 +157,22 @@ def test_an_override_does_not_cover_a_check_that_fails_later(build):
     build.vitals(session, build.start + timedelta(minutes=10), systolic=165, diastolic=85)
     with pytest.raises(DosingError, match="Systolic BP 165"):
         build.dose(session)
+
+
+def test_a_closed_sessions_checklist_is_judged_at_the_dose_not_now(ready):
+    """A flag raised after discharge must not turn a signed session's record red."""
+    ready.dose()
+    services.discharge(ready.session, ready.nurse, ready.discharge_data())
+    services.sign_session(ready.session, ready.prescriber)
+    before = {item.key: item.passed for item in evaluate_gate(ready.session)}
+    SafetyFlagFactory(course=ready.course)
+    after = {item.key: item.passed for item in evaluate_gate(ready.session)}
+    assert before == after and after["safety_flags"]
+
+
+def test_an_open_session_sees_a_flag_raised_after_the_first_dose(ready):
+    """A booster waits for a flag raised mid-session, e.g. by a serious adverse event."""
+    ready.dose()
+    SafetyFlagFactory(course=ready.course)
+    items = {item.key: item.passed for item in evaluate_gate(ready.session)}
+    assert items["safety_flags"] is False
