@@ -1,23 +1,30 @@
-"""The demo seed: built through the real intake services, safe to run twice, every login works."""
+"""The demo seed: built through the real services, safe to run twice, every login works."""
 
 import re
+from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from intake.models import IntakeRecord, IntakeSubmission, SuitabilityDecision, TreatmentPlan
+from integration.models import IntegrationNote, JournalEntry
+from integration.selectors import course_outcomes
 from kapclinic.clinic.models import (
+    Appointment,
     Clinic,
     CourseState,
     Patient,
     Protocol,
     Provider,
+    Route,
     TreatmentCourse,
     User,
 )
 from kapclinic.measures.models import QuestionnaireResponse
+from sessions.models import Administration, DosingSession, VitalSigns
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +53,12 @@ def counts():
         QuestionnaireResponse,
         SuitabilityDecision,
         TreatmentPlan,
+        DosingSession,
+        VitalSigns,
+        Administration,
+        IntegrationNote,
+        JournalEntry,
+        Appointment,
     )
     return {model.__name__: model.objects.count() for model in models}
 
@@ -153,3 +166,69 @@ def test_amara_keeps_her_open_safety_flag():
     seed()
     flags = course_of("patient@example.com").safety_flags.open()
     assert [flag.source for flag in flags] == ["Check-in PHQ-9 item 9"]
+
+
+def test_amara_has_a_signed_dosing_session_from_check_in_to_addendum(client, settings):
+    settings.KAP_REQUIRE_STAFF_MFA = False  # as `make demo` runs
+    seed()
+    course = course_of("patient@example.com")
+    session = DosingSession.objects.get(course=course, status=DosingSession.Status.SIGNED)
+    assert session.started_at < timezone.now() - timedelta(days=7)
+    check_in = session.appointment.check_in
+    assert check_in.is_complete and check_in.phq9.total == 14
+    assert check_in.gad7.is_completed
+    assert session.companion_confirmed and session.weight_kg
+    assert session.vitals.count() == 5
+    dose = session.administrations.get()
+    assert (dose.route, dose.lot_number) == (Route.SUBLINGUAL, "KET-SL-2611")
+    alert = session.alerts.get()
+    assert alert.vital_signs.systolic > 180 and not alert.is_open and alert.action_taken
+    assert session.observations.exists()
+    assert session.discharge.total == 10
+    assert session.addenda.count() == 1
+    assert session.appointment.status == Appointment.Status.COMPLETED
+    # The open flag came later: it still holds her next session at the gate.
+    assert course.appointments.filter(status=Appointment.Status.BOOKED, kind="dosing").exists()
+    client.force_login(User.objects.get(email="prescriber@example.com"))
+    response = client.get(reverse("dosing:session", args=[session.appointment_id]))
+    assert response.status_code == 200
+    assert "KET-SL-2611" in response.content.decode()
+
+
+def test_lee_outcomes_show_a_trend_of_phq9_and_gad7_scores(client, settings):
+    settings.KAP_REQUIRE_STAFF_MFA = False  # as `make demo` runs
+    seed()
+    course = course_of("integration@example.com")
+    assert course.state == CourseState.INTEGRATION
+    sessions = DosingSession.objects.filter(course=course, status=DosingSession.Status.SIGNED)
+    assert sessions.count() == 2
+    assert IntegrationNote.objects.get(course=course).is_signed
+    client.force_login(User.objects.get(email="therapist@example.com"))
+    response = client.get(reverse("integration:outcomes", args=[course.pk]))
+    body = response.content.decode()
+    assert response.status_code == 200
+    for instrument in ("PHQ-9", "GAD-7"):
+        assert re.search(rf"{instrument} <span[^>]*>\(3 scores\)", body), instrument
+    outcomes = {outcome.instrument: outcome for outcome in course_outcomes(course)}
+    for code in ("phq9", "gad7"):
+        outcome = outcomes[code]
+        assert outcome.computable, outcome.reason
+        assert outcome.baseline.purpose == "intake" and outcome.change.value < 0
+
+
+def test_lee_shared_journal_entry_is_seen_by_staff_and_the_private_one_is_not(client, settings):
+    settings.KAP_REQUIRE_STAFF_MFA = False  # as `make demo` runs
+    seed()
+    course = course_of("integration@example.com")
+    shared = JournalEntry.objects.get(course=course, shared_at__isnull=False)
+    private = JournalEntry.objects.get(course=course, shared_at__isnull=True)
+    therapist = User.objects.get(email="therapist@example.com")
+    assert list(JournalEntry.objects.visible_to(therapist)) == [shared]
+    client.force_login(therapist)
+    body = client.get(reverse("integration:outcomes", args=[course.pk])).content.decode()
+    assert "Spoke in the team meeting today" in body
+    assert "my dad&#x27;s workshop" not in body and "my dad's workshop" not in body
+    assert private.body not in body
+    client.force_login(course.patient.user)
+    mine = client.get(reverse("integration:journal")).content.decode()
+    assert "Spoke in the team meeting today" in mine and "workshop" in mine

@@ -1,7 +1,8 @@
 """Seed a demo clinic with staff and patients at several stages of the journey.
 
-Patients move through the real intake services (invitation, answers, consent, submission,
-review, signed decision), so their records are those the app itself would have made.
+Patients move through the real services: intake (invitation, answers, consent, submission,
+review, signed decision), then dosing (check-in, vitals, dose, discharge, signature) and
+integration (note, journal), so their records are those the app itself would have made.
 Idempotent: a second run keeps what is there and only prints the logins again.
 """
 
@@ -16,6 +17,7 @@ from django.utils import timezone
 
 from intake.models import ConsentDocument
 from intake.services import invite_patient
+from integration.models import JournalPrompt
 from kapclinic.clinic.models import (
     Appointment,
     Clinic,
@@ -27,7 +29,8 @@ from kapclinic.clinic.models import (
     SafetyFlag,
     User,
 )
-from kapclinic.demo import answers, journey
+from kapclinic.demo import answers, journey, stories
+from kapclinic.demo.treatment import backdate_intake
 
 DEMO_PASSWORD = "calm-harbour-2026"
 CLINIC_NAME = "Harbour KAP Clinic (demo)"
@@ -69,6 +72,12 @@ PATIENTS = [
     ),
     ("integration@example.com", "Lee Morgan", "", Indication.ANXIETY, CourseState.INTEGRATION),
 ]
+# How long ago each cleared patient did their intake, so scores and visits fall in order.
+INTAKE_WEEKS_AGO = {
+    "cleared@example.com": 1,
+    "patient@example.com": 5,
+    "integration@example.com": 9,
+}
 STAGES = [
     CourseState.INVITED,
     CourseState.INTAKE_IN_PROGRESS,
@@ -116,6 +125,8 @@ class Command(BaseCommand):
             signed_off_by="Dr Maya Okafor (demo)",
         )
         ConsentDocument.objects.create(clinic=clinic, version="1.0", body=DEMO_CONSENT)
+        for position, text in enumerate(stories.JOURNAL_PROMPTS):
+            JournalPrompt.objects.create(clinic=clinic, text=text, position=position)
         staff = {}
         for email, first, last, role, credentials in STAFF:
             user = User.objects.create_user(email, DEMO_PASSWORD, first_name=first, last_name=last)
@@ -141,9 +152,15 @@ class Command(BaseCommand):
             if stage == CourseState.CLEARED:
                 # Today, so the demo can walk a check-in and a live session end to end.
                 self.book_dosing(course, staff[Role.PRESCRIBER], self.later_today())
-            elif STAGES.index(stage) > STAGES.index(CourseState.CLEARED):
+            elif stage == CourseState.IN_TREATMENT:
+                # Her first dose (ten days ago) starts treatment; the next one is booked.
+                stories.amara(course, staff, self.at_ten(days=-10))
                 self.book_dosing(course, staff[Role.PRESCRIBER], self.at_ten(days=2 + index))
+            elif stage == CourseState.INTEGRATION:
+                past = (self.at_ten(days=-35), self.at_ten(days=-21))
+                stories.lee(course, staff, past, upcoming=self.at_ten(days=3) + timedelta(hours=4))
             if email == "patient@example.com":
+                # Raised after her session, so it holds her next dose at the pre-dose gate.
                 SafetyFlag.objects.create(
                     course=course,
                     source="Check-in PHQ-9 item 9",
@@ -151,7 +168,7 @@ class Command(BaseCommand):
                 )
 
     def walk(self, course, reached, staff):
-        """Take the course from "invited" to its stage through the real intake services."""
+        """Take the course from "invited" towards its stage (at most "cleared") through intake."""
         prescriber = staff[Role.PRESCRIBER].user
         email = course.patient.email
         if reached < STAGES.index(CourseState.INTAKE_IN_PROGRESS):
@@ -167,10 +184,8 @@ class Command(BaseCommand):
         if reached < STAGES.index(CourseState.CLEARED):
             return
         journey.clear(course, answers.CLEARANCE_RATIONALE[email], by=prescriber)
-        if reached >= STAGES.index(CourseState.IN_TREATMENT):
-            course.start_treatment(prescriber)
-        if reached >= STAGES.index(CourseState.INTEGRATION):
-            course.begin_integration(staff[Role.THERAPIST].user)
+        backdate_intake(course, timezone.now() - timedelta(weeks=INTAKE_WEEKS_AGO[email]))
+        # Treatment starts with the first dose and integration after the last (see stories).
 
     @staticmethod
     def at_ten(days):

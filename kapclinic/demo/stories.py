@@ -1,0 +1,150 @@
+"""What happened to the demo patients after clearance: their dosing, integration and journal.
+
+Amara had one dosing session ten days ago, with a blood-pressure rise that was acknowledged
+and settled. Lee had two, an integration session after the first, wrote in their journal and
+moved to integration; their PHQ-9 and GAD-7 fell from intake to the second check-in.
+"""
+
+from datetime import timedelta
+
+from integration import services as integration
+from kapclinic.clinic.models import Role
+
+from .treatment import (
+    Visit,
+    begin_integration,
+    integration_session,
+    journal,
+    past_dosing_session,
+)
+
+JOURNAL_PROMPTS = (
+    "What stood out for you during the session?",
+    "What would you like to remember from this week?",
+    "What felt different in your body or mood since the session?",
+)
+
+# (minutes after the start, systolic, diastolic, heart rate, SpO2); the first is the baseline.
+AMARA_VISIT = dict(
+    gad7=(1, 1, 1, 1, 0, 1, 1),  # 6, from 7 at intake
+    phq9=(2, 2, 2, 2, 1, 2, 2, 1, 0),  # 14, from 16 at intake; item 9 at 0
+    weight_kg="61.5",
+    dose_mg=200,
+    vitals=[
+        (5, 128, 82, 76, 98),
+        (30, 184, 102, 92, 97),  # above the alert limits of 180/100
+        (45, 162, 94, 84, 98),
+        (75, 144, 88, 80, 98),
+        (135, 126, 80, 74, 99),
+    ],
+    observation={
+        "minute": 40,
+        "moaas": 4,
+        "dissociation": "moderate",
+        "dissociation_notes": "Described colours and a sense of floating; oriented when spoken to.",
+        "therapist_present": True,
+        "support_notes": "Eyeshade and music; Sam sat with her throughout.",
+    },
+    alert_action=(
+        "Reassured in a quiet, dim room; no headache or chest pain. Rechecked at 15 minutes: "
+        "162/94. Dr Okafor informed; no treatment needed."
+    ),
+    addendum=(
+        "Late entry: at the follow-up call two days after the session Amara reported a mild "
+        "headache that evening, gone by morning, and slept well. She did not drive."
+    ),
+)
+
+LEE_VISITS = (
+    dict(
+        gad7=(2, 2, 1, 2, 1, 1, 2),  # 11, from 13 at intake
+        phq9=(1, 1, 1, 1, 1, 1, 1, 0, 0),  # 7, from 8 at intake
+        weight_kg="74.0",
+        dose_mg=150,
+        vitals=[
+            (5, 134, 86, 78, 98),
+            (35, 152, 92, 84, 97),
+            (75, 144, 88, 80, 98),
+            (135, 132, 84, 76, 98),
+        ],
+        observation={
+            "minute": 45,
+            "moaas": 5,
+            "dissociation": "mild",
+            "therapist_present": True,
+            "support_notes": "Talked through a memory of a work presentation; settled.",
+        },
+        addendum="Lee rang the next day: a little tired, otherwise well.",
+    ),
+    dict(
+        gad7=(1, 1, 1, 1, 0, 1, 1),  # 6
+        phq9=(1, 1, 1, 1, 0, 0, 0, 0, 0),  # 4
+        weight_kg="73.6",
+        dose_mg=200,
+        vitals=[
+            (5, 130, 84, 74, 99),
+            (35, 148, 90, 82, 98),
+            (75, 138, 86, 78, 98),
+            (135, 128, 82, 72, 99),
+        ],
+        observation={
+            "minute": 40,
+            "moaas": 4,
+            "dissociation": "moderate",
+            "therapist_present": True,
+            "support_notes": "Quiet; asked for the music to be turned down.",
+        },
+        dosed_by=Role.NURSE,  # treatment has started, so a nurse may give the dose
+    ),
+)
+
+LEE_NOTE = {
+    "patient_account": (
+        "Felt 'held' during the session. Noticed how much energy goes into rehearsing what "
+        "could go wrong before meetings."
+    ),
+    "themes_insights": "Worry as protection; permission to speak before being certain.",
+    "affect": "Bright, reflective; tearful once when talking about their father.",
+    "persisting_effects": "Tired the next day; no perceptual changes since.",
+    "adverse_psychological_effects": "None.",
+    "suicide_risk_check": "no_concerns",
+    "goals_action_steps": "Speak once in Thursday's team meeting; note the worry in the journal.",
+    "next_dose_plan": "increase",
+    "next_dose_plan_detail": "200 mg at the next session if the blood pressure allows.",
+}
+
+LEE_PRIVATE = (
+    "The music pulled me somewhere I didn't expect: my dad's workshop, the smell of sawdust. "
+    "I'm not ready to talk about that part yet."
+)
+LEE_SHARED = (
+    "Spoke in the team meeting today. My heart raced beforehand, but I noticed I could sit "
+    "with the worry instead of arguing with it, and it passed within a few minutes."
+)
+
+
+def amara(course, staff, day):
+    """One signed dosing session `day` (its 10:00), an alert and an addendum."""
+    return past_dosing_session(course, staff, Visit(start=day, **AMARA_VISIT))
+
+
+def lee(course, staff, days, upcoming):
+    """Two signed dosing sessions at `days`, a signed integration note after the first,
+    two journal entries (one shared), then integration with a session `upcoming`."""
+    therapist = staff[Role.THERAPIST]
+    first, second = (
+        past_dosing_session(course, staff, Visit(start=day, **visit))
+        for day, visit in zip(days, LEE_VISITS, strict=True)
+    )
+    integration_session(first, staff, days[0] + timedelta(days=3, hours=4), LEE_NOTE)
+    journal(course, LEE_PRIVATE, written_at=days[0] + timedelta(hours=10), session=first)
+    journal(course, LEE_SHARED, written_at=days[0] + timedelta(days=8, hours=8), share=True)
+    begin_integration(course, therapist.user, days[1] + timedelta(days=3, hours=4))
+    integration.book_integration_session(
+        second,
+        therapist.user,
+        starts_at=upcoming,
+        ends_at=upcoming + timedelta(minutes=50),
+        clinician=therapist,
+        room="Room 2",
+    )
