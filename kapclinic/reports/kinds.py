@@ -6,13 +6,14 @@ page_size)`, plus one row in KINDS; the download view and `render_report` pick i
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from operator import attrgetter
 
 from django.db.models import QuerySet
 
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.access import provider_for
 
-from . import assessment
+from . import assessment, course_summary, session_note
 from .render import RenderedReport
 
 
@@ -23,6 +24,8 @@ class ReportKind:
     subject: str  # what the id names, e.g. "treatment course"
     objects: Callable[[], QuerySet] | None = None
     render: Callable[..., RenderedReport] | None = None
+    # Whose record it is, for the audit row of a refused download.
+    patient_id: Callable[[object], int] = attrgetter("patient_id")
 
     @property
     def available(self):
@@ -39,9 +42,21 @@ KINDS = {
             objects=assessment.courses,
             render=assessment.render,
         ),
-        # Issue 8, later: the signed dosing session record and the course summary.
-        ReportKind("session", "dosing session record", "dosing session"),
-        ReportKind("course", "course summary", "treatment course"),
+        ReportKind(
+            "session",
+            "dosing session note",
+            "dosing session",
+            objects=session_note.sessions,
+            render=session_note.render,
+            patient_id=attrgetter("course.patient_id"),
+        ),
+        ReportKind(
+            "course",
+            "course summary",
+            "treatment course",
+            objects=course_summary.courses,
+            render=course_summary.render,
+        ),
     )
 }
 

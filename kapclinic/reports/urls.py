@@ -10,4 +10,14 @@ urlpatterns = [
         ReportDownloadView.as_view(kind="assessment"),
         name="assessment",
     ),
+    path(
+        "sessions/<int:pk>/note.pdf",
+        ReportDownloadView.as_view(kind="session"),
+        name="session-note",
+    ),
+    path(
+        "courses/<int:pk>/summary.pdf",
+        ReportDownloadView.as_view(kind="course"),
+        name="course-summary",
+    ),
 ]

@@ -28,7 +28,7 @@ class ReportDownloadView(StaffRequiredMixin, View):
                     actor=request.user,
                     action=AccessEvent.Action.DENIED,
                     what=f"{kind.label} report",
-                    patient_id=getattr(target, "patient_id", None),
+                    patient_id=kind.patient_id(target),
                 )
             raise Http404(f"No such {kind.subject}.")
         try:

@@ -150,3 +150,11 @@ def listener():
     server = Listener()
     yield server
     server.close()
+
+
+@pytest.fixture
+def team(world):
+    """Clinic one's first course and its prescriber, nurse and therapist (tests/reports/records)."""
+    from .records import Team
+
+    return Team.of(world.one)

@@ -66,13 +66,6 @@ def test_by_a_patient_login_is_refused(world, cleared_course, tmp_path):
         )  # fmt: skip
 
 
-@pytest.mark.parametrize("kind", ["session", "course"])
-def test_later_kinds_say_they_are_not_available_yet(world, tmp_path, kind):
-    with pytest.raises(CommandError, match="not available yet"):
-        run("--kind", kind, "--id", "1", "--output", str(tmp_path / "x.pdf"))
-    assert not AccessEvent.objects.filter(action=AccessEvent.Action.EXPORT).exists()
-
-
 def test_unknown_kind_id_and_folder_are_clear_errors(world, cleared_course, tmp_path):
     with pytest.raises(CommandError, match="invalid choice"):
         run("--kind", "letter", "--id", "1", "--output", str(tmp_path / "x.pdf"))

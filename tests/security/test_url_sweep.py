@@ -205,6 +205,10 @@ ACCESS = {
     "intake:check": Page(PATIENT, PATIENTS),
     # --- reports -----------------------------------------------------------------------------
     "reports:assessment": Page(STAFF, CLINIC_1 | SUPER, {GET}, kwargs=course_a),
+    "reports:session-note": Page(
+        STAFF, CLINIC_1 | SUPER, {GET}, kwargs=lambda s: {"pk": s.session_a.pk}
+    ),
+    "reports:course-summary": Page(STAFF, CLINIC_1 | SUPER, {GET}, kwargs=course_a),
     # --- dosing: scheduling ------------------------------------------------------------------
     "dosing:day": Page(STAFF, EVERY_CLINIC | SUPER, {GET}),
     "dosing:book-session": Page(STAFF, CLINIC_1 | SUPER, kwargs=course_a, data=booking),
@@ -338,6 +342,11 @@ ACCESS = {
         PATIENT, OWNER, kwargs=measure_a, data=lambda s: {f"q{i}": "0" for i in range(1, 10)}
     ),
     "integration:measure-done": Page(PATIENT, OWNER, {GET}, kwargs=measure_a),
+    # --- Reminders -------------------------------------------------------------------------
+    # A patient's own reminder settings: no id in the URL, always the signed-in patient's.
+    "reminders:preferences": Page(
+        PATIENT, PATIENTS, data=lambda s: {"quiet_start": "21:00", "quiet_end": "08:00"}
+    ),
 }
 
 
@@ -432,4 +441,4 @@ def test_the_sweep_covers_every_url_role_and_method():
     assert not missing, f"URLs with no row in ACCESS: {missing}"
     total = len(URLS) * len(ROLES) * 2
     print(f"\nURL sweep: {len(URLS)} URLs × {len(ROLES)} roles × 2 methods = {total} requests")
-    assert total == 918, "update this count when URLs or roles are added"
+    assert total == 972, "update this count when URLs or roles are added"

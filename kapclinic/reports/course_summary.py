@@ -1,0 +1,235 @@
+"""The course summary: the patient's journey on paper, from invitation to where it stands now.
+
+Outcomes come from the outcomes page's own reads and charts (integration.selectors,
+integration.charts), so the paper and the screen judge change by the same rules; the
+timeline comes from the same sources as the patient chart's.
+"""
+
+from decimal import Decimal
+
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery
+from django.utils import timezone
+
+from intake.models import TreatmentPlan
+from integration.charts import trend_chart
+from integration.models import CourseClosure, JournalEntry, NoteAddendum
+from integration.selectors import course_outcomes, measurements_by_course
+from integration.views.clinician import chart_alt, chart_image, shown
+from kapclinic.clinic.models import Appointment, Protocol, SafetyFlag, TreatmentCourse
+from kapclinic.clinic.selectors import ACTIVE_APPOINTMENT
+from kapclinic.clinic.timeline import TimelineEntry, phase_entries
+from sessions.models import Administration, AdverseEvent, Discharge, DosingSession, VitalSigns
+from sessions.models.monitoring import Dissociation, Observation
+
+from .render import RenderedReport, render_pdf
+
+TEMPLATE = "reports/course_summary.html"
+DISSOCIATION_ORDER = {value: index for index, value in enumerate(Dissociation.values)}
+
+
+def courses():
+    """Courses with what the report header needs; scope it with `.visible_to(user)`."""
+    return TreatmentCourse.objects.select_related("patient", "clinic")
+
+
+def _vitals(field, order):
+    rows = VitalSigns.objects.filter(session=OuterRef("pk")).order_by(*order)
+    return Subquery(rows.values(field)[:1], output_field=IntegerField())
+
+
+def dosing_sessions(course):
+    """Every dosing session with its doses, events and observations: four queries in all."""
+    vitals_count = (
+        VitalSigns.objects.filter(session=OuterRef("pk"))
+        .order_by()
+        .values("session")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    peak = ("-systolic", "-diastolic", "taken_at")  # the session's peak, as on the chart
+    return list(
+        DosingSession.objects.filter(course=course)
+        .select_related("appointment", "signed_by", "discharge")
+        .annotate(
+            peak_systolic=_vitals("systolic", peak),
+            peak_diastolic=_vitals("diastolic", peak),
+            vitals_count=Subquery(vitals_count, output_field=IntegerField()),
+        )
+        .prefetch_related(
+            Prefetch("administrations", queryset=Administration.objects.order_by("given_at", "pk")),
+            Prefetch("adverse_events", queryset=AdverseEvent.objects.order_by("onset_at", "pk")),
+            Prefetch("observations", queryset=Observation.objects.order_by("observed_at", "pk")),
+        )
+        .order_by("started_at", "pk")
+    )
+
+
+def session_brief(number, session):
+    """One dosing session in a line or two: dose, peak BP, sedation, events, discharge."""
+    doses = list(session.administrations.all())
+    observations = list(session.observations.all())
+    try:
+        discharge = session.discharge
+    except Discharge.DoesNotExist:
+        discharge = None
+    deepest = min(observations, key=lambda o: o.moaas, default=None)
+    strongest = max(
+        observations, key=lambda o: DISSOCIATION_ORDER.get(o.dissociation, 0), default=None
+    )
+    return {
+        "number": number,
+        "session": session,
+        "doses": doses,
+        "total_mg": sum((d.amount_mg for d in doses), Decimal(0)),
+        "total_mg_per_kg": sum((d.mg_per_kg or Decimal(0) for d in doses), Decimal(0)),
+        "events": list(session.adverse_events.all()),
+        "deepest_sedation": deepest.moaas if deepest else None,
+        "strongest_dissociation": strongest.get_dissociation_display() if strongest else "",
+        "discharge": discharge,
+    }
+
+
+def integration_sessions(course):
+    """Integration appointments with their notes and the notes' addenda: two queries."""
+    return list(
+        Appointment.objects.filter(course=course, kind=Appointment.Kind.INTEGRATION)
+        .select_related(
+            "clinician__user", "integration_note__signed_by", "integration_note__written_by"
+        )
+        .prefetch_related(
+            Prefetch(
+                "integration_note__addenda", queryset=NoteAddendum.objects.select_related("author")
+            )
+        )
+        .order_by("starts_at", "pk")
+    )
+
+
+def course_timeline(course, appointments, flags):
+    """The patient chart's timeline for this one course, oldest first."""
+    entries = [
+        TimelineEntry(course.created_at, "course", f"Invited: {course.get_indication_display()}")
+    ]
+    for event in course.events.select_related("actor"):
+        detail = f"by {event.actor}" + (f" — {event.note}" if event.note else "")
+        entries.append(TimelineEntry(event.at, "journey", event.get_to_state_display(), detail))
+    for appt in appointments:
+        who = f" with {appt.clinician}" if appt.clinician else ""
+        entries.append(
+            TimelineEntry(
+                appt.starts_at,
+                "appointment",
+                f"{appt.get_kind_display()}{who}",
+                appt.get_status_display(),
+            )
+        )
+    for flag in flags:
+        entries.append(
+            TimelineEntry(flag.raised_at, "flag", f"Safety flag: {flag.source}", flag.reason)
+        )
+        if flag.resolved_at:
+            entries.append(
+                TimelineEntry(
+                    flag.resolved_at,
+                    "flag",
+                    "Safety flag resolved",
+                    f"by {flag.resolved_by} — {flag.action_taken}",
+                )
+            )
+    entries.extend(phase_entries(course.patient, [course]))
+    entries.sort(key=lambda entry: entry.at)
+    return entries
+
+
+def outcome_sections(course, dose_times, tz):
+    """Per instrument: the outcomes page's chart (the same SVG) and judgements."""
+    protocol = Protocol.objects.effective_for(course.clinic)
+    outcomes = course_outcomes(course, protocol)
+    series = measurements_by_course([course.pk], [o.instrument for o in outcomes])
+    sections = []
+    for outcome in outcomes:
+        points = series.get((course.pk, outcome.instrument), [])
+        chart = None
+        if points:
+            svg = trend_chart(outcome.instrument, points, dose_times=dose_times, tz=tz)
+            chart = {"src": chart_image(svg), "alt": chart_alt(outcome, points, dose_times, tz)}
+        sections.append(
+            {
+                "outcome": outcome,
+                "points": points,
+                "chart": chart,
+                "judgements": [{"judgement": j, "shown": shown(j)} for j in outcome.judgements],
+            }
+        )
+    return protocol, sections
+
+
+def build_context(course, *, generated_by, generated_at=None):
+    """Everything the template shows, in a fixed number of queries (however long the course)."""
+    generated_at = generated_at or timezone.now()
+    tz = course.clinic.tz
+    appointments = list(
+        Appointment.objects.filter(course=course)
+        .select_related("clinician__user")
+        .order_by("starts_at", "pk")
+    )
+    flags = list(
+        SafetyFlag.objects.filter(course=course)
+        .select_related("resolved_by")
+        .order_by("raised_at", "pk")
+    )
+    sessions = dosing_sessions(course)
+    protocol, outcomes = outcome_sections(course, [s.started_at for s in sessions], tz)
+    dosing = [session_brief(n, s) for n, s in enumerate(sessions, start=1)]
+    return {
+        "course": course,
+        "patient": course.patient,
+        "clinic": course.clinic,
+        "care_team": list(course.care_team.select_related("user")),
+        "plan": TreatmentPlan.objects.filter(course=course).first(),
+        "closure": CourseClosure.objects.filter(course=course)
+        .select_related("recorded_by")
+        .first(),
+        "timeline": course_timeline(course, appointments, flags),
+        "dosing": dosing,
+        "dosed_sessions": sum(1 for row in dosing if row["doses"]),
+        "first_dose_at": min(
+            (row["doses"][0].given_at for row in dosing if row["doses"]), default=None
+        ),
+        "integration": integration_sessions(course),
+        "protocol": protocol,
+        "outcomes": outcomes,
+        "journal": list(
+            JournalEntry.objects.shared()
+            .filter(course=course)
+            .select_related("dosing_session")
+            .order_by("written_at", "pk")
+        ),
+        "open_flags": [flag for flag in flags if flag.is_open],
+        "next_appointment": next(
+            (
+                a
+                for a in appointments
+                if a.starts_at >= generated_at and a.status in ACTIVE_APPOINTMENT
+            ),
+            None,
+        ),
+        "generated_by": generated_by,
+        "generated_at": generated_at,
+    }
+
+
+def render(course, *, generated_by, page_size=None):
+    """The course summary as a PDF, with times in the clinic's own time zone."""
+    title = f"Course summary: {course.patient.legal_name}"
+    with timezone.override(course.clinic.tz):
+        context = build_context(course, generated_by=generated_by)
+        pdf = render_pdf(
+            TEMPLATE, context, title=title, author=course.clinic.name, page_size=page_size
+        )
+    return RenderedReport(
+        pdf=pdf,
+        filename=f"course-summary-course-{course.pk}.pdf",
+        title=title,
+        patient_id=course.patient_id,
+    )

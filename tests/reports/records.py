@@ -1,0 +1,260 @@
+"""Dosing sessions and whole courses built through the real services, for the reports' tests
+and scripts/bench_reports.py. Every text a clinician or patient writes can be replaced (`texts`),
+so a test can put hostile strings in each free-text field.
+"""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from integration import services as integration_services
+from integration.journal import write_journal_entry
+from kapclinic.clinic.models import Appointment, Product, Role, Route
+from kapclinic.measures.models import QuestionnaireResponse
+from sessions import services
+from sessions.discharge import discharge
+from sessions.gate import override_gate
+from sessions.models import CheckIn, DosingSession
+from tests.factories import AppointmentFactory
+from tests.integration.conftest import phq9, record_score
+from tests.sessions.conftest import check_in, clear_course, sign_consent
+
+# Minutes after the first dose, and the systolic pressure then: the 40-minute peak of §4.2.
+VITALS_PROFILE = ((15, 138), (30, 152), (40, 184), (60, 146), (90, 132), (120, 124))
+TEXTS = {
+    "override": "Companion arriving at 17:00; taxi booked as back-up. Benefit outweighs risk.",
+    "new_medications": "Started sertraline 50 mg two weeks ago.",
+    "support_notes": "Music and eye shades; hand on shoulder when asked.",
+    "dissociation_notes": "Felt like floating above the chair; calm.",
+    "event_description": "Brief tingling in both hands, settled without treatment.",
+    "intervention": "Ondansetron 4 mg orally at 40 minutes.",
+    "alert_action": "Rechecked after 5 min: 162/92; patient calm, monitoring continued.",
+    "addendum": "Late entry: patient phoned at 20:00, home safely and sleeping.",
+    "themes": "Grief for her father; noticed she had been holding her breath for years.",
+    "addendum_note": "Late entry: patient asked for a longer next session.",
+    "journal": "After the second session I slept through the night for the first time.",
+}
+
+
+@dataclass
+class Team:
+    course: object
+    prescriber: object  # users
+    nurse: object
+    therapist: object
+    texts: dict = field(default_factory=lambda: dict(TEXTS))
+
+    @property
+    def patient(self):
+        return self.course.patient.user
+
+    @classmethod
+    def of(cls, side, index=0, texts=None):
+        """Clinic `side` of the tests' `world` (world.one), its patient `index`'s course."""
+        return cls(
+            side.courses[index],
+            side.staff[Role.PRESCRIBER].user,
+            side.staff[Role.NURSE].user,
+            side.staff[Role.THERAPIST].user,
+            {**TEXTS, **(texts or {})},
+        )
+
+
+def start_course(team, *, baseline_phq9=21, at=None):
+    """Clear the course with a plan and a signed consent; an intake PHQ-9 as the baseline."""
+    clear_course(team.course, team.prescriber)
+    sign_consent(team.course)
+    if baseline_phq9 is not None:
+        at = at or timezone.now() - timedelta(days=60)
+        record_score(team.course, "phq9", baseline_phq9, purpose="intake", at=at)
+
+
+def dosing_session(
+    team,
+    start,
+    *,
+    vitals=VITALS_PROFILE,
+    boosters=1,
+    override=True,
+    observations=True,
+    events=True,
+    sign=True,
+    addendum=True,
+    phq9_total=None,
+):
+    """A whole dosing visit from the patient's check-in to the signature and an addendum.
+
+    With `override`, staff never confirm the companion and a prescriber overrides that check.
+    """
+    texts = team.texts
+    course = team.course
+    appointment = AppointmentFactory(
+        course=course, starts_at=start, ends_at=start + timedelta(hours=3), room="Room 2"
+    )
+    session = services.open_session(appointment, team.nurse)
+    DosingSession.objects.filter(pk=session.pk).update(started_at=start)
+    session.refresh_from_db()
+    check_in(
+        appointment,
+        team.patient,
+        start=start,
+        phq9=phq9(phq9_total) if phq9_total is not None else None,
+        new_medications=texts["new_medications"],
+    )
+    # The check-in questionnaires were answered that morning, not when this code ran.
+    QuestionnaireResponse.objects.filter(
+        course=course, purpose="check_in", completed_at__gt=start
+    ).update(completed_at=start - timedelta(minutes=40), started_at=start - timedelta(hours=1))
+    CheckIn.objects.filter(appointment=appointment).update(
+        completed_at=start - timedelta(minutes=35)
+    )
+    if not override:
+        services.confirm_companion(session, team.nurse)
+    services.record_weight(session, team.nurse, Decimal("72.5"))
+    record_vitals(team, session, start + timedelta(minutes=5), 128)
+    if override:
+        override_gate(session, team.prescriber, texts["override"])
+    dose_at = start + timedelta(minutes=15)
+    dose(team, session, dose_at, "200", "LOT-A1234")
+    for number in range(boosters):
+        dose(team, session, dose_at + timedelta(minutes=30 + number), "50", f"LOT-B{number}")
+    for minute, systolic in vitals:
+        reading = record_vitals(team, session, dose_at + timedelta(minutes=minute), systolic)
+        for alert in reading.alerts.all():
+            services.acknowledge_alert(alert, team.nurse, texts["alert_action"])
+    if observations:
+        for minute, moaas, dissociation in ((20, 4, "moderate"), (45, 5, "mild")):
+            services.record_observation(
+                session,
+                team.therapist,
+                {
+                    "observed_at": dose_at + timedelta(minutes=minute),
+                    "moaas": moaas,
+                    "dissociation": dissociation,
+                    "dissociation_notes": texts["dissociation_notes"],
+                    "therapist_present": True,
+                    "support_notes": texts["support_notes"],
+                },
+            )
+    if events:
+        for kind, description, intervention in (
+            ("nausea", "", texts["intervention"]),
+            ("other", texts["event_description"], ""),
+        ):
+            services.record_adverse_event(
+                session,
+                team.nurse,
+                {
+                    "kind": kind,
+                    "description": description,
+                    "onset_at": dose_at + timedelta(minutes=35),
+                    "severity": "mild",
+                    "intervention": intervention,
+                    "outcome": "resolved",
+                    "relatedness": "probable",
+                },
+            )
+    if sign:
+        discharge(
+            session,
+            team.nurse,
+            {
+                "activity": 2,
+                "respiration": 2,
+                "circulation": 2,
+                "consciousness": 2,
+                "spo2": 1,
+                "companion_present": True,
+                "aftercare_given": True,
+                "discharged_at": dose_at + timedelta(minutes=150),
+            },
+        )
+        services.sign_session(session, team.prescriber)
+        if addendum:
+            services.add_addendum(session, team.prescriber, texts["addendum"])
+    return DosingSession.objects.get(pk=session.pk)
+
+
+def record_vitals(team, session, taken_at, systolic):
+    return services.record_vitals(
+        session,
+        team.nurse,
+        {
+            "taken_at": taken_at,
+            "systolic": systolic,
+            "diastolic": 70 + (systolic - 120) // 3,
+            "heart_rate": 64 + (systolic - 120) // 4,
+            "spo2": 97,
+            "respiratory_rate": 14,
+            "temperature": Decimal("36.7"),
+        },
+    )
+
+
+def dose(team, session, given_at, amount, lot):
+    return services.record_dose(
+        session,
+        team.prescriber,
+        {
+            "product": Product.RACEMIC_KETAMINE,
+            "route": Route.SUBLINGUAL,
+            "amount_mg": Decimal(amount),
+            "lot_number": lot,
+            "lot_expiry": timezone.localdate() + timedelta(days=365),
+            "given_at": given_at,
+            "witnessed_by": team.nurse,
+        },
+    )
+
+
+def integration_session(team, after, *, sign=True, addendum=True):
+    """The integration session two days after a dosing session, its note written and signed."""
+    starts_at = after.started_at + timedelta(days=2)
+    appointment = AppointmentFactory(
+        course=team.course,
+        kind=Appointment.Kind.INTEGRATION,
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(hours=1),
+    )
+    note = integration_services.open_integration_note(appointment, team.therapist)
+    integration_services.record_integration_note(
+        note,
+        team.therapist,
+        {
+            "patient_account": "She described the session as spacious and kind.",
+            "themes_insights": team.texts["themes"],
+            "suicide_risk_check": "no_concerns",
+            "next_dose_plan": "keep",
+            "goals_action_steps": "Walk each morning; call her sister on Sundays.",
+        },
+    )
+    if sign:
+        integration_services.sign_integration_note(note, team.therapist)
+        if addendum:
+            integration_services.add_note_addendum(
+                note, team.therapist, team.texts["addendum_note"]
+            )
+    return appointment
+
+
+def whole_course(team, *, sessions=6, measures=None, days_apart=7, vitals=VITALS_PROFILE):
+    """A course of `sessions` dosing sessions a week apart, each followed by integration, PHQ-9
+    falling from 21 at intake; `measures` more PHQ-9 follow-ups spread over the course."""
+    first = timezone.now() - timedelta(days=days_apart * sessions + 3, hours=-1)
+    first = first.replace(hour=9, minute=30, second=0, microsecond=0)
+    start_course(team, at=first - timedelta(days=14))
+    built = []
+    for number in range(sessions):
+        start = first + timedelta(days=days_apart * number)
+        total = max(3, 20 - 2 * number)
+        session = dosing_session(team, start, phq9_total=total, vitals=vitals, addendum=number == 0)
+        integration_session(team, session, addendum=number == 0)
+        built.append(session)
+    for number in range(measures or 0):
+        at = first + timedelta(days=(days_apart * sessions) * number / max(measures, 1), hours=5)
+        record_score(team.course, "phq9", max(2, 19 - number // 2), purpose="follow_up", at=at)
+    write_journal_entry(team.patient, team.course, team.texts["journal"], share=True)
+    team.course.refresh_from_db()
+    return built

@@ -1,0 +1,206 @@
+"""The course summary: journey, sessions, outcome charts, status; escaping, access, queries."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from kapclinic.audit.models import AccessEvent
+from kapclinic.clinic.models import Role
+from kapclinic.reports import course_summary
+
+from .pdf import embedded_files, pdf_pages, pdf_text, reader, squeezed, xobject_count
+from .records import Team, start_course, whole_course
+from .test_session_note import HOSTILE, has
+
+pytestmark = pytest.mark.django_db
+
+
+def render(course, **kwargs):
+    return course_summary.render(course, generated_by="Dr Report Tester, MD", **kwargs).pdf
+
+
+@pytest.fixture
+def course(team):
+    whole_course(team, sessions=3, measures=4)
+    return course_summary.courses().get(pk=team.course.pk)
+
+
+# --- Content ---------------------------------------------------------------------------------
+
+
+def test_summary_has_timeline_sessions_outcomes_and_status(course):
+    pages = pdf_pages(render(course))
+    text = "\n".join(pages)
+    tz = course.clinic.tz
+    sessions = list(course.dosing_sessions.order_by("started_at"))
+    has(text, "Course summary", course.patient.legal_name, "born 15 Jun 1985")
+    # Current status.
+    has(text, "Current status", "Stage In treatment", "3 with a dose given of 6 planned")
+    # The journey timeline, with dates.
+    has(text, "Journey timeline", "Invited: Depression", "Cleared", "In treatment")
+    has(text, "Dosing session: 250 mg (3.449 mg/kg), 2 administrations")
+    # Every dosing session in brief, on its date; every integration session.
+    for session in sessions:
+        has(text, timezone.localtime(session.started_at, tz).strftime("%-d %b %Y"))
+    has(text, "Dosing sessions", "184/91", "MOAA/S 4 at lowest", "Nausea", "Aldrete 9")
+    has(text, "Integration sessions", "Grief for her father", "Next dose: keep the same dose")
+    assert squeezed(text).count(squeezed("Grief for her father")) == 3
+    has(text, "Late entry: patient asked for a longer next session.")
+    # Outcomes: the trend chart and every judgement with its rule.
+    has(text, "Outcomes", "PHQ-9 over the course", "Dosing session", "PHQ-9 total")
+    has(text, "Baseline 21", "Response", "Remission", "Reliable improvement", "Rule:")
+    has(text, "After the second session I slept through the night")
+    assert pages[-1].rstrip().endswith(f"Page {len(pages)} of {len(pages)}")
+
+
+def test_outcome_chart_is_the_outcomes_pages_svg_drawn_as_an_image(course, listener):
+    from integration.charts import trend_chart
+    from integration.selectors import measurements_by_course
+
+    points = measurements_by_course([course.pk], ["phq9"])[(course.pk, "phq9")]
+    doses = [s.started_at for s in course.dosing_sessions.order_by("started_at")]
+    svg = trend_chart("phq9", points, dose_times=doses, tz=course.clinic.tz)
+    pdf = render(course)
+    text = squeezed(pdf_text(pdf))
+    # The chart's own words (title, axis dates, legend) come out of the PDF as text.
+    for label in ("PHQ-9 over the course", "Severe (20–27)", "Minimal (0–4)"):
+        assert label in svg and squeezed(label) in text
+    assert xobject_count(pdf) > 0
+    assert listener.connections == []
+
+
+def test_every_page_has_the_running_header_footer_and_page_x_of_y(course):
+    pages = pdf_pages(render(course))
+    assert len(pages) >= 3
+    for number, page in enumerate(pages, start=1):
+        assert f"Page {number} of {len(pages)}" in page
+        assert course.patient.legal_name in page and "born 15 Jun 1985" in page
+        assert "Confidential" in page and "by Dr Report Tester, MD" in page
+
+
+@pytest.mark.parametrize(("size", "points"), [("A4", (595, 842)), ("Letter", (612, 792))])
+def test_metadata_and_page_size(settings, course, size, points):
+    settings.REPORT_PAGE_SIZE = size
+    document = reader(render(course))
+    assert document.metadata.title == f"Course summary: {course.patient.legal_name}"
+    assert document.metadata.author == course.clinic.name
+    page = document.pages[0]
+    assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == points
+
+
+# --- Hostile text, empty parts and query counts ------------------------------------------------
+
+
+def test_hostile_free_text_prints_literally_and_fetches_nothing(world, listener):
+    leak = f'<img src="{listener.url}leak.png">'
+    fields = ["event_description", "themes", "addendum_note", "journal", "new_medications"]
+    texts = {
+        name: f"{HOSTILE[index % len(HOSTILE)]} {leak} [{name}]"
+        for index, name in enumerate(fields)
+    }
+    team = Team.of(world.one, texts=texts)
+    whole_course(team, sessions=1, measures=2)
+    pdf = render(course_summary.courses().get(pk=team.course.pk))
+    text = squeezed(pdf_text(pdf))
+    for name in ("event_description", "themes", "addendum_note", "journal"):
+        assert squeezed(texts[name]) in text, name
+    assert listener.connections == []
+    assert embedded_files(pdf) == []
+    assert b"root:x:0:0" not in pdf and b"/JavaScript" not in pdf
+
+
+def test_a_new_course_renders_cleanly(world):
+    course = course_summary.courses().get(pk=world.one.courses[0].pk)  # invited, nothing else
+    text = pdf_text(render(course))
+    has(text, "Stage Invited", "No signed plan", "Care team Not assigned")
+    has(text, "No dosing sessions yet.", "No integration sessions yet.")
+    has(text, "Not computable: No completed PHQ-9 yet.", "Next appointment None booked")
+    has(text, "No entries shared.", "Open safety flags None")
+
+
+def test_a_cleared_course_before_any_dose_renders_cleanly(team):
+    start_course(team)
+    text = pdf_text(render(course_summary.courses().get(pk=team.course.pk)))
+    has(text, "Stage Cleared", "0 with a dose given of 6 planned", "No dosing sessions yet.")
+    has(text, "Only one PHQ-9 so far")
+
+
+def test_context_takes_the_same_queries_for_one_or_many_sessions(world):
+    small, large = Team.of(world.one, 0), Team.of(world.one, 1)
+    whole_course(small, sessions=1, measures=1)
+    whole_course(large, sessions=4, measures=8)
+
+    def count(team):
+        course = course_summary.courses().get(pk=team.course.pk)
+        with CaptureQueriesContext(connection) as ctx:
+            course_summary.build_context(course, generated_by="x")
+        return len(ctx.captured_queries)
+
+    assert count(small) == count(large)
+
+
+# --- Download: access, wiring, audit and the command ---------------------------------------------
+
+
+def url(course):
+    return reverse("reports:course-summary", args=[course.pk])
+
+
+def test_clinician_downloads_the_summary_and_the_copy_is_audited(world, course, sign_in):
+    therapist = world.one.staff[Role.THERAPIST]
+    response = sign_in(therapist).get(url(course))
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="course-summary-course-{course.pk}.pdf"'
+    )
+    assert f"by {therapist}" in pdf_text(b"".join(response.streaming_content))
+    event = AccessEvent.objects.get(action=AccessEvent.Action.EXPORT)
+    assert event.actor == therapist.user and event.patient_id == course.patient_id
+    assert event.what == "course summary report (download)"
+
+
+def test_another_clinic_404_patient_403_anonymous_to_login(world, client, sign_in):
+    course = world.one.courses[0]
+    outsider = world.two.staff[Role.NURSE]
+    assert sign_in(outsider).get(url(course)).status_code == 404
+    assert AccessEvent.objects.filter(
+        actor=outsider.user, action=AccessEvent.Action.DENIED, patient=course.patient
+    ).exists()
+    client.logout()
+    client.force_login(course.patient.user)
+    assert client.get(url(course)).status_code == 403
+    client.logout()
+    response = client.get(url(course))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+    assert not AccessEvent.objects.filter(action=AccessEvent.Action.EXPORT).exists()
+
+
+def test_chart_and_outcomes_pages_link_to_the_summary(world, course, sign_in):
+    staff = sign_in(world.one.staff[Role.PRESCRIBER])
+    chart = staff.get(reverse("clinic:patient-chart", args=[course.patient_id])).content.decode()
+    assert url(course) in chart and "Course summary (PDF)" in chart
+    outcomes = staff.get(reverse("integration:outcomes", args=[course.pk])).content.decode()
+    assert url(course) in outcomes and "Course summary (PDF)" in outcomes
+
+
+def test_command_writes_the_summary_for_a_named_login(world, course, tmp_path):
+    prescriber = world.one.staff[Role.PRESCRIBER]
+    target = tmp_path / "summary.pdf"
+    out = io.StringIO()
+    call_command(
+        "render_report", "--kind", "course", "--id", str(course.pk), "--output", str(target),
+        "--by", prescriber.user.email, "--page-size", "Letter", stdout=out,
+    )  # fmt: skip
+    assert "Course summary" in out.getvalue()
+    document = reader(target.read_bytes())
+    assert round(float(document.pages[0].mediabox.width)) == 612
+    assert f"by {prescriber}" in document.pages[0].extract_text()
+    event = AccessEvent.objects.get(action=AccessEvent.Action.EXPORT)
+    assert event.actor == prescriber.user
+    assert event.what == "course summary report (command line)"

@@ -1,0 +1,252 @@
+"""The dosing session note: content, chart, escaping, empty parts, access, audit, queries."""
+
+import getpass
+import io
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from kapclinic.audit.models import AccessEvent
+from kapclinic.clinic.models import Patient, Role
+from kapclinic.reports import session_note
+from sessions import services
+from sessions.models import DosingSession
+
+from .pdf import embedded_files, pdf_pages, pdf_text, reader, squeezed
+from .records import Team, dosing_session, start_course
+
+pytestmark = pytest.mark.django_db
+
+
+def render(session, **kwargs):
+    return session_note.render(session, generated_by="Dr Report Tester, MD", **kwargs).pdf
+
+
+def session_start(days_ago=1):
+    return (timezone.now() - timedelta(days=days_ago)).replace(
+        hour=9, minute=30, second=0, microsecond=0
+    )
+
+
+@pytest.fixture
+def signed(team):
+    start_course(team)
+    return dosing_session(team, session_start())
+
+
+# --- Content ---------------------------------------------------------------------------------
+
+
+def has(text, *phrases):
+    """Every phrase is in the text, whatever line wrapping the PDF put inside it."""
+    text = squeezed(text)
+    missing = [phrase for phrase in phrases if squeezed(phrase) not in text]
+    assert not missing, f"missing: {missing}"
+    return True
+
+
+def test_note_has_gate_doses_vitals_observations_events_discharge_signature_addenda(signed):
+    pages = pdf_pages(render(signed))
+    text = "\n".join(pages)
+    has(text, "Dosing session note", signed.course.patient.legal_name, "15 Jun 1985")
+    # Pre-dose gate, its failing check and the prescriber's override with the reason.
+    has(text, "Pre-dose checks", "Pass Cleared for treatment", "judged as it stood at the first dose")
+    has(text, "Fail Companion to take the patient home", "Override", "taxi booked as back-up")
+    # Doses with mg/kg (200 and 50 mg at 72.5 kg), lots and expiry; the session total.
+    has(text, "First dose", "Booster 1", "2.759", "0.690", "LOT-A1234", "LOT-B0", "exp.")
+    has(text, "Session total: 250 mg (3.449 mg/kg)")
+    # Vitals table, alert marks and acknowledgements, the chart's labels and description.
+    has(text, "Vital signs", "184 !", "Alerts", "Rechecked after 5 min: 162/92")
+    has(text, "minutes since the first dose", "7 reading(s) from minute -10 to minute 120")
+    has(text, "Scheduled readings", "40 min after: Taken")
+    # Observations, adverse events, discharge, signature and addenda.
+    has(text, "4 — lethargic response", "Moderate", "Felt like floating above the chair")
+    has(text, "Nausea", "Ondansetron 4 mg", "Brief tingling in both hands", "Probable")
+    has(text, "9 of 10", "Companion present Yes", "Electronically signed by")
+    has(text, "Late entry: patient phoned at 20:00")
+    assert pages[-1].rstrip().endswith(f"Page {len(pages)} of {len(pages)}")
+
+
+def test_chart_is_drawn_from_the_session_screens_geometry(signed):
+    from sessions.charts import vitals_chart
+
+    readings = list(signed.vitals.all())
+    chart = vitals_chart(readings, signed.thresholds, signed.first_dose_at)
+    text = squeezed(pdf_text(render(signed)))
+    for tick in chart.x_ticks + chart.y_ticks:
+        assert squeezed(tick.label) in text
+    assert squeezed(chart.description) in text
+
+
+def test_every_page_has_the_running_header_footer_and_page_x_of_y(signed):
+    pages = pdf_pages(render(signed))
+    assert len(pages) >= 2
+    for number, page in enumerate(pages, start=1):
+        assert f"Page {number} of {len(pages)}" in page
+        assert signed.course.patient.legal_name in page and "born 15 Jun 1985" in page
+        assert "Confidential" in page and "by Dr Report Tester, MD" in page
+
+
+def test_pdf_metadata_names_the_note_and_the_clinic(signed):
+    metadata = reader(render(signed)).metadata
+    day = timezone.localtime(signed.started_at, signed.course.clinic.tz).strftime("%-d %b %Y")
+    assert metadata.title == f"Dosing session note: {signed.course.patient.legal_name}, {day}"
+    assert metadata.author == signed.course.clinic.name
+
+
+@pytest.mark.parametrize(("size", "points"), [("A4", (595, 842)), ("Letter", (612, 792))])
+def test_page_size_follows_the_setting(settings, signed, size, points):
+    settings.REPORT_PAGE_SIZE = size
+    page = reader(render(signed)).pages[0]
+    assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == points
+
+
+# --- Hostile text, empty parts and query counts ------------------------------------------------
+
+HOSTILE = [
+    '<img src="file:///etc/passwd">',
+    '<link rel="attachment" href="file:///etc/hostname">',
+    "<script>alert('x')</script>",
+    '<svg onload="alert(1)"><image href="file:///etc/passwd"/></svg>',
+]
+
+
+def test_hostile_free_text_prints_literally_and_fetches_nothing(world, listener):
+    leak = f'<img src="{listener.url}leak.png">'
+    fields = [
+        "override",
+        "new_medications",
+        "support_notes",
+        "dissociation_notes",
+        "event_description",
+        "intervention",
+        "alert_action",
+        "addendum",
+    ]
+    texts = {
+        name: f"{HOSTILE[index % len(HOSTILE)]} {leak} [{name}]"
+        for index, name in enumerate(fields)
+    }
+    team = Team.of(world.one, texts=texts)
+    start_course(team)
+    pdf = render(dosing_session(team, session_start()))
+    text = squeezed(pdf_text(pdf))
+    for value in texts.values():
+        assert squeezed(value) in text
+    assert listener.connections == []
+    assert embedded_files(pdf) == []
+    assert b"root:x:0:0" not in pdf and b"/JavaScript" not in pdf
+
+
+def test_an_open_session_with_nothing_recorded_renders_cleanly(team):
+    start_course(team)
+    appointment_start = session_start(0)
+    from tests.factories import AppointmentFactory
+
+    appointment = AppointmentFactory(
+        course=team.course,
+        starts_at=appointment_start,
+        ends_at=appointment_start + timedelta(hours=3),
+    )
+    session = services.open_session(appointment, team.nurse)
+    Patient.objects.filter(pk=team.course.patient_id).update(date_of_birth=None)
+    session = session_note.sessions().get(pk=session.pk)
+    text = pdf_text(render(session))
+    assert "born (not recorded)" in text
+    assert "Not signed." in text and "The session is still open" in text
+    assert "The patient did not check in." in text
+    assert "No pre-dose check was overridden." in text
+    assert "No dose was given." in text
+    assert "No vitals recorded." in text and "minutes since" not in text
+    assert "No observations recorded." in text
+    assert "No adverse events recorded." in text
+    assert "No discharge recorded." in text
+    assert "No addenda." in text
+    assert "Weight Not recorded" in text
+
+
+def test_context_takes_the_same_queries_for_one_or_many_vitals(world):
+    small, large = Team.of(world.one, 0), Team.of(world.one, 1)
+    start_course(small)
+    start_course(large)
+    one = dosing_session(small, session_start(2), vitals=((30, 130),))
+    many = dosing_session(
+        large, session_start(1), vitals=tuple((m, 150 + m % 40) for m in range(5, 125, 5))
+    )
+    assert (one.vitals.count(), many.vitals.count()) == (2, 25)
+
+    def count(session):
+        session = session_note.sessions().get(pk=session.pk)
+        with CaptureQueriesContext(connection) as ctx:
+            session_note.build_context(session, generated_by="x")
+        return len(ctx.captured_queries)
+
+    assert count(one) == count(many)
+
+
+# --- Download: access, wiring, audit and the command ---------------------------------------------
+
+
+def url(session):
+    return reverse("reports:session-note", args=[session.pk])
+
+
+def test_clinician_downloads_the_note_and_the_copy_is_audited(world, signed, sign_in):
+    nurse = world.one.staff[Role.NURSE]
+    response = sign_in(nurse).get(url(signed))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="session-note-{signed.pk}.pdf"'
+    )
+    pdf = b"".join(response.streaming_content)
+    assert f"by {nurse}" in pdf_text(pdf)
+    event = AccessEvent.objects.get(action=AccessEvent.Action.EXPORT)
+    assert event.actor == nurse.user and event.patient_id == signed.course.patient_id
+    assert event.what == "dosing session note report (download)"
+
+
+def test_another_clinic_gets_404_and_the_attempt_is_logged(world, signed, sign_in):
+    outsider = world.two.staff[Role.PRESCRIBER]
+    assert sign_in(outsider).get(url(signed)).status_code == 404
+    assert AccessEvent.objects.filter(
+        actor=outsider.user, action=AccessEvent.Action.DENIED, patient=signed.course.patient
+    ).exists()
+    assert not AccessEvent.objects.filter(action=AccessEvent.Action.EXPORT).exists()
+
+
+def test_patient_is_refused_and_anonymous_sent_to_login(client, signed):
+    client.force_login(signed.course.patient.user)
+    assert client.get(url(signed)).status_code == 403
+    client.logout()
+    response = client.get(url(signed))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("account_login"))
+    assert not AccessEvent.objects.filter(action=AccessEvent.Action.EXPORT).exists()
+
+
+def test_session_screen_links_to_the_note(world, signed, sign_in):
+    staff = sign_in(world.one.staff[Role.PRESCRIBER])
+    page = staff.get(reverse("dosing:session", args=[signed.appointment_id])).content.decode()
+    assert url(signed) in page and "Download session note (PDF)" in page
+    assert staff.get(reverse("reports:session-note", args=[999999])).status_code == 404
+
+
+def test_command_writes_the_note_and_audits_it(signed, tmp_path):
+    target = tmp_path / "note.pdf"
+    out = io.StringIO()
+    call_command(
+        "render_report", "--kind", "session", "--id", str(signed.pk), "--output", str(target),
+        stdout=out,
+    )  # fmt: skip
+    assert f"Wrote {target}" in out.getvalue()
+    text = pdf_text(target.read_bytes())
+    assert "Dosing session note" in text and "LOT-A1234" in text
+    event = AccessEvent.objects.get(action=AccessEvent.Action.EXPORT)
+    assert event.actor_label == f"command line ({getpass.getuser()})"
+    assert event.what == "dosing session note report (command line)"
+    assert event.patient_id == DosingSession.objects.get(pk=signed.pk).course.patient_id
