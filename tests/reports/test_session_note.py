@@ -55,7 +55,12 @@ def test_note_has_gate_doses_vitals_observations_events_discharge_signature_adde
     text = "\n".join(pages)
     has(text, "Dosing session note", signed.course.patient.legal_name, "15 Jun 1985")
     # Pre-dose gate, its failing check and the prescriber's override with the reason.
-    has(text, "Pre-dose checks", "Pass Cleared for treatment", "judged as it stood at the first dose")
+    has(
+        text,
+        "Pre-dose checks",
+        "Pass Cleared for treatment",
+        "judged as it stood at the first dose",
+    )
     has(text, "Fail Companion to take the patient home", "Override", "taxi booked as back-up")
     # Doses with mg/kg (200 and 50 mg at 72.5 kg), lots and expiry; the session total.
     has(text, "First dose", "Booster 1", "2.759", "0.690", "LOT-A1234", "LOT-B0", "exp.")
