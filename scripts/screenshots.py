@@ -10,13 +10,20 @@ no browser download) and writes:
 
     login.png                  the sign-in page, desktop 1280x800
     caseload.png               the prescriber's caseload, desktop 1280x800
+    intake-review.png          Noor's intake review, as the prescriber
+    session-screen.png         Amara's signed dosing session, as the prescriber
+    outcomes.png               Lee's PHQ-9 and GAD-7 outcomes, as the therapist
     patient-journey-phone.png  the patient's journey on a 390x844 phone
+    check-in-phone.png         Theo's check-in, first step, on the phone; when his check-in
+                               window is not open yet (seeded late in the evening):
+    journal-phone.png          Lee's journal on the phone instead
 
 The server is stopped on exit, whatever happens. This is no test: nothing here can fail a
 build, and the browser tests in tests/e2e never depend on it.
 """
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -46,6 +53,30 @@ CHROMIUM_ARGS = [
 ]
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
+# A full-page picture taller than this is cut to the viewport: the README shows it small.
+TALLEST_FULL_PAGE = 3200
+
+# The seeded pages to photograph, by URL: read from the demo database, not guessed.
+PAGES_SCRIPT = """
+import json
+from django.urls import reverse
+from kapclinic.clinic.models import Appointment, TreatmentCourse
+from sessions.models import DosingSession
+from sessions.scheduling import check_in_refusal
+course = {c.patient.email: c for c in TreatmentCourse.objects.select_related("patient")}
+session = DosingSession.objects.filter(
+    course=course["patient@example.com"], status="signed"
+).first()
+theo = Appointment.objects.filter(course=course["cleared@example.com"], kind="dosing").first()
+print(json.dumps({
+    "review": reverse("intake:review", args=[course["review@example.com"].pk]),
+    "session": reverse("dosing:session", args=[session.appointment_id]),
+    "outcomes": reverse("integration:outcomes", args=[course["integration@example.com"].pk]),
+    "check_in": reverse("dosing:check-in", args=[theo.pk]),
+    "check_in_open": check_in_refusal(theo) is None,
+    "journal": reverse("integration:journal"),
+}))
+"""
 
 
 def demo_env():
@@ -115,7 +146,21 @@ def settle(page, reload=False):
     page.mouse.move(0, 0)
 
 
-def capture(out_dir, password):
+def demo_pages(env):
+    """{name: path} of the seeded pages, and whether Theo's check-in is open now."""
+    output = manage("shell", "-c", PAGES_SCRIPT, env=env)
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def shoot(page, path, full_page=False):
+    if full_page:
+        height = page.evaluate("document.documentElement.scrollHeight")
+        full_page = height <= TALLEST_FULL_PAGE
+    page.screenshot(path=path, full_page=full_page)
+    return path.name
+
+
+def capture(out_dir, password, pages):
     from playwright.sync_api import expect, sync_playwright
 
     executable = shutil.which("chromium")
@@ -125,27 +170,59 @@ def capture(out_dir, password):
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         common = {"locale": "en-GB", "timezone_id": "Europe/London", "reduced_motion": "reduce"}
 
+        written = []
+
         desktop = browser.new_context(viewport=DESKTOP, **common)
         page = desktop.new_page()
         page.goto(f"{BASE_URL}/accounts/login/")
         settle(page)
-        page.screenshot(path=out_dir / "login.png")
+        written.append(shoot(page, out_dir / "login.png"))
         sign_in(page, "prescriber@example.com", password)
         expect(page.get_by_role("heading", level=1)).to_have_text("Caseload")
         settle(page, reload=True)
-        page.screenshot(path=out_dir / "caseload.png")
+        written.append(shoot(page, out_dir / "caseload.png"))
+        page.goto(BASE_URL + pages["review"])
+        settle(page)
+        written.append(shoot(page, out_dir / "intake-review.png"))
+        page.goto(BASE_URL + pages["session"])
+        settle(page)
+        written.append(shoot(page, out_dir / "session-screen.png", full_page=True))
         desktop.close()
 
-        phone = browser.new_context(
-            viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=1, **common
-        )
+        desktop = browser.new_context(viewport=DESKTOP, **common)
+        page = desktop.new_page()
+        sign_in(page, "therapist@example.com", password)
+        page.goto(BASE_URL + pages["outcomes"])
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Outcomes")
+        settle(page)
+        written.append(shoot(page, out_dir / "outcomes.png"))
+        desktop.close()
+
+        phone_options = {"viewport": PHONE, "is_mobile": True, "has_touch": True}
+        phone = browser.new_context(device_scale_factor=1, **phone_options, **common)
         page = phone.new_page()
         sign_in(page, "patient@example.com", password)
         expect(page.get_by_role("heading", level=1)).to_contain_text("Hello")
         settle(page, reload=True)
-        page.screenshot(path=out_dir / "patient-journey-phone.png")
+        written.append(shoot(page, out_dir / "patient-journey-phone.png"))
+        phone.close()
+
+        phone = browser.new_context(device_scale_factor=1, **phone_options, **common)
+        page = phone.new_page()
+        if pages["check_in_open"]:
+            sign_in(page, "cleared@example.com", password)
+            page.goto(BASE_URL + pages["check_in"])
+            settle(page)
+            written.append(shoot(page, out_dir / "check-in-phone.png"))
+        else:
+            sign_in(page, "integration@example.com", password)
+            page.goto(BASE_URL + pages["journal"])
+            expect(page.get_by_role("heading", level=1)).to_have_text("My journal")
+            settle(page)
+            written.append(shoot(page, out_dir / "journal-phone.png"))
         phone.close()
         browser.close()
+    return written
 
 
 def main():
@@ -160,6 +237,7 @@ def main():
     DB_PATH.unlink(missing_ok=True)
     manage("migrate", "--noinput", "-v", "0", env=env)
     password = demo_password(manage("seed_demo", env=env))
+    pages = demo_pages(env)
 
     with tempfile.NamedTemporaryFile("w+", prefix="kap-shots-", suffix=".log") as log:
         server = subprocess.Popen(  # noqa: S603
@@ -171,7 +249,7 @@ def main():
         )
         try:
             wait_for_server(server, log.name)
-            capture(out_dir, password)
+            written = capture(out_dir, password, pages)
         finally:
             server.terminate()
             try:
@@ -179,7 +257,7 @@ def main():
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait()
-    for name in ("login.png", "caseload.png", "patient-journey-phone.png"):
+    for name in written:
         print(f"wrote {out_dir / name}")
 
 

@@ -129,7 +129,8 @@ def _safety_flags(session, given=None):
         )
     sources = list(flags.values_list("source", flat=True))
     if not sources:
-        return GateItem("safety_flags", label, True, "No safety flag is open on this course.")
+        when = "was open at the time of the dose" if given else "is open on this course"
+        return GateItem("safety_flags", label, True, f"No safety flag {when}.")
     return GateItem(
         "safety_flags",
         label,
