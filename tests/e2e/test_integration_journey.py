@@ -198,5 +198,5 @@ def test_patient_journals_and_answers_follow_up_and_therapist_sees_it(
     rows = gad7.get_by_role("region", name="GAD-7 scores").locator("tbody tr")
     expect(rows).to_have_count(5)
     expect(rows.locator("td.num")).to_have_text(["16", "13", "10", "7", str(FOLLOW_UP_TOTAL)])
-    expect(rows.last).to_contain_text("follow")
+    expect(rows.last).to_contain_text("Follow-up")
     assert_accessible(page)
