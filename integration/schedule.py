@@ -154,8 +154,22 @@ def answer_measure_request(request, by, answers):
                 by=by,
             )
         complete_measure_request(request, response)
+        type(request).objects.filter(pk=request.pk).update(draft_answers={})
         audit(by, course, f"{response.definition.short_name} answered ({request.label})")
     return response
+
+
+def save_measure_draft(request, by, answers):
+    """Keep the answers of an unfinished questionnaire until the patient comes back."""
+    course = request.course
+    if course.patient.user_id != getattr(by, "pk", None):
+        require_staff(by, course, ANY_STAFF, "answer a questionnaire for a patient")
+    if request.status != Status.REQUESTED:
+        raise IntegrationError("This questionnaire is not open for answers now.")
+    keys = {item.key for item in request.definition.items}
+    draft = {key: value for key, value in answers.items() if key in keys}
+    type(request).objects.filter(pk=request.pk, status=Status.REQUESTED).update(draft_answers=draft)
+    request.draft_answers = draft
 
 
 def flag_unfinished_answers(request, by, answers):

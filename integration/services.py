@@ -39,6 +39,7 @@ from .schedule import (
     expire_measure_requests,
     flag_unfinished_answers,
     reconcile_measure_requests,
+    save_measure_draft,
     schedule_measures,
 )
 
@@ -55,6 +56,7 @@ __all__ = [
     "flag_unfinished_answers",
     "open_integration_note",
     "reconcile_measure_requests",
+    "save_measure_draft",
     "record_integration_note",
     "schedule_measures",
     "share_journal_entry",

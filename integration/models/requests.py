@@ -66,6 +66,8 @@ class MeasureRequest(models.Model):
         related_name="measure_request",
     )
     completed_at = models.DateTimeField(null=True, blank=True)
+    # Answers chosen before the questionnaire was finished, so leaving the page loses nothing.
+    draft_answers = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = MeasureRequestQuerySet.as_manager()

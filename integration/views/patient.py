@@ -248,7 +248,9 @@ class MeasureView(PatientRequiredMixin, View):
         self.load(pk)
         if self.measure.status == MeasureRequest.Status.COMPLETED:
             return redirect("integration:measure-done", self.measure.pk)
-        form = InstrumentForm(self.measure.definition) if self.open else None
+        form = None
+        if self.open:
+            form = InstrumentForm(self.measure.definition, initial=self.measure.draft_answers)
         return self.render_form(form)
 
     def post(self, request, pk):
@@ -257,6 +259,7 @@ class MeasureView(PatientRequiredMixin, View):
             return self.get(request, pk)
         form = InstrumentForm(self.measure.definition, request.POST)
         if not form.is_valid():
+            services.save_measure_draft(self.measure, request.user, form.partial_answers())
             urgent = services.flag_unfinished_answers(
                 self.measure, request.user, form.partial_answers()
             )

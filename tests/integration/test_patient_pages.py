@@ -426,6 +426,18 @@ def test_a_half_filled_questionnaire_keeps_every_answer_with_errors_beside_the_r
     assert not SafetyFlag.objects.exists()
 
 
+def test_leaving_a_half_filled_questionnaire_and_coming_back_restores_the_answers(team, phone):
+    request = follow_up(team.course)
+    phone.post(measure_url(request), {"q1": "2", "q2": "3"})
+    text = page(phone.get(measure_url(request)))  # the next day, say
+    for key, value in (("q1", 2), ("q2", 3)):
+        assert re.search(rf'name="{key}" value="{value}"[^>]*checked', text), key
+    assert not re.search(r'name="q3"[^>]*checked', text)
+    phone.post(measure_url(request), {**PHQ9_NONE, "q1": "2", "q2": "3"})
+    request.refresh_from_db()
+    assert request.status == MeasureRequest.Status.COMPLETED and request.draft_answers == {}
+
+
 def test_item_9_in_an_answered_phq9_shows_crisis_resources_and_flags(team, phone):
     request = follow_up(team.course)
     response = phone.post(measure_url(request), {**PHQ9_NONE, "q9": "1"})
