@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import ReportDownloadView
+from .views import FhirExportView, ReportDownloadView
 
 app_name = "reports"
 
@@ -20,4 +20,5 @@ urlpatterns = [
         ReportDownloadView.as_view(kind="course"),
         name="course-summary",
     ),
+    path("patients/<int:pk>/fhir.json", FhirExportView.as_view(), name="fhir-export"),
 ]

@@ -1,13 +1,16 @@
 """Clinicians download reports from the chart; each copy is audit-logged."""
 
 import io
+import json
 
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.views import View
 
 from kapclinic.audit.models import AccessEvent
+from kapclinic.clinic.models import Patient
 from kapclinic.clinic.views import StaffRequiredMixin
 
+from .fhir import patient_bundle
 from .kinds import KINDS, produce, signer_label
 from .render import ReportUnavailable
 
@@ -47,3 +50,37 @@ class ReportDownloadView(StaffRequiredMixin, View):
             filename=report.filename,
             content_type="application/pdf",
         )
+
+
+class FhirExportView(StaffRequiredMixin, View):
+    """One patient's whole record as a FHIR R4 Bundle (JSON): staff of their clinic only."""
+
+    what = "FHIR record export"
+
+    def get(self, request, pk):
+        patient = Patient.objects.visible_to(request.user).select_related("clinic")
+        patient = patient.filter(pk=pk).first()
+        if patient is None:
+            if Patient.objects.filter(pk=pk).exists():
+                AccessEvent.record(
+                    actor=request.user,
+                    action=AccessEvent.Action.DENIED,
+                    what=self.what,
+                    patient_id=pk,
+                )
+            raise Http404("No such patient.")
+        bundle = patient_bundle(patient)
+        AccessEvent.record(
+            actor=request.user,
+            action=AccessEvent.Action.EXPORT,
+            what=f"{self.what} (download)",
+            patient_id=patient.pk,
+        )
+        response = HttpResponse(
+            json.dumps(bundle, ensure_ascii=False, indent=2),
+            content_type="application/fhir+json; charset=utf-8",
+        )
+        filename = f"patient-{patient.pk}-fhir.json"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response["Cache-Control"] = "no-store"
+        return response

@@ -209,6 +209,9 @@ ACCESS = {
         STAFF, CLINIC_1 | SUPER, {GET}, kwargs=lambda s: {"pk": s.session_a.pk}
     ),
     "reports:course-summary": Page(STAFF, CLINIC_1 | SUPER, {GET}, kwargs=course_a),
+    "reports:fhir-export": Page(
+        STAFF, CLINIC_1 | SUPER, {GET}, kwargs=lambda s: {"pk": s.patient_a.pk}
+    ),
     # --- dosing: scheduling ------------------------------------------------------------------
     "dosing:day": Page(STAFF, EVERY_CLINIC | SUPER, {GET}),
     "dosing:book-session": Page(STAFF, CLINIC_1 | SUPER, kwargs=course_a, data=booking),
@@ -441,4 +444,4 @@ def test_the_sweep_covers_every_url_role_and_method():
     assert not missing, f"URLs with no row in ACCESS: {missing}"
     total = len(URLS) * len(ROLES) * 2
     print(f"\nURL sweep: {len(URLS)} URLs × {len(ROLES)} roles × 2 methods = {total} requests")
-    assert total == 972, "update this count when URLs or roles are added"
+    assert total == 990, "update this count when URLs or roles are added"
