@@ -55,7 +55,11 @@ def render(course, *, generated_by, page_size=None):
     title = f"Suitability assessment: {course.patient.legal_name}"
     with timezone.override(course.clinic.tz):
         pdf = render_pdf(
-            TEMPLATE, context, title=title, author=course.clinic.name, page_size=page_size
+            TEMPLATE,
+            context,
+            title=title,
+            author=course.clinic.name,
+            page_size=page_size or course.clinic.report_page_size or None,
         )
     return RenderedReport(
         pdf=pdf,

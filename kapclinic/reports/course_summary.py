@@ -225,7 +225,11 @@ def render(course, *, generated_by, page_size=None):
     with timezone.override(course.clinic.tz):
         context = build_context(course, generated_by=generated_by)
         pdf = render_pdf(
-            TEMPLATE, context, title=title, author=course.clinic.name, page_size=page_size
+            TEMPLATE,
+            context,
+            title=title,
+            author=course.clinic.name,
+            page_size=page_size or course.clinic.report_page_size or None,
         )
     return RenderedReport(
         pdf=pdf,

@@ -60,7 +60,11 @@ def render(session, *, generated_by, page_size=None):
         day = timezone.localtime(session.started_at).strftime("%-d %b %Y")
         title = f"Dosing session note: {course.patient.legal_name}, {day}"
         pdf = render_pdf(
-            TEMPLATE, context, title=title, author=course.clinic.name, page_size=page_size
+            TEMPLATE,
+            context,
+            title=title,
+            author=course.clinic.name,
+            page_size=page_size or course.clinic.report_page_size or None,
         )
     return RenderedReport(
         pdf=pdf,

@@ -117,6 +117,14 @@ def test_page_size_follows_the_setting(settings, cleared_course, size, points):
     assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == points
 
 
+def test_a_clinics_own_paper_size_wins_over_the_server_default(settings, cleared_course):
+    settings.REPORT_PAGE_SIZE = "A4"
+    cleared_course.clinic.report_page_size = "Letter"
+    cleared_course.clinic.save()
+    page = pypdf.PdfReader(io.BytesIO(render(cleared_course))).pages[0]
+    assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (612, 792)
+
+
 def test_times_are_in_the_clinics_time_zone(cleared_course):
     clinic = cleared_course.clinic
     clinic.time_zone = "America/New_York"

@@ -76,6 +76,12 @@ class Clinic(models.Model):
         default=DEFAULT_CRISIS_RESOURCES,
         help_text="Shown to patients at once whenever an answer suggests risk.",
     )
+    report_page_size = models.CharField(
+        max_length=10,
+        blank=True,
+        choices=[("A4", "A4"), ("Letter", "US Letter")],
+        help_text="Paper size of this clinic's PDF reports; blank uses the server default.",
+    )
 
     class Meta:
         ordering = ["name"]
