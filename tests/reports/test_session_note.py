@@ -17,7 +17,7 @@ from kapclinic.reports import session_note
 from sessions import services
 from sessions.models import DosingSession
 
-from .pdf import embedded_files, pdf_pages, pdf_text, reader, squeezed
+from .pdf import embedded_files, fonts_used, pdf_pages, pdf_text, reader, squeezed
 from .records import Team, dosing_session, start_course
 
 pytestmark = pytest.mark.django_db
@@ -146,6 +146,22 @@ def test_hostile_free_text_prints_literally_and_fetches_nothing(world, listener)
     assert listener.connections == []
     assert embedded_files(pdf) == []
     assert b"root:x:0:0" not in pdf and b"/JavaScript" not in pdf
+
+
+def test_long_and_non_latin_clinical_text_wraps_and_uses_real_fonts(world):
+    support = "أريد أن أشعر بالسلام 我希望重新找到平静 🌿 " + "Sat quietly with the patient. " * 400
+    texts = {"support_notes": support, "addendum": "z" * 1500}  # one unbroken 1,500-char word
+    team = Team.of(world.one, texts=texts)
+    start_course(team)
+    pdf = render(dosing_session(team, session_start()))
+    pages = pdf_pages(pdf)
+    text = squeezed("\n".join(pages))
+    assert squeezed("أريد أن أشعر بالسلام 我希望重新找到平静 🌿") in text
+    assert text.count(squeezed("Sat quietly with the patient.")) >= 400
+    assert "z" * 200 in text  # the unbroken word is wrapped, not cut off
+    assert f"Page {len(pages)} of {len(pages)}" in pages[-1]
+    fonts = " ".join(fonts_used(pdf))
+    assert "Arabic" in fonts and "CJK" in fonts and "Emoji" in fonts
 
 
 def test_an_open_session_with_nothing_recorded_renders_cleanly(team):
