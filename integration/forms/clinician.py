@@ -9,6 +9,7 @@ import datetime
 from django import forms
 from django.utils import timezone
 
+from kapclinic.clinic.forms import AppointmentSlotForm, FieldErrorsForm
 from kapclinic.clinic.models import Indication, Provider
 
 from ..models import IntegrationNote
@@ -19,16 +20,8 @@ from ..permissions import NOTE_AUTHORS
 DEFAULT_INTEGRATION_MINUTES = 60
 
 
-class ClinicianForm(forms.Form):
-    error_css_class = "form-field--error"
-    # Model or service field → form field, where the names differ.
-    FIELD_FOR = {}
-
-    def add_model_errors(self, error):
-        """Show a ValidationError from a model or service beside the field it concerns."""
-        for name, messages in error.message_dict.items():
-            target = self.FIELD_FOR.get(name, name)
-            self.add_error(target if target in self.fields else None, messages)
+class ClinicianForm(FieldErrorsForm):
+    """Refusals from the integration services show beside the field they concern."""
 
 
 def integration_clinicians(clinic):
@@ -40,52 +33,12 @@ def integration_clinicians(clinic):
     )
 
 
-class BookIntegrationSessionForm(ClinicianForm):
-    """Date and time in the clinic's own time zone, whatever the server's."""
+class BookIntegrationSessionForm(AppointmentSlotForm):
+    MIN_MINUTES, MAX_MINUTES, DEFAULT_MINUTES = 15, 4 * 60, DEFAULT_INTEGRATION_MINUTES
+    CLINICIAN_LABEL, CLINICIAN_REQUIRED = "Therapist or prescriber", False
 
-    date = forms.DateField(
-        label="Date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    start_time = forms.TimeField(
-        label="Start time", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
-    )
-    duration_minutes = forms.IntegerField(
-        label="Length (minutes)",
-        min_value=15,
-        max_value=4 * 60,
-        initial=DEFAULT_INTEGRATION_MINUTES,
-    )
-    clinician = forms.ModelChoiceField(
-        label="Therapist or prescriber", queryset=None, required=False
-    )
-    room = forms.CharField(label="Room", max_length=60, required=False)
-
-    FIELD_FOR = {"starts_at": "start_time", "ends_at": "duration_minutes"}
-
-    def __init__(self, *args, clinic, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.clinic = clinic
-        self.fields["clinician"].queryset = integration_clinicians(clinic)
-        self.fields["start_time"].help_text = f"Clinic time ({clinic.time_zone})."
-
-    def clean(self):
-        data = super().clean()
-        day, start, minutes = (data.get(k) for k in ("date", "start_time", "duration_minutes"))
-        if day is None or start is None or minutes is None:
-            return data
-        tz = self.clinic.tz
-        local = datetime.datetime.combine(day, start)
-        starts_at = local.replace(tzinfo=tz)
-        # A wall-clock time skipped when the clocks go forward does not survive a round trip.
-        if starts_at.astimezone(datetime.UTC).astimezone(tz).replace(tzinfo=None) != local:
-            self.add_error("start_time", "The clocks change at that time: choose another.")
-            return data
-        if starts_at <= timezone.now():
-            self.add_error("date", "Choose a date and time in the future.")
-            return data
-        data["starts_at"] = starts_at
-        data["ends_at"] = starts_at + datetime.timedelta(minutes=minutes)
-        return data
+    def clinicians(self, clinic):
+        return integration_clinicians(clinic)
 
 
 def _note_field(name):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django import forms
 from django.utils import timezone
 
+from kapclinic.clinic.forms import FieldErrorsForm
 from kapclinic.measures.forms import REQUIRED
 
 from ..models import CheckIn, PregnancyStatus
@@ -30,10 +31,9 @@ def _text(name):
     return CheckIn._meta.get_field(name).max_length
 
 
-class CheckInStepForm(forms.Form):
+class CheckInStepForm(FieldErrorsForm):
     """A step of the check-in: read from and written to the CheckIn row."""
 
-    error_css_class = "form-field--error"
     # CheckIn field → this form's field, for errors the model raises.
     FIELD_FOR: dict[str, str] = {}
 
@@ -64,12 +64,6 @@ class CheckInStepForm(forms.Form):
             limit = _text(name)
             kept[name] = raw[:limit] if limit else raw
         return kept
-
-    def add_model_errors(self, error):
-        """Show a ValidationError from the model beside its field."""
-        for field, messages in error.message_dict.items():
-            target = self.FIELD_FOR.get(field, field)
-            self.add_error(target if target in self.fields else None, messages)
 
     @classmethod
     def rows(cls, check_in, tz):

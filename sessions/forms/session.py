@@ -7,6 +7,7 @@ their refusals come back beside the field they concern (`add_model_errors`).
 from django import forms
 from django.contrib.auth import get_user_model
 
+from kapclinic.clinic.forms import FieldErrorsForm
 from kapclinic.clinic.models import Product, Route
 
 from ..models import (
@@ -49,18 +50,8 @@ def number(label, field=None, *, required=True, **kwargs):
     )
 
 
-class SessionForm(forms.Form):
+class SessionForm(FieldErrorsForm):
     """Errors beside their field; ids prefixed so many small forms share one page."""
-
-    error_css_class = "form-field--error"
-    # Model field → form field, where the names differ.
-    FIELD_FOR = {}
-
-    def add_model_errors(self, error):
-        """Show a model or service ValidationError beside the field it concerns."""
-        for name, messages in error.message_dict.items():
-            target = self.FIELD_FOR.get(name, name)
-            self.add_error(target if target in self.fields else None, messages)
 
     def data_for_service(self):
         return {key: value for key, value in self.cleaned_data.items() if value not in (None, "")}

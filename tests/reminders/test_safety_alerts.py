@@ -1,6 +1,5 @@
 """Safety-flag alerts: queued after commit, delivered by a real Celery worker on Redis."""
 
-import os
 import time
 
 import pytest
@@ -14,6 +13,7 @@ from intake import services
 from kapclinic.celery import app
 from kapclinic.clinic.models import Role, SafetyFlag
 from kapclinic.reminders.tasks import alert_recipients, send_safety_flag_alert
+from tests.real_services import require_real_service
 
 
 def alerts():
@@ -71,10 +71,7 @@ def test_a_flag_resolved_before_the_task_runs_sends_nothing(world):
 @pytest.fixture
 def real_worker(settings):
     """A Celery worker consuming from the real Redis broker, in a thread of this process."""
-    if not settings.REDIS_URL:
-        if os.environ.get("KAP_REQUIRE_REAL_SERVICES"):
-            pytest.fail("CI must run the worker test on Redis, but REDIS_URL is not set.")
-        pytest.skip("No Redis here: `make test` found none (CI requires it).")
+    require_real_service(settings.REDIS_URL, "REDIS_URL is not set (no Redis found)")
     assert app.conf.broker_url.startswith("redis://")
     app.conf.task_always_eager = False
     try:

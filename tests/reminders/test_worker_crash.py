@@ -27,6 +27,7 @@ from kapclinic.reminders import planner, services
 from kapclinic.reminders.emails import HEADER
 from kapclinic.reminders.models import Kind, Reminder, Status
 from kapclinic.reminders.tasks import scan_due_reminders, send_reminder
+from tests.real_services import require_real_service
 
 ROOT = Path(__file__).resolve().parents[2]
 BATCH = 24
@@ -34,24 +35,16 @@ SEND_DELAY_MS = 200
 pytestmark = pytest.mark.celery_worker
 
 
-def require(condition, why):
-    if condition:
-        return
-    if os.environ.get("KAP_REQUIRE_REAL_SERVICES"):
-        pytest.fail(f"CI must run the worker crash test, but {why}.")
-    pytest.skip(f"{why} (CI requires it).")
-
-
 @pytest.fixture
 def services_up():
-    require(settings.REDIS_URL, "REDIS_URL is not set")
-    require(connection.vendor == "postgresql", "the database is not PostgreSQL")
+    require_real_service(settings.REDIS_URL, "REDIS_URL is not set")
+    require_real_service(connection.vendor == "postgresql", "the database is not PostgreSQL")
     import redis
 
     try:
         redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2).ping()
     except redis.exceptions.ConnectionError:
-        require(False, f"Redis at {settings.REDIS_URL} is unreachable")
+        require_real_service(False, f"Redis at {settings.REDIS_URL} is unreachable")
 
 
 def database_url():
