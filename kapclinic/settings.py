@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.usersessions",  # each sign-in recorded, so logout can end every device's session
     "django_htmx",
     "kapclinic.clinic",
     "kapclinic.measures",
@@ -72,6 +73,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "kapclinic.audit.context.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "kapclinic.clinic.middleware.SessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -219,11 +221,23 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password_from_key": "20/m/ip",
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# allauth marks each accepted TOTP code as used in the shared cache (Redis) for its whole
+# validity window, so a code seen over someone's shoulder cannot be replayed. No tolerance
+# beyond the current 30-second step.
+MFA_TOTP_TOLERANCE = 0
+# Sessions are recorded at sign-in only (kapclinic/clinic/signin.py); tracking each request
+# would cost a database write per page.
+USERSESSIONS_TRACK_ACTIVITY = False
 MFA_TOTP_ISSUER = os.environ.get("MFA_TOTP_ISSUER", "KAP Clinic")
 
 # Staff must enrol a TOTP authenticator before opening any patient record. Only `make demo`
 # turns this off, and every page then carries a visible banner saying so.
 KAP_REQUIRE_STAFF_MFA = env_bool("KAP_REQUIRE_STAFF_MFA", default=True)
+
+# Break-glass: a clinician of another clinic may open a patient's chart read-only in an
+# emergency, for this many minutes, after giving a reason at least this long.
+KAP_EMERGENCY_ACCESS_MINUTES = int(os.environ.get("KAP_EMERGENCY_ACCESS_MINUTES", "60"))
+KAP_EMERGENCY_REASON_MIN_LENGTH = int(os.environ.get("KAP_EMERGENCY_REASON_MIN_LENGTH", "20"))
 
 # Invitation links expire after this many days; staff can resend.
 KAP_INVITATION_DAYS = int(os.environ.get("KAP_INVITATION_DAYS", "7"))
@@ -240,6 +254,8 @@ REPORT_PAGE_SIZE = os.environ.get("REPORT_PAGE_SIZE", "A4")
 # --- Sessions and cookies -----------------------------------------------------------------------
 SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "30"))
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
+# However active, a session ends this long after sign-in (SessionLifetimeMiddleware).
+SESSION_ABSOLUTE_HOURS = float(os.environ.get("SESSION_ABSOLUTE_HOURS", "12"))
 SESSION_SAVE_EVERY_REQUEST = True  # the cookie age then measures idleness
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True

@@ -72,3 +72,44 @@ def has_mfa(user):
 
 def mfa_required_for(user):
     return settings.KAP_REQUIRE_STAFF_MFA and is_staff_member(user)
+
+
+# --- Break-glass -----------------------------------------------------------------------------
+
+
+def may_request_emergency_access(user):
+    """Clinicians (prescribers, therapists, nurses) may ask; patients and admins may not."""
+    provider = provider_for(user)
+    return provider is not None and provider.is_clinician
+
+
+def emergency_access_for(user, patient_id):
+    """The user's active break-glass access to this patient, or None.
+
+    It opens the patient's chart to read and nothing else: every other page, and every
+    write, still goes through `visible_to`, which ignores it.
+    """
+    if not may_request_emergency_access(user):
+        return None
+    from kapclinic.clinic.models import EmergencyAccess
+
+    return (
+        EmergencyAccess.objects.active()
+        .filter(user_id=user.pk, patient_id=patient_id)
+        .order_by("-expires_at")
+        .first()
+    )
+
+
+def chart_reader(user, patient_id):
+    """(patient, emergency access or None) for the chart page, or (None, None) if refused."""
+    from kapclinic.clinic.models import Patient
+
+    patients = Patient.objects.select_related("clinic")
+    patient = patients.visible_to(user).filter(pk=patient_id).first()
+    if patient is not None:
+        return patient, None
+    access = emergency_access_for(user, patient_id)
+    if access is None:
+        return None, None
+    return patients.get(pk=patient_id), access

@@ -8,6 +8,7 @@ from .access import provider_for
 from .models import (
     Appointment,
     Clinic,
+    EmergencyAccess,
     Patient,
     Protocol,
     Provider,
@@ -250,3 +251,22 @@ class ProtocolAdmin(ClinicScopedAdmin):
             },
         ),
     )
+
+
+@admin.register(EmergencyAccess)
+class EmergencyAccessAdmin(ClinicScopedAdmin):
+    """Clinic admins review who broke the glass on their patients, and why. Read-only."""
+
+    clinic_lookup = "patient__clinic_id"
+    list_display = ["granted_at", "user", "patient", "expires_at"]
+    list_select_related = ["user", "patient"]
+    readonly_fields = ["user", "patient", "reason", "granted_at", "expires_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

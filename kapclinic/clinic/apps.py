@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_migrate, post_save
 
 
 class ClinicConfig(AppConfig):
@@ -8,8 +8,24 @@ class ClinicConfig(AppConfig):
     verbose_name = "Clinic and people"
 
     def ready(self):
+        from django.contrib.auth.signals import user_logged_in, user_logged_out
+
+        from . import signin
         from .constraints import reinstall_after_migrate
+        from .models import Provider, User
 
         post_migrate.connect(
             reinstall_after_migrate, sender=self, dispatch_uid="clinic-sqlite-overlap-triggers"
+        )
+        user_logged_in.connect(signin.record_sign_in, dispatch_uid="clinic-record-sign-in")
+        user_logged_out.connect(
+            signin.end_sessions_on_sign_out, dispatch_uid="clinic-sign-out-everywhere"
+        )
+        post_save.connect(
+            signin.end_sessions_on_deactivation, sender=User, dispatch_uid="clinic-user-inactive"
+        )
+        post_save.connect(
+            signin.end_sessions_on_staff_deactivation,
+            sender=Provider,
+            dispatch_uid="clinic-provider-inactive",
         )

@@ -3,7 +3,10 @@
 import datetime
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
+
+from .access import may_request_emergency_access
 
 
 class FieldErrorsForm(forms.Form):
@@ -81,3 +84,54 @@ class AppointmentSlotForm(FieldErrorsForm):
         data["starts_at"] = starts_at
         data["ends_at"] = starts_at + datetime.timedelta(minutes=minutes)
         return data
+
+
+class EmergencyAccessForm(FieldErrorsForm):
+    """Break-glass: the patient's number and why their chart is needed now."""
+
+    patient_number = forms.IntegerField(
+        label="Patient number",
+        min_value=1,
+        help_text="The number on the patient's record at their own clinic.",
+    )
+    reason = forms.CharField(
+        label="Reason",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+        help_text="Why you need this record now. Your reason is kept in the audit trail.",
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.patient = None
+        minimum = settings.KAP_EMERGENCY_REASON_MIN_LENGTH
+        self.fields["reason"].widget.attrs["minlength"] = minimum
+
+    def clean_reason(self):
+        reason = " ".join(self.cleaned_data["reason"].split())
+        minimum = settings.KAP_EMERGENCY_REASON_MIN_LENGTH
+        if len(reason) < minimum:
+            raise forms.ValidationError(
+                f"Give the clinical reason in at least {minimum} characters."
+            )
+        return reason
+
+    def clean_patient_number(self):
+        from .models import Patient
+
+        number = self.cleaned_data["patient_number"]
+        patient = Patient.objects.select_related("clinic").filter(pk=number).first()
+        if patient is None:
+            raise forms.ValidationError("No patient has this number. Check it with the patient.")
+        if Patient.objects.visible_to(self.user).filter(pk=number).exists():
+            raise forms.ValidationError(
+                "This patient is in your clinic: open their chart from the caseload."
+            )
+        self.patient = patient
+        return number
+
+    def clean(self):
+        if not may_request_emergency_access(self.user):
+            raise forms.ValidationError("Only clinicians may open emergency access.")
+        return super().clean()

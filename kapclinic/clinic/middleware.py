@@ -1,10 +1,16 @@
 """Request-wide safeguards for patient data."""
 
+import time
+
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect
 from django.utils import timezone
 
 from .access import has_mfa, mfa_required_for, patient_for, provider_for
+from .signin import SIGNED_IN_AT
 
 # Pages a member of staff may open before enrolling an authenticator: sign-in, sign-out,
 # password flows and the MFA set-up itself.
@@ -64,3 +70,33 @@ class ClinicTimeZoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+class SessionLifetimeMiddleware:
+    """However active, a session ends SESSION_ABSOLUTE_HOURS after sign-in (ASVS 3.3.4).
+
+    The idle timeout alone lets a busy shared workstation stay signed in for days. Only this
+    session ends: the user's other devices keep theirs until their own limit.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            signed_in_at = request.session.get(SIGNED_IN_AT)
+            now = time.time()
+            if signed_in_at is None:  # a session from before this safeguard: start counting
+                request.session[SIGNED_IN_AT] = now
+            elif now - signed_in_at > settings.SESSION_ABSOLUTE_HOURS * 3600:
+                request.session.flush()
+                request.user = AnonymousUser()
+                messages.info(
+                    request,
+                    f"For your security you are signed out "
+                    f"{settings.SESSION_ABSOLUTE_HOURS:g} hours after signing in. "
+                    "Please sign in again.",
+                )
+                return redirect_to_login(request.get_full_path())
+        return self.get_response(request)

@@ -1,19 +1,22 @@
 """Home pages: the clinician's caseload and patient chart, the patient's journey."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
-from django.views.generic import DetailView, ListView, TemplateView
+from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from kapclinic.audit.models import AccessEvent
 
 from . import selectors
-from .access import is_staff_member, patient_for
-from .models import CourseState, JourneyError, Patient, SafetyFlag
+from .access import chart_reader, is_staff_member, may_request_emergency_access, patient_for
+from .forms import EmergencyAccessForm
+from .models import CourseState, EmergencyAccess, JourneyError, Patient, SafetyFlag
 
 
 def home(request):
@@ -75,7 +78,7 @@ class PatientChartView(StaffRequiredMixin, DetailView):
 
     def get_object(self, queryset=None):
         pk = self.kwargs["pk"]
-        patient = Patient.objects.visible_to(self.request.user).filter(pk=pk).first()
+        patient, self.emergency_access = chart_reader(self.request.user, pk)
         if patient is None:
             # Log the refused attempt against the record it aimed at, if it exists.
             if Patient.objects.filter(pk=pk).exists():
@@ -89,14 +92,45 @@ class PatientChartView(StaffRequiredMixin, DetailView):
         AccessEvent.record(
             actor=self.request.user,
             action=AccessEvent.Action.VIEW,
-            what="patient chart",
+            what="patient chart (emergency access)" if self.emergency_access else "patient chart",
             patient_id=patient.pk,
         )
         return patient
 
     def get_context_data(self, **kwargs):
         chart = selectors.patient_chart(self.object)
-        return super().get_context_data(chart=chart, **kwargs)
+        return super().get_context_data(
+            chart=chart, emergency_access=self.emergency_access, **kwargs
+        )
+
+
+class EmergencyAccessView(StaffRequiredMixin, FormView):
+    """Break-glass: a clinician of another clinic opens a patient's chart, read-only, for a
+    short window, after giving a reason. The patient's clinic admins are told."""
+
+    template_name = "clinic/emergency_access.html"
+    form_class = EmergencyAccessForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            minutes=settings.KAP_EMERGENCY_ACCESS_MINUTES,
+            may_request=may_request_emergency_access(self.request.user),
+            **kwargs,
+        )
+
+    def form_valid(self, form):
+        access = EmergencyAccess.open(
+            user=self.request.user, patient=form.patient, reason=form.cleaned_data["reason"]
+        )
+        messages.warning(
+            self.request,
+            f"Emergency access opened until {timezone.localtime(access.expires_at):%H:%M}. "
+            "The patient's clinic has been told.",
+        )
+        return redirect("clinic:patient-chart", access.patient_id)
 
 
 class MyJourneyView(PatientRequiredMixin, TemplateView):

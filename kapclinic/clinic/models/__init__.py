@@ -1,5 +1,6 @@
 """People, clinics and the journey's state, shared by every phase."""
 
+from .emergency import EmergencyAccess
 from .journey import CourseEvent, CourseState, Indication, JourneyError, TreatmentCourse
 from .people import Clinic, Patient, Provider, Role, User
 from .protocol import DoseUnit, Product, Protocol, Route
@@ -11,6 +12,7 @@ __all__ = [
     "Clinic",
     "CourseEvent",
     "CourseState",
+    "EmergencyAccess",
     "Indication",
     "JourneyError",
     "Patient",
