@@ -1,6 +1,7 @@
 """Sign-in: email login, no public sign-up, MFA enforced for staff, resets, rate limits."""
 
 import re
+from urllib.parse import quote
 
 import pytest
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
@@ -172,3 +173,196 @@ def test_admin_login_goes_through_allauth(client):
 
 def test_passwords_are_hashed_with_argon2_outside_tests():
     assert "django.contrib.auth.hashers.Argon2PasswordHasher" in settings.PASSWORD_HASHERS
+
+
+# --- MFA: replay, password reset, recovery codes --------------------------------------------
+
+
+def fresh_totp(secret):
+    """A code with at least 8 seconds of its 30-second step left, so a replay is meaningful."""
+    import time
+
+    if 30 - time.time() % 30 < 8:
+        time.sleep(30 - time.time() % 30 + 0.5)
+    return current_totp(secret)
+
+
+def sign_in_with_code(client, user, code, password=PASSWORD):
+    client.post(reverse("account_login"), {"login": user.email, "password": password})
+    client.post(reverse("mfa_authenticate"), {"code": code})
+    return client.session.get("_auth_user_id") == str(user.pk)
+
+
+def test_a_used_totp_code_cannot_be_replayed_even_from_another_browser(
+    world, client, second_client, enrol_mfa
+):
+    from allauth.mfa.totp.internal.auth import validate_totp_code
+
+    user = world.one.staff[Role.PRESCRIBER].user
+    secret = enrol_mfa(user)
+    code = fresh_totp(secret)
+    assert sign_in_with_code(client, user, code)
+    assert validate_totp_code(secret, code)  # still inside its 30 seconds: only "used" stops it
+    assert not sign_in_with_code(second_client, user, code)
+    assert "_auth_user_id" not in second_client.session
+
+
+def test_used_totp_codes_are_remembered_in_the_shared_cache(world, client, enrol_mfa):
+    import redis
+
+    from tests.real_services import require_real_service
+
+    require_real_service(settings.REDIS_URL, "REDIS_URL is not set (no Redis found)")
+    user = world.one.staff[Role.NURSE].user
+    secret = enrol_mfa(user)
+    assert sign_in_with_code(client, user, fresh_totp(secret))
+    keys = redis.Redis.from_url(settings.REDIS_URL).keys(f"*allauth.mfa.totp.used?user={user.pk}*")
+    assert len(keys) == 1
+
+
+def test_password_reset_does_not_bypass_mfa(world, client, enrol_mfa, settings):
+    user = world.one.staff[Role.THERAPIST].user
+    secret = enrol_mfa(user)
+    new_password = "a-brand-new-passphrase-42"
+    # Even were allauth told to sign in after a reset, the MFA step must still come first.
+    for login_on_reset in (False, True):
+        settings.ACCOUNT_LOGIN_ON_PASSWORD_RESET = login_on_reset
+        mail.outbox.clear()
+        client.post(reverse("account_reset_password"), {"email": user.email})
+        link = re.search(
+            r"http://testserver(/accounts/password/reset/key/\S+)", mail.outbox[0].body
+        )
+        form = client.get(link.group(1), follow=True)
+        action = form.redirect_chain[-1][0]
+        done = client.post(action, {"password1": new_password, "password2": new_password})
+        user.refresh_from_db()
+        assert user.check_password(new_password)
+        assert "_auth_user_id" not in client.session
+        if login_on_reset:
+            assert done["Location"] == reverse("mfa_authenticate")
+        new_password += "x"
+    response = client.post(
+        reverse("account_login"), {"login": user.email, "password": new_password[:-1]}
+    )
+    assert response["Location"] == reverse("mfa_authenticate")
+    assert "_auth_user_id" not in client.session
+    client.post(reverse("mfa_authenticate"), {"code": fresh_totp(secret)})
+    assert client.session["_auth_user_id"] == str(user.pk)
+
+
+def test_recovery_codes_work_once_each(world, client, second_client, enrol_mfa):
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+
+    user = world.one.staff[Role.PRESCRIBER].user
+    enrol_mfa(user)
+    codes = RecoveryCodes.activate(user).get_unused_codes()
+    assert sign_in_with_code(client, user, codes[0])
+    assert not sign_in_with_code(second_client, user, codes[0])
+    assert sign_in_with_code(second_client, user, codes[1])
+    assert len(RecoveryCodes.activate(user).get_unused_codes()) == len(codes) - 2
+
+
+def test_no_insecure_totp_bypass_code_is_configured():
+    assert not getattr(settings, "MFA_TOTP_INSECURE_BYPASS_CODE", None)
+    assert settings.MFA_TOTP_TOLERANCE == 0
+
+
+# --- Rate limits in the shared cache (Redis) ------------------------------------------------
+
+
+def rate_limit_keys(action):
+    import redis
+
+    return redis.Redis.from_url(settings.REDIS_URL).keys(f"*allauth:rl:*:{action}:*")
+
+
+def test_failed_logins_for_an_account_are_limited_across_browsers_via_redis(
+    world, client, second_client
+):
+    from tests.real_services import require_real_service
+
+    require_real_service(settings.REDIS_URL, "REDIS_URL is not set (no Redis found)")
+    user = world.one.patients[0].user
+    for _ in range(5):
+        client.post(reverse("account_login"), {"login": user.email, "password": "wrong"})
+    assert rate_limit_keys("login_failed")
+    # Another browser, another cache connection: the right password is still refused.
+    from django.core.cache import caches
+
+    fresh = caches.create_connection("default")
+    assert any(fresh.get(k.decode().split(":", 2)[2]) for k in rate_limit_keys("login_failed"))
+    response = second_client.post(
+        reverse("account_login"), {"login": user.email, "password": PASSWORD}
+    )
+    assert "_auth_user_id" not in second_client.session
+    assert response.status_code == 429 or "Too many" in response.content.decode()
+
+
+def test_password_reset_requests_are_rate_limited_via_redis(world, client, second_client):
+    from tests.real_services import require_real_service
+
+    require_real_service(settings.REDIS_URL, "REDIS_URL is not set (no Redis found)")
+    email = world.one.patients[0].user.email
+    for _ in range(5):
+        assert client.post(reverse("account_reset_password"), {"email": email}).status_code == 302
+    assert rate_limit_keys("reset_password")
+    response = second_client.post(reverse("account_reset_password"), {"email": email})
+    assert response.status_code == 429
+    assert len(mail.outbox) == 5
+
+
+# --- ?next= stays on the site -----------------------------------------------------------------
+
+HOSTILE_NEXT = [
+    "https://evil.example/",
+    "//evil.example/",
+    "///evil.example/",
+    "javascript:alert(1)",
+    "/\\evil.example/",
+    "\\\\evil.example/",
+    "\\/evil.example/",
+    "https:evil.example",
+    " //evil.example/",
+    "http://testserver@evil.example/",
+]
+
+
+def stays_on_site(location):
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(location)
+    return (
+        not parts.scheme
+        and not parts.netloc
+        and location.startswith("/")
+        and not location.startswith(("//", "/\\"))
+        and "evil" not in location
+    )
+
+
+@pytest.mark.parametrize("target", HOSTILE_NEXT)
+def test_login_next_cannot_leave_the_site(world, client, target):
+    user = world.one.patients[0].user
+    response = client.post(
+        reverse("account_login") + "?next=" + quote(target),
+        {"login": user.email, "password": PASSWORD, "next": target},
+    )
+    assert client.session["_auth_user_id"] == str(user.pk)
+    assert stays_on_site(response["Location"]), response["Location"]
+
+
+@pytest.mark.parametrize("target", HOSTILE_NEXT)
+def test_logout_next_cannot_leave_the_site(world, client, target):
+    client.force_login(world.one.patients[0].user)
+    response = client.post(reverse("account_logout") + "?next=" + quote(target), {"next": target})
+    assert response.status_code == 302
+    assert stays_on_site(response["Location"]), response["Location"]
+
+
+def test_a_next_on_the_site_is_followed(world, client):
+    user = world.one.patients[0].user
+    target = reverse("integration:journal")
+    response = client.post(
+        reverse("account_login"), {"login": user.email, "password": PASSWORD, "next": target}
+    )
+    assert response["Location"] == target
