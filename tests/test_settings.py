@@ -120,3 +120,61 @@ def test_pages_send_security_headers(client):
 def test_signed_in_pages_are_never_cached(world, client):
     client.force_login(world.one.patients[0].user)
     assert client.get("/my-journey/")["Cache-Control"] == "no-store"
+
+
+def test_production_settings_harden_transport_and_cookies():
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.SECURE_HSTS_SECONDS >= 31536000, s.SECURE_HSTS_INCLUDE_SUBDOMAINS, "
+        "s.SECURE_HSTS_PRELOAD, s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, "
+        "s.SESSION_COOKIE_HTTPONLY, s.CSRF_COOKIE_SECURE, s.CSRF_COOKIE_HTTPONLY, "
+        "s.SESSION_COOKIE_SAMESITE, s.SECURE_REFERRER_POLICY, s.SECURE_CONTENT_TYPE_NOSNIFF)"
+    )
+    result = run_manage("shell", "-c", code, **PRODUCTION_ENV)
+    assert result.stdout.split()[-11:] == ["True"] * 8 + ["Lax", "same-origin", "True"], (
+        result.stdout + result.stderr
+    )
+
+
+def test_production_responses_carry_hsts_and_secure_httponly_cookies():
+    """A real response under production settings: HTTPS redirect, HSTS, cookie flags."""
+    # Static files from the source folders: the manifest exists only after collectstatic.
+    code = """
+from django.test import Client, override_settings
+files = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+static = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+with override_settings(STORAGES={"default": files, "staticfiles": static}):
+    c = Client()
+    plain = c.get("/accounts/login/", HTTP_HOST="clinic.example.org")
+    r = c.get("/accounts/login/", secure=True, HTTP_HOST="clinic.example.org")
+k = r.cookies["csrftoken"]
+print("RESULT", plain.status_code, plain["Location"], r.status_code,
+      r["Strict-Transport-Security"], bool(k["secure"]), bool(k["httponly"]),
+      r["Referrer-Policy"])
+"""
+    result = run_manage("shell", "-c", code, **PRODUCTION_ENV)
+    line = next((x for x in result.stdout.splitlines() if x.startswith("RESULT")), "")
+    assert line.split() == [
+        "RESULT",
+        "301",
+        "https://clinic.example.org/accounts/login/",
+        "200",
+        "max-age=31536000;",
+        "includeSubDomains;",
+        "preload",
+        "True",
+        "True",
+        "same-origin",
+    ], result.stdout + result.stderr
+
+
+@pytest.mark.django_db
+def test_signed_in_cookies_are_httponly_and_samesite(world, client):
+    from tests.factories import PASSWORD
+
+    user = world.one.patients[0].user
+    response = client.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
+    cookie = response.cookies[settings.SESSION_COOKIE_NAME]
+    assert cookie["httponly"]
+    assert cookie["samesite"] == "Lax"
+    assert not cookie["max-age"] or int(cookie["max-age"]) <= 30 * 60
