@@ -147,9 +147,14 @@ def test_short_and_common_passwords_are_refused(world, client):
     from django.contrib.auth.password_validation import validate_password
     from django.core.exceptions import ValidationError
 
-    for weak in ("short-pw", "password1234"):
-        with pytest.raises(ValidationError):
+    for weak, code in (
+        ("Zq7-kLp2-xW", "password_too_short"),
+        ("password1234", "password_too_common"),
+    ):
+        with pytest.raises(ValidationError) as refused:
             validate_password(weak)
+        assert [e.code for e in refused.value.error_list] == [code]
+    validate_password("Zq7-kLp2-xWa")  # twelve characters, not on the list: accepted
 
 
 def test_repeated_failed_logins_are_rate_limited(world, client):
