@@ -160,11 +160,18 @@ def _check_editable(course):
         raise JourneyError("Your intake has been submitted and can no longer be changed.")
 
 
+def _storable(value):
+    """A draft as PostgreSQL can keep it: jsonb refuses NUL, which a browser may still send."""
+    if isinstance(value, list):
+        return [item.replace("\x00", "") for item in value]
+    return value.replace("\x00", "")
+
+
 def save_draft(record, step_key, raw):
     """Keep what the patient typed even when it does not validate yet."""
     _check_editable(record.course)
     record.drafts[step_key] = {
-        key: raw.getlist(key) if len(raw.getlist(key)) > 1 else raw.get(key)
+        key: _storable(raw.getlist(key) if len(raw.getlist(key)) > 1 else raw.get(key))
         for key in raw
         if key != "csrfmiddlewaretoken"
     }

@@ -56,7 +56,8 @@ def entry_url(entry, *, told=False):
 
 def safe_next(request, fallback):
     target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
+    # Only a path on this site: a bare word would be taken for a URL name by redirect().
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
@@ -197,7 +198,7 @@ class ShareEntryView(PatientRequiredMixin, View):
                     "clinic": clinic,
                     "told": told,
                     "changed": True,
-                    "here": request.POST.get("next", ""),
+                    "here": safe_next(request, ""),
                     "full": request.POST.get("full") == "1",
                 },
             )

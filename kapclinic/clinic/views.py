@@ -154,7 +154,10 @@ class ResolveSafetyFlagView(StaffRequiredMixin, View):
         except JourneyError as error:
             messages.error(request, str(error))
         target = request.POST.get("next", "")
-        if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        # Only a path on this site: a bare word would be taken for a URL name by redirect().
+        if not target.startswith("/") or not url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}
+        ):
             target = ""
         return redirect(
             target or "clinic:patient-chart", *([] if target else [flag.course.patient_id])

@@ -1,4 +1,4 @@
-"""The URL sweep's scene and clients, and its count in the terminal summary."""
+"""The URL sweep's scene and clients, and its counts in the terminal summary."""
 
 import pytest
 
@@ -23,4 +23,11 @@ def pytest_terminal_summary(terminalreporter):
         urls = len({url for url, _, _ in CHECKED})
         terminalreporter.write_line(
             f"URL sweep: {len(CHECKED)} URL × role × method requests checked ({urls} URLs)."
+        )
+    from .fuzzing import POSTED  # imported late: fuzzing imports the sweep, which imports us
+
+    if POSTED:
+        forms = len(set(POSTED))
+        terminalreporter.write_line(
+            f"Hostile input: {len(POSTED)} hostile POSTs tried on {forms} form actions."
         )
