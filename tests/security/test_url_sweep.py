@@ -273,6 +273,13 @@ ACCESS = {
         kwargs=lambda s: {"pk": s.session_a.pk, "alert_pk": s.alert_a.pk},
         data=lambda s: {f"alert-{s.alert_a.pk}-action_taken": "Rechecked: 138/86."},
     ),
+    "dosing:mark-entered-in-error": Page(
+        STAFF,
+        CLINIC_1 | SUPER,
+        {POST},
+        kwargs=lambda s: {"pk": s.session_a.pk, "kind": "adverse-event", "entry_pk": s.event_a.pk},
+        data=lambda s: {f"error-adverse-event-{s.event_a.pk}-reason": "Recorded for B."},
+    ),
     "dosing:discharge": Page(
         STAFF,
         CLINIC_1 | SUPER,
@@ -444,4 +451,4 @@ def test_the_sweep_covers_every_url_role_and_method():
     assert not missing, f"URLs with no row in ACCESS: {missing}"
     total = len(URLS) * len(ROLES) * 2
     print(f"\nURL sweep: {len(URLS)} URLs × {len(ROLES)} roles × 2 methods = {total} requests")
-    assert total == 990, "update this count when URLs or roles are added"
+    assert total == 1008, "update this count when URLs or roles are added"
