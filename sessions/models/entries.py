@@ -7,7 +7,7 @@ the gate, the monitoring schedule, charts, alerts and reports cannot use it by m
 """
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -65,7 +65,9 @@ class EnteredInError(models.Model):
         """Set the mark (the caller saves, inside its transaction). A reason is mandatory."""
         reason = (reason or "").strip()
         if self.entered_in_error:
-            raise ValidationError("This entry is already marked entered in error.")
+            raise ValidationError(
+                {NON_FIELD_ERRORS: "This entry is already marked entered in error."}
+            )
         if not reason:
             raise ValidationError({"reason": "Say why this entry is in error."})
         self.entered_in_error_at, self.entered_in_error_by = timezone.now(), by

@@ -469,4 +469,10 @@ class MarkEnteredInErrorView(StaffRequiredMixin, View):
         else:
             context = {**context, "event": next(e for e in context["events"] if e == entry)}
         partial = self.row_partial.get(kind, "event-row")
-        return render_parts(request, context, [partial], oob)
+        html = render_to_string(f"{TEMPLATE}#{partial}", context, request)
+        if oob:
+            # A <tr> response is parsed in table context: out-of-band parts ride in a
+            # <template>, which htmx 2 unpacks and swaps by id.
+            parts = render_parts(request, context, [], oob).content.decode()
+            html += f"<template>{parts}</template>"
+        return HttpResponse(html)

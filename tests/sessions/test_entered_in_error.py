@@ -121,6 +121,16 @@ def test_the_admin_offers_no_delete(ready, superuser, model):
     assert "delete_selected" not in model_admin.get_actions(request)
 
 
+def test_the_admin_still_lists_entries_marked_in_error(ready, slip, superuser):
+    services.mark_entered_in_error(slip, ready.nurse, REASON)
+    request = RequestFactory().get("/")
+    request.user = superuser
+    assert slip in admin.site._registry[VitalSigns].get_queryset(request)
+    session_admin = admin.site._registry[DosingSession]
+    inline = next(i for i in session_admin.get_inline_instances(request) if i.model is VitalSigns)
+    assert slip in inline.get_queryset(request)
+
+
 # --- The clinician's screen -----------------------------------------------------------------
 
 
