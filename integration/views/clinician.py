@@ -284,6 +284,8 @@ class IntegrationNoteView(StaffRequiredMixin, View):
             except ValidationError as error:
                 form.add_model_errors(error)
             except (JourneyError, SignedRecordError) as error:
+                if done:  # the draft was saved: the form goes on from its new version
+                    form = IntegrationNoteForm.to_continue(request.POST, note)
                 form.add_error(None, f"{done} Not signed: {error}" if done else str(error))
             else:
                 if not request.htmx:

@@ -147,3 +147,15 @@ def test_a_signed_note_still_refuses_a_save_whatever_the_version(team, note):
     services.sign_integration_note(note, team.therapist)
     with pytest.raises(SignedRecordError):
         services.record_integration_note(note, team.therapist, {"affect": "x"}, version=2)
+
+
+def test_a_refused_signature_leaves_the_form_on_the_saved_version(team, client, enrol_mfa):
+    appointment = integration_appointment(team.course)
+    url = reverse("integration:note", args=[appointment.pk])
+    enrol_mfa(team.therapist)
+    client.force_login(team.therapist)
+    data = note_post(0, affect="Settled.") | {"intent": "sign"}
+    page = client.post(url, data).content.decode()
+    assert "Draft saved. Not signed" in page
+    assert 'name="note-version" value="1"' in page  # so saving again is no false conflict
+    assert client.post(url, note_post(1, affect="Settled, smiling.")).status_code == 302
