@@ -44,6 +44,7 @@ from .schedule import (
 )
 
 __all__ = [
+    "EditConflict",
     "JournalResult",
     "active_prompts",
     "add_note_addendum",
@@ -118,8 +119,26 @@ def open_integration_note(appointment, by, *, dosing_session=None):
     return note
 
 
-def record_integration_note(note, by, data):
-    """Save what the clinician wrote; a suicide-risk concern raises a safety flag at once."""
+class EditConflict(IntegrationError):
+    """The draft changed since this editor opened it: nothing was overwritten.
+
+    `note` is the note as now saved; the caller shows it beside what this editor typed.
+    """
+
+    def __init__(self, note):
+        self.note = note
+        super().__init__(
+            "Someone else saved this note while you were editing it. Your text was not saved "
+            "and nothing was overwritten."
+        )
+
+
+def record_integration_note(note, by, data, *, version=None):
+    """Save what the clinician wrote; a suicide-risk concern raises a safety flag at once.
+
+    `version` is the note version the editor started from: if the note was saved since,
+    EditConflict is raised instead of overwriting the other person's text.
+    """
     require_staff(by, note.course, NOTE_AUTHORS, "write an integration note")
     unknown = set(data) - set(NOTE_FIELDS)
     if unknown:
@@ -128,9 +147,12 @@ def record_integration_note(note, by, data):
         note = _locked(note)
         if note.is_signed:
             raise SignedRecordError("This note is signed: add an addendum instead.")
+        if version is not None and version != note.version:
+            raise EditConflict(note)
         for name, value in data.items():
             setattr(note, name, (value or "").strip() if isinstance(value, str) else value)
         note.full_clean(exclude=["appointment", "course", "dosing_session", "written_by"])
+        note.version += 1
         note.save()
         audit(by, note.course, f"integration note {note.pk} written", CHANGE)
         if note.suicide_risk_check == SuicideRiskCheck.CONCERNS:
@@ -156,7 +178,9 @@ def sign_integration_note(note, by):
             raise IntegrationError(f"Before signing, record: {', '.join(missing)}.")
         note.status = IntegrationNote.Status.SIGNED
         note.signed_by, note.signed_at = by, timezone.now()
-        note.save(update_fields=["status", "signed_by", "signed_at", "updated_at"])
+        # updated_at is left as the last draft save: the hash covers the row as stored.
+        note.seal()
+        note.save(update_fields=["status", "signed_by", "signed_at", "content_hash"])
         audit(by, note.course, f"integration note {note.pk} signed", CHANGE)
     return note
 

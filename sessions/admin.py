@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from kapclinic.clinic.admin import ClinicScopedAdmin
+from kapclinic.clinic.admin import ClinicScopedAdmin, admin_clinic_id
 
 from .models import (
     Addendum,
@@ -33,6 +33,19 @@ class ReadOnlyAdmin(ClinicScopedAdmin):
         return False
 
 
+class IncludingEnteredInError:
+    """The admin lists every row, entries marked entered in error included (`entries`),
+    where the default manager would leave them out."""
+
+    def get_queryset(self, request):
+        qs = self.model.entries.get_queryset()
+        ordering = self.get_ordering(request)
+        if ordering:
+            qs = qs.order_by(*ordering)
+        lookup, clinic_id = getattr(self, "clinic_lookup", None), admin_clinic_id(request)
+        return qs if lookup is None or clinic_id is None else qs.filter(**{lookup: clinic_id})
+
+
 class ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
@@ -50,14 +63,29 @@ class AdministrationInline(ReadOnlyInline):
     fields = ["given_at", "product", "route", "amount_mg", "weight_kg", "lot_number", "given_by"]
 
 
-class VitalSignsInline(ReadOnlyInline):
+class VitalSignsInline(IncludingEnteredInError, ReadOnlyInline):
     model = VitalSigns
-    fields = ["taken_at", "systolic", "diastolic", "heart_rate", "spo2", "recorded_by"]
+    fields = [
+        "taken_at",
+        "systolic",
+        "diastolic",
+        "heart_rate",
+        "spo2",
+        "recorded_by",
+        "entered_in_error_reason",
+    ]
 
 
-class ObservationInline(ReadOnlyInline):
+class ObservationInline(IncludingEnteredInError, ReadOnlyInline):
     model = Observation
-    fields = ["observed_at", "moaas", "dissociation", "therapist_present", "recorded_by"]
+    fields = [
+        "observed_at",
+        "moaas",
+        "dissociation",
+        "therapist_present",
+        "recorded_by",
+        "entered_in_error_reason",
+    ]
 
 
 class AddendumInline(ReadOnlyInline):
@@ -105,8 +133,8 @@ class SessionAlertAdmin(ReadOnlyAdmin):
 
 
 @admin.register(AdverseEvent)
-class AdverseEventAdmin(ReadOnlyAdmin):
-    list_display = ["onset_at", "session", "kind", "severity", "serious", "relatedness"]
+class AdverseEventAdmin(IncludingEnteredInError, ReadOnlyAdmin):
+    list_display = ["onset_at", "session", "kind", "severity", "serious", "entered_in_error_at"]
     list_filter = ["kind", "severity", "serious"]
     list_select_related = ["session__course__patient"]
 
@@ -118,14 +146,14 @@ class DischargeAdmin(ReadOnlyAdmin):
 
 
 @admin.register(VitalSigns)
-class VitalSignsAdmin(ReadOnlyAdmin):
-    list_display = ["taken_at", "session", "systolic", "diastolic", "heart_rate", "spo2"]
+class VitalSignsAdmin(IncludingEnteredInError, ReadOnlyAdmin):
+    list_display = ["taken_at", "session", "systolic", "diastolic", "spo2", "entered_in_error_at"]
     list_select_related = ["session__course__patient"]
 
 
 @admin.register(Observation)
-class ObservationAdmin(ReadOnlyAdmin):
-    list_display = ["observed_at", "session", "moaas", "dissociation", "therapist_present"]
+class ObservationAdmin(IncludingEnteredInError, ReadOnlyAdmin):
+    list_display = ["observed_at", "session", "moaas", "dissociation", "entered_in_error_at"]
     list_select_related = ["session__course__patient"]
 
 

@@ -138,3 +138,36 @@ def record_adverse_event(session, by, data):
             )
         audit(by, session, f"dosing session {session.pk}: adverse event {event.pk} recorded")
     return event
+
+
+# Entries a clinician may mark entered in error on the live screen, by their URL word.
+CORRECTABLE = {"vitals": VitalSigns, "observation": Observation, "adverse-event": AdverseEvent}
+
+
+def mark_entered_in_error(entry, by, reason):
+    """Strike a wrong vitals, observation or adverse-event entry out of an unsigned session.
+
+    Never a deletion: the row stays in the record with who, when and why, and stops counting
+    (schedule, gate, charts, reports). An open alert the entry raised is closed with the same
+    reason. After signing, corrections are addenda.
+    """
+    require_staff(by, entry.session.course, CLINICIANS, "mark an entry entered in error")
+    with transaction.atomic():
+        session = locked(entry.session)
+        if session.is_signed:
+            raise DosingError("This session is signed: add an addendum instead.")
+        entry = type(entry).entries.select_for_update().get(pk=entry.pk)
+        entry.mark_entered_in_error(by, reason)
+        entry.save(
+            update_fields=["entered_in_error_at", "entered_in_error_by", "entered_in_error_reason"]
+        )
+        source = {VitalSigns: "vital_signs", Observation: "observation"}.get(type(entry))
+        if source:
+            raised = SessionAlert.objects.unacknowledged().filter(**{source: entry})
+            for alert in raised.select_for_update():
+                alert.acknowledged_at, alert.acknowledged_by = entry.entered_in_error_at, by
+                alert.action_taken = f"Entry entered in error: {entry.entered_in_error_reason}"
+                alert.save()
+        what = f"{entry._meta.verbose_name} {entry.pk}"
+        audit(by, session, f"dosing session {session.pk}: {what} marked entered in error", CHANGE)
+    return entry

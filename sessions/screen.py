@@ -15,7 +15,7 @@ from kapclinic.clinic.models import Role
 from .charts import vitals_chart
 from .discharge import discharge_criteria
 from .gate import covering_override, evaluate_gate, failing
-from .models import Discharge
+from .models import AdverseEvent, Discharge, Observation, VitalSigns
 from .models.monitoring import ALERT_LIMITS
 from .permissions import CLINICIANS, DOSING_ROLES
 from .schedule import due_readings
@@ -58,7 +58,8 @@ def vitals_rows(readings, thresholds, zero_at):
         cells = []
         for field, _ in VITALS_COLUMNS:
             limit = limits.get(field)
-            findings = reading.beyond((limit,), thresholds) if limit else []
+            counts = limit and not reading.entered_in_error
+            findings = reading.beyond((limit,), thresholds) if counts else []
             cells.append(Cell(field, getattr(reading, field), "; ".join(findings)))
         minute = round((reading.taken_at - zero_at).total_seconds() / 60)
         rows.append(VitalsRow(reading, minute, tuple(cells)))
@@ -82,10 +83,13 @@ def session_screen(session, user, now=None):
     now = now or timezone.now()
     thresholds = session.thresholds
     doses = list(session.administrations.select_related("given_by", "witnessed_by"))
-    readings = list(session.vitals.select_related("recorded_by"))
-    observations = list(session.observations.select_related("recorded_by"))
+    # Entries marked entered in error stay on the record (struck through) but count for nothing.
+    people = ("recorded_by", "entered_in_error_by")
+    all_readings = list(VitalSigns.entries.filter(session=session).select_related(*people))
+    readings = [reading for reading in all_readings if not reading.entered_in_error]
+    observations = list(Observation.entries.filter(session=session).select_related(*people))
     alerts = list(session.alerts.select_related("acknowledged_by"))
-    events = list(session.adverse_events.select_related("recorded_by"))
+    events = list(AdverseEvent.entries.filter(session=session).select_related(*people))
     overrides = list(session.overrides.select_related("by"))
     addenda = list(session.addenda.select_related("author"))
     discharge = Discharge.objects.filter(session=session).select_related("discharged_by").first()
@@ -130,7 +134,7 @@ def session_screen(session, user, now=None):
         "next_due": monitoring.next_due,
         "next_due_in": countdown(monitoring.next_due, now),
         "zero_label": "first dose" if first_dose else "session start",
-        "vitals_rows": vitals_rows(readings, thresholds, zero_at),
+        "vitals_rows": vitals_rows(all_readings, thresholds, zero_at),
         "vitals_columns": VITALS_COLUMNS,
         "chart": chart,
         "observations": observations,
@@ -144,5 +148,6 @@ def session_screen(session, user, now=None):
         "is_signed": session.is_signed,
         "can_dose": role in DOSING_ROLES,
         "can_record": role in CLINICIANS,
+        "can_mark_in_error": role in CLINICIANS and not session.is_signed,
         "is_prescriber": role == Role.PRESCRIBER,
     }

@@ -30,6 +30,7 @@ from .models import (
 from .models.session import plain
 from .monitoring import (
     acknowledge_alert,
+    mark_entered_in_error,
     record_adverse_event,
     record_observation,
     record_vitals,
@@ -50,8 +51,10 @@ __all__ = [
     "confirm_companion",
     "discharge",
     "discharge_criteria",
+    "dose_for_request",
     "dose_range_problem",
     "evaluate_gate",
+    "mark_entered_in_error",
     "open_session",
     "override_gate",
     "record_adverse_event",
@@ -225,6 +228,18 @@ def send_check_in(appointment, by):
 # --- Dose ---------------------------------------------------------------------------------
 
 
+class DoseAlreadyRecorded(DosingError):
+    """This dose form was already sent and its dose recorded: nothing new was saved."""
+
+    def __init__(self, dose):
+        self.dose = dose
+        given = timezone.localtime(dose.given_at, dose.session.course.clinic.tz)
+        super().__init__(
+            f"This dose was already recorded at {given:%H:%M} ({plain(dose.amount_mg)} mg, "
+            f"by {dose.recorded_by}). Nothing new was saved. For a booster, use a new form."
+        )
+
+
 def dose_range_problem(session, dose):
     """Words saying how a dose falls outside the protocol's range, or ''.
 
@@ -246,6 +261,17 @@ def dose_range_problem(session, dose):
     return f"{what}, {side} the protocol's range of {protocol.dose_range_label}."
 
 
+def dose_for_request(session, request_key):
+    """The dose already recorded from this dose form (its one-time key), or None."""
+    if not request_key:
+        return None
+    return (
+        session.administrations.select_related("recorded_by")
+        .filter(request_key=request_key)
+        .first()
+    )
+
+
 def record_dose(session, by, data):
     """Record one dose (a booster is a further call).
 
@@ -254,11 +280,20 @@ def record_dose(session, by, data):
     dose starts treatment, which is a prescriber's step, so a nurse cannot record it while
     the course is still "Cleared". Data: product, route, amount_mg, lot_number, lot_expiry,
     witnessed_by; optional weight_kg (default: the session's), given_at (now), given_by
-    (`by`), infusion_minutes (IV), device_count (intranasal), out_of_range_reason.
+    (`by`), infusion_minutes (IV), device_count (intranasal), out_of_range_reason,
+    request_key (the form's one-time key).
+
+    The same form sent twice (double click, retry, two tabs) records one dose: requests are
+    serialised by the session's row lock, and a key already used is refused with
+    DoseAlreadyRecorded; the unique constraint on (session, request_key) backs this up.
     """
     provider = require_staff(by, session.course, DOSING_ROLES, "record a dose")
+    request_key = data.get("request_key")
     with transaction.atomic():
         session = locked_open(session)
+        earlier = dose_for_request(session, request_key)
+        if earlier is not None:
+            raise DoseAlreadyRecorded(earlier)
         course = session.course
         course.refresh_from_db(fields=["state"])
         starts_treatment = course.state == CourseState.CLEARED
@@ -284,6 +319,7 @@ def record_dose(session, by, data):
             witnessed_by=data.get("witnessed_by"),
             out_of_range_reason=(data.get("out_of_range_reason") or "").strip(),
             recorded_by=by,
+            request_key=request_key,
         )
         dose.full_clean()
         require_staff(dose.given_by, course, DOSING_ROLES, "give a dose")
@@ -328,7 +364,8 @@ def sign_session(session, by):
             )
         session.status = DosingSession.Status.SIGNED
         session.signed_by, session.signed_at = by, timezone.now()
-        session.save(update_fields=["status", "signed_by", "signed_at"])
+        session.seal()
+        session.save(update_fields=["status", "signed_by", "signed_at", "content_hash"])
         audit(by, session, f"dosing session {session.pk} signed", CHANGE)
         scheduling.complete(session.appointment, by=by)
     return session

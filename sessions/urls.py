@@ -45,6 +45,11 @@ urlpatterns = [
         live.AcknowledgeAlertView.as_view(),
         name="acknowledge-alert",
     ),
+    path(
+        "sessions/<int:pk>/entries/<slug:kind>/<int:entry_pk>/entered-in-error/",
+        live.MarkEnteredInErrorView.as_view(),
+        name="mark-entered-in-error",
+    ),
     path("sessions/<int:pk>/discharge/", live.DischargeView.as_view(), name="discharge"),
     path("sessions/<int:pk>/sign/", live.SignSessionView.as_view(), name="sign-session"),
     path("sessions/<int:pk>/addenda/", live.AddAddendumView.as_view(), name="add-addendum"),

@@ -76,9 +76,24 @@ class IntegrationNoteForm(ClinicianForm):
         self.fields["next_dose_plan_detail"].label = "Next dose: detail"
         self.fields["next_dose_plan_detail"].help_text = "Dose, route, booster use."
 
+    # The note version this editor started from (0: no draft saved yet); see EditConflict.
+    version = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+
     @classmethod
     def for_note(cls, note):
-        return cls(initial={name: getattr(note, name) for name in NOTE_FIELDS} if note else None)
+        if note is None:
+            return cls(initial={"version": 0})
+        return cls(
+            initial={**{name: getattr(note, name) for name in NOTE_FIELDS}, "version": note.version}
+        )
+
+    @classmethod
+    def to_continue(cls, typed, note):
+        """After a conflict: what this editor typed, now based on the saved version, so
+        saving again is a deliberate choice made with both texts in view."""
+        data = typed.copy()
+        data[f"{cls.prefix}-version"] = str(note.version)
+        return cls(data)
 
     def data_for_service(self):
         return {name: self.cleaned_data.get(name) or "" for name in NOTE_FIELDS}

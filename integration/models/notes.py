@@ -10,7 +10,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from kapclinic.clinic.models import Appointment, TreatmentCourse
+from sessions.integrity import content_hash
 from sessions.models import DosingSession, SignedRecordError
+from sessions.models.entries import RecordKeptError
 from sessions.models.session import scoped
 
 from .common import IntegrationError
@@ -62,7 +64,7 @@ class IntegrationNoteQuerySet(models.QuerySet):
     def delete(self):
         if self.signed().exists():
             raise SignedRecordError("A signed integration note cannot be deleted.")
-        return super().delete()
+        raise RecordKeptError("An integration note is never deleted, even as a draft.")
 
 
 class IntegrationNote(models.Model):
@@ -112,6 +114,15 @@ class IntegrationNote(models.Model):
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     signed_at = models.DateTimeField(null=True, blank=True)
+    # Optimistic locking: the form carries the version it was opened at (0: before the first
+    # save); a save from an older version is a conflict, never a silent overwrite.
+    version = models.PositiveIntegerField(default=0, editable=False)
+    content_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="SHA-256 of the note as signed (sessions.integrity).",
+    )
 
     objects = IntegrationNoteQuerySet.as_manager()
 
@@ -142,7 +153,18 @@ class IntegrationNote(models.Model):
     def delete(self, *args, **kwargs):
         if self._stored_status() == self.Status.SIGNED:
             raise SignedRecordError("A signed integration note cannot be deleted.")
-        return super().delete(*args, **kwargs)
+        raise RecordKeptError("An integration note is never deleted, even as a draft.")
+
+    def seal(self):
+        """Store the content hash of the note as it stands; called by signing, before save."""
+        self.content_hash = content_hash(self)
+
+    def verify_content_hash(self):
+        """True or False; None for a note signed before hashes were kept (or not signed)."""
+        stored = type(self).objects.get(pk=self.pk)
+        if not stored.content_hash:
+            return None
+        return stored.content_hash == content_hash(stored)
 
     def _stored_status(self):
         return type(self).objects.filter(pk=self.pk).values_list("status", flat=True).first()

@@ -44,6 +44,7 @@ from ..forms.clinician import (
     IntegrationNoteForm,
 )
 from ..models import CourseClosure, IntegrationNote, MeasureRequest
+from ..models.notes import NOTE_FIELDS
 from ..permissions import CLINICIANS, NOTE_AUTHORS
 from ..selectors import clinic_dashboard, course_outcomes, journal_for, measurements_by_course
 
@@ -236,8 +237,22 @@ def note_context(request, appointment, *, note_form=None, addendum_form=None, st
     }
 
 
-def render_part(request, name, context):
-    return HttpResponse(render_to_string(f"{NOTE_TEMPLATE}#{name}", context, request))
+def differences(note, typed):
+    """(label, saved text, this editor's text) for each note field where the two differ."""
+    rows = []
+    for name in NOTE_FIELDS:
+        field = IntegrationNote._meta.get_field(name)
+        labels = dict(field.choices or ())
+        saved, mine = getattr(note, name) or "", (typed.get(name) or "").strip()
+        if saved != mine:
+            label = str(field.verbose_name).capitalize()
+            rows.append((label, labels.get(saved, saved), labels.get(mine, mine)))
+    return rows
+
+
+def render_part(request, name, context, status=200):
+    html = render_to_string(f"{NOTE_TEMPLATE}#{name}", context, request)
+    return HttpResponse(html, status=status)
 
 
 class IntegrationNoteView(StaffRequiredMixin, View):
@@ -257,14 +272,20 @@ class IntegrationNoteView(StaffRequiredMixin, View):
         if form.is_valid():
             try:
                 note = services.open_integration_note(appointment, request.user)
-                services.record_integration_note(note, request.user, form.data_for_service())
+                version = form.cleaned_data["version"]
+                data = form.data_for_service()
+                services.record_integration_note(note, request.user, data, version=version)
                 done = "Draft saved."
                 if sign:
                     services.sign_integration_note(note, request.user)
                     done = "Note signed. It is now read-only; corrections are addenda."
+            except services.EditConflict as conflict:
+                return self.conflict(request, appointment, form, conflict)
             except ValidationError as error:
                 form.add_model_errors(error)
             except (JourneyError, SignedRecordError) as error:
+                if done:  # the draft was saved: the form goes on from its new version
+                    form = IntegrationNoteForm.to_continue(request.POST, note)
                 form.add_error(None, f"{done} Not signed: {error}" if done else str(error))
             else:
                 if not request.htmx:
@@ -276,6 +297,24 @@ class IntegrationNoteView(StaffRequiredMixin, View):
             if request.htmx:
                 return render_part(request, "note-screen", context)
             return render(request, NOTE_TEMPLATE, context)
+
+    def conflict(self, request, appointment, form, conflict):
+        """HTTP 409: the saved note beside what this editor typed, nothing lost; their text
+        stays in the form, now based on the saved version, to merge and save again."""
+        with timezone.override(appointment.course.clinic.tz):
+            context = note_context(
+                request,
+                appointment,
+                note_form=IntegrationNoteForm.to_continue(request.POST, conflict.note),
+            )
+            context["conflict"] = {
+                "message": str(conflict),
+                "saved": conflict.note,
+                "differences": differences(conflict.note, form.data_for_service()),
+            }
+            if request.htmx:
+                return render_part(request, "note-screen", context, status=409)
+            return render(request, NOTE_TEMPLATE, context, status=409)
 
 
 class AddNoteAddendumView(StaffRequiredMixin, View):

@@ -4,6 +4,8 @@ Forms only parse what was typed; every clinical rule is in the models and servic
 their refusals come back beside the field they concern (`add_model_errors`).
 """
 
+import uuid
+
 from django import forms
 from django.contrib.auth import get_user_model
 
@@ -149,6 +151,8 @@ class DoseForm(SessionForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    # One key per rendered form: the same form sent twice records one dose (services).
+    request_key = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, session, user, **kwargs):
         protocol = session.thresholds
@@ -156,6 +160,7 @@ class DoseForm(SessionForm):
             "product": protocol.product,
             "route": protocol.route,
             "given_by": user.pk,
+            "request_key": uuid.uuid4(),
             **kwargs.pop("initial", {}),
         }
         super().__init__(*args, initial=initial, **kwargs)
@@ -277,6 +282,19 @@ class SignForm(SessionForm):
     prefix = "sign"
 
 
+class EnteredInErrorForm(SessionForm):
+    """Why an entry is wrong: mandatory, kept with the entry, who and when."""
+
+    prefix = "error"
+    reason = forms.CharField(
+        label="Why is this entry in error?",
+        max_length=500,
+        widget=forms.TextInput(),
+        help_text="e.g. “Recorded for the wrong patient”, “BP typed as 210, was 120”.",
+        error_messages={"required": "Say why this entry is in error."},
+    )
+
+
 class AddendumForm(SessionForm):
     prefix = "addendum"
     text = forms.CharField(label="Addendum", widget=forms.Textarea(attrs={"rows": 3}))
@@ -289,6 +307,7 @@ __all__ = [
     "CompanionForm",
     "DischargeForm",
     "DoseForm",
+    "EnteredInErrorForm",
     "ObservationForm",
     "SignForm",
     "OverrideForm",

@@ -66,6 +66,9 @@ class Administration(SessionRecord):
     )
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # The dose form's one-time key: a double click, a retry or a second tab sending the same
+    # form cannot record the same dose twice (unique per session, below).
+    request_key = models.UUIDField(null=True, blank=True, editable=False)
 
     objects = SessionRecordQuerySet.as_manager()
 
@@ -73,6 +76,9 @@ class Administration(SessionRecord):
         ordering = ["given_at", "pk"]
         verbose_name = "dose"
         constraints = [
+            models.UniqueConstraint(
+                fields=["session", "request_key"], name="dose_recorded_once_per_form"
+            ),
             models.CheckConstraint(condition=Q(amount_mg__gt=0), name="dose_amount_positive"),
             models.CheckConstraint(
                 condition=Q(weight_kg__gte=WEIGHT_MIN_KG, weight_kg__lte=WEIGHT_MAX_KG),

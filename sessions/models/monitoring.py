@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from kapclinic.measures.models import QuestionnaireResponse
 
+from .entries import EnteredInError, entered_in_error_constraint, in_effect_manager
 from .session import (
     DosingSession,
     SessionRecord,
@@ -54,7 +55,7 @@ ALERT_LIMITS = (
 )
 
 
-class VitalSigns(SessionRecord):
+class VitalSigns(EnteredInError, SessionRecord):
     """One set of readings. Each is its own row, so two clinicians never overwrite each other."""
 
     session = models.ForeignKey(DosingSession, on_delete=models.PROTECT, related_name="vitals")
@@ -82,13 +83,15 @@ class VitalSigns(SessionRecord):
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = SessionRecordQuerySet.as_manager()
+    objects = in_effect_manager(SessionRecordQuerySet)
+    entries = SessionRecordQuerySet.as_manager()
 
     class Meta:
         ordering = ["taken_at", "pk"]
         verbose_name = "vital signs"
         verbose_name_plural = "vital signs"
         constraints = [
+            entered_in_error_constraint("vitals"),
             models.CheckConstraint(condition=in_range("systolic"), name="vitals_systolic_range"),
             models.CheckConstraint(condition=in_range("diastolic"), name="vitals_diastolic_range"),
             models.CheckConstraint(
@@ -155,7 +158,7 @@ class Dissociation(models.TextChoices):
     SEVERE = "severe", "Severe"
 
 
-class Observation(SessionRecord):
+class Observation(EnteredInError, SessionRecord):
     """Sedation, dissociation and support at one moment (reference §1.7, §4.2)."""
 
     session = models.ForeignKey(
@@ -179,11 +182,13 @@ class Observation(SessionRecord):
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = SessionRecordQuerySet.as_manager()
+    objects = in_effect_manager(SessionRecordQuerySet)
+    entries = SessionRecordQuerySet.as_manager()
 
     class Meta:
         ordering = ["observed_at", "pk"]
         constraints = [
+            entered_in_error_constraint("observation"),
             models.CheckConstraint(
                 condition=Q(moaas__gte=0, moaas__lte=5), name="observation_moaas_range"
             ),
@@ -255,7 +260,7 @@ class SessionAlert(SessionRecord):
         return self.acknowledged_at is None
 
 
-class AdverseEvent(SessionRecord):
+class AdverseEvent(EnteredInError, SessionRecord):
     """An adverse event during or after a session (reference §4.4)."""
 
     class Kind(models.TextChoices):
@@ -322,11 +327,13 @@ class AdverseEvent(SessionRecord):
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = SessionRecordQuerySet.as_manager()
+    objects = in_effect_manager(SessionRecordQuerySet)
+    entries = SessionRecordQuerySet.as_manager()
 
     class Meta:
         ordering = ["onset_at", "pk"]
         constraints = [
+            entered_in_error_constraint("adverse_event"),
             models.CheckConstraint(
                 condition=~Q(kind="other") | ~Q(description=""),
                 name="adverse_event_other_is_described",

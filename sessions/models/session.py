@@ -14,6 +14,8 @@ from django.utils import timezone
 from kapclinic.clinic.access import patient_scope, provider_for
 from kapclinic.clinic.models import Appointment, JourneyError, Protocol, TreatmentCourse
 
+from .entries import RecordKeptError
+
 User = settings.AUTH_USER_MODEL
 
 
@@ -130,7 +132,7 @@ class DosingSessionQuerySet(models.QuerySet):
     def delete(self):
         if self.signed().exists():
             raise SignedRecordError("A signed dosing session cannot be deleted.")
-        return super().delete()
+        raise RecordKeptError("A dosing session is never deleted: it is kept with the record.")
 
 
 class DosingSession(models.Model):
@@ -170,6 +172,12 @@ class DosingSession(models.Model):
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     signed_at = models.DateTimeField(null=True, blank=True)
+    content_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="SHA-256 of the record as signed (sessions.integrity), to show it is unchanged.",
+    )
 
     objects = DosingSessionQuerySet.as_manager()
 
@@ -204,7 +212,7 @@ class DosingSession(models.Model):
     def delete(self, *args, **kwargs):
         if self._stored_status() == self.Status.SIGNED:
             raise SignedRecordError("A signed dosing session cannot be deleted.")
-        return super().delete(*args, **kwargs)
+        raise RecordKeptError("A dosing session is never deleted: it is kept with the record.")
 
     def _stored_status(self):
         return type(self).objects.filter(pk=self.pk).values_list("status", flat=True).first()
@@ -214,6 +222,24 @@ class DosingSession(models.Model):
             raise ValidationError({"appointment": "Only a dosing appointment has a session."})
         if self.appointment_id and self.course_id and self.appointment.course_id != self.course_id:
             raise ValidationError({"course": "The session belongs to the appointment's course."})
+
+    def seal(self):
+        """Store the content hash of the record as it stands; called by signing, before save."""
+        from ..integrity import session_content_hash
+
+        self.content_hash = session_content_hash(self)
+
+    def verify_content_hash(self):
+        """Does the stored record still hash to what was signed?
+
+        True or False; None for a session signed before hashes were kept (or not signed).
+        """
+        from ..integrity import session_content_hash
+
+        stored = type(self).objects.get(pk=self.pk)
+        if not stored.content_hash:
+            return None
+        return stored.content_hash == session_content_hash(stored)
 
     @cached_property
     def thresholds(self):
@@ -258,7 +284,9 @@ class SessionRecordQuerySet(models.QuerySet):
     def delete(self):
         if self._touches_signed():
             raise SignedRecordError("Records of a signed dosing session cannot be deleted.")
-        return super().delete()
+        raise RecordKeptError(
+            "Clinical records are never deleted: mark a wrong entry entered in error instead."
+        )
 
 
 class StaffOnlyRecordQuerySet(SessionRecordQuerySet):
@@ -284,7 +312,9 @@ class SessionRecord(models.Model):
             raise SignedRecordError(
                 f"The session is signed: this {self._meta.verbose_name} cannot be deleted."
             )
-        return super().delete(*args, **kwargs)
+        raise RecordKeptError(
+            f"A {self._meta.verbose_name} is never deleted: mark it entered in error instead."
+        )
 
     def signed_session_filter(self):
         return {"pk": self.session_id}

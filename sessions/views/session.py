@@ -9,7 +9,7 @@ errors come back with status 200 (htmx 2 does not swap 4xx responses by default)
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -24,6 +24,7 @@ from kapclinic.clinic.views import StaffRequiredMixin
 from .. import services
 from ..forms import session as forms
 from ..models import Administration, DosingSession, SessionAlert, SignedRecordError
+from ..monitoring import CORRECTABLE
 from ..screen import session_screen
 
 TEMPLATE = "sessions/session.html"
@@ -59,8 +60,13 @@ def fresh_forms(session, user):
     }
 
 
-def screen_context(request, session, bound=None, alert_forms=None):
-    """The screen's data, its forms (a bound one kept as typed), one form per open alert."""
+def error_form_prefix(kind, pk):
+    return f"error-{kind}-{pk}"
+
+
+def screen_context(request, session, bound=None, alert_forms=None, error_forms=None):
+    """The screen's data, its forms (a bound one kept as typed), one form per open alert,
+    and an "entered in error" form per entry while the session is unsigned."""
     context = session_screen(session, request.user)
     context.update(fresh_forms(session, request.user))
     context.update(bound or {})
@@ -68,6 +74,18 @@ def screen_context(request, session, bound=None, alert_forms=None):
         alert.ack_form = (alert_forms or {}).get(alert.pk) or forms.AcknowledgeAlertForm(
             prefix=f"alert-{alert.pk}"
         )
+    if context["can_mark_in_error"]:
+        entries = (
+            ("vitals", [row.reading for row in context["vitals_rows"]]),
+            ("observation", context["observations"]),
+            ("adverse-event", context["events"]),
+        )
+        for kind, rows in entries:
+            for entry in rows:
+                if not entry.entered_in_error:
+                    entry.error_form = (error_forms or {}).get(
+                        (kind, entry.pk)
+                    ) or forms.EnteredInErrorForm(prefix=error_form_prefix(kind, entry.pk))
     return context
 
 
@@ -230,11 +248,24 @@ class RecordDoseView(EntryView):
     done = "Dose recorded."
     refresh = ("doses", "gate", "dose-hold", "monitoring", "vitals", "discharge-preview")
 
+    def post(self, request, pk):
+        self.duplicate = None
+        return super().post(request, pk)
+
     def get_form(self, data=None):
         return forms.DoseForm(data, session=self.session, user=self.request.user)
 
     def perform(self, form):
-        data = form.data_for_service()
+        try:
+            return self.record(form.data_for_service())
+        except services.DoseAlreadyRecorded as error:
+            self.duplicate = error
+            raise
+
+    def record(self, data):
+        earlier = services.dose_for_request(self.session, data.get("request_key"))
+        if earlier is not None:
+            raise services.DoseAlreadyRecorded(earlier)
         # A dose outside the protocol's range is refused without a reason: say so beside
         # the reason box, so the clinician confirms it there.
         weight = data.get("weight_kg") or self.session.weight_kg
@@ -246,6 +277,17 @@ class RecordDoseView(EntryView):
                     {"out_of_range_reason": f"{problem} To give it, confirm with a reason here."}
                 )
         return services.record_dose(self.session, self.request.user, data)
+
+    def refused(self, form):
+        """The same form sent twice: say the dose is already recorded (HTTP 409 without
+        htmx), show it in the list, and offer a fresh form for a real booster."""
+        if self.duplicate is None:
+            return super().refused(form)
+        context = self.context()
+        context["dose_already_recorded"] = str(self.duplicate)
+        if self.request.htmx:
+            return render_parts(self.request, context, [self.partial], ["doses"])
+        return render(self.request, TEMPLATE, context, status=409)
 
 
 class RecordVitalsView(EntryView):
@@ -369,3 +411,68 @@ class AddAddendumView(EntryView):
 
     def perform(self, form):
         return services.add_addendum(self.session, self.request.user, form.cleaned_data["text"])
+
+
+class MarkEnteredInErrorView(StaffRequiredMixin, View):
+    """Strike a wrong vitals, observation or adverse-event entry: the row swaps in place,
+    struck through with the reason; the schedule, gate and chart stop counting it."""
+
+    row_partial = {"vitals": "vitals-row", "observation": "observation-row"}
+    refresh = {
+        "vitals": ("vitals-chart", "monitoring", "gate", "dose-hold", "discharge-preview"),
+        "observation": ("discharge-preview",),
+        "adverse-event": (),
+    }
+
+    def post(self, request, pk, kind, entry_pk):
+        session = staff_session(request, pk)
+        model = CORRECTABLE.get(kind)
+        if model is None:
+            raise Http404("No such kind of entry.")
+        entry = get_object_or_404(
+            model.entries.visible_to(request.user).filter(session=session), pk=entry_pk
+        )
+        form = forms.EnteredInErrorForm(request.POST, prefix=error_form_prefix(kind, entry.pk))
+        with timezone.override(session.course.clinic.tz):
+            if form.is_valid():
+                try:
+                    services.mark_entered_in_error(entry, request.user, form.cleaned_data["reason"])
+                except ValidationError as error:
+                    form.add_model_errors(error)
+                except (JourneyError, SignedRecordError) as error:
+                    form.add_error(None, str(error))
+                else:
+                    return self.saved(request, session, kind, entry)
+            context = screen_context(request, session, error_forms={(kind, entry.pk): form})
+            if request.htmx:
+                return self.row(request, context, kind, entry)
+            return render(request, TEMPLATE, context)
+
+    def saved(self, request, session, kind, entry):
+        if not request.htmx:
+            messages.success(request, "Marked entered in error. It stays in the record.")
+            anchor = {"vitals": "monitoring", "observation": "observations"}
+            return redirect(screen_url(session, anchor.get(kind, "adverse-events")))
+        session.refresh_from_db()
+        context = screen_context(request, session)
+        parts = self.refresh[kind]
+        if context["discharge"] is not None:
+            parts = [name for name in parts if name != "discharge-preview"]
+        return self.row(request, context, kind, entry, parts)
+
+    def row(self, request, context, kind, entry, oob=()):
+        if kind == "vitals":
+            row = next(r for r in context["vitals_rows"] if r.reading.pk == entry.pk)
+            context = {**context, "row": row}
+        elif kind == "observation":
+            context = {**context, "obs": next(o for o in context["observations"] if o == entry)}
+        else:
+            context = {**context, "event": next(e for e in context["events"] if e == entry)}
+        partial = self.row_partial.get(kind, "event-row")
+        html = render_to_string(f"{TEMPLATE}#{partial}", context, request)
+        if oob:
+            # A <tr> response is parsed in table context: out-of-band parts ride in a
+            # <template>, which htmx 2 unpacks and swaps by id.
+            parts = render_parts(request, context, [], oob).content.decode()
+            html += f"<template>{parts}</template>"
+        return HttpResponse(html)

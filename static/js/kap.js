@@ -41,6 +41,14 @@
     htmx.config.allowScriptTags = false;        // never run scripts from swapped HTML
     htmx.config.historyCacheSize = 0;           // keep no page snapshots (patient data) in browser storage
     htmx.config.refreshOnHistoryMiss = true;    // so Back fetches the page from the server instead
+    // A 409 edit conflict is a page to read (both texts side by side), so swap it in.
+    htmx.config.responseHandling = [
+      { code: "204", swap: false },
+      { code: "[23]..", swap: true },
+      { code: "409", swap: true, error: false },
+      { code: "[45]..", swap: false, error: true },
+      { code: "...", swap: true }
+    ];
   }
   // Works whether this file loads before or after htmx.min.js: both are
   // deferred, and htmx reads its config on DOMContentLoaded.

@@ -17,7 +17,7 @@ from integration import services as integration_services
 from integration.models import MeasureRequest
 from kapclinic.clinic.models import Appointment, Role, SafetyFlag
 from sessions import services
-from sessions.models import SessionAlert
+from sessions.models import AdverseEvent, SessionAlert
 from tests.conftest import CommittingClient
 from tests.factories import AppointmentFactory, CourseFactory, PatientFactory, UserFactory
 from tests.sessions.conftest import clear_course, sign_consent
@@ -70,6 +70,15 @@ def build_scene(world):
     )
     session_a = services.open_session(appointment_a, nurse.user)
     alert_a = SessionAlert.objects.create(session=session_a, message="BP 182/104: recheck.")
+    event_a = AdverseEvent.objects.create(
+        session=session_a,
+        kind="nausea",
+        onset_at=now,
+        severity="mild",
+        outcome="resolved",
+        relatedness="probable",
+        recorded_by=nurse.user,
+    )
     flag_a, _ = SafetyFlag.raise_for(course_a, source="Check-in PHQ-9", reason="Item 9 above 0.")
 
     # Patient A's journal entry (private) and a follow-up questionnaire open for answers.
@@ -124,6 +133,7 @@ def build_scene(world):
         appointment_a=appointment_a,
         session_a=session_a,
         alert_a=alert_a,
+        event_a=event_a,
         flag_a=flag_a,
         entry_a=entry_a,
         measure_a=measure_a,

@@ -283,6 +283,13 @@ ACCESS = {
         kwargs=lambda s: {"pk": s.session_a.pk, "alert_pk": s.alert_a.pk},
         data=lambda s: {f"alert-{s.alert_a.pk}-action_taken": "Rechecked: 138/86."},
     ),
+    "dosing:mark-entered-in-error": Page(
+        STAFF,
+        CLINIC_1 | SUPER,
+        {POST},
+        kwargs=lambda s: {"pk": s.session_a.pk, "kind": "adverse-event", "entry_pk": s.event_a.pk},
+        data=lambda s: {f"error-adverse-event-{s.event_a.pk}-reason": "Recorded for B."},
+    ),
     "dosing:discharge": Page(
         STAFF,
         CLINIC_1 | SUPER,

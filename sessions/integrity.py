@@ -1,0 +1,86 @@
+"""Content hash of a signed record: SHA-256 over a canonical serialisation of its rows.
+
+Stored at signing and shown on the signed note and its PDF, so anyone holding a copy can
+check it against the database, and `verify_content_hash()` can show that nothing changed
+behind the database triggers' back (e.g. a superuser who disabled them).
+
+Canonical form: JSON with sorted keys and no spaces; one object per row holding every
+concrete field except the hash itself (foreign keys as their ids); datetimes in UTC ISO 8601,
+decimals without trailing zeros; child rows grouped by table and ordered by primary key.
+"""
+
+import datetime
+import hashlib
+import json
+import uuid
+from decimal import Decimal
+
+HASH_FIELD = "content_hash"
+
+
+def _plain(value):
+    if isinstance(value, datetime.datetime):
+        return value.astimezone(datetime.UTC).isoformat()
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}"
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+def row_data(obj):
+    """Every stored column of one row, as plain JSON values."""
+    return {
+        field.attname: _plain(getattr(obj, field.attname))
+        for field in obj._meta.concrete_fields
+        if field.name != HASH_FIELD
+    }
+
+
+def canonical(record, children=()):
+    """The record and its child rows (`(label, rows)` pairs) as canonical JSON bytes."""
+    document = {
+        "record": row_data(record),
+        "children": {
+            label: [row_data(row) for row in sorted(rows, key=lambda r: r.pk)]
+            for label, rows in children
+        },
+    }
+    return json.dumps(
+        document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode()
+
+
+def content_hash(record, children=()):
+    return hashlib.sha256(canonical(record, children)).hexdigest()
+
+
+def session_children(session):
+    """Every row the dosing record holds, entries in error included (addenda come later)."""
+    from .models import (
+        Administration,
+        AdverseEvent,
+        CheckIn,
+        Discharge,
+        GateOverride,
+        Observation,
+        SessionAlert,
+        VitalSigns,
+    )
+
+    return [
+        ("check_in", CheckIn.objects.filter(appointment_id=session.appointment_id)),
+        ("doses", Administration.objects.filter(session=session)),
+        ("gate_overrides", GateOverride.objects.filter(session=session)),
+        ("vital_signs", VitalSigns.entries.filter(session=session)),
+        ("observations", Observation.entries.filter(session=session)),
+        ("alerts", SessionAlert.objects.filter(session=session)),
+        ("adverse_events", AdverseEvent.entries.filter(session=session)),
+        ("discharge", Discharge.objects.filter(session=session)),
+    ]
+
+
+def session_content_hash(session):
+    return content_hash(session, session_children(session))

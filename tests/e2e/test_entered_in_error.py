@@ -1,0 +1,48 @@
+"""Marking a wrong reading "entered in error" on the live session screen, in a real browser:
+the reason is required, the row swaps in place struck through, the page is not reloaded."""
+
+import datetime
+
+import pytest
+from playwright.sync_api import expect
+
+from kapclinic.clinic.models import Role
+from sessions.models import VitalSigns
+from tests.sessions.conftest import Build
+
+from .test_dosing_session import staff_sign_in
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_wrong_reading_is_struck_through_with_its_reason(
+    live_server, page, world, enrol_mfa, totp_code, assert_accessible
+):
+    build = Build(world)
+    session = build()
+    slip = build.vitals(session, build.start + datetime.timedelta(minutes=10), systolic=190)
+    nurse = world.one.staff[Role.NURSE]
+    staff_sign_in(page, live_server, nurse, enrol_mfa(nurse.user), totp_code)
+    page.goto(f"{live_server.url}/sessions/appointments/{session.appointment_id}/session/")
+    expect(page.locator("#dose-hold")).to_contain_text("Dosing is on hold")
+    page.evaluate("window.sameScreen = true")
+
+    row = page.locator(f"#vitals-{slip.pk}")
+    row.get_by_text("Entered in error…").click()
+    assert_accessible(page)
+    row.get_by_role("button", name="Mark entered in error").click()
+    # No reason: the error is beside the field, and nothing was marked.
+    row = page.locator(f"#vitals-{slip.pk}")
+    expect(row.locator(".errorlist")).to_have_text("Say why this entry is in error.")
+    assert not VitalSigns.entries.get(pk=slip.pk).entered_in_error
+
+    row.get_by_label("Why is this entry in error?").fill("BP typed as 190, was 130.")
+    row.get_by_role("button", name="Mark entered in error").click()
+    row = page.locator(f"#vitals-{slip.pk}")
+    expect(row).to_have_class("entry--in-error")
+    expect(row).to_contain_text("BP typed as 190, was 130.")
+    expect(row.locator("td").nth(2)).to_have_css("text-decoration-line", "line-through")
+    # The out-of-band parts came along: the hold lifted without a reload.
+    expect(page.locator("#dose-hold")).not_to_contain_text("Dosing is on hold")
+    assert page.evaluate("window.sameScreen") is True
+    assert_accessible(page)
