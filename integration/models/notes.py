@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from kapclinic.clinic.models import Appointment, TreatmentCourse
 from sessions.models import DosingSession, SignedRecordError
@@ -114,6 +115,7 @@ class IntegrationNote(models.Model):
     signed_at = models.DateTimeField(null=True, blank=True)
 
     objects = IntegrationNoteQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-created_at"]
@@ -181,6 +183,7 @@ class NoteAddendum(models.Model):
     text = models.TextField()
 
     objects = NoteAddendumQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["written_at", "pk"]

@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from kapclinic.clinic.models import Product, Route
 
@@ -68,6 +69,7 @@ class Administration(SessionRecord):
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = SessionRecordQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["given_at", "pk"]
@@ -165,6 +167,7 @@ class GateOverride(SessionRecord):
     )
 
     objects = StaffOnlyRecordQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-at", "-pk"]

@@ -6,6 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from kapclinic.measures.models import QuestionnaireResponse
 
@@ -83,6 +84,7 @@ class VitalSigns(SessionRecord):
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = SessionRecordQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["taken_at", "pk"]
@@ -180,6 +182,7 @@ class Observation(SessionRecord):
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = SessionRecordQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["observed_at", "pk"]
@@ -235,6 +238,7 @@ class SessionAlert(SessionRecord):
     action_taken = models.TextField(blank=True)
 
     objects = SessionAlertQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-raised_at", "-pk"]
@@ -323,6 +327,7 @@ class AdverseEvent(SessionRecord):
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = SessionRecordQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["onset_at", "pk"]
