@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from kapclinic.clinic.admin import ClinicScopedAdmin
+from kapclinic.clinic.admin import ClinicHistoryAdmin, ClinicScopedAdmin
 
 from .models import ConsentDocument, ConsentSignature, Invitation, SuitabilityDecision
 
@@ -46,7 +46,7 @@ class InvitationAdmin(ReadOnlyClinicalAdmin):
 
 
 @admin.register(SuitabilityDecision)
-class SuitabilityDecisionAdmin(ReadOnlyClinicalAdmin):
+class SuitabilityDecisionAdmin(ReadOnlyClinicalAdmin, ClinicHistoryAdmin):
     list_display = ["course", "outcome", "decided_by", "decided_at"]
     list_filter = ["outcome"]
     list_select_related = ["course__patient", "decided_by"]

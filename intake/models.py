@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from kapclinic.clinic.access import patient_scope
 from kapclinic.clinic.models import Clinic, Product, Route, TreatmentCourse
@@ -128,6 +129,7 @@ class IntakeRecord(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = IntakeRecordQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["drafts"])  # raw, not-yet-valid typing
 
     def __str__(self):
         return f"Intake of {self.course.patient}"
@@ -268,6 +270,8 @@ class SuitabilityDecision(ImmutableModel):
     decided_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(default=timezone.now)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["-decided_at"]
         constraints = [
@@ -295,6 +299,8 @@ class TreatmentPlan(ImmutableModel):
     integration_cadence = models.CharField(max_length=200)
     goals = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
 
     class Meta:
         constraints = [

@@ -7,7 +7,7 @@ and the care team reads shared entries in the clinical pages.
 from django.contrib import admin
 
 from intake.admin import ReadOnlyClinicalAdmin
-from kapclinic.clinic.admin import ClinicScopedAdmin
+from kapclinic.clinic.admin import ClinicHistoryAdmin, ClinicScopedAdmin
 
 from .models import (
     CourseClosure,
@@ -47,7 +47,7 @@ class NoteAddendumInline(admin.TabularInline):
 
 
 @admin.register(IntegrationNote)
-class IntegrationNoteAdmin(ReadOnlyClinicalAdmin):
+class IntegrationNoteAdmin(ReadOnlyClinicalAdmin, ClinicHistoryAdmin):
     list_display = ["appointment", "course", "status", "written_by", "signed_at"]
     list_filter = ["status"]
     list_select_related = ["appointment", "course__patient", "written_by"]

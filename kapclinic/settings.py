@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "allauth.usersessions",  # each sign-in recorded, so logout can end every device's session
     "django_htmx",
+    "simple_history",  # before/after history of clinical records (issue 9)
     "kapclinic.clinic",
     "kapclinic.measures",
     "kapclinic.audit",
@@ -72,6 +73,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "kapclinic.audit.context.AuditContextMiddleware",
+    # Puts request.user on each history row a request writes (who changed the record).
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "kapclinic.clinic.middleware.SessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -178,6 +181,13 @@ REMINDER_RETRY_BACKOFF_SECONDS = int(os.environ.get("REMINDER_RETRY_BACKOFF_SECO
 REMINDER_BATCH_SIZE = int(os.environ.get("REMINDER_BATCH_SIZE", "500"))
 # Testing only: milliseconds each send waits, so a crash test can kill a worker mid-batch.
 REMINDER_SEND_DELAY_MS = int(os.environ.get("REMINDER_SEND_DELAY_MS", "0"))
+
+# --- Record history (django-simple-history) ---------------------------------------------------
+# Clinical records change through their services, never by reverting an old version in the
+# admin, which would skip the rules (signing, dose ranges) and the audit trail.
+SIMPLE_HISTORY_REVERT_DISABLED = True
+# A clinician's written reason (an override, a dose outside the range) is kept whole.
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
 # --- Authentication -----------------------------------------------------------------------------
 AUTH_USER_MODEL = "clinic.User"

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from kapclinic.clinic.admin import ClinicScopedAdmin, admin_clinic_id
+from kapclinic.clinic.admin import ClinicHistoryAdmin, admin_clinic_id
 
 from .models import (
     Addendum,
@@ -18,8 +18,11 @@ from .models import (
 )
 
 
-class ReadOnlyAdmin(ClinicScopedAdmin):
-    """A clinical record is evidence: no adding, changing or deleting from the admin."""
+class ReadOnlyAdmin(ClinicHistoryAdmin):
+    """A clinical record is evidence: no adding, changing or deleting from the admin.
+
+    Its History page shows every change the services made, by whom, before and after.
+    """
 
     clinic_lookup = "session__course__clinic_id"
 

@@ -108,6 +108,7 @@ def discharge(session, by, data):
                 )
             record.override_reason = override_reason
             record.failed_criteria = [item.as_record() for item in failed]
+            record._change_reason = f"Discharge criteria overridden: {override_reason}"
         record.save()
         session.status = DosingSession.Status.DISCHARGED
         session.save(update_fields=["status"])

@@ -250,12 +250,14 @@ def override_gate(session, by, reason):
         if fixed:
             words = "; ".join(f"{item.label}: {item.reason}" for item in fixed)
             raise DosingError(f"These checks cannot be overridden, only fixed — {words}")
-        override = GateOverride.objects.create(
+        override = GateOverride(
             session=session,
             by=by,
             reason=reason,
             failed_items=[item.as_record() for item in failed],
         )
+        override._change_reason = f"Pre-dose checks overridden: {reason}"
+        override.save()
         AccessEvent.record(
             actor=by,
             patient_id=session.course.patient_id,

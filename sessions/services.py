@@ -332,6 +332,8 @@ def record_dose(session, by, data):
         problem = dose_range_problem(session, dose)
         if problem and not dose.out_of_range_reason:
             raise DosingError(f"{problem} To give it, confirm with a reason.")
+        if problem:
+            dose._change_reason = f"{problem} Reason: {dose.out_of_range_reason}"
         dose.save()
         audit(by, session, f"dosing session {session.pk}: dose {dose.pk} recorded")
         if problem:

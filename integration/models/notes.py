@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from kapclinic.clinic.models import Appointment, TreatmentCourse
 from sessions.integrity import content_hash
@@ -125,6 +126,7 @@ class IntegrationNote(models.Model):
     )
 
     objects = IntegrationNoteQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-created_at"]
@@ -203,6 +205,7 @@ class NoteAddendum(models.Model):
     text = models.TextField()
 
     objects = NoteAddendumQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["written_at", "pk"]

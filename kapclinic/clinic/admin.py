@@ -1,8 +1,12 @@
 """Django admin for clinic admins: each sees and edits their own clinic only."""
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
+from django.http import Http404
+from simple_history.admin import SimpleHistoryAdmin
 
 from .access import provider_for
 from .models import (
@@ -55,6 +59,35 @@ class ClinicScopedAdmin(admin.ModelAdmin):
         if clinic_id is not None and db_field.related_model is Provider:
             kwargs["queryset"] = Provider.objects.filter(clinic_id=clinic_id)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class ClinicHistoryAdmin(ClinicScopedAdmin, SimpleHistoryAdmin):
+    """The admin's History page: who changed what, before and after, for own-clinic rows only.
+
+    django-simple-history finds a version by primary key alone (and falls back to the history
+    of a row it cannot see), so both history pages first check the row is in this admin's
+    clinic. Versions are for reading: reverting would bypass the services' clinical rules.
+    """
+
+    def _check_in_clinic(self, request, object_id):
+        if admin_clinic_id(request) is None:
+            return  # a superuser may also read the history of a row since deleted
+        try:
+            visible = self.get_queryset(request).filter(pk=unquote(object_id)).exists()
+        except (ValueError, ValidationError):
+            visible = False
+        if not visible:
+            raise Http404
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._check_in_clinic(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method != "GET":
+            raise PermissionDenied("Past versions are read-only.")
+        self._check_in_clinic(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 @admin.register(User)
@@ -118,7 +151,7 @@ class ProviderAdmin(ClinicScopedAdmin):
 
 
 @admin.register(Patient)
-class PatientAdmin(ClinicScopedAdmin):
+class PatientAdmin(ClinicHistoryAdmin):
     list_display = ["legal_name", "preferred_name", "email", "date_of_birth", "clinic"]
     list_filter = ["clinic", "created_at"]
     search_fields = ["legal_name", "preferred_name", "email", "phone"]
@@ -127,7 +160,7 @@ class PatientAdmin(ClinicScopedAdmin):
 
 
 @admin.register(TreatmentCourse)
-class TreatmentCourseAdmin(ClinicScopedAdmin):
+class TreatmentCourseAdmin(ClinicHistoryAdmin):
     """Courses move only through their journey transitions, so the stage is read-only here."""
 
     list_display = ["patient", "indication", "state", "state_changed_at", "clinic"]
@@ -154,7 +187,7 @@ class AppointmentAdmin(ClinicScopedAdmin):
 
 
 @admin.register(SafetyFlag)
-class SafetyFlagAdmin(ClinicScopedAdmin):
+class SafetyFlagAdmin(ClinicHistoryAdmin):
     clinic_lookup = "course__clinic_id"
     list_display = ["raised_at", "urgency", "source", "course", "resolved_at"]
     list_filter = ["urgency", "resolved_at"]
@@ -169,7 +202,7 @@ class SafetyFlagAdmin(ClinicScopedAdmin):
 
 
 @admin.register(Protocol)
-class ProtocolAdmin(ClinicScopedAdmin):
+class ProtocolAdmin(ClinicHistoryAdmin):
     list_display = ["name", "clinic", "route", "product", "is_default", "active", "signed_off_by"]
     list_filter = ["route", "product", "active", "clinic"]
     fieldsets = (

@@ -2,13 +2,13 @@
 
 from django.contrib import admin
 
-from kapclinic.clinic.admin import ClinicScopedAdmin
+from kapclinic.clinic.admin import ClinicHistoryAdmin
 
 from .models import QuestionnaireResponse
 
 
 @admin.register(QuestionnaireResponse)
-class QuestionnaireResponseAdmin(ClinicScopedAdmin):
+class QuestionnaireResponseAdmin(ClinicHistoryAdmin):
     clinic_lookup = "course__clinic_id"
     list_display = ["course", "instrument", "purpose", "status", "total", "band", "completed_at"]
     list_filter = ["instrument", "purpose", "status", "completed_at"]

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from kapclinic.clinic.access import patient_scope
 
@@ -78,6 +79,7 @@ class QuestionnaireResponse(models.Model):
     )
 
     objects = QuestionnaireResponseQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-started_at", "-pk"]

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from kapclinic.clinic.models import Appointment
 from kapclinic.measures.models import QuestionnaireResponse
@@ -68,6 +69,7 @@ class CheckIn(SessionRecord):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = CheckInQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-created_at"]

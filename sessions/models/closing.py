@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from .session import (
     DosingError,
@@ -78,6 +79,7 @@ class Discharge(SessionRecord):
     )
 
     objects = SessionRecordQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         constraints = [
@@ -124,6 +126,7 @@ class Addendum(models.Model):
     text = models.TextField()
 
     objects = AddendumQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["written_at", "pk"]

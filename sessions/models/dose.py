@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from kapclinic.clinic.models import Product, Route
 
@@ -71,6 +72,7 @@ class Administration(SessionRecord):
     request_key = models.UUIDField(null=True, blank=True, editable=False)
 
     objects = SessionRecordQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["given_at", "pk"]
@@ -171,6 +173,7 @@ class GateOverride(SessionRecord):
     )
 
     objects = StaffOnlyRecordQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-at", "-pk"]

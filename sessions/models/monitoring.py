@@ -6,6 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from kapclinic.measures.models import QuestionnaireResponse
 
@@ -85,6 +86,7 @@ class VitalSigns(EnteredInError, SessionRecord):
 
     objects = in_effect_manager(SessionRecordQuerySet)
     entries = SessionRecordQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["taken_at", "pk"]
@@ -184,6 +186,7 @@ class Observation(EnteredInError, SessionRecord):
 
     objects = in_effect_manager(SessionRecordQuerySet)
     entries = SessionRecordQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["observed_at", "pk"]
@@ -240,6 +243,7 @@ class SessionAlert(SessionRecord):
     action_taken = models.TextField(blank=True)
 
     objects = SessionAlertQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-raised_at", "-pk"]
@@ -329,6 +333,7 @@ class AdverseEvent(EnteredInError, SessionRecord):
 
     objects = in_effect_manager(SessionRecordQuerySet)
     entries = SessionRecordQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["onset_at", "pk"]

@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from kapclinic.clinic.access import patient_scope, provider_for
 from kapclinic.clinic.models import Appointment, JourneyError, Protocol, TreatmentCourse
@@ -180,6 +181,7 @@ class DosingSession(models.Model):
     )
 
     objects = DosingSessionQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-started_at"]

@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.access import patient_scope, provider_for
@@ -87,6 +88,7 @@ class TreatmentCourse(models.Model):
     closed_reason = models.TextField(blank=True, editable=False)
 
     objects = CourseQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-created_at"]

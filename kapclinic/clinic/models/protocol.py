@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
 
 from .follow_up import (
     default_measure_schedule,
@@ -168,6 +169,7 @@ class Protocol(models.Model):
     )
 
     objects = ProtocolQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["clinic", "-is_default", "name"]

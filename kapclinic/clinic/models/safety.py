@@ -3,6 +3,7 @@
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.access import provider_for
@@ -47,6 +48,7 @@ class SafetyFlag(models.Model):
     action_taken = models.TextField(blank=True)
 
     objects = SafetyFlagQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-raised_at"]
