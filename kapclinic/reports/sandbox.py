@@ -13,15 +13,12 @@ costs one report, because the deadline below kills it like any other overrun.
 """
 
 import gc
-import logging
 import multiprocessing
 import resource
 import time
 import traceback
 
 from django.conf import settings
-
-log = logging.getLogger(__name__)
 
 MEBIBYTE = 1024 * 1024
 
@@ -60,7 +57,12 @@ def run(function, *args):
     )
     child.daemon = True
     started = time.monotonic()
-    child.start()
+    try:
+        child.start()
+    except OSError as error:  # no process to be had (fork refused): one failed report
+        receive.close()
+        send.close()
+        raise RenderStopped("crashed", f"could not start the render process: {error}") from error
     send.close()  # the child holds the only writing end: its death means EOF here
     try:
         if not receive.poll(seconds):
