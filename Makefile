@@ -5,12 +5,15 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 DEMO_ENV := KAP_REQUIRE_STAFF_MFA=false DEBUG=true
 
-.PHONY: help install demo serve seed test test-fast lint format lock check-deploy clean worker beat
+.PHONY: help install demo serve seed test test-fast lint format lock check-deploy clean worker beat \
+	backup restore
 
 help:
 	@echo "make demo   install, migrate, seed the demo clinic and serve on http://127.0.0.1:$(PORT)"
 	@echo "make test   install and run the whole suite (ruff, migrations check, pytest)"
 	@echo "make worker | beat   Celery worker / beat (reminder scans); need REDIS_URL"
+	@echo "make backup   pg_dump DATABASE_URL to var/backups/kapclinic-<UTC time>.dump"
+	@echo "make restore FILE=<dump> [DB=<name>] [FORCE=1]   pg_restore into DATABASE_URL's (or DB's) database"
 	@echo "make lint | format | lock | check-deploy | clean"
 
 $(VENV)/.installed: requirements.lock
@@ -46,6 +49,14 @@ worker: install
 beat: install
 	@mkdir -p var/beat
 	$(VENV)/bin/celery -A kapclinic beat --loglevel INFO --schedule var/beat/celerybeat-schedule
+
+# Backups: the logic is in scripts/pg_backup.py (standard library + PostgreSQL client tools).
+backup:
+	@python3 scripts/pg_backup.py backup
+
+restore:
+	@[ -n "$(FILE)" ] || { echo "Usage: make restore FILE=var/backups/kapclinic-<time>.dump [DB=<name>] [FORCE=1]"; exit 2; }
+	@python3 scripts/pg_backup.py restore "$(FILE)" $(if $(DB),--database "$(DB)") $(if $(filter 1,$(FORCE)),--force)
 
 lint: install
 	$(PY) -m ruff check .

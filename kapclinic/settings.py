@@ -260,6 +260,11 @@ KAP_CHECK_IN_OPENS_HOURS = int(os.environ.get("KAP_CHECK_IN_OPENS_HOURS", "24"))
 # Paper size of PDF reports: "A4" (default) or "Letter" for US clinics. One setting for every
 # clinic until the clinic model carries its own choice.
 REPORT_PAGE_SIZE = os.environ.get("REPORT_PAGE_SIZE", "A4")
+# WeasyPrint runs in a child process that is killed past these limits (kapclinic/reports/
+# sandbox.py): a hostile stylesheet or a huge note costs one failed report, never a web worker.
+# The memory limit is what the child may allocate on top of the process it is forked from.
+REPORT_RENDER_TIMEOUT_SECONDS = float(os.environ.get("REPORT_RENDER_TIMEOUT_SECONDS", "20"))
+REPORT_RENDER_MEMORY_MB = int(os.environ.get("REPORT_RENDER_MEMORY_MB", "1024"))
 
 # --- Sessions and cookies -----------------------------------------------------------------------
 SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "30"))

@@ -4,6 +4,7 @@ A new report is a module with a queryset function and `render(obj, *, generated_
 page_size)`, plus one row in KINDS; the download view and `render_report` pick it up.
 """
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from operator import attrgetter
@@ -15,6 +16,17 @@ from kapclinic.clinic.access import provider_for
 
 from . import assessment, course_summary, session_note
 from .render import RenderedReport
+from .sandbox import RenderStopped
+
+log = logging.getLogger(__name__)
+
+# What the audit trail says when a report was asked for but not produced, by reason.
+NOT_PRODUCED = {
+    "time": "over the time limit",
+    "memory": "over the memory limit",
+    "crashed": "the renderer stopped",
+    "error": "a rendering error",
+}
 
 
 @dataclass(frozen=True)
@@ -71,9 +83,25 @@ def produce(kind, obj, *, by, generated_by, channel, page_size=None, actor_label
     """Render one report and write the audit row that says who took a copy of which record.
 
     `by` is the signed-in user (None from the command line, then `actor_label` names who ran
-    it); `channel` says how it left the system ("download", "command line").
+    it); `channel` says how it left the system ("download", "command line"). When rendering
+    is stopped (sandbox.RenderStopped) the attempt is logged and audited, then re-raised.
     """
-    report = kind.render(obj, generated_by=generated_by, page_size=page_size)
+    try:
+        report = kind.render(obj, generated_by=generated_by, page_size=page_size)
+    except RenderStopped as stopped:
+        # The log names the record by id only; the detail may be a traceback from the child.
+        log.error(
+            "The %s report for %s %s was not produced (%s): %s",
+            kind.label, kind.subject, obj.pk, stopped.reason, stopped.detail,
+        )  # fmt: skip
+        AccessEvent.record(
+            actor=by,
+            actor_label=actor_label,
+            action=AccessEvent.Action.VIEW,
+            what=f"{kind.label} report ({channel}), not produced: {NOT_PRODUCED[stopped.reason]}",
+            patient_id=kind.patient_id(obj),
+        )
+        raise
     AccessEvent.record(
         actor=by,
         actor_label=actor_label,

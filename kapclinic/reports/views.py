@@ -4,6 +4,7 @@ import io
 import json
 
 from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import render
 from django.views import View
 
 from kapclinic.audit.models import AccessEvent
@@ -13,6 +14,7 @@ from kapclinic.clinic.views import StaffRequiredMixin
 from .fhir import patient_bundle
 from .kinds import KINDS, produce, signer_label
 from .render import ReportUnavailable
+from .sandbox import RenderStopped
 
 
 class ReportDownloadView(StaffRequiredMixin, View):
@@ -44,6 +46,17 @@ class ReportDownloadView(StaffRequiredMixin, View):
             )
         except ReportUnavailable as error:
             raise Http404(str(error)) from error
+        except RenderStopped:
+            # Logged and audited by produce(); the person gets a plain page, never a traceback.
+            response = render(
+                request,
+                "reports/not_produced.html",
+                {"kind": kind, "patient_id": kind.patient_id(obj)},
+                status=503,
+            )
+            response["Retry-After"] = "300"
+            response["Cache-Control"] = "no-store"
+            return response
         return FileResponse(
             io.BytesIO(report.pdf),
             as_attachment=True,

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from kapclinic.clinic.access import is_staff_member
 from kapclinic.reports.kinds import KINDS, produce, signer_label
 from kapclinic.reports.render import PAGE_SIZES, ReportUnavailable
+from kapclinic.reports.sandbox import RenderStopped
 
 
 class Command(BaseCommand):
@@ -67,6 +68,11 @@ class Command(BaseCommand):
             )
         except ReportUnavailable as error:
             raise CommandError(str(error)) from error
+        except RenderStopped as stopped:
+            raise CommandError(
+                f"The {report_kind.label} report could not be produced: {stopped}. "
+                "Limits: REPORT_RENDER_TIMEOUT_SECONDS, REPORT_RENDER_MEMORY_MB."
+            ) from stopped
         target.write_bytes(report.pdf)
         elapsed = time.perf_counter() - started
         self.stdout.write(
