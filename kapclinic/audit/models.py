@@ -34,6 +34,19 @@ class AccessEventQuerySet(models.QuerySet):
     def for_clinic(self, clinic_id):
         return self.filter(patient__clinic_id=clinic_id)
 
+    def staff_access_to(self, patient):
+        """What "Who viewed my record" shows a patient: staff who viewed, changed or copied it.
+
+        The patient's own actions, anonymous and server rows, and refused attempts (which
+        showed nothing) are left out; the clinic admin reads those in the full trail.
+        """
+        events = self.filter(patient=patient, actor__isnull=False).exclude(
+            action=AccessEvent.Action.DENIED
+        )
+        if patient.user_id is not None:
+            events = events.exclude(actor_id=patient.user_id)
+        return events.select_related("actor__provider").order_by("-at", "-pk")
+
 
 class AccessEvent(models.Model):
     class Action(models.TextChoices):

@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Q
 
+from kapclinic.audit.admin_trail import AuditedAdminMixin
+
 from .access import provider_for
 from .models import (
     Appointment,
@@ -25,8 +27,11 @@ def admin_clinic_id(request):
     return provider.clinic_id if provider else -1
 
 
-class ClinicScopedAdmin(admin.ModelAdmin):
-    """Limit rows, and the clinics offered in forms, to the admin's own clinic."""
+class ClinicScopedAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """Limit rows, and the clinics offered in forms, to the admin's own clinic.
+
+    Views and changes of a patient's records are written to the audit trail (the mixin).
+    """
 
     clinic_lookup = "clinic_id"
 
@@ -57,7 +62,7 @@ class ClinicScopedAdmin(admin.ModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "is_active", "is_staff", "last_login"]
     search_fields = ["email", "first_name", "last_name"]
