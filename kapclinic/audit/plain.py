@@ -25,6 +25,7 @@ SUBJECTS = (
     ("check-in", "your check-in answers"),
     ("pre-dose", "your pre-dose safety checks"),
     ("booked", "your appointments"),
+    ("booking", "your appointments"),
     ("dosing session", "your treatment session record"),
     ("dose", "your treatment session record"),
     ("in-session alert", "your treatment session record"),
