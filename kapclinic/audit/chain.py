@@ -27,10 +27,11 @@ CHAINED_FIELDS = (
     "user_agent",
 )
 
-# An arbitrary, fixed key: every writer of audit rows takes this PostgreSQL advisory lock, so
-# "read the last hash, insert the next row" happens one writer at a time and the chain
-# cannot fork. ("KAPAUDIT" in ASCII, as a signed 64-bit integer.)
-ADVISORY_LOCK_KEY = int.from_bytes(b"KAPAUDIT", "big", signed=True)
+# The newest event's hash, and the same after taking the audit lock: an arbitrary fixed key
+# ("KAPAUDIT" in ASCII as a 64-bit integer) that every writer of audit rows takes, so "read the
+# last hash, insert the next row" happens one writer at a time and the chain cannot fork.
+READ_HEAD = "SELECT row_hash FROM audit_accessevent ORDER BY id DESC LIMIT 1"
+LOCK_THEN_READ_HEAD = f"SELECT pg_advisory_xact_lock(5422703667864422740); {READ_HEAD}"
 
 
 def _canonical_ip(value):
@@ -50,14 +51,20 @@ def digest(row, previous_hash):
     return hashlib.sha256(canonical(row, previous_hash)).hexdigest()
 
 
-def serialise_writers(connection):
-    """Hold the audit lock until the surrounding transaction ends (PostgreSQL only).
+def lock_and_read_head(connection):
+    """Take the audit lock, then read the last event's hash (None for an empty trail).
 
-    SQLite already lets one writer at a time into the database.
+    On PostgreSQL the transaction-level advisory lock is held until the surrounding
+    transaction ends, so the next writer waits and then reads this writer's row. Both
+    statements travel in one round trip (no parameters, so the driver sends them as one
+    simple query); each takes its own snapshot, so the read sees rows committed while this
+    writer waited for the lock. SQLite already lets one writer at a time into the database.
     """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
+    with connection.cursor() as cursor:
+        postgresql = connection.vendor == "postgresql"
+        cursor.execute(LOCK_THEN_READ_HEAD if postgresql else READ_HEAD)
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def first_break(rows):

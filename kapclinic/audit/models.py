@@ -92,19 +92,13 @@ class AccessEvent(models.Model):
         if not self._state.adding:
             raise AppendOnlyError("Audit events cannot be changed.")
         using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
-        # No savepoint: inside a request's transaction this costs one lock, one indexed read
-        # and the insert. The lock is held until that transaction ends, so the row read as
-        # "last" is the last one committed and two writers never chain to the same row.
+        # No savepoint: inside a request's transaction this costs two round trips (lock and
+        # read the last hash; insert). The lock is held until that transaction ends, so the
+        # row read as "last" is the last one committed and two writers never chain to one row.
         with transaction.atomic(using=using, savepoint=False):
-            chain.serialise_writers(transaction.get_connection(using))
-            self.previous_hash = (
-                type(self)
-                .objects.using(using)
-                .order_by("-pk")
-                .values_list("row_hash", flat=True)
-                .first()
-                or chain.GENESIS
-            )
+            connection = transaction.get_connection(using)
+            head = chain.lock_and_read_head(connection)
+            self.previous_hash = head or chain.GENESIS
             self.row_hash = chain.digest(self.chained_values(), self.previous_hash)
             super().save(*args, **kwargs)
 

@@ -17,6 +17,8 @@ VERBS = {
 # order matters ("course 3 outcomes" is about outcomes, "dose 4" about a session).
 SUBJECTS = (
     ("admin:", "your record, in the clinic's administration screens"),
+    ("→", "your treatment course"),  # a journey step: "course 3: Awaiting review → Cleared"
+    ("safety flag", "a safety check on your record"),
     ("fhir", "your whole record, as a data file"),
     ("report", "a report from your record"),
     ("patient chart", "your chart"),
@@ -33,7 +35,6 @@ SUBJECTS = (
     ("integration session", "your integration sessions"),
     ("outcomes", "your progress and the journal entries you shared"),
     ("journal", "a journal entry you shared"),
-    ("safety flag", "a safety check on your record"),
     ("appointment", "your appointments"),
     ("course", "your treatment course"),
 )

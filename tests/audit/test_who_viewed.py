@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from kapclinic.audit.models import AccessEvent
+from kapclinic.audit.plain import subject
 from kapclinic.clinic.models import Role
 
 pytestmark = pytest.mark.django_db
@@ -113,3 +114,26 @@ def test_pages_of_history_cost_the_same_queries_however_long_the_history(world, 
 def test_staff_cannot_open_the_patients_page(world, staff_client):
     client = staff_client(world.one.staff[Role.THERAPIST])
     assert client.get(URL).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("what", "words"),
+    [
+        ("course 3: Awaiting review → Cleared", "your treatment course"),
+        ("safety flag raised: Intake PHQ-9", "a safety check on your record"),
+        (
+            "course 3 outcomes and shared journal entries",
+            "your progress and the journal entries you shared",
+        ),
+        ("dosing session 4: pre-dose checks overridden (bp)", "your pre-dose safety checks"),
+        ("dosing session booked: appointment 9", "your appointments"),
+        ("integration note 2 signed", "your integration session notes"),
+        (
+            "admin: changed patient #5 (Phone)",
+            "your record, in the clinic's administration screens",
+        ),
+        ("something new", "your record"),
+    ],
+)
+def test_each_kind_of_access_reads_in_plain_words(what, words):
+    assert subject(what) == words
