@@ -13,6 +13,7 @@ urlpatterns = [
     path("", clinic_views.home, name="home"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
+    path("audit/", include("kapclinic.audit.urls")),
     path("intake/", include("intake.urls")),
     path("reminders/", include("kapclinic.reminders.urls")),
     path("reports/", include("kapclinic.reports.urls")),

@@ -85,6 +85,7 @@ class IntegrationSessionsView(StaffRequiredMixin, View):
 
     def get(self, request, pk):
         course = staff_course(request, pk)
+        audit_view(request, course, f"integration sessions, course {course.pk}")
         dosing = list(
             DosingSession.objects.filter(course=course)
             .select_related("appointment")
@@ -168,6 +169,7 @@ class BookIntegrationSessionView(StaffRequiredMixin, View):
 
     def get(self, request, pk):
         session = self.get_session(pk)
+        audit_view(request, session.course, f"booking an integration session, session {pk}")
         clinic = session.course.clinic
         form = BookIntegrationSessionForm(clinic=clinic, initial=self.suggestion(session))
         return self.render_page(session, form)
@@ -394,7 +396,7 @@ class CourseOutcomesView(StaffRequiredMixin, View):
 
     def get(self, request, pk):
         course = staff_course(request, pk)
-        audit_view(request, course, f"course {course.pk} outcomes")
+        audit_view(request, course, f"course {course.pk} outcomes and shared journal entries")
         clinic = course.clinic
         tz = clinic.tz
         protocol = Protocol.objects.effective_for(clinic)
@@ -538,6 +540,7 @@ class _CloseCourseView(StaffRequiredMixin, View):
 
     def get(self, request, pk):
         course = staff_course(request, pk)
+        audit_view(request, course, f"course {course.pk}: {self.title.lower()}")
         return self.render_page(course, CourseClosureForm(clinic=course.clinic))
 
     def post(self, request, pk):

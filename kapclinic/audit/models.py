@@ -1,12 +1,16 @@
 """The audit trail: who looked at or changed which patient's record, when and from where.
 
-Rows are append-only: the ORM refuses to change or delete them.
+Rows are append-only: the ORM refuses to change or delete them, and on PostgreSQL a trigger
+refuses UPDATE, DELETE and TRUNCATE (migration 0004). Each row is chained to the one before it
+by a hash (chain.py), so an edit made by someone who bypasses both is found by
+`manage.py verify_audit`.
 """
 
 from django.conf import settings
-from django.db import models
+from django.db import models, router, transaction
 from django.utils import timezone
 
+from . import chain
 from .context import current_origin
 
 
@@ -21,8 +25,27 @@ class AccessEventQuerySet(models.QuerySet):
     def delete(self):
         raise AppendOnlyError("Audit events cannot be deleted.")
 
+    def bulk_create(self, objs, *args, **kwargs):
+        raise AppendOnlyError("Audit events are chained one at a time: use AccessEvent.record().")
+
+    def bulk_update(self, objs, *args, **kwargs):
+        raise AppendOnlyError("Audit events cannot be changed.")
+
     def for_clinic(self, clinic_id):
         return self.filter(patient__clinic_id=clinic_id)
+
+    def staff_access_to(self, patient):
+        """What "Who viewed my record" shows a patient: staff who viewed, changed or copied it.
+
+        The patient's own actions, anonymous and server rows, and refused attempts (which
+        showed nothing) are left out; the clinic admin reads those in the full trail.
+        """
+        events = self.filter(patient=patient, actor__isnull=False).exclude(
+            action=AccessEvent.Action.DENIED
+        )
+        if patient.user_id is not None:
+            events = events.exclude(actor_id=patient.user_id)
+        return events.select_related("actor__provider").order_by("-at", "-pk")
 
 
 class AccessEvent(models.Model):
@@ -50,6 +73,9 @@ class AccessEvent(models.Model):
     path = models.CharField(max_length=300, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=255, blank=True)
+    # The hash chain (chain.py): the hash of the event before this one, and of this one.
+    previous_hash = models.CharField(max_length=64, editable=False)
+    row_hash = models.CharField(max_length=64, editable=False)
 
     objects = AccessEventQuerySet.as_manager()
 
@@ -65,7 +91,19 @@ class AccessEvent(models.Model):
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise AppendOnlyError("Audit events cannot be changed.")
-        super().save(*args, **kwargs)
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        # No savepoint: inside a request's transaction this costs two round trips (lock and
+        # read the last hash; insert). The lock is held until that transaction ends, so the
+        # row read as "last" is the last one committed and two writers never chain to one row.
+        with transaction.atomic(using=using, savepoint=False):
+            connection = transaction.get_connection(using)
+            head = chain.lock_and_read_head(connection)
+            self.previous_hash = head or chain.GENESIS
+            self.row_hash = chain.digest(self.chained_values(), self.previous_hash)
+            super().save(*args, **kwargs)
+
+    def chained_values(self):
+        return {name: getattr(self, name) for name in chain.CHAINED_FIELDS}
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("Audit events cannot be deleted.")

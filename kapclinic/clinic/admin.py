@@ -8,6 +8,8 @@ from django.db.models import Q
 from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
+from kapclinic.audit.admin_trail import AuditedAdminMixin
+
 from .access import provider_for
 from .models import (
     Appointment,
@@ -30,8 +32,11 @@ def admin_clinic_id(request):
     return provider.clinic_id if provider else -1
 
 
-class ClinicScopedAdmin(admin.ModelAdmin):
-    """Limit rows, and the clinics offered in forms, to the admin's own clinic."""
+class ClinicScopedAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """Limit rows, and the clinics offered in forms, to the admin's own clinic.
+
+    Views and changes of a patient's records are written to the audit trail (the mixin).
+    """
 
     clinic_lookup = "clinic_id"
 
@@ -91,7 +96,7 @@ class ClinicHistoryAdmin(ClinicScopedAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "is_active", "is_staff", "last_login"]
     search_fields = ["email", "first_name", "last_name"]

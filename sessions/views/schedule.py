@@ -42,6 +42,12 @@ class BookDosingSessionView(StaffRequiredMixin, View):
 
     def get(self, request, pk):
         course = self.get_course(pk)
+        AccessEvent.record(
+            actor=request.user,
+            action=AccessEvent.Action.VIEW,
+            what=f"booking a dosing session, course {course.pk}",
+            patient_id=course.patient_id,
+        )
         return self.render_page(course, BookDosingSessionForm(clinic=course.clinic))
 
     def post(self, request, pk):

@@ -214,7 +214,8 @@ def test_outcomes_page_shows_judgements_with_their_rules(team, as_role):
     assert "Only one GAD-7 so far: a change needs a baseline and a later score." in html
     assert "No completed PCL-5 yet." in html
     assert AccessEvent.objects.filter(
-        action=AccessEvent.Action.VIEW, what=f"course {team.course.pk} outcomes"
+        action=AccessEvent.Action.VIEW,
+        what=f"course {team.course.pk} outcomes and shared journal entries",
     ).exists()
 
 

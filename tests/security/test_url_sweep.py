@@ -362,6 +362,8 @@ ACCESS = {
         PATIENT, OWNER, kwargs=measure_a, data=lambda s: {f"q{i}": "0" for i in range(1, 10)}
     ),
     "integration:measure-done": Page(PATIENT, OWNER, {GET}, kwargs=measure_a),
+    # --- audit: the patient's own "Who viewed my record"; no id, always their own record ---
+    "audit:who-viewed": Page(PATIENT, PATIENTS, {GET}),
     # --- Reminders -------------------------------------------------------------------------
     # A patient's own reminder settings: no id in the URL, always the signed-in patient's.
     "reminders:preferences": Page(
@@ -461,4 +463,4 @@ def test_the_sweep_covers_every_url_role_and_method():
     assert not missing, f"URLs with no row in ACCESS: {missing}"
     total = len(URLS) * len(ROLES) * 2
     print(f"\nURL sweep: {len(URLS)} URLs × {len(ROLES)} roles × 2 methods = {total} requests")
-    assert total == 1026, "update this count when URLs or roles are added"
+    assert total == 1044, "update this count when URLs or roles are added"

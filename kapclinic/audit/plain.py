@@ -1,0 +1,70 @@
+"""Audit events told in plain words, for the patient's "Who viewed my record" page."""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ObjectDoesNotExist
+
+from .models import AccessEvent
+
+VERBS = {
+    AccessEvent.Action.VIEW: "Viewed",
+    AccessEvent.Action.CHANGE: "Changed",
+    AccessEvent.Action.CREATE: "Added to",
+    AccessEvent.Action.EXPORT: "Took a copy of",
+}
+
+# The first phrase whose key appears in an event's `what` names the part of the record; the
+# order matters ("course 3 outcomes" is about outcomes, "dose 4" about a session).
+SUBJECTS = (
+    ("admin:", "your record, in the clinic's administration screens"),
+    ("→", "your treatment course"),  # a journey step: "course 3: Awaiting review → Cleared"
+    ("safety flag", "a safety check on your record"),
+    ("fhir", "your whole record, as a data file"),
+    ("report", "a report from your record"),
+    ("patient chart", "your chart"),
+    ("intake", "your intake answers"),
+    ("invit", "your invitation"),
+    ("check-in", "your check-in answers"),
+    ("pre-dose", "your pre-dose safety checks"),
+    ("booked", "your appointments"),
+    ("booking", "your appointments"),
+    ("dosing session", "your treatment session record"),
+    ("dose", "your treatment session record"),
+    ("in-session alert", "your treatment session record"),
+    ("integration note", "your integration session notes"),
+    ("integration session", "your integration sessions"),
+    ("outcomes", "your progress and the journal entries you shared"),
+    ("journal", "a journal entry you shared"),
+    ("appointment", "your appointments"),
+    ("course", "your treatment course"),
+)
+
+
+def subject(what):
+    lowered = what.lower()
+    return next((words for key, words in SUBJECTS if key in lowered), "your record")
+
+
+@dataclass(frozen=True)
+class StaffAccess:
+    at: object
+    name: str
+    role: str
+    did: str
+
+    @classmethod
+    def of(cls, event):
+        actor = event.actor
+        try:
+            provider = actor.provider
+        except ObjectDoesNotExist:
+            provider = None
+        if provider is not None:
+            role = provider.get_role_display()
+            name = actor.get_full_name() or actor.email
+            if provider.credentials:
+                name = f"{name}, {provider.credentials}"
+        else:
+            role, name = "System administrator", actor.get_full_name() or actor.email
+        verb = VERBS.get(event.action, "Opened")
+        return cls(at=event.at, name=name, role=role, did=f"{verb} {subject(event.what)}")
