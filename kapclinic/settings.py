@@ -225,6 +225,9 @@ MFA_TOTP_ISSUER = os.environ.get("MFA_TOTP_ISSUER", "KAP Clinic")
 # turns this off, and every page then carries a visible banner saying so.
 KAP_REQUIRE_STAFF_MFA = env_bool("KAP_REQUIRE_STAFF_MFA", default=True)
 
+# `make bench` only: mounts one bare view (/bench/bare/), the ceiling the pages are held to.
+KAP_BENCH = env_bool("KAP_BENCH")
+
 # Invitation links expire after this many days; staff can resend.
 KAP_INVITATION_DAYS = int(os.environ.get("KAP_INVITATION_DAYS", "7"))
 
