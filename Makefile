@@ -5,12 +5,13 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 DEMO_ENV := KAP_REQUIRE_STAFF_MFA=false DEBUG=true
 
-.PHONY: help install demo serve seed test test-fast lint format lock check-deploy clean worker beat
+.PHONY: help install demo serve seed test test-fast lint format lock check-deploy clean worker beat bench
 
 help:
 	@echo "make demo   install, migrate, seed the demo clinic and serve on http://127.0.0.1:$(PORT)"
 	@echo "make test   install and run the whole suite (ruff, migrations check, pytest)"
 	@echo "make worker | beat   Celery worker / beat (reminder scans); need REDIS_URL"
+	@echo "make bench  seed (once) 10,000 patients in PostgreSQL and measure the main pages (wrk)"
 	@echo "make lint | format | lock | check-deploy | clean"
 
 $(VENV)/.installed: requirements.lock
@@ -46,6 +47,11 @@ worker: install
 beat: install
 	@mkdir -p var/beat
 	$(VENV)/bin/celery -A kapclinic beat --loglevel INFO --schedule var/beat/celerybeat-schedule
+
+# Needs PostgreSQL (BENCH_DATABASE_URL, default kap_bench on 127.0.0.1) and Debian's wrk.
+bench: install
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || { echo "Install wrk: apt-get install -y wrk" >&2; exit 1; }
+	$(PY) scripts/bench_pages.py $(ARGS)
 
 lint: install
 	$(PY) -m ruff check .

@@ -205,7 +205,7 @@ def count_queries(path, session_key):
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    client = Client()
+    client = Client(HTTP_HOST="127.0.0.1")
     client.cookies["sessionid"] = session_key
     client.get(path)  # warm per-process caches as a running worker has them
     with CaptureQueriesContext(connection) as queries:
