@@ -361,15 +361,28 @@ def main():
         os.unlink(script.name)
     report = render(results, pdf, args)
     print("\n" + report)
-    Path(args.output).write_text(report)
+    write_report(Path(args.output), report)
     print(f"Written to {args.output}")
+
+
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+
+def write_report(path, report):
+    """Replace the measured part of the page; the notes written around it stay."""
+    block = f"{START}\n{report}\n{END}"
+    text = path.read_text() if path.exists() else ""
+    if START in text and END in text:
+        before, rest = text.split(START, 1)
+        text = before + block + rest.split(END, 1)[1]
+    else:
+        text = "# Performance at clinic-network scale\n\n" + block + "\n"
+    path.write_text(text)
 
 
 def render(results, pdf, args):
     ceiling = results[0][3]["rps"]
     lines = [
-        "# Performance at clinic-network scale",
-        "",
         "Measured by `make bench` (scripts/bench_pages.py); re-run it to refresh this page.",
         "",
         f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
