@@ -6,7 +6,7 @@ PORT ?= 8000
 DEMO_ENV := KAP_REQUIRE_STAFF_MFA=false DEBUG=true
 
 .PHONY: help install demo serve seed test test-fast lint format lock check-deploy clean worker beat \
-	backup restore
+	backup restore bench
 
 help:
 	@echo "make demo   install, migrate, seed the demo clinic and serve on http://127.0.0.1:$(PORT)"
@@ -14,6 +14,7 @@ help:
 	@echo "make worker | beat   Celery worker / beat (reminder scans); need REDIS_URL"
 	@echo "make backup   pg_dump DATABASE_URL to var/backups/kapclinic-<UTC time>.dump"
 	@echo "make restore FILE=<dump> [DB=<name>] [FORCE=1]   pg_restore into DATABASE_URL's (or DB's) database"
+	@echo "make bench  seed (once) 10,000 patients in PostgreSQL and measure the main pages (wrk)"
 	@echo "make lint | format | lock | check-deploy | clean"
 
 $(VENV)/.installed: requirements.lock
@@ -57,6 +58,11 @@ backup:
 restore:
 	@[ -n "$(FILE)" ] || { echo "Usage: make restore FILE=var/backups/kapclinic-<time>.dump [DB=<name>] [FORCE=1]"; exit 2; }
 	@python3 scripts/pg_backup.py restore "$(FILE)" $(if $(DB),--database "$(DB)") $(if $(filter 1,$(FORCE)),--force)
+
+# Needs PostgreSQL (BENCH_DATABASE_URL, default kap_bench on 127.0.0.1) and Debian's wrk.
+bench: install
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || { echo "Install wrk: apt-get install -y wrk" >&2; exit 1; }
+	$(PY) scripts/bench_pages.py $(ARGS)
 
 lint: install
 	$(PY) -m ruff check .

@@ -6,6 +6,7 @@ Severity bands come from the instrument definition, so the chart and the badges 
 """
 
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 import pygal
 from django.utils import timezone
@@ -96,11 +97,20 @@ def trend_chart(instrument, measurements, *, dose_times=(), title=None, tz=None)
     dates are shown in `tz` (the clinic's time zone; default the current one).
     """
     tz = tz or timezone.get_current_timezone()
+    points = tuple(sorted(((m.at, m.total) for m in measurements), key=lambda p: p[0]))
+    doses = tuple(sorted(dose_times))
+    render = _render if points or doses else _render.__wrapped__  # an empty chart shows today
+    return render(instrument, points, doses, title, tz)
+
+
+# The same scores draw the same SVG: pygal takes tens of milliseconds a chart, and the outcome
+# page is opened again and again between two questionnaires. Kept in this process's memory
+# only (no health data goes to a shared cache); a new score makes a new key.
+@lru_cache(maxsize=512)
+def _render(instrument, points, doses, title, tz):
     definition = get_instrument(instrument)
     top = definition.max_total
-    points = sorted(((m.at, m.total) for m in measurements), key=lambda p: p[0])
-    doses = sorted(dose_times)
-    times = [at for at, _ in points] + doses
+    times = [at for at, _ in points] + list(doses)
     start = min(times) if times else timezone.now()
     end = max(times) if times else start
     if end - start < timedelta(days=1):

@@ -1,11 +1,12 @@
 """Phase 3 reads: outcomes per course, the clinic dashboard, tasks and overdue requests.
 
-Each runs a fixed number of queries whatever the size of the record: outcomes are computed
-in Python (integration.outcomes) from one query of scores and one of first doses.
+Each runs a fixed number of queries whatever the size of the record: a course's outcomes are
+computed in Python (integration.outcomes) from one query of scores and one of first doses; the
+dashboard's rates over many courses are counted by the database (integration.dashboard).
 """
 
-from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import Count, Min
 
@@ -15,6 +16,7 @@ from kapclinic.measures.instruments import get_instrument
 from kapclinic.measures.models import QuestionnaireResponse
 from sessions.models import Administration
 
+from .dashboard import InstrumentSummary, outcome_summaries
 from .models import CourseClosure, JournalEntry, MeasureRequest
 from .outcomes import Measurement, Rules, instrument_outcome
 
@@ -66,68 +68,6 @@ def course_outcomes(course, protocol=None):
 # --- The clinic dashboard -------------------------------------------------------------------
 
 
-def _rate(part, whole):
-    if not whole:
-        return None
-    return (Decimal(part * 100) / Decimal(whole)).quantize(ONE_PLACE, ROUND_HALF_UP)
-
-
-@dataclass
-class InstrumentSummary:
-    """Across completed courses: how many could be judged, and what share met each rule."""
-
-    instrument: str
-    short_name: str
-    rules: Rules
-    changes: list = field(default_factory=list)
-    responders: int = 0
-    response_judged: int = 0
-    remitters: int = 0
-    remission_judged: int = 0
-    reliably_improved: int = 0
-    reliably_deteriorated: int = 0
-    reliable_judged: int = 0
-    not_computable: int = 0
-
-    @property
-    def courses(self):
-        return len(self.changes)
-
-    @property
-    def mean_change(self):
-        if not self.changes:
-            return None
-        return (Decimal(sum(self.changes)) / len(self.changes)).quantize(ONE_PLACE, ROUND_HALF_UP)
-
-    @property
-    def response_rate(self):
-        return _rate(self.responders, self.response_judged)
-
-    @property
-    def remission_rate(self):
-        return _rate(self.remitters, self.remission_judged)
-
-    @property
-    def reliable_improvement_rate(self):
-        return _rate(self.reliably_improved, self.reliable_judged)
-
-    def add(self, outcome):
-        if not outcome.computable:
-            self.not_computable += 1
-            return
-        self.changes.append(outcome.change.value)
-        if outcome.response.computable:
-            self.response_judged += 1
-            self.responders += outcome.response.value
-        if outcome.remission.computable:
-            self.remission_judged += 1
-            self.remitters += outcome.remission.value
-        if outcome.reliable_improvement.computable:
-            self.reliable_judged += 1
-            self.reliably_improved += outcome.reliable_improvement.value
-            self.reliably_deteriorated += outcome.reliable_deterioration.value
-
-
 @dataclass
 class Dashboard:
     stages: list  # (state, label, count) of open courses, in journey order
@@ -167,28 +107,16 @@ def clinic_dashboard(clinic, *, indication=None, start=None, end=None, protocol=
         closures = closures.filter(effective_on__gte=start)
     if end:
         closures = closures.filter(effective_on__lte=end)
-    course_ids = list(closures.values_list("course_id", flat=True))
-    instruments = list(protocol.outcome_rules or {})
     summaries = [
         InstrumentSummary(
             code, get_instrument(code).short_name, Rules.from_protocol(protocol, code)
         )
-        for code in instruments
+        for code in protocol.outcome_rules or {}
     ]
-    if course_ids:
-        scores = measurements_by_course(course_ids, instruments)
-        doses = first_doses(course_ids)
-        for summary in summaries:
-            for course_id in course_ids:
-                summary.add(
-                    instrument_outcome(
-                        summary.instrument,
-                        scores.get((course_id, summary.instrument), []),
-                        summary.rules,
-                        treatment_started_at=doses.get(course_id),
-                    )
-                )
-    return Dashboard(stages, len(course_ids), summaries, indication, start, end)
+    completed = closures.count()
+    if completed:
+        outcome_summaries(closures.values("course_id"), summaries)
+    return Dashboard(stages, completed, summaries, indication, start, end)
 
 
 # --- Tasks, reminders and overdue requests -------------------------------------------------

@@ -249,6 +249,9 @@ KAP_REQUIRE_STAFF_MFA = env_bool("KAP_REQUIRE_STAFF_MFA", default=True)
 KAP_EMERGENCY_ACCESS_MINUTES = int(os.environ.get("KAP_EMERGENCY_ACCESS_MINUTES", "60"))
 KAP_EMERGENCY_REASON_MIN_LENGTH = int(os.environ.get("KAP_EMERGENCY_REASON_MIN_LENGTH", "20"))
 
+# `make bench` only: mounts one bare view (/bench/bare/), the ceiling the pages are held to.
+KAP_BENCH = env_bool("KAP_BENCH")
+
 # Invitation links expire after this many days; staff can resend.
 KAP_INVITATION_DAYS = int(os.environ.get("KAP_INVITATION_DAYS", "7"))
 

@@ -1,4 +1,5 @@
 from allauth.account.decorators import secure_admin_login
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -21,3 +22,7 @@ urlpatterns = [
     path("integration/", include("integration.urls")),
     path("", include("kapclinic.clinic.urls")),
 ]
+
+if settings.KAP_BENCH:
+    # The benchmark's ceiling: the same server and middleware, no page behind it.
+    urlpatterns.append(path("bench/bare/", clinic_views.bench_bare, name="bench-bare"))

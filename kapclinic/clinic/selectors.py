@@ -8,6 +8,7 @@ from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquer
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from .access import patient_scope
 from .home import home_tasks
 from .models import Appointment, CourseEvent, CourseState, SafetyFlag, TreatmentCourse
 from .models.journey import CLOSED_STATES
@@ -23,6 +24,12 @@ class CaseloadFilters:
     q: str = ""
     stage: str = ""
     include_closed: bool = False
+
+    @property
+    def patient_number(self):
+        """The patient's record number when the search is one, e.g. "1234" or "#1234"."""
+        digits = self.q.removeprefix("#").strip()
+        return int(digits) if digits.isdigit() and len(digits) < 12 else None
 
     @classmethod
     def from_query(cls, params):
@@ -51,8 +58,12 @@ def caseload(user, filters=CaseloadFilters()):
         .annotate(n=Count("pk"))
         .values("n")
     )
+    # The patient's own clinic as well as the course's (always the same one): with it the
+    # planner reads patients through their (clinic, legal_name) index, never the whole table.
+    scope = patient_scope(user, "patient__")
     courses = (
         TreatmentCourse.objects.visible_to(user)
+        .filter(scope if scope is not None else Q(pk__in=[]))
         .select_related("patient")
         .annotate(
             next_appointment_at=Subquery(next_appointment),
@@ -64,11 +75,15 @@ def caseload(user, filters=CaseloadFilters()):
     elif not filters.include_closed:
         courses = courses.exclude(state__in=CLOSED_STATES)
     if filters.q:
-        courses = courses.filter(
+        match = (
             Q(patient__legal_name__icontains=filters.q)
             | Q(patient__preferred_name__icontains=filters.q)
             | Q(patient__email__icontains=filters.q)
         )
+        number = filters.patient_number
+        if number is not None:
+            match |= Q(patient_id=number)
+        courses = courses.filter(match)
     return courses.order_by("-open_flag_count", "patient__legal_name", "pk")
 
 

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -28,6 +28,11 @@ def home(request):
     if patient_for(request.user) is not None:
         return redirect("clinic:my-journey")
     return render(request, "clinic/no_role.html", status=403)
+
+
+def bench_bare(request):
+    """The benchmark's ceiling (mounted only with KAP_BENCH): Django with no page behind it."""
+    return HttpResponse("ok", content_type="text/plain")
 
 
 class StaffRequiredMixin(LoginRequiredMixin):

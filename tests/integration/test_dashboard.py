@@ -83,3 +83,68 @@ def test_dashboard_filters_by_indication_and_period(world):
     empty = clinic_dashboard(side.clinic, start=today - timedelta(days=30), end=today)
     assert empty.completed_courses == 0
     assert all(s.response_rate is None for s in empty.summaries)
+
+
+@pytest.mark.parametrize(
+    "rules",
+    [
+        None,  # the reference defaults
+        {
+            "phq9": {"reliable_change": 3, "remission_below": 15, "response_drop_percent": 20},
+            "gad7": {"reliable_change": 2, "remission_below": None, "response_drop_percent": 10},
+            "pcl5": {"reliable_change": None, "remission_below": 40},
+        },
+    ],
+)
+def test_dashboard_counts_equal_the_outcome_page_judged_course_by_course(rules):
+    """The database's counts match integration.outcomes applied to each completed course."""
+    from kapclinic.clinic.models import TreatmentCourse
+    from kapclinic.demo.scale import ScaleSeeder
+
+    seeder = ScaleSeeder(80, clinics=1, seed=11)
+    seeder.run()
+    clinic = seeder.clinics[0][0]
+    protocol = Protocol.objects.effective_for(clinic)
+    if rules is not None:
+        protocol.outcome_rules = rules
+    dashboard = clinic_dashboard(clinic, protocol=protocol)
+    completed = TreatmentCourse.objects.filter(clinic=clinic, state=CourseState.COMPLETED)
+    assert dashboard.completed_courses == completed.count() > 10
+    expected = {}
+    for course in completed:
+        for outcome in course_outcomes(course, protocol):
+            totals = expected.setdefault(outcome.instrument, dict.fromkeys(COUNTED, 0))
+            if not outcome.change.computable:
+                totals["not_computable"] += 1
+                continue
+            totals["courses"] += 1
+            totals["change_total"] += outcome.change.value
+            for judged, met, judgement in (
+                ("response_judged", "responders", outcome.response),
+                ("remission_judged", "remitters", outcome.remission),
+                ("reliable_judged", "reliably_improved", outcome.reliable_improvement),
+            ):
+                if judgement.computable:
+                    totals[judged] += 1
+                    totals[met] += judgement.value
+            if outcome.reliable_deterioration.computable:
+                totals["reliably_deteriorated"] += outcome.reliable_deterioration.value
+    found = {
+        s.instrument: {name: getattr(s, name) for name in COUNTED} for s in dashboard.summaries
+    }
+    assert found == expected
+    assert any(totals["responders"] for totals in found.values())
+
+
+COUNTED = (
+    "courses",
+    "change_total",
+    "not_computable",
+    "response_judged",
+    "responders",
+    "remission_judged",
+    "remitters",
+    "reliable_judged",
+    "reliably_improved",
+    "reliably_deteriorated",
+)

@@ -1,0 +1,422 @@
+#!/usr/bin/env python
+"""Benchmark the clinician's main pages at clinic-network scale. A measurement, not a test.
+
+    make bench        (or: .venv/bin/python scripts/bench_pages.py [--patients 10000]
+                       [--seconds 15] [--connections 16] [--note "..."])
+
+1. Uses BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/kap_bench): creates and
+   migrates it when missing, seeds it with `seed_scale` once, and reuses it afterwards.
+2. Serves the app with gunicorn (2 workers) on 127.0.0.1 with production settings (DEBUG off,
+   manifest static files, secure cookies) except the HTTPS redirect, plus KAP_BENCH=true, which
+   mounts one bare view (`/bench/bare/`) as the ceiling.
+3. Signs a prescriber in for real: password, then a TOTP code from their enrolled
+   authenticator, through allauth's own pages. Every request below carries that session.
+4. For each page: wrk (Debian's `wrk`) with 16 connections for 15 s on loopback; requests/s,
+   p50 and p95, the ratio to the bare view's throughput, and the page's SQL query count (one
+   request in process, same session, same database). Then the course summary PDF's time.
+5. Prints the table and writes it to docs/performance.md.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/kap_bench"
+BENCH_EMAIL = "bench.prescriber@scale.example.org"
+P95_TARGET_MS, RATIO_TARGET = 150, 0.30
+WRK_REPORT = """
+done = function(summary, latency, requests)
+  io.write(string.format('{"requests": %d, "duration_us": %d, "p50_us": %d, "p95_us": %d,'
+    .. ' "non_2xx": %d, "socket_errors": %d}\\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(95),
+    summary.errors.status, summary.errors.connect + summary.errors.read
+    + summary.errors.write + summary.errors.timeout))
+end
+"""
+
+
+def server_env(database_url):
+    """Production settings, minus the HTTPS redirect: the benchmark speaks plain HTTP."""
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=database_url,
+        DJANGO_ENV="production",
+        DEBUG="false",
+        SECRET_KEY=os.environ.get("SECRET_KEY", "bench-" + os.urandom(24).hex()),
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        SECURE_SSL_REDIRECT="false",
+        KAP_BENCH="true",
+        LOG_LEVEL="WARNING",
+        CELERY_TASK_ALWAYS_EAGER="true",
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+    )
+    return env
+
+
+def ensure_database(database_url, patients):
+    """Create, migrate and seed the benchmark database unless it is already seeded."""
+    import psycopg2
+
+    parts = urllib.parse.urlparse(database_url)
+    name = parts.path.lstrip("/")
+    admin = psycopg2.connect(database_url.replace(f"/{name}", "/postgres", 1))
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if cursor.fetchone() is None:
+            print(f"Creating database {name}…", flush=True)
+            cursor.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+
+    from django.core.management import call_command
+
+    from kapclinic.clinic.models import Clinic
+    from kapclinic.demo.scale import NETWORK
+
+    call_command("migrate", verbosity=0)
+    if not Clinic.objects.filter(name__startswith=NETWORK).exists():
+        print(f"Seeding {patients:,} patients (once; later runs reuse them)…", flush=True)
+        call_command("seed_scale", patients=patients)
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
+def bench_clinician():
+    """A prescriber of the network's first clinic with a password and an enrolled TOTP."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+    from allauth.mfa.utils import decrypt
+
+    from kapclinic.clinic.models import Clinic, Provider, Role, User
+    from kapclinic.demo.scale import NETWORK
+
+    password = "bench-" + os.urandom(12).hex()
+    user = User.objects.filter(email=BENCH_EMAIL).first()
+    if user is None:
+        user = User.objects.create_user(BENCH_EMAIL, password, first_name="Bench", last_name="Md")
+        clinic = Clinic.objects.filter(name__startswith=NETWORK).order_by("pk").first()
+        Provider.objects.create(user=user, clinic=clinic, role=Role.PRESCRIBER)
+    else:
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    if totp is None:
+        secret = generate_totp_secret()
+        TOTP.activate(user, secret)
+    else:
+        secret = decrypt(totp.data["secret"])
+    return user, password, secret
+
+
+class Browser:
+    """Just enough of a browser for a real sign-in: cookies (secure ones too) and CSRF."""
+
+    def __init__(self, port):
+        self.port, self.cookies = port, {}
+
+    def request(self, method, path, form=None):
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        body = None
+        if form is not None:
+            body = urllib.parse.urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            headers["Referer"] = f"http://127.0.0.1:{self.port}{path}"
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        content = response.read()
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                self.cookies[name.strip()] = rest.split(";", 1)[0]
+        connection.close()
+        return response.status, response.getheader("Location", ""), content.decode(errors="ignore")
+
+    def form(self, path, fields):
+        status, _, html = self.request("GET", path)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+        if status != 200 or token is None:
+            raise RuntimeError(f"GET {path}: {status}, no sign-in form")
+        return self.request("POST", path, {"csrfmiddlewaretoken": token.group(1), **fields})
+
+
+def sign_in(port, email, password, secret):
+    """Password, then the authenticator's current code: the session cookie of a real sign-in."""
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    browser = Browser(port)
+    status, location, _ = browser.form("/accounts/login/", {"login": email, "password": password})
+    if status != 302:
+        raise RuntimeError(f"Sign-in refused ({status}).")
+    if "2fa" in location:
+        code = format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+        status, location, _ = browser.form(urllib.parse.urlparse(location).path, {"code": code})
+        if status != 302:
+            raise RuntimeError(f"The TOTP step refused the code ({status}).")
+    status, _, _ = browser.request("GET", "/caseload/")
+    if status != 200:
+        raise RuntimeError(f"Signed in, but the caseload answered {status}.")
+    return browser.cookies["sessionid"]
+
+
+def pick_pages(user):
+    """The pages to measure, each a record of the bench clinician's own clinic."""
+    from django.urls import reverse
+
+    from kapclinic.clinic.models import TreatmentCourse
+    from sessions.models import DosingSession
+
+    clinic = user.provider.clinic_id
+    courses = TreatmentCourse.objects.filter(clinic_id=clinic)
+    full = courses.filter(state="completed").order_by("pk").first()
+    review = courses.filter(state="under_review", intake_submissions__isnull=False)
+    review = review.order_by("-pk").first()
+    live = DosingSession.objects.filter(course__clinic_id=clinic, status="open").first()
+    return [
+        ("Bare Django view (ceiling)", "/bench/bare/"),
+        ("Caseload, first page", reverse("clinic:caseload")),
+        ("Caseload, search", reverse("clinic:caseload") + "?q=silva"),
+        ("Caseload, page 2", reverse("clinic:caseload") + "?page=2"),
+        ("Patient chart (full course)", reverse("clinic:patient-chart", args=[full.patient_id])),
+        ("Live session screen", reverse("dosing:session", args=[live.appointment_id])),
+        ("Outcome page", reverse("integration:outcomes", args=[full.pk])),
+        ("Intake review", reverse("intake:review", args=[review.pk])),
+        ("Clinic dashboard", reverse("integration:dashboard")),
+    ], full
+
+
+def count_queries(path, session_key):
+    """SQL queries of one request, in process, with the same signed-in session."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.cookies["sessionid"] = session_key
+    client.get(path)  # warm per-process caches as a running worker has them
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+    if response.status_code != 200:
+        raise RuntimeError(f"{path} answered {response.status_code} in process")
+    return len(queries)
+
+
+def wrk(port, path, session_key, seconds, connections, script):
+    command = [
+        "wrk",
+        "-t1",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--timeout",
+        "10s",
+        "-s",
+        script,
+        "-H",
+        f"Cookie: sessionid={session_key}",
+        f"http://127.0.0.1:{port}{path}",
+    ]
+    output = subprocess.run(  # noqa: S603  fixed arguments, wrk from PATH
+        command, capture_output=True, text=True, check=True
+    ).stdout
+    result = json.loads(output.strip().splitlines()[-1])
+    result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+    return result
+
+
+def pdf_time(port, session_key, path, runs=5):
+    times = []
+    for _ in range(runs):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        started = time.perf_counter()
+        connection.request("GET", path, headers={"Cookie": f"sessionid={session_key}"})
+        response = connection.getresponse()
+        body = response.read()
+        times.append(time.perf_counter() - started)
+        if response.status != 200 or not body.startswith(b"%PDF"):
+            raise RuntimeError(f"The course summary answered {response.status}")
+        connection.close()
+    return statistics.median(times)
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def machine():
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        memory = Path("/proc/meminfo").read_text().split()[1]
+        memory = f"{int(memory) / 1024 / 1024:.1f} GB RAM"
+    except OSError:
+        memory = "unknown RAM"
+    return f"{os.cpu_count()} cores ({cpu}), {memory}, {platform.system()} {platform.release()}"
+
+
+def data_size():
+    from kapclinic.clinic.models import Appointment, Patient, TreatmentCourse
+    from kapclinic.measures.models import QuestionnaireResponse
+    from sessions.models import DosingSession, VitalSigns
+
+    return ", ".join(
+        f"{model.objects.count():,} {label}"
+        for model, label in (
+            (Patient, "patients"),
+            (TreatmentCourse, "courses"),
+            (Appointment, "appointments"),
+            (DosingSession, "dosing sessions"),
+            (VitalSigns, "vitals rows"),
+            (QuestionnaireResponse, "questionnaire responses"),
+        )
+    )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--patients", type=int, default=10_000)
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--note", default="", help="e.g. 'measured while other jobs ran'")
+    parser.add_argument("--output", default=str(ROOT / "docs" / "performance.md"))
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is missing: apt-get install -y wrk")
+    if shutil.which("gunicorn", path=str(Path(sys.executable).parent)) is None:
+        sys.exit("gunicorn is missing from the virtualenv: make install")
+
+    database_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+    env = server_env(database_url)
+    os.environ.update(env)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "kapclinic.settings"
+    import django
+
+    django.setup()
+    ensure_database(database_url, args.patients)
+    user, password, secret = bench_clinician()
+
+    port = free_port()
+    gunicorn = subprocess.Popen(  # noqa: S603  our own virtualenv's gunicorn
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "kapclinic.wsgi",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--access-logfile",
+            "-" if os.environ.get("BENCH_ACCESS_LOG") else "/dev/null",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_REPORT)
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        session_key = sign_in(port, user.email, password, secret)
+        pages, full = pick_pages(user)
+        results = []
+        for label, path in pages:
+            queries = count_queries(path, session_key)
+            wrk(port, path, session_key, 2, args.connections, script.name)  # warm up
+            result = wrk(port, path, session_key, args.seconds, args.connections, script.name)
+            if result["non_2xx"] or result["socket_errors"]:
+                raise RuntimeError(f"{label}: {result}")
+            results.append((label, path, queries, result))
+            print(
+                f"{label:<30} {result['rps']:8.1f} req/s  p50 {result['p50_us'] / 1000:6.1f} ms"
+                f"  p95 {result['p95_us'] / 1000:6.1f} ms  {queries:3d} queries",
+                flush=True,
+            )
+        from django.urls import reverse
+
+        pdf = pdf_time(port, session_key, reverse("reports:course-summary", args=[full.pk]))
+    finally:
+        gunicorn.terminate()
+        gunicorn.wait(timeout=30)
+        os.unlink(script.name)
+    report = render(results, pdf, args)
+    print("\n" + report)
+    write_report(Path(args.output), report)
+    print(f"Written to {args.output}")
+
+
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+
+def write_report(path, report):
+    """Replace the measured part of the page; the notes written around it stay."""
+    block = f"{START}\n{report}\n{END}"
+    text = path.read_text() if path.exists() else ""
+    if START in text and END in text:
+        before, rest = text.split(START, 1)
+        text = before + block + rest.split(END, 1)[1]
+    else:
+        text = "# Performance at clinic-network scale\n\n" + block + "\n"
+    path.write_text(text)
+
+
+def render(results, pdf, args):
+    ceiling = results[0][3]["rps"]
+    lines = [
+        "Measured by `make bench` (scripts/bench_pages.py); re-run it to refresh this page.",
+        "",
+        f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        f"- Machine: {machine()}",
+        f"- Data: {data_size()}",
+        f"- Load: wrk, {args.connections} connections, {args.seconds} s per page, loopback; "
+        "gunicorn with 2 sync workers, production settings (DEBUG off) but no HTTPS redirect; "
+        "signed in as a prescriber (password + TOTP).",
+        f"- Targets: p95 under {P95_TARGET_MS} ms and at least {RATIO_TARGET:.0%} of the bare "
+        "view's throughput for every page; the course summary PDF under 1.5 s.",
+    ]
+    if args.note:
+        lines.append(f"- Note: {args.note}")
+    lines += [
+        "",
+        "| Page | Requests/s | p50 (ms) | p95 (ms) | vs bare view | SQL queries | Targets |",
+        "|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for label, _path, queries, result in results:
+        ratio = result["rps"] / ceiling
+        p95 = result["p95_us"] / 1000
+        met = p95 < P95_TARGET_MS and ratio >= RATIO_TARGET
+        lines.append(
+            f"| {label} | {result['rps']:.0f} | {result['p50_us'] / 1000:.1f} | {p95:.1f} "
+            f"| {ratio:.0%} | {queries} | {'met' if met else '**missed**'} |"
+        )
+    lines += [
+        "",
+        f"Course summary PDF (full course, median of 5 sequential downloads): {pdf:.2f} s "
+        f"({'met' if pdf < 1.5 else '**missed**'}).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,77 @@
+"""The benchmark's pages at scale: queries that do not grow with data, plans that use indexes."""
+
+import json
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from kapclinic.demo.scale import ScaleSeeder
+
+from .pages import pages, prescriber_of_first_clinic
+
+pytestmark = pytest.mark.django_db
+
+
+def queries_of(client, url):
+    client.get(url)  # warm per-process caches, as a running worker has them
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return captured.captured_queries
+
+
+def test_every_page_runs_the_same_queries_for_60_or_300_patients(staff_client):
+    seeder = ScaleSeeder(60, clinics=1, seed=3)
+    seeder.run()
+    provider = prescriber_of_first_clinic()
+    client = staff_client(provider)
+    urls = pages(provider)
+    small = {name: len(queries_of(client, url)) for name, url in urls.items()}
+    seeder.extend(240)
+    large = {name: len(queries_of(client, url)) for name, url in urls.items()}
+    assert large == small
+    assert "Page 2 of" in client.get(urls["caseload page 2"]).content.decode()
+
+
+def seq_scans(plan, found):
+    if plan.get("Node Type") == "Seq Scan":
+        found.add(plan["Relation Name"])
+    for child in plan.get("Plans", []):
+        seq_scans(child, found)
+    return found
+
+
+def test_no_page_reads_a_large_table_sequentially(staff_client):
+    """Real plans on analysed tables of a 600-patient network (no planner switches)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("query plans are PostgreSQL's")
+    ScaleSeeder(600, clinics=3, seed=5).run()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname FROM pg_class WHERE relkind = 'r' AND reltuples >= 2000"
+            " AND relnamespace = 'public'::regnamespace"
+        )
+        large = {name for (name,) in cursor.fetchall()}
+    assert {"dosing_vitalsigns", "measures_questionnaireresponse", "clinic_appointment"} <= large
+    with connection.cursor() as cursor:  # the check itself sees a sequential scan
+        cursor.execute("EXPLAIN (FORMAT JSON) SELECT * FROM dosing_vitalsigns WHERE spo2 > 0")
+        plan = cursor.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    assert seq_scans(plan[0]["Plan"], set()) == {"dosing_vitalsigns"}
+    provider = prescriber_of_first_clinic()
+    client = staff_client(provider)
+    problems = {}
+    for name, url in pages(provider).items():
+        for query in queries_of(client, url):
+            sql = query["sql"]
+            if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
+                continue
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN (FORMAT JSON) " + sql)
+                plan = cursor.fetchone()[0]
+            plan = json.loads(plan) if isinstance(plan, str) else plan
+            scanned = seq_scans(plan[0]["Plan"], set()) & large
+            if scanned:
+                problems.setdefault(name, []).append((sorted(scanned), sql[:200]))
+    assert not problems, problems
