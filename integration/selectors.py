@@ -98,7 +98,7 @@ def clinic_dashboard(clinic, *, indication=None, start=None, end=None, protocol=
         for state in CourseState
         if state not in CLOSED_STATES
     ]
-    closures = CourseClosure.objects.filter(
+    closures = CourseClosure.objects.order_by().filter(
         course__clinic=clinic, outcome=CourseClosure.Outcome.COMPLETED
     )
     if indication:
@@ -115,7 +115,7 @@ def clinic_dashboard(clinic, *, indication=None, start=None, end=None, protocol=
     ]
     completed = closures.count()
     if completed:
-        outcome_summaries(closures.values("course_id"), summaries)
+        outcome_summaries(closures.values("course_id"), summaries, completed)
     return Dashboard(stages, completed, summaries, indication, start, end)
 
 
