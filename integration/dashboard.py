@@ -67,9 +67,11 @@ class InstrumentSummary:
 # protocol's current rules to them. FILTER works alike on PostgreSQL and SQLite (the demo).
 # Each rule's threshold is a CASE on the instrument, not a join: the planner misjudges a join
 # on a list of constants and then reads every kept row of the network (15-45 ms against ~3 ms
-# at 10,000 patients). The courses come first so it looks their rows up by index.
+# at 10,000 patients). The count of completed courses rides along on every row.
 OUTCOME_SQL = """
+WITH courses AS ({courses})
 SELECT instrument,
+    (SELECT COUNT(*) FROM courses),
     COUNT(*),
     COALESCE(SUM(latest - baseline), 0),
     COUNT(*) FILTER (WHERE drop_percent IS NOT NULL AND baseline <> 0),
@@ -84,7 +86,7 @@ SELECT instrument,
 FROM (
     SELECT o.instrument, o.baseline, o.latest,
            {drop} AS drop_percent, {below} AS remission_below, {reliable} AS reliable_change
-    FROM ({courses}) c
+    FROM courses c
     JOIN {kept} o ON o.course_id = c.course_id
     WHERE o.computable AND o.instrument IN ({instruments})
 ) judged
@@ -117,32 +119,28 @@ def _threshold(summaries, name):
     return f"(CASE o.instrument {' '.join(whens)} END)"
 
 
-def outcome_summaries(course_ids, summaries, completed):
+def outcome_summaries(course_ids, summaries):
     """Fill each InstrumentSummary from one query over `course_ids` (a values() queryset of
-    the `completed` courses); a course without a judgeable change counts as not computable.
+    completed courses); returns how many courses that is, or None when no course had a
+    judgeable change (the query then returns no row to carry the count).
     """
-    if not summaries:
-        return summaries
     courses_sql, course_params = course_ids.query.sql_with_params()
     codes = [summary.instrument for summary in summaries]
-    drop = _threshold(summaries, "response_drop_percent")
-    below = _threshold(summaries, "remission_below")
-    reliable = _threshold(summaries, "reliable_change")
     sql = OUTCOME_SQL.format(
-        drop=drop,
-        below=below,
-        reliable=reliable,
         courses=courses_sql,
+        drop=_threshold(summaries, "response_drop_percent"),
+        below=_threshold(summaries, "remission_below"),
+        reliable=_threshold(summaries, "reliable_change"),
         kept=CourseOutcome._meta.db_table,
         instruments=", ".join("%s" for _ in codes),
     )
     # Parameters in the order their placeholders appear in the text.
-    params = [*codes, *codes, *codes, *course_params, *codes]
+    params = [*course_params, *codes, *codes, *codes, *codes]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        found = {row[0]: row[1:] for row in cursor.fetchall()}
+        rows = cursor.fetchall()
+    found = {row[0]: row[2:] for row in rows}
     for summary in summaries:
         for name, value in zip(COLUMNS, found.get(summary.instrument, ()), strict=False):
             setattr(summary, name, int(value or 0))
-        summary.not_computable = completed - summary.courses
-    return summaries
+    return rows[0][1] if rows else None
