@@ -9,10 +9,11 @@ from datetime import datetime, time, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from kapclinic.clinic.models import Appointment, Protocol, SafetyFlag
+from kapclinic.clinic.models import Appointment, CourseState, Protocol, SafetyFlag
 from kapclinic.clinic.models.follow_up import When
 from kapclinic.measures.models import QuestionnaireResponse
 
+from . import course_outcome
 from .models import CourseClosure, IntegrationError, MeasureRequest
 from .permissions import ANY_STAFF, audit, require_staff
 
@@ -155,6 +156,9 @@ def answer_measure_request(request, by, answers):
             )
         complete_measure_request(request, response)
         type(request).objects.filter(pk=request.pk).update(draft_answers={})
+        if course.state == CourseState.COMPLETED:
+            # A follow-up after completion: the only way a completed course gains a score.
+            course_outcome.refresh(course.pk)
         audit(by, course, f"{response.definition.short_name} answered ({request.label})")
     return response
 

@@ -98,7 +98,7 @@ def clinic_dashboard(clinic, *, indication=None, start=None, end=None, protocol=
         for state in CourseState
         if state not in CLOSED_STATES
     ]
-    closures = CourseClosure.objects.filter(
+    closures = CourseClosure.objects.order_by().filter(
         course__clinic=clinic, outcome=CourseClosure.Outcome.COMPLETED
     )
     if indication:
@@ -113,9 +113,11 @@ def clinic_dashboard(clinic, *, indication=None, start=None, end=None, protocol=
         )
         for code in protocol.outcome_rules or {}
     ]
-    completed = closures.count()
-    if completed:
-        outcome_summaries(closures.values("course_id"), summaries)
+    completed = outcome_summaries(closures.values("course_id"), summaries) if summaries else None
+    if completed is None:
+        completed = closures.count()
+    for summary in summaries:
+        summary.not_computable = completed - summary.courses
     return Dashboard(stages, completed, summaries, indication, start, end)
 
 

@@ -16,6 +16,7 @@ from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.models import Appointment, SafetyFlag
 from sessions.models import DosingSession, SignedRecordError
 
+from . import course_outcome
 from .journal import (
     JournalResult,
     active_prompts,
@@ -242,6 +243,7 @@ def complete_course(course, by, *, reason, on=None):
             transition=lambda note: course.complete(by, note=note),
         )
         schedule_measures(course)
+        course_outcome.refresh(course.pk)
     return closure
 
 

@@ -1,6 +1,6 @@
 """Phase 3 records: integration notes, the patient journal, measure requests, course closure."""
 
-from .closing import CourseClosure
+from .closing import CourseClosure, CourseOutcome
 from .common import IntegrationError
 from .journal import (
     DEFAULT_RISK_PHRASES,
@@ -16,6 +16,7 @@ from .requests import MeasureRequest
 __all__ = [
     "DEFAULT_RISK_PHRASES",
     "CourseClosure",
+    "CourseOutcome",
     "IntegrationError",
     "IntegrationNote",
     "JournalEntry",

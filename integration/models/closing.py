@@ -43,3 +43,32 @@ class CourseClosure(ImmutableModel):
 
     def __str__(self):
         return f"{self.get_outcome_display()} on {self.effective_on:%d %b %Y}"
+
+
+class CourseOutcome(models.Model):
+    """A completed course's baseline and latest score per instrument, as its outcome page
+    judges them; kept so the clinic dashboard counts rates without re-reading every score.
+
+    Written by `integration.course_outcome.refresh` when the course completes and whenever a
+    questionnaire of a completed course is completed afterwards (a follow-up);
+    `manage.py course_outcomes --check` compares the table with a full recomputation.
+    """
+
+    course = models.ForeignKey(TreatmentCourse, on_delete=models.CASCADE, related_name="+")
+    instrument = models.CharField(max_length=30)
+    computable = models.BooleanField(
+        help_text="A baseline before the first dose and a later score: a change to judge."
+    )
+    baseline = models.IntegerField(null=True, blank=True)
+    latest = models.IntegerField(null=True, blank=True)
+    refreshed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course", "instrument"], name="course_outcome_once_per_instrument"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.instrument}: {self.baseline} → {self.latest}"

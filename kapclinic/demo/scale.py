@@ -27,8 +27,10 @@ from intake.models import (
     TreatmentPlan,
 )
 from intake.services import invite_patient
+from integration import course_outcome
 from integration.models import (
     CourseClosure,
+    CourseOutcome,
     IntegrationNote,
     JournalEntry,
     JournalPrompt,
@@ -151,6 +153,15 @@ class ScaleSeeder(PhaseRows):
             with transaction.atomic():
                 for model in ORDER:
                     self.counts[model._meta.label] += bulk.insert(model, out.get(model, []))
+                # The dashboard's kept facts, judged from the rows just written, as the app
+                # keeps them when a course completes.
+                completed = [
+                    row["course_id"]
+                    for row in out.get(CourseClosure, [])
+                    if row["outcome"] == "completed"
+                ]
+                if completed:
+                    self.counts[CourseOutcome._meta.label] += course_outcome.rebuild(completed)
             if self.log:
                 self.log(f"  {min(start + self.chunk, stop):,} patients written")
         if connection.vendor == "postgresql":
