@@ -104,7 +104,11 @@ class SessionView(StaffRequiredMixin, View):
     def get_appointment(self, request, pk):
         return get_object_or_404(
             Appointment.objects.visible_to(request.user).select_related(
-                "course__patient", "course__clinic", "clinician__user"
+                # The plan: the session gate's clearance check reads it.
+                "course__patient",
+                "course__clinic",
+                "course__treatment_plan",
+                "clinician__user",
             ),
             pk=pk,
         )
@@ -113,10 +117,14 @@ class SessionView(StaffRequiredMixin, View):
         appointment = self.get_appointment(request, pk)
         session = (
             DosingSession.objects.visible_to(request.user)
-            .select_related("course__clinic", "appointment__clinician__user")
+            .select_related(None)
+            .select_related("signed_by")
             .filter(appointment=appointment)
             .first()
         )
+        if session is not None and session.course_id == appointment.course_id:
+            # Just read with the appointment; joining them again cost more than the rows.
+            session.appointment, session.course = appointment, appointment.course
         AccessEvent.record(
             actor=request.user,
             action=AccessEvent.Action.VIEW,
