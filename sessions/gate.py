@@ -9,7 +9,7 @@ baseline reading cannot be overridden: they are fixed by completing or resolving
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from intake.models import ConsentDocument, ConsentSignature
@@ -118,12 +118,12 @@ def _consent(session, given=None):
                 True,
                 f"The patient had signed version {signature.document.version} before the dose.",
             )
+    signed = ConsentSignature.objects.filter(course_id=session.course_id, document=OuterRef("pk"))
     document = ConsentDocument.objects.filter(clinic_id=session.course.clinic_id, is_current=True)
-    document = document.first()
+    document = document.annotate(signed=Exists(signed)).first()  # one read for both questions
     if document is None:
         return GateItem("consent", label, False, "The clinic has no current consent form.")
-    signed = ConsentSignature.objects.filter(course_id=session.course_id, document=document)
-    if signed.exists():
+    if document.signed:
         return GateItem("consent", label, True, f"The patient signed version {document.version}.")
     older = ConsentSignature.objects.filter(course_id=session.course_id).first()
     detail = f" (they signed version {older.document.version})" if older else ""
