@@ -8,17 +8,21 @@ from django.db import transaction
 from django.utils import timezone
 
 from .gate import GateItem, duration, failing
+from .gate import first_dose_at as first_dose
 from .locks import CHANGE, audit, locked_open
 from .models import ALDRETE_COMPONENTS, Discharge, DosingError, DosingSession
 from .permissions import DOSING_ROLES, PRESCRIBER, require_staff
 
 
-def discharge_criteria(session, record, at=None):
-    """Each discharge criterion for this (unsaved) Discharge, passed or not, in words."""
+def discharge_criteria(session, record, at=None, *, doses=None, open_alerts=None):
+    """Each discharge criterion for this (unsaved) Discharge, passed or not, in words.
+
+    `doses` (in the order given) and the number of `open_alerts` save reading them again
+    when the caller already holds them."""
     protocol = session.thresholds
     at = at or record.discharged_at or timezone.now()
     items = []
-    first_dose_at = session.first_dose_at
+    first_dose_at = first_dose(session, doses)
     needed = protocol.minimum_observation_minutes
     if first_dose_at is None:
         items.append(GateItem("observation_time", "Observation time", True, "No dose was given."))
@@ -63,7 +67,8 @@ def discharge_criteria(session, record, at=None):
             else "Aftercare instructions (no driving until the next day) not yet given.",
         )
     )
-    open_alerts = session.alerts.unacknowledged().count()
+    if open_alerts is None:
+        open_alerts = session.alerts.unacknowledged().count()
     items.append(
         GateItem(
             "alerts",

@@ -9,7 +9,7 @@ baseline reading cannot be overridden: they are fixed by completing or resolving
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from intake.models import ConsentDocument, ConsentSignature
@@ -40,26 +40,41 @@ def duration(minutes):
     return f"-{text}" if minutes < 0 else text
 
 
-def dose_time(session, at=None):
+def first_dose_at(session, doses=None):
+    """When the first dose was given, or None; from `doses` (in the order given) when the
+    caller has read them already, as the session screen has."""
+    if doses is None:
+        return session.first_dose_at
+    return doses[0].given_at if doses else None
+
+
+def dose_time(session, at=None, doses=None):
     """The moment the gate is judged at: the first dose once given, else `at` or now."""
-    return session.first_dose_at or at or timezone.now()
+    return first_dose_at(session, doses) or at or timezone.now()
 
 
-def baseline_vitals(session, at=None):
-    """The latest reading taken before the (first) dose."""
-    return session.vitals.filter(taken_at__lte=dose_time(session, at)).order_by("-taken_at").first()
+def baseline_vitals(session, at=None, *, doses=None, readings=None):
+    """The latest reading taken before the (first) dose; `readings`: the session's readings
+    in effect, in the order taken, when the caller has read them already."""
+    when = dose_time(session, at, doses)
+    if readings is None:
+        return session.vitals.filter(taken_at__lte=when).order_by("-taken_at").first()
+    return max((r for r in readings if r.taken_at <= when), key=lambda r: r.taken_at, default=None)
 
 
-def evaluate_gate(session, at=None):
-    """Every pre-dose check for this session, in the order they appear on the checklist."""
-    when = dose_time(session, at)
+def evaluate_gate(session, at=None, *, doses=None, readings=None):
+    """Every pre-dose check for this session, in the order they appear on the checklist.
+
+    `doses` and `readings` (in effect), in time order, save reading them again when the
+    caller already holds them."""
+    when = dose_time(session, at, doses)
     # Once the patient is discharged the checklist is a record of the dose: a flag raised or a
     # consent version published afterwards must not turn a closed session's checks red. While
     # the session is open (a booster may follow) every check is judged as things stand now.
     closed = session.status != DosingSession.Status.OPEN
-    given = session.first_dose_at if closed else None
+    given = first_dose_at(session, doses) if closed else None
     check_in = CheckIn.objects.filter(appointment_id=session.appointment_id).first()
-    baseline = baseline_vitals(session, at)
+    baseline = baseline_vitals(session, at, doses=doses, readings=readings)
     return [
         _clearance(session),
         _consent(session, given),
@@ -103,12 +118,12 @@ def _consent(session, given=None):
                 True,
                 f"The patient had signed version {signature.document.version} before the dose.",
             )
+    signed = ConsentSignature.objects.filter(course_id=session.course_id, document=OuterRef("pk"))
     document = ConsentDocument.objects.filter(clinic_id=session.course.clinic_id, is_current=True)
-    document = document.first()
+    document = document.annotate(signed=Exists(signed)).first()  # one read for both questions
     if document is None:
         return GateItem("consent", label, False, "The clinic has no current consent form.")
-    signed = ConsentSignature.objects.filter(course_id=session.course_id, document=document)
-    if signed.exists():
+    if document.signed:
         return GateItem("consent", label, True, f"The patient signed version {document.version}.")
     older = ConsentSignature.objects.filter(course_id=session.course_id).first()
     detail = f" (they signed version {older.document.version})" if older else ""
@@ -219,15 +234,16 @@ def _baseline_holds(session, baseline):
     return GateItem("baseline_holds", label, True, "Every baseline value is within the holds.")
 
 
-def covering_override(session, items):
-    """The prescriber override that covers every failing check, or None."""
+def covering_override(session, items, overrides=None):
+    """The prescriber override that covers every failing check, or None (`overrides`: the
+    session's, newest first, when the caller has read them already)."""
     failed = failing(items)
     if not failed:
         return None
     if any(not item.overridable for item in failed):
         return None
     keys = {item.key for item in failed}
-    for override in session.overrides.all():
+    for override in session.overrides.all() if overrides is None else overrides:
         if keys <= override.failed_keys:
             return override
     return None

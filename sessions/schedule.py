@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
+from .gate import first_dose_at
 from .models import VitalSigns
 
 # A reading counts for a due time when taken within this much of it (and never nearer to the
@@ -60,12 +61,17 @@ def _windows(minutes):
     return windows
 
 
-def due_readings(session, now=None):
-    """Which scheduled readings are done, which is next and when, which are overdue."""
+def due_readings(session, now=None, *, doses=None, readings=None):
+    """Which scheduled readings are done, which is next and when, which are overdue.
+
+    `doses` and `readings` (in effect), in time order, save reading them again when the
+    caller already holds them."""
     now = now or timezone.now()
     minutes = list(session.thresholds.monitoring_minutes)
-    readings = list(session.vitals.order_by("taken_at", "pk"))
-    dose_at = session.first_dose_at
+    if readings is None:
+        readings = session.vitals.order_by("taken_at", "pk")
+    readings = sorted(readings, key=lambda r: (r.taken_at, r.pk))
+    dose_at = first_dose_at(session, doses)
     used = set()
     result = []
     for minute, window in zip(minutes, _windows(minutes), strict=True):

@@ -7,6 +7,7 @@ query with its people joined, however many readings, doses or events the session
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from kapclinic.clinic.access import provider_for
@@ -78,26 +79,53 @@ def countdown(reading, now):
     return "due now"
 
 
+def attach_people(*groups):
+    """Every person the screen names, read in one query and set on each row: joining the user
+    table into each of eight lists cost more (building the SQL) than the rows themselves.
+
+    groups: (rows, names of their user foreign keys)."""
+    ids = {getattr(row, f"{name}_id") for rows, names in groups for row in rows for name in names}
+    ids.discard(None)
+    people = get_user_model().objects.in_bulk(ids)
+    for rows, names in groups:
+        for row in rows:
+            for name in names:
+                person = people.get(getattr(row, f"{name}_id"))
+                if person is not None:
+                    setattr(row, name, person)
+
+
 def session_screen(session, user, now=None):
     """The whole screen's data for one session (its forms are added by the view)."""
     now = now or timezone.now()
     thresholds = session.thresholds
-    doses = list(session.administrations.select_related("given_by", "witnessed_by"))
+    doses = list(session.administrations.all())
     # Entries marked entered in error stay on the record (struck through) but count for nothing.
-    people = ("recorded_by", "entered_in_error_by")
-    all_readings = list(VitalSigns.entries.filter(session=session).select_related(*people))
+    all_readings = list(VitalSigns.entries.filter(session=session))
     readings = [reading for reading in all_readings if not reading.entered_in_error]
-    observations = list(Observation.entries.filter(session=session).select_related(*people))
-    alerts = list(session.alerts.select_related("acknowledged_by"))
-    events = list(AdverseEvent.entries.filter(session=session).select_related(*people))
-    overrides = list(session.overrides.select_related("by"))
-    addenda = list(session.addenda.select_related("author"))
-    discharge = Discharge.objects.filter(session=session).select_related("discharged_by").first()
+    observations = list(Observation.entries.filter(session=session))
+    alerts = list(session.alerts.all())
+    events = list(AdverseEvent.entries.filter(session=session))
+    overrides = list(session.overrides.all())
+    addenda = list(session.addenda.all())
+    discharge = Discharge.objects.filter(session=session).first()
+    entries = ("recorded_by", "entered_in_error_by")
+    attach_people(
+        (doses, ("given_by", "witnessed_by")),
+        (all_readings, entries),
+        (observations, entries),
+        (alerts, ("acknowledged_by",)),
+        (events, entries),
+        (overrides, ("by",)),
+        (addenda, ("author",)),
+        ([discharge] if discharge else [], ("discharged_by",)),
+    )
 
-    gate = evaluate_gate(session, at=now)
+    # Read once above, handed to each rule instead of read again by each.
+    gate = evaluate_gate(session, at=now, doses=doses, readings=readings)
     failed = failing(gate)
-    override = covering_override(session, gate) if failed else None
-    monitoring = due_readings(session, now=now)
+    override = covering_override(session, gate, overrides) if failed else None
+    monitoring = due_readings(session, now=now, doses=doses, readings=readings)
     first_dose = doses[0] if doses else None
     zero_at = first_dose.given_at if first_dose else session.started_at
     chart = vitals_chart(
@@ -107,7 +135,13 @@ def session_screen(session, user, now=None):
     if discharge is None:
         preview = [
             item
-            for item in discharge_criteria(session, Discharge(session=session), at=now)
+            for item in discharge_criteria(
+                session,
+                Discharge(session=session),
+                at=now,
+                doses=doses,
+                open_alerts=sum(1 for alert in alerts if alert.is_open),
+            )
             if item.key in PREVIEW_CRITERIA
         ]
 

@@ -101,22 +101,31 @@ def render_parts(request, context, names, oob=()):
 class SessionView(StaffRequiredMixin, View):
     """GET: the screen (or a "Start session" page); POST: open the session for the appointment."""
 
-    def get_appointment(self, request, pk):
+    def get_appointment(self, request, pk, *related):
         return get_object_or_404(
             Appointment.objects.visible_to(request.user).select_related(
-                "course__patient", "course__clinic", "clinician__user"
+                "course__patient", "course__clinic", "clinician__user", *related
             ),
             pk=pk,
         )
 
     def get(self, request, pk):
-        appointment = self.get_appointment(request, pk)
-        session = (
-            DosingSession.objects.visible_to(request.user)
-            .select_related("course__clinic", "appointment__clinician__user")
-            .filter(appointment=appointment)
-            .first()
+        # The session comes with its appointment, and the plan the gate's clearance check reads.
+        appointment = self.get_appointment(
+            request, pk, "course__treatment_plan", "dosing_session__signed_by"
         )
+        session = getattr(appointment, "dosing_session", None)
+        if session is not None:
+            if session.course_id == appointment.course_id:
+                # Same course, so the same access rule the appointment just passed.
+                session.course = appointment.course
+            else:
+                session = (
+                    DosingSession.objects.visible_to(request.user)
+                    .select_related("course__clinic", "appointment__clinician__user")
+                    .filter(pk=session.pk)
+                    .first()
+                )
         AccessEvent.record(
             actor=request.user,
             action=AccessEvent.Action.VIEW,

@@ -1,0 +1,131 @@
+"""The live session screen's shortcuts show exactly what the long way shows.
+
+Empty forms are drawn once per process and reused; the gate, monitoring schedule and
+discharge preview take the rows the screen already read; the people named on the screen are
+read in one query. Each is checked here against the long way round.
+"""
+
+import re
+from datetime import timedelta
+
+from django.db import connection
+from django.forms import Form
+from django.test.utils import CaptureQueriesContext
+
+from kapclinic.clinic.models import Role
+from sessions import services
+from sessions.discharge import discharge_criteria
+from sessions.forms import session as forms
+from sessions.gate import covering_override, evaluate_gate
+from sessions.models import Discharge, VitalSigns
+from sessions.schedule import due_readings
+from sessions.screen import session_screen
+from tests.sessions.test_session_views import screen, sign_in
+
+REQUEST_KEY = re.compile(r'name="dose-request_key" value="([0-9a-f-]+)"')
+
+
+def drawn_the_long_way(form):
+    """Django's own rendering of the form, through its templates, with no cache."""
+    return str(Form.render(form, form.template_name_div))
+
+
+def test_empty_forms_reused_from_the_cache_match_a_fresh_drawing():
+    for make in (
+        forms.VitalsForm,
+        forms.ObservationForm,
+        forms.AdverseEventForm,
+        forms.DischargeForm,
+        forms.AddendumForm,
+        lambda: forms.EnteredInErrorForm(prefix="error-vitals-7"),
+        lambda: forms.AcknowledgeAlertForm(prefix="alert-3"),
+    ):
+        first, again = str(make().as_div()), str(make().as_div())
+        assert first == again == drawn_the_long_way(make())
+
+
+def test_forms_differing_in_prefix_or_initial_value_are_not_mixed_up():
+    seven = str(forms.EnteredInErrorForm(prefix="error-vitals-7").as_div())
+    eight = str(forms.EnteredInErrorForm(prefix="error-vitals-8").as_div())
+    assert 'name="error-vitals-7-reason"' in seven and "error-vitals-8" not in seven
+    assert 'name="error-vitals-8-reason"' in eight
+    heavy = str(forms.WeightForm(initial={"weight_kg": "81.5"}).as_div())
+    light = str(forms.WeightForm(initial={"weight_kg": "55.0"}).as_div())
+    assert 'value="81.5"' in heavy and 'value="55.0"' in light
+
+
+def test_a_sent_form_is_drawn_afresh_with_its_errors_beside_the_field():
+    forms.WeightForm().as_div()  # an empty one in the cache
+    form = forms.WeightForm(data={"weight-weight_kg": "12"})
+    assert not form.is_valid()
+    html = str(form.as_div())
+    assert html == drawn_the_long_way(form)
+    assert "form-field--error" in html and 'aria-invalid="true"' in html
+
+
+def test_each_dose_form_keeps_its_own_one_time_key(ready):
+    first = forms.DoseForm(session=ready.session, user=ready.prescriber)
+    second = forms.DoseForm(session=ready.session, user=ready.prescriber)
+    html_first, html_second = str(first.as_div()), str(second.as_div())
+    key_first, key_second = REQUEST_KEY.findall(html_first), REQUEST_KEY.findall(html_second)
+    assert key_first == [str(first["request_key"].value())]
+    assert key_second == [str(second["request_key"].value())]
+    assert key_first != key_second
+    assert html_second.replace(key_second[0], key_first[0]) == html_first
+
+
+def test_the_dose_forms_staff_lists_match_their_querysets(ready):
+    """One read of the clinic's clinicians fills both lists as each field's queryset would."""
+    form = forms.DoseForm(session=ready.session, user=ready.prescriber)
+    long_way = forms.DoseForm(session=ready.session, user=ready.prescriber)
+    for name in ("given_by", "witnessed_by"):
+        field = long_way.fields[name]
+        del field._choices  # back to choices drawn from the queryset
+        field.widget.choices = field.choices
+    html = drawn_the_long_way(long_way)
+    key = REQUEST_KEY.findall(html)[0]
+    assert str(form.as_div()).replace(str(form["request_key"].value()), key) == html
+    therapist = str(ready.therapist)
+    given_by = str(form["given_by"])
+    assert str(ready.nurse) in given_by and therapist not in given_by
+    assert therapist in str(form["witnessed_by"])
+
+
+def test_the_rules_judge_the_same_from_rows_already_read(ready):
+    session = ready.session
+    ready.dose()
+    for minute in (20, 40):
+        ready.vitals(session, ready.dose_at + timedelta(minutes=minute), systolic=185)
+    reading = VitalSigns.objects.filter(session=session).order_by("taken_at").last()
+    services.mark_entered_in_error(reading, ready.nurse, "Wrong patient.")
+    doses = list(session.administrations.all())
+    readings = list(VitalSigns.objects.filter(session=session))
+    gate = evaluate_gate(session, doses=doses, readings=readings)
+    assert gate == evaluate_gate(session)
+    overrides = list(session.overrides.all())
+    assert covering_override(session, gate, overrides) == covering_override(session, gate)
+    assert due_readings(session, doses=doses, readings=readings) == due_readings(session)
+    record = Discharge(session=session)
+    open_alerts = session.alerts.unacknowledged().count()
+    assert open_alerts
+    quick = discharge_criteria(session, record, doses=doses, open_alerts=open_alerts)
+    assert quick == discharge_criteria(session, record)
+
+
+def test_people_on_the_screen_are_read_in_one_query(ready):
+    ready.dose()
+    ready.vitals(ready.session, ready.dose_at + timedelta(minutes=20), systolic=185)
+    with CaptureQueriesContext(connection) as ctx:
+        data = session_screen(ready.session, ready.prescriber)
+    user_reads = [q for q in ctx.captured_queries if 'FROM "clinic_user"' in q["sql"]]
+    assert len(user_reads) == 1
+    dose = data["doses"][0]
+    assert (dose.given_by, dose.witnessed_by) == (ready.prescriber, ready.nurse)
+    assert {row.reading.recorded_by for row in data["vitals_rows"]} == {ready.nurse}
+
+
+def test_the_screen_names_who_did_what(ready, staff_client):
+    ready.dose()
+    client = sign_in(staff_client, ready, Role.PRESCRIBER)
+    html = client.get(screen(ready)).content.decode()
+    assert f"{ready.prescriber} / {ready.nurse}" in html
