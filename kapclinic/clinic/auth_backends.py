@@ -16,14 +16,16 @@ from django.db.models import Exists, OuterRef
 class _LoadsClinicProfile:
     def get_user(self, user_id):
         totp = Authenticator.objects.filter(user_id=OuterRef("pk"), type=Authenticator.Type.TOTP)
-        user = (
-            get_user_model()
-            ._default_manager.select_related("provider__clinic", "patient__clinic")
-            .annotate(kap_has_totp=Exists(totp))
-            .filter(pk=user_id)
-            .first()
-        )
-        if user is None or not self.user_can_authenticate(user):
+        users = get_user_model()._default_manager
+        try:
+            user = (
+                users.select_related("provider__clinic", "patient__clinic")
+                .annotate(kap_has_totp=Exists(totp))
+                .get(pk=user_id)
+            )
+        except users.model.DoesNotExist:
+            return None
+        if not self.user_can_authenticate(user):
             return None
         provider = getattr(user, "provider", None)  # None when the reverse row is missing
         user._kap_provider = provider if provider is not None and provider.active else None
