@@ -184,7 +184,7 @@ class AcceptInvitationView(View):
             except JourneyError as error:
                 form.add_error(None, str(error))
             else:
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                login(request, user, backend="kapclinic.clinic.auth_backends.ClinicModelBackend")
                 messages.success(request, "Welcome. Your answers save as you go.")
                 return redirect("intake:start")
         return render(request, self.template_name, {"form": form, "invitation": self.invitation})

@@ -192,8 +192,9 @@ SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 # --- Authentication -----------------------------------------------------------------------------
 AUTH_USER_MODEL = "clinic.User"
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    # Django's and allauth's backends, loading the user's clinic profile with the login.
+    "kapclinic.clinic.auth_backends.ClinicModelBackend",
+    "kapclinic.clinic.auth_backends.ClinicAuthenticationBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -275,6 +276,12 @@ SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
 # However active, a session ends this long after sign-in (SessionLifetimeMiddleware).
 SESSION_ABSOLUTE_HOURS = float(os.environ.get("SESSION_ABSOLUTE_HOURS", "12"))
 SESSION_SAVE_EVERY_REQUEST = True  # the cookie age then measures idleness
+# With Redis (production, CI): sessions read from Redis and the database row rewritten only when
+# the data changes or once a minute (kapclinic/clinic/session_store.py). Without Redis (the
+# demo's per-process memory cache) a cached copy could outlive a sign-out in another process,
+# so the database alone holds them.
+if REDIS_URL:
+    SESSION_ENGINE = "kapclinic.clinic.session_store"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

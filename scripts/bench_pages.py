@@ -65,6 +65,8 @@ def server_env(database_url):
         CELERY_TASK_ALWAYS_EAGER="true",
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
     )
+    # Production runs with Redis (Celery's broker, the cache, the sessions' fast copy).
+    env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
     return env
 
 

@@ -65,6 +65,9 @@ def is_staff_member(user):
 
 def has_mfa(user):
     """True when the user has a TOTP authenticator enrolled with allauth.mfa."""
+    cached = getattr(user, "_kap_has_mfa", None)  # read with the login (auth_backends.py)
+    if cached is not None:
+        return cached
     from allauth.mfa.models import Authenticator
 
     return Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.TOTP).exists()

@@ -10,7 +10,14 @@ from django.utils import timezone
 
 from .access import patient_scope
 from .home import home_tasks
-from .models import Appointment, CourseEvent, CourseState, SafetyFlag, TreatmentCourse
+from .models import (
+    Appointment,
+    CourseEvent,
+    CourseState,
+    Provider,
+    SafetyFlag,
+    TreatmentCourse,
+)
 from .models.journey import CLOSED_STATES
 from .timeline import TimelineEntry, phase_entries
 
@@ -91,7 +98,7 @@ def patient_chart(patient):
     """Courses, appointments, flags and one merged timeline for the chart page."""
     courses = list(
         patient.courses.prefetch_related(
-            "care_team__user",
+            Prefetch("care_team", queryset=Provider.objects.select_related("user")),
             Prefetch("events", queryset=CourseEvent.objects.select_related("actor")),
         )
     )

@@ -208,3 +208,29 @@ def test_chart_query_count_does_not_grow_with_the_record(world, staff_client):
     course.start_intake(course.patient.user)
     course.submit_intake(course.patient.user)
     assert count_queries() == small
+
+
+def test_the_login_comes_with_its_clinic_profile_and_mfa_in_one_query(
+    world, enrol_mfa, django_assert_num_queries
+):
+    from kapclinic.clinic.access import has_mfa, patient_for, provider_for
+    from kapclinic.clinic.auth_backends import ClinicAuthenticationBackend
+
+    backend = ClinicAuthenticationBackend()
+    nurse = world.one.staff[Role.NURSE]
+    patient = world.one.patients[0]
+    enrol_mfa(nurse.user)
+    with django_assert_num_queries(1):
+        user = backend.get_user(nurse.user.pk)
+        assert provider_for(user) == nurse and provider_for(user).clinic == world.one.clinic
+        assert patient_for(user) is None and has_mfa(user)
+    with django_assert_num_queries(1):
+        user = backend.get_user(patient.user.pk)
+        assert patient_for(user) == patient and patient_for(user).clinic == world.one.clinic
+        assert provider_for(user) is None and not has_mfa(user)
+    nurse.active = False
+    nurse.save()
+    assert provider_for(backend.get_user(nurse.user.pk)) is None
+    nurse.user.is_active = False
+    nurse.user.save()
+    assert backend.get_user(nurse.user.pk) is None

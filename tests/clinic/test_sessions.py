@@ -8,6 +8,7 @@ from django.contrib.sessions.models import Session
 from django.urls import reverse
 
 from kapclinic.clinic.models import Role
+from kapclinic.clinic.session_store import DB_REFRESH_SECONDS, DB_WRITTEN_AT, SessionStore
 from kapclinic.clinic.signin import SIGNED_IN_AT
 from tests.factories import PASSWORD
 
@@ -151,3 +152,68 @@ def test_password_change_ends_the_other_sessions(world, client, second_client):
     user.refresh_from_db()
     assert user.check_password(new)
     assert not is_signed_in(second_client)
+
+
+def stored_row(key):
+    return Session.objects.get(session_key=key)
+
+
+def seconds_left_in_redis(key):
+    from django.core.cache import cache
+
+    full_key = cache.make_and_validate_key(SessionStore(key).cache_key)
+    return cache._cache.get_client(full_key).ttl(full_key)
+
+
+def test_a_page_view_moves_the_idle_expiry_without_rewriting_the_row(world, client):
+    from django.core.cache import cache
+
+    key = sign_in(client, world.one.patients[0].user)
+    assert is_signed_in(client)
+    row = stored_row(key)
+    cache.touch(SessionStore(key).cache_key, 60)  # as if idle for 29 minutes
+    assert seconds_left_in_redis(key) <= 60
+    assert is_signed_in(client)
+    assert seconds_left_in_redis(key) > 29 * 60
+    again = stored_row(key)
+    assert (again.expire_date, again.session_data) == (row.expire_date, row.session_data)
+
+
+def test_the_row_is_rewritten_once_its_copy_is_a_minute_old(world, client):
+    from django.core.cache import cache
+
+    key = sign_in(client, world.one.patients[0].user)
+    assert is_signed_in(client)
+    cache_key = SessionStore(key).cache_key
+    data = cache.get(cache_key)
+    data[DB_WRITTEN_AT] -= DB_REFRESH_SECONDS + 1
+    cache.set(cache_key, data, 600)
+    before = stored_row(key).expire_date
+    assert is_signed_in(client)
+    assert stored_row(key).expire_date > before
+
+
+def test_a_session_ended_elsewhere_is_not_revived_by_a_late_request(world, client):
+    from django.core.cache import cache
+
+    key = sign_in(client, world.one.patients[0].user)
+    assert is_signed_in(client)
+    late = SessionStore(key)
+    assert late.get(SIGNED_IN_AT)  # the late request has read the session
+    SessionStore().delete(key)  # signed out on another device meanwhile
+    late.save()  # unchanged and recently written: only the expiry would move
+    assert cache.get(late.cache_key) is None
+    assert not Session.objects.filter(session_key=key).exists()
+    assert not is_signed_in(client)
+
+
+def test_sessions_are_read_from_redis_and_the_database_only_when_redis_lost_them(world, client):
+    from django.core.cache import cache
+
+    key = sign_in(client, world.one.patients[0].user)
+    cache.delete(SessionStore(key).cache_key)  # Redis restarted or evicted the entry
+    assert is_signed_in(client)
+    assert cache.get(SessionStore(key).cache_key) is not None
+    stored_row(key).delete()
+    cache.delete(SessionStore(key).cache_key)
+    assert not is_signed_in(client)
