@@ -23,6 +23,32 @@ GAD7_ANSWERS = {f"q{i}": 1 for i in range(1, 8)}
 PHQ9_ANSWERS = {**{f"q{i}": 1 for i in range(1, 9)}, "q9": 0}
 
 
+def fill_every_record(build):
+    """A discharged session with a row in every table of its record (not yet signed)."""
+    from sessions.discharge import discharge
+    from sessions.gate import override_gate
+
+    session = build(companion=False)
+    override_gate(session, build.prescriber, "Taxi booked.")
+    build.dose(session)
+    reading = build.vitals(session, build.dose_at + timedelta(minutes=40), systolic=185)
+    services.acknowledge_alert(reading.alerts.get(), build.nurse, "Rechecked: 160/85.")
+    services.record_observation(session, build.therapist, {"moaas": 4, "dissociation": "mild"})
+    services.record_adverse_event(
+        session,
+        build.nurse,
+        {
+            "kind": "nausea",
+            "onset_at": build.dose_at + timedelta(minutes=30),
+            "severity": "mild",
+            "outcome": "resolved",
+            "relatedness": "probable",
+        },
+    )
+    discharge(session, build.nurse, build.discharge_data())
+    return session
+
+
 def clear_course(course, prescriber):
     """Take a course from invited to cleared with a plan, as intake would."""
     patient_user = course.patient.user

@@ -1,15 +1,12 @@
 """PostgreSQL itself refuses to change a signed record: raw SQL, behind the models' back."""
 
-from datetime import timedelta
-
 import pytest
 from django.db import IntegrityError, connection, transaction
 
 from intake.models import ConsentSignature, SuitabilityDecision, TreatmentPlan
 from sessions import services
-from sessions.discharge import discharge
-from sessions.gate import override_gate
 from sessions.models import Addendum, DosingSession
+from tests.sessions.conftest import fill_every_record
 
 pytestmark = pytest.mark.django_db
 
@@ -45,24 +42,7 @@ def rowcount(sql, params=()):
 @pytest.fixture
 def record(build):
     """A full, discharged session (every child table has a row), not yet signed."""
-    session = build(companion=False)
-    override_gate(session, build.prescriber, "Taxi booked.")
-    build.dose(session)
-    reading = build.vitals(session, build.dose_at + timedelta(minutes=40), systolic=185)
-    services.acknowledge_alert(reading.alerts.get(), build.nurse, "Rechecked: 160/85.")
-    services.record_observation(session, build.therapist, {"moaas": 4, "dissociation": "mild"})
-    services.record_adverse_event(
-        session,
-        build.nurse,
-        {
-            "kind": "nausea",
-            "onset_at": build.dose_at + timedelta(minutes=30),
-            "severity": "mild",
-            "outcome": "resolved",
-            "relatedness": "probable",
-        },
-    )
-    discharge(session, build.nurse, build.discharge_data())
+    fill_every_record(build)
     return build
 
 

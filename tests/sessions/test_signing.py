@@ -7,7 +7,6 @@ import pytest
 from kapclinic.audit.models import AccessEvent
 from sessions import services
 from sessions.discharge import discharge
-from sessions.gate import override_gate
 from sessions.models import (
     Addendum,
     Administration,
@@ -21,30 +20,14 @@ from sessions.models import (
     SignedRecordError,
     VitalSigns,
 )
+from tests.sessions.conftest import fill_every_record
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def signed(build):
-    session = build(companion=False)
-    override_gate(session, build.prescriber, "Taxi booked.")
-    build.dose(session)
-    reading = build.vitals(session, build.dose_at + timedelta(minutes=40), systolic=185)
-    services.acknowledge_alert(reading.alerts.get(), build.nurse, "Rechecked: 160/85.")
-    services.record_observation(session, build.therapist, {"moaas": 4, "dissociation": "mild"})
-    services.record_adverse_event(
-        session,
-        build.nurse,
-        {
-            "kind": "nausea",
-            "onset_at": build.dose_at + timedelta(minutes=30),
-            "severity": "mild",
-            "outcome": "resolved",
-            "relatedness": "probable",
-        },
-    )
-    discharge(session, build.nurse, build.discharge_data())
+    session = fill_every_record(build)
     services.sign_session(session, build.prescriber)
     return build
 
