@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from kapclinic.clinic.admin import ClinicHistoryAdmin, ClinicScopedAdmin
+from kapclinic.clinic.admin import ClinicHistoryAdmin, ClinicScopedAdmin, ReadOnlyAdminMixin
 
 from .models import ConsentDocument, ConsentSignature, Invitation, SuitabilityDecision
 
@@ -19,17 +19,8 @@ class ConsentDocumentAdmin(ClinicScopedAdmin):
         return []
 
 
-class ReadOnlyClinicalAdmin(ClinicScopedAdmin):
+class ReadOnlyClinicalAdmin(ReadOnlyAdminMixin, ClinicScopedAdmin):
     clinic_lookup = "course__clinic_id"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ConsentSignature)

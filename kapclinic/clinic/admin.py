@@ -32,6 +32,19 @@ def admin_clinic_id(request):
     return provider.clinic_id if provider else -1
 
 
+class ReadOnlyAdminMixin:
+    """Records the admin may read but never add, change or delete (clinical and audit rows)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class ClinicScopedAdmin(AuditedAdminMixin, admin.ModelAdmin):
     """Limit rows, and the clinics offered in forms, to the admin's own clinic.
 
@@ -292,19 +305,10 @@ class ProtocolAdmin(ClinicHistoryAdmin):
 
 
 @admin.register(EmergencyAccess)
-class EmergencyAccessAdmin(ClinicScopedAdmin):
+class EmergencyAccessAdmin(ReadOnlyAdminMixin, ClinicScopedAdmin):
     """Clinic admins review who broke the glass on their patients, and why. Read-only."""
 
     clinic_lookup = "patient__clinic_id"
     list_display = ["granted_at", "user", "patient", "expires_at"]
     list_select_related = ["user", "patient"]
     readonly_fields = ["user", "patient", "reason", "granted_at", "expires_at"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

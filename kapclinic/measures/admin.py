@@ -2,13 +2,13 @@
 
 from django.contrib import admin
 
-from kapclinic.clinic.admin import ClinicHistoryAdmin
+from kapclinic.clinic.admin import ClinicHistoryAdmin, ReadOnlyAdminMixin
 
 from .models import QuestionnaireResponse
 
 
 @admin.register(QuestionnaireResponse)
-class QuestionnaireResponseAdmin(ClinicHistoryAdmin):
+class QuestionnaireResponseAdmin(ReadOnlyAdminMixin, ClinicHistoryAdmin):
     clinic_lookup = "course__clinic_id"
     list_display = ["course", "instrument", "purpose", "status", "total", "band", "completed_at"]
     list_filter = ["instrument", "purpose", "status", "completed_at"]
@@ -18,12 +18,3 @@ class QuestionnaireResponseAdmin(ClinicHistoryAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

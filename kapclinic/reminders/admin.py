@@ -2,13 +2,13 @@
 
 from django.contrib import admin
 
-from kapclinic.clinic.admin import ClinicScopedAdmin
+from kapclinic.clinic.admin import ClinicScopedAdmin, ReadOnlyAdminMixin
 
 from .models import Reminder, ReminderPreference
 
 
 @admin.register(Reminder)
-class ReminderAdmin(ClinicScopedAdmin):
+class ReminderAdmin(ReadOnlyAdminMixin, ClinicScopedAdmin):
     list_display = [
         "pk",
         "kind",
@@ -30,15 +30,6 @@ class ReminderAdmin(ClinicScopedAdmin):
     @admin.display(description="last error")
     def last_error_short(self, obj):
         return (obj.last_error or "")[:80]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ReminderPreference)
