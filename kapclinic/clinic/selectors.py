@@ -1,7 +1,9 @@
 """Reads for the home pages, each a fixed number of queries whatever the data size."""
 
 import datetime
+import secrets
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
@@ -39,13 +41,48 @@ class CaseloadFilters:
         return int(digits) if digits.isdigit() and len(digits) < 12 else None
 
     @classmethod
-    def from_query(cls, params):
+    def from_query(cls, params, q=""):
+        """Stage and closed from the URL; the search text only ever from a POST or the session.
+
+        A `q` in the URL is ignored on purpose: a patient's name never needs to be in one.
+        """
         stage = params.get("stage", "")
         return cls(
-            q=params.get("q", "").strip()[:100],
+            q=q.strip()[:100],
             stage=stage if stage in CourseState.values else "",
             include_closed=params.get("closed") == "1",
         )
+
+    def query_string(self, search_token=""):
+        """The URL parameters that bring these filters back: a search token, never the text."""
+        params = {"search": search_token if self.q else "", "stage": self.stage}
+        params["closed"] = "1" if self.include_closed else ""
+        return urlencode({key: value for key, value in params.items() if value})
+
+
+# Searches kept per signed-in session, so a search's URL carries a token instead of a name.
+CASELOAD_SEARCHES = "caseload_searches"
+KEPT_SEARCHES = 20
+
+
+def remember_search(session, q):
+    """A short random token for the search text `q`, kept in the server-side session."""
+    if not q:
+        return ""
+    searches = dict(session.get(CASELOAD_SEARCHES, {}))
+    # The same text keeps its token (moved to the end), so live search does not churn tokens.
+    token = next((t for t, text in searches.items() if text == q), None)
+    if token is None:
+        token = secrets.token_urlsafe(6)
+    searches.pop(token, None)
+    searches[token] = q  # newest last; the oldest go once there are more than KEPT_SEARCHES
+    session[CASELOAD_SEARCHES] = dict(list(searches.items())[-KEPT_SEARCHES:])
+    return token
+
+
+def recall_search(session, token):
+    """The search text a token stands for in this session, or None if unknown or expired."""
+    return session.get(CASELOAD_SEARCHES, {}).get(token)
 
 
 def caseload(user, filters=CaseloadFilters()):

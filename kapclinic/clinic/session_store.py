@@ -1,7 +1,9 @@
 """Sessions read from Redis, with the database copy rewritten only when it matters.
 
-A session holds no patient data: the login, the sign-in time, allauth's flow state, flash
-messages. With SESSION_SAVE_EVERY_REQUEST the stock engines wrote the database on every page
+A session holds the login, the sign-in time, allauth's flow state, flash messages and the
+text of a clinician's last caseload searches (at most 20, kept here so that a search's URL
+carries a token instead of a patient's name; see clinic.selectors.remember_search).
+With SESSION_SAVE_EVERY_REQUEST the stock engines wrote the database on every page
 (BEGIN, UPDATE, COMMIT) only to push the idle expiry forward. Here every request still pushes
 it forward, by refreshing the Redis entry's time to live (exact to the second), and the
 database row is rewritten when the data changes or once its expiry has fallen a minute

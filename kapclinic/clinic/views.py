@@ -4,8 +4,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
@@ -59,12 +60,40 @@ class PatientRequiredMixin(LoginRequiredMixin):
 
 
 class CaseloadView(StaffRequiredMixin, ListView):
+    """The clinic's caseload. Searches are POSTed, so a patient's name never sits in a URL.
+
+    A plain POST keeps the search in the session under a short token and redirects (303) to
+    `?search=<token>`; an htmx POST answers the results at once and pushes that same URL.
+    """
+
     template_name = "clinic/caseload.html"
     context_object_name = "courses"
     paginate_by = 25
+    search_token = ""
+    search_expired = False
+
+    def get(self, request, *args, **kwargs):
+        token = request.GET.get("search", "")
+        q = selectors.recall_search(request.session, token) if token else None
+        self.search_expired = bool(token) and q is None
+        self.search_token = token if q else ""
+        self.filters = selectors.CaseloadFilters.from_query(request.GET, q=q or "")
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        self.filters = selectors.CaseloadFilters.from_query(
+            request.POST, q=request.POST.get("q", "")
+        )
+        self.search_token = selectors.remember_search(request.session, self.filters.q)
+        query = self.filters.query_string(self.search_token)
+        location = reverse("clinic:caseload") + (f"?{query}" if query else "")
+        if not request.htmx:
+            return HttpResponseRedirect(location, status=303)
+        response = super().get(request, *args, **kwargs)
+        response["HX-Push-Url"] = location
+        return response
 
     def get_queryset(self):
-        self.filters = selectors.CaseloadFilters.from_query(self.request.GET)
         return selectors.caseload(self.request.user, self.filters)
 
     def get_template_names(self):
@@ -74,7 +103,13 @@ class CaseloadView(StaffRequiredMixin, ListView):
         return [self.template_name]
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(filters=self.filters, stages=CourseState.choices, **kwargs)
+        return super().get_context_data(
+            filters=self.filters,
+            stages=CourseState.choices,
+            page_query=self.filters.query_string(self.search_token),
+            search_expired=self.search_expired,
+            **kwargs,
+        )
 
 
 class PatientChartView(StaffRequiredMixin, DetailView):

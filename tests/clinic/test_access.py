@@ -126,13 +126,16 @@ def test_caseload_lists_own_clinic_only_and_flagged_first(world, staff_client):
 def test_caseload_search_filters_by_name(world, staff_client):
     client = staff_client(world.one.staff[Role.PRESCRIBER])
     target = world.one.patients[0]
-    response = client.get(reverse("clinic:caseload"), {"q": target.legal_name})
+    searched = client.post(reverse("clinic:caseload"), {"q": target.legal_name})
+    assert searched.status_code == 303
+    response = client.get(searched["Location"])
     assert [c.patient for c in response.context["courses"]] == [target]
 
 
 def test_caseload_htmx_search_returns_only_the_results_fragment(world, staff_client):
     client = staff_client(world.one.staff[Role.PRESCRIBER])
-    response = client.get(reverse("clinic:caseload"), {"q": "zzz"}, HTTP_HX_REQUEST="true")
+    response = client.post(reverse("clinic:caseload"), {"q": "zzz"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
     body = response.content.decode()
     assert 'id="caseload-results"' in body
     assert "<html" not in body

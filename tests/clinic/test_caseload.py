@@ -1,23 +1,43 @@
-"""Caseload search (name, email, patient number) and pages of 25, in the clinic's own scope."""
+"""Caseload search (name, email, patient number) and pages of 25, in the clinic's own scope.
+
+Searches are POSTed and kept in the session under a token: no patient's name or email is ever
+in a URL (issue 9), so it never reaches access logs, proxy logs or browser history.
+"""
+
+import re
 
 import pytest
 from django.urls import reverse
 
 from kapclinic.clinic.models import Role
+from kapclinic.clinic.selectors import CASELOAD_SEARCHES, KEPT_SEARCHES
 from tests.factories import CourseFactory, PatientFactory
 
 pytestmark = pytest.mark.django_db
 
+CASELOAD = reverse("clinic:caseload")
+# Every attribute of a page that holds a URL, or sends one (htmx).
+URL_ATTRIBUTES = re.compile(r'\b(?:href|action|src|hx-(?:get|post|push-url))="([^"]*)"')
 
-def found(client, q, **params):
-    response = client.get(reverse("clinic:caseload"), {"q": q, **params})
+
+def search(client, q, **params):
+    """POST the search form as a browser without htmx does; the URL it is sent on to."""
+    response = client.post(CASELOAD, {"q": q, **params})
+    assert response.status_code == 303
+    return response["Location"]
+
+
+def found(client, q, page=None, **params):
+    url = search(client, q, **params)
+    response = client.get(url + (f"&page={page}" if page else ""))
     assert response.status_code == 200
     return [course.patient for course in response.context["courses"]]
 
 
-def test_search_finds_a_patient_by_email_or_number(world, staff_client):
+def test_search_finds_a_patient_by_name_email_or_number(world, staff_client):
     client = staff_client(world.one.staff[Role.PRESCRIBER])
     target = world.one.patients[1]
+    assert found(client, target.legal_name) == [target]
     assert found(client, target.email.upper()) == [target]
     assert found(client, str(target.pk)) == [target]
     assert found(client, f"#{target.pk}") == [target]
@@ -32,18 +52,99 @@ def test_search_by_number_never_reaches_another_clinic(world, staff_client):
     assert found(client, other.email) == []
 
 
-def test_the_caseload_pages_by_25_and_keeps_the_search_in_the_links(world, staff_client):
+def test_the_caseload_pages_by_25_and_keeps_the_search_token_in_the_links(world, staff_client):
     for number in range(30):
         CourseFactory(
             patient=PatientFactory(clinic=world.one.clinic, legal_name=f"Quillfeather {number}")
         )
     client = staff_client(world.one.staff[Role.PRESCRIBER])
-    first = client.get(reverse("clinic:caseload"), {"q": "Quillfeather"})
+    url = search(client, "Quillfeather", stage="invited")
+    token = re.fullmatch(r"/caseload/\?search=([\w-]+)&stage=invited", url).group(1)
+    first = client.get(url)
     assert len(first.context["courses"]) == 25
     body = first.content.decode()
-    assert "Page 1 of 2" in body and "?q=Quillfeather&amp;page=2" in body
-    assert len(found(client, "Quillfeather", page=2)) == 5
+    assert "Page 1 of 2" in body
+    assert f"?search={token}&amp;stage=invited&amp;page=2" in body
+    assert len(found(client, "Quillfeather", page=2, stage="invited")) == 5
     assert 'aria-describedby="caseload-q-hint"' in body
+    assert 'value="Quillfeather"' in body  # the box still shows what was typed
+
+
+def test_a_search_puts_no_name_or_email_in_any_url(world, staff_client):
+    for number in range(30):
+        CourseFactory(
+            patient=PatientFactory(
+                clinic=world.one.clinic,
+                legal_name=f"Wrenhallow {number}",
+                email=f"wrenhallow{number}@example.org",
+            )
+        )
+    client = staff_client(world.one.staff[Role.PRESCRIBER])
+    for q, secret in (("Wrenhallow", "wrenhallow"), ("wrenhallow1@example.org", "wrenhallow")):
+        location = search(client, q)
+        assert secret not in location.lower()
+        page = client.get(location)
+        urls = URL_ATTRIBUTES.findall(page.content.decode())
+        assert any("page=2" in url for url in urls) or q.endswith(".org")
+        assert [url for url in urls if secret in url.lower()] == []
+        # The live search answers the results at once and pushes the token URL, not the text.
+        live = client.post(CASELOAD, {"q": q}, HTTP_HX_REQUEST="true")
+        assert secret not in live["HX-Push-Url"].lower()
+        assert live["HX-Push-Url"].startswith("/caseload/?search=")
+        live_urls = URL_ATTRIBUTES.findall(live.content.decode())
+        assert [url for url in live_urls if secret in url.lower()] == []
+        assert client.get(live["HX-Push-Url"]).context["filters"].q == q
+
+
+def test_a_name_in_a_get_url_no_longer_filters(world, staff_client):
+    client = staff_client(world.one.staff[Role.PRESCRIBER])
+    response = client.get(CASELOAD, {"q": world.one.patients[0].legal_name})
+    assert set(world.one.patients) <= {course.patient for course in response.context["courses"]}
+    assert response.context["filters"].q == ""
+
+
+def test_an_unknown_or_expired_token_shows_the_whole_caseload_with_a_notice(
+    world, staff_client, second_client, enrol_mfa
+):
+    client = staff_client(world.one.staff[Role.PRESCRIBER])
+    url = search(client, world.one.patients[0].legal_name)
+    response = client.get(CASELOAD, {"search": "not-a-token"})
+    assert set(world.one.patients) <= {course.patient for course in response.context["courses"]}
+    assert "That search has expired" in response.content.decode()
+    # A token is only good in the session that made it: a colleague's link shows them nothing.
+    colleague = world.one.staff[Role.THERAPIST]
+    enrol_mfa(colleague.user)
+    second_client.force_login(colleague.user)
+    shared = second_client.get(url)
+    assert shared.context["filters"].q == ""
+    assert "That search has expired" in shared.content.decode()
+    assert "That search has expired" not in client.get(url).content.decode()
+
+
+def test_the_session_keeps_only_the_latest_searches(world, staff_client):
+    client = staff_client(world.one.staff[Role.PRESCRIBER])
+    first = search(client, "first search")
+    assert search(client, "first search") == first  # the same text keeps its token
+    for number in range(KEPT_SEARCHES):
+        search(client, f"search {number}")
+    assert len(client.session[CASELOAD_SEARCHES]) == KEPT_SEARCHES
+    assert "That search has expired" in client.get(first).content.decode()
+    assert client.get(search(client, "search 0")).context["filters"].q == "search 0"
+
+
+def test_an_empty_search_sends_back_to_the_plain_caseload(world, staff_client):
+    client = staff_client(world.one.staff[Role.PRESCRIBER])
+    assert search(client, "  ") == CASELOAD
+    assert search(client, "", stage="completed") == CASELOAD + "?stage=completed"
+
+
+def test_the_search_form_posts_with_csrf(world, staff_client):
+    client = staff_client(world.one.staff[Role.PRESCRIBER])
+    body = client.get(CASELOAD).content.decode()
+    form = re.search(r'<form[^>]*role="search"[^>]*>', body).group(0)
+    assert 'method="post"' in form and 'hx-post="/caseload/"' in form
+    assert "hx-get" not in form
+    assert 'name="csrfmiddlewaretoken"' in body
 
 
 def test_search_and_second_page_cost_no_more_queries_with_more_patients(world, staff_client):
@@ -51,10 +152,11 @@ def test_search_and_second_page_cost_no_more_queries_with_more_patients(world, s
     from django.test.utils import CaptureQueriesContext
 
     client = staff_client(world.one.staff[Role.PRESCRIBER])
+    urls = [search(client, "Quillfeather"), search(client, "Ash") + "&page=2", search(client, "7")]
 
-    def count(params):
+    def count(url):
         with CaptureQueriesContext(connection) as ctx:
-            assert client.get(reverse("clinic:caseload"), params).status_code == 200
+            assert client.get(url).status_code == 200
         return len(ctx.captured_queries)
 
     def grow(n):
@@ -63,10 +165,17 @@ def test_search_and_second_page_cost_no_more_queries_with_more_patients(world, s
             CourseFactory(patient=PatientFactory(clinic=world.one.clinic, legal_name=name))
 
     grow(30)
-    small = [count({"q": "Quillfeather"}), count({"q": "Ash", "page": 2}), count({"q": "7"})]
+    small = [count(url) for url in urls]
     grow(60)
-    assert [
-        count({"q": "Quillfeather"}),
-        count({"q": "Ash", "page": 2}),
-        count({"q": "7"}),
-    ] == small
+    assert [count(url) for url in urls] == small
+
+
+def test_a_refused_search_keeps_nothing_in_the_session(world, client):
+    client.force_login(world.one.patients[0].user)
+    name = world.one.patients[1].legal_name
+    assert client.post(CASELOAD, {"q": name}).status_code == 403
+    assert CASELOAD_SEARCHES not in client.session
+    client.logout()
+    response = client.post(CASELOAD, {"q": name})
+    assert response.status_code == 302 and name not in response["Location"]
+    assert CASELOAD_SEARCHES not in client.session

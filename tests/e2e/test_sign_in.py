@@ -146,3 +146,38 @@ def test_patient_opening_a_clinician_page_is_refused(live_server, page, world, a
 
     page.get_by_role("link", name="Go to your home page").click()
     expect(page).to_have_url(re.compile(r"/my-journey/$"))
+
+
+def test_caseload_search_keeps_the_patients_name_out_of_every_url(
+    live_server, page, world, enrol_mfa, totp_code, assert_accessible
+):
+    """Issue 9: the live search POSTs; the address bar and every request carry a token only."""
+    from urllib.parse import unquote_plus
+
+    prescriber = world.one.staff[Role.PRESCRIBER]
+    secret = enrol_mfa(prescriber.user)
+    open_login(page, live_server, assert_accessible)
+    submit_password(page, prescriber.user.email)
+    page.get_by_label("Code").fill(totp_code(secret))
+    page.get_by_role("button", name="Sign In").click()
+    expect(page).to_have_url(re.compile(r"/caseload/$"))
+
+    target, other = world.one.patients
+    surname = target.legal_name.split()[-1].lower()
+    requested = []
+    page.on("request", lambda request: requested.append(unquote_plus(request.url).lower()))
+    page.get_by_label("Search patients").fill(target.legal_name)
+    expect(page).to_have_url(re.compile(r"/caseload/\?search=[\w-]+$"))
+    results = page.locator("#caseload-results")
+    expect(results.get_by_role("link", name=other.display_name)).to_have_count(0)
+    expect(results.get_by_role("link", name=target.display_name)).to_be_visible()
+    assert_accessible(page)
+
+    page.reload()  # the token brings the search back, from this session only
+    expect(page.get_by_label("Search patients")).to_have_value(target.legal_name)
+    expect(
+        page.locator("#caseload-results").get_by_role("link", name=other.display_name)
+    ).to_have_count(0)
+    page.get_by_role("button", name="Filter").click()  # submitting POSTs the same way
+    expect(page).to_have_url(re.compile(r"/caseload/\?search=[\w-]+$"))
+    assert requested and not [url for url in requested if surname in url]

@@ -15,8 +15,16 @@ def prescriber_of_first_clinic():
     )
 
 
-def pages(provider):
-    """Page name → URL, each on a record of the provider's own clinic."""
+def searched(client, q):
+    """A caseload search's URL: POSTed once as the form does, then only a token in the URL."""
+    response = client.post(reverse("clinic:caseload"), {"q": q})
+    if response.status_code != 303:
+        raise AssertionError(f"the caseload search answered {response.status_code}")
+    return response["Location"]
+
+
+def pages(provider, client):
+    """Page name → URL, each on a record of the provider's own clinic, for `client`'s session."""
     courses = TreatmentCourse.objects.filter(clinic_id=provider.clinic_id)
     full = courses.filter(state="completed").order_by("pk").first()
     review = courses.filter(state="under_review").order_by("-pk").first()
@@ -25,8 +33,8 @@ def pages(provider):
     caseload = reverse("clinic:caseload")
     return {
         "caseload": caseload,
-        "caseload search": caseload + "?q=a",
-        "caseload number search": caseload + f"?q={full.patient_id}",
+        "caseload search": searched(client, "a"),
+        "caseload number search": searched(client, str(full.patient_id)),
         "caseload page 2": caseload + "?closed=1&page=2",
         "chart": reverse("clinic:patient-chart", args=[full.patient_id]),
         "live session": reverse("dosing:session", args=[live.appointment_id]),

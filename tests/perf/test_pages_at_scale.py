@@ -26,7 +26,7 @@ def test_every_page_runs_the_same_queries_for_60_or_300_patients(staff_client):
     seeder.run()
     provider = prescriber_of_first_clinic()
     client = staff_client(provider)
-    urls = pages(provider)
+    urls = pages(provider, client)
     small = {name: len(queries_of(client, url)) for name, url in urls.items()}
     seeder.extend(240)
     large = {name: len(queries_of(client, url)) for name, url in urls.items()}
@@ -62,7 +62,7 @@ def test_no_page_reads_a_large_table_sequentially(staff_client):
     provider = prescriber_of_first_clinic()
     client = staff_client(provider)
     problems = {}
-    for name, url in pages(provider).items():
+    for name, url in pages(provider, client).items():
         for query in queries_of(client, url):
             sql = query["sql"]
             if not sql.lstrip().upper().startswith(("SELECT", "WITH")):

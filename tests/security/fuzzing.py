@@ -63,7 +63,7 @@ BLIND = {
 
 # Successful answers and refusals a view may give to a person allowed to post there. 500 is
 # the one the fuzzing is for; 403/404 would mean the form posts somewhere its reader may not.
-ANSWERS = {200, 302, 400, 409, 413, 422, 429}
+ANSWERS = {200, 302, 303, 400, 409, 413, 422, 429}
 
 # Every example posted in this run, for the summary line.
 POSTED = []
