@@ -14,6 +14,7 @@ no browser download) and writes:
     session-screen.png         Amara's signed dosing session, as the prescriber
     outcomes.png               Lee's PHQ-9 and GAD-7 outcomes, as the therapist
     patient-journey-phone.png  the patient's journey on a 390x844 phone
+    who-viewed-phone.png       Amara's "who viewed my record" on the phone
     check-in-phone.png         Theo's check-in, first step, on the phone; when his check-in
                                window is not open yet (seeded late in the evening):
     journal-phone.png          Lee's journal on the phone instead
@@ -205,6 +206,9 @@ def capture(out_dir, password, pages):
         expect(page.get_by_role("heading", level=1)).to_contain_text("Hello")
         settle(page, reload=True)
         written.append(shoot(page, out_dir / "patient-journey-phone.png"))
+        page.goto(f"{BASE_URL}/audit/my-record/")
+        settle(page)
+        written.append(shoot(page, out_dir / "who-viewed-phone.png"))
         phone.close()
 
         phone = browser.new_context(device_scale_factor=1, **phone_options, **common)
