@@ -48,11 +48,16 @@ def first_doses(course_ids):
     return dict(rows)
 
 
-def course_outcomes(course, protocol=None):
-    """One Outcome per instrument the protocol has rules for, judged over this course."""
+def course_outcomes(course, protocol=None, scores=None):
+    """One Outcome per instrument the protocol has rules for, judged over this course.
+
+    `scores`: this course's measurements_by_course() if the caller already read them (the
+    outcome page shows them too), so they are read once.
+    """
     protocol = protocol or Protocol.objects.effective_for(course.clinic)
     instruments = list(protocol.outcome_rules or {})
-    scores = measurements_by_course([course.pk], instruments)
+    if scores is None:
+        scores = measurements_by_course([course.pk], instruments)
     started = first_doses([course.pk]).get(course.pk)
     return [
         instrument_outcome(

@@ -11,14 +11,21 @@ from kapclinic.clinic.timeline import TimelineEntry
 
 from .models import IntegrationNote, JournalEntry, MeasureRequest
 
+WHO = ("written_by", "signed_by")
+
 
 def integration_entries(patient, courses):
     course_ids = [course.pk for course in courses]
     if not course_ids:
         return []
     entries = []
-    notes = IntegrationNote.objects.filter(course_id__in=course_ids).select_related(
-        "appointment", "written_by", "signed_by"
+    # Only what an entry shows: notes are wide rows (every section's text) and the chart
+    # needs their status, time and signer's name.
+    people = [f"{who}__{field}" for who in WHO for field in ("first_name", "last_name", "email")]
+    notes = (
+        IntegrationNote.objects.filter(course_id__in=course_ids)
+        .select_related(*WHO)
+        .only("status", "signed_at", "created_at", *WHO, *people)
     )
     for note in notes:
         signed = note.is_signed
@@ -48,8 +55,10 @@ def integration_entries(patient, courses):
             )
         )
     now = timezone.now()
-    requests = MeasureRequest.objects.filter(course_id__in=course_ids).exclude(
-        status=MeasureRequest.Status.CANCELLED
+    requests = (
+        MeasureRequest.objects.filter(course_id__in=course_ids)
+        .exclude(status=MeasureRequest.Status.CANCELLED)
+        .only("instrument", "label", "status", "completed_at", "expires_at", "due_at")
     )
     for request in requests:
         name = request.get_instrument_display()

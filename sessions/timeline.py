@@ -44,13 +44,19 @@ def dosing_sessions(patient, courses):
     )
     sessions = (
         DosingSession.objects.filter(course_id__in=course_ids)
+        .only("started_at", "status", "appointment")
         .annotate(
             peak_systolic=_peak("systolic"),
             peak_diastolic=_peak("diastolic"),
             event_count=Coalesce(Subquery(events, output_field=IntegerField()), Value(0)),
         )
         .prefetch_related(
-            Prefetch("administrations", queryset=Administration.objects.order_by("given_at"))
+            Prefetch(
+                "administrations",
+                queryset=Administration.objects.only(
+                    "session", "given_at", "amount_mg", "weight_kg"
+                ).order_by("given_at"),
+            )
         )
     )
     return [_entry(session) for session in sessions]

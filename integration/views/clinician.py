@@ -31,6 +31,7 @@ from kapclinic.clinic.models import (
     TreatmentCourse,
 )
 from kapclinic.clinic.models.journey import CLOSED_STATES
+from kapclinic.clinic.timeline import stamp
 from kapclinic.clinic.views import StaffRequiredMixin
 from sessions.models import DosingSession, SignedRecordError
 
@@ -388,6 +389,13 @@ def shown(judgement):
     return str(value)
 
 
+def _score_row(point, tz):
+    """A score of the table, its time formatted once here rather than twice per row in the
+    template (the filters `date:'c'` and `date:"j M Y, H:i"`, same output)."""
+    iso, shown_at = stamp(point.at, tz)
+    return {"iso": iso, "shown_at": shown_at, "total": point.total, "purpose": point.purpose_label}
+
+
 class CourseOutcomesView(StaffRequiredMixin, View):
     """Per instrument: the trend, baseline against latest, and each judgement with its rule.
 
@@ -400,8 +408,8 @@ class CourseOutcomesView(StaffRequiredMixin, View):
         clinic = course.clinic
         tz = clinic.tz
         protocol = Protocol.objects.effective_for(clinic)
-        outcomes = course_outcomes(course, protocol)
-        series = measurements_by_course([course.pk], [o.instrument for o in outcomes])
+        series = measurements_by_course([course.pk], list(protocol.outcome_rules or {}))
+        outcomes = course_outcomes(course, protocol, scores=series)
         doses = list(
             DosingSession.objects.filter(course=course)
             .order_by("started_at")
@@ -415,8 +423,9 @@ class CourseOutcomesView(StaffRequiredMixin, View):
                 svg = trend_chart(outcome.instrument, points, dose_times=doses, tz=tz)
                 chart = {"src": chart_image(svg), "alt": chart_alt(outcome, points, doses, tz)}
             judgements = [{"judgement": j, "shown": shown(j)} for j in outcome.judgements]
+            rows = [_score_row(point, tz) for point in points]
             instruments.append(
-                {"outcome": outcome, "points": points, "chart": chart, "judgements": judgements}
+                {"outcome": outcome, "points": rows, "chart": chart, "judgements": judgements}
             )
         context = {
             "course": course,

@@ -139,8 +139,20 @@ def patient_chart(patient):
             Prefetch("events", queryset=CourseEvent.objects.select_related("actor")),
         )
     )
+    # Only the columns the chart shows (the clinician's name as Provider.__str__ spells it).
     appointments = list(
-        Appointment.objects.filter(course__patient=patient).select_related("clinician__user")
+        Appointment.objects.filter(course__patient=patient)
+        .select_related("clinician__user")
+        .only(
+            "starts_at",
+            "kind",
+            "status",
+            "room",
+            "clinician__credentials",
+            "clinician__user__first_name",
+            "clinician__user__last_name",
+            "clinician__user__email",
+        )
     )
     flags = list(SafetyFlag.objects.filter(course__patient=patient).select_related("resolved_by"))
 
@@ -190,6 +202,9 @@ def patient_chart(patient):
             )
     timeline.extend(phase_entries(patient, courses))
     timeline.sort(key=lambda entry: entry.at, reverse=True)
+    tz = timezone.get_current_timezone()
+    for entry in timeline:
+        entry.stamp(tz)
     now = timezone.now()
     return {
         "courses": courses,

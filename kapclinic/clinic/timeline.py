@@ -7,7 +7,19 @@ whatever the size of the record, because the chart page asserts its query count.
 
 from dataclasses import dataclass
 
+from django.utils import timezone
+from django.utils.dates import MONTHS_3
+
 _sources = []
+
+
+def stamp(at, tz=None):
+    """(ISO 8601, "6 Dec 2026, 14:05") in the current time zone, as the template filters
+    `date:'c'` and `date:"j M Y, H:i"` print it: a timeline of a hundred entries formats each
+    moment once in Python instead of twice through the template engine."""
+    if timezone.is_aware(at):
+        at = at.astimezone(tz or timezone.get_current_timezone())
+    return at.isoformat(), f"{at.day} {MONTHS_3[at.month].title()} {at.year:04d}, {at:%H:%M}"
 
 
 @dataclass
@@ -18,6 +30,11 @@ class TimelineEntry:
     detail: str = ""
     tone: str = "neutral"
     url: str = ""
+    iso: str = ""
+    shown_at: str = ""
+
+    def stamp(self, tz):
+        self.iso, self.shown_at = stamp(self.at, tz)
 
 
 def register(source):

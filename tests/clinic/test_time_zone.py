@@ -37,3 +37,26 @@ def test_patients_see_the_clinic_time_on_their_journey(world, client, new_york_a
     client.force_login(world.one.patients[0].user)
     page = client.get(reverse("clinic:my-journey"))
     assert "13:00" in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    "at",
+    [
+        datetime.datetime(2026, 3, 8, 6, 59, 59, 123456, tzinfo=datetime.UTC),  # before DST
+        datetime.datetime(2026, 3, 8, 7, 0, tzinfo=datetime.UTC),  # after the clocks go forward
+        datetime.datetime(2026, 12, 31, 23, 30, tzinfo=datetime.UTC),  # a new year in UTC only
+        datetime.datetime(2026, 7, 4, 9, 5, tzinfo=NEW_YORK),
+    ],
+)
+def test_timeline_times_read_as_the_date_filter_prints_them(at):
+    """The chart and outcome page format times once in Python: same text as the template."""
+    from django.template import Context, Template
+    from django.utils import timezone
+
+    from kapclinic.clinic.timeline import stamp
+
+    template = Template("""{{ at|date:'c' }}|{{ at|date:"j M Y, H:i" }}""")
+    with timezone.override(NEW_YORK):
+        expected = template.render(Context({"at": at}))
+        assert "|".join(stamp(at)) == expected
+    assert "|".join(stamp(at, NEW_YORK)) == expected
