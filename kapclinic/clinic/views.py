@@ -4,6 +4,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Window
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -66,6 +68,32 @@ class PatientRequiredMixin(LoginRequiredMixin):
         return super().dispatch(request, *args, **kwargs)
 
 
+class PageAndTotalPaginator(Paginator):
+    """Reads a page's rows and the total in one query (`COUNT(*) OVER ()` on the page).
+
+    The total is taken from the rows themselves; only a page past the end (no rows) falls back
+    to Django's own count and its usual answer (an empty first page, or page not found).
+    """
+
+    def page(self, number):
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            return super().page(number)
+        if number < 1 or self.orphans:
+            return super().page(number)
+        bottom = (number - 1) * self.per_page
+        rows = list(
+            self.object_list.annotate(page_total=Window(Count("*")))[
+                bottom : bottom + self.per_page
+            ]
+        )
+        if not rows:
+            return super().page(number)
+        self.__dict__["count"] = rows[0].page_total
+        return self._get_page(rows, number, self)
+
+
 class CaseloadView(StaffRequiredMixin, ListView):
     """The clinic's caseload. Searches are POSTed, so a patient's name never sits in a URL.
 
@@ -76,6 +104,7 @@ class CaseloadView(StaffRequiredMixin, ListView):
     template_name = "clinic/caseload.html"
     context_object_name = "courses"
     paginate_by = 25
+    paginator_class = PageAndTotalPaginator
     search_token = ""
     search_expired = False
 
