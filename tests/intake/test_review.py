@@ -247,7 +247,7 @@ def test_decision_form_reuses_its_html_but_never_a_patients_goals():
     from intake import forms
 
     defaults = {"route": "sublingual", "dose_min_mg": Decimal("100"), "dose_max_mg": None}
-    for goals in ["Sleep <again> & \"walk\"", "Lift mood", ""]:
+    for goals in ['Sleep <again> & "walk"', "Lift mood", ""]:
         form = forms.ReviewDecisionForm(initial={**defaults, "plan_goals": goals})
         fresh = forms.ReviewDecisionForm(initial={**defaults, "plan_goals": goals})
         own = django_forms.Form.render(fresh, fresh.template_name_div)
