@@ -4,10 +4,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Window
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
@@ -17,7 +19,14 @@ from kapclinic.audit.models import AccessEvent
 from . import selectors
 from .access import chart_reader, is_staff_member, may_request_emergency_access, patient_for
 from .forms import EmergencyAccessForm
-from .models import CourseState, EmergencyAccess, JourneyError, Patient, SafetyFlag
+from .models import (
+    CourseState,
+    EmergencyAccess,
+    JourneyError,
+    Patient,
+    SafetyFlag,
+    TreatmentCourse,
+)
 
 
 def home(request):
@@ -59,6 +68,32 @@ class PatientRequiredMixin(LoginRequiredMixin):
         return super().dispatch(request, *args, **kwargs)
 
 
+class PageAndTotalPaginator(Paginator):
+    """Reads a page's rows and the total in one query (`COUNT(*) OVER ()` on the page).
+
+    The total is taken from the rows themselves; only a page past the end (no rows) falls back
+    to Django's own count and its usual answer (an empty first page, or page not found).
+    """
+
+    def page(self, number):
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            return super().page(number)
+        if number < 1 or self.orphans:
+            return super().page(number)
+        bottom = (number - 1) * self.per_page
+        rows = list(
+            self.object_list.annotate(page_total=Window(Count("*")))[
+                bottom : bottom + self.per_page
+            ]
+        )
+        if not rows:
+            return super().page(number)
+        self.__dict__["count"] = rows[0].page_total
+        return self._get_page(rows, number, self)
+
+
 class CaseloadView(StaffRequiredMixin, ListView):
     """The clinic's caseload. Searches are POSTed, so a patient's name never sits in a URL.
 
@@ -69,6 +104,7 @@ class CaseloadView(StaffRequiredMixin, ListView):
     template_name = "clinic/caseload.html"
     context_object_name = "courses"
     paginate_by = 25
+    paginator_class = PageAndTotalPaginator
     search_token = ""
     search_expired = False
 
@@ -103,13 +139,37 @@ class CaseloadView(StaffRequiredMixin, ListView):
         return [self.template_name]
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(
+        context = super().get_context_data(
             filters=self.filters,
             stages=CourseState.choices,
             page_query=self.filters.query_string(self.search_token),
             search_expired=self.search_expired,
             **kwargs,
         )
+        context["courses"] = context["object_list"] = caseload_rows(context["object_list"])
+        return context
+
+
+def caseload_rows(courses):
+    """The page's rows with their link, labels and local time worked out once, in Python.
+
+    Per-row `{% url %}`, `get_FOO_display`, an included badge and two `|date` filters were most
+    of the caseload's rendering time; the HTML is the same.
+    """
+    chart = reverse("clinic:patient-chart", args=[0]).rsplit("0", 1)
+    indications = dict(TreatmentCourse._meta.get_field("indication").flatchoices)
+    states = dict(CourseState.choices)
+    rows = list(courses)
+    for course in rows:
+        course.chart_url = str(course.patient_id).join(chart)
+        course.indication_label = indications.get(course.indication, course.indication)
+        course.state_label = states.get(course.state, course.state)
+        when = course.next_appointment_at
+        if when is not None:
+            when = timezone.localtime(when)
+            course.next_appointment_iso = when.isoformat()
+            course.next_appointment_label = dateformat.format(when, "D j M, H:i")
+    return rows
 
 
 class PatientChartView(StaffRequiredMixin, DetailView):

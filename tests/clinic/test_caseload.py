@@ -179,3 +179,26 @@ def test_a_refused_search_keeps_nothing_in_the_session(world, client):
     response = client.post(CASELOAD, {"q": name})
     assert response.status_code == 302 and name not in response["Location"]
     assert CASELOAD_SEARCHES not in client.session
+
+
+def test_a_caseload_page_reads_its_rows_and_the_total_in_one_query(world, staff_client):
+    """The page count comes from the rows (COUNT(*) OVER ()); past the end is still a 404."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for number in range(30):
+        CourseFactory(
+            patient=PatientFactory(clinic=world.one.clinic, legal_name=f"Quillfeather {number}")
+        )
+    client = staff_client(world.one.staff[Role.PRESCRIBER])
+    url = search(client, "Quillfeather", stage="invited")
+    with CaptureQueriesContext(connection) as queries:
+        second = client.get(url + "&page=2")
+    assert "Page 2 of 2" in second.content.decode()
+    assert len(second.context["courses"]) == 5
+    assert sum("COUNT(*) OVER ()" in q["sql"] for q in queries.captured_queries) == 1
+    assert not any('SELECT COUNT(*) AS "__count"' in q["sql"] for q in queries.captured_queries)
+    assert client.get(url + "&page=3").status_code == 404
+    assert client.get(url + "&page=last").context["page_obj"].number == 2
+    empty = client.get(search(client, "No such patient anywhere"))
+    assert empty.status_code == 200 and "No patients match" in empty.content.decode()

@@ -1,5 +1,7 @@
 """Clinician review: everything on one page, a signed immutable decision, the plan."""
 
+from decimal import Decimal
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -236,3 +238,23 @@ def test_patient_data_is_escaped_on_the_review_page(world, client, consent, staf
 
 def test_step_data_helper_matches_the_forms(world):
     assert set(step_data(world.one.patients[0])) >= {"about", "consent"}
+
+
+def test_decision_form_reuses_its_html_but_never_a_patients_goals():
+    """The empty form is drawn once per set of protocol defaults; the goals are each patient's."""
+    from django import forms as django_forms
+
+    from intake import forms
+
+    defaults = {"route": "sublingual", "dose_min_mg": Decimal("100"), "dose_max_mg": None}
+    for goals in ['Sleep <again> & "walk"', "Lift mood", ""]:
+        form = forms.ReviewDecisionForm(initial={**defaults, "plan_goals": goals})
+        fresh = forms.ReviewDecisionForm(initial={**defaults, "plan_goals": goals})
+        own = django_forms.Form.render(fresh, fresh.template_name_div)
+        assert form.as_div() == own
+    assert "Sleep &lt;again&gt; &amp; &quot;walk&quot;" not in form.as_div()
+    for html in forms._EMPTY_DECISION_HTML.values():
+        assert "Sleep" not in html and "Lift mood" not in html
+        assert forms.ReviewDecisionForm.GOALS_PLACEHOLDER in html
+    bound = forms.ReviewDecisionForm({"outcome": "cleared", "plan_goals": "Typed <here>"})
+    assert "Typed &lt;here&gt;" in bound.as_div()
