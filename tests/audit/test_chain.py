@@ -17,10 +17,14 @@ from django.db.migrations.loader import MigrationLoader
 
 from kapclinic.audit import chain
 from kapclinic.audit.models import AccessEvent
+from tests.real_services import require_real_service
 
-pytestmark = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="the trigger exists on PostgreSQL only"
-)
+
+@pytest.fixture(autouse=True)
+def on_postgresql():
+    """The trigger and the advisory lock are PostgreSQL's: CI fails rather than skip here."""
+    require_real_service(connection.vendor == "postgresql", "the database is not PostgreSQL")
+
 
 TABLE = AccessEvent._meta.db_table
 

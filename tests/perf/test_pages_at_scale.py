@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from kapclinic.demo.scale import ScaleSeeder
+from tests.real_services import require_real_service
 
 from .pages import pages, prescriber_of_first_clinic
 
@@ -44,8 +45,7 @@ def seq_scans(plan, found):
 
 def test_no_page_reads_a_large_table_sequentially(staff_client):
     """Real plans on analysed tables of a 600-patient network (no planner switches)."""
-    if connection.vendor != "postgresql":
-        pytest.skip("query plans are PostgreSQL's")
+    require_real_service(connection.vendor == "postgresql", "query plans are PostgreSQL's")
     ScaleSeeder(600, clinics=3, seed=5).run()
     with connection.cursor() as cursor:
         cursor.execute(
