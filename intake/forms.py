@@ -1,10 +1,9 @@
 """The intake's own step forms (questionnaire steps are generated from instrument data)."""
 
 from django import forms
-from django.utils import timezone, translation
-from django.utils.html import conditional_escape
-from django.utils.safestring import mark_safe
+from django.utils import timezone
 
+from kapclinic.clinic.forms import DrawnOnceMixin
 from kapclinic.clinic.models import Indication, Provider, Route
 from kapclinic.clinic.models.protocol import Product
 
@@ -361,22 +360,14 @@ class InvitePatientForm(forms.Form):
         return email
 
 
-# Per process: the empty decision form's HTML for each set of protocol defaults. It never holds
-# a patient's words: their goals are drawn as a placeholder and put in on each request.
-_EMPTY_DECISION_HTML = {}
-_EMPTY_DECISION_MAX = 200
-
-
-class ReviewDecisionForm(forms.Form):
+class ReviewDecisionForm(DrawnOnceMixin, forms.Form):
     """The prescriber's signed decision and, when clearing, the treatment plan.
 
-    Django's per-widget templates made this form about half of the intake review's time, so
-    the unbound form is drawn once per process for each set of protocol defaults and reused;
-    a bound form (what the prescriber typed, its errors) is always drawn afresh.
+    Drawn once per process for each set of protocol defaults (it was about half of the intake
+    review's time); the patient's goals are put back on each request, never cached.
     """
 
-    # Letters only, so escaping leaves it unchanged and it can be found in the HTML.
-    GOALS_PLACEHOLDER = "kapPlanGoalsPlaceholder"
+    per_request_fields = ("plan_goals",)
     outcome = forms.ChoiceField(
         label="Decision",
         choices=[
@@ -433,32 +424,6 @@ class ReviewDecisionForm(forms.Form):
     def __init__(self, *args, has_absolute=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.has_absolute = has_absolute
-
-    def render(self, template_name=None, context=None, renderer=None):
-        if self.is_bound or context is not None or renderer is not None:
-            return super().render(template_name, context, renderer)
-        template_name = template_name or self.template_name
-        defaults = tuple(
-            (name, repr(self[name].value())) for name in self.fields if name != "plan_goals"
-        )
-        key = (template_name, translation.get_language(), self.auto_id, self.prefix, defaults)
-        html = _EMPTY_DECISION_HTML.get(key)
-        if html is None:
-            blank = type(self)(
-                initial={**self.initial, "plan_goals": self.GOALS_PLACEHOLDER},
-                auto_id=self.auto_id,
-                prefix=self.prefix,
-            )
-            html = str(super(ReviewDecisionForm, blank).render(template_name))
-            if html.count(self.GOALS_PLACEHOLDER) != 1:
-                return super().render(template_name)
-            if len(_EMPTY_DECISION_HTML) >= _EMPTY_DECISION_MAX:
-                _EMPTY_DECISION_HTML.clear()
-            _EMPTY_DECISION_HTML[key] = html
-        goals = self["plan_goals"].value()
-        goals = "" if goals in (None, "") else str(conditional_escape(str(goals)))
-        # Django's own (escaped) rendering of this form, with the escaped goals put back.
-        return mark_safe(html.replace(self.GOALS_PLACEHOLDER, goals))  # noqa: S308
 
     def clean(self):
         data = super().clean()

@@ -4,9 +4,83 @@ import datetime
 
 from django import forms
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 
 from .access import may_request_emergency_access
+
+# Per process: the HTML of each distinct empty form, keyed by everything that shapes it.
+_DRAWN = {}
+_DRAWN_MAX = 1000
+
+
+class DrawnOnceMixin:
+    """An empty form's HTML is drawn once per process and reused.
+
+    Django's per-widget templates were most of the busiest pages' time (the session screen's
+    dozen forms, the intake decision). The key holds everything that shapes the HTML (labels,
+    help, required, initial values, choices). `per_request_fields` (a patient's words, a
+    one-time key) are drawn as a placeholder and their escaped value is put back on each
+    request, so the cache never holds them. A bound form (what someone typed, its errors) is
+    always drawn afresh.
+    """
+
+    per_request_fields = ()
+
+    @staticmethod
+    def placeholder(name):
+        """Letters only, so escaping leaves it as it is and it can be found in the HTML."""
+        return "kapDrawnOnce" + name.title().replace("_", "")
+
+    def render(self, template_name=None, context=None, renderer=None):
+        if self.is_bound or context is not None or renderer is not None:
+            return super().render(template_name, context, renderer)
+        template_name = template_name or self.template_name
+        values = {name: self[name].value() for name in self.per_request_fields}
+        key = (type(self), template_name, translation.get_language(), self.prefix, self.auto_id)
+        key += (self._drawn_shape(),)
+        html = _DRAWN.get(key)
+        if html is None:
+            html = self._draw_with_placeholders(template_name)
+            if html is None:  # a placeholder did not come out once: no reuse for this form
+                return super().render(template_name)
+            if len(_DRAWN) >= _DRAWN_MAX:
+                _DRAWN.clear()
+            _DRAWN[key] = html
+        for name, value in values.items():
+            text = "" if value in (None, "") else str(conditional_escape(value))
+            html = html.replace(self.placeholder(name), text)
+        # Django's own (escaped) drawing of this form, with the escaped values put back.
+        return mark_safe(html)  # noqa: S308
+
+    def _drawn_shape(self):
+        return tuple(
+            (
+                name,
+                field.label,
+                str(field.help_text),
+                field.required,
+                None if name in self.per_request_fields else repr(self[name].value()),
+                tuple(getattr(field, "choices", ())),
+            )
+            for name, field in self.fields.items()
+        )
+
+    def _draw_with_placeholders(self, template_name):
+        original = self.initial
+        self.initial = {**original, **{n: self.placeholder(n) for n in self.per_request_fields}}
+        for name in self.per_request_fields:
+            self._bound_fields_cache.pop(name, None)
+        try:
+            html = str(super().render(template_name))
+        finally:
+            self.initial = original
+            for name in self.per_request_fields:
+                self._bound_fields_cache.pop(name, None)
+        if any(html.count(self.placeholder(n)) != 1 for n in self.per_request_fields):
+            return None
+        return html
 
 
 class FieldErrorsForm(forms.Form):

@@ -8,11 +8,8 @@ import uuid
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.utils import translation
-from django.utils.html import conditional_escape
-from django.utils.safestring import mark_safe
 
-from kapclinic.clinic.forms import FieldErrorsForm
+from kapclinic.clinic.forms import DrawnOnceMixin, FieldErrorsForm
 from kapclinic.clinic.models import Product, Route
 
 from ..models import (
@@ -55,62 +52,9 @@ def number(label, field=None, *, required=True, **kwargs):
     )
 
 
-# Per process: the HTML of each distinct unbound form, keyed by everything that shapes it.
-_RENDERED = {}
-_RENDERED_MAX = 1000
-
-
-class SessionForm(FieldErrorsForm):
-    """Errors beside their field; ids prefixed so many small forms share one page.
-
-    The screen draws a dozen empty forms on every load, and Django's per-widget templates made
-    them most of its time: an unbound form is drawn once per process and its HTML reused while
-    its prefix, labels, help, initial values and choices are the same. A bound form (one with
-    what the person typed, and its errors) is always drawn afresh.
-    """
-
-    # Fields whose initial value is new on every form (a one-time key): left out of the cache
-    # key, and their value replaced in the reused HTML.
-    volatile_fields = ()
-
-    def render(self, template_name=None, context=None, renderer=None):
-        if self.is_bound or context is not None or renderer is not None:
-            return super().render(template_name, context, renderer)
-        template_name = template_name or self.template_name
-        key = self.rendered_key(template_name)
-        volatile = [self.volatile_value(name) for name in self.volatile_fields]
-        cached = _RENDERED.get(key)
-        if cached is None:
-            html = super().render(template_name)
-            if len(_RENDERED) >= _RENDERED_MAX:
-                _RENDERED.clear()
-            _RENDERED[key] = (html, volatile)
-            return html
-        html, then = cached
-        if volatile == then:
-            return html
-        for old, new in zip(then, volatile, strict=True):
-            html = html.replace(old, new)
-        # Django's own (escaped) rendering of this form, with one escaped value put back.
-        return mark_safe(html)  # noqa: S308
-
-    def volatile_value(self, name):
-        return str(conditional_escape(self[name].value()))
-
-    def rendered_key(self, template_name):
-        fields = tuple(
-            (
-                name,
-                field.label,
-                str(field.help_text),
-                field.required,
-                None if name in self.volatile_fields else repr(self[name].initial),
-                tuple(getattr(field, "choices", ())),
-            )
-            for name, field in self.fields.items()
-        )
-        language = translation.get_language()
-        return (type(self), template_name, self.prefix, self.auto_id, language, fields)
+class SessionForm(DrawnOnceMixin, FieldErrorsForm):
+    """Errors beside their field; ids prefixed so many small forms share one page; drawn once
+    per process while empty (the screen draws a dozen on every load)."""
 
     def data_for_service(self):
         return {key: value for key, value in self.cleaned_data.items() if value not in (None, "")}
@@ -210,7 +154,7 @@ class DoseForm(SessionForm):
     )
     # One key per rendered form: the same form sent twice records one dose (services).
     request_key = forms.UUIDField(required=False, widget=forms.HiddenInput)
-    volatile_fields = ("request_key",)
+    per_request_fields = ("request_key",)
 
     def __init__(self, *args, session, user, **kwargs):
         protocol = session.thresholds

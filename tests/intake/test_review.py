@@ -253,8 +253,12 @@ def test_decision_form_reuses_its_html_but_never_a_patients_goals():
         own = django_forms.Form.render(fresh, fresh.template_name_div)
         assert form.as_div() == own
     assert "Sleep &lt;again&gt; &amp; &quot;walk&quot;" not in form.as_div()
-    for html in forms._EMPTY_DECISION_HTML.values():
+    from kapclinic.clinic.forms import _DRAWN
+
+    drawn = [html for key, html in _DRAWN.items() if key[0] is forms.ReviewDecisionForm]
+    assert drawn
+    for html in drawn:
         assert "Sleep" not in html and "Lift mood" not in html
-        assert forms.ReviewDecisionForm.GOALS_PLACEHOLDER in html
+        assert forms.ReviewDecisionForm.placeholder("plan_goals") in html
     bound = forms.ReviewDecisionForm({"outcome": "cleared", "plan_goals": "Typed <here>"})
     assert "Typed &lt;here&gt;" in bound.as_div()
