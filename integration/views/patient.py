@@ -12,11 +12,10 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 
 from kapclinic.clinic.models import TreatmentCourse
-from kapclinic.clinic.views import PatientRequiredMixin
+from kapclinic.clinic.views import PatientRequiredMixin, safe_next
 from kapclinic.measures.forms import InstrumentForm
 from sessions.forms.check_in import unanswered
 from sessions.models import DosingSession
@@ -52,16 +51,6 @@ def own_requests(user):
 def entry_url(entry, *, told=False):
     url = reverse("integration:journal-entry", args=[entry.pk])
     return f"{url}?support={TOLD}#support" if told else url
-
-
-def safe_next(request, fallback):
-    target = request.POST.get("next", "")
-    # Only a path on this site: a bare word would be taken for a URL name by redirect().
-    if target.startswith("/") and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
 
 
 # --- The journal -------------------------------------------------------------------------------

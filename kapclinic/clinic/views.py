@@ -29,6 +29,19 @@ from .models import (
 )
 
 
+def safe_next(request, fallback):
+    """The posted `next` if it is a path on this site, else `fallback`.
+
+    Only a path: a bare word would be taken for a URL name by `redirect()`.
+    """
+    target = request.POST.get("next", "")
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
 def home(request):
     """Send each person to their own starting page."""
     if not request.user.is_authenticated:
@@ -253,12 +266,5 @@ class ResolveSafetyFlagView(StaffRequiredMixin, View):
             messages.success(request, "Safety flag resolved.")
         except JourneyError as error:
             messages.error(request, str(error))
-        target = request.POST.get("next", "")
-        # Only a path on this site: a bare word would be taken for a URL name by redirect().
-        if not target.startswith("/") or not url_has_allowed_host_and_scheme(
-            target, allowed_hosts={request.get_host()}
-        ):
-            target = ""
-        return redirect(
-            target or "clinic:patient-chart", *([] if target else [flag.course.patient_id])
-        )
+        chart = reverse("clinic:patient-chart", args=[flag.course.patient_id])
+        return redirect(safe_next(request, chart))
