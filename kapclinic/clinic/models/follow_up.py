@@ -1,7 +1,7 @@
 """Measurement-based care settings a protocol carries: what to ask when, and the change rules.
 
 Both are JSON on `Protocol` so a clinic edits them in the admin; the defaults below follow
-../shared/domain/kap-clinical-reference.md and `clean()` checks any edit against these shapes.
+docs/kap-clinical-reference.md and `clean()` checks any edit against these shapes.
 """
 
 from django.core.exceptions import ValidationError

@@ -1,6 +1,6 @@
 """Clinical thresholds as data: each clinic's protocol, edited by its admin.
 
-Defaults come from ../shared/domain/kap-clinical-reference.md; the medical director signs
+Defaults come from docs/kap-clinical-reference.md; the medical director signs
 off the values in use. Nothing clinical is hard-coded in views.
 """
 
