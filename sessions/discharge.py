@@ -7,6 +7,8 @@ prescriber may discharge, with a written reason that is kept with the discharge 
 from django.db import transaction
 from django.utils import timezone
 
+from kapclinic.clinic.submissions import save_once
+
 from .gate import GateItem, duration, failing
 from .gate import first_dose_at as first_dose
 from .locks import CHANGE, audit, locked_open
@@ -87,9 +89,19 @@ def discharge(session, by, data):
 
     Data: activity, respiration, circulation, consciousness, spo2 (each 0–2),
     companion_present, aftercare_given; optional discharged_at (now) and override_reason
-    (a prescriber's, when a criterion fails).
+    (a prescriber's, when a criterion fails); request_key (the form's one-time key).
     """
     provider = require_staff(by, session.course, DOSING_ROLES, "discharge a patient")
+    return save_once(
+        data.get("request_key"),
+        kind=Discharge,
+        record=session,
+        by=by,
+        write=lambda: _discharge(session, by, data, provider),
+    )
+
+
+def _discharge(session, by, data, provider):
     override_reason = (data.get("override_reason") or "").strip()
     with transaction.atomic():
         session = locked_open(session)

@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kapclinic.clinic.models import SafetyFlag
+from kapclinic.clinic.submissions import save_once
 from kapclinic.measures.models import QuestionnaireResponse
 
 from .locks import CHANGE, audit, locked, locked_open
@@ -15,9 +16,19 @@ def record_vitals(session, by, data):
     """Add one set of readings; values past the alert limits open an in-session alert.
 
     Data: systolic, diastolic, heart_rate, spo2; optional respiratory_rate, temperature,
-    taken_at (now).
+    taken_at (now); request_key (the form's one-time key: the same form sent twice saves once).
     """
     require_staff(by, session.course, CLINICIANS, "record vital signs")
+    return save_once(
+        data.get("request_key"),
+        kind=VitalSigns,
+        record=session,
+        by=by,
+        write=lambda: _record_vitals(session, by, data),
+    )
+
+
+def _record_vitals(session, by, data):
     with transaction.atomic():
         session = locked_open(session)
         vitals = VitalSigns(
@@ -51,9 +62,20 @@ def record_observation(session, by, data):
     """Sedation (MOAA/S), dissociation and support; optional CADSS-6 item answers.
 
     Data: moaas, dissociation; optional observed_at, dissociation_notes, therapist_present,
-    support_notes, cadss6 (item key → 0–4). Raises the instrument's errors unchanged.
+    support_notes, cadss6 (item key → 0–4), request_key. Raises the instrument's errors
+    unchanged.
     """
     require_staff(by, session.course, CLINICIANS, "record an observation")
+    return save_once(
+        data.get("request_key"),
+        kind=Observation,
+        record=session,
+        by=by,
+        write=lambda: _record_observation(session, by, data),
+    )
+
+
+def _record_observation(session, by, data):
     with transaction.atomic():
         session = locked_open(session)
         observation = Observation(
@@ -108,9 +130,19 @@ def record_adverse_event(session, by, data):
 
     Allowed until the session is signed: effects are often reported after discharge.
     Data: kind, onset_at, severity, outcome, relatedness; optional description, serious,
-    intervention.
+    intervention, request_key.
     """
     require_staff(by, session.course, CLINICIANS, "record an adverse event")
+    return save_once(
+        data.get("request_key"),
+        kind=AdverseEvent,
+        record=session,
+        by=by,
+        write=lambda: _record_adverse_event(session, by, data),
+    )
+
+
+def _record_adverse_event(session, by, data):
     with transaction.atomic():
         session = locked(session)
         if session.is_signed:

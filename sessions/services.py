@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kapclinic.clinic.models import Appointment, CourseState, DoseUnit, Protocol, Role, SafetyFlag
+from kapclinic.clinic.submissions import save_once
 from kapclinic.measures.models import QuestionnaireResponse
 
 from . import scheduling
@@ -373,13 +374,19 @@ def sign_session(session, by):
     return session
 
 
-def add_addendum(session, by, text):
-    """A correction or late entry; the only way to add to a signed session."""
+def add_addendum(session, by, text, *, request_key=None):
+    """A correction or late entry; the only way to add to a signed session.
+
+    `request_key` is the form's one-time key: the same form sent twice adds one addendum.
+    """
     require_staff(by, session.course, CLINICIANS, "add an addendum")
     text = (text or "").strip()
     if not text:
         raise DosingError("Write the addendum's text.")
-    with transaction.atomic():
+
+    def write():
         addendum = Addendum.objects.create(session=session, author=by, text=text)
         audit(by, session, f"dosing session {session.pk}: addendum {addendum.pk} added")
-    return addendum
+        return addendum
+
+    return save_once(request_key, kind=Addendum, record=session, by=by, write=write)

@@ -1,6 +1,7 @@
 """Form pieces every phase shares: errors beside their field, and booking an appointment slot."""
 
 import datetime
+import uuid
 
 from django import forms
 from django.conf import settings
@@ -81,6 +82,23 @@ class DrawnOnceMixin:
         if any(html.count(self.placeholder(n)) != 1 for n in self.per_request_fields):
             return None
         return html
+
+
+class OneTimeKeyMixin(forms.Form):
+    """A hidden one-time key drawn with each rendered form, so the service that saves the
+    entry writes it once however often the form is sent (see `kapclinic.clinic.submissions`).
+
+    A form re-shown with its errors keeps its key (nothing was saved with it); after a save
+    the page draws a fresh form, hence a fresh key.
+    """
+
+    request_key = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    per_request_fields = ("request_key",)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound and not self.initial.get("request_key"):
+            self.initial = {**self.initial, "request_key": uuid.uuid4()}
 
 
 class FieldErrorsForm(forms.Form):

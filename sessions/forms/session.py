@@ -9,7 +9,7 @@ import uuid
 from django import forms
 from django.contrib.auth import get_user_model
 
-from kapclinic.clinic.forms import DrawnOnceMixin, FieldErrorsForm
+from kapclinic.clinic.forms import DrawnOnceMixin, FieldErrorsForm, OneTimeKeyMixin
 from kapclinic.clinic.models import Product, Route
 
 from ..models import (
@@ -185,7 +185,7 @@ class DoseForm(SessionForm):
         ].help_text = f"Only for a dose outside {protocol.dose_range_label} a session: confirms it."
 
 
-class VitalsForm(SessionForm):
+class VitalsForm(OneTimeKeyMixin, SessionForm):
     prefix = "vitals"
     taken_at = when_field("Time taken")
     systolic = number("Systolic BP (mmHg)", "systolic")
@@ -205,7 +205,7 @@ class VitalsForm(SessionForm):
     )
 
 
-class ObservationForm(SessionForm):
+class ObservationForm(OneTimeKeyMixin, SessionForm):
     prefix = "observation"
     observed_at = when_field("Time observed")
     moaas = forms.TypedChoiceField(label="Sedation (MOAA/S)", choices=Sedation.choices, coerce=int)
@@ -223,7 +223,7 @@ class AcknowledgeAlertForm(SessionForm):
     action_taken = forms.CharField(label="What was done", widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class AdverseEventForm(SessionForm):
+class AdverseEventForm(OneTimeKeyMixin, SessionForm):
     prefix = "event"
     kind = forms.ChoiceField(label="Type", choices=AdverseEvent.Kind.choices)
     description = forms.CharField(
@@ -262,7 +262,7 @@ def aldrete(choices, label):
     )
 
 
-class DischargeForm(SessionForm):
+class DischargeForm(OneTimeKeyMixin, SessionForm):
     prefix = "discharge"
     activity = aldrete(AldreteActivity, "Activity")
     respiration = aldrete(AldreteRespiration, "Respiration")
@@ -308,7 +308,7 @@ class EnteredInErrorForm(SessionForm):
     )
 
 
-class AddendumForm(SessionForm):
+class AddendumForm(OneTimeKeyMixin, SessionForm):
     prefix = "addendum"
     text = forms.CharField(label="Addendum", widget=forms.Textarea(attrs={"rows": 3}))
 

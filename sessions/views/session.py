@@ -19,6 +19,7 @@ from django_htmx.http import reswap, retarget
 
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.models import Appointment, JourneyError
+from kapclinic.clinic.submissions import AlreadySaved
 from kapclinic.clinic.views import StaffRequiredMixin
 
 from .. import services
@@ -170,6 +171,8 @@ class EntryView(StaffRequiredMixin, View):
             if form.is_valid():
                 try:
                     self.result = self.perform(form)
+                except AlreadySaved as duplicate:
+                    return self.already_saved(duplicate)
                 except ValidationError as error:
                     form.add_model_errors(error)
                 except (JourneyError, SignedRecordError) as error:
@@ -197,7 +200,21 @@ class EntryView(StaffRequiredMixin, View):
         if not request.htmx:
             messages.success(request, self.done)
             return redirect(screen_url(self.session, self.anchor))
+        return self.swap(self.context())
+
+    def already_saved(self, duplicate):
+        """The same form sent again (double click, retry, second tab): nothing new was
+        written. The screen answers with the entry saved the first time and a fresh form:
+        HTTP 409 for a plain post, 200 for htmx (which does not swap 4xx answers)."""
+        self.result = duplicate.entry
         context = self.context()
+        context["already_saved"] = {"form": self.form_key, "message": str(duplicate)}
+        if not self.request.htmx:
+            return render(self.request, TEMPLATE, context, status=409)
+        return self.swap(context)
+
+    def swap(self, context):
+        request = self.request
         if self.whole_screen:
             response = render_parts(request, context, ["screen"])
             return reswap(retarget(response, "#session-screen"), "outerHTML")
@@ -419,7 +436,10 @@ class AddAddendumView(EntryView):
     refresh = ("addenda",)
 
     def perform(self, form):
-        return services.add_addendum(self.session, self.request.user, form.cleaned_data["text"])
+        data = form.cleaned_data
+        return services.add_addendum(
+            self.session, self.request.user, data["text"], request_key=data["request_key"]
+        )
 
 
 class MarkEnteredInErrorView(StaffRequiredMixin, View):

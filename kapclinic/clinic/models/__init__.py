@@ -6,6 +6,7 @@ from .people import Clinic, Patient, Provider, Role, User
 from .protocol import DoseUnit, Product, Protocol, Route
 from .safety import SafetyFlag
 from .scheduling import Appointment
+from .submission import FormSubmission
 
 __all__ = [
     "Appointment",
@@ -13,6 +14,7 @@ __all__ = [
     "CourseEvent",
     "CourseState",
     "EmergencyAccess",
+    "FormSubmission",
     "Indication",
     "JourneyError",
     "Patient",
