@@ -99,6 +99,23 @@ class Invitation(models.Model):
         )
         return invitation, raw
 
+    def renew_link(self, now=None):
+        """A fresh raw token for this invitation's email, drawn when the email is sent.
+
+        The web request that invites never sends mail: the worker draws the link as it
+        writes the email, so the raw token exists only in that email (only its hash is kept)
+        and an earlier draw, from an attempt the mail server refused, stops working. The
+        link is valid for KAP_INVITATION_DAYS from the send.
+        """
+        raw = secrets.token_urlsafe(32)
+        now = max(now or timezone.now(), self.created_at)
+        self.token_hash = hash_token(raw)
+        self.expires_at = now + timedelta(days=getattr(settings, "KAP_INVITATION_DAYS", 7))
+        type(self).objects.filter(pk=self.pk).update(
+            token_hash=self.token_hash, expires_at=self.expires_at
+        )
+        return raw
+
     @property
     def status(self):
         if self.used_at:

@@ -5,9 +5,7 @@ import decimal
 import logging
 
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from kapclinic.audit.models import AccessEvent
@@ -51,10 +49,12 @@ PATIENT_FIELDS_FROM_ABOUT = (
 # --- Invitation ---------------------------------------------------------------------------
 
 
-def invite_patient(
-    *, by, clinic, legal_name, email, indication, care_team, accept_url, preferred_name=""
-):
-    """Create the patient and their course ("invited") and email a single-use link."""
+def invite_patient(*, by, clinic, legal_name, email, indication, care_team, preferred_name=""):
+    """Create the patient and their course ("invited") and issue a single-use invitation.
+
+    The email with its link is sent by the worker (the reminders app hears of the new
+    invitation), never by this request, so a mail outage cannot fail or slow the invite.
+    """
     with transaction.atomic():
         patient = Patient.objects.create(
             clinic=clinic, legal_name=legal_name, preferred_name=preferred_name, email=email
@@ -70,41 +70,22 @@ def invite_patient(
             what="patient invited",
             patient_id=patient.pk,
         )
-        _issue_and_send(course, by, accept_url)
+        Invitation.issue(course, by)
     return course
 
 
-def resend_invitation(course, *, by, accept_url):
+def resend_invitation(course, *, by):
+    """A new invitation replaces any open one; its email goes out like the first."""
     if course.state != CourseState.INVITED or course.patient.user_id:
         raise JourneyError("This patient has already accepted their invitation.")
     with transaction.atomic():
-        _issue_and_send(course, by, accept_url)
+        Invitation.issue(course, by)
         AccessEvent.record(
             actor=by,
             action=AccessEvent.Action.CHANGE,
             what="invitation resent",
             patient_id=course.patient_id,
         )
-
-
-def _issue_and_send(course, by, accept_url):
-    invitation, raw = Invitation.issue(course, by)
-    context = {
-        "clinic": course.clinic,
-        "patient": course.patient,
-        "url": accept_url(raw),
-        "expires_at": invitation.expires_at,
-    }
-    transaction.on_commit(
-        lambda: send_mail(
-            f"Your invitation from {course.clinic.name}",
-            render_to_string("intake/email/invitation.txt", context),
-            None,
-            [course.patient.email],
-            html_message=render_to_string("intake/email/invitation.html", context),
-        )
-    )
-    return invitation
 
 
 def accept_invitation(invitation, password):

@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views import View
 
 from kapclinic.audit.models import AccessEvent
@@ -22,11 +21,6 @@ from kapclinic.measures.instruments import get_instrument
 from . import forms, selectors, services
 from .models import Invitation
 from .steps import STEP_BY_KEY
-
-
-def accept_url_builder(request):
-    return lambda raw: request.build_absolute_uri(reverse("intake:accept", args=[raw]))
-
 
 # --- Staff ---------------------------------------------------------------------------------
 
@@ -57,9 +51,12 @@ class InvitePatientView(StaffRequiredMixin, View):
             email=data["email"],
             indication=data["indication"],
             care_team=data["care_team"],
-            accept_url=accept_url_builder(request),
         )
-        messages.success(request, f"Invitation sent to {data['email']}.")
+        messages.success(
+            request,
+            f"Invitation saved. Its email to {data['email']} is on its way; the chart shows "
+            "when it is sent.",
+        )
         return redirect("clinic:patient-chart", course.patient_id)
 
 
@@ -75,10 +72,12 @@ class ResendInvitationView(StaffRequiredMixin, View):
     def post(self, request, pk):
         course = staff_course(request, pk)
         try:
-            services.resend_invitation(
-                course, by=request.user, accept_url=accept_url_builder(request)
+            services.resend_invitation(course, by=request.user)
+            messages.success(
+                request,
+                "A new invitation is on its way; earlier links no longer work. The chart shows "
+                "when its email is sent.",
             )
-            messages.success(request, "A new invitation was sent; earlier links no longer work.")
         except JourneyError as error:
             messages.error(request, str(error))
         return redirect("clinic:patient-chart", course.patient_id)

@@ -181,6 +181,11 @@ REMINDER_RETRY_BACKOFF_SECONDS = int(os.environ.get("REMINDER_RETRY_BACKOFF_SECO
 REMINDER_BATCH_SIZE = int(os.environ.get("REMINDER_BATCH_SIZE", "500"))
 # Testing only: milliseconds each send waits, so a crash test can kill a worker mid-batch.
 REMINDER_SEND_DELAY_MS = int(os.environ.get("REMINDER_SEND_DELAY_MS", "0"))
+# Mail is sent by the worker, never inside a web request. Only the demo (no Redis, so no
+# worker) sends a new invitation or reminder in process, through eager Celery.
+REMINDERS_SEND_IN_PROCESS = env_bool(
+    "REMINDERS_SEND_IN_PROCESS", default=not REDIS_URL and not TESTING and not PRODUCTION
+)
 
 # --- Record history (django-simple-history) ---------------------------------------------------
 # Clinical records change through their services, never by reverting an old version in the
@@ -354,7 +359,7 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 # Seconds before an unresponsive SMTP server counts as a failed send (kept well below
 # REMINDER_SENDING_TIMEOUT_SECONDS, so a slow send is never reclaimed while still running).
-EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "KAP Clinic <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -214,7 +214,6 @@ class ScaleSeeder(PhaseRows):
             email=f"template.{clinic.pk}@patients.example.org",
             indication=Indication.PTSD,
             care_team=[staff[Role.PRESCRIBER][0], staff[Role.THERAPIST][0]],
-            accept_url=lambda raw: raw,
         )
         patient = journey.accept(course, None)
         submission = journey.complete_intake(course, INTAKES[TEMPLATE_EMAIL], by=patient)

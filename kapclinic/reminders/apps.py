@@ -7,4 +7,9 @@ class RemindersConfig(AppConfig):
     verbose_name = "Reminders and alerts"
 
     def ready(self):
-        from . import signals  # noqa: F401  (connects the safety-flag alert)
+        from kapclinic.clinic.timeline import register
+
+        from . import signals  # noqa: F401  (connects the safety-flag alert, invitations)
+        from .timeline import invitation_emails
+
+        register(invitation_emails)

@@ -124,6 +124,11 @@ def _invitation(reminder, now):
     status = invitation.status
     if status != Invitation.Status.VALID:
         raise Skip(f"the invitation is {Invitation.Status(status).label.lower()}")
+    if reminder.kind == Kind.INVITATION:
+        # The link itself, drawn now: the raw token lives only in this email.
+        url = link("intake:accept", invitation.renew_link(now))
+        patient = reminder.patient
+        return invitation, {"url": url, "expires_at": invitation.expires_at, "patient": patient}
     return invitation, {"invited_on": local(invitation.created_at, reminder.clinic)}
 
 
@@ -177,6 +182,7 @@ WORDING = {
     Kind.INTAKE_UNFINISHED: ("intake_unfinished", "Your forms for {clinic} are waiting"),
     Kind.MEASURE_DUE: ("measure", "A short questionnaire from {clinic}"),
     Kind.MEASURE_OVERDUE: ("measure", "A short questionnaire from {clinic} is waiting"),
+    Kind.INVITATION: ("invitation_link", "Your invitation from {clinic}"),
     Kind.INVITATION_PENDING: ("invitation", "Your invitation from {clinic}"),
     Kind.CLINICIAN_DIGEST: ("digest", "Your daily summary at {clinic}"),
 }
@@ -208,12 +214,13 @@ def build(reminder, now):
     clinic = reminder.clinic
     template, subject = WORDING[reminder.kind]
     is_digest = reminder.kind == Kind.CLINICIAN_DIGEST
-    context |= {
+    no_login_yet = reminder.kind == Kind.INVITATION
+    context = {
         "clinic": clinic,
         "kind": reminder.kind,
         "url": link("clinic:caseload") if is_digest else link("clinic:my-journey"),
-        "preferences_url": "" if is_digest else link("reminders:preferences"),
-    }
+        "preferences_url": "" if is_digest or no_login_yet else link("reminders:preferences"),
+    } | context
     message = EmailMultiAlternatives(
         subject=subject.format(clinic=clinic.name),
         body=render_to_string(f"reminders/email/{template}.txt", context),

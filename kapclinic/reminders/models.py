@@ -23,6 +23,7 @@ class Kind(models.TextChoices):
     INTAKE_UNFINISHED = "intake_unfinished", "Intake not finished"
     MEASURE_DUE = "measure_due", "Questionnaire due"
     MEASURE_OVERDUE = "measure_overdue", "Questionnaire overdue"
+    INVITATION = "invitation", "Invitation (the link to create a login)"
     INVITATION_PENDING = "invitation_pending", "Invitation not accepted"
     CLINICIAN_DIGEST = "clinician_digest", "Clinician daily digest"
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from intake.models import IntakeRecord, Invitation
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.models import CourseState, Patient, Role, TreatmentCourse
+from tests.reminders.conftest import run_scan
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +31,10 @@ def invite(client, world, email="new.patient@example.com"):
 
 
 def link_from_last_email():
-    match = re.search(r"http://testserver(/intake/invitation/[^/\s]+/)", mail.outbox[-1].body)
+    """The worker sends the invitation (never the inviting request): run its scan, then read
+    the link from the email."""
+    run_scan(timezone.now())
+    match = re.search(r"https?://[^/\s]+(/intake/invitation/[^/\s]+/)", mail.outbox[-1].body)
     assert match, mail.outbox[-1].body
     return match.group(1)
 
@@ -139,6 +143,7 @@ def test_resend_refused_once_accepted(world, invited, second_client):
     count = len(mail.outbox)
     response = staff.post(reverse("intake:resend-invitation", args=[course.pk]), follow=True)
     assert "already accepted" in response.content.decode()
+    run_scan(timezone.now())
     assert len(mail.outbox) == count
 
 

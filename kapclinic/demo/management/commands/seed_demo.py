@@ -8,11 +8,9 @@ Idempotent: a second run keeps what is there and only prints the logins again.
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.test.utils import override_settings
-from django.urls import reverse
 from django.utils import timezone
 
 from intake.models import ConsentDocument
@@ -88,10 +86,6 @@ STAGES = [
 ]
 
 
-def accept_url(raw):
-    return settings.SITE_URL.rstrip("/") + reverse("intake:accept", args=[raw])
-
-
 class Command(BaseCommand):
     help = "Create the demo clinic, its staff and patients (safe to run again)."
 
@@ -146,7 +140,6 @@ class Command(BaseCommand):
                 email=email,
                 indication=indication,
                 care_team=[staff[Role.PRESCRIBER], staff[Role.THERAPIST]],
-                accept_url=accept_url,
             )
             self.walk(course, STAGES.index(stage), staff)
             if stage == CourseState.CLEARED:
