@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.models import SafetyFlag
+from kapclinic.clinic.submissions import save_once
 
 from .models import IntegrationError, JournalEntry, JournalPrompt, RiskTerm, find_risk_phrases
 from .permissions import audit, require_patient
@@ -36,8 +37,14 @@ def _result(entry, flag=None):
     )
 
 
-def write_journal_entry(by, course, body, *, prompt=None, dosing_session=None, share=False):
-    """The patient writes an entry, private unless `share`; returns a JournalResult."""
+def write_journal_entry(
+    by, course, body, *, prompt=None, dosing_session=None, share=False, request_key=None
+):
+    """The patient writes an entry, private unless `share`; returns a JournalResult.
+
+    `request_key` is the form's one-time key: the same form sent again (a double tap, a
+    retry on a poor connection) raises AlreadySaved with the entry written the first time.
+    """
     require_patient(by, course, "write in their journal")
     if not isinstance(body, str) or not body.strip():
         raise IntegrationError("Write something before saving the entry.")
@@ -46,7 +53,9 @@ def write_journal_entry(by, course, body, *, prompt=None, dosing_session=None, s
     if dosing_session is not None and dosing_session.course_id != course.pk:
         raise IntegrationError("That dosing session belongs to another course.")
     phrases = find_risk_phrases(body, RiskTerm.objects.phrases_for(course.clinic_id))
-    with transaction.atomic():
+    flags = []
+
+    def write():
         entry = JournalEntry.objects.create(
             course=course,
             body=body,
@@ -56,8 +65,12 @@ def write_journal_entry(by, course, body, *, prompt=None, dosing_session=None, s
             risk_phrases=phrases,
         )
         audit(by, course, f"journal entry {entry.pk} written")
-        flag = _share(entry, by) if share else None
-    return _result(entry, flag)
+        flags.append(_share(entry, by) if share else None)
+        return entry
+
+    with transaction.atomic():
+        entry = save_once(request_key, kind=JournalEntry, record=course, by=by, write=write)
+    return _result(entry, flags[0])
 
 
 def share_journal_entry(entry, by):

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.models import Appointment, SafetyFlag
+from kapclinic.clinic.submissions import save_once
 from sessions.models import DosingSession, SignedRecordError
 
 from . import course_outcome
@@ -134,16 +135,27 @@ class EditConflict(IntegrationError):
         )
 
 
-def record_integration_note(note, by, data, *, version=None):
+def record_integration_note(note, by, data, *, version=None, request_key=None):
     """Save what the clinician wrote; a suicide-risk concern raises a safety flag at once.
 
     `version` is the note version the editor started from: if the note was saved since,
-    EditConflict is raised instead of overwriting the other person's text.
+    EditConflict is raised instead of overwriting the other person's text. `request_key` is
+    the form's one-time key: the same form sent again raises AlreadySaved with the note.
     """
     require_staff(by, note.course, NOTE_AUTHORS, "write an integration note")
     unknown = set(data) - set(NOTE_FIELDS)
     if unknown:
         raise IntegrationError(f"Unknown note fields: {', '.join(sorted(unknown))}.")
+    return save_once(
+        request_key,
+        kind=IntegrationNote,
+        record=note,
+        by=by,
+        write=lambda: _record_integration_note(note, by, data, version),
+    )
+
+
+def _record_integration_note(note, by, data, version):
     with transaction.atomic():
         note = _locked(note)
         if note.is_signed:
@@ -186,16 +198,22 @@ def sign_integration_note(note, by):
     return note
 
 
-def add_note_addendum(note, by, text):
-    """A correction or late entry; the only way to add to a signed note."""
+def add_note_addendum(note, by, text, *, request_key=None):
+    """A correction or late entry; the only way to add to a signed note.
+
+    `request_key` is the form's one-time key: the same form sent twice adds one addendum.
+    """
     require_staff(by, note.course, CLINICIANS, "add an addendum")
     text = (text or "").strip()
     if not text:
         raise IntegrationError("Write the addendum's text.")
-    with transaction.atomic():
+
+    def write():
         addendum = NoteAddendum.objects.create(note=note, author=by, text=text)
         audit(by, note.course, f"integration note {note.pk}: addendum {addendum.pk} added")
-    return addendum
+        return addendum
+
+    return save_once(request_key, kind=NoteAddendum, record=note, by=by, write=write)
 
 
 def _locked(note):

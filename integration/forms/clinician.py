@@ -9,7 +9,7 @@ import datetime
 from django import forms
 from django.utils import timezone
 
-from kapclinic.clinic.forms import AppointmentSlotForm, FieldErrorsForm
+from kapclinic.clinic.forms import AppointmentSlotForm, FieldErrorsForm, OneTimeKeyMixin
 from kapclinic.clinic.models import Indication, Provider
 
 from ..models import IntegrationNote
@@ -59,7 +59,7 @@ def _note_field(name):
     )
 
 
-class IntegrationNoteForm(ClinicianForm):
+class IntegrationNoteForm(OneTimeKeyMixin, ClinicianForm):
     """The structured note (domain reference §5, “document per integration note”).
 
     Every field is optional for a draft; what signing needs is checked by the service.
@@ -99,7 +99,7 @@ class IntegrationNoteForm(ClinicianForm):
         return {name: self.cleaned_data.get(name) or "" for name in NOTE_FIELDS}
 
 
-class AddendumForm(ClinicianForm):
+class AddendumForm(OneTimeKeyMixin, ClinicianForm):
     prefix = "addendum"
     text = forms.CharField(label="Addendum", widget=forms.Textarea(attrs={"rows": 3}))
 

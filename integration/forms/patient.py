@@ -7,6 +7,8 @@ text is kept exactly as written (no stripping, no length cap) and shown escaped.
 from django import forms
 from django.utils import timezone
 
+from kapclinic.clinic.forms import OneTimeKeyMixin
+
 from ..models import JournalPrompt
 
 PROMPT_GONE = "Your clinic no longer offers that prompt. Choose another, or write freely."
@@ -19,7 +21,7 @@ class SessionChoiceField(forms.ModelChoiceField):
         return f"Dosing session on {local:%A} {local.day} {local:%B %Y}"
 
 
-class JournalEntryForm(forms.Form):
+class JournalEntryForm(OneTimeKeyMixin, forms.Form):
     error_css_class = "form-field--error"
 
     prompt = forms.ModelChoiceField(

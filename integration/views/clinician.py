@@ -31,6 +31,7 @@ from kapclinic.clinic.models import (
     TreatmentCourse,
 )
 from kapclinic.clinic.models.journey import CLOSED_STATES
+from kapclinic.clinic.submissions import AlreadySaved
 from kapclinic.clinic.timeline import stamp
 from kapclinic.clinic.views import StaffRequiredMixin
 from sessions.models import DosingSession, SignedRecordError
@@ -258,6 +259,17 @@ def render_part(request, name, context, status=200):
     return HttpResponse(html, status=status)
 
 
+def already_saved(request, appointment, duplicate, part):
+    """The same form sent again: nothing new was written; the page shows what the first
+    send saved and a fresh form. HTTP 409, or 200 for htmx (which does not swap 4xx)."""
+    with timezone.override(appointment.course.clinic.tz):
+        context = note_context(request, appointment)
+        context["already_saved"] = {"part": part, "message": str(duplicate)}
+        if request.htmx:
+            return render_part(request, part, context)
+        return render(request, NOTE_TEMPLATE, context, status=409)
+
+
 class IntegrationNoteView(StaffRequiredMixin, View):
     """GET: the note (read-only once signed); POST: save the draft, or save and sign."""
 
@@ -277,13 +289,21 @@ class IntegrationNoteView(StaffRequiredMixin, View):
                 note = services.open_integration_note(appointment, request.user)
                 version = form.cleaned_data["version"]
                 data = form.data_for_service()
-                services.record_integration_note(note, request.user, data, version=version)
+                services.record_integration_note(
+                    note,
+                    request.user,
+                    data,
+                    version=version,
+                    request_key=form.cleaned_data["request_key"],
+                )
                 done = "Draft saved."
                 if sign:
                     services.sign_integration_note(note, request.user)
                     done = "Note signed. It is now read-only; corrections are addenda."
             except services.EditConflict as conflict:
                 return self.conflict(request, appointment, form, conflict)
+            except AlreadySaved as duplicate:
+                return already_saved(request, appointment, duplicate, "note-screen")
             except ValidationError as error:
                 form.add_model_errors(error)
             except (JourneyError, SignedRecordError) as error:
@@ -331,8 +351,13 @@ class AddNoteAddendumView(StaffRequiredMixin, View):
         appointment = note.appointment
         form = AddendumForm(request.POST)
         if form.is_valid():
+            data = form.cleaned_data
             try:
-                services.add_note_addendum(note, request.user, form.cleaned_data["text"])
+                services.add_note_addendum(
+                    note, request.user, data["text"], request_key=data["request_key"]
+                )
+            except AlreadySaved as duplicate:
+                return already_saved(request, appointment, duplicate, "addenda")
             except JourneyError as error:
                 form.add_error(None, str(error))
             else:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views import View
 
 from kapclinic.clinic.models import TreatmentCourse
+from kapclinic.clinic.submissions import AlreadySaved
 from kapclinic.clinic.views import PatientRequiredMixin, safe_next
 from kapclinic.measures.forms import InstrumentForm
 from sessions.forms.check_in import unanswered
@@ -81,7 +82,7 @@ class JournalView(PatientRequiredMixin, View):
             .order_by("-started_at"),
         )
 
-    def render_page(self, course, form=None):
+    def render_page(self, course, form=None, status=200):
         page = Paginator(own_entries(self.request.user), ENTRIES_PER_PAGE).get_page(
             self.request.GET.get("page")
         )
@@ -96,6 +97,7 @@ class JournalView(PatientRequiredMixin, View):
                 "entries": page.object_list,
                 "here": self.request.get_full_path(),
             },
+            status=status,
         )
 
     def get(self, request):
@@ -117,7 +119,12 @@ class JournalView(PatientRequiredMixin, View):
                     prompt=data["prompt"],
                     dosing_session=data["dosing_session"],
                     share=data["share"],
+                    request_key=data["request_key"],
                 )
+            except AlreadySaved as duplicate:
+                # Sent twice (a double tap, a retry): one entry, shown with a fresh form.
+                messages.warning(request, str(duplicate))
+                return self.render_page(course, self.build_form(course), status=409)
             except IntegrationError as error:
                 form.add_error(None, str(error))
             else:

@@ -5,10 +5,12 @@ import re
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from intake.models import ConsentDocument
 from kapclinic.clinic.models import CourseState, Role, TreatmentCourse
 from tests.factories import PASSWORD
+from tests.reminders.conftest import run_scan
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -82,7 +84,9 @@ def test_invitation_to_cleared_course(
     page.get_by_label(str(prescriber)).check()
     page.get_by_role("button", name="Send invitation").click()
     page.wait_for_load_state()
-    link = re.search(r"https?://[^\s]+/intake/invitation/[^/\s]+/", mail.outbox[-1].body).group(0)
+    run_scan(timezone.now())  # the worker sends the invitation, with a link on SITE_URL
+    path = re.search(r"https?://[^/\s]+(/intake/invitation/[^/\s]+/)", mail.outbox[-1].body)
+    link = live_server.url + path.group(1)
 
     # The patient, on a phone, accepts and starts.
     phone = phone_page
