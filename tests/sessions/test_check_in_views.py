@@ -2,10 +2,12 @@
 
 import datetime
 import re
+import threading
 from types import SimpleNamespace
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -13,7 +15,9 @@ from kapclinic.clinic.models import Appointment, Role, SafetyFlag
 from kapclinic.measures.models import QuestionnaireResponse
 from sessions import scheduling
 from sessions.models import CheckIn, DosingError
+from tests.conftest import CommittingClient
 from tests.factories import AppointmentFactory
+from tests.real_services import require_real_service
 
 from .conftest import clear_course
 
@@ -407,3 +411,82 @@ def test_check_in_pages_use_a_bounded_number_of_queries(day, django_assert_max_n
         day.client.post(step_url(day.appt, "companion"), COMPANION)
     with django_assert_max_num_queries(10):
         day.client.get(reverse("clinic:my-journey"))
+
+
+# --- Repeated sends write once ---------------------------------------------------------------
+# The check-in's entries have natural keys instead of form keys: one check-in row per
+# appointment (each step updates it), one response per questionnaire, completed once, and one
+# completion. A step or the send repeated (a double tap, a retry on a poor connection, two
+# phones at once) writes nothing new and leads the patient to what was saved.
+
+RISK = {**PHQ9, "q9": "1"}
+
+
+def phq9_rows(day):
+    return QuestionnaireResponse.objects.filter(course=day.course, instrument="phq9")
+
+
+def flags(day):
+    return SafetyFlag.objects.filter(course=day.course, source="Check-in PHQ-9")
+
+
+@pytest.mark.django_db
+def test_each_step_and_the_send_repeated_write_once(day):
+    for _ in range(2):
+        assert day.client.post(step_url(day.appt, "companion"), COMPANION).status_code == 302
+    assert CheckIn.objects.filter(appointment=day.appt).count() == 1
+
+    first = day.client.post(step_url(day.appt, "phq9"), RISK)
+    again = day.client.post(step_url(day.appt, "phq9"), RISK)
+    assert first.status_code == again.status_code == 302
+    assert phq9_rows(day).count() == 1 and flags(day).count() == 1
+
+    fill(day, skip={"phq9", "companion"})
+    sent = day.client.post(url("check-in-review", day.appt))
+    completed_at = CheckIn.objects.get(appointment=day.appt).completed_at
+    resent = day.client.post(url("check-in-review", day.appt))
+    assert sent["Location"] == resent["Location"] == url("check-in-done", day.appt)
+    assert CheckIn.objects.get(appointment=day.appt).completed_at == completed_at
+
+
+THREADS = 5
+
+
+def at_once(day, target, data):
+    clients = []
+    for _ in range(THREADS):
+        phone = CommittingClient()
+        phone.force_login(day.patient.user)
+        clients.append(phone)
+    start = threading.Barrier(THREADS)
+    answers = [None] * THREADS
+
+    def send(index):
+        try:
+            start.wait()
+            answers[index] = clients[index].post(target, data).status_code
+        except Exception as error:  # noqa: BLE001 - reported below, never swallowed
+            answers[index] = repr(error)
+        finally:
+            connection.close()  # this thread's own connection
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return answers
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_questionnaire_and_the_send_at_the_same_instant_write_once(day):
+    require_real_service(connection.vendor == "postgresql", "the database is not PostgreSQL")
+    assert at_once(day, step_url(day.appt, "phq9"), RISK) == [302] * THREADS
+    assert phq9_rows(day).count() == 1 and flags(day).count() == 1
+    assert phq9_rows(day).get().is_completed
+
+    fill(day, skip={"phq9"})
+    assert at_once(day, url("check-in-review", day.appt), {}) == [302] * THREADS
+    day.appt.refresh_from_db()
+    assert day.appt.status == Appointment.Status.CHECKED_IN
+    assert CheckIn.objects.filter(appointment=day.appt, completed_at__isnull=False).count() == 1
