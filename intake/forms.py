@@ -3,7 +3,7 @@
 from django import forms
 from django.utils import timezone
 
-from kapclinic.clinic.forms import DrawnOnceMixin
+from kapclinic.clinic.forms import DrawnOnceMixin, OneTimeKeyMixin
 from kapclinic.clinic.models import Indication, Provider, Route
 from kapclinic.clinic.models.protocol import Product
 
@@ -333,7 +333,7 @@ class AcceptInvitationForm(forms.Form):
 # --- Staff forms ------------------------------------------------------------------------------
 
 
-class InvitePatientForm(forms.Form):
+class InvitePatientForm(OneTimeKeyMixin, forms.Form):
     legal_name = forms.CharField(label="Legal name", max_length=200)
     preferred_name = forms.CharField(label="Preferred name", required=False, max_length=100)
     email = forms.EmailField(label="Email")

@@ -17,6 +17,7 @@ from kapclinic.clinic.models import (
     SafetyFlag,
     TreatmentCourse,
 )
+from kapclinic.clinic.submissions import earlier_entry, save_once
 from kapclinic.measures.instruments import get_instrument
 from kapclinic.measures.models import QuestionnaireResponse
 
@@ -49,12 +50,38 @@ PATIENT_FIELDS_FROM_ABOUT = (
 # --- Invitation ---------------------------------------------------------------------------
 
 
-def invite_patient(*, by, clinic, legal_name, email, indication, care_team, preferred_name=""):
+def invitation_for_request(clinic, request_key):
+    """The course an invite form already created (its one-time key), or None."""
+    return earlier_entry(request_key, TreatmentCourse, clinic)
+
+
+def invite_patient(
+    *,
+    by,
+    clinic,
+    legal_name,
+    email,
+    indication,
+    care_team,
+    preferred_name="",
+    request_key=None,
+):
     """Create the patient and their course ("invited") and issue a single-use invitation.
 
     The email with its link is sent by the worker (the reminders app hears of the new
     invitation), never by this request, so a mail outage cannot fail or slow the invite.
+    The same invite form sent twice (its one-time key) raises AlreadySaved with the course.
     """
+    return save_once(
+        request_key,
+        kind=TreatmentCourse,
+        record=clinic,
+        by=by,
+        write=lambda: _invite(by, clinic, legal_name, preferred_name, email, indication, care_team),
+    )
+
+
+def _invite(by, clinic, legal_name, preferred_name, email, indication, care_team):
     with transaction.atomic():
         patient = Patient.objects.create(
             clinic=clinic, legal_name=legal_name, preferred_name=preferred_name, email=email

@@ -14,6 +14,7 @@ from kapclinic.clinic.models import (
     Protocol,
     TreatmentCourse,
 )
+from kapclinic.clinic.submissions import AlreadySaved
 from kapclinic.clinic.views import PatientRequiredMixin, StaffRequiredMixin
 from kapclinic.measures.forms import InstrumentForm
 from kapclinic.measures.instruments import get_instrument
@@ -39,23 +40,40 @@ class InvitePatientView(StaffRequiredMixin, View):
         return render(request, self.template_name, {"form": form})
 
     def post(self, request):
-        form = forms.InvitePatientForm(request.POST, clinic=self.clinic())
+        clinic = self.clinic()
+        earlier = services.invitation_for_request(clinic, request.POST.get("request_key"))
+        if earlier is not None:  # the same form again: its patient exists, say so
+            return self.already_saved(earlier)
+        form = forms.InvitePatientForm(request.POST, clinic=clinic)
         if not form.is_valid():
             return render(request, self.template_name, {"form": form})
         data = form.cleaned_data
-        course = services.invite_patient(
-            by=request.user,
-            clinic=form.clinic,
-            legal_name=data["legal_name"],
-            preferred_name=data["preferred_name"],
-            email=data["email"],
-            indication=data["indication"],
-            care_team=data["care_team"],
-        )
+        try:
+            course = services.invite_patient(
+                by=request.user,
+                clinic=form.clinic,
+                legal_name=data["legal_name"],
+                preferred_name=data["preferred_name"],
+                email=data["email"],
+                indication=data["indication"],
+                care_team=data["care_team"],
+                request_key=data["request_key"],
+            )
+        except AlreadySaved as duplicate:
+            return self.already_saved(duplicate.entry)
         messages.success(
             request,
             f"Invitation saved. Its email to {data['email']} is on its way; the chart shows "
             "when it is sent.",
+        )
+        return redirect("clinic:patient-chart", course.patient_id)
+
+    def already_saved(self, course):
+        """A double click or a retry of the invite form: nothing new, on to the chart."""
+        messages.warning(
+            self.request,
+            "This invitation was already saved; nothing new was saved. The chart shows when "
+            "its email is sent.",
         )
         return redirect("clinic:patient-chart", course.patient_id)
 

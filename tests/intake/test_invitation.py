@@ -16,7 +16,7 @@ from tests.reminders.conftest import run_scan
 pytestmark = pytest.mark.django_db
 
 
-def invite(client, world, email="new.patient@example.com"):
+def invite(client, world, email="new.patient@example.com", **extra):
     care_team = [world.one.staff[Role.PRESCRIBER].pk, world.one.staff[Role.THERAPIST].pk]
     return client.post(
         reverse("intake:invite"),
@@ -26,6 +26,7 @@ def invite(client, world, email="new.patient@example.com"):
             "email": email,
             "indication": "anxiety",
             "care_team": care_team,
+            **extra,
         },
     )
 

@@ -83,9 +83,11 @@ def test_invite_answers_at_once_saves_once_and_is_sent_when_mail_works(
     world, staff_client, mail_server, handler
 ):
     client = staff_client(world.one.staff[Role.THERAPIST])
+    form = client.get(reverse("intake:invite")).content.decode()
+    key = re.search(r'name="request_key" value="([0-9a-f-]{36})"', form).group(1)
     with smtp(mail_server(handler)):
         started = time.monotonic()
-        response = invite(client, world, email=EMAIL)
+        response = invite(client, world, email=EMAIL, request_key=key)
         elapsed = time.monotonic() - started
         assert response.status_code == 302, response.content.decode()[:500]
         assert elapsed < 1, f"the invite took {elapsed:.1f} s"
@@ -101,9 +103,13 @@ def test_invite_answers_at_once_saves_once_and_is_sent_when_mail_works(
     assert "the mail server refused it, retrying" in chart(client, course)
     assert not mail.outbox
 
-    # A retry of the form by an impatient clinician is refused, and saves nothing more.
-    again = invite(client, world, email=EMAIL)
-    assert again.status_code == 200 and "already exists" in again.content.decode()
+    # The same form sent again (a double click, a retry) answers with the saved patient's
+    # chart; a new form for the same email is refused beside the field. Nothing more is saved.
+    again = invite(client, world, email=EMAIL, request_key=key)
+    assert again.status_code == 302 and again["Location"] == response["Location"]
+    assert "This invitation was already saved" in client.get(again["Location"]).content.decode()
+    fresh = invite(client, world, email=EMAIL)
+    assert fresh.status_code == 200 and "already exists" in fresh.content.decode()
     assert Patient.objects.filter(email=EMAIL).count() == 1
     assert Invitation.objects.filter(course=course).count() == 1
     assert Reminder.objects.filter(kind=Kind.INVITATION).count() == 1
