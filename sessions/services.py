@@ -15,9 +15,9 @@ from kapclinic.clinic.models import Appointment, CourseState, DoseUnit, Protocol
 from kapclinic.clinic.submissions import save_once
 from kapclinic.measures.models import QuestionnaireResponse
 
-from . import scheduling
+from . import gate, scheduling
 from .discharge import discharge, discharge_criteria
-from .gate import covering_override, evaluate_gate, failing, override_gate
+from .gate import covering_override, evaluate_gate, failing
 from .locks import CHANGE, audit, locked, locked_open
 from .models import (
     Addendum,
@@ -25,6 +25,7 @@ from .models import (
     CheckIn,
     DosingError,
     DosingSession,
+    GateOverride,
     PregnancyStatus,
     Thresholds,
 )
@@ -224,6 +225,20 @@ def send_check_in(appointment, by):
         check_in = complete_check_in(appointment, by)
         mark_checked_in(appointment, by)
     return check_in
+
+
+def override_gate(session, by, reason, *, request_key=None):
+    """A prescriber writes why dosing may go ahead (sessions.gate.override_gate).
+
+    `request_key` is the form's one-time key: the same form sent twice records one override.
+    """
+    return save_once(
+        request_key,
+        kind=GateOverride,
+        record=session,
+        by=by,
+        write=lambda: gate.override_gate(session, by, reason),
+    )
 
 
 # --- Dose ---------------------------------------------------------------------------------

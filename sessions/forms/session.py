@@ -96,7 +96,7 @@ class CompanionForm(SessionForm):
     )
 
 
-class OverrideForm(SessionForm):
+class OverrideForm(OneTimeKeyMixin, SessionForm):
     prefix = "override"
     reason = forms.CharField(
         label="Why dosing may go ahead",

@@ -265,7 +265,10 @@ class OverrideGateView(EntryView):
     refresh = ("gate", "dose-hold")
 
     def perform(self, form):
-        return services.override_gate(self.session, self.request.user, form.cleaned_data["reason"])
+        data = form.cleaned_data
+        return services.override_gate(
+            self.session, self.request.user, data["reason"], request_key=data["request_key"]
+        )
 
 
 class RecordDoseView(EntryView):

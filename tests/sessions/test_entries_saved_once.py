@@ -15,7 +15,14 @@ import pytest
 from django.db import connection
 
 from kapclinic.clinic.models import FormSubmission, Role
-from sessions.models import Addendum, AdverseEvent, Discharge, Observation, VitalSigns
+from sessions.models import (
+    Addendum,
+    AdverseEvent,
+    Discharge,
+    GateOverride,
+    Observation,
+    VitalSigns,
+)
 from tests.conftest import CommittingClient
 from tests.real_services import require_real_service
 
@@ -53,6 +60,13 @@ def prepare(build, kind):
     if needs_dose:
         build.dose()
     return url(name, build.session), prefix, model, data(build)
+
+
+@pytest.fixture
+def no_companion(build):
+    """A session held only by an overridable check: no companion confirmed."""
+    build(companion=False)
+    return build
 
 
 def rows(model, build):
@@ -150,3 +164,52 @@ def test_the_same_form_sent_at_the_same_instant_saves_one_entry(ready, enrol_mfa
     codes = sorted(code for code, _ in answers)
     assert codes == [302] + [409] * (THREADS - 1), [a[:1] for a in answers]
     assert all("Nothing new was saved." in html for code, html in answers if code == 409)
+
+
+OVERRIDE = {"override-reason": "Partner collects at 4pm."}
+
+
+@pytest.mark.django_db
+def test_the_same_override_sent_twice_records_one_override(no_companion, staff_client):
+    client = staff_client(no_companion.world.one.staff[Role.PRESCRIBER])
+    page = client.get(screen(no_companion)).content.decode()
+    key = re.search(KEY_INPUT.format(prefix="override"), page).group(1)
+    target = url("override-gate", no_companion.session)
+    data = OVERRIDE | {"override-request_key": key}
+    assert client.post(target, data).status_code == 302
+    second = client.post(target, data)
+    assert second.status_code == 409 and "Nothing new was saved." in second.content.decode()
+    assert GateOverride.objects.filter(session=no_companion.session).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_override_sent_at_the_same_instant_records_one(no_companion, enrol_mfa):
+    require_real_service(connection.vendor == "postgresql", "the database is not PostgreSQL")
+    prescriber = no_companion.world.one.staff[Role.PRESCRIBER].user
+    enrol_mfa(prescriber)
+    data = OVERRIDE | {"override-request_key": str(uuid.uuid4())}
+    target = url("override-gate", no_companion.session)
+    clients = []
+    for _ in range(THREADS):
+        browser = CommittingClient()
+        browser.force_login(prescriber)
+        clients.append(browser)
+    start = threading.Barrier(THREADS)
+    codes = [None] * THREADS
+
+    def send(index):
+        try:
+            start.wait()
+            codes[index] = clients[index].post(target, data).status_code
+        except Exception as error:  # noqa: BLE001 - reported below, never swallowed
+            codes[index] = repr(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert GateOverride.objects.filter(session=no_companion.session).count() == 1
+    assert sorted(codes) == [302] + [409] * (THREADS - 1), codes
