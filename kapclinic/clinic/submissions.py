@@ -31,7 +31,10 @@ class AlreadySaved(JourneyError):
         what = entry._meta.verbose_name if entry is not None else "entry"
         at = timezone.localtime(submission.created_at)
         by = f" by {submission.by}" if submission.by else ""
-        super().__init__(f"This {what} was already saved at {at:%H:%M}{by}. Nothing new was saved.")
+        super().__init__(
+            f"This form was already sent: its {what} was saved at {at:%H:%M}{by}. "
+            "Nothing new was saved."
+        )
 
 
 def scope_of(record):

@@ -85,7 +85,7 @@ def test_the_same_form_sent_twice_saves_once_and_answers_with_it(team, mfa, kind
     second = client.post(target, data)
     assert second.status_code == 409
     html = second.content.decode()
-    assert "was already saved at" in html and "Nothing new was saved." in html
+    assert "This form was already sent: its" in html and "Nothing new was saved." in html
     if kind != "journal":  # htmx does not swap a 409: 200 and the notice
         again = client.post(target, data, headers=HTMX)
         assert again.status_code == 200 and "Nothing new was saved." in again.content.decode()

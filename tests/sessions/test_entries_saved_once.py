@@ -88,7 +88,7 @@ def test_the_same_form_sent_twice_saves_one_entry_and_answers_with_it(ready, sta
     second = client.post(target, data)
     assert second.status_code == 409
     html = second.content.decode()
-    assert "was already saved at" in html and "Nothing new was saved." in html
+    assert "This form was already sent: its" in html and "Nothing new was saved." in html
     assert rows(model, ready) == before + 1
     newest = model._base_manager.filter(session=ready.session).order_by("-pk").first()
     assert FormSubmission.objects.get(key=key).entry_id == newest.pk
