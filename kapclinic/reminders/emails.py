@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from intake.models import IntakeRecord, Invitation
 from integration.models import IntegrationNote, MeasureRequest
-from kapclinic.clinic.models import Appointment, Protocol, Provider, SafetyFlag
+from kapclinic.clinic.models import Appointment, Protocol, Provider, Role, SafetyFlag
 from sessions.models import DosingSession
 
 from . import ics, timing
@@ -164,12 +164,33 @@ def _digest(reminder, now):
     return provider, counts
 
 
+def alert_recipients(course):
+    """The course's prescribers, or every active prescriber of the clinic if none is named."""
+    team = [p for p in course.care_team.all() if p.active and p.role == Role.PRESCRIBER]
+    if not team:
+        team = list(
+            Provider.objects.active().filter(clinic_id=course.clinic_id, role=Role.PRESCRIBER)
+        )
+    return sorted({p.user.email for p in team})
+
+
+def _safety_flag(reminder, now):
+    flag = (
+        SafetyFlag.objects.select_related("course__patient").filter(pk=reminder.subject_id).first()
+    )
+    if flag is None or not flag.is_open:
+        raise Skip("the safety flag was resolved before the alert went")
+    chart_url = link("clinic:patient-chart", flag.course.patient_id)
+    return flag, {"chart_url": chart_url, "url": chart_url}
+
+
 CHECKS = {
     SubjectType.APPOINTMENT: _appointment,
     SubjectType.INTAKE: _intake,
     SubjectType.COURSE_MEASURES: _measures,
     SubjectType.INVITATION: _invitation,
     SubjectType.PROVIDER: _digest,
+    SubjectType.SAFETY_FLAG: _safety_flag,
 }
 
 # template, subject (formatted with the clinic's name)
@@ -185,7 +206,18 @@ WORDING = {
     Kind.INVITATION: ("invitation_link", "Your invitation from {clinic}"),
     Kind.INVITATION_PENDING: ("invitation", "Your invitation from {clinic}"),
     Kind.CLINICIAN_DIGEST: ("digest", "Your daily summary at {clinic}"),
+    Kind.SAFETY_ALERT: ("safety_flag_alert", "Action needed: a safety alert at {clinic}"),
 }
+
+
+def recipients_of(reminder, subject_obj):
+    """The addresses to write to; Skip if there is none we may use."""
+    if reminder.kind == Kind.SAFETY_ALERT:
+        to = alert_recipients(subject_obj.course)
+        if not to:
+            raise Skip("no active prescriber to alert")
+        return to
+    return [recipient_of(reminder)]
 
 
 def recipient_of(reminder):
@@ -210,10 +242,10 @@ def recipient_of(reminder):
 def build(reminder, now):
     """The message for this reminder, or Skip. Checks the subject is still current first."""
     subject_obj, context = CHECKS[reminder.subject_type](reminder, now)
-    to = recipient_of(reminder)
+    to = recipients_of(reminder, subject_obj)
     clinic = reminder.clinic
     template, subject = WORDING[reminder.kind]
-    is_digest = reminder.kind == Kind.CLINICIAN_DIGEST
+    is_digest = reminder.kind in (Kind.CLINICIAN_DIGEST, Kind.SAFETY_ALERT)
     no_login_yet = reminder.kind == Kind.INVITATION
     context = {
         "clinic": clinic,
@@ -225,7 +257,7 @@ def build(reminder, now):
         subject=subject.format(clinic=clinic.name),
         body=render_to_string(f"reminders/email/{template}.txt", context),
         from_email=sender(clinic),
-        to=[to],
+        to=to,
         reply_to=[clinic.email] if clinic.email else None,
         headers={HEADER: str(reminder.pk)},
     )

@@ -26,6 +26,7 @@ class Kind(models.TextChoices):
     INVITATION = "invitation", "Invitation (the link to create a login)"
     INVITATION_PENDING = "invitation_pending", "Invitation not accepted"
     CLINICIAN_DIGEST = "clinician_digest", "Clinician daily digest"
+    SAFETY_ALERT = "safety_alert", "Safety alert to the prescribers"
 
 
 class SubjectType(models.TextChoices):
@@ -34,6 +35,7 @@ class SubjectType(models.TextChoices):
     COURSE_MEASURES = "course_measures", "Questionnaires of a course"
     INVITATION = "invitation", "Invitation"
     PROVIDER = "provider", "Clinician"
+    SAFETY_FLAG = "safety_flag", "Safety flag"
 
 
 class Channel(models.TextChoices):

@@ -1,6 +1,6 @@
 """The reminders app listens; no phase imports it.
 
-A new safety flag tells the care team now. A saved appointment plans whatever is due for it
+A new safety flag tells the prescribers now. A saved appointment plans whatever is due for it
 now (a late booking, a move, a cancellation) once the transaction commits; the rest waits for
 the periodic scan, which also catches anything this path could not queue. A new invitation
 becomes a reminder row in the same transaction, handed to the worker once committed: the page
@@ -22,16 +22,27 @@ from kapclinic.clinic.models import Appointment, SafetyFlag
 
 from . import services
 from .models import Kind, Reminder, SubjectType
-from .tasks import send_reminder, send_safety_flag_alert
+from .tasks import send_reminder
 
 log = logging.getLogger(__name__)
 
 
 @receiver(post_save, sender=SafetyFlag, dispatch_uid="reminders.safety_flag_alert")
-def alert_care_team(sender, instance, created, **kwargs):
-    if created:
-        # Only once the flag is committed: a rolled-back flag must not page anyone.
-        transaction.on_commit(lambda: send_safety_flag_alert.delay(instance.pk))
+def alert_care_team(sender, instance, created, raw=False, **kwargs):
+    """A new flag's alert is a reminder row written with the flag (a rolled-back flag pages
+    nobody), handed to the worker once committed; the scan sends it if the broker is down."""
+    if not created or raw:
+        return
+    reminder, _ = Reminder.objects.get_or_create(
+        kind=Kind.SAFETY_ALERT,
+        subject_type=SubjectType.SAFETY_FLAG,
+        subject_id=instance.pk,
+        due_at=instance.raised_at,
+        channel="email",
+        defaults={"clinic_id": instance.course.clinic_id, "send_after": timezone.now()},
+    )
+    pk = reminder.pk
+    transaction.on_commit(lambda: hand_to_worker(pk))
 
 
 def _plan_appointment(appointment_id):

@@ -3,10 +3,12 @@
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from intake.models import IntakeRecord, IntakeSubmission
 from kapclinic.clinic.models import CourseState, SafetyFlag
 from kapclinic.measures.models import QuestionnaireResponse
+from tests.reminders.conftest import run_scan
 
 from .helpers import YES, fill_intake, publish_consent, step_data
 
@@ -111,6 +113,7 @@ def test_phq9_item9_shows_crisis_resources_raises_flag_and_emails_prescriber(wor
     assert "116 123" in support  # the clinic's crisis resources
     flag = SafetyFlag.objects.get(course=course)
     assert flag.is_open and flag.urgency == SafetyFlag.Urgency.URGENT
+    run_scan(timezone.now())  # the worker sends the alert's reminder row
     alert = [m for m in mail.outbox if "safety alert" in m.subject.lower()]
     assert len(alert) == 1
     assert alert[0].to == [world.one.staff["prescriber"].user.email]

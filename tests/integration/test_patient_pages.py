@@ -16,6 +16,7 @@ from integration.models import JournalEntry, JournalPrompt, MeasureRequest
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.models import Role, SafetyFlag
 from kapclinic.measures.models import QuestionnaireResponse
+from tests.reminders.conftest import run_scan
 from tests.sessions.conftest import Build
 
 pytestmark = pytest.mark.django_db
@@ -50,6 +51,8 @@ def page(response):
 
 
 def safety_alerts():
+    """The alerts sent so far: the worker's scan sends each flag's alert row."""
+    run_scan(timezone.now())
     return [m for m in mail.outbox if "safety alert" in m.subject.lower()]
 
 

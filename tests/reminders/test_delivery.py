@@ -230,7 +230,7 @@ def test_no_clinical_detail_or_name_in_any_subject_or_body(world, booked):
     assert Kind.CLINICIAN_DIGEST in kinds
     banned = ["ketamine", "esketamine", "spravato", "dosing", "depression", "phq", "item 9"]
     for message in mail.outbox:
-        assert message.subject.startswith(("Your ", "Getting ready", "A short"))
+        assert message.subject.startswith(("Your ", "Getting ready", "A short", "Action needed"))
         assert world.one.clinic.name in message.subject
         assert world.one.clinic.name in message.from_email
         texts = [message.subject, message.body, message.alternatives[0][0]]

@@ -1,4 +1,5 @@
-"""Safety-flag alerts: queued after commit, delivered by a real Celery worker on Redis."""
+"""Safety-flag alerts: a reminder row written with the flag, handed to the worker after commit
+(delivered here by a real Celery worker on Redis), and sent by the scan if the broker is down."""
 
 import time
 
@@ -8,16 +9,26 @@ from django.conf import settings
 from django.core import mail
 from django.db import transaction
 from django.test import TestCase
+from django.utils import timezone
 
 from intake import services
 from kapclinic.celery import app
 from kapclinic.clinic.models import Role, SafetyFlag
-from kapclinic.reminders.tasks import alert_recipients, send_safety_flag_alert
+from kapclinic.reminders.emails import alert_recipients
+from kapclinic.reminders.models import Kind, Reminder, Status
 from tests.real_services import require_real_service
+
+from .conftest import run_scan
 
 
 def alerts():
     return [m for m in mail.outbox if "safety alert" in m.subject.lower()]
+
+
+def sent_alerts():
+    """The alerts once the worker's scan has run."""
+    run_scan(timezone.now())
+    return alerts()
 
 
 def raise_flag(course, by):
@@ -31,7 +42,7 @@ def test_alert_goes_to_the_course_prescribers_without_clinical_detail(world):
     course.care_team.add(prescriber, world.one.staff[Role.THERAPIST])
     with TestCase.captureOnCommitCallbacks(execute=True):
         raise_flag(course, by=course.patient.user)
-    [message] = alerts()
+    [message] = sent_alerts()
     assert message.to == [prescriber.user.email]
     body = message.body + message.alternatives[0][0]
     assert course.patient.legal_name not in body and "Item 9" not in body
@@ -55,7 +66,8 @@ def test_a_rolled_back_flag_pages_nobody(world):
     ):
         raise_flag(course, by=None)
         raise RuntimeError("the save failed after the flag was written")
-    assert not alerts()
+    assert not sent_alerts()
+    assert not Reminder.objects.filter(kind=Kind.SAFETY_ALERT).exists()
     assert not SafetyFlag.objects.filter(course=course).exists()
 
 
@@ -64,8 +76,9 @@ def test_a_flag_resolved_before_the_task_runs_sends_nothing(world):
     course = world.one.courses[0]
     flag, _ = SafetyFlag.raise_for(course, source="Intake PHQ-9", reason="x", by=None)
     flag.resolve(world.one.staff[Role.PRESCRIBER].user, "Called the patient; safe plan agreed.")
-    assert send_safety_flag_alert(flag.pk).startswith("skipped")
-    assert not alerts()
+    assert not sent_alerts()
+    row = Reminder.objects.get(kind=Kind.SAFETY_ALERT, subject_id=flag.pk)
+    assert row.status == Status.SKIPPED and "resolved" in row.reason
 
 
 @pytest.fixture
@@ -99,3 +112,22 @@ def test_item9_answer_reaches_the_prescriber_through_a_real_worker_on_redis(worl
     assert message.to == [world.one.staff[Role.PRESCRIBER].user.email]
     assert SafetyFlag.objects.get(course=course).is_open
     assert settings.CELERY_BROKER_URL.startswith("redis://")
+
+
+@pytest.mark.django_db
+def test_a_broker_that_cannot_take_the_alert_loses_nothing(world, settings, monkeypatch):
+    """The flag's commit never fails on the broker; the next scan sends the alert."""
+    from kapclinic.reminders import tasks
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("Error 111 connecting to redis:6379. Connection refused.")
+
+    settings.REMINDERS_SEND_IN_PROCESS = True  # try to queue at once, as with a broker
+    monkeypatch.setattr(tasks.send_reminder, "delay", broker_down)
+    course = world.one.courses[0]
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        raise_flag(course, by=course.patient.user)
+    row = Reminder.objects.get(kind=Kind.SAFETY_ALERT)
+    assert row.status == Status.DUE and not alerts()
+    [message] = sent_alerts()
+    assert message.to == [world.one.staff[Role.PRESCRIBER].user.email]

@@ -202,7 +202,6 @@ def test_celery_messages_carry_only_ids(world, published):
     }
     assert {
         "kapclinic.reminders.tasks.send_reminder",
-        "kapclinic.reminders.tasks.send_safety_flag_alert",
         "kapclinic.clinic.tasks.notify_emergency_access",
     } <= project_tasks
     assert project_tasks <= sent, f"tasks this test never saw enqueued: {project_tasks - sent}"

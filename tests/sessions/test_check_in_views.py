@@ -18,6 +18,7 @@ from sessions.models import CheckIn, DosingError
 from tests.conftest import CommittingClient
 from tests.factories import AppointmentFactory
 from tests.real_services import require_real_service
+from tests.reminders.conftest import run_scan
 
 from .conftest import clear_course
 
@@ -229,6 +230,7 @@ def test_phq9_item9_shows_crisis_resources_raises_flag_and_emails_prescriber(day
     assert "116 123" in support and "Continue my check-in" in support
     flag = SafetyFlag.objects.get(course=day.course)
     assert flag.is_open and flag.source == "Check-in PHQ-9"
+    run_scan(timezone.now())  # the worker sends the alert's reminder row
     alert = [m for m in mail.outbox if "safety alert" in m.subject.lower()]
     assert len(alert) == 1
     assert alert[0].to == [day.side.staff[Role.PRESCRIBER].user.email]
