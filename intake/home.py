@@ -1,10 +1,11 @@
-"""The patient's home page: a consent version still to sign comes first in their to-do list."""
+"""A consent version still to sign: first on the patient's to-do list, a badge for staff."""
 
 from django.urls import reverse
 
+from kapclinic.clinic.badges import CourseBadge
 from kapclinic.clinic.home import HomeTask
 
-from .consent import consents_due
+from .consent import consents_due, due_for_courses
 
 
 def consent_tasks(patient, course):
@@ -35,3 +36,20 @@ def consent_tasks(patient, course):
             )
         )
     return tasks
+
+
+def consent_badges(courses):
+    """Staff see who still has to sign before their next session (two queries)."""
+    badges = {}
+    for course_id, rows in due_for_courses(courses).items():
+        badges[course_id] = [
+            CourseBadge(
+                f"Consent withdrawn: {row.document.title}"
+                if row.withdrawn
+                else f"Consent v{row.document.version} to sign",
+                "danger" if row.withdrawn else "warning",
+                row.reason(),
+            )
+            for row in rows
+        ]
+    return badges
