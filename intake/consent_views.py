@@ -89,12 +89,24 @@ class SignConsentView(PatientConsentMixin, View):
             status=status,
         )
 
+    def already_signed(self):
+        """This very version is signed and not withdrawn: nothing to sign again."""
+        signature = self.row.signature if self.row else None
+        if signature and signature.document_id == self.document.pk and not self.row.withdrawn:
+            messages.info(self.request, f"You have already signed {self.document}.")
+            return redirect("intake:consents")
+        return None
+
     def get(self, request, pk):
         self.setup_page(pk)
+        if (response := self.already_signed()) is not None:
+            return response
         return self.render_page(SignConsentForm(legal_name=self.course.patient.legal_name))
 
     def post(self, request, pk):
         self.setup_page(pk)
+        if (response := self.already_signed()) is not None:
+            return response
         form = SignConsentForm(request.POST, legal_name=self.course.patient.legal_name)
         if not form.is_valid():
             return self.render_page(form)

@@ -204,3 +204,19 @@ def test_check_in_offers_the_signature_when_due(world, second_client):
     v2 = ConsentDocument.objects.create(clinic=course.clinic, version="2.0", body="New.")
     page = second_client.get(review)
     assert reverse("intake:sign-consent", args=[v2.pk]) in page.content.decode()
+
+
+def test_a_version_already_signed_is_not_signed_twice(ready, second_client):
+    document = ConsentDocument.objects.get(clinic=ready.course.clinic)
+    second_client.force_login(ready.patient)
+    url = reverse("intake:sign-consent", args=[document.pk])
+    data = {"agreed": "on", "signed_name": ready.course.patient.legal_name}
+    assert second_client.post(url, data)["Location"] == reverse("intake:consents")
+    assert ConsentSignature.objects.filter(course=ready.course).count() == 1
+
+
+def test_a_superseded_version_cannot_be_signed(ready, second_client):
+    old = ConsentDocument.objects.get(clinic=ready.course.clinic)
+    ConsentDocument.objects.create(clinic=ready.course.clinic, version="2.0", body="New.")
+    second_client.force_login(ready.patient)
+    assert second_client.get(reverse("intake:sign-consent", args=[old.pk])).status_code == 404

@@ -116,3 +116,20 @@ def test_staff_url_refuses_patients_and_patient_url_refuses_staff(world, signatu
     assert client.get(staff_url).status_code == 403
     client.force_login(world.one.staff[Role.NURSE].user)
     assert download(client, signature)[0].status_code in (302, 403)
+
+
+def test_fhir_export_marks_a_withdrawn_consent_inactive_from_the_withdrawal(signature):
+    from kapclinic.reports.fhir import instant, patient_bundle
+
+    course = signature.course
+    withdrawal = withdraw_consent(signature, by=course.patient.user, reason="")
+
+    def consent_resource():
+        bundle = patient_bundle(course.patient)
+        (entry,) = [e for e in bundle["entry"] if e["resource"]["resourceType"] == "Consent"]
+        return entry["resource"]
+
+    resource = consent_resource()
+    assert resource["status"] == "inactive"
+    assert resource["scope"]["coding"][0]["code"] == "treatment"
+    assert resource["provision"]["period"]["end"] == instant(withdrawal.withdrawn_at)
