@@ -69,11 +69,8 @@ class SignConsentView(PatientConsentMixin, View):
             self.document = consent.signable_document(self.course, pk)
         except JourneyError as error:
             raise Http404(str(error)) from error
-        self.row = next(
-            (r for r in consent.consent_status(self.course, required_only=False)
-             if r.document.pk == self.document.pk),
-            None,
-        )  # fmt: skip
+        rows = consent.consent_status(self.course, required_only=False)
+        self.row = next((row for row in rows if row.document.pk == self.document.pk), None)
 
     def render_page(self, form, status=200):
         return render(

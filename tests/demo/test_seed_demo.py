@@ -255,3 +255,35 @@ def test_amara_sees_the_re_consent_first_on_her_home_page(client):
     tasks = client.get(reverse("clinic:my-journey")).context["journey"]["tasks"]
     assert tasks[0].title.startswith("Sign Consent to ketamine-assisted psychotherapy")
     assert "version 2.0" in tasks[0].title
+
+
+def test_the_demo_clinic_admin_publishes_a_consent_version_in_the_admin(client, enrol_mfa):
+    from intake.models import ConsentDocument
+
+    seed()
+    admin = User.objects.get(email="admin@example.com")
+    enrol_mfa(admin)
+    client.force_login(admin)
+    add = reverse("admin:intake_consentdocument_add")
+    assert client.get(add).status_code == 200
+    clinic = Clinic.objects.get()
+    response = client.post(
+        add,
+        {
+            "clinic": clinic.pk,
+            "kind": "telehealth",
+            "title": "Consent to telehealth sessions",
+            "version": "1.0",
+            "effective_from": timezone.localdate().isoformat(),
+            "resign_required": "on",
+            "required_before_dosing": "on",
+            "body": "Integration sessions by secure video.",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    published = ConsentDocument.objects.get(clinic=clinic, kind="telehealth")
+    assert published.published_by == admin
+    listing = client.get(reverse("admin:intake_consentdocument_changelist"))
+    assert (
+        listing.status_code == 200 and "Consent to telehealth sessions" in listing.content.decode()
+    )

@@ -77,3 +77,15 @@ def test_my_day_badges_the_appointment_in_a_fixed_number_of_queries(world, staff
         book(cleared_and_signed(world), 10 * (n + 1))
     many, page = count(client, day)
     assert page.count("Consent v2.0 to sign") == 6 and many == one
+
+
+def test_chart_timeline_links_each_signature_to_its_pdf_and_shows_a_withdrawal(world, staff_client):
+    from intake.consent import withdraw_consent
+
+    course = cleared_and_signed(world)
+    signature = course.consent_signatures.get()
+    withdraw_consent(signature, by=course.patient.user, reason="Moving abroad.")
+    client = staff_client(world.one.staff[Role.PRESCRIBER])
+    page = client.get(reverse("clinic:patient-chart", args=[course.patient_id])).content.decode()
+    assert reverse("reports:signed-consent", args=[signature.pk]) in page
+    assert "Consent withdrawn" in page and "Moving abroad." in page
