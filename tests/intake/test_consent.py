@@ -86,7 +86,7 @@ def test_clinic_admin_publishes_a_version_and_the_patient_re_signs_from_home(
     assert not failing(evaluate_gate(ready.session))
     assert "v2.0" in gate_item(ready.session, "consent").reason
     home = second_client.get(reverse("clinic:my-journey"))
-    assert not any("sign-consent" in t.url for t in home.context["journey"]["tasks"])
+    assert not any(t.url.endswith("/sign/") for t in home.context["journey"]["tasks"])
 
 
 def test_clinic_admin_had_403_before_and_now_publishes_but_cannot_edit(world, staff_client):
@@ -220,3 +220,26 @@ def test_a_superseded_version_cannot_be_signed(ready, second_client):
     ConsentDocument.objects.create(clinic=ready.course.clinic, version="2.0", body="New.")
     second_client.force_login(ready.patient)
     assert second_client.get(reverse("intake:sign-consent", args=[old.pk])).status_code == 404
+
+
+def test_home_page_runs_the_same_queries_for_one_or_three_consents_to_sign(ready, second_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    second_client.force_login(ready.patient)
+    home = reverse("clinic:my-journey")
+    ConsentDocument.objects.create(clinic=ready.course.clinic, version="2.0", body="New.")
+    second_client.get(home)
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            tasks = second_client.get(home).context["journey"]["tasks"]
+        return len(captured), sum(task.url.endswith("/sign/") for task in tasks)
+
+    count, listed = queries()
+    assert listed == 1
+    for kind in (ConsentKind.TELEHEALTH, ConsentKind.RECORDING):
+        ConsentDocument.objects.create(
+            clinic=ready.course.clinic, kind=kind, title=kind.label, version="1.0", body="Text."
+        )
+    assert queries() == (count, 3)
