@@ -89,12 +89,14 @@ def test_clinic_admin_publishes_a_version_and_the_patient_re_signs_from_home(
     assert not any(t.url.endswith("/sign/") for t in home.context["journey"]["tasks"])
 
 
-def test_clinic_admin_had_403_before_and_now_publishes_but_cannot_edit(world, staff_client):
+def test_clinic_admin_publishes_and_reads_but_cannot_edit_or_delete_a_version(world, staff_client):
     admin = staff_client(world.one.staff[Role.CLINIC_ADMIN])
     assert admin.get(reverse("admin:intake_consentdocument_add")).status_code == 200
     assert publish_in_admin(admin, world.one.clinic, version="1.0").status_code == 302
     document = ConsentDocument.objects.get(clinic=world.one.clinic)
     change = reverse("admin:intake_consentdocument_change", args=[document.pk])
+    shown = admin.get(change)
+    assert shown.status_code == 200 and "Updated consent text." in shown.content.decode()
     assert admin.post(change, {"body": "Edited."}).status_code == 403
     delete = reverse("admin:intake_consentdocument_delete", args=[document.pk])
     assert admin.post(delete, {"post": "yes"}).status_code == 403
