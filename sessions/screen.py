@@ -185,3 +185,17 @@ def session_screen(session, user, now=None):
         "can_mark_in_error": role in CLINICIANS and not session.is_signed,
         "is_prescriber": role == Role.PRESCRIBER,
     }
+
+
+def folded_sections(context):
+    """Ids of the sections whose work is done: the screen shows them folded, so it opens at
+    what is left to do (the pre-dose checks once dosed, everything before the signature once
+    the patient has gone home). A fold is a <details>: one key press opens it again."""
+    folded = set()
+    if not context["is_open"]:
+        folded |= {"pre-dose", "doses", "monitoring", "observations"}
+    elif context["doses"] and not context["dosing_on_hold"]:
+        folded.add("pre-dose")
+    if context["is_signed"]:
+        folded |= {"adverse-events", "discharge"}
+    return folded

@@ -112,9 +112,11 @@ class DayView(StaffRequiredMixin, View):
         appointments = (
             Appointment.objects.visible_to(request.user)
             .filter(clinician=clinician, starts_at__gte=start, starts_at__lt=end)
-            .select_related("course__patient")
+            .select_related("course__patient", "dosing_session")
             .order_by("starts_at", "pk")
         )
+        for appointment in appointments:
+            appointment.state, appointment.state_tone = scheduling.visit_state(appointment)
         context = {
             "clinician": clinician,
             "clinic": clinician.clinic,

@@ -123,6 +123,8 @@ class Command(BaseCommand):
             name="Sublingual racemic ketamine",
             is_default=True,
             signed_off_by="Dr Maya Okafor (demo)",
+            # Today's demo session starts within two hours of seeding: it can be opened now.
+            session_opens_minutes_before=180,
         )
         ConsentDocument.objects.create(clinic=clinic, version="1.0", body=DEMO_CONSENT)
         for position, text in enumerate(stories.JOURNAL_PROMPTS):
