@@ -189,13 +189,12 @@ def session_screen(session, user, now=None):
 
 def folded_sections(context):
     """Ids of the sections whose work is done: the screen shows them folded, so it opens at
-    what is left to do (the pre-dose checks once dosed, everything before the signature once
-    the patient has gone home). A fold is a <details>: one key press opens it again."""
+    what is left to do. Once the patient has gone home that is the signature (and late
+    adverse events); once signed, only addenda. While the session is open nothing folds: a
+    booster passes the pre-dose checks again. A fold is a <details>: one key opens it."""
     folded = set()
     if not context["is_open"]:
         folded |= {"pre-dose", "doses", "monitoring", "observations"}
-    elif context["doses"] and not context["dosing_on_hold"]:
-        folded.add("pre-dose")
     if context["is_signed"]:
         folded |= {"adverse-events", "discharge"}
     return folded

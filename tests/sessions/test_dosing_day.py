@@ -164,3 +164,29 @@ def test_the_fhir_export_carries_an_adverse_events_description(ready):
         if entry["resource"]["resourceType"] == "AdverseEvent"
     ]
     assert event["event"]["text"] == f"Nausea: {DESCRIPTION}"
+
+
+# --- Folded sections ---------------------------------------------------------------------------
+
+
+def folded_on_screen(client, build):
+    html = client.get(reverse("dosing:session", args=[build.appointment.pk])).content.decode()
+    sections = re.findall(r'<section id="([a-z-]+)"(.*?)</section>', html, re.S)
+    return {key for key, body in sections if 'class="section-fold"' in body}
+
+
+def test_finished_sections_fold_as_the_session_ends(ready, staff_client):
+    client = staff_client(ready.world.one.staff[Role.PRESCRIBER])
+    ready.dose()
+    assert folded_on_screen(client, ready) == set()  # a booster passes the checks again
+    discharge(ready.session, ready.nurse, ready.discharge_data())
+    assert folded_on_screen(client, ready) == {"pre-dose", "doses", "monitoring", "observations"}
+    services.sign_session(ready.session, ready.prescriber)
+    assert folded_on_screen(client, ready) == {
+        "pre-dose",
+        "doses",
+        "monitoring",
+        "observations",
+        "adverse-events",
+        "discharge",
+    }
