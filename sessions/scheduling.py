@@ -15,7 +15,14 @@ from intake.services import is_cleared
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.access import provider_for
 from kapclinic.clinic.constraints import CLINICIAN_OVERLAP, PATIENT_OVERLAP, ROOM_OVERLAP
-from kapclinic.clinic.models import Appointment, CourseState, JourneyError, Provider, Role
+from kapclinic.clinic.models import (
+    Appointment,
+    CourseState,
+    JourneyError,
+    Protocol,
+    Provider,
+    Role,
+)
 from kapclinic.clinic.selectors import check_in_window
 
 from .models import CheckIn, DosingError, DosingSession
@@ -195,12 +202,13 @@ def visit_state(appointment):
     return appointment.get_status_display(), appointment.status_tone
 
 
-def opening_refusal(appointment, protocol, now=None):
+def opening_refusal(appointment, protocol=None, now=None):
     """Why the dosing session cannot be opened yet, in words, or None.
 
     A session opens from the protocol's `session_opens_minutes_before` the appointment's
     start: a visit booked for this afternoon is not started this morning by mistake.
     """
+    protocol = protocol or Protocol.objects.effective_for(appointment.course.clinic)
     now = now or timezone.now()
     opens = appointment.starts_at - timedelta(minutes=protocol.session_opens_minutes_before)
     if now >= opens:
@@ -212,6 +220,15 @@ def opening_refusal(appointment, protocol, now=None):
         f"{protocol.session_opens_minutes_before} minutes before the appointment starts "
         f"({start:%H:%M}), as the clinic's protocol says."
     )
+
+
+def refuse_early_opening(appointment, protocol):
+    """A session not yet opened is refused before the protocol's window (an open one stays)."""
+    if DosingSession.objects.filter(appointment=appointment).exists():
+        return
+    refusal = opening_refusal(appointment, protocol)
+    if refusal:
+        raise DosingError(refusal)
 
 
 # What a patient reads when check-in is closed because of the appointment's status.

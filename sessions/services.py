@@ -43,7 +43,7 @@ from .permissions import (
     require_patient_or_staff,
     require_staff,
 )
-from .scheduling import check_in_refusal, mark_checked_in
+from .scheduling import check_in_refusal, mark_checked_in, opening_refusal
 
 __all__ = [
     "acknowledge_alert",
@@ -94,7 +94,7 @@ def open_session(appointment, by):
         raise DosingError(f"This appointment is {appointment.get_status_display().lower()}.")
     with transaction.atomic():
         protocol = Protocol.objects.effective_for(appointment.course.clinic)
-        refuse_early_opening(appointment, protocol)
+        scheduling.refuse_early_opening(appointment, protocol)
         session, created = DosingSession.objects.get_or_create(
             appointment=appointment,
             defaults={
@@ -107,21 +107,6 @@ def open_session(appointment, by):
         if created:
             audit(by, session, f"dosing session {session.pk} opened")
     return session
-
-
-def opening_refusal(appointment, protocol=None):
-    """Why the appointment's session cannot be opened yet (protocol's window), or None."""
-    protocol = protocol or Protocol.objects.effective_for(appointment.course.clinic)
-    return scheduling.opening_refusal(appointment, protocol)
-
-
-def refuse_early_opening(appointment, protocol):
-    """A session not yet opened is refused before the protocol's window (an open one stays)."""
-    if DosingSession.objects.filter(appointment=appointment).exists():
-        return
-    refusal = opening_refusal(appointment, protocol)
-    if refusal:
-        raise DosingError(refusal)
 
 
 def confirm_companion(session, by):
