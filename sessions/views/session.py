@@ -28,6 +28,10 @@ from ..monitoring import CORRECTABLE
 from ..screen import session_screen
 
 TEMPLATE = "sessions/session.html"
+# What any change to the gate redraws: the checklist, the override form (it appears once the
+# failing checks may be overridden, and goes once an override covers them) and the hold above
+# the dose form. Issue 14 finding 7: the override form was left out and needed a reload.
+GATE = ("gate", "override-form", "dose-hold")
 
 
 def staff_session(request, pk):
@@ -221,7 +225,7 @@ class RecordWeightView(EntryView):
     form_key = "weight_form"
     anchor = "pre-dose"
     done = "Weight recorded."
-    refresh = ("gate", "dose-hold")
+    refresh = GATE
 
     def perform(self, form):
         return services.record_weight(
@@ -234,7 +238,7 @@ class ConfirmCompanionView(EntryView):
     form_key = "companion_form"
     anchor = "pre-dose"
     done = "Companion confirmed."
-    refresh = ("gate", "dose-hold")
+    refresh = GATE
 
     def perform(self, form):
         return services.confirm_companion(self.session, self.request.user)
@@ -255,7 +259,7 @@ class RecordDoseView(EntryView):
     form_key = "dose_form"
     anchor = "doses"
     done = "Dose recorded."
-    refresh = ("doses", "gate", "dose-hold", "monitoring", "vitals", "discharge-preview")
+    refresh = ("doses", *GATE, "monitoring", "vitals", "discharge-preview")
 
     def post(self, request, pk):
         self.duplicate = None
@@ -304,7 +308,7 @@ class RecordVitalsView(EntryView):
     form_key = "vitals_form"
     anchor = "monitoring"
     done = "Vital signs recorded."
-    refresh = ("vitals", "monitoring", "gate", "dose-hold", "discharge-preview")
+    refresh = ("vitals", "monitoring", *GATE, "discharge-preview")
 
     def perform(self, form):
         return services.record_vitals(self.session, self.request.user, form.data_for_service())
@@ -321,7 +325,7 @@ class RecordObservationView(EntryView):
     form_key = "observation_form"
     anchor = "observations"
     done = "Observation recorded."
-    refresh = ("observations", "discharge-preview")
+    refresh = ("observations", *GATE, "discharge-preview")
 
     def perform(self, form):
         return services.record_observation(self.session, self.request.user, form.data_for_service())
@@ -338,7 +342,7 @@ class RecordAdverseEventView(EntryView):
     form_key = "event_form"
     anchor = "adverse-events"
     done = "Adverse event recorded."
-    refresh = ("events",)
+    refresh = ("events", *GATE)  # a serious event raises a safety flag
 
     def perform(self, form):
         return services.record_adverse_event(
@@ -349,7 +353,7 @@ class RecordAdverseEventView(EntryView):
 class AcknowledgeAlertView(EntryView):
     anchor = "alerts"
     done = "Alert acknowledged."
-    refresh = ("discharge-preview", "signature")
+    refresh = (*GATE, "discharge-preview", "signature")
 
     def post(self, request, pk, alert_pk):
         session = staff_session(request, pk)
@@ -428,9 +432,9 @@ class MarkEnteredInErrorView(StaffRequiredMixin, View):
 
     row_partial = {"vitals": "vitals-row", "observation": "observation-row"}
     refresh = {
-        "vitals": ("vitals-chart", "monitoring", "gate", "dose-hold", "discharge-preview"),
-        "observation": ("discharge-preview",),
-        "adverse-event": (),
+        "vitals": ("vitals-chart", "monitoring", *GATE, "alerts", "discharge-preview"),
+        "observation": (*GATE, "alerts", "discharge-preview"),
+        "adverse-event": GATE,
     }
 
     def post(self, request, pk, kind, entry_pk):
