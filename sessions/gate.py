@@ -76,7 +76,8 @@ def baseline_vitals(session, at=None, *, doses=None, readings=None):
     when = dose_time(session, at, doses)
     if readings is None:
         return session.vitals.filter(taken_at__lte=when).order_by("-taken_at", "-pk").first()
-    return max((r for r in readings if r.taken_at <= when), key=lambda r: r.taken_at, default=None)
+    in_time = (r for r in readings if r.taken_at <= when)
+    return max(in_time, key=lambda r: (r.taken_at, r.pk), default=None)
 
 
 def evaluate_gate(session, at=None, *, doses=None, readings=None, alerts=None):

@@ -154,6 +154,7 @@ class Protocol(models.Model):
 
     # Boosters: every further dose in a session passes the gate again, as things stand then.
     booster_limits = models.CharField(
+        "limits for a booster's latest reading",
         max_length=12,
         choices=BoosterLimits.choices,
         default=BoosterLimits.HOLDS,
@@ -163,18 +164,21 @@ class Protocol(models.Model):
     # domain reference §3 gives no booster interval for racemic ketamine (drug effect ~45 min;
     # Spravato waits 5 min between devices): 20 min is a starting value to sign off.
     min_minutes_between_doses = models.PositiveSmallIntegerField(
+        "minimum minutes between doses",
         default=20,
         validators=[MaxValueValidator(240)],
         help_text="Minimum minutes between two doses in one session.",
     )
     # domain reference §3 (Journey Clinical): two half-doses plus an optional booster.
     max_doses_per_session = models.PositiveSmallIntegerField(
+        "most doses in a session",
         default=3,
         validators=[MinValueValidator(1), MaxValueValidator(10)],
         help_text="Most administrations (first dose and boosters) in one session.",
     )
     # domain reference §3: sublingual/buccal usual range 100–400 mg a session.
     max_session_total = models.DecimalField(
+        "session maximum",
         max_digits=7,
         decimal_places=2,
         default=400,
