@@ -16,6 +16,7 @@ from kapclinic.measures.models import QuestionnaireResponse
 
 from . import scheduling
 from .discharge import discharge, discharge_criteria
+from .dose_limits import past_session_maximum
 from .gate import check_dose_passes_gate, evaluate_gate, override_gate
 from .locks import CHANGE, audit, locked, locked_open
 from .models import (
@@ -57,6 +58,7 @@ __all__ = [
     "mark_entered_in_error",
     "open_session",
     "override_gate",
+    "past_session_maximum",
     "record_adverse_event",
     "record_dose",
     "record_observation",

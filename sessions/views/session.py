@@ -280,12 +280,13 @@ class RecordDoseView(EntryView):
         if earlier is not None:
             raise services.DoseAlreadyRecorded(earlier)
         # A dose outside the protocol's range is refused without a reason: say so beside
-        # the reason box, so the clinician confirms it there.
+        # the reason box, so the clinician confirms it there. Past the session maximum no
+        # reason helps, so the service's refusal beside the amount is left to speak.
         weight = data.get("weight_kg") or self.session.weight_kg
         if weight and not data.get("out_of_range_reason"):
             probe = Administration(amount_mg=data["amount_mg"], weight_kg=weight)
             problem = services.dose_range_problem(self.session, probe)
-            if problem:
+            if problem and not services.past_session_maximum(self.session, probe):
                 raise ValidationError(
                     {"out_of_range_reason": f"{problem} To give it, confirm with a reason here."}
                 )

@@ -13,6 +13,7 @@ from sessions.models import SessionAlert, VitalSigns
 from tests.sessions.test_session_views import (
     HTMX,
     dose_post,
+    field_block,
     screen,
     sign_in,
     url,
@@ -98,3 +99,13 @@ def test_a_booster_refused_then_allowed_through_the_screen(ready, staff_client):
     html = client.post(url("record-dose", session), booster, headers=HTMX).content.decode()
     assert session.administrations.count() == 2, html[:600]
     assert "Booster 1" in oob_part(html, "dose-list")
+
+
+def test_a_dose_past_the_session_maximum_is_refused_beside_the_amount(ready, staff_client):
+    client = sign_in(staff_client, ready, Role.PRESCRIBER)
+    response = client.post(url("record-dose", ready.session), dose_post(ready, amount_mg="450"))
+    html = response.content.decode()
+    amount = field_block(html, "dose-amount_mg")
+    assert "maximum of 400 mg a session" in amount and "This dose is 450 mg" in amount
+    assert "confirm with a reason" not in html
+    assert not ready.session.administrations.exists()
