@@ -19,7 +19,7 @@ def fit_existing_protocols(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clinic', '0012_history_of_clinical_records'),
+        ('clinic', '0014_protocol_session_opening_window'),
     ]
 
     operations = [
