@@ -119,12 +119,23 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and Celery ---------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Redis is never a single point of failure for the web (kapclinic/clinic/redis_outage.py):
+# while it is unreachable the cache answers as an empty one, sessions come from PostgreSQL, and
+# new sign-ins are refused (rate limits and TOTP replay checks cannot be made). A request never
+# waits longer than REDIS_TIMEOUT_SECONDS on it, and after a failure the cache stops trying for
+# KAP_REDIS_RETRY_SECONDS.
+REDIS_TIMEOUT_SECONDS = float(os.environ.get("REDIS_TIMEOUT_SECONDS", "1"))
+KAP_REDIS_RETRY_SECONDS = float(os.environ.get("KAP_REDIS_RETRY_SECONDS", "5"))
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "kapclinic.clinic.redis_outage.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "kap"),
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+                "socket_timeout": REDIS_TIMEOUT_SECONDS,
+            },
         }
     }
 else:
@@ -144,6 +155,10 @@ CELERY_TIMEZONE = "UTC"
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Queue name: give each deployment (or test run) sharing one Redis database its own.
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery")
+# Queueing from a web request fails fast when the broker is down (kapclinic/clinic/queue.py
+# logs it, shows staff a banner, and the periodic scan sends what is due once it is back).
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT_SECONDS
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": REDIS_TIMEOUT_SECONDS}
 
 # --- Reminders ----------------------------------------------------------------------------------
 # Due reminders are rows (kapclinic.reminders); this scan plans, reclaims and sends them.

@@ -87,8 +87,9 @@ def send_reminder(self, reminder_id, lease=None):
 
 
 def _enqueue_batch(ids, lease):
+    # No publish retries: if the broker is down the scan releases the batch at once.
     for pk in ids:
-        send_reminder.delay(pk, str(lease))
+        send_reminder.apply_async((pk, str(lease)), retry=False)
 
 
 @shared_task(acks_late=True)
@@ -97,6 +98,7 @@ def scan_due_reminders():
     result = services.scan(dispatch=_enqueue_batch)
     summary = (
         f"planned {result.planned}, reclaimed {result.reclaimed}, queued {len(result.claimed)}"
+        + (f", {result.released} not queued (broker down)" if result.released else "")
     )
     log.info("Reminder scan: %s", summary)
     return summary
