@@ -9,7 +9,6 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
 from django.test import TestCase
 from django.urls import reverse
-from kombu.exceptions import OperationalError as BrokerDown
 
 from kapclinic.clinic.models import Appointment, Patient, Role
 from kapclinic.reminders import services, tasks
@@ -282,23 +281,6 @@ def test_the_invite_parses_back_with_a_stable_uid_then_updates_and_cancels(booke
         2,
     )
     assert len(mail.outbox) == 3
-
-
-def test_unreachable_broker_at_web_time_loses_nothing(world, monkeypatch):
-    from django.utils import timezone
-
-    def broker_down(*args, **kwargs):
-        raise BrokerDown("Error 111 connecting to redis:6379. Connection refused.")
-
-    monkeypatch.setattr(tasks.send_reminder, "delay", broker_down)
-    soon = timezone.now() + HOUR  # booked an hour ahead: the short-notice reminder is due
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        AppointmentFactory(course=world.one.courses[0], starts_at=soon)
-    row = Reminder.objects.get(kind=Kind.APPOINTMENT_SOON)
-    assert row.status == Status.DUE and mail.outbox == []
-    run_scan(timezone.now())
-    row.refresh_from_db()
-    assert row.status == Status.SENT and sent_ids() == [row.pk]
 
 
 def test_send_due_reminders_runs_one_scan_and_prints_what_it_sent(world):
