@@ -94,14 +94,15 @@ def celery_broker(url):
 def own_redis(settings, tmp_path):
     """Cache and sessions on a Redis this test owns (started; `.stop()` / `.start()` it)."""
     require_real_service(shutil.which("redis-server"), "redis-server is not installed")
+    require_real_service(settings.REDIS_URL, "REDIS_URL is not set (production's cache settings)")
     server = OwnRedis(tmp_path)
     server.start()
+    # The project's own cache configuration (production's, with REDIS_URL), moved to this port.
     settings.CACHES = {
         "default": {
-            "BACKEND": "kapclinic.clinic.redis_outage.ResilientRedisCache",
+            **settings.CACHES["default"],
             "LOCATION": server.url,
             "KEY_PREFIX": "kap-outage-test",
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
     settings.SESSION_ENGINE = "kapclinic.clinic.session_store"

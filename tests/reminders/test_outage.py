@@ -29,7 +29,9 @@ def book_soon(world, n=1):
     """Appointments an hour ahead: each one's short-notice reminder is due now."""
     now = timezone.now()
     for i in range(n):
-        AppointmentFactory(course=world.one.courses[0], starts_at=now + HOUR + datetime.timedelta(minutes=i))
+        AppointmentFactory(
+            course=world.one.courses[0], starts_at=now + HOUR + datetime.timedelta(minutes=i)
+        )
 
 
 def test_a_reminder_claimed_while_the_broker_is_down_goes_out_with_the_next_scan(
