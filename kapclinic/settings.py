@@ -33,8 +33,9 @@ DEBUG = env_bool("DEBUG", default=False)
 if PRODUCTION and not os.environ.get("SECRET_KEY"):
     raise RuntimeError("SECRET_KEY must be set when DJANGO_ENV=production")
 SECRET_KEY = os.environ.get("SECRET_KEY", "insecure-development-key-change-me-" + "x" * 20)
-# Absolute links in emails (reminders, alerts) point here.
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# Absolute links in emails (reminders, alerts, the demo's invitations) point here. Without it,
+# the local server's port: `make demo PORT=8001` serves on 8001 and every link follows.
+SITE_URL = os.environ.get("SITE_URL") or f"http://127.0.0.1:{os.environ.get('PORT') or '8000'}"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 

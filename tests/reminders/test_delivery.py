@@ -283,6 +283,33 @@ def test_the_invite_parses_back_with_a_stable_uid_then_updates_and_cancels(booke
     assert len(mail.outbox) == 3
 
 
+def test_the_invite_names_organizer_and_attendee_and_its_part_carries_the_method(booked):
+    from .conftest import calendar_of, calendar_part
+
+    clinic = booked.clinic
+    clinic.email = "appointments@north.example.org"
+    clinic.save()
+    run_scan(EARLY)
+    [invite] = mail.outbox
+    [event] = calendar_of(invite).walk("VEVENT")
+    assert str(event["ORGANIZER"]).lower() == f"mailto:{clinic.email}".lower()
+    assert event["ORGANIZER"].params["CN"] == clinic.name
+    patient_email = booked.course.patient.email
+    assert str(event["ATTENDEE"]).lower() == f"mailto:{patient_email}".lower()
+    assert event["ATTENDEE"].params["ROLE"] == "REQ-PARTICIPANT"
+    part = calendar_part(invite)
+    assert part.get_param("method") == "REQUEST"
+    assert part.get_filename() == "invite.ics"
+
+    booked.status = Appointment.Status.CANCELLED
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        booked.save()
+    cancelled = mail.outbox[-1]
+    assert calendar_part(cancelled).get_param("method") == "CANCEL"
+    [event] = calendar_of(cancelled).walk("VEVENT")
+    assert str(event["ATTENDEE"]).lower() == f"mailto:{patient_email}".lower()
+
+
 def test_send_due_reminders_runs_one_scan_and_prints_what_it_sent(world):
     from django.utils import timezone
 
