@@ -68,6 +68,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside every layer that can fail after a clinical entry committed (the view, the session
+    # save): such a failure answers with what was saved, never a bare 500.
+    "kapclinic.clinic.saved_writes.SavedThenFailedMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
