@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from kapclinic.clinic.models import Provider, Role, SafetyFlag
+from kapclinic.clinic.queue import fail_fast_connection
 
 from . import services
 
@@ -88,8 +89,9 @@ def send_reminder(self, reminder_id, lease=None):
 
 def _enqueue_batch(ids, lease):
     # No publish retries: if the broker is down the scan releases the batch at once.
-    for pk in ids:
-        send_reminder.apply_async((pk, str(lease)), retry=False)
+    with fail_fast_connection(send_reminder.app) as connection:
+        for pk in ids:
+            send_reminder.apply_async((pk, str(lease)), retry=False, connection=connection)
 
 
 @shared_task(acks_late=True)

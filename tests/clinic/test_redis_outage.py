@@ -50,19 +50,27 @@ def test_with_redis_down_a_signed_in_clinician_keeps_working_and_recovery_needs_
     assert own_redis.client().keys("kap-outage-test:*"), "the session is cached in Redis"
 
     own_redis.stop()
-    started = time.monotonic()
-    caseload = client.get(reverse("clinic:caseload"))
+    timings = []
+
+    def timed(call, *args, **kwargs):
+        started = time.monotonic()
+        response = call(*args, **kwargs)
+        timings.append(time.monotonic() - started)
+        return response
+
+    caseload = timed(client.get, reverse("clinic:caseload"))
     assert caseload.status_code == 200
     assert BANNER in caseload.content.decode()
-    assert client.get(screen(ready)).status_code == 200
+    assert timed(client.get, screen(ready)).status_code == 200
     before = VitalSigns.objects.count()
-    saved = client.post(url("record-vitals", ready.session), vitals_post(ready), headers=HTMX)
+    saved = timed(
+        client.post, url("record-vitals", ready.session), vitals_post(ready), headers=HTMX
+    )
     assert saved.status_code == 200
     assert VitalSigns.objects.count() == before + 1
     for _ in range(5):  # more pages, past the retry interval: still one log line
-        assert client.get(reverse("clinic:caseload")).status_code == 200
+        assert timed(client.get, reverse("clinic:caseload")).status_code == 200
         wait_past_retry(settings)
-    during = time.monotonic() - started
     assert len(outage_logs(caplog, logging.ERROR)) == 1
     # The session lives on in its database row: signed in, and its expiry moved forward.
     session = Session.objects.get(session_key=client.session.session_key)
@@ -78,7 +86,9 @@ def test_with_redis_down_a_signed_in_clinician_keeps_working_and_recovery_needs_
     assert own_redis.client().exists(
         f"kap-outage-test:1:django.contrib.sessions.cached_db{client.session.session_key}"
     )
-    assert during < 10, f"{during:.1f} s for 8 pages and a vitals entry during the outage"
+    # Measured for docs/operations.md: no request waits on the missing Redis.
+    print(f"\nredis-outage requests: {[round(t, 3) for t in timings]}")
+    assert max(timings) < 2, timings
 
 
 def _sign_in(client, provider, secret):

@@ -49,7 +49,8 @@ def test_a_reminder_claimed_while_the_broker_is_down_goes_out_with_the_next_scan
     # Back to due at once, not stranded in "sending" until the 15-minute reclaim.
     assert set(rows.values_list("status", flat=True)) == {Status.DUE}
     assert not rows.filter(lease__isnull=False).exists()
-    assert took < 5, f"a scan against a dead broker took {took:.1f} s"
+    print(f"\nscan against a dead broker: {took:.3f} s, {result.released} released")
+    assert took < 2, f"a scan against a dead broker took {took:.1f} s"
 
     own_redis.start()
     run_scan(timezone.now())  # the next scan
@@ -77,7 +78,8 @@ def test_booking_while_the_broker_is_down_answers_and_the_scan_sends_later(
     assert "Background work is delayed" in response.content.decode()
     row = Reminder.objects.get(kind=Kind.APPOINTMENT_SOON)
     assert row.status == Status.DUE and mail.outbox == []
-    assert took < 5
+    print(f"\nbooking + caseload with the broker down: {took:.3f} s")
+    assert took < 2
 
     own_redis.start()
     run_scan(timezone.now())
