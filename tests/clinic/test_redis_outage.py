@@ -150,3 +150,30 @@ def test_the_delayed_work_banner_is_for_staff_only(own_redis, world, client):
     page = client.get(reverse("clinic:my-journey"))
     assert page.status_code == 200
     assert BANNER not in page.content.decode()
+
+
+def test_a_cached_session_older_than_a_minute_is_checked_against_its_row(
+    own_redis, world, staff_client
+):
+    """Another web process ended this session while Redis was away (its row is gone) and never
+    reached Redis to delete the copy: within a minute the copy is checked and refused."""
+    from django.contrib.sessions.backends.base import SessionBase
+
+    from kapclinic.clinic.session_store import DB_REFRESH_SECONDS, DB_WRITTEN_AT, SessionStore
+
+    client = staff_client(world.one.staff[Role.NURSE])
+    assert client.get(reverse("clinic:caseload")).status_code == 200
+    key = client.session.session_key
+    store = SessionStore(key)
+    copy = store._cache.get(store.cache_key)
+    assert copy and copy.get("_auth_user_id")
+    Session.objects.filter(session_key=key).delete()  # ended elsewhere; the copy survived
+
+    # A copy written less than a minute ago is trusted (no query)...
+    assert client.get(reverse("clinic:caseload")).status_code == 200
+    # ...one whose row was last written longer ago is checked first, and refused.
+    copy[DB_WRITTEN_AT] = time.time() - DB_REFRESH_SECONDS - 1
+    store._cache.set(store.cache_key, copy, SessionBase.get_expiry_age(store))
+    response = client.get(reverse("clinic:caseload"))
+    assert response.status_code == 302 and reverse("account_login") in response.url
+    assert store._cache.get(store.cache_key) is None
