@@ -120,6 +120,22 @@ def test_with_redis_down_a_new_sign_in_is_refused_with_a_clear_page_then_works_a
     assert client.get(reverse("clinic:caseload")).status_code == 200
 
 
+def test_redis_lost_between_password_and_code_pauses_the_sign_in_in_plain_words(
+    own_redis, world, client, enrol_mfa
+):
+    provider = world.one.staff[Role.PRESCRIBER]
+    secret = enrol_mfa(provider.user)
+    step = client.post(
+        reverse("account_login"), {"login": provider.user.email, "password": PASSWORD}
+    )
+    assert step.status_code == 302 and step.url == reverse("mfa_authenticate")
+    own_redis.stop()
+    refused = client.post(reverse("mfa_authenticate"), {"code": current_totp(secret)})
+    assert refused.status_code == 200
+    assert "Signing in is paused" in refused.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
 def test_a_session_signed_out_during_the_outage_stays_ended_when_redis_returns(
     own_redis, world, staff_client, second_client, settings
 ):
