@@ -95,7 +95,12 @@ REDIS = RedisHealth()
 
 
 class ResilientRedisCache(RedisCache):
-    """Django's Redis cache that answers as an empty cache while Redis is unreachable."""
+    """Django's Redis cache that answers as an empty cache while Redis is unreachable.
+
+    Only a missed `set` or `delete` can leave Redis holding a value that is now wrong, so only
+    their keys are remembered for recovery; a missed `add` or `touch` leaves a value that is
+    still right (or expires sooner).
+    """
 
     def _guard(self, where, fallback, call, stale_keys=()):
         if not REDIS.should_try():
@@ -133,7 +138,6 @@ class ResilientRedisCache(RedisCache):
             "cache.add",
             False,
             lambda: super(ResilientRedisCache, self).add(key, value, timeout, version),
-            [self._key(key, version)],
         )
 
     def get(self, key, default=None, version=None):
@@ -176,7 +180,6 @@ class ResilientRedisCache(RedisCache):
             "cache.touch",
             False,
             lambda: super(ResilientRedisCache, self).touch(key, timeout, version),
-            [self._key(key, version)],
         )
 
     def delete(self, key, version=None):
