@@ -59,7 +59,7 @@ def test_a_reminder_claimed_while_the_broker_is_down_goes_out_with_the_next_scan
     assert not rows.filter(possible_duplicate=True).exists()
 
 
-def test_booking_while_the_broker_is_down_answers_and_the_scan_sends_later(
+def test_an_appointment_moved_while_the_broker_is_down_is_sent_by_the_next_scan(
     world, own_redis, staff_client
 ):
     client = staff_client(world.one.staff[Role.NURSE])
@@ -78,7 +78,7 @@ def test_booking_while_the_broker_is_down_answers_and_the_scan_sends_later(
     assert "Background work is delayed" in response.content.decode()
     row = Reminder.objects.get(kind=Kind.APPOINTMENT_SOON)
     assert row.status == Status.DUE and mail.outbox == []
-    print(f"\nbooking + caseload with the broker down: {took:.3f} s")
+    print(f"\nmoved appointment + caseload with the broker down: {took:.3f} s")
     assert took < 2
 
     own_redis.start()
@@ -87,7 +87,7 @@ def test_booking_while_the_broker_is_down_answers_and_the_scan_sends_later(
     assert row.status == Status.SENT and sent_ids() == [row.pk]
 
 
-def test_a_safety_flag_raised_while_the_broker_is_down_is_saved_and_the_request_answers(
+def test_a_safety_flag_raised_while_the_broker_is_down_is_saved_and_queueing_never_raises(
     world, own_redis
 ):
     course = world.one.courses[0]
