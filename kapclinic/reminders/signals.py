@@ -2,15 +2,14 @@
 
 A new safety flag tells the prescribers now. A saved appointment plans whatever is due for it
 now (a late booking, a move, a cancellation) once the transaction commits; the rest waits for
-the periodic scan, which also catches anything this path could not queue. A new invitation
-becomes a reminder row in the same transaction, handed to the worker once committed: the page
-that invites never talks to the mail server, so a mail outage delays the email and never
-breaks or slows the page.
+the periodic scan, which also catches anything this path could not queue. A new invitation or
+safety flag becomes a reminder row in the same transaction, handed to the worker once
+committed: no page talks to the mail server, so a mail outage delays the email and never
+breaks or slows the page, and a broker outage only delays it until the next scan.
 """
 
 import logging
 
-from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.db.models.signals import post_save
@@ -19,6 +18,7 @@ from django.utils import timezone
 
 from intake.models import Invitation
 from kapclinic.clinic.models import Appointment, SafetyFlag
+from kapclinic.clinic.queue import enqueue
 
 from . import services
 from .models import Kind, Reminder, SubjectType
@@ -27,27 +27,68 @@ from .tasks import send_reminder
 log = logging.getLogger(__name__)
 
 
-@receiver(post_save, sender=SafetyFlag, dispatch_uid="reminders.safety_flag_alert")
-def alert_care_team(sender, instance, created, raw=False, **kwargs):
-    """A new flag's alert is a reminder row written with the flag (a rolled-back flag pages
-    nobody), handed to the worker once committed; the scan sends it if the broker is down."""
-    if not created or raw:
+def hand_to_worker(reminder_id):
+    """Queue one due row for the worker now, after commit; never send it in a web request.
+
+    With no broker (eager Celery) only the demo sends in process
+    (REMINDERS_SEND_IN_PROCESS); elsewhere the row waits for the periodic scan. A broker
+    that cannot take the message changes nothing either: the scan sends the row.
+    """
+    if send_reminder.app.conf.task_always_eager and not settings.REMINDERS_SEND_IN_PROCESS:
         return
+    if not enqueue(send_reminder, reminder_id):
+        log.warning("Reminder %s not queued; the periodic scan will send it", reminder_id)
+
+
+def _write_row(kind, subject_type, subject_id, due_at, **fields):
     reminder, _ = Reminder.objects.get_or_create(
-        kind=Kind.SAFETY_ALERT,
-        subject_type=SubjectType.SAFETY_FLAG,
-        subject_id=instance.pk,
-        due_at=instance.raised_at,
+        kind=kind,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        due_at=due_at,
         channel="email",
-        defaults={"clinic_id": instance.course.clinic_id, "send_after": timezone.now()},
+        defaults={"send_after": timezone.now(), **fields},
     )
     pk = reminder.pk
-    transaction.on_commit(lambda: hand_to_worker(pk))
+    transaction.on_commit(lambda: hand_to_worker(pk), robust=True)
+
+
+@receiver(post_save, sender=SafetyFlag, dispatch_uid="reminders.safety_flag_alert")
+def alert_care_team(sender, instance, created, raw=False, **kwargs):
+    """A new flag's alert is a row written with the flag: a rolled-back flag pages nobody."""
+    if created and not raw:
+        _write_row(
+            Kind.SAFETY_ALERT,
+            SubjectType.SAFETY_FLAG,
+            instance.pk,
+            instance.raised_at,
+            clinic_id=instance.course.clinic_id,
+        )
+
+
+@receiver(post_save, sender=Invitation, dispatch_uid="reminders.invitation_issued")
+def invitation_issued(sender, instance, created, raw=False, **kwargs):
+    """Each new invitation is emailed once, by the worker, through its own reminder row."""
+    if created and not raw:
+        course = instance.course
+        _write_row(
+            Kind.INVITATION,
+            SubjectType.INVITATION,
+            instance.pk,
+            instance.created_at,
+            clinic_id=course.clinic_id,
+            patient_id=course.patient_id,
+        )
+
+
+def _queue_reminder(reminder_id):
+    if not enqueue(send_reminder, reminder_id):
+        raise RuntimeError("broker unreachable")  # plan_after_save leaves the rest to the scan
 
 
 def _plan_appointment(appointment_id):
     try:
-        services.plan_after_save(appointment_id, enqueue=send_reminder.delay)
+        services.plan_after_save(appointment_id, enqueue=_queue_reminder)
     except Exception:  # never fail the request that saved the appointment; the scan retries
         log.exception("Planning reminders for appointment %s failed", appointment_id)
 
@@ -57,41 +98,4 @@ def appointment_saved(sender, instance, raw=False, **kwargs):
     if raw:
         return
     pk = instance.pk
-    transaction.on_commit(lambda: _plan_appointment(pk))
-
-
-def hand_to_worker(reminder_id):
-    """Queue one due row for the worker now, after commit; never send it in this process.
-
-    With no broker (eager Celery) only the demo sends in process
-    (REMINDERS_SEND_IN_PROCESS); elsewhere the row waits for the periodic scan. A broker
-    that cannot take the message changes nothing either: the scan sends the row.
-    """
-    if current_app.conf.task_always_eager and not settings.REMINDERS_SEND_IN_PROCESS:
-        return
-    try:
-        send_reminder.delay(reminder_id)
-    except Exception:  # never fail the request that saved the row; the scan sends it
-        log.warning("Could not queue reminder %s; the periodic scan will send it", reminder_id)
-
-
-@receiver(post_save, sender=Invitation, dispatch_uid="reminders.invitation_issued")
-def invitation_issued(sender, instance, created, raw=False, **kwargs):
-    """Each new invitation is emailed once, by the worker, through its own reminder row."""
-    if not created or raw:
-        return
-    course = instance.course
-    reminder, _ = Reminder.objects.get_or_create(
-        kind=Kind.INVITATION,
-        subject_type=SubjectType.INVITATION,
-        subject_id=instance.pk,
-        due_at=instance.created_at,
-        channel="email",
-        defaults={
-            "clinic_id": course.clinic_id,
-            "patient_id": course.patient_id,
-            "send_after": timezone.now(),
-        },
-    )
-    pk = reminder.pk
-    transaction.on_commit(lambda: hand_to_worker(pk))
+    transaction.on_commit(lambda: _plan_appointment(pk), robust=True)

@@ -129,6 +129,8 @@ class Command(BaseCommand):
             name="Sublingual racemic ketamine",
             is_default=True,
             signed_off_by="Dr Maya Okafor (demo)",
+            # Today's demo session starts within two hours of seeding: it can be opened now.
+            session_opens_minutes_before=180,
         )
         first_published = timezone.now() - timedelta(weeks=10)  # before the earliest intake
         ConsentDocument.objects.create(
