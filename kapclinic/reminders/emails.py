@@ -269,7 +269,7 @@ def build(reminder, now):
         invite = ics.appointment_invite(
             subject_obj,
             clinic,
-            attendee=to,
+            attendee=to[0],
             sequence=sequence_of(reminder),
             cancelled=cancelled,
             url=context["url"],
