@@ -3,9 +3,11 @@
 from django import forms
 from django.utils import timezone
 
-from kapclinic.clinic.forms import DrawnOnceMixin
+from kapclinic.clinic.forms import DrawnOnceMixin, ProviderMultipleChoiceField
 from kapclinic.clinic.models import Indication, Provider, Route
 from kapclinic.clinic.models.protocol import Product
+
+from .decision_rules import decision_errors
 
 YES_NO = [(True, "Yes"), (False, "No")]
 
@@ -338,7 +340,7 @@ class InvitePatientForm(forms.Form):
     preferred_name = forms.CharField(label="Preferred name", required=False, max_length=100)
     email = forms.EmailField(label="Email")
     indication = forms.ChoiceField(choices=Indication.choices)
-    care_team = forms.ModelMultipleChoiceField(
+    care_team = ProviderMultipleChoiceField(
         queryset=Provider.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         help_text="The prescriber and therapist who will look after this patient.",
@@ -428,14 +430,15 @@ class ReviewDecisionForm(DrawnOnceMixin, forms.Form):
     def clean(self):
         data = super().clean()
         outcome = data.get("outcome")
-        if outcome == "more_information" and not data.get("message_to_patient", "").strip():
-            self.add_error("message_to_patient", "Tell the patient what you need from them.")
+        errors = decision_errors(
+            outcome,
+            has_absolute=self.has_absolute,
+            override_reason=data.get("override_reason", ""),
+            message_to_patient=data.get("message_to_patient", ""),
+        )
+        for field, message in errors.items():
+            self.add_error(field, message)
         if outcome == "cleared":
-            if self.has_absolute and not data.get("override_reason", "").strip():
-                self.add_error(
-                    "override_reason",
-                    "An absolute contraindication was found: give a reason to clear anyway.",
-                )
             for field in (
                 "route",
                 "product",

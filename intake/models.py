@@ -189,6 +189,13 @@ class RuleHit(ImmutableModel):
     def tone(self):
         return {"absolute": "danger", "relative": "warning", "caution": "info"}[self.rule_class]
 
+    @property
+    def reasons(self):
+        """(question as the patient saw it, answer in words) for each answer the rule read."""
+        from .steps import explain_trigger
+
+        return [explain_trigger(key, value) for key, value in self.triggered_by.items()]
+
 
 class ConsentDocument(models.Model):
     """The clinic's informed-consent text. A signed version is never edited: publish a new one."""

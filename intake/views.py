@@ -143,7 +143,7 @@ class ReviewView(StaffRequiredMixin, View):
             try:
                 services.record_decision(course, by=request.user, data=form.cleaned_data)
             except JourneyError as error:
-                form.add_error(None, str(error))
+                form.add_error(getattr(error, "field", None), str(error))
             else:
                 messages.success(request, "Decision signed and recorded.")
                 return redirect("intake:review", course.pk)
