@@ -8,6 +8,7 @@ from kapclinic.clinic.models import Indication, Provider, Route
 from kapclinic.clinic.models.protocol import Product
 
 from .decision_rules import decision_errors
+from .question_layout import FollowUp, Group, QuestionLayoutMixin
 
 YES_NO = [(True, "Yes"), (False, "No")]
 
@@ -75,8 +76,43 @@ def _phone(value):
     return value.strip()
 
 
-class MedicalHistoryForm(forms.Form):
-    """Each condition of the reference's contraindication table, asked in plain words (§2)."""
+class MedicalHistoryForm(QuestionLayoutMixin, forms.Form):
+    """Each condition of the reference's contraindication table, asked in plain words (§2).
+
+    Asked in groups a phone can take in at once; each group can be answered "none of these
+    apply to me", which still stores an explicit "No" for every question in it.
+    """
+
+    groups = (
+        Group(
+            "reactions",
+            "Reactions to ketamine and anaesthetics",
+            ("ketamine_hypersensitivity", "anaesthesia_or_ketamine_reaction"),
+        ),
+        Group(
+            "heart",
+            "Heart, blood pressure and blood vessels",
+            (
+                "high_blood_pressure",
+                "bp_rise_hazard",
+                "heart_or_stroke_history",
+                "aneurysm_or_avm",
+                "brain_haemorrhage_or_raised_icp",
+            ),
+        ),
+        Group(
+            "other",
+            "Eyes, liver, bladder, thyroid and seizures",
+            ("glaucoma", "liver_disease", "urinary_symptoms", "overactive_thyroid", "seizures"),
+        ),
+        Group("pregnancy", "Pregnancy and breastfeeding", ("pregnant", "breastfeeding")),
+    )
+    follow_ups = {
+        "blood_pressure_controlled": FollowUp("high_blood_pressure", ("True",)),
+        "heart_or_stroke_recent_6_months": FollowUp(
+            "heart_or_stroke_history", ("True",), not_asked=False
+        ),
+    }
 
     ketamine_hypersensitivity = yes_no(
         "Have you ever had an allergic or other serious reaction to ketamine or esketamine?"
@@ -92,14 +128,7 @@ class MedicalHistoryForm(forms.Form):
         "Have you had bleeding in the brain, or a condition with raised pressure in the skull?"
     )
     high_blood_pressure = yes_no("Do you have high blood pressure?")
-    blood_pressure_controlled = forms.TypedChoiceField(
-        label="If yes: is it well controlled (usually below 140/90)?",
-        choices=[("", "Not applicable")] + YES_NO,
-        coerce=lambda value: value in (True, "True"),
-        empty_value=None,
-        required=False,
-        widget=forms.RadioSelect(attrs={"class": "choice-scale"}),
-    )
+    blood_pressure_controlled = yes_no("If yes: is it well controlled (usually below 140/90)?")
     heart_or_stroke_history = yes_no(
         "Have you had a heart attack, angina, heart failure, a stroke or a mini-stroke (TIA)?"
     )
@@ -128,16 +157,6 @@ class MedicalHistoryForm(forms.Form):
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-
-    def clean(self):
-        data = super().clean()
-        if data.get("high_blood_pressure") and data.get("blood_pressure_controlled") is None:
-            self.add_error("blood_pressure_controlled", "Please tell us if it is controlled.")
-        if not data.get("high_blood_pressure"):
-            data["blood_pressure_controlled"] = None
-        if not data.get("heart_or_stroke_history"):
-            data["heart_or_stroke_recent_6_months"] = False
-        return data
 
 
 PRIOR_TREATMENTS = [
@@ -210,7 +229,15 @@ class MedicationsForm(forms.Form):
         return data
 
 
-class SubstanceUseForm(forms.Form):
+class SubstanceUseForm(QuestionLayoutMixin, forms.Form):
+    follow_ups = {
+        "drug_use_details": FollowUp("drug_use_past_year", ("True",), not_asked=""),
+        "substance_use_in_recovery_years": FollowUp("substance_use_disorder_history", ("True",)),
+        "ketamine_use_details": FollowUp(
+            "prior_ketamine_use", ("medical", "recreational"), required=False, not_asked=""
+        ),
+    }
+
     drug_use_past_year = yes_no(
         "In the past year, have you used drugs other than alcohol or tobacco, or taken a "
         "prescription medicine other than as prescribed?"
@@ -245,14 +272,6 @@ class SubstanceUseForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-
-    def clean(self):
-        data = super().clean()
-        if data.get("drug_use_past_year") and not data.get("drug_use_details", "").strip():
-            self.add_error("drug_use_details", "Please tell us a little more.")
-        if not data.get("substance_use_disorder_history"):
-            data["substance_use_in_recovery_years"] = None
-        return data
 
 
 class GoalsForm(forms.Form):
