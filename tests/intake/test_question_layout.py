@@ -111,3 +111,16 @@ def test_an_unanswered_question_outside_a_ticked_group_is_still_required(patient
     response = post_medical(client, patient, glaucoma=None, pregnant=NO)
     assert response.status_code == 200
     assert "Please answer yes or no." in response.context["form"].errors["glaucoma"]
+
+
+def test_the_support_page_after_phq9_item9_keeps_the_step_indicator(patient_client):
+    client, patient, _ = patient_client
+    for key in ("about", "medical", "psychiatric", "medications", "substance", "auditc", "gad7"):
+        client.post(reverse("intake:step", args=[key]), step_data(patient)[key])
+    answers = {**step_data(patient)["phq9"], "q9": "1"}
+    response = client.post(reverse("intake:step", args=["phq9"]), answers)
+    support = client.get(response["Location"]).content.decode()
+    assert "Thank you for telling us" in support
+    assert "Step 8 of 10 · support after the mood questionnaire" in support
+    assert 'value="8"' in support  # the progress bar: eight steps done
+    assert "next is “Your goals”" in support
