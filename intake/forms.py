@@ -389,6 +389,18 @@ class ReviewDecisionForm(DrawnOnceMixin, forms.Form):
     """
 
     per_request_fields = ("plan_goals",)
+    template_name_div = "intake/_decision_form.html"
+    # Each field shows only for the decision it belongs to (intake-questions.js; the
+    # service keeps only the fields of the outcome chosen).
+    PLAN_FIELDS = (
+        "route",
+        "product",
+        "dose_min_mg",
+        "dose_max_mg",
+        "planned_dosing_sessions",
+        "integration_cadence",
+        "plan_goals",
+    )
     outcome = forms.ChoiceField(
         label="Decision",
         choices=[
@@ -402,7 +414,8 @@ class ReviewDecisionForm(DrawnOnceMixin, forms.Form):
         label="Clinical rationale", max_length=8000, widget=forms.Textarea(attrs={"rows": 4})
     )
     message_to_patient = forms.CharField(
-        label="Message to the patient (for “more information”)",
+        label="Message to the patient",
+        help_text="What you need from them: they see this on their page.",
         required=False,
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -445,6 +458,23 @@ class ReviewDecisionForm(DrawnOnceMixin, forms.Form):
     def __init__(self, *args, has_absolute=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.has_absolute = has_absolute
+
+    def shown_for(self, name):
+        """The outcome a field belongs to ("" for every outcome, None for none at all)."""
+        if name in self.PLAN_FIELDS:
+            return "cleared"
+        if name == "override_reason":
+            return "cleared" if self.has_absolute else None
+        if name == "message_to_patient":
+            return "more_information"
+        return ""
+
+    def get_context(self):
+        context = super().get_context()
+        context["rows"] = [
+            (field, errors, self.shown_for(field.name)) for field, errors in context["fields"]
+        ]
+        return context
 
     def clean(self):
         data = super().clean()
