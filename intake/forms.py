@@ -6,6 +6,7 @@ from django.utils import timezone
 from kapclinic.clinic.forms import DrawnOnceMixin, ProviderMultipleChoiceField
 from kapclinic.clinic.models import Indication, Provider, Route
 from kapclinic.clinic.models.protocol import Product
+from kapclinic.clinic.text_limits import CLINICAL_TEXT
 
 from .decision_rules import decision_errors
 from .question_layout import FollowUp, Group, QuestionLayoutMixin
@@ -411,7 +412,9 @@ class ReviewDecisionForm(DrawnOnceMixin, forms.Form):
         widget=forms.RadioSelect,
     )
     rationale = forms.CharField(
-        label="Clinical rationale", max_length=8000, widget=forms.Textarea(attrs={"rows": 4})
+        label="Clinical rationale",
+        max_length=CLINICAL_TEXT,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
     message_to_patient = forms.CharField(
         label="Message to the patient",

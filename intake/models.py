@@ -13,6 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from kapclinic.clinic.access import patient_scope
 from kapclinic.clinic.models import Clinic, Product, Route, TreatmentCourse
+from kapclinic.clinic.text_limits import CLINICAL_TEXT, SHORT_REASON, limited
 
 User = settings.AUTH_USER_MODEL
 
@@ -271,9 +272,9 @@ class SuitabilityDecision(ImmutableModel):
         IntakeSubmission, on_delete=models.PROTECT, related_name="decisions"
     )
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
-    rationale = models.TextField()
-    override_reason = models.TextField(blank=True)
-    message_to_patient = models.TextField(blank=True)
+    rationale = models.TextField(**limited(CLINICAL_TEXT))
+    override_reason = models.TextField(blank=True, **limited(SHORT_REASON))
+    message_to_patient = models.TextField(blank=True, **limited(SHORT_REASON))
     decided_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(default=timezone.now)
 

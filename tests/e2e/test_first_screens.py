@@ -26,8 +26,10 @@ def patient_sign_in(page, live_server, patient):
 
 
 def assert_on_first_screen(page, locator):
-    """The element is in view at the top of the page, with no scrolling."""
+    """The element is in view at the top of the page, with no scrolling either way."""
     page.evaluate("window.scrollTo(0, 0)")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"{page.url}: the page is {width}px wide on a 390px phone"
     expect(locator).to_be_visible()
     box = locator.bounding_box()
     assert box is not None
