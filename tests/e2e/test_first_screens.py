@@ -1,6 +1,7 @@
 """What a newcomer sees first: the patient's main action on a phone's first screen, and a
 decision form that shows each field only for the decision it belongs to."""
 
+import datetime
 import re
 
 import pytest
@@ -9,8 +10,10 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from kapclinic.clinic.models import CourseState, Role
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, AppointmentFactory
 from tests.intake.helpers import fill_intake, publish_consent
+from tests.sessions.conftest import clear_course, sign_consent
+from tests.sessions.test_check_in_views import at_local, late_morning_zone
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -118,3 +121,28 @@ def test_the_decision_form_shows_each_field_for_its_decision(
     page.wait_for_load_state()
     course.refresh_from_db()
     assert course.state == CourseState.DECLINED
+
+
+def test_check_in_is_on_the_phones_first_screen_on_the_day(
+    live_server, phone_page, world, settings, assert_accessible
+):
+    settings.KAP_REQUIRE_STAFF_MFA = False  # the demo banner shows too
+    side = world.one
+    clinic = side.clinic
+    clinic.time_zone = late_morning_zone()  # "today" has hours either side of now
+    clinic.save()
+    course, prescriber = side.courses[0], side.staff[Role.PRESCRIBER]
+    clear_course(course, prescriber.user)
+    sign_consent(course)
+    start = at_local(clinic, 13)
+    AppointmentFactory(
+        course=course,
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=3),
+        clinician=prescriber,
+    )
+    phone = phone_page
+    patient_sign_in(phone, live_server, course.patient)
+    phone.wait_for_url(re.compile(r"/my-journey/$"))
+    assert_on_first_screen(phone, phone.get_by_role("link", name="Check in for today's session"))
+    assert_accessible(phone)
