@@ -472,6 +472,10 @@ class ReviewDecisionForm(DrawnOnceMixin, forms.Form):
             return "more_information"
         return ""
 
+    def _drawn_shape(self):
+        # Whether the override reason is offered changes the HTML: part of the cache key.
+        return super()._drawn_shape() + (("has_absolute", self.has_absolute),)
+
     def get_context(self):
         context = super().get_context()
         context["rows"] = [
