@@ -26,6 +26,7 @@ from . import rules
 from .decision_rules import check_decision, fields_for_outcome
 from .models import (
     ConsentDocument,
+    ConsentKind,
     ConsentSignature,
     IntakeRecord,
     IntakeSubmission,
@@ -263,7 +264,9 @@ def scoring_context(record):
 
 
 def current_consent(clinic):
-    document = ConsentDocument.objects.filter(clinic=clinic, is_current=True).first()
+    """The treatment consent version in effect, which the intake wizard asks to sign."""
+    versions = ConsentDocument.objects.in_effect(clinic.pk).filter(kind=ConsentKind.TREATMENT)
+    document = versions.last()
     if document is None:
         raise JourneyError(
             "The clinic has not published its consent form yet. Please contact the clinic."

@@ -18,6 +18,7 @@ from kapclinic.audit.models import AccessEvent
 
 from . import selectors
 from .access import chart_reader, is_staff_member, may_request_emergency_access, patient_for
+from .badges import attach_badges
 from .forms import EmergencyAccessForm
 from .models import (
     CourseState,
@@ -51,6 +52,19 @@ def home(request):
     if patient_for(request.user) is not None:
         return redirect("clinic:my-journey")
     return render(request, "clinic/no_role.html", status=403)
+
+
+def too_many_requests(request):
+    """allauth's refusal of a sign-in attempt (kapclinic.urls.handler429).
+
+    While Redis is down attempts cannot be counted, so every sign-in is refused on purpose
+    (kapclinic/clinic/redis_outage.py): say so plainly rather than "too many attempts".
+    """
+    from .redis_outage import REDIS
+
+    if REDIS.is_down:
+        return render(request, "clinic/sign_in_paused.html", status=503)
+    return render(request, "429.html", status=429)
 
 
 def bench_bare(request):
@@ -176,7 +190,7 @@ def caseload_rows(courses):
     chart = reverse("clinic:patient-chart", args=[0]).rsplit("0", 1)
     indications = dict(TreatmentCourse._meta.get_field("indication").flatchoices)
     states = dict(CourseState.choices)
-    rows = list(courses)
+    rows = attach_badges(courses)  # e.g. a consent to sign before the next session
     for course in rows:
         course.chart_url = str(course.patient_id).join(chart)
         course.indication_label = indications.get(course.indication, course.indication)

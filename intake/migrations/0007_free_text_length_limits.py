@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('intake', '0004_history_of_clinical_records'),
+        ('intake', '0006_clinic_admin_consent_permissions'),
     ]
 
     operations = [

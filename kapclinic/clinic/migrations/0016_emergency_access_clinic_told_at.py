@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clinic', '0012_history_of_clinical_records'),
+        ('clinic', '0015_protocol_booster_limits'),
     ]
 
     operations = [
