@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clinic', '0015_protocol_booster_limits'),
+        ('clinic', '0016_emergency_access_clinic_told_at'),
         ('contenttypes', '0002_remove_content_type_name'),
     ]
 
