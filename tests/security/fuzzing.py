@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from intake.models import ConsentDocument
 from integration import services as integration_services
-from kapclinic.clinic.models import SafetyFlag
+from kapclinic.clinic.models import Appointment, SafetyFlag
 from sessions import services
 from sessions.models import DosingSession
 from tests.intake.helpers import publish_consent, step_data
@@ -188,6 +188,12 @@ def _dosed(scene):
 
 
 def state_session_page_for_b(scene, clients):
+    """Patient B's appointment moved to the next half hour: a session opens only within the
+    protocol's window before the start, and the page shows its "open" form only then."""
+    starts = timezone.now() + datetime.timedelta(minutes=30)
+    Appointment.objects.filter(pk=scene.appointment_b.pk).update(
+        starts_at=starts, ends_at=starts + datetime.timedelta(hours=2)
+    )
     return PRESCRIBER_1, reverse("dosing:session", args=[scene.appointment_b.pk])
 
 
