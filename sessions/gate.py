@@ -15,6 +15,7 @@ from django.utils import timezone
 from intake.models import ConsentDocument, ConsentSignature
 from intake.services import is_cleared
 from kapclinic.audit.models import AccessEvent
+from kapclinic.clinic.risk import dosing_block
 
 from .models import CheckIn, DosingError, DosingSession, GateOverride
 from .permissions import PRESCRIBER, require_staff
@@ -144,6 +145,18 @@ def _safety_flags(session, given=None):
         )
     sources = list(flags.values_list("source", flat=True))
     if not sources:
+        # reference §1.5: after a high-risk review, no dose until a prescriber's review.
+        review = dosing_block(session.course, given)
+        if review is not None:
+            return GateItem(
+                "safety_flags",
+                label,
+                False,
+                f"The risk review of {review.reviewed_at:%d %b %Y} "
+                f"({review.get_risk_level_display().lower()}, "
+                f"{review.get_decision_display().lower()}) blocks dosing until a prescriber "
+                "records a psychiatric review.",
+            )
         when = "was open at the time of the dose" if given else "is open on this course"
         return GateItem("safety_flags", label, True, f"No safety flag {when}.")
     return GateItem(

@@ -83,6 +83,11 @@ class Clinic(models.Model):
         choices=[("A4", "A4"), ("Letter", "US Letter")],
         help_text="Paper size of this clinic's PDF reports; blank uses the server default.",
     )
+    nurses_may_review_risk = models.BooleanField(
+        default=False,
+        help_text="Nurses may resolve a suicide-risk flag with a risk review. Prescribers and "
+        "licensed therapists always may.",
+    )
 
     class Meta:
         ordering = ["name"]
