@@ -271,3 +271,15 @@ def test_the_review_page_runs_a_bounded_number_of_queries(
     )
     with django_assert_max_num_queries(16):
         assert client.get(url).status_code == 200
+
+
+def test_a_flag_resolved_before_reviews_existed_shows_what_was_recorded(side, staff_client):
+    SafetyFlag.objects.filter(pk=side.flag.pk).update(
+        resolved_at=side.flag.raised_at,
+        resolved_by=side.staff[Role.PRESCRIBER].user,
+        action_taken="Called the patient; safe.",
+    )
+    client = staff_client(side.staff[Role.PRESCRIBER])
+    page = client.get(reverse("clinic:risk-review", args=[side.flag.pk])).text
+    assert "Resolved without a structured review" in page and "Called the patient; safe." in page
+    assert "C-SSRS screen" not in page
