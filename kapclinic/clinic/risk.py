@@ -65,6 +65,13 @@ def _reviewer(by, course, what):
     return provider
 
 
+def screen_instrument(clinic):
+    """The C-SSRS screen in the clinic's licensed wording if it loaded one (reference §1.5:
+    the wording is licensed, never shipped); the structure and triage are the same."""
+    wording = clinic.cssrs_licensed_wording
+    return CSSRS_SCREEN.with_licensed_text(wording) if wording else CSSRS_SCREEN
+
+
 def risk_level(screen_answers):
     """The screener's triage (reference §1.5) from the clinician's answers; refuses answers
     the branching hides and questions left unanswered."""

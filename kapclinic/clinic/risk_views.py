@@ -11,7 +11,6 @@ from django.views import View
 
 from kapclinic.audit.models import AccessEvent
 from kapclinic.measures.forms import InstrumentForm
-from kapclinic.measures.instruments.cssrs_screen import CSSRS_SCREEN
 
 from . import risk
 from .access import provider_for
@@ -47,7 +46,9 @@ class RiskReviewView(StaffRequiredMixin, View):
     def post(self, request, pk):
         flag = self.get_flag(request, pk)
         form = RiskReviewForm(request.POST, clinic=flag.course.clinic)
-        screen = InstrumentForm(CSSRS_SCREEN, request.POST, prefix="screen")
+        screen = InstrumentForm(
+            risk.screen_instrument(flag.course.clinic), request.POST, prefix="screen"
+        )
         if form.is_valid() & screen.is_valid():
             data = form.cleaned_data
             task = None
@@ -93,7 +94,9 @@ class RiskReviewView(StaffRequiredMixin, View):
         }
         if review is None:
             context["form"] = form or RiskReviewForm(clinic=course.clinic)
-            context["screen"] = screen or InstrumentForm(CSSRS_SCREEN, prefix="screen")
+            context["screen"] = screen or InstrumentForm(
+                risk.screen_instrument(course.clinic), prefix="screen"
+            )
         else:
             context["psychiatric_reviews"] = list(review.psychiatric_reviews.all())
             context["blocking"] = risk.dosing_block(course) == review

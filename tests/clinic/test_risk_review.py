@@ -283,3 +283,21 @@ def test_a_flag_resolved_before_reviews_existed_shows_what_was_recorded(side, st
     page = client.get(reverse("clinic:risk-review", args=[side.flag.pk])).text
     assert "Resolved without a structured review" in page and "Called the patient; safe." in page
     assert "C-SSRS screen" not in page
+
+
+def test_the_screen_shows_the_clinics_licensed_wording_escaped(side, staff_client):
+    from django.core.exceptions import ValidationError
+
+    side.clinic.cssrs_licensed_wording = {"q1": "Only one item"}
+    with pytest.raises(ValidationError, match="every item"):
+        side.clinic.clean()
+    keys = ("q1", "q2", "q3", "q4", "q5", "q6", "q6b")
+    side.clinic.cssrs_licensed_wording = {key: f"LICENSED-{key} <b>text</b>" for key in keys}
+    side.clinic.clean()
+    side.clinic.save()
+    client = staff_client(side.staff[Role.PRESCRIBER])
+    page = client.get(reverse("clinic:risk-review", args=[side.flag.pk])).text
+    assert "LICENSED-q6b &lt;b&gt;text&lt;/b&gt;" in page
+    assert "Q1 wish to be dead" not in page
+    client.post(reverse("clinic:risk-review", args=[side.flag.pk]), form_data(OLD_ATTEMPT))
+    assert RiskReview.objects.get(flag=side.flag).risk_level == RiskLevel.MODERATE
