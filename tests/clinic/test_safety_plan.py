@@ -94,3 +94,20 @@ def test_staff_write_a_new_version_on_the_page_and_another_clinic_gets_404(world
     # The form for the next version starts from the current one.
     assert "My sister Ana" in page
     assert [name for name, _ in SAFETY_PLAN_STEPS][0] == "warning_signs"
+
+
+def test_the_safety_plan_pages_run_a_bounded_number_of_queries(
+    world, staff_client, client, django_assert_max_num_queries
+):
+    for _ in range(3):
+        write_plan(world)
+    staff = staff_client(world.one.staff[Role.THERAPIST])
+    url = reverse("clinic:safety-plan", args=[world.one.courses[0].pk])
+    staff.get(url)
+    with django_assert_max_num_queries(12):
+        assert staff.get(url).status_code == 200
+    staff.logout()
+    client.force_login(world.one.patients[0].user)
+    client.get(reverse("clinic:my-safety-plan"))
+    with django_assert_max_num_queries(8):
+        assert client.get(reverse("clinic:my-safety-plan")).status_code == 200
