@@ -301,3 +301,16 @@ def test_the_screen_shows_the_clinics_licensed_wording_escaped(side, staff_clien
     assert "Q1 wish to be dead" not in page
     client.post(reverse("clinic:risk-review", args=[side.flag.pk]), form_data(OLD_ATTEMPT))
     assert RiskReview.objects.get(flag=side.flag).risk_level == RiskLevel.MODERATE
+
+
+def test_the_admin_shows_reviews_read_only(side, client, superuser, enrol_mfa):
+    done = review(side.flag, side.staff[Role.PRESCRIBER])
+    enrol_mfa(superuser)
+    client.force_login(superuser)
+    url = reverse("admin:clinic_riskreview_change", args=[done.pk])
+    page = client.get(url)
+    assert page.status_code == 200 and "Children; engaged in care." in page.text
+    client.post(url, {"formulation": "Changed in the admin."})
+    done.refresh_from_db()
+    assert done.formulation == "Passive thoughts, no plan or intent."
+    assert client.get(reverse("admin:clinic_riskreview_add")).status_code == 403
