@@ -162,7 +162,28 @@ def review_risk_flag(
         )
         if task is not None:
             create_follow_up_task(course, by, task, risk_review=review)
+        if review.needs_psychiatric_review:
+            _ask_for_psychiatric_review(review, by)
     return review
+
+
+def _ask_for_psychiatric_review(review, by):
+    """A same-day task for the course's prescriber (else the clinic's first), so the blocked
+    course reaches a prescriber's day, digest and, if overdue, every prescriber."""
+    course = review.course
+    prescribers = Provider.objects.active().filter(clinic_id=course.clinic_id, role=Role.PRESCRIBER)
+    owner = prescribers.filter(courses=course).first() or prescribers.order_by("pk").first()
+    if owner is None:
+        return None
+    return FollowUpTask.objects.create(
+        course=course,
+        risk_review=review,
+        owner=owner,
+        description="Psychiatric review after a risk review that blocks dosing",
+        for_psychiatric_review=True,
+        due_at=default_due_at(course.clinic),
+        created_by=by,
+    )
 
 
 def record_psychiatric_review(review, by, *, findings, dosing_may_resume):
@@ -187,6 +208,13 @@ def record_psychiatric_review(review, by, *, findings, dosing_may_resume):
             patient_id=review.course.patient_id,
             action=AccessEvent.Action.CREATE,
             what=f"psychiatric review {psychiatric.pk} of risk review {review.pk}",
+        )
+        # The review asked for is done, whatever it decided: its task closes with it.
+        review.tasks.filter(for_psychiatric_review=True, closed_at__isnull=True).update(
+            closed_at=psychiatric.reviewed_at,
+            closed_by=by,
+            outcome=f"Psychiatric review recorded: dosing "
+            f"{'may resume' if psychiatric.dosing_may_resume else 'stays paused'}.",
         )
     return psychiatric
 

@@ -148,6 +148,10 @@ def test_high_risk_needs_a_prescribers_psychiatric_review(side):
     )
     assert done.needs_psychiatric_review
     assert risk.dosing_block(side.courses[0]) == done
+    # The prescriber is asked the same day, on their day and digest (escalated if overdue).
+    asked = FollowUpTask.objects.get(risk_review=done, for_psychiatric_review=True)
+    assert asked.owner == side.staff[Role.PRESCRIBER] and asked.is_open
+    assert asked.due_at == risk.default_due_at(side.clinic)
     with pytest.raises(risk.RiskError, match="Only a prescriber"):
         risk.record_psychiatric_review(
             done, side.staff[Role.THERAPIST].user, findings="Fine.", dosing_may_resume=True
@@ -156,6 +160,8 @@ def test_high_risk_needs_a_prescribers_psychiatric_review(side):
         done, side.staff[Role.PRESCRIBER].user, findings="Seen today.", dosing_may_resume=False
     )
     assert risk.dosing_block(side.courses[0]) == done, "a review that says no keeps the block"
+    asked.refresh_from_db()
+    assert not asked.is_open and "stays paused" in asked.outcome
     risk.record_psychiatric_review(
         done, side.staff[Role.PRESCRIBER].user, findings="Seen again.", dosing_may_resume=True
     )

@@ -236,6 +236,10 @@ class FollowUpTask(models.Model):
     )
     owner = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="follow_up_tasks")
     description = models.CharField(max_length=300)
+    for_psychiatric_review = models.BooleanField(
+        default=False,
+        help_text="The prescriber's psychiatric review a risk review asked for; closed by it.",
+    )
     due_at = models.DateTimeField()
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
