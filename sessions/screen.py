@@ -185,3 +185,16 @@ def session_screen(session, user, now=None):
         "can_mark_in_error": role in CLINICIANS and not session.is_signed,
         "is_prescriber": role == Role.PRESCRIBER,
     }
+
+
+def folded_sections(context):
+    """Ids of the sections whose work is done: the screen shows them folded, so it opens at
+    what is left to do. Once the patient has gone home that is the signature (and late
+    adverse events); once signed, only addenda. While the session is open nothing folds: a
+    booster passes the pre-dose checks again. A fold is a <details>: one key opens it."""
+    folded = set()
+    if not context["is_open"]:
+        folded |= {"pre-dose", "doses", "monitoring", "observations"}
+    if context["is_signed"]:
+        folded |= {"adverse-events", "discharge"}
+    return folded

@@ -8,6 +8,7 @@ transaction and writes the audit trail.
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -42,7 +43,7 @@ from .permissions import (
     require_patient_or_staff,
     require_staff,
 )
-from .scheduling import check_in_refusal, mark_checked_in
+from .scheduling import check_in_refusal, mark_checked_in, opening_refusal
 
 __all__ = [
     "acknowledge_alert",
@@ -56,6 +57,7 @@ __all__ = [
     "evaluate_gate",
     "mark_entered_in_error",
     "open_session",
+    "opening_refusal",
     "override_gate",
     "record_adverse_event",
     "record_dose",
@@ -92,6 +94,7 @@ def open_session(appointment, by):
         raise DosingError(f"This appointment is {appointment.get_status_display().lower()}.")
     with transaction.atomic():
         protocol = Protocol.objects.effective_for(appointment.course.clinic)
+        scheduling.refuse_early_opening(appointment, protocol)
         session, created = DosingSession.objects.get_or_create(
             appointment=appointment,
             defaults={
@@ -262,6 +265,22 @@ def dose_range_problem(session, dose):
     return f"{what}, {side} the protocol's range of {protocol.dose_range_label}."
 
 
+def dose_weight(session, data):
+    """The weight a dose is judged by: "Weight now" as typed, else the session's recorded one.
+
+    With neither, say so beside "Weight now" rather than a bare "cannot be null".
+    """
+    weight = data.get("weight_kg") or session.weight_kg
+    if weight in (None, ""):
+        raise ValidationError(
+            {
+                "weight_kg": "No weight is recorded for this session yet: record it under "
+                "Pre-dose checks, or type the weight now."
+            }
+        )
+    return weight
+
+
 def dose_for_request(session, request_key):
     """The dose already recorded from this dose form (its one-time key), or None."""
     if not request_key:
@@ -310,7 +329,7 @@ def record_dose(session, by, data):
             product=data.get("product") or "",
             route=data.get("route") or "",
             amount_mg=None if amount in (None, "") else Decimal(str(amount)),
-            weight_kg=data.get("weight_kg") or session.weight_kg,
+            weight_kg=dose_weight(session, data),
             infusion_minutes=data.get("infusion_minutes"),
             device_count=data.get("device_count"),
             lot_number=(data.get("lot_number") or "").strip(),

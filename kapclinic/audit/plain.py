@@ -24,6 +24,7 @@ SUBJECTS = (
     ("follow-up task", "a safety check on your record"),
     ("safety flag", "a safety check on your record"),
     ("fhir", "your whole record, as a data file"),
+    ("consent", "your consent and its signed copy"),
     ("report", "a report from your record"),
     ("patient chart", "your chart"),
     ("intake", "your intake answers"),

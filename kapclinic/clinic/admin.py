@@ -274,6 +274,7 @@ class ProtocolAdmin(ClinicHistoryAdmin):
                     ("hold_systolic_above", "hold_diastolic_above"),
                     ("hold_heart_rate_above", "hold_spo2_below"),
                     ("fasting_food_minutes", "fasting_liquid_minutes"),
+                    "session_opens_minutes_before",
                 ),
             },
         ),

@@ -19,11 +19,20 @@ from decimal import Decimal
 from django.db.models import Q
 from django.utils import timezone
 
+from intake.consent import withdrawal_of
 from intake.models import ConsentSignature
 from kapclinic.clinic.models import Appointment, Product, Provider, Route, TreatmentCourse
 from kapclinic.measures.instruments import INSTRUMENTS
 from kapclinic.measures.models import QuestionnaireResponse
 from sessions.models import Administration, AdverseEvent, DosingSession, VitalSigns
+
+# Our consent kinds as FHIR Consent scopes (reference §6).
+CONSENT_SCOPES = {
+    "treatment": ("treatment", "Treatment"),
+    "telehealth": ("treatment", "Treatment"),
+    "recording": ("patient-privacy", "Privacy Consent"),
+    "research": ("research", "Research"),
+}
 
 # Fixed namespace: ids must not change between exports or releases.
 NAMESPACE = uuid.UUID("6f0b7c52-5d0e-4c43-9a55-3f2f9a6f8e21")
@@ -74,6 +83,14 @@ AE_CAUSALITY_CODES = {
     AdverseEvent.Relatedness.POSSIBLE: "Possible",
     AdverseEvent.Relatedness.UNLIKELY: "Unlikely",
 }
+
+
+def event_text(event):
+    """What happened, in words: the type, then the clinician's description when there is one
+    (for "Other" the description is the type)."""
+    if event.description and event.kind != AdverseEvent.Kind.OTHER:
+        return f"{event.get_kind_display()}: {event.description}"
+    return event.label
 
 
 def resource_id(kind, *key):
@@ -143,7 +160,9 @@ class BundleBuilder:
         self.doses = list(Administration.objects.filter(on_my_sessions).order_by("given_at", "pk"))
         self.events = list(AdverseEvent.objects.filter(on_my_sessions).order_by("onset_at", "pk"))
         self.consents = list(
-            ConsentSignature.objects.filter(mine).select_related("document").order_by("signed_at")
+            ConsentSignature.objects.filter(mine)
+            .select_related("document", "withdrawal")
+            .order_by("signed_at")
         )
         # The staff named anywhere in this record, and nobody else.
         provider_ids = {p.pk for course in self.courses for p in course.care_team.all()}
@@ -477,13 +496,14 @@ class BundleBuilder:
             self.add("MedicationAdministration", rid, body)
 
     def add_adverse_events(self):
+        # R4B AdverseEvent has no note: the clinician's description rides in event.text.
         doses_by_session = defaultdict(list)
         for dose in self.doses:
             doses_by_session[dose.session_id].append(dose)
         for event in self.events:
             body = {
                 "actuality": "actual",
-                "event": {"text": event.label},
+                "event": {"text": event_text(event)},
                 "subject": self.subject(),
                 "date": instant(event.onset_at),
                 "seriousness": {
@@ -524,14 +544,19 @@ class BundleBuilder:
     def add_consents(self):
         for signature in self.consents:
             document = signature.document
+            withdrawal = withdrawal_of(signature)
+            scope, scope_label = CONSENT_SCOPES.get(document.kind, CONSENT_SCOPES["treatment"])
+            period = {"start": instant(signature.signed_at)}
+            if withdrawal is not None:  # withdrawn: no longer in force from that moment
+                period["end"] = instant(withdrawal.withdrawn_at)
             body = {
-                "status": "active",
+                "status": "inactive" if withdrawal is not None else "active",
                 "scope": {
                     "coding": [
                         coding(
                             "http://terminology.hl7.org/CodeSystem/consentscope",
-                            "treatment",
-                            "Treatment",
+                            scope,
+                            scope_label,
                         )
                     ]
                 },
@@ -555,7 +580,7 @@ class BundleBuilder:
                         "verificationDate": instant(signature.signed_at),
                     }
                 ],
-                "provision": {"type": "permit", "period": {"start": instant(signature.signed_at)}},
+                "provision": {"type": "permit", "period": period},
             }
             self.add("Consent", resource_id("Consent", signature.pk), body)
 

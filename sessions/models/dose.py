@@ -158,7 +158,7 @@ class Administration(SessionRecord):
                 )
         if errors:
             raise ValidationError(errors)
-        self.check_not_before_start("given_at")
+        self.check_clinical_time("given_at")
 
 
 class GateOverride(SessionRecord):

@@ -25,7 +25,7 @@ from .. import services
 from ..forms import session as forms
 from ..models import Administration, DosingSession, SessionAlert, SignedRecordError
 from ..monitoring import CORRECTABLE
-from ..screen import session_screen
+from ..screen import folded_sections, session_screen
 
 TEMPLATE = "sessions/session.html"
 
@@ -68,6 +68,7 @@ def screen_context(request, session, bound=None, alert_forms=None, error_forms=N
     """The screen's data, its forms (a bound one kept as typed), one form per open alert,
     and an "entered in error" form per entry while the session is unsigned."""
     context = session_screen(session, request.user)
+    context["folded"] = folded_sections(context)
     context.update(fresh_forms(session, request.user))
     context.update(bound or {})
     for alert in context["open_alerts"]:
@@ -139,6 +140,7 @@ class SessionView(StaffRequiredMixin, View):
                     "patient": appointment.course.patient,
                     "clinic": appointment.course.clinic,
                     "session": None,
+                    "opening_refusal": services.opening_refusal(appointment),
                 }
                 return render(request, TEMPLATE, context)
             return render(request, TEMPLATE, screen_context(request, session))

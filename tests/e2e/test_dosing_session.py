@@ -51,8 +51,13 @@ def test_check_in_to_signed_session_note(
     clinic.save()
     # The test cannot wait two hours after the dose: observe for 0 minutes. The discharge
     # observation-time rule itself is unit-tested in tests/sessions.
+    # The session at 13:00 is opened at about 11:00: this protocol opens it 3 hours ahead.
     Protocol.objects.create(
-        clinic=clinic, name="Sublingual, e2e", is_default=True, minimum_observation_minutes=0
+        clinic=clinic,
+        name="Sublingual, e2e",
+        is_default=True,
+        minimum_observation_minutes=0,
+        session_opens_minutes_before=180,
     )
     prescriber, nurse = side.staff[Role.PRESCRIBER], side.staff[Role.NURSE]
     course = side.courses[0]

@@ -139,6 +139,14 @@ class Protocol(models.Model):
         default=30, help_text="No drinks for this long before the dose."
     )
     discharge_aldrete_minimum = score(9, 10, "Modified Aldrete total needed for discharge.")
+    session_opens_minutes_before = models.PositiveSmallIntegerField(
+        default=60,
+        validators=[MaxValueValidator(24 * 60)],
+        help_text=(
+            "A dosing session can be opened from this many minutes before the appointment "
+            "starts, not earlier."
+        ),
+    )
 
     # Measurement-based care (reference §5) and the change rules of outcomes (§1.2–§1.4).
     measure_schedule = models.JSONField(
