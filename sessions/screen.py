@@ -122,7 +122,7 @@ def session_screen(session, user, now=None):
     )
 
     # Read once above, handed to each rule instead of read again by each.
-    gate = evaluate_gate(session, at=now, doses=doses, readings=readings)
+    gate = evaluate_gate(session, at=now, doses=doses, readings=readings, alerts=alerts)
     failed = failing(gate)
     override = covering_override(session, gate, overrides) if failed else None
     monitoring = due_readings(session, now=now, doses=doses, readings=readings)

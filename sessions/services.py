@@ -17,7 +17,8 @@ from kapclinic.measures.models import QuestionnaireResponse
 
 from . import scheduling
 from .discharge import discharge, discharge_criteria
-from .gate import covering_override, evaluate_gate, failing, override_gate
+from .dose_limits import past_session_maximum
+from .gate import check_dose_passes_gate, evaluate_gate, override_gate
 from .locks import CHANGE, audit, locked, locked_open
 from .models import (
     Addendum,
@@ -59,6 +60,7 @@ __all__ = [
     "open_session",
     "opening_refusal",
     "override_gate",
+    "past_session_maximum",
     "record_adverse_event",
     "record_dose",
     "record_observation",
@@ -295,13 +297,15 @@ def dose_for_request(session, request_key):
 def record_dose(session, by, data):
     """Record one dose (a booster is a further call).
 
-    Refused while a pre-dose check fails without a prescriber override covering it, and for
-    a dose outside the protocol's range without `out_of_range_reason`. The course's first
-    dose starts treatment, which is a prescriber's step, so a nurse cannot record it while
-    the course is still "Cleared". Data: product, route, amount_mg, lot_number, lot_expiry,
-    witnessed_by; optional weight_kg (default: the session's), given_at (now), given_by
-    (`by`), infusion_minutes (IV), device_count (intranasal), out_of_range_reason,
-    request_key (the form's one-time key).
+    Every dose, boosters too, passes the gate as things stand when it is given
+    (gate.check_dose_passes_gate): refused while a check fails without a prescriber override
+    that accepted the values failing now, past the protocol's dose limits (count, interval,
+    session maximum), and outside the protocol's range without `out_of_range_reason`. The
+    course's first dose starts treatment, which is a prescriber's step, so a nurse cannot
+    record it while the course is still "Cleared". Data: product, route, amount_mg,
+    lot_number, lot_expiry, witnessed_by; optional weight_kg (default: the session's),
+    given_at (now), given_by (`by`), infusion_minutes (IV), device_count (intranasal),
+    out_of_range_reason, request_key (the form's one-time key).
 
     The same form sent twice (double click, retry, two tabs) records one dose: requests are
     serialised by the session's row lock, and a key already used is refused with
@@ -344,11 +348,7 @@ def record_dose(session, by, data):
         dose.full_clean()
         require_staff(dose.given_by, course, DOSING_ROLES, "give a dose")
         require_staff(dose.witnessed_by, course, CLINICIANS, "witness a dose")
-        items = evaluate_gate(session, at=given_at)
-        failed = failing(items)
-        if failed and covering_override(session, items) is None:
-            reasons = " ".join(f"{item.label}: {item.reason}" for item in failed)
-            raise DosingError(f"Dosing is on hold. {reasons}")
+        check_dose_passes_gate(session, dose)
         problem = dose_range_problem(session, dose)
         if problem and not dose.out_of_range_reason:
             raise DosingError(f"{problem} To give it, confirm with a reason.")

@@ -290,6 +290,20 @@ class ProtocolAdmin(ClinicHistoryAdmin):
             },
         ),
         (
+            "Boosters (further doses in a session)",
+            {
+                "description": "Every dose after the first passes the pre-dose checks again, "
+                "judged by the latest reading against the limits chosen here, with no "
+                "unacknowledged alert or open safety flag. No reason or override passes the "
+                "interval, the number of doses or the session maximum (reference §3).",
+                "fields": (
+                    "booster_limits",
+                    ("min_minutes_between_doses", "max_doses_per_session"),
+                    "max_session_total",
+                ),
+            },
+        ),
+        (
             "Discharge",
             {"fields": ("minimum_observation_minutes", "discharge_aldrete_minimum")},
         ),

@@ -77,6 +77,11 @@ class Thresholds:
     fasting_food_minutes: int
     fasting_liquid_minutes: int
     discharge_aldrete_minimum: int
+    # Boosters (issue 14); a session opened before these existed reads the Protocol defaults.
+    booster_limits: str = "holds"
+    min_minutes_between_doses: int = 20
+    max_doses_per_session: int = 3
+    max_session_total: Decimal | None = None  # None: no maximum beyond the dose range
 
     @classmethod
     def snapshot(cls, protocol):
@@ -87,6 +92,8 @@ class Thresholds:
                 value = protocol.name
             elif field.name in ("dose_min", "dose_max"):
                 value = str(getattr(protocol, f"{field.name}_mg"))
+            elif field.name == "max_session_total":
+                value = str(protocol.max_session_total)
             elif field.name == "monitoring_minutes":
                 value = list(protocol.schedule)
             else:
@@ -99,6 +106,8 @@ class Thresholds:
         values = dict(data)
         values["dose_min"] = Decimal(values["dose_min"])
         values["dose_max"] = Decimal(values["dose_max"])
+        if values.get("max_session_total") is not None:
+            values["max_session_total"] = Decimal(values["max_session_total"])
         values["monitoring_minutes"] = tuple(values["monitoring_minutes"])
         return cls(**values)
 

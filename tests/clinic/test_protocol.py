@@ -46,3 +46,18 @@ def test_dose_range_is_ordered_in_the_database(world):
         Protocol.objects.create(
             clinic=world.one.clinic, name="Backwards", dose_min_mg=300, dose_max_mg=100
         )
+
+
+def test_booster_limits_default_to_the_reference(world):
+    protocol = Protocol(clinic=world.one.clinic, name="Sublingual")
+    assert protocol.booster_limits == "holds"
+    assert protocol.max_doses_per_session == 3  # reference §3: two half-doses plus a booster
+    assert protocol.max_session_total == 400  # reference §3: sublingual 100–400 mg a session
+    assert protocol.min_minutes_between_doses == 20
+
+
+def test_session_maximum_covers_the_dose_range_in_the_database(world):
+    with pytest.raises(IntegrityError):
+        Protocol.objects.create(
+            clinic=world.one.clinic, name="Short", dose_max_mg=400, max_session_total=300
+        )

@@ -53,6 +53,7 @@ class EmergencyAccess(models.Model):
         """Grant the window, write the audit row (reason included) and tell the clinic admins."""
         from kapclinic.audit.models import AccessEvent
 
+        from ..queue import enqueue_on_commit
         from ..tasks import notify_emergency_access
 
         now = timezone.now()
@@ -71,5 +72,5 @@ class EmergencyAccess(models.Model):
                 what=f"emergency access for {minutes} min; reason: {reason}",
                 patient_id=patient.pk,
             )
-            transaction.on_commit(lambda: notify_emergency_access.delay(access.pk))
+            enqueue_on_commit(notify_emergency_access, access.pk)
         return access

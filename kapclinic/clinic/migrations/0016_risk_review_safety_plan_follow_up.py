@@ -24,7 +24,7 @@ def mark_suicide_risk_flags(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clinic', '0014_protocol_session_opening_window'),
+        ('clinic', '0015_protocol_booster_limits'),
     ]
 
     operations = [
