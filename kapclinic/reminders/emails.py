@@ -270,7 +270,7 @@ def build(reminder, now):
         invite = ics.appointment_invite(
             subject_obj,
             clinic,
-            attendee=to,
+            attendee=to[0],  # an appointment reminder has one recipient: the patient
             sequence=sequence_of(reminder),
             cancelled=cancelled,
             url=context["url"],
