@@ -26,6 +26,8 @@ class EmergencyAccess(models.Model):
     reason = models.TextField()
     granted_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
+    # When the clinic's admins were emailed; the patient's page says so only once it is true.
+    clinic_told_at = models.DateTimeField(null=True, blank=True)
 
     objects = EmergencyAccessQuerySet.as_manager()
 
