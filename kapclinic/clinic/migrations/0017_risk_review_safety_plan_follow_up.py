@@ -24,7 +24,7 @@ def mark_suicide_risk_flags(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clinic', '0015_protocol_booster_limits'),
+        ('clinic', '0016_emergency_access_clinic_told_at'),
     ]
 
     operations = [
