@@ -175,6 +175,7 @@ def _record_integration_note(note, by, data, version):
                 reason="Concerns identified at the integration session's suicide-risk check. "
                 + (note.suicide_risk_detail or ""),
                 by=by,
+                kind=SafetyFlag.Kind.SUICIDE_RISK,
             )
     return note
 

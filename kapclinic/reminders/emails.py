@@ -15,7 +15,14 @@ from django.urls import reverse
 
 from intake.models import IntakeRecord, Invitation
 from integration.models import IntegrationNote, MeasureRequest
-from kapclinic.clinic.models import Appointment, Protocol, Provider, Role, SafetyFlag
+from kapclinic.clinic.models import (
+    Appointment,
+    FollowUpTask,
+    Protocol,
+    Provider,
+    Role,
+    SafetyFlag,
+)
 from sessions.models import DosingSession
 
 from . import ics, timing
@@ -23,6 +30,8 @@ from .models import APPOINTMENT_KINDS, Kind, Reminder, SubjectType
 from .planner import INTAKE_OPEN_STATES
 
 HEADER = "X-KAP-Reminder"
+# Written to staff, not patients: no patient reminder settings, a link to the staff pages.
+STAFF_KINDS = frozenset({Kind.CLINICIAN_DIGEST, Kind.FOLLOW_UP_OVERDUE, Kind.SAFETY_ALERT})
 
 
 class Skip(Exception):
@@ -146,6 +155,9 @@ def digest_counts(clinic_id, now):
         created_at__lt=day_ago,
     ).count()
     return {
+        "follow_up_tasks": FollowUpTask.objects.open()
+        .filter(course__clinic_id=clinic_id, due_at__lt=now + datetime.timedelta(hours=24))
+        .count(),
         "unsigned_notes": unsigned_sessions + unsigned_notes,
         "open_flags": SafetyFlag.objects.open().filter(course__clinic_id=clinic_id).count(),
         "overdue_measures": MeasureRequest.objects.overdue(now)
@@ -161,6 +173,12 @@ def _digest(reminder, now):
     counts = digest_counts(provider.clinic_id, now)
     if not any(counts.values()):
         raise Skip("nothing to report")
+    # The clinician's own follow-up tasks due within the day, overdue ones included.
+    counts["follow_up_tasks"] = (
+        FollowUpTask.objects.open()
+        .filter(owner=provider, due_at__lt=now + datetime.timedelta(hours=24))
+        .count()
+    )
     return provider, counts
 
 
@@ -184,6 +202,15 @@ def _safety_flag(reminder, now):
     return flag, {"chart_url": chart_url, "url": chart_url}
 
 
+def _follow_up(reminder, now):
+    task = FollowUpTask.objects.filter(pk=reminder.subject_id).select_related("course").first()
+    if task is None:
+        raise Skip("the follow-up task no longer exists")
+    if not task.is_open:
+        raise Skip("the follow-up task was closed")
+    return task, {"chart_url": link("clinic:patient-chart", task.course.patient_id)}
+
+
 CHECKS = {
     SubjectType.APPOINTMENT: _appointment,
     SubjectType.INTAKE: _intake,
@@ -191,6 +218,7 @@ CHECKS = {
     SubjectType.INVITATION: _invitation,
     SubjectType.PROVIDER: _digest,
     SubjectType.SAFETY_FLAG: _safety_flag,
+    SubjectType.FOLLOW_UP_TASK: _follow_up,
 }
 
 # template, subject (formatted with the clinic's name)
@@ -207,6 +235,10 @@ WORDING = {
     Kind.INVITATION_PENDING: ("invitation", "Your invitation from {clinic}"),
     Kind.CLINICIAN_DIGEST: ("digest", "Your daily summary at {clinic}"),
     Kind.SAFETY_ALERT: ("safety_flag_alert", "Action needed: a safety alert at {clinic}"),
+    Kind.FOLLOW_UP_OVERDUE: (
+        "follow_up_overdue",
+        "Action needed: overdue follow-up at {clinic}",
+    ),
 }
 
 
@@ -217,18 +249,26 @@ def recipients_of(reminder, subject_obj):
         if not to:
             raise Skip("no active prescriber to alert")
         return to
-    return [recipient_of(reminder)]
+    return recipient_of(reminder)
 
 
 def recipient_of(reminder):
-    """The address to write to; Skip if there is none we may use."""
+    """The addresses to write to; Skip if there is none we may use."""
+    if reminder.kind == Kind.FOLLOW_UP_OVERDUE:
+        prescribers = Provider.objects.active().filter(
+            clinic_id=reminder.clinic_id, role=Role.PRESCRIBER
+        )
+        addresses = sorted({p.user.email for p in prescribers.select_related("user")})
+        if not addresses:
+            raise Skip("the clinic has no active prescriber")
+        return addresses
     if reminder.kind == Kind.CLINICIAN_DIGEST:
         user = reminder.recipient
         if user is None:
             raise Skip("the clinician's account was deleted")
         if not user.is_active or not user.email:
             raise Skip("the clinician's account is inactive or has no email")
-        return user.email
+        return [user.email]
     patient = reminder.patient
     if patient is None:
         raise Skip("the patient record was deleted")
@@ -236,7 +276,7 @@ def recipient_of(reminder):
         raise Skip("the patient's account is deactivated")
     if not (patient.email or "").strip():
         raise Skip("the patient has no email address")
-    return patient.email
+    return [patient.email]
 
 
 def build(reminder, now):
@@ -245,7 +285,7 @@ def build(reminder, now):
     to = recipients_of(reminder, subject_obj)
     clinic = reminder.clinic
     template, subject = WORDING[reminder.kind]
-    is_digest = reminder.kind in (Kind.CLINICIAN_DIGEST, Kind.SAFETY_ALERT)
+    is_digest = reminder.kind in STAFF_KINDS
     no_login_yet = reminder.kind == Kind.INVITATION
     context = {
         "clinic": clinic,
@@ -269,7 +309,7 @@ def build(reminder, now):
         invite = ics.appointment_invite(
             subject_obj,
             clinic,
-            attendee=to[0],
+            attendee=to[0],  # an appointment reminder has one recipient: the patient
             sequence=sequence_of(reminder),
             cancelled=cancelled,
             url=context["url"],

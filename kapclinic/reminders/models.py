@@ -27,6 +27,7 @@ class Kind(models.TextChoices):
     INVITATION_PENDING = "invitation_pending", "Invitation not accepted"
     CLINICIAN_DIGEST = "clinician_digest", "Clinician daily digest"
     SAFETY_ALERT = "safety_alert", "Safety alert to the prescribers"
+    FOLLOW_UP_OVERDUE = "follow_up_overdue", "Follow-up task overdue (to the prescribers)"
 
 
 class SubjectType(models.TextChoices):
@@ -36,6 +37,7 @@ class SubjectType(models.TextChoices):
     INVITATION = "invitation", "Invitation"
     PROVIDER = "provider", "Clinician"
     SAFETY_FLAG = "safety_flag", "Safety flag"
+    FOLLOW_UP_TASK = "follow_up_task", "Follow-up task"
 
 
 class Channel(models.TextChoices):

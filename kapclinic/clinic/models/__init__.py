@@ -4,6 +4,14 @@ from .emergency import EmergencyAccess
 from .journey import CourseEvent, CourseState, Indication, JourneyError, TreatmentCourse
 from .people import Clinic, Patient, Provider, Role, User
 from .protocol import BoosterLimits, DoseUnit, Product, Protocol, Route
+from .risk import (
+    FollowUpTask,
+    PsychiatricReview,
+    RiskDecision,
+    RiskLevel,
+    RiskReview,
+    SafetyPlan,
+)
 from .safety import SafetyFlag
 from .scheduling import Appointment
 from .submission import FormSubmission
@@ -15,6 +23,7 @@ __all__ = [
     "CourseState",
     "EmergencyAccess",
     "FormSubmission",
+    "FollowUpTask",
     "Indication",
     "JourneyError",
     "Patient",
@@ -23,9 +32,14 @@ __all__ = [
     "Product",
     "Protocol",
     "Provider",
+    "PsychiatricReview",
+    "RiskDecision",
+    "RiskLevel",
+    "RiskReview",
     "Role",
     "Route",
     "SafetyFlag",
+    "SafetyPlan",
     "TreatmentCourse",
     "User",
 ]

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clinic', '0016_emergency_access_clinic_told_at'),
+        ('clinic', '0017_risk_review_safety_plan_follow_up'),
         ('contenttypes', '0002_remove_content_type_name'),
     ]
 
