@@ -180,7 +180,7 @@ def withdraw_consent(signature, *, by, reason="", ip_address=None):
         raise JourneyError("Only the patient may withdraw their own consent.")
     reason = (reason or "").strip()
     with transaction.atomic():
-        signature = ConsentSignature.objects.select_for_update().get(pk=signature.pk)
+        signature = ConsentSignature.objects.select_for_update(no_key=True).get(pk=signature.pk)
         if ConsentWithdrawal.objects.filter(signature=signature).exists():
             raise JourneyError("You have already withdrawn this consent.")
         newer = ConsentSignature.objects.filter(

@@ -122,7 +122,7 @@ def accept_invitation(invitation, password):
     """Create the patient's login from a valid invitation and start their intake."""
     User = get_user_model()
     with transaction.atomic():
-        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        invitation = Invitation.objects.select_for_update(no_key=True).get(pk=invitation.pk)
         if invitation.status != Invitation.Status.VALID:
             raise JourneyError(
                 f"This invitation link has {invitation.get_status_display().lower()}."

@@ -84,7 +84,7 @@ def share_journal_entry(entry, by):
     require_patient(by, entry.course, "share their journal")
     with transaction.atomic():
         entry = (
-            JournalEntry.objects.select_for_update()
+            JournalEntry.objects.select_for_update(of=("self",), no_key=True)
             .select_related("course__clinic")
             .get(pk=entry.pk)
         )
@@ -96,7 +96,7 @@ def unshare_journal_entry(entry, by):
     """The patient takes an entry back: from now on staff querysets cannot return it."""
     require_patient(by, entry.course, "unshare their journal")
     with transaction.atomic():
-        entry = JournalEntry.objects.select_for_update().get(pk=entry.pk)
+        entry = JournalEntry.objects.select_for_update(no_key=True).get(pk=entry.pk)
         if entry.shared_at is not None:
             entry.shared_at = None
             entry.save(update_fields=["shared_at"])

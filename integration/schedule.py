@@ -109,7 +109,7 @@ def schedule_measures(course, *, protocol=None):
 def complete_measure_request(request, response):
     """Link a completed questionnaire to the request it answers."""
     with transaction.atomic():
-        request = MeasureRequest.objects.select_for_update().get(pk=request.pk)
+        request = MeasureRequest.objects.select_for_update(no_key=True).get(pk=request.pk)
         problem = _mismatch(request, response)
         if problem:
             raise IntegrationError(problem)

@@ -218,7 +218,9 @@ def add_note_addendum(note, by, text, *, request_key=None):
 
 
 def _locked(note):
-    note.refresh_from_db(from_queryset=IntegrationNote.objects.select_for_update(of=("self",)))
+    note.refresh_from_db(
+        from_queryset=IntegrationNote.objects.select_for_update(of=("self",), no_key=True)
+    )
     return note
 
 

@@ -368,7 +368,7 @@ def override_gate(session, by, reason):
     if not reason:
         raise DosingError("Write the reason for overriding the pre-dose checks.")
     with transaction.atomic():
-        session = DosingSession.objects.select_for_update().get(pk=session.pk)
+        session = DosingSession.objects.select_for_update(no_key=True).get(pk=session.pk)
         if not session.is_open:
             raise DosingError("This session is closed: no more doses can be given.")
         failed = failing(evaluate_gate(session))

@@ -14,7 +14,9 @@ def audit(by, session_or_course, what, action=AccessEvent.Action.CREATE):
 
 def locked(session):
     """Reload the caller's session under a row lock, so it sees (and keeps) the latest state."""
-    session.refresh_from_db(from_queryset=DosingSession.objects.select_for_update(of=("self",)))
+    session.refresh_from_db(
+        from_queryset=DosingSession.objects.select_for_update(of=("self",), no_key=True)
+    )
     return session
 
 

@@ -115,7 +115,7 @@ def acknowledge_alert(alert, by, action_taken):
     if not action_taken:
         raise DosingError("Record what was done before acknowledging the alert.")
     with transaction.atomic():
-        alert = SessionAlert.objects.select_for_update().get(pk=alert.pk)
+        alert = SessionAlert.objects.select_for_update(no_key=True).get(pk=alert.pk)
         if not alert.is_open:
             raise DosingError("This alert is already acknowledged.")
         alert.acknowledged_at, alert.acknowledged_by = timezone.now(), by
@@ -188,7 +188,7 @@ def mark_entered_in_error(entry, by, reason):
         session = locked(entry.session)
         if session.is_signed:
             raise DosingError("This session is signed: add an addendum instead.")
-        entry = type(entry).entries.select_for_update().get(pk=entry.pk)
+        entry = type(entry).entries.select_for_update(no_key=True).get(pk=entry.pk)
         entry.mark_entered_in_error(by, reason)
         entry.save(
             update_fields=["entered_in_error_at", "entered_in_error_by", "entered_in_error_reason"]
@@ -196,7 +196,7 @@ def mark_entered_in_error(entry, by, reason):
         source = {VitalSigns: "vital_signs", Observation: "observation"}.get(type(entry))
         if source:
             raised = SessionAlert.objects.unacknowledged().filter(**{source: entry})
-            for alert in raised.select_for_update():
+            for alert in raised.select_for_update(no_key=True):
                 alert.acknowledged_at, alert.acknowledged_by = entry.entered_in_error_at, by
                 alert.action_taken = f"Entry entered in error: {entry.entered_in_error_reason}"
                 alert.save()

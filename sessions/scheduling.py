@@ -163,7 +163,7 @@ def _change_status(appointment, *, by, reason, target, sources):
         raise JourneyError("A reason is required.")
     _check_staff(by, appointment.clinic_id)
     with transaction.atomic():
-        current = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        current = Appointment.objects.select_for_update(no_key=True).get(pk=appointment.pk)
         if current.status not in sources:
             raise JourneyError(
                 f"An appointment that is “{current.get_status_display()}” cannot become "
@@ -272,7 +272,7 @@ def mark_checked_in(appointment, by):
     """The patient's check-in is complete: the appointment becomes "Checked in"."""
     require_patient_or_staff(by, appointment.course, "check in for this appointment")
     with transaction.atomic():
-        current = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        current = Appointment.objects.select_for_update(no_key=True).get(pk=appointment.pk)
         if current.status == Appointment.Status.CHECKED_IN:
             appointment.status = current.status
             return appointment

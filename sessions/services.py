@@ -143,7 +143,9 @@ def _editable_check_in(appointment, by):
     require_patient_or_staff(by, appointment.course, "check in for this appointment")
     if appointment.kind != Appointment.Kind.DOSING:
         raise DosingError("Check-in is for dosing appointments.")
-    check_in, _ = CheckIn.objects.select_for_update().get_or_create(appointment=appointment)
+    check_in, _ = CheckIn.objects.select_for_update(no_key=True).get_or_create(
+        appointment=appointment
+    )
     if check_in.is_complete:
         raise DosingError("The check-in is complete. Tell the clinician about any change.")
     return check_in

@@ -30,6 +30,7 @@ from .models import (
     SafetyPlan,
 )
 from .models.risk import SAFETY_PLAN_STEPS
+from .submissions import save_once
 
 
 class RiskError(JourneyError):
@@ -105,8 +106,11 @@ def review_risk_flag(
     decision,
     safety_plan_made,
     task=None,
+    request_key=None,
 ):
-    """Resolve a suicide-risk flag with a structured review; returns the review."""
+    """Resolve a suicide-risk flag with a structured review; returns the review.
+
+    The review form sent twice (its one-time key) raises AlreadySaved with the first review."""
     course = flag.course
     provider = _reviewer(by, course, "review a suicide-risk flag")
     if not may_review_risk(provider):
@@ -133,12 +137,20 @@ def review_risk_flag(
         )
     if task is not None:
         _check_task(task, course)
-    with transaction.atomic():
-        flag = SafetyFlag.objects.select_for_update().select_related("course").get(pk=flag.pk)
-        if not flag.is_open:
+
+    def write():
+        # Only the flag's row (not the course joined in), and FOR NO KEY UPDATE: rows that
+        # merely reference it or the course can still be written meanwhile. Locking the joined
+        # course deadlocked against a safety plan holding the audit chain's lock.
+        locked = (
+            SafetyFlag.objects.select_for_update(of=("self",), no_key=True)
+            .select_related("course")
+            .get(pk=flag.pk)
+        )
+        if not locked.is_open:
             raise RiskError("This flag is already resolved.")
         review = RiskReview.objects.create(
-            flag=flag,
+            flag=locked,
             course=course,
             reviewed_by=by,
             screen_answers=screen_answers,
@@ -153,18 +165,21 @@ def review_risk_flag(
             f"Risk review: {review.get_risk_level_display()}; "
             f"decision: {review.get_decision_display()}"
         )
-        flag._close(by, summary)
+        locked._close(by, summary)
         AccessEvent.record(
             actor=by,
             patient_id=course.patient_id,
             action=AccessEvent.Action.CREATE,
-            what=f"risk review {review.pk} of safety flag {flag.pk}",
+            what=f"risk review {review.pk} of safety flag {locked.pk}",
         )
         if task is not None:
             create_follow_up_task(course, by, task, risk_review=review)
         if review.needs_psychiatric_review:
             _ask_for_psychiatric_review(review, by)
-    return review
+        return review
+
+    with transaction.atomic():
+        return save_once(request_key, kind=RiskReview, record=flag, by=by, write=write)
 
 
 def _ask_for_psychiatric_review(review, by):
@@ -186,8 +201,9 @@ def _ask_for_psychiatric_review(review, by):
     )
 
 
-def record_psychiatric_review(review, by, *, findings, dosing_may_resume):
-    """A prescriber's psychiatric review after a high-risk outcome or a pause."""
+def record_psychiatric_review(review, by, *, findings, dosing_may_resume, request_key=None):
+    """A prescriber's psychiatric review after a high-risk outcome or a pause (its form sent
+    twice raises AlreadySaved with the first)."""
     provider = _reviewer(by, review.course, "record a psychiatric review")
     if provider.role != Role.PRESCRIBER:
         raise RiskError("Only a prescriber may record the psychiatric review.")
@@ -196,12 +212,18 @@ def record_psychiatric_review(review, by, *, findings, dosing_may_resume):
         raise RiskError("Write the findings of the psychiatric review.", "findings")
     if not review.needs_psychiatric_review:
         raise RiskError("This risk review does not need a psychiatric review.")
-    with transaction.atomic():
-        psychiatric = PsychiatricReview.objects.create(
+
+    def write():
+        return PsychiatricReview.objects.create(
             risk_review=review,
             reviewed_by=by,
             findings=findings,
             dosing_may_resume=bool(dosing_may_resume),
+        )
+
+    with transaction.atomic():
+        psychiatric = save_once(
+            request_key, kind=PsychiatricReview, record=review, by=by, write=write
         )
         AccessEvent.record(
             actor=by,
@@ -220,7 +242,8 @@ def record_psychiatric_review(review, by, *, findings, dosing_may_resume):
 
 
 def save_safety_plan(course, by, data, *, risk_review=None):
-    """A new version of the patient's safety plan; the earlier versions are kept."""
+    """A new version of the patient's safety plan; the earlier versions are kept. The form sent
+    twice (`data["request_key"]`) raises AlreadySaved instead of writing a second version."""
     provider = _reviewer(by, course, "write a safety plan")
     if not provider.is_clinician:
         raise RiskError("Only a clinician may write a safety plan with the patient.")
@@ -232,25 +255,38 @@ def save_safety_plan(course, by, data, *, risk_review=None):
         raise RiskError(
             "A safety plan is written with the patient: confirm you did.", "written_with_patient"
         )
+
+    def write():
+        return _new_plan_version(course, by, texts, risk_review)
+
     with transaction.atomic():
-        # Lock the patient's row so two clinicians saving at once get versions n and n + 1.
-        patient = type(course.patient).objects.select_for_update().get(pk=course.patient_id)
-        latest = SafetyPlan.objects.filter(patient=patient).order_by("-version").first()
-        plan = SafetyPlan.objects.create(
-            patient=patient,
-            course=course,
-            version=(latest.version + 1) if latest else 1,
-            written_with_patient=True,
-            written_by=by,
-            risk_review=risk_review,
-            **texts,
+        return save_once(
+            data.get("request_key"), kind=SafetyPlan, record=course, by=by, write=write
         )
-        AccessEvent.record(
-            actor=by,
-            patient_id=patient.pk,
-            action=AccessEvent.Action.CREATE,
-            what=f"safety plan version {plan.version}",
-        )
+
+
+def _new_plan_version(course, by, texts, risk_review):
+    """The next version number under a lock on the patient, so two clinicians saving at once
+    get versions n and n + 1. FOR NO KEY UPDATE: a row that only references the patient (an
+    audit row, a review) may still be written meanwhile; a plain FOR UPDATE deadlocked against
+    a risk review holding the audit chain's lock (tests/clinic/test_risk_saved_once.py)."""
+    patient = type(course.patient).objects.select_for_update(no_key=True).get(pk=course.patient_id)
+    latest = SafetyPlan.objects.filter(patient=patient).order_by("-version").first()
+    plan = SafetyPlan.objects.create(
+        patient=patient,
+        course=course,
+        version=(latest.version + 1) if latest else 1,
+        written_with_patient=True,
+        written_by=by,
+        risk_review=risk_review,
+        **texts,
+    )
+    AccessEvent.record(
+        actor=by,
+        patient_id=patient.pk,
+        action=AccessEvent.Action.CREATE,
+        what=f"safety plan version {plan.version}",
+    )
     return plan
 
 
@@ -293,7 +329,7 @@ def close_follow_up_task(task, by, outcome):
     if not outcome:
         raise RiskError("Record the outcome before closing the task.", "outcome")
     with transaction.atomic():
-        task = FollowUpTask.objects.select_for_update().get(pk=task.pk)
+        task = FollowUpTask.objects.select_for_update(no_key=True).get(pk=task.pk)
         if not task.is_open:
             raise RiskError("This task is already closed.")
         task.closed_at, task.closed_by, task.outcome = timezone.now(), by, outcome

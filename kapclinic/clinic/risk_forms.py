@@ -5,6 +5,7 @@ import datetime
 from django import forms
 from django.utils import timezone
 
+from .forms import OneTimeKeyMixin
 from .models import Provider, RiskDecision
 from .models.people import CLINICIAN_ROLES
 from .models.risk import SAFETY_PLAN_STEPS
@@ -12,7 +13,7 @@ from .models.risk import SAFETY_PLAN_STEPS
 ROWS = {"rows": 3}
 
 
-class RiskReviewForm(forms.Form):
+class RiskReviewForm(OneTimeKeyMixin, forms.Form):
     """Everything of the review except the C-SSRS screen, which is an InstrumentForm."""
 
     error_css_class = "form-field--error"
@@ -70,7 +71,7 @@ class RiskReviewForm(forms.Form):
         return cleaned
 
 
-class PsychiatricReviewForm(forms.Form):
+class PsychiatricReviewForm(OneTimeKeyMixin, forms.Form):
     error_css_class = "form-field--error"
 
     findings = forms.CharField(
@@ -81,7 +82,7 @@ class PsychiatricReviewForm(forms.Form):
     )
 
 
-class SafetyPlanForm(forms.Form):
+class SafetyPlanForm(OneTimeKeyMixin, forms.Form):
     """The six steps of the Stanley-Brown plan, in the patient's own words."""
 
     error_css_class = "form-field--error"

@@ -17,6 +17,7 @@ from .access import provider_for
 from .models import FollowUpTask, RiskReview, SafetyFlag, SafetyPlan, TreatmentCourse
 from .models.risk import SAFETY_PLAN_STEPS
 from .risk_forms import CloseTaskForm, PsychiatricReviewForm, RiskReviewForm, SafetyPlanForm
+from .submissions import AlreadySaved
 from .views import PatientRequiredMixin, StaffRequiredMixin, safe_next
 
 
@@ -68,7 +69,12 @@ class RiskReviewView(StaffRequiredMixin, View):
                     decision=data["decision"],
                     safety_plan_made=data["safety_plan_made"],
                     task=task,
+                    request_key=data["request_key"],
                 )
+            except AlreadySaved as duplicate:
+                # Sent twice (a double click, a retry): one review, shown as saved.
+                messages.warning(request, str(duplicate))
+                return self.render(request, flag, status=409)
             except risk.RiskError as error:
                 form.add_error(error.field if error.field in form.fields else None, str(error))
             else:
@@ -118,8 +124,11 @@ class PsychiatricReviewView(StaffRequiredMixin, View):
                     request.user,
                     findings=form.cleaned_data["findings"],
                     dosing_may_resume=form.cleaned_data["dosing_may_resume"],
+                    request_key=form.cleaned_data["request_key"],
                 )
                 messages.success(request, "Psychiatric review recorded.")
+            except AlreadySaved as duplicate:
+                messages.warning(request, str(duplicate))
             except risk.RiskError as error:
                 messages.error(request, str(error))
         else:
@@ -142,9 +151,7 @@ class SafetyPlanView(StaffRequiredMixin, View):
         course = self.get_course(request, pk)
         _viewed(request.user, course.patient_id, "safety plan")
         plans = self.plans(course)
-        # A new version starts from the current one: the clinician edits what changed.
-        initial = {name: getattr(plans[0], name) for name, _ in SAFETY_PLAN_STEPS} if plans else {}
-        return self.render(request, course, plans, SafetyPlanForm(initial=initial))
+        return self.render(request, course, plans, self.fresh_form(plans))
 
     def post(self, request, pk):
         course = self.get_course(request, pk)
@@ -152,12 +159,22 @@ class SafetyPlanView(StaffRequiredMixin, View):
         if form.is_valid():
             try:
                 plan = risk.save_safety_plan(course, request.user, form.cleaned_data)
+            except AlreadySaved as duplicate:
+                messages.warning(request, str(duplicate))
+                plans = self.plans(course)
+                return self.render(request, course, plans, self.fresh_form(plans), status=409)
             except risk.RiskError as error:
                 form.add_error(error.field if error.field in form.fields else None, str(error))
             else:
                 messages.success(request, f"Safety plan version {plan.version} saved.")
                 return redirect("clinic:safety-plan", course.pk)
         return self.render(request, course, self.plans(course), form, status=422)
+
+    @staticmethod
+    def fresh_form(plans):
+        """A new version starts from the current one: the clinician edits what changed."""
+        initial = {name: getattr(plans[0], name) for name, _ in SAFETY_PLAN_STEPS} if plans else {}
+        return SafetyPlanForm(initial=initial)
 
     def plans(self, course):
         return list(

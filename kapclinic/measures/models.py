@@ -125,7 +125,7 @@ class QuestionnaireResponse(models.Model):
                 # Lock the row: two tabs must not complete, then overwrite, the same response.
                 stored = (
                     type(self)
-                    .objects.select_for_update()
+                    .objects.select_for_update(no_key=True)
                     .filter(pk=self.pk)
                     .values_list("status", flat=True)
                     .first()

@@ -188,7 +188,7 @@ class TreatmentCourse(models.Model):
             raise JourneyError(f"{note_label} is required.")
         with transaction.atomic():
             # Lock the row so two clinicians cannot move the same course at once.
-            current = type(self).objects.select_for_update().get(pk=self.pk)
+            current = type(self).objects.select_for_update(no_key=True).get(pk=self.pk)
             if current.state not in sources:
                 raise JourneyError(
                     f"A course that is “{current.get_state_display()}” cannot move to "
