@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from kapclinic.clinic.models import Appointment, CourseState, DoseUnit, Protocol, Role, SafetyFlag
+from kapclinic.clinic.models import Appointment, CourseState, Role, SafetyFlag
 from kapclinic.measures.models import QuestionnaireResponse
 
 from . import scheduling
@@ -42,6 +42,7 @@ from .permissions import (
     require_patient_or_staff,
     require_staff,
 )
+from .plan import PlanTerms, ceiling_refusal, plan_and_protocol, plan_departure
 from .scheduling import check_in_refusal, mark_checked_in
 
 __all__ = [
@@ -84,20 +85,29 @@ CHECK_IN_INSTRUMENTS = ("gad7", "phq9")
 
 
 def open_session(appointment, by):
-    """The session for a dosing appointment, created on first call with the protocol frozen."""
+    """The session for a dosing appointment, created on first call.
+
+    It opens with the treatment plan version in force and the clinic's signed-off protocol
+    for that plan's route and product, both frozen; with no plan or no such protocol it
+    does not open (DosingError says what is missing).
+    """
     require_staff(by, appointment.course, CLINICIANS, "open a dosing session")
     if appointment.kind != Appointment.Kind.DOSING:
         raise DosingError("Only a dosing appointment has a dosing session.")
     if appointment.status in (Appointment.Status.CANCELLED, Appointment.Status.NO_SHOW):
         raise DosingError(f"This appointment is {appointment.get_status_display().lower()}.")
     with transaction.atomic():
-        protocol = Protocol.objects.effective_for(appointment.course.clinic)
+        existing = DosingSession.objects.filter(appointment=appointment).first()
+        if existing is not None:
+            return existing
+        plan, protocol = plan_and_protocol(appointment.course)
         session, created = DosingSession.objects.get_or_create(
             appointment=appointment,
             defaults={
                 "course": appointment.course,
-                "protocol": protocol if protocol.pk else None,
+                "protocol": protocol,
                 "protocol_snapshot": Thresholds.snapshot(protocol),
+                "plan_snapshot": PlanTerms.snapshot(plan, protocol),
                 "opened_by": by,
             },
         )
@@ -241,24 +251,8 @@ class DoseAlreadyRecorded(DosingError):
 
 
 def dose_range_problem(session, dose):
-    """Words saying how a dose falls outside the protocol's range, or ''.
-
-    The range is per session (reference §3: e.g. 100–400 mg a session), so a booster is
-    judged by the session total it brings.
-    """
-    protocol = session.thresholds
-    before = sum((a.amount_mg for a in session.administrations.all()), Decimal(0))
-    total = before + Decimal(dose.amount_mg)
-    if protocol.dose_unit == DoseUnit.MG_PER_KG:
-        value = (total / Decimal(dose.weight_kg)).quantize(Decimal("0.001"))
-        shown = f"{value} mg/kg ({plain(total)} mg for {plain(dose.weight_kg)} kg)"
-    else:
-        value, shown = total, f"{plain(total)} mg"
-    if protocol.dose_min <= value <= protocol.dose_max:
-        return ""
-    what = f"The session total would be {shown}" if before else f"This dose is {shown}"
-    side = "above" if value > protocol.dose_max else "below"
-    return f"{what}, {side} the protocol's range of {protocol.dose_range_label}."
+    """Words saying how a dose departs from the plan in force, or '' (see sessions.plan)."""
+    return plan_departure(session, dose)
 
 
 def dose_for_request(session, request_key):
@@ -275,8 +269,9 @@ def dose_for_request(session, request_key):
 def record_dose(session, by, data):
     """Record one dose (a booster is a further call).
 
-    Refused while a pre-dose check fails without a prescriber override covering it, and for
-    a dose outside the protocol's range without `out_of_range_reason`. The course's first
+    Refused while a pre-dose check fails without a prescriber override covering it; past
+    the protocol's hard ceiling, always; and away from the plan in force (route, product or
+    amount) unless a prescriber records it with `out_of_range_reason`. The course's first
     dose starts treatment, which is a prescriber's step, so a nurse cannot record it while
     the course is still "Cleared". Data: product, route, amount_mg, lot_number, lot_expiry,
     witnessed_by; optional weight_kg (default: the session's), given_at (now), given_by
@@ -329,18 +324,33 @@ def record_dose(session, by, data):
         if failed and covering_override(session, items) is None:
             reasons = " ".join(f"{item.label}: {item.reason}" for item in failed)
             raise DosingError(f"Dosing is on hold. {reasons}")
-        problem = dose_range_problem(session, dose)
-        if problem and not dose.out_of_range_reason:
-            raise DosingError(f"{problem} To give it, confirm with a reason.")
-        if problem:
-            dose._change_reason = f"{problem} Reason: {dose.out_of_range_reason}"
+        problem = _judge_against_plan(session, dose, provider)
         dose.save()
         audit(by, session, f"dosing session {session.pk}: dose {dose.pk} recorded")
         if problem:
-            audit(by, session, f"dose {dose.pk} outside the protocol range, reason given")
+            audit(by, session, f"dose {dose.pk} outside the plan, prescriber's reason given")
         if starts_treatment:
             course.start_treatment(by)
     return dose
+
+
+def _judge_against_plan(session, dose, provider):
+    """Refuse a dose past the ceiling; let one away from the plan pass only with a
+    prescriber's reason, kept on the dose. Returns the departure in words, or ''."""
+    refusal = ceiling_refusal(session, dose)
+    if refusal:
+        raise DosingError(refusal)
+    problem = plan_departure(session, dose)
+    if not problem:
+        dose.out_of_range_reason = ""
+        return ""
+    if provider.role != Role.PRESCRIBER:
+        raise DosingError(f"{problem} Only a prescriber may give it, with a reason.")
+    if not dose.out_of_range_reason:
+        raise DosingError(f"{problem} To give it, confirm with a reason.")
+    dose.outside_plan = problem
+    dose._change_reason = f"{problem} Reason: {dose.out_of_range_reason}"
+    return problem
 
 
 # --- Signing ------------------------------------------------------------------------------

@@ -275,11 +275,16 @@ class RecordDoseView(EntryView):
         earlier = services.dose_for_request(self.session, data.get("request_key"))
         if earlier is not None:
             raise services.DoseAlreadyRecorded(earlier)
-        # A dose outside the protocol's range is refused without a reason: say so beside
-        # the reason box, so the clinician confirms it there.
+        # A dose away from the plan is refused without a reason: say so beside the reason
+        # box, so the prescriber confirms it there.
         weight = data.get("weight_kg") or self.session.weight_kg
         if weight and not data.get("out_of_range_reason"):
-            probe = Administration(amount_mg=data["amount_mg"], weight_kg=weight)
+            probe = Administration(
+                amount_mg=data["amount_mg"],
+                weight_kg=weight,
+                route=data.get("route"),
+                product=data.get("product"),
+            )
             problem = services.dose_range_problem(self.session, probe)
             if problem:
                 raise ValidationError(

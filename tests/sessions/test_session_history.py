@@ -65,7 +65,7 @@ def test_dose_outside_the_range_keeps_the_prescribers_reason_as_the_change_reaso
     dose = ready.dose(amount_mg=Decimal("500"), out_of_range_reason=reason)
     row = dose.history.get()
     assert row.history_type == "+"
-    assert "above the protocol's range" in row.history_change_reason
+    assert "above the plan's range" in row.history_change_reason
     assert row.history_change_reason.endswith(reason.strip())  # kept whole, not cut at 100
 
 

@@ -173,11 +173,11 @@ def test_prescriber_override_lets_the_dose_through_but_a_nurse_cannot_override(b
     assert "Partner collects at 4pm." in html and "2.857" in html  # 200 mg / 70 kg
 
 
-def test_dose_outside_the_protocol_range_needs_a_reason_beside_the_field(ready, staff_client):
+def test_dose_outside_the_plan_needs_a_reason_beside_the_field(ready, staff_client):
     client = sign_in(staff_client, ready, Role.PRESCRIBER)
     response = client.post(url("record-dose", ready.session), dose_post(ready, amount_mg="500"))
     block = field_block(response.content.decode(), "dose-out_of_range_reason")
-    assert "500 mg, above the protocol" in block and "confirm with a reason" in block
+    assert "500 mg, above the plan" in block and "confirm with a reason" in block
     assert not Administration.objects.exists()
     data = dose_post(ready, amount_mg="500", out_of_range_reason="Tolerance; agreed plan.")
     assert client.post(url("record-dose", ready.session), data).status_code == 302
