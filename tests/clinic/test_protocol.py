@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from kapclinic.clinic.models import DoseUnit, Product, Protocol, Role, Route
@@ -124,3 +125,38 @@ def test_dose_range_is_ordered_in_the_database(world):
             dose_min_mg=300,
             dose_max_mg=100,
         )
+
+
+# --- The admin -------------------------------------------------------------------------------
+
+
+def test_admin_lists_the_version_in_force_for_each_route(world, staff_client):
+    signed_protocol(world.one.clinic, Route.IV)
+    client = staff_client(world.one.staff[Role.CLINIC_ADMIN])
+    response = client.get(reverse("admin:clinic_protocol_changelist"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "In force" in page and "Version" in page
+    assert {p.route for p in response.context["cl"].result_list} == {Route.SUBLINGUAL, Route.IV}
+
+
+def test_admin_add_form_starts_from_the_reference_values_for_the_route(world, staff_client):
+    client = staff_client(world.one.staff[Role.CLINIC_ADMIN])
+    url = reverse("admin:clinic_protocol_add") + "?route=iv&product=racemic_ketamine"
+    form = client.get(url).context["adminform"].form
+    assert form.initial["dose_unit"] == DoseUnit.MG_PER_KG
+    assert form.initial["ceiling_mg_per_kg"] == Decimal(1)
+    signers = list(form.fields["signed_off_by"].queryset)
+    assert signers == [world.one.staff[Role.PRESCRIBER]]  # only this clinic's director
+
+
+def test_admin_action_makes_an_unsigned_draft_from_the_reference_values(world, staff_client):
+    protocol = Protocol.objects.get(clinic=world.one.clinic)
+    client = staff_client(world.one.staff[Role.CLINIC_ADMIN])
+    client.post(
+        reverse("admin:clinic_protocol_changelist"),
+        {"action": "new_draft_from_reference_values", "_selected_action": [protocol.pk]},
+    )
+    draft = Protocol.objects.exclude(pk=protocol.pk).get(clinic=world.one.clinic)
+    assert not draft.active and not draft.is_in_force and draft.ceiling_mg == Decimal(500)
+    assert Protocol.objects.effective_for(world.one.clinic) == protocol
