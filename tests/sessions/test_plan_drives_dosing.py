@@ -214,3 +214,20 @@ def test_a_second_appointment_does_not_open_without_a_signed_protocol(build):
     later = AppointmentFactory(course=build.course)
     with pytest.raises(DosingError, match="The clinic admin must add one"):
         services.open_session(later, build.nurse)
+
+
+def test_the_session_note_pdf_shows_the_plan_and_a_dose_outside_it(narrow):
+    from kapclinic.reports import session_note
+    from tests.reports.pdf import pdf_text, squeezed
+
+    narrow.dose(amount_mg=Decimal("200"), out_of_range_reason="Tolerated <b>150</b> mg well.")
+    pdf = session_note.render(narrow.session, generated_by="Dr Test").pdf
+    text = squeezed(pdf_text(pdf))
+    for phrase in (
+        "Plan version 1: Racemic ketamine, sublingual / buccal, 100–150 mg",
+        "Outside the plan",
+        "This dose is 200 mg, above the plan's range of 100–150 mg.",
+        "Prescriber's reason: Tolerated <b>150</b> mg well.",
+        "hard ceiling 500 mg",
+    ):
+        assert squeezed(phrase) in text, phrase
