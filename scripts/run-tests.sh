@@ -9,6 +9,8 @@ export CELERY_TASK_ALWAYS_EAGER=true
 echo "== ruff"
 $PY -m ruff check .
 $PY -m ruff format --check .
+echo "== import contracts (the rules of dependency, docs/architecture.md)"
+.venv/bin/lint-imports --no-cache
 echo "== migrations"
 $PY manage.py makemigrations --check --dry-run
 echo "== pytest"

@@ -54,7 +54,11 @@ def home(request):
 
 
 def bench_bare(request):
-    """The benchmark's ceiling (mounted only with KAP_BENCH): Django with no page behind it."""
+    """The benchmark's ceiling (mounted only with KAP_BENCH): the signed-in session the pages
+    use, then no page behind it. A lost session answers 403, so wrk reports it instead of
+    silently measuring a cheaper signed-out request."""
+    if not request.user.is_authenticated:
+        return HttpResponse("not signed in", status=403, content_type="text/plain")
     return HttpResponse("ok", content_type="text/plain")
 
 
