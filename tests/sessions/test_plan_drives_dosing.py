@@ -14,7 +14,7 @@ from intake.plans import revise_plan
 from kapclinic.clinic.models import Product, Protocol, Role, Route
 from sessions import services
 from sessions.gate import override_gate
-from sessions.models import DosingError
+from sessions.models import DosingError, DosingSession
 from tests.factories import AppointmentFactory, signed_protocol
 
 from .conftest import clear_course, sign_consent
@@ -231,3 +231,15 @@ def test_the_session_note_pdf_shows_the_plan_and_a_dose_outside_it(narrow):
         "hard ceiling 500 mg",
     ):
         assert squeezed(phrase) in text, phrase
+
+
+def test_the_screen_says_what_the_admin_must_add_when_the_session_cannot_open(build, staff_client):
+    clear_course(build.course, build.prescriber)
+    Protocol.objects.filter(clinic=build.course.clinic).update(active=False)
+    appointment = AppointmentFactory(course=build.course)
+    client = staff_client(build.world.one.staff[Role.NURSE])
+    response = client.post(reverse("dosing:session", args=[appointment.pk]), follow=True)
+    page = response.content.decode()
+    assert "no protocol in force for Racemic ketamine, sublingual / buccal" in page
+    assert "The clinic admin must add one" in page
+    assert not DosingSession.objects.filter(appointment=appointment).exists()
