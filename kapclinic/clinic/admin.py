@@ -24,7 +24,7 @@ from .models import (
     TreatmentCourse,
     User,
 )
-from .models.protocol import REFERENCE_VALUES
+from .models.reference_protocols import REFERENCE_VALUES
 
 
 def admin_clinic_id(request):

@@ -78,47 +78,10 @@ def missing_protocol_message(route, product):
     )
 
 
-# domain reference §3, per route and product: the starting values of a new protocol. The
-# hard ceilings are not in the reference: they are this project's cautious starting values
-# (about 1.25× the usual upper dose) for the medical director to confirm or change.
-REFERENCE_VALUES = {
-    (Route.SUBLINGUAL, Product.RACEMIC_KETAMINE): {
-        "name": "Sublingual ketamine",
-        "dose_unit": DoseUnit.MG,
-        "dose_min_mg": Decimal(100),
-        "dose_max_mg": Decimal(400),
-        "ceiling_mg": Decimal(500),
-        "ceiling_mg_per_kg": None,
-    },
-    (Route.IM, Product.RACEMIC_KETAMINE): {
-        "name": "Intramuscular ketamine",
-        "dose_unit": DoseUnit.MG_PER_KG,
-        "dose_min_mg": Decimal("0.25"),
-        "dose_max_mg": Decimal("0.5"),
-        "ceiling_mg": Decimal(150),
-        "ceiling_mg_per_kg": Decimal("0.75"),
-    },
-    (Route.IV, Product.RACEMIC_KETAMINE): {
-        "name": "IV ketamine infusion",
-        "dose_unit": DoseUnit.MG_PER_KG,
-        "dose_min_mg": Decimal("0.1"),
-        "dose_max_mg": Decimal("0.75"),
-        "ceiling_mg": Decimal(150),
-        "ceiling_mg_per_kg": Decimal("1"),
-    },
-    (Route.INTRANASAL, Product.ESKETAMINE): {
-        "name": "Intranasal esketamine (Spravato)",
-        "dose_unit": DoseUnit.MG,
-        "dose_min_mg": Decimal(56),
-        "dose_max_mg": Decimal(84),
-        "ceiling_mg": Decimal(84),
-        "ceiling_mg_per_kg": None,
-    },
-}
-
 # Who signs, and the bookkeeping of versions: not clinical values, so no new version.
-NOT_CLINICAL = {"id", "clinic", "name", "is_default", "active", "signed_off_by", "signed_off_on"}
-NOT_CLINICAL |= {"version"}
+NOT_CLINICAL = frozenset(
+    {"id", "clinic", "name", "is_default", "active", "version", "signed_off_by", "signed_off_on"}
+)
 
 
 def vital_limit(default, help_text):
@@ -195,7 +158,8 @@ class Protocol(models.Model):
         help_text="The unit of the dose range: mg/kg for IV and IM, mg for the others.",
     )
 
-    # Hard ceilings: refused outright, no reason or override passes them (see REFERENCE_VALUES).
+    # Hard ceilings: refused outright, no reason or override passes them (see
+    # reference_protocols.REFERENCE_VALUES).
     ceiling_mg = models.DecimalField(
         max_digits=7,
         decimal_places=2,
@@ -322,6 +286,8 @@ class Protocol(models.Model):
     @classmethod
     def from_reference(cls, clinic, route=Route.SUBLINGUAL, product=Product.RACEMIC_KETAMINE):
         """An unsaved, unsigned protocol holding the reference values: a starting point."""
+        from .reference_protocols import REFERENCE_VALUES
+
         values = REFERENCE_VALUES.get((route, product))
         if values is None:
             raise ValidationError(f"No reference values for {product} by the {route} route.")
