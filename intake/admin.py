@@ -1,22 +1,63 @@
-"""Admin for phase 1: clinic admins edit consent texts; clinical records are read-only."""
+"""Admin for phase 1: clinic admins publish consent versions; clinical records are read-only."""
 
 from django.contrib import admin
 
 from kapclinic.clinic.admin import ClinicHistoryAdmin, ClinicScopedAdmin, ReadOnlyAdminMixin
 
-from .models import ConsentDocument, ConsentSignature, Invitation, SuitabilityDecision
+from .models import (
+    ConsentDocument,
+    ConsentSignature,
+    ConsentWithdrawal,
+    Invitation,
+    SuitabilityDecision,
+)
 
 
 @admin.register(ConsentDocument)
 class ConsentDocumentAdmin(ClinicScopedAdmin):
-    list_display = ["title", "version", "clinic", "is_current", "published_at"]
-    list_filter = ["clinic", "is_current"]
+    """Clinic admins publish versions; a published version is read-only (publish a new one).
+
+    Patients signed exactly the text on file, so the admin offers no change or delete.
+    """
+
+    list_display = [
+        "title",
+        "kind",
+        "version",
+        "effective_from",
+        "resign_required",
+        "required_before_dosing",
+        "published_at",
+        "clinic",
+    ]
+    list_filter = ["kind", "clinic"]
+    fields = [
+        "clinic",
+        "kind",
+        "title",
+        "version",
+        "effective_from",
+        "resign_required",
+        "required_before_dosing",
+        "summary_of_changes",
+        "body",
+    ]
 
     def get_readonly_fields(self, request, obj=None):
-        # Once a patient has signed a version its text is evidence: publish a new version.
-        if obj is not None and obj.signatures.exists():
-            return ["clinic", "title", "version", "body", "published_at"]
-        return []
+        return [*self.fields, "published_at", "published_by"] if obj is not None else []
+
+    def get_fields(self, request, obj=None):
+        return [*self.fields, "published_at", "published_by"] if obj is not None else self.fields
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        obj.published_by = request.user
+        super().save_model(request, obj, form, change)
 
 
 class ReadOnlyClinicalAdmin(ReadOnlyAdminMixin, ClinicScopedAdmin):
@@ -27,6 +68,13 @@ class ReadOnlyClinicalAdmin(ReadOnlyAdminMixin, ClinicScopedAdmin):
 class ConsentSignatureAdmin(ReadOnlyClinicalAdmin):
     list_display = ["signed_name", "document", "signed_at", "ip_address"]
     list_select_related = ["document"]
+
+
+@admin.register(ConsentWithdrawal)
+class ConsentWithdrawalAdmin(ReadOnlyClinicalAdmin):
+    clinic_lookup = "signature__course__clinic_id"
+    list_display = ["signature", "withdrawn_at", "reason"]
+    list_select_related = ["signature__document"]
 
 
 @admin.register(Invitation)

@@ -450,3 +450,20 @@ class ReviewDecisionForm(DrawnOnceMixin, forms.Form):
             if low and high and high < low:
                 self.add_error("dose_max_mg", "The maximum must not be below the minimum.")
         return data
+
+
+class SignConsentForm(ConsentForm):
+    """Re-signing outside the wizard: the same typed-name signature, for the version shown."""
+
+    agreed = forms.BooleanField(
+        label="I have read this version, including what changed, and I consent.",
+    )
+
+
+class WithdrawConsentForm(forms.Form):
+    reason = forms.CharField(
+        label="Would you like to tell us why? (optional)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

@@ -25,6 +25,7 @@ from kapclinic.measures.models import QuestionnaireResponse
 from . import rules
 from .models import (
     ConsentDocument,
+    ConsentKind,
     ConsentSignature,
     IntakeRecord,
     IntakeSubmission,
@@ -279,7 +280,9 @@ def scoring_context(record):
 
 
 def current_consent(clinic):
-    document = ConsentDocument.objects.filter(clinic=clinic, is_current=True).first()
+    """The treatment consent version in effect, which the intake wizard asks to sign."""
+    versions = ConsentDocument.objects.in_effect(clinic.pk).filter(kind=ConsentKind.TREATMENT)
+    document = versions.last()
     if document is None:
         raise JourneyError(
             "The clinic has not published its consent form yet. Please contact the clinic."

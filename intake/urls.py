@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import consent_views, views
 
 app_name = "intake"
 
@@ -17,4 +17,12 @@ urlpatterns = [
     path("step/<slug:step>/", views.StepView.as_view(), name="step"),
     path("support/", views.SupportView.as_view(), name="support"),
     path("check/", views.CheckAnswersView.as_view(), name="check"),
+    # The patient's consents outside the wizard: re-sign, read, withdraw.
+    path("consents/", consent_views.MyConsentsView.as_view(), name="consents"),
+    path("consents/<int:pk>/sign/", consent_views.SignConsentView.as_view(), name="sign-consent"),
+    path(
+        "consents/signed/<int:pk>/withdraw/",
+        consent_views.WithdrawConsentView.as_view(),
+        name="withdraw-consent",
+    ),
 ]

@@ -9,10 +9,11 @@ baseline reading cannot be overridden: they are fixed by completing or resolving
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils import timezone
 
-from intake.models import ConsentDocument, ConsentSignature
+from intake.consent import consent_status
+from intake.models import ConsentKind, ConsentSignature
 from intake.services import is_cleared
 from kapclinic.audit.models import AccessEvent
 
@@ -118,21 +119,14 @@ def _consent(session, given=None):
                 True,
                 f"The patient had signed version {signature.document.version} before the dose.",
             )
-    signed = ConsentSignature.objects.filter(course_id=session.course_id, document=OuterRef("pk"))
-    document = ConsentDocument.objects.filter(clinic_id=session.course.clinic_id, is_current=True)
-    document = document.annotate(signed=Exists(signed)).first()  # one read for both questions
-    if document is None:
+    rows = consent_status(session.course)  # the same read as the patient's home page
+    if not any(row.document.kind == ConsentKind.TREATMENT for row in rows):
         return GateItem("consent", label, False, "The clinic has no current consent form.")
-    if document.signed:
-        return GateItem("consent", label, True, f"The patient signed version {document.version}.")
-    older = ConsentSignature.objects.filter(course_id=session.course_id).first()
-    detail = f" (they signed version {older.document.version})" if older else ""
-    return GateItem(
-        "consent",
-        label,
-        False,
-        f"The patient has not signed the current consent, version {document.version}{detail}.",
-    )
+    due = [row for row in rows if row.due]
+    if due:
+        return GateItem("consent", label, False, " ".join(row.reason() for row in due))
+    versions = ", ".join(f"{row.document.title} v{row.document.version}" for row in rows)
+    return GateItem("consent", label, True, f"The patient signed {versions}.")
 
 
 def _safety_flags(session, given=None):

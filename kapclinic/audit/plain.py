@@ -20,6 +20,7 @@ SUBJECTS = (
     ("→", "your treatment course"),  # a journey step: "course 3: Awaiting review → Cleared"
     ("safety flag", "a safety check on your record"),
     ("fhir", "your whole record, as a data file"),
+    ("consent", "your consent and its signed copy"),
     ("report", "a report from your record"),
     ("patient chart", "your chart"),
     ("intake", "your intake answers"),

@@ -19,6 +19,7 @@ class HomeTask:
     badge: str = ""  # the state in words, e.g. "Overdue"; the colour only reinforces it
     tone: str = "neutral"  # a design-system badge tone: neutral, info, success, warning, danger
     detail: str = ""
+    first: bool = False  # comes before every dated task (a consent to sign before dosing)
 
 
 def register(source):
@@ -29,10 +30,13 @@ def register(source):
 
 
 def home_tasks(patient, course):
-    """Every phase's tasks for this patient, those with a due date first, soonest first."""
+    """Every phase's tasks for this patient: those marked `first`, then those with a due
+    date, soonest first."""
     if course is None:
         return []
     tasks = []
     for source in _sources:
         tasks.extend(source(patient, course))
-    return sorted(tasks, key=lambda task: (task.due is None, task.due or datetime.min))
+    return sorted(
+        tasks, key=lambda task: (not task.first, task.due is None, task.due or datetime.min)
+    )

@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from .access import patient_scope
+from .badges import attach_badges
 from .home import home_tasks
 from .models import (
     Appointment,
@@ -206,9 +207,12 @@ def patient_chart(patient):
     for entry in timeline:
         entry.stamp(tz)
     now = timezone.now()
+    current = next((c for c in courses if c.is_open), courses[0] if courses else None)
+    if current is not None:
+        attach_badges([current])
     return {
         "courses": courses,
-        "current_course": next((c for c in courses if c.is_open), courses[0] if courses else None),
+        "current_course": current,
         "upcoming": [
             a for a in appointments if a.starts_at >= now and a.status in ACTIVE_APPOINTMENT
         ],

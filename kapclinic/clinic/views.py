@@ -18,6 +18,7 @@ from kapclinic.audit.models import AccessEvent
 
 from . import selectors
 from .access import chart_reader, is_staff_member, may_request_emergency_access, patient_for
+from .badges import attach_badges
 from .forms import EmergencyAccessForm
 from .models import (
     CourseState,
@@ -176,7 +177,7 @@ def caseload_rows(courses):
     chart = reverse("clinic:patient-chart", args=[0]).rsplit("0", 1)
     indications = dict(TreatmentCourse._meta.get_field("indication").flatchoices)
     states = dict(CourseState.choices)
-    rows = list(courses)
+    rows = attach_badges(courses)  # e.g. a consent to sign before the next session
     for course in rows:
         course.chart_url = str(course.patient_id).join(chart)
         course.indication_label = indications.get(course.indication, course.indication)

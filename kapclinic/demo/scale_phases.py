@@ -200,7 +200,7 @@ class PhaseRows:
     def consent_for(self, clinic_id):
         cache = self.__dict__.setdefault("_consent", {})
         if clinic_id not in cache:
-            cache[clinic_id] = ConsentDocument.objects.get(clinic_id=clinic_id, is_current=True).pk
+            cache[clinic_id] = ConsentDocument.objects.in_effect(clinic_id).last().pk
         return cache[clinic_id]
 
     def decision(self, out, course, team, outcome, at):

@@ -19,11 +19,20 @@ from decimal import Decimal
 from django.db.models import Q
 from django.utils import timezone
 
+from intake.consent import withdrawal_of
 from intake.models import ConsentSignature
 from kapclinic.clinic.models import Appointment, Product, Provider, Route, TreatmentCourse
 from kapclinic.measures.instruments import INSTRUMENTS
 from kapclinic.measures.models import QuestionnaireResponse
 from sessions.models import Administration, AdverseEvent, DosingSession, VitalSigns
+
+# Our consent kinds as FHIR Consent scopes (reference §6).
+CONSENT_SCOPES = {
+    "treatment": ("treatment", "Treatment"),
+    "telehealth": ("treatment", "Treatment"),
+    "recording": ("patient-privacy", "Privacy Consent"),
+    "research": ("research", "Research"),
+}
 
 # Fixed namespace: ids must not change between exports or releases.
 NAMESPACE = uuid.UUID("6f0b7c52-5d0e-4c43-9a55-3f2f9a6f8e21")
@@ -143,7 +152,9 @@ class BundleBuilder:
         self.doses = list(Administration.objects.filter(on_my_sessions).order_by("given_at", "pk"))
         self.events = list(AdverseEvent.objects.filter(on_my_sessions).order_by("onset_at", "pk"))
         self.consents = list(
-            ConsentSignature.objects.filter(mine).select_related("document").order_by("signed_at")
+            ConsentSignature.objects.filter(mine)
+            .select_related("document", "withdrawal")
+            .order_by("signed_at")
         )
         # The staff named anywhere in this record, and nobody else.
         provider_ids = {p.pk for course in self.courses for p in course.care_team.all()}
@@ -524,14 +535,19 @@ class BundleBuilder:
     def add_consents(self):
         for signature in self.consents:
             document = signature.document
+            withdrawal = withdrawal_of(signature)
+            scope, scope_label = CONSENT_SCOPES.get(document.kind, CONSENT_SCOPES["treatment"])
+            period = {"start": instant(signature.signed_at)}
+            if withdrawal is not None:  # withdrawn: no longer in force from that moment
+                period["end"] = instant(withdrawal.withdrawn_at)
             body = {
-                "status": "active",
+                "status": "inactive" if withdrawal is not None else "active",
                 "scope": {
                     "coding": [
                         coding(
                             "http://terminology.hl7.org/CodeSystem/consentscope",
-                            "treatment",
-                            "Treatment",
+                            scope,
+                            scope_label,
                         )
                     ]
                 },
@@ -555,7 +571,7 @@ class BundleBuilder:
                         "verificationDate": instant(signature.signed_at),
                     }
                 ],
-                "provision": {"type": "permit", "period": {"start": instant(signature.signed_at)}},
+                "provision": {"type": "permit", "period": period},
             }
             self.add("Consent", resource_id("Consent", signature.pk), body)
 

@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.access import provider_for
 
-from . import assessment, course_summary, session_note
+from . import assessment, course_summary, session_note, signed_consent
 from .render import RenderedReport
 from .sandbox import RenderStopped
 
@@ -68,6 +68,14 @@ KINDS = {
             "treatment course",
             objects=course_summary.courses,
             render=course_summary.render,
+        ),
+        ReportKind(
+            "consent",
+            "signed consent",
+            "consent signature",
+            objects=signed_consent.signatures,
+            render=signed_consent.render,
+            patient_id=signed_consent.patient_id,
         ),
     )
 }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import FhirExportView, ReportDownloadView
+from .views import FhirExportView, OwnReportDownloadView, ReportDownloadView
 
 app_name = "reports"
 
@@ -19,6 +19,16 @@ urlpatterns = [
         "courses/<int:pk>/summary.pdf",
         ReportDownloadView.as_view(kind="course"),
         name="course-summary",
+    ),
+    path(
+        "consents/<int:pk>/signed.pdf",
+        ReportDownloadView.as_view(kind="consent"),
+        name="signed-consent",
+    ),
+    path(
+        "my-consents/<int:pk>/signed.pdf",
+        OwnReportDownloadView.as_view(kind="consent"),
+        name="my-signed-consent",
     ),
     path("patients/<int:pk>/fhir.json", FhirExportView.as_view(), name="fhir-export"),
 ]

@@ -9,7 +9,7 @@ from django.views import View
 
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.models import Patient
-from kapclinic.clinic.views import StaffRequiredMixin
+from kapclinic.clinic.views import PatientRequiredMixin, StaffRequiredMixin
 
 from .fhir import patient_bundle
 from .kinds import KINDS, produce, signer_label
@@ -17,8 +17,8 @@ from .render import ReportUnavailable
 from .sandbox import RenderStopped
 
 
-class ReportDownloadView(StaffRequiredMixin, View):
-    """One report as a PDF download: staff of the record's clinic only (others get 404)."""
+class ReportDownload(View):
+    """One report as a PDF download, of a record the signed-in person may see (else 404)."""
 
     kind = None  # a key of KINDS, set in urls.py
 
@@ -63,6 +63,14 @@ class ReportDownloadView(StaffRequiredMixin, View):
             filename=report.filename,
             content_type="application/pdf",
         )
+
+
+class ReportDownloadView(StaffRequiredMixin, ReportDownload):
+    """Staff of the record's clinic only."""
+
+
+class OwnReportDownloadView(PatientRequiredMixin, ReportDownload):
+    """The patient's own copy (their signed consent); another patient's is not there (404)."""
 
 
 class FhirExportView(StaffRequiredMixin, View):

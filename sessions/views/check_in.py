@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views import View
 
+from intake.consent import consents_due
 from kapclinic.clinic.models import Appointment
 from kapclinic.clinic.views import PatientRequiredMixin
 from kapclinic.measures.forms import InstrumentForm
@@ -232,6 +233,7 @@ class ReviewView(CheckInMixin, View):
             self.context(
                 sections=sections,
                 missing=[step for step, done in states if not done],
+                consents_due=consents_due(self.appointment.course),
             ),
         )
 
@@ -279,6 +281,7 @@ class DoneView(CheckInMixin, View):
             "sessions/check_in_done.html",
             self.context(
                 crisis=phq9 is not None and phq9.has_urgent_flag,
+                consents_due=consents_due(self.appointment.course),
                 sections=[
                     {"step": step, "rows": step.form_class.rows(self.check_in, self.clinic.tz)}
                     for step in STEPS

@@ -11,6 +11,7 @@ from django.views import View
 
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.access import provider_for
+from kapclinic.clinic.badges import attach_badges
 from kapclinic.clinic.models import Appointment, JourneyError, Provider, TreatmentCourse
 from kapclinic.clinic.models.people import CLINICIAN_ROLES
 from kapclinic.clinic.views import StaffRequiredMixin
@@ -115,6 +116,8 @@ class DayView(StaffRequiredMixin, View):
             .select_related("course__patient")
             .order_by("starts_at", "pk")
         )
+        appointments = list(appointments)
+        attach_badges(appointment.course for appointment in appointments)
         context = {
             "clinician": clinician,
             "clinic": clinician.clinic,

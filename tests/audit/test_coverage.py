@@ -23,6 +23,7 @@ AUDITED = {
     "reports:session-note": ("patient_a", "dosing session note report (download)", "export"),
     "reports:course-summary": ("patient_a", "course summary report (download)", "export"),
     "reports:fhir-export": ("patient_a", "FHIR record export (download)", "export"),
+    "reports:signed-consent": ("patient_a", "signed consent report (download)", "export"),
     "dosing:book-session": ("patient_a", "booking a dosing session, course", "view"),
     "dosing:appointment": ("patient_a", "appointment", "view"),
     "dosing:session": ("patient_a", "dosing session screen, appointment", "view"),

@@ -147,7 +147,9 @@ def test_cleared_patients_have_a_signed_decision_and_a_plan_from_the_protocol(em
         protocol.dose_max_mg,
         protocol.planned_dosing_sessions,
     )
-    assert course.consent_signatures.get().signed_name == course.patient.legal_name
+    # Signed at intake (version 1.0) and, except Amara, again when 2.0 was published.
+    names = {s.signed_name for s in course.consent_signatures.all()}
+    assert names == {course.patient.legal_name}
 
 
 def test_demo_clinic_has_a_signed_off_protocol_per_route_and_its_sessions_run_on_them():
@@ -252,3 +254,56 @@ def test_lee_shared_journal_entry_is_seen_by_staff_and_the_private_one_is_not(cl
     client.force_login(course.patient.user)
     mine = client.get(reverse("integration:journal")).content.decode()
     assert "Spoke in the team meeting today" in mine and "workshop" in mine
+
+
+def test_amara_has_a_pending_re_consent_and_every_other_gate_keeps_its_consent():
+    from intake.consent import consent_status, consents_due
+
+    seed()
+    amara = course_of("patient@example.com")
+    (row,) = consents_due(amara)
+    assert row.document.version == "2.0" and row.signature.document.version == "1.0"
+    assert row.changes and "video" in row.changes[0].summary_of_changes
+    for email in ("cleared@example.com", "integration@example.com"):
+        assert not [r for r in consent_status(course_of(email)) if r.due], email
+
+
+def test_amara_sees_the_re_consent_first_on_her_home_page(client):
+    seed()
+    amara = course_of("patient@example.com")
+    client.force_login(amara.patient.user)
+    tasks = client.get(reverse("clinic:my-journey")).context["journey"]["tasks"]
+    assert tasks[0].title.startswith("Sign Consent to ketamine-assisted psychotherapy")
+    assert "version 2.0" in tasks[0].title
+
+
+def test_the_demo_clinic_admin_publishes_a_consent_version_in_the_admin(client, enrol_mfa):
+    from intake.models import ConsentDocument
+
+    seed()
+    admin = User.objects.get(email="admin@example.com")
+    enrol_mfa(admin)
+    client.force_login(admin)
+    add = reverse("admin:intake_consentdocument_add")
+    assert client.get(add).status_code == 200
+    clinic = Clinic.objects.get()
+    response = client.post(
+        add,
+        {
+            "clinic": clinic.pk,
+            "kind": "telehealth",
+            "title": "Consent to telehealth sessions",
+            "version": "1.0",
+            "effective_from": timezone.localdate().isoformat(),
+            "resign_required": "on",
+            "required_before_dosing": "on",
+            "body": "Integration sessions by secure video.",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    published = ConsentDocument.objects.get(clinic=clinic, kind="telehealth")
+    assert published.published_by == admin
+    listing = client.get(reverse("admin:intake_consentdocument_changelist"))
+    assert (
+        listing.status_code == 200 and "Consent to telehealth sessions" in listing.content.decode()
+    )

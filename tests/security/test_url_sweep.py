@@ -99,6 +99,12 @@ def integration_a(s):
     return {"pk": s.integration_a.pk}
 
 
+def consent_signature_a(s):
+    from intake.models import ConsentSignature
+
+    return ConsentSignature.objects.filter(course=s.course_a).latest("signed_at")
+
+
 def closing(s):
     return {
         "effective_on": timezone.localdate(timezone=s.clinic.tz).isoformat(),
@@ -218,12 +224,33 @@ ACCESS = {
     ),
     "intake:support": Page(PATIENT, PATIENTS, {GET}),
     "intake:check": Page(PATIENT, PATIENTS),
+    # Consents: no id for the list (always the patient's own); the version in effect at the
+    # patient's clinic may be signed by any of its patients; a signature is its owner's only.
+    "intake:consents": Page(PATIENT, PATIENTS, {GET}),
+    "intake:sign-consent": Page(
+        PATIENT,
+        PATIENTS,
+        kwargs=lambda s: {"pk": consent_signature_a(s).document_id},
+        data=lambda s: {"agreed": "on", "signed_name": s.patient_b.legal_name},
+    ),
+    "intake:withdraw-consent": Page(
+        PATIENT,
+        OWNER,
+        kwargs=lambda s: {"pk": consent_signature_a(s).pk},
+        data=lambda s: {"reason": "I need a break."},
+    ),
     # --- reports -----------------------------------------------------------------------------
     "reports:assessment": Page(STAFF, CLINIC_1 | SUPER, {GET}, kwargs=course_a),
     "reports:session-note": Page(
         STAFF, CLINIC_1 | SUPER, {GET}, kwargs=lambda s: {"pk": s.session_a.pk}
     ),
     "reports:course-summary": Page(STAFF, CLINIC_1 | SUPER, {GET}, kwargs=course_a),
+    "reports:signed-consent": Page(
+        STAFF, CLINIC_1 | SUPER, {GET}, kwargs=lambda s: {"pk": consent_signature_a(s).pk}
+    ),
+    "reports:my-signed-consent": Page(
+        PATIENT, OWNER, {GET}, kwargs=lambda s: {"pk": consent_signature_a(s).pk}
+    ),
     "reports:fhir-export": Page(
         STAFF, CLINIC_1 | SUPER, {GET}, kwargs=lambda s: {"pk": s.patient_a.pk}
     ),
@@ -468,4 +495,4 @@ def test_the_sweep_covers_every_url_role_and_method():
     assert not missing, f"URLs with no row in ACCESS: {missing}"
     total = len(URLS) * len(ROLES) * 2
     print(f"\nURL sweep: {len(URLS)} URLs × {len(ROLES)} roles × 2 methods = {total} requests")
-    assert total == 1044, "update this count when URLs or roles are added"
+    assert total == 1134, "update this count when URLs or roles are added"

@@ -85,8 +85,7 @@ def clear_course(course, prescriber, **plan):
 
 def sign_consent(course, version="1.0"):
     document = ConsentDocument.objects.filter(clinic=course.clinic, version=version).first()
-    if document is None:
-        ConsentDocument.objects.filter(clinic=course.clinic).update(is_current=False)
+    if document is None:  # published now, so it is the version in effect
         document = ConsentDocument.objects.create(
             clinic=course.clinic, version=version, body="Consent text."
         )

@@ -15,7 +15,8 @@ from django.test.utils import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from intake.models import ConsentDocument
+from intake.consent import sign_consent
+from intake.models import ConsentDocument, ConsentSignature
 from intake.services import invite_patient
 from integration.models import JournalPrompt
 from kapclinic.clinic.models import (
@@ -43,6 +44,17 @@ in blood pressure; these usually pass within two hours. You will be monitored un
 to leave, and you must not drive or operate machinery until the next day after a restful sleep.
 
 You can withdraw your consent at any time without affecting your other care."""
+
+DEMO_CONSENT_ADDITION = """
+
+With your agreement, integration sessions may be offered by secure video; dosing itself
+always takes place in the clinic."""
+DEMO_CONSENT_CHANGES = (
+    "We added a paragraph on video (telehealth) integration sessions. Dosing still always "
+    "takes place in the clinic."
+)
+# The patient still to re-sign version 2.0 (the other stories' pre-dose gates pass).
+RECONSENT_PENDING = "patient@example.com"
 
 STAFF = [
     ("prescriber@example.com", "Maya", "Okafor", Role.PRESCRIBER, "MD, MRCPsych"),
@@ -118,7 +130,14 @@ class Command(BaseCommand):
             phone="+44 117 000 0000",
             email="hello@example.com",
         )
-        ConsentDocument.objects.create(clinic=clinic, version="1.0", body=DEMO_CONSENT)
+        first_published = timezone.now() - timedelta(weeks=10)  # before the earliest intake
+        ConsentDocument.objects.create(
+            clinic=clinic,
+            version="1.0",
+            body=DEMO_CONSENT,
+            effective_from=timezone.localdate(first_published),
+            published_at=first_published,
+        )
         for position, text in enumerate(stories.JOURNAL_PROMPTS):
             JournalPrompt.objects.create(clinic=clinic, text=text, position=position)
         staff = {}
@@ -161,6 +180,29 @@ class Command(BaseCommand):
                     course=course,
                     source="Check-in PHQ-9 item 9",
                     reason="Answered “several days” to thoughts of being better off dead.",
+                )
+        self.publish_new_consent(clinic, staff[Role.CLINIC_ADMIN].user)
+
+    def publish_new_consent(self, clinic, admin):
+        """Version 2.0 three days ago: everyone who had signed re-signed, except Amara, whose
+        home page now asks her to sign first (and whose gate names the version missing)."""
+        three_days_ago = timezone.now() - timedelta(days=3)
+        document = ConsentDocument.objects.create(
+            clinic=clinic,
+            version="2.0",
+            body=DEMO_CONSENT + DEMO_CONSENT_ADDITION,
+            summary_of_changes=DEMO_CONSENT_CHANGES,
+            effective_from=timezone.localdate(three_days_ago),
+            published_at=three_days_ago,
+            published_by=admin,
+        )
+        for signature in ConsentSignature.objects.filter(course__clinic=clinic).select_related(
+            "course__patient"
+        ):
+            course = signature.course
+            if course.patient.email != RECONSENT_PENDING:
+                sign_consent(
+                    course, document, by=course.patient.user, signed_name=signature.signed_name
                 )
 
     def walk(self, course, reached, staff):

@@ -10,7 +10,7 @@ from kapclinic.clinic.signed_triggers import refuse_always
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("intake", "0004_history_of_clinical_records"),
+        ("intake", "0006_clinic_admin_consent_permissions"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
