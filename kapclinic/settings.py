@@ -260,6 +260,10 @@ KAP_INVITATION_DAYS = int(os.environ.get("KAP_INVITATION_DAYS", "7"))
 # before the appointment's own day (clinic time), so "when did you last eat" means today.
 KAP_CHECK_IN_OPENS_HOURS = int(os.environ.get("KAP_CHECK_IN_OPENS_HOURS", "24"))
 
+# Clinical times (vitals, doses, observations, adverse events, discharge, check-in answers) may
+# not be later than now: this much clock skew between a device and the server is tolerated.
+KAP_CLOCK_SKEW_MINUTES = int(os.environ.get("KAP_CLOCK_SKEW_MINUTES", "2"))
+
 # --- Reports ------------------------------------------------------------------------------------
 # Paper size of PDF reports: "A4" (default) or "Letter" for US clinics. One setting for every
 # clinic until the clinic model carries its own choice.

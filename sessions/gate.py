@@ -2,12 +2,19 @@
 
 `evaluate_gate` only reads. Dosing waits while a check fails, unless a prescriber writes an
 override for the checks that may be overridden (fasting, companion, baseline holds: a
-benefit/risk decision, reference §4.1). Clearance, consent, safety flags, check-in and a
-baseline reading cannot be overridden: they are fixed by completing or resolving them.
+benefit/risk decision, reference §4.1). Clearance, consent, safety flags, check-in, a
+baseline reading, unacknowledged in-session alerts and the protocol's dose limits cannot be
+overridden: they are fixed by completing, resolving or acknowledging them, or by waiting.
+
+Every dose is judged as things stand when it is given: a booster by the latest reading, the
+alerts and flags open then, and the session's doses so far. An override accepts the exact
+values that failed (the reading's id and numbers, the fasting times): a newer reading past
+the holds re-opens the hold.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -16,7 +23,9 @@ from intake.consent import consent_status
 from intake.models import ConsentKind, ConsentSignature
 from intake.services import is_cleared
 from kapclinic.audit.models import AccessEvent
+from kapclinic.clinic.models import BoosterLimits
 
+from .dose_limits import dose_limit_errors, limits_reason
 from .models import CheckIn, DosingError, DosingSession, GateOverride
 from .permissions import PRESCRIBER, require_staff
 
@@ -28,9 +37,12 @@ class GateItem:
     passed: bool
     reason: str
     overridable: bool = False
+    # What the check judged (e.g. the reading's id and numbers): an override accepts these
+    # values, and no others.
+    values: dict = field(default_factory=dict)
 
     def as_record(self):
-        return {"key": self.key, "label": self.label, "reason": self.reason}
+        return {"key": self.key, "label": self.label, "reason": self.reason, "values": self.values}
 
 
 def duration(minutes):
@@ -50,42 +62,57 @@ def first_dose_at(session, doses=None):
 
 
 def dose_time(session, at=None, doses=None):
-    """The moment the gate is judged at: the first dose once given, else `at` or now."""
-    return first_dose_at(session, doses) or at or timezone.now()
+    """The moment the gate is judged at. A closed session's checklist is the record of its
+    first dose; while the session is open every dose, boosters too, is judged as things
+    stand when it is given (`at`, or now)."""
+    if session.status != DosingSession.Status.OPEN:
+        return first_dose_at(session, doses) or at or timezone.now()
+    return at or timezone.now()
 
 
 def baseline_vitals(session, at=None, *, doses=None, readings=None):
-    """The latest reading taken before the (first) dose; `readings`: the session's readings
-    in effect, in the order taken, when the caller has read them already."""
+    """The reading in force: the latest taken by the moment the gate is judged at (before a
+    booster, the latest since the first dose, not the pre-dose baseline). `readings`: the
+    session's readings in effect, in the order taken, when the caller has read them already."""
     when = dose_time(session, at, doses)
     if readings is None:
-        return session.vitals.filter(taken_at__lte=when).order_by("-taken_at").first()
-    return max((r for r in readings if r.taken_at <= when), key=lambda r: r.taken_at, default=None)
+        return session.vitals.filter(taken_at__lte=when).order_by("-taken_at", "-pk").first()
+    in_time = (r for r in readings if r.taken_at <= when)
+    return max(in_time, key=lambda r: (r.taken_at, r.pk), default=None)
 
 
-def evaluate_gate(session, at=None, *, doses=None, readings=None):
+def evaluate_gate(session, at=None, *, doses=None, readings=None, alerts=None):
     """Every pre-dose check for this session, in the order they appear on the checklist.
 
-    `doses` and `readings` (in effect), in time order, save reading them again when the
-    caller already holds them."""
+    `doses`, `readings` (in effect) and `alerts`, in time order, save reading them again
+    when the caller already holds them."""
     when = dose_time(session, at, doses)
     # Once the patient is discharged the checklist is a record of the dose: a flag raised or a
     # consent version published afterwards must not turn a closed session's checks red. While
     # the session is open (a booster may follow) every check is judged as things stand now.
     closed = session.status != DosingSession.Status.OPEN
+    if doses is None:
+        doses = list(session.administrations.all())
     given = first_dose_at(session, doses) if closed else None
+    booster = bool(doses) and not closed
     check_in = CheckIn.objects.filter(appointment_id=session.appointment_id).first()
-    baseline = baseline_vitals(session, at, doses=doses, readings=readings)
-    return [
+    reading = baseline_vitals(session, at, doses=doses, readings=readings)
+    items = [
         _clearance(session),
         _consent(session, given),
         _safety_flags(session, given),
         _check_in(check_in),
-        _fasting(session, check_in, when),
+        # Fasting is about the stomach when dosing starts: judged at the first dose.
+        _fasting(session, check_in, first_dose_at(session, doses) or when),
         _companion(session, check_in),
-        _baseline_recorded(session, baseline),
-        _baseline_holds(session, baseline),
+        _baseline_recorded(session, reading, booster),
+        _baseline_holds(session, reading, booster),
+        _alerts(session, when if closed else None, alerts),
     ]
+    if booster:
+        passed, reason = limits_reason(session, doses, when)
+        items.append(GateItem("dose_limits", "Within the protocol's dose limits", passed, reason))
+    return items
 
 
 def failing(items):
@@ -174,7 +201,11 @@ def _fasting(session, check_in, when):
         f"last drink {duration(drink)} before (needs {duration(drink_needed)})."
     )
     passed = food >= food_needed and drink >= drink_needed
-    return GateItem("fasting", label, passed, reason, overridable=True)
+    values = {
+        "last_food_at": check_in.last_food_at.isoformat(),
+        "last_drink_at": check_in.last_drink_at.isoformat(),
+    }
+    return GateItem("fasting", label, passed, reason, overridable=True, values=values)
 
 
 def _companion(session, check_in):
@@ -196,10 +227,15 @@ def _companion(session, check_in):
     )
 
 
-def _baseline_recorded(session, baseline):
-    label = "Baseline vitals and weight"
+def _reading_words(session, reading):
+    taken = timezone.localtime(reading.taken_at, session.course.clinic.tz)
+    return f"reading of {taken:%H:%M}"
+
+
+def _baseline_recorded(session, reading, booster=False):
+    label = "Latest vitals and weight" if booster else "Baseline vitals and weight"
     missing = []
-    if baseline is None:
+    if reading is None:
         missing.append("BP, heart rate and SpO2 before the dose")
     if session.weight_kg is None:
         missing.append("weight")
@@ -209,38 +245,107 @@ def _baseline_recorded(session, baseline):
         "baseline_vitals",
         label,
         True,
-        f"BP {baseline.systolic}/{baseline.diastolic}, HR {baseline.heart_rate}, "
-        f"SpO2 {baseline.spo2}%, weight {session.weight_kg} kg.",
+        f"BP {reading.systolic}/{reading.diastolic}, HR {reading.heart_rate}, "
+        f"SpO2 {reading.spo2}%, weight {session.weight_kg} kg"
+        + (f" ({_reading_words(session, reading)})." if booster else "."),
     )
 
 
-def _baseline_holds(session, baseline):
-    label = "Baseline within the protocol's holds"
-    if baseline is None:
+VALUES = ("systolic", "diastolic", "heart_rate", "spo2")
+
+
+def _reading_values(reading):
+    """The reading an override of the holds accepts: its id and numbers (JSON-ready)."""
+    return {
+        "reading": reading.pk,
+        "taken_at": reading.taken_at.isoformat(),
+        **{name: getattr(reading, name) for name in VALUES},
+    }
+
+
+def _baseline_holds(session, reading, booster=False):
+    thresholds = session.thresholds
+    alert_limits = booster and thresholds.booster_limits == BoosterLimits.ALERT_LIMITS
+    limits = "in-session alert limits" if alert_limits else "holds"
+    label = (
+        f"Latest reading within the protocol's {limits}"
+        if booster
+        else "Baseline within the protocol's holds"
+    )
+    if reading is None:
         return GateItem(
             "baseline_holds", label, False, "No baseline reading yet.", overridable=True
         )
-    findings = baseline.beyond_holds(session.thresholds)
+    beyond = reading.beyond_alert_limits if alert_limits else reading.beyond_holds
+    findings = beyond(thresholds)
     if findings:
         # domain reference §4.1: above the hold, delaying is a prescriber benefit/risk decision.
-        reason = "; ".join(findings) + ". Recheck, or a prescriber may override."
-        return GateItem("baseline_holds", label, False, reason, overridable=True)
-    return GateItem("baseline_holds", label, True, "Every baseline value is within the holds.")
+        reason = (
+            f"{_reading_words(session, reading).capitalize()}: {'; '.join(findings)}. "
+            "Recheck, or a prescriber may override."
+        )
+        values = _reading_values(reading)
+        return GateItem("baseline_holds", label, False, reason, overridable=True, values=values)
+    which = "latest reading" if booster else "baseline"
+    return GateItem("baseline_holds", label, True, f"Every {which} value is within the {limits}.")
+
+
+def _alerts(session, given=None, alerts=None):
+    """No in-session alert waits for acknowledgement (at the first dose, for a closed session):
+    a reading past the alert limits needs the attention of the clinician at the chair."""
+    label = "No unacknowledged in-session alert"
+    if alerts is None:
+        alerts = list(session.alerts.all())
+    if given is None:
+        waiting = [alert for alert in alerts if alert.is_open]
+    else:
+        waiting = [
+            alert
+            for alert in alerts
+            if alert.raised_at <= given
+            and (alert.acknowledged_at is None or alert.acknowledged_at > given)
+        ]
+    if not waiting:
+        return GateItem("alerts", label, True, "No in-session alert is waiting.")
+    latest = max(waiting, key=lambda alert: (alert.raised_at, alert.pk))
+    count = f"{len(waiting)} alerts wait" if len(waiting) > 1 else "An alert waits"
+    return GateItem(
+        "alerts",
+        label,
+        False,
+        f"{count} for a clinician to acknowledge (latest: {latest.message})",
+    )
 
 
 def covering_override(session, items, overrides=None):
-    """The prescriber override that covers every failing check, or None (`overrides`: the
-    session's, newest first, when the caller has read them already)."""
+    """The prescriber override that accepted every failing check with the values failing now,
+    or None (`overrides`: the session's, newest first, when the caller has read them already).
+
+    An override accepts a reading, not a check: a newer reading past the holds re-opens the
+    hold until a prescriber overrides again."""
     failed = failing(items)
     if not failed:
         return None
     if any(not item.overridable for item in failed):
         return None
-    keys = {item.key for item in failed}
     for override in session.overrides.all() if overrides is None else overrides:
-        if keys <= override.failed_keys:
+        if all(override.accepts(item.key, item.values) for item in failed):
             return override
     return None
+
+
+def check_dose_passes_gate(session, dose):
+    """Refuse `dose` unless it passes the gate at its time: the protocol's dose limits (field
+    errors), then every pre-dose check, judged as things stand then (DosingError)."""
+    doses = list(session.administrations.all())
+    errors = dose_limit_errors(session, dose, doses)
+    if errors:
+        raise ValidationError(errors)
+    items = evaluate_gate(session, at=dose.given_at, doses=doses)
+    failed = failing(items)
+    if failed and covering_override(session, items) is None:
+        reasons = " ".join(f"{item.label}: {item.reason}" for item in failed)
+        raise DosingError(f"Dosing is on hold. {reasons}")
 
 
 def override_gate(session, by, reason):

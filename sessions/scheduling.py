@@ -5,6 +5,8 @@ field, and the database refuses whatever slips past it (two staff booking the sa
 once); that refusal comes back as the same field error.
 """
 
+from datetime import timedelta
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -12,11 +14,18 @@ from django.utils import timezone
 from intake.services import is_cleared
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.access import provider_for
-from kapclinic.clinic.constraints import CLINICIAN_OVERLAP, ROOM_OVERLAP
-from kapclinic.clinic.models import Appointment, CourseState, JourneyError, Provider, Role
+from kapclinic.clinic.constraints import CLINICIAN_OVERLAP, PATIENT_OVERLAP, ROOM_OVERLAP
+from kapclinic.clinic.models import (
+    Appointment,
+    CourseState,
+    JourneyError,
+    Protocol,
+    Provider,
+    Role,
+)
 from kapclinic.clinic.selectors import check_in_window
 
-from .models import CheckIn, DosingError
+from .models import CheckIn, DosingError, DosingSession
 from .permissions import require_patient_or_staff
 
 # Dosing needs someone who can supervise the dose: a prescriber or a nurse.
@@ -97,6 +106,11 @@ def _clash_errors(error, appointment):
             f"{appointment.room} was booked for this time a moment ago. "
             "Choose another time or room."
         )
+    if PATIENT_OVERLAP in text:
+        errors["starts_at"] = (
+            f"{appointment.course.patient.display_name} was booked for this time a moment ago, "
+            "elsewhere. A patient cannot be in two places at once: choose another time."
+        )
     return errors
 
 
@@ -163,6 +177,58 @@ def _change_status(appointment, *, by, reason, target, sources):
             what=f"appointment {appointment.pk}: {Appointment.Status(target).label.lower()}",
             patient_id=appointment.course.patient_id,
         )
+
+
+# What the day list says once a dosing session exists: its own state, not the appointment's
+# ("Checked in" stays on the appointment until the prescriber signs).
+SESSION_STATE = {
+    DosingSession.Status.OPEN: ("Session started", "warning"),
+    DosingSession.Status.DISCHARGED: ("Discharged, to sign", "info"),
+    DosingSession.Status.SIGNED: ("Signed", "success"),
+}
+
+
+def visit_state(appointment):
+    """(words, badge tone) for where this visit stands: its session's state once opened.
+
+    Reads `appointment.dosing_session`: select it with the appointment for a list.
+    """
+    session = getattr(appointment, "dosing_session", None)
+    if session is not None and appointment.status not in (
+        Appointment.Status.CANCELLED,
+        Appointment.Status.NO_SHOW,
+    ):
+        return SESSION_STATE[session.status]
+    return appointment.get_status_display(), appointment.status_tone
+
+
+def opening_refusal(appointment, protocol=None, now=None):
+    """Why the dosing session cannot be opened yet, in words, or None.
+
+    A session opens from the protocol's `session_opens_minutes_before` the appointment's
+    start: a visit booked for this afternoon is not started this morning by mistake.
+    """
+    protocol = protocol or Protocol.objects.effective_for(appointment.course.clinic)
+    now = now or timezone.now()
+    opens = appointment.starts_at - timedelta(minutes=protocol.session_opens_minutes_before)
+    if now >= opens:
+        return None
+    tz = appointment.course.clinic.tz
+    local, start = timezone.localtime(opens, tz), timezone.localtime(appointment.starts_at, tz)
+    return (
+        f"This session can be opened from {local:%H:%M} on {local:%a} {local.day} {local:%b}, "
+        f"{protocol.session_opens_minutes_before} minutes before the appointment starts "
+        f"({start:%H:%M}), as the clinic's protocol says."
+    )
+
+
+def refuse_early_opening(appointment, protocol):
+    """A session not yet opened is refused before the protocol's window (an open one stays)."""
+    if DosingSession.objects.filter(appointment=appointment).exists():
+        return
+    refusal = opening_refusal(appointment, protocol)
+    if refusal:
+        raise DosingError(refusal)
 
 
 # What a patient reads when check-in is closed because of the appointment's status.

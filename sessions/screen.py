@@ -122,7 +122,7 @@ def session_screen(session, user, now=None):
     )
 
     # Read once above, handed to each rule instead of read again by each.
-    gate = evaluate_gate(session, at=now, doses=doses, readings=readings)
+    gate = evaluate_gate(session, at=now, doses=doses, readings=readings, alerts=alerts)
     failed = failing(gate)
     override = covering_override(session, gate, overrides) if failed else None
     monitoring = due_readings(session, now=now, doses=doses, readings=readings)
@@ -185,3 +185,16 @@ def session_screen(session, user, now=None):
         "can_mark_in_error": role in CLINICIANS and not session.is_signed,
         "is_prescriber": role == Role.PRESCRIBER,
     }
+
+
+def folded_sections(context):
+    """Ids of the sections whose work is done: the screen shows them folded, so it opens at
+    what is left to do. Once the patient has gone home that is the signature (and late
+    adverse events); once signed, only addenda. While the session is open nothing folds: a
+    booster passes the pre-dose checks again. A fold is a <details>: one key opens it."""
+    folded = set()
+    if not context["is_open"]:
+        folded |= {"pre-dose", "doses", "monitoring", "observations"}
+    if context["is_signed"]:
+        folded |= {"adverse-events", "discharge"}
+    return folded

@@ -8,6 +8,7 @@ transaction and writes the audit trail.
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -16,7 +17,8 @@ from kapclinic.measures.models import QuestionnaireResponse
 
 from . import scheduling
 from .discharge import discharge, discharge_criteria
-from .gate import covering_override, evaluate_gate, failing, override_gate
+from .dose_limits import past_session_maximum
+from .gate import check_dose_passes_gate, evaluate_gate, override_gate
 from .locks import CHANGE, audit, locked, locked_open
 from .models import (
     Addendum,
@@ -43,7 +45,7 @@ from .permissions import (
     require_staff,
 )
 from .plan import PlanTerms, ceiling_refusal, plan_and_protocol, plan_departure
-from .scheduling import check_in_refusal, mark_checked_in
+from .scheduling import check_in_refusal, mark_checked_in, opening_refusal
 
 __all__ = [
     "acknowledge_alert",
@@ -57,7 +59,9 @@ __all__ = [
     "evaluate_gate",
     "mark_entered_in_error",
     "open_session",
+    "opening_refusal",
     "override_gate",
+    "past_session_maximum",
     "record_adverse_event",
     "record_dose",
     "record_observation",
@@ -101,6 +105,7 @@ def open_session(appointment, by):
         if existing is not None:
             return existing
         plan, protocol = plan_and_protocol(appointment.course)
+        scheduling.refuse_early_opening(appointment, protocol)
         session, created = DosingSession.objects.get_or_create(
             appointment=appointment,
             defaults={
@@ -255,6 +260,22 @@ def dose_range_problem(session, dose):
     return plan_departure(session, dose)
 
 
+def dose_weight(session, data):
+    """The weight a dose is judged by: "Weight now" as typed, else the session's recorded one.
+
+    With neither, say so beside "Weight now" rather than a bare "cannot be null".
+    """
+    weight = data.get("weight_kg") or session.weight_kg
+    if weight in (None, ""):
+        raise ValidationError(
+            {
+                "weight_kg": "No weight is recorded for this session yet: record it under "
+                "Pre-dose checks, or type the weight now."
+            }
+        )
+    return weight
+
+
 def dose_for_request(session, request_key):
     """The dose already recorded from this dose form (its one-time key), or None."""
     if not request_key:
@@ -269,14 +290,17 @@ def dose_for_request(session, request_key):
 def record_dose(session, by, data):
     """Record one dose (a booster is a further call).
 
-    Refused while a pre-dose check fails without a prescriber override covering it; past
-    the protocol's hard ceiling, always; and away from the plan in force (route, product or
-    amount) unless a prescriber records it with `out_of_range_reason`. The course's first
-    dose starts treatment, which is a prescriber's step, so a nurse cannot record it while
-    the course is still "Cleared". Data: product, route, amount_mg, lot_number, lot_expiry,
-    witnessed_by; optional weight_kg (default: the session's), given_at (now), given_by
-    (`by`), infusion_minutes (IV), device_count (intranasal), out_of_range_reason,
-    request_key (the form's one-time key).
+    Every dose, boosters too, passes the gate as things stand when it is given
+    (gate.check_dose_passes_gate): refused while a check fails without a prescriber override
+    that accepted the values failing now, and past the protocol's dose limits (count,
+    interval, session maximum); past the protocol's hard ceiling for one dose, always; and
+    away from the plan in force (route, product or amount) unless a prescriber records it
+    with `out_of_range_reason`. The course's first dose starts treatment, which is a
+    prescriber's step, so a nurse cannot record it while the course is still "Cleared".
+    Data: product, route, amount_mg, lot_number, lot_expiry, witnessed_by; optional
+    weight_kg (default: the session's), given_at (now), given_by (`by`), infusion_minutes
+    (IV), device_count (intranasal), out_of_range_reason, request_key (the form's one-time
+    key).
 
     The same form sent twice (double click, retry, two tabs) records one dose: requests are
     serialised by the session's row lock, and a key already used is refused with
@@ -304,7 +328,7 @@ def record_dose(session, by, data):
             product=data.get("product") or "",
             route=data.get("route") or "",
             amount_mg=None if amount in (None, "") else Decimal(str(amount)),
-            weight_kg=data.get("weight_kg") or session.weight_kg,
+            weight_kg=dose_weight(session, data),
             infusion_minutes=data.get("infusion_minutes"),
             device_count=data.get("device_count"),
             lot_number=(data.get("lot_number") or "").strip(),
@@ -319,11 +343,7 @@ def record_dose(session, by, data):
         dose.full_clean()
         require_staff(dose.given_by, course, DOSING_ROLES, "give a dose")
         require_staff(dose.witnessed_by, course, CLINICIANS, "witness a dose")
-        items = evaluate_gate(session, at=given_at)
-        failed = failing(items)
-        if failed and covering_override(session, items) is None:
-            reasons = " ".join(f"{item.label}: {item.reason}" for item in failed)
-            raise DosingError(f"Dosing is on hold. {reasons}")
+        check_dose_passes_gate(session, dose)
         problem = _judge_against_plan(session, dose, provider)
         dose.save()
         audit(by, session, f"dosing session {session.pk}: dose {dose.pk} recorded")

@@ -113,13 +113,28 @@ class CourseFactory(factory.django.DjangoModelFactory):
     indication = Indication.DEPRESSION
 
 
+def first_free_start(course, earliest):
+    """`earliest`, or the end of the patient's last live appointment if that is later: the
+    database keeps a patient in one place at a time, so default times must not overlap."""
+    last = (
+        Appointment.objects.live()
+        .filter(patient_id=course.patient_id, ends_at__gt=earliest)
+        .order_by("-ends_at")
+        .values_list("ends_at", flat=True)
+        .first()
+    )
+    return last or earliest
+
+
 class AppointmentFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Appointment
 
     course = factory.SubFactory(CourseFactory)
     kind = Appointment.Kind.DOSING
-    starts_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=2))
+    starts_at = factory.LazyAttribute(
+        lambda a: first_free_start(a.course, timezone.now() + timedelta(days=2))
+    )
     ends_at = factory.LazyAttribute(lambda a: a.starts_at + timedelta(hours=2))
 
 

@@ -302,6 +302,7 @@ class ProtocolAdmin(ClinicHistoryAdmin):
                     ("hold_systolic_above", "hold_diastolic_above"),
                     ("hold_heart_rate_above", "hold_spo2_below"),
                     ("fasting_food_minutes", "fasting_liquid_minutes"),
+                    "session_opens_minutes_before",
                 ),
             },
         ),
@@ -314,6 +315,20 @@ class ProtocolAdmin(ClinicHistoryAdmin):
                     ("alert_heart_rate_above", "alert_spo2_below"),
                     "alert_moaas_at_or_below",
                 )
+            },
+        ),
+        (
+            "Boosters (further doses in a session)",
+            {
+                "description": "Every dose after the first passes the pre-dose checks again, "
+                "judged by the latest reading against the limits chosen here, with no "
+                "unacknowledged alert or open safety flag. No reason or override passes the "
+                "interval, the number of doses or the session maximum (reference §3).",
+                "fields": (
+                    "booster_limits",
+                    ("min_minutes_between_doses", "max_doses_per_session"),
+                    "max_session_total",
+                ),
             },
         ),
         (

@@ -1,4 +1,5 @@
-"""No double booking, enforced by the database on PostgreSQL and on the SQLite demo alike.
+"""No double booking of a clinician, a room or a patient, enforced by the database on
+PostgreSQL and on the SQLite demo alike.
 
 PostgreSQL gets exclusion constraints (btree_gist). SQLite has none, so the same rules are
 triggers there; the constraint class emits no SQL on SQLite, so migrations still apply.
@@ -11,6 +12,9 @@ from django.db.models import Func
 
 CLINICIAN_OVERLAP = "appointment_no_clinician_overlap"
 ROOM_OVERLAP = "appointment_no_room_overlap"
+PATIENT_OVERLAP = "appointment_no_patient_overlap"
+# The triggers migration 0007 installed; the patient's came later, with its own column.
+FIRST_TRIGGERS = (CLINICIAN_OVERLAP, ROOM_OVERLAP)
 
 
 class TsTzRange(Func):
@@ -58,12 +62,17 @@ _GUARDS = {
         f"a.clinic_id = NEW.clinic_id AND lower(a.room) = lower(NEW.room) "
         f"AND a.status IN {_LIVE} AND {_OVERLAPS}",
     ),
+    PATIENT_OVERLAP: (
+        f"NEW.status IN {_LIVE}",
+        f"a.patient_id = NEW.patient_id AND a.status IN {_LIVE} AND {_OVERLAPS}",
+    ),
 }
 
 
-def _trigger_sql():
+def _trigger_sql(names):
     # Built only from the constants above, never from input.
-    for name, (when, clash) in _GUARDS.items():
+    for name in names:
+        when, clash = _GUARDS[name]
         for event, not_self in (("INSERT", ""), ("UPDATE", " AND a.id <> NEW.id")):
             yield (
                 f"{name}_{event.lower()}",
@@ -74,20 +83,20 @@ def _trigger_sql():
             )
 
 
-def install_sqlite_overlap_triggers(connection):
+def install_sqlite_overlap_triggers(connection, names=FIRST_TRIGGERS):
     """Create the SQLite triggers (idempotent); a no-op on other databases."""
     if connection.vendor != "sqlite":
         return
     with connection.cursor() as cursor:
-        for _name, sql in _trigger_sql():
+        for _name, sql in _trigger_sql(names):
             cursor.execute(sql)
 
 
-def drop_sqlite_overlap_triggers(connection):
+def drop_sqlite_overlap_triggers(connection, names=FIRST_TRIGGERS):
     if connection.vendor != "sqlite":
         return
     with connection.cursor() as cursor:
-        for name, _sql in _trigger_sql():
+        for name, _sql in _trigger_sql(names):
             cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
 
 
@@ -95,8 +104,11 @@ def reinstall_after_migrate(sender, using, apps=None, **kwargs):
     """post_migrate: SQLite drops triggers whenever a migration rebuilds the table."""
     from django.db import connections
 
-    try:
-        apps.get_model("clinic", "Appointment")._meta.get_field("clinic")
-    except (AttributeError, LookupError, FieldDoesNotExist):
-        return  # migrated back before the appointment had a clinic
-    install_sqlite_overlap_triggers(connections[using])
+    names = []
+    for field, guards in (("clinic", FIRST_TRIGGERS), ("patient", (PATIENT_OVERLAP,))):
+        try:
+            apps.get_model("clinic", "Appointment")._meta.get_field(field)
+        except (AttributeError, LookupError, FieldDoesNotExist):
+            break  # migrated back before the appointment had this column
+        names.extend(guards)
+    install_sqlite_overlap_triggers(connections[using], names)

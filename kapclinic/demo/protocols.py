@@ -24,6 +24,8 @@ def sign_reference_protocols(clinic, director):
         for index, (route, product) in enumerate(ROUTES):
             protocol = Protocol.from_reference(clinic, route, product)
             protocol.active, protocol.is_default = True, index == 0
+            # Today's demo session starts within two hours of seeding: it can be opened now.
+            protocol.session_opens_minutes_before = 180
             protocol.save()
             protocols.append(protocol.sign_off(director, on=signed_on))
     return protocols

@@ -134,6 +134,7 @@ def appointment(out, ids, course, kind, starts, clinician, status, room=""):
             "id": pk,
             "course_id": course.id,
             "clinic_id": course.clinic_id,
+            "patient_id": course.patient_id,
             "kind": kind,
             "starts_at": starts,
             "ends_at": starts + VISIT,

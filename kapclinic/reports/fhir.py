@@ -85,6 +85,14 @@ AE_CAUSALITY_CODES = {
 }
 
 
+def event_text(event):
+    """What happened, in words: the type, then the clinician's description when there is one
+    (for "Other" the description is the type)."""
+    if event.description and event.kind != AdverseEvent.Kind.OTHER:
+        return f"{event.get_kind_display()}: {event.description}"
+    return event.label
+
+
 def resource_id(kind, *key):
     return str(uuid.uuid5(NAMESPACE, "/".join([kind, *map(str, key)])))
 
@@ -488,13 +496,14 @@ class BundleBuilder:
             self.add("MedicationAdministration", rid, body)
 
     def add_adverse_events(self):
+        # R4B AdverseEvent has no note: the clinician's description rides in event.text.
         doses_by_session = defaultdict(list)
         for dose in self.doses:
             doses_by_session[dose.session_id].append(dose)
         for event in self.events:
             body = {
                 "actuality": "actual",
-                "event": {"text": event.label},
+                "event": {"text": event_text(event)},
                 "subject": self.subject(),
                 "date": instant(event.onset_at),
                 "seriousness": {

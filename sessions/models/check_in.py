@@ -1,18 +1,15 @@
 """The patient's day-of check-in: safety screen, fasting, companion (reference §4.1)."""
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from kapclinic.clinic.models import Appointment
 from kapclinic.measures.models import QuestionnaireResponse
 
-from .session import DosingSession, SessionRecord, SessionRecordQuerySet
+from .session import DosingSession, SessionRecord, SessionRecordQuerySet, check_not_in_future
 
 User = settings.AUTH_USER_MODEL
 
@@ -124,11 +121,8 @@ class CheckIn(SessionRecord):
     def clean(self):
         if self.appointment_id and self.appointment.kind != Appointment.Kind.DOSING:
             raise ValidationError({"appointment": "Check-in is for dosing appointments."})
-        soon = timezone.now() + timedelta(minutes=5)
         for field in ("last_food_at", "last_drink_at"):
-            value = getattr(self, field)
-            if value and value > soon:
-                raise ValidationError({field: "This time is in the future."})
+            check_not_in_future(field, getattr(self, field), self.appointment.clinic.tz)
         for field, code in (("gad7", "gad7"), ("phq9", "phq9")):
             response = getattr(self, field)
             if response is None:

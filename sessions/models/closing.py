@@ -106,7 +106,7 @@ class Discharge(SessionRecord):
         return None if None in values else sum(values)
 
     def clean(self):
-        self.check_not_before_start("discharged_at")
+        self.check_clinical_time("discharged_at")
 
 
 class AddendumQuerySet(SessionRecordQuerySet):

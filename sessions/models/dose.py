@@ -167,7 +167,7 @@ class Administration(SessionRecord):
                 )
         if errors:
             raise ValidationError(errors)
-        self.check_not_before_start("given_at")
+        self.check_clinical_time("given_at")
 
 
 class GateOverride(SessionRecord):
@@ -177,6 +177,7 @@ class GateOverride(SessionRecord):
     by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(default=timezone.now)
     reason = models.TextField()
+    # Each check with its reason and the values it accepted (sessions.gate.GateItem).
     failed_items = models.JSONField(
         help_text="The checks that were failing when the override was written, with reasons."
     )
@@ -202,3 +203,18 @@ class GateOverride(SessionRecord):
     @property
     def failed_keys(self):
         return {item["key"] for item in self.failed_items}
+
+    def accepts(self, key, values):
+        """Did this override accept check `key` failing with exactly these values? An
+        override written before values were kept accepts nothing new."""
+        return any(
+            item["key"] == key and item.get("values") == values for item in self.failed_items
+        )
+
+    @property
+    def accepted(self):
+        """Each check it accepted with the words that said why it failed, for the screen and
+        the session note."""
+        return [
+            {"label": item["label"], "reason": item.get("reason", "")} for item in self.failed_items
+        ]

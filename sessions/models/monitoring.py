@@ -120,7 +120,7 @@ class VitalSigns(EnteredInError, SessionRecord):
     def clean(self):
         if self.systolic and self.diastolic and self.systolic <= self.diastolic:
             raise ValidationError({"diastolic": "Diastolic must be below systolic."})
-        self.check_not_before_start("taken_at")
+        self.check_clinical_time("taken_at")
 
     def beyond(self, limits, thresholds):
         """Plain-words findings for each value past its limit, e.g. for a hold or an alert."""
@@ -203,7 +203,7 @@ class Observation(EnteredInError, SessionRecord):
     def clean(self):
         if self.cadss6_id and self.cadss6.instrument != "cadss6":
             raise ValidationError({"cadss6": "Attach a CADSS-6 response."})
-        self.check_not_before_start("observed_at")
+        self.check_clinical_time("observed_at")
 
     def sedation_alert(self, thresholds):
         """Words for the alert when sedation is at or below the protocol's limit, else ''."""
@@ -355,4 +355,4 @@ class AdverseEvent(EnteredInError, SessionRecord):
     def clean(self):
         if self.kind == self.Kind.OTHER and not self.description.strip():
             raise ValidationError({"description": "Describe the event when the type is Other."})
-        self.check_not_before_start("onset_at")
+        self.check_clinical_time("onset_at")

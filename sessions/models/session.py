@@ -1,6 +1,7 @@
 """The dosing session: one per dosing appointment, frozen with its record once signed."""
 
 import dataclasses
+from datetime import timedelta
 from decimal import Decimal
 from functools import cached_property
 
@@ -80,6 +81,11 @@ class Thresholds:
     protocol_version: int | None = None
     ceiling_mg: Decimal | None = None
     ceiling_mg_per_kg: Decimal | None = None
+    # Boosters (issue 14); a session opened before these existed reads the Protocol defaults.
+    booster_limits: str = "holds"
+    min_minutes_between_doses: int = 20
+    max_doses_per_session: int = 3
+    max_session_total: Decimal | None = None  # None: no maximum beyond the dose range
 
     @classmethod
     def snapshot(cls, protocol):
@@ -95,6 +101,8 @@ class Thresholds:
             elif field.name in ("ceiling_mg", "ceiling_mg_per_kg"):
                 value = getattr(protocol, field.name)
                 value = None if value is None else str(value)
+            elif field.name == "max_session_total":
+                value = str(protocol.max_session_total)
             elif field.name == "monitoring_minutes":
                 value = list(protocol.schedule)
             else:
@@ -107,6 +115,8 @@ class Thresholds:
         values = dict(data)
         values["dose_min"] = Decimal(values["dose_min"])
         values["dose_max"] = Decimal(values["dose_max"])
+        if values.get("max_session_total") is not None:
+            values["max_session_total"] = Decimal(values["max_session_total"])
         values["monitoring_minutes"] = tuple(values["monitoring_minutes"])
         for name in ("ceiling_mg", "ceiling_mg_per_kg"):
             if values.get(name) is not None:
@@ -354,12 +364,37 @@ class SessionRecord(models.Model):
             .exists()
         )
 
-    def check_not_before_start(self, field):
-        """Clinical times cannot precede the session's start (a typing slip, or the wrong day)."""
+    def check_clinical_time(self, field):
+        """A clinical time lies between the session's start and now (reference §4.2 timing).
+
+        Later than now (beyond the clock-skew allowance) would tick future monitoring slots
+        and stretch the chart; before the start is a typing slip or the wrong day.
+        """
         value = getattr(self, field)
+        if not value:
+            return
         session = getattr(self, "session", None) if self.session_id else None
-        if value and session is not None and value < session.started_at:
-            started = timezone.localtime(session.started_at, session.course.clinic.tz)
+        tz = session.course.clinic.tz if session is not None else None
+        check_not_in_future(field, value, tz)
+        if session is not None and value < session.started_at:
+            started = timezone.localtime(session.started_at, tz)
             raise ValidationError(
                 {field: f"This is before the session started ({started:%d %b %Y %H:%M})."}
             )
+
+
+def latest_allowed_time(now=None):
+    """Now, plus the clock skew a device may have (settings.KAP_CLOCK_SKEW_MINUTES)."""
+    return (now or timezone.now()) + timedelta(minutes=settings.KAP_CLOCK_SKEW_MINUTES)
+
+
+def check_not_in_future(field, value, tz=None):
+    """Refuse a clinical time later than now, in words beside the field."""
+    if value and value > latest_allowed_time():
+        now = timezone.localtime(timezone.now(), tz)
+        raise ValidationError(
+            {
+                field: f"This time is later than now ({now:%d %b %Y %H:%M}). "
+                "Clinical times are recorded as they happen: check the date and time."
+            }
+        )

@@ -113,11 +113,13 @@ class DayView(StaffRequiredMixin, View):
         appointments = (
             Appointment.objects.visible_to(request.user)
             .filter(clinician=clinician, starts_at__gte=start, starts_at__lt=end)
-            .select_related("course__patient")
+            .select_related("course__patient", "dosing_session")
             .order_by("starts_at", "pk")
         )
         appointments = list(appointments)
         attach_badges(appointment.course for appointment in appointments)
+        for appointment in appointments:
+            appointment.state, appointment.state_tone = scheduling.visit_state(appointment)
         context = {
             "clinician": clinician,
             "clinic": clinician.clinic,

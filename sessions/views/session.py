@@ -25,9 +25,13 @@ from .. import services
 from ..forms import session as forms
 from ..models import Administration, DosingSession, SessionAlert, SignedRecordError
 from ..monitoring import CORRECTABLE
-from ..screen import session_screen
+from ..screen import folded_sections, session_screen
 
 TEMPLATE = "sessions/session.html"
+# What any change to the gate redraws: the checklist, the override form (it appears once the
+# failing checks may be overridden, and goes once an override covers them) and the hold above
+# the dose form. Issue 14 finding 7: the override form was left out and needed a reload.
+GATE = ("gate", "override-form", "dose-hold")
 
 
 def staff_session(request, pk):
@@ -68,6 +72,7 @@ def screen_context(request, session, bound=None, alert_forms=None, error_forms=N
     """The screen's data, its forms (a bound one kept as typed), one form per open alert,
     and an "entered in error" form per entry while the session is unsigned."""
     context = session_screen(session, request.user)
+    context["folded"] = folded_sections(context)
     context.update(fresh_forms(session, request.user))
     context.update(bound or {})
     for alert in context["open_alerts"]:
@@ -139,6 +144,7 @@ class SessionView(StaffRequiredMixin, View):
                     "patient": appointment.course.patient,
                     "clinic": appointment.course.clinic,
                     "session": None,
+                    "opening_refusal": services.opening_refusal(appointment),
                 }
                 return render(request, TEMPLATE, context)
             return render(request, TEMPLATE, screen_context(request, session))
@@ -221,7 +227,7 @@ class RecordWeightView(EntryView):
     form_key = "weight_form"
     anchor = "pre-dose"
     done = "Weight recorded."
-    refresh = ("gate", "dose-hold")
+    refresh = GATE
 
     def perform(self, form):
         return services.record_weight(
@@ -234,7 +240,7 @@ class ConfirmCompanionView(EntryView):
     form_key = "companion_form"
     anchor = "pre-dose"
     done = "Companion confirmed."
-    refresh = ("gate", "dose-hold")
+    refresh = GATE
 
     def perform(self, form):
         return services.confirm_companion(self.session, self.request.user)
@@ -255,7 +261,7 @@ class RecordDoseView(EntryView):
     form_key = "dose_form"
     anchor = "doses"
     done = "Dose recorded."
-    refresh = ("doses", "gate", "dose-hold", "monitoring", "vitals", "discharge-preview")
+    refresh = ("doses", *GATE, "monitoring", "vitals", "discharge-preview")
 
     def post(self, request, pk):
         self.duplicate = None
@@ -276,7 +282,8 @@ class RecordDoseView(EntryView):
         if earlier is not None:
             raise services.DoseAlreadyRecorded(earlier)
         # A dose away from the plan is refused without a reason: say so beside the reason
-        # box, so the prescriber confirms it there.
+        # box, so the prescriber confirms it there. Past the session maximum no reason
+        # helps, so the service's refusal beside the amount is left to speak.
         weight = data.get("weight_kg") or self.session.weight_kg
         if weight and not data.get("out_of_range_reason"):
             probe = Administration(
@@ -286,7 +293,7 @@ class RecordDoseView(EntryView):
                 product=data.get("product"),
             )
             problem = services.dose_range_problem(self.session, probe)
-            if problem:
+            if problem and not services.past_session_maximum(self.session, probe):
                 raise ValidationError(
                     {"out_of_range_reason": f"{problem} To give it, confirm with a reason here."}
                 )
@@ -309,7 +316,7 @@ class RecordVitalsView(EntryView):
     form_key = "vitals_form"
     anchor = "monitoring"
     done = "Vital signs recorded."
-    refresh = ("vitals", "monitoring", "gate", "dose-hold", "discharge-preview")
+    refresh = ("vitals", "monitoring", *GATE, "discharge-preview")
 
     def perform(self, form):
         return services.record_vitals(self.session, self.request.user, form.data_for_service())
@@ -326,7 +333,7 @@ class RecordObservationView(EntryView):
     form_key = "observation_form"
     anchor = "observations"
     done = "Observation recorded."
-    refresh = ("observations", "discharge-preview")
+    refresh = ("observations", *GATE, "discharge-preview")
 
     def perform(self, form):
         return services.record_observation(self.session, self.request.user, form.data_for_service())
@@ -343,7 +350,7 @@ class RecordAdverseEventView(EntryView):
     form_key = "event_form"
     anchor = "adverse-events"
     done = "Adverse event recorded."
-    refresh = ("events",)
+    refresh = ("events", *GATE)  # a serious event raises a safety flag
 
     def perform(self, form):
         return services.record_adverse_event(
@@ -354,7 +361,7 @@ class RecordAdverseEventView(EntryView):
 class AcknowledgeAlertView(EntryView):
     anchor = "alerts"
     done = "Alert acknowledged."
-    refresh = ("discharge-preview", "signature")
+    refresh = (*GATE, "discharge-preview", "signature")
 
     def post(self, request, pk, alert_pk):
         session = staff_session(request, pk)
@@ -433,9 +440,9 @@ class MarkEnteredInErrorView(StaffRequiredMixin, View):
 
     row_partial = {"vitals": "vitals-row", "observation": "observation-row"}
     refresh = {
-        "vitals": ("vitals-chart", "monitoring", "gate", "dose-hold", "discharge-preview"),
-        "observation": ("discharge-preview",),
-        "adverse-event": (),
+        "vitals": ("vitals-chart", "monitoring", *GATE, "alerts", "discharge-preview"),
+        "observation": (*GATE, "alerts", "discharge-preview"),
+        "adverse-event": GATE,
     }
 
     def post(self, request, pk, kind, entry_pk):

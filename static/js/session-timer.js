@@ -8,6 +8,7 @@
  *  (c) When an entry cannot be sent (network down), htmx swaps nothing, so the typed values
  *      stay in the form; [data-save-status] says so, and that pressing the button again
  *      resends it. Each entry is saved on its own, so nothing else waits on it.
+ *  (d) Following the section menu to a finished (folded) section opens its record.
  */
 (function () {
   "use strict";
@@ -89,7 +90,20 @@
     }
   });
 
+  /* (d) Section menu opens a folded section ------------------------------ */
+  function unfold(hash) {
+    if (!hash || hash.length < 2) return;
+    var section = doc.getElementById(hash.slice(1));
+    var fold = section && section.querySelector(":scope > details.section-fold");
+    if (fold) fold.open = true;
+  }
+  doc.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest(".session-nav a[href^='#']");
+    if (link) unfold(link.getAttribute("href"));
+  });
+
   function start() {
+    unfold(window.location.hash);
     tick();
     window.setInterval(tick, 1000);
   }

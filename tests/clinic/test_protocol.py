@@ -160,3 +160,18 @@ def test_admin_action_makes_an_unsigned_draft_from_the_reference_values(world, s
     draft = Protocol.objects.exclude(pk=protocol.pk).get(clinic=world.one.clinic)
     assert not draft.active and not draft.is_in_force and draft.ceiling_mg == Decimal(500)
     assert Protocol.objects.effective_for(world.one.clinic) == protocol
+
+
+def test_booster_limits_default_to_the_reference(world):
+    protocol = Protocol(clinic=world.one.clinic, name="Sublingual")
+    assert protocol.booster_limits == "holds"
+    assert protocol.max_doses_per_session == 3  # reference §3: two half-doses plus a booster
+    assert protocol.max_session_total == 400  # reference §3: sublingual 100–400 mg a session
+    assert protocol.min_minutes_between_doses == 20
+
+
+def test_session_maximum_covers_the_dose_range_in_the_database(world):
+    with pytest.raises(IntegrityError):
+        Protocol.objects.create(
+            clinic=world.one.clinic, name="Short", dose_max_mg=400, max_session_total=300
+        )

@@ -51,7 +51,8 @@ def test_check_in_to_signed_session_note(
     clinic.save()
     # The test cannot wait two hours after the dose: observe for 0 minutes. The discharge
     # observation-time rule itself is unit-tested in tests/sessions.
-    signed_protocol(clinic, minimum_observation_minutes=0)
+    # The session at 13:00 is opened at about 11:00: this protocol opens it 3 hours ahead.
+    signed_protocol(clinic, minimum_observation_minutes=0, session_opens_minutes_before=180)
     prescriber, nurse = side.staff[Role.PRESCRIBER], side.staff[Role.NURSE]
     course = side.courses[0]
     patient = course.patient

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from kapclinic.clinic.models import Appointment, Role
 from kapclinic.measures.models import QuestionnaireResponse
-from tests.factories import AppointmentFactory
+from tests.factories import AppointmentFactory, first_free_start
 from tests.sessions.conftest import Build, clear_course
 
 
@@ -78,7 +78,7 @@ def in_integration(in_treatment):
 
 
 def integration_appointment(course, starts_at=None, **kwargs):
-    starts_at = starts_at or timezone.now() + timedelta(days=1)
+    starts_at = starts_at or first_free_start(course, timezone.now() + timedelta(days=1))
     return AppointmentFactory(
         course=course,
         kind=Appointment.Kind.INTEGRATION,

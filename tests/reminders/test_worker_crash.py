@@ -129,14 +129,16 @@ def test_sigkill_mid_batch_then_a_new_worker_delivers_each_reminder_exactly_once
     now = timezone.now()
     course = world.one.courses[0]
     # Booked an hour ahead: each one's short-notice reminder is due now. bulk_create keeps
-    # this process's eager on-commit path out of it: only the workers send.
+    # this process's eager on-commit path out of it: only the workers send. One minute each,
+    # one after another: a patient is never in two appointments at once.
     Appointment.objects.bulk_create(
         Appointment(
             course=course,
             clinic_id=course.clinic_id,
+            patient_id=course.patient_id,
             kind=Appointment.Kind.INTEGRATION,
             starts_at=now + timedelta(minutes=60 + i),
-            ends_at=now + timedelta(minutes=120 + i),
+            ends_at=now + timedelta(minutes=61 + i),
         )
         for i in range(BATCH)
     )

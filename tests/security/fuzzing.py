@@ -168,6 +168,9 @@ def _dosed(scene):
             "spo2": 98,
         },
     )
+    # No dose while an in-session alert waits (issue 14): the scene's alert is seen to first.
+    for alert in session.alerts.filter(acknowledged_at__isnull=True):
+        services.acknowledge_alert(alert, nurse, "Rechecked.")
     services.record_dose(
         session,
         prescriber,
@@ -278,8 +281,6 @@ def state_dosed(scene, clients):
 
 def state_ready_to_sign(scene, clients):
     session = _dosed(scene)
-    for alert in session.alerts.filter(acknowledged_at__isnull=True):
-        services.acknowledge_alert(alert, scene.nurse.user, "Rechecked.")
     services.discharge(
         session,
         scene.prescriber.user,

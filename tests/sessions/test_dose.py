@@ -79,7 +79,10 @@ def test_database_refuses_a_self_witnessed_dose(ready):
         )
 
 
-def test_dose_above_the_range_needs_a_reason(ready):
+def test_dose_above_the_range_needs_a_reason(build):
+    signed_protocol(build.course.clinic, max_session_total=500)
+    ready = build
+    build()
     with pytest.raises(
         DosingError, match="This dose is 450 mg, above the plan's range of 100–400 mg"
     ):
@@ -95,7 +98,10 @@ def test_dose_below_the_range_needs_a_reason(ready):
         ready.dose(amount_mg=Decimal("50"))
 
 
-def test_a_booster_is_judged_by_the_session_total(ready):
+def test_a_booster_is_judged_by_the_session_total(build):
+    signed_protocol(build.course.clinic, max_session_total=500)
+    ready = build
+    build()
     ready.dose(amount_mg=Decimal("300"))
     booster_at = ready.dose_at + timedelta(minutes=30)
     with pytest.raises(DosingError, match="session total would be 450 mg"):

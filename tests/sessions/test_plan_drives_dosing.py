@@ -89,6 +89,7 @@ def test_a_nurse_cannot_give_a_dose_outside_the_plan_even_with_a_reason(narrow):
 def test_a_dose_past_the_ceiling_is_refused_even_for_a_prescriber_with_reason_and_override(
     build,
 ):
+    signed_protocol(build.course.clinic, max_session_total=1000)  # only the ceiling applies
     session = build(companion=False)  # a failing check, overridden by the prescriber
     override_gate(session, build.prescriber, "Taxi booked; companion on the phone.")
     with pytest.raises(DosingError, match="hard ceiling of 500 mg for one dose"):
@@ -97,7 +98,8 @@ def test_a_dose_past_the_ceiling_is_refused_even_for_a_prescriber_with_reason_an
 
 
 def test_a_weight_based_dose_past_the_mg_per_kg_ceiling_is_refused(build):
-    signed_protocol(build.course.clinic, Route.IV)  # reference: ceiling 1 mg/kg, 150 mg
+    # Reference: ceiling 1 mg/kg and 150 mg a dose; the session maximum raised past it.
+    signed_protocol(build.course.clinic, Route.IV, max_session_total=Decimal(2))
     build.plan = {"route": Route.IV, "dose_min_mg": Decimal("0.1"), "dose_max_mg": Decimal("0.75")}
     build()
     iv = {"route": Route.IV, "infusion_minutes": 40, "out_of_range_reason": "Resistant."}

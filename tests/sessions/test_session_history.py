@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from kapclinic.clinic.models import Role
 from sessions import services
 from sessions.models import DosingSession, SignedRecordError, VitalSigns
+from tests.factories import signed_protocol
 
 from .test_session_views import sign_in, url, vitals_post
 
@@ -60,7 +61,10 @@ def test_signing_is_in_the_history_and_the_signed_record_still_cannot_change(rea
     assert DosingSession.objects.get(pk=session.pk).weight_kg == Decimal("70.0")
 
 
-def test_dose_outside_the_range_keeps_the_prescribers_reason_as_the_change_reason(ready):
+def test_dose_outside_the_range_keeps_the_prescribers_reason_as_the_change_reason(build):
+    signed_protocol(build.course.clinic, max_session_total=600)
+    ready = build
+    build()
     reason = "Tolerated 400 mg last time with no rise in BP; agreed with the patient. " * 2
     dose = ready.dose(amount_mg=Decimal("500"), out_of_range_reason=reason)
     row = dose.history.get()

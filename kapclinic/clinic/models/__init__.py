@@ -3,7 +3,7 @@
 from .emergency import EmergencyAccess
 from .journey import CourseEvent, CourseState, Indication, JourneyError, TreatmentCourse
 from .people import Clinic, Patient, Provider, Role, User
-from .protocol import DoseUnit, Product, Protocol, Route
+from .protocol import BoosterLimits, DoseUnit, Product, Protocol, Route
 from .safety import SafetyFlag
 from .scheduling import Appointment
 
@@ -16,6 +16,7 @@ __all__ = [
     "Indication",
     "JourneyError",
     "Patient",
+    "BoosterLimits",
     "DoseUnit",
     "Product",
     "Protocol",

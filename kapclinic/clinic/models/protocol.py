@@ -41,6 +41,18 @@ class DoseUnit(models.TextChoices):
     MG_PER_KG = "mg/kg", "mg/kg (by body weight)"
 
 
+class BoosterLimits(models.TextChoices):
+    """Which limits the latest reading must be within before a further dose (a booster)."""
+
+    HOLDS = "holds", "The pre-dose holds"
+    ALERT_LIMITS = "alert_limits", "The in-session alert limits"
+
+
+# domain reference §3: oral/sublingual doses are reported up to 7 mg/kg; a session maximum in
+# mg/kg above this is a value typed in mg.
+MAX_SESSION_MG_PER_KG = 10
+
+
 def default_monitoring_minutes():
     """Baseline, +15, +40 (the expected blood-pressure peak) and +60 min: reference §4.2."""
     return [0, 15, 40, 60]
@@ -204,6 +216,49 @@ class Protocol(models.Model):
         default=30, help_text="No drinks for this long before the dose."
     )
     discharge_aldrete_minimum = score(9, 10, "Modified Aldrete total needed for discharge.")
+    session_opens_minutes_before = models.PositiveSmallIntegerField(
+        default=60,
+        validators=[MaxValueValidator(24 * 60)],
+        help_text=(
+            "A dosing session can be opened from this many minutes before the appointment "
+            "starts, not earlier."
+        ),
+    )
+
+    # Boosters: every further dose in a session passes the gate again, as things stand then.
+    booster_limits = models.CharField(
+        "limits for a booster's latest reading",
+        max_length=12,
+        choices=BoosterLimits.choices,
+        default=BoosterLimits.HOLDS,
+        help_text="The latest reading must be within these before a booster (a dose after "
+        "the first); a prescriber may override the holds with a reason.",
+    )
+    # domain reference §3 gives no booster interval for racemic ketamine (drug effect ~45 min;
+    # Spravato waits 5 min between devices): 20 min is a starting value to sign off.
+    min_minutes_between_doses = models.PositiveSmallIntegerField(
+        "minimum minutes between doses",
+        default=20,
+        validators=[MaxValueValidator(240)],
+        help_text="Minimum minutes between two doses in one session.",
+    )
+    # domain reference §3 (Journey Clinical): two half-doses plus an optional booster.
+    max_doses_per_session = models.PositiveSmallIntegerField(
+        "most doses in a session",
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text="Most administrations (first dose and boosters) in one session.",
+    )
+    # domain reference §3: sublingual/buccal usual range 100–400 mg a session.
+    max_session_total = models.DecimalField(
+        "session maximum",
+        max_digits=7,
+        decimal_places=2,
+        default=400,
+        validators=[MinValueValidator(0)],
+        help_text="Most a session's doses may add up to, in the dose unit (mg or mg/kg). "
+        "Unlike the dose range, no reason or override passes it.",
+    )
 
     # Measurement-based care (reference §5) and the change rules of outcomes (§1.2–§1.4).
     measure_schedule = models.JSONField(
@@ -261,6 +316,10 @@ class Protocol(models.Model):
                 condition=Q(signed_off_by__isnull=True, signed_off_on__isnull=True)
                 | Q(signed_off_by__isnull=False, signed_off_on__isnull=False),
                 name="protocol_sign_off_has_who_and_when",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_session_total__gte=F("dose_max_mg")),
+                name="protocol_session_maximum_covers_range",
             ),
         ]
 
@@ -324,6 +383,18 @@ class Protocol(models.Model):
         low, high = self.dose_min_mg, self.dose_max_mg
         if low is not None and high is not None and high < low:
             raise ValidationError({"dose_max_mg": "The maximum must not be below the minimum."})
+        ceiling = self.max_session_total
+        if ceiling is not None and high is not None and ceiling < high:
+            raise ValidationError(
+                {"max_session_total": "The session maximum must not be below the dose range."}
+            )
+        if self.dose_unit == DoseUnit.MG_PER_KG and ceiling and ceiling > MAX_SESSION_MG_PER_KG:
+            raise ValidationError(
+                {
+                    "max_session_total": f"This protocol doses in mg/kg: give the session "
+                    f"maximum in mg/kg (at most {MAX_SESSION_MG_PER_KG})."
+                }
+            )
         self._clean_ceiling()
         self._clean_sign_off()
         minutes = self.monitoring_minutes

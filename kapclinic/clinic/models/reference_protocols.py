@@ -21,6 +21,7 @@ REFERENCE_VALUES = {
         "dose_max_mg": Decimal(400),
         "ceiling_mg": Decimal(500),
         "ceiling_mg_per_kg": None,
+        "max_session_total": Decimal(400),
     },
     (Route.IM, Product.RACEMIC_KETAMINE): {
         "name": "Intramuscular ketamine",
@@ -29,6 +30,7 @@ REFERENCE_VALUES = {
         "dose_max_mg": Decimal("0.5"),
         "ceiling_mg": Decimal(150),
         "ceiling_mg_per_kg": Decimal("0.75"),
+        "max_session_total": Decimal("0.75"),
     },
     (Route.IV, Product.RACEMIC_KETAMINE): {
         "name": "IV ketamine infusion",
@@ -37,6 +39,7 @@ REFERENCE_VALUES = {
         "dose_max_mg": Decimal("0.75"),
         "ceiling_mg": Decimal(150),
         "ceiling_mg_per_kg": Decimal("1"),
+        "max_session_total": Decimal("1"),
     },
     (Route.INTRANASAL, Product.ESKETAMINE): {
         "name": "Intranasal esketamine (Spravato)",
@@ -45,5 +48,6 @@ REFERENCE_VALUES = {
         "dose_max_mg": Decimal(84),
         "ceiling_mg": Decimal(84),
         "ceiling_mg_per_kg": None,
+        "max_session_total": Decimal(84),
     },
 }

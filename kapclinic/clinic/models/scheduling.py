@@ -1,7 +1,7 @@
 """Appointments: when and with whom. Cancel and no-show are statuses, never deletions.
 
-A clinician, or a room of a clinic, is never in two live appointments at once: `clean()` says
-so beside the field, and the database refuses it whatever path the write takes.
+A clinician, a room of a clinic, or a patient is never in two live appointments at once:
+`clean()` says so beside the field, and the database refuses it whatever path the write takes.
 """
 
 from django.contrib.postgres.fields import RangeBoundary, RangeOperators
@@ -14,13 +14,14 @@ from django.utils import timezone
 from kapclinic.clinic.access import patient_scope
 from kapclinic.clinic.constraints import (
     CLINICIAN_OVERLAP,
+    PATIENT_OVERLAP,
     ROOM_OVERLAP,
     PostgresExclusionConstraint,
     TsTzRange,
 )
 
 from .journey import TreatmentCourse
-from .people import Clinic, Provider
+from .people import Clinic, Patient, Provider
 
 
 class AppointmentDeletionError(Exception):
@@ -81,6 +82,8 @@ class Appointment(models.Model):
     clinic = models.ForeignKey(
         Clinic, on_delete=models.PROTECT, related_name="appointments", editable=False
     )
+    # Copied from the course on save, so the database can keep a patient in one place at a time.
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+", editable=False)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
@@ -117,6 +120,14 @@ class Appointment(models.Model):
                 ],
                 condition=Q(status__in=LIVE_STATUSES) & ~Q(room=""),
             ),
+            PostgresExclusionConstraint(
+                name=PATIENT_OVERLAP,
+                expressions=[
+                    ("patient", RangeOperators.EQUAL),
+                    (TsTzRange("starts_at", "ends_at", RangeBoundary()), RangeOperators.OVERLAPS),
+                ],
+                condition=Q(status__in=LIVE_STATUSES),
+            ),
         ]
         indexes = [
             models.Index(fields=["course", "starts_at"]),
@@ -129,9 +140,18 @@ class Appointment(models.Model):
 
     def save(self, *args, **kwargs):
         self.room = (self.room or "").strip()
+        self.copy_from_course()
+        super().save(*args, **kwargs)
+
+    def copy_from_course(self):
+        """The clinic and patient are the course's: kept here for the database's constraints."""
         if self.course_id:
             self.clinic_id = self.course.clinic_id
-        super().save(*args, **kwargs)
+            self.patient_id = self.course.patient_id
+
+    def clean_fields(self, exclude=None):
+        self.copy_from_course()
+        super().clean_fields(exclude)
 
     def delete(self, *args, **kwargs):
         raise AppointmentDeletionError("Appointments are cancelled or marked no-show, not deleted.")
@@ -180,6 +200,13 @@ class Appointment(models.Model):
                 errors["room"] = (
                     f"{self.room} is already booked {clash.when()}. Choose another time or room."
                 )
+        clash = others.filter(patient_id=self.course.patient_id).first()
+        if clash:
+            errors["starts_at"] = (
+                f"{self.course.patient.display_name} already has an appointment {clash.when()} "
+                f"({clash.get_kind_display().lower()}). A patient cannot be in two places at "
+                "once: choose another time."
+            )
         return errors
 
     def when(self):

@@ -32,7 +32,7 @@ def one_active_per_route_and_ceilings(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("clinic", "0012_history_of_clinical_records"),
+        ("clinic", "0015_protocol_booster_limits"),
     ]
 
     operations = [
