@@ -3,7 +3,8 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
-DEMO_ENV := KAP_REQUIRE_STAFF_MFA=false DEBUG=true
+# PORT reaches settings, so links in the demo's emails (SITE_URL) follow the port it serves.
+DEMO_ENV := KAP_REQUIRE_STAFF_MFA=false DEBUG=true PORT=$(PORT)
 
 .PHONY: help install demo serve seed test test-fast lint format lock check-deploy clean worker beat \
 	backup restore bench

@@ -3,9 +3,13 @@
 from django import forms
 from django.utils import timezone
 
-from kapclinic.clinic.forms import DrawnOnceMixin
+from kapclinic.clinic.forms import DrawnOnceMixin, ProviderMultipleChoiceField
 from kapclinic.clinic.models import Indication, Provider, Route
 from kapclinic.clinic.models.protocol import Product
+from kapclinic.clinic.text_limits import CLINICAL_TEXT
+
+from .decision_rules import decision_errors
+from .question_layout import FollowUp, Group, QuestionLayoutMixin
 
 YES_NO = [(True, "Yes"), (False, "No")]
 
@@ -73,8 +77,43 @@ def _phone(value):
     return value.strip()
 
 
-class MedicalHistoryForm(forms.Form):
-    """Each condition of the reference's contraindication table, asked in plain words (§2)."""
+class MedicalHistoryForm(QuestionLayoutMixin, forms.Form):
+    """Each condition of the reference's contraindication table, asked in plain words (§2).
+
+    Asked in groups a phone can take in at once; each group can be answered "none of these
+    apply to me", which still stores an explicit "No" for every question in it.
+    """
+
+    groups = (
+        Group(
+            "reactions",
+            "Reactions to ketamine and anaesthetics",
+            ("ketamine_hypersensitivity", "anaesthesia_or_ketamine_reaction"),
+        ),
+        Group(
+            "heart",
+            "Heart, blood pressure and blood vessels",
+            (
+                "high_blood_pressure",
+                "bp_rise_hazard",
+                "heart_or_stroke_history",
+                "aneurysm_or_avm",
+                "brain_haemorrhage_or_raised_icp",
+            ),
+        ),
+        Group(
+            "other",
+            "Eyes, liver, bladder, thyroid and seizures",
+            ("glaucoma", "liver_disease", "urinary_symptoms", "overactive_thyroid", "seizures"),
+        ),
+        Group("pregnancy", "Pregnancy and breastfeeding", ("pregnant", "breastfeeding")),
+    )
+    follow_ups = {
+        "blood_pressure_controlled": FollowUp("high_blood_pressure", ("True",)),
+        "heart_or_stroke_recent_6_months": FollowUp(
+            "heart_or_stroke_history", ("True",), not_asked=False
+        ),
+    }
 
     ketamine_hypersensitivity = yes_no(
         "Have you ever had an allergic or other serious reaction to ketamine or esketamine?"
@@ -90,14 +129,7 @@ class MedicalHistoryForm(forms.Form):
         "Have you had bleeding in the brain, or a condition with raised pressure in the skull?"
     )
     high_blood_pressure = yes_no("Do you have high blood pressure?")
-    blood_pressure_controlled = forms.TypedChoiceField(
-        label="If yes: is it well controlled (usually below 140/90)?",
-        choices=[("", "Not applicable")] + YES_NO,
-        coerce=lambda value: value in (True, "True"),
-        empty_value=None,
-        required=False,
-        widget=forms.RadioSelect(attrs={"class": "choice-scale"}),
-    )
+    blood_pressure_controlled = yes_no("If yes: is it well controlled (usually below 140/90)?")
     heart_or_stroke_history = yes_no(
         "Have you had a heart attack, angina, heart failure, a stroke or a mini-stroke (TIA)?"
     )
@@ -126,16 +158,6 @@ class MedicalHistoryForm(forms.Form):
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-
-    def clean(self):
-        data = super().clean()
-        if data.get("high_blood_pressure") and data.get("blood_pressure_controlled") is None:
-            self.add_error("blood_pressure_controlled", "Please tell us if it is controlled.")
-        if not data.get("high_blood_pressure"):
-            data["blood_pressure_controlled"] = None
-        if not data.get("heart_or_stroke_history"):
-            data["heart_or_stroke_recent_6_months"] = False
-        return data
 
 
 PRIOR_TREATMENTS = [
@@ -208,7 +230,15 @@ class MedicationsForm(forms.Form):
         return data
 
 
-class SubstanceUseForm(forms.Form):
+class SubstanceUseForm(QuestionLayoutMixin, forms.Form):
+    follow_ups = {
+        "drug_use_details": FollowUp("drug_use_past_year", ("True",), not_asked=""),
+        "substance_use_in_recovery_years": FollowUp("substance_use_disorder_history", ("True",)),
+        "ketamine_use_details": FollowUp(
+            "prior_ketamine_use", ("medical", "recreational"), required=False, not_asked=""
+        ),
+    }
+
     drug_use_past_year = yes_no(
         "In the past year, have you used drugs other than alcohol or tobacco, or taken a "
         "prescription medicine other than as prescribed?"
@@ -243,14 +273,6 @@ class SubstanceUseForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-
-    def clean(self):
-        data = super().clean()
-        if data.get("drug_use_past_year") and not data.get("drug_use_details", "").strip():
-            self.add_error("drug_use_details", "Please tell us a little more.")
-        if not data.get("substance_use_disorder_history"):
-            data["substance_use_in_recovery_years"] = None
-        return data
 
 
 class GoalsForm(forms.Form):
@@ -338,7 +360,7 @@ class InvitePatientForm(forms.Form):
     preferred_name = forms.CharField(label="Preferred name", required=False, max_length=100)
     email = forms.EmailField(label="Email")
     indication = forms.ChoiceField(choices=Indication.choices)
-    care_team = forms.ModelMultipleChoiceField(
+    care_team = ProviderMultipleChoiceField(
         queryset=Provider.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         help_text="The prescriber and therapist who will look after this patient.",
@@ -368,6 +390,18 @@ class ReviewDecisionForm(DrawnOnceMixin, forms.Form):
     """
 
     per_request_fields = ("plan_goals",)
+    template_name_div = "intake/_decision_form.html"
+    # Each field shows only for the decision it belongs to (intake-questions.js; the
+    # service keeps only the fields of the outcome chosen).
+    PLAN_FIELDS = (
+        "route",
+        "product",
+        "dose_min_mg",
+        "dose_max_mg",
+        "planned_dosing_sessions",
+        "integration_cadence",
+        "plan_goals",
+    )
     outcome = forms.ChoiceField(
         label="Decision",
         choices=[
@@ -378,10 +412,13 @@ class ReviewDecisionForm(DrawnOnceMixin, forms.Form):
         widget=forms.RadioSelect,
     )
     rationale = forms.CharField(
-        label="Clinical rationale", max_length=8000, widget=forms.Textarea(attrs={"rows": 4})
+        label="Clinical rationale",
+        max_length=CLINICAL_TEXT,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
     message_to_patient = forms.CharField(
-        label="Message to the patient (for “more information”)",
+        label="Message to the patient",
+        help_text="What you need from them: they see this on their page.",
         required=False,
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -425,17 +462,39 @@ class ReviewDecisionForm(DrawnOnceMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.has_absolute = has_absolute
 
+    def shown_for(self, name):
+        """The outcome a field belongs to ("" for every outcome, None for none at all)."""
+        if name in self.PLAN_FIELDS:
+            return "cleared"
+        if name == "override_reason":
+            return "cleared" if self.has_absolute else None
+        if name == "message_to_patient":
+            return "more_information"
+        return ""
+
+    def _drawn_shape(self):
+        # Whether the override reason is offered changes the HTML: part of the cache key.
+        return super()._drawn_shape() + (("has_absolute", self.has_absolute),)
+
+    def get_context(self):
+        context = super().get_context()
+        context["rows"] = [
+            (field, errors, self.shown_for(field.name)) for field, errors in context["fields"]
+        ]
+        return context
+
     def clean(self):
         data = super().clean()
         outcome = data.get("outcome")
-        if outcome == "more_information" and not data.get("message_to_patient", "").strip():
-            self.add_error("message_to_patient", "Tell the patient what you need from them.")
+        errors = decision_errors(
+            outcome,
+            has_absolute=self.has_absolute,
+            override_reason=data.get("override_reason", ""),
+            message_to_patient=data.get("message_to_patient", ""),
+        )
+        for field, message in errors.items():
+            self.add_error(field, message)
         if outcome == "cleared":
-            if self.has_absolute and not data.get("override_reason", "").strip():
-                self.add_error(
-                    "override_reason",
-                    "An absolute contraindication was found: give a reason to clear anyway.",
-                )
             for field in (
                 "route",
                 "product",

@@ -13,6 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from kapclinic.clinic.access import patient_scope
 from kapclinic.clinic.models import Clinic, Product, Route, TreatmentCourse
+from kapclinic.clinic.text_limits import CLINICAL_TEXT, SHORT_REASON, limited
 
 User = settings.AUTH_USER_MODEL
 
@@ -189,6 +190,13 @@ class RuleHit(ImmutableModel):
     def tone(self):
         return {"absolute": "danger", "relative": "warning", "caution": "info"}[self.rule_class]
 
+    @property
+    def reasons(self):
+        """(question as the patient saw it, answer in words) for each answer the rule read."""
+        from .steps import explain_trigger
+
+        return [explain_trigger(key, value) for key, value in self.triggered_by.items()]
+
 
 class ConsentKind(models.TextChoices):
     """What a consent document covers; each kind has its own versions (reference §6: the
@@ -335,9 +343,9 @@ class SuitabilityDecision(ImmutableModel):
         IntakeSubmission, on_delete=models.PROTECT, related_name="decisions"
     )
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
-    rationale = models.TextField()
-    override_reason = models.TextField(blank=True)
-    message_to_patient = models.TextField(blank=True)
+    rationale = models.TextField(**limited(CLINICAL_TEXT))
+    override_reason = models.TextField(blank=True, **limited(SHORT_REASON))
+    message_to_patient = models.TextField(blank=True, **limited(SHORT_REASON))
     decided_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(default=timezone.now)
 

@@ -23,6 +23,7 @@ from kapclinic.measures.instruments import get_instrument
 from kapclinic.measures.models import QuestionnaireResponse
 
 from . import rules
+from .decision_rules import check_decision, fields_for_outcome
 from .models import (
     ConsentDocument,
     ConsentKind,
@@ -388,20 +389,23 @@ def record_decision(course, *, by, data):
     if submission is None:
         raise JourneyError("There is no submitted intake to decide on.")
     outcome = data["outcome"]
+    has_absolute = submission.hits.filter(rule_class=RuleHit.RuleClass.ABSOLUTE).exists()
+    check_decision(outcome, has_absolute=has_absolute, data=data)
+    text = fields_for_outcome(outcome, data)
     with transaction.atomic():
         if outcome == SuitabilityDecision.Outcome.CLEARED:
             course.clear(by, data["rationale"])
         elif outcome == SuitabilityDecision.Outcome.DECLINED:
             course.decline(by, data["rationale"])
         else:
-            course.request_more_information(by, data["message_to_patient"])
+            course.request_more_information(by, text["message_to_patient"])
         decision = SuitabilityDecision.objects.create(
             course=course,
             submission=submission,
             outcome=outcome,
             rationale=data["rationale"].strip(),
-            override_reason=data.get("override_reason", "").strip(),
-            message_to_patient=data.get("message_to_patient", "").strip(),
+            override_reason=text["override_reason"],
+            message_to_patient=text["message_to_patient"],
             decided_by=by,
         )
         if outcome == SuitabilityDecision.Outcome.CLEARED:

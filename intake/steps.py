@@ -37,10 +37,44 @@ class Step:
         return bool(answers.get(step, {}).get(field))
 
 
+def explain_trigger(key, value):
+    """(question as the patient saw it, their answer in words) for one answer a rule read.
+
+    A rule hit stores what it read as "step.field" or "instrument.item" keys; a reviewer needs
+    the question and the answer, not the key.
+    """
+    from kapclinic.measures.instruments import INSTRUMENTS
+
+    source, _, name = key.partition(".")
+    step = STEP_BY_KEY.get(source)
+    if step is not None and step.form_class is not None and name in step.form_class.base_fields:
+        field = step.form_class.base_fields[name]
+        if value is None:
+            return str(field.label), "Not answered"
+        return str(field.label), display_value(field, value)
+    if source == "medications":
+        return "Medicines the patient listed", display_value(None, value)
+    instrument = INSTRUMENTS.get(source)
+    if instrument is not None:
+        if name == "total":
+            answer = "Not completed" if value is None else f"{value}"
+            return f"{instrument.short_name} total score", answer
+        flag = next((f for f in instrument.flags if f.key == name), None)
+        if flag is not None:
+            return f"{instrument.short_name}: {flag.label}", "Yes" if value else "No"
+        item = next((i for i in instrument.items if i.key == name), None)
+        if item is not None:
+            if value is None:
+                return f"{instrument.short_name}: {item.text}", "Not answered"
+            option = next((o for o in item.options if o.value == value), None)
+            return f"{instrument.short_name}: {item.text}", option.label if option else str(value)
+    return key, display_value(None, value)
+
+
 def display_value(field, value):
     if value in (None, "", []):
         return "—"
-    choices = dict(getattr(field, "choices", []) or [])
+    choices = dict(getattr(field, "choices", None) or [])
     if isinstance(value, list):
         return ", ".join(str(choices.get(v, v)) for v in value)
     if isinstance(value, bool):

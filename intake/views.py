@@ -145,7 +145,7 @@ class ReviewView(StaffRequiredMixin, View):
             try:
                 services.record_decision(course, by=request.user, data=form.cleaned_data)
             except JourneyError as error:
-                form.add_error(None, str(error))
+                form.add_error(getattr(error, "field", None), str(error))
             else:
                 messages.success(request, "Decision signed and recorded.")
                 return redirect("intake:review", course.pk)
@@ -369,4 +369,19 @@ class SupportView(PatientIntakeMixin, View):
 
     def get(self, request):
         course = self.current_course()
-        return render(request, "intake/support.html", {"clinic": course.clinic})
+        state = services.progress(services.intake_record(course))
+        keys = [step.key for step in state["steps"]]
+        # The page follows the mood questionnaire: the indicator keeps the patient's place.
+        step = STEP_BY_KEY["phq9"]
+        return render(
+            request,
+            "intake/support.html",
+            {
+                "clinic": course.clinic,
+                "state": state,
+                "step": step,
+                "index": keys.index(step.key) + 1 if step.key in keys else len(state["done"]),
+                "total": len(keys),
+                "next_step": state["next"],
+            },
+        )

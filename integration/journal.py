@@ -7,11 +7,13 @@ summarised for staff, whatever it says.
 
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.models import SafetyFlag
+from kapclinic.clinic.text_limits import JOURNAL_ENTRY, check_length
 
 from .models import IntegrationError, JournalEntry, JournalPrompt, RiskTerm, find_risk_phrases
 from .permissions import audit, require_patient
@@ -41,6 +43,10 @@ def write_journal_entry(by, course, body, *, prompt=None, dosing_session=None, s
     require_patient(by, course, "write in their journal")
     if not isinstance(body, str) or not body.strip():
         raise IntegrationError("Write something before saving the entry.")
+    try:
+        check_length(body, JOURNAL_ENTRY)
+    except ValidationError as error:
+        raise IntegrationError(error.messages[0]) from error
     if prompt is not None and (prompt.clinic_id != course.clinic_id or not prompt.active):
         raise IntegrationError("That prompt is not offered by your clinic.")
     if dosing_session is not None and dosing_session.course_id != course.pk:

@@ -5,6 +5,7 @@ a count: staff learn nothing of what the patient keeps to themself.
 """
 
 from django.db.models import Count, Max
+from django.urls import reverse
 from django.utils import timezone
 
 from kapclinic.clinic.timeline import TimelineEntry
@@ -45,6 +46,7 @@ def integration_entries(patient, courses):
     )
     for row in shared:
         count = row["count"]
+        # Reachable whatever the course's stage: the patient may share before treatment.
         entries.append(
             TimelineEntry(
                 row["latest"],
@@ -52,6 +54,7 @@ def integration_entries(patient, courses):
                 f"{count} journal entr{'y' if count == 1 else 'ies'} shared with the care team",
                 "",
                 "info",
+                url=reverse("integration:outcomes", args=[row["course_id"]]) + "#journal-h",
             )
         )
     now = timezone.now()

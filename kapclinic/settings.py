@@ -33,8 +33,9 @@ DEBUG = env_bool("DEBUG", default=False)
 if PRODUCTION and not os.environ.get("SECRET_KEY"):
     raise RuntimeError("SECRET_KEY must be set when DJANGO_ENV=production")
 SECRET_KEY = os.environ.get("SECRET_KEY", "insecure-development-key-change-me-" + "x" * 20)
-# Absolute links in emails (reminders, alerts) point here.
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# Absolute links in emails (reminders, alerts, the demo's invitations) point here. Without it,
+# the local server's port: `make demo PORT=8001` serves on 8001 and every link follows.
+SITE_URL = os.environ.get("SITE_URL") or f"http://127.0.0.1:{os.environ.get('PORT') or '8000'}"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -67,6 +68,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside every layer that can fail after a clinical entry committed (the view, the session
+    # save): such a failure answers with what was saved, never a bare 500.
+    "kapclinic.clinic.saved_writes.SavedThenFailedMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -119,12 +123,23 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and Celery ---------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Redis is never a single point of failure for the web (kapclinic/clinic/redis_outage.py):
+# while it is unreachable the cache answers as an empty one, sessions come from PostgreSQL, and
+# new sign-ins are refused (rate limits and TOTP replay checks cannot be made). A request never
+# waits longer than REDIS_TIMEOUT_SECONDS on it, and after a failure the cache stops trying for
+# KAP_REDIS_RETRY_SECONDS.
+REDIS_TIMEOUT_SECONDS = float(os.environ.get("REDIS_TIMEOUT_SECONDS", "1"))
+KAP_REDIS_RETRY_SECONDS = float(os.environ.get("KAP_REDIS_RETRY_SECONDS", "5"))
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "kapclinic.clinic.redis_outage.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "kap"),
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+                "socket_timeout": REDIS_TIMEOUT_SECONDS,
+            },
         }
     }
 else:
@@ -144,6 +159,10 @@ CELERY_TIMEZONE = "UTC"
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Queue name: give each deployment (or test run) sharing one Redis database its own.
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery")
+# Queueing from a web request fails fast when the broker is down (kapclinic/clinic/queue.py
+# logs it, shows staff a banner, and the periodic scan sends what is due once it is back).
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT_SECONDS
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": REDIS_TIMEOUT_SECONDS}
 
 # --- Reminders ----------------------------------------------------------------------------------
 # Due reminders are rows (kapclinic.reminders); this scan plans, reclaims and sends them.

@@ -10,6 +10,9 @@ admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = "KAP Clinic administration"
 admin.site.site_title = "KAP Clinic admin"
 
+# allauth's rate limits answer through this (a paused sign-in while Redis is down).
+handler429 = "kapclinic.clinic.views.too_many_requests"
+
 urlpatterns = [
     path("", clinic_views.home, name="home"),
     path("accounts/", include("allauth.urls")),

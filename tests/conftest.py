@@ -17,6 +17,7 @@ from .factories import (
     ProviderFactory,
     UserFactory,
 )
+from .own_redis import own_redis  # noqa: F401  (fixture: a Redis the test stops and starts)
 
 
 @receiver(connection_created)

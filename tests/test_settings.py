@@ -178,3 +178,29 @@ def test_signed_in_cookies_are_httponly_and_samesite(world, client):
     assert cookie["httponly"]
     assert cookie["samesite"] == "Lax"
     assert not cookie["max-age"] or int(cookie["max-age"]) <= 30 * 60
+
+
+def test_with_port_set_every_email_link_follows_the_port_the_demo_serves():
+    """`make demo PORT=8123`: reminders and alerts (SITE_URL) link to 8123, as invitations do."""
+    script = (
+        "from django.conf import settings; from kapclinic.reminders.emails import link; "
+        "print(settings.SITE_URL); print(link('clinic:my-journey'))"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "SITE_URL"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", script],
+        cwd=ROOT,
+        env={**env, "PORT": "8123"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    site_url, journey = result.stdout.split()[-2:]
+    assert site_url == "http://127.0.0.1:8123"
+    assert journey.startswith("http://127.0.0.1:8123/")
+    dry_run = subprocess.run(
+        ["make", "-n", "demo", "PORT=8123"], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    serve = [line for line in dry_run.stdout.splitlines() if "runserver" in line]
+    assert serve and all("PORT=8123" in line and "127.0.0.1:8123" in line for line in serve)

@@ -54,8 +54,10 @@ def _note_field(name):
     return forms.CharField(
         label=str(field.verbose_name).capitalize(),
         required=False,
+        max_length=field.max_length,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=field.help_text,
+        validators=field.validators,
     )
 
 

@@ -1,11 +1,13 @@
 """The patient's phase-3 form: a journal entry, with an optional prompt and dosing session.
 
 The form only parses what was typed; integration.journal decides what an entry may be. The
-text is kept exactly as written (no stripping, no length cap) and shown escaped.
+text is kept exactly as written (no stripping) up to its length limit, and shown escaped.
 """
 
 from django import forms
 from django.utils import timezone
+
+from kapclinic.clinic.text_limits import JOURNAL_ENTRY, too_long_message
 
 from ..models import JournalPrompt
 
@@ -34,8 +36,13 @@ class JournalEntryForm(forms.Form):
     body = forms.CharField(
         label="Your entry",
         strip=False,
+        max_length=JOURNAL_ENTRY,
+        help_text=f"Up to {JOURNAL_ENTRY:,} characters.",
         widget=forms.Textarea(attrs={"rows": 10}),
-        error_messages={"required": "Write something before saving the entry."},
+        error_messages={
+            "required": "Write something before saving the entry.",
+            "max_length": too_long_message(JOURNAL_ENTRY),
+        },
     )
     dosing_session = SessionChoiceField(
         queryset=None,

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from kapclinic.clinic.access import provider_for
 from kapclinic.clinic.models import Clinic, TreatmentCourse
+from kapclinic.clinic.text_limits import JOURNAL_ENTRY, limited
 from sessions.models import DosingSession
 
 # Phrases that suggest risk, seeded for each clinic so its admin can edit them. These are
@@ -148,7 +149,7 @@ class JournalEntry(models.Model):
     )
     # The prompt as the patient saw it, kept when the clinic later edits its prompts.
     prompt_text = models.CharField(max_length=300, blank=True)
-    body = models.TextField()
+    body = models.TextField(**limited(JOURNAL_ENTRY))
     written_at = models.DateTimeField(default=timezone.now)
     shared_at = models.DateTimeField(null=True, blank=True)
     # Risk phrases found when written: the patient's page shows crisis resources beside it.

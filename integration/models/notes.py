@@ -11,6 +11,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from kapclinic.clinic.models import Appointment, TreatmentCourse
+from kapclinic.clinic.text_limits import NOTE_SECTION, limited
 from sessions.integrity import content_hash
 from sessions.models import DosingSession, SignedRecordError
 from sessions.models.entries import RecordKeptError
@@ -91,23 +92,28 @@ class IntegrationNote(models.Model):
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     patient_account = models.TextField(
-        "the patient's own account", blank=True, help_text="In the patient's words."
+        "the patient's own account",
+        blank=True,
+        help_text="In the patient's words.",
+        **limited(NOTE_SECTION),
     )
-    themes_insights = models.TextField("themes and insights", blank=True)
-    affect = models.TextField(blank=True)
+    themes_insights = models.TextField("themes and insights", blank=True, **limited(NOTE_SECTION))
+    affect = models.TextField(blank=True, **limited(NOTE_SECTION))
     persisting_effects = models.TextField(
-        "persisting perceptual or dissociative effects", blank=True
+        "persisting perceptual or dissociative effects", blank=True, **limited(NOTE_SECTION)
     )
-    adverse_psychological_effects = models.TextField(blank=True)
+    adverse_psychological_effects = models.TextField(blank=True, **limited(NOTE_SECTION))
     suicide_risk_check = models.CharField(
         max_length=20, choices=SuicideRiskCheck.choices, blank=True
     )
-    suicide_risk_detail = models.TextField(blank=True)
-    goals_action_steps = models.TextField("goals and action steps", blank=True)
+    suicide_risk_detail = models.TextField(blank=True, **limited(NOTE_SECTION))
+    goals_action_steps = models.TextField(
+        "goals and action steps", blank=True, **limited(NOTE_SECTION)
+    )
     next_dose_plan = models.CharField(
         "plan for the next dose", max_length=20, choices=NextDosePlan.choices, blank=True
     )
-    next_dose_plan_detail = models.TextField(blank=True)
+    next_dose_plan_detail = models.TextField(blank=True, **limited(NOTE_SECTION))
     written_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)

@@ -45,7 +45,7 @@ class AccessEventQuerySet(models.QuerySet):
         )
         if patient.user_id is not None:
             events = events.exclude(actor_id=patient.user_id)
-        return events.select_related("actor__provider").order_by("-at", "-pk")
+        return events.select_related("actor__provider__clinic").order_by("-at", "-pk")
 
 
 class AccessEvent(models.Model):

@@ -1,5 +1,6 @@
 """Audit events told in plain words, for the patient's "Who viewed my record" page."""
 
+import datetime
 from dataclasses import dataclass
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -52,9 +53,12 @@ class StaffAccess:
     name: str
     role: str
     did: str
+    other_clinic: str = ""  # set when someone from another clinic opened the record
+    emergency: object = None  # the emergency access it happened under, if any
 
     @classmethod
-    def of(cls, event):
+    def of(cls, event, patient=None, grants=()):
+        """One row of the page; `grants` are the patient's emergency accesses (newest first)."""
         actor = event.actor
         try:
             provider = actor.provider
@@ -68,4 +72,34 @@ class StaffAccess:
         else:
             role, name = "System administrator", actor.get_full_name() or actor.email
         verb = VERBS.get(event.action, "Opened")
-        return cls(at=event.at, name=name, role=role, did=f"{verb} {subject(event.what)}")
+        did = f"{verb} {subject(event.what)}"
+        other_clinic = ""
+        if provider is not None and patient is not None and provider.clinic_id != patient.clinic_id:
+            other_clinic = provider.clinic.name
+        grant = _grant_for(event, grants)
+        if grant is not None and event.what.startswith(EMERGENCY_GRANT):
+            minutes = round((grant.expires_at - grant.granted_at).total_seconds() / 60)
+            did = f"Opened your record in an emergency (“break-glass” access) for {minutes} minutes"
+        elif grant is not None:
+            did = f"{did}, under emergency access"
+        return cls(
+            at=event.at,
+            name=name,
+            role=role,
+            did=did,
+            other_clinic=other_clinic,
+            emergency=grant,
+        )
+
+
+# The audit row EmergencyAccess.open writes when the glass is broken.
+EMERGENCY_GRANT = "emergency access for "
+
+
+def _grant_for(event, grants):
+    """The emergency access this event happened under: same person, inside its window."""
+    for grant in grants:
+        starts = grant.granted_at - datetime.timedelta(seconds=5)
+        if grant.user_id == event.actor_id and starts <= event.at <= grant.expires_at:
+            return grant
+    return None

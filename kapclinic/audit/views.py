@@ -2,6 +2,7 @@
 
 from django.views.generic import ListView
 
+from kapclinic.clinic.models import EmergencyAccess
 from kapclinic.clinic.views import PatientRequiredMixin
 
 from .models import AccessEvent
@@ -17,5 +18,9 @@ class WhoViewedMyRecordView(PatientRequiredMixin, ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(patient=self.patient, **kwargs)
-        context["accesses"] = [StaffAccess.of(event) for event in context["object_list"]]
+        # Every emergency access to this patient, in one query: a handful in a lifetime.
+        grants = list(EmergencyAccess.objects.filter(patient=self.patient).order_by("-granted_at"))
+        context["accesses"] = [
+            StaffAccess.of(event, self.patient, grants) for event in context["object_list"]
+        ]
         return context

@@ -97,6 +97,20 @@ class FieldErrorsForm(forms.Form):
             self.add_error(target if target in self.fields else None, messages)
 
 
+class ProviderChoiceField(forms.ModelChoiceField):
+    """A member of staff by name and role: two clinicians may share a name, never a face."""
+
+    def label_from_instance(self, provider):
+        return f"{provider} ({provider.get_role_display()})"
+
+
+class ProviderMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Several members of staff, each by name and role (the care team)."""
+
+    def label_from_instance(self, provider):
+        return f"{provider} ({provider.get_role_display()})"
+
+
 class AppointmentSlotForm(FieldErrorsForm):
     """Date, time and length in the clinic's own time zone, whatever the server's.
 
@@ -115,7 +129,7 @@ class AppointmentSlotForm(FieldErrorsForm):
         label="Start time", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
     duration_minutes = forms.IntegerField(label="Length (minutes)")
-    clinician = forms.ModelChoiceField(label="Clinician", queryset=None)
+    clinician = ProviderChoiceField(label="Clinician", queryset=None)
     room = forms.CharField(label="Room", max_length=60, required=False)
 
     def __init__(self, *args, clinic, **kwargs):
@@ -128,7 +142,7 @@ class AppointmentSlotForm(FieldErrorsForm):
             initial=self.DEFAULT_MINUTES,
             help_text=self.LENGTH_HELP,
         )
-        self.fields["clinician"] = forms.ModelChoiceField(
+        self.fields["clinician"] = ProviderChoiceField(
             label=self.CLINICIAN_LABEL,
             queryset=self.clinicians(clinic),
             required=self.CLINICIAN_REQUIRED,

@@ -6,7 +6,20 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DateTimeField,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -103,6 +116,18 @@ def caseload(user, filters=CaseloadFilters()):
         .annotate(n=Count("pk"))
         .values("n")
     )
+    # The flag that decides the course's place: the most urgent, and of those the oldest.
+    top_flag = (
+        SafetyFlag.objects.filter(course=OuterRef("pk"), resolved_at__isnull=True)
+        .annotate(
+            urgency_rank=Case(
+                When(urgency=SafetyFlag.Urgency.URGENT, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("urgency_rank", "raised_at")
+    )
     # The patient's own clinic as well as the course's (always the same one): with it the
     # planner reads patients through their (clinic, legal_name) index, never the whole table.
     scope = patient_scope(user, "patient__")
@@ -113,6 +138,10 @@ def caseload(user, filters=CaseloadFilters()):
         .annotate(
             next_appointment_at=Subquery(next_appointment),
             open_flag_count=Coalesce(Subquery(open_flags, output_field=IntegerField()), Value(0)),
+            top_flag_urgency=Subquery(top_flag.values("urgency")[:1], output_field=CharField()),
+            top_flag_raised_at=Subquery(
+                top_flag.values("raised_at")[:1], output_field=DateTimeField()
+            ),
         )
     )
     if filters.stage:
@@ -129,7 +158,16 @@ def caseload(user, filters=CaseloadFilters()):
         if number is not None:
             match |= Q(patient_id=number)
         courses = courses.filter(match)
-    return courses.order_by("-open_flag_count", "patient__legal_name", "pk")
+    # Urgent before routine before none; within one urgency, the longest wait first.
+    flag_rank = Case(
+        When(top_flag_urgency=SafetyFlag.Urgency.URGENT, then=Value(0)),
+        When(top_flag_urgency=SafetyFlag.Urgency.ROUTINE, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    return courses.order_by(
+        flag_rank, F("top_flag_raised_at").asc(nulls_last=True), "patient__legal_name", "pk"
+    )
 
 
 def patient_chart(patient):

@@ -11,20 +11,54 @@ behind. A row that lags can only end a session sooner if Redis loses its copy, n
 
 Ending a session (sign-out everywhere, deactivation) deletes both copies, as Django's
 `cached_db` engine does; refreshing the time to live never recreates a deleted entry.
+
+PostgreSQL is the session's home; Redis only speeds it up. While Redis is unreachable the cache
+answers as an empty one (kapclinic/clinic/redis_outage.py), so each request reads the database
+row and writes it back. A cached copy older than a minute is checked against its row before
+use, so a session ended while Redis was away cannot outlive the minute after it returns.
 """
 
 import time
 
 from django.contrib.sessions.backends import cached_db
 
+from .redis_outage import REDIS
+
 DB_WRITTEN_AT = "_kap_db_written_at"
 DB_REFRESH_SECONDS = 60
 
 
 class SessionStore(cached_db.SessionStore):
+    def load(self):
+        data = self._cache.get(self.cache_key)
+        if data is not None:
+            if time.time() - data.get(DB_WRITTEN_AT, 0) < DB_REFRESH_SECONDS:
+                return data
+            # Older than the row's rhythm: the session may have ended while Redis was away.
+            if not self.exists_in_db():
+                self._cache.delete(self.cache_key)
+                self._session_key = None
+                return {}
+            return data
+        row = self._get_session_from_db()
+        if row is None:
+            return {}
+        data = self.decode(row.session_data)
+        self._cache.set(self.cache_key, data, self.get_expiry_age(expiry=row.expire_date))
+        return data
+
+    def exists_in_db(self):
+        from django.utils import timezone
+
+        return self.model.objects.filter(
+            session_key=self.session_key, expire_date__gt=timezone.now()
+        ).exists()
+
     def save(self, must_create=False):
         written_at = self._session.get(DB_WRITTEN_AT, 0)
-        if must_create or self.modified or time.time() - written_at >= DB_REFRESH_SECONDS:
+        stale = time.time() - written_at >= DB_REFRESH_SECONDS
+        # While Redis is down its time to live cannot move, so the row must.
+        if must_create or self.modified or stale or REDIS.is_down:
             self[DB_WRITTEN_AT] = time.time()
             return super().save(must_create=must_create)
         # Unchanged and recently written: only the idle expiry moves. `touch` refreshes an

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
 
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
@@ -45,4 +46,5 @@ def notify_emergency_access(access_id):
         from_email=None,
         recipient_list=recipients,
     )
+    EmergencyAccess.objects.filter(pk=access.pk).update(clinic_told_at=timezone.now())
     return f"sent to {len(recipients)}"

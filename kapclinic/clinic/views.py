@@ -54,6 +54,19 @@ def home(request):
     return render(request, "clinic/no_role.html", status=403)
 
 
+def too_many_requests(request):
+    """allauth's refusal of a sign-in attempt (kapclinic.urls.handler429).
+
+    While Redis is down attempts cannot be counted, so every sign-in is refused on purpose
+    (kapclinic/clinic/redis_outage.py): say so plainly rather than "too many attempts".
+    """
+    from .redis_outage import REDIS
+
+    if REDIS.is_down:
+        return render(request, "clinic/sign_in_paused.html", status=503)
+    return render(request, "429.html", status=429)
+
+
 def bench_bare(request):
     """The benchmark's ceiling (mounted only with KAP_BENCH): the signed-in session the pages
     use, then no page behind it. A lost session answers 403, so wrk reports it instead of

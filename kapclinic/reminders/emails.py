@@ -233,9 +233,10 @@ def build(reminder, now):
         invite = ics.appointment_invite(
             subject_obj,
             clinic,
+            attendee=to,
             sequence=sequence_of(reminder),
             cancelled=cancelled,
             url=context["url"],
         )
-        message.attach("invite.ics", invite.decode(), "text/calendar")
+        message.attach(ics.invite_part(invite, cancelled=cancelled))
     return message

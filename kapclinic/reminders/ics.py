@@ -6,6 +6,7 @@ in every calendar without shipping VTIMEZONE blocks. No clinical detail: just th
 """
 
 import datetime
+from email.message import MIMEPart
 from email.utils import parseaddr
 from urllib.parse import urlsplit
 
@@ -19,8 +20,12 @@ def uid_for(appointment_id):
     return f"appointment-{appointment_id}@{host}"
 
 
-def appointment_invite(appointment, clinic, *, sequence=0, cancelled=False, url=""):
-    """The bytes of a one-event calendar: a request (new or moved) or a cancellation."""
+def appointment_invite(appointment, clinic, *, attendee, sequence=0, cancelled=False, url=""):
+    """The bytes of a one-event calendar: a request (new or moved) or a cancellation.
+
+    ORGANIZER (the clinic) and ATTENDEE (the patient's address) let calendar apps treat it as
+    an invitation to accept, update or remove, not as a loose file.
+    """
     calendar = Calendar()
     calendar.add("prodid", "-//KAP Clinic//Reminders//EN")
     calendar.add("version", "2.0")
@@ -41,5 +46,25 @@ def appointment_invite(appointment, clinic, *, sequence=0, cancelled=False, url=
     organizer = vCalAddress(f"mailto:{clinic.email or address}")
     organizer.params["cn"] = vText(clinic.name)
     event.add("organizer", organizer)
+    guest = vCalAddress(f"mailto:{attendee}")
+    guest.params["role"] = vText("REQ-PARTICIPANT")
+    guest.params["partstat"] = vText("NEEDS-ACTION")
+    guest.params["rsvp"] = vText("FALSE")
+    event.add("attendee", guest)
     calendar.add_component(event)
     return calendar.to_ical()
+
+
+def invite_part(invite, *, cancelled=False):
+    """The .ics as a MIME part whose Content-Type carries the iTIP method (RFC 6047 §2.4):
+    some calendar apps (Outlook, Apple Mail) only offer "add to calendar" when it is there."""
+    part = MIMEPart()
+    part.set_content(
+        invite.decode(),
+        subtype="calendar",
+        charset="utf-8",
+        params={"method": "CANCEL" if cancelled else "REQUEST"},
+        disposition="attachment",
+        filename="invite.ics",
+    )
+    return part

@@ -2,7 +2,7 @@
 
 due ──claim──▶ sending ──send──▶ sent
   ▲              │  └──(subject changed, opted out, no address)──▶ skipped
-  └─(quiet hours, retry with backoff, reclaimed)┘ └──(last attempt failed)──▶ failed
+  └─(quiet hours, retry with backoff, reclaimed, not queued)┘ └──(last attempt failed)──▶ failed
 
 A claim is committed before anything is sent, and each claim carries a lease (a UUID) that the
 sender must present: a redelivered task, a second scan or a second beat process finds the row
@@ -42,7 +42,8 @@ class Outcome:
 class ScanResult:
     planned: int = 0
     reclaimed: int = 0
-    claimed: list = field(default_factory=list)  # [(id, lease)]
+    claimed: list = field(default_factory=list)  # [(id, lease)] handed to a worker
+    released: int = 0  # claimed but not handed over (broker down), back to due
 
 
 # --- Claiming --------------------------------------------------------------------------------
@@ -76,6 +77,15 @@ def claim_one(reminder_id, now=None):
         pk=reminder_id, status=Status.DUE, send_after__lte=now
     ).update(status=Status.SENDING, lease=lease, claimed_at=now, send_started_at=None)
     return lease if claimed else None
+
+
+def release_unstarted(ids, lease):
+    """Claims that could not be handed to a worker (the broker is down) go straight back to
+    `due`, so the next scan sends them instead of waiting for the sending timeout. A row whose
+    send already began keeps its claim."""
+    return Reminder.objects.filter(
+        pk__in=ids, status=Status.SENDING, lease=lease, send_started_at__isnull=True
+    ).update(status=Status.DUE, lease=None, claimed_at=None)
 
 
 def reclaim_stuck(now=None):
@@ -227,8 +237,18 @@ def scan(dispatch, now=None, max_batches=None):
         if not ids:
             break
         batches += 1
+        try:
+            dispatch(ids, lease)
+        except Exception:  # broker unreachable: release the batch and stop; the next scan sends
+            result.released = release_unstarted(ids, lease)
+            log.warning(
+                "Could not queue %s claimed reminders; %s returned to due for the next scan",
+                len(ids),
+                result.released,
+                exc_info=True,
+            )
+            break
         result.claimed.extend((pk, lease) for pk in ids)
-        dispatch(ids, lease)
     return result
 
 

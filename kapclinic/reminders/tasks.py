@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from kapclinic.clinic.models import Provider, Role, SafetyFlag
+from kapclinic.clinic.queue import fail_fast_connection
 
 from . import services
 
@@ -87,8 +88,10 @@ def send_reminder(self, reminder_id, lease=None):
 
 
 def _enqueue_batch(ids, lease):
-    for pk in ids:
-        send_reminder.delay(pk, str(lease))
+    # No publish retries: if the broker is down the scan releases the batch at once.
+    with fail_fast_connection(send_reminder.app) as connection:
+        for pk in ids:
+            send_reminder.apply_async((pk, str(lease)), retry=False, connection=connection)
 
 
 @shared_task(acks_late=True)
@@ -97,6 +100,7 @@ def scan_due_reminders():
     result = services.scan(dispatch=_enqueue_batch)
     summary = (
         f"planned {result.planned}, reclaimed {result.reclaimed}, queued {len(result.claimed)}"
+        + (f", {result.released} not queued (broker down)" if result.released else "")
     )
     log.info("Reminder scan: %s", summary)
     return summary

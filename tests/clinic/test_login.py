@@ -31,7 +31,7 @@ def test_public_sign_up_is_closed(client):
         },
     )
     assert not User.objects.filter(email="new@example.com").exists()
-    assert "closed" in response.content.decode().lower()
+    assert "by invitation" in response.content.decode().lower()
 
 
 def test_patient_signs_in_with_email_and_lands_on_their_journey(world, client):

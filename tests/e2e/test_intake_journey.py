@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.core import mail
+from playwright.sync_api import expect
 
 from intake.models import ConsentDocument
 from kapclinic.clinic.models import CourseState, Role, TreatmentCourse
@@ -19,7 +20,6 @@ MEDICAL = [
     "brain_haemorrhage_or_raised_icp",
     "high_blood_pressure",
     "heart_or_stroke_history",
-    "heart_or_stroke_recent_6_months",
     "glaucoma",
     "liver_disease",
     "urinary_symptoms",
@@ -121,6 +121,9 @@ def test_invitation_to_cleared_course(
     for field in MEDICAL[:6]:  # every answer given yesterday is still there
         assert phone.locator(f"input[name='{field}'][value='False']").is_checked(), field
     assert not phone.locator(f"input[name='{MEDICAL[6]}'][value='False']").is_checked()
+    # After "No" to heart problems, "was it in the last 6 months?" is not asked.
+    recent = phone.locator("input[name='heart_or_stroke_recent_6_months']").first
+    expect(recent).to_be_hidden()
     answer_no(phone, MEDICAL[6:])
     save_and_continue(phone)
     phone.wait_for_url(re.compile(r"/intake/step/psychiatric/$"))

@@ -17,7 +17,8 @@ pytestmark = pytest.mark.e2e
 
 def open_login(page, live_server, assert_accessible):
     page.goto(f"{live_server.url}/accounts/login/")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Sign In")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in to KAP Clinic")
+    expect(page.get_by_role("link", name="sign up")).to_have_count(0)
     assert_accessible(page)
 
 

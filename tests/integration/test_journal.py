@@ -18,6 +18,7 @@ from integration.models import (
 from integration.selectors import journal_for
 from integration.timeline import integration_entries
 from kapclinic.clinic.models import Role, SafetyFlag
+from kapclinic.clinic.text_limits import JOURNAL_ENTRY
 from tests.factories import ClinicFactory, CourseFactory, ProviderFactory
 
 pytestmark = pytest.mark.django_db
@@ -200,11 +201,12 @@ def test_matching_is_whole_words_and_tolerates_curly_apostrophes():
     assert find_risk_phrases("overdosed on coffee? no: overdosage", phrases) == []
 
 
-# --- Any length, shown escaped ---------------------------------------------------------------
+# --- Up to the limit, stored whole, shown escaped ----------------------------------------------
 
 
-def test_entries_of_any_length_are_stored_whole(team):
-    body = "I noticed " * 50_000
+def test_entries_up_to_the_limit_are_stored_whole(team):
+    body = ("I noticed " * 2_000)[:JOURNAL_ENTRY]
+    assert len(body) == JOURNAL_ENTRY
     entry = write(team, body).entry
     entry.refresh_from_db()
     assert entry.body == body

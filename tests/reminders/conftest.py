@@ -2,6 +2,7 @@
 
 import datetime
 import email
+from email.message import MIMEPart as EmailMessagePart
 
 import pytest
 from django.core import mail
@@ -36,9 +37,22 @@ def calendar_of(message):
     from icalendar import Calendar
 
     for attachment in message.attachments:
+        if isinstance(attachment, EmailMessagePart):
+            if (attachment.get_filename() or "").endswith(".ics"):
+                return Calendar.from_ical(attachment.get_content())
+            continue
         filename, content, mimetype = attachment
         if filename.endswith(".ics"):
             return Calendar.from_ical(content)
+    return None
+
+
+def calendar_part(message):
+    """The .ics part of the message as it goes over the wire (its headers included)."""
+    parsed = email.message_from_bytes(message.message().as_bytes())
+    for part in parsed.walk():
+        if part.get_content_type() == "text/calendar":
+            return part
     return None
 
 

@@ -9,7 +9,6 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
 from django.test import TestCase
 from django.urls import reverse
-from kombu.exceptions import OperationalError as BrokerDown
 
 from kapclinic.clinic.models import Appointment, Patient, Role
 from kapclinic.reminders import services, tasks
@@ -284,21 +283,31 @@ def test_the_invite_parses_back_with_a_stable_uid_then_updates_and_cancels(booke
     assert len(mail.outbox) == 3
 
 
-def test_unreachable_broker_at_web_time_loses_nothing(world, monkeypatch):
-    from django.utils import timezone
+def test_the_invite_names_organizer_and_attendee_and_its_part_carries_the_method(booked):
+    from .conftest import calendar_of, calendar_part
 
-    def broker_down(*args, **kwargs):
-        raise BrokerDown("Error 111 connecting to redis:6379. Connection refused.")
+    clinic = booked.clinic
+    clinic.email = "appointments@north.example.org"
+    clinic.save()
+    run_scan(EARLY)
+    [invite] = mail.outbox
+    [event] = calendar_of(invite).walk("VEVENT")
+    assert str(event["ORGANIZER"]).lower() == f"mailto:{clinic.email}".lower()
+    assert event["ORGANIZER"].params["CN"] == clinic.name
+    patient_email = booked.course.patient.email
+    assert str(event["ATTENDEE"]).lower() == f"mailto:{patient_email}".lower()
+    assert event["ATTENDEE"].params["ROLE"] == "REQ-PARTICIPANT"
+    part = calendar_part(invite)
+    assert part.get_param("method") == "REQUEST"
+    assert part.get_filename() == "invite.ics"
 
-    monkeypatch.setattr(tasks.send_reminder, "delay", broker_down)
-    soon = timezone.now() + HOUR  # booked an hour ahead: the short-notice reminder is due
+    booked.status = Appointment.Status.CANCELLED
     with TestCase.captureOnCommitCallbacks(execute=True):
-        AppointmentFactory(course=world.one.courses[0], starts_at=soon)
-    row = Reminder.objects.get(kind=Kind.APPOINTMENT_SOON)
-    assert row.status == Status.DUE and mail.outbox == []
-    run_scan(timezone.now())
-    row.refresh_from_db()
-    assert row.status == Status.SENT and sent_ids() == [row.pk]
+        booked.save()
+    cancelled = mail.outbox[-1]
+    assert calendar_part(cancelled).get_param("method") == "CANCEL"
+    [event] = calendar_of(cancelled).walk("VEVENT")
+    assert str(event["ATTENDEE"]).lower() == f"mailto:{patient_email}".lower()
 
 
 def test_send_due_reminders_runs_one_scan_and_prints_what_it_sent(world):

@@ -302,7 +302,10 @@ def test_review_page_and_chart_link_to_the_download(world, cleared_course, sign_
 def test_glaucoma_caution_is_explained(submit, decide):
     course = decide(submit(overrides={"medical": {"glaucoma": YES}}))
     text = "\n".join(pdf_pages(render(course)))
-    assert "Glaucoma or raised eye pressure" in text and "Because:" in text
+    assert "Glaucoma or raised eye pressure" in text
+    assert "Because the patient answered" in text
+    assert "Do you have glaucoma or raised pressure in the eye?" in " ".join(text.split())
+    assert "medical.glaucoma" not in text
 
 
 def test_no_phase_imports_the_reports_app():

@@ -329,3 +329,21 @@ def test_the_chart_links_to_the_export(world, sign_in):
     staff = sign_in(world.one.staff[Role.THERAPIST])
     page = staff.get(reverse("clinic:patient-chart", args=[patient.pk])).content.decode()
     assert f'href="{url(patient)}"' in page
+
+
+def test_the_pcl5_total_keeps_its_text_without_an_unverified_loinc_code(record):
+    """Issue 18: a LOINC code on the PCL-5 total only once verified at LOINC itself; until
+    then the total is named in words, and docs/fhir-export.md says why and what was found."""
+    from pathlib import Path
+
+    team, _ = record
+    structure_only(team.course, "pcl5")
+    bundle = export(team.course.patient)
+    (pcl5,) = [
+        o for o in resources(bundle, "Observation") if o["code"].get("text") == "PCL-5 total score"
+    ]
+    assert "coding" not in pcl5["code"]
+    assert pcl5["valueQuantity"]["value"] == 0
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "fhir-export.md").read_text()
+    section = doc[doc.index("## PCL-5") :]
+    assert "101698-9" in section and "not verified" in section

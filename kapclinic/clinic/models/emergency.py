@@ -26,6 +26,8 @@ class EmergencyAccess(models.Model):
     reason = models.TextField()
     granted_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
+    # When the clinic's admins were emailed; the patient's page says so only once it is true.
+    clinic_told_at = models.DateTimeField(null=True, blank=True)
 
     objects = EmergencyAccessQuerySet.as_manager()
 
@@ -53,6 +55,7 @@ class EmergencyAccess(models.Model):
         """Grant the window, write the audit row (reason included) and tell the clinic admins."""
         from kapclinic.audit.models import AccessEvent
 
+        from ..queue import enqueue_on_commit
         from ..tasks import notify_emergency_access
 
         now = timezone.now()
@@ -71,5 +74,5 @@ class EmergencyAccess(models.Model):
                 what=f"emergency access for {minutes} min; reason: {reason}",
                 patient_id=patient.pk,
             )
-            transaction.on_commit(lambda: notify_emergency_access.delay(access.pk))
+            enqueue_on_commit(notify_emergency_access, access.pk)
         return access

@@ -10,7 +10,7 @@ from kapclinic.clinic.signed_triggers import refuse_always
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("intake", "0006_clinic_admin_consent_permissions"),
+        ("intake", "0007_free_text_length_limits"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,50 @@
+"""Flagged patients first on the caseload, ranked by urgency, then by how long they waited."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from kapclinic.clinic.models import Role, SafetyFlag
+from tests.factories import CourseFactory, PatientFactory, SafetyFlagFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def caseload_order(world, staff_client):
+    client = staff_client(world.one.staff[Role.PRESCRIBER])
+    return list(client.get(reverse("clinic:caseload")).context["courses"])
+
+
+def flag(course, urgency, hours_ago):
+    return SafetyFlagFactory(
+        course=course,
+        urgency=urgency,
+        raised_at=timezone.now() - datetime.timedelta(hours=hours_ago),
+    )
+
+
+def test_an_urgent_flag_rises_above_older_routine_ones(world, staff_client):
+    routine_a, routine_b = world.one.courses
+    urgent = CourseFactory(patient=PatientFactory(clinic=world.one.clinic))
+    flag(routine_a, SafetyFlag.Urgency.ROUTINE, hours_ago=72)
+    flag(routine_b, SafetyFlag.Urgency.ROUTINE, hours_ago=48)
+    flag(routine_b, SafetyFlag.Urgency.ROUTINE, hours_ago=47)  # more flags, still routine
+    flag(urgent, SafetyFlag.Urgency.URGENT, hours_ago=1)
+    order = caseload_order(world, staff_client)
+    assert order[:3] == [urgent, routine_a, routine_b]
+
+
+def test_among_urgent_flags_the_oldest_comes_first(world, staff_client):
+    newer, older = world.one.courses[0], world.one.courses[1]
+    flag(newer, SafetyFlag.Urgency.URGENT, hours_ago=2)
+    flag(older, SafetyFlag.Urgency.URGENT, hours_ago=20)
+    assert caseload_order(world, staff_client)[:2] == [older, newer]
+
+
+def test_the_caseload_says_when_a_flag_is_urgent(world, staff_client):
+    flag(world.one.courses[0], SafetyFlag.Urgency.URGENT, hours_ago=1)
+    client = staff_client(world.one.staff[Role.PRESCRIBER])
+    body = client.get(reverse("clinic:caseload")).content.decode()
+    assert "Urgent — same day" in body

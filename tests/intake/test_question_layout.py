@@ -1,0 +1,126 @@
+"""Intake questions: follow-ups asked only when called for, groups answered "none apply"."""
+
+import pytest
+from django.urls import reverse
+
+from intake.models import IntakeRecord
+
+from .helpers import NO, YES, publish_consent, step_data
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def patient_client(world, client):
+    patient, course = world.one.patients[0], world.one.courses[0]
+    course.start_intake(patient.user)
+    publish_consent(world.one.clinic)
+    client.force_login(patient.user)
+    return client, patient, course
+
+
+def post_medical(client, patient, **changes):
+    data = {**step_data(patient)["medical"], **changes}
+    data = {key: value for key, value in data.items() if value is not None}
+    return client.post(reverse("intake:step", args=["medical"]), data)
+
+
+def stored(course, step):
+    return IntakeRecord.objects.get(course=course).answers[step]
+
+
+def test_a_follow_up_is_not_required_after_no(patient_client):
+    client, patient, course = patient_client
+    response = post_medical(client, patient, heart_or_stroke_recent_6_months=None)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert stored(course, "medical")["heart_or_stroke_recent_6_months"] is False
+
+
+def test_a_follow_up_is_required_after_yes(patient_client):
+    client, patient, course = patient_client
+    response = post_medical(
+        client, patient, heart_or_stroke_history=YES, heart_or_stroke_recent_6_months=None
+    )
+    assert response.status_code == 200
+    assert "heart_or_stroke_recent_6_months" in response.context["form"].errors
+
+
+def test_a_follow_up_answer_given_after_no_is_not_stored(patient_client):
+    client, patient, course = patient_client
+    post_medical(client, patient, blood_pressure_controlled=YES)
+    assert stored(course, "medical")["blood_pressure_controlled"] is None
+
+
+def test_drug_details_are_asked_only_after_yes(patient_client):
+    client, patient, course = patient_client
+    url = reverse("intake:step", args=["substance"])
+    base = step_data(patient)["substance"]
+    refused = client.post(url, {**base, "drug_use_past_year": YES, "drug_use_details": ""})
+    assert "drug_use_details" in refused.context["form"].errors
+    recovery = client.post(url, {**base, "substance_use_disorder_history": YES})
+    assert "substance_use_in_recovery_years" in recovery.context["form"].errors
+    saved = client.post(url, {**base, "drug_use_details": "typed then answered no"})
+    assert saved.status_code == 302
+    assert stored(course, "substance")["drug_use_details"] == ""
+
+
+def test_the_page_marks_each_follow_up_with_the_answer_that_calls_for_it(patient_client):
+    client, _, _ = patient_client
+    body = client.get(reverse("intake:step", args=["medical"])).content.decode()
+    assert 'data-follow-up-of="heart_or_stroke_history" data-follow-up-when="True"' in body
+    assert "js/intake-questions.js" in body
+
+
+def test_physical_health_is_asked_in_groups_with_none_of_these_apply(patient_client):
+    client, _, _ = patient_client
+    body = client.get(reverse("intake:step", args=["medical"])).content.decode()
+    assert body.count("None of these apply to me") == 4
+    assert "<legend" in body and "Pregnancy and breastfeeding" in body
+
+
+def test_none_of_these_apply_stores_an_explicit_no_for_every_question(patient_client):
+    client, patient, course = patient_client
+    data = {"allergies": "", "other_conditions": ""}
+    for group in ("reactions", "heart", "other", "pregnancy"):
+        data[f"none_{group}"] = "on"
+    response = client.post(reverse("intake:step", args=["medical"]), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    answers = stored(course, "medical")
+    for question in (
+        "ketamine_hypersensitivity",
+        "high_blood_pressure",
+        "aneurysm_or_avm",
+        "glaucoma",
+        "seizures",
+        "pregnant",
+        "breastfeeding",
+    ):
+        assert answers[question] is False
+    assert not any(key.startswith("none_") for key in answers)
+
+
+def test_none_of_these_apply_is_refused_beside_a_yes_in_its_group(patient_client):
+    client, patient, _ = patient_client
+    response = post_medical(client, patient, none_other="on", glaucoma=YES)
+    assert response.status_code == 200
+    assert "none_other" in response.context["form"].errors
+
+
+def test_an_unanswered_question_outside_a_ticked_group_is_still_required(patient_client):
+    client, patient, _ = patient_client
+    response = post_medical(client, patient, glaucoma=None, pregnant=NO)
+    assert response.status_code == 200
+    assert "Please answer yes or no." in response.context["form"].errors["glaucoma"]
+
+
+def test_the_support_page_after_phq9_item9_keeps_the_step_indicator(patient_client):
+    client, patient, _ = patient_client
+    for key in ("about", "medical", "psychiatric", "medications", "substance", "auditc", "gad7"):
+        client.post(reverse("intake:step", args=[key]), step_data(patient)[key])
+    answers = {**step_data(patient)["phq9"], "q9": "1"}
+    response = client.post(reverse("intake:step", args=["phq9"]), answers)
+    support = client.get(response["Location"]).content.decode()
+    assert "Thank you for telling us" in support
+    assert "Step 8 of 10 · support after the mood questionnaire" in support
+    assert 'value="8"' in support  # the progress bar: eight steps done
+    assert "next is “Your goals”" in support
