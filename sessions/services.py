@@ -60,6 +60,7 @@ __all__ = [
     "mark_entered_in_error",
     "open_session",
     "opening_refusal",
+    "opening_refusal_for",
     "override_gate",
     "past_session_maximum",
     "record_adverse_event",
@@ -119,6 +120,19 @@ def open_session(appointment, by):
         if created:
             audit(by, session, f"dosing session {session.pk} opened")
     return session
+
+
+def opening_refusal_for(appointment):
+    """Why this appointment's session cannot be opened now, in words, or None.
+
+    No signed plan, no protocol in force for its route and product, or too early by that
+    protocol's window: the screen says so instead of offering a button that would fail.
+    """
+    try:
+        _plan, protocol = plan_and_protocol(appointment.course)
+    except DosingError as error:
+        return str(error)
+    return opening_refusal(appointment, protocol)
 
 
 def confirm_companion(session, by):

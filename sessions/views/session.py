@@ -144,7 +144,7 @@ class SessionView(StaffRequiredMixin, View):
                     "patient": appointment.course.patient,
                     "clinic": appointment.course.clinic,
                     "session": None,
-                    "opening_refusal": services.opening_refusal(appointment),
+                    "opening_refusal": services.opening_refusal_for(appointment),
                 }
                 return render(request, TEMPLATE, context)
             return render(request, TEMPLATE, screen_context(request, session))

@@ -240,6 +240,8 @@ def test_the_screen_says_what_the_admin_must_add_when_the_session_cannot_open(bu
     Protocol.objects.filter(clinic=build.course.clinic).update(active=False)
     appointment = AppointmentFactory(course=build.course)
     client = staff_client(build.world.one.staff[Role.NURSE])
+    shown = client.get(reverse("dosing:session", args=[appointment.pk])).content.decode()
+    assert "The clinic admin must add one" in shown and "Start session" not in shown
     response = client.post(reverse("dosing:session", args=[appointment.pk]), follow=True)
     page = response.content.decode()
     assert "no protocol in force for Racemic ketamine, sublingual / buccal" in page
