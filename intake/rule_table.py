@@ -494,3 +494,7 @@ RULES: tuple[Rule, ...] = (
 )
 
 validate_rules(RULES)
+
+
+# The urgent rules that are about suicide risk: the flag they raise goes to the risk review.
+SUICIDE_RISK_RULES = frozenset({"CI-ABS-CSSRS-HIGH-RISK", "CI-CAU-SUICIDE-RISK-PHQ9-ITEM9"})

@@ -48,7 +48,9 @@ def suitability_review(course):
         "questionnaires": [{"response": r, "items": item_rows(r)} for r in latest.values()],
         "medications": recognise(answers.get("medications", {}).get("items", [])),
         "flags": list(
-            SafetyFlag.objects.filter(course=course).select_related("raised_by", "resolved_by")
+            SafetyFlag.objects.filter(course=course).select_related(
+                "raised_by", "resolved_by", "risk_review"
+            )
         ),
         "consent": ConsentSignature.objects.filter(course=course)
         .select_related("document")

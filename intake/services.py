@@ -35,6 +35,7 @@ from .models import (
     SuitabilityDecision,
     TreatmentPlan,
 )
+from .rule_table import SUICIDE_RISK_RULES
 from .steps import STEP_BY_KEY, steps_for
 
 log = logging.getLogger(__name__)
@@ -248,6 +249,7 @@ def save_questionnaire(record, step_key, answers, *, by, complete):
                 source=flag_source(step.instrument),
                 reason=f"{flag['label']}. {flag['explanation']}",
                 by=by,
+                kind=SafetyFlag.kind_of(flag),
             )
     return response
 
@@ -374,7 +376,13 @@ def submit_intake(course, *, by):
                 if any(responses[c].has_urgent_flag for c in instruments & set(responses)):
                     continue
                 SafetyFlag.raise_for(
-                    course, source="Intake screen", reason=f"{hit.title}. {hit.explanation}", by=by
+                    course,
+                    source="Intake screen",
+                    reason=f"{hit.title}. {hit.explanation}",
+                    by=by,
+                    kind=SafetyFlag.Kind.SUICIDE_RISK
+                    if hit.id in SUICIDE_RISK_RULES
+                    else SafetyFlag.Kind.OTHER,
                 )
         course.submit_intake(by)
     return submission

@@ -112,6 +112,7 @@ def _share(entry, by):
             "contact the patient today."
         ),
         by=by,
+        kind=SafetyFlag.Kind.SUICIDE_RISK,
     )
     return flag
 

@@ -166,6 +166,7 @@ def answer_measure_request(request, by, answers):
                 source=f"Follow-up {response.definition.short_name}",
                 reason=f"{flag['label']}. {flag['explanation']}",
                 by=by,
+                kind=SafetyFlag.kind_of(flag),
             )
         complete_measure_request(request, response)
         type(request).objects.filter(pk=request.pk).update(draft_answers={})
@@ -207,6 +208,7 @@ def flag_unfinished_answers(request, by, answers):
                 source=f"Follow-up {request.definition.short_name}",
                 reason=f"{flag.label}. {flag.explanation}",
                 by=by,
+                kind=SafetyFlag.kind_of(flag),
             )
     return urgent
 

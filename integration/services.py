@@ -163,6 +163,7 @@ def record_integration_note(note, by, data, *, version=None):
                 reason="Concerns identified at the integration session's suicide-risk check. "
                 + (note.suicide_risk_detail or ""),
                 by=by,
+                kind=SafetyFlag.Kind.SUICIDE_RISK,
             )
     return note
 

@@ -24,6 +24,7 @@ from intake.models import ConsentKind, ConsentSignature
 from intake.services import is_cleared
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.models import BoosterLimits
+from kapclinic.clinic.risk import dosing_block
 
 from .dose_limits import dose_limit_errors, limits_reason
 from .models import CheckIn, DosingError, DosingSession, GateOverride
@@ -165,6 +166,18 @@ def _safety_flags(session, given=None):
         )
     sources = list(flags.values_list("source", flat=True))
     if not sources:
+        # reference §1.5: after a high-risk review, no dose until a prescriber's review.
+        review = dosing_block(session.course, given)
+        if review is not None:
+            return GateItem(
+                "safety_flags",
+                label,
+                False,
+                f"The risk review of {review.reviewed_at:%d %b %Y} "
+                f"({review.get_risk_level_display().lower()}, "
+                f"{review.get_decision_display().lower()}) blocks dosing until a prescriber "
+                "records a psychiatric review.",
+            )
         when = "was open at the time of the dose" if given else "is open on this course"
         return GateItem("safety_flags", label, True, f"No safety flag {when}.")
     return GateItem(

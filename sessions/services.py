@@ -213,6 +213,7 @@ def save_check_in_questionnaire(appointment, by, instrument, answers, *, complet
                 source=f"Check-in {response.definition.short_name}",
                 reason=f"{flag['label']}. {flag['explanation']}",
                 by=by,
+                kind=SafetyFlag.kind_of(flag),
             )
     return response
 

@@ -19,6 +19,10 @@ VERBS = {
 SUBJECTS = (
     ("admin:", "your record, in the clinic's administration screens"),
     ("→", "your treatment course"),  # a journey step: "course 3: Awaiting review → Cleared"
+    ("safety plan", "your safety plan"),
+    ("risk review", "a safety check on your record"),
+    ("psychiatric review", "a safety check on your record"),
+    ("follow-up task", "a safety check on your record"),
     ("safety flag", "a safety check on your record"),
     ("fhir", "your whole record, as a data file"),
     ("consent", "your consent and its signed copy"),

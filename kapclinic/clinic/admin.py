@@ -15,12 +15,15 @@ from .models import (
     Appointment,
     Clinic,
     EmergencyAccess,
+    FollowUpTask,
     Patient,
     Product,
     Protocol,
     Provider,
+    RiskReview,
     Route,
     SafetyFlag,
+    SafetyPlan,
     TreatmentCourse,
     User,
 )
@@ -392,3 +395,32 @@ class EmergencyAccessAdmin(ReadOnlyAdminMixin, ClinicScopedAdmin):
     list_display = ["granted_at", "user", "patient", "expires_at"]
     list_select_related = ["user", "patient"]
     readonly_fields = ["user", "patient", "reason", "granted_at", "expires_at"]
+
+
+# --- The suicide-risk workflow: read-only here; every write goes through clinic/risk.py. ---
+
+
+@admin.register(RiskReview)
+class RiskReviewAdmin(ReadOnlyAdminMixin, ClinicScopedAdmin):
+    clinic_lookup = "course__clinic_id"
+    list_display = ["reviewed_at", "course", "risk_level", "decision", "needs_psychiatric_review"]
+    list_filter = ["risk_level", "decision"]
+    list_select_related = ["course__patient"]
+    readonly_fields = [f.name for f in RiskReview._meta.fields if f.name != "id"]
+
+
+@admin.register(SafetyPlan)
+class SafetyPlanAdmin(ReadOnlyAdminMixin, ClinicScopedAdmin):
+    clinic_lookup = "patient__clinic_id"
+    list_display = ["patient", "version", "written_at", "written_by"]
+    list_select_related = ["patient", "written_by"]
+    readonly_fields = [f.name for f in SafetyPlan._meta.fields if f.name != "id"]
+
+
+@admin.register(FollowUpTask)
+class FollowUpTaskAdmin(ReadOnlyAdminMixin, ClinicScopedAdmin):
+    clinic_lookup = "course__clinic_id"
+    list_display = ["due_at", "description", "owner", "closed_at"]
+    list_filter = ["closed_at"]
+    list_select_related = ["owner__user"]
+    readonly_fields = [f.name for f in FollowUpTask._meta.fields if f.name != "id"]

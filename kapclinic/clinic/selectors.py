@@ -30,8 +30,11 @@ from .models import (
     Appointment,
     CourseEvent,
     CourseState,
+    FollowUpTask,
     Provider,
+    RiskReview,
     SafetyFlag,
+    SafetyPlan,
     TreatmentCourse,
 )
 from .models.journey import CLOSED_STATES
@@ -255,6 +258,18 @@ def patient_chart(patient):
             a for a in appointments if a.starts_at >= now and a.status in ACTIVE_APPOINTMENT
         ],
         "open_flags": [f for f in flags if f.is_open],
+        "risk_reviews": list(
+            RiskReview.objects.filter(course__patient=patient).order_by("-reviewed_at")[:3]
+        ),
+        "open_tasks": list(
+            FollowUpTask.objects.open()
+            .filter(course__patient=patient)
+            .select_related("owner__user")[:5]
+        ),
+        "safety_plan": SafetyPlan.objects.filter(patient=patient)
+        .order_by("-version")
+        .only("version")
+        .first(),
         "timeline": timeline,
     }
 
@@ -396,6 +411,10 @@ def patient_journey(patient):
         "check_in": check_in,
         "next_appointment": upcoming[0] if upcoming else None,
         "tasks": home_tasks(patient, course),
+        "safety_plan": SafetyPlan.objects.filter(patient=patient)
+        .order_by("-version")
+        .only("version", "written_at")
+        .first(),
         "last_message": course.events.filter(to_state=CourseState.MORE_INFO_REQUESTED)
         .order_by("-at")
         .values_list("note", flat=True)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import risk_views, views
 
 app_name = "clinic"
 
@@ -8,6 +8,15 @@ urlpatterns = [
     path("caseload/", views.CaseloadView.as_view(), name="caseload"),
     path("patients/<int:pk>/", views.PatientChartView.as_view(), name="patient-chart"),
     path("flags/<int:pk>/resolve/", views.ResolveSafetyFlagView.as_view(), name="resolve-flag"),
+    path("flags/<int:pk>/risk-review/", risk_views.RiskReviewView.as_view(), name="risk-review"),
+    path(
+        "risk-reviews/<int:pk>/psychiatric-review/",
+        risk_views.PsychiatricReviewView.as_view(),
+        name="psychiatric-review",
+    ),
+    path("courses/<int:pk>/safety-plan/", risk_views.SafetyPlanView.as_view(), name="safety-plan"),
+    path("my-safety-plan/", risk_views.MySafetyPlanView.as_view(), name="my-safety-plan"),
+    path("tasks/<int:pk>/close/", risk_views.CloseTaskView.as_view(), name="close-task"),
     path("emergency-access/", views.EmergencyAccessView.as_view(), name="emergency-access"),
     path("my-journey/", views.MyJourneyView.as_view(), name="my-journey"),
 ]

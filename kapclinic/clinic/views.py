@@ -273,12 +273,16 @@ class MyJourneyView(PatientRequiredMixin, TemplateView):
 
 
 class ResolveSafetyFlagView(StaffRequiredMixin, View):
-    """A clinician records what was done; only then is the flag closed."""
+    """A clinician records what was done; only then is the flag closed. Suicide-risk flags
+    go to the structured risk review instead."""
 
     def post(self, request, pk):
         flag = get_object_or_404(
             SafetyFlag.objects.visible_to(request.user).select_related("course"), pk=pk
         )
+        if flag.is_suicide_risk:
+            messages.error(request, "A suicide-risk flag is resolved by a structured risk review.")
+            return redirect("clinic:risk-review", flag.pk)
         try:
             flag.resolve(request.user, request.POST.get("action_taken", ""))
             messages.success(request, "Safety flag resolved.")

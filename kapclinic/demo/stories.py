@@ -8,6 +8,7 @@ moved to integration; their PHQ-9 and GAD-7 fell from intake to the second check
 from datetime import timedelta
 
 from integration import services as integration
+from kapclinic.clinic import risk
 from kapclinic.clinic.models import Role
 
 from .treatment import (
@@ -147,4 +148,31 @@ def lee(course, staff, days, upcoming):
         ends_at=upcoming + timedelta(minutes=50),
         clinician=therapist,
         room="Room 2",
+    )
+
+
+# Lee's safety plan, written with their therapist at the integration session (Stanley-Brown).
+LEE_SAFETY_PLAN = {
+    "warning_signs": "Lying awake rehearsing conversations; cancelling plans; skipping meals.",
+    "coping_strategies": "A run by the river; the breathing exercise from session; write it down.",
+    "people_and_places": "The climbing wall on Tuesdays; coffee with Priya.",
+    "people_to_ask": "My brother Tom (07700 900456); Priya (07700 900789).",
+    "professionals": "Sam Lindqvist at the clinic, +44 117 000 0000 (weekdays); "
+    "Samaritans 116 123; NHS 111, option 2; in an emergency 999.",
+    "safer_environment": "Tom keeps the spare medicines; no alcohol in the flat for now.",
+    "written_with_patient": True,
+}
+
+
+def lee_safety_plan(course, staff):
+    """Version 1, then version 2 when Lee added a person to ask for help."""
+    therapist = staff[Role.THERAPIST].user
+    risk.save_safety_plan(course, therapist, LEE_SAFETY_PLAN)
+    risk.save_safety_plan(
+        course,
+        therapist,
+        {
+            **LEE_SAFETY_PLAN,
+            "people_to_ask": LEE_SAFETY_PLAN["people_to_ask"] + " My manager, Dee, at work.",
+        },
     )

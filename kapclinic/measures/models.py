@@ -152,6 +152,7 @@ class QuestionnaireResponse(models.Model):
                 "label": flag.label,
                 "urgent": flag.urgent,
                 "explanation": flag.explanation,
+                "suicide_risk": flag.suicide_risk,
             }
             for flag in score.flags
         ]

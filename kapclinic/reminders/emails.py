@@ -15,7 +15,14 @@ from django.urls import reverse
 
 from intake.models import IntakeRecord, Invitation
 from integration.models import IntegrationNote, MeasureRequest
-from kapclinic.clinic.models import Appointment, Protocol, Provider, SafetyFlag
+from kapclinic.clinic.models import (
+    Appointment,
+    FollowUpTask,
+    Protocol,
+    Provider,
+    Role,
+    SafetyFlag,
+)
 from sessions.models import DosingSession
 
 from . import ics, timing
@@ -23,6 +30,8 @@ from .models import APPOINTMENT_KINDS, Kind, Reminder, SubjectType
 from .planner import INTAKE_OPEN_STATES
 
 HEADER = "X-KAP-Reminder"
+# Written to staff, not patients: no patient reminder settings, a link to the staff pages.
+STAFF_KINDS = frozenset({Kind.CLINICIAN_DIGEST, Kind.FOLLOW_UP_OVERDUE})
 
 
 class Skip(Exception):
@@ -144,6 +153,9 @@ def digest_counts(clinic_id, now):
         created_at__lt=day_ago,
     ).count()
     return {
+        "follow_up_tasks": FollowUpTask.objects.open()
+        .filter(course__clinic_id=clinic_id, due_at__lt=now + datetime.timedelta(hours=24))
+        .count(),
         "unsigned_notes": unsigned_sessions + unsigned_notes,
         "open_flags": SafetyFlag.objects.open().filter(course__clinic_id=clinic_id).count(),
         "overdue_measures": MeasureRequest.objects.overdue(now)
@@ -159,7 +171,22 @@ def _digest(reminder, now):
     counts = digest_counts(provider.clinic_id, now)
     if not any(counts.values()):
         raise Skip("nothing to report")
+    # The clinician's own follow-up tasks due within the day, overdue ones included.
+    counts["follow_up_tasks"] = (
+        FollowUpTask.objects.open()
+        .filter(owner=provider, due_at__lt=now + datetime.timedelta(hours=24))
+        .count()
+    )
     return provider, counts
+
+
+def _follow_up(reminder, now):
+    task = FollowUpTask.objects.filter(pk=reminder.subject_id).select_related("course").first()
+    if task is None:
+        raise Skip("the follow-up task no longer exists")
+    if not task.is_open:
+        raise Skip("the follow-up task was closed")
+    return task, {"chart_url": link("clinic:patient-chart", task.course.patient_id)}
 
 
 CHECKS = {
@@ -168,6 +195,7 @@ CHECKS = {
     SubjectType.COURSE_MEASURES: _measures,
     SubjectType.INVITATION: _invitation,
     SubjectType.PROVIDER: _digest,
+    SubjectType.FOLLOW_UP_TASK: _follow_up,
 }
 
 # template, subject (formatted with the clinic's name)
@@ -182,18 +210,30 @@ WORDING = {
     Kind.MEASURE_OVERDUE: ("measure", "A short questionnaire from {clinic} is waiting"),
     Kind.INVITATION_PENDING: ("invitation", "Your invitation from {clinic}"),
     Kind.CLINICIAN_DIGEST: ("digest", "Your daily summary at {clinic}"),
+    Kind.FOLLOW_UP_OVERDUE: (
+        "follow_up_overdue",
+        "Action needed: overdue follow-up at {clinic}",
+    ),
 }
 
 
 def recipient_of(reminder):
-    """The address to write to; Skip if there is none we may use."""
+    """The addresses to write to; Skip if there is none we may use."""
+    if reminder.kind == Kind.FOLLOW_UP_OVERDUE:
+        prescribers = Provider.objects.active().filter(
+            clinic_id=reminder.clinic_id, role=Role.PRESCRIBER
+        )
+        addresses = sorted({p.user.email for p in prescribers.select_related("user")})
+        if not addresses:
+            raise Skip("the clinic has no active prescriber")
+        return addresses
     if reminder.kind == Kind.CLINICIAN_DIGEST:
         user = reminder.recipient
         if user is None:
             raise Skip("the clinician's account was deleted")
         if not user.is_active or not user.email:
             raise Skip("the clinician's account is inactive or has no email")
-        return user.email
+        return [user.email]
     patient = reminder.patient
     if patient is None:
         raise Skip("the patient record was deleted")
@@ -201,7 +241,7 @@ def recipient_of(reminder):
         raise Skip("the patient's account is deactivated")
     if not (patient.email or "").strip():
         raise Skip("the patient has no email address")
-    return patient.email
+    return [patient.email]
 
 
 def build(reminder, now):
@@ -210,18 +250,18 @@ def build(reminder, now):
     to = recipient_of(reminder)
     clinic = reminder.clinic
     template, subject = WORDING[reminder.kind]
-    is_digest = reminder.kind == Kind.CLINICIAN_DIGEST
-    context |= {
+    is_digest = reminder.kind in STAFF_KINDS
+    context = {
         "clinic": clinic,
         "kind": reminder.kind,
         "url": link("clinic:caseload") if is_digest else link("clinic:my-journey"),
         "preferences_url": "" if is_digest else link("reminders:preferences"),
-    }
+    } | context
     message = EmailMultiAlternatives(
         subject=subject.format(clinic=clinic.name),
         body=render_to_string(f"reminders/email/{template}.txt", context),
         from_email=sender(clinic),
-        to=[to],
+        to=to,
         reply_to=[clinic.email] if clinic.email else None,
         headers={HEADER: str(reminder.pk)},
     )
@@ -233,7 +273,7 @@ def build(reminder, now):
         invite = ics.appointment_invite(
             subject_obj,
             clinic,
-            attendee=to,
+            attendee=to[0],  # an appointment reminder has one recipient: the patient
             sequence=sequence_of(reminder),
             cancelled=cancelled,
             url=context["url"],

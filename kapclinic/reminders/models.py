@@ -25,6 +25,7 @@ class Kind(models.TextChoices):
     MEASURE_OVERDUE = "measure_overdue", "Questionnaire overdue"
     INVITATION_PENDING = "invitation_pending", "Invitation not accepted"
     CLINICIAN_DIGEST = "clinician_digest", "Clinician daily digest"
+    FOLLOW_UP_OVERDUE = "follow_up_overdue", "Follow-up task overdue (to the prescribers)"
 
 
 class SubjectType(models.TextChoices):
@@ -33,6 +34,7 @@ class SubjectType(models.TextChoices):
     COURSE_MEASURES = "course_measures", "Questionnaires of a course"
     INVITATION = "invitation", "Invitation"
     PROVIDER = "provider", "Clinician"
+    FOLLOW_UP_TASK = "follow_up_task", "Follow-up task"
 
 
 class Channel(models.TextChoices):

@@ -8,11 +8,11 @@ appointment is saved, for that appointment alone.
 import datetime
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from intake.models import IntakeRecord, Invitation
 from integration.models import MeasureRequest
-from kapclinic.clinic.models import Appointment, CourseState, Provider
+from kapclinic.clinic.models import Appointment, CourseState, FollowUpTask, Provider
 from kapclinic.clinic.models.people import CLINICIAN_ROLES
 
 from . import timing
@@ -276,6 +276,28 @@ def plan_digests(now):
     return save_rows(rows)
 
 
+def plan_follow_up_escalations(now):
+    """One escalation per overdue follow-up task, however late the scan: a risk follow-up
+    missed is never too old to tell the prescribers about."""
+    escalated = Reminder.objects.filter(
+        subject_type=SubjectType.FOLLOW_UP_TASK,
+        subject_id=OuterRef("pk"),
+        kind=Kind.FOLLOW_UP_OVERDUE,
+    )
+    tasks = (
+        FollowUpTask.objects.overdue(now)
+        .filter(~Exists(escalated))
+        .values_list("pk", "due_at", "course__clinic_id")
+    )
+    return save_rows(
+        [
+            # No patient on the row: the patient's own reminder settings must not mute it.
+            _row(Kind.FOLLOW_UP_OVERDUE, SubjectType.FOLLOW_UP_TASK, pk, due, clinic_id)
+            for pk, due, clinic_id in tasks
+        ]
+    )
+
+
 def settings_days(name):
     return [int(day) for day in getattr(settings, name)]
 
@@ -284,5 +306,12 @@ def plan_all(now):
     """Every kind; returns how many candidate rows were offered (existing ones are kept)."""
     return sum(
         plan(now)
-        for plan in (plan_appointments, plan_intake, plan_measures, plan_invitations, plan_digests)
+        for plan in (
+            plan_appointments,
+            plan_intake,
+            plan_measures,
+            plan_invitations,
+            plan_digests,
+            plan_follow_up_escalations,
+        )
     )

@@ -15,7 +15,15 @@ from integration.charts import trend_chart
 from integration.models import CourseClosure, JournalEntry, NoteAddendum
 from integration.selectors import course_outcomes, measurements_by_course
 from integration.views.clinician import chart_alt, chart_image, shown
-from kapclinic.clinic.models import Appointment, Protocol, SafetyFlag, TreatmentCourse
+from kapclinic.clinic.models import (
+    Appointment,
+    Protocol,
+    PsychiatricReview,
+    RiskReview,
+    SafetyFlag,
+    SafetyPlan,
+    TreatmentCourse,
+)
 from kapclinic.clinic.selectors import ACTIVE_APPOINTMENT
 from kapclinic.clinic.timeline import TimelineEntry, phase_entries
 from sessions.models import Administration, AdverseEvent, Discharge, DosingSession, VitalSigns
@@ -164,6 +172,27 @@ def outcome_sections(course, dose_times, tz):
     return protocol, sections
 
 
+def risk_records(course):
+    """The course's risk reviews and the patient's current safety plan: three queries."""
+    return {
+        "risk_reviews": list(
+            RiskReview.objects.filter(course=course)
+            .select_related("reviewed_by")
+            .prefetch_related(
+                Prefetch(
+                    "psychiatric_reviews",
+                    queryset=PsychiatricReview.objects.select_related("reviewed_by"),
+                )
+            )
+            .order_by("reviewed_at", "pk")
+        ),
+        "safety_plan": SafetyPlan.objects.filter(patient_id=course.patient_id)
+        .select_related("written_by")
+        .order_by("-version")
+        .first(),
+    }
+
+
 def build_context(course, *, generated_by, generated_at=None):
     """Everything the template shows, in a fixed number of queries (however long the course)."""
     generated_at = generated_at or timezone.now()
@@ -206,6 +235,7 @@ def build_context(course, *, generated_by, generated_at=None):
             .order_by("written_at", "pk")
         ),
         "open_flags": [flag for flag in flags if flag.is_open],
+        **risk_records(course),
         "next_appointment": next(
             (
                 a

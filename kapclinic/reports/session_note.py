@@ -10,6 +10,7 @@ from kapclinic.clinic.access import provider_for
 from sessions.models import CheckIn, DosingSession
 from sessions.screen import session_screen
 
+from .course_summary import risk_records
 from .render import RenderedReport, render_pdf
 
 TEMPLATE = "reports/session_note.html"
@@ -47,6 +48,7 @@ def build_context(session, *, generated_by, generated_at=None):
             for due in screen["monitoring"].readings
         ],
         "signed_by": signer or session.signed_by,
+        **risk_records(session.course),
         "generated_by": generated_by,
         "generated_at": generated_at,
     }

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clinic', '0017_medical_director_and_protocol_sign_off'),
+        ('clinic', '0018_medical_director_and_protocol_sign_off'),
         ('dosing', '0006_history_of_integrity_fields'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -12,7 +12,13 @@ from django.views import View
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.access import provider_for
 from kapclinic.clinic.badges import attach_badges
-from kapclinic.clinic.models import Appointment, JourneyError, Provider, TreatmentCourse
+from kapclinic.clinic.models import (
+    Appointment,
+    FollowUpTask,
+    JourneyError,
+    Provider,
+    TreatmentCourse,
+)
 from kapclinic.clinic.models.people import CLINICIAN_ROLES
 from kapclinic.clinic.views import StaffRequiredMixin
 
@@ -128,6 +134,12 @@ class DayView(StaffRequiredMixin, View):
             "previous_day": day - datetime.timedelta(days=1),
             "next_day": day + datetime.timedelta(days=1),
             "appointments": appointments,
+            # Risk follow-ups owned by this clinician, due by the end of the day or overdue.
+            "follow_up_tasks": FollowUpTask.objects.visible_to(request.user)
+            .open()
+            .filter(owner=clinician, due_at__lt=end)
+            .select_related("course__patient"),
+            "now": timezone.now(),
             "choices": self.choices(clinicians.filter(clinic_id=clinician.clinic_id)),
         }
         return render(request, self.template_name, context)

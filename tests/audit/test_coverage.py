@@ -18,6 +18,8 @@ pytestmark = pytest.mark.django_db
 # URL name → (whose record, in the scene; what the audit row must say; action).
 AUDITED = {
     "clinic:patient-chart": ("patient_a", "patient chart", "view"),
+    "clinic:risk-review": ("patient_a", "risk review of safety flag", "view"),
+    "clinic:safety-plan": ("patient_a", "safety plan", "view"),
     "intake:review": ("awaiting", "intake review", "view"),
     "reports:assessment": ("patient_a", "suitability assessment report (download)", "export"),
     "reports:session-note": ("patient_a", "dosing session note report (download)", "export"),

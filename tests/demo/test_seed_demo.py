@@ -20,6 +20,7 @@ from kapclinic.clinic.models import (
     Protocol,
     Provider,
     Route,
+    SafetyPlan,
     TreatmentCourse,
     User,
 )
@@ -188,6 +189,17 @@ def test_amara_keeps_her_open_safety_flag():
     seed()
     flags = course_of("patient@example.com").safety_flags.open()
     assert [flag.source for flag in flags] == ["Check-in PHQ-9 item 9"]
+    assert flags[0].is_suicide_risk, "resolved only by a risk review"
+
+
+def test_lee_sees_their_safety_plan_from_home(client):
+    seed()
+    course = course_of("integration@example.com")
+    plans = list(SafetyPlan.objects.filter(patient=course.patient).order_by("version"))
+    assert [p.version for p in plans] == [1, 2] and "Dee" in plans[1].people_to_ask
+    client.force_login(course.patient.user)
+    assert reverse("clinic:my-safety-plan") in client.get(reverse("clinic:my-journey")).text
+    assert "Dee" in client.get(reverse("clinic:my-safety-plan")).text
 
 
 def test_amara_has_a_signed_dosing_session_from_check_in_to_addendum(client, settings):

@@ -11,6 +11,7 @@ from intake.models import ImmutableRecordError, SuitabilityDecision, TreatmentPl
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.models import CourseState, Role, SafetyFlag
 
+from ..risk_helpers import risk_review_data
 from .helpers import YES, fill_intake, publish_consent, step_data
 
 pytestmark = pytest.mark.django_db
@@ -134,9 +135,10 @@ def test_open_safety_flag_blocks_clearance_until_resolved(world, client, consent
     blocked = prescriber.post(reverse("intake:review", args=[course.pk]), clear_data())
     assert "open safety flag" in blocked.content.decode()
     assert not SuitabilityDecision.objects.filter(course=course).exists()
+    assert flag.is_suicide_risk
     prescriber.post(
-        reverse("clinic:resolve-flag", args=[flag.pk]),
-        {"action_taken": "Called same day: passive thoughts, no plan; safety plan agreed."},
+        reverse("clinic:risk-review", args=[flag.pk]),
+        risk_review_data(formulation="Called same day: passive thoughts, no plan."),
     )
     flag.refresh_from_db()
     assert not flag.is_open

@@ -163,6 +163,8 @@ def test_risk_in_a_shared_entry_raises_a_flag_for_the_care_team(team):
     assert result.flag == flag and flag.is_open
     assert flag.source == f"Shared journal entry {result.entry.pk}"
     assert "better off dead" in flag.reason
+    # It feeds the suicide-risk workflow: only a structured risk review resolves it.
+    assert flag.is_suicide_risk
 
 
 def test_sharing_a_risky_private_entry_later_raises_the_flag_then(team):

@@ -150,6 +150,8 @@ def test_suicide_risk_concern_raises_a_safety_flag(team, note):
     flag = SafetyFlag.objects.get(course=team.course)
     assert flag.source == "Integration note: suicide-risk check"
     assert "Passive ideation." in flag.reason
+    # It feeds the suicide-risk workflow: only a structured risk review resolves it.
+    assert flag.is_suicide_risk
 
 
 def test_notes_are_staff_only_and_clinic_scoped(team, note):

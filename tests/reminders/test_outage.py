@@ -26,12 +26,12 @@ HOUR = datetime.timedelta(hours=1)
 
 
 def book_soon(world, n=1):
-    """Appointments an hour ahead: each one's short-notice reminder is due now."""
+    """Appointments an hour ahead, one per patient (a patient is in one place at a time):
+    each one's short-notice reminder is due now."""
     now = timezone.now()
+    courses = world.one.courses + world.two.courses
     for i in range(n):
-        AppointmentFactory(
-            course=world.one.courses[0], starts_at=now + HOUR + datetime.timedelta(minutes=i)
-        )
+        AppointmentFactory(course=courses[i], starts_at=now + HOUR + datetime.timedelta(minutes=i))
 
 
 def test_a_reminder_claimed_while_the_broker_is_down_goes_out_with_the_next_scan(

@@ -9,6 +9,7 @@ from django.urls import reverse
 from kapclinic.clinic.models import CourseState, Role, SafetyFlag
 
 from ..intake.helpers import YES, fill_intake, publish_consent
+from ..risk_helpers import risk_review_data
 
 CLEAR = {
     "outcome": "cleared",
@@ -62,11 +63,19 @@ def sign_in(client, enrol_mfa):
 
 @pytest.fixture
 def decide(world, sign_in):
-    """The prescriber resolves any open flag, starts the review and signs `data`."""
+    """The prescriber resolves any open flag (a suicide-risk one by a risk review whose
+    formulation is `action_taken`), starts the review and signs `data`."""
 
     def run(course, data=None, action_taken="Called the patient the same day; safety plan agreed."):
         prescriber = sign_in(world.one.staff[Role.PRESCRIBER])
         for flag in SafetyFlag.objects.filter(course=course, resolved_at__isnull=True):
+            if flag.is_suicide_risk:
+                response = prescriber.post(
+                    reverse("clinic:risk-review", args=[flag.pk]),
+                    risk_review_data(formulation=action_taken),
+                )
+                assert response.status_code == 302, response.content.decode()[:2000]
+                continue
             prescriber.post(
                 reverse("clinic:resolve-flag", args=[flag.pk]), {"action_taken": action_taken}
             )

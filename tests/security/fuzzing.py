@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 
 from intake.models import ConsentDocument
 from integration import services as integration_services
-from kapclinic.clinic.models import SafetyFlag
+from kapclinic.clinic import risk
+from kapclinic.clinic.models import Appointment, SafetyFlag
 from sessions import services
 from sessions.models import DosingSession
 from tests.intake.helpers import publish_consent, step_data
@@ -154,6 +155,7 @@ def _dosed(scene):
     prescriber, nurse = scene.prescriber.user, scene.nurse.user
     # Fetched afresh: an earlier test's savepoint rolled the row back, not the Python object.
     SafetyFlag.objects.get(pk=scene.flag_a.pk).resolve(prescriber, "Safety plan agreed.")
+    review_low_risk(SafetyFlag.objects.get(pk=scene.risk_flag_a.pk), prescriber)
     check_in(scene.appointment_a, scene.patient_a.user, start=session.started_at)
     services.confirm_companion(session, nurse)
     services.record_weight(session, nurse, 70)
@@ -187,7 +189,33 @@ def _dosed(scene):
     return session
 
 
+def review_low_risk(flag, by, answers=None, decision="continue"):
+    return risk.review_risk_flag(
+        flag,
+        by,
+        screen_answers=answers or {"q1": 1, "q2": 0, "q6": 0},
+        protective_factors="Family.",
+        formulation="Passive thoughts only.",
+        decision=decision,
+        safety_plan_made=True,
+    )
+
+
+def state_high_risk_reviewed(scene, clients):
+    """A high-risk review: its page offers the prescriber the psychiatric review form."""
+    flag = SafetyFlag.objects.get(pk=scene.risk_flag_a.pk)
+    high = {"q1": 1, "q2": 1, "q3": 0, "q4": 1, "q5": 0, "q6": 0}
+    review_low_risk(flag, scene.prescriber.user, answers=high, decision="pause_dosing")
+    return PRESCRIBER_1, reverse("clinic:risk-review", args=[flag.pk])
+
+
 def state_session_page_for_b(scene, clients):
+    """Patient B's appointment moved to the next half hour: a session opens only within the
+    protocol's window before the start, and the page shows its "open" form only then."""
+    starts = timezone.now() + datetime.timedelta(minutes=30)
+    Appointment.objects.filter(pk=scene.appointment_b.pk).update(
+        starts_at=starts, ends_at=starts + datetime.timedelta(hours=2)
+    )
     return PRESCRIBER_1, reverse("dosing:session", args=[scene.appointment_b.pk])
 
 
@@ -336,6 +364,7 @@ STATES = {
     "integration:book-session": state_signed,
     "integration:complete": state_in_integration,
     "account_reset_password_from_key": state_reset_key,
+    "clinic:psychiatric-review": state_high_risk_reviewed,
 }
 
 

@@ -15,7 +15,8 @@ from django.utils import timezone
 from intake.models import IntakeSubmission, Invitation
 from integration import services as integration_services
 from integration.models import MeasureRequest
-from kapclinic.clinic.models import Appointment, Role, SafetyFlag
+from kapclinic.clinic import risk
+from kapclinic.clinic.models import Appointment, RiskDecision, Role, SafetyFlag
 from sessions import services
 from sessions.models import AdverseEvent, SessionAlert
 from tests.conftest import CommittingClient
@@ -80,6 +81,25 @@ def build_scene(world):
         recorded_by=nurse.user,
     )
     flag_a, _ = SafetyFlag.raise_for(course_a, source="Check-in PHQ-9", reason="Item 9 above 0.")
+    # Suicide-risk flags: one open for the risk review, one reviewed (moderate, referred) with
+    # a follow-up task for the nurse.
+    risk_flag_a, _ = SafetyFlag.raise_for(
+        course_a, source="Check-in C-SSRS", reason="Risk.", kind=SafetyFlag.Kind.SUICIDE_RISK
+    )
+    reviewed, _ = SafetyFlag.raise_for(
+        course_a, source="Follow-up PHQ-9", reason="Risk.", kind=SafetyFlag.Kind.SUICIDE_RISK
+    )
+    review_a = risk.review_risk_flag(
+        reviewed,
+        prescriber.user,
+        screen_answers={"q1": 0, "q2": 0, "q6": 1, "q6b": 0},
+        protective_factors="Family.",
+        formulation="Attempt years ago; none since.",
+        decision=RiskDecision.REFER,
+        safety_plan_made=False,
+        task=risk.TaskRequest(owner=nurse, description="Call back."),
+    )
+    task_a = review_a.tasks.get()
 
     # Patient A's journal entry (private) and a follow-up questionnaire open for answers.
     entry_a = integration_services.write_journal_entry(
@@ -135,6 +155,9 @@ def build_scene(world):
         alert_a=alert_a,
         event_a=event_a,
         flag_a=flag_a,
+        risk_flag_a=risk_flag_a,
+        review_a=review_a,
+        task_a=task_a,
         entry_a=entry_a,
         measure_a=measure_a,
         integration_a=integration_a,

@@ -18,6 +18,7 @@ from django.urls import URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from tests.intake.helpers import step_data
+from tests.risk_helpers import risk_review_data
 
 from .conftest import CHECKED
 from .scene import (
@@ -175,6 +176,44 @@ ACCESS = {
         data=lambda s: {"action_taken": "Called the patient; safety plan agreed."},
     ),
     "clinic:my-journey": Page(PATIENT, PATIENTS, {GET}),
+    # The suicide-risk workflow (issue 15). Who may write is the services' rule (a form
+    # error for the others): the unlicensed therapist, nurse, admin and superuser get 422.
+    "clinic:risk-review": Page(
+        STAFF,
+        CLINIC_1 | SUPER,
+        kwargs=lambda s: {"pk": s.risk_flag_a.pk},
+        data=lambda s: risk_review_data(),
+    ),
+    "clinic:psychiatric-review": Page(
+        STAFF,
+        CLINIC_1 | SUPER,
+        {POST},
+        kwargs=lambda s: {"pk": s.review_a.pk},
+        data=lambda s: {"findings": "Seen today.", "dosing_may_resume": "on"},
+        notes="review_a needs none (moderate, referred): the service refuses, 302 with a message",
+    ),
+    "clinic:safety-plan": Page(
+        STAFF,
+        CLINIC_1 | SUPER,
+        kwargs=course_a,
+        data=lambda s: {
+            "warning_signs": "Not sleeping.",
+            "coping_strategies": "Walks.",
+            "people_and_places": "Library.",
+            "people_to_ask": "My sister.",
+            "professionals": "The clinic; 988.",
+            "safer_environment": "Medicines locked away.",
+            "written_with_patient": "on",
+        },
+    ),
+    "clinic:my-safety-plan": Page(PATIENT, PATIENTS, {GET}, notes="always the patient's own"),
+    "clinic:close-task": Page(
+        STAFF,
+        CLINIC_1 | SUPER,
+        {POST},
+        kwargs=lambda s: {"pk": s.task_a.pk},
+        data=lambda s: {"outcome": "Called back; safe at home."},
+    ),
     # Break-glass: any member of staff reaches the form; only a clinician of another clinic
     # gets access (clinic 1 sees patient A already, admins and the superuser are refused: 200).
     "clinic:emergency-access": Page(
@@ -495,4 +534,4 @@ def test_the_sweep_covers_every_url_role_and_method():
     assert not missing, f"URLs with no row in ACCESS: {missing}"
     total = len(URLS) * len(ROLES) * 2
     print(f"\nURL sweep: {len(URLS)} URLs × {len(ROLES)} roles × 2 methods = {total} requests")
-    assert total == 1134, "update this count when URLs or roles are added"
+    assert total == 1224, "update this count when URLs or roles are added"

@@ -4,6 +4,14 @@ from .emergency import EmergencyAccess
 from .journey import CourseEvent, CourseState, Indication, JourneyError, TreatmentCourse
 from .people import Clinic, Patient, Provider, Role, User
 from .protocol import BoosterLimits, DoseUnit, Product, Protocol, Route
+from .risk import (
+    FollowUpTask,
+    PsychiatricReview,
+    RiskDecision,
+    RiskLevel,
+    RiskReview,
+    SafetyPlan,
+)
 from .safety import SafetyFlag
 from .scheduling import Appointment
 
@@ -13,6 +21,7 @@ __all__ = [
     "CourseEvent",
     "CourseState",
     "EmergencyAccess",
+    "FollowUpTask",
     "Indication",
     "JourneyError",
     "Patient",
@@ -21,9 +30,14 @@ __all__ = [
     "Product",
     "Protocol",
     "Provider",
+    "PsychiatricReview",
+    "RiskDecision",
+    "RiskLevel",
+    "RiskReview",
     "Role",
     "Route",
     "SafetyFlag",
+    "SafetyPlan",
     "TreatmentCourse",
     "User",
 ]

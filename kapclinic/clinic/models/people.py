@@ -83,6 +83,18 @@ class Clinic(models.Model):
         choices=[("A4", "A4"), ("Letter", "US Letter")],
         help_text="Paper size of this clinic's PDF reports; blank uses the server default.",
     )
+    cssrs_licensed_wording = models.JSONField(
+        default=dict,
+        blank=True,
+        verbose_name="C-SSRS licensed wording",
+        help_text="Optional: the C-SSRS screen's question text this clinic is licensed to use, "
+        "one entry per item (q1, q2, q3, q4, q5, q6, q6b). Empty shows our own concept labels.",
+    )
+    nurses_may_review_risk = models.BooleanField(
+        default=False,
+        help_text="Nurses may resolve a suicide-risk flag with a risk review. Prescribers and "
+        "licensed therapists always may.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -93,6 +105,19 @@ class Clinic(models.Model):
     @property
     def tz(self):
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    def clean(self):
+        wording = self.cssrs_licensed_wording
+        if wording:
+            from kapclinic.measures.instruments.cssrs_screen import CSSRS_SCREEN
+
+            keys = [item.key for item in CSSRS_SCREEN.items]
+            if not isinstance(wording, dict) or set(wording) != set(keys):
+                raise ValidationError(
+                    {"cssrs_licensed_wording": f"Give the text of every item: {', '.join(keys)}."}
+                )
+            if not all(isinstance(text, str) and text.strip() for text in wording.values()):
+                raise ValidationError({"cssrs_licensed_wording": "Each item needs its text."})
 
 
 class Role(models.TextChoices):

@@ -1,4 +1,8 @@
-"""Safety flags: raised by any phase, resolved only by a clinician saying what was done."""
+"""Safety flags: raised by any phase, resolved only by a clinician saying what was done.
+
+A suicide-risk flag is resolved only by a structured risk review (`kapclinic/clinic/risk.py`),
+never by a line of free text.
+"""
 
 from django.db import models
 from django.db.models import Q
@@ -31,10 +35,20 @@ class SafetyFlag(models.Model):
         URGENT = "urgent", "Urgent — same day"
         ROUTINE = "routine", "Routine"
 
+    class Kind(models.TextChoices):
+        SUICIDE_RISK = "suicide_risk", "Suicide risk"
+        OTHER = "other", "Other safety concern"
+
     course = models.ForeignKey(
         TreatmentCourse, on_delete=models.PROTECT, related_name="safety_flags"
     )
     urgency = models.CharField(max_length=10, choices=Urgency.choices, default=Urgency.URGENT)
+    kind = models.CharField(
+        max_length=20,
+        choices=Kind.choices,
+        default=Kind.OTHER,
+        help_text="A suicide-risk flag is closed only by a structured risk review.",
+    )
     source = models.CharField(max_length=60, help_text="Where it was raised, e.g. intake PHQ-9.")
     reason = models.TextField()
     raised_at = models.DateTimeField(default=timezone.now)
@@ -65,14 +79,14 @@ class SafetyFlag(models.Model):
         return f"{self.get_urgency_display()}: {self.source}"
 
     @classmethod
-    def raise_for(cls, course, *, source, reason, by=None, urgency=Urgency.URGENT):
+    def raise_for(cls, course, *, source, reason, by=None, urgency=Urgency.URGENT, kind=Kind.OTHER):
         """Raise a flag unless the same source already has one open on this course."""
         existing = cls.objects.filter(course=course, source=source, resolved_at__isnull=True)
         flag = existing.first()
         if flag is not None:
             return flag, False
         flag = cls.objects.create(
-            course=course, source=source, reason=reason, raised_by=by, urgency=urgency
+            course=course, source=source, reason=reason, raised_by=by, urgency=urgency, kind=kind
         )
         AccessEvent.record(
             actor=by,
@@ -82,12 +96,30 @@ class SafetyFlag(models.Model):
         )
         return flag, True
 
+    @classmethod
+    def kind_of(cls, rule):
+        """The kind of flag an instrument's flag rule (or its stored dict) raises."""
+        risky = rule.get("suicide_risk") if isinstance(rule, dict) else rule.suicide_risk
+        return cls.Kind.SUICIDE_RISK if risky else cls.Kind.OTHER
+
     @property
     def is_open(self):
         return self.resolved_at is None
 
+    @property
+    def is_suicide_risk(self):
+        return self.kind == self.Kind.SUICIDE_RISK
+
     def resolve(self, by, action_taken):
-        """Close the flag; the clinician must say what was done."""
+        """Close a flag that is not a suicide-risk flag; the clinician must say what was done."""
+        if self.is_suicide_risk:
+            raise JourneyError(
+                "A suicide-risk flag is resolved by a structured risk review, not free text."
+            )
+        self._close(by, action_taken)
+
+    def _close(self, by, action_taken):
+        """The closing itself; the risk review calls it once its own checks have passed."""
         provider = provider_for(by)
         if provider is None or provider.role not in CLINICIAN_ROLES:
             raise JourneyError("Only a clinician may resolve a safety flag.")

@@ -187,6 +187,8 @@ class FlagRule:
     urgent: bool
     explanation: str
     when: Condition
+    # Feeds the suicide-risk workflow: the flag it raises is closed only by a risk review.
+    suicide_risk: bool = False
 
 
 @dataclass(frozen=True)

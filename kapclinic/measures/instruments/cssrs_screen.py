@@ -91,6 +91,7 @@ CSSRS_SCREEN = Instrument(
                 "not dose."
             ),
             when=HIGH_RISK,  # domain reference §1.5
+            suicide_risk=True,
         ),
     ),
     panel_loinc="93373-9",  # domain reference §1.5 (full C-SSRS panel is 93245-9)

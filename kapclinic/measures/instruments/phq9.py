@@ -92,6 +92,7 @@ PHQ9 = Instrument(
                 "do not dose until a clinician resolves the flag."
             ),
             when=ItemAtLeast("q9", 1),  # domain reference §1.3: item 9 safety flag
+            suicide_risk=True,
         ),
         FlagRule(
             key="further_evaluation",

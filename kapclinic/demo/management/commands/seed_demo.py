@@ -174,12 +174,15 @@ class Command(BaseCommand):
             elif stage == CourseState.INTEGRATION:
                 past = (self.at_ten(days=-35), self.at_ten(days=-21))
                 stories.lee(course, staff, past, upcoming=self.at_ten(days=3) + timedelta(hours=4))
+                stories.lee_safety_plan(course, staff)
             if email == "patient@example.com":
                 # Raised after her session, so it holds her next dose at the pre-dose gate.
+                # A suicide-risk flag: the demo walks the risk review that resolves it.
                 SafetyFlag.objects.create(
                     course=course,
                     source="Check-in PHQ-9 item 9",
                     reason="Answered “several days” to thoughts of being better off dead.",
+                    kind=SafetyFlag.Kind.SUICIDE_RISK,
                 )
         self.publish_new_consent(clinic, staff[Role.CLINIC_ADMIN].user)
 

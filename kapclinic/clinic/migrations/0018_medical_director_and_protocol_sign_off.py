@@ -32,7 +32,7 @@ def one_active_per_route_and_ceilings(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("clinic", "0016_emergency_access_clinic_told_at"),
+        ("clinic", "0017_risk_review_safety_plan_follow_up"),
     ]
 
     operations = [
