@@ -379,7 +379,13 @@ class SuitabilityDecision(ImmutableModel):
 
 
 class TreatmentPlan(ImmutableModel):
-    """Route, product, dose range and cadence agreed at clearance; defaults from the protocol."""
+    """Route, product, dose range and cadence agreed at clearance; defaults from the protocol.
+
+    This is version 1, signed with the decision. It never changes: a prescriber changes the
+    plan by signing a PlanRevision, and `in_force()` says which version applies.
+    """
+
+    version = 1
 
     course = models.OneToOneField(
         TreatmentCourse, on_delete=models.PROTECT, related_name="treatment_plan"
@@ -415,3 +421,65 @@ class TreatmentPlan(ImmutableModel):
     def clean(self):
         if self.dose_min_mg and self.dose_max_mg and self.dose_max_mg < self.dose_min_mg:
             raise ValidationError({"dose_max_mg": "The maximum must not be below the minimum."})
+
+    @property
+    def signed_by(self):
+        return self.decision.decided_by
+
+    @property
+    def signed_at(self):
+        return self.decision.decided_at
+
+    def in_force(self, at=None):
+        """The version that applies at `at` (now): the latest revision signed by then."""
+        revisions = self.revisions.filter(signed_at__lte=at or timezone.now())
+        return revisions.order_by("-version").first() or self
+
+
+class PlanRevision(ImmutableModel):
+    """A later version of a treatment plan, signed by a prescriber with the reason for it.
+
+    Earlier versions stay as they were signed; a dosing session keeps the version that was
+    in force when it opened.
+    """
+
+    plan = models.ForeignKey(TreatmentPlan, on_delete=models.PROTECT, related_name="revisions")
+    version = models.PositiveSmallIntegerField()
+    route = models.CharField(max_length=20, choices=Route.choices)
+    product = models.CharField(max_length=20, choices=Product.choices)
+    dose_min_mg = models.DecimalField(max_digits=7, decimal_places=2)
+    dose_max_mg = models.DecimalField(max_digits=7, decimal_places=2)
+    planned_dosing_sessions = models.PositiveSmallIntegerField()
+    integration_cadence = models.CharField(max_length=200)
+    goals = models.TextField(blank=True)
+    reason = models.TextField(help_text="Why the plan changes.")
+    signed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    signed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["plan", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "version"], name="plan_revision_number_once"),
+            models.CheckConstraint(condition=Q(version__gte=2), name="plan_revision_after_v1"),
+            models.CheckConstraint(condition=~Q(reason=""), name="plan_revision_has_reason"),
+            models.CheckConstraint(
+                condition=Q(dose_max_mg__gte=F("dose_min_mg")) & Q(dose_min_mg__gt=0),
+                name="plan_revision_dose_range_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(planned_dosing_sessions__gte=1), name="plan_revision_has_sessions"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Plan v{self.version}: {self.get_product_display()}, {self.get_route_display()}"
+
+    @property
+    def course(self):
+        return self.plan.course
+
+    def clean(self):
+        if self.dose_min_mg and self.dose_max_mg and self.dose_max_mg < self.dose_min_mg:
+            raise ValidationError({"dose_max_mg": "The maximum must not be below the minimum."})
+        if not (self.reason or "").strip():
+            raise ValidationError({"reason": "Say why the plan changes."})

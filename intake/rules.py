@@ -51,8 +51,9 @@ CHOICES: dict[tuple[str, str], frozenset[object]] = {
     ("substance", "prior_ketamine_use"): frozenset({"never", "medical", "recreational"}),
 }
 
-# Cut-offs read from the clinic's Protocol (`Protocol.intake_thresholds`). These defaults are
-# the published values, for tests and fixtures; the screen itself never falls back to them.
+# Cut-offs read from the clinic's signed-off Protocol (`Protocol.intake_thresholds`). These
+# are the published values: the screen uses them only while the clinic has no signed-off
+# protocol, and then adds a caution saying so (intake.services.screening_thresholds).
 DEFAULT_THRESHOLDS: dict[str, int] = {
     "auditc_positive_female": 3,  # domain reference §1.6: AUDIT-C ≥3 women
     "auditc_positive_male": 4,  # domain reference §1.6: AUDIT-C ≥4 men

@@ -267,10 +267,27 @@ def flag_source(instrument_code):
     return f"Intake {get_instrument(instrument_code).short_name}"
 
 
+NO_SIGNED_PROTOCOL = (
+    "The clinic has no signed-off protocol, so this intake was screened on the published "
+    "cut-offs (reference §1). Check them against the clinic's own before deciding."
+)
+
+
+def screening_thresholds(clinic):
+    """(cut-offs, note): the signed-off protocol's, or the published ones and a note saying so.
+
+    A patient's submission is never refused for the clinic's set-up; the reviewer is told.
+    """
+    protocol = Protocol.objects.effective_for(clinic)
+    if protocol is not None:
+        return protocol.intake_thresholds, ""
+    return dict(rules.DEFAULT_THRESHOLDS), NO_SIGNED_PROTOCOL
+
+
 def scoring_context(record):
-    protocol = Protocol.objects.effective_for(record.course.clinic)
+    thresholds, _ = screening_thresholds(record.course.clinic)
     sex = record.answers.get("about", {}).get("sex_at_birth")
-    return {"sex": sex, "provisional_cutoff": protocol.pcl5_provisional_cutoff}
+    return {"sex": sex, "provisional_cutoff": thresholds["pcl5_provisional_cutoff"]}
 
 
 def current_consent(clinic):
@@ -308,8 +325,7 @@ def submit_intake(course, *, by):
     if state["missing"]:
         names = ", ".join(step.title for step in state["missing"])
         raise JourneyError(f"Please complete every step before submitting: {names}.")
-    protocol = Protocol.objects.effective_for(course.clinic)
-    thresholds = protocol.intake_thresholds
+    thresholds, unsigned_note = screening_thresholds(course.clinic)
     responses = {
         step.instrument: questionnaire_response(course, step.instrument)
         for step in state["steps"]
@@ -350,6 +366,16 @@ def submit_intake(course, *, by):
             )
             for hit in hits
         )
+        if unsigned_note:
+            RuleHit.objects.create(
+                submission=submission,
+                rule_id="no-signed-protocol",
+                rule_version=1,
+                rule_class=RuleHit.RuleClass.CAUTION,
+                title="Screened on the published cut-offs",
+                explanation=unsigned_note,
+                source="Clinic set-up",
+            )
         for hit in hits:
             if hit.urgent:
                 # A questionnaire answer raised its flag the moment it was saved (and a

@@ -118,21 +118,23 @@ class ReviewView(StaffRequiredMixin, View):
 
     def context(self, course, form=None):
         record = selectors.suitability_review(course)
+        # The plan starts from the signed-off default protocol; with none, nothing is
+        # pre-filled (the page says so) rather than unsigned code values.
+        protocol = Protocol.objects.effective_for(course.clinic)
         if form is None:
-            protocol = Protocol.objects.effective_for(course.clinic)
-            form = forms.ReviewDecisionForm(
-                has_absolute=record["has_absolute"],
-                initial={
+            initial = {"plan_goals": record["answers"].get("goals", {}).get("goals", "")}
+            if protocol is not None:
+                initial |= {
                     "route": protocol.route,
                     "product": protocol.product,
                     "dose_min_mg": protocol.dose_min_mg,
                     "dose_max_mg": protocol.dose_max_mg,
                     "planned_dosing_sessions": protocol.planned_dosing_sessions,
                     "integration_cadence": protocol.integration_cadence,
-                    "plan_goals": record["answers"].get("goals", {}).get("goals", ""),
-                },
-            )
+                }
+            form = forms.ReviewDecisionForm(has_absolute=record["has_absolute"], initial=initial)
         return {
+            "no_signed_protocol": protocol is None,
             **record,
             "course": course,
             "patient": course.patient,

@@ -4,6 +4,7 @@
 change and it adds only what is missing (one request per course, instrument and time point).
 """
 
+import logging
 from datetime import datetime, time, timedelta
 
 from django.db import transaction
@@ -16,6 +17,8 @@ from kapclinic.measures.models import QuestionnaireResponse
 from . import course_outcome
 from .models import CourseClosure, IntegrationError, MeasureRequest
 from .permissions import ANY_STAFF, audit, require_staff
+
+log = logging.getLogger(__name__)
 
 Purpose = QuestionnaireResponse.Purpose
 Status = MeasureRequest.Status
@@ -82,6 +85,14 @@ def schedule_measures(course, *, protocol=None):
     after it. Pre-dose requests of a cancelled or missed appointment are cancelled.
     """
     protocol = protocol or Protocol.objects.effective_for(course.clinic)
+    if protocol is None:
+        # No signed-off protocol, no schedule to follow: nothing is requested on guesses.
+        log.warning(
+            "Clinic %s has no signed-off protocol: no follow-up questionnaires scheduled "
+            "for course %s.",
+            course.clinic_id,
+            course.pk,
+        )
     with transaction.atomic():
         appointments = list(
             Appointment.objects.filter(
@@ -94,8 +105,10 @@ def schedule_measures(course, *, protocol=None):
         )
         new = [
             request
-            for request in planned_requests(
-                course, protocol, appointments=appointments, closure=closure
+            for request in (
+                planned_requests(course, protocol, appointments=appointments, closure=closure)
+                if protocol is not None
+                else []
             )
             if (request.instrument, request.timepoint) not in existing
         ]

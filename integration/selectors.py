@@ -55,7 +55,7 @@ def course_outcomes(course, protocol=None, scores=None):
     outcome page shows them too), so they are read once.
     """
     protocol = protocol or Protocol.objects.effective_for(course.clinic)
-    instruments = list(protocol.outcome_rules or {})
+    instruments = list(protocol.outcome_rules or {}) if protocol else []  # none signed off
     if scores is None:
         scores = measurements_by_course([course.pk], instruments)
     started = first_doses([course.pk]).get(course.pk)
@@ -116,7 +116,7 @@ def clinic_dashboard(clinic, *, indication=None, start=None, end=None, protocol=
         InstrumentSummary(
             code, get_instrument(code).short_name, Rules.from_protocol(protocol, code)
         )
-        for code in protocol.outcome_rules or {}
+        for code in (protocol.outcome_rules or {} if protocol else {})
     ]
     completed = outcome_summaries(closures.values("course_id"), summaries) if summaries else None
     if completed is None:

@@ -6,7 +6,8 @@ behind the database triggers' back (e.g. a superuser who disabled them).
 
 Canonical form: JSON with sorted keys and no spaces; one object per row holding every
 concrete field except the hash itself (foreign keys as their ids); datetimes in UTC ISO 8601,
-decimals without trailing zeros; child rows grouped by table and ordered by primary key.
+decimals without trailing zeros; columns added later left out while empty; child rows
+grouped by table and ordered by primary key.
 """
 
 import datetime
@@ -16,6 +17,9 @@ import uuid
 from decimal import Decimal
 
 HASH_FIELD = "content_hash"
+# Columns added after hashes were first kept: left out while empty, so a record signed
+# before they existed still hashes to what was signed.
+LATER_FIELDS = frozenset({"plan_snapshot", "outside_plan"})
 
 
 def _plain(value):
@@ -32,11 +36,15 @@ def _plain(value):
 
 def row_data(obj):
     """Every stored column of one row, as plain JSON values."""
-    return {
+    data = {
         field.attname: _plain(getattr(obj, field.attname))
         for field in obj._meta.concrete_fields
         if field.name != HASH_FIELD
     }
+    for name in LATER_FIELDS & data.keys():
+        if data[name] in (None, ""):
+            del data[name]
+    return data
 
 
 def canonical(record, children=()):

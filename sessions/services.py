@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from kapclinic.clinic.models import Appointment, CourseState, DoseUnit, Protocol, Role, SafetyFlag
+from kapclinic.clinic.models import Appointment, CourseState, Role, SafetyFlag
 from kapclinic.clinic.submissions import save_once
 from kapclinic.measures.models import QuestionnaireResponse
 
@@ -46,6 +46,7 @@ from .permissions import (
     require_patient_or_staff,
     require_staff,
 )
+from .plan import PlanTerms, ceiling_refusal, plan_and_protocol, plan_departure
 from .scheduling import check_in_refusal, mark_checked_in, opening_refusal
 
 __all__ = [
@@ -61,6 +62,7 @@ __all__ = [
     "mark_entered_in_error",
     "open_session",
     "opening_refusal",
+    "opening_refusal_for",
     "override_gate",
     "past_session_maximum",
     "record_adverse_event",
@@ -90,27 +92,49 @@ CHECK_IN_INSTRUMENTS = ("gad7", "phq9")
 
 
 def open_session(appointment, by):
-    """The session for a dosing appointment, created on first call with the protocol frozen."""
+    """The session for a dosing appointment, created on first call.
+
+    It opens with the treatment plan version in force and the clinic's signed-off protocol
+    for that plan's route and product, both frozen; with no plan or no such protocol it
+    does not open (DosingError says what is missing).
+    """
     require_staff(by, appointment.course, CLINICIANS, "open a dosing session")
     if appointment.kind != Appointment.Kind.DOSING:
         raise DosingError("Only a dosing appointment has a dosing session.")
     if appointment.status in (Appointment.Status.CANCELLED, Appointment.Status.NO_SHOW):
         raise DosingError(f"This appointment is {appointment.get_status_display().lower()}.")
     with transaction.atomic():
-        protocol = Protocol.objects.effective_for(appointment.course.clinic)
+        existing = DosingSession.objects.filter(appointment=appointment).first()
+        if existing is not None:
+            return existing
+        plan, protocol = plan_and_protocol(appointment.course)
         scheduling.refuse_early_opening(appointment, protocol)
         session, created = DosingSession.objects.get_or_create(
             appointment=appointment,
             defaults={
                 "course": appointment.course,
-                "protocol": protocol if protocol.pk else None,
+                "protocol": protocol,
                 "protocol_snapshot": Thresholds.snapshot(protocol),
+                "plan_snapshot": PlanTerms.snapshot(plan, protocol),
                 "opened_by": by,
             },
         )
         if created:
             audit(by, session, f"dosing session {session.pk} opened")
     return session
+
+
+def opening_refusal_for(appointment):
+    """Why this appointment's session cannot be opened now, in words, or None.
+
+    No signed plan, no protocol in force for its route and product, or too early by that
+    protocol's window: the screen says so instead of offering a button that would fail.
+    """
+    try:
+        _plan, protocol = plan_and_protocol(appointment.course)
+    except DosingError as error:
+        return str(error)
+    return opening_refusal(appointment, protocol)
 
 
 def confirm_companion(session, by):
@@ -265,24 +289,8 @@ class DoseAlreadyRecorded(DosingError):
 
 
 def dose_range_problem(session, dose):
-    """Words saying how a dose falls outside the protocol's range, or ''.
-
-    The range is per session (reference §3: e.g. 100–400 mg a session), so a booster is
-    judged by the session total it brings.
-    """
-    protocol = session.thresholds
-    before = sum((a.amount_mg for a in session.administrations.all()), Decimal(0))
-    total = before + Decimal(dose.amount_mg)
-    if protocol.dose_unit == DoseUnit.MG_PER_KG:
-        value = (total / Decimal(dose.weight_kg)).quantize(Decimal("0.001"))
-        shown = f"{value} mg/kg ({plain(total)} mg for {plain(dose.weight_kg)} kg)"
-    else:
-        value, shown = total, f"{plain(total)} mg"
-    if protocol.dose_min <= value <= protocol.dose_max:
-        return ""
-    what = f"The session total would be {shown}" if before else f"This dose is {shown}"
-    side = "above" if value > protocol.dose_max else "below"
-    return f"{what}, {side} the protocol's range of {protocol.dose_range_label}."
+    """Words saying how a dose departs from the plan in force, or '' (see sessions.plan)."""
+    return plan_departure(session, dose)
 
 
 def dose_weight(session, data):
@@ -317,13 +325,15 @@ def record_dose(session, by, data):
 
     Every dose, boosters too, passes the gate as things stand when it is given
     (gate.check_dose_passes_gate): refused while a check fails without a prescriber override
-    that accepted the values failing now, past the protocol's dose limits (count, interval,
-    session maximum), and outside the protocol's range without `out_of_range_reason`. The
-    course's first dose starts treatment, which is a prescriber's step, so a nurse cannot
-    record it while the course is still "Cleared". Data: product, route, amount_mg,
-    lot_number, lot_expiry, witnessed_by; optional weight_kg (default: the session's),
-    given_at (now), given_by (`by`), infusion_minutes (IV), device_count (intranasal),
-    out_of_range_reason, request_key (the form's one-time key).
+    that accepted the values failing now, and past the protocol's dose limits (count,
+    interval, session maximum); past the protocol's hard ceiling for one dose, always; and
+    away from the plan in force (route, product or amount) unless a prescriber records it
+    with `out_of_range_reason`. The course's first dose starts treatment, which is a
+    prescriber's step, so a nurse cannot record it while the course is still "Cleared".
+    Data: product, route, amount_mg, lot_number, lot_expiry, witnessed_by; optional
+    weight_kg (default: the session's), given_at (now), given_by (`by`), infusion_minutes
+    (IV), device_count (intranasal), out_of_range_reason, request_key (the form's one-time
+    key).
 
     The same form sent twice (double click, retry, two tabs) records one dose: requests are
     serialised by the session's row lock, and a key already used is refused with
@@ -367,18 +377,33 @@ def record_dose(session, by, data):
         require_staff(dose.given_by, course, DOSING_ROLES, "give a dose")
         require_staff(dose.witnessed_by, course, CLINICIANS, "witness a dose")
         check_dose_passes_gate(session, dose)
-        problem = dose_range_problem(session, dose)
-        if problem and not dose.out_of_range_reason:
-            raise DosingError(f"{problem} To give it, confirm with a reason.")
-        if problem:
-            dose._change_reason = f"{problem} Reason: {dose.out_of_range_reason}"
+        problem = _judge_against_plan(session, dose, provider)
         dose.save()
         audit(by, session, f"dosing session {session.pk}: dose {dose.pk} recorded")
         if problem:
-            audit(by, session, f"dose {dose.pk} outside the protocol range, reason given")
+            audit(by, session, f"dose {dose.pk} outside the plan, prescriber's reason given")
         if starts_treatment:
             course.start_treatment(by)
     return dose
+
+
+def _judge_against_plan(session, dose, provider):
+    """Refuse a dose past the ceiling; let one away from the plan pass only with a
+    prescriber's reason, kept on the dose. Returns the departure in words, or ''."""
+    refusal = ceiling_refusal(session, dose)
+    if refusal:
+        raise DosingError(refusal)
+    problem = plan_departure(session, dose)
+    if not problem:
+        dose.out_of_range_reason = ""
+        return ""
+    if provider.role != Role.PRESCRIBER:
+        raise DosingError(f"{problem} Only a prescriber may give it, with a reason.")
+    if not dose.out_of_range_reason:
+        raise DosingError(f"{problem} To give it, confirm with a reason.")
+    dose.outside_plan = problem
+    dose._change_reason = f"{problem} Reason: {dose.out_of_range_reason}"
+    return problem
 
 
 # --- Signing ------------------------------------------------------------------------------

@@ -10,8 +10,11 @@ from kapclinic.clinic.models import (
     Clinic,
     Indication,
     Patient,
+    Product,
+    Protocol,
     Provider,
     Role,
+    Route,
     SafetyFlag,
     TreatmentCourse,
     User,
@@ -47,11 +50,47 @@ class ClinicFactory(factory.django.DjangoModelFactory):
 class ProviderFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Provider
+        skip_postgeneration_save = True
 
     user = factory.SubFactory(UserFactory)
     clinic = factory.SubFactory(ClinicFactory)
     role = Role.PRESCRIBER
     credentials = "MD"
+
+    @factory.post_generation
+    def directs_clinic(obj, create, extracted, **kwargs):
+        """A clinic's first prescriber is its medical director and has signed off its
+        sublingual protocol, as in a clinic that is set up (directs_clinic=False: not)."""
+        if not create or extracted is False or obj.role != Role.PRESCRIBER:
+            return
+        if Provider.objects.filter(clinic=obj.clinic, is_medical_director=True).exists():
+            return
+        obj.is_medical_director = True
+        obj.save(update_fields=["is_medical_director"])
+        if not Protocol.objects.filter(clinic=obj.clinic).exists():
+            signed_protocol(obj.clinic, is_default=True)
+
+
+def medical_director(clinic):
+    """The clinic's medical director, appointed (a new prescriber) if it has none."""
+    director = Provider.objects.filter(clinic=clinic, is_medical_director=True).first()
+    return director or ProviderFactory(clinic=clinic, role=Role.PRESCRIBER)
+
+
+def signed_protocol(clinic, route=Route.SUBLINGUAL, product=Product.RACEMIC_KETAMINE, **values):
+    """The clinic's protocol in force for a route and product, with `values` changed.
+
+    Starts from the reference values when the clinic has none for the route; the medical
+    director signs off the result (a change lapses the earlier sign-off).
+    """
+    protocol = Protocol.objects.filter(
+        clinic=clinic, route=route, product=product, active=True
+    ).first() or Protocol.from_reference(clinic, route, product)
+    protocol.active = True
+    for name, value in values.items():
+        setattr(protocol, name, value)
+    protocol.save()
+    return protocol.sign_off(medical_director(clinic))
 
 
 class PatientFactory(factory.django.DjangoModelFactory):

@@ -163,7 +163,7 @@ class BookIntegrationSessionView(StaffRequiredMixin, View):
             "course": course,
             "patient": course.patient,
             "form": form,
-            "cadence": protocol.integration_cadence,
+            "cadence": protocol.integration_cadence if protocol else "",
             "refusal": self.refusal(session),
         }
         with timezone.override(course.clinic.tz):
@@ -433,7 +433,8 @@ class CourseOutcomesView(StaffRequiredMixin, View):
         clinic = course.clinic
         tz = clinic.tz
         protocol = Protocol.objects.effective_for(clinic)
-        series = measurements_by_course([course.pk], list(protocol.outcome_rules or {}))
+        rules = (protocol.outcome_rules or {}) if protocol else {}
+        series = measurements_by_course([course.pk], list(rules))
         outcomes = course_outcomes(course, protocol, scores=series)
         doses = list(
             DosingSession.objects.filter(course=course)

@@ -1,6 +1,6 @@
 """Django admin for clinic admins: each sees and edits their own clinic only."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,14 +17,17 @@ from .models import (
     EmergencyAccess,
     FollowUpTask,
     Patient,
+    Product,
     Protocol,
     Provider,
     RiskReview,
+    Route,
     SafetyFlag,
     SafetyPlan,
     TreatmentCourse,
     User,
 )
+from .models.reference_protocols import REFERENCE_VALUES
 
 
 def admin_clinic_id(request):
@@ -164,7 +167,7 @@ class ClinicAdmin(ClinicScopedAdmin):
 
 @admin.register(Provider)
 class ProviderAdmin(ClinicScopedAdmin):
-    list_display = ["__str__", "role", "clinic", "licence_number", "active"]
+    list_display = ["__str__", "role", "clinic", "licence_number", "is_medical_director", "active"]
     list_filter = ["role", "active", "clinic"]
     search_fields = ["user__email", "user__first_name", "user__last_name", "licence_number"]
     list_select_related = ["user", "clinic"]
@@ -224,8 +227,28 @@ class SafetyFlagAdmin(ClinicHistoryAdmin):
 
 @admin.register(Protocol)
 class ProtocolAdmin(ClinicHistoryAdmin):
-    list_display = ["name", "clinic", "route", "product", "is_default", "active", "signed_off_by"]
+    """Protocols per route and product: which version is in force, and who signed it off.
+
+    A change to any clinical value makes a new version that is not in force until the
+    medical director signs it off again. New protocols start from the reference values.
+    """
+
+    list_display = [
+        "name",
+        "clinic",
+        "route",
+        "product",
+        "version",
+        "in_force",
+        "is_default",
+        "active",
+        "signed_off_by",
+        "signed_off_on",
+    ]
     list_filter = ["route", "product", "active", "clinic"]
+    list_select_related = ["clinic", "signed_off_by__user"]
+    readonly_fields = ["version"]
+    actions = ["new_draft_from_reference_values"]
     fieldsets = (
         (
             None,
@@ -233,12 +256,20 @@ class ProtocolAdmin(ClinicHistoryAdmin):
                 "fields": (
                     "clinic",
                     "name",
-                    "route",
-                    "product",
+                    ("route", "product"),
                     "is_default",
                     "active",
-                    "signed_off_by",
+                    "version",
+                    ("signed_off_by", "signed_off_on"),
                 )
+            },
+        ),
+        (
+            "Hard ceilings",
+            {
+                "description": "A single dose above these is refused outright: no reason "
+                "or override passes them. The per-kg ceiling applies to mg/kg routes.",
+                "fields": (("ceiling_mg", "ceiling_mg_per_kg"),),
             },
         ),
         (
@@ -320,6 +351,40 @@ class ProtocolAdmin(ClinicHistoryAdmin):
             },
         ),
     )
+
+    @admin.display(boolean=True, description="In force")
+    def in_force(self, obj):
+        return obj.is_in_force
+
+    def get_changeform_initial_data(self, request):
+        """A new protocol starts from the reference values of ?route=…&product=…."""
+        initial = super().get_changeform_initial_data(request)
+        route = initial.get("route", Route.SUBLINGUAL)
+        product = initial.get("product", Product.RACEMIC_KETAMINE)
+        if (route, product) in REFERENCE_VALUES:
+            reference = Protocol.from_reference(None, route, product)
+            for field in Protocol._meta.concrete_fields:
+                if field.editable and field.name not in ("id", "clinic", "signed_off_by"):
+                    initial.setdefault(field.name, getattr(reference, field.attname))
+        return initial
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not obj.is_in_force:
+            messages.warning(
+                request,
+                f"“{obj.name}” version {obj.version} is not in force: it needs to be active "
+                "and signed off by the clinic's medical director, with the date.",
+            )
+
+    @admin.action(description="New draft from the reference values (same route and product)")
+    def new_draft_from_reference_values(self, request, queryset):
+        """An inactive, unsigned copy of the reference values to edit, activate and sign."""
+        for protocol in queryset:
+            draft = Protocol.from_reference(protocol.clinic, protocol.route, protocol.product)
+            draft.name = f"{draft.name} (draft from reference values)"
+            draft.save()
+            messages.info(request, f"Created “{draft.name}”: edit it, then activate and sign.")
 
 
 @admin.register(EmergencyAccess)

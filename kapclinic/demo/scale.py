@@ -179,9 +179,9 @@ class ScaleSeeder(PhaseRows):
         per_clinic = max(1, self.patients // self.clinic_count)
         for number in range(1, self.clinic_count + 1):
             clinic = Clinic.objects.create(name=f"{NETWORK} clinic {number}")
-            protocol = Protocol.objects.create(
-                clinic=clinic, name="Sublingual racemic ketamine", is_default=True
-            )
+            protocol = Protocol.from_reference(clinic)
+            protocol.is_default = protocol.active = True
+            protocol.save()
             ConsentDocument.objects.create(clinic=clinic, version="1.0", body="Consent text.")
             JournalPrompt.objects.create(clinic=clinic, text="What stayed with you?")
             seed_risk_terms(clinic.pk)
@@ -201,7 +201,15 @@ class ScaleSeeder(PhaseRows):
                         first_name=self.rng.choice(FIRST),
                         last_name=self.rng.choice(LAST),
                     )
-                    staff[role].append(Provider.objects.create(user=user, clinic=clinic, role=role))
+                    staff[role].append(
+                        Provider.objects.create(
+                            user=user,
+                            clinic=clinic,
+                            role=role,
+                            is_medical_director=role == Role.PRESCRIBER and n == 1,
+                        )
+                    )
+            protocol.sign_off(staff[Role.PRESCRIBER][0])
             self.clinics.append((clinic, protocol, Thresholds.snapshot(protocol), staff))
 
     def intake_template(self):

@@ -76,11 +76,14 @@ def _appointment(reminder, now):
         raise Skip("the appointment has already started")
     context = {"appointment_time": local(appointment.starts_at, appointment.clinic)}
     if kind == Kind.PRE_SESSION:
+        # Without a signed-off protocol there are no fasting times to give: the email asks
+        # the patient to check with the clinic rather than quote unsigned values.
         protocol = Protocol.objects.effective_for(appointment.clinic)
-        context |= {
-            "food_hours": _hours(protocol.fasting_food_minutes),
-            "liquid_minutes": protocol.fasting_liquid_minutes,
-        }
+        if protocol is not None:
+            context |= {
+                "food_hours": _hours(protocol.fasting_food_minutes),
+                "liquid_minutes": protocol.fasting_liquid_minutes,
+            }
     return appointment, context
 
 

@@ -148,7 +148,7 @@ class DoseForm(SessionForm):
     given_by = StaffChoiceField(label="Given by", queryset=None)
     witnessed_by = StaffChoiceField(label="Witnessed by", queryset=None)
     out_of_range_reason = forms.CharField(
-        label="Reason for a dose outside the protocol range",
+        label="Prescriber's reason for a dose outside the plan",
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
@@ -159,7 +159,7 @@ class DoseForm(SessionForm):
     def __init__(self, *args, session, user, **kwargs):
         protocol = session.thresholds
         initial = {
-            "product": protocol.product,
+            "product": protocol.product,  # the protocol matches the plan's route and product
             "route": protocol.route,
             "given_by": user.pk,
             "request_key": uuid.uuid4(),
@@ -180,9 +180,11 @@ class DoseForm(SessionForm):
                     for user in staff
                     if user.provider.role in roles
                 ]
-        self.fields[
-            "out_of_range_reason"
-        ].help_text = f"Only for a dose outside {protocol.dose_range_label} a session: confirms it."
+        plan = session.plan_terms or protocol
+        self.fields["out_of_range_reason"].help_text = (
+            f"Only for a dose outside the plan ({plan.dose_range_label} a session, this route "
+            "and product): confirms it. No reason passes the protocol's hard ceiling."
+        )
 
 
 class VitalsForm(OneTimeKeyMixin, SessionForm):

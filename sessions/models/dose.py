@@ -62,8 +62,13 @@ class Administration(SessionRecord):
     given_at = models.DateTimeField(default=timezone.now)
     given_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     witnessed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    outside_plan = models.TextField(
+        blank=True,
+        editable=False,
+        help_text="How the dose departed from the plan in force (route, product, amount).",
+    )
     out_of_range_reason = models.TextField(
-        blank=True, help_text="Why a dose outside the protocol's range was given."
+        blank=True, help_text="The prescriber's reason for a dose outside the plan."
     )
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -118,6 +123,10 @@ class Administration(SessionRecord):
                 name="dose_esketamine_is_28mg_per_device",
             ),
             models.CheckConstraint(condition=~Q(lot_number=""), name="dose_has_lot_number"),
+            models.CheckConstraint(
+                condition=Q(outside_plan="") | ~Q(out_of_range_reason=""),
+                name="dose_outside_plan_has_reason",
+            ),
         ]
         indexes = [models.Index(fields=["session", "given_at"])]
 

@@ -77,6 +77,10 @@ class Thresholds:
     fasting_food_minutes: int
     fasting_liquid_minutes: int
     discharge_aldrete_minimum: int
+    # Sessions opened before protocols were versioned and had ceilings carry none of these.
+    protocol_version: int | None = None
+    ceiling_mg: Decimal | None = None
+    ceiling_mg_per_kg: Decimal | None = None
     # Boosters (issue 14); a session opened before these existed reads the Protocol defaults.
     booster_limits: str = "holds"
     min_minutes_between_doses: int = 20
@@ -90,8 +94,13 @@ class Thresholds:
         for field in dataclasses.fields(cls):
             if field.name == "protocol_name":
                 value = protocol.name
+            elif field.name == "protocol_version":
+                value = protocol.version
             elif field.name in ("dose_min", "dose_max"):
                 value = str(getattr(protocol, f"{field.name}_mg"))
+            elif field.name in ("ceiling_mg", "ceiling_mg_per_kg"):
+                value = getattr(protocol, field.name)
+                value = None if value is None else str(value)
             elif field.name == "max_session_total":
                 value = str(protocol.max_session_total)
             elif field.name == "monitoring_minutes":
@@ -109,6 +118,9 @@ class Thresholds:
         if values.get("max_session_total") is not None:
             values["max_session_total"] = Decimal(values["max_session_total"])
         values["monitoring_minutes"] = tuple(values["monitoring_minutes"])
+        for name in ("ceiling_mg", "ceiling_mg_per_kg"):
+            if values.get(name) is not None:
+                values[name] = Decimal(values[name])
         return cls(**values)
 
     @property
@@ -166,9 +178,16 @@ class DosingSession(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        help_text="Empty when the clinic ran on the reference defaults.",
+        help_text="The protocol in force for the plan's route and product when it opened "
+        "(empty only for sessions from before protocols were signed off).",
     )
     protocol_snapshot = models.JSONField(editable=False)
+    plan_snapshot = models.JSONField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The treatment plan version in force when the session opened.",
+    )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
     started_at = models.DateTimeField(default=timezone.now)
     opened_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
@@ -256,6 +275,13 @@ class DosingSession(models.Model):
     @cached_property
     def thresholds(self):
         return Thresholds.from_snapshot(self.protocol_snapshot)
+
+    @cached_property
+    def plan_terms(self):
+        """The plan version this session runs under (None for sessions from before)."""
+        from ..plan import PlanTerms
+
+        return PlanTerms.from_snapshot(self.plan_snapshot) if self.plan_snapshot else None
 
     @property
     def is_open(self):

@@ -145,7 +145,7 @@ class SessionView(StaffRequiredMixin, View):
                     "patient": appointment.course.patient,
                     "clinic": appointment.course.clinic,
                     "session": None,
-                    "opening_refusal": services.opening_refusal(appointment),
+                    "opening_refusal": services.opening_refusal_for(appointment),
                 }
                 return render(request, TEMPLATE, context)
             return render(request, TEMPLATE, screen_context(request, session))
@@ -301,12 +301,17 @@ class RecordDoseView(EntryView):
         earlier = services.dose_for_request(self.session, data.get("request_key"))
         if earlier is not None:
             raise services.DoseAlreadyRecorded(earlier)
-        # A dose outside the protocol's range is refused without a reason: say so beside
-        # the reason box, so the clinician confirms it there. Past the session maximum no
-        # reason helps, so the service's refusal beside the amount is left to speak.
+        # A dose away from the plan is refused without a reason: say so beside the reason
+        # box, so the prescriber confirms it there. Past the session maximum no reason
+        # helps, so the service's refusal beside the amount is left to speak.
         weight = data.get("weight_kg") or self.session.weight_kg
         if weight and not data.get("out_of_range_reason"):
-            probe = Administration(amount_mg=data["amount_mg"], weight_kg=weight)
+            probe = Administration(
+                amount_mg=data["amount_mg"],
+                weight_kg=weight,
+                route=data.get("route"),
+                product=data.get("product"),
+            )
             problem = services.dose_range_problem(self.session, probe)
             if problem and not services.past_session_maximum(self.session, probe):
                 raise ValidationError(

@@ -153,6 +153,26 @@ def test_cleared_patients_have_a_signed_decision_and_a_plan_from_the_protocol(em
     assert names == {course.patient.legal_name}
 
 
+def test_demo_clinic_has_a_signed_off_protocol_per_route_and_its_sessions_run_on_them():
+    seed()
+    clinic = Clinic.objects.get(name="Harbour KAP Clinic (demo)")
+    director = Provider.objects.get(clinic=clinic, is_medical_director=True)
+    assert director.user.email == "prescriber@example.com"
+    in_force = Protocol.objects.in_force().filter(clinic=clinic)
+    assert sorted((p.route, p.product) for p in in_force) == sorted(
+        [
+            ("sublingual", "racemic_ketamine"),
+            ("im", "racemic_ketamine"),
+            ("iv", "racemic_ketamine"),
+            ("intranasal", "esketamine"),
+        ]
+    )
+    assert {p.signed_off_by for p in in_force} == {director}
+    session = DosingSession.objects.filter(course__clinic=clinic).first()
+    assert session.protocol.route == session.plan_terms.route == Route.SUBLINGUAL
+    assert session.plan_terms.version == 1
+
+
 def test_intake_in_progress_resumes_at_the_half_filled_step(client):
     seed()
     course = course_of("intake@example.com")

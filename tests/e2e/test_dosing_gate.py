@@ -12,10 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from kapclinic.clinic.models import Protocol, Role
+from kapclinic.clinic.models import Role
 from sessions import services
 from sessions.models import Administration, GateOverride
-from tests.factories import AppointmentFactory
+from tests.factories import AppointmentFactory, signed_protocol
 from tests.sessions.conftest import check_in, clear_course, sign_consent
 
 from .test_dosing_session import record_vitals, staff_sign_in
@@ -39,9 +39,7 @@ def test_override_and_booster_follow_what_was_measured(
 ):
     side = world.one
     # The booster follows at once in this test; the interval rule is tested in tests/sessions.
-    Protocol.objects.create(
-        clinic=side.clinic, name="Sublingual, e2e", is_default=True, min_minutes_between_doses=0
-    )
+    signed_protocol(side.clinic, min_minutes_between_doses=0)
     prescriber, nurse = side.staff[Role.PRESCRIBER], side.staff[Role.NURSE]
     course = side.courses[0]
     clear_course(course, prescriber.user)

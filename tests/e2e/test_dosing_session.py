@@ -10,9 +10,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from kapclinic.clinic.models import Appointment, CourseState, Protocol, Role
+from kapclinic.clinic.models import Appointment, CourseState, Role
 from sessions.models import Administration, DosingSession, SessionAlert
-from tests.factories import PASSWORD, AppointmentFactory
+from tests.factories import PASSWORD, AppointmentFactory, signed_protocol
 from tests.sessions.conftest import clear_course, sign_consent
 from tests.sessions.test_check_in_views import at_local, late_morning_zone
 
@@ -52,13 +52,7 @@ def test_check_in_to_signed_session_note(
     # The test cannot wait two hours after the dose: observe for 0 minutes. The discharge
     # observation-time rule itself is unit-tested in tests/sessions.
     # The session at 13:00 is opened at about 11:00: this protocol opens it 3 hours ahead.
-    Protocol.objects.create(
-        clinic=clinic,
-        name="Sublingual, e2e",
-        is_default=True,
-        minimum_observation_minutes=0,
-        session_opens_minutes_before=180,
-    )
+    signed_protocol(clinic, minimum_observation_minutes=0, session_opens_minutes_before=180)
     prescriber, nurse = side.staff[Role.PRESCRIBER], side.staff[Role.NURSE]
     course = side.courses[0]
     patient = course.patient

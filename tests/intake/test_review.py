@@ -264,3 +264,31 @@ def test_decision_form_reuses_its_html_but_never_a_patients_goals():
         assert forms.ReviewDecisionForm.placeholder("plan_goals") in html
     bound = forms.ReviewDecisionForm({"outcome": "cleared", "plan_goals": "Typed <here>"})
     assert "Typed &lt;here&gt;" in bound.as_div()
+
+
+def test_without_a_signed_protocol_the_screen_says_so_and_the_plan_is_not_prefilled(
+    world, client, consent, staff_client
+):
+    """Issue 14: no silent defaults. The published cut-offs screen, with a caution."""
+    from kapclinic.clinic.models import Protocol
+
+    Protocol.objects.filter(clinic=world.one.clinic).update(active=False)
+    course = submitted_course(world, client)
+    hit = course.intake_submissions.get().hits.get(rule_id="no-signed-protocol")
+    assert hit.rule_class == "caution" and "published cut-offs" in hit.explanation
+    prescriber = staff_client(world.one.staff[Role.PRESCRIBER])
+    prescriber.post(reverse("intake:review", args=[course.pk]), {"action": "start-review"})
+    response = prescriber.get(reverse("intake:review", args=[course.pk]))
+    assert "The clinic has no signed-off protocol" in response.content.decode()
+    assert "dose_min_mg" not in response.context["form"].initial
+
+
+def test_a_signed_protocol_prefills_the_plan_and_adds_no_caution(
+    world, client, consent, staff_client
+):
+    course = submitted_course(world, client)
+    assert not course.intake_submissions.get().hits.filter(rule_id="no-signed-protocol")
+    prescriber = staff_client(world.one.staff[Role.PRESCRIBER])
+    prescriber.post(reverse("intake:review", args=[course.pk]), {"action": "start-review"})
+    response = prescriber.get(reverse("intake:review", args=[course.pk]))
+    assert response.context["form"].initial["dose_max_mg"] == Decimal(400)

@@ -15,7 +15,7 @@ from integration.selectors import (
 )
 from kapclinic.clinic.models import Appointment, Protocol, SafetyFlag
 from kapclinic.clinic.models.follow_up import default_measure_schedule
-from tests.factories import AppointmentFactory
+from tests.factories import AppointmentFactory, signed_protocol
 
 from .conftest import phq9
 
@@ -89,10 +89,8 @@ def test_completion_schedules_end_and_follow_ups(in_integration):
 
 def test_the_clinic_protocol_sets_the_schedule(in_integration):
     team = in_integration
-    Protocol.objects.create(
-        clinic=team.clinic,
-        name="Short follow-up",
-        is_default=True,
+    signed_protocol(
+        team.clinic,
         measure_schedule=[{"when": "after_course", "weeks": 2, "instruments": ["gad7"]}],
         measure_window_days=3,
     )
@@ -204,3 +202,11 @@ def test_open_requests_are_picked_up_for_reminders_and_then_expire(in_treatment)
     assert services.expire_measure_requests(now=appointment.ends_at) == 2
     assert not measure_requests_to_remind(now=appointment.starts_at).exists()
     assert set(MeasureRequest.objects.values_list("status", flat=True)) == {Status.EXPIRED}
+
+
+def test_without_a_signed_protocol_nothing_is_scheduled_on_guesses(in_integration, caplog):
+    team = in_integration
+    Protocol.objects.filter(clinic=team.clinic).update(signed_off_by=None, signed_off_on=None)
+    services.complete_course(team.course, team.therapist, reason="Done.")
+    assert not MeasureRequest.objects.filter(course=team.course, appointment__isnull=True)
+    assert "no signed-off protocol" in caplog.text

@@ -359,3 +359,16 @@ def test_a_patient_sets_their_own_reminder_choices_and_quiet_hours(world, client
 def test_staff_have_no_reminder_choices_page(world, staff_client):
     client = staff_client(world.one.staff[Role.THERAPIST])
     assert client.get(reverse("reminders:preferences")).status_code == 403
+
+
+def test_without_a_signed_protocol_the_pre_session_email_quotes_no_fasting_times(booked):
+    """Issue 14: no silent defaults. The patient is asked to check with the clinic."""
+    from kapclinic.clinic.models import Protocol
+
+    Protocol.objects.filter(clinic=booked.course.clinic).update(active=False)
+    run_scan(EARLY)
+    run_scan(at(2030, 6, 11, 16, 0))  # the evening before
+    assert Reminder.objects.get(kind=Kind.PRE_SESSION).status == Status.SENT
+    body = next(m.body for m in mail.outbox if "To get ready" in m.body)
+    assert "Ask the clinic how long to go without food and drink" in body
+    assert "Do not eat for" not in body

@@ -23,11 +23,12 @@ from hypothesis import strategies as st
 from intake.models import ConsentDocument
 from integration import services as integration_services
 from kapclinic.clinic import risk
-from kapclinic.clinic.models import Appointment, SafetyFlag
+from kapclinic.clinic.models import SafetyFlag
 from sessions import services
 from sessions.models import DosingSession
+from tests.factories import AppointmentFactory, CourseFactory, PatientFactory
 from tests.intake.helpers import publish_consent, step_data
-from tests.sessions.conftest import GAD7_ANSWERS, PHQ9_ANSWERS, check_in
+from tests.sessions.conftest import GAD7_ANSWERS, PHQ9_ANSWERS, check_in, clear_course
 
 from .hostile import RAW_MARKUP, form_data
 from .scene import (
@@ -210,13 +211,16 @@ def state_high_risk_reviewed(scene, clients):
 
 
 def state_session_page_for_b(scene, clients):
-    """Patient B's appointment moved to the next half hour: a session opens only within the
-    protocol's window before the start, and the page shows its "open" form only then."""
+    """A course cleared with a signed plan and a dosing appointment in the next half hour: a
+    session opens only on a signed plan, within the protocol's window before the start, and
+    the page shows its "open" form only then (patient B's intake is still in progress)."""
+    course = CourseFactory(patient=PatientFactory(clinic=scene.appointment_b.course.clinic))
+    clear_course(course, scene.prescriber.user)
     starts = timezone.now() + datetime.timedelta(minutes=30)
-    Appointment.objects.filter(pk=scene.appointment_b.pk).update(
-        starts_at=starts, ends_at=starts + datetime.timedelta(hours=2)
+    appointment = AppointmentFactory(
+        course=course, starts_at=starts, ends_at=starts + datetime.timedelta(hours=2)
     )
-    return PRESCRIBER_1, reverse("dosing:session", args=[scene.appointment_b.pk])
+    return PRESCRIBER_1, reverse("dosing:session", args=[appointment.pk])
 
 
 def state_invited(scene, clients):

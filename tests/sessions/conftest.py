@@ -49,7 +49,15 @@ def fill_every_record(build):
     return session
 
 
-def clear_course(course, prescriber):
+SUBLINGUAL_PLAN = {
+    "route": Route.SUBLINGUAL,
+    "product": Product.RACEMIC_KETAMINE,
+    "dose_min_mg": 100,
+    "dose_max_mg": 400,
+}
+
+
+def clear_course(course, prescriber, **plan):
     """Take a course from invited to cleared with a plan, as intake would."""
     patient_user = course.patient.user
     course.start_intake(patient_user)
@@ -66,15 +74,12 @@ def clear_course(course, prescriber):
         rationale="Suitable.",
         decided_by=prescriber,
     )
-    TreatmentPlan.objects.create(
+    return TreatmentPlan.objects.create(
         course=course,
         decision=decision,
-        route=Route.SUBLINGUAL,
-        product=Product.RACEMIC_KETAMINE,
-        dose_min_mg=100,
-        dose_max_mg=400,
         planned_dosing_sessions=6,
         integration_cadence="Weekly",
+        **{**SUBLINGUAL_PLAN, **plan},
     )
 
 
@@ -127,6 +132,7 @@ class Build:
         # The session started three hours ago, so a dose at +15 min is observable for 2 h+.
         self.start = timezone.now() - timedelta(hours=3)
         self.dose_at = self.start + timedelta(minutes=15)
+        self.plan = {}  # the treatment plan's terms, over SUBLINGUAL_PLAN
 
     def __call__(
         self,
@@ -140,7 +146,7 @@ class Build:
         **check_in_overrides,
     ):
         if clear:
-            clear_course(self.course, self.prescriber)
+            clear_course(self.course, self.prescriber, **self.plan)
         if consent:
             sign_consent(self.course)
         self.appointment = AppointmentFactory(

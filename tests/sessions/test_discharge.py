@@ -7,9 +7,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from kapclinic.audit.models import AccessEvent
-from kapclinic.clinic.models import Protocol
 from sessions.discharge import discharge
 from sessions.models import Discharge, DosingError, DosingSession, SessionAlert
+from tests.factories import signed_protocol
 
 pytestmark = pytest.mark.django_db
 
@@ -63,9 +63,7 @@ def test_discharge_refused_before_the_minimum_observation_time(dosed):
 
 
 def test_the_aldrete_minimum_comes_from_the_protocol(build):
-    Protocol.objects.create(
-        clinic=build.course.clinic, name="Lenient", is_default=True, discharge_aldrete_minimum=8
-    )
+    signed_protocol(build.course.clinic, discharge_aldrete_minimum=8)
     build()
     build.dose()
     record = discharge(build.session, build.nurse, build.discharge_data(consciousness=0))

@@ -9,9 +9,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from kapclinic.audit.models import AccessEvent
-from kapclinic.clinic.models import CourseState, DoseUnit, Product, Protocol, Role, Route
+from kapclinic.clinic.models import CourseState, Product, Role, Route
 from sessions import services
 from sessions.models import Administration, DosingError
+from tests.factories import signed_protocol
 
 pytestmark = pytest.mark.django_db
 
@@ -79,29 +80,26 @@ def test_database_refuses_a_self_witnessed_dose(ready):
 
 
 def test_dose_above_the_range_needs_a_reason(build):
-    Protocol.objects.create(
-        clinic=build.course.clinic, name="Sublingual", is_default=True, max_session_total=500
-    )
+    signed_protocol(build.course.clinic, max_session_total=500)
     ready = build
     build()
     with pytest.raises(
-        DosingError, match="This dose is 450 mg, above the protocol's range of 100–400 mg"
+        DosingError, match="This dose is 450 mg, above the plan's range of 100–400 mg"
     ):
         ready.dose(amount_mg=Decimal("450"))
     dose = ready.dose(amount_mg=Decimal("450"), out_of_range_reason="Tolerance at 400 mg.")
     assert dose.out_of_range_reason == "Tolerance at 400 mg."
-    assert AccessEvent.objects.filter(what__contains="outside the protocol range").exists()
+    assert dose.outside_plan.startswith("This dose is 450 mg")
+    assert AccessEvent.objects.filter(what__contains="outside the plan").exists()
 
 
 def test_dose_below_the_range_needs_a_reason(ready):
-    with pytest.raises(DosingError, match="below the protocol's range"):
+    with pytest.raises(DosingError, match="below the plan's range"):
         ready.dose(amount_mg=Decimal("50"))
 
 
 def test_a_booster_is_judged_by_the_session_total(build):
-    Protocol.objects.create(
-        clinic=build.course.clinic, name="Sublingual", is_default=True, max_session_total=500
-    )
+    signed_protocol(build.course.clinic, max_session_total=500)
     ready = build
     build()
     ready.dose(amount_mg=Decimal("300"))
@@ -113,20 +111,13 @@ def test_a_booster_is_judged_by_the_session_total(build):
 
 
 def test_mg_per_kg_protocol_judges_the_dose_per_kg(build):
-    Protocol.objects.create(
-        clinic=build.course.clinic,
-        name="IV ketamine",
-        is_default=True,
-        route=Route.IV,
-        dose_unit=DoseUnit.MG_PER_KG,
-        dose_min_mg=Decimal("0.1"),
-        dose_max_mg=Decimal("0.7"),  # Protocol keeps one decimal place
-    )
+    signed_protocol(build.course.clinic, Route.IV)
+    build.plan = {"route": Route.IV, "dose_min_mg": Decimal("0.1"), "dose_max_mg": Decimal("0.7")}
     build()
     iv = {"route": Route.IV, "infusion_minutes": 40}
     with pytest.raises(
         DosingError,
-        match=r"0\.900 mg/kg \(63 mg for 70 kg\), above the protocol's range of 0\.1–0\.7 mg/kg",
+        match=r"0\.900 mg/kg \(63 mg for 70 kg\), above the plan's range of 0\.1–0\.7 mg/kg",
     ):
         build.dose(amount_mg=Decimal("63"), **iv)
     dose = build.dose(amount_mg=Decimal("35"), **iv)
@@ -153,15 +144,13 @@ def test_database_refuses_an_iv_dose_without_duration(ready):
 
 
 def test_spravato_is_28_mg_per_device(build):
-    Protocol.objects.create(
-        clinic=build.course.clinic,
-        name="Spravato",
-        is_default=True,
-        route=Route.INTRANASAL,
-        product=Product.ESKETAMINE,
-        dose_min_mg=56,
-        dose_max_mg=84,
-    )
+    signed_protocol(build.course.clinic, Route.INTRANASAL, Product.ESKETAMINE)
+    build.plan = {
+        "route": Route.INTRANASAL,
+        "product": Product.ESKETAMINE,
+        "dose_min_mg": 56,
+        "dose_max_mg": 84,
+    }
     build()
     spravato = {"product": Product.ESKETAMINE, "route": Route.INTRANASAL}
     with pytest.raises(ValidationError) as error:

@@ -10,11 +10,14 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from kapclinic.clinic.models import Appointment, Protocol, Role
+from intake.models import TreatmentPlan
+from kapclinic.clinic.models import Appointment, Role
 from sessions import services
 from sessions.discharge import discharge
 from sessions.models import Administration, DosingError, DosingSession
-from tests.factories import AppointmentFactory
+from tests.factories import AppointmentFactory, signed_protocol
+
+from .conftest import clear_course
 
 pytestmark = pytest.mark.django_db
 
@@ -47,6 +50,9 @@ def test_my_day_shows_the_sessions_real_state_not_checked_in(ready, staff_client
 
 
 def booked_in(build, minutes):
+    """A dosing appointment `minutes` from now, for a course cleared with a plan."""
+    if not TreatmentPlan.objects.filter(course=build.course).exists():
+        clear_course(build.course, build.prescriber)
     start = timezone.now() + timedelta(minutes=minutes)
     return AppointmentFactory(
         course=build.course, starts_at=start, ends_at=start + timedelta(hours=2)
@@ -66,13 +72,11 @@ def test_a_session_opens_within_the_protocols_window(build):
 
 
 def test_the_window_is_the_clinics_protocol(build):
-    Protocol.objects.create(
-        clinic=build.course.clinic, name="Early", is_default=True, session_opens_minutes_before=15
-    )
+    signed_protocol(build.course.clinic, session_opens_minutes_before=15)
     appointment = booked_in(build, 30)
     with pytest.raises(DosingError, match="15 minutes before"):
         services.open_session(appointment, build.nurse)
-    Protocol.objects.update(session_opens_minutes_before=45)
+    signed_protocol(build.course.clinic, session_opens_minutes_before=45)
     assert services.open_session(appointment, build.nurse).pk
 
 

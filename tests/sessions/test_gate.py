@@ -35,11 +35,18 @@ def test_every_check_passes_when_the_patient_is_ready(ready):
     assert all(i.passed for i in items), [i.reason for i in items if not i.passed]
 
 
-def test_clearance_fails_for_a_course_not_yet_cleared(build):
-    session = build(clear=False)
+def test_clearance_fails_once_the_course_is_discontinued(build):
+    session = build()
+    build.course.discontinue(build.prescriber, "Patient moved away.")
+    session.course.refresh_from_db()
     check = item(session, "clearance")
     assert not check.passed and not check.overridable
-    assert "Invited" in check.reason
+    assert "Discontinued" in check.reason
+
+
+def test_no_session_opens_for_a_course_without_a_signed_plan(build):
+    with pytest.raises(DosingError, match="no signed treatment plan"):
+        build(clear=False)
 
 
 def test_consent_fails_when_the_clinic_publishes_a_new_version(ready):

@@ -7,11 +7,11 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from kapclinic.clinic.models import BoosterLimits, DoseUnit, Protocol
+from kapclinic.clinic.models import BoosterLimits, DoseUnit, Protocol, Route
 from sessions import services
 from sessions.gate import evaluate_gate, override_gate
 from sessions.models import DosingError, GateOverride
-from tests.factories import SafetyFlagFactory
+from tests.factories import SafetyFlagFactory, signed_protocol
 
 pytestmark = pytest.mark.django_db
 
@@ -138,12 +138,7 @@ def test_a_booster_is_judged_by_the_latest_reading_against_the_holds(ready):
 
 
 def test_a_protocol_may_judge_boosters_by_the_alert_limits(build):
-    Protocol.objects.create(
-        clinic=build.course.clinic,
-        name="Sublingual",
-        is_default=True,
-        booster_limits=BoosterLimits.ALERT_LIMITS,
-    )
+    signed_protocol(build.course.clinic, booster_limits=BoosterLimits.ALERT_LIMITS)
     session = build()
     build.dose()
     build.vitals(session, minutes(build, 25), systolic=150, diastolic=92)
@@ -191,9 +186,7 @@ def test_a_booster_too_soon_after_the_last_dose_is_refused_beside_the_time(ready
 
 
 def test_no_dose_past_the_protocols_number_of_administrations(build):
-    Protocol.objects.create(
-        clinic=build.course.clinic, name="Sublingual", is_default=True, max_doses_per_session=2
-    )
+    signed_protocol(build.course.clinic, max_doses_per_session=2)
     build()
     build.dose(amount_mg=Decimal("100"))
     build.dose(amount_mg=Decimal("100"), given_at=minutes(build, 20))
@@ -218,16 +211,8 @@ def test_no_reason_passes_the_protocols_session_maximum(ready):
 
 
 def test_the_session_maximum_is_in_mg_per_kg_for_a_weight_based_protocol(build):
-    Protocol.objects.create(
-        clinic=build.course.clinic,
-        name="IM ketamine",
-        is_default=True,
-        route="im",
-        dose_unit=DoseUnit.MG_PER_KG,
-        dose_min_mg=Decimal("0.25"),
-        dose_max_mg=Decimal("0.5"),
-        max_session_total=Decimal("0.75"),
-    )
+    signed_protocol(build.course.clinic, Route.IM, max_session_total=Decimal("0.75"))
+    build.plan = {"route": Route.IM, "dose_min_mg": Decimal("0.25"), "dose_max_mg": Decimal("0.5")}
     build()
     im = {"route": "im"}
     build.dose(amount_mg=Decimal("35"), **im)  # 0.5 mg/kg at 70 kg

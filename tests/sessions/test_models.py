@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kapclinic.audit.models import AccessEvent
-from kapclinic.clinic.models import Appointment, Protocol, Role, SafetyFlag
+from kapclinic.clinic.models import Appointment, Role, SafetyFlag
 from sessions import services
 from sessions.gate import override_gate
 from sessions.models import (
@@ -22,7 +22,7 @@ from sessions.models import (
     SessionAlert,
     VitalSigns,
 )
-from tests.factories import AppointmentFactory
+from tests.factories import AppointmentFactory, signed_protocol
 
 from .conftest import PHQ9_ANSWERS, Build, check_in
 
@@ -52,9 +52,7 @@ def test_a_patient_or_the_other_clinic_cannot_open_a_session(build, world):
 
 
 def test_the_protocol_is_frozen_when_the_session_opens(build):
-    protocol = Protocol.objects.create(
-        clinic=build.course.clinic, name="Clinic", is_default=True, hold_systolic_above=150
-    )
+    protocol = signed_protocol(build.course.clinic, hold_systolic_above=150)
     session = build()
     protocol.hold_systolic_above = 130
     protocol.monitoring_minutes = [0, 30]
@@ -65,11 +63,11 @@ def test_the_protocol_is_frozen_when_the_session_opens(build):
     assert session.thresholds.monitoring_minutes == (0, 15, 40, 60)
 
 
-def test_reference_defaults_are_frozen_when_the_clinic_has_no_protocol(build):
+def test_the_protocol_version_and_its_ceilings_are_frozen_with_it(build):
     session = build()
-    assert session.protocol is None
-    assert session.thresholds.protocol_name == "Reference defaults"
-    assert session.thresholds.minimum_observation_minutes == 120
+    assert session.protocol.is_in_force
+    assert session.thresholds.protocol_version == session.protocol.version
+    assert session.thresholds.ceiling_mg == session.protocol.ceiling_mg
 
 
 # --- Check-in -----------------------------------------------------------------------------

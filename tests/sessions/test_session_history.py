@@ -6,9 +6,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from kapclinic.clinic.models import Protocol, Role
+from kapclinic.clinic.models import Role
 from sessions import services
 from sessions.models import DosingSession, SignedRecordError, VitalSigns
+from tests.factories import signed_protocol
 
 from .test_session_views import sign_in, url, vitals_post
 
@@ -61,16 +62,14 @@ def test_signing_is_in_the_history_and_the_signed_record_still_cannot_change(rea
 
 
 def test_dose_outside_the_range_keeps_the_prescribers_reason_as_the_change_reason(build):
-    Protocol.objects.create(
-        clinic=build.course.clinic, name="Sublingual", is_default=True, max_session_total=600
-    )
+    signed_protocol(build.course.clinic, max_session_total=600)
     ready = build
     build()
     reason = "Tolerated 400 mg last time with no rise in BP; agreed with the patient. " * 2
     dose = ready.dose(amount_mg=Decimal("500"), out_of_range_reason=reason)
     row = dose.history.get()
     assert row.history_type == "+"
-    assert "above the protocol's range" in row.history_change_reason
+    assert "above the plan's range" in row.history_change_reason
     assert row.history_change_reason.endswith(reason.strip())  # kept whole, not cut at 100
 
 

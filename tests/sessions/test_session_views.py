@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kapclinic.audit.models import AccessEvent
-from kapclinic.clinic.models import Appointment, Protocol, Role
+from kapclinic.clinic.models import Appointment, Role
 from sessions import services
 from sessions.models import (
     Addendum,
@@ -22,7 +22,7 @@ from sessions.models import (
     SessionAlert,
     VitalSigns,
 )
-from tests.factories import AppointmentFactory
+from tests.factories import AppointmentFactory, signed_protocol
 from tests.sessions.conftest import clear_course
 
 HTMX = {"HX-Request": "true"}
@@ -173,16 +173,14 @@ def test_prescriber_override_lets_the_dose_through_but_a_nurse_cannot_override(b
     assert "Partner collects at 4pm." in html and "2.857" in html  # 200 mg / 70 kg
 
 
-def test_dose_outside_the_protocol_range_needs_a_reason_beside_the_field(build, staff_client):
-    Protocol.objects.create(
-        clinic=build.course.clinic, name="Sublingual", is_default=True, max_session_total=600
-    )
+def test_dose_outside_the_plan_needs_a_reason_beside_the_field(build, staff_client):
+    signed_protocol(build.course.clinic, max_session_total=600)
     ready = build
     build()
     client = sign_in(staff_client, ready, Role.PRESCRIBER)
     response = client.post(url("record-dose", ready.session), dose_post(ready, amount_mg="500"))
     block = field_block(response.content.decode(), "dose-out_of_range_reason")
-    assert "500 mg, above the protocol" in block and "confirm with a reason" in block
+    assert "500 mg, above the plan" in block and "confirm with a reason" in block
     assert not Administration.objects.exists()
     data = dose_post(ready, amount_mg="500", out_of_range_reason="Tolerance; agreed plan.")
     assert client.post(url("record-dose", ready.session), data).status_code == 302

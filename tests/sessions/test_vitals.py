@@ -6,11 +6,12 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from kapclinic.clinic.models import Protocol, SafetyFlag
+from kapclinic.clinic.models import SafetyFlag
 from kapclinic.measures.models import QuestionnaireResponse
 from sessions import services
 from sessions.models import AdverseEvent, DosingError, SessionAlert, VitalSigns
 from sessions.schedule import Due, due_readings
+from tests.factories import signed_protocol
 
 pytestmark = pytest.mark.django_db
 
@@ -94,9 +95,7 @@ def test_acknowledging_an_alert_needs_what_was_done(ready):
 
 
 def test_alert_limits_are_the_protocols_at_session_open(build):
-    protocol = Protocol.objects.create(
-        clinic=build.course.clinic, name="Strict", is_default=True, alert_systolic_above=150
-    )
+    protocol = signed_protocol(build.course.clinic, alert_systolic_above=150)
     session = build()
     protocol.alert_systolic_above = 200
     protocol.save()  # an admin edit later must not rewrite the session's limits
@@ -192,12 +191,7 @@ def test_due_times_follow_the_protocol_schedule_from_the_first_dose(ready):
 
 
 def test_a_different_protocol_schedule_gives_different_due_times(build):
-    Protocol.objects.create(
-        clinic=build.course.clinic,
-        name="IV",
-        is_default=True,
-        monitoring_minutes=[0, 10, 20, 30, 45, 60, 90],
-    )
+    signed_protocol(build.course.clinic, monitoring_minutes=[0, 10, 20, 30, 45, 60, 90])
     session = build()
     build.dose(session)
     status = due_readings(session, now=build.dose_at + timedelta(minutes=12))

@@ -156,12 +156,28 @@ class Provider(models.Model):
     )
     licence_number = models.CharField(max_length=60, blank=True)
     active = models.BooleanField(default=True)
+    is_medical_director = models.BooleanField(
+        "medical director",
+        default=False,
+        help_text="The prescriber who signs off the clinic's protocols (one per clinic).",
+    )
 
     objects = ProviderQuerySet.as_manager()
 
     class Meta:
         ordering = ["user__last_name", "user__first_name"]
         indexes = [models.Index(fields=["clinic", "role"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic"],
+                condition=models.Q(is_medical_director=True),
+                name="provider_one_medical_director_per_clinic",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(is_medical_director=False) | models.Q(role="prescriber"),
+                name="provider_medical_director_is_prescriber",
+            ),
+        ]
 
     def __str__(self):
         name = self.user.get_full_name() or self.user.email
@@ -174,6 +190,12 @@ class Provider(models.Model):
     @property
     def is_clinician(self):
         return self.role in CLINICIAN_ROLES
+
+    def clean(self):
+        if self.is_medical_director and self.role != Role.PRESCRIBER:
+            raise ValidationError(
+                {"is_medical_director": "The medical director must be a prescriber."}
+            )
 
     def sync_user_access(self):
         """Give the login its role's group; only clinic admins may open the Django admin."""

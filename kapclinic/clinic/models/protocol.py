@@ -1,13 +1,18 @@
 """Clinical thresholds as data: each clinic's protocol, edited by its admin.
 
-Defaults come from docs/kap-clinical-reference.md; the medical director signs
-off the values in use. Nothing clinical is hard-coded in views.
+A protocol is in force only once the clinic's medical director has signed it off, with a
+date; a change to its values makes a new version that needs a new sign-off. There is no
+fallback: reference values (docs/kap-clinical-reference.md) are only the starting values
+an admin copies into a new protocol. One active protocol per route and product.
 """
+
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from .follow_up import (
@@ -16,7 +21,7 @@ from .follow_up import (
     validate_measure_schedule,
     validate_outcome_rules,
 )
-from .people import Clinic
+from .people import Clinic, Provider, Role
 
 
 class Route(models.TextChoices):
@@ -54,13 +59,41 @@ def default_monitoring_minutes():
 
 
 class ProtocolQuerySet(models.QuerySet):
-    def for_clinic(self, clinic_id):
-        """The clinic's default protocol: the one intake screening and plans start from."""
-        return self.filter(clinic_id=clinic_id, active=True).order_by("-is_default", "pk").first()
+    def in_force(self):
+        """Active protocols signed off by the medical director on or before today."""
+        return self.filter(
+            active=True,
+            signed_off_by__isnull=False,
+            signed_off_on__isnull=False,
+            signed_off_on__lte=timezone.localdate(),
+        )
 
     def effective_for(self, clinic):
-        """The clinic's default protocol, or the reference defaults if none is set up yet."""
-        return self.for_clinic(clinic.pk) or Protocol(clinic=clinic, name="Reference defaults")
+        """The clinic's default protocol in force (screening, plan defaults), or None.
+
+        None means the clinic has no signed-off protocol: callers say so, never guess.
+        """
+        return self.in_force().filter(clinic=clinic).order_by("-is_default", "pk").first()
+
+    def for_route(self, clinic, route, product):
+        """The protocol in force for this route and product at the clinic, or None."""
+        return self.in_force().filter(clinic=clinic, route=route, product=product).first()
+
+
+def missing_protocol_message(route, product):
+    """What the clinic admin must add when no protocol is in force for a route/product."""
+    return (
+        f"This clinic has no protocol in force for {Product(product).label}, "
+        f"{Route(route).label.lower()}. The clinic admin must add one (start from the "
+        "reference values) and the medical director must sign it off before a dosing "
+        "session can open."
+    )
+
+
+# Who signs, and the bookkeeping of versions: not clinical values, so no new version.
+NOT_CLINICAL = frozenset(
+    {"id", "clinic", "name", "is_default", "active", "version", "signed_off_by", "signed_off_on"}
+)
 
 
 def vital_limit(default, help_text):
@@ -85,9 +118,23 @@ class Protocol(models.Model):
     is_default = models.BooleanField(
         default=False, help_text="Used for intake screening and as the starting treatment plan."
     )
-    active = models.BooleanField(default=True)
-    signed_off_by = models.CharField(
-        max_length=200, blank=True, help_text="Medical director who approved these values."
+    active = models.BooleanField(
+        default=True, help_text="One active protocol per route and product."
+    )
+    version = models.PositiveIntegerField(
+        default=1, editable=False, help_text="Goes up by one whenever a clinical value changes."
+    )
+    signed_off_by = models.ForeignKey(
+        Provider,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="signed_protocols",
+        limit_choices_to={"is_medical_director": True},
+        help_text="The clinic's medical director. Not in force until signed off.",
+    )
+    signed_off_on = models.DateField(
+        null=True, blank=True, help_text="The day the medical director approved this version."
     )
 
     # Intake screening cut-offs.
@@ -121,6 +168,24 @@ class Protocol(models.Model):
         choices=DoseUnit.choices,
         default=DoseUnit.MG,
         help_text="The unit of the dose range: mg/kg for IV and IM, mg for the others.",
+    )
+
+    # Hard ceilings: refused outright, no reason or override passes them (see
+    # reference_protocols.REFERENCE_VALUES).
+    ceiling_mg = models.DecimalField(
+        max_digits=7,
+        decimal_places=2,
+        default=500,
+        validators=[MinValueValidator(Decimal("0.1"))],
+        help_text="No single dose above this many mg is ever recorded.",
+    )
+    ceiling_mg_per_kg = models.DecimalField(
+        max_digits=5,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.001"))],
+        help_text="For mg/kg routes (IV, IM): no single dose above this many mg per kg.",
     )
 
     # Pre-dose holds (reference §4.1): dosing waits, or a prescriber overrides with a reason.
@@ -238,6 +303,20 @@ class Protocol(models.Model):
                 condition=Q(dose_max_mg__gte=F("dose_min_mg")),
                 name="protocol_dose_range_ordered",
             ),
+            models.UniqueConstraint(
+                fields=["clinic", "route", "product"],
+                condition=Q(active=True),
+                name="protocol_one_active_per_route_and_product",
+            ),
+            models.CheckConstraint(
+                condition=~Q(dose_unit=DoseUnit.MG_PER_KG) | Q(ceiling_mg_per_kg__isnull=False),
+                name="protocol_weight_based_has_ceiling_per_kg",
+            ),
+            models.CheckConstraint(
+                condition=Q(signed_off_by__isnull=True, signed_off_on__isnull=True)
+                | Q(signed_off_by__isnull=False, signed_off_on__isnull=False),
+                name="protocol_sign_off_has_who_and_when",
+            ),
             models.CheckConstraint(
                 condition=Q(max_session_total__gte=F("dose_max_mg")),
                 name="protocol_session_maximum_covers_range",
@@ -245,7 +324,60 @@ class Protocol(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.name} ({self.get_route_display()})"
+        return f"{self.name} ({self.get_route_display()}) v{self.version}"
+
+    def save(self, *args, **kwargs):
+        """A change to any clinical value is a new version, and lapses the sign-off."""
+        if not self._state.adding and self.pk:
+            stored = type(self).objects.filter(pk=self.pk).first()
+            if stored is not None and self._clinical_values() != stored._clinical_values():
+                self.version = stored.version + 1
+                if (self.signed_off_by_id, self.signed_off_on) == (
+                    stored.signed_off_by_id,
+                    stored.signed_off_on,
+                ):
+                    self.signed_off_by, self.signed_off_on = None, None
+                if kwargs.get("update_fields") is not None:
+                    extra = {"version", "signed_off_by", "signed_off_on"}
+                    kwargs["update_fields"] = set(kwargs["update_fields"]) | extra
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def from_reference(cls, clinic, route=Route.SUBLINGUAL, product=Product.RACEMIC_KETAMINE):
+        """An unsaved, unsigned protocol holding the reference values: a starting point."""
+        from .reference_protocols import REFERENCE_VALUES
+
+        values = REFERENCE_VALUES.get((route, product))
+        if values is None:
+            raise ValidationError(f"No reference values for {product} by the {route} route.")
+        return cls(clinic=clinic, route=route, product=product, active=False, **values)
+
+    @property
+    def is_in_force(self):
+        return bool(
+            self.active
+            and self.signed_off_by_id
+            and self.signed_off_on
+            and self.signed_off_on <= timezone.localdate()
+        )
+
+    @property
+    def weight_based(self):
+        return self.dose_unit == DoseUnit.MG_PER_KG
+
+    def sign_off(self, director, on=None):
+        """The medical director approves this version's values, from `on` (today)."""
+        self.signed_off_by, self.signed_off_on = director, on or timezone.localdate()
+        self.full_clean()
+        self.save()
+        return self
+
+    def _clinical_values(self):
+        return {
+            f.attname: getattr(self, f.attname)
+            for f in self._meta.concrete_fields
+            if f.name not in NOT_CLINICAL
+        }
 
     def clean(self):
         low, high = self.dose_min_mg, self.dose_max_mg
@@ -263,6 +395,8 @@ class Protocol(models.Model):
                     f"maximum in mg/kg (at most {MAX_SESSION_MG_PER_KG})."
                 }
             )
+        self._clean_ceiling()
+        self._clean_sign_off()
         minutes = self.monitoring_minutes
         if not isinstance(minutes, list) or not all(
             isinstance(m, int) and not isinstance(m, bool) and 0 <= m <= 24 * 60 for m in minutes
@@ -282,6 +416,40 @@ class Protocol(models.Model):
                 validate(getattr(self, field))
             except ValidationError as error:
                 raise ValidationError({field: error.messages}) from None
+
+    def _clean_ceiling(self):
+        if self.weight_based:
+            if self.ceiling_mg_per_kg is None:
+                raise ValidationError(
+                    {"ceiling_mg_per_kg": "A weight-based (mg/kg) protocol needs its ceiling."}
+                )
+            if self.dose_max_mg is not None and self.ceiling_mg_per_kg < self.dose_max_mg:
+                raise ValidationError(
+                    {"ceiling_mg_per_kg": "The ceiling must not be below the range's maximum."}
+                )
+        elif None not in (self.dose_max_mg, self.ceiling_mg) and self.ceiling_mg < self.dose_max_mg:
+            raise ValidationError(
+                {"ceiling_mg": "The ceiling must not be below the range's maximum."}
+            )
+
+    def _clean_sign_off(self):
+        director, day = self.signed_off_by, self.signed_off_on
+        if director is None and day is None:
+            return
+        if director is None or day is None:
+            field = "signed_off_by" if director is None else "signed_off_on"
+            raise ValidationError({field: "A sign-off needs both who and the date."})
+        if not (
+            director.is_medical_director
+            and director.role == Role.PRESCRIBER
+            and director.clinic_id == self.clinic_id
+            and director.active
+        ):
+            raise ValidationError(
+                {"signed_off_by": "Only this clinic's medical director (a prescriber) signs off."}
+            )
+        if day > timezone.localdate():
+            raise ValidationError({"signed_off_on": "The sign-off date cannot be in the future."})
 
     @property
     def schedule(self):

@@ -22,13 +22,13 @@ from kapclinic.clinic.models import (
     Clinic,
     CourseState,
     Indication,
-    Protocol,
     Provider,
     Role,
     SafetyFlag,
     User,
 )
 from kapclinic.demo import answers, journey, stories
+from kapclinic.demo.protocols import sign_reference_protocols
 from kapclinic.demo.treatment import backdate_intake
 
 DEMO_PASSWORD = "calm-harbour-2026"
@@ -124,14 +124,6 @@ class Command(BaseCommand):
             phone="+44 117 000 0000",
             email="hello@example.com",
         )
-        Protocol.objects.create(
-            clinic=clinic,
-            name="Sublingual racemic ketamine",
-            is_default=True,
-            signed_off_by="Dr Maya Okafor (demo)",
-            # Today's demo session starts within two hours of seeding: it can be opened now.
-            session_opens_minutes_before=180,
-        )
         first_published = timezone.now() - timedelta(weeks=10)  # before the earliest intake
         ConsentDocument.objects.create(
             clinic=clinic,
@@ -151,7 +143,9 @@ class Command(BaseCommand):
                 role=role,
                 credentials=credentials,
                 licence_number=f"DEMO-{role[:3].upper()}-001" if role != Role.CLINIC_ADMIN else "",
+                is_medical_director=role == Role.PRESCRIBER,
             )
+        sign_reference_protocols(clinic, staff[Role.PRESCRIBER])
         for index, (email, legal, preferred, indication, stage) in enumerate(PATIENTS):
             course = invite_patient(
                 by=staff[Role.CLINIC_ADMIN].user,

@@ -1,0 +1,84 @@
+"""The treatment plan in force, and its signed revisions.
+
+A plan is signed with the clearance decision (version 1) and changes only when a prescriber
+signs a revision with a reason; earlier versions stay. Dosing asks `plan_in_force` which
+version applies when a session opens.
+"""
+
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from kapclinic.audit.models import AccessEvent
+from kapclinic.clinic.access import provider_for
+from kapclinic.clinic.models import JourneyError, Role
+
+from .models import PlanRevision, TreatmentPlan
+
+PLAN_TERMS = (
+    "route",
+    "product",
+    "dose_min_mg",
+    "dose_max_mg",
+    "planned_dosing_sessions",
+    "integration_cadence",
+    "goals",
+)
+
+
+def plan_in_force(course, at=None):
+    """The plan version that applies to this course at `at` (now), or None if unplanned."""
+    plan = TreatmentPlan.objects.filter(course=course).select_related("decision").first()
+    return plan.in_force(at) if plan else None
+
+
+def revise_plan(course, by, data, reason):
+    """A prescriber of the clinic signs a new version of the course's plan, with a reason.
+
+    `data` holds any of the plan's terms; those left out carry over from the version in
+    force. Raises JourneyError when refused, ValidationError for a value that is not valid.
+    """
+    provider = provider_for(by)
+    if (
+        provider is None
+        or provider.clinic_id != course.clinic_id
+        or provider.role != Role.PRESCRIBER
+        or not provider.active
+    ):
+        raise JourneyError("Only a prescriber of this clinic may revise a treatment plan.")
+    if not course.is_open:
+        raise JourneyError("This course is closed: its plan can no longer change.")
+    with transaction.atomic():
+        plan = TreatmentPlan.objects.select_for_update().filter(course=course).first()
+        if plan is None:
+            raise JourneyError("This course has no treatment plan yet: clear it with a plan.")
+        current = plan.in_force()
+        terms = {name: data.get(name, getattr(current, name)) for name in PLAN_TERMS}
+        for name in ("dose_min_mg", "dose_max_mg"):
+            terms[name] = _decimal(terms[name], name)
+        revision = PlanRevision(
+            plan=plan,
+            version=current.version + 1,
+            reason=(reason or "").strip(),
+            signed_by=by,
+            signed_at=timezone.now(),
+            **terms,
+        )
+        revision.full_clean()
+        revision.save()
+        AccessEvent.record(
+            actor=by,
+            patient_id=course.patient_id,
+            action=AccessEvent.Action.CREATE,
+            what=f"treatment plan revised to version {revision.version}",
+        )
+    return revision
+
+
+def _decimal(value, field):
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise ValidationError({field: "Enter a number."}) from None
