@@ -9,6 +9,7 @@ from .models import (
     ConsentSignature,
     ConsentWithdrawal,
     Invitation,
+    PlanRevision,
     SuitabilityDecision,
 )
 
@@ -89,3 +90,13 @@ class SuitabilityDecisionAdmin(ReadOnlyClinicalAdmin, ClinicHistoryAdmin):
     list_display = ["course", "outcome", "decided_by", "decided_at"]
     list_filter = ["outcome"]
     list_select_related = ["course__patient", "decided_by"]
+
+
+@admin.register(PlanRevision)
+class PlanRevisionAdmin(ReadOnlyClinicalAdmin):
+    """Signed revisions of treatment plans, read-only: a plan changes by a new revision, signed
+    by a prescriber on the plan page, never by an edit here."""
+
+    clinic_lookup = "plan__course__clinic_id"
+    list_display = ["plan", "version", "dose_min_mg", "dose_max_mg", "signed_by", "signed_at"]
+    list_select_related = ["plan__course__patient", "signed_by"]

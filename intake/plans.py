@@ -14,6 +14,7 @@ from django.utils import timezone
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.access import provider_for
 from kapclinic.clinic.models import JourneyError, Role
+from kapclinic.clinic.submissions import save_once
 
 from .models import PlanRevision, TreatmentPlan
 
@@ -34,11 +35,12 @@ def plan_in_force(course, at=None):
     return plan.in_force(at) if plan else None
 
 
-def revise_plan(course, by, data, reason):
+def revise_plan(course, by, data, reason, *, request_key=None):
     """A prescriber of the clinic signs a new version of the course's plan, with a reason.
 
     `data` holds any of the plan's terms; those left out carry over from the version in
-    force. Raises JourneyError when refused, ValidationError for a value that is not valid.
+    force. Raises JourneyError when refused, ValidationError for a value that is not valid,
+    AlreadySaved when the same form (its one-time key) was sent before.
     """
     provider = provider_for(by)
     if (
@@ -51,29 +53,41 @@ def revise_plan(course, by, data, reason):
     if not course.is_open:
         raise JourneyError("This course is closed: its plan can no longer change.")
     with transaction.atomic():
-        plan = TreatmentPlan.objects.select_for_update().filter(course=course).first()
-        if plan is None:
-            raise JourneyError("This course has no treatment plan yet: clear it with a plan.")
-        current = plan.in_force()
-        terms = {name: data.get(name, getattr(current, name)) for name in PLAN_TERMS}
-        for name in ("dose_min_mg", "dose_max_mg"):
-            terms[name] = _decimal(terms[name], name)
-        revision = PlanRevision(
-            plan=plan,
-            version=current.version + 1,
-            reason=(reason or "").strip(),
-            signed_by=by,
-            signed_at=timezone.now(),
-            **terms,
+        return save_once(
+            request_key,
+            kind=PlanRevision,
+            record=course,
+            by=by,
+            write=lambda: _sign_revision(course, by, data, reason),
         )
-        revision.full_clean()
-        revision.save()
-        AccessEvent.record(
-            actor=by,
-            patient_id=course.patient_id,
-            action=AccessEvent.Action.CREATE,
-            what=f"treatment plan revised to version {revision.version}",
-        )
+
+
+def _sign_revision(course, by, data, reason):
+    """The next version under a lock on the plan, so two prescribers signing at once get n + 1
+    and n + 2, never the same number."""
+    plan = TreatmentPlan.objects.select_for_update(no_key=True).filter(course=course).first()
+    if plan is None:
+        raise JourneyError("This course has no treatment plan yet: clear it with a plan.")
+    current = plan.in_force()
+    terms = {name: data.get(name, getattr(current, name)) for name in PLAN_TERMS}
+    for name in ("dose_min_mg", "dose_max_mg"):
+        terms[name] = _decimal(terms[name], name)
+    revision = PlanRevision(
+        plan=plan,
+        version=current.version + 1,
+        reason=(reason or "").strip(),
+        signed_by=by,
+        signed_at=timezone.now(),
+        **terms,
+    )
+    revision.full_clean()
+    revision.save()
+    AccessEvent.record(
+        actor=by,
+        patient_id=course.patient_id,
+        action=AccessEvent.Action.CREATE,
+        what=f"treatment plan revised to version {revision.version}",
+    )
     return revision
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import consent_views, views
+from . import consent_views, plan_views, views
 
 app_name = "intake"
 
@@ -12,6 +12,7 @@ urlpatterns = [
         name="resend-invitation",
     ),
     path("courses/<int:pk>/review/", views.ReviewView.as_view(), name="review"),
+    path("courses/<int:pk>/plan/", plan_views.PlanView.as_view(), name="plan"),
     path("invitation/<str:token>/", views.AcceptInvitationView.as_view(), name="accept"),
     path("", views.StartIntakeView.as_view(), name="start"),
     path("step/<slug:step>/", views.StepView.as_view(), name="step"),

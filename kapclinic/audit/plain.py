@@ -20,6 +20,7 @@ SUBJECTS = (
     ("admin:", "your record, in the clinic's administration screens"),
     ("→", "your treatment course"),  # a journey step: "course 3: Awaiting review → Cleared"
     ("safety plan", "your safety plan"),
+    ("treatment plan", "your treatment plan"),
     ("risk review", "a safety check on your record"),
     ("psychiatric review", "a safety check on your record"),
     ("follow-up task", "a safety check on your record"),

@@ -21,6 +21,7 @@ AUDITED = {
     "clinic:risk-review": ("patient_a", "risk review of safety flag", "view"),
     "clinic:safety-plan": ("patient_a", "safety plan", "view"),
     "intake:review": ("awaiting", "intake review", "view"),
+    "intake:plan": ("patient_a", "treatment plan", "view"),
     "reports:assessment": ("patient_a", "suitability assessment report (download)", "export"),
     "reports:session-note": ("patient_a", "dosing session note report (download)", "export"),
     "reports:course-summary": ("patient_a", "course summary report (download)", "export"),
