@@ -10,25 +10,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views import View
 
-from kapclinic.clinic.models import JourneyError, TreatmentCourse
-from kapclinic.clinic.views import PatientRequiredMixin
+from kapclinic.clinic.models import JourneyError
 
 from . import consent
 from .forms import SignConsentForm, WithdrawConsentForm
 from .models import ConsentSignature
+from .views import PatientIntakeMixin
 
-
-class PatientConsentMixin(PatientRequiredMixin):
-    def current_course(self):
-        course = (
-            TreatmentCourse.objects.filter(patient=self.patient)
-            .select_related("clinic", "patient")
-            .order_by("-created_at")
-            .first()
-        )
-        if course is None:
-            raise Http404("No course.")
-        return course
+# The patient's current course, found the same way as in the intake wizard.
+PatientConsentMixin = PatientIntakeMixin
 
 
 class MyConsentsView(PatientConsentMixin, View):

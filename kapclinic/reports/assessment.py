@@ -10,7 +10,7 @@ from intake.selectors import suitability_review
 from intake.steps import steps_for
 from kapclinic.clinic.models import TreatmentCourse
 
-from .render import RenderedReport, ReportUnavailable, render_pdf
+from .render import ReportUnavailable, render_for_course
 
 TEMPLATE = "reports/assessment.html"
 
@@ -53,17 +53,11 @@ def render(course, *, generated_by, page_size=None):
     """The assessment as a PDF, with times in the clinic's own time zone."""
     context = build_context(course, generated_by=generated_by)
     title = f"Suitability assessment: {course.patient.legal_name}"
-    with timezone.override(course.clinic.tz):
-        pdf = render_pdf(
-            TEMPLATE,
-            context,
-            title=title,
-            author=course.clinic.name,
-            page_size=page_size or course.clinic.report_page_size or None,
-        )
-    return RenderedReport(
-        pdf=pdf,
-        filename=f"suitability-assessment-course-{course.pk}.pdf",
+    return render_for_course(
+        course,
+        TEMPLATE,
+        context,
         title=title,
-        patient_id=course.patient_id,
+        filename=f"suitability-assessment-course-{course.pk}.pdf",
+        page_size=page_size,
     )

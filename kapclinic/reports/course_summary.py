@@ -29,7 +29,7 @@ from kapclinic.clinic.timeline import TimelineEntry, phase_entries
 from sessions.models import Administration, AdverseEvent, Discharge, DosingSession, VitalSigns
 from sessions.models.monitoring import Dissociation, Observation
 
-from .render import RenderedReport, render_pdf
+from .render import render_for_course
 
 TEMPLATE = "reports/course_summary.html"
 DISSOCIATION_ORDER = {value: index for index, value in enumerate(Dissociation.values)}
@@ -254,16 +254,11 @@ def render(course, *, generated_by, page_size=None):
     title = f"Course summary: {course.patient.legal_name}"
     with timezone.override(course.clinic.tz):
         context = build_context(course, generated_by=generated_by)
-        pdf = render_pdf(
+        return render_for_course(
+            course,
             TEMPLATE,
             context,
             title=title,
-            author=course.clinic.name,
-            page_size=page_size or course.clinic.report_page_size or None,
+            filename=f"course-summary-course-{course.pk}.pdf",
+            page_size=page_size,
         )
-    return RenderedReport(
-        pdf=pdf,
-        filename=f"course-summary-course-{course.pk}.pdf",
-        title=title,
-        patient_id=course.patient_id,
-    )

@@ -11,7 +11,7 @@ from sessions.models import CheckIn, DosingSession
 from sessions.screen import session_screen
 
 from .course_summary import risk_records
-from .render import RenderedReport, render_pdf
+from .render import render_for_course
 
 TEMPLATE = "reports/session_note.html"
 # On paper a scheduled reading not taken by the end of the session is missed, not "overdue".
@@ -61,16 +61,11 @@ def render(session, *, generated_by, page_size=None):
         context = build_context(session, generated_by=generated_by)
         day = timezone.localtime(session.started_at).strftime("%-d %b %Y")
         title = f"Dosing session note: {course.patient.legal_name}, {day}"
-        pdf = render_pdf(
+        return render_for_course(
+            course,
             TEMPLATE,
             context,
             title=title,
-            author=course.clinic.name,
-            page_size=page_size or course.clinic.report_page_size or None,
+            filename=f"session-note-{session.pk}.pdf",
+            page_size=page_size,
         )
-    return RenderedReport(
-        pdf=pdf,
-        filename=f"session-note-{session.pk}.pdf",
-        title=title,
-        patient_id=course.patient_id,
-    )

@@ -10,7 +10,7 @@ from django.utils import timezone
 from intake.consent import withdrawal_of
 from intake.models import ConsentSignature
 
-from .render import RenderedReport, render_pdf
+from .render import render_for_course
 
 TEMPLATE = "reports/signed_consent.html"
 
@@ -39,17 +39,11 @@ def render(signature, *, generated_by, page_size=None):
         "generated_by": generated_by,
         "generated_at": timezone.now(),
     }
-    with timezone.override(course.clinic.tz):
-        pdf = render_pdf(
-            TEMPLATE,
-            context,
-            title=title,
-            author=course.clinic.name,
-            page_size=page_size or course.clinic.report_page_size or None,
-        )
-    return RenderedReport(
-        pdf=pdf,
-        filename=f"signed-consent-{signature.pk}.pdf",
+    return render_for_course(
+        course,
+        TEMPLATE,
+        context,
         title=title,
-        patient_id=course.patient_id,
+        filename=f"signed-consent-{signature.pk}.pdf",
+        page_size=page_size,
     )
