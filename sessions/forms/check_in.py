@@ -12,6 +12,7 @@ from django import forms
 from django.utils import timezone
 
 from kapclinic.clinic.forms import FieldErrorsForm
+from kapclinic.clinic.text_limits import SHORT_REASON
 from kapclinic.measures.forms import REQUIRED
 
 from ..models import CheckIn, PregnancyStatus
@@ -92,12 +93,14 @@ class SinceLastVisitForm(CheckInStepForm):
             "or anxiety tablets, strong painkillers, ADHD medicines or MAOI antidepressants. "
             "Write “none” if nothing has changed."
         ),
+        max_length=SHORT_REASON,
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Please list any changes, or write “none”."},
     )
     new_substances = forms.CharField(
         label="Have you had alcohol, cannabis or any other drugs since your last visit?",
         help_text="Say what and when. Write “none” if you have not.",
+        max_length=SHORT_REASON,
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Please tell us what and when, or write “none”."},
     )

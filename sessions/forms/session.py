@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 
 from kapclinic.clinic.forms import DrawnOnceMixin, FieldErrorsForm, OneTimeKeyMixin
 from kapclinic.clinic.models import Product, Route
+from kapclinic.clinic.text_limits import CLINICAL_TEXT, SHORT_REASON
 
 from ..models import (
     ALDRETE_COMPONENTS,
@@ -100,6 +101,7 @@ class OverrideForm(OneTimeKeyMixin, SessionForm):
     prefix = "override"
     reason = forms.CharField(
         label="Why dosing may go ahead",
+        max_length=SHORT_REASON,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Prescriber only. Kept with the session and logged.",
     )
@@ -150,6 +152,7 @@ class DoseForm(SessionForm):
     out_of_range_reason = forms.CharField(
         label="Prescriber's reason for a dose outside the plan",
         required=False,
+        max_length=SHORT_REASON,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     # One key per rendered form: the same form sent twice records one dose (services).
@@ -213,16 +216,24 @@ class ObservationForm(OneTimeKeyMixin, SessionForm):
     moaas = forms.TypedChoiceField(label="Sedation (MOAA/S)", choices=Sedation.choices, coerce=int)
     dissociation = forms.ChoiceField(label="Dissociation", choices=Dissociation.choices)
     dissociation_notes = forms.CharField(
-        label="Dissociation notes", required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label="Dissociation notes",
+        required=False,
+        max_length=SHORT_REASON,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     therapist_present = forms.BooleanField(label="Therapist present", required=False)
     support_notes = forms.CharField(
-        label="Support notes", required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label="Support notes",
+        required=False,
+        max_length=SHORT_REASON,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
 class AcknowledgeAlertForm(SessionForm):
-    action_taken = forms.CharField(label="What was done", widget=forms.Textarea(attrs={"rows": 2}))
+    action_taken = forms.CharField(
+        label="What was done", max_length=SHORT_REASON, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class AdverseEventForm(OneTimeKeyMixin, SessionForm):
@@ -231,6 +242,7 @@ class AdverseEventForm(OneTimeKeyMixin, SessionForm):
     description = forms.CharField(
         label="Description",
         required=False,
+        max_length=SHORT_REASON,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Required when the type is Other.",
     )
@@ -246,6 +258,7 @@ class AdverseEventForm(OneTimeKeyMixin, SessionForm):
     intervention = forms.CharField(
         label="Intervention",
         required=False,
+        max_length=SHORT_REASON,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="e.g. antiemetic, antihypertensive.",
     )
@@ -279,6 +292,7 @@ class DischargeForm(OneTimeKeyMixin, SessionForm):
     override_reason = forms.CharField(
         label="Prescriber's reason to discharge although a criterion is not met",
         required=False,
+        max_length=SHORT_REASON,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
@@ -312,7 +326,9 @@ class EnteredInErrorForm(SessionForm):
 
 class AddendumForm(OneTimeKeyMixin, SessionForm):
     prefix = "addendum"
-    text = forms.CharField(label="Addendum", widget=forms.Textarea(attrs={"rows": 3}))
+    text = forms.CharField(
+        label="Addendum", max_length=CLINICAL_TEXT, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 __all__ = [

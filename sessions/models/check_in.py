@@ -7,6 +7,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from kapclinic.clinic.models import Appointment
+from kapclinic.clinic.text_limits import SHORT_REASON, limited
 from kapclinic.measures.models import QuestionnaireResponse
 
 from .session import DosingSession, SessionRecord, SessionRecordQuerySet, check_not_in_future
@@ -55,8 +56,12 @@ class CheckIn(SessionRecord):
     companion_name = models.CharField(max_length=200, blank=True)
     companion_phone = models.CharField(max_length=40, blank=True)
     # domain reference §4.1 and §2: interacting medicines, substance use, pregnancy.
-    new_medications = models.TextField(blank=True, help_text="Started or changed since last visit.")
-    new_substances = models.TextField(blank=True, help_text="Alcohol or drugs since last visit.")
+    new_medications = models.TextField(
+        blank=True, help_text="Started or changed since last visit.", **limited(SHORT_REASON)
+    )
+    new_substances = models.TextField(
+        blank=True, help_text="Alcohol or drugs since last visit.", **limited(SHORT_REASON)
+    )
     possibly_pregnant = models.CharField(max_length=20, choices=PregnancyStatus.choices, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     completed_by = models.ForeignKey(

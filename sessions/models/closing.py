@@ -6,6 +6,8 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from kapclinic.clinic.text_limits import CLINICAL_TEXT, SHORT_REASON, limited
+
 from .session import (
     DosingError,
     DosingSession,
@@ -73,7 +75,7 @@ class Discharge(SessionRecord):
     )
     discharged_at = models.DateTimeField(default=timezone.now)
     discharged_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    override_reason = models.TextField(blank=True)
+    override_reason = models.TextField(blank=True, **limited(SHORT_REASON))
     failed_criteria = models.JSONField(
         default=list, blank=True, help_text="Criteria not met when a prescriber overrode them."
     )
@@ -123,7 +125,7 @@ class Addendum(models.Model):
     session = models.ForeignKey(DosingSession, on_delete=models.PROTECT, related_name="addenda")
     author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     written_at = models.DateTimeField(default=timezone.now)
-    text = models.TextField()
+    text = models.TextField(**limited(CLINICAL_TEXT))
 
     objects = AddendumQuerySet.as_manager()
     history = HistoricalRecords()

@@ -8,6 +8,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from kapclinic.clinic.text_limits import SHORT_REASON, limited
 from kapclinic.measures.models import QuestionnaireResponse
 
 from .entries import EnteredInError, entered_in_error_constraint, in_effect_manager
@@ -169,7 +170,7 @@ class Observation(EnteredInError, SessionRecord):
     observed_at = models.DateTimeField(default=timezone.now)
     moaas = models.PositiveSmallIntegerField("sedation (MOAA/S)", choices=Sedation.choices)
     dissociation = models.CharField(max_length=10, choices=Dissociation.choices)
-    dissociation_notes = models.TextField(blank=True)
+    dissociation_notes = models.TextField(blank=True, **limited(SHORT_REASON))
     # domain reference §1.7: CADSS-6 structure only; the licensed text is the clinic's.
     cadss6 = models.OneToOneField(
         QuestionnaireResponse,
@@ -180,7 +181,7 @@ class Observation(EnteredInError, SessionRecord):
         limit_choices_to={"instrument": "cadss6", "purpose": "in_session"},
     )
     therapist_present = models.BooleanField(default=False)
-    support_notes = models.TextField(blank=True)
+    support_notes = models.TextField(blank=True, **limited(SHORT_REASON))
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -240,7 +241,7 @@ class SessionAlert(SessionRecord):
     acknowledged_by = models.ForeignKey(
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    action_taken = models.TextField(blank=True)
+    action_taken = models.TextField(blank=True, **limited(SHORT_REASON))
 
     objects = SessionAlertQuerySet.as_manager()
     history = HistoricalRecords()
@@ -319,13 +320,17 @@ class AdverseEvent(EnteredInError, SessionRecord):
         DosingSession, on_delete=models.PROTECT, related_name="adverse_events"
     )
     kind = models.CharField("type", max_length=30, choices=Kind.choices)
-    description = models.TextField(blank=True, help_text="Required when the type is “Other”.")
+    description = models.TextField(
+        blank=True, help_text="Required when the type is “Other”.", **limited(SHORT_REASON)
+    )
     onset_at = models.DateTimeField()
     severity = models.CharField(max_length=10, choices=Severity.choices)
     serious = models.BooleanField(
         default=False, help_text="Life-threatening, needed hospital care, or lasting harm."
     )
-    intervention = models.TextField(blank=True, help_text="e.g. antiemetic, antihypertensive.")
+    intervention = models.TextField(
+        blank=True, help_text="e.g. antiemetic, antihypertensive.", **limited(SHORT_REASON)
+    )
     outcome = models.CharField(max_length=30, choices=Outcome.choices)
     relatedness = models.CharField(max_length=20, choices=Relatedness.choices)
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
+from ..text_limits import SHORT_REASON, limited
 from .people import Patient, User
 
 
@@ -23,7 +24,7 @@ class EmergencyAccess(models.Model):
 
     user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
-    reason = models.TextField()
+    reason = models.TextField(**limited(SHORT_REASON))
     granted_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     # When the clinic's admins were emailed; the patient's page says so only once it is true.

@@ -12,6 +12,7 @@ from simple_history.models import HistoricalRecords
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.access import provider_for
 
+from ..text_limits import SHORT_REASON, limited
 from .journey import JourneyError, TreatmentCourse
 from .people import CLINICIAN_ROLES, User
 
@@ -59,7 +60,7 @@ class SafetyFlag(models.Model):
     resolved_by = models.ForeignKey(
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    action_taken = models.TextField(blank=True)
+    action_taken = models.TextField(blank=True, **limited(SHORT_REASON))
 
     objects = SafetyFlagQuerySet.as_manager()
     history = HistoricalRecords()
