@@ -218,14 +218,14 @@ class ObservationForm(OneTimeKeyMixin, SessionForm):
     dissociation_notes = forms.CharField(
         label="Dissociation notes",
         required=False,
-        max_length=SHORT_REASON,
+        max_length=CLINICAL_TEXT,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     therapist_present = forms.BooleanField(label="Therapist present", required=False)
     support_notes = forms.CharField(
         label="Support notes",
         required=False,
-        max_length=SHORT_REASON,
+        max_length=CLINICAL_TEXT,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 

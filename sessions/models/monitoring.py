@@ -8,7 +8,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from kapclinic.clinic.text_limits import SHORT_REASON, limited
+from kapclinic.clinic.text_limits import CLINICAL_TEXT, SHORT_REASON, limited
 from kapclinic.measures.models import QuestionnaireResponse
 
 from .entries import EnteredInError, entered_in_error_constraint, in_effect_manager
@@ -170,7 +170,7 @@ class Observation(EnteredInError, SessionRecord):
     observed_at = models.DateTimeField(default=timezone.now)
     moaas = models.PositiveSmallIntegerField("sedation (MOAA/S)", choices=Sedation.choices)
     dissociation = models.CharField(max_length=10, choices=Dissociation.choices)
-    dissociation_notes = models.TextField(blank=True, **limited(SHORT_REASON))
+    dissociation_notes = models.TextField(blank=True, **limited(CLINICAL_TEXT))
     # domain reference §1.7: CADSS-6 structure only; the licensed text is the clinic's.
     cadss6 = models.OneToOneField(
         QuestionnaireResponse,
@@ -181,7 +181,7 @@ class Observation(EnteredInError, SessionRecord):
         limit_choices_to={"instrument": "cadss6", "purpose": "in_session"},
     )
     therapist_present = models.BooleanField(default=False)
-    support_notes = models.TextField(blank=True, **limited(SHORT_REASON))
+    support_notes = models.TextField(blank=True, **limited(CLINICAL_TEXT))
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

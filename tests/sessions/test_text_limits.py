@@ -1,6 +1,6 @@
 """Free text on the dosing session and the safety records has a limit that suits each field
 (issue 18): the service refuses more with a plain message beside the field, the form draws the
-limit for the counter, and the model keeps it for every other writer (admin, shell)."""
+limit for the counter, and the model keeps it for the admin and every service that cleans."""
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -35,7 +35,7 @@ def test_observation_notes_over_their_limit_are_refused(ready):
         services.record_observation(
             ready.session,
             ready.nurse,
-            {"moaas": 5, "dissociation": "none", "support_notes": "y" * (SHORT_REASON + 1)},
+            {"moaas": 5, "dissociation": "none", "support_notes": "y" * (CLINICAL_TEXT + 1)},
         )
     assert "support_notes" in refused.value.message_dict
 
@@ -45,7 +45,7 @@ def test_observation_notes_over_their_limit_are_refused(ready):
     [
         (AdverseEventForm, "description", SHORT_REASON),
         (AdverseEventForm, "intervention", SHORT_REASON),
-        (ObservationForm, "dissociation_notes", SHORT_REASON),
+        (ObservationForm, "dissociation_notes", CLINICAL_TEXT),
         (AddendumForm, "text", CLINICAL_TEXT),
     ],
 )
