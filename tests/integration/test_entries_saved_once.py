@@ -6,7 +6,6 @@ or 200 for htmx. Sent at the same instant from several threads, PostgreSQL decid
 """
 
 import re
-import threading
 import uuid
 
 import pytest
@@ -14,6 +13,7 @@ from django.db import connection
 from django.urls import reverse
 
 from integration.models import IntegrationNote, JournalEntry, NoteAddendum
+from tests.concurrency import post_at_once
 from tests.conftest import CommittingClient
 from tests.real_services import require_real_service
 
@@ -106,24 +106,7 @@ def test_the_same_form_sent_at_the_same_instant_saves_once(team, mfa, kind):
     data = data | {f"{prefix}request_key": str(uuid.uuid4())}
     before = count(model, team)
     clients = [signed_in(team, kind) for _ in range(THREADS)]
-    start = threading.Barrier(THREADS)
-    answers = [None] * THREADS
-
-    def send(index):
-        try:
-            start.wait()
-            response = clients[index].post(target, data)
-            answers[index] = (response.status_code, response.content.decode())
-        except Exception as error:  # noqa: BLE001 - reported below, never swallowed
-            answers[index] = (None, repr(error))
-        finally:
-            connection.close()  # this thread's own connection
-
-    threads = [threading.Thread(target=send, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    answers = post_at_once(clients, target, data)
 
     assert count(model, team) == before + 1
     codes = sorted(code for code, _ in answers)

@@ -6,14 +6,14 @@ one-time key of the form is then found already used, and a unique constraint on
 (session, request_key) would refuse a second row even without the lock.
 """
 
-import threading
 import uuid
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 
 from kapclinic.clinic.models import Role
 from sessions.models import Administration
+from tests.concurrency import post_at_once
 from tests.conftest import CommittingClient
 
 from .test_session_views import dose_post, url
@@ -34,24 +34,7 @@ def test_ten_concurrent_identical_dose_requests_record_one_dose(ready, enrol_mfa
         browser.force_login(prescriber)
         clients.append(browser)
 
-    start = threading.Barrier(THREADS)
-    answers = [None] * THREADS
-
-    def send(index):
-        try:
-            start.wait()
-            response = clients[index].post(target, data)
-            answers[index] = (response.status_code, response.content.decode())
-        except Exception as error:  # noqa: BLE001 - reported below, never swallowed
-            answers[index] = (None, repr(error))
-        finally:
-            connection.close()  # this thread's own connection
-
-    threads = [threading.Thread(target=send, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    answers = post_at_once(clients, target, data)
 
     assert Administration.objects.filter(session=ready.session).count() == 1
     codes = sorted(code for code, _ in answers)

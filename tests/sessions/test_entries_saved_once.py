@@ -23,6 +23,7 @@ from sessions.models import (
     Observation,
     VitalSigns,
 )
+from tests.concurrency import post_at_once
 from tests.conftest import CommittingClient
 from tests.real_services import require_real_service
 
@@ -141,24 +142,7 @@ def test_the_same_form_sent_at_the_same_instant_saves_one_entry(ready, enrol_mfa
         browser = CommittingClient()
         browser.force_login(prescriber)
         clients.append(browser)
-    start = threading.Barrier(THREADS)
-    answers = [None] * THREADS
-
-    def send(index):
-        try:
-            start.wait()
-            response = clients[index].post(target, data)
-            answers[index] = (response.status_code, response.content.decode())
-        except Exception as error:  # noqa: BLE001 - reported below, never swallowed
-            answers[index] = (None, repr(error))
-        finally:
-            connection.close()  # this thread's own connection
-
-    threads = [threading.Thread(target=send, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    answers = post_at_once(clients, target, data)
 
     assert rows(model, ready) == before + 1
     codes = sorted(code for code, _ in answers)
