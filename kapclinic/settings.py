@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "kapclinic.clinic",
     "kapclinic.measures",
     "kapclinic.audit",
+    "kapclinic.rems",
     "kapclinic.reminders",
     "kapclinic.demo",
     "intake",

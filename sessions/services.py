@@ -16,7 +16,7 @@ from kapclinic.clinic.models import Appointment, CourseState, Role, SafetyFlag
 from kapclinic.clinic.submissions import save_once
 from kapclinic.measures.models import QuestionnaireResponse
 
-from . import gate, scheduling
+from . import gate, rems_form, scheduling
 from .discharge import discharge, discharge_criteria
 from .dose_limits import past_session_maximum
 from .gate import check_dose_passes_gate, evaluate_gate
@@ -432,6 +432,7 @@ def sign_session(session, by):
         session.seal()
         session.save(update_fields=["status", "signed_by", "signed_at", "content_hash"])
         audit(by, session, f"dosing session {session.pk} signed", CHANGE)
+        rems_form.generate_for(session)
         scheduling.complete(session.appointment, by=by)
     return session
 

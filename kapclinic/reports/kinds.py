@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.access import provider_for
 
-from . import assessment, course_summary, session_note, signed_consent
+from . import assessment, course_summary, rems_form, session_note, signed_consent
 from .render import RenderedReport
 from .sandbox import RenderStopped
 
@@ -76,6 +76,13 @@ KINDS = {
             objects=signed_consent.signatures,
             render=signed_consent.render,
             patient_id=signed_consent.patient_id,
+        ),
+        ReportKind(
+            "rems_form",
+            "REMS monitoring form",
+            "monitoring form",
+            objects=rems_form.forms,
+            render=rems_form.render,
         ),
     )
 }

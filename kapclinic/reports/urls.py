@@ -30,5 +30,10 @@ urlpatterns = [
         OwnReportDownloadView.as_view(kind="consent"),
         name="my-signed-consent",
     ),
+    path(
+        "rems-forms/<int:pk>/monitoring-form.pdf",
+        ReportDownloadView.as_view(kind="rems_form"),
+        name="rems-monitoring-form",
+    ),
     path("patients/<int:pk>/fhir.json", FhirExportView.as_view(), name="fhir-export"),
 ]
