@@ -48,7 +48,11 @@ def discharged(esketamine):
     monitoring.record_observation(
         session,
         esketamine.therapist,
-        {"moaas": 4, "dissociation": "moderate", "observed_at": at + datetime.timedelta(minutes=30)},
+        {
+            "moaas": 4,
+            "dissociation": "moderate",
+            "observed_at": at + datetime.timedelta(minutes=30),
+        },
     )
     discharge(session, esketamine.nurse, esketamine.discharge_data())
     return esketamine, session
