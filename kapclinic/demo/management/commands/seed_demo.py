@@ -27,7 +27,7 @@ from kapclinic.clinic.models import (
     SafetyFlag,
     User,
 )
-from kapclinic.demo import answers, journey, stories
+from kapclinic.demo import answers, journey, spravato, stories
 from kapclinic.demo.protocols import sign_reference_protocols
 from kapclinic.demo.treatment import backdate_intake
 
@@ -177,6 +177,14 @@ class Command(BaseCommand):
                     reason="Answered “several days” to thoughts of being better off dead.",
                     kind=SafetyFlag.Kind.SUICIDE_RISK,
                 )
+        # Intranasal esketamine under the Spravato REMS: two sessions, one form overdue.
+        spravato.seed(
+            clinic,
+            staff,
+            DEMO_PASSWORD,
+            first_day=self.at_ten(days=-17),
+            second_day=self.at_ten(days=-11),
+        )
         self.publish_new_consent(clinic, staff[Role.CLINIC_ADMIN].user)
 
     def publish_new_consent(self, clinic, admin):
@@ -251,4 +259,5 @@ class Command(BaseCommand):
         for email, legal, _, _, stage in PATIENTS:
             if stage != CourseState.INVITED:
                 self.stdout.write(f"  {'Patient':<14} {email}  ({legal})")
+        self.stdout.write(f"  {'Patient':<14} {spravato.EMAIL}  ({spravato.LEGAL_NAME})")
         self.stdout.write("")
