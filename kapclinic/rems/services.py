@@ -98,23 +98,25 @@ def generate_monitoring_form(appointment, *, session_on, fields):
     """Write the esketamine session's Patient Monitoring Form from its record (`fields`).
 
     Called at discharge and again at signing (so late entries are in); once staff have
-    recorded that it was submitted, it stays as submitted. Runs in the caller's transaction.
+    recorded that it was submitted, it stays as submitted (the row lock keeps a submission
+    and a refresh from crossing).
     """
-    form = (
-        MonitoringForm.objects.select_for_update(no_key=True, of=("self",))
-        .filter(appointment=appointment)
-        .first()
-    )
-    if form is not None and form.submitted_on is not None:
-        return form
-    if form is None:
-        form = MonitoringForm(
-            appointment=appointment,
-            clinic_id=appointment.clinic_id,
-            patient_id=appointment.course.patient_id,
+    with transaction.atomic():
+        form = (
+            MonitoringForm.objects.select_for_update(no_key=True, of=("self",))
+            .filter(appointment=appointment)
+            .first()
         )
-    form.session_on, form.fields, form.generated_at = session_on, fields, timezone.now()
-    form.save()
+        if form is not None and form.submitted_on is not None:
+            return form
+        if form is None:
+            form = MonitoringForm(
+                appointment=appointment,
+                clinic_id=appointment.clinic_id,
+                patient_id=appointment.course.patient_id,
+            )
+        form.session_on, form.fields, form.generated_at = session_on, fields, timezone.now()
+        form.save()
     return form
 
 
