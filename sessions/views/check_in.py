@@ -18,7 +18,7 @@ from kapclinic.clinic.views import PatientRequiredMixin
 from kapclinic.measures.forms import InstrumentForm
 from kapclinic.measures.instruments import get_instrument
 
-from .. import scheduling, services
+from .. import booking, services
 from ..forms.check_in import STEP_BY_KEY, STEPS, step_is_done, unanswered
 from ..models import CheckIn, DosingError
 
@@ -41,7 +41,7 @@ class CheckInMixin(PatientRequiredMixin):
         self.check_in = CheckIn.objects.visible_to(self.request.user).filter(
             appointment=self.appointment
         ).select_related("gad7", "phq9").first() or CheckIn(appointment=self.appointment)
-        refusal = scheduling.check_in_refusal(self.appointment, self.now)
+        refusal = booking.check_in_refusal(self.appointment, self.now)
         if refusal:
             return render(
                 self.request,

@@ -25,7 +25,7 @@ from kapclinic.clinic.views import StaffRequiredMixin
 from .. import services
 from ..forms import session as forms
 from ..models import Administration, DosingSession, SessionAlert, SignedRecordError
-from ..monitoring import CORRECTABLE
+from ..monitoring_services import CORRECTABLE
 from ..screen import folded_sections, session_screen
 
 TEMPLATE = "sessions/session.html"

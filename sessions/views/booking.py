@@ -22,8 +22,8 @@ from kapclinic.clinic.models import (
 from kapclinic.clinic.models.people import CLINICIAN_ROLES
 from kapclinic.clinic.views import StaffRequiredMixin
 
-from .. import scheduling
-from ..forms.schedule import BookDosingSessionForm, ReasonForm
+from .. import booking
+from ..forms.booking import BookDosingSessionForm, ReasonForm
 
 
 class BookDosingSessionView(StaffRequiredMixin, View):
@@ -43,7 +43,7 @@ class BookDosingSessionView(StaffRequiredMixin, View):
             "course": course,
             "patient": course.patient,
             "form": form,
-            "refusal": scheduling.booking_refusal(course),
+            "refusal": booking.booking_refusal(course),
         }
         return render(self.request, self.template_name, context)
 
@@ -63,7 +63,7 @@ class BookDosingSessionView(StaffRequiredMixin, View):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                appointment = scheduling.book_dosing_session(
+                appointment = booking.book_dosing_session(
                     course,
                     by=request.user,
                     starts_at=data["starts_at"],
@@ -125,7 +125,7 @@ class DayView(StaffRequiredMixin, View):
         appointments = list(appointments)
         attach_badges(appointment.course for appointment in appointments)
         for appointment in appointments:
-            appointment.state, appointment.state_tone = scheduling.visit_state(appointment)
+            appointment.state, appointment.state_tone = booking.visit_state(appointment)
         context = {
             "clinician": clinician,
             "clinic": clinician.clinic,
@@ -210,11 +210,11 @@ class _StatusChangeView(StaffRequiredMixin, View):
 
 class CancelAppointmentView(_StatusChangeView):
     prefix = "cancel"
-    action = staticmethod(scheduling.cancel)
+    action = staticmethod(booking.cancel)
     done = "Appointment cancelled. It stays on the record with the reason."
 
 
 class RecordNoShowView(_StatusChangeView):
     prefix = "no_show"
-    action = staticmethod(scheduling.record_no_show)
+    action = staticmethod(booking.record_no_show)
     done = "No-show recorded."

@@ -180,7 +180,7 @@ def mark_entered_in_error(entry, by, reason):
     """Strike a wrong vitals, observation or adverse-event entry out of an unsigned session.
 
     Never a deletion: the row stays in the record with who, when and why, and stops counting
-    (schedule, gate, charts, reports). An open alert the entry raised is closed with the same
+    (vitals due, gate, charts, reports). An open alert the entry raised is closed with the same
     reason. After signing, corrections are addenda.
     """
     require_staff(by, entry.session.course, CLINICIANS, "mark an entry entered in error")
