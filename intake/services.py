@@ -34,7 +34,8 @@ from .models import (
     SuitabilityDecision,
     TreatmentPlan,
 )
-from .rule_table import SUICIDE_RISK_RULES
+from .rule_facts import DEFAULT_THRESHOLDS, IntakeFacts
+from .rule_table import RULESET_VERSION, SUICIDE_RISK_RULES
 from .steps import STEP_BY_KEY, steps_for
 
 log = logging.getLogger(__name__)
@@ -281,7 +282,7 @@ def screening_thresholds(clinic):
     protocol = Protocol.objects.effective_for(clinic)
     if protocol is not None:
         return protocol.intake_thresholds, ""
-    return dict(rules.DEFAULT_THRESHOLDS), NO_SIGNED_PROTOCOL
+    return dict(DEFAULT_THRESHOLDS), NO_SIGNED_PROTOCOL
 
 
 def scoring_context(record):
@@ -335,7 +336,7 @@ def submit_intake(course, *, by):
         code: get_instrument(code).score(r.answers, context=scoring_context(record))
         for code, r in responses.items()
     }
-    facts = rules.IntakeFacts.build(
+    facts = IntakeFacts.build(
         record.answers, scores, {code: r.answers for code, r in responses.items()}, thresholds
     )
     hits = rules.evaluate(facts)
@@ -349,7 +350,7 @@ def submit_intake(course, *, by):
                 code: {"response_id": r.pk, "total": r.total, "band": r.band}
                 for code, r in responses.items()
             },
-            ruleset_version=rules.RULESET_VERSION,
+            ruleset_version=RULESET_VERSION,
             thresholds=thresholds,
         )
         RuleHit.objects.bulk_create(
