@@ -27,7 +27,7 @@ from ..forms.booking import BookDosingSessionForm, ReasonForm
 
 
 class BookDosingSessionView(StaffRequiredMixin, View):
-    template_name = "sessions/book_session.html"
+    template_name = "dosing/book_session.html"
 
     def get_course(self, pk):
         # Another clinic's course is simply not there (404), never "forbidden".
@@ -91,7 +91,7 @@ def _parse_day(value, tz):
 class DayView(StaffRequiredMixin, View):
     """One clinician's appointments on one day, in their clinic's time zone."""
 
-    template_name = "sessions/day.html"
+    template_name = "dosing/day.html"
 
     def get(self, request):
         clinicians = Provider.objects.visible_to(request.user).select_related("user", "clinic")
@@ -159,7 +159,7 @@ def staff_appointment(request, pk):
 
 
 class AppointmentView(StaffRequiredMixin, View):
-    template_name = "sessions/appointment.html"
+    template_name = "dosing/appointment.html"
 
     def get(self, request, pk):
         appointment = staff_appointment(request, pk)
@@ -183,7 +183,7 @@ def render_appointment(request, appointment, cancel_form=None, no_show_form=None
         "can_record_no_show": appointment.status == Appointment.Status.BOOKED
         and appointment.starts_at <= timezone.now(),
     }
-    return render(request, "sessions/appointment.html", context)
+    return render(request, "dosing/appointment.html", context)
 
 
 class _StatusChangeView(StaffRequiredMixin, View):
