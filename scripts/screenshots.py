@@ -91,7 +91,7 @@ def demo_env():
         REDIS_URL="",
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
     )
-    env.pop("KAP_TESTING", None)
+    env.pop("DJANGO_SETTINGS_MODULE", None)  # the demo runs the ordinary settings
     return env
 
 

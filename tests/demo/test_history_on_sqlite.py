@@ -1,16 +1,18 @@
 """The SQLite demo database migrates and keeps record history just as PostgreSQL does."""
 
-import os
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from tests.processes import deployment_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
 # Runs inside `manage.py shell` on the SQLite database: a clinic admin edits a patient in the
 # Django admin, and the history row says who, with the value before and after.
 SCRIPT = """
+from tests.processes import deployment_env
 from django.forms.models import model_to_dict
 from django.test import Client
 from django.urls import reverse
@@ -35,11 +37,7 @@ print("history rows:", Patient.history.count())
 
 
 def test_sqlite_demo_migrates_and_writes_history(tmp_path):
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("REDIS_URL", "DJANGO_ENV", "PYTEST_CURRENT_TEST")
-    }
+    env = deployment_env("REDIS_URL", "DJANGO_ENV")
     env |= {
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
         "KAP_REQUIRE_STAFF_MFA": "false",

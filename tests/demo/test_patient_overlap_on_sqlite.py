@@ -1,16 +1,18 @@
 """The SQLite demo keeps a patient in one place too: its trigger refuses what PostgreSQL's
 exclusion constraint refuses (issue 14, finding 6), and still allows back-to-back visits."""
 
-import os
 import subprocess
 import sys
 from pathlib import Path
+
+from tests.processes import deployment_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
 # Runs inside `manage.py shell` on a freshly migrated SQLite database.
 SCRIPT = """
 from datetime import timedelta
+from tests.processes import deployment_env
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from kapclinic.clinic.models import Appointment
@@ -43,11 +45,7 @@ print("back to back: saved")
 
 
 def test_sqlite_refuses_one_patient_in_two_overlapping_appointments(tmp_path):
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("REDIS_URL", "DJANGO_ENV", "PYTEST_CURRENT_TEST")
-    }
+    env = deployment_env("REDIS_URL", "DJANGO_ENV")
     env |= {"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "DEBUG": "true"}
 
     def manage(*args):
