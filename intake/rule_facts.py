@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kapclinic.measures.instruments import Score
+from kapclinic.instruments import Score
 
 from .medications import RecognisedMedication, recognise
 

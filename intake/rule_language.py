@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from kapclinic.measures.instruments import INSTRUMENTS
+from kapclinic.instruments import INSTRUMENTS
 
 from .medications import INTERACTION_NOTES
 from .rule_facts import CHOICES, SCHEMA, THRESHOLD_KEYS, IntakeFacts

@@ -18,7 +18,7 @@ from kapclinic.clinic.models import (
     TreatmentCourse,
 )
 from kapclinic.clinic.submissions import earlier_entry, save_once
-from kapclinic.measures.instruments import get_instrument
+from kapclinic.instruments import get_instrument
 from kapclinic.measures.models import QuestionnaireResponse
 
 from . import rules

@@ -16,8 +16,8 @@ from kapclinic.clinic.models import (
 )
 from kapclinic.clinic.submissions import AlreadySaved
 from kapclinic.clinic.views import PatientRequiredMixin, StaffRequiredMixin
+from kapclinic.instruments import get_instrument
 from kapclinic.measures.forms import InstrumentForm
-from kapclinic.measures.instruments import get_instrument
 
 from . import forms, selectors, services
 from .models import Invitation

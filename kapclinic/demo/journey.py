@@ -12,8 +12,8 @@ from intake.forms import ReviewDecisionForm
 from intake.models import Invitation, RuleHit
 from intake.steps import STEP_BY_KEY
 from kapclinic.clinic.models import Protocol
+from kapclinic.instruments import get_instrument
 from kapclinic.measures.forms import InstrumentForm
-from kapclinic.measures.instruments import get_instrument
 
 
 def accept(course, password):

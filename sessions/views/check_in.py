@@ -15,8 +15,8 @@ from django.views import View
 from intake.consent import consents_due
 from kapclinic.clinic.models import Appointment
 from kapclinic.clinic.views import PatientRequiredMixin
+from kapclinic.instruments import get_instrument
 from kapclinic.measures.forms import InstrumentForm
-from kapclinic.measures.instruments import get_instrument
 
 from .. import booking, services
 from ..forms.check_in import STEP_BY_KEY, STEPS, step_is_done, unanswered

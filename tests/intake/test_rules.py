@@ -27,7 +27,7 @@ from intake.rule_language import (
 )
 from intake.rule_table import RULES, RULESET_VERSION
 from intake.rules import evaluate, ruleset_snapshot
-from kapclinic.measures.instruments import get_instrument
+from kapclinic.instruments import get_instrument
 
 CLEAN_ANSWERS = {
     "about": {"date_of_birth": "1985-06-15", "sex_at_birth": "female", "pronouns": "she/her"},
