@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
+from intake.invitations import invite_patient
 from intake.models import (
     ConsentDocument,
     ConsentSignature,
@@ -26,7 +27,6 @@ from intake.models import (
     SuitabilityDecision,
     TreatmentPlan,
 )
-from intake.services import invite_patient
 from integration import course_outcome
 from integration.models import (
     CourseClosure,
