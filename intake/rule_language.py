@@ -50,6 +50,11 @@ def _check_threshold(key: str) -> None:
         raise ValueError(f"Rule condition refers to unknown threshold {key!r}")
 
 
+def _number_at_least(value: object, minimum: int) -> bool:
+    """A whole number (never True or False) at or above the minimum."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
+
+
 class _Leaf:
     def observed(self, facts: IntakeFacts) -> dict[str, Any]:
         raise NotImplementedError
@@ -108,8 +113,7 @@ class NumberAtLeast(_AnswerLeaf):
     minimum: int = 0
 
     def holds(self, facts):
-        answer = self._answer(facts)
-        return isinstance(answer, int) and not isinstance(answer, bool) and answer >= self.minimum
+        return _number_at_least(self._answer(facts), self.minimum)
 
 
 @dataclass(frozen=True)
@@ -186,8 +190,7 @@ class ItemAtLeast(_Leaf):
         return {f"{self.instrument}.{self.item_key}": self._value(facts)}
 
     def holds(self, facts):
-        value = self._value(facts)
-        return isinstance(value, int) and not isinstance(value, bool) and value >= self.minimum
+        return _number_at_least(self._value(facts), self.minimum)
 
 
 @dataclass(frozen=True)
