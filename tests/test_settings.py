@@ -202,3 +202,16 @@ def test_with_port_set_every_email_link_follows_the_port_the_demo_serves():
     )
     serve = [line for line in dry_run.stdout.splitlines() if "runserver" in line]
     assert serve and all("PORT=8123" in line and "127.0.0.1:8123" in line for line in serve)
+
+
+def test_the_test_run_names_its_settings_and_a_process_it_starts_runs_the_ordinary_ones():
+    """No guessing from sys.modules: pytest names kapclinic.settings_test (fast hashing, eager
+    tasks); `manage.py` started by a test is the deployment and runs kapclinic.settings."""
+    assert os.environ["DJANGO_SETTINGS_MODULE"] == "kapclinic.settings_test"
+    assert settings.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.MD5PasswordHasher"
+    code = "from django.conf import settings as s; print(s.SETTINGS_MODULE, s.PASSWORD_HASHERS[0])"
+    result = run_manage("shell", "-c", code)
+    assert result.stdout.split()[-2:] == [
+        "kapclinic.settings",
+        "django.contrib.auth.hashers.Argon2PasswordHasher",
+    ], result.stderr
