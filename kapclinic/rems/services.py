@@ -1,6 +1,6 @@
 """REMS rules every writer goes through: who may receive esketamine, enrolment, the forms.
 
-Booking (`sessions/scheduling.py`) and the pre-dose gate (`sessions/gate.py`) ask
+Booking (`sessions/booking.py`) and the pre-dose gate (`sessions/gate.py`) ask
 `esketamine_refusal`; neither can be overridden (Spravato REMS: only a certified setting may
 dispense to an enrolled patient).
 """

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from kapclinic.clinic.models import JourneyError, Role
 from kapclinic.rems.models import Certification
-from sessions import scheduling
+from sessions import booking
 from sessions.gate import evaluate_gate, failing, override_gate
 from sessions.models import DosingError
 from tests.factories import first_free_start
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 def book(side, course):
     starts = first_free_start(course, timezone.now() + datetime.timedelta(days=2))
-    return scheduling.book_dosing_session(
+    return booking.book_dosing_session(
         course,
         by=side.staff[Role.NURSE].user,
         starts_at=starts,
