@@ -16,7 +16,7 @@ from kapclinic.clinic.views import StaffRequiredMixin
 
 from . import services
 from .forms import EnrolmentForm, SubmittedForm
-from .models import Certification, Enrolment, MonitoringForm, RemsRecordError
+from .models import Enrolment, MonitoringForm, RemsRecordError
 
 # Submitted forms shown on the overview; older ones are in the admin.
 RECENTLY_SUBMITTED = 20
@@ -50,7 +50,6 @@ class RemsOverviewView(StaffRequiredMixin, View):
                 "today": today,
                 "clinic": provider.clinic if provider else None,
                 "certification": certification,
-                "certifications": Certification.objects.visible_to(request.user),
                 "overdue": [form for form in waiting if form.is_overdue(today)],
                 "waiting": [form for form in waiting if not form.is_overdue(today)],
                 "submitted": forms.filter(submitted_on__isnull=False)[:RECENTLY_SUBMITTED],

@@ -10,7 +10,7 @@ from intake.models import IntakeSubmission
 from kapclinic.rems import services
 from kapclinic.rems.models import MonitoringForm, RemsRecordError
 from kapclinic.reports import rems_form as report
-from sessions import monitoring
+from sessions import monitoring_services as monitoring
 from sessions.discharge import discharge
 from sessions.services import sign_session
 from tests.reports.pdf import pdf_text
