@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from intake.services import invite_patient
+from intake.invitations import invite_patient
 from kapclinic.clinic.models import Indication, Product, Protocol, Role, Route
 from kapclinic.rems import services as rems
 from kapclinic.rems.models import Certification, Enrolment, MonitoringForm
