@@ -18,7 +18,6 @@ from kapclinic.measures.models import QuestionnaireResponse
 
 from . import gate, scheduling
 from .discharge import discharge, discharge_criteria
-from .dose_limits import past_session_maximum
 from .gate import check_dose_passes_gate, evaluate_gate
 from .locks import CHANGE, audit, locked, locked_open
 from .models import (
@@ -57,14 +56,12 @@ __all__ = [
     "discharge",
     "discharge_criteria",
     "dose_for_request",
-    "dose_range_problem",
     "evaluate_gate",
     "mark_entered_in_error",
     "open_session",
     "opening_refusal",
     "opening_refusal_for",
     "override_gate",
-    "past_session_maximum",
     "record_adverse_event",
     "record_dose",
     "record_observation",
@@ -288,11 +285,6 @@ class DoseAlreadyRecorded(DosingError):
         )
 
 
-def dose_range_problem(session, dose):
-    """Words saying how a dose departs from the plan in force, or '' (see sessions.plan)."""
-    return plan_departure(session, dose)
-
-
 def dose_weight(session, data):
     """The weight a dose is judged by: "Weight now" as typed, else the session's recorded one.
 
@@ -400,7 +392,10 @@ def _judge_against_plan(session, dose, provider):
     if provider.role != Role.PRESCRIBER:
         raise DosingError(f"{problem} Only a prescriber may give it, with a reason.")
     if not dose.out_of_range_reason:
-        raise DosingError(f"{problem} To give it, confirm with a reason.")
+        # Beside the reason box, where the prescriber confirms it.
+        raise ValidationError(
+            {"out_of_range_reason": f"{problem} To give it, confirm with a reason here."}
+        )
     dose.outside_plan = problem
     dose._change_reason = f"{problem} Reason: {dose.out_of_range_reason}"
     return problem

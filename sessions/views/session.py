@@ -24,7 +24,7 @@ from kapclinic.clinic.views import StaffRequiredMixin
 
 from .. import services
 from ..forms import session as forms
-from ..models import Administration, DosingSession, SessionAlert, SignedRecordError
+from ..models import DosingSession, SessionAlert, SignedRecordError
 from ..monitoring import CORRECTABLE
 from ..screen import folded_sections, session_screen
 
@@ -291,33 +291,13 @@ class RecordDoseView(EntryView):
         return forms.DoseForm(data, session=self.session, user=self.request.user)
 
     def perform(self, form):
+        # The service says what is wrong beside the field: a dose away from the plan
+        # without a prescriber's reason, past the session maximum, a form sent twice.
         try:
-            return self.record(form.data_for_service())
+            return services.record_dose(self.session, self.request.user, form.data_for_service())
         except services.DoseAlreadyRecorded as error:
             self.duplicate = error
             raise
-
-    def record(self, data):
-        earlier = services.dose_for_request(self.session, data.get("request_key"))
-        if earlier is not None:
-            raise services.DoseAlreadyRecorded(earlier)
-        # A dose away from the plan is refused without a reason: say so beside the reason
-        # box, so the prescriber confirms it there. Past the session maximum no reason
-        # helps, so the service's refusal beside the amount is left to speak.
-        weight = data.get("weight_kg") or self.session.weight_kg
-        if weight and not data.get("out_of_range_reason"):
-            probe = Administration(
-                amount_mg=data["amount_mg"],
-                weight_kg=weight,
-                route=data.get("route"),
-                product=data.get("product"),
-            )
-            problem = services.dose_range_problem(self.session, probe)
-            if problem and not services.past_session_maximum(self.session, probe):
-                raise ValidationError(
-                    {"out_of_range_reason": f"{problem} To give it, confirm with a reason here."}
-                )
-        return services.record_dose(self.session, self.request.user, data)
 
     def refused(self, form):
         """The same form sent twice: say the dose is already recorded (HTTP 409 without
