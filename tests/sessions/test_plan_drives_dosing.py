@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from intake.plans import revise_plan
 from kapclinic.clinic.models import Product, Protocol, Role, Route
+from kapclinic.reports.kinds import KINDS
 from sessions import services
 from sessions.gate import override_gate
 from sessions.models import DosingError, DosingSession
@@ -222,11 +223,10 @@ def test_a_second_appointment_does_not_open_without_a_signed_protocol(build):
 
 
 def test_the_session_note_pdf_shows_the_plan_and_a_dose_outside_it(narrow):
-    from kapclinic.reports import session_note
     from tests.reports.pdf import pdf_text, squeezed
 
     narrow.dose(amount_mg=Decimal("200"), out_of_range_reason="Tolerated <b>150</b> mg well.")
-    pdf = session_note.render(narrow.session, generated_by="Dr Test").pdf
+    pdf = KINDS["session"].render(narrow.session, generated_by="Dr Test").pdf
     text = squeezed(pdf_text(pdf))
     for phrase in (
         "Plan version 1: Racemic ketamine, sublingual / buccal, 100–150 mg",
