@@ -119,7 +119,8 @@ def test_staff_url_refuses_patients_and_patient_url_refuses_staff(world, signatu
 
 
 def test_fhir_export_marks_a_withdrawn_consent_inactive_from_the_withdrawal(signature):
-    from kapclinic.reports.fhir import instant, patient_bundle
+    from kapclinic.reports.fhir import patient_bundle
+    from kapclinic.reports.fhir.codes import instant
 
     course = signature.course
     withdrawal = withdraw_consent(signature, by=course.patient.user, reason="")
