@@ -1,7 +1,7 @@
 """The outcomes page's read: per instrument the trend chart, the scores, and each judgement.
 
 One read for two front doors: the outcomes page (integration.views.clinician) and the
-course-summary PDF (kapclinic.reports.course_summary) show the same sections, so paper and
+course-summary PDF (the reports app, a floor up) show the same sections, so paper and
 screen judge change by the same rules and draw the same chart. A fixed number of queries
 whatever the number of scores.
 """

@@ -160,38 +160,42 @@ class RecordDoseView(EntryView):
         return render(self.request, TEMPLATE, context, status=409)
 
 
-class RecordVitalsView(EntryView):
+class RaisesAlertsMixin:
+    """An entry that may raise in-session alerts: they appear at once, above the screen."""
+
+    alert_source = ""  # the alert's link to the entry just saved
+
+    def oob_parts(self, context):
+        context["new_alerts"] = [
+            a for a in context["open_alerts"] if getattr(a, self.alert_source) == self.result.pk
+        ]
+        return (*self.refresh, "new-alerts")
+
+
+class RecordVitalsView(RaisesAlertsMixin, EntryView):
     form_class = forms.VitalsForm
     form_key = "vitals_form"
     anchor = "monitoring"
     done = "Vital signs recorded."
     refresh = ("vitals", "monitoring", *GATE, "discharge-preview")
 
+    alert_source = "vital_signs_id"
+
     def perform(self, form):
         return services.record_vitals(self.session, self.request.user, form.data_for_service())
 
-    def oob_parts(self, context):
-        context["new_alerts"] = [
-            a for a in context["open_alerts"] if a.vital_signs_id == self.result.pk
-        ]
-        return (*self.refresh, "new-alerts")
 
-
-class RecordObservationView(EntryView):
+class RecordObservationView(RaisesAlertsMixin, EntryView):
     form_class = forms.ObservationForm
     form_key = "observation_form"
     anchor = "observations"
     done = "Observation recorded."
     refresh = ("observations", *GATE, "discharge-preview")
 
+    alert_source = "observation_id"
+
     def perform(self, form):
         return services.record_observation(self.session, self.request.user, form.data_for_service())
-
-    def oob_parts(self, context):
-        context["new_alerts"] = [
-            a for a in context["open_alerts"] if a.observation_id == self.result.pk
-        ]
-        return (*self.refresh, "new-alerts")
 
 
 class RecordAdverseEventView(EntryView):

@@ -29,6 +29,19 @@ from .codes import (
     resource_id,
 )
 
+SPO2_CODES = [
+    coding(LOINC, "59408-5", "Oxygen saturation by pulse oximetry"),
+    coding(LOINC, "2708-6", "Oxygen saturation in Arterial blood"),
+]
+# domain reference §4.3: the vitals with one value, in the bundle's order: (id key, LOINC
+# code or codings, display, VitalSigns field, unit, UCUM code).
+ONE_VALUE_VITALS = (
+    ("hr", "8867-4", "Heart rate", "heart_rate", "beats/minute", "/min"),
+    ("spo2", SPO2_CODES, "Oxygen saturation by pulse oximetry", "spo2", "%", "%"),
+    ("rr", "9279-1", "Respiratory rate", "respiratory_rate", "breaths/minute", "/min"),
+    ("temp", "8310-5", "Body temperature", "temperature", "C", "Cel"),
+)
+
 
 class DosingResources:
     """The patient's dosing-session records; mixed into BundleBuilder."""
@@ -77,43 +90,11 @@ class DosingResources:
                     },
                 ],
             )
-            self.vital(
-                ("hr", row.pk),
-                "8867-4",
-                "Heart rate",
-                at,
-                by,
-                valueQuantity=quantity(row.heart_rate, "beats/minute", "/min"),
-            )
-            self.vital(
-                ("spo2", row.pk),
-                [
-                    coding(LOINC, "59408-5", "Oxygen saturation by pulse oximetry"),
-                    coding(LOINC, "2708-6", "Oxygen saturation in Arterial blood"),
-                ],
-                "Oxygen saturation by pulse oximetry",
-                at,
-                by,
-                valueQuantity=quantity(row.spo2, "%"),
-            )
-            if row.respiratory_rate is not None:
-                self.vital(
-                    ("rr", row.pk),
-                    "9279-1",
-                    "Respiratory rate",
-                    at,
-                    by,
-                    valueQuantity=quantity(row.respiratory_rate, "breaths/minute", "/min"),
-                )
-            if row.temperature is not None:
-                self.vital(
-                    ("temp", row.pk),
-                    "8310-5",
-                    "Body temperature",
-                    at,
-                    by,
-                    valueQuantity=quantity(row.temperature, "C", "Cel"),
-                )
+            for key, code, display, field, unit, ucum in ONE_VALUE_VITALS:
+                value = getattr(row, field)
+                if value is not None:  # respiratory rate and temperature are optional
+                    amount = quantity(value, unit, ucum)
+                    self.vital((key, row.pk), code, display, at, by, valueQuantity=amount)
 
     def add_doses(self):
         self.dose_ids = {}
