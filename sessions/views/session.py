@@ -19,7 +19,7 @@ from kapclinic.clinic.views import StaffRequiredMixin
 from .. import services
 from ..forms import session as forms
 from ..models import DosingSession, SessionAlert, SignedRecordError
-from ..monitoring import CORRECTABLE
+from ..monitoring_services import CORRECTABLE
 from .entries import (
     GATE,
     TEMPLATE,

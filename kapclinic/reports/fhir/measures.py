@@ -4,7 +4,7 @@ Instruments whose wording is licensed (`text_licensed`) carry structure and code
 item text and no answer wording, so copyrighted text never leaves the system.
 """
 
-from kapclinic.measures.instruments import INSTRUMENTS
+from kapclinic.instruments import INSTRUMENTS
 
 from .codes import (
     LOINC,
