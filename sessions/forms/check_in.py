@@ -11,20 +11,13 @@ from dataclasses import dataclass
 from django import forms
 from django.utils import timezone
 
-from kapclinic.clinic.forms import FieldErrorsForm
+from kapclinic.clinic import steps
+from kapclinic.clinic.forms import FieldErrorsForm, phone_number
 from kapclinic.clinic.text_limits import SHORT_REASON
-from kapclinic.measures.forms import REQUIRED
 
 from ..models import CheckIn, PregnancyStatus
 
 PHONE_HELP = "e.g. +44 7700 900123"
-
-
-def _phone(value):
-    digits = [c for c in value if c.isdigit()]
-    if not 7 <= len(digits) <= 15 or any(c not in "0123456789+ ()-." for c in value):
-        raise forms.ValidationError(f"Please enter their phone number, {PHONE_HELP}.")
-    return value.strip()
 
 
 def _text(name):
@@ -232,21 +225,17 @@ class CompanionForm(CheckInStepForm):
     text_fields = ("companion_name", "companion_phone")
 
     def clean_companion_phone(self):
-        return _phone(self.cleaned_data["companion_phone"])
+        return phone_number(
+            self.cleaned_data["companion_phone"], f"Please enter their phone number, {PHONE_HELP}."
+        )
 
 
 @dataclass(frozen=True)
-class Step:
-    key: str
-    title: str
-    form_class: type[CheckInStepForm] | None = None
-    instrument: str = ""  # or a questionnaire from kapclinic.measures
+class Step(steps.Step):
+    """A check-in step: a CheckInStepForm or a questionnaire, with optional words above it."""
+
     intro: str = ""
     notice: tuple[str, str] | None = None  # (title, text) shown in an info panel
-
-    @property
-    def is_questionnaire(self):
-        return bool(self.instrument)
 
 
 STEPS = (
@@ -281,13 +270,3 @@ def step_is_done(step, check_in, clinic, now=None):
         return response is not None and response.is_completed
     data = step.form_class.stored(check_in, clinic.tz)
     return bool(data) and step.form_class(data, clinic=clinic, now=now).is_valid()
-
-
-def unanswered(form):
-    """The questionnaire items left blank, as (number, id of their first answer), in order,
-    so the page can name each one above the form and link to it."""
-    return [
-        (form.numbers[key], f"{form[key].auto_id}_0")
-        for key in form.numbers
-        if REQUIRED in form.errors.get(key, ())
-    ]
