@@ -11,7 +11,20 @@ from kapclinic.clinic.models.protocol import Product
 from kapclinic.clinic.text_limits import CLINICAL_TEXT
 
 from .decision_rules import decision_errors
-from .step_forms import ConsentForm
+from .plans import PLAN_TERMS
+from .step_forms import ConsentForm, written
+
+
+def planned_dose(label, help_text=""):
+    """A dose of the plan, optional on the form (needed only when clearing)."""
+    return forms.DecimalField(
+        label=label,
+        help_text=help_text,
+        required=False,
+        min_value=0.01,
+        max_digits=7,
+        decimal_places=2,
+    )
 
 
 class AcceptInvitationForm(forms.Form):
@@ -93,15 +106,7 @@ class ReviewDecisionForm(DrawnOnceMixin, forms.Form):
     template_name_div = "intake/_decision_form.html"
     # Each field shows only for the decision it belongs to (intake-questions.js; the
     # service keeps only the fields of the outcome chosen).
-    PLAN_FIELDS = (
-        "route",
-        "product",
-        "dose_min_mg",
-        "dose_max_mg",
-        "planned_dosing_sessions",
-        "integration_cadence",
-        "plan_goals",
-    )
+    PLAN_FIELDS = tuple("plan_goals" if term == "goals" else term for term in PLAN_TERMS)
     outcome = forms.ChoiceField(
         label="Decision",
         choices=[
@@ -111,11 +116,7 @@ class ReviewDecisionForm(DrawnOnceMixin, forms.Form):
         ],
         widget=forms.RadioSelect,
     )
-    rationale = forms.CharField(
-        label="Clinical rationale",
-        max_length=CLINICAL_TEXT,
-        widget=forms.Textarea(attrs={"rows": 4}),
-    )
+    rationale = written("Clinical rationale", CLINICAL_TEXT, rows=4, required=True)
     message_to_patient = forms.CharField(
         label="Message to the patient",
         help_text="What you need from them: they see this on their page.",
@@ -123,40 +124,21 @@ class ReviewDecisionForm(DrawnOnceMixin, forms.Form):
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    override_reason = forms.CharField(
-        label="Reason for clearing despite an absolute contraindication",
-        required=False,
-        max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 2}),
+    override_reason = written(
+        "Reason for clearing despite an absolute contraindication", 4000, rows=2
     )
     # Treatment plan, used when clearing; defaults come from the clinic's protocol.
     route = forms.ChoiceField(choices=Route.choices, required=False)
     product = forms.ChoiceField(choices=Product.choices, required=False)
-    dose_min_mg = forms.DecimalField(
-        label="Planned dose from",
-        help_text="In the protocol's unit: mg, or mg/kg for IV and IM.",
-        required=False,
-        min_value=0.01,
-        max_digits=7,
-        decimal_places=2,
+    dose_min_mg = planned_dose(
+        "Planned dose from", help_text="In the protocol's unit: mg, or mg/kg for IV and IM."
     )
-    dose_max_mg = forms.DecimalField(
-        label="Planned dose up to",
-        required=False,
-        min_value=0.01,
-        max_digits=7,
-        decimal_places=2,
-    )
+    dose_max_mg = planned_dose("Planned dose up to")
     planned_dosing_sessions = forms.IntegerField(
         label="Number of dosing sessions", required=False, min_value=1, max_value=50
     )
     integration_cadence = forms.CharField(required=False, max_length=200)
-    plan_goals = forms.CharField(
-        label="Goals of treatment",
-        required=False,
-        max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
+    plan_goals = written("Goals of treatment", 4000, rows=2)
 
     def __init__(self, *args, has_absolute=False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -195,15 +177,8 @@ class ReviewDecisionForm(DrawnOnceMixin, forms.Form):
         for field, message in errors.items():
             self.add_error(field, message)
         if outcome == "cleared":
-            for field in (
-                "route",
-                "product",
-                "dose_min_mg",
-                "dose_max_mg",
-                "planned_dosing_sessions",
-                "integration_cadence",
-            ):
-                if data.get(field) in (None, ""):
+            for field in self.PLAN_FIELDS:
+                if field != "plan_goals" and data.get(field) in (None, ""):
                     self.add_error(field, "Needed for the treatment plan.")
             low, high = data.get("dose_min_mg"), data.get("dose_max_mg")
             if low and high and high < low:
@@ -220,9 +195,4 @@ class SignConsentForm(ConsentForm):
 
 
 class WithdrawConsentForm(forms.Form):
-    reason = forms.CharField(
-        label="Would you like to tell us why? (optional)",
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+    reason = written("Would you like to tell us why? (optional)", 2000, rows=3)

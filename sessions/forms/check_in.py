@@ -117,28 +117,29 @@ class SinceLastVisitForm(CheckInStepForm):
         return kept
 
 
+def _time_today(label, hint, verb, example):
+    """A time of day, today unless its "That was yesterday" box is ticked."""
+    return forms.TimeField(
+        label=label,
+        help_text=f"{hint} A time today, e.g. {example}.",
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={
+            "required": f"Please enter the time you last {verb}, e.g. {example}.",
+            "invalid": f"Please enter a time such as {example}.",
+        },
+    )
+
+
 class FoodAndDrinkForm(CheckInStepForm):
     """Times today in the clinic's time zone; "yesterday" for an overnight fast."""
 
     # domain reference §4.1: fasting before the dose; the clinic's own rules decide.
-    last_food_time = forms.TimeField(
-        label="What time did you last eat?",
-        help_text="Any food, even a snack. A time today, e.g. 07:30.",
-        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-        error_messages={
-            "required": "Please enter the time you last ate, e.g. 07:30.",
-            "invalid": "Please enter a time such as 07:30.",
-        },
+    last_food_time = _time_today(
+        "What time did you last eat?", "Any food, even a snack.", "ate", "07:30"
     )
     last_food_yesterday = forms.BooleanField(label="That was yesterday", required=False)
-    last_drink_time = forms.TimeField(
-        label="What time did you last drink anything?",
-        help_text="Any drink, even water. A time today, e.g. 10:15.",
-        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-        error_messages={
-            "required": "Please enter the time you last had a drink, e.g. 10:15.",
-            "invalid": "Please enter a time such as 10:15.",
-        },
+    last_drink_time = _time_today(
+        "What time did you last drink anything?", "Any drink, even water.", "had a drink", "10:15"
     )
     last_drink_yesterday = forms.BooleanField(label="That was yesterday", required=False)
 
