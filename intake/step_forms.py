@@ -253,6 +253,10 @@ class SubstanceUseForm(QuestionLayoutMixin, forms.Form):
     ketamine_use_details = written("If yes: when, and how did it go?", 2000, rows=2)
 
 
+class SupportForm(forms.Form):
+    """The support step asks nothing: reading it and choosing "Continue" completes it."""
+
+
 class GoalsForm(forms.Form):
     goals = written(
         "What would you most like to change through this treatment?", 4000, rows=4, required=True

@@ -24,8 +24,9 @@ class StepView(PatientIntakeMixin, StepPageView):
     template_name = "intake/step.html"
     # Until the intake is sent, a questionnaire may be answered again (a new response).
     answered_questionnaires_locked = False
-    # Leaving a half-answered questionnaire goes home, as before issue 16; the safety flag is
-    # raised and the care team told either way (the check-in shows the support page first).
+    # Leaving a half-answered questionnaire goes home, as before issue 16: the support step
+    # applies once a completed questionnaire calls for it (the safety flag is raised and the
+    # care team told either way; the check-in shows its support page first).
     support_before_leaving = False
 
     def open_step(self, step):
@@ -100,10 +101,14 @@ class StepView(PatientIntakeMixin, StepPageView):
         return redirect("intake:start")
 
     def support_page(self):
-        return redirect("intake:support")
+        # Crisis resources at once, as the next step, before the patient moves on.
+        return redirect("intake:step", "support")
 
     def page_context(self):
         ctx = {"course": self.course, "clinic": self.course.clinic}
+        if self.step.template:  # the support step: what comes after it
+            missing = [step for step, done in self.step_states() if not done]
+            ctx["next_step"] = next((s for s in missing if s.key != self.step.key), None)
         if self.step.consent:
             try:
                 ctx["consent_document"] = services.current_consent(self.course.clinic)

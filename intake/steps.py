@@ -81,6 +81,8 @@ def display_value(field, value):
     return str(choices.get(value, value))
 
 
+SAFETY_SCREEN = "safety_screen"  # answers key: whether the support step applies
+
 STEPS = (
     Step("about", "About you", forms.AboutYouForm),
     Step("medical", "Physical health", forms.MedicalHistoryForm),
@@ -90,6 +92,15 @@ STEPS = (
     Step("auditc", "Alcohol questionnaire", instrument="auditc"),
     Step("gad7", "Anxiety questionnaire", instrument="gad7"),
     Step("phq9", "Mood questionnaire", instrument="phq9"),
+    # Counted in the flow only after an answer that calls for it (PHQ-9 item 9 above 0): the
+    # patient reads the crisis resources as a step of their own, and "Continue" marks it done.
+    Step(
+        "support",
+        "Support",
+        forms.SupportForm,
+        only_if=(SAFETY_SCREEN, "support_needed"),
+        template="intake/support.html",
+    ),
     Step(
         "pcl5", "Stress questionnaire", instrument="pcl5", only_if=("psychiatric", "trauma_history")
     ),

@@ -272,24 +272,11 @@ class CheckAnswersView(PatientIntakeMixin, View):
 
 
 class SupportView(PatientIntakeMixin, View):
-    """Shown at once when an answer suggests risk: crisis resources, then carry on."""
+    """The support page's old address: the support step itself, where it applies."""
 
     def get(self, request):
         course = self.current_course()
-        state = services.progress(services.intake_record(course))
-        keys = [step.key for step in state["steps"]]
-        # The page follows the mood questionnaire: the indicator keeps the patient's place.
-        step = STEP_BY_KEY["phq9"]
-        return render(
-            request,
-            "intake/support.html",
-            {
-                "clinic": course.clinic,
-                "state": state,
-                "step": step,
-                "index": keys.index(step.key) + 1 if step.key in keys else len(state["done"]),
-                "total": len(keys),
-                "done": len(state["done"]),
-                "next_step": state["next"],
-            },
-        )
+        record = services.intake_record(course)
+        if STEP_BY_KEY["support"].applies(record.answers):
+            return redirect("intake:step", "support")
+        return redirect("intake:start")

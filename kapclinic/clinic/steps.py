@@ -31,6 +31,7 @@ class Step:
     title: str
     form_class: type | None = None
     instrument: str = ""  # a questionnaire from kapclinic.measures
+    template: str = ""  # a step with a page of its own (else the flow's step page)
 
     @property
     def is_questionnaire(self):
@@ -144,7 +145,7 @@ class StepPageView(View):
         answered = response is not None and response.is_completed
         return render(
             self.request,
-            self.template_name,
+            self.step.template or self.template_name,
             {
                 "step": self.step,
                 "form": form,
