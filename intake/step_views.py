@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from kapclinic.clinic.models import JourneyError
 from kapclinic.clinic.steps import StepPageView
+from kapclinic.instruments import get_instrument
 from kapclinic.measures.forms import InstrumentForm
-from kapclinic.measures.instruments import get_instrument
 
 from . import services
 from .steps import STEP_BY_KEY

@@ -42,7 +42,7 @@ def explain_trigger(key, value):
     A rule hit stores what it read as "step.field" or "instrument.item" keys; a reviewer needs
     the question and the answer, not the key.
     """
-    from kapclinic.measures.instruments import INSTRUMENTS
+    from kapclinic.instruments import INSTRUMENTS
 
     source, _, name = key.partition(".")
     step = STEP_BY_KEY.get(source)

@@ -17,7 +17,7 @@ from kapclinic.clinic.models import (
 from kapclinic.clinic.submissions import AlreadySaved
 from kapclinic.clinic.views import PatientRequiredMixin, StaffRequiredMixin
 
-from . import forms, selectors, services
+from . import forms, invitations, selectors, services
 from .models import Invitation
 from .steps import STEP_BY_KEY
 
@@ -39,7 +39,7 @@ class InvitePatientView(StaffRequiredMixin, View):
 
     def post(self, request):
         clinic = self.clinic()
-        earlier = services.invitation_for_request(clinic, request.POST.get("request_key"))
+        earlier = invitations.invitation_for_request(clinic, request.POST.get("request_key"))
         if earlier is not None:  # the same form again: its patient exists, say so
             return self.already_saved(earlier)
         form = forms.InvitePatientForm(request.POST, clinic=clinic)
@@ -47,7 +47,7 @@ class InvitePatientView(StaffRequiredMixin, View):
             return render(request, self.template_name, {"form": form})
         data = form.cleaned_data
         try:
-            course = services.invite_patient(
+            course = invitations.invite_patient(
                 by=request.user,
                 clinic=form.clinic,
                 legal_name=data["legal_name"],
@@ -88,7 +88,7 @@ class ResendInvitationView(StaffRequiredMixin, View):
     def post(self, request, pk):
         course = staff_course(request, pk)
         try:
-            services.resend_invitation(course, by=request.user)
+            invitations.resend_invitation(course, by=request.user)
             messages.success(
                 request,
                 "A new invitation is on its way; earlier links no longer work. The chart shows "
@@ -197,7 +197,9 @@ class AcceptInvitationView(View):
         form = self.form(request.POST)
         if form.is_valid():
             try:
-                user = services.accept_invitation(self.invitation, form.cleaned_data["password1"])
+                user = invitations.accept_invitation(
+                    self.invitation, form.cleaned_data["password1"]
+                )
             except JourneyError as error:
                 form.add_error(None, str(error))
             else:
