@@ -238,7 +238,7 @@ class LedgerEntry(models.Model):
                 name="stock_witness_is_someone_else",
             ),
             models.CheckConstraint(
-                condition=~Q(reverses=None) | ~Q(reason=""),
+                condition=Q(reverses=None) | ~Q(reason=""),
                 name="stock_reversal_has_reason",
             ),
         ]
