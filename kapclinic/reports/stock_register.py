@@ -40,7 +40,9 @@ TOTAL_COLUMNS = (
 def safe_cell(value):
     """A spreadsheet never runs a cell as a formula: text starting = + - @ gets a quote."""
     text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _number(text) else text
+    return (
+        "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _number(text) else text
+    )
 
 
 def _number(text):
@@ -103,9 +105,12 @@ class StockReport(StaffRequiredMixin, View):
             try:
                 pdf = render_pdf(
                     template,
-                    {"clinic": clinic, "generated_at": timezone.now(),
-                     "generated_by": request.user.get_full_name() or request.user.email,
-                     **context},
+                    {
+                        "clinic": clinic,
+                        "generated_at": timezone.now(),
+                        "generated_by": request.user.get_full_name() or request.user.email,
+                        **context,
+                    },
                     title=title,
                     author=clinic.name,
                     page_size=clinic.report_page_size or None,
@@ -113,35 +118,69 @@ class StockReport(StaffRequiredMixin, View):
             except RenderStopped:
                 return HttpResponse("The report could not be produced now.", status=503)
         return FileResponse(
-            io.BytesIO(pdf), as_attachment=True, filename=f"{name}.pdf",
+            io.BytesIO(pdf),
+            as_attachment=True,
+            filename=f"{name}.pdf",
             content_type="application/pdf",
         )
 
 
 def register_rows(totals, tz):
     yield ["Controlled-substance register: entries"]
-    yield ["When", "Kind", "Product", "Lot", "Location", "Change (mg)", "Balance (mg)",
-           "Recorded by", "Witness", "Patient", "Remainder (mg)", "Counted (mg)", "Supplier",
-           "Reference", "Method", "Reason", "Reverses entry", "Entry", "Hash"]
+    yield [
+        "When",
+        "Kind",
+        "Product",
+        "Lot",
+        "Location",
+        "Change (mg)",
+        "Balance (mg)",
+        "Recorded by",
+        "Witness",
+        "Patient",
+        "Remainder (mg)",
+        "Counted (mg)",
+        "Supplier",
+        "Reference",
+        "Method",
+        "Reason",
+        "Reverses entry",
+        "Entry",
+        "Hash",
+    ]
     for lot_totals in totals:
         for e in lot_totals.entries:
             yield [
                 timezone.localtime(e.at, tz).strftime("%Y-%m-%d %H:%M"),
-                e.get_kind_display(), e.lot.get_product_display(), e.lot.lot_number,
-                e.location.name, e.quantity_mg, e.balance_after_mg,
+                e.get_kind_display(),
+                e.lot.get_product_display(),
+                e.lot.lot_number,
+                e.location.name,
+                e.quantity_mg,
+                e.balance_after_mg,
                 e.recorded_by.get_full_name() or e.recorded_by.email,
                 (e.witnessed_by.get_full_name() or e.witnessed_by.email) if e.witnessed_by else "",
                 e.course.patient.legal_name if e.course else "",
-                e.remainder_mg or "", "" if e.counted_mg is None else e.counted_mg,
-                e.supplier, e.reference, e.method, e.reason, e.reverses_id or "", e.pk,
+                e.remainder_mg or "",
+                "" if e.counted_mg is None else e.counted_mg,
+                e.supplier,
+                e.reference,
+                e.method,
+                e.reason,
+                e.reverses_id or "",
+                e.pk,
                 e.row_hash,
             ]
     yield []
     yield ["Period totals (mg)"]
     yield ["Product", "Lot", "Location", *(label for _, label in TOTAL_COLUMNS)]
     for t in totals:
-        yield [t.lot.get_product_display(), t.lot.lot_number, t.location.name,
-               *(getattr(t, name) for name, _ in TOTAL_COLUMNS)]
+        yield [
+            t.lot.get_product_display(),
+            t.lot.lot_number,
+            t.location.name,
+            *(getattr(t, name) for name, _ in TOTAL_COLUMNS),
+        ]
 
 
 class StockRegisterReport(StockReport):
@@ -150,7 +189,9 @@ class StockRegisterReport(StockReport):
         start, end, since, until = period_of(request, clinic)
         totals = selectors.period_totals(clinic.pk, since, until)
         return self.answer(
-            request, clinic, fmt,
+            request,
+            clinic,
+            fmt,
             name=f"controlled-register-{start:%Y%m%d}-{end:%Y%m%d}",
             title="Controlled-substance register",
             template="reports/stock_register.html",
@@ -173,13 +214,21 @@ class StockInventoryReport(StockReport):
             [f"Inventory at {local:%Y-%m-%d %H:%M %Z}"],
             ["Product", "Form", "Lot", "Expiry", "Location", "On hand (mg)"],
             *(
-                [lot.get_product_display(), lot.unit_label, lot.lot_number,
-                 lot.expiry.isoformat(), location.name, quantity]
+                [
+                    lot.get_product_display(),
+                    lot.unit_label,
+                    lot.lot_number,
+                    lot.expiry.isoformat(),
+                    location.name,
+                    quantity,
+                ]
                 for lot, location, quantity in rows
             ),
         ]
         return self.answer(
-            request, clinic, fmt,
+            request,
+            clinic,
+            fmt,
             name=f"controlled-inventory-{local:%Y%m%d-%H%M}",
             title="Controlled-substance inventory",
             template="reports/stock_inventory.html",

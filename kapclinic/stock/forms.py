@@ -77,15 +77,27 @@ class ReceiveForm(OneTimeKeyMixin, FieldErrorsForm):
     supplier = forms.CharField(label="Supplier", max_length=120)
     reference = forms.CharField(label="Invoice or order number", max_length=120)
     mg_per_ml = forms.DecimalField(
-        label="Strength (mg/mL)", required=False, min_value=0.1, max_digits=6, decimal_places=1,
+        label="Strength (mg/mL)",
+        required=False,
+        min_value=0.1,
+        max_digits=6,
+        decimal_places=1,
         help_text="Vials only.",
     )
     volume_ml = forms.DecimalField(
-        label="Volume per vial (mL)", required=False, min_value=0.1, max_digits=6,
-        decimal_places=1, help_text="Vials only.",
+        label="Volume per vial (mL)",
+        required=False,
+        min_value=0.1,
+        max_digits=6,
+        decimal_places=1,
+        help_text="Vials only.",
     )
     unit_mg = forms.DecimalField(
-        label="mg per troche", required=False, min_value=0.1, max_digits=8, decimal_places=1,
+        label="mg per troche",
+        required=False,
+        min_value=0.1,
+        max_digits=8,
+        decimal_places=1,
         help_text="Troches only. A nasal device is 28 mg.",
     )
     units = forms.IntegerField(label="Units received", min_value=1, max_value=10000)
@@ -100,8 +112,9 @@ class ReceiveForm(OneTimeKeyMixin, FieldErrorsForm):
 class TransferForm(OneTimeKeyMixin, FieldErrorsForm):
     balance = BalanceChoiceField(label="Lot and location", queryset=None)
     to_location = forms.ModelChoiceField(label="To storage location", queryset=None)
-    amount_mg = forms.DecimalField(label="Amount (mg)", min_value=0.1, max_digits=10,
-                                   decimal_places=1)
+    amount_mg = forms.DecimalField(
+        label="Amount (mg)", min_value=0.1, max_digits=10, decimal_places=1
+    )
     reason = forms.CharField(label="Reason", required=False, max_length=SHORT_REASON)
 
     def __init__(self, *args, clinic, **kwargs):
@@ -122,17 +135,22 @@ class RemainderChoiceField(forms.ModelChoiceField):
 class WasteForm(OneTimeKeyMixin, FieldErrorsForm):
     balance = BalanceChoiceField(label="Lot and location", queryset=None)
     settles = RemainderChoiceField(
-        label="Remainder of a dose", queryset=None, required=False,
+        label="Remainder of a dose",
+        queryset=None,
+        required=False,
         help_text="Choose it when emptying a part-used vial; the amount must match.",
     )
-    amount_mg = forms.DecimalField(label="Amount wasted (mg)", min_value=0.1, max_digits=10,
-                                   decimal_places=1)
-    method = forms.CharField(label="Method", max_length=120,
-                             help_text="e.g. drawn into a denaturing drug-disposal pouch")
+    amount_mg = forms.DecimalField(
+        label="Amount wasted (mg)", min_value=0.1, max_digits=10, decimal_places=1
+    )
+    method = forms.CharField(
+        label="Method", max_length=120, help_text="e.g. drawn into a denaturing drug-disposal pouch"
+    )
     reason = forms.CharField(label="Note", required=False, max_length=SHORT_REASON)
     witness = StaffField(label="Witness", queryset=None)
     witness_password = forms.CharField(
-        label="Witness's password", strip=False,
+        label="Witness's password",
+        strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
         help_text="The witness types their own password to sign.",
     )
@@ -141,7 +159,8 @@ class WasteForm(OneTimeKeyMixin, FieldErrorsForm):
         super().__init__(*args, **kwargs)
         self.fields["balance"].queryset = stock_on_hand(clinic)
         self.fields["settles"].queryset = (
-            LedgerEntry.objects.open_remainders().filter(clinic=clinic)
+            LedgerEntry.objects.open_remainders()
+            .filter(clinic=clinic)
             .select_related("lot", "location")
         )
         self.fields["witness"].queryset = colleagues(clinic.pk)
@@ -149,12 +168,13 @@ class WasteForm(OneTimeKeyMixin, FieldErrorsForm):
 
 class ReturnForm(OneTimeKeyMixin, FieldErrorsForm):
     balance = BalanceChoiceField(label="Lot and location", queryset=None)
-    amount_mg = forms.DecimalField(label="Amount (mg)", min_value=0.1, max_digits=10,
-                                   decimal_places=1)
-    reference = forms.CharField(label="Reverse distributor's number", required=False,
-                                max_length=120)
-    witnessed_by = StaffField(label="Or destroyed before witness", queryset=None,
-                              required=False)
+    amount_mg = forms.DecimalField(
+        label="Amount (mg)", min_value=0.1, max_digits=10, decimal_places=1
+    )
+    reference = forms.CharField(
+        label="Reverse distributor's number", required=False, max_length=120
+    )
+    witnessed_by = StaffField(label="Or destroyed before witness", queryset=None, required=False)
     reason = forms.CharField(label="Note", required=False, max_length=SHORT_REASON)
 
     def __init__(self, *args, clinic, **kwargs):
@@ -164,25 +184,33 @@ class ReturnForm(OneTimeKeyMixin, FieldErrorsForm):
 
 
 class ResolveForm(FieldErrorsForm):
-    reason = forms.CharField(label="What was found, and why", max_length=SHORT_REASON,
-                             widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label="What was found, and why",
+        max_length=SHORT_REASON,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
     password = forms.CharField(
-        label="Your password (signature)", strip=False,
+        label="Your password (signature)",
+        strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
 
 class RegisterFilterForm(forms.Form):
-    product = forms.ChoiceField(label="Product", required=False,
-                                choices=[("", "All")] + list(Product.choices))
+    product = forms.ChoiceField(
+        label="Product", required=False, choices=[("", "All")] + list(Product.choices)
+    )
     lot = forms.CharField(label="Lot number", required=False, max_length=60)
-    location = forms.ModelChoiceField(label="Location", required=False, queryset=None,
-                                      empty_label="All")
+    location = forms.ModelChoiceField(
+        label="Location", required=False, queryset=None, empty_label="All"
+    )
     kind = forms.ChoiceField(label="Kind", required=False)
-    start = forms.DateField(label="From", required=False,
-                            widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label="To", required=False,
-                          widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def __init__(self, *args, clinic_id, **kwargs):
         from .models import Kind

@@ -106,9 +106,7 @@ class StockLot(models.Model):
     def unit_label(self):
         """What one unit is, for people: "vial 10 mL × 50 mg/mL = 500 mg"."""
         if self.form == StockForm.VIAL:
-            return (
-                f"vial {self.volume_ml:g} mL × {self.mg_per_ml:g} mg/mL = {self.unit_mg:g} mg"
-            )
+            return f"vial {self.volume_ml:g} mL × {self.mg_per_ml:g} mg/mL = {self.unit_mg:g} mg"
         if self.form == StockForm.NASAL_DEVICE:
             return f"nasal device, {self.unit_mg:g} mg"
         return f"troche, {self.unit_mg:g} mg"

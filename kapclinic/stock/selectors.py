@@ -130,18 +130,16 @@ def period_totals(clinic_id, start, end):
         totals_row.entries.append(entry)
     if opening:
         quiet = [key for key in opening if key not in totals]
-        for balance in Balance.objects.filter(
-            lot__clinic_id=clinic_id
-        ).select_related("lot", "location"):
+        for balance in Balance.objects.filter(lot__clinic_id=clinic_id).select_related(
+            "lot", "location"
+        ):
             key = (balance.lot_id, balance.location_id)
             if key in quiet:
                 row(balance.lot, balance.location).closing = opening[key]
     for key, value in opening.items():
         if key in totals:
             totals[key].opening = value
-    return sorted(
-        totals.values(), key=lambda t: (t.lot.product, t.lot.lot_number, t.location.name)
-    )
+    return sorted(totals.values(), key=lambda t: (t.lot.product, t.lot.lot_number, t.location.name))
 
 
 def inventory_at(clinic_id, moment):
@@ -173,6 +171,7 @@ def chain_break():
     """The first entry whose hash links do not hold, or None."""
     from . import chain
 
-    rows = LedgerEntry.objects.order_by("pk").values("pk", "previous_hash", "row_hash",
-                                                     *chain.CHAINED_FIELDS)
+    rows = LedgerEntry.objects.order_by("pk").values(
+        "pk", "previous_hash", "row_hash", *chain.CHAINED_FIELDS
+    )
     return chain.first_break(rows)

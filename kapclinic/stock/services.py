@@ -144,8 +144,24 @@ def unit_mg_for(form, *, mg_per_ml=None, volume_ml=None, unit_mg=None):
     return mg(unit_mg)
 
 
-def receive(clinic, by, *, location, product, form, lot_number, expiry, supplier, units,
-            witnessed_by, reference="", mg_per_ml=None, volume_ml=None, unit_mg=None, at=None):
+def receive(
+    clinic,
+    by,
+    *,
+    location,
+    product,
+    form,
+    lot_number,
+    expiry,
+    supplier,
+    units,
+    witnessed_by,
+    reference="",
+    mg_per_ml=None,
+    volume_ml=None,
+    unit_mg=None,
+    at=None,
+):
     """A delivery: `units` vials, troches or devices of one lot into one location."""
     recorder(by, clinic.pk, "receive controlled drugs")
     if location.clinic_id != clinic.pk:
@@ -272,14 +288,21 @@ def _open_remainder(settles, balance):
     return settles
 
 
-def waste(balance, by, *, amount_mg, method, witness, witness_password, settles=None,
-          reason="", at=None):
+def waste(
+    balance, by, *, amount_mg, method, witness, witness_password, settles=None, reason="", at=None
+):
     """Waste in front of a witness, who confirms with their own password (two people, never
     the same one). `settles` is the administration whose part-used unit this empties."""
     clinic_id = balance.lot.clinic_id
     recorder(by, clinic_id, "record waste")
-    _colleague(witness, clinic_id, "witness", "witnessed the waste", not_user=by,
-               password=witness_password or "")
+    _colleague(
+        witness,
+        clinic_id,
+        "witness",
+        "witnessed the waste",
+        not_user=by,
+        password=witness_password or "",
+    )
     amount = _positive(amount_mg, "amount_mg")
     if not (method or "").strip():
         raise StockError("Say how it was wasted.", "method")
@@ -292,16 +315,25 @@ def waste(balance, by, *, amount_mg, method, witness, witness_password, settles=
                     f"The remainder of that dose is {settles.remainder_mg:g} mg.", "amount_mg"
                 )
         entry = _write(
-            balance, Kind.WASTE, -amount, by, field="amount_mg", at=at, witnessed_by=witness,
-            method=method.strip(), settles=settles, reason=(reason or "").strip(),
+            balance,
+            Kind.WASTE,
+            -amount,
+            by,
+            field="amount_mg",
+            at=at,
+            witnessed_by=witness,
+            method=method.strip(),
+            settles=settles,
+            reason=(reason or "").strip(),
             course_id=settles.course_id if settles else None,
         )
         _audit(by, f"controlled-substance register: waste {entry.pk} witnessed")
     return entry
 
 
-def return_stock(balance, by, *, amount_mg, reference="", witnessed_by=None, settles=None,
-                 reason="", at=None):
+def return_stock(
+    balance, by, *, amount_mg, reference="", witnessed_by=None, settles=None, reason="", at=None
+):
     """Back to a reverse distributor (its number) or destroyed before an authorised witness."""
     clinic_id = balance.lot.clinic_id
     recorder(by, clinic_id, "record a return")
@@ -320,8 +352,15 @@ def return_stock(balance, by, *, amount_mg, reference="", witnessed_by=None, set
                     f"The remainder of that dose is {settles.remainder_mg:g} mg.", "amount_mg"
                 )
         entry = _write(
-            balance, Kind.RETURN, -amount, by, field="amount_mg", at=at,
-            witnessed_by=witnessed_by, reference=reference, settles=settles,
+            balance,
+            Kind.RETURN,
+            -amount,
+            by,
+            field="amount_mg",
+            at=at,
+            witnessed_by=witnessed_by,
+            reference=reference,
+            settles=settles,
             reason=(reason or "").strip(),
         )
         _audit(by, f"controlled-substance register: return {entry.pk} recorded")
@@ -340,10 +379,24 @@ def transfer(balance, to_location, by, *, amount_mg, reason="", at=None):
         at = at or timezone.now()  # after the locks: per lot and place, time order = write order
         source = next(r for r in rows if r.location_id == balance.location_id)
         target = next(r for r in rows if r.location_id == to_location.pk)
-        out = _write(source, Kind.TRANSFER_OUT, -amount, by, field="amount_mg", at=at,
-                     reason=(reason or "").strip())
-        into = _write(target, Kind.TRANSFER_IN, amount, by, at=at, counterpart=out,
-                      reason=(reason or "").strip())
+        out = _write(
+            source,
+            Kind.TRANSFER_OUT,
+            -amount,
+            by,
+            field="amount_mg",
+            at=at,
+            reason=(reason or "").strip(),
+        )
+        into = _write(
+            target,
+            Kind.TRANSFER_IN,
+            amount,
+            by,
+            at=at,
+            counterpart=out,
+            reason=(reason or "").strip(),
+        )
         _audit(by, f"controlled-substance register: transfer {out.pk}/{into.pk} recorded")
     return out, into
 
@@ -402,8 +455,11 @@ def resolve_discrepancy(discrepancy, by, *, reason, password):
             raise StockError("This discrepancy is already resolved.")
         row.resolved_by, row.resolved_at, row.resolution = by, timezone.now(), reason.strip()
         row.save(update_fields=["resolved_by", "resolved_at", "resolution"])
-        _audit(by, f"controlled-substance register: discrepancy {row.pk} resolved",
-               action=AccessEvent.Action.CHANGE)
+        _audit(
+            by,
+            f"controlled-substance register: discrepancy {row.pk} resolved",
+            action=AccessEvent.Action.CHANGE,
+        )
     return row
 
 
@@ -424,16 +480,28 @@ def reverse(entry, by, *, reason):
         )
         if pair is not None:
             entries.append(pair)
-        rows = {(r.lot_id, r.location_id): r
-                for r in lock_balances(*((e.lot, e.location) for e in entries))}
+        rows = {
+            (r.lot_id, r.location_id): r
+            for r in lock_balances(*((e.lot, e.location) for e in entries))
+        }
         if LedgerEntry.objects.filter(reverses__in=entries).exists():
             raise StockError("This entry is already reversed.")
         # Take stock out before putting it back, so the check sees the real balance.
         made = [
-            _write(rows[(e.lot_id, e.location_id)], e.kind, -e.quantity_mg, by, reverses=e,
-                   reason=reason.strip(), witnessed_by=None)
+            _write(
+                rows[(e.lot_id, e.location_id)],
+                e.kind,
+                -e.quantity_mg,
+                by,
+                reverses=e,
+                reason=reason.strip(),
+                witnessed_by=None,
+            )
             for e in sorted(entries, key=lambda e: e.quantity_mg, reverse=True)
         ]
-        _audit(by, f"controlled-substance register: entry {entry.pk} reversed",
-               action=AccessEvent.Action.CHANGE)
+        _audit(
+            by,
+            f"controlled-substance register: entry {entry.pk} reversed",
+            action=AccessEvent.Action.CHANGE,
+        )
     return made

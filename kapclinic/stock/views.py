@@ -36,7 +36,8 @@ class RegisterPage(StaffRequiredMixin, View):
     template_name = ""
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and is_staff_member(request.user):
+        served = hasattr(self, request.method.lower())  # else 405 before any record is looked up
+        if served and request.user.is_authenticated and is_staff_member(request.user):
             provider = provider_for(request.user)
             if provider is None or provider.role not in self.roles:
                 raise Http404("No controlled-substance register here.")
@@ -162,13 +163,17 @@ class ReceiveView(RecordPage):
 
 class TransferView(RecordPage):
     template_name = "stock/transfer.html"
+    form_class = forms.TransferForm
     what = "transfer"
     done = "Transfer recorded."
 
     def perform(self, data):
         out, _into = services.transfer(
-            data["balance"], data["to_location"], self.request.user,
-            amount_mg=data["amount_mg"], reason=data["reason"],
+            data["balance"],
+            data["to_location"],
+            self.request.user,
+            amount_mg=data["amount_mg"],
+            reason=data["reason"],
         )
         return out
 
@@ -190,28 +195,39 @@ class WasteView(RecordPage):
             )
             if entry is not None:
                 balance = entry.lot.balances.filter(location=entry.location).first()
-                initial = {"settles": entry.pk, "amount_mg": entry.remainder_mg,
-                           "balance": balance.pk if balance else None}
+                initial = {
+                    "settles": entry.pk,
+                    "amount_mg": entry.remainder_mg,
+                    "balance": balance.pk if balance else None,
+                }
         return forms.WasteForm(data, clinic=self.clinic, initial=initial)
 
     def perform(self, data):
         return services.waste(
-            data["balance"], self.request.user, amount_mg=data["amount_mg"],
-            method=data["method"], witness=data["witness"],
-            witness_password=data["witness_password"], settles=data["settles"],
+            data["balance"],
+            self.request.user,
+            amount_mg=data["amount_mg"],
+            method=data["method"],
+            witness=data["witness"],
+            witness_password=data["witness_password"],
+            settles=data["settles"],
             reason=data["reason"],
         )
 
 
 class ReturnView(RecordPage):
     template_name = "stock/return.html"
+    form_class = forms.ReturnForm
     what = "return"
     done = "Return recorded."
 
     def perform(self, data):
         return services.return_stock(
-            data["balance"], self.request.user, amount_mg=data["amount_mg"],
-            reference=data["reference"], witnessed_by=data["witnessed_by"],
+            data["balance"],
+            self.request.user,
+            amount_mg=data["amount_mg"],
+            reference=data["reference"],
+            witnessed_by=data["witnessed_by"],
             reason=data["reason"],
         )
 
@@ -278,8 +294,9 @@ class DiscrepancyListView(RegisterPage):
             .order_by("-resolved_at", "-opened_at")[:200]
         )
         viewed(request, "controlled-substance register: discrepancies viewed")
-        return self.page(request, {"discrepancies": rows,
-                                   "is_prescriber": self.provider.role == "prescriber"})
+        return self.page(
+            request, {"discrepancies": rows, "is_prescriber": self.provider.role == "prescriber"}
+        )
 
 
 class ResolveDiscrepancyView(RegisterPage):
@@ -303,7 +320,9 @@ class ResolveDiscrepancyView(RegisterPage):
         if form.is_valid():
             try:
                 services.resolve_discrepancy(
-                    discrepancy, request.user, reason=form.cleaned_data["reason"],
+                    discrepancy,
+                    request.user,
+                    reason=form.cleaned_data["reason"],
                     password=form.cleaned_data["password"],
                 )
             except services.StockError as error:
@@ -332,6 +351,9 @@ class InventoryView(RegisterPage):
         viewed(request, "controlled-substance register: inventory viewed")
         return self.page(
             request,
-            {"moment": moment, "rows": selectors.inventory_at(self.clinic.pk, moment),
-             "at": timezone.localtime(moment, self.clinic.tz).strftime("%Y-%m-%dT%H:%M")},
+            {
+                "moment": moment,
+                "rows": selectors.inventory_at(self.clinic.pk, moment),
+                "at": timezone.localtime(moment, self.clinic.tz).strftime("%Y-%m-%dT%H:%M"),
+            },
         )

@@ -14,18 +14,34 @@ from tests.sessions.conftest import build, ready  # noqa: F401 - fixtures for do
 
 
 class Stock(SimpleNamespace):
-    def receive(self, lot="K-100", units=4, form=StockForm.TROCHE, unit_mg=50, location=None,
-                product=Product.RACEMIC_KETAMINE, **extra):
+    def receive(
+        self,
+        lot="K-100",
+        units=4,
+        form=StockForm.TROCHE,
+        unit_mg=50,
+        location=None,
+        product=Product.RACEMIC_KETAMINE,
+        **extra,
+    ):
         sizes = (
             {"mg_per_ml": Decimal("50"), "volume_ml": Decimal("5")}
             if form == StockForm.VIAL
             else {"unit_mg": Decimal(unit_mg)}
         )
         services.receive(
-            self.clinic, self.nurse, location=location or self.safe, product=product,
-            form=form, lot_number=lot, expiry=timezone.localdate() + timedelta(days=300),
-            supplier="Wholesale Ltd", units=units, witnessed_by=self.prescriber,
-            reference="INV-1", **{**sizes, **extra},
+            self.clinic,
+            self.nurse,
+            location=location or self.safe,
+            product=product,
+            form=form,
+            lot_number=lot,
+            expiry=timezone.localdate() + timedelta(days=300),
+            supplier="Wholesale Ltd",
+            units=units,
+            witnessed_by=self.prescriber,
+            reference="INV-1",
+            **{**sizes, **extra},
         )
         return Balance.objects.select_related("lot", "location").get(
             lot__lot_number=lot, location=location or self.safe

@@ -57,8 +57,14 @@ def test_balance_identity_holds_after_any_sequence(stock, operations):
                 services.draw_for_dose(balance, fake_dose(stock, 25 * n))
                 expected[place.pk] -= 25 * n
             elif name == "waste":
-                services.waste(balance, stock.nurse, amount_mg=10 * n, method="Pouch",
-                               witness=stock.prescriber, witness_password=PASSWORD)
+                services.waste(
+                    balance,
+                    stock.nurse,
+                    amount_mg=10 * n,
+                    method="Pouch",
+                    witness=stock.prescriber,
+                    witness_password=PASSWORD,
+                )
                 expected[place.pk] -= 10 * n
             elif name == "return":
                 services.return_stock(balance, stock.nurse, amount_mg=10 * n, reference="RD-9")
@@ -70,10 +76,14 @@ def test_balance_identity_holds_after_any_sequence(stock, operations):
                 expected[other.pk] += 10 * n
             elif name == "count":
                 found = max(Decimal(0), balance.quantity_mg - n)
-                services.count(place, stock.nurse, {
-                    b.pk: (found if b.pk == balance.pk else b.quantity_mg)
-                    for b in Balance.objects.filter(location=place)
-                })
+                services.count(
+                    place,
+                    stock.nurse,
+                    {
+                        b.pk: (found if b.pk == balance.pk else b.quantity_mg)
+                        for b in Balance.objects.filter(location=place)
+                    },
+                )
                 expected[place.pk] += found - balance.quantity_mg
         except services.StockError as refusal:
             assert "Not enough stock" in str(refusal)  # the only refusal these can meet

@@ -76,8 +76,15 @@ def test_a_part_used_vial_leaves_a_remainder_to_waste_with_a_witness(stock):
     # The remainder is not sealed stock: a second 250 mg vial cannot be opened from it.
     with pytest.raises(services.StockError, match="sealed"):
         services.draw_for_dose(balance, fake_dose(stock, 10))
-    services.waste(balance, stock.nurse, amount_mg=50, method="Denaturing pouch",
-                   witness=stock.prescriber, witness_password=PASSWORD, settles=dose)
+    services.waste(
+        balance,
+        stock.nurse,
+        amount_mg=50,
+        method="Denaturing pouch",
+        witness=stock.prescriber,
+        witness_password=PASSWORD,
+        settles=dose,
+    )
     assert not selectors.open_remainders(stock.clinic.pk).exists()
     balance.refresh_from_db()
     assert balance.quantity_mg == 0
@@ -86,8 +93,14 @@ def test_a_part_used_vial_leaves_a_remainder_to_waste_with_a_witness(stock):
 def test_the_witness_cannot_be_the_person_wasting(stock):
     balance = stock.receive()
     with pytest.raises(services.StockError) as refused:
-        services.waste(balance, stock.nurse, amount_mg=50, method="Pouch",
-                       witness=stock.nurse, witness_password=PASSWORD)
+        services.waste(
+            balance,
+            stock.nurse,
+            amount_mg=50,
+            method="Pouch",
+            witness=stock.nurse,
+            witness_password=PASSWORD,
+        )
     assert "someone other" in str(refused.value)
     assert not LedgerEntry.objects.filter(kind=Kind.WASTE).exists()
 
@@ -95,16 +108,28 @@ def test_the_witness_cannot_be_the_person_wasting(stock):
 def test_the_witness_signs_with_their_own_password(stock):
     balance = stock.receive()
     with pytest.raises(services.StockError) as refused:
-        services.waste(balance, stock.nurse, amount_mg=50, method="Pouch",
-                       witness=stock.prescriber, witness_password="not it")
+        services.waste(
+            balance,
+            stock.nurse,
+            amount_mg=50,
+            method="Pouch",
+            witness=stock.prescriber,
+            witness_password="not it",
+        )
     assert refused.value.field == "witness_password"
 
 
 def test_the_database_refuses_a_waste_witnessed_by_the_waster(stock):
     balance = stock.receive()
     with pytest.raises(IntegrityError), transaction.atomic():
-        services._write(balance, Kind.WASTE, Decimal("-10"), stock.nurse,
-                        witnessed_by=stock.nurse, method="Pouch")
+        services._write(
+            balance,
+            Kind.WASTE,
+            Decimal("-10"),
+            stock.nurse,
+            witnessed_by=stock.nurse,
+            method="Pouch",
+        )
 
 
 def test_a_count_difference_opens_a_discrepancy_a_prescriber_resolves(stock):
@@ -120,9 +145,12 @@ def test_a_count_difference_opens_a_discrepancy_a_prescriber_resolves(stock):
         services.resolve_discrepancy(discrepancy, stock.nurse, reason="Found", password=PASSWORD)
     with pytest.raises(services.StockError):
         services.resolve_discrepancy(discrepancy, stock.prescriber, reason="x", password="no")
-    services.resolve_discrepancy(discrepancy, stock.prescriber,
-                                 reason="One troche broken and wasted unrecorded.",
-                                 password=PASSWORD)
+    services.resolve_discrepancy(
+        discrepancy,
+        stock.prescriber,
+        reason="One troche broken and wasted unrecorded.",
+        password=PASSWORD,
+    )
     assert not selectors.open_discrepancies(stock.clinic.pk).exists()
 
 
