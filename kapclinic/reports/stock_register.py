@@ -18,6 +18,7 @@ from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.models import Clinic
 from kapclinic.clinic.views import StaffRequiredMixin
 from kapclinic.stock import selectors
+from kapclinic.stock.views import moment_from
 
 from .render import render_pdf
 from .sandbox import RenderStopped
@@ -59,9 +60,10 @@ def period_of(request, clinic):
 
     def day(name, default):
         try:
-            return datetime.date.fromisoformat(request.GET.get(name, ""))
+            value = datetime.date.fromisoformat(request.GET.get(name, ""))
         except ValueError:
             return default
+        return value if 1900 <= value.year <= 2999 else default
 
     start, end = day("start", today.replace(day=1)), day("end", today)
     if end < start:
@@ -203,11 +205,7 @@ class StockRegisterReport(StockReport):
 class StockInventoryReport(StockReport):
     def get(self, request, fmt):
         clinic = self.clinic(request)
-        text = request.GET.get("at", "")
-        try:
-            moment = timezone.make_aware(datetime.datetime.fromisoformat(text), clinic.tz)
-        except ValueError:
-            moment = timezone.now()
+        moment = moment_from(request, clinic)
         rows = selectors.inventory_at(clinic.pk, moment)
         local = timezone.localtime(moment, clinic.tz)
         csv_rows = [

@@ -29,6 +29,7 @@ from .models import (
 )
 from .selectors import register_kept_on
 
+MAX_UNIT_MG = Decimal("100000")  # a unit column's limit; a real vial holds a few grams at most
 RECORDERS = frozenset({Role.NURSE, Role.PRESCRIBER})
 WITNESSES = frozenset({Role.NURSE, Role.PRESCRIBER, Role.THERAPIST})
 REVERSIBLE = (Kind.RECEIPT, Kind.WASTE, Kind.RETURN, Kind.TRANSFER_OUT, Kind.TRANSFER_IN)
@@ -45,8 +46,18 @@ class StockError(ValidationError):
         return self.text
 
 
-def mg(value):
-    return Decimal(str(value)).quantize(Decimal("0.1"))
+MAX_MG = Decimal("99999999.9")  # what a register column holds; no real stock comes near it
+
+
+def mg(value, field=NON_FIELD_ERRORS):
+    """An amount in mg to one decimal place; anything else (text, NaN, huge) is refused."""
+    try:
+        amount = Decimal(str(value).strip()).quantize(Decimal("0.1"))
+    except ArithmeticError:
+        raise StockError("Enter the amount in mg as a number.", field) from None
+    if not amount.is_finite() or abs(amount) > MAX_MG:
+        raise StockError("Enter the amount in mg as a number.", field)
+    return amount
 
 
 def recorder(user, clinic_id, doing, roles=RECORDERS):
@@ -123,9 +134,9 @@ def _audit(by, what, patient_id=None, action=AccessEvent.Action.CREATE):
 
 
 def _positive(value, field="quantity_mg"):
-    if value in (None, "") or mg(value) <= 0:
+    if value in (None, "") or mg(value, field) <= 0:
         raise StockError("Enter an amount above 0 mg.", field)
-    return mg(value)
+    return mg(value, field)
 
 
 # --- Receipt and lots ---------------------------------------------------------------------
@@ -136,12 +147,16 @@ def unit_mg_for(form, *, mg_per_ml=None, volume_ml=None, unit_mg=None):
     if form == StockForm.VIAL:
         if not mg_per_ml or not volume_ml:
             raise StockError("A vial needs its strength (mg/mL) and volume (mL).", "mg_per_ml")
-        return mg(Decimal(mg_per_ml) * Decimal(volume_ml))
-    if form == StockForm.NASAL_DEVICE:
+        per_unit, field = mg(Decimal(mg_per_ml) * Decimal(volume_ml), "volume_ml"), "volume_ml"
+    elif form == StockForm.NASAL_DEVICE:
         return NASAL_DEVICE_MG
-    if not unit_mg:
-        raise StockError("A troche needs its mg per unit.", "unit_mg")
-    return mg(unit_mg)
+    else:
+        if not unit_mg:
+            raise StockError("A troche needs its mg per unit.", "unit_mg")
+        per_unit, field = mg(unit_mg, "unit_mg"), "unit_mg"
+    if not 0 < per_unit <= MAX_UNIT_MG:
+        raise StockError(f"One unit must hold between 0.1 and {MAX_UNIT_MG:g} mg.", field)
+    return per_unit
 
 
 def receive(
@@ -193,6 +208,8 @@ def receive(
                 f"{lot.expiry:%d %b %Y}: check the form, strength and expiry.",
                 "lot_number",
             )
+        if per_unit * int(units) > MAX_MG:
+            raise StockError("That is more than the register can hold in one entry.", "units")
         (balance,) = lock_balances((lot, location))
         entry = _write(
             balance,

@@ -260,7 +260,7 @@ class CountView(RegisterPage):
             value = request.POST.get(f"counted-{row.pk}", "").strip()
             try:
                 counted[row.pk] = services.mg(value) if value else None
-            except ArithmeticError:
+            except services.StockError:
                 errors.append(f"Lot {row.lot.lot_number}: enter the mg counted as a number.")
         if not errors:
             try:
@@ -337,10 +337,12 @@ def moment_from(request, clinic):
     """?at=YYYY-MM-DDTHH:MM in the clinic's time, or now."""
     text = request.GET.get("at", "")
     try:
-        naive = datetime.datetime.fromisoformat(text)
+        naive = datetime.datetime.fromisoformat(text).replace(tzinfo=None)
+        if not 1900 <= naive.year <= 2999:
+            raise ValueError(text)
     except ValueError:
         return timezone.now()
-    return timezone.make_aware(naive.replace(tzinfo=None), clinic.tz)
+    return timezone.make_aware(naive, clinic.tz)
 
 
 class InventoryView(RegisterPage):
