@@ -45,6 +45,22 @@ def open_discrepancies(clinic_id):
     return Discrepancy.objects.filter(clinic_id=clinic_id, resolved_at=None)
 
 
+def discrepancies_for(provider):
+    """Open count discrepancies a prescriber of the clinic must resolve (0 for other roles)."""
+    if provider is None or provider.role != Role.PRESCRIBER:
+        return 0
+    return open_discrepancies(provider.clinic_id).count()
+
+
+def open_remainders_of(doses):
+    """The open remainders of these doses (objects with `stock_entry_id`), for the session
+    screen; no query when none of them drew from the register."""
+    ids = [dose.stock_entry_id for dose in doses if dose.stock_entry_id]
+    if not ids:
+        return []
+    return list(LedgerEntry.objects.open_remainders().filter(pk__in=ids).select_related("lot"))
+
+
 def open_remainders(clinic_id):
     return (
         LedgerEntry.objects.open_remainders()

@@ -65,3 +65,17 @@ def test_a_refused_dose_draws_nothing(kept):
     balance.refresh_from_db()
     assert balance.quantity_mg == 1000
     assert not LedgerEntry.objects.filter(kind=Kind.ADMINISTRATION).exists()
+
+
+def test_a_part_used_vial_is_an_open_task_on_the_session_screen(kept, staff_client):
+    from django.urls import reverse
+
+    from kapclinic.clinic.models import Role
+    from kapclinic.stock.models import StockForm
+
+    ready, stock = kept
+    vials = stock.receive(lot="V-2", form=StockForm.VIAL, units=1)  # 250 mg
+    ready.dose(stock_lot=vials)  # 200 mg
+    client = staff_client(ready.world.one.staff[Role.NURSE])
+    page = client.get(reverse("dosing:session", args=[ready.appointment.pk])).content.decode()
+    assert "50 mg left in the opened unit of lot V-2" in page
