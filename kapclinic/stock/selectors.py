@@ -5,7 +5,6 @@ wasted − returned ± transfers ± count adjustments must equal the closing bal
 ledger's own running balance says, for every lot and location (difference 0).
 """
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 

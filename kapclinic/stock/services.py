@@ -246,6 +246,19 @@ def dose_source(clinic, balance, given_at):
     return balance
 
 
+def _entry_time(balance, wanted):
+    """When the dose was given, unless an entry of this lot and place was written after that
+    time (a dose recorded late): then now. Per lot and place, the register's time order is
+    always its write order, so each entry's running balance is the balance at its time."""
+    now = timezone.now()
+    if wanted is None or wanted > now:
+        return now
+    later = LedgerEntry.objects.filter(
+        lot_id=balance.lot_id, location_id=balance.location_id, at__gt=wanted
+    ).exists()
+    return now if later else wanted
+
+
 def draw_for_dose(balance, dose, *, at=None):
     """The dose's administration entry, inside record_dose's transaction.
 
@@ -264,6 +277,11 @@ def draw_for_dose(balance, dose, *, at=None):
         )
     )
     sealed = balance.quantity_mg - waiting
+    if getattr(dose, "product", None) and lot.product != dose.product:
+        raise StockError(
+            f"Lot {lot.lot_number} is {lot.get_product_display()}, not the product given.",
+            "stock_lot",
+        )
     if sealed < opened:
         raise StockError(
             f"Not enough stock: lot {lot.lot_number} at {balance.location} has {sealed:g} mg "
@@ -278,7 +296,7 @@ def draw_for_dose(balance, dose, *, at=None):
         -amount,
         dose.given_by,
         field="stock_lot",
-        at=at,  # now (the write order); the demo seed passes its past
+        at=at or _entry_time(balance, dose.given_at),
         witnessed_by=dose.witnessed_by,
         course=course,
         remainder_mg=opened - amount,

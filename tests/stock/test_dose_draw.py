@@ -60,8 +60,9 @@ def test_a_dose_must_name_its_lot_where_the_register_is_kept(kept):
 def test_a_refused_dose_draws_nothing(kept):
     ready, stock = kept
     balance = stock.receive(lot="T-9", units=20, unit_mg=50)
-    with pytest.raises(Exception):  # past the protocol's hard ceiling: refused after the lot
+    with pytest.raises(ValidationError) as refused:  # past the session maximum, after the lot
         ready.dose(stock_lot=balance, amount_mg=900)
+    assert "amount_mg" in refused.value.message_dict
     balance.refresh_from_db()
     assert balance.quantity_mg == 1000
     assert not LedgerEntry.objects.filter(kind=Kind.ADMINISTRATION).exists()

@@ -28,9 +28,12 @@ def test_the_database_refuses_to_update_or_delete_a_ledger_entry(stock):
         "UPDATE stock_ledgerentry SET quantity_mg = 1 WHERE id = %s",
         "DELETE FROM stock_ledgerentry WHERE id = %s",
     ):
-        with pytest.raises(DatabaseError, match="never changed or deleted"):
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(sql, [entry.pk])
+        with (
+            pytest.raises(DatabaseError, match="never changed or deleted"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql, [entry.pk])
     with pytest.raises(AppendOnlyError):
         entry.save()
     with pytest.raises(AppendOnlyError):
