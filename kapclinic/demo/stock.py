@@ -11,7 +11,7 @@ from kapclinic.clinic.models import Product, Role
 from kapclinic.stock import services
 from kapclinic.stock.models import Balance, ControlledRegister, StockForm, StorageLocation
 
-KETAMINE_LOT = "KET-RDT-2611"
+KETAMINE_LOT = "KET-SL-2611"  # the lot the earlier demo doses name (treatment.LOT)
 ESKETAMINE_LOT = "SPR-2607"
 
 
