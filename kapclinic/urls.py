@@ -23,6 +23,7 @@ urlpatterns = [
     path("reports/", include("kapclinic.reports.urls")),
     path("rems/", include("kapclinic.rems.urls")),
     path("sessions/", include("sessions.urls")),
+    path("stock/", include("kapclinic.stock.urls")),
     path("integration/", include("integration.urls")),
     path("", include("kapclinic.clinic.urls")),
 ]

@@ -1,9 +1,9 @@
 """The demo's esketamine (Spravato) patient and the clinic's REMS records.
 
-The clinic was certified two months ago; Kai was enrolled three weeks ago, before his first
-session. He had two intranasal sessions: the first one's Patient Monitoring Form was
-submitted two days later, the second one's (eleven days ago) is overdue, so the REMS page and
-the daily digest have something to show.
+The clinic was certified two months ago; Kai was enrolled before his first session. He had
+two intranasal sessions (before the clinic began its controlled-substance register, so they
+draw no stock): the first one's Patient Monitoring Form was submitted two days later, the
+second one's is overdue, so the REMS page and the daily digest have something to show.
 """
 
 from datetime import timedelta
@@ -104,7 +104,7 @@ def seed(clinic, staff, password, *, first_day, second_day):
     esketamine = Protocol.objects.for_route(clinic, Route.INTRANASAL, Product.ESKETAMINE)
     journey.clear(course, RATIONALE, by=prescriber, protocol=esketamine)
     backdate_intake(course, timezone.now() - timedelta(weeks=5))
-    enrolled_on = today - timedelta(days=21)
+    enrolled_on = today - timedelta(days=24)
     rems.record_enrolment(
         course.patient,
         prescriber,

@@ -24,6 +24,7 @@ from kapclinic.clinic.models import (
     SafetyFlag,
 )
 from kapclinic.rems.services import overdue_count as rems_overdue_count
+from kapclinic.stock import selectors as stock_selectors
 from sessions.models import DosingSession
 
 from . import ics, timing
@@ -167,6 +168,7 @@ def digest_counts(clinic_id, now):
         "overdue_measures": MeasureRequest.objects.overdue(now)
         .filter(Q(course__clinic_id=clinic_id), expires_at__gt=now)
         .count(),
+        "open_discrepancies": stock_selectors.open_discrepancies(clinic_id).count(),
         "overdue_rems_forms": rems_overdue_count(clinic_id, now),
     }
 

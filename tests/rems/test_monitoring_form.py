@@ -9,7 +9,7 @@ from django.utils import timezone
 from intake.models import IntakeSubmission
 from kapclinic.rems import services
 from kapclinic.rems.models import MonitoringForm, RemsRecordError
-from kapclinic.reports import rems_form as report
+from kapclinic.reports.kinds import KINDS
 from sessions import monitoring_services as monitoring
 from sessions.discharge import discharge
 from sessions.services import sign_session
@@ -81,7 +81,7 @@ def test_discharge_generates_the_form_from_the_session_record(discharged):
 def test_the_pdf_holds_the_sessions_bp_readings_and_times(discharged):
     build, session = discharged
     form = MonitoringForm.objects.get(appointment=session.appointment)
-    text = pdf_text(report.render(form, generated_by="Test").pdf)
+    text = pdf_text(KINDS["rems_form"].render(form, generated_by="Test").pdf)
     at = build.dose_at
     assert f"120/80 mmHg at {clock(build, build.start + datetime.timedelta(minutes=5))}" in text
     assert f"152/91 mmHg at {clock(build, at + datetime.timedelta(minutes=41))}" in text
