@@ -47,6 +47,7 @@ from ..forms.clinician import (
 )
 from ..models import CourseClosure, IntegrationNote, MeasureRequest
 from ..models.notes import NOTE_FIELDS
+from ..outcomes import NOT_APPLICABLE
 from ..permissions import CLINICIANS, NOTE_AUTHORS
 from ..selectors import clinic_dashboard, course_outcomes, journal_for, measurements_by_course
 
@@ -403,6 +404,8 @@ def chart_alt(outcome, points, doses, tz):
 def shown(judgement):
     """A judgement's value in words: yes/no, signed points, a signed percentage."""
     value = judgement.value
+    if judgement.not_applicable:
+        return NOT_APPLICABLE
     if not judgement.computable:
         return ""
     if isinstance(value, bool):

@@ -119,6 +119,10 @@ def test_dashboard_counts_equal_the_outcome_page_judged_course_by_course(rules):
                 continue
             totals["courses"] += 1
             totals["change_total"] += outcome.change.value
+            threshold = protocol.clinical_thresholds.get(outcome.instrument)
+            totals["below_threshold"] += (
+                threshold is not None and outcome.baseline.total < threshold
+            )
             for judged, met, judgement in (
                 ("response_judged", "responders", outcome.response),
                 ("remission_judged", "remitters", outcome.remission),
@@ -138,6 +142,7 @@ def test_dashboard_counts_equal_the_outcome_page_judged_course_by_course(rules):
 
 COUNTED = (
     "courses",
+    "below_threshold",
     "change_total",
     "not_computable",
     "response_judged",

@@ -466,3 +466,18 @@ class Protocol(models.Model):
             "gad7_further_evaluation": self.gad7_further_evaluation,
             "phq9_further_evaluation": self.phq9_further_evaluation,
         }
+
+    @property
+    def clinical_thresholds(self):
+        """Per instrument, the total at or above which a baseline is clinically significant.
+
+        Response and remission are judged only from such a baseline (integration.outcomes):
+        a PHQ-9 of 8 that falls to 3 is no remission, it was never depression (reference
+        §1.2, §1.3: ≥10; §1.4: the provisional PTSD cut-off). The intake cut-offs serve, so
+        one signed-off value decides both.
+        """
+        return {
+            "phq9": self.phq9_further_evaluation,
+            "gad7": self.gad7_further_evaluation,
+            "pcl5": self.pcl5_provisional_cutoff,
+        }
