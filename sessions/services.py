@@ -46,6 +46,7 @@ from .permissions import (
     require_patient_or_staff,
     require_staff,
 )
+from .reevaluation import reevaluation_refusal
 from .plan import PlanTerms, ceiling_refusal, plan_and_protocol, plan_departure
 from .scheduling import check_in_refusal, mark_checked_in, opening_refusal
 
@@ -349,6 +350,9 @@ def record_dose(session, by, data):
         course = session.course
         course.refresh_from_db(fields=["state"])
         starts_treatment = course.state == CourseState.CLEARED
+        beyond_plan = reevaluation_refusal(session)
+        if beyond_plan:
+            raise DosingError(beyond_plan)
         if starts_treatment and provider.role != Role.PRESCRIBER:
             raise DosingError(
                 "This is the course's first dose, which starts treatment: a prescriber must "

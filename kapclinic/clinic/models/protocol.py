@@ -162,6 +162,24 @@ class Protocol(models.Model):
         default="One integration session within a few days after each dosing session",
     )
 
+    # The course over months. domain reference §3 ("evaluate benefit at end of induction";
+    # individualised maintenance) and §5 (maintenance every 1–2 months): after the plan's
+    # sessions a re-evaluation is due; in maintenance also every so many months.
+    maintenance_sessions = models.PositiveSmallIntegerField(
+        "maintenance sessions between re-evaluations",
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(24)],
+        help_text="The plan's sessions when a re-evaluation continues to maintenance; "
+        "a re-evaluation is due again after them.",
+    )
+    reevaluate_every_months = models.PositiveSmallIntegerField(
+        "re-evaluate in maintenance every (months)",
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(24)],
+        help_text="In maintenance, a re-evaluation is due this many months after the last, "
+        "even if sessions remain.",
+    )
+
     # Dosing. domain reference §3: sublingual 100–400 mg fixed; IV 0.5 mg/kg (0.1–0.75).
     dose_unit = models.CharField(
         max_length=8,
