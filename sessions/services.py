@@ -46,8 +46,8 @@ from .permissions import (
     require_patient_or_staff,
     require_staff,
 )
-from .reevaluation import reevaluation_refusal
 from .plan import PlanTerms, ceiling_refusal, plan_and_protocol, plan_departure
+from .reevaluation import reevaluation_refusal
 from .scheduling import check_in_refusal, mark_checked_in, opening_refusal
 
 __all__ = [

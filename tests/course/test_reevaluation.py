@@ -10,8 +10,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from integration.reevaluation import record_reevaluation
 from intake.plans import plan_in_force, revise_plan
+from integration.reevaluation import record_reevaluation
 from kapclinic.clinic.models import (
     CourseState,
     JourneyError,
