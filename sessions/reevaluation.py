@@ -130,12 +130,15 @@ def block_of(course):
     return blocks([course])[0]
 
 
-def due_reevaluations(clinic, now=None):
-    """[(block, due date)] of the clinic's courses whose re-evaluation is due, oldest first."""
+def due_reevaluations(clinic, now=None, courses=None):
+    """[(block, due date)] of the clinic's courses whose re-evaluation is due by `now`, oldest
+    first; `courses` narrows them (e.g. to those a user may see). Bounded queries."""
     now = now or timezone.now()
-    courses = TreatmentCourse.objects.filter(
-        Q(clinic=clinic), state__in=BLOCK_STATES
-    ).select_related("patient")
+    courses = (
+        (TreatmentCourse.objects if courses is None else courses)
+        .filter(Q(clinic=clinic), state__in=BLOCK_STATES)
+        .select_related("patient")
+    )
     found = [(block, block.due_on(now)) for block in blocks(courses)]
     return sorted(((b, d) for b, d in found if d is not None), key=lambda pair: pair[1])
 

@@ -69,6 +69,10 @@ class ReevaluationView(StaffRequiredMixin, View):
         may_decide = role_of(request.user, course) == Role.PRESCRIBER and (
             course.state in BLOCK_STATES
         )
+        if not may_decide and form is not None:
+            # A refused decision from someone the form is not shown to: say why at the top.
+            for error in form.non_field_errors():
+                messages.error(request, error)
         if may_decide and form is None:
             form = ReevaluationForm(
                 initial={"decision": Decision.MAINTENANCE}
@@ -78,7 +82,7 @@ class ReevaluationView(StaffRequiredMixin, View):
             "course": course,
             "patient": course.patient,
             "protocol": protocol,
-            "block": block,
+            "standing": block,
             "due_on": block.due_on(),
             "outcomes": [
                 {

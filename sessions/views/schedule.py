@@ -17,6 +17,7 @@ from kapclinic.clinic.models import (
     FollowUpTask,
     JourneyError,
     Provider,
+    Role,
     TreatmentCourse,
 )
 from kapclinic.clinic.models.people import CLINICIAN_ROLES
@@ -24,6 +25,7 @@ from kapclinic.clinic.views import StaffRequiredMixin
 
 from .. import scheduling
 from ..forms.schedule import BookDosingSessionForm, ReasonForm
+from ..reevaluation import due_reevaluations
 
 
 class BookDosingSessionView(StaffRequiredMixin, View):
@@ -139,10 +141,18 @@ class DayView(StaffRequiredMixin, View):
             .open()
             .filter(owner=clinician, due_at__lt=end)
             .select_related("course__patient"),
+            "reevaluations_due": self.reevaluations_due(request, clinician, end),
             "now": timezone.now(),
             "choices": self.choices(clinicians.filter(clinic_id=clinician.clinic_id)),
         }
         return render(request, self.template_name, context)
+
+    def reevaluations_due(self, request, clinician, end):
+        """For a prescriber: the clinic's courses whose re-evaluation is due by the day's end."""
+        if clinician.role != Role.PRESCRIBER:
+            return []
+        visible = TreatmentCourse.objects.visible_to(request.user)
+        return due_reevaluations(clinician.clinic, end, courses=visible)
 
     def choices(self, clinicians):
         return clinicians.active().filter(role__in=CLINICIAN_ROLES)
