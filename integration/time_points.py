@@ -5,13 +5,14 @@ The time points: the end of induction (the first re-evaluation), each later re-e
 and the protocol's weeks after a completed course (1, 4 and 12 by default). At each, the score
 judged is the last one in the time point's window, against the same baseline and by the same
 rules as the outcome page (integration.outcomes):
-- a re-evaluation: what was known when it was signed, back to `measure_window_days` before;
+- a re-evaluation: what was known when it was signed, since the re-evaluation before it
+  (the latest score of its block, as the prescriber saw it);
 - weeks after the course: from the time point to when its questionnaire expires (twice
   `measure_window_days`, as integration.schedule opens them).
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
 
@@ -61,10 +62,12 @@ def time_points(course, protocol):
     window = timedelta(days=protocol.measure_window_days)
     points = []
     records = Reevaluation.objects.filter(course=course).order_by("decided_at", "pk")
+    since = datetime.min.replace(tzinfo=UTC)
     for number, record in enumerate(records, start=1):
         label = "End of induction" if number == 1 else f"Re-evaluation {number}"
         label = f"{label} ({record.get_decision_display().lower()})"
-        points.append((label, record.decided_at, record.decided_at - window, record.decided_at))
+        points.append((label, record.decided_at, since, record.decided_at))
+        since = record.decided_at
     end = course_end(course)
     if end is not None:
         for step in protocol.measure_schedule or []:

@@ -50,6 +50,7 @@ from ..models.notes import NOTE_FIELDS
 from ..outcomes import NOT_APPLICABLE
 from ..permissions import CLINICIANS, NOTE_AUTHORS
 from ..selectors import clinic_dashboard, course_outcomes, journal_for, measurements_by_course
+from ..time_points import outcomes_at_time_points
 
 NOTE_TEMPLATE = "integration/note.html"
 # domain reference §5: one integration session "typically within days of the dose".
@@ -473,6 +474,7 @@ class CourseOutcomesView(StaffRequiredMixin, View):
                 .order_by("due_at", "pk")
             ),
             "role": role_of(request.user, course),
+            "time_points": outcomes_at_time_points(course, protocol),
         }
         with timezone.override(tz):
             return render(request, "integration/outcomes.html", context)

@@ -1,6 +1,5 @@
 """A due re-evaluation shows on the prescriber's "My day" and in the clinic's daily digest."""
 
-
 import pytest
 from django.template.loader import render_to_string
 from django.urls import reverse

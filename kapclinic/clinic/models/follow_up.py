@@ -15,20 +15,25 @@ class When:
     BEFORE_EACH_DOSE = "before_each_dose"
     END_OF_COURSE = "end_of_course"
     AFTER_COURSE = "after_course"
+    MONTHLY_DURING_COURSE = "monthly_during_course"
 
-    ALL = (BEFORE_EACH_DOSE, END_OF_COURSE, AFTER_COURSE)
+    ALL = (BEFORE_EACH_DOSE, END_OF_COURSE, AFTER_COURSE, MONTHLY_DURING_COURSE)
 
 
 # Instruments with a total that can be followed over time.
+# TreatmentCourse's Indication values, kept here so the protocol's models import no journey.
+INDICATIONS = ("anxiety", "depression", "ptsd", "other")
 TRACKABLE = tuple(code for code, instrument in INSTRUMENTS.items() if instrument.max_total)
 FOLLOW_UP_SET = ["phq9", "gad7", "pcl5"]
 
 
 def default_measure_schedule():
     """domain reference §5, suggested MBC schedule: PHQ-9 and GAD-7 before every dose;
-    PHQ-9, GAD-7 and PCL-5 at the end of the course and 1, 4 and 12 weeks after it."""
+    PHQ-9, GAD-7 and PCL-5 at the end of the course and 1, 4 and 12 weeks after it; PCL-5
+    monthly during the course (1-month recall) for a PTSD indication."""
     return [
         {"when": When.BEFORE_EACH_DOSE, "instruments": ["phq9", "gad7"]},
+        {"when": When.MONTHLY_DURING_COURSE, "instruments": ["pcl5"], "indications": ["ptsd"]},
         {"when": When.END_OF_COURSE, "instruments": list(FOLLOW_UP_SET)},
         *(
             {"when": When.AFTER_COURSE, "weeks": weeks, "instruments": list(FOLLOW_UP_SET)}
@@ -65,8 +70,19 @@ def validate_measure_schedule(schedule):
         where = f"Step {number}"
         if not isinstance(step, dict) or step.get("when") not in When.ALL:
             raise ValidationError(f"{where}: “when” must be one of {', '.join(When.ALL)}.")
-        if set(step) - {"when", "instruments", "weeks"}:
-            raise ValidationError(f"{where}: only “when”, “instruments” and “weeks” are allowed.")
+        if set(step) - {"when", "instruments", "weeks", "indications"}:
+            raise ValidationError(
+                f"{where}: only “when”, “instruments”, “weeks” and “indications” are allowed."
+            )
+        indications = step.get("indications")
+        if indications is not None and (
+            not isinstance(indications, list)
+            or not indications
+            or not all(code in INDICATIONS for code in indications)
+        ):
+            raise ValidationError(
+                f"{where}: “indications” lists course indications: {', '.join(INDICATIONS)}."
+            )
         instruments = step.get("instruments")
         if (
             not isinstance(instruments, list)
