@@ -76,3 +76,20 @@ def test_the_course_lists_its_reevaluations_as_time_points(team):
     # Intake 20; check-ins 14 and 8 before it: 20 → 8, response yes, remission no.
     assert (phq9.baseline.total, phq9.latest.total) == (20, 8)
     assert (phq9.response.value, phq9.remission.value) == (True, False)
+
+
+@pytest.mark.django_db
+def test_the_outcomes_page_shows_the_time_points(team, as_user):
+    from django.urls import reverse
+
+    two_session_block(team)
+    record_reevaluation(
+        team.course, team.prescriber, ReevaluationDecision.MAINTENANCE, "Responding."
+    )
+    url = reverse("integration:outcomes", args=[team.course.pk])
+    html = as_user(team.therapist).get(url).content.decode()
+    table = html.split('id="time-points-h"')[1].split("</section>")[0]
+    assert "End of induction (continue to maintenance)" in table
+    assert "PHQ-9</strong>: 20 → 8" in table and "Response: yes; Remission: no" in table
+    assert "GAD-7</strong>: 7 → 7" in table
+    assert "Response: not applicable: baseline below threshold" in table

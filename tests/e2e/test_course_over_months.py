@@ -86,6 +86,10 @@ def test_induction_reevaluation_and_two_maintenance_sessions(
         team.prescriber,
     )
 
+    # The test cannot wait weeks: the re-evaluation is dated the day after the induction's
+    # last session, so the maintenance sessions below (in the past) come after it.
+    Reevaluation.objects.filter(pk=record.pk).update(decided_at=first + timedelta(days=8))
+
     # --- Two maintenance sessions; then the next re-evaluation is due -------------------------
     maintenance = timezone.now() - timedelta(days=10)
     maintenance = maintenance.replace(hour=9, minute=30, second=0, microsecond=0)
@@ -102,4 +106,5 @@ def test_induction_reevaluation_and_two_maintenance_sessions(
     points = page.get_by_role("region", name="At the protocol's time points")
     expect(points).to_contain_text("End of induction (continue to maintenance)")
     expect(points).to_contain_text("20 → 8")
+    expect(points).to_contain_text("Response: yes; Remission: no")
     assert_accessible(page)
