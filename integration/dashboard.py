@@ -77,9 +77,12 @@ SELECT instrument,
     (SELECT COUNT(*) FROM courses),
     COUNT(*),
     COALESCE(SUM(latest - baseline), 0),
-    COUNT(*) FILTER (WHERE drop_percent IS NOT NULL AND baseline <> 0 AND clinical),
-    COUNT(*) FILTER (WHERE drop_percent IS NOT NULL AND baseline <> 0 AND clinical
-                     AND (baseline - latest) * 100 >= drop_percent * baseline),
+    COUNT(*) FILTER (WHERE clinical AND (drop_points IS NOT NULL
+                     OR (drop_percent IS NOT NULL AND baseline <> 0))),
+    COUNT(*) FILTER (WHERE clinical AND (
+                     (drop_points IS NOT NULL AND baseline - latest >= drop_points)
+                     OR (drop_points IS NULL AND drop_percent IS NOT NULL AND baseline <> 0
+                         AND (baseline - latest) * 100 >= drop_percent * baseline))),
     COUNT(*) FILTER (WHERE remission_below IS NOT NULL AND baseline >= remission_below
                      AND clinical),
     COUNT(*) FILTER (WHERE remission_below IS NOT NULL AND baseline >= remission_below
@@ -90,7 +93,8 @@ SELECT instrument,
     COUNT(*) FILTER (WHERE NOT clinical)
 FROM (
     SELECT o.instrument, o.baseline, o.latest,
-           {drop} AS drop_percent, {below} AS remission_below, {reliable} AS reliable_change,
+           {drop} AS drop_percent, {points} AS drop_points,
+           {below} AS remission_below, {reliable} AS reliable_change,
            o.baseline >= COALESCE({at_least}, 0) AS clinical
     FROM courses c
     JOIN {kept} o ON o.course_id = c.course_id
@@ -136,6 +140,7 @@ def outcome_summaries(course_ids, summaries):
     sql = OUTCOME_SQL.format(
         courses=courses_sql,
         drop=_threshold(summaries, "response_drop_percent"),
+        points=_threshold(summaries, "response_drop_points"),
         below=_threshold(summaries, "remission_below"),
         reliable=_threshold(summaries, "reliable_change"),
         at_least=_threshold(summaries, "baseline_at_least"),
@@ -143,7 +148,7 @@ def outcome_summaries(course_ids, summaries):
         instruments=", ".join("%s" for _ in codes),
     )
     # Parameters in the order their placeholders appear in the text.
-    params = [*course_params, *codes, *codes, *codes, *codes, *codes]
+    params = [*course_params, *codes, *codes, *codes, *codes, *codes, *codes]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()

@@ -42,11 +42,14 @@ class Measurement:
 
 @dataclass(frozen=True)
 class Rules:
-    """The change rules for one instrument, as a protocol sets them (reference §1.2–§1.4)."""
+    """The change rules for one instrument, as a protocol sets them (reference §1.2–§1.4).
+
+    Response is a percentage drop (PHQ-9, GAD-7) or a drop in points (PCL-5, §1.4)."""
 
     reliable_change: int | None = None
     remission_below: int | None = None
     response_drop_percent: int | None = None
+    response_drop_points: int | None = None  # a drop in points instead (the PCL-5's rule)
     # Response and remission need a baseline at or above this (Protocol.clinical_thresholds).
     baseline_at_least: int | None = None
     source: str = ""
@@ -58,6 +61,7 @@ class Rules:
             reliable_change=rule.get("reliable_change"),
             remission_below=rule.get("remission_below"),
             response_drop_percent=rule.get("response_drop_percent"),
+            response_drop_points=rule.get("response_drop_points"),
             baseline_at_least=protocol.clinical_thresholds.get(instrument),
             source=f"protocol “{protocol.name}”",
         )
@@ -200,6 +204,12 @@ class _Judge:
 
     def response(self):
         drop = self.rules.response_drop_percent
+        points = self.rules.response_drop_points
+        if points is not None:
+            rule = self.rules.cite(f"Response: a drop of {points} points or more from baseline")
+            if self._below_threshold():
+                return self._not_applicable("Response", rule)
+            return Judgement("Response", rule, self.baseline - self.latest >= points)
         if drop is None:
             return Judgement(
                 "Response", "", reason=f"The protocol sets no response rule for the {self.name}."

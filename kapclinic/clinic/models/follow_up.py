@@ -52,8 +52,14 @@ def default_outcome_rules():
         # remission <5 and response ≥50% are conventions borrowed from the PHQ-9.
         "gad7": {"reliable_change": 4, "remission_below": 5, "response_drop_percent": 50},
         # domain reference §1.4: 5–10 points is reliable change (VA); the upper end is used.
-        # The reference gives no PCL-5 remission cut-off, so none is computed.
-        "pcl5": {"reliable_change": 10, "remission_below": None, "response_drop_percent": 50},
+        # Response: a drop of 10 points or more, the lower end of a clinically meaningful
+        # change (10–20, VA). The reference gives no PCL-5 remission cut-off: none computed.
+        "pcl5": {
+            "reliable_change": 10,
+            "remission_below": None,
+            "response_drop_percent": None,
+            "response_drop_points": 10,
+        },
     }
 
 
@@ -106,7 +112,8 @@ def validate_measure_schedule(schedule):
 
 
 def validate_outcome_rules(rules):
-    """Instrument code → reliable_change (points), remission_below, response_drop_percent."""
+    """Instrument code → reliable_change (points), remission_below, and a response rule:
+    response_drop_percent or response_drop_points."""
     if not isinstance(rules, dict):
         raise ValidationError("Give one entry per instrument, e.g. {“phq9”: {…}}.")
     for code, rule in rules.items():
@@ -118,9 +125,11 @@ def validate_outcome_rules(rules):
             "reliable_change",
             "remission_below",
             "response_drop_percent",
+            "response_drop_points",
         }:
             raise ValidationError(
-                f"{name}: use reliable_change, remission_below and response_drop_percent."
+                f"{name}: use reliable_change, remission_below, response_drop_percent and "
+                "response_drop_points."
             )
         change = rule.get("reliable_change")
         if change is not None and not _whole(change, 1, top):
@@ -131,3 +140,10 @@ def validate_outcome_rules(rules):
         drop = rule.get("response_drop_percent")
         if drop is not None and not _whole(drop, 1, 100):
             raise ValidationError(f"{name}: response_drop_percent must be 1 to 100.")
+        points = rule.get("response_drop_points")
+        if points is not None and not _whole(points, 1, top):
+            raise ValidationError(f"{name}: response_drop_points must be 1 to {top}.")
+        if drop is not None and points is not None:
+            raise ValidationError(
+                f"{name}: give the response rule as a percentage or in points, not both."
+            )
