@@ -302,7 +302,8 @@ class Protocol(models.Model):
     outcome_rules = models.JSONField(
         default=default_outcome_rules,
         help_text=(
-            "Per instrument: reliable_change (points), remission_below and response_drop_percent."
+            "Per instrument: reliable_change (points), remission_below, and response_drop_percent "
+            "or response_drop_points."
         ),
     )
 
