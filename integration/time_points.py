@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from kapclinic.clinic.models import Reevaluation
 from kapclinic.clinic.models.follow_up import When
-from kapclinic.measures.instruments import get_instrument
+from kapclinic.instruments import get_instrument
 
 from .outcomes import Rules, instrument_outcome
 from .selectors import first_doses, measurements_by_course

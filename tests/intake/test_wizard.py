@@ -84,7 +84,12 @@ def test_half_filled_questionnaire_keeps_answers_and_names_the_missing_items(pat
     client, _, course = patient_client
     response = client.post(reverse("intake:step", args=["gad7"]), {"q1": "2", "q2": "1"})
     assert response.status_code == 200
-    assert "Please answer this question" in response.content.decode()
+    page = response.content.decode()
+    assert "Please answer this question" in page
+    # Named above the form and linked, as on the check-in (the one step page of the core).
+    for number in range(3, 8):
+        assert f'href="#id_q{number}_0">question {number}</a>' in page
+    assert "question 1<" not in page
     draft = QuestionnaireResponse.objects.get(course=course, instrument="gad7")
     assert draft.status == QuestionnaireResponse.Status.DRAFT
     assert draft.answers == {"q1": 2, "q2": 1}
@@ -108,7 +113,7 @@ def test_phq9_item9_shows_crisis_resources_raises_flag_and_emails_prescriber(wor
     client, patient, course = patient_client
     answers = {**step_data(patient)["phq9"], "q9": "1"}
     response = client.post(reverse("intake:step", args=["phq9"]), answers)
-    assert response["Location"] == reverse("intake:support")
+    assert response["Location"] == reverse("intake:step", args=["support"])
     support = client.get(response["Location"]).content.decode()
     assert "116 123" in support  # the clinic's crisis resources
     flag = SafetyFlag.objects.get(course=course)
