@@ -24,10 +24,6 @@ class StepView(PatientIntakeMixin, StepPageView):
     template_name = "intake/step.html"
     # Until the intake is sent, a questionnaire may be answered again (a new response).
     answered_questionnaires_locked = False
-    # Leaving a half-answered questionnaire goes home, as before issue 16: the support step
-    # applies once a completed questionnaire calls for it (the safety flag is raised and the
-    # care team told either way; the check-in shows its support page first).
-    support_before_leaving = False
 
     def open_step(self, step):
         self.course = self.current_course()

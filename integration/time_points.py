@@ -4,11 +4,11 @@ response/remission only at protocol time-points").
 The time points: the end of induction (the first re-evaluation), each later re-evaluation,
 and the protocol's weeks after a completed course (1, 4 and 12 by default). At each, the score
 judged is the last one in the time point's window, against the same baseline and by the same
-rules as the outcome page (integration.outcomes):
+rules as the outcome page (integration.outcome_rules):
 - a re-evaluation: what was known when it was signed, since the re-evaluation before it
   (the latest score of its block, as the prescriber saw it);
 - weeks after the course: from the time point to when its questionnaire expires (twice
-  `measure_window_days`, as integration.schedule opens them).
+  `measure_window_days`, as integration.questionnaire_requests opens them).
 """
 
 from dataclasses import dataclass
@@ -20,7 +20,7 @@ from kapclinic.clinic.models import Reevaluation
 from kapclinic.clinic.models.follow_up import When
 from kapclinic.instruments import get_instrument
 
-from .outcomes import Rules, instrument_outcome
+from .outcome_rules import Rules, instrument_outcome
 from .selectors import first_doses, measurements_by_course
 
 
@@ -47,7 +47,7 @@ def judge_at(instrument, measurements, rules, *, window_start, window_end, start
 def course_end(course):
     """When a completed course ended (as its follow-ups are anchored), or None."""
     from .models import CourseClosure
-    from .schedule import _follow_up_anchor
+    from .questionnaire_requests import _follow_up_anchor
 
     closure = (
         CourseClosure.objects.filter(course=course, outcome=CourseClosure.Outcome.COMPLETED)

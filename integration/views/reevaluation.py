@@ -16,10 +16,11 @@ from kapclinic.clinic.views import StaffRequiredMixin
 from sessions.reevaluation import BLOCK_STATES, block_of
 
 from ..forms.clinician import ReevaluationForm
+from ..outcome_page import shown
 from ..reevaluation import Decision, record_reevaluation, suggested_plan
 from ..selectors import course_outcomes
 from ..time_points import outcomes_at_time_points
-from .clinician import audit_view, role_of, shown, staff_course
+from .clinician import audit_view, role_of, staff_course
 
 TERMS = ("planned_dosing_sessions", "dose_min_mg", "dose_max_mg", "integration_cadence")
 

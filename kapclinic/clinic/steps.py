@@ -59,9 +59,6 @@ class StepPageView(View):
     saved_for_later = "Saved. You can come back any time."
     # A completed questionnaire is part of the record: shown read-only, never re-answered.
     answered_questionnaires_locked = True
-    # Show crisis support before leaving when a half-answered questionnaire raised an urgent
-    # flag (a completed one always shows it).
-    support_before_leaving = True
 
     # --- What a flow provides ---------------------------------------------------------------
 
@@ -124,8 +121,9 @@ class StepPageView(View):
         valid = form.is_valid()
         if self.step.is_questionnaire:
             response = self.save_questionnaire(form, valid)
-            if response.has_urgent_flag and (valid or (leaving and self.support_before_leaving)):
-                # Crisis resources at once, before the patient moves on.
+            if response.has_urgent_flag and (valid or leaving):
+                # Crisis resources at once, before the patient moves on (or home, when a
+                # half-answered questionnaire is left with an urgent answer).
                 return self.support_page()
         elif not self.save_form(form, valid):
             return self.render_step(form)

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from integration.outcomes import Measurement, Rules
+from integration.outcome_rules import Measurement, Rules
 from integration.reevaluation import record_reevaluation
 from integration.time_points import judge_at, outcomes_at_time_points
 from kapclinic.clinic.models import Protocol, ReevaluationDecision

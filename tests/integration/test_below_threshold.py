@@ -2,7 +2,7 @@
 
 The finding (issue 20): a mid-course patient whose intake PHQ-9 was 8, below the depression
 threshold of 10 (reference §1.3), was shown "Remission: Yes" on the outcome page. The page,
-the course-summary PDF and the clinic dashboard judge by one rule (integration.outcomes with
+the course-summary PDF and the clinic dashboard judge by one rule (integration.outcome_rules with
 Rules.baseline_at_least from Protocol.clinical_thresholds), so all three say "not applicable".
 """
 
@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 
 from integration import services
-from integration.outcomes import NOT_APPLICABLE, Rules, instrument_outcome
+from integration.outcome_rules import NOT_APPLICABLE, Rules, instrument_outcome
 from integration.selectors import clinic_dashboard, course_outcomes
 from kapclinic.clinic.models import Protocol, Role
 from kapclinic.reports import course_summary

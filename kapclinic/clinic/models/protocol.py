@@ -490,7 +490,7 @@ class Protocol(models.Model):
     def clinical_thresholds(self):
         """Per instrument, the total at or above which a baseline is clinically significant.
 
-        Response and remission are judged only from such a baseline (integration.outcomes):
+        Response and remission are judged only from such a baseline (integration.outcome_rules):
         a PHQ-9 of 8 that falls to 3 is no remission, it was never depression (reference
         §1.2, §1.3: ≥10; §1.4: the provisional PTSD cut-off). The intake cut-offs serve, so
         one signed-off value decides both.
