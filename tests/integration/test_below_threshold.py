@@ -15,7 +15,7 @@ from integration import services
 from integration.outcome_rules import NOT_APPLICABLE, Rules, instrument_outcome
 from integration.selectors import clinic_dashboard, course_outcomes
 from kapclinic.clinic.models import Protocol, Role
-from kapclinic.reports import course_summary
+from kapclinic.reports.kinds import KINDS
 from tests.reports.pdf import pdf_text, squeezed
 
 from .conftest import clear_course, record_score
@@ -58,7 +58,7 @@ def test_at_the_threshold_response_and_remission_are_judged():
 
 def test_the_course_summary_pdf_says_not_applicable(team):
     phq9_course(team.course, 8, 3)
-    text = squeezed(pdf_text(course_summary.render(team.course, generated_by="Dr T").pdf))
+    text = squeezed(pdf_text(KINDS["course"].render(team.course, generated_by="Dr T").pdf))
     assert squeezed(f"response {NOT_APPLICABLE}".lower()) in text.lower()
     assert squeezed(f"Remission {NOT_APPLICABLE}") in text
     assert squeezed("remission yes") not in text.lower()
