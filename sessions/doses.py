@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kapclinic.clinic.models import CourseState, Role
+from kapclinic.stock import services as stock
 
 from .gate import check_dose_passes_gate
 from .locks import audit, locked_open
@@ -75,7 +76,9 @@ def record_dose(session, by, data):
     Data: product, route, amount_mg, lot_number, lot_expiry, witnessed_by; optional
     weight_kg (default: the session's), given_at (now), given_by (`by`), infusion_minutes
     (IV), device_count (intranasal), out_of_range_reason, request_key (the form's one-time
-    key).
+    key); stock_lot (the Balance drawn from, where the clinic keeps the controlled-substance
+    register: lot number and expiry then come from that lot, and not enough stock is refused
+    beside it).
 
     The same form sent twice (double click, retry, two tabs) records one dose: requests are
     serialised by the session's row lock, and a key already used is refused with
@@ -100,6 +103,8 @@ def record_dose(session, by, data):
                 "record it."
             )
         given_at = data.get("given_at") or timezone.now()
+        # Where the clinic keeps the controlled-substance register the dose draws from a lot.
+        source = stock.dose_source(course.clinic, data.get("stock_lot"), given_at)
         amount = data.get("amount_mg")
         dose = Administration(
             session=session,
@@ -118,11 +123,15 @@ def record_dose(session, by, data):
             recorded_by=by,
             request_key=request_key,
         )
+        if source is not None:
+            dose.lot_number, dose.lot_expiry = source.lot.lot_number, source.lot.expiry
         dose.full_clean()
         require_staff(dose.given_by, course, DOSING_ROLES, "give a dose")
         require_staff(dose.witnessed_by, course, CLINICIANS, "witness a dose")
         check_dose_passes_gate(session, dose)
         problem = _judge_against_plan(session, dose, provider)
+        if source is not None:
+            dose.stock_entry = stock.draw_for_dose(source, dose)
         dose.save()
         audit(by, session, f"dosing session {session.pk}: dose {dose.pk} recorded")
         if problem:

@@ -22,6 +22,7 @@ from kapclinic.clinic.models import (
 )
 from kapclinic.clinic.models.people import CLINICIAN_ROLES
 from kapclinic.clinic.views import StaffRequiredMixin
+from kapclinic.stock.selectors import discrepancies_for
 
 from .. import booking
 from ..forms.booking import BookDosingSessionForm, ReasonForm
@@ -143,6 +144,7 @@ class DayView(StaffRequiredMixin, View):
             .select_related("course__patient"),
             "reevaluations_due": self.reevaluations_due(request, clinician, end),
             "now": timezone.now(),
+            "stock_discrepancies": discrepancies_for(provider_for(request.user)),
             "choices": self.choices(clinicians.filter(clinic_id=clinician.clinic_id)),
         }
         return render(request, self.template_name, context)
