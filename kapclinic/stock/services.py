@@ -10,133 +10,36 @@ belongs beside, so the dose form shows "not enough stock" under the lot.
 import math
 from decimal import Decimal
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from kapclinic.audit.models import AccessEvent
-from kapclinic.clinic.access import provider_for
-from kapclinic.clinic.models import Role
-
+from .counts import count, resolve_discrepancy, reverse
 from .models import (
     NASAL_DEVICE_MG,
     Balance,
-    Discrepancy,
     Kind,
     LedgerEntry,
     StockForm,
     StockLot,
 )
 from .selectors import register_kept_on
+from .writes import (
+    MAX_MG,
+    MAX_UNIT_MG,
+    RECORDERS,
+    WITNESSES,
+    StockError,
+    audit,
+    colleague,
+    lock_balances,
+    locked,
+    mg,
+    positive,
+    recorder,
+    write,
+)
 
-MAX_UNIT_MG = Decimal("100000")  # a unit column's limit; a real vial holds a few grams at most
-RECORDERS = frozenset({Role.NURSE, Role.PRESCRIBER})
-WITNESSES = frozenset({Role.NURSE, Role.PRESCRIBER, Role.THERAPIST})
-REVERSIBLE = (Kind.RECEIPT, Kind.WASTE, Kind.RETURN, Kind.TRANSFER_OUT, Kind.TRANSFER_IN)
-
-
-class StockError(ValidationError):
-    """A refusal in plain words, beside the form field it concerns (or the whole form)."""
-
-    def __init__(self, message, field=NON_FIELD_ERRORS):
-        super().__init__({field: [message]})
-        self.field, self.text = field, message
-
-    def __str__(self):
-        return self.text
-
-
-MAX_MG = Decimal("99999999.9")  # what a register column holds; no real stock comes near it
-
-
-def mg(value, field=NON_FIELD_ERRORS):
-    """An amount in mg to one decimal place; anything else (text, NaN, huge) is refused."""
-    try:
-        amount = Decimal(str(value).strip()).quantize(Decimal("0.1"))
-    except ArithmeticError:
-        raise StockError("Enter the amount in mg as a number.", field) from None
-    if not amount.is_finite() or abs(amount) > MAX_MG:
-        raise StockError("Enter the amount in mg as a number.", field)
-    return amount
-
-
-def recorder(user, clinic_id, doing, roles=RECORDERS):
-    """The user's Provider when they hold one of `roles` at this clinic; else StockError."""
-    provider = provider_for(user)
-    if provider is None or provider.clinic_id != clinic_id or provider.role not in roles:
-        who = " or ".join(sorted(Role(role).label.lower() for role in roles))
-        raise StockError(f"Only a {who} of this clinic may {doing}.")
-    return provider
-
-
-def _colleague(user, clinic_id, field, doing, *, not_user, password=None):
-    """A second member of staff who witnesses: of this clinic, not the one acting, and (when
-    `password` is asked for) proving it is them by typing their own password now."""
-    if user is None:
-        raise StockError(f"Choose who {doing}.", field)
-    if user.pk == not_user.pk:
-        raise StockError("The witness must be someone other than the person recording.", field)
-    provider = provider_for(user)
-    if provider is None or provider.clinic_id != clinic_id or provider.role not in WITNESSES:
-        raise StockError("The witness must be a clinician of this clinic.", field)
-    if password is not None and not user.check_password(password):
-        raise StockError("The witness's password is not right.", "witness_password")
-    return user
-
-
-def lock_balances(*pairs):
-    """Lock the balance rows of (lot, location) pairs, creating missing ones, in id order."""
-    ids = sorted(
-        {Balance.objects.get_or_create(lot=lot, location=location)[0].pk for lot, location in pairs}
-    )
-    rows = {
-        row.pk: row
-        for row in Balance.objects.select_for_update(no_key=True, of=("self",))
-        .select_related("lot", "location")
-        .filter(pk__in=ids)
-        .order_by("pk")
-    }
-    return [rows[pk] for pk in ids]
-
-
-def _locked(balance):
-    return lock_balances((balance.lot, balance.location))[0]
-
-
-def _write(balance, kind, quantity, by, *, field="quantity_mg", at=None, **fields):
-    """Move `quantity` (signed mg) in or out of a locked balance and chain its entry."""
-    after = balance.quantity_mg + quantity
-    if after < 0:
-        raise StockError(
-            f"Not enough stock: lot {balance.lot.lot_number} at {balance.location} holds "
-            f"{balance.quantity_mg:g} mg, and this needs {-quantity:g} mg.",
-            field,
-        )
-    balance.quantity_mg = after
-    balance.save(update_fields=["quantity_mg"])
-    entry = LedgerEntry(
-        clinic_id=balance.lot.clinic_id,
-        lot=balance.lot,
-        location=balance.location,
-        kind=kind,
-        quantity_mg=quantity,
-        balance_after_mg=after,
-        recorded_by=by,
-        at=at or timezone.now(),
-        **fields,
-    )
-    entry.save()
-    return entry
-
-
-def _audit(by, what, patient_id=None, action=AccessEvent.Action.CREATE):
-    AccessEvent.record(actor=by, action=action, what=what, patient_id=patient_id)
-
-
-def _positive(value, field="quantity_mg"):
-    if value in (None, "") or mg(value, field) <= 0:
-        raise StockError("Enter an amount above 0 mg.", field)
-    return mg(value, field)
+__all__ = ["count", "resolve_discrepancy", "reverse", "RECORDERS", "WITNESSES", "StockError", "mg"]
 
 
 # --- Receipt and lots ---------------------------------------------------------------------
@@ -181,7 +84,7 @@ def receive(
     recorder(by, clinic.pk, "receive controlled drugs")
     if location.clinic_id != clinic.pk:
         raise StockError("Choose one of this clinic's storage locations.", "location")
-    _colleague(witnessed_by, clinic.pk, "witnessed_by", "witnessed the delivery", not_user=by)
+    colleague(witnessed_by, clinic.pk, "witnessed_by", "witnessed the delivery", not_user=by)
     if not units or int(units) < 1:
         raise StockError("Enter how many units were delivered.", "units")
     lot_number = (lot_number or "").strip()
@@ -211,7 +114,7 @@ def receive(
         if per_unit * int(units) > MAX_MG:
             raise StockError("That is more than the register can hold in one entry.", "units")
         (balance,) = lock_balances((lot, location))
-        entry = _write(
+        entry = write(
             balance,
             Kind.RECEIPT,
             per_unit * int(units),
@@ -221,7 +124,7 @@ def receive(
             supplier=supplier,
             reference=(reference or "").strip(),
         )
-        _audit(by, f"controlled-substance register: receipt {entry.pk} recorded")
+        audit(by, f"controlled-substance register: receipt {entry.pk} recorded")
     return entry
 
 
@@ -266,7 +169,7 @@ def draw_for_dose(balance, dose, *, at=None):
     remainder that stays an open task until wasted with a witness or returned. Only sealed
     stock can be opened: the balance less the remainders still waiting.
     """
-    balance = _locked(balance)
+    balance = locked(balance)
     lot, amount = balance.lot, mg(dose.amount_mg)
     units = math.ceil(amount / lot.unit_mg)
     opened = lot.unit_mg * units
@@ -290,7 +193,7 @@ def draw_for_dose(balance, dose, *, at=None):
             "stock_lot",
         )
     course = dose.session.course
-    entry = _write(
+    entry = write(
         balance,
         Kind.ADMINISTRATION,
         -amount,
@@ -301,7 +204,7 @@ def draw_for_dose(balance, dose, *, at=None):
         course=course,
         remainder_mg=opened - amount,
     )
-    _audit(
+    audit(
         dose.recorded_by,
         f"controlled-substance register: administration {entry.pk} drawn for a dose",
         course.patient_id,
@@ -330,7 +233,7 @@ def waste(
     the same one). `settles` is the administration whose part-used unit this empties."""
     clinic_id = balance.lot.clinic_id
     recorder(by, clinic_id, "record waste")
-    _colleague(
+    colleague(
         witness,
         clinic_id,
         "witness",
@@ -338,18 +241,18 @@ def waste(
         not_user=by,
         password=witness_password or "",
     )
-    amount = _positive(amount_mg, "amount_mg")
+    amount = positive(amount_mg, "amount_mg")
     if not (method or "").strip():
         raise StockError("Say how it was wasted.", "method")
     with transaction.atomic():
-        balance = _locked(balance)
+        balance = locked(balance)
         if settles is not None:
             settles = _open_remainder(settles, balance)
             if amount != settles.remainder_mg:
                 raise StockError(
                     f"The remainder of that dose is {settles.remainder_mg:g} mg.", "amount_mg"
                 )
-        entry = _write(
+        entry = write(
             balance,
             Kind.WASTE,
             -amount,
@@ -362,7 +265,7 @@ def waste(
             reason=(reason or "").strip(),
             course_id=settles.course_id if settles else None,
         )
-        _audit(by, f"controlled-substance register: waste {entry.pk} witnessed")
+        audit(by, f"controlled-substance register: waste {entry.pk} witnessed")
     return entry
 
 
@@ -374,19 +277,19 @@ def return_stock(
     recorder(by, clinic_id, "record a return")
     reference = (reference or "").strip()
     if witnessed_by is not None:
-        _colleague(witnessed_by, clinic_id, "witnessed_by", "witnessed it", not_user=by)
+        colleague(witnessed_by, clinic_id, "witnessed_by", "witnessed it", not_user=by)
     elif not reference:
         raise StockError("Give the reverse distributor's number, or a witness.", "reference")
-    amount = _positive(amount_mg, "amount_mg")
+    amount = positive(amount_mg, "amount_mg")
     with transaction.atomic():
-        balance = _locked(balance)
+        balance = locked(balance)
         if settles is not None:
             settles = _open_remainder(settles, balance)
             if amount != settles.remainder_mg:
                 raise StockError(
                     f"The remainder of that dose is {settles.remainder_mg:g} mg.", "amount_mg"
                 )
-        entry = _write(
+        entry = write(
             balance,
             Kind.RETURN,
             -amount,
@@ -398,7 +301,7 @@ def return_stock(
             settles=settles,
             reason=(reason or "").strip(),
         )
-        _audit(by, f"controlled-substance register: return {entry.pk} recorded")
+        audit(by, f"controlled-substance register: return {entry.pk} recorded")
     return entry
 
 
@@ -408,13 +311,13 @@ def transfer(balance, to_location, by, *, amount_mg, reason="", at=None):
     recorder(by, clinic_id, "transfer stock")
     if to_location.clinic_id != clinic_id or to_location.pk == balance.location_id:
         raise StockError("Choose another of this clinic's storage locations.", "to_location")
-    amount = _positive(amount_mg, "amount_mg")
+    amount = positive(amount_mg, "amount_mg")
     with transaction.atomic():
         rows = lock_balances((balance.lot, balance.location), (balance.lot, to_location))
         at = at or timezone.now()  # after the locks: per lot and place, time order = write order
         source = next(r for r in rows if r.location_id == balance.location_id)
         target = next(r for r in rows if r.location_id == to_location.pk)
-        out = _write(
+        out = write(
             source,
             Kind.TRANSFER_OUT,
             -amount,
@@ -423,7 +326,7 @@ def transfer(balance, to_location, by, *, amount_mg, reason="", at=None):
             at=at,
             reason=(reason or "").strip(),
         )
-        into = _write(
+        into = write(
             target,
             Kind.TRANSFER_IN,
             amount,
@@ -432,111 +335,5 @@ def transfer(balance, to_location, by, *, amount_mg, reason="", at=None):
             counterpart=out,
             reason=(reason or "").strip(),
         )
-        _audit(by, f"controlled-substance register: transfer {out.pk}/{into.pk} recorded")
+        audit(by, f"controlled-substance register: transfer {out.pk}/{into.pk} recorded")
     return out, into
-
-
-# --- Counts and discrepancies ----------------------------------------------------------------
-
-
-def count(location, by, counted, *, at=None):
-    """A count of every lot at one location: {balance id: counted mg}.
-
-    Each lot gets a count entry (expected vs counted); a difference adjusts the balance to
-    what is there and opens a discrepancy for a prescriber to investigate and resolve.
-    """
-    recorder(by, location.clinic_id, "record a count")
-    opened = []
-    with transaction.atomic():
-        balances = Balance.objects.filter(location=location, lot__clinic_id=location.clinic_id)
-        rows = lock_balances(*((b.lot, b.location) for b in balances.select_related("lot")))
-        at = at or timezone.now()
-        missing = [r for r in rows if counted.get(r.pk) in (None, "")]
-        if missing:
-            raise StockError(f"Count every lot: {', '.join(r.lot.lot_number for r in missing)}.")
-        for row in rows:
-            expected, found = row.quantity_mg, mg(counted[row.pk])
-            if found < 0:
-                raise StockError("A count cannot be below 0 mg.")
-            entry = _write(row, Kind.COUNT, found - expected, by, at=at, counted_mg=found)
-            if found != expected:
-                opened.append(
-                    Discrepancy.objects.create(
-                        clinic_id=location.clinic_id,
-                        count_entry=entry,
-                        lot=row.lot,
-                        location=location,
-                        expected_mg=expected,
-                        counted_mg=found,
-                        opened_at=at,
-                    )
-                )
-        _audit(by, f"controlled-substance register: count at {location} recorded")
-    return opened
-
-
-def resolve_discrepancy(discrepancy, by, *, reason, password):
-    """A prescriber signs the finding: their password now, and the reason in words."""
-    recorder(by, discrepancy.clinic_id, "resolve a discrepancy", roles={Role.PRESCRIBER})
-    if not (reason or "").strip():
-        raise StockError("Write what was found and why.", "reason")
-    if not by.check_password(password or ""):
-        raise StockError("Your password is not right.", "password")
-    with transaction.atomic():
-        row = Discrepancy.objects.select_for_update(no_key=True, of=("self",)).get(
-            pk=discrepancy.pk
-        )
-        if not row.is_open:
-            raise StockError("This discrepancy is already resolved.")
-        row.resolved_by, row.resolved_at, row.resolution = by, timezone.now(), reason.strip()
-        row.save(update_fields=["resolved_by", "resolved_at", "resolution"])
-        _audit(
-            by,
-            f"controlled-substance register: discrepancy {row.pk} resolved",
-            action=AccessEvent.Action.CHANGE,
-        )
-    return row
-
-
-def reverse(entry, by, *, reason):
-    """Correct a mistaken entry with one that undoes it, with the reason; a transfer is
-    reversed on both sides. Administrations are corrected on the dose, not here."""
-    recorder(by, entry.clinic_id, "correct the register")
-    if not (reason or "").strip():
-        raise StockError("Write why this entry is being reversed.", "reason")
-    if entry.kind not in REVERSIBLE or entry.is_reversal:
-        raise StockError("Only a receipt, waste, return or transfer can be reversed.")
-    with transaction.atomic():
-        entries = [entry]
-        pair = (
-            LedgerEntry.objects.filter(counterpart=entry).first()
-            if entry.kind == Kind.TRANSFER_OUT
-            else entry.counterpart
-        )
-        if pair is not None:
-            entries.append(pair)
-        rows = {
-            (r.lot_id, r.location_id): r
-            for r in lock_balances(*((e.lot, e.location) for e in entries))
-        }
-        if LedgerEntry.objects.filter(reverses__in=entries).exists():
-            raise StockError("This entry is already reversed.")
-        # Take stock out before putting it back, so the check sees the real balance.
-        made = [
-            _write(
-                rows[(e.lot_id, e.location_id)],
-                e.kind,
-                -e.quantity_mg,
-                by,
-                reverses=e,
-                reason=reason.strip(),
-                witnessed_by=None,
-            )
-            for e in sorted(entries, key=lambda e: e.quantity_mg, reverse=True)
-        ]
-        _audit(
-            by,
-            f"controlled-substance register: entry {entry.pk} reversed",
-            action=AccessEvent.Action.CHANGE,
-        )
-    return made

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
-from kapclinic.stock import selectors, services
+from kapclinic.stock import selectors, services, writes
 from kapclinic.stock.models import (
     AppendOnlyError,
     Balance,
@@ -125,7 +125,7 @@ def test_the_witness_signs_with_their_own_password(stock):
 def test_the_database_refuses_a_waste_witnessed_by_the_waster(stock):
     balance = stock.receive()
     with pytest.raises(IntegrityError), transaction.atomic():
-        services._write(
+        writes.write(
             balance,
             Kind.WASTE,
             Decimal("-10"),
