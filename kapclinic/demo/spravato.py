@@ -17,7 +17,7 @@ from kapclinic.rems.models import Certification, Enrolment, MonitoringForm
 
 from . import journey
 from .answers import about, medical, medications, psychiatric, scale, substance
-from .treatment import Visit, backdate_intake, past_dosing_session
+from .treatment import Visit, backdate_intake, final_records_movable, past_dosing_session
 
 EMAIL = "spravato@example.com"
 LEGAL_NAME = "Kai Brennan"
@@ -115,7 +115,8 @@ def seed(clinic, staff, password, *, first_day, second_day):
     signed_at = timezone.make_aware(
         timezone.datetime.combine(enrolled_on, timezone.datetime.min.time())
     ) + timedelta(hours=16)
-    Enrolment.objects.filter(patient=course.patient).update(prescriber_signed_at=signed_at)
+    with final_records_movable():  # a signed enrolment is final in PostgreSQL
+        Enrolment.objects.filter(patient=course.patient).update(prescriber_signed_at=signed_at)
     sessions = [
         past_dosing_session(
             course,
