@@ -74,7 +74,8 @@ STAGE_MIX = (
     (S.MORE_INFO_REQUESTED, 2),
     (S.DECLINED, 4),
     (S.CLEARED, 5),
-    (S.IN_TREATMENT, 15),
+    (S.IN_TREATMENT, 13),
+    (S.MAINTENANCE, 2),
     (S.INTEGRATION, 13),
     (S.COMPLETED, 35),
     (S.DISCONTINUED, 5),
@@ -217,9 +218,12 @@ class ScaleSeeder(PhaseRows):
             protocol,
             snapshot,
         )
-        sessions = {S.IN_TREATMENT: rng.randint(1, 5), S.INTEGRATION: 6, S.COMPLETED: 6}.get(
-            stage, rng.randint(0, 3) if stage == S.DISCONTINUED else 0
-        )
+        sessions = {
+            S.IN_TREATMENT: rng.randint(1, 5),
+            S.MAINTENANCE: 7,  # an induction of six, re-evaluated, then maintenance
+            S.INTEGRATION: 6,
+            S.COMPLETED: 6,
+        }.get(stage, rng.randint(0, 3) if stage == S.DISCONTINUED else 0)
         # Days the journey needs before today, plus some slack so courses spread out.
         needed = 30 + 7 * sessions + (50 + 84 if stage in (S.COMPLETED,) else 0)
         invited = now - timedelta(days=needed + rng.uniform(0, 200 if sessions else 30))
@@ -334,8 +338,12 @@ class ScaleSeeder(PhaseRows):
                 events.append(
                     (S.IN_TREATMENT, starts + 15 * rows.MINUTE, team.prescriber.user_id, "")
                 )
+            if number == 5 and stage == S.MAINTENANCE:
+                events.append(
+                    (S.MAINTENANCE, starts + 2 * DAY, team.prescriber.user_id, "Responding.")
+                )
             last_dose = starts
-        if stage == S.IN_TREATMENT:
+        if stage in (S.IN_TREATMENT, S.MAINTENANCE):
             self.next_dosing(out, course, team, clinic, rng)
         if stage in (S.INTEGRATION, S.COMPLETED):
             events.append((S.INTEGRATION, last_dose + 4 * DAY, team.therapist.user_id, ""))

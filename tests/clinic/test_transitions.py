@@ -23,7 +23,12 @@ TRANSITIONS = {
     "decline": ({S.UNDER_REVIEW}, Role.PRESCRIBER, True, S.DECLINED),
     "clear": ({S.UNDER_REVIEW}, Role.PRESCRIBER, True, S.CLEARED),
     "start_treatment": ({S.CLEARED}, Role.PRESCRIBER, False, S.IN_TREATMENT),
-    "begin_integration": ({S.IN_TREATMENT}, Role.THERAPIST, False, S.INTEGRATION),
+    "begin_integration": (
+        {S.IN_TREATMENT, S.MAINTENANCE},
+        Role.THERAPIST,
+        False,
+        S.INTEGRATION,
+    ),
     "complete": ({S.INTEGRATION}, Role.THERAPIST, False, S.COMPLETED),
     "discontinue": (
         set(S) - {S.DECLINED, S.COMPLETED, S.DISCONTINUED},
