@@ -13,6 +13,7 @@ from kapclinic.clinic.models import CourseState, Product, Role, Route
 from sessions import services
 from sessions.models import Administration, DosingError
 from tests.factories import signed_protocol
+from tests.rems.conftest import certify, enrol
 
 pytestmark = pytest.mark.django_db
 
@@ -151,6 +152,8 @@ def test_spravato_is_28_mg_per_device(build):
         "dose_min_mg": 56,
         "dose_max_mg": 84,
     }
+    certify(build.course.clinic)  # esketamine needs the clinic's and patient's REMS records
+    enrol(build.course.patient, build.prescriber)
     build()
     spravato = {"product": Product.ESKETAMINE, "route": Route.INTRANASAL}
     with pytest.raises(ValidationError) as error:
