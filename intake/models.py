@@ -13,28 +13,10 @@ from simple_history.models import HistoricalRecords
 
 from kapclinic.clinic.access import patient_scope
 from kapclinic.clinic.models import Clinic, Product, Route, TreatmentCourse
+from kapclinic.clinic.records import ImmutableModel, ImmutableRecordError
 from kapclinic.clinic.text_limits import CLINICAL_TEXT, SHORT_REASON, limited
 
 User = settings.AUTH_USER_MODEL
-
-
-class ImmutableRecordError(Exception):
-    """A signed or submitted clinical record cannot change; add a new record instead."""
-
-
-class ImmutableModel(models.Model):
-    """Rows that are written once: saves after creation and deletes are refused."""
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise ImmutableRecordError(f"A {self._meta.verbose_name} cannot be changed once saved.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ImmutableRecordError(f"A {self._meta.verbose_name} cannot be deleted.")
 
 
 def hash_token(raw):

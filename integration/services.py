@@ -14,8 +14,9 @@ from django.utils import timezone
 
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.models import Appointment, SafetyFlag
+from kapclinic.clinic.records import SignedRecordError
 from kapclinic.clinic.submissions import save_once
-from sessions.models import DosingSession, SignedRecordError
+from sessions.models import DosingSession
 
 from . import course_outcome
 from .journal import (

@@ -162,5 +162,6 @@ class ObservationAdmin(IncludingEnteredInError, ReadOnlyAdmin):
 
 @admin.register(Addendum)
 class AddendumAdmin(ReadOnlyAdmin):
+    fields = ["session", "author", "written_at", "text"]
     list_display = ["written_at", "session", "author"]
     list_select_related = ["session__course__patient", "author"]

@@ -31,10 +31,11 @@ from kapclinic.clinic.models import (
     TreatmentCourse,
 )
 from kapclinic.clinic.models.journey import CLOSED_STATES
+from kapclinic.clinic.records import SignedRecordError
 from kapclinic.clinic.submissions import AlreadySaved
 from kapclinic.clinic.timeline import stamp
 from kapclinic.clinic.views import StaffRequiredMixin
-from sessions.models import DosingSession, SignedRecordError
+from sessions.models import DosingSession
 
 from .. import services
 from ..charts import trend_chart

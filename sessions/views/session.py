@@ -19,12 +19,13 @@ from django_htmx.http import reswap, retarget
 
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.models import Appointment, JourneyError
+from kapclinic.clinic.records import SignedRecordError
 from kapclinic.clinic.submissions import AlreadySaved
 from kapclinic.clinic.views import StaffRequiredMixin
 
 from .. import services
 from ..forms import session as forms
-from ..models import Administration, DosingSession, SessionAlert, SignedRecordError
+from ..models import Administration, DosingSession, SessionAlert
 from ..monitoring import CORRECTABLE
 from ..screen import folded_sections, session_screen
 
