@@ -6,8 +6,7 @@ and the care team reads shared entries in the clinical pages.
 
 from django.contrib import admin
 
-from intake.admin import ReadOnlyClinicalAdmin
-from kapclinic.clinic.admin import ClinicHistoryAdmin, ClinicScopedAdmin
+from kapclinic.clinic.admin import ClinicHistoryAdmin, ClinicScopedAdmin, ReadOnlyClinicalAdmin
 
 from .models import (
     CourseClosure,

@@ -23,12 +23,13 @@ from intake.consent import consent_status
 from intake.models import ConsentKind, ConsentSignature
 from intake.services import is_cleared
 from kapclinic.audit.models import AccessEvent
+from kapclinic.clinic.mixins import require_staff
 from kapclinic.clinic.models import BoosterLimits
 from kapclinic.clinic.risk import dosing_block
 
 from .dose_limits import dose_limit_errors, limits_reason
 from .models import CheckIn, DosingError, DosingSession, GateOverride
-from .permissions import PRESCRIBER, require_staff
+from .models.session import PRESCRIBER
 
 
 @dataclass(frozen=True)
@@ -363,7 +364,9 @@ def check_dose_passes_gate(session, dose):
 
 def override_gate(session, by, reason):
     """A prescriber writes why dosing may go ahead although the overridable checks fail."""
-    require_staff(by, session.course, PRESCRIBER, "override the pre-dose checks")
+    require_staff(
+        by, session.course, PRESCRIBER, "override the pre-dose checks", refusal=DosingError
+    )
     reason = (reason or "").strip()
     if not reason:
         raise DosingError("Write the reason for overriding the pre-dose checks.")

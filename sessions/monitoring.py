@@ -3,13 +3,15 @@
 from django.db import transaction
 from django.utils import timezone
 
+from kapclinic.audit.trail import CHANGE, audit
+from kapclinic.clinic.mixins import require_staff
 from kapclinic.clinic.models import SafetyFlag
 from kapclinic.clinic.submissions import save_once
 from kapclinic.measures.models import QuestionnaireResponse
 
-from .locks import CHANGE, audit, locked, locked_open
+from .locks import locked, locked_open
 from .models import AdverseEvent, DosingError, Observation, SessionAlert, VitalSigns
-from .permissions import CLINICIANS, require_staff
+from .models.session import CLINICIANS
 
 
 def record_vitals(session, by, data):
@@ -18,7 +20,7 @@ def record_vitals(session, by, data):
     Data: systolic, diastolic, heart_rate, spo2; optional respiratory_rate, temperature,
     taken_at (now); request_key (the form's one-time key: the same form sent twice saves once).
     """
-    require_staff(by, session.course, CLINICIANS, "record vital signs")
+    require_staff(by, session.course, CLINICIANS, "record vital signs", refusal=DosingError)
     return save_once(
         data.get("request_key"),
         kind=VitalSigns,
@@ -65,7 +67,7 @@ def record_observation(session, by, data):
     support_notes, cadss6 (item key → 0–4), request_key. Raises the instrument's errors
     unchanged.
     """
-    require_staff(by, session.course, CLINICIANS, "record an observation")
+    require_staff(by, session.course, CLINICIANS, "record an observation", refusal=DosingError)
     return save_once(
         data.get("request_key"),
         kind=Observation,
@@ -110,7 +112,7 @@ def _record_observation(session, by, data):
 def acknowledge_alert(alert, by, action_taken):
     """A clinician says what was done about an in-session alert."""
     session = alert.session
-    require_staff(by, session.course, CLINICIANS, "acknowledge an alert")
+    require_staff(by, session.course, CLINICIANS, "acknowledge an alert", refusal=DosingError)
     action_taken = (action_taken or "").strip()
     if not action_taken:
         raise DosingError("Record what was done before acknowledging the alert.")
@@ -132,7 +134,7 @@ def record_adverse_event(session, by, data):
     Data: kind, onset_at, severity, outcome, relatedness; optional description, serious,
     intervention, request_key.
     """
-    require_staff(by, session.course, CLINICIANS, "record an adverse event")
+    require_staff(by, session.course, CLINICIANS, "record an adverse event", refusal=DosingError)
     return save_once(
         data.get("request_key"),
         kind=AdverseEvent,
@@ -183,7 +185,9 @@ def mark_entered_in_error(entry, by, reason):
     (schedule, gate, charts, reports). An open alert the entry raised is closed with the same
     reason. After signing, corrections are addenda.
     """
-    require_staff(by, entry.session.course, CLINICIANS, "mark an entry entered in error")
+    require_staff(
+        by, entry.session.course, CLINICIANS, "mark an entry entered in error", refusal=DosingError
+    )
     with transaction.atomic():
         session = locked(entry.session)
         if session.is_signed:

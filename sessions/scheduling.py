@@ -15,6 +15,7 @@ from intake.services import is_cleared
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.access import provider_for
 from kapclinic.clinic.constraints import CLINICIAN_OVERLAP, PATIENT_OVERLAP, ROOM_OVERLAP
+from kapclinic.clinic.mixins import require_patient_or_staff
 from kapclinic.clinic.models import (
     Appointment,
     CourseState,
@@ -26,7 +27,6 @@ from kapclinic.clinic.models import (
 from kapclinic.clinic.selectors import check_in_window
 
 from .models import CheckIn, DosingError, DosingSession
-from .permissions import require_patient_or_staff
 
 # Dosing needs someone who can supervise the dose: a prescriber or a nurse.
 DOSING_CLINICIAN_ROLES = (Role.PRESCRIBER, Role.NURSE)
@@ -270,7 +270,9 @@ def check_in_refusal(appointment, now=None):
 
 def mark_checked_in(appointment, by):
     """The patient's check-in is complete: the appointment becomes "Checked in"."""
-    require_patient_or_staff(by, appointment.course, "check in for this appointment")
+    require_patient_or_staff(
+        by, appointment.course, "check in for this appointment", refusal=DosingError
+    )
     with transaction.atomic():
         current = Appointment.objects.select_for_update(no_key=True).get(pk=appointment.pk)
         if current.status == Appointment.Status.CHECKED_IN:

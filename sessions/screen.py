@@ -18,7 +18,7 @@ from .discharge import discharge_criteria
 from .gate import covering_override, evaluate_gate, failing
 from .models import AdverseEvent, Discharge, Observation, VitalSigns
 from .models.monitoring import ALERT_LIMITS
-from .permissions import CLINICIANS, DOSING_ROLES
+from .models.session import CLINICIANS, DOSING_ROLES
 from .schedule import due_readings
 
 VITALS_COLUMNS = (

@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from kapclinic.audit.trail import CHANGE, audit
+from kapclinic.clinic.mixins import require_patient_or_staff, require_staff
 from kapclinic.clinic.models import Appointment, CourseState, Role, SafetyFlag
 from kapclinic.clinic.submissions import save_once
 from kapclinic.measures.models import QuestionnaireResponse
@@ -20,7 +22,7 @@ from . import gate, scheduling
 from .discharge import discharge, discharge_criteria
 from .dose_limits import past_session_maximum
 from .gate import check_dose_passes_gate, evaluate_gate
-from .locks import CHANGE, audit, locked, locked_open
+from .locks import locked, locked_open
 from .models import (
     Addendum,
     Administration,
@@ -31,20 +33,13 @@ from .models import (
     PregnancyStatus,
     Thresholds,
 )
-from .models.session import plain
+from .models.session import CLINICIANS, DOSING_ROLES, PRESCRIBER, plain
 from .monitoring import (
     acknowledge_alert,
     mark_entered_in_error,
     record_adverse_event,
     record_observation,
     record_vitals,
-)
-from .permissions import (
-    CLINICIANS,
-    DOSING_ROLES,
-    PRESCRIBER,
-    require_patient_or_staff,
-    require_staff,
 )
 from .plan import PlanTerms, ceiling_refusal, plan_and_protocol, plan_departure
 from .scheduling import check_in_refusal, mark_checked_in, opening_refusal
@@ -98,7 +93,7 @@ def open_session(appointment, by):
     for that plan's route and product, both frozen; with no plan or no such protocol it
     does not open (DosingError says what is missing).
     """
-    require_staff(by, appointment.course, CLINICIANS, "open a dosing session")
+    require_staff(by, appointment.course, CLINICIANS, "open a dosing session", refusal=DosingError)
     if appointment.kind != Appointment.Kind.DOSING:
         raise DosingError("Only a dosing appointment has a dosing session.")
     if appointment.status in (Appointment.Status.CANCELLED, Appointment.Status.NO_SHOW):
@@ -139,7 +134,7 @@ def opening_refusal_for(appointment):
 
 def confirm_companion(session, by):
     """Staff saw, or spoke to, the responsible adult taking the patient home (§4.1)."""
-    require_staff(by, session.course, CLINICIANS, "confirm the companion")
+    require_staff(by, session.course, CLINICIANS, "confirm the companion", refusal=DosingError)
     with transaction.atomic():
         session = locked_open(session)
         session.companion_confirmed, session.companion_confirmed_by = True, by
@@ -150,7 +145,9 @@ def confirm_companion(session, by):
 
 def record_weight(session, by, weight_kg):
     """Baseline weight for mg/kg dosing (reference §3)."""
-    require_staff(by, session.course, CLINICIANS, "record the patient's weight")
+    require_staff(
+        by, session.course, CLINICIANS, "record the patient's weight", refusal=DosingError
+    )
     with transaction.atomic():
         session = locked_open(session)
         session.weight_kg = Decimal(str(weight_kg))
@@ -164,7 +161,9 @@ def record_weight(session, by, weight_kg):
 
 
 def _editable_check_in(appointment, by):
-    require_patient_or_staff(by, appointment.course, "check in for this appointment")
+    require_patient_or_staff(
+        by, appointment.course, "check in for this appointment", refusal=DosingError
+    )
     if appointment.kind != Appointment.Kind.DOSING:
         raise DosingError("Check-in is for dosing appointments.")
     check_in, _ = CheckIn.objects.select_for_update(no_key=True).get_or_create(
@@ -339,7 +338,7 @@ def record_dose(session, by, data):
     serialised by the session's row lock, and a key already used is refused with
     DoseAlreadyRecorded; the unique constraint on (session, request_key) backs this up.
     """
-    provider = require_staff(by, session.course, DOSING_ROLES, "record a dose")
+    provider = require_staff(by, session.course, DOSING_ROLES, "record a dose", refusal=DosingError)
     request_key = data.get("request_key")
     with transaction.atomic():
         session = locked_open(session)
@@ -374,8 +373,8 @@ def record_dose(session, by, data):
             request_key=request_key,
         )
         dose.full_clean()
-        require_staff(dose.given_by, course, DOSING_ROLES, "give a dose")
-        require_staff(dose.witnessed_by, course, CLINICIANS, "witness a dose")
+        require_staff(dose.given_by, course, DOSING_ROLES, "give a dose", refusal=DosingError)
+        require_staff(dose.witnessed_by, course, CLINICIANS, "witness a dose", refusal=DosingError)
         check_dose_passes_gate(session, dose)
         problem = _judge_against_plan(session, dose, provider)
         dose.save()
@@ -414,7 +413,7 @@ def sign_session(session, by):
 
     The appointment becomes Completed in the same transaction.
     """
-    require_staff(by, session.course, PRESCRIBER, "sign a dosing session")
+    require_staff(by, session.course, PRESCRIBER, "sign a dosing session", refusal=DosingError)
     with transaction.atomic():
         session = locked(session)
         if session.status != DosingSession.Status.DISCHARGED:
@@ -441,7 +440,7 @@ def add_addendum(session, by, text, *, request_key=None):
 
     `request_key` is the form's one-time key: the same form sent twice adds one addendum.
     """
-    require_staff(by, session.course, CLINICIANS, "add an addendum")
+    require_staff(by, session.course, CLINICIANS, "add an addendum", refusal=DosingError)
     text = (text or "").strip()
     if not text:
         raise DosingError("Write the addendum's text.")

@@ -19,8 +19,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 
-from kapclinic.audit.models import AccessEvent
+from kapclinic.audit.trail import VIEW, audit
 from kapclinic.clinic.access import provider_for
+from kapclinic.clinic.mixins import StaffRequiredMixin
 from kapclinic.clinic.models import (
     Appointment,
     Clinic,
@@ -34,7 +35,6 @@ from kapclinic.clinic.models.journey import CLOSED_STATES
 from kapclinic.clinic.records import SignedRecordError
 from kapclinic.clinic.submissions import AlreadySaved
 from kapclinic.clinic.timeline import stamp
-from kapclinic.clinic.views import StaffRequiredMixin
 from sessions.models import DosingSession
 
 from .. import services
@@ -47,23 +47,14 @@ from ..forms.clinician import (
     IntegrationNoteForm,
 )
 from ..models import CourseClosure, IntegrationNote, MeasureRequest
+from ..models.common import CLINICIANS, NOTE_AUTHORS
 from ..models.notes import NOTE_FIELDS
-from ..permissions import CLINICIANS, NOTE_AUTHORS
 from ..selectors import clinic_dashboard, course_outcomes, journal_for, measurements_by_course
 
 NOTE_TEMPLATE = "integration/note.html"
 # domain reference §5: one integration session "typically within days of the dose".
 SUGGESTED_DAYS_AFTER_DOSE = 2
 BOOKABLE_SESSION_STATES = {DosingSession.Status.DISCHARGED, DosingSession.Status.SIGNED}
-
-
-def audit_view(request, course, what):
-    AccessEvent.record(
-        actor=request.user,
-        action=AccessEvent.Action.VIEW,
-        what=what,
-        patient_id=course.patient_id,
-    )
 
 
 def staff_course(request, pk):
@@ -88,7 +79,7 @@ class IntegrationSessionsView(StaffRequiredMixin, View):
 
     def get(self, request, pk):
         course = staff_course(request, pk)
-        audit_view(request, course, f"integration sessions, course {course.pk}")
+        audit(request.user, course, f"integration sessions, course {course.pk}", VIEW)
         dosing = list(
             DosingSession.objects.filter(course=course)
             .select_related("appointment")
@@ -172,7 +163,7 @@ class BookIntegrationSessionView(StaffRequiredMixin, View):
 
     def get(self, request, pk):
         session = self.get_session(pk)
-        audit_view(request, session.course, f"booking an integration session, session {pk}")
+        audit(request.user, session.course, f"booking an integration session, session {pk}", VIEW)
         clinic = session.course.clinic
         form = BookIntegrationSessionForm(clinic=clinic, initial=self.suggestion(session))
         return self.render_page(session, form)
@@ -276,7 +267,12 @@ class IntegrationNoteView(StaffRequiredMixin, View):
 
     def get(self, request, pk):
         appointment = note_appointment(request, pk)
-        audit_view(request, appointment.course, f"integration note, appointment {appointment.pk}")
+        audit(
+            request.user,
+            appointment.course,
+            f"integration note, appointment {appointment.pk}",
+            VIEW,
+        )
         with timezone.override(appointment.course.clinic.tz):
             return render(request, NOTE_TEMPLATE, note_context(request, appointment))
 
@@ -430,7 +426,7 @@ class CourseOutcomesView(StaffRequiredMixin, View):
 
     def get(self, request, pk):
         course = staff_course(request, pk)
-        audit_view(request, course, f"course {course.pk} outcomes and shared journal entries")
+        audit(request.user, course, f"course {course.pk} outcomes and shared journal entries", VIEW)
         clinic = course.clinic
         tz = clinic.tz
         protocol = Protocol.objects.effective_for(clinic)
@@ -576,7 +572,7 @@ class _CloseCourseView(StaffRequiredMixin, View):
 
     def get(self, request, pk):
         course = staff_course(request, pk)
-        audit_view(request, course, f"course {course.pk}: {self.title.lower()}")
+        audit(request.user, course, f"course {course.pk}: {self.title.lower()}", VIEW)
         return self.render_page(course, CourseClosureForm(clinic=course.clinic))
 
     def post(self, request, pk):

@@ -14,9 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 
+from kapclinic.clinic.mixins import PatientRequiredMixin, safe_next
 from kapclinic.clinic.models import TreatmentCourse
 from kapclinic.clinic.submissions import AlreadySaved
-from kapclinic.clinic.views import PatientRequiredMixin, safe_next
 from kapclinic.measures.forms import InstrumentForm
 from sessions.forms.check_in import unanswered
 from sessions.models import DosingSession

@@ -25,7 +25,7 @@ from ..models import (
     Sedation,
 )
 from ..models.monitoring import RANGES
-from ..permissions import CLINICIANS, DOSING_ROLES
+from ..models.session import CLINICIANS, DOSING_ROLES
 
 NOW_HELP = "Leave blank for now. Clinic time."
 

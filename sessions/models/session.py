@@ -14,7 +14,8 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from kapclinic.clinic.access import patient_scope, provider_for
-from kapclinic.clinic.models import Appointment, JourneyError, Protocol, TreatmentCourse
+from kapclinic.clinic.models import Appointment, JourneyError, Protocol, Role, TreatmentCourse
+from kapclinic.clinic.models.people import CLINICIAN_ROLES
 from kapclinic.clinic.records import (
     RecordKeptError,
     SignedRecord,
@@ -27,6 +28,13 @@ User = settings.AUTH_USER_MODEL
 
 class DosingError(JourneyError):
     """A dosing workflow step was refused; the message is shown to the user as is."""
+
+
+# Who does what in a dosing session, checked by kapclinic.clinic.mixins.require_staff.
+PRESCRIBER = frozenset({Role.PRESCRIBER})
+# Doses are given by a prescriber or a nurse; therapists support, they do not administer.
+DOSING_ROLES = frozenset({Role.PRESCRIBER, Role.NURSE})
+CLINICIANS = CLINICIAN_ROLES
 
 
 # Adult body weight a scale can plausibly read; outside it is a typing slip (e.g. lb for kg).

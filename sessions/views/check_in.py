@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.views import View
 
 from intake.consent import consents_due
+from kapclinic.clinic.mixins import PatientRequiredMixin
 from kapclinic.clinic.models import Appointment
-from kapclinic.clinic.views import PatientRequiredMixin
 from kapclinic.measures.forms import InstrumentForm
 from kapclinic.measures.instruments import get_instrument
 

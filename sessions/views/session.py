@@ -18,10 +18,10 @@ from django.views import View
 from django_htmx.http import reswap, retarget
 
 from kapclinic.audit.models import AccessEvent
+from kapclinic.clinic.mixins import StaffRequiredMixin
 from kapclinic.clinic.models import Appointment, JourneyError
 from kapclinic.clinic.records import SignedRecordError
 from kapclinic.clinic.submissions import AlreadySaved
-from kapclinic.clinic.views import StaffRequiredMixin
 
 from .. import services
 from ..forms import session as forms
