@@ -24,7 +24,7 @@ from kapclinic.clinic.models import (
     Provider,
     Role,
 )
-from kapclinic.clinic.selectors import check_in_window
+from kapclinic.clinic.patient_journey import check_in_window
 
 from .models import CheckIn, DosingError, DosingSession
 

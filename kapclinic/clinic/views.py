@@ -27,6 +27,7 @@ from .models import (
     SafetyFlag,
     TreatmentCourse,
 )
+from .patient_journey import patient_journey
 
 
 def home(request):
@@ -231,7 +232,7 @@ class MyJourneyView(PatientRequiredMixin, TemplateView):
     template_name = "clinic/my_journey.html"
 
     def get_context_data(self, **kwargs):
-        journey = selectors.patient_journey(self.patient)
+        journey = patient_journey(self.patient)
         return super().get_context_data(patient=self.patient, journey=journey, **kwargs)
 
 

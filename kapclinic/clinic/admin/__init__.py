@@ -10,6 +10,7 @@ from .base import (
     ClinicScopedAdmin,
     ReadOnlyAdminMixin,
     ReadOnlyClinicalAdmin,
+    ReadOnlyInline,
     admin_clinic_id,
 )
 
@@ -18,5 +19,6 @@ __all__ = [
     "ClinicScopedAdmin",
     "ReadOnlyAdminMixin",
     "ReadOnlyClinicalAdmin",
+    "ReadOnlyInline",
     "admin_clinic_id",
 ]

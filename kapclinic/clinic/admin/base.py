@@ -9,13 +9,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from kapclinic.audit.admin_trail import AuditedAdminMixin
 
 from ..access import provider_for
-from ..models import (
-    Clinic,
-    Patient,
-    Provider,
-    TreatmentCourse,
-    User,
-)
+from ..models import Clinic, Patient, Provider, TreatmentCourse, User
 
 
 def admin_clinic_id(request):
@@ -109,3 +103,17 @@ class ReadOnlyClinicalAdmin(ReadOnlyAdminMixin, ClinicScopedAdmin):
     """
 
     clinic_lookup = "course__clinic_id"
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """A record's rows shown under it, read-only (a dose under its session, an addendum)."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

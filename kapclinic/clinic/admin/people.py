@@ -6,14 +6,7 @@ from django.db.models import Q
 
 from kapclinic.audit.admin_trail import AuditedAdminMixin
 
-from ..models import (
-    Appointment,
-    Clinic,
-    Patient,
-    Provider,
-    TreatmentCourse,
-    User,
-)
+from ..models import Appointment, Clinic, Patient, Provider, TreatmentCourse, User
 from .base import ClinicHistoryAdmin, ClinicScopedAdmin, admin_clinic_id
 
 

@@ -2,11 +2,7 @@
 
 from django.contrib import admin, messages
 
-from ..models import (
-    Product,
-    Protocol,
-    Route,
-)
+from ..models import Product, Protocol, Route
 from ..models.reference_protocols import REFERENCE_VALUES
 from .base import ClinicHistoryAdmin
 

@@ -5,13 +5,7 @@ from django.contrib import admin
 from kapclinic.audit.models import AccessEvent
 
 from ..access import provider_for
-from ..models import (
-    EmergencyAccess,
-    FollowUpTask,
-    RiskReview,
-    SafetyFlag,
-    SafetyPlan,
-)
+from ..models import EmergencyAccess, FollowUpTask, RiskReview, SafetyFlag, SafetyPlan
 from .base import ClinicHistoryAdmin, ClinicScopedAdmin, ReadOnlyAdminMixin
 
 
@@ -73,7 +67,7 @@ class FollowUpTaskAdmin(ReadOnlyAdminMixin, ClinicScopedAdmin):
 
 
 @admin.register(AccessEvent)
-class AccessEventAdmin(admin.ModelAdmin):
+class AccessEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only view of the trail; clinic admins see their own clinic's patients only.
 
     Rows with no patient (a refused staff page, a server job) belong to no clinic, so only a
@@ -104,12 +98,3 @@ class AccessEventAdmin(admin.ModelAdmin):
             return qs
         provider = provider_for(request.user)
         return qs.for_clinic(provider.clinic_id) if provider else qs.none()
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
