@@ -16,10 +16,10 @@ from kapclinic.clinic.models import (
     TreatmentCourse,
 )
 from kapclinic.clinic.submissions import AlreadySaved
+from kapclinic.instruments import get_instrument
 from kapclinic.measures.forms import InstrumentForm
-from kapclinic.measures.instruments import get_instrument
 
-from . import forms, selectors, services
+from . import forms, invitations, selectors, services
 from .models import Invitation
 from .steps import STEP_BY_KEY
 
@@ -41,7 +41,7 @@ class InvitePatientView(StaffRequiredMixin, View):
 
     def post(self, request):
         clinic = self.clinic()
-        earlier = services.invitation_for_request(clinic, request.POST.get("request_key"))
+        earlier = invitations.invitation_for_request(clinic, request.POST.get("request_key"))
         if earlier is not None:  # the same form again: its patient exists, say so
             return self.already_saved(earlier)
         form = forms.InvitePatientForm(request.POST, clinic=clinic)
@@ -49,7 +49,7 @@ class InvitePatientView(StaffRequiredMixin, View):
             return render(request, self.template_name, {"form": form})
         data = form.cleaned_data
         try:
-            course = services.invite_patient(
+            course = invitations.invite_patient(
                 by=request.user,
                 clinic=form.clinic,
                 legal_name=data["legal_name"],
@@ -90,7 +90,7 @@ class ResendInvitationView(StaffRequiredMixin, View):
     def post(self, request, pk):
         course = staff_course(request, pk)
         try:
-            services.resend_invitation(course, by=request.user)
+            invitations.resend_invitation(course, by=request.user)
             messages.success(
                 request,
                 "A new invitation is on its way; earlier links no longer work. The chart shows "
@@ -199,7 +199,9 @@ class AcceptInvitationView(View):
         form = self.form(request.POST)
         if form.is_valid():
             try:
-                user = services.accept_invitation(self.invitation, form.cleaned_data["password1"])
+                user = invitations.accept_invitation(
+                    self.invitation, form.cleaned_data["password1"]
+                )
             except JourneyError as error:
                 form.add_error(None, str(error))
             else:
@@ -293,7 +295,10 @@ class StepView(PatientIntakeMixin, View):
                 ctx["consent_document"] = services.current_consent(self.course.clinic)
             except JourneyError as error:
                 ctx["consent_error"] = str(error)
-        return render(self.request, self.template_name, ctx, status=status)
+        if self.step.template:
+            ctx["next_step"] = next((s for s in state["missing"] if s.key != self.step.key), None)
+        template = self.step.template or self.template_name
+        return render(self.request, template, ctx, status=status)
 
     def get(self, request, step):
         if (redirect_response := self.setup_step(step)) is not None:
@@ -318,8 +323,8 @@ class StepView(PatientIntakeMixin, View):
                     return self.next_step()
                 return self.render_step(form, response)
             if response.has_urgent_flag:
-                # Crisis resources at once, before the patient moves on.
-                return redirect("intake:support")
+                # Crisis resources at once, as the next step, before the patient moves on.
+                return redirect("intake:step", "support")
             return self.next_step()
         if not form.is_valid():
             services.save_draft(self.record, self.step.key, request.POST)
@@ -382,23 +387,11 @@ class CheckAnswersView(PatientIntakeMixin, View):
 
 
 class SupportView(PatientIntakeMixin, View):
-    """Shown at once when an answer suggests risk: crisis resources, then carry on."""
+    """The support page's old address: the support step itself, where it applies."""
 
     def get(self, request):
         course = self.current_course()
-        state = services.progress(services.intake_record(course))
-        keys = [step.key for step in state["steps"]]
-        # The page follows the mood questionnaire: the indicator keeps the patient's place.
-        step = STEP_BY_KEY["phq9"]
-        return render(
-            request,
-            "intake/support.html",
-            {
-                "clinic": course.clinic,
-                "state": state,
-                "step": step,
-                "index": keys.index(step.key) + 1 if step.key in keys else len(state["done"]),
-                "total": len(keys),
-                "next_step": state["next"],
-            },
-        )
+        record = services.intake_record(course)
+        if STEP_BY_KEY["support"].applies(record.answers):
+            return redirect("intake:step", "support")
+        return redirect("intake:start")

@@ -12,7 +12,7 @@ import pygal
 from django.utils import timezone
 from pygal.style import Style
 
-from kapclinic.measures.instruments import get_instrument
+from kapclinic.instruments import get_instrument
 
 WIDTH, HEIGHT = 640, 320
 # Pale fills per severity so the score line stays readable; the legend names every band.

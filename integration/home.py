@@ -9,7 +9,7 @@ reconcile_measure_requests links them.
 from django.urls import reverse
 from django.utils import timezone
 
-from kapclinic.clinic.home import HomeTask
+from kapclinic.clinic.home import HomeTask, register
 from kapclinic.clinic.models import CourseState
 from kapclinic.measures.models import QuestionnaireResponse
 
@@ -21,6 +21,7 @@ JOURNAL_STATES = frozenset(
 )
 
 
+@register
 def integration_tasks(patient, course):
     now = timezone.now()
     requests = []

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from kapclinic.measures.instruments import get_instrument
+from kapclinic.instruments import get_instrument
 
 INTAKE = "intake"  # QuestionnaireResponse.Purpose.INTAKE, kept import-free for pure use
 ONE_PLACE = Decimal("0.1")

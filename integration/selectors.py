@@ -12,7 +12,7 @@ from django.db.models import Count, Min
 
 from kapclinic.clinic.models import CourseState, Protocol, TreatmentCourse
 from kapclinic.clinic.models.journey import CLOSED_STATES
-from kapclinic.measures.instruments import get_instrument
+from kapclinic.instruments import get_instrument
 from kapclinic.measures.models import QuestionnaireResponse
 from sessions.models import Administration
 

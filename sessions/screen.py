@@ -19,7 +19,7 @@ from .gate import covering_override, evaluate_gate, failing
 from .models import AdverseEvent, Discharge, Observation, VitalSigns
 from .models.monitoring import ALERT_LIMITS
 from .models.session import CLINICIANS, DOSING_ROLES
-from .schedule import due_readings
+from .vitals_due import due_readings
 
 VITALS_COLUMNS = (
     ("systolic", "Systolic"),

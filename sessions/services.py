@@ -18,7 +18,8 @@ from kapclinic.clinic.models import Appointment, CourseState, Role, SafetyFlag
 from kapclinic.clinic.submissions import save_once
 from kapclinic.measures.models import QuestionnaireResponse
 
-from . import gate, scheduling
+from . import booking, gate
+from .booking import check_in_refusal, mark_checked_in, opening_refusal
 from .discharge import discharge, discharge_criteria
 from .dose_limits import past_session_maximum
 from .gate import check_dose_passes_gate, evaluate_gate
@@ -34,7 +35,7 @@ from .models import (
     Thresholds,
 )
 from .models.session import CLINICIANS, DOSING_ROLES, PRESCRIBER, plain
-from .monitoring import (
+from .monitoring_services import (
     acknowledge_alert,
     mark_entered_in_error,
     record_adverse_event,
@@ -42,7 +43,6 @@ from .monitoring import (
     record_vitals,
 )
 from .plan import PlanTerms, ceiling_refusal, plan_and_protocol, plan_departure
-from .scheduling import check_in_refusal, mark_checked_in, opening_refusal
 
 __all__ = [
     "acknowledge_alert",
@@ -103,7 +103,7 @@ def open_session(appointment, by):
         if existing is not None:
             return existing
         plan, protocol = plan_and_protocol(appointment.course)
-        scheduling.refuse_early_opening(appointment, protocol)
+        booking.refuse_early_opening(appointment, protocol)
         session, created = DosingSession.objects.get_or_create(
             appointment=appointment,
             defaults={
@@ -431,7 +431,7 @@ def sign_session(session, by):
         session.seal()
         session.save(update_fields=["status", "signed_by", "signed_at", "content_hash"])
         audit(by, session, f"dosing session {session.pk} signed", CHANGE)
-        scheduling.complete(session.appointment, by=by)
+        booking.complete(session.appointment, by=by)
     return session
 
 

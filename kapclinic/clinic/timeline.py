@@ -1,8 +1,10 @@
 """The chart timeline, open to every phase without the clinic app importing any of them.
 
-A phase registers a source in its AppConfig.ready(): a function taking the patient and their
-courses and returning TimelineEntry rows. Each source must run a fixed number of queries
-whatever the size of the record, because the chart page asserts its query count.
+A phase adds a source in its own `timeline.py`, decorated with `@register`: a function taking
+the patient and their courses and returning TimelineEntry rows. The clinic app imports every
+app's `timeline` module once apps are ready (`plugins.discover`), as the admin finds admin.py.
+Each source must run a fixed number of queries whatever the size of the record, because the
+chart page asserts its query count.
 """
 
 from dataclasses import dataclass

@@ -27,7 +27,7 @@ from kapclinic.clinic.models import (
     TreatmentCourse,
 )
 from kapclinic.measures.models import QuestionnaireResponse
-from sessions import scheduling
+from sessions import booking
 from sessions import services as dosing
 from sessions.models import CheckIn, DosingSession, SessionAlert
 
@@ -147,7 +147,7 @@ def check_in(appointment, patient, visit):
     # send_check_in() is the two calls below plus a check of the check-in window, which a
     # visit in the past is outside of by definition.
     record = dosing.complete_check_in(appointment, patient)
-    scheduling.mark_checked_in(appointment, patient)
+    booking.mark_checked_in(appointment, patient)
     # Answered at home an hour before the start, not at seeding time.
     answered = start - timedelta(hours=1)
     shift(CheckIn.objects.filter(pk=record.pk), to=answered, fields=["completed_at"])
@@ -164,7 +164,7 @@ def past_dosing_session(course, staff, visit):
     prescriber, nurse = staff[Role.PRESCRIBER], staff[Role.NURSE]
     patient = course.patient.user
     since = timezone.now()
-    appointment = scheduling.book_dosing_session(
+    appointment = booking.book_dosing_session(
         course,
         by=staff[Role.CLINIC_ADMIN].user,
         starts_at=visit.start,
@@ -260,7 +260,7 @@ def integration_session(session, staff, starts_at, note):
         created_at=starts_at, updated_at=starts_at + timedelta(minutes=55)
     )
     integration.sign_integration_note(record, therapist.user)
-    scheduling.complete(appointment, by=therapist.user)
+    booking.complete(appointment, by=therapist.user)
     return record
 
 

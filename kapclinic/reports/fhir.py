@@ -22,7 +22,7 @@ from django.utils import timezone
 from intake.consent import withdrawal_of
 from intake.models import ConsentSignature
 from kapclinic.clinic.models import Appointment, Product, Provider, Route, TreatmentCourse
-from kapclinic.measures.instruments import INSTRUMENTS
+from kapclinic.instruments import INSTRUMENTS
 from kapclinic.measures.models import QuestionnaireResponse
 from sessions.models import Administration, AdverseEvent, DosingSession, VitalSigns
 

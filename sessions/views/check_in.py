@@ -15,10 +15,10 @@ from django.views import View
 from intake.consent import consents_due
 from kapclinic.clinic.mixins import PatientRequiredMixin
 from kapclinic.clinic.models import Appointment
+from kapclinic.instruments import get_instrument
 from kapclinic.measures.forms import InstrumentForm
-from kapclinic.measures.instruments import get_instrument
 
-from .. import scheduling, services
+from .. import booking, services
 from ..forms.check_in import STEP_BY_KEY, STEPS, step_is_done, unanswered
 from ..models import CheckIn, DosingError
 
@@ -41,11 +41,11 @@ class CheckInMixin(PatientRequiredMixin):
         self.check_in = CheckIn.objects.visible_to(self.request.user).filter(
             appointment=self.appointment
         ).select_related("gad7", "phq9").first() or CheckIn(appointment=self.appointment)
-        refusal = scheduling.check_in_refusal(self.appointment, self.now)
+        refusal = booking.check_in_refusal(self.appointment, self.now)
         if refusal:
             return render(
                 self.request,
-                "sessions/check_in_closed.html",
+                "dosing/check_in_closed.html",
                 self.context(refusal=refusal),
             )
         if self.check_in.is_complete and not complete_ok:
@@ -89,7 +89,7 @@ class StartView(CheckInMixin, View):
 
 
 class StepView(CheckInMixin, View):
-    template_name = "sessions/check_in_step.html"
+    template_name = "dosing/check_in_step.html"
 
     def setup_step(self, pk, key):
         response = self.load(pk)
@@ -213,7 +213,7 @@ class StepView(CheckInMixin, View):
 class ReviewView(CheckInMixin, View):
     """Every answer on one page, with a link back to change it, then "Send my check-in"."""
 
-    template_name = "sessions/check_in_review.html"
+    template_name = "dosing/check_in_review.html"
 
     def render_review(self):
         states = self.states()
@@ -264,7 +264,7 @@ class SupportView(CheckInMixin, View):
     def get(self, request, pk):
         if (response := self.load(pk, complete_ok=True)) is not None:
             return response
-        return render(request, "sessions/check_in_support.html", self.context())
+        return render(request, "dosing/check_in_support.html", self.context())
 
 
 class DoneView(CheckInMixin, View):
@@ -278,7 +278,7 @@ class DoneView(CheckInMixin, View):
         phq9 = self.check_in.phq9
         return render(
             request,
-            "sessions/check_in_done.html",
+            "dosing/check_in_done.html",
             self.context(
                 crisis=phq9 is not None and phq9.has_urgent_flag,
                 consents_due=consents_due(self.appointment.course),

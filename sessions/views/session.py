@@ -26,10 +26,10 @@ from kapclinic.clinic.submissions import AlreadySaved
 from .. import services
 from ..forms import session as forms
 from ..models import Administration, DosingSession, SessionAlert
-from ..monitoring import CORRECTABLE
+from ..monitoring_services import CORRECTABLE
 from ..screen import folded_sections, session_screen
 
-TEMPLATE = "sessions/session.html"
+TEMPLATE = "dosing/session.html"
 # What any change to the gate redraws: the checklist, the override form (it appears once the
 # failing checks may be overridden, and goes once an override covers them) and the hold above
 # the dose form. Issue 14 finding 7: the override form was left out and needed a reload.

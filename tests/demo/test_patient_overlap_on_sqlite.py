@@ -1,12 +1,7 @@
 """The SQLite demo keeps a patient in one place too: its trigger refuses what PostgreSQL's
 exclusion constraint refuses (issue 14, finding 6), and still allows back-to-back visits."""
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.processes import deployment_env, manage
 
 # Runs inside `manage.py shell` on a freshly migrated SQLite database.
 SCRIPT = """
@@ -43,26 +38,10 @@ print("back to back: saved")
 
 
 def test_sqlite_refuses_one_patient_in_two_overlapping_appointments(tmp_path):
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("REDIS_URL", "DJANGO_ENV", "PYTEST_CURRENT_TEST")
-    }
-    env |= {"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "DEBUG": "true"}
-
-    def manage(*args):
-        result = subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
-        return result.stdout
-
-    manage("migrate", "--noinput")
-    output = manage("shell", "-c", SCRIPT)
+    env = deployment_env(
+        "REDIS_URL", "DJANGO_ENV", DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", DEBUG="true"
+    )
+    manage("migrate", "--noinput", env=env)
+    output = manage("shell", "-c", SCRIPT, env=env)
     assert "overlap: refused by appointment_no_patient_overlap" in output
     assert "back to back: saved" in output

@@ -13,7 +13,7 @@ from fhir.resources.R4B.bundle import Bundle
 
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.models import Appointment, Patient, Role
-from kapclinic.measures.instruments import INSTRUMENTS
+from kapclinic.instruments import INSTRUMENTS
 from kapclinic.measures.models import QuestionnaireResponse
 from kapclinic.reports.fhir import NO_TIER, patient_bundle
 from sessions.models import Administration, AdverseEvent, VitalSigns

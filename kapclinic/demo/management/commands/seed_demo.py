@@ -14,8 +14,8 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from intake.consent import sign_consent
+from intake.invitations import invite_patient
 from intake.models import ConsentDocument, ConsentSignature
-from intake.services import invite_patient
 from integration.models import JournalPrompt
 from kapclinic.clinic.models import (
     Appointment,

@@ -5,15 +5,9 @@ Free to reproduce (Pfizer, §1.1), so the item wording is shipped verbatim.
 
 from dataclasses import replace
 
-from .base import (
-    DIFFICULTY_OPTIONS,
-    FREQUENCY_OPTIONS,
-    Band,
-    FlagRule,
-    Instrument,
-    Item,
-    TotalAtLeast,
-)
+from .base import Band, FlagRule, Instrument, Item
+from .conditions import TotalAtLeast
+from .scales import DIFFICULTY_OPTIONS, FREQUENCY_OPTIONS
 
 # domain reference §1.2: NLM codes item 2's value 2 as "More days than not" (LA18938-3); the
 # code follows NLM so FHIR exchange matches, the label stays the official one.

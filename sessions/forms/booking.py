@@ -4,7 +4,7 @@ from django import forms
 
 from kapclinic.clinic.forms import AppointmentSlotForm
 
-from ..scheduling import dosing_clinicians
+from ..booking import dosing_clinicians
 
 # A form default only: a dosing session with preparation, the dose, the minimum observation
 # time (Protocol.minimum_observation_minutes, 120 by default) and discharge checks.

@@ -7,7 +7,8 @@ relative-contraindication review, never an exclusion, §1.6), while a missed dri
 is carried into ketamine dosing. A protocol can still set ``positive_cutoff`` explicitly.
 """
 
-from .base import AnswerOption, FlagRule, Instrument, Item, Param, Parameter, TotalAtLeast
+from .base import AnswerOption, FlagRule, Instrument, Item, Parameter
+from .conditions import Param, TotalAtLeast
 
 
 def _options(*labels: str) -> tuple[AnswerOption, ...]:

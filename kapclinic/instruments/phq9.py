@@ -3,16 +3,9 @@
 Free to reproduce (Pfizer, §1.1), so the item wording is shipped verbatim.
 """
 
-from .base import (
-    DIFFICULTY_OPTIONS,
-    FREQUENCY_OPTIONS,
-    Band,
-    FlagRule,
-    Instrument,
-    Item,
-    ItemAtLeast,
-    TotalAtLeast,
-)
+from .base import Band, FlagRule, Instrument, Item
+from .conditions import ItemAtLeast, TotalAtLeast
+from .scales import DIFFICULTY_OPTIONS, FREQUENCY_OPTIONS
 
 
 def _item(number: int, text: str, loinc: str) -> Item:

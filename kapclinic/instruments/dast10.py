@@ -5,7 +5,9 @@ wording is not shipped. Items are placeholders ("Item 1"...) that each clinic re
 its licensed text via `Instrument.with_licensed_text`.
 """
 
-from .base import YES_NO_OPTIONS, Band, FlagRule, Instrument, Item, TotalAtLeast
+from .base import Band, FlagRule, Instrument, Item
+from .conditions import TotalAtLeast
+from .scales import YES_NO_OPTIONS
 
 DAST10 = Instrument(
     code="dast10",

@@ -22,12 +22,12 @@ from kapclinic.clinic.models import (
 )
 from kapclinic.clinic.models.people import CLINICIAN_ROLES
 
-from .. import scheduling
-from ..forms.schedule import BookDosingSessionForm, ReasonForm
+from .. import booking
+from ..forms.booking import BookDosingSessionForm, ReasonForm
 
 
 class BookDosingSessionView(StaffRequiredMixin, View):
-    template_name = "sessions/book_session.html"
+    template_name = "dosing/book_session.html"
 
     def get_course(self, pk):
         # Another clinic's course is simply not there (404), never "forbidden".
@@ -43,7 +43,7 @@ class BookDosingSessionView(StaffRequiredMixin, View):
             "course": course,
             "patient": course.patient,
             "form": form,
-            "refusal": scheduling.booking_refusal(course),
+            "refusal": booking.booking_refusal(course),
         }
         return render(self.request, self.template_name, context)
 
@@ -63,7 +63,7 @@ class BookDosingSessionView(StaffRequiredMixin, View):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                appointment = scheduling.book_dosing_session(
+                appointment = booking.book_dosing_session(
                     course,
                     by=request.user,
                     starts_at=data["starts_at"],
@@ -91,7 +91,7 @@ def _parse_day(value, tz):
 class DayView(StaffRequiredMixin, View):
     """One clinician's appointments on one day, in their clinic's time zone."""
 
-    template_name = "sessions/day.html"
+    template_name = "dosing/day.html"
 
     def get(self, request):
         clinicians = Provider.objects.visible_to(request.user).select_related("user", "clinic")
@@ -125,7 +125,7 @@ class DayView(StaffRequiredMixin, View):
         appointments = list(appointments)
         attach_badges(appointment.course for appointment in appointments)
         for appointment in appointments:
-            appointment.state, appointment.state_tone = scheduling.visit_state(appointment)
+            appointment.state, appointment.state_tone = booking.visit_state(appointment)
         context = {
             "clinician": clinician,
             "clinic": clinician.clinic,
@@ -159,7 +159,7 @@ def staff_appointment(request, pk):
 
 
 class AppointmentView(StaffRequiredMixin, View):
-    template_name = "sessions/appointment.html"
+    template_name = "dosing/appointment.html"
 
     def get(self, request, pk):
         appointment = staff_appointment(request, pk)
@@ -183,7 +183,7 @@ def render_appointment(request, appointment, cancel_form=None, no_show_form=None
         "can_record_no_show": appointment.status == Appointment.Status.BOOKED
         and appointment.starts_at <= timezone.now(),
     }
-    return render(request, "sessions/appointment.html", context)
+    return render(request, "dosing/appointment.html", context)
 
 
 class _StatusChangeView(StaffRequiredMixin, View):
@@ -210,11 +210,11 @@ class _StatusChangeView(StaffRequiredMixin, View):
 
 class CancelAppointmentView(_StatusChangeView):
     prefix = "cancel"
-    action = staticmethod(scheduling.cancel)
+    action = staticmethod(booking.cancel)
     done = "Appointment cancelled. It stays on the record with the reason."
 
 
 class RecordNoShowView(_StatusChangeView):
     prefix = "no_show"
-    action = staticmethod(scheduling.record_no_show)
+    action = staticmethod(booking.record_no_show)
     done = "No-show recorded."

@@ -14,20 +14,25 @@ from .models import AdverseEvent, DosingError, Observation, SessionAlert, VitalS
 from .models.session import CLINICIANS
 
 
+def _saved_once(session, by, data, kind, doing, write):
+    """Clinicians only; the same form sent twice (its one-time request_key) saves once."""
+    require_staff(by, session.course, CLINICIANS, doing, refusal=DosingError)
+    return save_once(
+        data.get("request_key"),
+        kind=kind,
+        record=session,
+        by=by,
+        write=lambda: write(session, by, data),
+    )
+
+
 def record_vitals(session, by, data):
     """Add one set of readings; values past the alert limits open an in-session alert.
 
     Data: systolic, diastolic, heart_rate, spo2; optional respiratory_rate, temperature,
     taken_at (now); request_key (the form's one-time key: the same form sent twice saves once).
     """
-    require_staff(by, session.course, CLINICIANS, "record vital signs", refusal=DosingError)
-    return save_once(
-        data.get("request_key"),
-        kind=VitalSigns,
-        record=session,
-        by=by,
-        write=lambda: _record_vitals(session, by, data),
-    )
+    return _saved_once(session, by, data, VitalSigns, "record vital signs", _record_vitals)
 
 
 def _record_vitals(session, by, data):
@@ -67,14 +72,7 @@ def record_observation(session, by, data):
     support_notes, cadss6 (item key → 0–4), request_key. Raises the instrument's errors
     unchanged.
     """
-    require_staff(by, session.course, CLINICIANS, "record an observation", refusal=DosingError)
-    return save_once(
-        data.get("request_key"),
-        kind=Observation,
-        record=session,
-        by=by,
-        write=lambda: _record_observation(session, by, data),
-    )
+    return _saved_once(session, by, data, Observation, "record an observation", _record_observation)
 
 
 def _record_observation(session, by, data):
@@ -134,13 +132,8 @@ def record_adverse_event(session, by, data):
     Data: kind, onset_at, severity, outcome, relatedness; optional description, serious,
     intervention, request_key.
     """
-    require_staff(by, session.course, CLINICIANS, "record an adverse event", refusal=DosingError)
-    return save_once(
-        data.get("request_key"),
-        kind=AdverseEvent,
-        record=session,
-        by=by,
-        write=lambda: _record_adverse_event(session, by, data),
+    return _saved_once(
+        session, by, data, AdverseEvent, "record an adverse event", _record_adverse_event
     )
 
 
@@ -182,7 +175,7 @@ def mark_entered_in_error(entry, by, reason):
     """Strike a wrong vitals, observation or adverse-event entry out of an unsigned session.
 
     Never a deletion: the row stays in the record with who, when and why, and stops counting
-    (schedule, gate, charts, reports). An open alert the entry raised is closed with the same
+    (vitals due, gate, charts, reports). An open alert the entry raised is closed with the same
     reason. After signing, corrections are addenda.
     """
     require_staff(

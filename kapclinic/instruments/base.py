@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from .conditions import Condition, Facts, references
+
 Severity = Literal["none", "mild", "moderate", "severe"]
 SEVERITIES: tuple[Severity, ...] = ("none", "mild", "moderate", "severe")
 
@@ -69,96 +71,6 @@ class Item:
 
     def option(self, value: int) -> AnswerOption:
         return next(option for option in self.options if option.value == value)
-
-
-# --- Conditions: declarative predicates shared by show_if, flags and risk tiers ------------
-# Item conditions test the answer the person gave, total conditions test points. All are
-# monotone (more answers can only make them true), so a partial form never raises a flag
-# that a complete form would clear.
-
-
-@dataclass(frozen=True)
-class Facts:
-    answers: Mapping[str, int]
-    total: int | None
-    parameters: Mapping[str, int]
-    subscales: Mapping[str, tuple[str, ...]]
-
-
-@dataclass(frozen=True)
-class Param:
-    """A named cut-off resolved per call (see `Parameter`), e.g. AUDIT-C by sex."""
-
-    key: str
-
-
-@dataclass(frozen=True)
-class ItemAtLeast:
-    item: str
-    minimum: int
-
-    def holds(self, facts: Facts) -> bool:
-        value = facts.answers.get(self.item)
-        return value is not None and value >= self.minimum
-
-
-@dataclass(frozen=True)
-class ItemEquals:
-    item: str
-    value: int
-
-    def holds(self, facts: Facts) -> bool:
-        return facts.answers.get(self.item) == self.value
-
-
-@dataclass(frozen=True)
-class TotalAtLeast:
-    minimum: int | Param
-
-    def holds(self, facts: Facts) -> bool:
-        if facts.total is None:
-            return False
-        minimum = self.minimum
-        if isinstance(minimum, Param):
-            minimum = facts.parameters[minimum.key]
-        return facts.total >= minimum
-
-
-@dataclass(frozen=True)
-class ClusterCriteria:
-    """Each named subscale needs a minimum number of items rated at or above `endorsed_at`."""
-
-    endorsed_at: int
-    minimums: tuple[tuple[str, int], ...]
-
-    def holds(self, facts: Facts) -> bool:
-        return all(
-            sum(facts.answers.get(key, -1) >= self.endorsed_at for key in facts.subscales[name])
-            >= needed
-            for name, needed in self.minimums
-        )
-
-
-@dataclass(frozen=True)
-class AnyOf:
-    conditions: tuple[Condition, ...]
-
-    def holds(self, facts: Facts) -> bool:
-        return any(condition.holds(facts) for condition in self.conditions)
-
-
-Condition = ItemAtLeast | ItemEquals | TotalAtLeast | ClusterCriteria | AnyOf
-
-
-def _references(condition: Condition) -> set[str]:
-    """Item keys, subscale and parameter names a condition reads, checked at definition."""
-    if isinstance(condition, TotalAtLeast):
-        return {condition.minimum.key} if isinstance(condition.minimum, Param) else set()
-    if isinstance(condition, AnyOf):
-        return set().union(*(_references(part) for part in condition.conditions))
-    if isinstance(condition, ClusterCriteria):
-        return {name for name, _ in condition.minimums}
-    return {condition.item} if isinstance(condition, ItemAtLeast | ItemEquals) else set()
 
 
 # --- Interpretation ---------------------------------------------------------------------
@@ -290,7 +202,7 @@ class Instrument:
         conditions += [(item.key, item.show_if) for item in self.items if item.show_if]
         for name, condition in conditions:
             known = keys | set(self.subscales) | {p.key for p in self.parameters}
-            if not _references(condition) <= known:
+            if not references(condition) <= known:
                 raise ValueError(f"{self.code}: {name} refers to an unknown name")
 
     def _check_totals(self):
@@ -427,26 +339,3 @@ class Instrument:
 def _describe(item: Item) -> str:
     text = item.text if len(item.text) <= 50 else item.text[:47] + "..."
     return f"item {item.key} ({text})"
-
-
-# --- Shared answer scales -----------------------------------------------------------------
-
-# domain reference §1.1: PHQ-9 and GAD-7 response scale, LOINC answer list LL358-3.
-FREQUENCY_OPTIONS = (
-    AnswerOption(0, "Not at all", "LA6568-5"),
-    AnswerOption(1, "Several days", "LA6569-3"),
-    AnswerOption(2, "More than half the days", "LA6570-1"),
-    AnswerOption(3, "Nearly every day", "LA6571-9"),
-)
-
-# domain reference §1.1: the last two codes are often swapped elsewhere; this is NLM's mapping.
-DIFFICULTY_OPTIONS = (
-    AnswerOption(0, "Not difficult at all", "LA6572-7"),
-    AnswerOption(1, "Somewhat difficult", "LA6573-5"),
-    AnswerOption(2, "Very difficult", "LA6575-0"),
-    AnswerOption(3, "Extremely difficult", "LA6574-3"),
-)
-
-# Yes/no items (C-SSRS, DAST-10). The reference gives no LOINC answer codes for these.
-NO, YES = 0, 1
-YES_NO_OPTIONS = (AnswerOption(NO, "No"), AnswerOption(YES, "Yes"))

@@ -5,16 +5,8 @@ No LOINC panel or total code could be verified (§1.4), so both stay None until 
 them up on loinc.org; exports must use a local code system meanwhile.
 """
 
-from .base import (
-    AnswerOption,
-    ClusterCriteria,
-    FlagRule,
-    Instrument,
-    Item,
-    Param,
-    Parameter,
-    TotalAtLeast,
-)
+from .base import AnswerOption, FlagRule, Instrument, Item, Parameter
+from .conditions import ClusterCriteria, Param, TotalAtLeast
 
 # domain reference §1.4: response options; no LOINC answer codes given.
 OPTIONS = (

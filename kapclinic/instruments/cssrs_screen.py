@@ -6,17 +6,9 @@ concept names the reference gives. Each clinic loads its licensed wording with
 `Instrument.with_licensed_text`. There is no total; the result is a risk tier.
 """
 
-from .base import (
-    YES,
-    YES_NO_OPTIONS,
-    AnyOf,
-    FlagRule,
-    Instrument,
-    Item,
-    ItemEquals,
-    RiskTiers,
-    TierRule,
-)
+from .base import FlagRule, Instrument, Item, RiskTiers, TierRule
+from .conditions import AnyOf, ItemEquals
+from .scales import YES, YES_NO_OPTIONS
 
 # domain reference §1.5: Q3-Q5 are asked only after a "yes" to Q2; 6b only after a "yes" to Q6.
 AFTER_Q2_YES = ItemEquals("q2", YES)
