@@ -16,9 +16,9 @@ from django.views import View
 
 from kapclinic.clinic.mixins import PatientRequiredMixin, safe_next
 from kapclinic.clinic.models import TreatmentCourse
+from kapclinic.clinic.steps import unanswered
 from kapclinic.clinic.submissions import AlreadySaved
 from kapclinic.measures.forms import InstrumentForm
-from sessions.forms.check_in import unanswered
 from sessions.models import DosingSession
 
 from .. import services
