@@ -37,7 +37,7 @@ from .models import (
 )
 from .models.common import ANY_STAFF, CLINICIANS, NOTE_AUTHORS
 from .models.notes import NOTE_FIELDS
-from .schedule import (
+from .questionnaire_requests import (
     answer_measure_request,
     cancel_open_requests,
     complete_measure_request,
