@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from intake.plans import plan_in_force
 from intake.services import is_cleared
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.access import provider_for
@@ -25,12 +26,15 @@ from kapclinic.clinic.models import (
     Role,
 )
 from kapclinic.clinic.patient_journey import check_in_window
+from kapclinic.rems import services as rems
 
 from .models import CheckIn, DosingError, DosingSession
 
 # Dosing needs someone who can supervise the dose: a prescriber or a nurse.
 DOSING_CLINICIAN_ROLES = (Role.PRESCRIBER, Role.NURSE)
-BOOKABLE_STATES = frozenset({CourseState.CLEARED, CourseState.IN_TREATMENT})
+BOOKABLE_STATES = frozenset(
+    {CourseState.CLEARED, CourseState.IN_TREATMENT, CourseState.MAINTENANCE}
+)
 LIVE = (Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN)
 
 
@@ -51,7 +55,7 @@ def booking_refusal(course):
         )
     if not is_cleared(course):
         return "This course has no signed clearance and treatment plan yet."
-    return None
+    return rems.booking_refusal(course, plan_in_force(course))
 
 
 def book_dosing_session(course, *, by, starts_at, ends_at, clinician, room=""):

@@ -11,6 +11,7 @@ from kapclinic.audit.trail import CHANGE, audit
 from kapclinic.clinic.mixins import require_staff
 from kapclinic.clinic.submissions import save_once
 
+from . import rems_form
 from .gate import GateItem, duration, failing
 from .gate import first_dose_at as first_dose
 from .locks import locked_open
@@ -133,6 +134,7 @@ def _discharge(session, by, data, provider):
         record.save()
         session.status = DosingSession.Status.DISCHARGED
         session.save(update_fields=["status"])
+        rems_form.generate_for(session)
         audit(by, session, f"dosing session {session.pk}: patient discharged", CHANGE)
         if failed:
             audit(

@@ -17,11 +17,12 @@ from kapclinic.clinic.mixins import require_staff
 from kapclinic.clinic.models import CourseState, Role
 from kapclinic.stock import services as stock
 
-from .gate import check_dose_passes_gate
+from .gate_overrides import check_dose_passes_gate
 from .locks import locked_open
 from .models import Administration, DosingError
 from .models.session import CLINICIANS, DOSING_ROLES, plain
 from .plan import ceiling_refusal, plan_departure
+from .reevaluation import reevaluation_refusal
 
 
 class DoseAlreadyRecorded(DosingError):
@@ -67,8 +68,8 @@ def record_dose(session, by, data):
     """Record one dose (a booster is a further call).
 
     Every dose, boosters too, passes the gate as things stand when it is given
-    (gate.check_dose_passes_gate): refused while a check fails without a prescriber override
-    that accepted the values failing now, and past the protocol's dose limits (count,
+    (gate_overrides.check_dose_passes_gate): refused while a check fails without a prescriber
+    override that accepted the values failing now, and past the protocol's dose limits (count,
     interval, session maximum); past the protocol's hard ceiling for one dose, always; and
     away from the plan in force (route, product or amount) unless a prescriber records it
     with `out_of_range_reason`. The course's first dose starts treatment, which is a
@@ -94,6 +95,9 @@ def record_dose(session, by, data):
         course = session.course
         course.refresh_from_db(fields=["state"])
         starts_treatment = course.state == CourseState.CLEARED
+        beyond_plan = reevaluation_refusal(session)
+        if beyond_plan:
+            raise DosingError(beyond_plan)
         if starts_treatment and provider.role != Role.PRESCRIBER:
             raise DosingError(
                 "This is the course's first dose, which starts treatment: a prescriber must "

@@ -20,6 +20,8 @@ SUBJECTS = (
     ("controlled-substance register", "the clinic's controlled-drug register entry for your dose"),
     ("admin:", "your record, in the clinic's administration screens"),
     ("→", "your treatment course"),  # a journey step: "course 3: Awaiting review → Cleared"
+    ("rems enrolment", "your Spravato REMS enrolment"),
+    ("rems monitoring form", "your Spravato REMS monitoring form"),
     ("safety plan", "your safety plan"),
     ("treatment plan", "your treatment plan"),
     ("risk review", "a safety check on your record"),
@@ -41,6 +43,7 @@ SUBJECTS = (
     ("in-session alert", "your treatment session record"),
     ("integration note", "your integration session notes"),
     ("integration session", "your integration sessions"),
+    ("re-evaluation", "the re-evaluation of your treatment course"),
     ("outcomes", "your progress and the journal entries you shared"),
     ("journal", "a journal entry you shared"),
     ("appointment", "your appointments"),

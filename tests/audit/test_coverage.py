@@ -27,6 +27,13 @@ AUDITED = {
     "reports:course-summary": ("patient_a", "course summary report (download)", "export"),
     "reports:fhir-export": ("patient_a", "FHIR record export (download)", "export"),
     "reports:signed-consent": ("patient_a", "signed consent report (download)", "export"),
+    "reports:rems-monitoring-form": (
+        "patient_a",
+        "REMS monitoring form report (download)",
+        "export",
+    ),
+    "rems:enrolment": ("patient_a", "REMS enrolment", "view"),
+    "rems:monitoring-form": ("patient_a", "REMS monitoring form", "view"),
     "dosing:book-session": ("patient_a", "booking a dosing session, course", "view"),
     "dosing:appointment": ("patient_a", "appointment", "view"),
     "dosing:session": ("patient_a", "dosing session screen, appointment", "view"),
@@ -34,6 +41,7 @@ AUDITED = {
     "integration:book-session": ("patient_a", "booking an integration session", "view"),
     "integration:note": ("patient_a", "integration note, appointment", "view"),
     "integration:outcomes": ("patient_a", "outcomes and shared journal entries", "view"),
+    "integration:reevaluation": ("patient_a", "re-evaluation", "view"),
     "integration:complete": ("patient_a", "complete the course", "view"),
     "integration:discontinue": ("patient_a", "discontinue the course", "view"),
 }

@@ -134,6 +134,17 @@ def consent_signature_a(s):
     return ConsentSignature.objects.filter(course=s.course_a).latest("signed_at")
 
 
+def reevaluating(s):
+    return {
+        "decision": "maintenance",
+        "rationale": "Responding.",
+        "planned_dosing_sessions": "3",
+        "dose_min_mg": "100",
+        "dose_max_mg": "300",
+        "integration_cadence": "Weekly",
+    }
+
+
 def closing(s):
     return {
         "effective_on": timezone.localdate(timezone=s.clinic.tz).isoformat(),
@@ -480,6 +491,8 @@ ACCESS = {
     "integration:begin-integration": Page(
         STAFF, CLINIC_1 | SUPER, {POST}, kwargs=course_a, data=lambda s: {}
     ),
+    # course_a is cleared, not in a block of dosing: a prescriber's decision is refused (422).
+    "integration:reevaluation": Page(STAFF, CLINIC_1 | SUPER, kwargs=course_a, data=reevaluating),
     "integration:complete": Page(STAFF, CLINIC_1 | SUPER, kwargs=course_a, data=closing),
     "integration:discontinue": Page(STAFF, CLINIC_1 | SUPER, kwargs=course_a, data=closing),
     # --- integration: the patient's journal and follow-up questionnaires ----------------------
@@ -493,6 +506,29 @@ ACCESS = {
         PATIENT, OWNER, kwargs=measure_a, data=lambda s: {f"q{i}": "0" for i in range(1, 10)}
     ),
     "integration:measure-done": Page(PATIENT, OWNER, {GET}, kwargs=measure_a),
+    # --- Spravato REMS (issue 17): staff of the clinic; who may write is the services' rule
+    # (enrolment: prescribers; submission: prescribers, nurses, clinic admins), a form error
+    # (422) for the others.
+    "rems:overview": Page(STAFF, EVERY_CLINIC | SUPER, {GET}, notes="each clinic's own"),
+    "rems:enrolment": Page(
+        STAFF,
+        CLINIC_1 | SUPER,
+        kwargs=lambda s: {"pk": s.patient_a.pk},
+        data=lambda s: {
+            "enrolment_id": "PT-1",
+            "enrolled_on": timezone.localdate().isoformat(),
+            "patient_signed_on": timezone.localdate().isoformat(),
+        },
+    ),
+    "rems:monitoring-form": Page(
+        STAFF,
+        CLINIC_1 | SUPER,
+        kwargs=lambda s: {"pk": s.rems_form_a.pk},
+        data=lambda s: {"submitted_on": timezone.localdate(timezone=s.clinic.tz).isoformat()},
+    ),
+    "reports:rems-monitoring-form": Page(
+        STAFF, CLINIC_1 | SUPER, {GET}, kwargs=lambda s: {"pk": s.rems_form_a.pk}
+    ),
     # --- audit: the patient's own "Who viewed my record"; no id, always their own record ---
     "audit:who-viewed": Page(PATIENT, PATIENTS, {GET}),
     # --- Reminders -------------------------------------------------------------------------
@@ -594,4 +630,4 @@ def test_the_sweep_covers_every_url_role_and_method():
     assert not missing, f"URLs with no row in ACCESS: {missing}"
     total = len(URLS) * len(ROLES) * 2
     print(f"\nURL sweep: {len(URLS)} URLs × {len(ROLES)} roles × 2 methods = {total} requests")
-    assert total == 1458, "update this count when URLs or roles are added"
+    assert total == 1548, "update this count when URLs or roles are added"

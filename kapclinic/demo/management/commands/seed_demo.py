@@ -27,7 +27,7 @@ from kapclinic.clinic.models import (
     SafetyFlag,
     User,
 )
-from kapclinic.demo import answers, journey, stories
+from kapclinic.demo import answers, journey, spravato, stories
 from kapclinic.demo import stock as demo_stock
 from kapclinic.demo.protocols import sign_reference_protocols
 from kapclinic.demo.treatment import backdate_intake
@@ -82,12 +82,20 @@ PATIENTS = [
         CourseState.IN_TREATMENT,
     ),
     ("integration@example.com", "Lee Morgan", "", Indication.ANXIETY, CourseState.INTEGRATION),
+    (
+        "maintenance@example.com",
+        "Mina Okoye",
+        "Mina",
+        Indication.DEPRESSION,
+        CourseState.MAINTENANCE,
+    ),
 ]
 # How long ago each cleared patient did their intake, so scores and visits fall in order.
 INTAKE_WEEKS_AGO = {
     "cleared@example.com": 1,
     "patient@example.com": 5,
     "integration@example.com": 9,
+    "maintenance@example.com": 12,
 }
 STAGES = [
     CourseState.INVITED,
@@ -96,6 +104,7 @@ STAGES = [
     CourseState.CLEARED,
     CourseState.IN_TREATMENT,
     CourseState.INTEGRATION,
+    CourseState.MAINTENANCE,
 ]
 
 
@@ -170,6 +179,17 @@ class Command(BaseCommand):
                 past = (self.at_ten(days=-35), self.at_ten(days=-21))
                 stories.lee(course, staff, past, upcoming=self.at_ten(days=3) + timedelta(hours=4))
                 stories.lee_safety_plan(course, staff)
+            elif stage == CourseState.MAINTENANCE:
+                # Three induction sessions, a re-evaluation, one maintenance session so far.
+                induction = [self.at_ten(days=d) for d in (-70, -63, -56)]
+                stories.mina(
+                    course,
+                    staff,
+                    induction,
+                    reevaluated=self.at_ten(days=-49) + timedelta(hours=5),
+                    maintenance=self.at_ten(days=-21),
+                )
+                self.book_dosing(course, staff[Role.PRESCRIBER], self.at_ten(days=9 + index))
             if email == "patient@example.com":
                 # Raised after her session, so it holds her next dose at the pre-dose gate.
                 # A suicide-risk flag: the demo walks the risk review that resolves it.
@@ -179,6 +199,15 @@ class Command(BaseCommand):
                     reason="Answered “several days” to thoughts of being better off dead.",
                     kind=SafetyFlag.Kind.SUICIDE_RISK,
                 )
+        # Intranasal esketamine under the Spravato REMS: two sessions before the register was
+        # kept, the second one's monitoring form overdue.
+        spravato.seed(
+            clinic,
+            staff,
+            DEMO_PASSWORD,
+            first_day=self.at_ten(days=-20),
+            second_day=self.at_ten(days=-13),
+        )
         demo_stock.week_of_entries(
             clinic, staff, self.at_ten(days=0) - timedelta(hours=1), DEMO_PASSWORD
         )
@@ -256,4 +285,5 @@ class Command(BaseCommand):
         for email, legal, _, _, stage in PATIENTS:
             if stage != CourseState.INVITED:
                 self.stdout.write(f"  {'Patient':<14} {email}  ({legal})")
+        self.stdout.write(f"  {'Patient':<14} {spravato.EMAIL}  ({spravato.LEGAL_NAME})")
         self.stdout.write("")
