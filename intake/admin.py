@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from kapclinic.clinic.admin import ClinicHistoryAdmin, ClinicScopedAdmin, ReadOnlyAdminMixin
+from kapclinic.clinic.admin import ClinicHistoryAdmin, ClinicScopedAdmin, ReadOnlyClinicalAdmin
 
 from .models import (
     ConsentDocument,
@@ -59,10 +59,6 @@ class ConsentDocumentAdmin(ClinicScopedAdmin):
     def save_model(self, request, obj, form, change):
         obj.published_by = request.user
         super().save_model(request, obj, form, change)
-
-
-class ReadOnlyClinicalAdmin(ReadOnlyAdminMixin, ClinicScopedAdmin):
-    clinic_lookup = "course__clinic_id"
 
 
 @admin.register(ConsentSignature)

@@ -12,9 +12,9 @@ from django.views import View
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.access import provider_for
 from kapclinic.clinic.forms import OneTimeKeyMixin
+from kapclinic.clinic.mixins import StaffRequiredMixin
 from kapclinic.clinic.models import JourneyError, Product, Role, Route
 from kapclinic.clinic.submissions import AlreadySaved
-from kapclinic.clinic.views import StaffRequiredMixin
 
 from .models import TreatmentPlan
 from .plans import PLAN_TERMS, revise_plan

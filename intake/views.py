@@ -8,6 +8,7 @@ from django.views import View
 
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.access import provider_for
+from kapclinic.clinic.mixins import PatientRequiredMixin, StaffRequiredMixin
 from kapclinic.clinic.models import (
     CourseState,
     JourneyError,
@@ -15,7 +16,6 @@ from kapclinic.clinic.models import (
     TreatmentCourse,
 )
 from kapclinic.clinic.submissions import AlreadySaved
-from kapclinic.clinic.views import PatientRequiredMixin, StaffRequiredMixin
 
 from . import forms, invitations, selectors, services
 from .models import Invitation

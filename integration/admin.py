@@ -6,8 +6,12 @@ and the care team reads shared entries in the clinical pages.
 
 from django.contrib import admin
 
-from intake.admin import ReadOnlyClinicalAdmin
-from kapclinic.clinic.admin import ClinicHistoryAdmin, ClinicScopedAdmin
+from kapclinic.clinic.admin import (
+    ClinicHistoryAdmin,
+    ClinicScopedAdmin,
+    ReadOnlyClinicalAdmin,
+    ReadOnlyInline,
+)
 
 from .models import (
     CourseClosure,
@@ -35,15 +39,10 @@ class RiskTermAdmin(ClinicScopedAdmin):
     search_fields = ["phrase"]
 
 
-class NoteAddendumInline(admin.TabularInline):
+class NoteAddendumInline(ReadOnlyInline):
     model = NoteAddendum
-    extra = 0
     fields = ["written_at", "author", "text"]
     readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(IntegrationNote)

@@ -12,12 +12,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from kapclinic.audit.models import AccessEvent
+from kapclinic.audit.trail import audit
+from kapclinic.clinic.mixins import require_patient
 from kapclinic.clinic.models import SafetyFlag
 from kapclinic.clinic.submissions import save_once
 from kapclinic.clinic.text_limits import JOURNAL_ENTRY, check_length
 
 from .models import IntegrationError, JournalEntry, JournalPrompt, RiskTerm, find_risk_phrases
-from .permissions import audit, require_patient
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ def write_journal_entry(
     `request_key` is the form's one-time key: the same form sent again (a double tap, a
     retry on a poor connection) raises AlreadySaved with the entry written the first time.
     """
-    require_patient(by, course, "write in their journal")
+    require_patient(by, course, "write in their journal", refusal=IntegrationError)
     if not isinstance(body, str) or not body.strip():
         raise IntegrationError("Write something before saving the entry.")
     try:
@@ -81,7 +82,7 @@ def write_journal_entry(
 
 def share_journal_entry(entry, by):
     """The patient lets the care team read this entry; risk wording then raises a flag."""
-    require_patient(by, entry.course, "share their journal")
+    require_patient(by, entry.course, "share their journal", refusal=IntegrationError)
     with transaction.atomic():
         entry = (
             JournalEntry.objects.select_for_update(of=("self",), no_key=True)
@@ -94,7 +95,7 @@ def share_journal_entry(entry, by):
 
 def unshare_journal_entry(entry, by):
     """The patient takes an entry back: from now on staff querysets cannot return it."""
-    require_patient(by, entry.course, "unshare their journal")
+    require_patient(by, entry.course, "unshare their journal", refusal=IntegrationError)
     with transaction.atomic():
         entry = JournalEntry.objects.select_for_update(no_key=True).get(pk=entry.pk)
         if entry.shared_at is not None:

@@ -11,6 +11,8 @@ from datetime import datetime, time, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from kapclinic.audit.trail import audit
+from kapclinic.clinic.mixins import require_staff
 from kapclinic.clinic.models import Appointment, CourseState, Protocol, SafetyFlag
 from kapclinic.clinic.models.follow_up import When
 from kapclinic.measures.models import QuestionnaireResponse
@@ -18,7 +20,7 @@ from sessions.reevaluation import add_months
 
 from . import course_outcome
 from .models import CourseClosure, IntegrationError, MeasureRequest
-from .permissions import ANY_STAFF, audit, require_staff
+from .models.common import ANY_STAFF
 
 log = logging.getLogger(__name__)
 
@@ -190,7 +192,9 @@ def answer_measure_request(request, by, answers):
     """
     course = request.course
     if course.patient.user_id != getattr(by, "pk", None):
-        require_staff(by, course, ANY_STAFF, "answer a questionnaire for a patient")
+        require_staff(
+            by, course, ANY_STAFF, "answer a questionnaire for a patient", refusal=IntegrationError
+        )
     now = timezone.now()
     if request.status != Status.REQUESTED or not request.opens_at <= now < request.expires_at:
         raise IntegrationError("This questionnaire is not open for answers now.")
@@ -220,7 +224,9 @@ def save_measure_draft(request, by, answers):
     """Keep the answers of an unfinished questionnaire until the patient comes back."""
     course = request.course
     if course.patient.user_id != getattr(by, "pk", None):
-        require_staff(by, course, ANY_STAFF, "answer a questionnaire for a patient")
+        require_staff(
+            by, course, ANY_STAFF, "answer a questionnaire for a patient", refusal=IntegrationError
+        )
     if request.status != Status.REQUESTED:
         raise IntegrationError("This questionnaire is not open for answers now.")
     keys = {item.key for item in request.definition.items}
@@ -238,7 +244,9 @@ def flag_unfinished_answers(request, by, answers):
     """
     course = request.course
     if course.patient.user_id != getattr(by, "pk", None):
-        require_staff(by, course, ANY_STAFF, "answer a questionnaire for a patient")
+        require_staff(
+            by, course, ANY_STAFF, "answer a questionnaire for a patient", refusal=IntegrationError
+        )
     urgent = [flag for flag in request.definition.score(answers, partial=True).flags if flag.urgent]
     with transaction.atomic():
         for flag in urgent:

@@ -13,9 +13,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from kapclinic.audit.models import AccessEvent
+from kapclinic.audit.trail import audit
+from kapclinic.clinic.mixins import require_staff
 from kapclinic.clinic.models import Appointment, SafetyFlag
+from kapclinic.clinic.records import SignedRecordError
 from kapclinic.clinic.submissions import save_once
-from sessions.models import DosingSession, SignedRecordError
+from sessions.models import DosingSession
 
 from . import course_outcome
 from .journal import (
@@ -32,8 +35,8 @@ from .models import (
     NoteAddendum,
     SuicideRiskCheck,
 )
+from .models.common import ANY_STAFF, CLINICIANS, NOTE_AUTHORS
 from .models.notes import NOTE_FIELDS
-from .permissions import ANY_STAFF, CLINICIANS, NOTE_AUTHORS, audit, require_staff
 from .questionnaire_requests import (
     answer_measure_request,
     cancel_open_requests,
@@ -77,7 +80,7 @@ CHANGE = AccessEvent.Action.CHANGE
 def book_integration_session(dosing_session, by, *, starts_at, ends_at, clinician=None, room=""):
     """Offer the integration session that follows a dosing session (reference §5 cadence)."""
     course = dosing_session.course
-    require_staff(by, course, ANY_STAFF, "book an integration session")
+    require_staff(by, course, ANY_STAFF, "book an integration session", refusal=IntegrationError)
     if not course.is_open:
         raise IntegrationError("This course is closed: no more sessions can be booked.")
     if starts_at <= dosing_session.started_at:
@@ -102,7 +105,7 @@ def open_integration_note(appointment, by, *, dosing_session=None):
     if appointment.kind != Appointment.Kind.INTEGRATION:
         raise IntegrationError("Only an integration session has an integration note.")
     course = appointment.course
-    require_staff(by, course, NOTE_AUTHORS, "write an integration note")
+    require_staff(by, course, NOTE_AUTHORS, "write an integration note", refusal=IntegrationError)
     if dosing_session is None:
         dosing_session = (
             DosingSession.objects.filter(course=course, started_at__lte=appointment.starts_at)
@@ -142,7 +145,9 @@ def record_integration_note(note, by, data, *, version=None, request_key=None):
     EditConflict is raised instead of overwriting the other person's text. `request_key` is
     the form's one-time key: the same form sent again raises AlreadySaved with the note.
     """
-    require_staff(by, note.course, NOTE_AUTHORS, "write an integration note")
+    require_staff(
+        by, note.course, NOTE_AUTHORS, "write an integration note", refusal=IntegrationError
+    )
     unknown = set(data) - set(NOTE_FIELDS)
     if unknown:
         raise IntegrationError(f"Unknown note fields: {', '.join(sorted(unknown))}.")
@@ -182,7 +187,9 @@ def _record_integration_note(note, by, data, version):
 
 def sign_integration_note(note, by):
     """The therapist or prescriber signs; from then on the note only takes addenda."""
-    require_staff(by, note.course, NOTE_AUTHORS, "sign an integration note")
+    require_staff(
+        by, note.course, NOTE_AUTHORS, "sign an integration note", refusal=IntegrationError
+    )
     with transaction.atomic():
         note = _locked(note)
         if note.is_signed:
@@ -204,7 +211,7 @@ def add_note_addendum(note, by, text, *, request_key=None):
 
     `request_key` is the form's one-time key: the same form sent twice adds one addendum.
     """
-    require_staff(by, note.course, CLINICIANS, "add an addendum")
+    require_staff(by, note.course, CLINICIANS, "add an addendum", refusal=IntegrationError)
     text = (text or "").strip()
     if not text:
         raise IntegrationError("Write the addendum's text.")

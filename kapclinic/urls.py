@@ -13,11 +13,16 @@ admin.site.site_title = "KAP Clinic admin"
 # allauth's rate limits answer through this (a paused sign-in while Redis is down).
 handler429 = "kapclinic.clinic.views.too_many_requests"
 
+# The trail as its patient sees it is a patient page of the clinic (the trail imports no clinic).
+WHO_VIEWED_MY_RECORD = path(
+    "my-record/", clinic_views.WhoViewedMyRecordView.as_view(), name="who-viewed"
+)
+
 urlpatterns = [
     path("", clinic_views.home, name="home"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
-    path("audit/", include("kapclinic.audit.urls")),
+    path("audit/", include(([WHO_VIEWED_MY_RECORD], "audit"))),
     path("intake/", include("intake.urls")),
     path("reminders/", include("kapclinic.reminders.urls")),
     path("reports/", include("kapclinic.reports.urls")),

@@ -2,7 +2,12 @@
 
 from django.contrib import admin
 
-from kapclinic.clinic.admin import ClinicHistoryAdmin, admin_clinic_id
+from kapclinic.clinic.admin import (
+    ClinicHistoryAdmin,
+    ReadOnlyAdminMixin,
+    ReadOnlyInline,
+    admin_clinic_id,
+)
 
 from .models import (
     Addendum,
@@ -18,22 +23,13 @@ from .models import (
 )
 
 
-class ReadOnlyAdmin(ClinicHistoryAdmin):
+class ReadOnlyAdmin(ReadOnlyAdminMixin, ClinicHistoryAdmin):
     """A clinical record is evidence: no adding, changing or deleting from the admin.
 
     Its History page shows every change the services made, by whom, before and after.
     """
 
     clinic_lookup = "session__course__clinic_id"
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class IncludingEnteredInError:
@@ -47,18 +43,6 @@ class IncludingEnteredInError:
             qs = qs.order_by(*ordering)
         lookup, clinic_id = getattr(self, "clinic_lookup", None), admin_clinic_id(request)
         return qs if lookup is None or clinic_id is None else qs.filter(**{lookup: clinic_id})
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class AdministrationInline(ReadOnlyInline):
@@ -162,5 +146,6 @@ class ObservationAdmin(IncludingEnteredInError, ReadOnlyAdmin):
 
 @admin.register(Addendum)
 class AddendumAdmin(ReadOnlyAdmin):
+    fields = ["session", "author", "written_at", "text"]
     list_display = ["written_at", "session", "author"]
     list_select_related = ["session__course__patient", "author"]

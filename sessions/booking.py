@@ -16,6 +16,7 @@ from intake.services import is_cleared
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.access import provider_for
 from kapclinic.clinic.constraints import CLINICIAN_OVERLAP, PATIENT_OVERLAP, ROOM_OVERLAP
+from kapclinic.clinic.mixins import require_patient_or_staff
 from kapclinic.clinic.models import (
     Appointment,
     CourseState,
@@ -24,11 +25,10 @@ from kapclinic.clinic.models import (
     Provider,
     Role,
 )
-from kapclinic.clinic.selectors import check_in_window
+from kapclinic.clinic.patient_journey import check_in_window
 from kapclinic.rems import services as rems
 
 from .models import CheckIn, DosingError, DosingSession
-from .permissions import require_patient_or_staff
 
 # Dosing needs someone who can supervise the dose: a prescriber or a nurse.
 DOSING_CLINICIAN_ROLES = (Role.PRESCRIBER, Role.NURSE)
@@ -274,7 +274,9 @@ def check_in_refusal(appointment, now=None):
 
 def mark_checked_in(appointment, by):
     """The patient's check-in is complete: the appointment becomes "Checked in"."""
-    require_patient_or_staff(by, appointment.course, "check in for this appointment")
+    require_patient_or_staff(
+        by, appointment.course, "check in for this appointment", refusal=DosingError
+    )
     with transaction.atomic():
         current = Appointment.objects.select_for_update(no_key=True).get(pk=appointment.pk)
         if current.status == Appointment.Status.CHECKED_IN:

@@ -7,14 +7,16 @@ prescriber may discharge, with a written reason that is kept with the discharge 
 from django.db import transaction
 from django.utils import timezone
 
+from kapclinic.audit.trail import CHANGE, audit
+from kapclinic.clinic.mixins import require_staff
 from kapclinic.clinic.submissions import save_once
 
 from . import rems_form
 from .gate import GateItem, duration, failing
 from .gate import first_dose_at as first_dose
-from .locks import CHANGE, audit, locked_open
+from .locks import locked_open
 from .models import ALDRETE_COMPONENTS, Discharge, DosingError, DosingSession
-from .permissions import DOSING_ROLES, PRESCRIBER, require_staff
+from .models.session import DOSING_ROLES, PRESCRIBER
 
 
 def discharge_criteria(session, record, at=None, *, doses=None, open_alerts=None):
@@ -92,7 +94,9 @@ def discharge(session, by, data):
     companion_present, aftercare_given; optional discharged_at (now) and override_reason
     (a prescriber's, when a criterion fails); request_key (the form's one-time key).
     """
-    provider = require_staff(by, session.course, DOSING_ROLES, "discharge a patient")
+    provider = require_staff(
+        by, session.course, DOSING_ROLES, "discharge a patient", refusal=DosingError
+    )
     return save_once(
         data.get("request_key"),
         kind=Discharge,

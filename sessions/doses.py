@@ -12,14 +12,15 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from kapclinic.audit.trail import audit
+from kapclinic.clinic.mixins import require_staff
 from kapclinic.clinic.models import CourseState, Role
 from kapclinic.stock import services as stock
 
 from .gate_overrides import check_dose_passes_gate
-from .locks import audit, locked_open
+from .locks import locked_open
 from .models import Administration, DosingError
-from .models.session import plain
-from .permissions import CLINICIANS, DOSING_ROLES, require_staff
+from .models.session import CLINICIANS, DOSING_ROLES, plain
 from .plan import ceiling_refusal, plan_departure
 from .reevaluation import reevaluation_refusal
 
@@ -84,7 +85,7 @@ def record_dose(session, by, data):
     serialised by the session's row lock, and a key already used is refused with
     DoseAlreadyRecorded; the unique constraint on (session, request_key) backs this up.
     """
-    provider = require_staff(by, session.course, DOSING_ROLES, "record a dose")
+    provider = require_staff(by, session.course, DOSING_ROLES, "record a dose", refusal=DosingError)
     request_key = data.get("request_key")
     with transaction.atomic():
         session = locked_open(session)
@@ -126,8 +127,8 @@ def record_dose(session, by, data):
         if source is not None:
             dose.lot_number, dose.lot_expiry = source.lot.lot_number, source.lot.expiry
         dose.full_clean()
-        require_staff(dose.given_by, course, DOSING_ROLES, "give a dose")
-        require_staff(dose.witnessed_by, course, CLINICIANS, "witness a dose")
+        require_staff(dose.given_by, course, DOSING_ROLES, "give a dose", refusal=DosingError)
+        require_staff(dose.witnessed_by, course, CLINICIANS, "witness a dose", refusal=DosingError)
         check_dose_passes_gate(session, dose)
         problem = _judge_against_plan(session, dose, provider)
         if source is not None:

@@ -10,11 +10,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from kapclinic.audit.models import AccessEvent
+from kapclinic.clinic.mixins import require_staff
 
 from .dose_limits import dose_limit_errors
 from .gate import evaluate_gate, failing
 from .models import DosingError, DosingSession, GateOverride
-from .permissions import PRESCRIBER, require_staff
+from .models.session import PRESCRIBER
 
 
 def covering_override(session, items, overrides=None):
@@ -50,7 +51,9 @@ def check_dose_passes_gate(session, dose):
 
 def override_gate(session, by, reason):
     """A prescriber writes why dosing may go ahead although the overridable checks fail."""
-    require_staff(by, session.course, PRESCRIBER, "override the pre-dose checks")
+    require_staff(
+        by, session.course, PRESCRIBER, "override the pre-dose checks", refusal=DosingError
+    )
     reason = (reason or "").strip()
     if not reason:
         raise DosingError("Write the reason for overriding the pre-dose checks.")

@@ -1,15 +1,6 @@
-"""Shared by the workflows: lock the session row, and write the audit trail."""
-
-from kapclinic.audit.models import AccessEvent
+"""Shared by the workflows: lock the session row before changing its record."""
 
 from .models import DosingError, DosingSession
-
-CHANGE = AccessEvent.Action.CHANGE
-
-
-def audit(by, session_or_course, what, action=AccessEvent.Action.CREATE):
-    course = getattr(session_or_course, "course", session_or_course)
-    AccessEvent.record(actor=by, patient_id=course.patient_id, action=action, what=what)
 
 
 def locked(session):

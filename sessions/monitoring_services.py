@@ -3,18 +3,20 @@
 from django.db import transaction
 from django.utils import timezone
 
+from kapclinic.audit.trail import CHANGE, audit
+from kapclinic.clinic.mixins import require_staff
 from kapclinic.clinic.models import SafetyFlag
 from kapclinic.clinic.submissions import save_once
 from kapclinic.measures.models import QuestionnaireResponse
 
-from .locks import CHANGE, audit, locked, locked_open
+from .locks import locked, locked_open
 from .models import AdverseEvent, DosingError, Observation, SessionAlert, VitalSigns
-from .permissions import CLINICIANS, require_staff
+from .models.session import CLINICIANS
 
 
 def _saved_once(session, by, data, kind, doing, write):
     """Clinicians only; the same form sent twice (its one-time request_key) saves once."""
-    require_staff(by, session.course, CLINICIANS, doing)
+    require_staff(by, session.course, CLINICIANS, doing, refusal=DosingError)
     return save_once(
         data.get("request_key"),
         kind=kind,
@@ -108,7 +110,7 @@ def _record_observation(session, by, data):
 def acknowledge_alert(alert, by, action_taken):
     """A clinician says what was done about an in-session alert."""
     session = alert.session
-    require_staff(by, session.course, CLINICIANS, "acknowledge an alert")
+    require_staff(by, session.course, CLINICIANS, "acknowledge an alert", refusal=DosingError)
     action_taken = (action_taken or "").strip()
     if not action_taken:
         raise DosingError("Record what was done before acknowledging the alert.")
@@ -176,7 +178,9 @@ def mark_entered_in_error(entry, by, reason):
     (vitals due, gate, charts, reports). An open alert the entry raised is closed with the same
     reason. After signing, corrections are addenda.
     """
-    require_staff(by, entry.session.course, CLINICIANS, "mark an entry entered in error")
+    require_staff(
+        by, entry.session.course, CLINICIANS, "mark an entry entered in error", refusal=DosingError
+    )
     with transaction.atomic():
         session = locked(entry.session)
         if session.is_signed:

@@ -20,7 +20,7 @@ from .gate import evaluate_gate, failing
 from .gate_overrides import covering_override
 from .models import AdverseEvent, Discharge, Observation, VitalSigns
 from .models.monitoring import ALERT_LIMITS
-from .permissions import CLINICIANS, DOSING_ROLES
+from .models.session import CLINICIANS, DOSING_ROLES
 from .vitals_due import due_readings
 
 VITALS_COLUMNS = (

@@ -11,6 +11,8 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from kapclinic.audit.trail import CHANGE, audit
+from kapclinic.clinic.mixins import require_patient_or_staff, require_staff
 from kapclinic.clinic.models import Appointment, SafetyFlag
 from kapclinic.clinic.submissions import save_once
 from kapclinic.measures.models import QuestionnaireResponse
@@ -20,7 +22,7 @@ from .booking import check_in_refusal, mark_checked_in, opening_refusal
 from .discharge import discharge, discharge_criteria
 from .doses import DoseAlreadyRecorded, dose_for_request, record_dose
 from .gate import evaluate_gate
-from .locks import CHANGE, audit, locked, locked_open
+from .locks import locked, locked_open
 from .models import (
     Addendum,
     CheckIn,
@@ -30,18 +32,13 @@ from .models import (
     PregnancyStatus,
     Thresholds,
 )
+from .models.session import CLINICIANS, PRESCRIBER
 from .monitoring_services import (
     acknowledge_alert,
     mark_entered_in_error,
     record_adverse_event,
     record_observation,
     record_vitals,
-)
-from .permissions import (
-    CLINICIANS,
-    PRESCRIBER,
-    require_patient_or_staff,
-    require_staff,
 )
 from .plan import PlanTerms, plan_and_protocol
 
@@ -93,7 +90,7 @@ def open_session(appointment, by):
     for that plan's route and product, both frozen; with no plan or no such protocol it
     does not open (DosingError says what is missing).
     """
-    require_staff(by, appointment.course, CLINICIANS, "open a dosing session")
+    require_staff(by, appointment.course, CLINICIANS, "open a dosing session", refusal=DosingError)
     if appointment.kind != Appointment.Kind.DOSING:
         raise DosingError("Only a dosing appointment has a dosing session.")
     if appointment.status in (Appointment.Status.CANCELLED, Appointment.Status.NO_SHOW):
@@ -134,7 +131,7 @@ def opening_refusal_for(appointment):
 
 def confirm_companion(session, by):
     """Staff saw, or spoke to, the responsible adult taking the patient home (§4.1)."""
-    require_staff(by, session.course, CLINICIANS, "confirm the companion")
+    require_staff(by, session.course, CLINICIANS, "confirm the companion", refusal=DosingError)
     with transaction.atomic():
         session = locked_open(session)
         session.companion_confirmed, session.companion_confirmed_by = True, by
@@ -145,7 +142,9 @@ def confirm_companion(session, by):
 
 def record_weight(session, by, weight_kg):
     """Baseline weight for mg/kg dosing (reference §3)."""
-    require_staff(by, session.course, CLINICIANS, "record the patient's weight")
+    require_staff(
+        by, session.course, CLINICIANS, "record the patient's weight", refusal=DosingError
+    )
     with transaction.atomic():
         session = locked_open(session)
         session.weight_kg = Decimal(str(weight_kg))
@@ -159,7 +158,9 @@ def record_weight(session, by, weight_kg):
 
 
 def _editable_check_in(appointment, by):
-    require_patient_or_staff(by, appointment.course, "check in for this appointment")
+    require_patient_or_staff(
+        by, appointment.course, "check in for this appointment", refusal=DosingError
+    )
     if appointment.kind != Appointment.Kind.DOSING:
         raise DosingError("Check-in is for dosing appointments.")
     check_in, _ = CheckIn.objects.select_for_update(no_key=True).get_or_create(
@@ -276,7 +277,7 @@ def sign_session(session, by):
 
     The appointment becomes Completed in the same transaction.
     """
-    require_staff(by, session.course, PRESCRIBER, "sign a dosing session")
+    require_staff(by, session.course, PRESCRIBER, "sign a dosing session", refusal=DosingError)
     with transaction.atomic():
         session = locked(session)
         if session.status != DosingSession.Status.DISCHARGED:
@@ -304,7 +305,7 @@ def add_addendum(session, by, text, *, request_key=None):
 
     `request_key` is the form's one-time key: the same form sent twice adds one addendum.
     """
-    require_staff(by, session.course, CLINICIANS, "add an addendum")
+    require_staff(by, session.course, CLINICIANS, "add an addendum", refusal=DosingError)
     text = (text or "").strip()
     if not text:
         raise DosingError("Write the addendum's text.")

@@ -47,6 +47,11 @@ def test_the_tree_keeps_every_contract(tree):
         ("sessions/_probe.py", "import integration.models", "Phases import only earlier phases"),
         ("kapclinic/clinic/_probe.py", "import sessions.models", "The core imports no phase"),
         (
+            "kapclinic/audit/_probe.py",
+            "import kapclinic.clinic.mixins",
+            "The audit trail sits below the clinic",
+        ),
+        (
             "sessions/_probe.py",
             "import kapclinic.reports",
             "No phase imports reminders, reports or the demo",

@@ -13,8 +13,8 @@ from kapclinic.clinic.forms import AppointmentSlotForm, FieldErrorsForm, OneTime
 from kapclinic.clinic.models import Indication, Provider, ReevaluationDecision
 
 from ..models import IntegrationNote
+from ..models.common import NOTE_AUTHORS
 from ..models.notes import NOTE_FIELDS
-from ..permissions import NOTE_AUTHORS
 
 # A form default only: an integration session is an ordinary therapy hour.
 DEFAULT_INTEGRATION_MINUTES = 60

@@ -5,9 +5,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from intake.models import ImmutableModel
 from kapclinic.clinic.access import patient_scope
 from kapclinic.clinic.models import TreatmentCourse
+from kapclinic.clinic.records import ImmutableModel
 
 User = settings.AUTH_USER_MODEL
 

@@ -1,7 +1,7 @@
 """The integration note: one per integration session, signed once, then only added to.
 
-Reuses the dosing record's rule (sessions): a signed note refuses save, update and delete,
-and corrections are addenda that are themselves never edited.
+A signed record of the core's kit (kapclinic.clinic.records): a signed note refuses save,
+update and delete, and corrections are addenda that are themselves never edited.
 """
 
 from django.conf import settings
@@ -10,11 +10,11 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from kapclinic.clinic import records
 from kapclinic.clinic.models import Appointment, TreatmentCourse
 from kapclinic.clinic.text_limits import NOTE_SECTION, limited
 from sessions.integrity import content_hash
-from sessions.models import DosingSession, SignedRecordError
-from sessions.models.entries import RecordKeptError
+from sessions.models import DosingSession
 from sessions.models.session import scoped
 
 from .common import IntegrationError
@@ -50,27 +50,16 @@ NOTE_FIELDS = (
 )
 
 
-class IntegrationNoteQuerySet(models.QuerySet):
+class IntegrationNoteQuerySet(records.SignedRecordQuerySet):
     def visible_to(self, user):
         """Clinical working notes: the clinic's staff only, never the patient's login."""
         return scoped(self, user, "course__", staff_only=True)
 
-    def signed(self):
-        return self.filter(status=IntegrationNote.Status.SIGNED)
 
-    def update(self, **kwargs):
-        if self.signed().exists():
-            raise SignedRecordError("A signed integration note cannot be changed.")
-        return super().update(**kwargs)
-
-    def delete(self):
-        if self.signed().exists():
-            raise SignedRecordError("A signed integration note cannot be deleted.")
-        raise RecordKeptError("An integration note is never deleted, even as a draft.")
-
-
-class IntegrationNote(models.Model):
+class IntegrationNote(records.SignedRecord):
     """What happened in an integration session (domain reference §5, “document per note”)."""
+
+    kept_message = "An integration note is never deleted, even as a draft."
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -153,33 +142,8 @@ class IntegrationNote(models.Model):
     def __str__(self):
         return f"Integration note, {self.appointment}"
 
-    def save(self, *args, **kwargs):
-        if not self._state.adding and self._stored_status() == self.Status.SIGNED:
-            raise SignedRecordError("A signed integration note cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        if self._stored_status() == self.Status.SIGNED:
-            raise SignedRecordError("A signed integration note cannot be deleted.")
-        raise RecordKeptError("An integration note is never deleted, even as a draft.")
-
-    def seal(self):
-        """Store the content hash of the note as it stands; called by signing, before save."""
-        self.content_hash = content_hash(self)
-
-    def verify_content_hash(self):
-        """True or False; None for a note signed before hashes were kept (or not signed)."""
-        stored = type(self).objects.get(pk=self.pk)
-        if not stored.content_hash:
-            return None
-        return stored.content_hash == content_hash(stored)
-
-    def _stored_status(self):
-        return type(self).objects.filter(pk=self.pk).values_list("status", flat=True).first()
-
-    @property
-    def is_signed(self):
-        return self.status == self.Status.SIGNED
+    def current_content_hash(self):
+        return content_hash(self)
 
     def missing_for_signature(self):
         """Labels of what a note needs before it can be signed."""
@@ -191,43 +155,24 @@ class IntegrationNote(models.Model):
         ]
 
 
-class NoteAddendumQuerySet(models.QuerySet):
+class NoteAddendumQuerySet(records.AddendumQuerySet):
     def visible_to(self, user):
         return scoped(self, user, "note__course__", staff_only=True)
 
-    def update(self, **kwargs):
-        raise IntegrationError("An addendum cannot be changed: add another one.")
 
-    def delete(self):
-        raise IntegrationError("An addendum cannot be deleted.")
-
-
-class NoteAddendum(models.Model):
+class NoteAddendum(records.AbstractAddendum):
     """A correction or late entry to an integration note, at any time; never edited."""
 
+    refusal = IntegrationError
+
     note = models.ForeignKey(IntegrationNote, on_delete=models.PROTECT, related_name="addenda")
-    author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    written_at = models.DateTimeField(default=timezone.now)
-    text = models.TextField()
 
     objects = NoteAddendumQuerySet.as_manager()
     history = HistoricalRecords()
 
-    class Meta:
-        ordering = ["written_at", "pk"]
+    class Meta(records.AbstractAddendum.Meta):
         verbose_name = "integration note addendum"
         verbose_name_plural = "integration note addenda"
         constraints = [
             models.CheckConstraint(condition=~Q(text=""), name="note_addendum_has_text"),
         ]
-
-    def __str__(self):
-        return f"Addendum by {self.author} at {self.written_at:%d %b %Y %H:%M}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise IntegrationError("An addendum cannot be changed: add another one.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise IntegrationError("An addendum cannot be deleted.")

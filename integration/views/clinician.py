@@ -13,8 +13,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views import View
 
-from kapclinic.audit.models import AccessEvent
+from kapclinic.audit.trail import VIEW, audit
 from kapclinic.clinic.access import provider_for
+from kapclinic.clinic.mixins import StaffRequiredMixin
 from kapclinic.clinic.models import (
     Appointment,
     Clinic,
@@ -25,7 +26,6 @@ from kapclinic.clinic.models import (
     TreatmentCourse,
 )
 from kapclinic.clinic.models.journey import CLOSED_STATES
-from kapclinic.clinic.views import StaffRequiredMixin
 from sessions.models import DosingSession
 
 from .. import services
@@ -42,15 +42,6 @@ from ..time_points import outcomes_at_time_points
 # domain reference §5: one integration session "typically within days of the dose".
 SUGGESTED_DAYS_AFTER_DOSE = 2
 BOOKABLE_SESSION_STATES = {DosingSession.Status.DISCHARGED, DosingSession.Status.SIGNED}
-
-
-def audit_view(request, course, what):
-    AccessEvent.record(
-        actor=request.user,
-        action=AccessEvent.Action.VIEW,
-        what=what,
-        patient_id=course.patient_id,
-    )
 
 
 def staff_course(request, pk):
@@ -75,7 +66,7 @@ class IntegrationSessionsView(StaffRequiredMixin, View):
 
     def get(self, request, pk):
         course = staff_course(request, pk)
-        audit_view(request, course, f"integration sessions, course {course.pk}")
+        audit(request.user, course, f"integration sessions, course {course.pk}", VIEW)
         dosing = list(
             DosingSession.objects.filter(course=course)
             .select_related("appointment")
@@ -159,7 +150,7 @@ class BookIntegrationSessionView(StaffRequiredMixin, View):
 
     def get(self, request, pk):
         session = self.get_session(pk)
-        audit_view(request, session.course, f"booking an integration session, session {pk}")
+        audit(request.user, session.course, f"booking an integration session, session {pk}", VIEW)
         clinic = session.course.clinic
         form = BookIntegrationSessionForm(clinic=clinic, initial=self.suggestion(session))
         return self.render_page(session, form)
@@ -203,7 +194,7 @@ class CourseOutcomesView(StaffRequiredMixin, View):
 
     def get(self, request, pk):
         course = staff_course(request, pk)
-        audit_view(request, course, f"course {course.pk} outcomes and shared journal entries")
+        audit(request.user, course, f"course {course.pk} outcomes and shared journal entries", VIEW)
         page = outcome_page(course)
         context = {
             "course": course,
@@ -328,7 +319,7 @@ class _CloseCourseView(StaffRequiredMixin, View):
 
     def get(self, request, pk):
         course = staff_course(request, pk)
-        audit_view(request, course, f"course {course.pk}: {self.title.lower()}")
+        audit(request.user, course, f"course {course.pk}: {self.title.lower()}", VIEW)
         return self.render_page(course, CourseClosureForm(clinic=course.clinic))
 
     def post(self, request, pk):

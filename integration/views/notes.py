@@ -14,17 +14,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 
+from kapclinic.audit.trail import VIEW, audit
+from kapclinic.clinic.mixins import StaffRequiredMixin
 from kapclinic.clinic.models import Appointment, JourneyError
+from kapclinic.clinic.records import SignedRecordError
 from kapclinic.clinic.submissions import AlreadySaved
-from kapclinic.clinic.views import StaffRequiredMixin
-from sessions.models import SignedRecordError
 
 from .. import services
 from ..forms.clinician import AddendumForm, IntegrationNoteForm
 from ..models import IntegrationNote
+from ..models.common import CLINICIANS, NOTE_AUTHORS
 from ..models.notes import NOTE_FIELDS
-from ..permissions import CLINICIANS, NOTE_AUTHORS
-from .clinician import audit_view, role_of
+from .clinician import role_of
 
 NOTE_TEMPLATE = "integration/note.html"
 
@@ -97,7 +98,12 @@ class IntegrationNoteView(StaffRequiredMixin, View):
 
     def get(self, request, pk):
         appointment = note_appointment(request, pk)
-        audit_view(request, appointment.course, f"integration note, appointment {appointment.pk}")
+        audit(
+            request.user,
+            appointment.course,
+            f"integration note, appointment {appointment.pk}",
+            VIEW,
+        )
         with timezone.override(appointment.course.clinic.tz):
             return render(request, NOTE_TEMPLATE, note_context(request, appointment))
 

@@ -14,10 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 
+from kapclinic.clinic.mixins import PatientRequiredMixin, safe_next
 from kapclinic.clinic.models import TreatmentCourse
 from kapclinic.clinic.steps import unanswered
 from kapclinic.clinic.submissions import AlreadySaved
-from kapclinic.clinic.views import PatientRequiredMixin, safe_next
 from kapclinic.measures.forms import InstrumentForm
 from sessions.models import DosingSession
 

@@ -10,9 +10,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views import View
 
+from kapclinic.audit.trail import VIEW, audit
+from kapclinic.clinic.mixins import StaffRequiredMixin
 from kapclinic.clinic.models import JourneyError, Protocol, Reevaluation, Role
 from kapclinic.clinic.submissions import AlreadySaved
-from kapclinic.clinic.views import StaffRequiredMixin
 from sessions.reevaluation import BLOCK_STATES, block_of
 
 from ..forms.clinician import ReevaluationForm
@@ -20,7 +21,7 @@ from ..outcome_page import shown
 from ..reevaluation import Decision, record_reevaluation, suggested_plan
 from ..selectors import course_outcomes
 from ..time_points import outcomes_at_time_points
-from .clinician import audit_view, role_of, staff_course
+from .clinician import role_of, staff_course
 
 TERMS = ("planned_dosing_sessions", "dose_min_mg", "dose_max_mg", "integration_cadence")
 
@@ -32,7 +33,7 @@ class ReevaluationView(StaffRequiredMixin, View):
 
     def get(self, request, pk):
         course = staff_course(request, pk)
-        audit_view(request, course, f"course {course.pk} re-evaluation")
+        audit(request.user, course, f"course {course.pk} re-evaluation", VIEW)
         return self.render_page(request, course)
 
     def post(self, request, pk):

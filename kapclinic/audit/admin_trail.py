@@ -6,38 +6,9 @@ mixes this in (kapclinic.clinic.admin.ClinicScopedAdmin and the user admin).
 """
 
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import ObjectDoesNotExist
 
 from .models import AccessEvent
-
-# How to get from an admin object to its patient, tried in order.
-PATIENT_PATHS = (
-    ("patient_id",),
-    ("course", "patient_id"),
-    ("session", "course", "patient_id"),
-    ("appointment", "course", "patient_id"),
-    ("note", "course", "patient_id"),
-)
-
-
-def patient_id_of(obj):
-    """The patient whose record `obj` belongs to, or None (a clinic, a protocol, a staff login)."""
-    from kapclinic.clinic.models import Patient, User
-
-    if isinstance(obj, Patient):
-        return obj.pk
-    if isinstance(obj, User):
-        return Patient.objects.filter(user=obj).values_list("pk", flat=True).first()
-    for path in PATIENT_PATHS:
-        value = obj
-        try:
-            for name in path:
-                value = getattr(value, name)
-        except (AttributeError, ObjectDoesNotExist):
-            continue
-        if value is not None:
-            return value
-    return None
+from .trail import patient_id_of
 
 
 def changed_fields(message):

@@ -9,20 +9,16 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 
-from kapclinic.audit.models import AccessEvent
+from kapclinic.audit.trail import VIEW, audit
 from kapclinic.measures.forms import InstrumentForm
 
 from . import risk
 from .access import provider_for
+from .mixins import PatientRequiredMixin, StaffRequiredMixin, safe_next
 from .models import FollowUpTask, RiskReview, SafetyFlag, SafetyPlan, TreatmentCourse
 from .models.risk import SAFETY_PLAN_STEPS
 from .risk_forms import CloseTaskForm, PsychiatricReviewForm, RiskReviewForm, SafetyPlanForm
 from .submissions import AlreadySaved
-from .views import PatientRequiredMixin, StaffRequiredMixin, safe_next
-
-
-def _viewed(user, patient_id, what):
-    AccessEvent.record(actor=user, action=AccessEvent.Action.VIEW, what=what, patient_id=patient_id)
 
 
 class RiskReviewView(StaffRequiredMixin, View):
@@ -41,7 +37,7 @@ class RiskReviewView(StaffRequiredMixin, View):
 
     def get(self, request, pk):
         flag = self.get_flag(request, pk)
-        _viewed(request.user, flag.course.patient_id, f"risk review of safety flag {flag.pk}")
+        audit(request.user, flag.course, f"risk review of safety flag {flag.pk}", VIEW)
         return self.render(request, flag)
 
     def post(self, request, pk):
@@ -149,7 +145,7 @@ class SafetyPlanView(StaffRequiredMixin, View):
 
     def get(self, request, pk):
         course = self.get_course(request, pk)
-        _viewed(request.user, course.patient_id, "safety plan")
+        audit(request.user, course, "safety plan", VIEW)
         plans = self.plans(course)
         return self.render(request, course, plans, self.fresh_form(plans))
 
@@ -204,7 +200,7 @@ class MySafetyPlanView(PatientRequiredMixin, View):
             .order_by("-version")
             .first()
         )
-        _viewed(request.user, self.patient.pk, "own safety plan")
+        audit(request.user, self.patient, "own safety plan", VIEW)
         return render(
             request, "clinic/my_safety_plan.html", {"patient": self.patient, "plan": plan}
         )

@@ -2,24 +2,23 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Window
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import dateformat, timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from kapclinic.audit.models import AccessEvent
+from kapclinic.audit.plain import StaffAccess
 
 from . import selectors
 from .access import chart_reader, is_staff_member, may_request_emergency_access, patient_for
 from .badges import attach_badges
 from .forms import EmergencyAccessForm
+from .mixins import PatientRequiredMixin, StaffRequiredMixin, safe_next
 from .models import (
     CourseState,
     EmergencyAccess,
@@ -28,19 +27,7 @@ from .models import (
     SafetyFlag,
     TreatmentCourse,
 )
-
-
-def safe_next(request, fallback):
-    """The posted `next` if it is a path on this site, else `fallback`.
-
-    Only a path: a bare word would be taken for a URL name by `redirect()`.
-    """
-    target = request.POST.get("next", "")
-    if target.startswith("/") and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
+from .patient_journey import patient_journey
 
 
 def home(request):
@@ -74,29 +61,6 @@ def bench_bare(request):
     if not request.user.is_authenticated:
         return HttpResponse("not signed in", status=403, content_type="text/plain")
     return HttpResponse("ok", content_type="text/plain")
-
-
-class StaffRequiredMixin(LoginRequiredMixin):
-    """Clinician pages: signed-in staff only; anyone else is refused and the refusal logged."""
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not is_staff_member(request.user):
-            AccessEvent.record(
-                actor=request.user, action=AccessEvent.Action.DENIED, what="staff page"
-            )
-            raise PermissionDenied("This page is for clinic staff.")
-        return super().dispatch(request, *args, **kwargs)
-
-
-class PatientRequiredMixin(LoginRequiredMixin):
-    """Patient pages: the signed-in patient's own record, nobody else's."""
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            self.patient = patient_for(request.user)
-            if self.patient is None:
-                raise PermissionDenied("This page is for patients.")
-        return super().dispatch(request, *args, **kwargs)
 
 
 class PageAndTotalPaginator(Paginator):
@@ -268,8 +232,27 @@ class MyJourneyView(PatientRequiredMixin, TemplateView):
     template_name = "clinic/my_journey.html"
 
     def get_context_data(self, **kwargs):
-        journey = selectors.patient_journey(self.patient)
+        journey = patient_journey(self.patient)
         return super().get_context_data(patient=self.patient, journey=journey, **kwargs)
+
+
+class WhoViewedMyRecordView(PatientRequiredMixin, ListView):
+    """The patient's view of the trail: which staff opened their record, and when."""
+
+    template_name = "audit/who_viewed.html"
+    paginate_by = 25
+
+    def get_queryset(self):
+        return AccessEvent.objects.staff_access_to(self.patient)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(patient=self.patient, **kwargs)
+        # Every emergency access to this patient, in one query: a handful in a lifetime.
+        grants = list(EmergencyAccess.objects.filter(patient=self.patient).order_by("-granted_at"))
+        context["accesses"] = [
+            StaffAccess.of(event, self.patient, grants) for event in context["object_list"]
+        ]
+        return context
 
 
 class ResolveSafetyFlagView(StaffRequiredMixin, View):

@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.urls import reverse_lazy
 from django.views.generic import UpdateView
 
-from kapclinic.clinic.views import PatientRequiredMixin
+from kapclinic.clinic.mixins import PatientRequiredMixin
 
 from .forms import ReminderPreferenceForm
 from .models import ReminderPreference

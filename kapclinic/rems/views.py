@@ -11,8 +11,8 @@ from django.views import View
 
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.access import provider_for
+from kapclinic.clinic.mixins import StaffRequiredMixin
 from kapclinic.clinic.models import Patient, Role
-from kapclinic.clinic.views import StaffRequiredMixin
 
 from . import services
 from .forms import EnrolmentForm, SubmittedForm

@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.views import View
 
 from kapclinic.audit.models import AccessEvent
+from kapclinic.clinic.mixins import StaffRequiredMixin
 from kapclinic.clinic.models import Clinic
-from kapclinic.clinic.views import StaffRequiredMixin
 from kapclinic.stock import selectors
 from kapclinic.stock.views import moment_from
 

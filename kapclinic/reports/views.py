@@ -8,8 +8,8 @@ from django.shortcuts import render
 from django.views import View
 
 from kapclinic.audit.models import AccessEvent
+from kapclinic.clinic.mixins import PatientRequiredMixin, StaffRequiredMixin
 from kapclinic.clinic.models import Patient
-from kapclinic.clinic.views import PatientRequiredMixin, StaffRequiredMixin
 
 from .fhir import patient_bundle
 from .kinds import KINDS, produce, signer_label

@@ -16,8 +16,8 @@ from django.views import View
 
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.access import is_staff_member, provider_for
+from kapclinic.clinic.mixins import StaffRequiredMixin
 from kapclinic.clinic.submissions import AlreadySaved, save_once
-from kapclinic.clinic.views import StaffRequiredMixin
 
 from . import forms, selectors, services
 from .models import Discrepancy, LedgerEntry, StockLot, StorageLocation

@@ -26,7 +26,7 @@ from ..models import (
     Sedation,
 )
 from ..models.monitoring import RANGES
-from ..permissions import CLINICIANS, DOSING_ROLES
+from ..models.session import CLINICIANS, DOSING_ROLES
 
 NOW_HELP = "Leave blank for now. Clinic time."
 

@@ -20,7 +20,7 @@ from .monitoring import (
     SessionAlert,
     VitalSigns,
 )
-from .session import DosingError, DosingSession, SignedRecordError, Thresholds
+from .session import DosingError, DosingSession, Thresholds
 
 __all__ = [
     "ALDRETE_COMPONENTS",
@@ -43,7 +43,6 @@ __all__ = [
     "PregnancyStatus",
     "Sedation",
     "SessionAlert",
-    "SignedRecordError",
     "Thresholds",
     "VitalSigns",
 ]

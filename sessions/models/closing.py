@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from kapclinic.clinic import records
 from kapclinic.clinic.text_limits import CLINICAL_TEXT, SHORT_REASON, limited
 
 from .session import (
@@ -111,39 +112,23 @@ class Discharge(SessionRecord):
         self.check_clinical_time("discharged_at")
 
 
-class AddendumQuerySet(SessionRecordQuerySet):
-    def update(self, **kwargs):
-        raise DosingError("An addendum cannot be changed: add another one.")
-
-    def delete(self):
-        raise DosingError("An addendum cannot be deleted.")
+class AddendumQuerySet(records.AddendumQuerySet, SessionRecordQuerySet):
+    pass
 
 
-class Addendum(models.Model):
+class Addendum(records.AbstractAddendum):
     """A correction or late entry, added at any time, even after signing; never edited."""
 
+    refusal = DosingError
+
     session = models.ForeignKey(DosingSession, on_delete=models.PROTECT, related_name="addenda")
-    author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    written_at = models.DateTimeField(default=timezone.now)
     text = models.TextField(**limited(CLINICAL_TEXT))
 
     objects = AddendumQuerySet.as_manager()
     history = HistoricalRecords()
 
-    class Meta:
-        ordering = ["written_at", "pk"]
+    class Meta(records.AbstractAddendum.Meta):
         verbose_name_plural = "addenda"
         constraints = [
             models.CheckConstraint(condition=~Q(text=""), name="addendum_has_text"),
         ]
-
-    def __str__(self):
-        return f"Addendum by {self.author} at {self.written_at:%d %b %Y %H:%M}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise DosingError("An addendum cannot be changed: add another one.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise DosingError("An addendum cannot be deleted.")

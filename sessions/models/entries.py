@@ -15,10 +15,6 @@ from django.utils import timezone
 User = settings.AUTH_USER_MODEL
 
 
-class RecordKeptError(Exception):
-    """Clinical rows are kept for the retention period: mark them entered in error instead."""
-
-
 def in_effect_manager(queryset_class):
     """A manager of `queryset_class` that leaves out entries marked entered in error."""
 

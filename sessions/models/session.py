@@ -14,9 +14,14 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from kapclinic.clinic.access import patient_scope, provider_for
-from kapclinic.clinic.models import Appointment, JourneyError, Protocol, TreatmentCourse
-
-from .entries import RecordKeptError
+from kapclinic.clinic.models import Appointment, JourneyError, Protocol, Role, TreatmentCourse
+from kapclinic.clinic.models.people import CLINICIAN_ROLES
+from kapclinic.clinic.records import (
+    RecordKeptError,
+    SignedRecord,
+    SignedRecordError,
+    SignedRecordQuerySet,
+)
 
 User = settings.AUTH_USER_MODEL
 
@@ -25,8 +30,11 @@ class DosingError(JourneyError):
     """A dosing workflow step was refused; the message is shown to the user as is."""
 
 
-class SignedRecordError(Exception):
-    """A signed session's record cannot change: write an addendum instead."""
+# Who does what in a dosing session, checked by kapclinic.clinic.mixins.require_staff.
+PRESCRIBER = frozenset({Role.PRESCRIBER})
+# Doses are given by a prescriber or a nurse; therapists support, they do not administer.
+DOSING_ROLES = frozenset({Role.PRESCRIBER, Role.NURSE})
+CLINICIANS = CLINICIAN_ROLES
 
 
 # Adult body weight a scale can plausibly read; outside it is a typing slip (e.g. lb for kg).
@@ -137,29 +145,18 @@ def scoped(queryset, user, prefix, *, staff_only=False):
     return queryset.none() if scope is None else queryset.filter(scope)
 
 
-class DosingSessionQuerySet(models.QuerySet):
+class DosingSessionQuerySet(SignedRecordQuerySet):
     def visible_to(self, user):
         """Staff see their clinic's sessions, a patient their own."""
         return scoped(self, user, "course__").select_related(
             "course__patient", "appointment", "signed_by"
         )
 
-    def signed(self):
-        return self.filter(status=DosingSession.Status.SIGNED)
 
-    def update(self, **kwargs):
-        if self.signed().exists():
-            raise SignedRecordError("A signed dosing session cannot be changed.")
-        return super().update(**kwargs)
-
-    def delete(self):
-        if self.signed().exists():
-            raise SignedRecordError("A signed dosing session cannot be deleted.")
-        raise RecordKeptError("A dosing session is never deleted: it is kept with the record.")
-
-
-class DosingSession(models.Model):
+class DosingSession(SignedRecord):
     """A supervised dosing visit, from arrival through discharge to the prescriber's signature."""
+
+    kept_message = "A dosing session is never deleted: it is kept with the record."
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"
@@ -235,42 +232,17 @@ class DosingSession(models.Model):
     def __str__(self):
         return f"Dosing session of {self.course.patient} on {self.appointment}"
 
-    def save(self, *args, **kwargs):
-        if not self._state.adding and self._stored_status() == self.Status.SIGNED:
-            raise SignedRecordError("A signed dosing session cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        if self._stored_status() == self.Status.SIGNED:
-            raise SignedRecordError("A signed dosing session cannot be deleted.")
-        raise RecordKeptError("A dosing session is never deleted: it is kept with the record.")
-
-    def _stored_status(self):
-        return type(self).objects.filter(pk=self.pk).values_list("status", flat=True).first()
-
     def clean(self):
         if self.appointment_id and self.appointment.kind != Appointment.Kind.DOSING:
             raise ValidationError({"appointment": "Only a dosing appointment has a session."})
         if self.appointment_id and self.course_id and self.appointment.course_id != self.course_id:
             raise ValidationError({"course": "The session belongs to the appointment's course."})
 
-    def seal(self):
-        """Store the content hash of the record as it stands; called by signing, before save."""
+    def current_content_hash(self):
+        """The session with every row of its record (sessions.integrity)."""
         from ..integrity import session_content_hash
 
-        self.content_hash = session_content_hash(self)
-
-    def verify_content_hash(self):
-        """Does the stored record still hash to what was signed?
-
-        True or False; None for a session signed before hashes were kept (or not signed).
-        """
-        from ..integrity import session_content_hash
-
-        stored = type(self).objects.get(pk=self.pk)
-        if not stored.content_hash:
-            return None
-        return stored.content_hash == session_content_hash(stored)
+        return session_content_hash(self)
 
     @cached_property
     def thresholds(self):
@@ -286,10 +258,6 @@ class DosingSession(models.Model):
     @property
     def is_open(self):
         return self.status == self.Status.OPEN
-
-    @property
-    def is_signed(self):
-        return self.status == self.Status.SIGNED
 
     @property
     def first_dose(self):

@@ -12,6 +12,7 @@ from django.views import View
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.access import provider_for
 from kapclinic.clinic.badges import attach_badges
+from kapclinic.clinic.mixins import StaffRequiredMixin
 from kapclinic.clinic.models import (
     Appointment,
     FollowUpTask,
@@ -21,7 +22,6 @@ from kapclinic.clinic.models import (
     TreatmentCourse,
 )
 from kapclinic.clinic.models.people import CLINICIAN_ROLES
-from kapclinic.clinic.views import StaffRequiredMixin
 from kapclinic.stock.selectors import discrepancies_for
 
 from .. import booking

@@ -14,9 +14,9 @@ from django.utils import timezone
 from django.views import View
 
 from intake.consent import consents_due
+from kapclinic.clinic.mixins import PatientRequiredMixin
 from kapclinic.clinic.models import Appointment
 from kapclinic.clinic.steps import StepPageView
-from kapclinic.clinic.views import PatientRequiredMixin
 from kapclinic.instruments import get_instrument
 from kapclinic.measures.forms import InstrumentForm
 

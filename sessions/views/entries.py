@@ -19,12 +19,13 @@ from django.utils import timezone
 from django.views import View
 from django_htmx.http import reswap, retarget
 
+from kapclinic.clinic.mixins import StaffRequiredMixin
 from kapclinic.clinic.models import JourneyError
+from kapclinic.clinic.records import SignedRecordError
 from kapclinic.clinic.submissions import AlreadySaved
-from kapclinic.clinic.views import StaffRequiredMixin
 
 from ..forms import session as forms
-from ..models import DosingSession, SignedRecordError
+from ..models import DosingSession
 from ..screen import folded_sections, session_screen
 
 TEMPLATE = "dosing/session.html"

@@ -13,12 +13,13 @@ from django.utils import timezone
 from django.views import View
 
 from kapclinic.audit.models import AccessEvent
+from kapclinic.clinic.mixins import StaffRequiredMixin
 from kapclinic.clinic.models import Appointment, JourneyError
-from kapclinic.clinic.views import StaffRequiredMixin
+from kapclinic.clinic.records import SignedRecordError
 
 from .. import services
 from ..forms import session as forms
-from ..models import DosingSession, SessionAlert, SignedRecordError
+from ..models import DosingSession, SessionAlert
 from ..monitoring_services import CORRECTABLE
 from .entries import (
     GATE,

@@ -7,9 +7,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from intake.consent import WITHDRAWAL_FLAG, consent_status
-from intake.models import ConsentDocument, ConsentKind, ConsentSignature, ImmutableRecordError
+from intake.models import ConsentDocument, ConsentKind, ConsentSignature
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.models import JourneyError, Role, SafetyFlag
+from kapclinic.clinic.records import ImmutableRecordError
 from sessions.gate import evaluate_gate, failing
 from tests.factories import AppointmentFactory
 from tests.sessions.conftest import Build, clear_course, sign_consent

@@ -7,9 +7,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from intake.models import ImmutableRecordError, SuitabilityDecision, TreatmentPlan
+from intake.models import SuitabilityDecision, TreatmentPlan
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.models import CourseState, Role, SafetyFlag
+from kapclinic.clinic.records import ImmutableRecordError
 
 from ..risk_helpers import risk_review_data
 from .helpers import YES, fill_intake, publish_consent, step_data

@@ -6,10 +6,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from intake.models import ImmutableRecordError
 from integration import services
 from integration.models import CourseClosure, MeasureRequest
 from kapclinic.clinic.models import CourseState, JourneyError, TreatmentCourse
+from kapclinic.clinic.records import ImmutableRecordError
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from django.apps import apps
 
 from integration.models import IntegrationNote, JournalEntry
 from kapclinic.clinic.models import Role
-from sessions.models import SignedRecordError
+from kapclinic.clinic.records import SignedRecordError
 
 from .conftest import integration_appointment
 from .test_clinician_pages import NOTE_POST, note_url

@@ -8,8 +8,7 @@ from django.urls import reverse
 from integration import services
 from integration.models import IntegrationNote
 from kapclinic.clinic.models import Role
-from sessions.models import SignedRecordError
-from sessions.models.entries import RecordKeptError
+from kapclinic.clinic.records import RecordKeptError, SignedRecordError
 from tests.sessions.test_signed_triggers import refused, rowcount
 
 from .conftest import integration_appointment

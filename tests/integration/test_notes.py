@@ -15,7 +15,7 @@ from integration.models import (
 )
 from integration.timeline import integration_entries
 from kapclinic.clinic.models import Appointment, SafetyFlag
-from sessions.models import SignedRecordError
+from kapclinic.clinic.records import SignedRecordError
 
 from .conftest import integration_appointment
 

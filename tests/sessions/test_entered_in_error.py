@@ -10,6 +10,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from kapclinic.clinic.models import Role
+from kapclinic.clinic.records import RecordKeptError
 from kapclinic.reports.kinds import KINDS
 from sessions import services
 from sessions.gate import evaluate_gate, failing
@@ -22,7 +23,6 @@ from sessions.models import (
     SessionAlert,
     VitalSigns,
 )
-from sessions.models.entries import RecordKeptError
 from tests.reports.pdf import pdf_text, squeezed
 
 from .test_session_views import HTMX, sign_in

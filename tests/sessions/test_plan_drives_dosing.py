@@ -169,7 +169,8 @@ def test_a_session_opened_after_a_revision_runs_on_it(build):
 def test_only_a_prescriber_revises_a_plan_with_a_reason_and_earlier_versions_stay(build):
     from django.core.exceptions import ValidationError
 
-    from intake.models import ImmutableRecordError, TreatmentPlan
+    from intake.models import TreatmentPlan
+    from kapclinic.clinic.records import ImmutableRecordError
 
     plan = clear_course(build.course, build.prescriber)
     with pytest.raises(Exception, match="Only a prescriber"):

@@ -7,8 +7,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from kapclinic.clinic.models import Role
+from kapclinic.clinic.records import SignedRecordError
 from sessions import services
-from sessions.models import DosingSession, SignedRecordError, VitalSigns
+from sessions.models import DosingSession, VitalSigns
 from tests.factories import signed_protocol
 
 from .test_session_views import sign_in, url, vitals_post

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 
 from kapclinic.audit.models import AccessEvent
+from kapclinic.clinic.records import SignedRecordError
 from sessions import services
 from sessions.discharge import discharge
 from sessions.models import (
@@ -17,7 +18,6 @@ from sessions.models import (
     DosingSession,
     Observation,
     SessionAlert,
-    SignedRecordError,
     VitalSigns,
 )
 from tests.sessions.conftest import fill_every_record

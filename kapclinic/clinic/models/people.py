@@ -128,6 +128,7 @@ class Role(models.TextChoices):
 
 
 CLINICIAN_ROLES = frozenset({Role.PRESCRIBER, Role.THERAPIST, Role.NURSE})
+ALL_STAFF = frozenset(Role)
 
 
 class ProviderQuerySet(models.QuerySet):

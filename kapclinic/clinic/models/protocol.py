@@ -15,13 +15,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from .follow_up import (
-    default_measure_schedule,
-    default_outcome_rules,
-    validate_measure_schedule,
-    validate_outcome_rules,
-)
-from .people import Clinic, Provider, Role
+from .follow_up import default_measure_schedule, default_outcome_rules
+from .people import Clinic, Provider
+from .protocol_rules import check_protocol
 
 
 class Route(models.TextChoices):
@@ -46,11 +42,6 @@ class BoosterLimits(models.TextChoices):
 
     HOLDS = "holds", "The pre-dose holds"
     ALERT_LIMITS = "alert_limits", "The in-session alert limits"
-
-
-# domain reference §3: oral/sublingual doses are reported up to 7 mg/kg; a session maximum in
-# mg/kg above this is a value typed in mg.
-MAX_SESSION_MG_PER_KG = 10
 
 
 def default_monitoring_minutes():
@@ -399,76 +390,8 @@ class Protocol(models.Model):
         }
 
     def clean(self):
-        low, high = self.dose_min_mg, self.dose_max_mg
-        if low is not None and high is not None and high < low:
-            raise ValidationError({"dose_max_mg": "The maximum must not be below the minimum."})
-        ceiling = self.max_session_total
-        if ceiling is not None and high is not None and ceiling < high:
-            raise ValidationError(
-                {"max_session_total": "The session maximum must not be below the dose range."}
-            )
-        if self.dose_unit == DoseUnit.MG_PER_KG and ceiling and ceiling > MAX_SESSION_MG_PER_KG:
-            raise ValidationError(
-                {
-                    "max_session_total": f"This protocol doses in mg/kg: give the session "
-                    f"maximum in mg/kg (at most {MAX_SESSION_MG_PER_KG})."
-                }
-            )
-        self._clean_ceiling()
-        self._clean_sign_off()
-        minutes = self.monitoring_minutes
-        if not isinstance(minutes, list) or not all(
-            isinstance(m, int) and not isinstance(m, bool) and 0 <= m <= 24 * 60 for m in minutes
-        ):
-            raise ValidationError(
-                {"monitoring_minutes": "Give a list of whole minutes after the dose, e.g. [0, 40]."}
-            )
-        if minutes != sorted(set(minutes)):
-            raise ValidationError(
-                {"monitoring_minutes": "List each minute once, from earliest to latest."}
-            )
-        for field, validate in (
-            ("measure_schedule", validate_measure_schedule),
-            ("outcome_rules", validate_outcome_rules),
-        ):
-            try:
-                validate(getattr(self, field))
-            except ValidationError as error:
-                raise ValidationError({field: error.messages}) from None
-
-    def _clean_ceiling(self):
-        if self.weight_based:
-            if self.ceiling_mg_per_kg is None:
-                raise ValidationError(
-                    {"ceiling_mg_per_kg": "A weight-based (mg/kg) protocol needs its ceiling."}
-                )
-            if self.dose_max_mg is not None and self.ceiling_mg_per_kg < self.dose_max_mg:
-                raise ValidationError(
-                    {"ceiling_mg_per_kg": "The ceiling must not be below the range's maximum."}
-                )
-        elif None not in (self.dose_max_mg, self.ceiling_mg) and self.ceiling_mg < self.dose_max_mg:
-            raise ValidationError(
-                {"ceiling_mg": "The ceiling must not be below the range's maximum."}
-            )
-
-    def _clean_sign_off(self):
-        director, day = self.signed_off_by, self.signed_off_on
-        if director is None and day is None:
-            return
-        if director is None or day is None:
-            field = "signed_off_by" if director is None else "signed_off_on"
-            raise ValidationError({field: "A sign-off needs both who and the date."})
-        if not (
-            director.is_medical_director
-            and director.role == Role.PRESCRIBER
-            and director.clinic_id == self.clinic_id
-            and director.active
-        ):
-            raise ValidationError(
-                {"signed_off_by": "Only this clinic's medical director (a prescriber) signs off."}
-            )
-        if day > timezone.localdate():
-            raise ValidationError({"signed_off_on": "The sign-off date cannot be in the future."})
+        """The values hang together and the sign-off is the director's (protocol_rules)."""
+        check_protocol(self)
 
     @property
     def schedule(self):

@@ -1,0 +1,106 @@
+"""Clinics, staff and patient logins, courses and appointments: each admin's own clinic."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import Q
+
+from kapclinic.audit.admin_trail import AuditedAdminMixin
+
+from ..models import Appointment, Clinic, Patient, Provider, TreatmentCourse, User
+from .base import ClinicHistoryAdmin, ClinicScopedAdmin, admin_clinic_id
+
+
+@admin.register(User)
+class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "first_name", "last_name", "is_active", "is_staff", "last_login"]
+    search_fields = ["email", "first_name", "last_name"]
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        ("Name", {"fields": ("first_name", "last_name")}),
+        ("Access", {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
+        ("Dates", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+    readonly_fields = ["last_login", "date_joined"]
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        clinic_id = admin_clinic_id(request)
+        if clinic_id is None:
+            return qs
+        # A clinic admin manages the logins of their own clinic's staff and patients.
+        return qs.filter(is_superuser=False).filter(users_of_clinic(clinic_id))
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            fields += ["is_superuser", "is_staff", "groups"]
+        return fields
+
+
+def users_of_clinic(clinic_id):
+    """Logins of the clinic's staff and patients, plus new ones not yet given a role."""
+    return (
+        Q(provider__clinic_id=clinic_id)
+        | Q(patient__clinic_id=clinic_id)
+        | Q(provider__isnull=True, patient__isnull=True)
+    )
+
+
+@admin.register(Clinic)
+class ClinicAdmin(ClinicScopedAdmin):
+    clinic_lookup = "pk"
+    list_display = ["name", "time_zone", "phone", "email"]
+    search_fields = ["name"]
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
+@admin.register(Provider)
+class ProviderAdmin(ClinicScopedAdmin):
+    list_display = ["__str__", "role", "clinic", "licence_number", "is_medical_director", "active"]
+    list_filter = ["role", "active", "clinic"]
+    search_fields = ["user__email", "user__first_name", "user__last_name", "licence_number"]
+    list_select_related = ["user", "clinic"]
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Patient)
+class PatientAdmin(ClinicHistoryAdmin):
+    list_display = ["legal_name", "preferred_name", "email", "date_of_birth", "clinic"]
+    list_filter = ["clinic", "created_at"]
+    search_fields = ["legal_name", "preferred_name", "email", "phone"]
+    list_select_related = ["clinic"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(TreatmentCourse)
+class TreatmentCourseAdmin(ClinicHistoryAdmin):
+    """Courses move only through their journey transitions, so the stage is read-only here."""
+
+    list_display = ["patient", "indication", "state", "state_changed_at", "clinic"]
+    list_filter = ["state", "indication", "clinic"]
+    search_fields = ["patient__legal_name", "patient__email"]
+    list_select_related = ["patient", "clinic"]
+    readonly_fields = ["state", "state_changed_at", "closed_reason"]
+    filter_horizontal = ["care_team"]
+    raw_id_fields = ["patient"]
+
+
+@admin.register(Appointment)
+class AppointmentAdmin(ClinicScopedAdmin):
+    clinic_lookup = "course__clinic_id"
+    list_display = ["starts_at", "kind", "course", "clinician", "room", "status"]
+    list_filter = ["kind", "status", "starts_at"]
+    search_fields = ["course__patient__legal_name", "room"]
+    date_hierarchy = "starts_at"
+    list_select_related = ["course__patient", "clinician__user"]
+    raw_id_fields = ["course"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # cancel or mark no-show instead
