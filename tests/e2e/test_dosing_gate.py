@@ -13,10 +13,10 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from kapclinic.clinic.models import Role
+from kapclinic.demo.builder import check_in, clear_course, sign_consent
 from sessions import services
 from sessions.models import Administration, GateOverride
 from tests.factories import AppointmentFactory, signed_protocol
-from tests.sessions.conftest import check_in, clear_course, sign_consent
 
 from .test_dosing_session import record_vitals, staff_sign_in
 

@@ -11,9 +11,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from kapclinic.clinic.models import Appointment, CourseState, Role
+from kapclinic.demo.builder import clear_course, sign_consent
 from sessions.models import Administration, DosingSession, SessionAlert
 from tests.factories import PASSWORD, AppointmentFactory, signed_protocol
-from tests.sessions.conftest import clear_course, sign_consent
 from tests.sessions.test_check_in_views import at_local, late_morning_zone
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

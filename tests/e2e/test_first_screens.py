@@ -10,9 +10,9 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from kapclinic.clinic.models import CourseState, Role
+from kapclinic.demo.builder import clear_course, publish_consent, sign_consent
 from tests.factories import PASSWORD, AppointmentFactory
-from tests.intake.helpers import fill_intake, publish_consent
-from tests.sessions.conftest import clear_course, sign_consent
+from tests.intake.helpers import fill_intake
 from tests.sessions.test_check_in_views import at_local, late_morning_zone
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

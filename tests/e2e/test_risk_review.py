@@ -9,8 +9,8 @@ import pytest
 from playwright.sync_api import expect
 
 from kapclinic.clinic.models import RiskReview, Role, SafetyFlag, SafetyPlan
+from kapclinic.demo.builder import clear_course, sign_consent
 from tests.factories import PASSWORD, AppointmentFactory
-from tests.sessions.conftest import clear_course, sign_consent
 from tests.sessions.test_check_in_views import at_local, late_morning_zone
 
 from .test_dosing_session import answer_scale, save_and_continue, staff_sign_in

@@ -10,9 +10,9 @@ from intake.consent import WITHDRAWAL_FLAG, consent_status
 from intake.models import ConsentDocument, ConsentKind, ConsentSignature, ImmutableRecordError
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.models import JourneyError, Role, SafetyFlag
+from kapclinic.demo.builder import Build, clear_course, sign_consent
 from sessions.gate import evaluate_gate, failing
 from tests.factories import AppointmentFactory
-from tests.sessions.conftest import Build, clear_course, sign_consent
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,10 @@ from django.urls import reverse
 from intake.models import ImmutableRecordError, SuitabilityDecision, TreatmentPlan
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.models import CourseState, Role, SafetyFlag
+from kapclinic.demo.builder import YES, intake_answers, publish_consent
 
 from ..risk_helpers import risk_review_data
-from .helpers import YES, fill_intake, publish_consent, step_data
+from .helpers import fill_intake
 
 pytestmark = pytest.mark.django_db
 
@@ -239,7 +240,7 @@ def test_patient_data_is_escaped_on_the_review_page(world, client, consent, staf
 
 
 def test_step_data_helper_matches_the_forms(world):
-    assert set(step_data(world.one.patients[0])) >= {"about", "consent"}
+    assert set(intake_answers(world.one.patients[0])) >= {"about", "consent"}
 
 
 def test_decision_form_reuses_its_html_but_never_a_patients_goals():

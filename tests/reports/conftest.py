@@ -7,8 +7,9 @@ import pytest
 from django.urls import reverse
 
 from kapclinic.clinic.models import CourseState, Role, SafetyFlag
+from kapclinic.demo.builder import YES, publish_consent
 
-from ..intake.helpers import YES, fill_intake, publish_consent
+from ..intake.helpers import fill_intake
 from ..risk_helpers import risk_review_data
 
 CLEAR = {
@@ -163,7 +164,7 @@ def listener():
 
 @pytest.fixture
 def team(world):
-    """Clinic one's first course and its prescriber, nurse and therapist (tests/reports/records)."""
-    from .records import Team
+    """Clinic one's first course and its prescriber, nurse and therapist (the builder's Team)."""
+    from kapclinic.demo.builder import Team
 
     return Team.of(world.one)

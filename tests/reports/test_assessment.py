@@ -13,10 +13,9 @@ from django.urls import reverse
 from intake.models import TreatmentPlan
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.models import Patient, Role
+from kapclinic.demo.builder import YES
 from kapclinic.reports import assessment
 from kapclinic.reports.render import ReportUnavailable
-
-from ..intake.helpers import YES
 
 pytestmark = pytest.mark.django_db
 

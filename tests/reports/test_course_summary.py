@@ -11,10 +11,10 @@ from django.utils import timezone
 
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.models import Role
+from kapclinic.demo.builder import Team, start_course, whole_course
 from kapclinic.reports import course_summary
 
 from .pdf import embedded_files, pdf_pages, pdf_text, reader, squeezed, xobject_count
-from .records import Team, start_course, whole_course
 from .test_session_note import HOSTILE, has
 
 pytestmark = pytest.mark.django_db

@@ -13,12 +13,12 @@ from fhir.resources.R4B.bundle import Bundle
 
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.models import Appointment, Patient, Role
+from kapclinic.demo.builder import Team, dosing_session, start_course, whole_course
 from kapclinic.measures.instruments import INSTRUMENTS
 from kapclinic.measures.models import QuestionnaireResponse
 from kapclinic.reports.fhir import NO_TIER, patient_bundle
 from sessions.models import Administration, AdverseEvent, VitalSigns
 
-from .records import Team, dosing_session, start_course, whole_course
 from .test_session_note import HOSTILE
 
 pytestmark = pytest.mark.django_db

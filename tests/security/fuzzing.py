@@ -24,11 +24,17 @@ from intake.models import ConsentDocument
 from integration import services as integration_services
 from kapclinic.clinic import risk
 from kapclinic.clinic.models import SafetyFlag
+from kapclinic.demo.builder import (
+    GAD7_ANSWERS,
+    PHQ9_ANSWERS,
+    check_in,
+    clear_course,
+    intake_answers,
+    publish_consent,
+)
 from sessions import services
 from sessions.models import DosingSession
 from tests.factories import AppointmentFactory, CourseFactory, PatientFactory
-from tests.intake.helpers import publish_consent, step_data
-from tests.sessions.conftest import GAD7_ANSWERS, PHQ9_ANSWERS, check_in, clear_course
 
 from .hostile import RAW_MARKUP, form_data
 from .scene import (
@@ -254,7 +260,7 @@ def state_checked_in(scene, clients):
 def state_intake_answered(scene, clients):
     if not ConsentDocument.objects.filter(clinic=scene.clinic).exists():
         publish_consent(scene.clinic)
-    for step, data in step_data(scene.patient_b).items():
+    for step, data in intake_answers(scene.patient_b).items():
         clients[PATIENT_B].post(reverse("intake:step", args=[step]), data)
     return PATIENT_B, reverse("intake:check")
 

@@ -12,16 +12,16 @@ from types import SimpleNamespace
 from django.apps import apps
 from django.utils import timezone
 
-from intake.models import IntakeSubmission, Invitation
+from intake.models import Invitation
 from integration import services as integration_services
 from integration.models import MeasureRequest
 from kapclinic.clinic import risk
 from kapclinic.clinic.models import Appointment, RiskDecision, Role, SafetyFlag
+from kapclinic.demo.builder import book, clear_course, sign_consent, submit_intake
 from sessions import services
 from sessions.models import AdverseEvent, SessionAlert
 from tests.conftest import CommittingClient
 from tests.factories import AppointmentFactory, CourseFactory, PatientFactory, UserFactory
-from tests.sessions.conftest import clear_course, sign_consent
 from tests.sessions.test_check_in_views import late_morning_zone
 
 ANONYMOUS = "anonymous"
@@ -62,12 +62,8 @@ def build_scene(world):
     course_a = one.courses[0]
     clear_course(course_a, prescriber.user)
     sign_consent(course_a)
-    appointment_a = AppointmentFactory(
-        course=course_a,
-        starts_at=now - datetime.timedelta(minutes=30),
-        ends_at=now + datetime.timedelta(hours=2),
-        clinician=nurse,
-        room="Room 1",
+    appointment_a = book(
+        course_a, now - datetime.timedelta(minutes=30), hours=2.5, clinician=nurse, room="Room 1"
     )
     session_a = services.open_session(appointment_a, nurse.user)
     alert_a = SessionAlert.objects.create(session=session_a, message="BP 182/104: recheck.")
@@ -117,11 +113,8 @@ def build_scene(world):
     )
 
     # Patient A's integration session tomorrow, with the therapist's draft note.
-    integration_a = AppointmentFactory(
-        course=course_a,
-        kind=Appointment.Kind.INTEGRATION,
-        starts_at=now + datetime.timedelta(days=1),
-        ends_at=now + datetime.timedelta(days=1, hours=1),
+    integration_a = book(
+        course_a, now + datetime.timedelta(days=1), hours=1, kind=Appointment.Kind.INTEGRATION
     )
     note_a = integration_services.open_integration_note(
         integration_a, one.staff[Role.THERAPIST].user
@@ -135,9 +128,7 @@ def build_scene(world):
 
     # A submitted intake waiting for the prescriber.
     awaiting = CourseFactory(patient=PatientFactory(clinic=clinic))
-    awaiting.start_intake(awaiting.patient.user)
-    awaiting.submit_intake(awaiting.patient.user)
-    IntakeSubmission.objects.create(course=awaiting, number=1, answers={}, ruleset_version="t")
+    submit_intake(awaiting)
 
     # Invited, no login yet: the accept link is public, the token its only key.
     invited = CourseFactory(patient=PatientFactory(clinic=clinic, user=None, email="new@x.org"))

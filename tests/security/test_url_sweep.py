@@ -17,7 +17,7 @@ import pytest
 from django.urls import URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from tests.intake.helpers import step_data
+from kapclinic.demo.builder import intake_answers
 from tests.risk_helpers import risk_review_data
 
 from .conftest import CHECKED
@@ -266,7 +266,7 @@ ACCESS = {
         PATIENT,
         PATIENTS,
         kwargs=lambda s: {"step": "about"},
-        data=lambda s: step_data(s.patient_b)["about"],
+        data=lambda s: intake_answers(s.patient_b)["about"],
     ),
     "intake:support": Page(PATIENT, PATIENTS, {GET}),
     "intake:check": Page(PATIENT, PATIENTS),

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kapclinic.clinic.models import Appointment, Role, SafetyFlag
+from kapclinic.demo.builder import clear_course
 from kapclinic.measures.models import QuestionnaireResponse
 from sessions import scheduling
 from sessions.models import CheckIn, DosingError
@@ -19,8 +20,6 @@ from tests.conftest import CommittingClient
 from tests.factories import AppointmentFactory
 from tests.real_services import require_real_service
 from tests.reminders.conftest import run_scan
-
-from .conftest import clear_course
 
 pytestmark = pytest.mark.django_db
 

@@ -12,12 +12,11 @@ from django.urls import reverse
 
 from intake.plans import revise_plan
 from kapclinic.clinic.models import Product, Protocol, Role, Route
+from kapclinic.demo.builder import clear_course, sign_consent
 from sessions import services
 from sessions.gate import override_gate
 from sessions.models import DosingError, DosingSession
 from tests.factories import AppointmentFactory, signed_protocol
-
-from .conftest import clear_course, sign_consent
 
 pytestmark = pytest.mark.django_db
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.models import Appointment, Role
+from kapclinic.demo.builder import clear_course
 from sessions import services
 from sessions.models import (
     Addendum,
@@ -23,7 +24,6 @@ from sessions.models import (
     VitalSigns,
 )
 from tests.factories import AppointmentFactory, signed_protocol
-from tests.sessions.conftest import clear_course
 
 HTMX = {"HX-Request": "true"}
 
