@@ -10,23 +10,11 @@ from intake.consent import WITHDRAWAL_FLAG, consent_status
 from intake.models import ConsentDocument, ConsentKind, ConsentSignature, ImmutableRecordError
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.models import JourneyError, Role, SafetyFlag
-from kapclinic.demo.builder import Build, clear_course, sign_consent
+from kapclinic.demo.builder import clear_course, sign_consent
 from sessions.gate import evaluate_gate, failing
 from tests.factories import AppointmentFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def build(world):
-    return Build(world)
-
-
-@pytest.fixture
-def ready(build):
-    """A session where every pre-dose check passes (consent version 1.0 signed)."""
-    build()
-    return build
 
 
 def gate_item(session, key):

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from kapclinic.clinic.models import Appointment, Role
-from kapclinic.demo.builder import Build, book, clear_course
+from kapclinic.demo.builder import book, clear_course
 from tests.factories import first_free_start
 
 
@@ -45,9 +45,3 @@ def in_integration(in_treatment):
 def integration_appointment(course, starts_at=None, **kwargs):
     starts_at = starts_at or first_free_start(course, timezone.now() + timedelta(days=1))
     return book(course, starts_at, hours=1, kind=Appointment.Kind.INTEGRATION, **kwargs)
-
-
-@pytest.fixture
-def build(world):
-    """A real dosing session for clinic one's first course (see tests/sessions/conftest.py)."""
-    return Build(world)
