@@ -1,12 +1,8 @@
 """The SQLite demo database migrates and keeps record history just as PostgreSQL does."""
 
-import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from .sqlite import sqlite_manage
 
 # Runs inside `manage.py shell` on the SQLite database: a clinic admin edits a patient in the
 # Django admin, and the history row says who, with the value before and after.
@@ -35,29 +31,8 @@ print("history rows:", Patient.history.count())
 
 
 def test_sqlite_demo_migrates_and_writes_history(tmp_path):
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("REDIS_URL", "DJANGO_ENV", "PYTEST_CURRENT_TEST")
-    }
-    env |= {
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        "KAP_REQUIRE_STAFF_MFA": "false",
-        "DEBUG": "true",
-    }
+    manage = sqlite_manage(tmp_path, KAP_REQUIRE_STAFF_MFA="false")
     started = time.monotonic()
-
-    def manage(*args):
-        result = subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
-        return result.stdout
 
     manage("migrate", "--noinput")
     migrated = time.monotonic()

@@ -1,12 +1,7 @@
 """The SQLite demo keeps a patient in one place too: its trigger refuses what PostgreSQL's
 exclusion constraint refuses (issue 14, finding 6), and still allows back-to-back visits."""
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
+from .sqlite import sqlite_manage
 
 # Runs inside `manage.py shell` on a freshly migrated SQLite database.
 SCRIPT = """
@@ -18,49 +13,31 @@ from tests.factories import CourseFactory
 
 course = CourseFactory()
 start = timezone.now() + timedelta(days=3)
-Appointment.objects.create(
-    course=course, kind="dosing", starts_at=start, ends_at=start + timedelta(hours=2)
-)
+
+
+def book(kind, from_hour, to_hour):
+    return Appointment.objects.create(
+        course=course,
+        kind=kind,
+        starts_at=start + timedelta(hours=from_hour),
+        ends_at=start + timedelta(hours=to_hour),
+    )
+
+
+book("dosing", 0, 2)
 try:
     with transaction.atomic():
-        Appointment.objects.create(
-            course=course,
-            kind="integration",
-            starts_at=start + timedelta(hours=1),
-            ends_at=start + timedelta(hours=3),
-        )
+        book("integration", 1, 3)
     print("overlap: saved")
 except IntegrityError as error:
     print("overlap: refused by", error)
-Appointment.objects.create(
-    course=course,
-    kind="integration",
-    starts_at=start + timedelta(hours=2),
-    ends_at=start + timedelta(hours=3),
-)
+book("integration", 2, 3)
 print("back to back: saved")
 """
 
 
 def test_sqlite_refuses_one_patient_in_two_overlapping_appointments(tmp_path):
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("REDIS_URL", "DJANGO_ENV", "PYTEST_CURRENT_TEST")
-    }
-    env |= {"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "DEBUG": "true"}
-
-    def manage(*args):
-        result = subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
-        return result.stdout
+    manage = sqlite_manage(tmp_path)
 
     manage("migrate", "--noinput")
     output = manage("shell", "-c", SCRIPT)
