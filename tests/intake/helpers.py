@@ -2,6 +2,7 @@
 
 from django.urls import reverse
 
+from kapclinic.clinic.models import CourseState
 from kapclinic.demo.builder import YES, intake_answers
 
 
@@ -31,3 +32,16 @@ def fill_intake(client, patient, overrides=None, skip=()):
         response = client.post(reverse("intake:step", args=[key]), data[key])
         assert response.status_code == 302, (key, response.content.decode()[:3000])
     return response
+
+
+def submitted_course(world, client, index=0, overrides=None):
+    """World.one's patient `index` submits their intake through the real wizard."""
+    patient, course = world.one.patients[index], world.one.courses[index]
+    course.start_intake(patient.user)
+    client.force_login(patient.user)
+    fill_intake(client, patient, overrides=overrides)
+    client.post(reverse("intake:check"))
+    client.logout()
+    course.refresh_from_db()
+    assert course.state == CourseState.INTAKE_SUBMITTED
+    return course

@@ -13,21 +13,9 @@ from kapclinic.clinic.models import CourseState, Role, SafetyFlag
 from kapclinic.demo.builder import YES, intake_answers, publish_consent
 
 from ..risk_helpers import risk_review_data
-from .helpers import fill_intake
+from .helpers import submitted_course
 
 pytestmark = pytest.mark.django_db
-
-
-def submitted_course(world, client, index=0, overrides=None):
-    patient, course = world.one.patients[index], world.one.courses[index]
-    course.start_intake(patient.user)
-    client.force_login(patient.user)
-    fill_intake(client, patient, overrides=overrides)
-    client.post(reverse("intake:check"))
-    client.logout()
-    course.refresh_from_db()
-    assert course.state == CourseState.INTAKE_SUBMITTED
-    return course
 
 
 @pytest.fixture

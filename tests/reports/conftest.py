@@ -6,10 +6,10 @@ import threading
 import pytest
 from django.urls import reverse
 
-from kapclinic.clinic.models import CourseState, Role, SafetyFlag
+from kapclinic.clinic.models import Role, SafetyFlag
 from kapclinic.demo.builder import YES, publish_consent
 
-from ..intake.helpers import fill_intake
+from ..intake.helpers import submitted_course
 from ..risk_helpers import risk_review_data
 
 CLEAR = {
@@ -35,15 +35,7 @@ def submit(world, client, consent):
     """Submit the intake of world.one's patient `index` through the real wizard."""
 
     def run(index=0, overrides=None):
-        patient, course = world.one.patients[index], world.one.courses[index]
-        course.start_intake(patient.user)
-        client.force_login(patient.user)
-        fill_intake(client, patient, overrides=overrides)
-        client.post(reverse("intake:check"))
-        client.logout()
-        course.refresh_from_db()
-        assert course.state == CourseState.INTAKE_SUBMITTED
-        return course
+        return submitted_course(world, client, index, overrides)
 
     return run
 
