@@ -7,13 +7,13 @@ moved to integration; their PHQ-9 and GAD-7 fell from intake to the second check
 
 from datetime import timedelta
 
-from integration import services as integration
 from kapclinic.clinic import risk
 from kapclinic.clinic.models import Role
 
 from .treatment import (
     Visit,
     begin_integration,
+    book_integration,
     integration_session,
     journal,
     past_dosing_session,
@@ -141,14 +141,7 @@ def lee(course, staff, days, upcoming):
     journal(course, LEE_PRIVATE, written_at=days[0] + timedelta(hours=10), session=first)
     journal(course, LEE_SHARED, written_at=days[0] + timedelta(days=8, hours=8), share=True)
     begin_integration(course, therapist.user, days[1] + timedelta(days=3, hours=4))
-    integration.book_integration_session(
-        second,
-        therapist.user,
-        starts_at=upcoming,
-        ends_at=upcoming + timedelta(minutes=50),
-        clinician=therapist,
-        room="Room 2",
-    )
+    book_integration(second, therapist, upcoming)
 
 
 # Lee's safety plan, written with their therapist at the integration session (Stanley-Brown).

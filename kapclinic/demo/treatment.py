@@ -205,10 +205,9 @@ def record_vitals(session, by, start, reading):
     return dosing.record_vitals(session, by, data)
 
 
-def integration_session(session, staff, starts_at, note):
-    """The integration session after a dosing session, with its signed note."""
-    therapist = staff[Role.THERAPIST]
-    appointment = integration.book_integration_session(
+def book_integration(session, therapist, starts_at):
+    """A 50-minute integration session with `therapist` (a provider) after a dosing session."""
+    return integration.book_integration_session(
         session,
         therapist.user,
         starts_at=starts_at,
@@ -216,6 +215,12 @@ def integration_session(session, staff, starts_at, note):
         clinician=therapist,
         room="Room 2",
     )
+
+
+def integration_session(session, staff, starts_at, note):
+    """The integration session after a dosing session, with its signed note."""
+    therapist = staff[Role.THERAPIST]
+    appointment = book_integration(session, therapist, starts_at)
     record = integration.open_integration_note(appointment, therapist.user, dosing_session=session)
     record = integration.record_integration_note(record, therapist.user, note)
     # Written during the session, not at seeding time; moved before signing.

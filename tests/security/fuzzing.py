@@ -29,6 +29,7 @@ from kapclinic.demo.builder import (
     PHQ9_ANSWERS,
     check_in,
     clear_course,
+    discharge_data,
     intake_answers,
     publish_consent,
 )
@@ -319,19 +320,7 @@ def state_dosed(scene, clients):
 
 def state_ready_to_sign(scene, clients):
     session = _dosed(scene)
-    services.discharge(
-        session,
-        scene.prescriber.user,
-        {
-            "activity": 2,
-            "respiration": 2,
-            "circulation": 2,
-            "consciousness": 2,
-            "spo2": 2,
-            "companion_present": True,
-            "aftercare_given": True,
-        },
-    )
+    services.discharge(session, scene.prescriber.user, discharge_data())
     return PRESCRIBER_1, reverse("dosing:session", args=[scene.appointment_a.pk])
 
 

@@ -39,9 +39,11 @@ from .dosing import (
     vitals_data,
 )
 from .intake import (
+    PLAN_TERMS,
     SUBLINGUAL_PLAN,
     clear_course,
     intake_answers,
+    plan_terms,
     publish_consent,
     sign_consent,
     submit_intake,
@@ -51,6 +53,7 @@ __all__ = [
     "GAD7_ANSWERS",
     "NO",
     "PHQ9_ANSWERS",
+    "PLAN_TERMS",
     "SUBLINGUAL_PLAN",
     "TEXTS",
     "VITALS_PROFILE",
@@ -69,6 +72,7 @@ __all__ = [
     "intake_answers",
     "open_session",
     "phq9",
+    "plan_terms",
     "publish_consent",
     "record_score",
     "sign_consent",

@@ -19,6 +19,22 @@ SUBLINGUAL_PLAN = {
 }
 
 
+# A treatment plan's terms, which a clinic's protocol proposes by default.
+PLAN_TERMS = (
+    "route",
+    "product",
+    "dose_min_mg",
+    "dose_max_mg",
+    "planned_dosing_sessions",
+    "integration_cadence",
+)
+
+
+def plan_terms(protocol):
+    """The protocol's default plan: what the review page offers a prescriber to sign."""
+    return {name: getattr(protocol, name) for name in PLAN_TERMS}
+
+
 def intake_answers(patient):
     """POST data for each plain step and questionnaire, all answered and unremarkable."""
     return {
