@@ -1,9 +1,22 @@
-"""Post valid answers to every intake step (kapclinic/demo/builder), as a phone would."""
+"""Drive the intake through its real pages: every step answered, submitted, cleared."""
 
 from django.urls import reverse
 
 from kapclinic.clinic.models import CourseState
 from kapclinic.demo.builder import YES, intake_answers
+
+# The review page's "cleared" decision with a plan, as a prescriber posts it.
+CLEAR = {
+    "outcome": "cleared",
+    "rationale": "No contraindications; goals fit KAP.",
+    "route": "sublingual",
+    "product": "racemic_ketamine",
+    "dose_min_mg": "100",
+    "dose_max_mg": "300",
+    "planned_dosing_sessions": "6",
+    "integration_cadence": "Within 3 days of each dose",
+    "plan_goals": "Lift mood",
+}
 
 
 def fill_intake(client, patient, overrides=None, skip=()):

@@ -13,7 +13,7 @@ from kapclinic.clinic.models import CourseState, Role, SafetyFlag
 from kapclinic.demo.builder import YES, intake_answers, publish_consent
 
 from ..risk_helpers import risk_review_data
-from .helpers import submitted_course
+from .helpers import CLEAR, submitted_course
 
 pytestmark = pytest.mark.django_db
 
@@ -24,18 +24,7 @@ def consent(world):
 
 
 def clear_data(**extra):
-    return {
-        "outcome": "cleared",
-        "rationale": "No contraindications; goals fit KAP.",
-        "route": "sublingual",
-        "product": "racemic_ketamine",
-        "dose_min_mg": "100",
-        "dose_max_mg": "300",
-        "planned_dosing_sessions": "6",
-        "integration_cadence": "Within 3 days of each dose",
-        "plan_goals": "Lift mood",
-        **extra,
-    }
+    return {**CLEAR, **extra}
 
 
 def test_review_page_shows_answers_scores_and_rule_hits(world, client, consent, staff_client):

@@ -9,20 +9,8 @@ from django.urls import reverse
 from kapclinic.clinic.models import Role, SafetyFlag
 from kapclinic.demo.builder import YES, publish_consent
 
-from ..intake.helpers import submitted_course
+from ..intake.helpers import CLEAR, submitted_course
 from ..risk_helpers import risk_review_data
-
-CLEAR = {
-    "outcome": "cleared",
-    "rationale": "No contraindications; goals fit KAP.",
-    "route": "sublingual",
-    "product": "racemic_ketamine",
-    "dose_min_mg": "100",
-    "dose_max_mg": "300",
-    "planned_dosing_sessions": "6",
-    "integration_cadence": "Within 3 days of each dose",
-    "plan_goals": "Lift mood",
-}
 
 
 @pytest.fixture

@@ -39,7 +39,6 @@ from .dosing import (
     vitals_data,
 )
 from .intake import (
-    PLAN_TERMS,
     SUBLINGUAL_PLAN,
     clear_course,
     intake_answers,
@@ -53,7 +52,6 @@ __all__ = [
     "GAD7_ANSWERS",
     "NO",
     "PHQ9_ANSWERS",
-    "PLAN_TERMS",
     "SUBLINGUAL_PLAN",
     "TEXTS",
     "VITALS_PROFILE",

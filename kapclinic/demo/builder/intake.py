@@ -7,6 +7,7 @@ from intake.models import (
     SuitabilityDecision,
     TreatmentPlan,
 )
+from intake.plans import PLAN_TERMS
 from kapclinic.clinic.models import Product, Route
 
 from ..answers import about, medical, medications, psychiatric, scale, substance
@@ -19,20 +20,10 @@ SUBLINGUAL_PLAN = {
 }
 
 
-# A treatment plan's terms, which a clinic's protocol proposes by default.
-PLAN_TERMS = (
-    "route",
-    "product",
-    "dose_min_mg",
-    "dose_max_mg",
-    "planned_dosing_sessions",
-    "integration_cadence",
-)
-
-
 def plan_terms(protocol):
-    """The protocol's default plan: what the review page offers a prescriber to sign."""
-    return {name: getattr(protocol, name) for name in PLAN_TERMS}
+    """The protocol's default plan (its terms but the goals, which are the patient's): what
+    the review page offers a prescriber to sign."""
+    return {name: getattr(protocol, name) for name in PLAN_TERMS if name != "goals"}
 
 
 def intake_answers(patient):
