@@ -18,7 +18,8 @@ from sessions import services
 from sessions.models import Administration, GateOverride
 from tests.factories import AppointmentFactory, signed_protocol
 
-from .test_dosing_session import record_vitals, staff_sign_in
+from .actions import staff_sign_in
+from .test_dosing_session import record_vitals
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -10,7 +10,7 @@ from kapclinic.clinic.models import Role
 from kapclinic.demo.builder import Build
 from sessions.models import VitalSigns
 
-from .test_dosing_session import staff_sign_in
+from .actions import staff_sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -10,8 +10,9 @@ from playwright.sync_api import expect
 
 from intake.models import ConsentDocument
 from kapclinic.clinic.models import CourseState, Role, TreatmentCourse
-from tests.factories import PASSWORD
 from tests.reminders.conftest import run_scan
+
+from .actions import staff_sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -39,16 +40,6 @@ PSYCHIATRIC = [
     "trauma_history",
 ]
 NEW_PASSWORD = "a quiet harbour at dawn"
-
-
-def staff_sign_in(page, live_server, provider, secret, totp_code):
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("Email").fill(provider.user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    page.get_by_label("Code").fill(totp_code(secret))
-    page.get_by_role("button", name=re.compile("Sign In", re.I)).click()
-    page.wait_for_url(re.compile(r"/caseload/$"))
 
 
 def answer_no(page, fields):
