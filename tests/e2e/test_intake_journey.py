@@ -10,28 +10,16 @@ from playwright.sync_api import expect
 
 from intake.models import ConsentDocument
 from kapclinic.clinic.models import CourseState, Role, TreatmentCourse
+from kapclinic.demo.answers import MEDICAL_QUESTIONS
 from tests.reminders.conftest import run_scan
 
 from .actions import staff_sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-MEDICAL = [
-    "ketamine_hypersensitivity",
-    "bp_rise_hazard",
-    "aneurysm_or_avm",
-    "brain_haemorrhage_or_raised_icp",
-    "high_blood_pressure",
-    "heart_or_stroke_history",
-    "glaucoma",
-    "liver_disease",
-    "urinary_symptoms",
-    "overactive_thyroid",
-    "seizures",
-    "anaesthesia_or_ketamine_reaction",
-    "pregnant",
-    "breastfeeding",
-]
+# The physical health questions the page shows at first (the "in the last 6 months" follow-up
+# appears only after a "Yes" to heart or stroke history).
+MEDICAL = [q for q in MEDICAL_QUESTIONS if q != "heart_or_stroke_recent_6_months"]
 PSYCHIATRIC = [
     "psychosis_history",
     "psychosis_family_history",
