@@ -275,6 +275,10 @@ class SubstanceUseForm(QuestionLayoutMixin, forms.Form):
     )
 
 
+class SupportForm(forms.Form):
+    """The support step asks nothing: reading it and choosing "Continue" completes it."""
+
+
 class GoalsForm(forms.Form):
     goals = forms.CharField(
         label="What would you most like to change through this treatment?",

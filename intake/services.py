@@ -35,7 +35,7 @@ from .models import (
     TreatmentPlan,
 )
 from .rule_table import SUICIDE_RISK_RULES
-from .steps import STEP_BY_KEY, steps_for
+from .steps import SAFETY_SCREEN, STEP_BY_KEY, steps_for
 
 log = logging.getLogger(__name__)
 
@@ -250,7 +250,8 @@ def save_questionnaire(record, step_key, answers, *, by, complete):
             if step_key not in record.completed_steps:
                 record.completed_steps.append(step_key)
             record.drafts.pop(step_key, None)
-            record.save(update_fields=["completed_steps", "drafts", "updated_at"])
+            _note_support_needed(record, step_key, response.has_urgent_flag)
+            record.save(update_fields=["answers", "completed_steps", "drafts", "updated_at"])
         for flag in response.urgent_flags:
             SafetyFlag.raise_for(
                 course,
@@ -260,6 +261,15 @@ def save_questionnaire(record, step_key, answers, *, by, complete):
                 kind=SafetyFlag.kind_of(flag),
             )
     return response
+
+
+def _note_support_needed(record, step_key, urgent):
+    """Keep which questionnaires called for the support step; it applies while any still does."""
+    screen = record.answers.get(SAFETY_SCREEN, {})
+    after = set(screen.get("after", [])) - {step_key}
+    if urgent:
+        after.add(step_key)
+    record.answers[SAFETY_SCREEN] = {"support_needed": bool(after), "after": sorted(after)}
 
 
 def flag_source(instrument_code):

@@ -13,6 +13,7 @@ class Step:
     instrument: str | None = None  # or a questionnaire from kapclinic.measures
     consent: bool = False
     only_if: tuple[str, str] | None = None  # (step, field) that must be True
+    template: str | None = None  # a step with its own page (the support step)
 
     @property
     def is_questionnaire(self):
@@ -82,6 +83,8 @@ def display_value(field, value):
     return str(choices.get(value, value))
 
 
+SAFETY_SCREEN = "safety_screen"  # answers key: whether the support step applies
+
 STEPS = (
     Step("about", "About you", forms.AboutYouForm),
     Step("medical", "Physical health", forms.MedicalHistoryForm),
@@ -91,6 +94,15 @@ STEPS = (
     Step("auditc", "Alcohol questionnaire", instrument="auditc"),
     Step("gad7", "Anxiety questionnaire", instrument="gad7"),
     Step("phq9", "Mood questionnaire", instrument="phq9"),
+    # Counted in the flow only after an answer that calls for it (PHQ-9 item 9 above 0): the
+    # patient reads the crisis resources as a step of their own, and "Continue" marks it done.
+    Step(
+        "support",
+        "Support",
+        forms.SupportForm,
+        only_if=(SAFETY_SCREEN, "support_needed"),
+        template="intake/support.html",
+    ),
     Step(
         "pcl5", "Stress questionnaire", instrument="pcl5", only_if=("psychiatric", "trauma_history")
     ),

@@ -293,7 +293,10 @@ class StepView(PatientIntakeMixin, View):
                 ctx["consent_document"] = services.current_consent(self.course.clinic)
             except JourneyError as error:
                 ctx["consent_error"] = str(error)
-        return render(self.request, self.template_name, ctx, status=status)
+        if self.step.template:
+            ctx["next_step"] = next((s for s in state["missing"] if s.key != self.step.key), None)
+        template = self.step.template or self.template_name
+        return render(self.request, template, ctx, status=status)
 
     def get(self, request, step):
         if (redirect_response := self.setup_step(step)) is not None:
@@ -318,8 +321,8 @@ class StepView(PatientIntakeMixin, View):
                     return self.next_step()
                 return self.render_step(form, response)
             if response.has_urgent_flag:
-                # Crisis resources at once, before the patient moves on.
-                return redirect("intake:support")
+                # Crisis resources at once, as the next step, before the patient moves on.
+                return redirect("intake:step", "support")
             return self.next_step()
         if not form.is_valid():
             services.save_draft(self.record, self.step.key, request.POST)
@@ -382,23 +385,11 @@ class CheckAnswersView(PatientIntakeMixin, View):
 
 
 class SupportView(PatientIntakeMixin, View):
-    """Shown at once when an answer suggests risk: crisis resources, then carry on."""
+    """The support page's old address: the support step itself, where it applies."""
 
     def get(self, request):
         course = self.current_course()
-        state = services.progress(services.intake_record(course))
-        keys = [step.key for step in state["steps"]]
-        # The page follows the mood questionnaire: the indicator keeps the patient's place.
-        step = STEP_BY_KEY["phq9"]
-        return render(
-            request,
-            "intake/support.html",
-            {
-                "clinic": course.clinic,
-                "state": state,
-                "step": step,
-                "index": keys.index(step.key) + 1 if step.key in keys else len(state["done"]),
-                "total": len(keys),
-                "next_step": state["next"],
-            },
-        )
+        record = services.intake_record(course)
+        if STEP_BY_KEY["support"].applies(record.answers):
+            return redirect("intake:step", "support")
+        return redirect("intake:start")

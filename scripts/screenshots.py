@@ -15,9 +15,9 @@ no browser download) and writes:
     outcomes.png               Lee's PHQ-9 and GAD-7 outcomes, as the therapist
     patient-journey-phone.png  the patient's journey on a 390x844 phone
     who-viewed-phone.png       Amara's "who viewed my record" on the phone
-    check-in-phone.png         Theo's check-in, first step, on the phone; when his check-in
-                               window is not open yet (seeded late in the evening):
-    journal-phone.png          Lee's journal on the phone instead
+    journal-phone.png          Lee's journal on the phone
+    check-in-phone.png         Theo's check-in, first step, on the phone (only when his
+                               check-in window is open: not when seeded late in the evening)
 
 The server is stopped on exit, whatever happens. This is no test: nothing here can fail a
 build, and the browser tests in tests/e2e never depend on it.
@@ -213,18 +213,20 @@ def capture(out_dir, password, pages):
 
         phone = browser.new_context(device_scale_factor=1, **phone_options, **common)
         page = phone.new_page()
+        sign_in(page, "integration@example.com", password)
+        page.goto(BASE_URL + pages["journal"])
+        expect(page.get_by_role("heading", level=1)).to_have_text("My journal")
+        settle(page)
+        written.append(shoot(page, out_dir / "journal-phone.png"))
+        phone.close()
         if pages["check_in_open"]:
+            phone = browser.new_context(device_scale_factor=1, **phone_options, **common)
+            page = phone.new_page()
             sign_in(page, "cleared@example.com", password)
             page.goto(BASE_URL + pages["check_in"])
             settle(page)
             written.append(shoot(page, out_dir / "check-in-phone.png"))
-        else:
-            sign_in(page, "integration@example.com", password)
-            page.goto(BASE_URL + pages["journal"])
-            expect(page.get_by_role("heading", level=1)).to_have_text("My journal")
-            settle(page)
-            written.append(shoot(page, out_dir / "journal-phone.png"))
-        phone.close()
+            phone.close()
         browser.close()
     return written
 

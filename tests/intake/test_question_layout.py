@@ -112,14 +112,36 @@ def test_an_unanswered_question_outside_a_ticked_group_is_still_required(patient
     assert "Please answer yes or no." in response.context["form"].errors["glaucoma"]
 
 
-def test_the_support_page_after_phq9_item9_keeps_the_step_indicator(patient_client):
+def test_the_support_page_after_phq9_item9_is_a_counted_step_of_the_flow(patient_client):
     client, patient, _ = patient_client
     for key in ("about", "medical", "psychiatric", "medications", "substance", "auditc", "gad7"):
         client.post(reverse("intake:step", args=[key]), intake_answers(patient)[key])
     answers = {**intake_answers(patient)["phq9"], "q9": "1"}
     response = client.post(reverse("intake:step", args=["phq9"]), answers)
+    assert response["Location"] == reverse("intake:step", args=["support"])
     support = client.get(response["Location"]).content.decode()
     assert "Thank you for telling us" in support
-    assert "Step 8 of 10 · support after the mood questionnaire" in support
-    assert 'value="8"' in support  # the progress bar: eight steps done
+    assert "Step 9 of 11" in support  # a step of its own, counted in the total
+    assert 'value="8"' in support  # the progress bar: eight steps done, support still to do
     assert "next is “Your goals”" in support
+    # Leaving and coming back resumes on the support step until the patient carries on.
+    assert client.get(reverse("intake:start"))["Location"] == reverse(
+        "intake:step", args=["support"]
+    )
+    carried_on = client.post(reverse("intake:step", args=["support"]), {})
+    assert carried_on["Location"] == reverse("intake:start")
+    assert client.get(reverse("intake:start"))["Location"] == reverse("intake:step", args=["goals"])
+    goals = client.get(reverse("intake:step", args=["goals"])).content.decode()
+    assert "Step 10 of 11" in goals and 'value="9"' in goals
+    check = client.get(reverse("intake:check")).content.decode()
+    assert "Support" in check and "Read." in check
+
+
+def test_the_support_step_is_not_asked_when_phq9_item9_is_zero(patient_client):
+    client, patient, _ = patient_client
+    client.post(reverse("intake:step", args=["phq9"]), {**step_data(patient)["phq9"], "q9": "1"})
+    assert client.get(reverse("intake:step", args=["support"])).status_code == 200
+    # The patient changes their answer: the step no longer applies, nothing left to read.
+    client.post(reverse("intake:step", args=["phq9"]), {**step_data(patient)["phq9"], "q9": "0"})
+    assert client.get(reverse("intake:step", args=["support"])).status_code == 404
+    assert client.get(reverse("intake:support"))["Location"] == reverse("intake:start")

@@ -113,7 +113,7 @@ def test_phq9_item9_shows_crisis_resources_raises_flag_and_emails_prescriber(wor
     client, patient, course = patient_client
     answers = {**intake_answers(patient)["phq9"], "q9": "1"}
     response = client.post(reverse("intake:step", args=["phq9"]), answers)
-    assert response["Location"] == reverse("intake:support")
+    assert response["Location"] == reverse("intake:step", args=["support"])
     support = client.get(response["Location"]).content.decode()
     assert "116 123" in support  # the clinic's crisis resources
     flag = SafetyFlag.objects.get(course=course)
