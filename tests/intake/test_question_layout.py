@@ -139,9 +139,10 @@ def test_the_support_page_after_phq9_item9_is_a_counted_step_of_the_flow(patient
 
 def test_the_support_step_is_not_asked_when_phq9_item9_is_zero(patient_client):
     client, patient, _ = patient_client
-    client.post(reverse("intake:step", args=["phq9"]), {**step_data(patient)["phq9"], "q9": "1"})
+    phq9 = reverse("intake:step", args=["phq9"])
+    client.post(phq9, {**intake_answers(patient)["phq9"], "q9": "1"})
     assert client.get(reverse("intake:step", args=["support"])).status_code == 200
     # The patient changes their answer: the step no longer applies, nothing left to read.
-    client.post(reverse("intake:step", args=["phq9"]), {**step_data(patient)["phq9"], "q9": "0"})
+    client.post(phq9, {**intake_answers(patient)["phq9"], "q9": "0"})
     assert client.get(reverse("intake:step", args=["support"])).status_code == 404
     assert client.get(reverse("intake:support"))["Location"] == reverse("intake:start")
