@@ -3,9 +3,12 @@
 Changing a rule's meaning bumps its `version` and `RULESET_VERSION`; ids never change, because
 stored hits refer to them. Cut-offs are protocol threshold keys, never numbers, except the
 one-year recovery period, which the reference states and the protocol does not yet carry.
+
+A declared data table (one row per rule, nothing else), so it may run past 400 lines. It is
+written in the vocabulary of `rule_language.py` and never imports the evaluator (`rules.py`).
 """
 
-from .rules import (
+from .rule_language import (
     AllOf,
     AnswerIs,
     HasMedicationClass,

@@ -3,7 +3,7 @@
 from django.db.models import Prefetch
 
 from kapclinic.clinic.models import SafetyFlag
-from kapclinic.measures.instruments import get_instrument
+from kapclinic.instruments import get_instrument
 from kapclinic.measures.models import QuestionnaireResponse
 
 from .medications import recognise

@@ -1,24 +1,18 @@
-"""Phase 1 workflows: invite, accept, save a step, submit, decide. Views call these."""
+"""Phase 1 workflows: save a step, submit, decide. Views call these (inviting: invitations.py)."""
 
 import datetime
 import decimal
 import logging
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.utils import timezone
 
-from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.models import (
     CourseState,
     JourneyError,
-    Patient,
     Protocol,
     SafetyFlag,
-    TreatmentCourse,
 )
-from kapclinic.clinic.submissions import earlier_entry, save_once
-from kapclinic.measures.instruments import get_instrument
+from kapclinic.instruments import get_instrument
 from kapclinic.measures.models import QuestionnaireResponse
 
 from . import rules
@@ -29,12 +23,12 @@ from .models import (
     ConsentSignature,
     IntakeRecord,
     IntakeSubmission,
-    Invitation,
     RuleHit,
     SuitabilityDecision,
     TreatmentPlan,
 )
-from .rule_table import SUICIDE_RISK_RULES
+from .rule_facts import DEFAULT_THRESHOLDS, IntakeFacts
+from .rule_table import RULESET_VERSION, SUICIDE_RISK_RULES
 from .steps import SAFETY_SCREEN, STEP_BY_KEY, steps_for
 
 log = logging.getLogger(__name__)
@@ -48,98 +42,6 @@ PATIENT_FIELDS_FROM_ABOUT = (
     "emergency_contact_relationship",
     "emergency_contact_phone",
 )
-
-
-# --- Invitation ---------------------------------------------------------------------------
-
-
-def invitation_for_request(clinic, request_key):
-    """The course an invite form already created (its one-time key), or None."""
-    return earlier_entry(request_key, TreatmentCourse, clinic)
-
-
-def invite_patient(
-    *,
-    by,
-    clinic,
-    legal_name,
-    email,
-    indication,
-    care_team,
-    preferred_name="",
-    request_key=None,
-):
-    """Create the patient and their course ("invited") and issue a single-use invitation.
-
-    The email with its link is sent by the worker (the reminders app hears of the new
-    invitation), never by this request, so a mail outage cannot fail or slow the invite.
-    The same invite form sent twice (its one-time key) raises AlreadySaved with the course.
-    """
-    return save_once(
-        request_key,
-        kind=TreatmentCourse,
-        record=clinic,
-        by=by,
-        write=lambda: _invite(by, clinic, legal_name, preferred_name, email, indication, care_team),
-    )
-
-
-def _invite(by, clinic, legal_name, preferred_name, email, indication, care_team):
-    with transaction.atomic():
-        patient = Patient.objects.create(
-            clinic=clinic, legal_name=legal_name, preferred_name=preferred_name, email=email
-        )
-        course = TreatmentCourse.objects.create(
-            patient=patient, clinic=clinic, indication=indication
-        )
-        course.care_team.set(care_team)
-        IntakeRecord.objects.create(course=course)
-        AccessEvent.record(
-            actor=by,
-            action=AccessEvent.Action.CREATE,
-            what="patient invited",
-            patient_id=patient.pk,
-        )
-        Invitation.issue(course, by)
-    return course
-
-
-def resend_invitation(course, *, by):
-    """A new invitation replaces any open one; its email goes out like the first."""
-    if course.state != CourseState.INVITED or course.patient.user_id:
-        raise JourneyError("This patient has already accepted their invitation.")
-    with transaction.atomic():
-        Invitation.issue(course, by)
-        AccessEvent.record(
-            actor=by,
-            action=AccessEvent.Action.CHANGE,
-            what="invitation resent",
-            patient_id=course.patient_id,
-        )
-
-
-def accept_invitation(invitation, password):
-    """Create the patient's login from a valid invitation and start their intake."""
-    User = get_user_model()
-    with transaction.atomic():
-        invitation = Invitation.objects.select_for_update(no_key=True).get(pk=invitation.pk)
-        if invitation.status != Invitation.Status.VALID:
-            raise JourneyError(
-                f"This invitation link has {invitation.get_status_display().lower()}."
-            )
-        patient = invitation.course.patient
-        if User.objects.filter(email__iexact=patient.email).exists():
-            raise JourneyError("An account already exists for this email: please sign in.")
-        first, _, last = patient.legal_name.partition(" ")
-        user = User.objects.create_user(
-            patient.email, password, first_name=first[:150], last_name=last[:150]
-        )
-        patient.user = user
-        patient.save(update_fields=["user"])
-        invitation.used_at = timezone.now()
-        invitation.save(update_fields=["used_at"])
-        invitation.course.start_intake(user)
-    return user
 
 
 # --- The wizard ---------------------------------------------------------------------------
@@ -250,8 +152,9 @@ def save_questionnaire(record, step_key, answers, *, by, complete):
             if step_key not in record.completed_steps:
                 record.completed_steps.append(step_key)
             record.drafts.pop(step_key, None)
-            _note_support_needed(record, step_key, response.has_urgent_flag)
-            record.save(update_fields=["answers", "completed_steps", "drafts", "updated_at"])
+        # A half-answered questionnaire can call for support too (item 9 answered first).
+        _note_support_needed(record, step_key, response.has_urgent_flag)
+        record.save(update_fields=["answers", "completed_steps", "drafts", "updated_at"])
         for flag in response.urgent_flags:
             SafetyFlag.raise_for(
                 course,
@@ -291,7 +194,7 @@ def screening_thresholds(clinic):
     protocol = Protocol.objects.effective_for(clinic)
     if protocol is not None:
         return protocol.intake_thresholds, ""
-    return dict(rules.DEFAULT_THRESHOLDS), NO_SIGNED_PROTOCOL
+    return dict(DEFAULT_THRESHOLDS), NO_SIGNED_PROTOCOL
 
 
 def scoring_context(record):
@@ -345,7 +248,7 @@ def submit_intake(course, *, by):
         code: get_instrument(code).score(r.answers, context=scoring_context(record))
         for code, r in responses.items()
     }
-    facts = rules.IntakeFacts.build(
+    facts = IntakeFacts.build(
         record.answers, scores, {code: r.answers for code, r in responses.items()}, thresholds
     )
     hits = rules.evaluate(facts)
@@ -359,7 +262,7 @@ def submit_intake(course, *, by):
                 code: {"response_id": r.pk, "total": r.total, "band": r.band}
                 for code, r in responses.items()
             },
-            ruleset_version=rules.RULESET_VERSION,
+            ruleset_version=RULESET_VERSION,
             thresholds=thresholds,
         )
         RuleHit.objects.bulk_create(

@@ -9,22 +9,9 @@ class IntegrationConfig(AppConfig):
         from django.db.models.signals import post_save
 
         from kapclinic.clinic.models import Clinic
-        from kapclinic.clinic.timeline import register
 
-        from .timeline import integration_entries
-
-        register(integration_entries)
-        _register_home_tasks()
+        # Its parts of shared pages are found by module name: home.py, timeline.py.
         post_save.connect(_seed_new_clinic, sender=Clinic, dispatch_uid="integration.risk_terms")
-
-
-def _register_home_tasks():
-    """Follow-up questionnaires and the journal on the patient's home page."""
-    from kapclinic.clinic.home import register
-
-    from .home import integration_tasks
-
-    register(integration_tasks)
 
 
 def _seed_new_clinic(sender, instance, created, raw=False, **kwargs):

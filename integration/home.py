@@ -1,15 +1,15 @@
 """Phase 3 on the patient's home page: follow-up questionnaires due, and the journal.
 
 At most one query whatever the record's size, and none before the course is completed:
-follow-up questionnaires are only requested then (schedule.planned_requests). Pre-dose
-questionnaires are not listed: the patient answers those in the day's check-in, and
+follow-up questionnaires are only requested then (questionnaire_requests.planned_requests).
+Pre-dose questionnaires are not listed: the patient answers those in the day's check-in, and
 reconcile_measure_requests links them.
 """
 
 from django.urls import reverse
 from django.utils import timezone
 
-from kapclinic.clinic.home import HomeTask
+from kapclinic.clinic.home import HomeTask, register
 from kapclinic.clinic.models import CourseState
 from kapclinic.measures.models import QuestionnaireResponse
 
@@ -21,6 +21,7 @@ JOURNAL_STATES = frozenset(
 )
 
 
+@register
 def integration_tasks(patient, course):
     now = timezone.now()
     requests = []

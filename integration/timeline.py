@@ -8,13 +8,14 @@ from django.db.models import Count, Max
 from django.urls import reverse
 from django.utils import timezone
 
-from kapclinic.clinic.timeline import TimelineEntry
+from kapclinic.clinic.timeline import TimelineEntry, register
 
 from .models import IntegrationNote, JournalEntry, MeasureRequest
 
 WHO = ("written_by", "signed_by")
 
 
+@register
 def integration_entries(patient, courses):
     course_ids = [course.pk for course in courses]
     if not course_ids:

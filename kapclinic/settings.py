@@ -5,7 +5,6 @@ Production sets DJANGO_ENV=production, which switches on every transport safegua
 """
 
 import os
-import sys
 from pathlib import Path
 
 import dj_database_url
@@ -27,7 +26,6 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 # --- Mode ---------------------------------------------------------------------------------------
 PRODUCTION = os.environ.get("DJANGO_ENV", "development") == "production"
-TESTING = "pytest" in sys.modules or env_bool("KAP_TESTING")
 DEBUG = env_bool("DEBUG", default=False)
 
 if PRODUCTION and not os.environ.get("SECRET_KEY"):
@@ -58,6 +56,7 @@ INSTALLED_APPS = [
     "kapclinic.clinic",
     "kapclinic.measures",
     "kapclinic.audit",
+    "kapclinic.stock",
     "kapclinic.reminders",
     "kapclinic.demo",
     "intake",
@@ -148,7 +147,7 @@ else:
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 # Tests run tasks in process unless a test starts a real worker on purpose.
-CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=TESTING or not REDIS_URL)
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_SERIALIZER = "json"
@@ -203,7 +202,7 @@ REMINDER_SEND_DELAY_MS = int(os.environ.get("REMINDER_SEND_DELAY_MS", "0"))
 # Mail is sent by the worker, never inside a web request. Only the demo (no Redis, so no
 # worker) sends a new invitation or reminder in process, through eager Celery.
 REMINDERS_SEND_IN_PROCESS = env_bool(
-    "REMINDERS_SEND_IN_PROCESS", default=not REDIS_URL and not TESTING and not PRODUCTION
+    "REMINDERS_SEND_IN_PROCESS", default=not REDIS_URL and not PRODUCTION
 )
 
 # --- Record history (django-simple-history) ---------------------------------------------------
@@ -224,9 +223,6 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
-if TESTING:
-    # Argon2 is deliberately slow; tests hash hundreds of passwords.
-    PASSWORD_HASHERS.insert(0, "django.contrib.auth.hashers.MD5PasswordHasher")
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {

@@ -106,7 +106,7 @@ def ensure_database(database_url, patients):
     from django.core.management import call_command
 
     from kapclinic.clinic.models import Clinic
-    from kapclinic.demo.scale import NETWORK
+    from kapclinic.demo.scale_network import NETWORK
 
     call_command("migrate", verbosity=0)
     if not Clinic.objects.filter(name__startswith=NETWORK).exists():
@@ -122,7 +122,7 @@ def bench_clinician():
     from allauth.mfa.utils import decrypt
 
     from kapclinic.clinic.models import Clinic, Provider, Role, User
-    from kapclinic.demo.scale import NETWORK
+    from kapclinic.demo.scale_network import NETWORK
 
     password = kept_secret("password")
     user = User.objects.filter(email=BENCH_EMAIL).first()
@@ -228,6 +228,7 @@ def pick_pages(user, search_url):
         ("Outcome page", reverse("integration:outcomes", args=[full.pk])),
         ("Intake review", reverse("intake:review", args=[review.pk])),
         ("Clinic dashboard", reverse("integration:dashboard")),
+        ("Controlled-substance register", reverse("stock:register")),
     ], full
 
 

@@ -63,7 +63,7 @@ import json
 from django.urls import reverse
 from kapclinic.clinic.models import Appointment, TreatmentCourse
 from sessions.models import DosingSession
-from sessions.scheduling import check_in_refusal
+from sessions.booking import check_in_refusal
 course = {c.patient.email: c for c in TreatmentCourse.objects.select_related("patient")}
 session = DosingSession.objects.filter(
     course=course["patient@example.com"], status="signed"
@@ -91,7 +91,7 @@ def demo_env():
         REDIS_URL="",
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
     )
-    env.pop("KAP_TESTING", None)
+    env.pop("DJANGO_SETTINGS_MODULE", None)  # the demo runs the ordinary settings
     return env
 
 

@@ -1,7 +1,7 @@
 """Dosing sessions on the patient chart's timeline: dose, peak BP, events, status.
 
-Registered in DosingConfig.ready(); two queries whatever the number of sessions (the chart
-page asserts its query count).
+Found by its module name (kapclinic/clinic/plugins.py); two queries whatever the number of
+sessions (the chart page asserts its query count).
 """
 
 from decimal import Decimal
@@ -10,7 +10,7 @@ from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery, 
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
-from kapclinic.clinic.timeline import TimelineEntry
+from kapclinic.clinic.timeline import TimelineEntry, register
 
 from .models import Administration, AdverseEvent, DosingSession, VitalSigns
 from .models.session import plain
@@ -30,6 +30,7 @@ def _peak(field):
     return Subquery(peak.values(field)[:1], output_field=IntegerField())
 
 
+@register
 def dosing_sessions(patient, courses):
     """One timeline entry per dosing session of the patient's courses."""
     course_ids = [course.pk for course in courses]

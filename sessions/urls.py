@@ -1,22 +1,22 @@
 from django.urls import path
 
-from .views import check_in, schedule
+from .views import booking, check_in
 from .views import session as live
 
 app_name = "dosing"
 
 urlpatterns = [
-    path("day/", schedule.DayView.as_view(), name="day"),
-    path("courses/<int:pk>/book/", schedule.BookDosingSessionView.as_view(), name="book-session"),
-    path("appointments/<int:pk>/", schedule.AppointmentView.as_view(), name="appointment"),
+    path("day/", booking.DayView.as_view(), name="day"),
+    path("courses/<int:pk>/book/", booking.BookDosingSessionView.as_view(), name="book-session"),
+    path("appointments/<int:pk>/", booking.AppointmentView.as_view(), name="appointment"),
     path(
         "appointments/<int:pk>/cancel/",
-        schedule.CancelAppointmentView.as_view(),
+        booking.CancelAppointmentView.as_view(),
         name="cancel-appointment",
     ),
     path(
         "appointments/<int:pk>/no-show/",
-        schedule.RecordNoShowView.as_view(),
+        booking.RecordNoShowView.as_view(),
         name="record-no-show",
     ),
     # The live session screen (issue 5): one page, one small POST per entry.

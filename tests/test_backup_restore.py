@@ -18,6 +18,7 @@ import psycopg2
 import pytest
 from psycopg2 import sql
 
+from tests.processes import deployment_env
 from tests.real_services import require_real_service
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -129,12 +130,11 @@ def drill_databases():
 def test_backup_restores_into_a_fresh_database_with_every_row_intact(drill_databases, tmp_path):
     url, source, copy = drill_databases
     started = time.monotonic()
-    env = {
-        **os.environ,
-        "DATABASE_URL": url_for(url, source),
-        "KAP_REQUIRE_STAFF_MFA": "false",
-        "CELERY_TASK_ALWAYS_EAGER": "true",
-    }
+    env = deployment_env(
+        DATABASE_URL=url_for(url, source),
+        KAP_REQUIRE_STAFF_MFA="false",
+        CELERY_TASK_ALWAYS_EAGER="true",
+    )
     run(sys.executable, "manage.py", "migrate", "--noinput", env=env)
     run(sys.executable, "manage.py", "seed_demo", env=env)
     seeded = time.monotonic()
@@ -178,7 +178,7 @@ def test_restore_refuses_a_file_that_is_not_a_backup(tmp_path):
     url = server_url()
     bogus = tmp_path / "kapclinic-20260101T000000Z.dump"
     bogus.write_text("not a dump")
-    env = {**os.environ, "DATABASE_URL": url}
+    env = deployment_env(DATABASE_URL=url)
     refused = run(sys.executable, str(SCRIPT), "restore", str(bogus), env=env, check=False)
     assert refused.returncode == 1 and "not a pg_dump custom-format file" in refused.stderr
 
@@ -190,7 +190,7 @@ def test_backup_of_the_sqlite_demo_is_a_file_copy(tmp_path):
     with sqlite3.connect(demo) as connection:
         connection.execute("CREATE TABLE note (body TEXT)")
         connection.execute("INSERT INTO note VALUES ('kept')")
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{demo}"}
+    env = deployment_env(DATABASE_URL=f"sqlite:///{demo}")
     done = run(sys.executable, str(SCRIPT), "backup", "--dir", str(tmp_path / "b"), env=env)
     assert "SQLite (the demo)" in done.stdout
     (copy,) = (tmp_path / "b").iterdir()

@@ -52,9 +52,15 @@ def test_the_tree_keeps_every_contract(tree):
             "No phase imports reminders, reports or the demo",
         ),
         (
-            "kapclinic/measures/instruments/_probe.py",
+            "kapclinic/instruments/_probe.py",
             "import kapclinic.clinic.models",
             "Instruments are pure",
+        ),
+        ("kapclinic/instruments/_probe.py", "import django.db", "Instruments are pure"),
+        (
+            "intake/rule_table.py",
+            "import intake.rules",
+            "Contraindication rules: evaluator, table, vocabulary, facts",
         ),
     ],
 )

@@ -10,18 +10,17 @@ from django.conf import settings
 from django.db import connection
 from django.test import RequestFactory
 
+from tests.processes import deployment_env
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_manage(*args, **env):
     # The browser tests allow async-unsafe ORM calls in this process; a deployment never does.
-    dropped = {"DEBUG", "KAP_TESTING", "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    full_env = {k: v for k, v in os.environ.items() if k not in dropped}
-    full_env.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
-        env=full_env,
+        env=deployment_env("DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE", **env),
         capture_output=True,
         text=True,
         timeout=120,
@@ -186,11 +185,10 @@ def test_with_port_set_every_email_link_follows_the_port_the_demo_serves():
         "from django.conf import settings; from kapclinic.reminders.emails import link; "
         "print(settings.SITE_URL); print(link('clinic:my-journey'))"
     )
-    env = {k: v for k, v in os.environ.items() if k != "SITE_URL"}
     result = subprocess.run(
         [sys.executable, "manage.py", "shell", "-c", script],
         cwd=ROOT,
-        env={**env, "PORT": "8123"},
+        env=deployment_env("SITE_URL", PORT="8123"),
         capture_output=True,
         text=True,
         timeout=120,
@@ -204,3 +202,16 @@ def test_with_port_set_every_email_link_follows_the_port_the_demo_serves():
     )
     serve = [line for line in dry_run.stdout.splitlines() if "runserver" in line]
     assert serve and all("PORT=8123" in line and "127.0.0.1:8123" in line for line in serve)
+
+
+def test_the_test_run_names_its_settings_and_a_process_it_starts_runs_the_ordinary_ones():
+    """No guessing from sys.modules: pytest names kapclinic.settings_test (fast hashing, eager
+    tasks); `manage.py` started by a test is the deployment and runs kapclinic.settings."""
+    assert os.environ["DJANGO_SETTINGS_MODULE"] == "kapclinic.settings_test"
+    assert settings.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.MD5PasswordHasher"
+    code = "from django.conf import settings as s; print(s.SETTINGS_MODULE, s.PASSWORD_HASHERS[0])"
+    result = run_manage("shell", "-c", code)
+    assert result.stdout.split()[-2:] == [
+        "kapclinic.settings",
+        "django.contrib.auth.hashers.Argon2PasswordHasher",
+    ], result.stderr

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from kapclinic.clinic.access import patient_scope
 from kapclinic.clinic.models import Appointment, TreatmentCourse
-from kapclinic.measures.instruments import choices, get_instrument
+from kapclinic.instruments import choices, get_instrument
 from kapclinic.measures.models import QuestionnaireResponse
 
 

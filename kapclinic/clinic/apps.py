@@ -10,7 +10,7 @@ class ClinicConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in, user_logged_out
 
-        from . import signin
+        from . import plugins, signin
         from .constraints import reinstall_after_migrate
         from .models import Provider, User
 
@@ -29,3 +29,4 @@ class ClinicConfig(AppConfig):
             sender=Provider,
             dispatch_uid="clinic-provider-inactive",
         )
+        plugins.discover()  # every app's timeline.py, home.py and badges.py

@@ -1,7 +1,8 @@
 """Badges beside a course on staff pages (caseload, chart, My day), open to every phase.
 
-A phase registers a source in its AppConfig.ready(): a function taking a list of courses and
-returning {course id: [CourseBadge]}. A source must run a fixed number of queries for any
+A phase adds a source in its own `badges.py`, decorated with `@register`: a function taking a
+list of courses and returning {course id: [CourseBadge]}. The clinic app imports every app's
+`badges` module once apps are ready. A source must run a fixed number of queries for any
 number of courses, because the staff pages assert their query counts.
 """
 

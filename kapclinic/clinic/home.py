@@ -1,7 +1,8 @@
 """The patient's home page tasks, open to every phase without the clinic app importing any.
 
-A phase registers a source in its AppConfig.ready(): a function taking the patient and their
-current course and returning HomeTask rows (a questionnaire due, a journal to write in). Each
+A phase adds a source in its own `home.py`, decorated with `@register`: a function taking the
+patient and their current course and returning HomeTask rows (a questionnaire due, a journal to
+write in). The clinic app imports every app's `home` module once apps are ready. Each
 source must run a fixed number of queries, because the home page asserts its query count.
 """
 

@@ -13,8 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from kapclinic.audit.models import AccessEvent
-from kapclinic.measures.instruments import IncompleteAnswers, InvalidAnswer
-from kapclinic.measures.instruments.cssrs_screen import CSSRS_SCREEN
+from kapclinic.instruments import IncompleteAnswers, InvalidAnswer
+from kapclinic.instruments.cssrs_screen import CSSRS_SCREEN
 
 from .access import provider_for
 from .models import (

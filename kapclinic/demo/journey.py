@@ -7,13 +7,13 @@ records are exactly what a patient and a prescriber would have produced through 
 from django.core.management.base import CommandError
 from django.http import QueryDict
 
-from intake import services
+from intake import invitations, services
 from intake.forms import ReviewDecisionForm
 from intake.models import Invitation, RuleHit
 from intake.steps import STEP_BY_KEY
 from kapclinic.clinic.models import Protocol
+from kapclinic.instruments import get_instrument
 from kapclinic.measures.forms import InstrumentForm
-from kapclinic.measures.instruments import get_instrument
 
 from .builder.intake import plan_terms
 
@@ -21,7 +21,7 @@ from .builder.intake import plan_terms
 def accept(course, password):
     """Accept the emailed invitation, as the patient does by following its link."""
     invitation = Invitation.objects.get(course=course, used_at__isnull=True, replaced_at=None)
-    user = services.accept_invitation(invitation, password)
+    user = invitations.accept_invitation(invitation, password)
     course.refresh_from_db()
     return user
 

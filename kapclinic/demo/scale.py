@@ -16,8 +16,8 @@ from django.db import connection, transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
+from intake.invitations import invite_patient
 from intake.models import (
-    ConsentDocument,
     ConsentSignature,
     IntakeRecord,
     IntakeSubmission,
@@ -26,26 +26,20 @@ from intake.models import (
     SuitabilityDecision,
     TreatmentPlan,
 )
-from intake.services import invite_patient
 from integration import course_outcome
 from integration.models import (
     CourseClosure,
     CourseOutcome,
     IntegrationNote,
     JournalEntry,
-    JournalPrompt,
     MeasureRequest,
-    seed_risk_terms,
 )
 from kapclinic.clinic.models import (
     Appointment,
-    Clinic,
     CourseEvent,
     CourseState,
     Indication,
     Patient,
-    Protocol,
-    Provider,
     Role,
     SafetyFlag,
     TreatmentCourse,
@@ -59,18 +53,17 @@ from sessions.models import (
     Discharge,
     DosingSession,
     Observation,
-    Thresholds,
     VitalSigns,
 )
 
 from . import bulk, journey
 from . import scale_rows as rows
 from .answers import INTAKES
+from .scale_network import network
 from .scale_phases import FIRST, LAST, Course, PhaseRows, Slots, Team
 
 S = CourseState
 DAY, HOUR = rows.DAY, rows.HOUR
-NETWORK = "Scale network"
 TEMPLATE_EMAIL = "review@example.com"
 # Share of courses per stage, in per cent: a network a few years old.
 STAGE_MIX = (
@@ -175,42 +168,7 @@ class ScaleSeeder(PhaseRows):
         )
         # Today's visits under way started an hour or more ago, three hours apart per room.
         self.today = Slots(self.now.replace(second=0, microsecond=0) - timedelta(minutes=70))
-        self.clinics = []
-        per_clinic = max(1, self.patients // self.clinic_count)
-        for number in range(1, self.clinic_count + 1):
-            clinic = Clinic.objects.create(name=f"{NETWORK} clinic {number}")
-            protocol = Protocol.from_reference(clinic)
-            protocol.is_default = protocol.active = True
-            protocol.save()
-            ConsentDocument.objects.create(clinic=clinic, version="1.0", body="Consent text.")
-            JournalPrompt.objects.create(clinic=clinic, text="What stayed with you?")
-            seed_risk_terms(clinic.pk)
-            # About one clinician per hundred patients, as a busy clinic would have.
-            staff = {role: [] for role in Role}
-            sizes = {
-                Role.PRESCRIBER: max(1, per_clinic // 400),
-                Role.THERAPIST: max(1, per_clinic // 250),
-                Role.NURSE: max(1, per_clinic // 400),
-                Role.CLINIC_ADMIN: 1,
-            }
-            for role, size in sizes.items():
-                for n in range(1, size + 1):
-                    user = User.objects.create_user(
-                        f"{role}{n}.clinic{number}@scale.example.org",
-                        None,
-                        first_name=self.rng.choice(FIRST),
-                        last_name=self.rng.choice(LAST),
-                    )
-                    staff[role].append(
-                        Provider.objects.create(
-                            user=user,
-                            clinic=clinic,
-                            role=role,
-                            is_medical_director=role == Role.PRESCRIBER and n == 1,
-                        )
-                    )
-            protocol.sign_off(staff[Role.PRESCRIBER][0])
-            self.clinics.append((clinic, protocol, Thresholds.snapshot(protocol), staff))
+        self.clinics = network(self.rng, self.patients, self.clinic_count)
 
     def intake_template(self):
         """One real submission through the intake services: the others copy its answers."""

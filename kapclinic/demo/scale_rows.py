@@ -18,7 +18,7 @@ from integration.models import (
     SuicideRiskCheck,
 )
 from kapclinic.clinic.models import Appointment, Product, Route
-from kapclinic.measures.instruments import get_instrument
+from kapclinic.instruments import get_instrument
 from kapclinic.measures.models import QuestionnaireResponse
 from kapclinic.reminders.models import Kind, Reminder, SubjectType
 from kapclinic.reminders.models import Status as ReminderStatus

@@ -25,12 +25,13 @@ from kapclinic.clinic.models import (
     TreatmentCourse,
 )
 from kapclinic.measures.models import QuestionnaireResponse
-from sessions import scheduling
+from sessions import booking
 from sessions import services as dosing
 from sessions.models import CheckIn, SessionAlert
 
 from .answers import scale
 from .builder.dosing import check_in_data, discharge_data, dose_data, open_session, vitals_data
+from .stock import ketamine_in_stock
 
 LOT = "KET-SL-2611"
 
@@ -135,7 +136,7 @@ def check_in(appointment, patient, visit):
     # send_check_in() is the two calls below plus a check of the check-in window, which a
     # visit in the past is outside of by definition.
     record = dosing.complete_check_in(appointment, patient)
-    scheduling.mark_checked_in(appointment, patient)
+    booking.mark_checked_in(appointment, patient)
     # Answered at home an hour before the start, not at seeding time.
     answered = start - timedelta(hours=1)
     shift(CheckIn.objects.filter(pk=record.pk), to=answered, fields=["completed_at"])
@@ -152,7 +153,7 @@ def past_dosing_session(course, staff, visit):
     prescriber, nurse = staff[Role.PRESCRIBER], staff[Role.NURSE]
     patient = course.patient.user
     since = timezone.now()
-    appointment = scheduling.book_dosing_session(
+    appointment = booking.book_dosing_session(
         course,
         by=staff[Role.CLINIC_ADMIN].user,
         starts_at=visit.start,
@@ -176,6 +177,8 @@ def past_dosing_session(course, staff, visit):
         amount_mg=visit.dose_mg,
         lot_number=LOT,
         lot_expiry=(visit.start + timedelta(days=300)).date(),
+        # From the register's first day the dose draws from the clinic's stock.
+        stock_lot=ketamine_in_stock(course.clinic),
     )
     dosing.record_dose(session, giver.user, dose)
     stamp_journey(course, since, dose_at)  # the first dose starts treatment
@@ -228,7 +231,7 @@ def integration_session(session, staff, starts_at, note):
         created_at=starts_at, updated_at=starts_at + timedelta(minutes=55)
     )
     integration.sign_integration_note(record, therapist.user)
-    scheduling.complete(appointment, by=therapist.user)
+    booking.complete(appointment, by=therapist.user)
     return record
 
 

@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from django import forms
 from django.forms.boundfield import BoundField
 
-from .instruments import IncompleteAnswers, Instrument, InvalidAnswer, Item
-from .instruments.base import ItemAtLeast, ItemEquals
+from kapclinic.instruments import IncompleteAnswers, Instrument, InvalidAnswer, Item
+from kapclinic.instruments.conditions import ItemAtLeast, ItemEquals
 
 REQUIRED = "Please answer this question."
 NOT_AN_ANSWER = "Please choose one of the answers shown."

@@ -8,8 +8,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from kapclinic.clinic.access import patient_scope
-
-from .instruments import choices, get_instrument
+from kapclinic.instruments import choices, get_instrument
 
 # Badge colour for a band's severity (design system: only four status colours exist). The
 # band label is always shown in words beside the colour.

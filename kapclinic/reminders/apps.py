@@ -7,9 +7,5 @@ class RemindersConfig(AppConfig):
     verbose_name = "Reminders and alerts"
 
     def ready(self):
-        from kapclinic.clinic.timeline import register
-
+        # Invitation emails on the chart are found by module name (timeline.py).
         from . import signals  # noqa: F401  (connects the safety-flag alert, invitations)
-        from .timeline import invitation_emails
-
-        register(invitation_emails)

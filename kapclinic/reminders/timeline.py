@@ -4,7 +4,7 @@ Staff see at once whether the patient has their link, and resend it from the cha
 mail server refused it for good.
 """
 
-from kapclinic.clinic.timeline import TimelineEntry
+from kapclinic.clinic.timeline import TimelineEntry, register
 
 from .models import Kind, Reminder, Status
 
@@ -35,6 +35,7 @@ def _entry(reminder):
     return TimelineEntry(reminder.created_at, "email", "Invitation email queued", tone="info")
 
 
+@register
 def invitation_emails(patient, courses):
     """One entry per invitation email of the patient (one query)."""
     reminders = Reminder.objects.filter(patient=patient, kind=Kind.INVITATION).only(

@@ -1,1 +1,1 @@
-"""Phase 2 pages, one module per area: scheduling, the patient's check-in, the session screen."""
+"""Phase 2 pages, one module per area: booking, the patient's check-in, the session screen."""

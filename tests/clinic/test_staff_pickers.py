@@ -3,7 +3,7 @@
 import pytest
 
 from kapclinic.clinic.models import Role
-from sessions.forms.schedule import BookDosingSessionForm
+from sessions.forms.booking import BookDosingSessionForm
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,7 @@
 
 import time
 
-from .sqlite import sqlite_manage
+from tests.processes import deployment_env, manage
 
 # Runs inside `manage.py shell` on the SQLite database: a clinic admin edits a patient in the
 # Django admin, and the history row says who, with the value before and after.
@@ -31,11 +31,16 @@ print("history rows:", Patient.history.count())
 
 
 def test_sqlite_demo_migrates_and_writes_history(tmp_path):
-    manage = sqlite_manage(tmp_path, KAP_REQUIRE_STAFF_MFA="false")
+    env = deployment_env(
+        "REDIS_URL",
+        "DJANGO_ENV",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        KAP_REQUIRE_STAFF_MFA="false",
+        DEBUG="true",
+    )
     started = time.monotonic()
-
-    manage("migrate", "--noinput")
+    manage("migrate", "--noinput", env=env)
     migrated = time.monotonic()
-    output = manage("shell", "-c", SCRIPT)
+    output = manage("shell", "-c", SCRIPT, env=env)
     assert "history rows: 2" in output
     print(f"SQLite: migrate {migrated - started:.1f} s, script {time.monotonic() - migrated:.1f} s")

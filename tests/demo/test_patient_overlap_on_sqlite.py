@@ -1,7 +1,7 @@
 """The SQLite demo keeps a patient in one place too: its trigger refuses what PostgreSQL's
 exclusion constraint refuses (issue 14, finding 6), and still allows back-to-back visits."""
 
-from .sqlite import sqlite_manage
+from tests.processes import deployment_env, manage
 
 # Runs inside `manage.py shell` on a freshly migrated SQLite database.
 SCRIPT = """
@@ -37,9 +37,10 @@ print("back to back: saved")
 
 
 def test_sqlite_refuses_one_patient_in_two_overlapping_appointments(tmp_path):
-    manage = sqlite_manage(tmp_path)
-
-    manage("migrate", "--noinput")
-    output = manage("shell", "-c", SCRIPT)
+    env = deployment_env(
+        "REDIS_URL", "DJANGO_ENV", DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", DEBUG="true"
+    )
+    manage("migrate", "--noinput", env=env)
+    output = manage("shell", "-c", SCRIPT, env=env)
     assert "overlap: refused by appointment_no_patient_overlap" in output
     assert "back to back: saved" in output

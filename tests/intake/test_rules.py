@@ -8,16 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from intake.rules import (
-    DEFAULT_THRESHOLDS,
-    RULES,
-    RULESET_VERSION,
+from intake.rule_facts import DEFAULT_THRESHOLDS, IntakeFacts
+from intake.rule_language import (
     AllOf,
     AnswerIn,
     AnswerIs,
     AnyOf,
     HasMedicationClass,
-    IntakeFacts,
     ItemAtLeast,
     Not,
     NumberAtLeast,
@@ -26,11 +23,11 @@ from intake.rules import (
     ScoreAtLeast,
     ScoreAtLeastBySex,
     ScoreHasFlag,
-    evaluate,
-    ruleset_snapshot,
     validate_rules,
 )
-from kapclinic.measures.instruments import get_instrument
+from intake.rule_table import RULES, RULESET_VERSION
+from intake.rules import evaluate, ruleset_snapshot
+from kapclinic.instruments import get_instrument
 
 CLEAN_ANSWERS = {
     "about": {"date_of_birth": "1985-06-15", "sex_at_birth": "female", "pronouns": "she/her"},

@@ -7,8 +7,8 @@ import pytest
 from django import forms
 from django.template.loader import render_to_string
 
+from kapclinic.instruments import INSTRUMENTS, InvalidContext, get_instrument
 from kapclinic.measures.forms import NOT_AN_ANSWER, REQUIRED, InstrumentForm
-from kapclinic.measures.instruments import INSTRUMENTS, InvalidContext, get_instrument
 
 PHQ9 = get_instrument("phq9")
 CSSRS = get_instrument("cssrs_screen")

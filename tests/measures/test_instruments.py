@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kapclinic.measures.instruments import (
+from kapclinic.instruments import (
     INSTRUMENTS,
     IncompleteAnswers,
     InvalidAnswer,
@@ -15,7 +15,7 @@ from kapclinic.measures.instruments import (
     choices,
     get_instrument,
 )
-from kapclinic.measures.instruments.base import Band
+from kapclinic.instruments.base import Band
 
 # Written out by hand from the reference so the tests do not trust the data they check.
 REFERENCE_BANDS = {

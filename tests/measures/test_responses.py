@@ -6,7 +6,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from kapclinic.clinic.models import Role
-from kapclinic.measures.instruments import IncompleteAnswers, InvalidAnswer, InvalidContext
+from kapclinic.instruments import IncompleteAnswers, InvalidAnswer, InvalidContext
 from kapclinic.measures.models import QuestionnaireResponse, ResponseLocked
 from tests.factories import CourseFactory, UserFactory
 

@@ -27,6 +27,7 @@ from kapclinic.reminders import planner, services
 from kapclinic.reminders.emails import HEADER
 from kapclinic.reminders.models import Kind, Reminder, Status
 from kapclinic.reminders.tasks import scan_due_reminders, send_reminder
+from tests.processes import deployment_env
 from tests.real_services import require_real_service
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -149,18 +150,16 @@ def test_sigkill_mid_batch_then_a_new_worker_delivers_each_reminder_exactly_once
     queue = f"kap-crash-{uuid.uuid4().hex[:12]}"
     mail_dir = tmp_path / "mail"
     mail_dir.mkdir()
-    env = os.environ | {
-        "DATABASE_URL": database_url(),
-        "REDIS_URL": settings.REDIS_URL,
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "CELERY_TASK_DEFAULT_QUEUE": queue,
-        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-        "EMAIL_FILE_PATH": str(mail_dir),
-        "REMINDER_SEND_DELAY_MS": str(SEND_DELAY_MS),
-        "REMINDER_SENDING_TIMEOUT_SECONDS": "2",
-        "KAP_TESTING": "",
-    }
-    env.pop("PYTEST_CURRENT_TEST", None)
+    env = deployment_env(
+        DATABASE_URL=database_url(),
+        REDIS_URL=settings.REDIS_URL,
+        CELERY_TASK_ALWAYS_EAGER="false",
+        CELERY_TASK_DEFAULT_QUEUE=queue,
+        EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+        EMAIL_FILE_PATH=str(mail_dir),
+        REMINDER_SEND_DELAY_MS=str(SEND_DELAY_MS),
+        REMINDER_SENDING_TIMEOUT_SECONDS="2",
+    )
 
     app.conf.task_always_eager = False
     workers = []

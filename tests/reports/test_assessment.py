@@ -15,6 +15,7 @@ from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.models import Patient, Role
 from kapclinic.demo.builder import YES
 from kapclinic.reports import assessment
+from kapclinic.reports.kinds import KINDS
 from kapclinic.reports.render import ReportUnavailable
 
 from .pdf import embedded_files, fonts_used, pdf_pages, squeezed
@@ -33,7 +34,7 @@ def body_text(pages):
 
 
 def render(course, **kwargs):
-    return assessment.render(course, generated_by="Dr Report Tester, MD", **kwargs).pdf
+    return KINDS["assessment"].render(course, generated_by="Dr Report Tester, MD", **kwargs).pdf
 
 
 # --- Content ---------------------------------------------------------------------------------

@@ -14,9 +14,10 @@ from fhir.resources.R4B.bundle import Bundle
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.models import Appointment, Patient, Role
 from kapclinic.demo.builder import Team, dosing_session, start_course, whole_course
-from kapclinic.measures.instruments import INSTRUMENTS
+from kapclinic.instruments import INSTRUMENTS
 from kapclinic.measures.models import QuestionnaireResponse
-from kapclinic.reports.fhir import NO_TIER, patient_bundle
+from kapclinic.reports.fhir import patient_bundle
+from kapclinic.reports.fhir.codes import NO_TIER
 from sessions.models import Administration, AdverseEvent, VitalSigns
 
 from .access import refused_outside_the_care_team

@@ -13,7 +13,7 @@ from django.utils import timezone
 from kapclinic.clinic.models import Appointment, Role, SafetyFlag
 from kapclinic.demo.builder import clear_course
 from kapclinic.measures.models import QuestionnaireResponse
-from sessions import scheduling
+from sessions import booking
 from sessions.models import CheckIn, DosingError
 from tests.concurrency import post_at_once, signed_in_browsers, statuses
 from tests.factories import AppointmentFactory
@@ -248,6 +248,12 @@ def test_a_half_answered_phq9_with_item9_above_zero_shows_crisis_resources_at_on
     assert SafetyFlag.objects.filter(course=day.course, source="Check-in PHQ-9").exists()
 
 
+def test_leaving_a_half_answered_phq9_with_item9_above_zero_shows_crisis_resources_first(day):
+    response = day.client.post(step_url(day.appt, "phq9"), {"q9": "2", "leave": "1"})
+    assert response["Location"] == url("check-in-support", day.appt)
+    assert saved(day).phq9.answers == {"q9": 2}
+
+
 # --- Sending -------------------------------------------------------------------------------
 
 
@@ -282,7 +288,7 @@ def test_send_is_refused_until_every_step_is_done(day):
 
 def test_mark_checked_in_needs_a_completed_check_in(day):
     with pytest.raises(DosingError, match="not complete"):
-        scheduling.mark_checked_in(day.appt, day.patient.user)
+        booking.mark_checked_in(day.appt, day.patient.user)
 
 
 def test_a_possible_pregnancy_raises_a_flag_when_sent(day):
@@ -315,7 +321,7 @@ def test_check_in_opens_the_configured_hours_before_the_start(day, settings):
 
 
 def test_a_cancelled_appointment_refuses_check_in_with_a_clear_page(day):
-    scheduling.cancel(day.appt, by=day.side.staff[Role.NURSE].user, reason="Patient unwell.")
+    booking.cancel(day.appt, by=day.side.staff[Role.NURSE].user, reason="Patient unwell.")
     page = day.client.get(url("check-in", day.appt)).content.decode()
     assert "This session was cancelled" in page
     day.client.post(step_url(day.appt, "since-last-visit"), SINCE)

@@ -7,7 +7,7 @@ from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
 from kapclinic.clinic.models import Appointment, Role
-from sessions import scheduling
+from sessions import booking
 from tests.real_services import require_real_service
 from tests.sessions.test_scheduling import at, book, clear_course, form_data
 
@@ -75,7 +75,7 @@ def test_a_database_refusal_for_the_patient_comes_back_beside_the_start(north):
         room="Room 2",
     )
     with pytest.raises(ValidationError) as refused:
-        scheduling.insert(late)
+        booking.insert(late)
     assert list(refused.value.message_dict) == ["starts_at"]
     assert "two places at once" in refused.value.message_dict["starts_at"][0]
     assert Appointment.objects.count() == 1

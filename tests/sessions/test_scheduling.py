@@ -19,7 +19,7 @@ from intake.services import record_decision
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.models import Appointment, CourseState, JourneyError, Role
 from kapclinic.clinic.models.scheduling import AppointmentDeletionError
-from sessions import scheduling
+from sessions import booking
 from tests.factories import CourseFactory, PatientFactory
 
 pytestmark = pytest.mark.django_db
@@ -159,7 +159,7 @@ def test_a_database_refusal_comes_back_as_a_field_error(north, field, same_clini
         room=room,
     )
     with pytest.raises(ValidationError) as refused:
-        scheduling.insert(late)
+        booking.insert(late)
     assert list(refused.value.message_dict) == [field]
     assert "a moment ago" in refused.value.message_dict[field][0]
     assert Appointment.objects.count() == 1  # and the transaction is still usable
@@ -250,7 +250,7 @@ def test_booking_refused_for_a_course_not_cleared(north, staff_client):
     course.clear(prescriber.user, "Suitable.")
     assert course.state == CourseState.CLEARED
     with pytest.raises(JourneyError, match="treatment plan"):
-        scheduling.book_dosing_session(
+        booking.book_dosing_session(
             course,
             by=prescriber.user,
             starts_at=at(north.clinic, 2, 10),
@@ -422,7 +422,7 @@ def test_staff_of_another_clinic_get_not_found(world, north, staff_client):
 def test_the_service_refuses_staff_of_another_clinic(world, north):
     appointment = book(north.courses[0], north.staff[Role.NURSE], at(north.clinic, 3, 10))
     with pytest.raises(JourneyError, match="staff of the patient's clinic"):
-        scheduling.cancel(appointment, by=world.two.staff[Role.PRESCRIBER].user, reason="x")
+        booking.cancel(appointment, by=world.two.staff[Role.PRESCRIBER].user, reason="x")
 
 
 def test_patients_are_refused_staff_pages(north, client):

@@ -18,8 +18,8 @@ from sessions.discharge import discharge_criteria
 from sessions.forms import session as forms
 from sessions.gate import covering_override, evaluate_gate
 from sessions.models import Discharge, VitalSigns
-from sessions.schedule import due_readings
 from sessions.screen import session_screen
+from sessions.vitals_due import due_readings
 from tests.sessions.test_session_views import screen, sign_in
 
 REQUEST_KEY = re.compile(r'name="dose-request_key" value="([0-9a-f-]+)"')

@@ -10,7 +10,7 @@ from kapclinic.clinic.models import SafetyFlag
 from kapclinic.measures.models import QuestionnaireResponse
 from sessions import services
 from sessions.models import AdverseEvent, DosingError, SessionAlert, VitalSigns
-from sessions.schedule import Due, due_readings
+from sessions.vitals_due import Due, due_readings
 from tests.factories import signed_protocol
 
 pytestmark = pytest.mark.django_db

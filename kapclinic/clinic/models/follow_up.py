@@ -6,7 +6,7 @@ docs/kap-clinical-reference.md and `clean()` checks any edit against these shape
 
 from django.core.exceptions import ValidationError
 
-from kapclinic.measures.instruments import INSTRUMENTS
+from kapclinic.instruments import INSTRUMENTS
 
 
 class When:

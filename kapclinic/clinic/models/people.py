@@ -109,7 +109,7 @@ class Clinic(models.Model):
     def clean(self):
         wording = self.cssrs_licensed_wording
         if wording:
-            from kapclinic.measures.instruments.cssrs_screen import CSSRS_SCREEN
+            from kapclinic.instruments.cssrs_screen import CSSRS_SCREEN
 
             keys = [item.key for item in CSSRS_SCREEN.items]
             if not isinstance(wording, dict) or set(wording) != set(keys):

@@ -14,8 +14,8 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from intake.consent import sign_consent
+from intake.invitations import invite_patient
 from intake.models import ConsentDocument, ConsentSignature
-from intake.services import invite_patient
 from integration.models import JournalPrompt
 from kapclinic.clinic.models import (
     Appointment,
@@ -28,6 +28,7 @@ from kapclinic.clinic.models import (
     User,
 )
 from kapclinic.demo import answers, journey, stories
+from kapclinic.demo import stock as demo_stock
 from kapclinic.demo.protocols import sign_reference_protocols
 from kapclinic.demo.treatment import backdate_intake
 
@@ -146,6 +147,7 @@ class Command(BaseCommand):
                 is_medical_director=role == Role.PRESCRIBER,
             )
         sign_reference_protocols(clinic, staff[Role.PRESCRIBER])
+        demo_stock.open_register(clinic, staff, self.at_ten(days=-12) - timedelta(hours=1))
         for index, (email, legal, preferred, indication, stage) in enumerate(PATIENTS):
             course = invite_patient(
                 by=staff[Role.CLINIC_ADMIN].user,
@@ -177,6 +179,9 @@ class Command(BaseCommand):
                     reason="Answered “several days” to thoughts of being better off dead.",
                     kind=SafetyFlag.Kind.SUICIDE_RISK,
                 )
+        demo_stock.week_of_entries(
+            clinic, staff, self.at_ten(days=0) - timedelta(hours=1), DEMO_PASSWORD
+        )
         self.publish_new_consent(clinic, staff[Role.CLINIC_ADMIN].user)
 
     def publish_new_consent(self, clinic, admin):

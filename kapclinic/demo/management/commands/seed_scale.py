@@ -8,7 +8,8 @@ from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 
 from kapclinic.clinic.models import Clinic
-from kapclinic.demo.scale import NETWORK, ORDER, ScaleSeeder
+from kapclinic.demo.scale import ORDER, ScaleSeeder
+from kapclinic.demo.scale_network import NETWORK
 
 
 class Command(BaseCommand):

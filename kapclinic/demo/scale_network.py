@@ -1,0 +1,52 @@
+"""The scale seed's clinics: each with a signed-off protocol, consent, a journal prompt, risk
+wording and about one clinician per hundred patients, as a busy clinic would have."""
+
+from intake.models import ConsentDocument
+from integration.models import JournalPrompt, seed_risk_terms
+from kapclinic.clinic.models import Clinic, Protocol, Provider, Role, User
+from sessions.models import Thresholds
+
+from .scale_phases import FIRST, LAST
+
+NETWORK = "Scale network"
+
+
+def network(rng, patients, clinic_count):
+    """[(clinic, protocol, thresholds snapshot, {role: [Provider]})], one per clinic."""
+    clinics = []
+    per_clinic = max(1, patients // clinic_count)
+    for number in range(1, clinic_count + 1):
+        clinic = Clinic.objects.create(name=f"{NETWORK} clinic {number}")
+        protocol = Protocol.from_reference(clinic)
+        protocol.is_default = protocol.active = True
+        protocol.save()
+        ConsentDocument.objects.create(clinic=clinic, version="1.0", body="Consent text.")
+        JournalPrompt.objects.create(clinic=clinic, text="What stayed with you?")
+        seed_risk_terms(clinic.pk)
+        # About one clinician per hundred patients, as a busy clinic would have.
+        staff = {role: [] for role in Role}
+        sizes = {
+            Role.PRESCRIBER: max(1, per_clinic // 400),
+            Role.THERAPIST: max(1, per_clinic // 250),
+            Role.NURSE: max(1, per_clinic // 400),
+            Role.CLINIC_ADMIN: 1,
+        }
+        for role, size in sizes.items():
+            for n in range(1, size + 1):
+                user = User.objects.create_user(
+                    f"{role}{n}.clinic{number}@scale.example.org",
+                    None,
+                    first_name=rng.choice(FIRST),
+                    last_name=rng.choice(LAST),
+                )
+                staff[role].append(
+                    Provider.objects.create(
+                        user=user,
+                        clinic=clinic,
+                        role=role,
+                        is_medical_director=role == Role.PRESCRIBER and n == 1,
+                    )
+                )
+        protocol.sign_off(staff[Role.PRESCRIBER][0])
+        clinics.append((clinic, protocol, Thresholds.snapshot(protocol), staff))
+    return clinics

@@ -1,0 +1,85 @@
+"""GAD-7: generalized anxiety screen and severity rating (domain reference §1.2).
+
+Free to reproduce (Pfizer, §1.1), so the item wording is shipped verbatim.
+"""
+
+from dataclasses import replace
+
+from .base import Band, FlagRule, Instrument, Item
+from .conditions import TotalAtLeast
+from .scales import DIFFICULTY_OPTIONS, FREQUENCY_OPTIONS
+
+# domain reference §1.2: NLM codes item 2's value 2 as "More days than not" (LA18938-3); the
+# code follows NLM so FHIR exchange matches, the label stays the official one.
+ITEM_2_OPTIONS = tuple(
+    replace(option, loinc="LA18938-3") if option.value == 2 else option
+    for option in FREQUENCY_OPTIONS
+)
+
+
+def _item(number: int, text: str, loinc: str, options=FREQUENCY_OPTIONS) -> Item:
+    return Item(key=f"q{number}", text=text, loinc=loinc, options=options)
+
+
+GAD7 = Instrument(
+    code="gad7",
+    name="Generalized Anxiety Disorder-7",
+    short_name="GAD-7",
+    version="1",
+    # domain reference §1.2: verbatim stem
+    stem="Over the last 2 weeks, how often have you been bothered by the following problems?",
+    instructions="",
+    recall_period="Last 2 weeks",
+    items=(
+        _item(1, "Feeling nervous, anxious, or on edge", "69725-0"),
+        _item(2, "Not being able to stop or control worrying", "68509-9", ITEM_2_OPTIONS),
+        _item(3, "Worrying too much about different things", "69733-4"),
+        _item(4, "Trouble relaxing", "69734-2"),
+        _item(5, "Being so restless that it is hard to sit still", "69735-9"),
+        _item(6, "Becoming easily annoyed or irritable", "69689-8"),
+        _item(7, "Feeling afraid, as if something awful might happen", "69736-7"),
+        Item(
+            key="difficulty",
+            text=(
+                "If you checked off any problems, how difficult have these made it for you "
+                "to do your work, take care of things at home, or get along with other people?"
+            ),
+            # domain reference §1.2: not in the NLM GAD-7 panel; PHQ's 69722-7 is sometimes
+            # reused but unverified, so no code rather than a guessed one.
+            loinc=None,
+            options=DIFFICULTY_OPTIONS,
+            scored=False,
+            required=False,
+        ),
+    ),
+    # domain reference §1.2: severity bands
+    bands=(
+        Band(0, 4, "Minimal", "Minimal anxiety", "none"),
+        Band(5, 9, "Mild", "Mild anxiety", "mild"),
+        Band(10, 14, "Moderate", "Moderate anxiety", "moderate"),
+        Band(15, 21, "Severe", "Severe anxiety", "severe"),
+    ),
+    flags=(
+        FlagRule(
+            key="further_evaluation",
+            label="GAD-7 of 10 or more: further evaluation",
+            urgent=False,
+            explanation=(
+                "A total of 10 or more warrants further evaluation for an anxiety disorder "
+                "(sensitivity 89%, specificity 82% for GAD)."
+            ),
+            when=TotalAtLeast(10),  # domain reference §1.2
+        ),
+    ),
+    panel_loinc="69737-5",  # domain reference §1.2 (verified)
+    total_loinc="70274-6",  # domain reference §1.2 (verified; unit {score})
+    # domain reference §1.1: attribution line shown on the form
+    licence=(
+        "Developed by Drs. Spitzer, Williams, Kroenke and colleagues with an educational grant "
+        "from Pfizer Inc. No permission required to reproduce, translate, display or distribute."
+    ),
+    text_licensed=False,
+    max_total=21,
+)
+
+__all__ = ("GAD7",)

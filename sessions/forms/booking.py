@@ -1,0 +1,30 @@
+"""Phase 2 forms: booking a dosing session, and the reason for a cancellation or no-show."""
+
+from django import forms
+
+from kapclinic.clinic.forms import AppointmentSlotForm
+
+from ..booking import dosing_clinicians
+
+# A form default only: a dosing session with preparation, the dose, the minimum observation
+# time (Protocol.minimum_observation_minutes, 120 by default) and discharge checks.
+DEFAULT_SESSION_MINUTES = 150
+
+
+class BookDosingSessionForm(AppointmentSlotForm):
+    MIN_MINUTES, MAX_MINUTES, DEFAULT_MINUTES = 30, 8 * 60, DEFAULT_SESSION_MINUTES
+    LENGTH_HELP = "Preparation, dose, observation and discharge."
+    CLINICIAN_LABEL = "Supervising clinician"
+    CLINICIAN_HELP = "A prescriber or nurse of this clinic."
+
+    def clinicians(self, clinic):
+        return dosing_clinicians(clinic)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Kept on the record.",
+    )

@@ -1,0 +1,198 @@
+"""What happens while the patient is watched: vitals, observations, alerts, adverse events."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from kapclinic.clinic.models import SafetyFlag
+from kapclinic.clinic.submissions import save_once
+from kapclinic.measures.models import QuestionnaireResponse
+
+from .locks import CHANGE, audit, locked, locked_open
+from .models import AdverseEvent, DosingError, Observation, SessionAlert, VitalSigns
+from .permissions import CLINICIANS, require_staff
+
+
+def _saved_once(session, by, data, kind, doing, write):
+    """Clinicians only; the same form sent twice (its one-time request_key) saves once."""
+    require_staff(by, session.course, CLINICIANS, doing)
+    return save_once(
+        data.get("request_key"),
+        kind=kind,
+        record=session,
+        by=by,
+        write=lambda: write(session, by, data),
+    )
+
+
+def record_vitals(session, by, data):
+    """Add one set of readings; values past the alert limits open an in-session alert.
+
+    Data: systolic, diastolic, heart_rate, spo2; optional respiratory_rate, temperature,
+    taken_at (now); request_key (the form's one-time key: the same form sent twice saves once).
+    """
+    return _saved_once(session, by, data, VitalSigns, "record vital signs", _record_vitals)
+
+
+def _record_vitals(session, by, data):
+    with transaction.atomic():
+        session = locked_open(session)
+        vitals = VitalSigns(
+            session=session,
+            recorded_by=by,
+            taken_at=data.get("taken_at") or timezone.now(),
+            **{
+                field: data.get(field)
+                for field in (
+                    "systolic",
+                    "diastolic",
+                    "heart_rate",
+                    "spo2",
+                    "respiratory_rate",
+                    "temperature",
+                )
+            },
+        )
+        vitals.full_clean()
+        vitals.save()
+        findings = vitals.beyond_alert_limits(session.thresholds)
+        if findings:
+            SessionAlert.objects.create(
+                session=session, vital_signs=vitals, message="; ".join(findings) + "."
+            )
+        audit(by, session, f"dosing session {session.pk}: vital signs {vitals.pk} recorded")
+    return vitals
+
+
+def record_observation(session, by, data):
+    """Sedation (MOAA/S), dissociation and support; optional CADSS-6 item answers.
+
+    Data: moaas, dissociation; optional observed_at, dissociation_notes, therapist_present,
+    support_notes, cadss6 (item key → 0–4), request_key. Raises the instrument's errors
+    unchanged.
+    """
+    return _saved_once(session, by, data, Observation, "record an observation", _record_observation)
+
+
+def _record_observation(session, by, data):
+    with transaction.atomic():
+        session = locked_open(session)
+        observation = Observation(
+            session=session,
+            recorded_by=by,
+            observed_at=data.get("observed_at") or timezone.now(),
+            moaas=data.get("moaas"),
+            dissociation=data.get("dissociation"),
+            dissociation_notes=(data.get("dissociation_notes") or "").strip(),
+            therapist_present=bool(data.get("therapist_present")),
+            support_notes=(data.get("support_notes") or "").strip(),
+        )
+        observation.full_clean()
+        if data.get("cadss6"):
+            response = QuestionnaireResponse(
+                course=session.course,
+                instrument="cadss6",
+                purpose=QuestionnaireResponse.Purpose.IN_SESSION,
+                created_by=by,
+            )
+            observation.cadss6 = response.save_answers(data["cadss6"], complete=True)
+        observation.save()
+        message = observation.sedation_alert(session.thresholds)
+        if message:
+            SessionAlert.objects.create(
+                session=session, observation=observation, message=message + "."
+            )
+        audit(by, session, f"dosing session {session.pk}: observation {observation.pk} recorded")
+    return observation
+
+
+def acknowledge_alert(alert, by, action_taken):
+    """A clinician says what was done about an in-session alert."""
+    session = alert.session
+    require_staff(by, session.course, CLINICIANS, "acknowledge an alert")
+    action_taken = (action_taken or "").strip()
+    if not action_taken:
+        raise DosingError("Record what was done before acknowledging the alert.")
+    with transaction.atomic():
+        alert = SessionAlert.objects.select_for_update(no_key=True).get(pk=alert.pk)
+        if not alert.is_open:
+            raise DosingError("This alert is already acknowledged.")
+        alert.acknowledged_at, alert.acknowledged_by = timezone.now(), by
+        alert.action_taken = action_taken
+        alert.save()
+        audit(by, session, f"in-session alert {alert.pk} acknowledged", CHANGE)
+    return alert
+
+
+def record_adverse_event(session, by, data):
+    """Record an adverse event (reference §4.4); a serious one raises a safety flag.
+
+    Allowed until the session is signed: effects are often reported after discharge.
+    Data: kind, onset_at, severity, outcome, relatedness; optional description, serious,
+    intervention, request_key.
+    """
+    return _saved_once(
+        session, by, data, AdverseEvent, "record an adverse event", _record_adverse_event
+    )
+
+
+def _record_adverse_event(session, by, data):
+    with transaction.atomic():
+        session = locked(session)
+        if session.is_signed:
+            raise DosingError("This session is signed: add an addendum instead.")
+        event = AdverseEvent(
+            session=session,
+            recorded_by=by,
+            kind=data.get("kind"),
+            description=(data.get("description") or "").strip(),
+            onset_at=data.get("onset_at"),
+            severity=data.get("severity"),
+            serious=bool(data.get("serious")),
+            intervention=(data.get("intervention") or "").strip(),
+            outcome=data.get("outcome"),
+            relatedness=data.get("relatedness"),
+        )
+        event.full_clean()
+        event.save()
+        if event.serious:
+            SafetyFlag.raise_for(
+                session.course,
+                source="Dosing session: serious adverse event",
+                reason=f"Serious adverse event: {event.label} ({event.get_outcome_display()}).",
+                by=by,
+            )
+        audit(by, session, f"dosing session {session.pk}: adverse event {event.pk} recorded")
+    return event
+
+
+# Entries a clinician may mark entered in error on the live screen, by their URL word.
+CORRECTABLE = {"vitals": VitalSigns, "observation": Observation, "adverse-event": AdverseEvent}
+
+
+def mark_entered_in_error(entry, by, reason):
+    """Strike a wrong vitals, observation or adverse-event entry out of an unsigned session.
+
+    Never a deletion: the row stays in the record with who, when and why, and stops counting
+    (vitals due, gate, charts, reports). An open alert the entry raised is closed with the same
+    reason. After signing, corrections are addenda.
+    """
+    require_staff(by, entry.session.course, CLINICIANS, "mark an entry entered in error")
+    with transaction.atomic():
+        session = locked(entry.session)
+        if session.is_signed:
+            raise DosingError("This session is signed: add an addendum instead.")
+        entry = type(entry).entries.select_for_update(no_key=True).get(pk=entry.pk)
+        entry.mark_entered_in_error(by, reason)
+        entry.save(
+            update_fields=["entered_in_error_at", "entered_in_error_by", "entered_in_error_reason"]
+        )
+        source = {VitalSigns: "vital_signs", Observation: "observation"}.get(type(entry))
+        if source:
+            raised = SessionAlert.objects.unacknowledged().filter(**{source: entry})
+            for alert in raised.select_for_update(no_key=True):
+                alert.acknowledged_at, alert.acknowledged_by = entry.entered_in_error_at, by
+                alert.action_taken = f"Entry entered in error: {entry.entered_in_error_reason}"
+                alert.save()
+        what = f"{entry._meta.verbose_name} {entry.pk}"
+        audit(by, session, f"dosing session {session.pk}: {what} marked entered in error", CHANGE)
+    return entry
