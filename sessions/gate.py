@@ -23,8 +23,9 @@ from intake.consent import consent_status
 from intake.models import ConsentKind, ConsentSignature
 from intake.services import is_cleared
 from kapclinic.audit.models import AccessEvent
-from kapclinic.clinic.models import BoosterLimits
+from kapclinic.clinic.models import BoosterLimits, Product
 from kapclinic.clinic.risk import dosing_block
+from kapclinic.rems import services as rems
 
 from .dose_limits import dose_limit_errors, limits_reason
 from .models import CheckIn, DosingError, DosingSession, GateOverride
@@ -82,11 +83,11 @@ def baseline_vitals(session, at=None, *, doses=None, readings=None):
     return max(in_time, key=lambda r: (r.taken_at, r.pk), default=None)
 
 
-def evaluate_gate(session, at=None, *, doses=None, readings=None, alerts=None):
+def evaluate_gate(session, at=None, *, doses=None, readings=None, alerts=None, product=None):
     """Every pre-dose check for this session, in the order they appear on the checklist.
 
     `doses`, `readings` (in effect) and `alerts`, in time order, save reading them again
-    when the caller already holds them."""
+    when the caller already holds them; `product`: the product of the dose about to be given."""
     when = dose_time(session, at, doses)
     # Once the patient is discharged the checklist is a record of the dose: a flag raised or a
     # consent version published afterwards must not turn a closed session's checks red. While
@@ -110,6 +111,7 @@ def evaluate_gate(session, at=None, *, doses=None, readings=None, alerts=None):
         _baseline_holds(session, reading, booster),
         _alerts(session, when if closed else None, alerts),
     ]
+    items += _rems(session, doses, when, product)
     if booster:
         passed, reason = limits_reason(session, doses, when)
         items.append(GateItem("dose_limits", "Within the protocol's dose limits", passed, reason))
@@ -330,6 +332,23 @@ def _alerts(session, given=None, alerts=None):
     )
 
 
+def _rems(session, doses, when, product=None):
+    """Spravato REMS (reference §3): esketamine only in a certified setting to an enrolled
+    patient. Not overridable; judged on the day of the dose. No item for other products."""
+    products = {(session.plan_snapshot or {}).get("product"), product}
+    products.update(dose.product for dose in doses)
+    if Product.ESKETAMINE not in products:
+        return []
+    clinic = session.course.clinic
+    day = timezone.localdate(when, clinic.tz)
+    refusal = rems.esketamine_refusal(clinic, session.course.patient_id, day)
+    label = "Spravato REMS: certified clinic, enrolled patient"
+    if refusal:
+        return [GateItem("rems", label, False, refusal)]
+    reason = "The clinic's REMS certification and the patient's REMS enrolment are on record."
+    return [GateItem("rems", label, True, reason)]
+
+
 def covering_override(session, items, overrides=None):
     """The prescriber override that accepted every failing check with the values failing now,
     or None (`overrides`: the session's, newest first, when the caller has read them already).
@@ -354,7 +373,7 @@ def check_dose_passes_gate(session, dose):
     errors = dose_limit_errors(session, dose, doses)
     if errors:
         raise ValidationError(errors)
-    items = evaluate_gate(session, at=dose.given_at, doses=doses)
+    items = evaluate_gate(session, at=dose.given_at, doses=doses, product=dose.product)
     failed = failing(items)
     if failed and covering_override(session, items) is None:
         reasons = " ".join(f"{item.label}: {item.reason}" for item in failed)

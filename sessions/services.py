@@ -15,7 +15,7 @@ from kapclinic.clinic.models import Appointment, SafetyFlag
 from kapclinic.clinic.submissions import save_once
 from kapclinic.measures.models import QuestionnaireResponse
 
-from . import booking, gate
+from . import booking, gate, rems_form
 from .booking import check_in_refusal, mark_checked_in, opening_refusal
 from .discharge import discharge, discharge_criteria
 from .doses import DoseAlreadyRecorded, dose_for_request, record_dose
@@ -294,6 +294,7 @@ def sign_session(session, by):
         session.seal()
         session.save(update_fields=["status", "signed_by", "signed_at", "content_hash"])
         audit(by, session, f"dosing session {session.pk} signed", CHANGE)
+        rems_form.generate_for(session)
         booking.complete(session.appointment, by=by)
     return session
 

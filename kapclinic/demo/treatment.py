@@ -21,7 +21,9 @@ from integration import services as integration
 from integration.models import IntegrationNote, JournalEntry
 from kapclinic.clinic.models import (
     CourseEvent,
+    Product,
     Role,
+    Route,
     TreatmentCourse,
 )
 from kapclinic.measures.models import QuestionnaireResponse
@@ -51,6 +53,11 @@ class Visit:
     alert_action: str = ""
     addendum: str = ""
     dosed_by: str = Role.PRESCRIBER
+    # What was given: sublingual racemic ketamine unless the visit says otherwise.
+    product: str = Product.RACEMIC_KETAMINE
+    route: str = Route.SUBLINGUAL
+    device_count: int | None = None
+    lot: str = LOT
 
 
 def minutes(start, count):
@@ -174,8 +181,11 @@ def past_dosing_session(course, staff, visit):
     dose = dose_data(
         given_at=dose_at,
         witnessed_by=witness.user,
+        product=visit.product,
+        route=visit.route,
         amount_mg=visit.dose_mg,
-        lot_number=LOT,
+        device_count=visit.device_count,
+        lot_number=visit.lot,
         lot_expiry=(visit.start + timedelta(days=300)).date(),
         # From the register's first day the dose draws from the clinic's stock.
         stock_lot=ketamine_in_stock(course.clinic),

@@ -18,6 +18,7 @@ from integration.models import MeasureRequest
 from kapclinic.clinic import risk
 from kapclinic.clinic.models import Appointment, RiskDecision, Role, SafetyFlag
 from kapclinic.demo.builder import book, clear_course, sign_consent, submit_intake
+from kapclinic.rems.services import generate_monitoring_form
 from sessions import services
 from sessions.models import AdverseEvent, SessionAlert
 from tests.conftest import CommittingClient
@@ -130,6 +131,13 @@ def build_scene(world):
         scene.integration_a, one.staff[Role.THERAPIST].user
     )
 
+    # Patient A's Spravato REMS monitoring form for today's session, waiting to be submitted.
+    scene.rems_form_a = generate_monitoring_form(
+        scene.appointment_a,
+        session_on=timezone.localdate(now, clinic.tz),
+        fields={"patient": scene.course_a.patient.legal_name, "total_mg": "56", "device_count": 2},
+    )
+
     # Patient B: intake in progress and a dosing appointment of their own next week.
     scene.course_b = one.courses[1]
     scene.course_b.start_intake(scene.course_b.patient.user)
@@ -183,6 +191,7 @@ RECORD_APPS = (
     "kapclinic.measures",
     "kapclinic.reminders",
     "kapclinic.reports",
+    "kapclinic.rems",
     "intake",
     "sessions",
     "integration",

@@ -27,7 +27,7 @@ from kapclinic.clinic.models import (
     SafetyFlag,
     User,
 )
-from kapclinic.demo import answers, journey, stories
+from kapclinic.demo import answers, journey, spravato, stories
 from kapclinic.demo import stock as demo_stock
 from kapclinic.demo.protocols import sign_reference_protocols
 from kapclinic.demo.treatment import backdate_intake
@@ -199,6 +199,15 @@ class Command(BaseCommand):
                     reason="Answered “several days” to thoughts of being better off dead.",
                     kind=SafetyFlag.Kind.SUICIDE_RISK,
                 )
+        # Intranasal esketamine under the Spravato REMS: two sessions before the register was
+        # kept, the second one's monitoring form overdue.
+        spravato.seed(
+            clinic,
+            staff,
+            DEMO_PASSWORD,
+            first_day=self.at_ten(days=-20),
+            second_day=self.at_ten(days=-13),
+        )
         demo_stock.week_of_entries(
             clinic, staff, self.at_ten(days=0) - timedelta(hours=1), DEMO_PASSWORD
         )
@@ -276,4 +285,5 @@ class Command(BaseCommand):
         for email, legal, _, _, stage in PATIENTS:
             if stage != CourseState.INVITED:
                 self.stdout.write(f"  {'Patient':<14} {email}  ({legal})")
+        self.stdout.write(f"  {'Patient':<14} {spravato.EMAIL}  ({spravato.LEGAL_NAME})")
         self.stdout.write("")
