@@ -10,7 +10,8 @@ from kapclinic.clinic.models import JourneyError, Role
 from kapclinic.demo.builder import clear_course
 from kapclinic.rems.models import Certification
 from sessions import booking
-from sessions.gate import evaluate_gate, failing, override_gate
+from sessions.gate import evaluate_gate, failing
+from sessions.gate_overrides import override_gate
 from sessions.models import DosingError
 from tests.factories import first_free_start
 

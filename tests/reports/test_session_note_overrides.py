@@ -7,7 +7,7 @@ import pytest
 
 from kapclinic.demo.builder import Build
 from kapclinic.reports.kinds import KINDS
-from sessions.gate import override_gate
+from sessions.gate_overrides import override_gate
 
 from .pdf import pdf_text, squeezed
 

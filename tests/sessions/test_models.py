@@ -13,7 +13,7 @@ from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.models import Appointment, Role, SafetyFlag
 from kapclinic.demo.builder import PHQ9_ANSWERS, Build, check_in
 from sessions import services
-from sessions.gate import override_gate
+from sessions.gate_overrides import override_gate
 from sessions.models import (
     Administration,
     CheckIn,

@@ -16,7 +16,7 @@ from kapclinic.clinic.models import Product, Protocol, Role, Route
 from kapclinic.demo.builder import clear_course, sign_consent
 from kapclinic.reports.kinds import KINDS
 from sessions import services
-from sessions.gate import override_gate
+from sessions.gate_overrides import override_gate
 from sessions.models import DosingError, DosingSession
 from tests.factories import AppointmentFactory, signed_protocol
 

@@ -17,7 +17,7 @@ from kapclinic.clinic.models import Appointment, Role
 from kapclinic.measures.models import QuestionnaireResponse
 from sessions import services
 from sessions.discharge import discharge
-from sessions.gate import override_gate
+from sessions.gate_overrides import override_gate
 from sessions.models import CheckIn, DosingSession
 
 from .dosing import book, check_in, discharge_data, dose_data, open_session, vitals_data

@@ -172,7 +172,7 @@ class Build:
     def fill_every_record(self):
         """A discharged session with a row in every table of its record (not yet signed)."""
         from sessions.discharge import discharge
-        from sessions.gate import override_gate
+        from sessions.gate_overrides import override_gate
 
         session = self(companion=False)
         override_gate(session, self.prescriber, "Taxi booked.")
