@@ -55,8 +55,8 @@ def main():
 
 def build_course(args):
     """One course with the data the summary reads, through the real services."""
+    from kapclinic.demo.builder import Team, whole_course
     from tests.conftest import _clinic_world
-    from tests.reports.records import Team, whole_course
 
     per_session = max(1, args.vitals // args.sessions - 1)  # plus the baseline reading
     profile = tuple((15 + 20 * i, 120 + (17 * i) % 60) for i in range(per_session))

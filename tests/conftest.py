@@ -83,6 +83,21 @@ def world(db):
 
 
 @pytest.fixture
+def build(world):
+    """Clinic one's first course, ready to take through a dosing session (the builder's Build)."""
+    from kapclinic.demo.builder import Build
+
+    return Build(world)
+
+
+@pytest.fixture
+def ready(build):
+    """A dosing session where every pre-dose check passes (consent version 1.0 signed)."""
+    build()
+    return build
+
+
+@pytest.fixture
 def enrol_mfa():
     """Give a user a real TOTP authenticator, as allauth.mfa would after set-up."""
     from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret

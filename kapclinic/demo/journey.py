@@ -15,6 +15,8 @@ from kapclinic.clinic.models import Protocol
 from kapclinic.instruments import get_instrument
 from kapclinic.measures.forms import InstrumentForm
 
+from .builder.intake import plan_terms
+
 
 def accept(course, password):
     """Accept the emailed invitation, as the patient does by following its link."""
@@ -81,12 +83,7 @@ def clear(course, rationale, *, by, protocol=None):
         {
             "outcome": "cleared",
             "rationale": rationale,
-            "route": protocol.route,
-            "product": protocol.product,
-            "dose_min_mg": protocol.dose_min_mg,
-            "dose_max_mg": protocol.dose_max_mg,
-            "planned_dosing_sessions": protocol.planned_dosing_sessions,
-            "integration_cadence": protocol.integration_cadence,
+            **plan_terms(protocol),
             "plan_goals": answers.get("goals", {}).get("goals", ""),
         },
         has_absolute=bool(

@@ -22,6 +22,7 @@ from kapclinic.measures.models import QuestionnaireResponse
 from kapclinic.reminders.models import Kind, SubjectType
 
 from . import scale_rows as rows
+from .builder.intake import plan_terms
 
 S = CourseState
 DAY, HOUR = rows.DAY, rows.HOUR
@@ -227,12 +228,7 @@ class PhaseRows:
                     "id": ids[TreatmentPlan](),
                     "course_id": course.id,
                     "decision_id": decision_id,
-                    "route": protocol.route,
-                    "product": protocol.product,
-                    "dose_min_mg": protocol.dose_min_mg,
-                    "dose_max_mg": protocol.dose_max_mg,
-                    "planned_dosing_sessions": protocol.planned_dosing_sessions,
-                    "integration_cadence": protocol.integration_cadence,
+                    **plan_terms(protocol),
                     "goals": "Sleep without waking in a panic.",
                     "created_at": at,
                 }

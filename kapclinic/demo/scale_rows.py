@@ -31,6 +31,8 @@ from sessions.models import (
     VitalSigns,
 )
 
+from .builder.dosing import discharge_data
+
 MINUTE, HOUR, DAY = timedelta(minutes=1), timedelta(hours=1), timedelta(days=1)
 VISIT = timedelta(hours=2, minutes=30)
 # Minutes after arrival of each vitals reading; a session records the first 6 to 8.
@@ -268,14 +270,7 @@ def dosing_session(out, ids, course, team, appointment_id, starts, rng, *, signe
             {
                 "id": ids[Discharge](),
                 "session_id": session_id,
-                "activity": 2,
-                "respiration": 2,
-                "circulation": 2,
-                "consciousness": 2,
-                "spo2": 2,
-                "companion_present": True,
-                "aftercare_given": True,
-                "discharged_at": dose_at + 2 * HOUR + 10 * MINUTE,
+                **discharge_data(discharged_at=dose_at + 2 * HOUR + 10 * MINUTE),
                 "discharged_by_id": nurse,
                 "failed_criteria": [],
             }

@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from intake.models import PlanRevision
 from intake.plans import revise_plan
-from integration import services as integration
 from integration.reevaluation import record_reevaluation
 from kapclinic.clinic import risk
 from kapclinic.clinic.models import Reevaluation, ReevaluationDecision, Role
@@ -19,6 +18,7 @@ from kapclinic.clinic.models import Reevaluation, ReevaluationDecision, Role
 from .treatment import (
     Visit,
     begin_integration,
+    book_integration,
     final_records_movable,
     integration_session,
     journal,
@@ -149,14 +149,7 @@ def lee(course, staff, days, upcoming):
     journal(course, LEE_PRIVATE, written_at=days[0] + timedelta(hours=10), session=first)
     journal(course, LEE_SHARED, written_at=days[0] + timedelta(days=8, hours=8), share=True)
     begin_integration(course, therapist.user, days[1] + timedelta(days=3, hours=4))
-    integration.book_integration_session(
-        second,
-        therapist.user,
-        starts_at=upcoming,
-        ends_at=upcoming + timedelta(minutes=50),
-        clinician=therapist,
-        room="Room 2",
-    )
+    book_integration(second, therapist, upcoming)
 
 
 # Lee's safety plan, written with their therapist at the integration session (Stanley-Brown).

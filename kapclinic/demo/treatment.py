@@ -29,9 +29,10 @@ from kapclinic.clinic.models import (
 from kapclinic.measures.models import QuestionnaireResponse
 from sessions import booking
 from sessions import services as dosing
-from sessions.models import CheckIn, DosingSession, SessionAlert
+from sessions.models import CheckIn, SessionAlert
 
 from .answers import scale
+from .builder.dosing import check_in_data, discharge_data, dose_data, open_session, vitals_data
 from .stock import ketamine_in_stock
 
 LOT = "KET-SL-2611"
@@ -134,19 +135,8 @@ def stamp_journey(course, since, at):
 def check_in(appointment, patient, visit):
     """The patient's day-of check-in, answered from home before the visit."""
     start = visit.start
-    dosing.save_check_in(
-        appointment,
-        patient,
-        {
-            "last_food_at": start - timedelta(hours=4),
-            "last_drink_at": start - timedelta(hours=2),
-            "companion_name": "Chris Example",
-            "companion_phone": "+44 7700 900999",
-            "new_medications": "",
-            "new_substances": "",
-            "possibly_pregnant": "no",
-        },
-    )
+    companion = {"companion_name": "Chris Example", "companion_phone": "+44 7700 900999"}
+    dosing.save_check_in(appointment, patient, check_in_data(start, **companion))
     for code, points in (("gad7", visit.gad7), ("phq9", visit.phq9)):
         answers = {key: int(value) for key, value in scale(*points).items()}
         dosing.save_check_in_questionnaire(appointment, patient, code, answers, complete=True)
@@ -179,10 +169,8 @@ def past_dosing_session(course, staff, visit):
         room="Room 1",
     )
     check_in(appointment, patient, visit)
-    session = dosing.open_session(appointment, nurse.user)
     # Opened at the start of the visit: clinical times may not precede the session's start.
-    DosingSession.objects.filter(pk=session.pk).update(started_at=visit.start)
-    session.refresh_from_db()
+    session = open_session(appointment, nurse.user, visit.start)
     dosing.confirm_companion(session, nurse.user)
     dosing.record_weight(session, nurse.user, Decimal(visit.weight_kg))
     baseline, *later = visit.vitals
@@ -190,22 +178,19 @@ def past_dosing_session(course, staff, visit):
     dose_at = minutes(visit.start, 15)
     giver = staff[visit.dosed_by]
     witness = nurse if giver is prescriber else prescriber
-    dosing.record_dose(
-        session,
-        giver.user,
-        {
-            "product": visit.product,
-            "route": visit.route,
-            "amount_mg": Decimal(visit.dose_mg),
-            "device_count": visit.device_count,
-            "lot_number": visit.lot,
-            "lot_expiry": (visit.start + timedelta(days=300)).date(),
-            "given_at": dose_at,
-            "witnessed_by": witness.user,
-            # From the register's first day the dose draws from the clinic's stock.
-            "stock_lot": ketamine_in_stock(course.clinic),
-        },
+    dose = dose_data(
+        given_at=dose_at,
+        witnessed_by=witness.user,
+        product=visit.product,
+        route=visit.route,
+        amount_mg=visit.dose_mg,
+        device_count=visit.device_count,
+        lot_number=visit.lot,
+        lot_expiry=(visit.start + timedelta(days=300)).date(),
+        # From the register's first day the dose draws from the clinic's stock.
+        stock_lot=ketamine_in_stock(course.clinic),
     )
+    dosing.record_dose(session, giver.user, dose)
     stamp_journey(course, since, dose_at)  # the first dose starts treatment
     for reading in later:
         record_vitals(session, nurse.user, visit.start, reading)
@@ -219,17 +204,8 @@ def past_dosing_session(course, staff, visit):
         SessionAlert.objects.filter(pk=alert.pk).update(
             raised_at=taken, acknowledged_at=taken + timedelta(minutes=4)
         )
-    dosing.discharge(
-        session,
-        nurse.user,
-        {
-            **dict.fromkeys(("activity", "respiration", "circulation", "consciousness"), 2),
-            "spo2": 2,  # modified Aldrete 10 of 10
-            "companion_present": True,
-            "aftercare_given": True,
-            "discharged_at": dose_at + timedelta(hours=2, minutes=10),
-        },
-    )
+    fit = discharge_data(discharged_at=dose_at + timedelta(hours=2, minutes=10))
+    dosing.discharge(session, nurse.user, fit)
     session = dosing.sign_session(session, prescriber.user)
     if visit.addendum:
         dosing.add_addendum(session, nurse.user, visit.addendum)
@@ -238,23 +214,13 @@ def past_dosing_session(course, staff, visit):
 
 def record_vitals(session, by, start, reading):
     minute, systolic, diastolic, heart_rate, spo2 = reading
-    return dosing.record_vitals(
-        session,
-        by,
-        {
-            "taken_at": minutes(start, minute),
-            "systolic": systolic,
-            "diastolic": diastolic,
-            "heart_rate": heart_rate,
-            "spo2": spo2,
-        },
-    )
+    data = vitals_data(minutes(start, minute), systolic, diastolic, heart_rate, spo2)
+    return dosing.record_vitals(session, by, data)
 
 
-def integration_session(session, staff, starts_at, note):
-    """The integration session after a dosing session, with its signed note."""
-    therapist = staff[Role.THERAPIST]
-    appointment = integration.book_integration_session(
+def book_integration(session, therapist, starts_at):
+    """A 50-minute integration session with `therapist` (a provider) after a dosing session."""
+    return integration.book_integration_session(
         session,
         therapist.user,
         starts_at=starts_at,
@@ -262,6 +228,12 @@ def integration_session(session, staff, starts_at, note):
         clinician=therapist,
         room="Room 2",
     )
+
+
+def integration_session(session, staff, starts_at, note):
+    """The integration session after a dosing session, with its signed note."""
+    therapist = staff[Role.THERAPIST]
+    appointment = book_integration(session, therapist, starts_at)
     record = integration.open_integration_note(appointment, therapist.user, dosing_session=session)
     record = integration.record_integration_note(record, therapist.user, note)
     # Written during the session, not at seeding time; moved before signing.

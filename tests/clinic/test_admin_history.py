@@ -82,7 +82,7 @@ def test_past_versions_cannot_be_reverted_from_the_admin(world, staff_client):
 
 
 def test_dosing_session_history_page_is_scoped_to_the_admins_clinic(world, staff_client):
-    from tests.sessions.conftest import Build
+    from kapclinic.demo.builder import Build
 
     ready = Build(world)
     ready()

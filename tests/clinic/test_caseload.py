@@ -52,13 +52,18 @@ def test_search_by_number_never_reaches_another_clinic(world, staff_client):
     assert found(client, other.email) == []
 
 
-def test_the_caseload_pages_by_25_and_keeps_the_search_token_in_the_links(world, staff_client):
+def thirty_found(world, staff_client):
+    """Thirty invited patients named alike, searched for: two pages of results."""
     for number in range(30):
         CourseFactory(
             patient=PatientFactory(clinic=world.one.clinic, legal_name=f"Quillfeather {number}")
         )
     client = staff_client(world.one.staff[Role.PRESCRIBER])
-    url = search(client, "Quillfeather", stage="invited")
+    return client, search(client, "Quillfeather", stage="invited")
+
+
+def test_the_caseload_pages_by_25_and_keeps_the_search_token_in_the_links(world, staff_client):
+    client, url = thirty_found(world, staff_client)
     token = re.fullmatch(r"/caseload/\?search=([\w-]+)&stage=invited", url).group(1)
     first = client.get(url)
     assert len(first.context["courses"]) == 25
@@ -186,12 +191,7 @@ def test_a_caseload_page_reads_its_rows_and_the_total_in_one_query(world, staff_
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    for number in range(30):
-        CourseFactory(
-            patient=PatientFactory(clinic=world.one.clinic, legal_name=f"Quillfeather {number}")
-        )
-    client = staff_client(world.one.staff[Role.PRESCRIBER])
-    url = search(client, "Quillfeather", stage="invited")
+    client, url = thirty_found(world, staff_client)
     with CaptureQueriesContext(connection) as queries:
         second = client.get(url + "&page=2")
     assert "Page 2 of 2" in second.content.decode()

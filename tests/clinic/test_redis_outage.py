@@ -14,10 +14,10 @@ from django.urls import reverse
 
 from kapclinic.clinic.models import Role
 from kapclinic.clinic.redis_outage import REDIS
+from kapclinic.demo.builder import Build
 from sessions.models import VitalSigns
 from tests.clinic.test_login import current_totp
 from tests.factories import PASSWORD
-from tests.sessions.conftest import Build
 from tests.sessions.test_session_views import HTMX, screen, url, vitals_post
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,6 @@ rendered form: a double click, a retry after a network error or a second tab pos
 form writes nothing new and answers with what the first send saved (issue 22)."""
 
 import re
-import threading
 import uuid
 
 import pytest
@@ -13,6 +12,7 @@ from django.urls import reverse
 from kapclinic.clinic import risk
 from kapclinic.clinic.models import PsychiatricReview, RiskReview, Role, SafetyPlan
 from kapclinic.clinic.submissions import AlreadySaved
+from tests.concurrency import at_once
 from tests.real_services import require_real_service
 
 from . import test_risk_review
@@ -91,12 +91,10 @@ def test_the_same_risk_review_and_plan_sent_at_the_same_instant_save_once(side):
     require_real_service(connection.vendor == "postgresql", "the database is not PostgreSQL")
     therapist = side.staff[Role.THERAPIST].user
     review_key, plan_key = uuid.uuid4(), uuid.uuid4()
-    start = threading.Barrier(THREADS)
     outcomes = []
 
     def send(index):
         try:
-            start.wait()
             if index % 2:
                 risk.save_safety_plan(side.courses[0], therapist, {**PLAN, "request_key": plan_key})
             else:
@@ -113,14 +111,8 @@ def test_the_same_risk_review_and_plan_sent_at_the_same_instant_save_once(side):
             outcomes.append("saved")
         except AlreadySaved:
             outcomes.append("already saved")
-        finally:
-            connection.close()
 
-    threads = [threading.Thread(target=send, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    at_once(send, THREADS)
     assert sorted(outcomes) == ["already saved"] * 2 + ["saved"] * 2
     assert RiskReview.objects.filter(flag=side.flag).count() == 1
     assert SafetyPlan.objects.count() == 1

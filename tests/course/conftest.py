@@ -3,8 +3,8 @@ import pytest
 
 @pytest.fixture
 def team(world):
-    """Clinic one's first course and its prescriber, nurse and therapist (tests/reports/records)."""
-    from tests.reports.records import Team
+    """Clinic one's first course and its prescriber, nurse and therapist (the builder's Team)."""
+    from kapclinic.demo.builder import Team
 
     return Team.of(world.one)
 

@@ -18,9 +18,10 @@ from kapclinic.clinic.models import (
     Reevaluation,
     ReevaluationDecision,
 )
+from kapclinic.demo.builder import dosing_session, start_course
+from kapclinic.demo.builder.course import dose
 from sessions.models import DosingError, DosingSession
 from sessions.reevaluation import add_months, block_of, due_reevaluations
-from tests.reports.records import dose, dosing_session, start_course
 
 pytestmark = pytest.mark.django_db
 

@@ -13,26 +13,25 @@ from tests.factories import CourseFactory
 
 course = CourseFactory()
 start = timezone.now() + timedelta(days=3)
-Appointment.objects.create(
-    course=course, kind="dosing", starts_at=start, ends_at=start + timedelta(hours=2)
-)
+
+
+def book(kind, from_hour, to_hour):
+    return Appointment.objects.create(
+        course=course,
+        kind=kind,
+        starts_at=start + timedelta(hours=from_hour),
+        ends_at=start + timedelta(hours=to_hour),
+    )
+
+
+book("dosing", 0, 2)
 try:
     with transaction.atomic():
-        Appointment.objects.create(
-            course=course,
-            kind="integration",
-            starts_at=start + timedelta(hours=1),
-            ends_at=start + timedelta(hours=3),
-        )
+        book("integration", 1, 3)
     print("overlap: saved")
 except IntegrityError as error:
     print("overlap: refused by", error)
-Appointment.objects.create(
-    course=course,
-    kind="integration",
-    starts_at=start + timedelta(hours=2),
-    ends_at=start + timedelta(hours=3),
-)
+book("integration", 2, 3)
 print("back to back: saved")
 """
 

@@ -17,7 +17,6 @@ from playwright.sync_api import expect
 from kapclinic.stock.models import ControlledRegister, Kind, LedgerEntry, StorageLocation
 from sessions.models import Administration
 from tests.factories import PASSWORD
-from tests.sessions.conftest import build, ready  # noqa: F401 - fixtures
 
 from .test_dosing_session import staff_sign_in
 

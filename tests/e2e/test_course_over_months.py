@@ -2,7 +2,7 @@
 re-evaluation from "My day" (outcome so far, decision, new signed plan), two maintenance
 sessions, and the re-evaluation due again. Every page is checked with axe-core.
 
-The dosing sessions themselves run through the real services (tests/reports/records): the
+The dosing sessions themselves run through the real services (the builder's Team): the
 session screen has its own browser test (test_dosing_session.py).
 """
 
@@ -15,9 +15,9 @@ from playwright.sync_api import expect
 
 from intake.plans import plan_in_force, revise_plan
 from kapclinic.clinic.models import CourseState, Reevaluation
+from kapclinic.demo.builder import Team, dosing_session, start_course
 from sessions.models import DosingError
 from tests.factories import PASSWORD
-from tests.reports.records import Team, dosing_session, start_course
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -13,12 +13,13 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from kapclinic.clinic.models import Role
+from kapclinic.demo.builder import check_in, clear_course, sign_consent
 from sessions import services
 from sessions.models import Administration, GateOverride
 from tests.factories import AppointmentFactory, signed_protocol
-from tests.sessions.conftest import check_in, clear_course, sign_consent
 
-from .test_dosing_session import record_vitals, staff_sign_in
+from .actions import staff_sign_in
+from .test_dosing_session import record_vitals
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -12,33 +12,12 @@ from playwright.sync_api import expect
 
 from kapclinic.clinic.models import Appointment, CourseState, Role
 from sessions.models import Administration, DosingSession, SessionAlert
-from tests.factories import PASSWORD, AppointmentFactory, signed_protocol
-from tests.sessions.conftest import clear_course, sign_consent
-from tests.sessions.test_check_in_views import at_local, late_morning_zone
+from tests.factories import PASSWORD, signed_protocol
+from tests.sessions.test_check_in_views import late_morning_zone
+
+from .actions import booked_at_13, check_in_answers, staff_sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def staff_sign_in(page, live_server, provider, secret, totp_code):
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("Email").fill(provider.user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    page.get_by_label("Code").fill(totp_code(secret))
-    page.get_by_role("button", name=re.compile("Sign In", re.I)).click()
-    page.wait_for_url(re.compile(r"/caseload/$"))
-
-
-def answer_scale(page, count, value, last=None):
-    for i in range(1, count + 1):
-        answer = last if i == count and last is not None else value
-        page.locator(f"input[name='q{i}'][value='{answer}']").check()
-
-
-def save_and_continue(page, assert_accessible):
-    assert_accessible(page)
-    page.get_by_role("button", name="Save and continue").click()
-    page.wait_for_load_state()
 
 
 def test_check_in_to_signed_session_note(
@@ -56,15 +35,7 @@ def test_check_in_to_signed_session_note(
     prescriber, nurse = side.staff[Role.PRESCRIBER], side.staff[Role.NURSE]
     course = side.courses[0]
     patient = course.patient
-    clear_course(course, prescriber.user)
-    sign_consent(course)
-    start = at_local(clinic, 13)
-    appointment = AppointmentFactory(
-        course=course,
-        starts_at=start,
-        ends_at=start + datetime.timedelta(hours=3),
-        clinician=prescriber,
-    )
+    appointment = booked_at_13(clinic, course, prescriber)
 
     # --- The patient checks in on a phone --------------------------------------------------
     phone = phone_page
@@ -78,29 +49,7 @@ def test_check_in_to_signed_session_note(
 
     phone.wait_for_url(re.compile(r"/check-in/since-last-visit/$"))
     expect(phone.get_by_role("heading", level=1)).to_have_text("Since your last visit")
-    phone.get_by_label("Have you started, stopped or changed any medicines").fill("none")
-    phone.get_by_label("Have you had alcohol, cannabis or any other drugs").fill("none")
-    phone.locator("input[name='possibly_pregnant'][value='no']").check()
-    save_and_continue(phone, assert_accessible)
-
-    phone.wait_for_url(re.compile(r"/check-in/food-and-drink/$"))
-    phone.get_by_label("What time did you last eat?").fill("20:00")
-    phone.get_by_role("checkbox", name="That was yesterday").first.check()
-    phone.get_by_label("What time did you last drink anything?").fill("07:00")
-    save_and_continue(phone, assert_accessible)
-
-    phone.wait_for_url(re.compile(r"/check-in/companion/$"))
-    phone.get_by_label("Who is taking you home?").fill("Sam Example")
-    phone.get_by_label("Their phone number").fill("+44 7700 900111")
-    save_and_continue(phone, assert_accessible)
-
-    phone.wait_for_url(re.compile(r"/check-in/gad7/$"))
-    answer_scale(phone, 7, "1")
-    save_and_continue(phone, assert_accessible)
-
-    phone.wait_for_url(re.compile(r"/check-in/phq9/$"))
-    answer_scale(phone, 9, "1", last="0")  # item 9 (self-harm thoughts) at 0
-    save_and_continue(phone, assert_accessible)
+    check_in_answers(phone, assert_accessible, phq9_item_9="0")  # no self-harm thoughts
 
     phone.wait_for_url(re.compile(r"/check-in/review/$"))
     expect(phone.get_by_text("20:00 yesterday")).to_be_visible()

@@ -7,10 +7,10 @@ import pytest
 from playwright.sync_api import expect
 
 from kapclinic.clinic.models import Role
+from kapclinic.demo.builder import Build
 from sessions.models import VitalSigns
-from tests.sessions.conftest import Build
 
-from .test_dosing_session import staff_sign_in
+from .actions import staff_sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -1,7 +1,6 @@
 """What a newcomer sees first: the patient's main action on a phone's first screen, and a
 decision form that shows each field only for the decision it belongs to."""
 
-import datetime
 import re
 
 import pytest
@@ -10,10 +9,12 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from kapclinic.clinic.models import CourseState, Role
-from tests.factories import PASSWORD, AppointmentFactory
-from tests.intake.helpers import fill_intake, publish_consent
-from tests.sessions.conftest import clear_course, sign_consent
-from tests.sessions.test_check_in_views import at_local, late_morning_zone
+from kapclinic.demo.builder import publish_consent
+from tests.factories import PASSWORD
+from tests.intake.helpers import fill_intake
+from tests.sessions.test_check_in_views import late_morning_zone
+
+from .actions import booked_at_13, staff_sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -83,13 +84,7 @@ def test_the_decision_form_shows_each_field_for_its_decision(
     course.begin_review(prescriber.user)
     secret = enrol_mfa(prescriber.user)
 
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("Email").fill(prescriber.user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_label("Code").fill(totp_code(secret))
-    page.get_by_role("button", name=re.compile("Sign in", re.I)).click()
-    page.wait_for_url(re.compile(r"/caseload/$"))
+    staff_sign_in(page, live_server, prescriber, secret, totp_code)
     page.goto(live_server.url + reverse("intake:review", args=[course.pk]))
 
     message = page.get_by_label("Message to the patient")
@@ -132,15 +127,7 @@ def test_check_in_is_on_the_phones_first_screen_on_the_day(
     clinic.time_zone = late_morning_zone()  # "today" has hours either side of now
     clinic.save()
     course, prescriber = side.courses[0], side.staff[Role.PRESCRIBER]
-    clear_course(course, prescriber.user)
-    sign_consent(course)
-    start = at_local(clinic, 13)
-    AppointmentFactory(
-        course=course,
-        starts_at=start,
-        ends_at=start + datetime.timedelta(hours=3),
-        clinician=prescriber,
-    )
+    booked_at_13(clinic, course, prescriber)
     phone = phone_page
     patient_sign_in(phone, live_server, course.patient)
     phone.wait_for_url(re.compile(r"/my-journey/$"))

@@ -10,27 +10,16 @@ from playwright.sync_api import expect
 
 from intake.models import ConsentDocument
 from kapclinic.clinic.models import CourseState, Role, TreatmentCourse
-from tests.factories import PASSWORD
+from kapclinic.demo.answers import MEDICAL_QUESTIONS
 from tests.reminders.conftest import run_scan
+
+from .actions import staff_sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-MEDICAL = [
-    "ketamine_hypersensitivity",
-    "bp_rise_hazard",
-    "aneurysm_or_avm",
-    "brain_haemorrhage_or_raised_icp",
-    "high_blood_pressure",
-    "heart_or_stroke_history",
-    "glaucoma",
-    "liver_disease",
-    "urinary_symptoms",
-    "overactive_thyroid",
-    "seizures",
-    "anaesthesia_or_ketamine_reaction",
-    "pregnant",
-    "breastfeeding",
-]
+# The physical health questions the page shows at first (the "in the last 6 months" follow-up
+# appears only after a "Yes" to heart or stroke history).
+MEDICAL = [q for q in MEDICAL_QUESTIONS if q != "heart_or_stroke_recent_6_months"]
 PSYCHIATRIC = [
     "psychosis_history",
     "psychosis_family_history",
@@ -39,16 +28,6 @@ PSYCHIATRIC = [
     "trauma_history",
 ]
 NEW_PASSWORD = "a quiet harbour at dawn"
-
-
-def staff_sign_in(page, live_server, provider, secret, totp_code):
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("Email").fill(provider.user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    page.get_by_label("Code").fill(totp_code(secret))
-    page.get_by_role("button", name=re.compile("Sign In", re.I)).click()
-    page.wait_for_url(re.compile(r"/caseload/$"))
 
 
 def answer_no(page, fields):

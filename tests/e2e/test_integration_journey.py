@@ -12,12 +12,11 @@ from playwright.sync_api import expect
 from integration import services
 from integration.models import JournalEntry, MeasureRequest
 from kapclinic.clinic.models import CourseState
+from kapclinic.demo.builder import Build, record_score
 from kapclinic.measures.models import QuestionnaireResponse
 from sessions import services as dosing
 from sessions.discharge import discharge
 from tests.factories import PASSWORD
-from tests.integration.conftest import record_score
-from tests.sessions.conftest import Build
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -9,8 +9,8 @@ from integration.models import IntegrationNote
 from kapclinic.clinic.models import Role
 from tests.integration.conftest import integration_appointment
 
+from .actions import staff_sign_in
 from .conftest import DESKTOP, _new_page
-from .test_dosing_session import staff_sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -8,9 +8,9 @@ import pytest
 from playwright.sync_api import expect
 
 from intake.models import ConsentDocument, ConsentSignature
+from kapclinic.demo.builder import Build
 from sessions.gate import evaluate_gate, failing
 from tests.factories import PASSWORD
-from tests.sessions.conftest import Build
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

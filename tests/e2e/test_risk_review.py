@@ -2,18 +2,16 @@
 on a phone, the risk review and the safety plan by a therapist on a desktop, then the
 patient reads the plan on the phone. Every page is checked with axe-core."""
 
-import datetime
 import re
 
 import pytest
 from playwright.sync_api import expect
 
 from kapclinic.clinic.models import RiskReview, Role, SafetyFlag, SafetyPlan
-from tests.factories import PASSWORD, AppointmentFactory
-from tests.sessions.conftest import clear_course, sign_consent
-from tests.sessions.test_check_in_views import at_local, late_morning_zone
+from tests.factories import PASSWORD
+from tests.sessions.test_check_in_views import late_morning_zone
 
-from .test_dosing_session import answer_scale, save_and_continue, staff_sign_in
+from .actions import booked_at_13, check_in_answers, staff_sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -32,15 +30,7 @@ def test_item_9_check_in_to_risk_review_to_safety_plan_on_the_phone(
     therapist.save()
     course = side.courses[0]
     patient = course.patient
-    clear_course(course, prescriber.user)
-    sign_consent(course)
-    start = at_local(clinic, 13)
-    AppointmentFactory(
-        course=course,
-        starts_at=start,
-        ends_at=start + datetime.timedelta(hours=3),
-        clinician=prescriber,
-    )
+    booked_at_13(clinic, course, prescriber)
 
     # --- The patient checks in on a phone and answers item 9 above 0 ------------------------
     phone = phone_page
@@ -52,25 +42,7 @@ def test_item_9_check_in_to_risk_review_to_safety_plan_on_the_phone(
     expect(phone.get_by_role("link", name="Open my safety plan")).to_have_count(0)
     phone.get_by_role("link", name="Check in for today's session").click()
     phone.wait_for_url(re.compile(r"/check-in/since-last-visit/$"))
-    phone.get_by_label("Have you started, stopped or changed any medicines").fill("none")
-    phone.get_by_label("Have you had alcohol, cannabis or any other drugs").fill("none")
-    phone.locator("input[name='possibly_pregnant'][value='no']").check()
-    save_and_continue(phone, assert_accessible)
-    phone.wait_for_url(re.compile(r"/check-in/food-and-drink/$"))
-    phone.get_by_label("What time did you last eat?").fill("20:00")
-    phone.get_by_role("checkbox", name="That was yesterday").first.check()
-    phone.get_by_label("What time did you last drink anything?").fill("07:00")
-    save_and_continue(phone, assert_accessible)
-    phone.wait_for_url(re.compile(r"/check-in/companion/$"))
-    phone.get_by_label("Who is taking you home?").fill("Sam Example")
-    phone.get_by_label("Their phone number").fill("+44 7700 900111")
-    save_and_continue(phone, assert_accessible)
-    phone.wait_for_url(re.compile(r"/check-in/gad7/$"))
-    answer_scale(phone, 7, "1")
-    save_and_continue(phone, assert_accessible)
-    phone.wait_for_url(re.compile(r"/check-in/phq9/$"))
-    answer_scale(phone, 9, "1")  # item 9 at "several days"
-    save_and_continue(phone, assert_accessible)
+    check_in_answers(phone, assert_accessible, phq9_item_9="1")  # item 9 at "several days"
     phone.wait_for_url(re.compile(r"/check-in/support/$"))
     expect(phone.get_by_role("heading", level=1)).to_have_text("Thank you for telling us")
     assert_accessible(phone)

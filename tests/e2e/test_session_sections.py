@@ -5,8 +5,8 @@ import pytest
 from playwright.sync_api import expect
 
 from kapclinic.clinic.models import Role
+from kapclinic.demo.builder import Build
 from sessions.discharge import discharge
-from tests.sessions.conftest import Build
 
 from .test_dosing_session import staff_sign_in
 

@@ -11,23 +11,11 @@ from intake.models import ConsentDocument, ConsentKind, ConsentSignature
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.models import JourneyError, Role, SafetyFlag
 from kapclinic.clinic.records import ImmutableRecordError
+from kapclinic.demo.builder import clear_course, sign_consent
 from sessions.gate import evaluate_gate, failing
 from tests.factories import AppointmentFactory
-from tests.sessions.conftest import Build, clear_course, sign_consent
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def build(world):
-    return Build(world)
-
-
-@pytest.fixture
-def ready(build):
-    """A session where every pre-dose check passes (consent version 1.0 signed)."""
-    build()
-    return build
 
 
 def gate_item(session, key):

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from intake.models import ConsentDocument
 from kapclinic.clinic.models import Role
+from kapclinic.demo.builder import clear_course, sign_consent
 from tests.factories import AppointmentFactory, CourseFactory, PatientFactory
-from tests.sessions.conftest import clear_course, sign_consent
 
 pytestmark = pytest.mark.django_db
 

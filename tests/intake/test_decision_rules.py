@@ -6,8 +6,8 @@ from django.urls import reverse
 from intake import services
 from intake.models import SuitabilityDecision
 from kapclinic.clinic.models import CourseState, JourneyError, Role
+from kapclinic.demo.builder import YES, publish_consent
 
-from .helpers import YES, publish_consent
 from .test_review import clear_data, start_review, submitted_course
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ from django.urls import reverse
 from intake.models import PlanRevision
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.models import Role
-from tests.sessions.conftest import clear_course
+from kapclinic.demo.builder import clear_course
 
 pytestmark = pytest.mark.django_db
 

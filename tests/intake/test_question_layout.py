@@ -4,8 +4,7 @@ import pytest
 from django.urls import reverse
 
 from intake.models import IntakeRecord
-
-from .helpers import NO, YES, publish_consent, step_data
+from kapclinic.demo.builder import NO, YES, intake_answers, publish_consent
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +19,7 @@ def patient_client(world, client):
 
 
 def post_medical(client, patient, **changes):
-    data = {**step_data(patient)["medical"], **changes}
+    data = {**intake_answers(patient)["medical"], **changes}
     data = {key: value for key, value in data.items() if value is not None}
     return client.post(reverse("intake:step", args=["medical"]), data)
 
@@ -54,7 +53,7 @@ def test_a_follow_up_answer_given_after_no_is_not_stored(patient_client):
 def test_drug_details_are_asked_only_after_yes(patient_client):
     client, patient, course = patient_client
     url = reverse("intake:step", args=["substance"])
-    base = step_data(patient)["substance"]
+    base = intake_answers(patient)["substance"]
     refused = client.post(url, {**base, "drug_use_past_year": YES, "drug_use_details": ""})
     assert "drug_use_details" in refused.context["form"].errors
     recovery = client.post(url, {**base, "substance_use_disorder_history": YES})
@@ -116,8 +115,8 @@ def test_an_unanswered_question_outside_a_ticked_group_is_still_required(patient
 def test_the_support_page_after_phq9_item9_is_a_counted_step_of_the_flow(patient_client):
     client, patient, _ = patient_client
     for key in ("about", "medical", "psychiatric", "medications", "substance", "auditc", "gad7"):
-        client.post(reverse("intake:step", args=[key]), step_data(patient)[key])
-    answers = {**step_data(patient)["phq9"], "q9": "1"}
+        client.post(reverse("intake:step", args=[key]), intake_answers(patient)[key])
+    answers = {**intake_answers(patient)["phq9"], "q9": "1"}
     response = client.post(reverse("intake:step", args=["phq9"]), answers)
     assert response["Location"] == reverse("intake:step", args=["support"])
     support = client.get(response["Location"]).content.decode()
@@ -140,10 +139,11 @@ def test_the_support_page_after_phq9_item9_is_a_counted_step_of_the_flow(patient
 
 def test_the_support_step_is_not_asked_when_phq9_item9_is_zero(patient_client):
     client, patient, _ = patient_client
-    client.post(reverse("intake:step", args=["phq9"]), {**step_data(patient)["phq9"], "q9": "1"})
+    phq9 = reverse("intake:step", args=["phq9"])
+    client.post(phq9, {**intake_answers(patient)["phq9"], "q9": "1"})
     assert client.get(reverse("intake:step", args=["support"])).status_code == 200
     # The patient changes their answer: the step no longer applies, nothing left to read.
-    client.post(reverse("intake:step", args=["phq9"]), {**step_data(patient)["phq9"], "q9": "0"})
+    client.post(phq9, {**intake_answers(patient)["phq9"], "q9": "0"})
     assert client.get(reverse("intake:step", args=["support"])).status_code == 404
     assert client.get(reverse("intake:support"))["Location"] == reverse("intake:start")
 

@@ -11,23 +11,12 @@ from intake.models import SuitabilityDecision, TreatmentPlan
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.models import CourseState, Role, SafetyFlag
 from kapclinic.clinic.records import ImmutableRecordError
+from kapclinic.demo.builder import YES, intake_answers, publish_consent
 
 from ..risk_helpers import risk_review_data
-from .helpers import YES, fill_intake, publish_consent, step_data
+from .helpers import CLEAR, submitted_course
 
 pytestmark = pytest.mark.django_db
-
-
-def submitted_course(world, client, index=0, overrides=None):
-    patient, course = world.one.patients[index], world.one.courses[index]
-    course.start_intake(patient.user)
-    client.force_login(patient.user)
-    fill_intake(client, patient, overrides=overrides)
-    client.post(reverse("intake:check"))
-    client.logout()
-    course.refresh_from_db()
-    assert course.state == CourseState.INTAKE_SUBMITTED
-    return course
 
 
 @pytest.fixture
@@ -36,18 +25,7 @@ def consent(world):
 
 
 def clear_data(**extra):
-    return {
-        "outcome": "cleared",
-        "rationale": "No contraindications; goals fit KAP.",
-        "route": "sublingual",
-        "product": "racemic_ketamine",
-        "dose_min_mg": "100",
-        "dose_max_mg": "300",
-        "planned_dosing_sessions": "6",
-        "integration_cadence": "Within 3 days of each dose",
-        "plan_goals": "Lift mood",
-        **extra,
-    }
+    return {**CLEAR, **extra}
 
 
 def test_review_page_shows_answers_scores_and_rule_hits(world, client, consent, staff_client):
@@ -240,7 +218,7 @@ def test_patient_data_is_escaped_on_the_review_page(world, client, consent, staf
 
 
 def test_step_data_helper_matches_the_forms(world):
-    assert set(step_data(world.one.patients[0])) >= {"about", "consent"}
+    assert set(intake_answers(world.one.patients[0])) >= {"about", "consent"}
 
 
 def test_decision_form_reuses_its_html_but_never_a_patients_goals():

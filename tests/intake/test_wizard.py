@@ -7,10 +7,11 @@ from django.utils import timezone
 
 from intake.models import IntakeRecord, IntakeSubmission
 from kapclinic.clinic.models import CourseState, SafetyFlag
+from kapclinic.demo.builder import YES, intake_answers, publish_consent
 from kapclinic.measures.models import QuestionnaireResponse
 from tests.reminders.conftest import run_scan
 
-from .helpers import YES, fill_intake, publish_consent, step_data
+from .helpers import fill_intake
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +40,11 @@ def test_each_step_page_shows_progress_and_its_questions(patient_client):
 
 def test_invalid_answers_show_errors_beside_fields_and_are_kept(patient_client):
     client, patient, course = patient_client
-    data = {**step_data(patient)["about"], "date_of_birth": "2099-01-01", "pronouns": "they/them"}
+    data = {
+        **intake_answers(patient)["about"],
+        "date_of_birth": "2099-01-01",
+        "pronouns": "they/them",
+    }
     response = client.post(reverse("intake:step", args=["about"]), data)
     assert response.status_code == 200
     assert "cannot be in the future" in response.content.decode()
@@ -52,14 +57,14 @@ def test_invalid_answers_show_errors_beside_fields_and_are_kept(patient_client):
 
 def test_under_18_is_refused(patient_client):
     client, patient, _ = patient_client
-    data = {**step_data(patient)["about"], "date_of_birth": "2015-01-01"}
+    data = {**intake_answers(patient)["about"], "date_of_birth": "2015-01-01"}
     body = client.post(reverse("intake:step", args=["about"]), data).content.decode()
     assert "18 or over" in body
 
 
 def test_about_you_updates_the_patient_record(patient_client):
     client, patient, _ = patient_client
-    client.post(reverse("intake:step", args=["about"]), step_data(patient)["about"])
+    client.post(reverse("intake:step", args=["about"]), intake_answers(patient)["about"])
     patient.refresh_from_db()
     assert str(patient.date_of_birth) == "1985-06-15"
     assert patient.emergency_contact_name == "Chris Example"
@@ -67,7 +72,7 @@ def test_about_you_updates_the_patient_record(patient_client):
 
 def test_leaving_midway_and_resuming_restores_the_place(patient_client):
     client, patient, _ = patient_client
-    data = step_data(patient)
+    data = intake_answers(patient)
     client.post(reverse("intake:step", args=["about"]), data["about"])
     response = client.post(
         reverse("intake:step", args=["medical"]), {**data["medical"], "leave": "1"}
@@ -104,14 +109,14 @@ def test_medications_need_a_list_or_an_explicit_none(patient_client):
 def test_pcl5_is_asked_only_after_reported_trauma(patient_client):
     client, patient, _ = patient_client
     assert client.get(reverse("intake:step", args=["pcl5"])).status_code == 404
-    data = step_data(patient)["psychiatric"]
+    data = intake_answers(patient)["psychiatric"]
     client.post(reverse("intake:step", args=["psychiatric"]), {**data, "trauma_history": YES})
     assert client.get(reverse("intake:step", args=["pcl5"])).status_code == 200
 
 
 def test_phq9_item9_shows_crisis_resources_raises_flag_and_emails_prescriber(world, patient_client):
     client, patient, course = patient_client
-    answers = {**step_data(patient)["phq9"], "q9": "1"}
+    answers = {**intake_answers(patient)["phq9"], "q9": "1"}
     response = client.post(reverse("intake:step", args=["phq9"]), answers)
     assert response["Location"] == reverse("intake:step", args=["support"])
     support = client.get(response["Location"]).content.decode()
@@ -172,6 +177,6 @@ def test_staff_cannot_use_the_patient_wizard(world, staff_client):
 
 def test_a_saved_date_of_birth_is_shown_again_in_the_date_field(patient_client):
     client, patient, _ = patient_client
-    client.post(reverse("intake:step", args=["about"]), step_data(patient)["about"])
+    client.post(reverse("intake:step", args=["about"]), intake_answers(patient)["about"])
     page = client.get(reverse("intake:step", args=["about"])).content.decode()
     assert 'value="1985-06-15"' in page

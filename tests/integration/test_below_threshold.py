@@ -15,10 +15,10 @@ from integration import services
 from integration.outcome_rules import NOT_APPLICABLE, Rules, instrument_outcome
 from integration.selectors import clinic_dashboard, course_outcomes
 from kapclinic.clinic.models import Protocol, Role
+from kapclinic.demo.builder import clear_course, record_score
 from kapclinic.reports.kinds import KINDS
 from tests.reports.pdf import pdf_text, squeezed
 
-from .conftest import clear_course, record_score
 from .test_clinician_pages import as_role, course_url, phq9_course  # noqa: F401
 from .test_outcomes import series
 

@@ -4,8 +4,7 @@ import pytest
 from django.urls import reverse
 
 from integration import services
-
-from .conftest import clear_course
+from kapclinic.demo.builder import clear_course
 
 pytestmark = pytest.mark.django_db
 

@@ -20,10 +20,11 @@ from integration.models import (
 )
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.models import Appointment, CourseState, Indication, Role, TreatmentCourse
+from kapclinic.demo.builder import record_score
 from sessions import services as dosing
 from tests.conftest import CommittingClient
 
-from .conftest import integration_appointment, record_score
+from .conftest import integration_appointment
 from .test_notes import COMPLETE
 
 pytestmark = pytest.mark.django_db
@@ -285,7 +286,7 @@ def test_outcomes_page_runs_the_same_queries_for_1_or_30_scores(world, staff_cli
 
 
 def complete(course, prescriber, therapist, before, after, *, on=None):
-    from tests.sessions.conftest import clear_course
+    from kapclinic.demo.builder import clear_course
 
     record_score(course, "phq9", before, purpose="intake", at=timezone.now() - timedelta(weeks=8))
     record_score(course, "phq9", after)

@@ -10,8 +10,7 @@ from django.utils import timezone
 from integration import course_outcome, services
 from integration.models import CourseOutcome, MeasureRequest
 from integration.selectors import clinic_dashboard
-
-from .conftest import phq9, record_score
+from kapclinic.demo.builder import phq9, record_score
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,7 @@ from django.utils import timezone
 from integration import services
 from integration.selectors import clinic_dashboard, course_outcomes
 from kapclinic.clinic.models import CourseState, Indication, Protocol
-
-from .conftest import record_score
+from kapclinic.demo.builder import record_score
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +44,7 @@ def test_protocol_thresholds_change_the_judgement(team):
 
 
 def test_dashboard_rates_across_completed_courses(world, django_assert_max_num_queries):
-    from tests.integration.conftest import clear_course
+    from kapclinic.demo.builder import clear_course
 
     side = world.one
     prescriber = side.staff["prescriber"].user

@@ -15,9 +15,8 @@ from integration.selectors import (
 )
 from kapclinic.clinic.models import Appointment, Protocol, SafetyFlag
 from kapclinic.clinic.models.follow_up import default_measure_schedule
+from kapclinic.demo.builder import phq9
 from tests.factories import AppointmentFactory, signed_protocol
-
-from .conftest import phq9
 
 pytestmark = pytest.mark.django_db
 Status = MeasureRequest.Status

@@ -16,9 +16,9 @@ from integration.models import JournalEntry, JournalPrompt, MeasureRequest
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.models import Role, SafetyFlag
 from kapclinic.clinic.text_limits import JOURNAL_ENTRY
+from kapclinic.demo.builder import Build
 from kapclinic.measures.models import QuestionnaireResponse
 from tests.reminders.conftest import run_scan
-from tests.sessions.conftest import Build
 
 pytestmark = pytest.mark.django_db
 

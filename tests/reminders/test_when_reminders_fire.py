@@ -89,12 +89,18 @@ def test_day_before_and_digest_follow_the_clinic_clock_across_the_spring_change(
     assert sorted(digest_days) == [at(2030, 3, 30, 7, 30), at(2030, 3, 31, 6, 30)]
 
 
-def test_unfinished_intake_is_nudged_after_two_and_five_days_then_stops(world):
+def intake_started(world):
+    """World.one's first patient started intake at noon on 1 June 2030 and left it there."""
     course = world.one.courses[0]
     course.start_intake(course.patient.user)
     started = at(2030, 6, 1, 12, 0)
     TreatmentCourse.objects.filter(pk=course.pk).update(state_changed_at=started)
     IntakeRecord.objects.create(course=course)
+    return course, started
+
+
+def test_unfinished_intake_is_nudged_after_two_and_five_days_then_stops(world):
+    course, started = intake_started(world)
     run_scan(started + 2 * DAY - MINUTE)
     assert kinds_sent() == []
     run_scan(started + 2 * DAY)
@@ -106,11 +112,7 @@ def test_unfinished_intake_is_nudged_after_two_and_five_days_then_stops(world):
 def test_unfinished_intake_reminder_is_skipped_once_the_intake_is_submitted(world):
     from kapclinic.reminders import planner, services
 
-    course = world.one.courses[0]
-    course.start_intake(course.patient.user)
-    started = at(2030, 6, 1, 12, 0)
-    TreatmentCourse.objects.filter(pk=course.pk).update(state_changed_at=started)
-    IntakeRecord.objects.create(course=course)
+    course, started = intake_started(world)
     planner.plan_all(started + 2 * DAY)
     TreatmentCourse.objects.filter(pk=course.pk).update(state=CourseState.INTAKE_SUBMITTED)
     ids, lease = services.claim_due(started + 2 * DAY)

@@ -7,9 +7,9 @@ import pytest
 from django.utils import timezone
 
 from kapclinic.clinic.models import Product, Route
+from kapclinic.demo.builder import Build
 from kapclinic.rems.models import Certification, Enrolment
 from tests.factories import signed_protocol
-from tests.sessions.conftest import Build
 
 ESKETAMINE_PLAN = {
     "route": Route.INTRANASAL,

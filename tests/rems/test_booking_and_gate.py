@@ -7,13 +7,13 @@ import pytest
 from django.utils import timezone
 
 from kapclinic.clinic.models import JourneyError, Role
+from kapclinic.demo.builder import clear_course
 from kapclinic.rems.models import Certification
 from sessions import booking
 from sessions.gate import evaluate_gate, failing
 from sessions.gate_overrides import override_gate
 from sessions.models import DosingError
 from tests.factories import first_free_start
-from tests.sessions.conftest import clear_course
 
 from .conftest import ESKETAMINE_PLAN, certify, enrol
 
@@ -123,6 +123,6 @@ def test_an_esketamine_dose_under_a_racemic_plan_still_needs_rems(build_racemic)
 
 @pytest.fixture
 def build_racemic(world):
-    from tests.sessions.conftest import Build
+    from kapclinic.demo.builder import Build
 
     return Build(world)

@@ -135,7 +135,7 @@ def test_a_submitted_form_is_frozen_and_recorded_once(discharged):
 
 
 def test_a_racemic_ketamine_session_has_no_monitoring_form(world):
-    from tests.sessions.conftest import Build
+    from kapclinic.demo.builder import Build
 
     build = Build(world)
     session = build()

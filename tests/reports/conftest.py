@@ -6,22 +6,11 @@ import threading
 import pytest
 from django.urls import reverse
 
-from kapclinic.clinic.models import CourseState, Role, SafetyFlag
+from kapclinic.clinic.models import Role, SafetyFlag
+from kapclinic.demo.builder import YES, publish_consent
 
-from ..intake.helpers import YES, fill_intake, publish_consent
+from ..intake.helpers import CLEAR, submitted_course
 from ..risk_helpers import risk_review_data
-
-CLEAR = {
-    "outcome": "cleared",
-    "rationale": "No contraindications; goals fit KAP.",
-    "route": "sublingual",
-    "product": "racemic_ketamine",
-    "dose_min_mg": "100",
-    "dose_max_mg": "300",
-    "planned_dosing_sessions": "6",
-    "integration_cadence": "Within 3 days of each dose",
-    "plan_goals": "Lift mood",
-}
 
 
 @pytest.fixture
@@ -34,15 +23,7 @@ def submit(world, client, consent):
     """Submit the intake of world.one's patient `index` through the real wizard."""
 
     def run(index=0, overrides=None):
-        patient, course = world.one.patients[index], world.one.courses[index]
-        course.start_intake(patient.user)
-        client.force_login(patient.user)
-        fill_intake(client, patient, overrides=overrides)
-        client.post(reverse("intake:check"))
-        client.logout()
-        course.refresh_from_db()
-        assert course.state == CourseState.INTAKE_SUBMITTED
-        return course
+        return submitted_course(world, client, index, overrides)
 
     return run
 
@@ -163,7 +144,7 @@ def listener():
 
 @pytest.fixture
 def team(world):
-    """Clinic one's first course and its prescriber, nurse and therapist (tests/reports/records)."""
-    from .records import Team
+    """Clinic one's first course and its prescriber, nurse and therapist (the builder's Team)."""
+    from kapclinic.demo.builder import Team
 
     return Team.of(world.one)

@@ -48,7 +48,7 @@ def xobject_count(pdf_bytes):
 def fonts_used(pdf_bytes):
     """The base font names a PDF embeds, e.g. to prove Arabic and CJK got real fonts."""
     names = set()
-    for page in pypdf.PdfReader(io.BytesIO(pdf_bytes)).pages:
+    for page in reader(pdf_bytes).pages:
         for font in page["/Resources"]["/Font"].values():
             names.add(str(font.get_object()["/BaseFont"]))
     return names

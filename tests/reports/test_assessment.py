@@ -13,17 +13,14 @@ from django.urls import reverse
 from intake.models import TreatmentPlan
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.models import Patient, Role
+from kapclinic.demo.builder import YES
 from kapclinic.reports import assessment
 from kapclinic.reports.kinds import KINDS
 from kapclinic.reports.render import ReportUnavailable
 
-from ..intake.helpers import YES
+from .pdf import embedded_files, fonts_used, pdf_pages, squeezed
 
 pytestmark = pytest.mark.django_db
-
-
-def pdf_pages(pdf_bytes):
-    return [page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf_bytes)).pages]
 
 
 def body_text(pages):
@@ -34,29 +31,6 @@ def body_text(pages):
     return "\n".join(
         line for page in pages for line in page.splitlines() if not margins.match(line.strip())
     )
-
-
-def squeezed(text):
-    """Text without whitespace: line wrapping in the PDF must not hide a match."""
-    return re.sub(r"\s+", "", text)
-
-
-def fonts_used(pdf_bytes):
-    names = set()
-    for page in pypdf.PdfReader(io.BytesIO(pdf_bytes)).pages:
-        for font in page["/Resources"]["/Font"].values():
-            names.add(str(font.get_object()["/BaseFont"]))
-    return names
-
-
-def embedded_files(pdf_bytes):
-    reader = pypdf.PdfReader(io.BytesIO(pdf_bytes))
-    names = list(reader.attachments)
-    for page in reader.pages:
-        for annot in page.get("/Annots") or []:
-            if annot.get_object().get("/Subtype") == "/FileAttachment":
-                names.append("annotation")
-    return names
 
 
 def render(course, **kwargs):

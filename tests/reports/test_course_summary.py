@@ -11,11 +11,12 @@ from django.utils import timezone
 
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.models import Role
+from kapclinic.demo.builder import Team, start_course, whole_course
 from kapclinic.reports import course_summary
 from kapclinic.reports.kinds import KINDS
 
+from .access import refused_outside_the_care_team
 from .pdf import embedded_files, pdf_pages, pdf_text, reader, squeezed, xobject_count
-from .records import Team, start_course, whole_course
 from .test_session_note import HOSTILE, has
 
 pytestmark = pytest.mark.django_db
@@ -168,18 +169,7 @@ def test_clinician_downloads_the_summary_and_the_copy_is_audited(world, course, 
 def test_another_clinic_404_patient_403_anonymous_to_login(world, client, sign_in):
     course = world.one.courses[0]
     outsider = world.two.staff[Role.NURSE]
-    assert sign_in(outsider).get(url(course)).status_code == 404
-    assert AccessEvent.objects.filter(
-        actor=outsider.user, action=AccessEvent.Action.DENIED, patient=course.patient
-    ).exists()
-    client.logout()
-    client.force_login(course.patient.user)
-    assert client.get(url(course)).status_code == 403
-    client.logout()
-    response = client.get(url(course))
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("account_login"))
-    assert not AccessEvent.objects.filter(action=AccessEvent.Action.EXPORT).exists()
+    refused_outside_the_care_team(client, sign_in, outsider, course.patient, url(course))
 
 
 def test_chart_and_outcomes_pages_link_to_the_summary(world, course, sign_in):

@@ -15,6 +15,8 @@ from weasyprint import HTML
 from kapclinic.reports.fetcher import REPORT_BASE_URL, FetchRefused, StaticOnlyFetcher
 from kapclinic.reports.render import render_pdf
 
+from .pdf import embedded_files, pdf_text
+
 STATIC = f"{REPORT_BASE_URL}static/"
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
@@ -45,22 +47,6 @@ def hostile_html(secret, listener):
     </body></html>"""
 
 
-def embedded_files(pdf_bytes):
-    """Names of every embedded file: document attachments and file-attachment annotations."""
-    reader = pypdf.PdfReader(io.BytesIO(pdf_bytes))
-    names = list(reader.attachments)
-    for page in reader.pages:
-        for annot in page.get("/Annots") or []:
-            if annot.get_object().get("/Subtype") == "/FileAttachment":
-                names.append("annotation")
-    return names
-
-
-def text_of(pdf_bytes):
-    reader = pypdf.PdfReader(io.BytesIO(pdf_bytes))
-    return "\n".join(page.extract_text() for page in reader.pages)
-
-
 # --- The threat is real: WeasyPrint's default fetcher does all of this -------------------
 
 
@@ -85,7 +71,7 @@ def test_fetcher_refuses_files_network_and_odd_data_urls_in_raw_html(secret, lis
     assert embedded_files(pdf) == []
     assert listener.connections == []
     assert b"SECRET-TOKEN" not in pdf
-    text = text_of(pdf)
+    text = pdf_text(pdf)
     assert "Visible paragraph." in text and "SCRIPT-RAN" not in text
     assert b"/JavaScript" not in pdf and b"/OpenAction" not in pdf
     refused = [r.getMessage() for r in caplog.records if r.name == "kapclinic.reports.fetcher"]
@@ -118,7 +104,7 @@ def test_render_pdf_stops_a_template_that_marks_patient_text_safe(
     assert embedded_files(pdf) == []
     assert listener.connections == []
     assert b"SECRET-TOKEN" not in pdf
-    assert "SCRIPT-RAN" not in text_of(pdf)
+    assert "SCRIPT-RAN" not in pdf_text(pdf)
 
 
 @pytest.mark.parametrize(

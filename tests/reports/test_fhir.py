@@ -13,13 +13,14 @@ from fhir.resources.R4B.bundle import Bundle
 
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.models import Appointment, Patient, Role
+from kapclinic.demo.builder import Team, dosing_session, start_course, whole_course
 from kapclinic.instruments import INSTRUMENTS
 from kapclinic.measures.models import QuestionnaireResponse
 from kapclinic.reports.fhir import patient_bundle
 from kapclinic.reports.fhir.codes import NO_TIER
 from sessions.models import Administration, AdverseEvent, VitalSigns
 
-from .records import Team, dosing_session, start_course, whole_course
+from .access import refused_outside_the_care_team
 from .test_session_note import HOSTILE
 
 pytestmark = pytest.mark.django_db
@@ -311,18 +312,7 @@ def test_clinician_downloads_the_bundle_and_the_copy_is_audited(record, world, s
 def test_another_clinic_404_patient_403_anonymous_to_login(world, client, sign_in):
     patient = world.one.patients[0]
     outsider = world.two.staff[Role.PRESCRIBER]
-    assert sign_in(outsider).get(url(patient)).status_code == 404
-    assert AccessEvent.objects.filter(
-        actor=outsider.user, action=AccessEvent.Action.DENIED, patient=patient
-    ).exists()
-    client.logout()
-    client.force_login(patient.user)
-    assert client.get(url(patient)).status_code == 403
-    client.logout()
-    response = client.get(url(patient))
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("account_login"))
-    assert not AccessEvent.objects.filter(action=AccessEvent.Action.EXPORT).exists()
+    refused_outside_the_care_team(client, sign_in, outsider, patient, url(patient))
 
 
 def test_the_chart_links_to_the_export(world, sign_in):

@@ -21,11 +21,11 @@ from django.utils.safestring import mark_safe
 
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.models import Role
+from kapclinic.demo.builder import start_course
 from kapclinic.reports import sandbox
 from kapclinic.reports.render import render_pdf
 
 from .pdf import pdf_text
-from .records import start_course
 
 # Seconds a stopped render may take beyond its limit on a busy CI machine: kill and reap.
 GRACE = 2.5

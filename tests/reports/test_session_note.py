@@ -13,13 +13,13 @@ from django.utils import timezone
 
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.models import Patient, Role
+from kapclinic.demo.builder import Team, dosing_session, start_course
 from kapclinic.reports import session_note
 from kapclinic.reports.kinds import KINDS
 from sessions import services
 from sessions.models import DosingSession
 
 from .pdf import embedded_files, fonts_used, pdf_pages, pdf_text, reader, squeezed
-from .records import Team, dosing_session, start_course
 
 pytestmark = pytest.mark.django_db
 

@@ -5,9 +5,9 @@ from datetime import timedelta
 
 import pytest
 
+from kapclinic.demo.builder import Build
 from kapclinic.reports.kinds import KINDS
 from sessions.gate_overrides import override_gate
-from tests.sessions.conftest import Build
 
 from .pdf import pdf_text, squeezed
 

@@ -8,8 +8,8 @@ from intake.consent import sign_consent, withdraw_consent
 from intake.models import ConsentDocument
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.models import CourseState, Role
+from kapclinic.demo.builder import clear_course
 from kapclinic.reports.kinds import KINDS
-from tests.sessions.conftest import clear_course
 
 from .pdf import embedded_files, pdf_text, squeezed
 

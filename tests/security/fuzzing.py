@@ -24,11 +24,18 @@ from intake.models import ConsentDocument
 from integration import services as integration_services
 from kapclinic.clinic import risk
 from kapclinic.clinic.models import SafetyFlag
+from kapclinic.demo.builder import (
+    GAD7_ANSWERS,
+    PHQ9_ANSWERS,
+    check_in,
+    clear_course,
+    discharge_data,
+    intake_answers,
+    publish_consent,
+)
 from sessions import services
 from sessions.models import DosingSession
 from tests.factories import AppointmentFactory, CourseFactory, PatientFactory
-from tests.intake.helpers import publish_consent, step_data
-from tests.sessions.conftest import GAD7_ANSWERS, PHQ9_ANSWERS, check_in, clear_course
 
 from .hostile import RAW_MARKUP, form_data
 from .scene import (
@@ -254,7 +261,7 @@ def state_checked_in(scene, clients):
 def state_intake_answered(scene, clients):
     if not ConsentDocument.objects.filter(clinic=scene.clinic).exists():
         publish_consent(scene.clinic)
-    for step, data in step_data(scene.patient_b).items():
+    for step, data in intake_answers(scene.patient_b).items():
         clients[PATIENT_B].post(reverse("intake:step", args=[step]), data)
     return PATIENT_B, reverse("intake:check")
 
@@ -318,19 +325,7 @@ def state_in_treatment(scene, clients):
 
 def state_ready_to_sign(scene, clients):
     session = _dosed(scene)
-    services.discharge(
-        session,
-        scene.prescriber.user,
-        {
-            "activity": 2,
-            "respiration": 2,
-            "circulation": 2,
-            "consciousness": 2,
-            "spo2": 2,
-            "companion_present": True,
-            "aftercare_given": True,
-        },
-    )
+    services.discharge(session, scene.prescriber.user, discharge_data())
     return PRESCRIBER_1, reverse("dosing:session", args=[scene.appointment_a.pk])
 
 

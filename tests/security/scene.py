@@ -12,17 +12,17 @@ from types import SimpleNamespace
 from django.apps import apps
 from django.utils import timezone
 
-from intake.models import IntakeSubmission, Invitation
+from intake.models import Invitation
 from integration import services as integration_services
 from integration.models import MeasureRequest
 from kapclinic.clinic import risk
 from kapclinic.clinic.models import Appointment, RiskDecision, Role, SafetyFlag
+from kapclinic.demo.builder import book, clear_course, sign_consent, submit_intake
 from kapclinic.rems.services import generate_monitoring_form
 from sessions import services
 from sessions.models import AdverseEvent, SessionAlert
 from tests.conftest import CommittingClient
 from tests.factories import AppointmentFactory, CourseFactory, PatientFactory, UserFactory
-from tests.sessions.conftest import clear_course, sign_consent
 from tests.sessions.test_check_in_views import late_morning_zone
 
 ANONYMOUS = "anonymous"
@@ -51,6 +51,7 @@ STAFF_ROLES = frozenset({THERAPIST_1, PRESCRIBER_1, NURSE_1, CLINIC_ADMIN_1, PRE
 
 
 def build_scene(world):
+    """The scene's records, by name (`scene.session_a`, `scene.token`…)."""
     one = world.one
     clinic = one.clinic
     # Late morning in the clinic's zone, so "today" has hours either side of now.
@@ -58,22 +59,25 @@ def build_scene(world):
     clinic.save()
     prescriber, nurse = one.staff[Role.PRESCRIBER], one.staff[Role.NURSE]
     now = timezone.now()
+    scene = SimpleNamespace(world=world, clinic=clinic, prescriber=prescriber, nurse=nurse)
 
     # Patient A: cleared and consented, dosed today; check-in still open, an alert, a flag.
-    course_a = one.courses[0]
-    clear_course(course_a, prescriber.user)
-    sign_consent(course_a)
-    appointment_a = AppointmentFactory(
-        course=course_a,
-        starts_at=now - datetime.timedelta(minutes=30),
-        ends_at=now + datetime.timedelta(hours=2),
+    scene.course_a = one.courses[0]
+    clear_course(scene.course_a, prescriber.user)
+    sign_consent(scene.course_a)
+    scene.appointment_a = book(
+        scene.course_a,
+        now - datetime.timedelta(minutes=30),
+        hours=2.5,
         clinician=nurse,
         room="Room 1",
     )
-    session_a = services.open_session(appointment_a, nurse.user)
-    alert_a = SessionAlert.objects.create(session=session_a, message="BP 182/104: recheck.")
-    event_a = AdverseEvent.objects.create(
-        session=session_a,
+    scene.session_a = services.open_session(scene.appointment_a, nurse.user)
+    scene.alert_a = SessionAlert.objects.create(
+        session=scene.session_a, message="BP 182/104: recheck."
+    )
+    scene.event_a = AdverseEvent.objects.create(
+        session=scene.session_a,
         kind="nausea",
         onset_at=now,
         severity="mild",
@@ -81,16 +85,18 @@ def build_scene(world):
         relatedness="probable",
         recorded_by=nurse.user,
     )
-    flag_a, _ = SafetyFlag.raise_for(course_a, source="Check-in PHQ-9", reason="Item 9 above 0.")
+    scene.flag_a, _ = SafetyFlag.raise_for(
+        scene.course_a, source="Check-in PHQ-9", reason="Item 9 above 0."
+    )
     # Suicide-risk flags: one open for the risk review, one reviewed (moderate, referred) with
     # a follow-up task for the nurse.
-    risk_flag_a, _ = SafetyFlag.raise_for(
-        course_a, source="Check-in C-SSRS", reason="Risk.", kind=SafetyFlag.Kind.SUICIDE_RISK
+    scene.risk_flag_a, _ = SafetyFlag.raise_for(
+        scene.course_a, source="Check-in C-SSRS", reason="Risk.", kind=SafetyFlag.Kind.SUICIDE_RISK
     )
     reviewed, _ = SafetyFlag.raise_for(
-        course_a, source="Follow-up PHQ-9", reason="Risk.", kind=SafetyFlag.Kind.SUICIDE_RISK
+        scene.course_a, source="Follow-up PHQ-9", reason="Risk.", kind=SafetyFlag.Kind.SUICIDE_RISK
     )
-    review_a = risk.review_risk_flag(
+    scene.review_a = risk.review_risk_flag(
         reviewed,
         prescriber.user,
         screen_answers={"q1": 0, "q2": 0, "q6": 1, "q6b": 0},
@@ -100,14 +106,14 @@ def build_scene(world):
         safety_plan_made=False,
         task=risk.TaskRequest(owner=nurse, description="Call back."),
     )
-    task_a = review_a.tasks.get()
+    scene.task_a = scene.review_a.tasks.get()
 
     # Patient A's journal entry (private) and a follow-up questionnaire open for answers.
-    entry_a = integration_services.write_journal_entry(
-        course_a.patient.user, course_a, "A calm week."
+    scene.entry_a = integration_services.write_journal_entry(
+        scene.course_a.patient.user, scene.course_a, "A calm week."
     ).entry
-    measure_a = MeasureRequest.objects.create(
-        course=course_a,
+    scene.measure_a = MeasureRequest.objects.create(
+        course=scene.course_a,
         instrument="phq9",
         purpose="follow_up",
         timepoint="after:1w",
@@ -118,67 +124,42 @@ def build_scene(world):
     )
 
     # Patient A's integration session tomorrow, with the therapist's draft note.
-    integration_a = AppointmentFactory(
-        course=course_a,
-        kind=Appointment.Kind.INTEGRATION,
-        starts_at=now + datetime.timedelta(days=1),
-        ends_at=now + datetime.timedelta(days=1, hours=1),
+    scene.integration_a = book(
+        scene.course_a, now + datetime.timedelta(days=1), hours=1, kind=Appointment.Kind.INTEGRATION
     )
-    note_a = integration_services.open_integration_note(
-        integration_a, one.staff[Role.THERAPIST].user
+    scene.note_a = integration_services.open_integration_note(
+        scene.integration_a, one.staff[Role.THERAPIST].user
     )
 
     # Patient A's Spravato REMS monitoring form for today's session, waiting to be submitted.
-    rems_form_a = generate_monitoring_form(
-        appointment_a,
+    scene.rems_form_a = generate_monitoring_form(
+        scene.appointment_a,
         session_on=timezone.localdate(now, clinic.tz),
-        fields={"patient": course_a.patient.legal_name, "total_mg": "56", "device_count": 2},
+        fields={"patient": scene.course_a.patient.legal_name, "total_mg": "56", "device_count": 2},
     )
 
     # Patient B: intake in progress and a dosing appointment of their own next week.
-    course_b = one.courses[1]
-    course_b.start_intake(course_b.patient.user)
-    appointment_b = AppointmentFactory(course=course_b, starts_at=now + datetime.timedelta(days=7))
-    flag_b, _ = SafetyFlag.raise_for(course_b, source="Intake PHQ-9", reason="Item 9 above 0.")
+    scene.course_b = one.courses[1]
+    scene.course_b.start_intake(scene.course_b.patient.user)
+    scene.appointment_b = AppointmentFactory(
+        course=scene.course_b, starts_at=now + datetime.timedelta(days=7)
+    )
+    scene.flag_b, _ = SafetyFlag.raise_for(
+        scene.course_b, source="Intake PHQ-9", reason="Item 9 above 0."
+    )
 
     # A submitted intake waiting for the prescriber.
-    awaiting = CourseFactory(patient=PatientFactory(clinic=clinic))
-    awaiting.start_intake(awaiting.patient.user)
-    awaiting.submit_intake(awaiting.patient.user)
-    IntakeSubmission.objects.create(course=awaiting, number=1, answers={}, ruleset_version="t")
+    scene.awaiting = CourseFactory(patient=PatientFactory(clinic=clinic))
+    submit_intake(scene.awaiting)
 
     # Invited, no login yet: the accept link is public, the token its only key.
-    invited = CourseFactory(patient=PatientFactory(clinic=clinic, user=None, email="new@x.org"))
-    _, token = Invitation.issue(invited, prescriber.user)
-
-    return SimpleNamespace(
-        world=world,
-        clinic=clinic,
-        prescriber=prescriber,
-        nurse=nurse,
-        patient_a=course_a.patient,
-        course_a=course_a,
-        appointment_a=appointment_a,
-        session_a=session_a,
-        rems_form_a=rems_form_a,
-        alert_a=alert_a,
-        event_a=event_a,
-        flag_a=flag_a,
-        risk_flag_a=risk_flag_a,
-        review_a=review_a,
-        task_a=task_a,
-        entry_a=entry_a,
-        measure_a=measure_a,
-        integration_a=integration_a,
-        note_a=note_a,
-        patient_b=course_b.patient,
-        course_b=course_b,
-        appointment_b=appointment_b,
-        flag_b=flag_b,
-        awaiting=awaiting,
-        invited=invited,
-        token=token,
+    scene.invited = CourseFactory(
+        patient=PatientFactory(clinic=clinic, user=None, email="new@x.org")
     )
+    _, scene.token = Invitation.issue(scene.invited, prescriber.user)
+
+    scene.patient_a, scene.patient_b = scene.course_a.patient, scene.course_b.patient
+    return scene
 
 
 def sign_in_everyone(scene, enrol_mfa):

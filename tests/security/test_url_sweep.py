@@ -17,7 +17,7 @@ import pytest
 from django.urls import URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from tests.intake.helpers import step_data
+from kapclinic.demo.builder import intake_answers
 from tests.risk_helpers import risk_review_data
 
 from .conftest import CHECKED
@@ -78,28 +78,17 @@ class Page:
     notes: str = field(default="", compare=False)
 
 
-def course_a(s):
-    return {"pk": s.course_a.pk}
+def pk_of(name):
+    """Scene → the URL kwargs of the scene's record `name`."""
+    return lambda s: {"pk": getattr(s, name).pk}
 
 
-def appointment_a(s):
-    return {"pk": s.appointment_a.pk}
-
-
-def session_a(s):
-    return {"pk": s.session_a.pk}
-
-
-def entry_a(s):
-    return {"pk": s.entry_a.pk}
-
-
-def measure_a(s):
-    return {"pk": s.measure_a.pk}
-
-
-def integration_a(s):
-    return {"pk": s.integration_a.pk}
+course_a = pk_of("course_a")
+appointment_a = pk_of("appointment_a")
+session_a = pk_of("session_a")
+entry_a = pk_of("entry_a")
+measure_a = pk_of("measure_a")
+integration_a = pk_of("integration_a")
 
 
 def stock_scene(s):
@@ -305,7 +294,7 @@ ACCESS = {
         PATIENT,
         PATIENTS,
         kwargs=lambda s: {"step": "about"},
-        data=lambda s: step_data(s.patient_b)["about"],
+        data=lambda s: intake_answers(s.patient_b)["about"],
     ),
     "intake:support": Page(PATIENT, PATIENTS, {GET}),
     "intake:check": Page(PATIENT, PATIENTS),

@@ -2,7 +2,6 @@
 
 import datetime
 import re
-import threading
 from types import SimpleNamespace
 
 import pytest
@@ -12,15 +11,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kapclinic.clinic.models import Appointment, Role, SafetyFlag
+from kapclinic.demo.builder import clear_course
 from kapclinic.measures.models import QuestionnaireResponse
 from sessions import booking
 from sessions.models import CheckIn, DosingError
-from tests.conftest import CommittingClient
+from tests.concurrency import post_at_once, signed_in_browsers, statuses
 from tests.factories import AppointmentFactory
 from tests.real_services import require_real_service
 from tests.reminders.conftest import run_scan
-
-from .conftest import clear_course
 
 pytestmark = pytest.mark.django_db
 
@@ -461,29 +459,8 @@ THREADS = 5
 
 
 def at_once(day, target, data):
-    clients = []
-    for _ in range(THREADS):
-        phone = CommittingClient()
-        phone.force_login(day.patient.user)
-        clients.append(phone)
-    start = threading.Barrier(THREADS)
-    answers = [None] * THREADS
-
-    def send(index):
-        try:
-            start.wait()
-            answers[index] = clients[index].post(target, data).status_code
-        except Exception as error:  # noqa: BLE001 - reported below, never swallowed
-            answers[index] = repr(error)
-        finally:
-            connection.close()  # this thread's own connection
-
-    threads = [threading.Thread(target=send, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return answers
+    phones = signed_in_browsers(day.patient.user, THREADS)
+    return statuses(post_at_once(phones, target, data))
 
 
 @pytest.mark.django_db(transaction=True)

@@ -13,8 +13,7 @@ from django.db import IntegrityError, transaction
 
 from kapclinic.clinic.models import Role
 from sessions.models import Administration
-from tests.concurrency import post_at_once
-from tests.conftest import CommittingClient
+from tests.concurrency import post_at_once, signed_in_browsers
 
 from .test_session_views import dose_post, url
 
@@ -28,13 +27,7 @@ def test_ten_concurrent_identical_dose_requests_record_one_dose(ready, enrol_mfa
     enrol_mfa(prescriber)
     data = dose_post(ready, request_key=str(uuid.uuid4()))
     target = url("record-dose", ready.session)
-    clients = []
-    for _ in range(THREADS):
-        browser = CommittingClient()
-        browser.force_login(prescriber)
-        clients.append(browser)
-
-    answers = post_at_once(clients, target, data)
+    answers = post_at_once(signed_in_browsers(prescriber, THREADS), target, data)
 
     assert Administration.objects.filter(session=ready.session).count() == 1
     codes = sorted(code for code, _ in answers)

@@ -9,9 +9,9 @@ from django.db.models.signals import post_save
 from django.urls import reverse
 
 from kapclinic.clinic.models import Role
+from kapclinic.demo.builder import Build
 from sessions.models import VitalSigns
 from tests.real_services import require_real_service
-from tests.sessions.conftest import Build
 from tests.sessions.test_session_views import HTMX, screen, url, vitals_post
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -67,17 +67,22 @@ def test_the_witness_must_be_someone_else(ready):
     assert "witnessed_by" in error.value.message_dict
 
 
+def administration_row(ready, **dose):
+    """A dose row written straight to the database, past the service's checks."""
+    return Administration.objects.create(
+        session=ready.session,
+        **{
+            **ready.dose_data(**dose),
+            "weight_kg": Decimal(70),
+            "given_by": ready.prescriber,
+            "recorded_by": ready.prescriber,
+        },
+    )
+
+
 def test_database_refuses_a_self_witnessed_dose(ready):
     with pytest.raises(IntegrityError), transaction.atomic():
-        Administration.objects.create(
-            session=ready.session,
-            **{
-                **ready.dose_data(witnessed_by=ready.prescriber),
-                "weight_kg": Decimal(70),
-                "given_by": ready.prescriber,
-                "recorded_by": ready.prescriber,
-            },
-        )
+        administration_row(ready, witnessed_by=ready.prescriber)
 
 
 def test_dose_above_the_range_needs_a_reason(build):
@@ -133,15 +138,7 @@ def test_an_iv_dose_needs_the_infusion_duration(ready):
 
 def test_database_refuses_an_iv_dose_without_duration(ready):
     with pytest.raises(IntegrityError), transaction.atomic():
-        Administration.objects.create(
-            session=ready.session,
-            **{
-                **ready.dose_data(route=Route.IV),
-                "weight_kg": Decimal(70),
-                "given_by": ready.prescriber,
-                "recorded_by": ready.prescriber,
-            },
-        )
+        administration_row(ready, route=Route.IV)
 
 
 def test_spravato_is_28_mg_per_device(build):

@@ -12,13 +12,12 @@ from django.utils import timezone
 
 from intake.models import TreatmentPlan
 from kapclinic.clinic.models import Appointment, Role
+from kapclinic.demo.builder import clear_course
 from kapclinic.reports.kinds import KINDS
 from sessions import services
 from sessions.discharge import discharge
 from sessions.models import Administration, DosingError, DosingSession
 from tests.factories import AppointmentFactory, signed_protocol
-
-from .conftest import clear_course
 
 pytestmark = pytest.mark.django_db
 

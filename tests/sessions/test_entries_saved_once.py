@@ -7,7 +7,6 @@ instant from several threads, each on its own PostgreSQL connection, PostgreSQL 
 """
 
 import re
-import threading
 import uuid
 from datetime import timedelta
 
@@ -23,8 +22,7 @@ from sessions.models import (
     Observation,
     VitalSigns,
 )
-from tests.concurrency import post_at_once
-from tests.conftest import CommittingClient
+from tests.concurrency import post_at_once, signed_in_browsers, statuses
 from tests.real_services import require_real_service
 
 from .test_session_views import HTMX, discharge_post, local, screen, url, vitals_post
@@ -137,12 +135,7 @@ def test_the_same_form_sent_at_the_same_instant_saves_one_entry(ready, enrol_mfa
     before = rows(model, ready)
     prescriber = ready.world.one.staff[Role.PRESCRIBER].user
     enrol_mfa(prescriber)
-    clients = []
-    for _ in range(THREADS):
-        browser = CommittingClient()
-        browser.force_login(prescriber)
-        clients.append(browser)
-    answers = post_at_once(clients, target, data)
+    answers = post_at_once(signed_in_browsers(prescriber, THREADS), target, data)
 
     assert rows(model, ready) == before + 1
     codes = sorted(code for code, _ in answers)
@@ -173,27 +166,6 @@ def test_the_same_override_sent_at_the_same_instant_records_one(no_companion, en
     enrol_mfa(prescriber)
     data = OVERRIDE | {"override-request_key": str(uuid.uuid4())}
     target = url("override-gate", no_companion.session)
-    clients = []
-    for _ in range(THREADS):
-        browser = CommittingClient()
-        browser.force_login(prescriber)
-        clients.append(browser)
-    start = threading.Barrier(THREADS)
-    codes = [None] * THREADS
-
-    def send(index):
-        try:
-            start.wait()
-            codes[index] = clients[index].post(target, data).status_code
-        except Exception as error:  # noqa: BLE001 - reported below, never swallowed
-            codes[index] = repr(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=send, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    codes = statuses(post_at_once(signed_in_browsers(prescriber, THREADS), target, data))
     assert GateOverride.objects.filter(session=no_companion.session).count() == 1
     assert sorted(codes) == [302] + [409] * (THREADS - 1), codes

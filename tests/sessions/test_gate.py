@@ -5,13 +5,12 @@ from datetime import timedelta
 import pytest
 
 from kapclinic.audit.models import AccessEvent
+from kapclinic.demo.builder import sign_consent
 from sessions import services
 from sessions.gate import evaluate_gate
 from sessions.gate_overrides import override_gate
 from sessions.models import DosingError, GateOverride
 from tests.factories import SafetyFlagFactory
-
-from .conftest import sign_consent
 
 pytestmark = pytest.mark.django_db
 

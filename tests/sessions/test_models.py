@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.models import Appointment, Role, SafetyFlag
+from kapclinic.demo.builder import PHQ9_ANSWERS, Build, check_in
 from sessions import services
 from sessions.gate_overrides import override_gate
 from sessions.models import (
@@ -23,8 +24,6 @@ from sessions.models import (
     VitalSigns,
 )
 from tests.factories import AppointmentFactory, signed_protocol
-
-from .conftest import PHQ9_ANSWERS, Build, check_in
 
 pytestmark = pytest.mark.django_db
 

@@ -13,13 +13,12 @@ from django.urls import reverse
 
 from intake.plans import revise_plan
 from kapclinic.clinic.models import Product, Protocol, Role, Route
+from kapclinic.demo.builder import clear_course, sign_consent
 from kapclinic.reports.kinds import KINDS
 from sessions import services
 from sessions.gate_overrides import override_gate
 from sessions.models import DosingError, DosingSession
 from tests.factories import AppointmentFactory, signed_protocol
-
-from .conftest import clear_course, sign_consent
 
 pytestmark = pytest.mark.django_db
 

@@ -8,11 +8,10 @@ import pytest
 
 from kapclinic.clinic import risk
 from kapclinic.clinic.models import RiskDecision, Role, SafetyFlag
+from kapclinic.demo.builder import PHQ9_ANSWERS
 from sessions.gate import evaluate_gate
 from sessions.gate_overrides import override_gate
 from sessions.models import DosingError
-
-from .conftest import PHQ9_ANSWERS
 
 pytestmark = pytest.mark.django_db
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.models import Appointment, Role
+from kapclinic.demo.builder import clear_course, discharge_data, vitals_data
 from sessions import services
 from sessions.models import (
     Addendum,
@@ -23,7 +24,6 @@ from sessions.models import (
     VitalSigns,
 )
 from tests.factories import AppointmentFactory, signed_protocol
-from tests.sessions.conftest import clear_course
 
 HTMX = {"HX-Request": "true"}
 
@@ -60,30 +60,20 @@ def dose_post(build, **overrides):
     return data
 
 
-def vitals_post(build, minutes=20, **values):
-    data = {
-        "vitals-taken_at": local(build.start + timedelta(minutes=minutes), build),
-        "vitals-systolic": "120",
-        "vitals-diastolic": "80",
-        "vitals-heart_rate": "72",
-        "vitals-spo2": "98",
+def posted(prefix, values):
+    """Form data as a browser posts it: prefixed names, text values, ticked boxes as "on"."""
+    return {
+        f"{prefix}-{key}": "on" if value is True else str(value) for key, value in values.items()
     }
-    data.update({f"vitals-{key}": str(value) for key, value in values.items()})
-    return data
+
+
+def vitals_post(build, minutes=20, **values):
+    taken_at = local(build.start + timedelta(minutes=minutes), build)
+    return posted("vitals", {**vitals_data(taken_at), **values})
 
 
 def discharge_post(**values):
-    data = {
-        "discharge-activity": "2",
-        "discharge-respiration": "2",
-        "discharge-circulation": "2",
-        "discharge-consciousness": "2",
-        "discharge-spo2": "2",
-        "discharge-companion_present": "on",
-        "discharge-aftercare_given": "on",
-    }
-    data.update({f"discharge-{key}": str(value) for key, value in values.items()})
-    return data
+    return posted("discharge", {**discharge_data(), **values})
 
 
 def field_block(html, name):

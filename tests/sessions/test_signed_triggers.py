@@ -6,7 +6,6 @@ from django.db import IntegrityError, connection, transaction
 from intake.models import ConsentSignature, SuitabilityDecision, TreatmentPlan
 from sessions import services
 from sessions.models import Addendum, DosingSession
-from tests.sessions.conftest import fill_every_record
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +41,7 @@ def rowcount(sql, params=()):
 @pytest.fixture
 def record(build):
     """A full, discharged session (every child table has a row), not yet signed."""
-    fill_every_record(build)
+    build.fill_every_record()
     return build
 
 

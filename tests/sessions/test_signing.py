@@ -20,14 +20,13 @@ from sessions.models import (
     SessionAlert,
     VitalSigns,
 )
-from tests.sessions.conftest import fill_every_record
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def signed(build):
-    session = fill_every_record(build)
+    session = build.fill_every_record()
     services.sign_session(session, build.prescriber)
     return build
 

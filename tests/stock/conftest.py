@@ -10,7 +10,6 @@ from django.utils import timezone
 from kapclinic.clinic.models import Product, Role
 from kapclinic.stock import services
 from kapclinic.stock.models import Balance, ControlledRegister, StockForm, StorageLocation
-from tests.sessions.conftest import build, ready  # noqa: F401 - fixtures for dose tests
 
 
 class Stock(SimpleNamespace):

@@ -1,6 +1,8 @@
-"""Dosing sessions and whole courses built through the real services, for the reports' tests
-and scripts/bench_reports.py. Every text a clinician or patient writes can be replaced (`texts`),
-so a test can put hostile strings in each free-text field.
+"""A course's records over time: whole dosing visits, integration notes, scores, a journal.
+
+Every text a clinician or patient writes can be replaced (`Team.texts`), so a test can put
+hostile strings in each free-text field; the reports' tests and `scripts/bench_reports.py`
+build their courses here.
 """
 
 from dataclasses import dataclass, field
@@ -11,15 +13,15 @@ from django.utils import timezone
 
 from integration import services as integration_services
 from integration.journal import write_journal_entry
-from kapclinic.clinic.models import Appointment, Product, Role, Route
+from kapclinic.clinic.models import Appointment, Role
 from kapclinic.measures.models import QuestionnaireResponse
 from sessions import services
 from sessions.discharge import discharge
 from sessions.gate_overrides import override_gate
 from sessions.models import CheckIn, DosingSession
-from tests.factories import AppointmentFactory
-from tests.integration.conftest import phq9, record_score
-from tests.sessions.conftest import check_in, clear_course, sign_consent
+
+from .dosing import book, check_in, discharge_data, dose_data, open_session, vitals_data
+from .intake import clear_course, sign_consent
 
 # Minutes after the first dose, and the systolic pressure then: the 40-minute peak of §4.2.
 VITALS_PROFILE = ((15, 138), (30, 152), (40, 184), (60, 146), (90, 132), (120, 124))
@@ -36,6 +38,39 @@ TEXTS = {
     "addendum_note": "Late entry: patient asked for a longer next session.",
     "journal": "After the second session I slept through the night for the first time.",
 }
+
+
+def _fill(total, items):
+    """Answers adding up to `total`, each of `items` at most 3, in order."""
+    answers = {}
+    left = total
+    for i in range(1, items + 1):
+        answers[f"q{i}"] = min(3, left)
+        left -= answers[f"q{i}"]
+    assert left == 0, f"{items} items reach {3 * items} at most"
+    return answers
+
+
+def phq9(total):
+    """PHQ-9 answers adding up to `total`, item 9 left at 0 (no safety flag)."""
+    return {**_fill(total, 8), "q9": 0}
+
+
+def gad7(total):
+    return _fill(total, 7)
+
+
+ANSWERS = {"phq9": phq9, "gad7": gad7}
+
+
+def record_score(course, instrument, total, *, purpose="check_in", at=None):
+    """A completed questionnaire with this total, completed at `at`."""
+    response = QuestionnaireResponse(course=course, instrument=instrument, purpose=purpose)
+    response.save_answers(ANSWERS[instrument](total), complete=True)
+    if at is not None:
+        QuestionnaireResponse.objects.filter(pk=response.pk).update(completed_at=at, started_at=at)
+        response.refresh_from_db()
+    return response
 
 
 @dataclass
@@ -90,12 +125,8 @@ def dosing_session(
     """
     texts = team.texts
     course = team.course
-    appointment = AppointmentFactory(
-        course=course, starts_at=start, ends_at=start + timedelta(hours=3), room="Room 2"
-    )
-    session = services.open_session(appointment, team.nurse)
-    DosingSession.objects.filter(pk=session.pk).update(started_at=start)
-    session.refresh_from_db()
+    appointment = book(course, start, room="Room 2")
+    session = open_session(appointment, team.nurse, start)
     check_in(
         appointment,
         team.patient,
@@ -157,20 +188,8 @@ def dosing_session(
                 },
             )
     if sign:
-        discharge(
-            session,
-            team.nurse,
-            {
-                "activity": 2,
-                "respiration": 2,
-                "circulation": 2,
-                "consciousness": 2,
-                "spo2": 1,
-                "companion_present": True,
-                "aftercare_given": True,
-                "discharged_at": dose_at + timedelta(minutes=150),
-            },
-        )
+        fit = discharge_data(spo2=1, discharged_at=dose_at + timedelta(minutes=150))
+        discharge(session, team.nurse, fit)
         services.sign_session(session, team.prescriber)
         if addendum:
             services.add_addendum(session, team.prescriber, texts["addendum"])
@@ -178,46 +197,28 @@ def dosing_session(
 
 
 def record_vitals(team, session, taken_at, systolic):
-    return services.record_vitals(
-        session,
-        team.nurse,
-        {
-            "taken_at": taken_at,
-            "systolic": systolic,
-            "diastolic": 70 + (systolic - 120) // 3,
-            "heart_rate": 64 + (systolic - 120) // 4,
-            "spo2": 97,
-            "respiratory_rate": 14,
-            "temperature": Decimal("36.7"),
-        },
+    """A full set of readings, diastolic and heart rate rising with the systolic."""
+    data = vitals_data(
+        taken_at,
+        systolic,
+        diastolic=70 + (systolic - 120) // 3,
+        heart_rate=64 + (systolic - 120) // 4,
+        spo2=97,
+        respiratory_rate=14,
+        temperature=Decimal("36.7"),
     )
+    return services.record_vitals(session, team.nurse, data)
 
 
 def dose(team, session, given_at, amount, lot):
-    return services.record_dose(
-        session,
-        team.prescriber,
-        {
-            "product": Product.RACEMIC_KETAMINE,
-            "route": Route.SUBLINGUAL,
-            "amount_mg": Decimal(amount),
-            "lot_number": lot,
-            "lot_expiry": timezone.localdate() + timedelta(days=365),
-            "given_at": given_at,
-            "witnessed_by": team.nurse,
-        },
-    )
+    data = dose_data(given_at=given_at, witnessed_by=team.nurse, amount_mg=amount, lot_number=lot)
+    return services.record_dose(session, team.prescriber, data)
 
 
 def integration_session(team, after, *, sign=True, addendum=True):
     """The integration session two days after a dosing session, its note written and signed."""
     starts_at = after.started_at + timedelta(days=2)
-    appointment = AppointmentFactory(
-        course=team.course,
-        kind=Appointment.Kind.INTEGRATION,
-        starts_at=starts_at,
-        ends_at=starts_at + timedelta(hours=1),
-    )
+    appointment = book(team.course, starts_at, hours=1, kind=Appointment.Kind.INTEGRATION)
     note = integration_services.open_integration_note(appointment, team.therapist)
     integration_services.record_integration_note(
         note,
