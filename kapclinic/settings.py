@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "sessions.apps.DosingConfig",
     "integration",
     "kapclinic.reports",
+    "kapclinic.billing",
 ]
 
 MIDDLEWARE = [

@@ -18,6 +18,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("audit/", include("kapclinic.audit.urls")),
+    path("billing/", include("kapclinic.billing.urls")),
     path("intake/", include("intake.urls")),
     path("reminders/", include("kapclinic.reminders.urls")),
     path("reports/", include("kapclinic.reports.urls")),

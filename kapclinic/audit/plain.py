@@ -18,7 +18,11 @@ VERBS = {
 # order matters ("course 3 outcomes" is about outcomes, "dose 4" about a session).
 SUBJECTS = (
     ("admin:", "your record, in the clinic's administration screens"),
-    ("→", "your treatment course"),  # a journey step: "course 3: Awaiting review → Cleared"
+    ("→", "your treatment course"),
+    ("diagnos", "your diagnoses"),
+    ("superbill", "your superbill"),
+    ("fee line", "your billing record"),
+    ("billing", "your billing record"),  # a journey step: "course 3: Awaiting review → Cleared"
     ("safety plan", "your safety plan"),
     ("treatment plan", "your treatment plan"),
     ("risk review", "a safety check on your record"),

@@ -14,6 +14,7 @@ from .access import provider_for
 from .models import (
     Appointment,
     Clinic,
+    Diagnosis,
     EmergencyAccess,
     FollowUpTask,
     Patient,
@@ -424,3 +425,12 @@ class FollowUpTaskAdmin(ReadOnlyAdminMixin, ClinicScopedAdmin):
     list_filter = ["closed_at"]
     list_select_related = ["owner__user"]
     readonly_fields = [f.name for f in FollowUpTask._meta.fields if f.name != "id"]
+
+
+@admin.register(Diagnosis)
+class DiagnosisAdmin(ReadOnlyAdminMixin, ClinicScopedAdmin):
+    """Read-only: diagnoses are added and marked entered in error on the course's page."""
+
+    clinic_lookup = "course__clinic_id"
+    list_display = ["code", "description", "primary", "course", "added_at", "entered_in_error_at"]
+    list_select_related = ["course__patient"]
