@@ -17,6 +17,7 @@ from integration.selectors import course_outcomes, measurements_by_course
 from integration.views.clinician import chart_alt, chart_image, shown
 from kapclinic.clinic.models import (
     Appointment,
+    Diagnosis,
     Protocol,
     PsychiatricReview,
     RiskReview,
@@ -215,6 +216,7 @@ def build_context(course, *, generated_by, generated_at=None):
         "patient": course.patient,
         "clinic": course.clinic,
         "care_team": list(course.care_team.select_related("user")),
+        "diagnoses": list(Diagnosis.objects.in_force().filter(course=course)),
         "plan": TreatmentPlan.objects.filter(course=course).first(),
         "closure": CourseClosure.objects.filter(course=course)
         .select_related("recorded_by")

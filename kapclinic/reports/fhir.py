@@ -21,7 +21,15 @@ from django.utils import timezone
 
 from intake.consent import withdrawal_of
 from intake.models import ConsentSignature
-from kapclinic.clinic.models import Appointment, Product, Provider, Route, TreatmentCourse
+from kapclinic.clinic import icd10
+from kapclinic.clinic.models import (
+    Appointment,
+    Diagnosis,
+    Product,
+    Provider,
+    Route,
+    TreatmentCourse,
+)
 from kapclinic.instruments import INSTRUMENTS
 from kapclinic.measures.models import QuestionnaireResponse
 from sessions.models import Administration, AdverseEvent, DosingSession, VitalSigns
@@ -64,6 +72,10 @@ APPOINTMENT_STATUS = {
     Appointment.Status.CANCELLED: "cancelled",
     Appointment.Status.NO_SHOW: "noshow",
 }
+
+CONDITION_CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+CONDITION_VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
+CONDITION_CATEGORY = "http://terminology.hl7.org/CodeSystem/condition-category"
 
 AE_SEVERITY = "http://terminology.hl7.org/CodeSystem/adverse-event-severity"
 AE_SERIOUSNESS = "http://terminology.hl7.org/CodeSystem/adverse-event-seriousness"
@@ -159,6 +171,9 @@ class BundleBuilder:
         self.vitals = list(VitalSigns.objects.filter(on_my_sessions).order_by("taken_at", "pk"))
         self.doses = list(Administration.objects.filter(on_my_sessions).order_by("given_at", "pk"))
         self.events = list(AdverseEvent.objects.filter(on_my_sessions).order_by("onset_at", "pk"))
+        self.diagnoses = list(
+            Diagnosis.objects.filter(mine).order_by("added_at", "pk")
+        )
         self.consents = list(
             ConsentSignature.objects.filter(mine)
             .select_related("document", "withdrawal")
@@ -169,6 +184,7 @@ class BundleBuilder:
         provider_ids |= {a.clinician_id for a in self.appointments if a.clinician_id}
         user_ids = {v.recorded_by_id for v in self.vitals}
         user_ids |= {d.given_by_id for d in self.doses} | {e.recorded_by_id for e in self.events}
+        user_ids |= {dx.added_by_id for dx in self.diagnoses}
         self.providers = list(
             Provider.objects.filter(Q(pk__in=provider_ids) | Q(user_id__in=user_ids))
             .select_related("user")
@@ -196,6 +212,7 @@ class BundleBuilder:
         self.load()
         self.add_patient()
         self.add_practitioners()
+        self.add_conditions()
         self.add_questionnaires()
         self.add_vitals()
         self.add_doses()
@@ -253,6 +270,54 @@ class BundleBuilder:
             qualification = provider.credentials or provider.get_role_display()
             body["qualification"] = [{"code": {"text": qualification}}]
             self.add("Practitioner", rid, body)
+
+    # --- diagnoses ----------------------------------------------------------------------------
+
+    def add_conditions(self):
+        """Each diagnosis as a Condition coded in ICD-10-CM. Those in force are the reasons
+        the course's appointments and doses refer to (`reasons`); one entered in error stays,
+        marked so, as FHIR asks (no clinical status then)."""
+        self.condition_ids = defaultdict(list)  # course id → in-force Condition ids
+        for dx in self.diagnoses:
+            rid = resource_id("Condition", dx.pk)
+            body = {
+                "verificationStatus": {
+                    "coding": [
+                        coding(CONDITION_VERIFICATION, "confirmed", "Confirmed")
+                        if dx.in_force
+                        else coding(CONDITION_VERIFICATION, "entered-in-error", "Entered in Error")
+                    ]
+                },
+                "category": [
+                    {
+                        "coding": [
+                            coding(CONDITION_CATEGORY, "encounter-diagnosis", "Encounter Diagnosis")
+                        ]
+                    }
+                ],
+                "code": {
+                    "coding": [coding(icd10.SYSTEM, dx.code, dx.description)],
+                    "text": dx.description,
+                },
+                "subject": self.subject(),
+                "recordedDate": instant(dx.added_at),
+            }
+            if dx.in_force:
+                body["clinicalStatus"] = {
+                    "coding": [coding(CONDITION_CLINICAL, "active", "Active")]
+                }
+                self.condition_ids[dx.course_id].append(rid)
+            else:
+                body["note"] = [{"text": f"Entered in error: {dx.entered_in_error_reason}"}]
+            if dx.primary:
+                body.setdefault("note", []).append({"text": "Primary diagnosis"})
+            recorder = self.performer(dx.added_by_id)
+            if recorder:
+                body["recorder"] = recorder
+            self.add("Condition", rid, body)
+
+    def reasons(self, course_id):
+        return [ref(rid) for rid in self.condition_ids.get(course_id, [])]
 
     # --- questionnaires and scores ----------------------------------------------------------
 
@@ -442,6 +507,7 @@ class BundleBuilder:
 
     def add_doses(self):
         self.dose_ids = {}
+        course_of_session = {session.pk: session.course_id for session in self.sessions}
         for dose in self.doses:
             rid = resource_id("MedicationAdministration", dose.pk)
             self.dose_ids[dose.pk] = rid
@@ -493,6 +559,8 @@ class BundleBuilder:
                 body["performer"] = performers
             if dose.out_of_range_reason:
                 body["note"] = [{"text": dose.out_of_range_reason}]
+            if reasons := self.reasons(course_of_session.get(dose.session_id)):
+                body["reasonReference"] = reasons
             self.add("MedicationAdministration", rid, body)
 
     def add_adverse_events(self):
@@ -599,6 +667,8 @@ class BundleBuilder:
                 "created": instant(appointment.created_at),
                 "participant": participants,
             }
+            if reasons := self.reasons(appointment.course_id):
+                body["reasonReference"] = reasons
             if appointment.status_reason and appointment.status in (
                 Appointment.Status.CANCELLED,
                 Appointment.Status.NO_SHOW,
