@@ -171,9 +171,7 @@ class BundleBuilder:
         self.vitals = list(VitalSigns.objects.filter(on_my_sessions).order_by("taken_at", "pk"))
         self.doses = list(Administration.objects.filter(on_my_sessions).order_by("given_at", "pk"))
         self.events = list(AdverseEvent.objects.filter(on_my_sessions).order_by("onset_at", "pk"))
-        self.diagnoses = list(
-            Diagnosis.objects.filter(mine).order_by("added_at", "pk")
-        )
+        self.diagnoses = list(Diagnosis.objects.filter(mine).order_by("added_at", "pk"))
         self.consents = list(
             ConsentSignature.objects.filter(mine)
             .select_related("document", "withdrawal")

@@ -121,9 +121,7 @@ def test_references_resolve_inside_the_bundle_and_ids_are_stable(record):
 def test_diagnoses_are_icd10cm_conditions_the_courses_resources_refer_to(record):
     team, _ = record
     bundle = json.loads(json.dumps(export(team.course.patient)))
-    conditions = {
-        c["code"]["coding"][0]["code"]: c for c in resources(bundle, "Condition")
-    }
+    conditions = {c["code"]["coding"][0]["code"]: c for c in resources(bundle, "Condition")}
     assert set(conditions) == {"F33.1", "F41.1", "F43.10"}
     for condition in conditions.values():
         assert condition["code"]["coding"][0]["system"] == "http://hl7.org/fhir/sid/icd-10-cm"
@@ -141,7 +139,6 @@ def test_diagnoses_are_icd10cm_conditions_the_courses_resources_refer_to(record)
         assert mine
         for resource in mine:
             assert {r["reference"] for r in resource["reasonReference"]} == in_force, kind
-
 
 
 def test_vital_signs_carry_loinc_codes_and_ucum_units(record):
