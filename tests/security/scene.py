@@ -201,6 +201,7 @@ RECORD_APPS = (
     "kapclinic.measures",
     "kapclinic.reminders",
     "kapclinic.reports",
+    "kapclinic.billing",
     "intake",
     "sessions",
     "integration",
