@@ -28,6 +28,7 @@ from kapclinic.clinic.models import (
     User,
 )
 from kapclinic.demo import answers, journey, stories
+from kapclinic.demo.billing import seed_billing
 from kapclinic.demo.protocols import sign_reference_protocols
 from kapclinic.demo.treatment import backdate_intake
 
@@ -177,6 +178,7 @@ class Command(BaseCommand):
                     reason="Answered “several days” to thoughts of being better off dead.",
                     kind=SafetyFlag.Kind.SUICIDE_RISK,
                 )
+        seed_billing(clinic, staff)
         self.publish_new_consent(clinic, staff[Role.CLINIC_ADMIN].user)
 
     def publish_new_consent(self, clinic, admin):
