@@ -26,9 +26,12 @@ def visit(course, clinician, days_ago, kind=Appointment.Kind.DOSING, status="com
 
 @pytest.fixture
 def billed(world):
-    """Clinic one's first patient: two diagnoses, three visits billed (one paid), a drug line,
-    and a line entered in error; the clinic's and prescriber's identifiers set."""
-    side = world.one
+    return bill_first_patient(world.one)
+
+
+def bill_first_patient(side):
+    """Clinic `side`'s first patient: two diagnoses, three visits billed (one paid), a drug
+    line, and a line entered in error; the clinic's and prescriber's identifiers set."""
     clinic = side.clinic
     clinic.tax_id, clinic.billing_address = "12-3456789", "1 Main St\nPortland, OR 97201"
     clinic.save()
