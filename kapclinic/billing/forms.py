@@ -2,6 +2,10 @@ from django import forms
 from django.utils import timezone
 
 
+# A date picker's value is always ISO (yyyy-mm-dd), whatever the locale's display format.
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
 class FeeLineForm(forms.Form):
     """A code from the clinic's schedule for one of the patient's visits; no typed fees."""
 
@@ -27,7 +31,7 @@ class FeeLineForm(forms.Form):
 
 
 class PaidForm(forms.Form):
-    paid_on = forms.DateField(label="Paid on", widget=forms.DateInput(attrs={"type": "date"}))
+    paid_on = forms.DateField(label="Paid on", widget=DATE)
 
 
 class InErrorForm(forms.Form):
@@ -37,5 +41,5 @@ class InErrorForm(forms.Form):
 class RangeForm(forms.Form):
     """The superbill's dates; read from the query string (GET), nothing is written."""
 
-    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label="From date", widget=DATE)
+    end = forms.DateField(label="To date", widget=DATE)
