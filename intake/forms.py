@@ -1,7 +1,9 @@
-"""The intake's own step forms (questionnaire steps are generated from instrument data)."""
+"""The intake's other forms: staff invite and decide; patients accept, re-sign, withdraw.
+
+The wizard's step questions are in `intake.step_forms`.
+"""
 
 from django import forms
-from django.utils import timezone
 
 from kapclinic.clinic.forms import DrawnOnceMixin, OneTimeKeyMixin, ProviderMultipleChoiceField
 from kapclinic.clinic.models import Indication, Provider, Route
@@ -9,313 +11,20 @@ from kapclinic.clinic.models.protocol import Product
 from kapclinic.clinic.text_limits import CLINICAL_TEXT
 
 from .decision_rules import decision_errors
-from .question_layout import FollowUp, Group, QuestionLayoutMixin
+from .plans import PLAN_TERMS
+from .step_forms import ConsentForm, written
 
-YES_NO = [(True, "Yes"), (False, "No")]
 
-
-def yes_no(label, help_text=""):
-    """A required yes/no question: radio buttons, because an unticked box is not an answer."""
-    return forms.TypedChoiceField(
+def planned_dose(label, help_text=""):
+    """A dose of the plan, optional on the form (needed only when clearing)."""
+    return forms.DecimalField(
         label=label,
         help_text=help_text,
-        choices=YES_NO,
-        coerce=lambda value: value in (True, "True", "true", "1"),
-        widget=forms.RadioSelect(attrs={"class": "choice-scale"}),
-    )
-
-
-class AboutYouForm(forms.Form):
-    preferred_name = forms.CharField(
-        label="What would you like us to call you?", required=False, max_length=100
-    )
-    pronouns = forms.CharField(label="Pronouns", required=False, max_length=40)
-    date_of_birth = forms.DateField(
-        label="Date of birth", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    sex_at_birth = forms.ChoiceField(
-        label="Sex recorded at birth",
-        help_text="Some questionnaires use different cut-offs by sex.",
-        choices=[
-            ("female", "Female"),
-            ("male", "Male"),
-            ("intersex", "Intersex"),
-            ("prefer_not_to_say", "Prefer not to say"),
-        ],
-        widget=forms.RadioSelect(attrs={"class": "choice-scale"}),
-    )
-    phone = forms.CharField(label="Mobile phone", max_length=40)
-    emergency_contact_name = forms.CharField(label="Emergency contact: name", max_length=200)
-    emergency_contact_relationship = forms.CharField(
-        label="Emergency contact: relationship to you", max_length=60
-    )
-    emergency_contact_phone = forms.CharField(label="Emergency contact: phone", max_length=40)
-
-    def clean_date_of_birth(self):
-        born = self.cleaned_data["date_of_birth"]
-        today = timezone.localdate()
-        if born > today:
-            raise forms.ValidationError("Your date of birth cannot be in the future.")
-        age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-        if age < 18:
-            raise forms.ValidationError("This treatment is for adults aged 18 or over.")
-        if age > 110:
-            raise forms.ValidationError("Please check the year of your date of birth.")
-        return born
-
-    def clean_phone(self):
-        return _phone(self.cleaned_data["phone"])
-
-    def clean_emergency_contact_phone(self):
-        return _phone(self.cleaned_data["emergency_contact_phone"])
-
-
-def _phone(value):
-    digits = [c for c in value if c.isdigit()]
-    if not 7 <= len(digits) <= 15 or any(c not in "0123456789+ ()-." for c in value):
-        raise forms.ValidationError("Please enter a phone number, e.g. +44 7700 900123.")
-    return value.strip()
-
-
-class MedicalHistoryForm(QuestionLayoutMixin, forms.Form):
-    """Each condition of the reference's contraindication table, asked in plain words (§2).
-
-    Asked in groups a phone can take in at once; each group can be answered "none of these
-    apply to me", which still stores an explicit "No" for every question in it.
-    """
-
-    groups = (
-        Group(
-            "reactions",
-            "Reactions to ketamine and anaesthetics",
-            ("ketamine_hypersensitivity", "anaesthesia_or_ketamine_reaction"),
-        ),
-        Group(
-            "heart",
-            "Heart, blood pressure and blood vessels",
-            (
-                "high_blood_pressure",
-                "bp_rise_hazard",
-                "heart_or_stroke_history",
-                "aneurysm_or_avm",
-                "brain_haemorrhage_or_raised_icp",
-            ),
-        ),
-        Group(
-            "other",
-            "Eyes, liver, bladder, thyroid and seizures",
-            ("glaucoma", "liver_disease", "urinary_symptoms", "overactive_thyroid", "seizures"),
-        ),
-        Group("pregnancy", "Pregnancy and breastfeeding", ("pregnant", "breastfeeding")),
-    )
-    follow_ups = {
-        "blood_pressure_controlled": FollowUp("high_blood_pressure", ("True",)),
-        "heart_or_stroke_recent_6_months": FollowUp(
-            "heart_or_stroke_history", ("True",), not_asked=False
-        ),
-    }
-
-    ketamine_hypersensitivity = yes_no(
-        "Have you ever had an allergic or other serious reaction to ketamine or esketamine?"
-    )
-    bp_rise_hazard = yes_no(
-        "Has a doctor told you that a rise in blood pressure would be dangerous for you?"
-    )
-    aneurysm_or_avm = yes_no(
-        "Have you had an aneurysm (a bulging blood vessel, e.g. in the brain or aorta) "
-        "or an arteriovenous malformation?"
-    )
-    brain_haemorrhage_or_raised_icp = yes_no(
-        "Have you had bleeding in the brain, or a condition with raised pressure in the skull?"
-    )
-    high_blood_pressure = yes_no("Do you have high blood pressure?")
-    blood_pressure_controlled = yes_no("If yes: is it well controlled (usually below 140/90)?")
-    heart_or_stroke_history = yes_no(
-        "Have you had a heart attack, angina, heart failure, a stroke or a mini-stroke (TIA)?"
-    )
-    heart_or_stroke_recent_6_months = yes_no("If yes: was it in the last 6 months?")
-    glaucoma = yes_no("Do you have glaucoma or raised pressure in the eye?")
-    liver_disease = yes_no("Do you have liver disease?")
-    urinary_symptoms = yes_no(
-        "Do you have bladder pain, frequent or painful urination, or interstitial cystitis?"
-    )
-    overactive_thyroid = yes_no("Do you have an overactive thyroid that is not controlled?")
-    seizures = yes_no("Have you ever had a seizure or epilepsy?")
-    anaesthesia_or_ketamine_reaction = yes_no(
-        "Have you had a bad reaction to an anaesthetic or sedation?"
-    )
-    pregnant = yes_no("Are you pregnant, or could you be?")
-    breastfeeding = yes_no("Are you breastfeeding?")
-    allergies = forms.CharField(
-        label="Allergies (medicines, foods, other)",
         required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        min_value=0.01,
+        max_digits=7,
+        decimal_places=2,
     )
-    other_conditions = forms.CharField(
-        label="Any other health conditions we should know about?",
-        required=False,
-        max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-
-
-PRIOR_TREATMENTS = [
-    ("antidepressants", "Antidepressant medicines"),
-    ("psychotherapy", "Talking therapy"),
-    ("ect", "ECT (electroconvulsive therapy)"),
-    ("tms", "TMS (magnetic stimulation)"),
-    ("esketamine", "Esketamine (Spravato)"),
-    ("ketamine", "Ketamine treatment"),
-    ("other", "Other"),
-]
-
-
-class PsychiatricHistoryForm(forms.Form):
-    psychosis_history = yes_no(
-        "Have you ever had psychosis: hearing or seeing things others did not, or beliefs "
-        "others found impossible?",
-        "This includes schizophrenia or schizoaffective disorder.",
-    )
-    psychosis_family_history = yes_no(
-        "Has a parent, brother, sister or child of yours had psychosis or schizophrenia?"
-    )
-    bipolar_diagnosis = yes_no("Have you been diagnosed with bipolar disorder?")
-    mania_past_year = yes_no(
-        "In the past year, have you had a period of unusually high energy, little need for "
-        "sleep and racing thoughts (mania or hypomania)?"
-    )
-    trauma_history = yes_no(
-        "Have you lived through a very stressful or traumatic experience that still affects you?"
-    )
-    hospitalisations = forms.IntegerField(
-        label="How many times have you been admitted to hospital for your mental health?",
-        min_value=0,
-        max_value=99,
-        initial=0,
-    )
-    prior_treatments = forms.MultipleChoiceField(
-        label="Which treatments have you tried before?",
-        choices=PRIOR_TREATMENTS,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    prior_treatment_outcome = forms.CharField(
-        label="How did those treatments work for you?",
-        required=False,
-        max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-
-
-class MedicationsForm(forms.Form):
-    no_medicines = forms.BooleanField(label="I do not take any regular medicines", required=False)
-    medicines = forms.CharField(
-        label="Your current medicines, one per line",
-        help_text="Name, dose and how often, e.g. “Sertraline 50 mg once a day”. Include "
-        "sleeping tablets, painkillers and anything bought without a prescription.",
-        required=False,
-        max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 5}),
-    )
-
-    def clean(self):
-        data = super().clean()
-        lines = [line.strip() for line in data.get("medicines", "").splitlines() if line.strip()]
-        if not lines and not data.get("no_medicines"):
-            self.add_error("medicines", "List your medicines, or tick that you take none.")
-        if lines and data.get("no_medicines"):
-            self.add_error("no_medicines", "You listed medicines: untick this box.")
-        data["items"] = [{"name": line[:200], "dose": "", "frequency": ""} for line in lines]
-        return data
-
-
-class SubstanceUseForm(QuestionLayoutMixin, forms.Form):
-    follow_ups = {
-        "drug_use_details": FollowUp("drug_use_past_year", ("True",), not_asked=""),
-        "substance_use_in_recovery_years": FollowUp("substance_use_disorder_history", ("True",)),
-        "ketamine_use_details": FollowUp(
-            "prior_ketamine_use", ("medical", "recreational"), required=False, not_asked=""
-        ),
-    }
-
-    drug_use_past_year = yes_no(
-        "In the past year, have you used drugs other than alcohol or tobacco, or taken a "
-        "prescription medicine other than as prescribed?"
-    )
-    drug_use_details = forms.CharField(
-        label="If yes: which, and how often?",
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-    substance_use_disorder_history = yes_no(
-        "Have you ever had a problem with alcohol or drug use, or been treated for one?"
-    )
-    substance_use_in_recovery_years = forms.IntegerField(
-        label="If yes: for how many full years have you been in recovery?",
-        required=False,
-        min_value=0,
-        max_value=80,
-    )
-    prior_ketamine_use = forms.ChoiceField(
-        label="Have you used ketamine before?",
-        choices=[
-            ("never", "Never"),
-            ("medical", "Yes, as a medical treatment"),
-            ("recreational", "Yes, not as a treatment"),
-        ],
-        widget=forms.RadioSelect(attrs={"class": "choice-scale"}),
-    )
-    ketamine_use_details = forms.CharField(
-        label="If yes: when, and how did it go?",
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-
-
-class SupportForm(forms.Form):
-    """The support step asks nothing: reading it and choosing "Continue" completes it."""
-
-
-class GoalsForm(forms.Form):
-    goals = forms.CharField(
-        label="What would you most like to change through this treatment?",
-        max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 4}),
-    )
-    intentions = forms.CharField(
-        label="What intentions would you like to bring to your sessions?",
-        required=False,
-        max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-    support = forms.CharField(
-        label="Who supports you (friends, family, other professionals)?",
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-
-
-class ConsentForm(forms.Form):
-    agreed = forms.BooleanField(
-        label="I have read and understood this information and I consent to treatment.",
-    )
-    signed_name = forms.CharField(label="Type your full name to sign", max_length=200)
-
-    def __init__(self, *args, legal_name="", **kwargs):
-        super().__init__(*args, **kwargs)
-        self.legal_name = legal_name
-
-    def clean_signed_name(self):
-        name = " ".join(self.cleaned_data["signed_name"].split())
-        if self.legal_name and name.casefold() != " ".join(self.legal_name.split()).casefold():
-            raise forms.ValidationError(
-                f"Please type your full name exactly as the clinic has it: {self.legal_name}."
-            )
-        return name
 
 
 class AcceptInvitationForm(forms.Form):
@@ -397,15 +106,7 @@ class ReviewDecisionForm(DrawnOnceMixin, forms.Form):
     template_name_div = "intake/_decision_form.html"
     # Each field shows only for the decision it belongs to (intake-questions.js; the
     # service keeps only the fields of the outcome chosen).
-    PLAN_FIELDS = (
-        "route",
-        "product",
-        "dose_min_mg",
-        "dose_max_mg",
-        "planned_dosing_sessions",
-        "integration_cadence",
-        "plan_goals",
-    )
+    PLAN_FIELDS = tuple("plan_goals" if term == "goals" else term for term in PLAN_TERMS)
     outcome = forms.ChoiceField(
         label="Decision",
         choices=[
@@ -415,11 +116,7 @@ class ReviewDecisionForm(DrawnOnceMixin, forms.Form):
         ],
         widget=forms.RadioSelect,
     )
-    rationale = forms.CharField(
-        label="Clinical rationale",
-        max_length=CLINICAL_TEXT,
-        widget=forms.Textarea(attrs={"rows": 4}),
-    )
+    rationale = written("Clinical rationale", CLINICAL_TEXT, rows=4, required=True)
     message_to_patient = forms.CharField(
         label="Message to the patient",
         help_text="What you need from them: they see this on their page.",
@@ -427,40 +124,21 @@ class ReviewDecisionForm(DrawnOnceMixin, forms.Form):
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    override_reason = forms.CharField(
-        label="Reason for clearing despite an absolute contraindication",
-        required=False,
-        max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 2}),
+    override_reason = written(
+        "Reason for clearing despite an absolute contraindication", 4000, rows=2
     )
     # Treatment plan, used when clearing; defaults come from the clinic's protocol.
     route = forms.ChoiceField(choices=Route.choices, required=False)
     product = forms.ChoiceField(choices=Product.choices, required=False)
-    dose_min_mg = forms.DecimalField(
-        label="Planned dose from",
-        help_text="In the protocol's unit: mg, or mg/kg for IV and IM.",
-        required=False,
-        min_value=0.01,
-        max_digits=7,
-        decimal_places=2,
+    dose_min_mg = planned_dose(
+        "Planned dose from", help_text="In the protocol's unit: mg, or mg/kg for IV and IM."
     )
-    dose_max_mg = forms.DecimalField(
-        label="Planned dose up to",
-        required=False,
-        min_value=0.01,
-        max_digits=7,
-        decimal_places=2,
-    )
+    dose_max_mg = planned_dose("Planned dose up to")
     planned_dosing_sessions = forms.IntegerField(
         label="Number of dosing sessions", required=False, min_value=1, max_value=50
     )
     integration_cadence = forms.CharField(required=False, max_length=200)
-    plan_goals = forms.CharField(
-        label="Goals of treatment",
-        required=False,
-        max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
+    plan_goals = written("Goals of treatment", 4000, rows=2)
 
     def __init__(self, *args, has_absolute=False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -499,15 +177,8 @@ class ReviewDecisionForm(DrawnOnceMixin, forms.Form):
         for field, message in errors.items():
             self.add_error(field, message)
         if outcome == "cleared":
-            for field in (
-                "route",
-                "product",
-                "dose_min_mg",
-                "dose_max_mg",
-                "planned_dosing_sessions",
-                "integration_cadence",
-            ):
-                if data.get(field) in (None, ""):
+            for field in self.PLAN_FIELDS:
+                if field != "plan_goals" and data.get(field) in (None, ""):
                     self.add_error(field, "Needed for the treatment plan.")
             low, high = data.get("dose_min_mg"), data.get("dose_max_mg")
             if low and high and high < low:
@@ -524,9 +195,4 @@ class SignConsentForm(ConsentForm):
 
 
 class WithdrawConsentForm(forms.Form):
-    reason = forms.CharField(
-        label="Would you like to tell us why? (optional)",
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+    reason = written("Would you like to tell us why? (optional)", 2000, rows=3)

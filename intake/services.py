@@ -152,8 +152,9 @@ def save_questionnaire(record, step_key, answers, *, by, complete):
             if step_key not in record.completed_steps:
                 record.completed_steps.append(step_key)
             record.drafts.pop(step_key, None)
-            _note_support_needed(record, step_key, response.has_urgent_flag)
-            record.save(update_fields=["answers", "completed_steps", "drafts", "updated_at"])
+        # A half-answered questionnaire can call for support too (item 9 answered first).
+        _note_support_needed(record, step_key, response.has_urgent_flag)
+        record.save(update_fields=["answers", "completed_steps", "drafts", "updated_at"])
         for flag in response.urgent_flags:
             SafetyFlag.raise_for(
                 course,

@@ -1,23 +1,21 @@
-"""The intake wizard's steps, in order: one place to add, remove or reorder a step."""
+"""The intake wizard's steps, in order: one place to add, remove or reorder a step.
+
+The page flow (saved as you go) is `kapclinic.clinic.steps`; the questions `intake.step_forms`.
+"""
 
 from dataclasses import dataclass
 
-from . import forms
+from kapclinic.clinic import steps
+
+from . import step_forms as forms
 
 
 @dataclass(frozen=True)
-class Step:
-    key: str
-    title: str
-    form_class: type | None = None  # a plain step form
-    instrument: str | None = None  # or a questionnaire from kapclinic.measures
+class Step(steps.Step):
+    """An intake step: a plain form (`intake.step_forms`) or a questionnaire."""
+
     consent: bool = False
     only_if: tuple[str, str] | None = None  # (step, field) that must be True
-    template: str | None = None  # a step with its own page (the support step)
-
-    @property
-    def is_questionnaire(self):
-        return self.instrument is not None
 
     def rows(self, answers):
         """(question, answer as the patient saw it) for each field of a plain step."""

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import consent_views, plan_views, views
+from . import consent_views, plan_views, step_views, views
 
 app_name = "intake"
 
@@ -15,7 +15,7 @@ urlpatterns = [
     path("courses/<int:pk>/plan/", plan_views.PlanView.as_view(), name="plan"),
     path("invitation/<str:token>/", views.AcceptInvitationView.as_view(), name="accept"),
     path("", views.StartIntakeView.as_view(), name="start"),
-    path("step/<slug:step>/", views.StepView.as_view(), name="step"),
+    path("step/<slug:step>/", step_views.StepView.as_view(), name="step"),
     path("support/", views.SupportView.as_view(), name="support"),
     path("check/", views.CheckAnswersView.as_view(), name="check"),
     # The patient's consents outside the wizard: re-sign, read, withdraw.

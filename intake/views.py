@@ -16,8 +16,6 @@ from kapclinic.clinic.models import (
 )
 from kapclinic.clinic.submissions import AlreadySaved
 from kapclinic.clinic.views import PatientRequiredMixin, StaffRequiredMixin
-from kapclinic.instruments import get_instrument
-from kapclinic.measures.forms import InstrumentForm
 
 from . import forms, invitations, selectors, services
 from .models import Invitation
@@ -235,117 +233,6 @@ class StartIntakeView(PatientIntakeMixin, View):
         if state["next"] is None:
             return redirect("intake:check")
         return redirect("intake:step", state["next"].key)
-
-
-class StepView(PatientIntakeMixin, View):
-    template_name = "intake/step.html"
-
-    def setup_step(self, step_key):
-        self.course = self.current_course()
-        if not services.editable(self.course):
-            return redirect("clinic:my-journey")
-        self.step = STEP_BY_KEY.get(step_key)
-        self.record = services.intake_record(self.course)
-        if self.step is None or not self.step.applies(self.record.answers):
-            raise Http404("No such step.")
-        return None
-
-    def build_form(self, data=None):
-        step, record = self.step, self.record
-        if step.is_questionnaire:
-            response = services.questionnaire_response(self.course, step.instrument)
-            initial = response.answers if response else {}
-            return InstrumentForm(
-                get_instrument(step.instrument),
-                data,
-                initial=initial,
-                scoring_context=services.scoring_context(record),
-            )
-        initial = record.drafts.get(step.key) or record.answers.get(step.key, {})
-        if step.key == "medications" and "medicines" not in initial:
-            initial = {
-                **initial,
-                "medicines": "\n".join(i["name"] for i in initial.get("items", [])),
-            }
-        kwargs = {}
-        if step.consent:
-            kwargs["legal_name"] = self.course.patient.legal_name
-            initial = {}
-        if data is None and step.key in record.drafts:
-            # Re-show a draft with its errors, so the patient sees what still needs fixing.
-            return step.form_class(record.drafts[step.key], **kwargs)
-        return step.form_class(data, initial=initial, **kwargs)
-
-    def render_step(self, form, response=None, status=200):
-        state = services.progress(self.record)
-        index = [s.key for s in state["steps"]].index(self.step.key)
-        ctx = {
-            "step": self.step,
-            "form": form,
-            "state": state,
-            "course": self.course,
-            "index": index + 1,
-            "total": len(state["steps"]),
-            "previous": state["steps"][index - 1] if index else None,
-            "crisis": response is not None and response.has_urgent_flag,
-            "clinic": self.course.clinic,
-        }
-        if self.step.consent:
-            try:
-                ctx["consent_document"] = services.current_consent(self.course.clinic)
-            except JourneyError as error:
-                ctx["consent_error"] = str(error)
-        if self.step.template:
-            ctx["next_step"] = next((s for s in state["missing"] if s.key != self.step.key), None)
-        template = self.step.template or self.template_name
-        return render(self.request, template, ctx, status=status)
-
-    def get(self, request, step):
-        if (redirect_response := self.setup_step(step)) is not None:
-            return redirect_response
-        response = None
-        if self.step.is_questionnaire:
-            response = services.questionnaire_response(self.course, self.step.instrument)
-        return self.render_step(self.build_form(), response)
-
-    def post(self, request, step):
-        if (redirect_response := self.setup_step(step)) is not None:
-            return redirect_response
-        form = self.build_form(request.POST)
-        if self.step.is_questionnaire:
-            valid = form.is_valid()
-            answers = form.answers() if valid else form.partial_answers()
-            response = services.save_questionnaire(
-                self.record, self.step.key, answers, by=request.user, complete=valid
-            )
-            if not valid:
-                if request.POST.get("leave") == "1":
-                    return self.next_step()
-                return self.render_step(form, response)
-            if response.has_urgent_flag:
-                # Crisis resources at once, as the next step, before the patient moves on.
-                return redirect("intake:step", "support")
-            return self.next_step()
-        if not form.is_valid():
-            services.save_draft(self.record, self.step.key, request.POST)
-            if request.POST.get("leave") == "1":
-                return self.next_step()
-            return self.render_step(form)
-        try:
-            services.save_step(
-                self.record, self.step.key, form.cleaned_data, by=request.user, request=request
-            )
-        except JourneyError as error:
-            form.add_error(None, str(error))
-            return self.render_step(form)
-        return self.next_step()
-
-    def next_step(self):
-        """Carry on to the next unfinished step, or back home when the patient chose to leave."""
-        if self.request.POST.get("leave") == "1":
-            messages.success(self.request, "Saved. You can come back any time.")
-            return redirect("clinic:my-journey")
-        return redirect("intake:start")
 
 
 class CheckAnswersView(PatientIntakeMixin, View):

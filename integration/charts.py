@@ -93,7 +93,7 @@ def _band_colours(bands_high_first):
 def trend_chart(instrument, measurements, *, dose_times=(), title=None, tz=None):
     """An SVG string: one instrument's totals over time on its severity bands, doses marked.
 
-    `measurements` are integration.outcomes.Measurement (or anything with .at and .total);
+    `measurements` are integration.outcome_rules.Measurement (or anything with .at and .total);
     dates are shown in `tz` (the clinic's time zone; default the current one).
     """
     tz = tz or timezone.get_current_timezone()

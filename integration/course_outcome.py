@@ -1,16 +1,17 @@
 """Each completed course's outcome facts, kept in `CourseOutcome` for the clinic dashboard.
 
-The facts are judged by the outcome page's own rules (`integration.outcomes`): per instrument
-the baseline, the latest later score and whether a change can be judged (a baseline before the
-first dose). The thresholds of response, remission and reliable change are not stored: the
-dashboard applies the protocol's current rules to these totals, so a protocol edit needs no
-refresh. Only completed courses are kept; `refresh` runs in the two places their facts change.
+The facts are judged by the outcome page's own rules (`integration.outcome_rules`): per
+instrument the baseline, the latest later score and whether a change can be judged (a
+baseline before the first dose). The thresholds of response, remission and reliable change
+are not stored: the dashboard applies the protocol's current rules to these totals, so a
+protocol edit needs no refresh. Only completed courses are kept; `refresh` runs in the two
+places their facts change.
 """
 
 from django.db import transaction
 from django.db.models import Min
 
-from .outcomes import Measurement, Rules, instrument_outcome
+from .outcome_rules import Measurement, Rules, instrument_outcome
 
 COMPLETED = "completed"  # CourseClosure.Outcome.COMPLETED and QuestionnaireResponse's status
 

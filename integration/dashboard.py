@@ -1,7 +1,7 @@
 """The dashboard's outcome rates, counted by the database over all completed courses.
 
 Each completed course's baseline and latest score per instrument are judged once, by the
-outcome page's own rules (`integration.outcomes.instrument_outcome`), and kept in
+outcome page's own rules (`integration.outcome_rules.instrument_outcome`), and kept in
 `CourseOutcome` (integration.course_outcome) when they change: when the course completes and
 when a follow-up is answered after. The page then runs one small aggregate over those rows
 instead of windowing every score of every completed course on each request (~80 ms at 850
@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import connection
 
 from .models import CourseOutcome
-from .outcomes import Rules
+from .outcome_rules import Rules
 
 ONE_PLACE = Decimal("0.1")
 

@@ -1,8 +1,8 @@
 """Phase 3 on the patient's home page: follow-up questionnaires due, and the journal.
 
 At most one query whatever the record's size, and none before the course is completed:
-follow-up questionnaires are only requested then (schedule.planned_requests). Pre-dose
-questionnaires are not listed: the patient answers those in the day's check-in, and
+follow-up questionnaires are only requested then (questionnaire_requests.planned_requests).
+Pre-dose questionnaires are not listed: the patient answers those in the day's check-in, and
 reconcile_measure_requests links them.
 """
 

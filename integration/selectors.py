@@ -1,8 +1,9 @@
 """Phase 3 reads: outcomes per course, the clinic dashboard, tasks and overdue requests.
 
 Each runs a fixed number of queries whatever the size of the record: a course's outcomes are
-computed in Python (integration.outcomes) from one query of scores and one of first doses; the
-dashboard's rates over many courses are counted by the database (integration.dashboard).
+computed in Python (integration.outcome_rules) from one query of scores and one of first
+doses; the dashboard's rates over many courses are counted by the database
+(integration.dashboard).
 """
 
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from sessions.models import Administration
 
 from .dashboard import InstrumentSummary, outcome_summaries
 from .models import CourseClosure, JournalEntry, MeasureRequest
-from .outcomes import Measurement, Rules, instrument_outcome
+from .outcome_rules import Measurement, Rules, instrument_outcome
 
 ONE_PLACE = Decimal("0.1")
 

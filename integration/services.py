@@ -34,7 +34,7 @@ from .models import (
 )
 from .models.notes import NOTE_FIELDS
 from .permissions import ANY_STAFF, CLINICIANS, NOTE_AUTHORS, audit, require_staff
-from .schedule import (
+from .questionnaire_requests import (
     answer_measure_request,
     cancel_open_requests,
     complete_measure_request,

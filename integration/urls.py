@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import clinician, patient
+from .views import clinician, notes, patient
 
 app_name = "integration"
 
@@ -17,10 +17,10 @@ urlpatterns = [
         clinician.BookIntegrationSessionView.as_view(),
         name="book-session",
     ),
-    path("appointments/<int:pk>/note/", clinician.IntegrationNoteView.as_view(), name="note"),
+    path("appointments/<int:pk>/note/", notes.IntegrationNoteView.as_view(), name="note"),
     path(
         "notes/<int:pk>/addenda/",
-        clinician.AddNoteAddendumView.as_view(),
+        notes.AddNoteAddendumView.as_view(),
         name="add-note-addendum",
     ),
     path("courses/<int:pk>/outcomes/", clinician.CourseOutcomesView.as_view(), name="outcomes"),

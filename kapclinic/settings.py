@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "kapclinic.clinic",
     "kapclinic.measures",
     "kapclinic.audit",
+    "kapclinic.stock",
     "kapclinic.reminders",
     "kapclinic.demo",
     "intake",

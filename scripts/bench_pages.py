@@ -228,6 +228,7 @@ def pick_pages(user, search_url):
         ("Outcome page", reverse("integration:outcomes", args=[full.pk])),
         ("Intake review", reverse("intake:review", args=[review.pk])),
         ("Clinic dashboard", reverse("integration:dashboard")),
+        ("Controlled-substance register", reverse("stock:register")),
     ], full
 
 

@@ -75,6 +75,7 @@ def run(args):
     from kapclinic.measures.models import QuestionnaireResponse
     from kapclinic.reports import course_summary
     from kapclinic.reports.fetcher import REPORT_BASE_URL, StaticOnlyFetcher
+    from kapclinic.reports.kinds import KINDS
     from kapclinic.reports.render import STYLESHEETS, page_size_css, stylesheet_text
     from sessions.models import VitalSigns
 
@@ -86,13 +87,13 @@ def run(args):
         f"{VitalSigns.objects.filter(session__course=course).count()} vitals rows, "
         f"{QuestionnaireResponse.objects.filter(course=course).count()} questionnaire scores."
     )
-    course = course_summary.courses().get(pk=course.pk)
-    course_summary.render(course, generated_by="bench")  # warm caches (fonts, templates)
+    course = course_summary.records().get(pk=course.pk)
+    KINDS["course"].render(course, generated_by="bench")  # warm caches (fonts, templates)
 
     totals, reads, html_times, layouts, writes, queries, pages = [], [], [], [], [], [], []
     for _ in range(args.runs):
         begin = time.perf_counter()
-        report = course_summary.render(course, generated_by="bench")
+        report = KINDS["course"].render(course, generated_by="bench")
         totals.append(time.perf_counter() - begin)
 
         # The same steps as render_pdf, timed one by one.

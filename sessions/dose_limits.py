@@ -35,15 +35,6 @@ def session_total(thresholds, doses, amount_mg, weight_kg):
     return total, f"{plain(total)} mg"
 
 
-def past_session_maximum(session, dose):
-    """Would `dose` (amount and weight) take the session past the protocol's maximum?"""
-    ceiling = session.thresholds.max_session_total
-    if ceiling is None or not dose.amount_mg or not dose.weight_kg:
-        return False
-    doses = list(session.administrations.all())
-    return session_total(session.thresholds, doses, dose.amount_mg, dose.weight_kg)[0] > ceiling
-
-
 def dose_limit_errors(session, dose, doses):
     """Field errors for a dose past the session's limits: {field: words}, empty when within.
 

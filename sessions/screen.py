@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from kapclinic.clinic.access import provider_for
 from kapclinic.clinic.models import Role
+from kapclinic.stock.selectors import open_remainders_of
 
 from .charts import vitals_chart
 from .discharge import discharge_criteria
@@ -162,6 +163,9 @@ def session_screen(session, user, now=None):
         "can_be_overridden": bool(failed) and all(item.overridable for item in failed),
         "overrides": overrides,
         "doses": doses,
+        # Part-used vials from these doses still to waste or return (controlled-substance
+        # register); no query unless a dose drew from the register.
+        "stock_remainders": open_remainders_of(doses),
         "total_mg": sum((d.amount_mg for d in doses), Decimal(0)),
         "total_mg_per_kg": sum((d.mg_per_kg for d in doses), Decimal(0)),
         "monitoring": monitoring,

@@ -1,21 +1,15 @@
-"""The clinician's phase-3 pages: integration sessions and notes, outcomes, the dashboard,
-and closing a course.
+"""The clinician's phase-3 pages: integration sessions, outcomes, the dashboard, and closing
+a course (the integration note is in views/notes.py).
 
 Thin views: each fetches through a scoped queryset (another clinic's record is a 404),
-calls one service or transition, and picks a template. The note screen follows the dosing
-screen: with htmx a POST answers with the fragment it changed; without JavaScript it
-redirects back. Validation errors come back with status 200 (htmx 2 swaps only 2xx).
+calls one service or transition, and picks a template.
 """
 
-import base64
 import datetime
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 
@@ -31,26 +25,19 @@ from kapclinic.clinic.models import (
     TreatmentCourse,
 )
 from kapclinic.clinic.models.journey import CLOSED_STATES
-from kapclinic.clinic.submissions import AlreadySaved
-from kapclinic.clinic.timeline import stamp
 from kapclinic.clinic.views import StaffRequiredMixin
-from sessions.models import DosingSession, SignedRecordError
+from sessions.models import DosingSession
 
 from .. import services
-from ..charts import trend_chart
 from ..forms.clinician import (
-    AddendumForm,
     BookIntegrationSessionForm,
     CourseClosureForm,
     DashboardFilterForm,
-    IntegrationNoteForm,
 )
-from ..models import CourseClosure, IntegrationNote, MeasureRequest
-from ..models.notes import NOTE_FIELDS
-from ..permissions import CLINICIANS, NOTE_AUTHORS
-from ..selectors import clinic_dashboard, course_outcomes, journal_for, measurements_by_course
+from ..models import CourseClosure, MeasureRequest
+from ..outcome_page import outcome_page
+from ..selectors import clinic_dashboard, journal_for
 
-NOTE_TEMPLATE = "integration/note.html"
 # domain reference §5: one integration session "typically within days of the dose".
 SUGGESTED_DAYS_AFTER_DOSE = 2
 BOOKABLE_SESSION_STATES = {DosingSession.Status.DISCHARGED, DosingSession.Status.SIGNED}
@@ -204,221 +191,7 @@ class BookIntegrationSessionView(StaffRequiredMixin, View):
         return self.render_page(session, form)
 
 
-# --- The integration note -------------------------------------------------------------------
-
-
-def note_appointment(request, pk):
-    return get_object_or_404(
-        Appointment.objects.visible_to(request.user)
-        .filter(kind=Appointment.Kind.INTEGRATION)
-        .select_related("course__patient", "course__clinic", "clinician__user"),
-        pk=pk,
-    )
-
-
-def note_context(request, appointment, *, note_form=None, addendum_form=None, status=""):
-    course = appointment.course
-    note = (
-        IntegrationNote.objects.visible_to(request.user)
-        .filter(appointment=appointment)
-        .select_related("dosing_session", "written_by", "signed_by")
-        .first()
-    )
-    role = role_of(request.user, course)
-    return {
-        "appointment": appointment,
-        "course": course,
-        "patient": course.patient,
-        "clinic": course.clinic,
-        "note": note,
-        "addenda": list(note.addenda.select_related("author")) if note else [],
-        "can_write": role in NOTE_AUTHORS,
-        "can_add_addendum": role in CLINICIANS,
-        "missing": note.missing_for_signature() if note and not note.is_signed else [],
-        "note_form": note_form or IntegrationNoteForm.for_note(note),
-        "addendum_form": addendum_form or AddendumForm(),
-        "status": status,
-    }
-
-
-def differences(note, typed):
-    """(label, saved text, this editor's text) for each note field where the two differ."""
-    rows = []
-    for name in NOTE_FIELDS:
-        field = IntegrationNote._meta.get_field(name)
-        labels = dict(field.choices or ())
-        saved, mine = getattr(note, name) or "", (typed.get(name) or "").strip()
-        if saved != mine:
-            label = str(field.verbose_name).capitalize()
-            rows.append((label, labels.get(saved, saved), labels.get(mine, mine)))
-    return rows
-
-
-def render_part(request, name, context, status=200):
-    html = render_to_string(f"{NOTE_TEMPLATE}#{name}", context, request)
-    return HttpResponse(html, status=status)
-
-
-def already_saved(request, appointment, duplicate, part):
-    """The same form sent again: nothing new was written; the page shows what the first
-    send saved and a fresh form. HTTP 409, or 200 for htmx (which does not swap 4xx)."""
-    with timezone.override(appointment.course.clinic.tz):
-        context = note_context(request, appointment)
-        context["already_saved"] = {"part": part, "message": str(duplicate)}
-        if request.htmx:
-            return render_part(request, part, context)
-        return render(request, NOTE_TEMPLATE, context, status=409)
-
-
-class IntegrationNoteView(StaffRequiredMixin, View):
-    """GET: the note (read-only once signed); POST: save the draft, or save and sign."""
-
-    def get(self, request, pk):
-        appointment = note_appointment(request, pk)
-        audit_view(request, appointment.course, f"integration note, appointment {appointment.pk}")
-        with timezone.override(appointment.course.clinic.tz):
-            return render(request, NOTE_TEMPLATE, note_context(request, appointment))
-
-    def post(self, request, pk):
-        appointment = note_appointment(request, pk)
-        form = IntegrationNoteForm(request.POST)
-        sign = request.POST.get("intent") == "sign"
-        done = ""
-        if form.is_valid():
-            try:
-                note = services.open_integration_note(appointment, request.user)
-                version = form.cleaned_data["version"]
-                data = form.data_for_service()
-                services.record_integration_note(
-                    note,
-                    request.user,
-                    data,
-                    version=version,
-                    request_key=form.cleaned_data["request_key"],
-                )
-                done = "Draft saved."
-                if sign:
-                    services.sign_integration_note(note, request.user)
-                    done = "Note signed. It is now read-only; corrections are addenda."
-            except services.EditConflict as conflict:
-                return self.conflict(request, appointment, form, conflict)
-            except AlreadySaved as duplicate:
-                return already_saved(request, appointment, duplicate, "note-screen")
-            except ValidationError as error:
-                form.add_model_errors(error)
-            except (JourneyError, SignedRecordError) as error:
-                if done:  # the draft was saved: the form goes on from its new version
-                    form = IntegrationNoteForm.to_continue(request.POST, note)
-                form.add_error(None, f"{done} Not signed: {error}" if done else str(error))
-            else:
-                if not request.htmx:
-                    messages.success(request, done)
-                    return redirect("integration:note", appointment.pk)
-                form = None
-        with timezone.override(appointment.course.clinic.tz):
-            context = note_context(request, appointment, note_form=form, status=done)
-            if request.htmx:
-                return render_part(request, "note-screen", context)
-            return render(request, NOTE_TEMPLATE, context)
-
-    def conflict(self, request, appointment, form, conflict):
-        """HTTP 409: the saved note beside what this editor typed, nothing lost; their text
-        stays in the form, now based on the saved version, to merge and save again."""
-        with timezone.override(appointment.course.clinic.tz):
-            context = note_context(
-                request,
-                appointment,
-                note_form=IntegrationNoteForm.to_continue(request.POST, conflict.note),
-            )
-            context["conflict"] = {
-                "message": str(conflict),
-                "saved": conflict.note,
-                "differences": differences(conflict.note, form.data_for_service()),
-            }
-            if request.htmx:
-                return render_part(request, "note-screen", context, status=409)
-            return render(request, NOTE_TEMPLATE, context, status=409)
-
-
-class AddNoteAddendumView(StaffRequiredMixin, View):
-    def post(self, request, pk):
-        note = get_object_or_404(
-            IntegrationNote.objects.visible_to(request.user).select_related(
-                "appointment__course__patient", "appointment__course__clinic"
-            ),
-            pk=pk,
-        )
-        appointment = note.appointment
-        form = AddendumForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.add_note_addendum(
-                    note, request.user, data["text"], request_key=data["request_key"]
-                )
-            except AlreadySaved as duplicate:
-                return already_saved(request, appointment, duplicate, "addenda")
-            except JourneyError as error:
-                form.add_error(None, str(error))
-            else:
-                if not request.htmx:
-                    messages.success(request, "Addendum added.")
-                    return redirect(reverse("integration:note", args=[appointment.pk]) + "#addenda")
-                form = None
-        with timezone.override(appointment.course.clinic.tz):
-            context = note_context(request, appointment, addendum_form=form)
-            if request.htmx:
-                return render_part(request, "addenda", context)
-            return render(request, NOTE_TEMPLATE, context)
-
-
 # --- Outcomes -------------------------------------------------------------------------------
-
-
-def chart_image(svg):
-    """The chart as a data: URI for an <img>: its own <style> then applies inside the image,
-    and the page's CSP (style-src 'self', img-src 'self' data:) is untouched."""
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii")
-
-
-def chart_alt(outcome, points, doses, tz):
-    name = outcome.short_name
-    if not points:
-        return f"No {name} scores yet."
-
-    def day(m):
-        return timezone.localtime(m.at, tz).strftime("%-d %b %Y")
-
-    first, last = points[0], points[-1]
-    text = (
-        f"{name} totals over the course: {len(points)} score{'s' if len(points) != 1 else ''}, "
-        f"from {first.total} on {day(first)} to {last.total} on {day(last)}, "
-        "on shaded severity bands"
-    )
-    if doses:
-        text += f"; {len(doses)} dosing session{'s' if len(doses) != 1 else ''} marked"
-    return text + ". Every score is listed in the table below the chart."
-
-
-def shown(judgement):
-    """A judgement's value in words: yes/no, signed points, a signed percentage."""
-    value = judgement.value
-    if not judgement.computable:
-        return ""
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    if judgement.label == "Percent change":
-        return f"{value:+}%"
-    if judgement.label == "Change":
-        return f"{value:+d} point{'s' if abs(value) != 1 else ''}"
-    return str(value)
-
-
-def _score_row(point, tz):
-    """A score of the table, its time formatted once here rather than twice per row in the
-    template (the filters `date:'c'` and `date:"j M Y, H:i"`, same output)."""
-    iso, shown_at = stamp(point.at, tz)
-    return {"iso": iso, "shown_at": shown_at, "total": point.total, "purpose": point.purpose_label}
 
 
 class CourseOutcomesView(StaffRequiredMixin, View):
@@ -430,38 +203,16 @@ class CourseOutcomesView(StaffRequiredMixin, View):
     def get(self, request, pk):
         course = staff_course(request, pk)
         audit_view(request, course, f"course {course.pk} outcomes and shared journal entries")
-        clinic = course.clinic
-        tz = clinic.tz
-        protocol = Protocol.objects.effective_for(clinic)
-        rules = (protocol.outcome_rules or {}) if protocol else {}
-        series = measurements_by_course([course.pk], list(rules))
-        outcomes = course_outcomes(course, protocol, scores=series)
-        doses = list(
-            DosingSession.objects.filter(course=course)
-            .order_by("started_at")
-            .values_list("started_at", flat=True)
-        )
-        instruments = []
-        for outcome in outcomes:
-            points = series.get((course.pk, outcome.instrument), [])
-            chart = None
-            if points:
-                svg = trend_chart(outcome.instrument, points, dose_times=doses, tz=tz)
-                chart = {"src": chart_image(svg), "alt": chart_alt(outcome, points, doses, tz)}
-            judgements = [{"judgement": j, "shown": shown(j)} for j in outcome.judgements]
-            rows = [_score_row(point, tz) for point in points]
-            instruments.append(
-                {"outcome": outcome, "points": rows, "chart": chart, "judgements": judgements}
-            )
+        page = outcome_page(course)
         context = {
             "course": course,
             "patient": course.patient,
-            "protocol": protocol,
+            "protocol": page.protocol,
             "closure": CourseClosure.objects.filter(course=course)
             .select_related("recorded_by")
             .first(),
-            "instruments": instruments,
-            "dose_count": len(doses),
+            "instruments": page.instruments,
+            "dose_count": len(page.dose_times),
             "journal": journal_for(request.user, course),
             "overdue": list(
                 MeasureRequest.objects.visible_to(request.user)
@@ -471,7 +222,7 @@ class CourseOutcomesView(StaffRequiredMixin, View):
             ),
             "role": role_of(request.user, course),
         }
-        with timezone.override(tz):
+        with timezone.override(course.clinic.tz):
             return render(request, "integration/outcomes.html", context)
 
 

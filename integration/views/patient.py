@@ -15,10 +15,10 @@ from django.utils import timezone
 from django.views import View
 
 from kapclinic.clinic.models import TreatmentCourse
+from kapclinic.clinic.steps import unanswered
 from kapclinic.clinic.submissions import AlreadySaved
 from kapclinic.clinic.views import PatientRequiredMixin, safe_next
 from kapclinic.measures.forms import InstrumentForm
-from sessions.forms.check_in import unanswered
 from sessions.models import DosingSession
 
 from .. import services

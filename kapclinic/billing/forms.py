@@ -1,7 +1,6 @@
 from django import forms
 from django.utils import timezone
 
-
 # A date picker's value is always ISO (yyyy-mm-dd), whatever the locale's display format.
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

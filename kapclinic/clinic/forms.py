@@ -115,6 +115,14 @@ class FieldErrorsForm(forms.Form):
             self.add_error(target if target in self.fields else None, messages)
 
 
+def phone_number(value, message):
+    """A phone number as typed (7 to 15 digits, spaces and +()-. allowed), or `message`."""
+    digits = [c for c in value if c.isdigit()]
+    if not 7 <= len(digits) <= 15 or any(c not in "0123456789+ ()-." for c in value):
+        raise forms.ValidationError(message)
+    return value.strip()
+
+
 class ProviderChoiceField(forms.ModelChoiceField):
     """A member of staff by name and role: two clinicians may share a name, never a face."""
 

@@ -39,7 +39,7 @@ from .models import (
     TreatmentCourse,
 )
 from .models.journey import CLOSED_STATES
-from .timeline import TimelineEntry, phase_entries
+from .timeline import course_timeline
 
 ACTIVE_APPOINTMENT = [Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN]
 # Dosing appointments are booked only for these courses; others need no check-in query.
@@ -200,51 +200,7 @@ def patient_chart(patient):
     )
     flags = list(SafetyFlag.objects.filter(course__patient=patient).select_related("resolved_by"))
 
-    timeline = []
-    for course in courses:
-        timeline.append(
-            TimelineEntry(
-                course.created_at, "course", f"Invited: {course.get_indication_display()}"
-            )
-        )
-        for event in course.events.all():
-            timeline.append(
-                TimelineEntry(
-                    event.at,
-                    "journey",
-                    f"{event.get_to_state_display()}",
-                    f"by {event.actor}" + (f" — {event.note}" if event.note else ""),
-                    "info",
-                )
-            )
-    for appt in appointments:
-        who = f" with {appt.clinician}" if appt.clinician else ""
-        timeline.append(
-            TimelineEntry(
-                appt.starts_at,
-                "appointment",
-                f"{appt.get_kind_display()}{who}",
-                appt.get_status_display(),
-                "neutral",
-            )
-        )
-    for flag in flags:
-        timeline.append(
-            TimelineEntry(
-                flag.raised_at, "flag", f"Safety flag: {flag.source}", flag.reason, "danger"
-            )
-        )
-        if flag.resolved_at:
-            timeline.append(
-                TimelineEntry(
-                    flag.resolved_at,
-                    "flag",
-                    "Safety flag resolved",
-                    f"by {flag.resolved_by} — {flag.action_taken}",
-                    "success",
-                )
-            )
-    timeline.extend(phase_entries(patient, courses))
+    timeline = course_timeline(patient, courses, appointments, flags)
     timeline.sort(key=lambda entry: entry.at, reverse=True)
     tz = timezone.get_current_timezone()
     for entry in timeline:

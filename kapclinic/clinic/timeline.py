@@ -51,3 +51,35 @@ def phase_entries(patient, courses):
     for source in _sources:
         entries.extend(source(patient, courses))
     return entries
+
+
+def course_timeline(patient, courses, appointments, flags):
+    """The chart's timeline rows for these courses, unsorted: each invitation and journey
+    step, appointments, safety flags raised and resolved, then every phase's own rows.
+
+    One read for the patient chart and the course-summary PDF, so both tell the same story.
+    `courses` come with their `events` (and each event's actor) prefetched.
+    """
+    entries = []
+    for course in courses:
+        invited = f"Invited: {course.get_indication_display()}"
+        entries.append(TimelineEntry(course.created_at, "course", invited))
+        for event in course.events.all():
+            detail = f"by {event.actor}" + (f" — {event.note}" if event.note else "")
+            state = f"{event.get_to_state_display()}"
+            entries.append(TimelineEntry(event.at, "journey", state, detail, "info"))
+    for appt in appointments:
+        who = f" with {appt.clinician}" if appt.clinician else ""
+        what = f"{appt.get_kind_display()}{who}"
+        entries.append(
+            TimelineEntry(appt.starts_at, "appointment", what, appt.get_status_display())
+        )
+    for flag in flags:
+        raised = f"Safety flag: {flag.source}"
+        entries.append(TimelineEntry(flag.raised_at, "flag", raised, flag.reason, "danger"))
+        if flag.resolved_at:
+            detail = f"by {flag.resolved_by} — {flag.action_taken}"
+            resolved = "Safety flag resolved"
+            entries.append(TimelineEntry(flag.resolved_at, "flag", resolved, detail, "success"))
+    entries.extend(phase_entries(patient, courses))
+    return entries

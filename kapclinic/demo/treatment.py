@@ -32,6 +32,7 @@ from sessions import services as dosing
 from sessions.models import CheckIn, DosingSession, SessionAlert
 
 from .answers import scale
+from .stock import ketamine_in_stock
 
 LOT = "KET-SL-2611"
 
@@ -195,6 +196,8 @@ def past_dosing_session(course, staff, visit):
             "lot_expiry": (visit.start + timedelta(days=300)).date(),
             "given_at": dose_at,
             "witnessed_by": witness.user,
+            # From the register's first day the dose draws from the clinic's stock.
+            "stock_lot": ketamine_in_stock(course.clinic),
         },
     )
     stamp_journey(course, since, dose_at)  # the first dose starts treatment

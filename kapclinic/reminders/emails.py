@@ -23,6 +23,7 @@ from kapclinic.clinic.models import (
     Role,
     SafetyFlag,
 )
+from kapclinic.stock import selectors as stock_selectors
 from sessions.models import DosingSession
 
 from . import ics, timing
@@ -166,6 +167,7 @@ def digest_counts(clinic_id, now):
         "overdue_measures": MeasureRequest.objects.overdue(now)
         .filter(Q(course__clinic_id=clinic_id), expires_at__gt=now)
         .count(),
+        "open_discrepancies": stock_selectors.open_discrepancies(clinic_id).count(),
     }
 
 

@@ -10,12 +10,12 @@ from intake.selectors import suitability_review
 from intake.steps import steps_for
 from kapclinic.clinic.models import TreatmentCourse
 
-from .render import ReportUnavailable, render_for_course
+from .render import ReportUnavailable
 
 TEMPLATE = "reports/assessment.html"
 
 
-def courses():
+def records():
     """Courses with what the report header needs; scope it with `.visible_to(user)`."""
     return TreatmentCourse.objects.select_related("patient", "clinic")
 
@@ -49,15 +49,9 @@ def build_context(course, *, generated_by, generated_at=None):
     }
 
 
-def render(course, *, generated_by, page_size=None):
-    """The assessment as a PDF, with times in the clinic's own time zone."""
-    context = build_context(course, generated_by=generated_by)
-    title = f"Suitability assessment: {course.patient.legal_name}"
-    return render_for_course(
-        course,
-        TEMPLATE,
-        context,
-        title=title,
-        filename=f"suitability-assessment-course-{course.pk}.pdf",
-        page_size=page_size,
-    )
+def title(course):
+    return f"Suitability assessment: {course.patient.legal_name}"
+
+
+def filename(course):
+    return f"suitability-assessment-course-{course.pk}.pdf"

@@ -1,24 +1,30 @@
 """The course summary: the patient's journey on paper, from invitation to where it stands now.
 
-Outcomes come from the outcomes page's own reads and charts (integration.selectors,
-integration.charts), so the paper and the screen judge change by the same rules; the
-timeline comes from the same sources as the patient chart's.
+Outcomes are the outcomes page's own read (integration.outcome_page), so the paper and the
+screen judge change by the same rules and draw the same charts; the timeline comes from the
+same sources as the patient chart's.
 """
 
 from decimal import Decimal
+from operator import attrgetter
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery
+from django.db.models import (
+    Count,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Subquery,
+    prefetch_related_objects,
+)
 from django.utils import timezone
 
 from intake.models import TreatmentPlan
-from integration.charts import trend_chart
 from integration.models import CourseClosure, JournalEntry, NoteAddendum
-from integration.selectors import course_outcomes, measurements_by_course
-from integration.views.clinician import chart_alt, chart_image, shown
+from integration.outcome_page import outcome_page
 from kapclinic.clinic.models import (
     Appointment,
+    CourseEvent,
     Diagnosis,
-    Protocol,
     PsychiatricReview,
     RiskReview,
     SafetyFlag,
@@ -26,17 +32,15 @@ from kapclinic.clinic.models import (
     TreatmentCourse,
 )
 from kapclinic.clinic.selectors import ACTIVE_APPOINTMENT
-from kapclinic.clinic.timeline import TimelineEntry, phase_entries
+from kapclinic.clinic.timeline import course_timeline
 from sessions.models import Administration, AdverseEvent, Discharge, DosingSession, VitalSigns
 from sessions.models.monitoring import Dissociation, Observation
-
-from .render import render_for_course
 
 TEMPLATE = "reports/course_summary.html"
 DISSOCIATION_ORDER = {value: index for index, value in enumerate(Dissociation.values)}
 
 
-def courses():
+def records():
     """Courses with what the report header needs; scope it with `.visible_to(user)`."""
     return TreatmentCourse.objects.select_related("patient", "clinic")
 
@@ -114,65 +118,6 @@ def integration_sessions(course):
     )
 
 
-def course_timeline(course, appointments, flags):
-    """The patient chart's timeline for this one course, oldest first."""
-    entries = [
-        TimelineEntry(course.created_at, "course", f"Invited: {course.get_indication_display()}")
-    ]
-    for event in course.events.select_related("actor"):
-        detail = f"by {event.actor}" + (f" — {event.note}" if event.note else "")
-        entries.append(TimelineEntry(event.at, "journey", event.get_to_state_display(), detail))
-    for appt in appointments:
-        who = f" with {appt.clinician}" if appt.clinician else ""
-        entries.append(
-            TimelineEntry(
-                appt.starts_at,
-                "appointment",
-                f"{appt.get_kind_display()}{who}",
-                appt.get_status_display(),
-            )
-        )
-    for flag in flags:
-        entries.append(
-            TimelineEntry(flag.raised_at, "flag", f"Safety flag: {flag.source}", flag.reason)
-        )
-        if flag.resolved_at:
-            entries.append(
-                TimelineEntry(
-                    flag.resolved_at,
-                    "flag",
-                    "Safety flag resolved",
-                    f"by {flag.resolved_by} — {flag.action_taken}",
-                )
-            )
-    entries.extend(phase_entries(course.patient, [course]))
-    entries.sort(key=lambda entry: entry.at)
-    return entries
-
-
-def outcome_sections(course, dose_times, tz):
-    """Per instrument: the outcomes page's chart (the same SVG) and judgements."""
-    protocol = Protocol.objects.effective_for(course.clinic)
-    outcomes = course_outcomes(course, protocol)
-    series = measurements_by_course([course.pk], [o.instrument for o in outcomes])
-    sections = []
-    for outcome in outcomes:
-        points = series.get((course.pk, outcome.instrument), [])
-        chart = None
-        if points:
-            svg = trend_chart(outcome.instrument, points, dose_times=dose_times, tz=tz)
-            chart = {"src": chart_image(svg), "alt": chart_alt(outcome, points, dose_times, tz)}
-        sections.append(
-            {
-                "outcome": outcome,
-                "points": points,
-                "chart": chart,
-                "judgements": [{"judgement": j, "shown": shown(j)} for j in outcome.judgements],
-            }
-        )
-    return protocol, sections
-
-
 def risk_records(course):
     """The course's risk reviews and the patient's current safety plan: three queries."""
     return {
@@ -197,7 +142,9 @@ def risk_records(course):
 def build_context(course, *, generated_by, generated_at=None):
     """Everything the template shows, in a fixed number of queries (however long the course)."""
     generated_at = generated_at or timezone.now()
-    tz = course.clinic.tz
+    prefetch_related_objects(
+        [course], Prefetch("events", queryset=CourseEvent.objects.select_related("actor"))
+    )
     appointments = list(
         Appointment.objects.filter(course=course)
         .select_related("clinician__user")
@@ -209,7 +156,7 @@ def build_context(course, *, generated_by, generated_at=None):
         .order_by("raised_at", "pk")
     )
     sessions = dosing_sessions(course)
-    protocol, outcomes = outcome_sections(course, [s.started_at for s in sessions], tz)
+    outcomes = outcome_page(course, dose_times=[s.started_at for s in sessions])
     dosing = [session_brief(n, s) for n, s in enumerate(sessions, start=1)]
     return {
         "course": course,
@@ -221,15 +168,17 @@ def build_context(course, *, generated_by, generated_at=None):
         "closure": CourseClosure.objects.filter(course=course)
         .select_related("recorded_by")
         .first(),
-        "timeline": course_timeline(course, appointments, flags),
+        "timeline": sorted(
+            course_timeline(course.patient, [course], appointments, flags), key=attrgetter("at")
+        ),
         "dosing": dosing,
         "dosed_sessions": sum(1 for row in dosing if row["doses"]),
         "first_dose_at": min(
             (row["doses"][0].given_at for row in dosing if row["doses"]), default=None
         ),
         "integration": integration_sessions(course),
-        "protocol": protocol,
-        "outcomes": outcomes,
+        "protocol": outcomes.protocol,
+        "outcomes": outcomes.instruments,
         "journal": list(
             JournalEntry.objects.shared()
             .filter(course=course)
@@ -251,16 +200,9 @@ def build_context(course, *, generated_by, generated_at=None):
     }
 
 
-def render(course, *, generated_by, page_size=None):
-    """The course summary as a PDF, with times in the clinic's own time zone."""
-    title = f"Course summary: {course.patient.legal_name}"
-    with timezone.override(course.clinic.tz):
-        context = build_context(course, generated_by=generated_by)
-        return render_for_course(
-            course,
-            TEMPLATE,
-            context,
-            title=title,
-            filename=f"course-summary-course-{course.pk}.pdf",
-            page_size=page_size,
-        )
+def title(course):
+    return f"Course summary: {course.patient.legal_name}"
+
+
+def filename(course):
+    return f"course-summary-course-{course.pk}.pdf"

@@ -1,21 +1,21 @@
 """Every report the clinic can produce, and the one function that produces and audits them.
 
-A new report is a module with a queryset function and `render(obj, *, generated_by,
-page_size)`, plus one row in KINDS; the download view and `render_report` pick it up.
+A new report is a module (records, template, context, title, file name; see ReportKind) plus
+one row in KINDS; the download view and `render_report` pick it up, and ReportKind.render is
+the one way every report is made.
 """
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
-from operator import attrgetter
+from types import ModuleType
 
-from django.db.models import QuerySet
+from django.utils import timezone
 
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.access import provider_for
 
 from . import assessment, course_summary, session_note, signed_consent
-from .render import RenderedReport
+from .render import RenderedReport, render_pdf
 from .sandbox import RenderStopped
 
 log = logging.getLogger(__name__)
@@ -31,52 +31,53 @@ NOT_PRODUCED = {
 
 @dataclass(frozen=True)
 class ReportKind:
+    """One kind of report, made from its module: `records()` (scope with `.visible_to(user)`),
+    `TEMPLATE`, `build_context(obj, *, generated_by)`, `title(obj)`, `filename(obj)` (no
+    patient name: downloads folders are not private) and, unless `obj` is the course itself,
+    `course_of(obj)`."""
+
     key: str
     label: str  # in words, for messages and the audit trail
     subject: str  # what the id names, e.g. "treatment course"
-    objects: Callable[[], QuerySet] | None = None
-    render: Callable[..., RenderedReport] | None = None
-    # Whose record it is, for the audit row of a refused download.
-    patient_id: Callable[[object], int] = attrgetter("patient_id")
+    module: ModuleType
 
-    @property
-    def available(self):
-        return self.render is not None
+    def objects(self):
+        return self.module.records()
+
+    def course(self, obj):
+        course_of = getattr(self.module, "course_of", None)
+        return course_of(obj) if course_of else obj
+
+    def patient_id(self, obj):
+        """Whose record it is (also for the audit row of a refused download)."""
+        return self.course(obj).patient_id
+
+    def render(self, obj, *, generated_by, page_size=None):
+        """The report as a PDF, the way every report is made: read and printed in the
+        clinic's own time zone, the clinic as author, its paper size unless `page_size` says.
+        """
+        module, course = self.module, self.course(obj)
+        clinic = course.clinic
+        with timezone.override(clinic.tz):
+            context = module.build_context(obj, generated_by=generated_by)
+            title = module.title(obj)
+            pdf = render_pdf(
+                module.TEMPLATE,
+                context,
+                title=title,
+                author=clinic.name,
+                page_size=page_size or clinic.report_page_size or None,
+            )
+        return RenderedReport(pdf, module.filename(obj), title, course.patient_id)
 
 
 KINDS = {
     kind.key: kind
     for kind in (
-        ReportKind(
-            "assessment",
-            "suitability assessment",
-            "treatment course",
-            objects=assessment.courses,
-            render=assessment.render,
-        ),
-        ReportKind(
-            "session",
-            "dosing session note",
-            "dosing session",
-            objects=session_note.sessions,
-            render=session_note.render,
-            patient_id=attrgetter("course.patient_id"),
-        ),
-        ReportKind(
-            "course",
-            "course summary",
-            "treatment course",
-            objects=course_summary.courses,
-            render=course_summary.render,
-        ),
-        ReportKind(
-            "consent",
-            "signed consent",
-            "consent signature",
-            objects=signed_consent.signatures,
-            render=signed_consent.render,
-            patient_id=signed_consent.patient_id,
-        ),
+        ReportKind("assessment", "suitability assessment", "treatment course", assessment),
+        ReportKind("session", "dosing session note", "dosing session", session_note),
+        ReportKind("course", "course summary", "treatment course", course_summary),
+        ReportKind("consent", "signed consent", "consent signature", signed_consent),
     )
 }
 

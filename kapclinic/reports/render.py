@@ -12,7 +12,6 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.exceptions import ImproperlyConfigured
 from django.template.loader import render_to_string
-from django.utils import timezone
 from weasyprint import CSS, HTML
 
 from . import sandbox
@@ -71,20 +70,6 @@ def render_pdf(template, context, *, title, author, page_size=None):
     stylesheets.append(page_size_css(page_size))
     warm_up()
     return sandbox.run(write_pdf, html, stylesheets, title, author)
-
-
-def render_for_course(course, template, context, *, title, filename, page_size=None):
-    """One report of a course's record as a PDF, the way every report is made: times in the
-    clinic's own time zone, the clinic as author, its paper size unless `page_size` says."""
-    with timezone.override(course.clinic.tz):
-        pdf = render_pdf(
-            template,
-            context,
-            title=title,
-            author=course.clinic.name,
-            page_size=page_size or course.clinic.report_page_size or None,
-        )
-    return RenderedReport(pdf=pdf, filename=filename, title=title, patient_id=course.patient_id)
 
 
 def write_pdf(html, stylesheets, title, author):

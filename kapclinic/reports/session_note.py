@@ -4,6 +4,8 @@ It reads the same record as the session screen (sessions.screen.session_screen),
 the vitals chart from the same geometry (sessions.charts), so paper and screen never disagree.
 """
 
+from operator import attrgetter
+
 from django.utils import timezone
 
 from kapclinic.clinic.access import provider_for
@@ -11,14 +13,14 @@ from sessions.models import CheckIn, DosingSession
 from sessions.screen import session_screen
 
 from .course_summary import risk_records
-from .render import render_for_course
 
 TEMPLATE = "reports/session_note.html"
+course_of = attrgetter("course")  # whose clinic and patient the note is
 # On paper a scheduled reading not taken by the end of the session is missed, not "overdue".
 READING_STATUS = {"done": "Taken", "overdue": "Missed", "due": "Not taken", "upcoming": "Not due"}
 
 
-def sessions():
+def records():
     """Sessions with what the report header needs; scope it with `.visible_to(user)`."""
     return DosingSession.objects.select_related(
         "course__patient",
@@ -54,18 +56,11 @@ def build_context(session, *, generated_by, generated_at=None):
     }
 
 
-def render(session, *, generated_by, page_size=None):
-    """The session note as a PDF, with times in the clinic's own time zone."""
-    course = session.course
-    with timezone.override(course.clinic.tz):
-        context = build_context(session, generated_by=generated_by)
-        day = timezone.localtime(session.started_at).strftime("%-d %b %Y")
-        title = f"Dosing session note: {course.patient.legal_name}, {day}"
-        return render_for_course(
-            course,
-            TEMPLATE,
-            context,
-            title=title,
-            filename=f"session-note-{session.pk}.pdf",
-            page_size=page_size,
-        )
+def title(session):
+    """Whose note and which day, in the clinic's time zone (ReportKind.render sets it)."""
+    day = timezone.localtime(session.started_at).strftime("%-d %b %Y")
+    return f"Dosing session note: {session.course.patient.legal_name}, {day}"
+
+
+def filename(session):
+    return f"session-note-{session.pk}.pdf"

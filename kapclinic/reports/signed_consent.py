@@ -5,45 +5,40 @@ version and effective date, the typed name, the moment and the address it was si
 and a withdrawal if there was one.
 """
 
+from operator import attrgetter
+
 from django.utils import timezone
 
 from intake.consent import withdrawal_of
 from intake.models import ConsentSignature
 
-from .render import render_for_course
-
 TEMPLATE = "reports/signed_consent.html"
+course_of = attrgetter("course")  # whose clinic and patient it is
 
 
-def signatures():
+def records():
     """Signatures with what the report shows; scope it with `.visible_to(user)`."""
     return ConsentSignature.objects.select_related(
         "document", "course__patient", "course__clinic", "withdrawal"
     )
 
 
-def patient_id(signature):
-    return signature.course.patient_id
-
-
-def render(signature, *, generated_by, page_size=None):
-    """The signed consent as a PDF, with times in the clinic's own time zone."""
+def build_context(signature, *, generated_by, generated_at=None):
     course = signature.course
-    title = f"Signed consent: {signature.document.title} v{signature.document.version}"
-    context = {
+    return {
         "signature": signature,
         "document": signature.document,
         "withdrawal": withdrawal_of(signature),
         "patient": course.patient,
         "clinic": course.clinic,
         "generated_by": generated_by,
-        "generated_at": timezone.now(),
+        "generated_at": generated_at or timezone.now(),
     }
-    return render_for_course(
-        course,
-        TEMPLATE,
-        context,
-        title=title,
-        filename=f"signed-consent-{signature.pk}.pdf",
-        page_size=page_size,
-    )
+
+
+def title(signature):
+    return f"Signed consent: {signature.document.title} v{signature.document.version}"
+
+
+def filename(signature):
+    return f"signed-consent-{signature.pk}.pdf"

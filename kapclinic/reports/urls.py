@@ -1,5 +1,6 @@
 from django.urls import path
 
+from .stock_register import StockInventoryReport, StockRegisterReport
 from .views import FhirExportView, OwnReportDownloadView, ReportDownloadView
 
 app_name = "reports"
@@ -31,4 +32,6 @@ urlpatterns = [
         name="my-signed-consent",
     ),
     path("patients/<int:pk>/fhir.json", FhirExportView.as_view(), name="fhir-export"),
+    path("stock/register.<str:fmt>", StockRegisterReport.as_view(), name="stock-register"),
+    path("stock/inventory.<str:fmt>", StockInventoryReport.as_view(), name="stock-inventory"),
 ]

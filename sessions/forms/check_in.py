@@ -11,20 +11,13 @@ from dataclasses import dataclass
 from django import forms
 from django.utils import timezone
 
-from kapclinic.clinic.forms import FieldErrorsForm
+from kapclinic.clinic import steps
+from kapclinic.clinic.forms import FieldErrorsForm, phone_number
 from kapclinic.clinic.text_limits import SHORT_REASON
-from kapclinic.measures.forms import REQUIRED
 
 from ..models import CheckIn, PregnancyStatus
 
 PHONE_HELP = "e.g. +44 7700 900123"
-
-
-def _phone(value):
-    digits = [c for c in value if c.isdigit()]
-    if not 7 <= len(digits) <= 15 or any(c not in "0123456789+ ()-." for c in value):
-        raise forms.ValidationError(f"Please enter their phone number, {PHONE_HELP}.")
-    return value.strip()
 
 
 def _text(name):
@@ -124,28 +117,29 @@ class SinceLastVisitForm(CheckInStepForm):
         return kept
 
 
+def _time_today(label, hint, verb, example):
+    """A time of day, today unless its "That was yesterday" box is ticked."""
+    return forms.TimeField(
+        label=label,
+        help_text=f"{hint} A time today, e.g. {example}.",
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={
+            "required": f"Please enter the time you last {verb}, e.g. {example}.",
+            "invalid": f"Please enter a time such as {example}.",
+        },
+    )
+
+
 class FoodAndDrinkForm(CheckInStepForm):
     """Times today in the clinic's time zone; "yesterday" for an overnight fast."""
 
     # domain reference §4.1: fasting before the dose; the clinic's own rules decide.
-    last_food_time = forms.TimeField(
-        label="What time did you last eat?",
-        help_text="Any food, even a snack. A time today, e.g. 07:30.",
-        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-        error_messages={
-            "required": "Please enter the time you last ate, e.g. 07:30.",
-            "invalid": "Please enter a time such as 07:30.",
-        },
+    last_food_time = _time_today(
+        "What time did you last eat?", "Any food, even a snack.", "ate", "07:30"
     )
     last_food_yesterday = forms.BooleanField(label="That was yesterday", required=False)
-    last_drink_time = forms.TimeField(
-        label="What time did you last drink anything?",
-        help_text="Any drink, even water. A time today, e.g. 10:15.",
-        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-        error_messages={
-            "required": "Please enter the time you last had a drink, e.g. 10:15.",
-            "invalid": "Please enter a time such as 10:15.",
-        },
+    last_drink_time = _time_today(
+        "What time did you last drink anything?", "Any drink, even water.", "had a drink", "10:15"
     )
     last_drink_yesterday = forms.BooleanField(label="That was yesterday", required=False)
 
@@ -232,21 +226,17 @@ class CompanionForm(CheckInStepForm):
     text_fields = ("companion_name", "companion_phone")
 
     def clean_companion_phone(self):
-        return _phone(self.cleaned_data["companion_phone"])
+        return phone_number(
+            self.cleaned_data["companion_phone"], f"Please enter their phone number, {PHONE_HELP}."
+        )
 
 
 @dataclass(frozen=True)
-class Step:
-    key: str
-    title: str
-    form_class: type[CheckInStepForm] | None = None
-    instrument: str = ""  # or a questionnaire from kapclinic.measures
+class Step(steps.Step):
+    """A check-in step: a CheckInStepForm or a questionnaire, with optional words above it."""
+
     intro: str = ""
     notice: tuple[str, str] | None = None  # (title, text) shown in an info panel
-
-    @property
-    def is_questionnaire(self):
-        return bool(self.instrument)
 
 
 STEPS = (
@@ -281,13 +271,3 @@ def step_is_done(step, check_in, clinic, now=None):
         return response is not None and response.is_completed
     data = step.form_class.stored(check_in, clinic.tz)
     return bool(data) and step.form_class(data, clinic=clinic, now=now).is_valid()
-
-
-def unanswered(form):
-    """The questionnaire items left blank, as (number, id of their first answer), in order,
-    so the page can name each one above the form and link to it."""
-    return [
-        (form.numbers[key], f"{form[key].auto_id}_0")
-        for key in form.numbers
-        if REQUIRED in form.errors.get(key, ())
-    ]

@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from kapclinic.clinic.forms import DrawnOnceMixin, FieldErrorsForm, OneTimeKeyMixin
 from kapclinic.clinic.models import Product, Route
 from kapclinic.clinic.text_limits import CLINICAL_TEXT, SHORT_REASON
+from kapclinic.stock.forms import add_stock_lot_field
 
 from ..models import (
     ALDRETE_COMPONENTS,
@@ -183,6 +184,8 @@ class DoseForm(SessionForm):
                     for user in staff
                     if user.provider.role in roles
                 ]
+        # A clinic keeping the controlled-substance register: the dose draws from a lot.
+        add_stock_lot_field(self, clinic, protocol.product)
         plan = session.plan_terms or protocol
         self.fields["out_of_range_reason"].help_text = (
             f"Only for a dose outside the plan ({plan.dose_range_label} a session, this route "

@@ -72,6 +72,15 @@ class Administration(SessionRecord):
     )
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # Its entry in the controlled-substance register, where the clinic keeps one.
+    stock_entry = models.OneToOneField(
+        "stock.LedgerEntry",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
     # The dose form's one-time key: a double click, a retry or a second tab sending the same
     # form cannot record the same dose twice (unique per session, below).
     request_key = models.UUIDField(null=True, blank=True, editable=False)

@@ -21,6 +21,7 @@ from kapclinic.clinic.models import (
 )
 from kapclinic.clinic.models.people import CLINICIAN_ROLES
 from kapclinic.clinic.views import StaffRequiredMixin
+from kapclinic.stock.selectors import discrepancies_for
 
 from .. import booking
 from ..forms.booking import BookDosingSessionForm, ReasonForm
@@ -140,6 +141,7 @@ class DayView(StaffRequiredMixin, View):
             .filter(owner=clinician, due_at__lt=end)
             .select_related("course__patient"),
             "now": timezone.now(),
+            "stock_discrepancies": discrepancies_for(provider_for(request.user)),
             "choices": self.choices(clinicians.filter(clinic_id=clinician.clinic_id)),
         }
         return render(request, self.template_name, context)

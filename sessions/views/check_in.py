@@ -9,17 +9,19 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 
 from intake.consent import consents_due
 from kapclinic.clinic.models import Appointment
+from kapclinic.clinic.steps import StepPageView
 from kapclinic.clinic.views import PatientRequiredMixin
 from kapclinic.instruments import get_instrument
 from kapclinic.measures.forms import InstrumentForm
 
 from .. import booking, services
-from ..forms.check_in import STEP_BY_KEY, STEPS, step_is_done, unanswered
+from ..forms.check_in import STEP_BY_KEY, STEPS, step_is_done
 from ..models import CheckIn, DosingError
 
 SAVED_FOR_LATER = "Saved. You can come back to your check-in any time before your session."
@@ -88,24 +90,28 @@ class StartView(CheckInMixin, View):
         return self.next_page()
 
 
-class StepView(CheckInMixin, View):
-    template_name = "dosing/check_in_step.html"
+class StepView(CheckInMixin, StepPageView):
+    """One check-in step, saved as it is sent (the page flow is kapclinic.clinic.steps)."""
 
-    def setup_step(self, pk, key):
+    template_name = "dosing/check_in_step.html"
+    saved_for_later = SAVED_FOR_LATER
+
+    def open_step(self, pk, step):
         response = self.load(pk)
-        if response is None and key not in STEP_BY_KEY:
+        if response is None and step not in STEP_BY_KEY:
             raise Http404("No such step.")
-        self.step = STEP_BY_KEY.get(key)
+        self.step = STEP_BY_KEY.get(step)
         return response
 
-    # --- Forms ----------------------------------------------------------------------------
+    def step_states(self):
+        return self.states()
 
-    def response(self):
-        return getattr(self.check_in, self.step.instrument) if self.step.is_questionnaire else None
+    def stored_response(self):
+        return getattr(self.check_in, self.step.instrument)
 
     def build_form(self, data=None):
         if self.step.is_questionnaire:
-            response = self.response()
+            response = self.stored_response()
             answers = response.answers if response else {}
             locked = response is not None and response.is_completed
             if data is None and answers and not locked:
@@ -125,72 +131,17 @@ class StepView(CheckInMixin, View):
                 return form_class(stored, clinic=self.clinic, now=self.now)
         return form_class(data, clinic=self.clinic, now=self.now)
 
-    def render_step(self, form, status=200):
-        states = self.states()
-        keys = [step.key for step, _ in states]
-        index = keys.index(self.step.key)
-        response = self.response()
-        locked = response is not None and response.is_completed
-        missing = unanswered(form) if self.step.is_questionnaire and form.is_bound else []
-        return render(
-            self.request,
-            self.template_name,
-            self.context(
-                step=self.step,
-                form=form,
-                index=index + 1,
-                total=len(states),
-                done=sum(1 for _, done in states if done),
-                previous=states[index - 1][0] if index else None,
-                crisis=response is not None and response.has_urgent_flag,
-                locked=locked,
-                missing=missing,
-            ),
-            status=status,
-        )
-
-    # --- Handlers -------------------------------------------------------------------------
-
-    def get(self, request, pk, step):
-        if (response := self.setup_step(pk, step)) is not None:
-            return response
-        return self.render_step(self.build_form())
-
-    def post(self, request, pk, step):
-        if (response := self.setup_step(pk, step)) is not None:
-            return response
-        leaving = request.POST.get("leave") == "1"
-        try:
-            if self.step.is_questionnaire:
-                return self.post_questionnaire(leaving)
-            return self.post_form(leaving)
-        except DosingError as error:
-            # The check-in was completed meanwhile, or this questionnaire already answered.
-            messages.error(request, str(error))
-            return redirect("dosing:check-in", self.appointment.pk)
-
-    def post_form(self, leaving):
-        form = self.build_form(self.request.POST)
-        valid = form.is_valid()
+    def save_form(self, form, valid):
         try:
             self.check_in = services.save_check_in(
-                self.appointment,
-                self.request.user,
-                form.to_model() if valid else form.draft(),
+                self.appointment, self.request.user, form.to_model() if valid else form.draft()
             )
         except ValidationError as error:
             form.add_model_errors(error)
-            valid = False
-        if leaving:
-            messages.success(self.request, SAVED_FOR_LATER)
-            return redirect("clinic:my-journey")
-        if not valid:
-            return self.render_step(form)
-        return self.next_page()
+            return False
+        return True
 
-    def post_questionnaire(self, leaving):
-        form = self.build_form(self.request.POST)
-        valid = form.is_valid()
+    def save_questionnaire(self, form, valid):
         response = services.save_check_in_questionnaire(
             self.appointment,
             self.request.user,
@@ -199,15 +150,24 @@ class StepView(CheckInMixin, View):
             complete=valid,
         )
         setattr(self.check_in, self.step.instrument, response)
-        if response.has_urgent_flag and (valid or leaving):
-            # Crisis resources at once, before the patient moves on.
-            return redirect("dosing:check-in-support", self.appointment.pk)
-        if leaving:
-            messages.success(self.request, SAVED_FOR_LATER)
-            return redirect("clinic:my-journey")
-        if not valid:
-            return self.render_step(form)
-        return self.next_page()
+        return response
+
+    def step_url(self, step):
+        return reverse("dosing:check-in-step", args=[self.appointment.pk, step.key])
+
+    def support_page(self):
+        return redirect("dosing:check-in-support", self.appointment.pk)
+
+    def page_context(self):
+        return self.context(continue_url=reverse("dosing:check-in", args=[self.appointment.pk]))
+
+    def post(self, request, **kwargs):
+        try:
+            return super().post(request, **kwargs)
+        except DosingError as error:
+            # The check-in was completed meanwhile, or this questionnaire already answered.
+            messages.error(request, str(error))
+            return redirect("dosing:check-in", self.appointment.pk)
 
 
 class ReviewView(CheckInMixin, View):

@@ -42,6 +42,17 @@ AUDITED = {
 }
 
 
+# Staff pages with an id that are not a patient's record: the controlled-substance register
+# (its reads are audit-logged without a patient: tests/stock/test_pages.py).
+NOT_PATIENT_RECORDS = {
+    "stock:lot",
+    "stock:count",
+    "stock:resolve",
+    "reports:stock-register",
+    "reports:stock-inventory",
+}
+
+
 def patient_of(scene, key):
     value = getattr(scene, key)
     return value if key.startswith("patient") else value.patient
@@ -51,7 +62,10 @@ def staff_record_pages():
     return sorted(
         name
         for name, page in ACCESS.items()
-        if page.side == STAFF and GET in page.methods and page.kwargs is not None
+        if page.side == STAFF
+        and GET in page.methods
+        and page.kwargs is not None
+        and name not in NOT_PATIENT_RECORDS
     )
 
 

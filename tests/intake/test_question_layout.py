@@ -146,3 +146,12 @@ def test_the_support_step_is_not_asked_when_phq9_item9_is_zero(patient_client):
     client.post(reverse("intake:step", args=["phq9"]), {**step_data(patient)["phq9"], "q9": "0"})
     assert client.get(reverse("intake:step", args=["support"])).status_code == 404
     assert client.get(reverse("intake:support"))["Location"] == reverse("intake:start")
+
+
+def test_leaving_a_half_answered_phq9_with_item9_above_zero_shows_support_first(patient_client):
+    """The crisis resources come before home, as in the day-of check-in (issue 16 review)."""
+    client, patient, _ = patient_client
+    response = client.post(reverse("intake:step", args=["phq9"]), {"q9": "2", "leave": "1"})
+    assert response["Location"] == reverse("intake:step", args=["support"])
+    support = client.get(response["Location"]).content.decode()
+    assert "Thank you for telling us" in support

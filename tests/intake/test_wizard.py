@@ -84,7 +84,12 @@ def test_half_filled_questionnaire_keeps_answers_and_names_the_missing_items(pat
     client, _, course = patient_client
     response = client.post(reverse("intake:step", args=["gad7"]), {"q1": "2", "q2": "1"})
     assert response.status_code == 200
-    assert "Please answer this question" in response.content.decode()
+    page = response.content.decode()
+    assert "Please answer this question" in page
+    # Named above the form and linked, as on the check-in (the one step page of the core).
+    for number in range(3, 8):
+        assert f'href="#id_q{number}_0">question {number}</a>' in page
+    assert "question 1<" not in page
     draft = QuestionnaireResponse.objects.get(course=course, instrument="gad7")
     assert draft.status == QuestionnaireResponse.Status.DRAFT
     assert draft.answers == {"q1": 2, "q2": 1}

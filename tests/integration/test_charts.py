@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from integration.charts import trend_chart
-from integration.outcomes import Measurement
+from integration.outcome_rules import Measurement
 
 T0 = datetime.fromisoformat("2025-01-06T10:00:00+00:00")
 SCORES = [

@@ -97,7 +97,7 @@ def test_dashboard_filters_by_indication_and_period(world):
     ],
 )
 def test_dashboard_counts_equal_the_outcome_page_judged_course_by_course(rules):
-    """The database's counts match integration.outcomes applied to each completed course."""
+    """The database's counts match integration.outcome_rules applied to each completed course."""
     from kapclinic.clinic.models import TreatmentCourse
     from kapclinic.demo.scale import ScaleSeeder
 

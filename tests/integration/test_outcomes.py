@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from integration.outcomes import Measurement, Rules, instrument_outcome
+from integration.outcome_rules import Measurement, Rules, instrument_outcome
 from kapclinic.clinic.models.follow_up import default_outcome_rules
 
 T0 = datetime.fromisoformat("2025-01-06T10:00:00+00:00")
@@ -200,7 +200,7 @@ def test_fewer_than_two_scores_never_compute(instrument, totals):
 
 
 def test_measurements_name_their_purpose_in_words():
-    from integration.outcomes import Measurement
+    from integration.outcome_rules import Measurement
 
     assert Measurement(at=None, total=3, purpose="check_in").purpose_label == "Check-in"
     assert Measurement(at=None, total=3, purpose="follow_up").purpose_label == "Follow-up"

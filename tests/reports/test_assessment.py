@@ -14,6 +14,7 @@ from intake.models import TreatmentPlan
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.models import Patient, Role
 from kapclinic.reports import assessment
+from kapclinic.reports.kinds import KINDS
 from kapclinic.reports.render import ReportUnavailable
 
 from ..intake.helpers import YES
@@ -59,7 +60,7 @@ def embedded_files(pdf_bytes):
 
 
 def render(course, **kwargs):
-    return assessment.render(course, generated_by="Dr Report Tester, MD", **kwargs).pdf
+    return KINDS["assessment"].render(course, generated_by="Dr Report Tester, MD", **kwargs).pdf
 
 
 # --- Content ---------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from django.utils import timezone
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.models import Role
 from kapclinic.reports import course_summary
+from kapclinic.reports.kinds import KINDS
 
 from .pdf import embedded_files, pdf_pages, pdf_text, reader, squeezed, xobject_count
 from .records import Team, start_course, whole_course
@@ -21,13 +22,13 @@ pytestmark = pytest.mark.django_db
 
 
 def render(course, **kwargs):
-    return course_summary.render(course, generated_by="Dr Report Tester, MD", **kwargs).pdf
+    return KINDS["course"].render(course, generated_by="Dr Report Tester, MD", **kwargs).pdf
 
 
 @pytest.fixture
 def course(team):
     whole_course(team, sessions=3, measures=4)
-    return course_summary.courses().get(pk=team.course.pk)
+    return course_summary.records().get(pk=team.course.pk)
 
 
 # --- Content ---------------------------------------------------------------------------------
@@ -105,7 +106,7 @@ def test_hostile_free_text_prints_literally_and_fetches_nothing(world, listener)
     }
     team = Team.of(world.one, texts=texts)
     whole_course(team, sessions=1, measures=2)
-    pdf = render(course_summary.courses().get(pk=team.course.pk))
+    pdf = render(course_summary.records().get(pk=team.course.pk))
     text = squeezed(pdf_text(pdf))
     for name in ("event_description", "themes", "addendum_note", "journal"):
         assert squeezed(texts[name]) in text, name
@@ -115,7 +116,7 @@ def test_hostile_free_text_prints_literally_and_fetches_nothing(world, listener)
 
 
 def test_a_new_course_renders_cleanly(world):
-    course = course_summary.courses().get(pk=world.one.courses[0].pk)  # invited, nothing else
+    course = course_summary.records().get(pk=world.one.courses[0].pk)  # invited, nothing else
     text = pdf_text(render(course))
     has(text, "Stage Invited", "No signed plan", "Care team Not assigned")
     has(text, "No dosing sessions yet.", "No integration sessions yet.")
@@ -125,7 +126,7 @@ def test_a_new_course_renders_cleanly(world):
 
 def test_a_cleared_course_before_any_dose_renders_cleanly(team):
     start_course(team)
-    text = pdf_text(render(course_summary.courses().get(pk=team.course.pk)))
+    text = pdf_text(render(course_summary.records().get(pk=team.course.pk)))
     has(text, "Stage Cleared", "0 with a dose given of 6 planned", "No dosing sessions yet.")
     has(text, "Only one PHQ-9 so far")
 
@@ -136,7 +137,7 @@ def test_context_takes_the_same_queries_for_one_or_many_sessions(world):
     whole_course(large, sessions=4, measures=8)
 
     def count(team):
-        course = course_summary.courses().get(pk=team.course.pk)
+        course = course_summary.records().get(pk=team.course.pk)
         with CaptureQueriesContext(connection) as ctx:
             course_summary.build_context(course, generated_by="x")
         return len(ctx.captured_queries)

@@ -16,7 +16,8 @@ from kapclinic.clinic.diagnoses import add_diagnosis, enter_in_error
 from kapclinic.clinic.models import Appointment, Patient, Role
 from kapclinic.instruments import INSTRUMENTS
 from kapclinic.measures.models import QuestionnaireResponse
-from kapclinic.reports.fhir import NO_TIER, patient_bundle
+from kapclinic.reports.fhir import patient_bundle
+from kapclinic.reports.fhir.codes import NO_TIER
 from sessions.models import Administration, AdverseEvent, VitalSigns
 
 from .records import Team, dosing_session, start_course, whole_course

@@ -14,6 +14,7 @@ from django.utils import timezone
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.models import Patient, Role
 from kapclinic.reports import session_note
+from kapclinic.reports.kinds import KINDS
 from sessions import services
 from sessions.models import DosingSession
 
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 
 def render(session, **kwargs):
-    return session_note.render(session, generated_by="Dr Report Tester, MD", **kwargs).pdf
+    return KINDS["session"].render(session, generated_by="Dr Report Tester, MD", **kwargs).pdf
 
 
 def session_start(days_ago=1):
@@ -177,7 +178,7 @@ def test_an_open_session_with_nothing_recorded_renders_cleanly(team):
     )
     session = services.open_session(appointment, team.nurse)
     Patient.objects.filter(pk=team.course.patient_id).update(date_of_birth=None)
-    session = session_note.sessions().get(pk=session.pk)
+    session = session_note.records().get(pk=session.pk)
     text = pdf_text(render(session))
     assert "born (not recorded)" in text
     assert "Not signed." in text and "The session is still open" in text
@@ -203,7 +204,7 @@ def test_context_takes_the_same_queries_for_one_or_many_vitals(world):
     assert (one.vitals.count(), many.vitals.count()) == (2, 25)
 
     def count(session):
-        session = session_note.sessions().get(pk=session.pk)
+        session = session_note.records().get(pk=session.pk)
         with CaptureQueriesContext(connection) as ctx:
             session_note.build_context(session, generated_by="x")
         return len(ctx.captured_queries)

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from kapclinic.reports import session_note
+from kapclinic.reports.kinds import KINDS
 from sessions.gate import override_gate
 from tests.sessions.conftest import Build
 
@@ -22,7 +22,7 @@ def test_the_note_shows_each_override_with_the_reading_it_accepted(world):
     build.vitals(session, build.start + timedelta(minutes=10), systolic=158, diastolic=97)
     override_gate(session, build.prescriber, "Rechecked; still acceptable.")
     build.dose(session)
-    text = squeezed(pdf_text(session_note.render(session, generated_by="Dr Report Tester").pdf))
+    text = squeezed(pdf_text(KINDS["session"].render(session, generated_by="Dr Report Tester").pdf))
     for phrase in (
         f"Override by {build.prescriber}",
         "Accepted these failing values, and no others",

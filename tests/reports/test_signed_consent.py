@@ -8,7 +8,7 @@ from intake.consent import sign_consent, withdraw_consent
 from intake.models import ConsentDocument
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.models import CourseState, Role
-from kapclinic.reports.signed_consent import render
+from kapclinic.reports.kinds import KINDS
 from tests.sessions.conftest import clear_course
 
 from .pdf import embedded_files, pdf_text, squeezed
@@ -43,7 +43,7 @@ def download(client, signature):
 
 
 def test_pdf_holds_the_text_version_signature_time_and_address(signature):
-    pdf = render(signature, generated_by="test").pdf
+    pdf = KINDS["consent"].render(signature, generated_by="test").pdf
     text = squeezed(pdf_text(pdf))
     patient = signature.course.patient
     for expected in (
@@ -70,7 +70,7 @@ def test_hostile_text_prints_literally_and_nothing_is_fetched(world, listener):
     )
     withdraw_consent(signature, by=course.patient.user, reason=hostile)
     signature.refresh_from_db()
-    pdf = render(signature, generated_by="test").pdf
+    pdf = KINDS["consent"].render(signature, generated_by="test").pdf
     assert squeezed(hostile) in squeezed(pdf_text(pdf))
     assert listener.connections == []
     assert embedded_files(pdf) == []
@@ -119,7 +119,8 @@ def test_staff_url_refuses_patients_and_patient_url_refuses_staff(world, signatu
 
 
 def test_fhir_export_marks_a_withdrawn_consent_inactive_from_the_withdrawal(signature):
-    from kapclinic.reports.fhir import instant, patient_bundle
+    from kapclinic.reports.fhir import patient_bundle
+    from kapclinic.reports.fhir.codes import instant
 
     course = signature.course
     withdrawal = withdraw_consent(signature, by=course.patient.user, reason="")

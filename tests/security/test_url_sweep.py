@@ -63,6 +63,8 @@ EVERY_CLINIC = CLINIC_1 | {PRESCRIBER_2}
 # (doses, signing: a form error). They have no clinic to invite into (404) and no patient
 # record, so patient pages refuse them (403).
 SUPER = frozenset({SUPERUSER})
+STOCK_RECORDERS = frozenset({PRESCRIBER_1, NURSE_1, PRESCRIBER_2})
+STOCK_READERS = STOCK_RECORDERS | {CLINIC_ADMIN_1}
 SIGNED_IN = frozenset(ROLES) - {ANONYMOUS}
 
 
@@ -98,6 +100,32 @@ def measure_a(s):
 
 def integration_a(s):
     return {"pk": s.integration_a.pk}
+
+
+def stock_scene(s):
+    """A lot in a safe at clinic 1 and a count discrepancy, made once per scene."""
+    if not hasattr(s, "stock_lot"):
+        from kapclinic.stock import services as stock
+        from kapclinic.stock.models import StockForm, StorageLocation
+
+        safe = StorageLocation.objects.create(clinic=s.clinic, name="Sweep safe")
+        entry = stock.receive(
+            s.clinic,
+            s.nurse.user,
+            location=safe,
+            product="racemic_ketamine",
+            form=StockForm.TROCHE,
+            lot_number="SW-1",
+            expiry=timezone.localdate() + datetime.timedelta(days=200),
+            supplier="Wholesale",
+            units=2,
+            unit_mg=50,
+            witnessed_by=s.prescriber.user,
+        )
+        balance = entry.lot.balances.get()
+        (s.stock_discrepancy,) = stock.count(safe, s.nurse.user, {balance.pk: "90"})
+        s.stock_lot, s.stock_location = entry.lot, safe
+    return s
 
 
 def consent_signature_a(s):
@@ -362,6 +390,31 @@ ACCESS = {
     ),
     "billing:my-superbill": Page(PATIENT, PATIENTS, {GET}),
     "billing:my-superbill-pdf": Page(PATIENT, PATIENTS, {GET}),
+    # --- controlled-substance register: nurses and prescribers record, clinic admins read;
+    # therapists and superusers find nothing (404); each clinic sees its own register.
+    "stock:register": Page(STAFF, STOCK_READERS, {GET}),
+    "stock:inventory": Page(STAFF, STOCK_READERS, {GET}),
+    "stock:discrepancies": Page(STAFF, STOCK_READERS, {GET}),
+    "stock:lot": Page(
+        STAFF,
+        STOCK_READERS - {PRESCRIBER_2},
+        {GET},
+        kwargs=lambda s: {"pk": stock_scene(s).stock_lot.pk},
+    ),
+    "stock:receive": Page(STAFF, STOCK_RECORDERS),
+    "stock:transfer": Page(STAFF, STOCK_RECORDERS),
+    "stock:waste": Page(STAFF, STOCK_RECORDERS),
+    "stock:return": Page(STAFF, STOCK_RECORDERS),
+    "stock:count": Page(
+        STAFF,
+        STOCK_RECORDERS - {PRESCRIBER_2},
+        kwargs=lambda s: {"pk": stock_scene(s).stock_location.pk},
+    ),
+    "stock:resolve": Page(
+        STAFF, {PRESCRIBER_1}, kwargs=lambda s: {"pk": stock_scene(s).stock_discrepancy.pk}
+    ),
+    "reports:stock-register": Page(STAFF, STOCK_READERS, {GET}, kwargs=lambda s: {"fmt": "csv"}),
+    "reports:stock-inventory": Page(STAFF, STOCK_READERS, {GET}, kwargs=lambda s: {"fmt": "csv"}),
     # --- dosing: scheduling ------------------------------------------------------------------
     "dosing:day": Page(STAFF, EVERY_CLINIC | SUPER, {GET}),
     "dosing:book-session": Page(STAFF, CLINIC_1 | SUPER, kwargs=course_a, data=booking),
@@ -603,4 +656,4 @@ def test_the_sweep_covers_every_url_role_and_method():
     assert not missing, f"URLs with no row in ACCESS: {missing}"
     total = len(URLS) * len(ROLES) * 2
     print(f"\nURL sweep: {len(URLS)} URLs × {len(ROLES)} roles × 2 methods = {total} requests")
-    assert total == 1386, "update this count when URLs or roles are added"
+    assert total == 1602, "update this count when URLs or roles are added"

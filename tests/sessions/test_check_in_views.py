@@ -250,6 +250,12 @@ def test_a_half_answered_phq9_with_item9_above_zero_shows_crisis_resources_at_on
     assert SafetyFlag.objects.filter(course=day.course, source="Check-in PHQ-9").exists()
 
 
+def test_leaving_a_half_answered_phq9_with_item9_above_zero_shows_crisis_resources_first(day):
+    response = day.client.post(step_url(day.appt, "phq9"), {"q9": "2", "leave": "1"})
+    assert response["Location"] == url("check-in-support", day.appt)
+    assert saved(day).phq9.answers == {"q9": 2}
+
+
 # --- Sending -------------------------------------------------------------------------------
 
 

@@ -8,7 +8,7 @@ from django.db import connection
 from django.urls import reverse
 
 from kapclinic.clinic.models import Role
-from kapclinic.reports import session_note
+from kapclinic.reports.kinds import KINDS
 from sessions import services
 from sessions.integrity import canonical, session_children, session_content_hash
 from sessions.models import DosingSession
@@ -73,5 +73,5 @@ def test_the_signed_screen_and_the_pdf_show_the_hash(signed, staff_client):  # n
     client = staff_client(signed.world.one.staff[Role.PRESCRIBER])
     page = client.get(reverse("dosing:session", args=[session.appointment_id])).content.decode()
     assert session.content_hash in page
-    pdf = session_note.render(session, generated_by="Dr Test").pdf
+    pdf = KINDS["session"].render(session, generated_by="Dr Test").pdf
     assert session.content_hash in squeezed(pdf_text(pdf))

@@ -84,7 +84,7 @@ def test_dose_above_the_range_needs_a_reason(build):
     ready = build
     build()
     with pytest.raises(
-        DosingError, match="This dose is 450 mg, above the plan's range of 100–400 mg"
+        ValidationError, match="This dose is 450 mg, above the plan's range of 100–400 mg"
     ):
         ready.dose(amount_mg=Decimal("450"))
     dose = ready.dose(amount_mg=Decimal("450"), out_of_range_reason="Tolerance at 400 mg.")
@@ -94,7 +94,7 @@ def test_dose_above_the_range_needs_a_reason(build):
 
 
 def test_dose_below_the_range_needs_a_reason(ready):
-    with pytest.raises(DosingError, match="below the plan's range"):
+    with pytest.raises(ValidationError, match="below the plan's range"):
         ready.dose(amount_mg=Decimal("50"))
 
 
@@ -104,7 +104,7 @@ def test_a_booster_is_judged_by_the_session_total(build):
     build()
     ready.dose(amount_mg=Decimal("300"))
     booster_at = ready.dose_at + timedelta(minutes=30)
-    with pytest.raises(DosingError, match="session total would be 450 mg"):
+    with pytest.raises(ValidationError, match="session total would be 450 mg"):
         ready.dose(amount_mg=Decimal("150"), given_at=booster_at)
     ready.dose(amount_mg=Decimal("100"), given_at=booster_at)
     assert ready.session.administrations.count() == 2
@@ -116,7 +116,7 @@ def test_mg_per_kg_protocol_judges_the_dose_per_kg(build):
     build()
     iv = {"route": Route.IV, "infusion_minutes": 40}
     with pytest.raises(
-        DosingError,
+        ValidationError,
         match=r"0\.900 mg/kg \(63 mg for 70 kg\), above the plan's range of 0\.1–0\.7 mg/kg",
     ):
         build.dose(amount_mg=Decimal("63"), **iv)

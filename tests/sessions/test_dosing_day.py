@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from intake.models import TreatmentPlan
 from kapclinic.clinic.models import Appointment, Role
+from kapclinic.reports.kinds import KINDS
 from sessions import services
 from sessions.discharge import discharge
 from sessions.models import Administration, DosingError, DosingSession
@@ -149,8 +150,8 @@ def test_the_session_note_pdf_shows_an_adverse_events_description(ready):
 
     ready.dose()
     record_event(ready)
-    session = session_note.sessions().get(pk=ready.session.pk)
-    pdf = session_note.render(session, generated_by="Dr Report Tester, MD").pdf
+    session = session_note.records().get(pk=ready.session.pk)
+    pdf = KINDS["session"].render(session, generated_by="Dr Report Tester, MD").pdf
     assert squeezed("Nauseated <b>after</b> the dose") in squeezed(pdf_text(pdf))
 
 

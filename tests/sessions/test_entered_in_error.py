@@ -10,7 +10,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from kapclinic.clinic.models import Role
-from kapclinic.reports import session_note
+from kapclinic.reports.kinds import KINDS
 from sessions import services
 from sessions.gate import evaluate_gate, failing
 from sessions.models import (
@@ -195,6 +195,6 @@ def test_another_clinics_entry_or_an_unknown_kind_is_not_found(ready, slip, staf
 def test_the_pdf_shows_the_entry_struck_with_its_reason(ready, slip):
     services.mark_entered_in_error(slip, ready.nurse, REASON)
     session = DosingSession.objects.get(pk=ready.session.pk)
-    text = squeezed(pdf_text(session_note.render(session, generated_by="Dr Test").pdf))
+    text = squeezed(pdf_text(KINDS["session"].render(session, generated_by="Dr Test").pdf))
     assert squeezed("Entered in error") in text and squeezed(REASON) in text
     assert "190" in text  # still on the record

@@ -28,6 +28,7 @@ from kapclinic.clinic.models import (
     User,
 )
 from kapclinic.demo import answers, journey, stories
+from kapclinic.demo import stock as demo_stock
 from kapclinic.demo.billing import seed_billing
 from kapclinic.demo.protocols import sign_reference_protocols
 from kapclinic.demo.treatment import backdate_intake
@@ -147,6 +148,7 @@ class Command(BaseCommand):
                 is_medical_director=role == Role.PRESCRIBER,
             )
         sign_reference_protocols(clinic, staff[Role.PRESCRIBER])
+        demo_stock.open_register(clinic, staff, self.at_ten(days=-12) - timedelta(hours=1))
         for index, (email, legal, preferred, indication, stage) in enumerate(PATIENTS):
             course = invite_patient(
                 by=staff[Role.CLINIC_ADMIN].user,
@@ -179,6 +181,9 @@ class Command(BaseCommand):
                     kind=SafetyFlag.Kind.SUICIDE_RISK,
                 )
         seed_billing(clinic, staff)
+        demo_stock.week_of_entries(
+            clinic, staff, self.at_ten(days=0) - timedelta(hours=1), DEMO_PASSWORD
+        )
         self.publish_new_consent(clinic, staff[Role.CLINIC_ADMIN].user)
 
     def publish_new_consent(self, clinic, admin):

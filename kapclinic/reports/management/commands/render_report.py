@@ -38,11 +38,6 @@ class Command(BaseCommand):
 
     def handle(self, *, kind, pk, output, page_size, by, **options):
         report_kind = KINDS[kind]
-        if not report_kind.available:
-            ready = ", ".join(key for key, k in KINDS.items() if k.available)
-            raise CommandError(
-                f"The {report_kind.label} report is not available yet (available: {ready})."
-            )
         user, generated_by, actor_label = self.actor(by)
         objects = report_kind.objects()
         if user is not None:

@@ -1,4 +1,5 @@
-"""Measure requests from the protocol's schedule, and how they are answered or lapse.
+"""Questionnaire requests (MeasureRequest) from the protocol's schedule, and how they are
+answered or lapse.
 
 `schedule_measures` is idempotent: call it whenever the course's appointments or stage
 change and it adds only what is missing (one request per course, instrument and time point).

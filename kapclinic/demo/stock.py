@@ -1,0 +1,100 @@
+"""The demo clinic's controlled-substance register: kept from twelve days ago, stock received
+then, the doses given since drawing from it (Amara's first dose), and a week of entries a
+clinic keeps (daily counts of the safe, a transfer, a witnessed waste, esketamine devices)."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from kapclinic.clinic.models import Product, Role
+from kapclinic.stock import services
+from kapclinic.stock.models import Balance, ControlledRegister, StockForm, StorageLocation
+
+KETAMINE_LOT = "KET-SL-2611"  # the lot the earlier demo doses name (treatment.LOT)
+ESKETAMINE_LOT = "SPR-2607"
+
+
+def open_register(clinic, staff, since):
+    """The register from `since` (a past 09:00), with the first delivery received then."""
+    ControlledRegister.objects.create(clinic=clinic, kept_from=timezone.localdate(since))
+    safe = StorageLocation.objects.create(clinic=clinic, name="Controlled drugs safe")
+    StorageLocation.objects.create(clinic=clinic, name="Treatment room cabinet")
+    nurse, prescriber = staff[Role.NURSE].user, staff[Role.PRESCRIBER].user
+    services.receive(
+        clinic,
+        nurse,
+        location=safe,
+        product=Product.RACEMIC_KETAMINE,
+        form=StockForm.TROCHE,
+        lot_number=KETAMINE_LOT,
+        expiry=(since + timedelta(days=400)).date(),
+        supplier="Harbour Pharmacy Wholesale",
+        reference="PO-20418",
+        units=60,
+        unit_mg=100,
+        witnessed_by=prescriber,
+        at=since,
+    )
+
+
+def ketamine_in_stock(clinic):
+    """Where a demo dose draws from (ignored before the register's first day)."""
+    return (
+        Balance.objects.filter(
+            lot__clinic=clinic, lot__product=Product.RACEMIC_KETAMINE, quantity_mg__gte=400
+        )
+        .select_related("lot", "location")
+        .order_by("lot__expiry", "location__name")
+        .first()
+    )
+
+
+def week_of_entries(clinic, staff, today_nine, witness_password):
+    """Seven days before today: esketamine received, a transfer to the treatment room, a
+    damaged troche wasted before a witness, and each evening's count of the safe (all match)."""
+    nurse, prescriber = staff[Role.NURSE].user, staff[Role.PRESCRIBER].user
+    safe = StorageLocation.objects.get(clinic=clinic, name="Controlled drugs safe")
+    cabinet = StorageLocation.objects.get(clinic=clinic, name="Treatment room cabinet")
+    ketamine = Balance.objects.select_related("lot", "location").get(
+        lot__clinic=clinic, lot__lot_number=KETAMINE_LOT, location=safe
+    )
+    for days_ago in range(7, 0, -1):
+        day = today_nine - timedelta(days=days_ago)
+        if days_ago == 7:
+            services.receive(
+                clinic,
+                nurse,
+                location=safe,
+                product=Product.ESKETAMINE,
+                form=StockForm.NASAL_DEVICE,
+                lot_number=ESKETAMINE_LOT,
+                expiry=(day + timedelta(days=300)).date(),
+                supplier="Janssen distributor",
+                reference="PO-20467",
+                units=12,
+                witnessed_by=prescriber,
+                at=day,
+            )
+        if days_ago == 5:
+            services.transfer(
+                ketamine,
+                cabinet,
+                nurse,
+                amount_mg=Decimal("400"),
+                reason="Stock for the week's sessions",
+                at=day,
+            )
+        if days_ago == 3:
+            services.waste(
+                ketamine,
+                nurse,
+                amount_mg=Decimal("100"),
+                method="Crumbled troche into a denaturing disposal pouch",
+                witness=prescriber,
+                witness_password=witness_password,
+                reason="Troche found broken in its blister",
+                at=day,
+            )
+        counted = {b.pk: b.quantity_mg for b in Balance.objects.filter(location=safe)}
+        services.count(safe, nurse, counted, at=day + timedelta(hours=9))

@@ -1,0 +1,113 @@
+"""Counts, discrepancies and corrections: the register checked against the shelf."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from kapclinic.audit.models import AccessEvent
+from kapclinic.clinic.models import Role
+
+from .models import Balance, Discrepancy, Kind, LedgerEntry
+from .writes import REVERSIBLE, StockError, audit, lock_balances, mg, recorder, write
+
+
+def count(location, by, counted, *, at=None):
+    """A count of every lot at one location: {balance id: counted mg}.
+
+    Each lot gets a count entry (expected vs counted); a difference adjusts the balance to
+    what is there and opens a discrepancy for a prescriber to investigate and resolve.
+    """
+    recorder(by, location.clinic_id, "record a count")
+    opened = []
+    with transaction.atomic():
+        balances = Balance.objects.filter(location=location, lot__clinic_id=location.clinic_id)
+        rows = lock_balances(*((b.lot, b.location) for b in balances.select_related("lot")))
+        at = at or timezone.now()
+        missing = [r for r in rows if counted.get(r.pk) in (None, "")]
+        if missing:
+            raise StockError(f"Count every lot: {', '.join(r.lot.lot_number for r in missing)}.")
+        for row in rows:
+            expected, found = row.quantity_mg, mg(counted[row.pk])
+            if found < 0:
+                raise StockError("A count cannot be below 0 mg.")
+            entry = write(row, Kind.COUNT, found - expected, by, at=at, counted_mg=found)
+            if found != expected:
+                opened.append(
+                    Discrepancy.objects.create(
+                        clinic_id=location.clinic_id,
+                        count_entry=entry,
+                        lot=row.lot,
+                        location=location,
+                        expected_mg=expected,
+                        counted_mg=found,
+                        opened_at=at,
+                    )
+                )
+        audit(by, f"controlled-substance register: count at {location} recorded")
+    return opened
+
+
+def resolve_discrepancy(discrepancy, by, *, reason, password):
+    """A prescriber signs the finding: their password now, and the reason in words."""
+    recorder(by, discrepancy.clinic_id, "resolve a discrepancy", roles={Role.PRESCRIBER})
+    if not (reason or "").strip():
+        raise StockError("Write what was found and why.", "reason")
+    if not by.check_password(password or ""):
+        raise StockError("Your password is not right.", "password")
+    with transaction.atomic():
+        row = Discrepancy.objects.select_for_update(no_key=True, of=("self",)).get(
+            pk=discrepancy.pk
+        )
+        if not row.is_open:
+            raise StockError("This discrepancy is already resolved.")
+        row.resolved_by, row.resolved_at, row.resolution = by, timezone.now(), reason.strip()
+        row.save(update_fields=["resolved_by", "resolved_at", "resolution"])
+        audit(
+            by,
+            f"controlled-substance register: discrepancy {row.pk} resolved",
+            action=AccessEvent.Action.CHANGE,
+        )
+    return row
+
+
+def reverse(entry, by, *, reason):
+    """Correct a mistaken entry with one that undoes it, with the reason; a transfer is
+    reversed on both sides. Administrations are corrected on the dose, not here."""
+    recorder(by, entry.clinic_id, "correct the register")
+    if not (reason or "").strip():
+        raise StockError("Write why this entry is being reversed.", "reason")
+    if entry.kind not in REVERSIBLE or entry.is_reversal:
+        raise StockError("Only a receipt, waste, return or transfer can be reversed.")
+    with transaction.atomic():
+        entries = [entry]
+        pair = (
+            LedgerEntry.objects.filter(counterpart=entry).first()
+            if entry.kind == Kind.TRANSFER_OUT
+            else entry.counterpart
+        )
+        if pair is not None:
+            entries.append(pair)
+        rows = {
+            (r.lot_id, r.location_id): r
+            for r in lock_balances(*((e.lot, e.location) for e in entries))
+        }
+        if LedgerEntry.objects.filter(reverses__in=entries).exists():
+            raise StockError("This entry is already reversed.")
+        # Take stock out before putting it back, so the check sees the real balance.
+        made = [
+            write(
+                rows[(e.lot_id, e.location_id)],
+                e.kind,
+                -e.quantity_mg,
+                by,
+                reverses=e,
+                reason=reason.strip(),
+                witnessed_by=None,
+            )
+            for e in sorted(entries, key=lambda e: e.quantity_mg, reverse=True)
+        ]
+        audit(
+            by,
+            f"controlled-substance register: entry {entry.pk} reversed",
+            action=AccessEvent.Action.CHANGE,
+        )
+    return made

@@ -1,0 +1,305 @@
+"""The controlled-substance register: lots in stock, where they are kept, and the ledger.
+
+Every milligram of ketamine and esketamine is accounted for from delivery to patient or waste
+(issue 17). Amounts are milligrams with one decimal place, like a dose. The ledger is
+append-only (the ORM refuses changes, a PostgreSQL trigger refuses UPDATE and DELETE) and
+hash-chained (chain.py); a mistake is corrected by a reversing entry with a reason. The running
+balance per lot and location is a row kept beside the ledger, locked by every writer and never
+negative (a CHECK constraint), so two nurses drawing the last stock at once cannot both succeed.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models, router, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from kapclinic.clinic.models import Product
+
+from . import chain
+
+User = settings.AUTH_USER_MODEL
+MG = {"max_digits": 10, "decimal_places": 1}
+# domain reference §3: Spravato delivers 28 mg per nasal device.
+NASAL_DEVICE_MG = Decimal("28")
+
+
+class AppendOnlyError(Exception):
+    """Register entries are evidence: corrections are reversing entries, never edits."""
+
+
+class ControlledRegister(models.Model):
+    """A clinic keeps the register from this date: from then on every dose draws from a lot."""
+
+    clinic = models.OneToOneField(
+        "clinic.Clinic", on_delete=models.CASCADE, related_name="controlled_register"
+    )
+    kept_from = models.DateField(help_text="Doses on or after this date must draw from stock.")
+
+    class Meta:
+        verbose_name = "controlled-substance register"
+
+    def __str__(self):
+        return f"{self.clinic} register from {self.kept_from:%d %b %Y}"
+
+
+class StorageLocation(models.Model):
+    """A locked safe or cabinet where controlled drugs are kept."""
+
+    clinic = models.ForeignKey("clinic.Clinic", on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(max_length=80)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "name"], name="stock_location_unique_name")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class StockForm(models.TextChoices):
+    VIAL = "vial", "Vial"
+    TROCHE = "troche", "Troche / rapid-dissolving tablet"
+    NASAL_DEVICE = "nasal_device", "Nasal spray device"
+
+
+class StockLot(models.Model):
+    """One manufacturer's lot of one product and form, as delivered to the clinic."""
+
+    clinic = models.ForeignKey("clinic.Clinic", on_delete=models.PROTECT, related_name="+")
+    product = models.CharField(max_length=20, choices=Product.choices)
+    form = models.CharField(max_length=20, choices=StockForm.choices)
+    lot_number = models.CharField(max_length=60)
+    expiry = models.DateField()
+    supplier = models.CharField(max_length=120)
+    # A vial: mg/mL × volume; a troche: mg per unit; a nasal device: 28 mg.
+    mg_per_ml = models.DecimalField(max_digits=6, decimal_places=1, null=True, blank=True)
+    volume_ml = models.DecimalField(max_digits=6, decimal_places=1, null=True, blank=True)
+    unit_mg = models.DecimalField(max_digits=8, decimal_places=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["product", "expiry", "lot_number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "product", "lot_number"], name="stock_lot_unique_per_product"
+            ),
+            models.CheckConstraint(condition=Q(unit_mg__gt=0), name="stock_lot_unit_positive"),
+            models.CheckConstraint(
+                condition=~Q(form=StockForm.VIAL)
+                | Q(mg_per_ml__gt=0, volume_ml__gt=0, unit_mg=F("mg_per_ml") * F("volume_ml")),
+                name="stock_lot_vial_is_strength_times_volume",
+            ),
+            models.CheckConstraint(
+                condition=~Q(form=StockForm.NASAL_DEVICE) | Q(unit_mg=NASAL_DEVICE_MG),
+                name="stock_lot_nasal_device_is_28mg",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_product_display()} lot {self.lot_number}"
+
+    @property
+    def unit_label(self):
+        """What one unit is, for people: "vial 10 mL × 50 mg/mL = 500 mg"."""
+        if self.form == StockForm.VIAL:
+            return f"vial {self.volume_ml:g} mL × {self.mg_per_ml:g} mg/mL = {self.unit_mg:g} mg"
+        if self.form == StockForm.NASAL_DEVICE:
+            return f"nasal device, {self.unit_mg:g} mg"
+        return f"troche, {self.unit_mg:g} mg"
+
+
+class Balance(models.Model):
+    """The running balance of one lot at one location: the row every writer locks."""
+
+    lot = models.ForeignKey(StockLot, on_delete=models.PROTECT, related_name="balances")
+    location = models.ForeignKey(StorageLocation, on_delete=models.PROTECT, related_name="+")
+    quantity_mg = models.DecimalField(**MG, default=Decimal("0"))
+
+    class Meta:
+        ordering = ["lot__product", "lot__expiry", "location__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["lot", "location"], name="stock_balance_one_per_place"),
+            models.CheckConstraint(
+                condition=Q(quantity_mg__gte=0), name="stock_balance_never_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.lot} at {self.location}: {self.quantity_mg:g} mg"
+
+
+class Kind(models.TextChoices):
+    RECEIPT = "receipt", "Receipt"
+    TRANSFER_OUT = "transfer_out", "Transfer out"
+    TRANSFER_IN = "transfer_in", "Transfer in"
+    ADMINISTRATION = "administration", "Administration"
+    WASTE = "waste", "Waste"
+    RETURN = "return", "Return / destruction"
+    COUNT = "count", "Count"
+
+
+# The sign an original (not reversing) entry's quantity takes, per kind; a count adjusts
+# either way (counted − expected).
+ADDS = (Kind.RECEIPT, Kind.TRANSFER_IN)
+TAKES = (Kind.TRANSFER_OUT, Kind.ADMINISTRATION, Kind.WASTE, Kind.RETURN)
+
+
+class LedgerQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("Register entries cannot be changed: add a reversing entry.")
+
+    def delete(self):
+        raise AppendOnlyError("Register entries cannot be deleted: add a reversing entry.")
+
+    def bulk_update(self, objs, *args, **kwargs):
+        raise AppendOnlyError("Register entries cannot be changed: add a reversing entry.")
+
+    def bulk_create(self, objs, *args, **kwargs):
+        raise AppendOnlyError("Register entries are chained one at a time.")
+
+    def open_remainders(self):
+        """Administrations that left part of a vial or unit not yet wasted or returned."""
+        settled = LedgerEntry.objects.filter(settles=models.OuterRef("pk"), reversed_by=None)
+        return self.filter(
+            kind=Kind.ADMINISTRATION, remainder_mg__gt=0, reverses=None, reversed_by=None
+        ).exclude(models.Exists(settled))
+
+
+class LedgerEntry(models.Model):
+    """One movement of stock (or a count) at one lot and location; written once."""
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    clinic = models.ForeignKey("clinic.Clinic", on_delete=models.PROTECT, related_name="+")
+    lot = models.ForeignKey(StockLot, on_delete=models.PROTECT, related_name="entries")
+    location = models.ForeignKey(StorageLocation, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    quantity_mg = models.DecimalField(**MG, help_text="Signed: + into stock, − out of it.")
+    balance_after_mg = models.DecimalField(**MG)
+    # An administration from a part-used vial or unit: what is left to waste or return.
+    remainder_mg = models.DecimalField(**MG, default=Decimal("0"))
+    counted_mg = models.DecimalField(**MG, null=True, blank=True)
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    witnessed_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    course = models.ForeignKey(
+        "clinic.TreatmentCourse", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    settles = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="settled_by"
+    )
+    reverses = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
+    )
+    counterpart = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    supplier = models.CharField(max_length=120, blank=True)
+    reference = models.CharField(
+        max_length=120, blank=True, help_text="Invoice, order or reverse-distributor number."
+    )
+    method = models.CharField(max_length=120, blank=True, help_text="How it was wasted.")
+    reason = models.TextField(blank=True)
+    previous_hash = models.CharField(max_length=64, editable=False)
+    row_hash = models.CharField(max_length=64, editable=False)
+
+    objects = LedgerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = "register entry"
+        verbose_name_plural = "register entries"
+        indexes = [models.Index(fields=["clinic", "at"]), models.Index(fields=["lot", "at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(balance_after_mg__gte=0), name="stock_entry_balance_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=~Q(reverses=None)
+                | Q(kind__in=ADDS, quantity_mg__gt=0)
+                | Q(kind__in=TAKES, quantity_mg__lt=0)
+                | Q(kind=Kind.COUNT, counted_mg__isnull=False),
+                name="stock_entry_sign_fits_kind",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=Kind.WASTE)
+                | Q(witnessed_by__isnull=False)
+                | Q(reverses__isnull=False),
+                name="stock_waste_is_witnessed",
+            ),
+            models.CheckConstraint(
+                condition=Q(witnessed_by=None) | ~Q(witnessed_by=F("recorded_by")),
+                name="stock_witness_is_someone_else",
+            ),
+            models.CheckConstraint(
+                condition=Q(reverses=None) | ~Q(reason=""),
+                name="stock_reversal_has_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.quantity_mg:+g} mg of {self.lot_id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("Register entries cannot be changed: add a reversing entry.")
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using, savepoint=False):
+            head = chain.lock_and_read_head(transaction.get_connection(using))
+            self.previous_hash = head or chain.GENESIS
+            self.row_hash = chain.digest(self.chained_values(), self.previous_hash)
+            super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Register entries cannot be deleted: add a reversing entry.")
+
+    def chained_values(self):
+        return {name: getattr(self, name) for name in chain.CHAINED_FIELDS}
+
+    @property
+    def is_reversal(self):
+        return self.reverses_id is not None
+
+
+class Discrepancy(models.Model):
+    """A count that did not match the register: open until a prescriber signs a reason."""
+
+    clinic = models.ForeignKey("clinic.Clinic", on_delete=models.PROTECT, related_name="+")
+    count_entry = models.OneToOneField(
+        LedgerEntry, on_delete=models.PROTECT, related_name="discrepancy"
+    )
+    lot = models.ForeignKey(StockLot, on_delete=models.PROTECT, related_name="+")
+    location = models.ForeignKey(StorageLocation, on_delete=models.PROTECT, related_name="+")
+    expected_mg = models.DecimalField(**MG)
+    counted_mg = models.DecimalField(**MG)
+    opened_at = models.DateTimeField(default=timezone.now)
+    resolved_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["resolved_at", "-opened_at"]
+        verbose_name_plural = "discrepancies"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(resolved_at=None) | (~Q(resolution="") & Q(resolved_by__isnull=False)),
+                name="stock_discrepancy_resolved_with_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Discrepancy {self.pk}: {self.lot} at {self.location}"
+
+    @property
+    def difference_mg(self):
+        return self.counted_mg - self.expected_mg
+
+    @property
+    def is_open(self):
+        return self.resolved_at is None

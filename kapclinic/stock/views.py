@@ -1,0 +1,361 @@
+"""Pages of the controlled-substance register, under /stock/.
+
+Thin: each view reads through `selectors` (scoped to the signed-in person's clinic), logs the
+read in the audit trail, or calls one function of `services`. Nurses and prescribers record;
+clinic admins read; therapists (who handle no drugs) and superusers are told there is nothing
+here (404); patients are refused (403).
+"""
+
+import datetime
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views import View
+
+from kapclinic.audit.models import AccessEvent
+from kapclinic.clinic.access import is_staff_member, provider_for
+from kapclinic.clinic.submissions import AlreadySaved, save_once
+from kapclinic.clinic.views import StaffRequiredMixin
+
+from . import forms, selectors, services
+from .models import Discrepancy, LedgerEntry, StockLot, StorageLocation
+
+REGISTER_ROWS = 200
+
+
+def viewed(request, what):
+    AccessEvent.record(actor=request.user, action=AccessEvent.Action.VIEW, what=what)
+
+
+class RegisterPage(StaffRequiredMixin, View):
+    """Staff of the clinic in one of `roles`; anyone else on staff finds nothing here."""
+
+    roles = selectors.READERS
+    template_name = ""
+
+    def dispatch(self, request, *args, **kwargs):
+        served = hasattr(self, request.method.lower())  # else 405 before any record is looked up
+        if served and request.user.is_authenticated and is_staff_member(request.user):
+            provider = provider_for(request.user)
+            if provider is None or provider.role not in self.roles:
+                raise Http404("No controlled-substance register here.")
+            self.provider, self.clinic = provider, provider.clinic
+        return super().dispatch(request, *args, **kwargs)
+
+    def page(self, request, context, status=200):
+        context = {
+            "clinic": self.clinic,
+            "may_record": self.provider.role in services.RECORDERS,
+            **context,
+        }
+        return render(request, self.template_name, context, status=status)
+
+
+class RecordPage(RegisterPage):
+    """A form that writes one entry: GET shows it, POST calls the service once per key."""
+
+    roles = services.RECORDERS
+    form_class = None
+    done = "Saved."
+
+    def get_form(self, data=None):
+        return self.form_class(data, clinic=self.clinic)
+
+    def get(self, request):
+        viewed(request, f"controlled-substance register: {self.what} form viewed")
+        return self.page(request, {"form": self.get_form()})
+
+    def post(self, request):
+        form = self.get_form(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                save_once(
+                    data.get("request_key"),
+                    kind=LedgerEntry,
+                    record=self.clinic,
+                    by=request.user,
+                    write=lambda: self.perform(data),
+                )
+            except AlreadySaved as duplicate:
+                messages.warning(request, str(duplicate))
+                return redirect("stock:register")
+            except services.StockError as error:
+                form.add_model_errors(error)
+            else:
+                messages.success(request, self.done)
+                return redirect("stock:register")
+        return self.page(request, {"form": form}, status=422)
+
+
+class RegisterView(RegisterPage):
+    template_name = "stock/register.html"
+
+    def get(self, request):
+        form = forms.RegisterFilterForm(request.GET or None, clinic_id=self.clinic.pk)
+        entries = LedgerEntry.objects.filter(clinic=self.clinic).select_related(
+            "lot", "location", "recorded_by", "witnessed_by", "course__patient"
+        )
+        if form.is_valid():
+            data = form.cleaned_data
+            if data["product"]:
+                entries = entries.filter(lot__product=data["product"])
+            if data["lot"]:
+                entries = entries.filter(lot__lot_number__iexact=data["lot"].strip())
+            if data["location"]:
+                entries = entries.filter(location=data["location"])
+            if data["kind"]:
+                entries = entries.filter(kind=data["kind"])
+            if data["start"]:
+                entries = entries.filter(at__date__gte=data["start"])
+            if data["end"]:
+                entries = entries.filter(at__date__lte=data["end"])
+        entries = list(entries.order_by("-at", "-pk")[:REGISTER_ROWS])
+        viewed(request, "controlled-substance register viewed")
+        return self.page(
+            request,
+            {
+                "filter_form": form,
+                "entries": entries,
+                "shown_max": len(entries) == REGISTER_ROWS,
+                "balances": list(selectors.balances(self.clinic.pk).filter(quantity_mg__gt=0)),
+                "remainders": list(selectors.open_remainders(self.clinic.pk)),
+                "open_discrepancies": selectors.open_discrepancies(self.clinic.pk).count(),
+                "locations": list(StorageLocation.objects.filter(clinic=self.clinic)),
+                "query": request.GET.urlencode(),
+            },
+        )
+
+
+class LotHistoryView(RegisterPage):
+    template_name = "stock/lot.html"
+
+    def get(self, request, pk):
+        lot = get_object_or_404(StockLot.objects.filter(clinic=self.clinic), pk=pk)
+        viewed(request, f"controlled-substance register: lot {lot.pk} history viewed")
+        return self.page(
+            request,
+            {
+                "lot": lot,
+                "entries": list(selectors.history(lot)),
+                "balances": list(lot.balances.select_related("location")),
+            },
+        )
+
+
+class ReceiveView(RecordPage):
+    template_name = "stock/receive.html"
+    what = "receipt"
+    done = "Delivery received into the register."
+
+    def get_form(self, data=None):
+        return forms.ReceiveForm(data, clinic_id=self.clinic.pk)
+
+    def perform(self, data):
+        return services.receive(
+            self.clinic,
+            self.request.user,
+            **{k: v for k, v in data.items() if k != "request_key"},
+        )
+
+
+class TransferView(RecordPage):
+    template_name = "stock/transfer.html"
+    form_class = forms.TransferForm
+    what = "transfer"
+    done = "Transfer recorded."
+
+    def perform(self, data):
+        out, _into = services.transfer(
+            data["balance"],
+            data["to_location"],
+            self.request.user,
+            amount_mg=data["amount_mg"],
+            reason=data["reason"],
+        )
+        return out
+
+
+class WasteView(RecordPage):
+    template_name = "stock/waste.html"
+    what = "waste"
+    done = "Waste recorded with its witness."
+
+    def get_form(self, data=None):
+        initial = {}
+        settles = self.request.GET.get("remainder")
+        if data is None and settles and settles.isdigit():
+            entry = (
+                LedgerEntry.objects.open_remainders()
+                .filter(clinic=self.clinic, pk=settles)
+                .select_related("lot", "location")
+                .first()
+            )
+            if entry is not None:
+                balance = entry.lot.balances.filter(location=entry.location).first()
+                initial = {
+                    "settles": entry.pk,
+                    "amount_mg": entry.remainder_mg,
+                    "balance": balance.pk if balance else None,
+                }
+        return forms.WasteForm(data, clinic=self.clinic, initial=initial)
+
+    def perform(self, data):
+        return services.waste(
+            data["balance"],
+            self.request.user,
+            amount_mg=data["amount_mg"],
+            method=data["method"],
+            witness=data["witness"],
+            witness_password=data["witness_password"],
+            settles=data["settles"],
+            reason=data["reason"],
+        )
+
+
+class ReturnView(RecordPage):
+    template_name = "stock/return.html"
+    form_class = forms.ReturnForm
+    what = "return"
+    done = "Return recorded."
+
+    def perform(self, data):
+        return services.return_stock(
+            data["balance"],
+            self.request.user,
+            amount_mg=data["amount_mg"],
+            reference=data["reference"],
+            witnessed_by=data["witnessed_by"],
+            reason=data["reason"],
+        )
+
+
+class CountView(RegisterPage):
+    """The guided count of one safe: every lot kept there, expected amount hidden until saved
+    so the counter counts what is there rather than confirming a number."""
+
+    roles = services.RECORDERS
+    template_name = "stock/count.html"
+
+    def location(self, pk):
+        return get_object_or_404(StorageLocation.objects.filter(clinic=self.clinic), pk=pk)
+
+    def rows(self, location):
+        return list(
+            selectors.balances(self.clinic.pk, location).order_by("lot__product", "lot__expiry")
+        )
+
+    def get(self, request, pk):
+        location = self.location(pk)
+        viewed(request, f"controlled-substance register: count at {location} viewed")
+        return self.page(request, {"location": location, "rows": self.rows(location)})
+
+    def post(self, request, pk):
+        location = self.location(pk)
+        rows = self.rows(location)
+        counted, errors = {}, []
+        for row in rows:
+            value = request.POST.get(f"counted-{row.pk}", "").strip()
+            try:
+                counted[row.pk] = services.mg(value) if value else None
+            except services.StockError:
+                errors.append(f"Lot {row.lot.lot_number}: enter the mg counted as a number.")
+        if not errors:
+            try:
+                opened = services.count(location, request.user, counted)
+            except services.StockError as error:
+                errors.append(str(error))
+            else:
+                if opened:
+                    messages.warning(
+                        request,
+                        f"Count saved. {len(opened)} difference(s) opened as discrepancies for "
+                        "a prescriber to resolve.",
+                    )
+                    return redirect("stock:discrepancies")
+                messages.success(request, "Count saved: every lot matches the register.")
+                return redirect("stock:register")
+        for row in rows:
+            row.typed = request.POST.get(f"counted-{row.pk}", "")
+        return self.page(
+            request, {"location": location, "rows": rows, "errors": errors}, status=422
+        )
+
+
+class DiscrepancyListView(RegisterPage):
+    template_name = "stock/discrepancies.html"
+
+    def get(self, request):
+        rows = list(
+            Discrepancy.objects.filter(clinic=self.clinic)
+            .select_related("lot", "location", "resolved_by", "count_entry__recorded_by")
+            .order_by("-resolved_at", "-opened_at")[:200]
+        )
+        viewed(request, "controlled-substance register: discrepancies viewed")
+        return self.page(
+            request, {"discrepancies": rows, "is_prescriber": self.provider.role == "prescriber"}
+        )
+
+
+class ResolveDiscrepancyView(RegisterPage):
+    roles = frozenset({"prescriber"})
+    template_name = "stock/resolve.html"
+
+    def get_discrepancy(self, pk):
+        return get_object_or_404(
+            Discrepancy.objects.filter(clinic=self.clinic).select_related("lot", "location"),
+            pk=pk,
+        )
+
+    def get(self, request, pk):
+        discrepancy = self.get_discrepancy(pk)
+        viewed(request, f"controlled-substance register: discrepancy {discrepancy.pk} viewed")
+        return self.page(request, {"discrepancy": discrepancy, "form": forms.ResolveForm()})
+
+    def post(self, request, pk):
+        discrepancy = self.get_discrepancy(pk)
+        form = forms.ResolveForm(request.POST)
+        if form.is_valid():
+            try:
+                services.resolve_discrepancy(
+                    discrepancy,
+                    request.user,
+                    reason=form.cleaned_data["reason"],
+                    password=form.cleaned_data["password"],
+                )
+            except services.StockError as error:
+                form.add_model_errors(error)
+            else:
+                messages.success(request, "Discrepancy resolved and signed.")
+                return redirect("stock:discrepancies")
+        return self.page(request, {"discrepancy": discrepancy, "form": form}, status=422)
+
+
+def moment_from(request, clinic):
+    """?at=YYYY-MM-DDTHH:MM in the clinic's time, or now."""
+    text = request.GET.get("at", "")
+    try:
+        naive = datetime.datetime.fromisoformat(text).replace(tzinfo=None)
+        if not 1900 <= naive.year <= 2999:
+            raise ValueError(text)
+    except ValueError:
+        return timezone.now()
+    return timezone.make_aware(naive, clinic.tz)
+
+
+class InventoryView(RegisterPage):
+    template_name = "stock/inventory.html"
+
+    def get(self, request):
+        moment = moment_from(request, self.clinic)
+        viewed(request, "controlled-substance register: inventory viewed")
+        return self.page(
+            request,
+            {
+                "moment": moment,
+                "rows": selectors.inventory_at(self.clinic.pk, moment),
+                "at": timezone.localtime(moment, self.clinic.tz).strftime("%Y-%m-%dT%H:%M"),
+            },
+        )

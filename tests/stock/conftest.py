@@ -1,0 +1,80 @@
+"""A clinic with two storage locations and the register kept, and a way to stock a lot."""
+
+from datetime import timedelta
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+from django.utils import timezone
+
+from kapclinic.clinic.models import Product, Role
+from kapclinic.stock import services
+from kapclinic.stock.models import Balance, ControlledRegister, StockForm, StorageLocation
+from tests.sessions.conftest import build, ready  # noqa: F401 - fixtures for dose tests
+
+
+class Stock(SimpleNamespace):
+    def receive(
+        self,
+        lot="K-100",
+        units=4,
+        form=StockForm.TROCHE,
+        unit_mg=50,
+        location=None,
+        product=Product.RACEMIC_KETAMINE,
+        **extra,
+    ):
+        sizes = (
+            {"mg_per_ml": Decimal("50"), "volume_ml": Decimal("5")}
+            if form == StockForm.VIAL
+            else {"unit_mg": Decimal(unit_mg)}
+        )
+        services.receive(
+            self.clinic,
+            self.nurse,
+            location=location or self.safe,
+            product=product,
+            form=form,
+            lot_number=lot,
+            expiry=timezone.localdate() + timedelta(days=300),
+            supplier="Wholesale Ltd",
+            units=units,
+            witnessed_by=self.prescriber,
+            reference="INV-1",
+            **{**sizes, **extra},
+        )
+        return Balance.objects.select_related("lot", "location").get(
+            lot__lot_number=lot, location=location or self.safe
+        )
+
+
+@pytest.fixture
+def stock(world):
+    one = world.one
+    ControlledRegister.objects.create(
+        clinic=one.clinic, kept_from=timezone.localdate() - timedelta(days=30)
+    )
+    return Stock(
+        world=world,
+        clinic=one.clinic,
+        safe=StorageLocation.objects.create(clinic=one.clinic, name="Safe A"),
+        cabinet=StorageLocation.objects.create(clinic=one.clinic, name="Cabinet B"),
+        nurse=one.staff[Role.NURSE].user,
+        prescriber=one.staff[Role.PRESCRIBER].user,
+        therapist=one.staff[Role.THERAPIST].user,
+        admin=one.staff[Role.CLINIC_ADMIN].user,
+        course=one.courses[0],
+    )
+
+
+def fake_dose(stock, amount, *, by=None, witness=None):
+    """What draw_for_dose reads from a dose, without a dosing session (the stock app's
+    own tests stay on the core floor; tests/stock/test_dose_draw.py uses record_dose)."""
+    return SimpleNamespace(
+        amount_mg=Decimal(amount),
+        session=SimpleNamespace(course=stock.course),
+        given_by=by or stock.prescriber,
+        witnessed_by=witness or stock.nurse,
+        recorded_by=by or stock.prescriber,
+        given_at=timezone.now(),
+    )

@@ -1,0 +1,169 @@
+"""The register's pages and downloads: wiring, audit rows, query counts, totals that match."""
+
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from kapclinic.audit.models import AccessEvent
+from kapclinic.clinic.models import Role
+from kapclinic.stock import selectors, services
+from kapclinic.stock.models import Discrepancy, Kind, LedgerEntry, StockForm
+from tests.factories import PASSWORD
+from tests.reports.pdf import pdf_text, squeezed
+
+from .conftest import fake_dose
+
+pytestmark = pytest.mark.django_db
+
+
+def busy_week(stock):
+    """Receipts, doses, a remainder wasted, a transfer, a return and a count."""
+    troches = stock.receive(lot="T-1", units=10, unit_mg=50)
+    vials = stock.receive(lot="V-1", form=StockForm.VIAL, units=2)
+    services.draw_for_dose(troches, fake_dose(stock, 100))
+    drawn = services.draw_for_dose(vials, fake_dose(stock, 35))
+    services.waste(
+        vials,
+        stock.nurse,
+        amount_mg=drawn.remainder_mg,
+        method="Pouch",
+        witness=stock.prescriber,
+        witness_password=PASSWORD,
+        settles=drawn,
+    )
+    services.transfer(troches, stock.cabinet, stock.nurse, amount_mg=100)
+    services.return_stock(troches, stock.nurse, amount_mg=50, reference="RD-7")
+    troches.refresh_from_db()
+    services.count(
+        stock.safe,
+        stock.nurse,
+        {troches.pk: troches.quantity_mg - 50, vials.refresh_from_db() or vials.pk: "250"},
+    )
+    return troches, vials
+
+
+def test_the_register_page_runs_a_bounded_number_of_queries(
+    stock, staff_client, django_assert_max_num_queries
+):
+    busy_week(stock)
+    client = staff_client(stock.world.one.staff[Role.NURSE])
+    client.get(reverse("stock:register"))  # warm the session and caches
+    with django_assert_max_num_queries(22):
+        response = client.get(reverse("stock:register"))
+    assert response.status_code == 200
+    assert "T-1" in response.content.decode()
+
+
+def test_reading_the_register_is_audit_logged(stock, staff_client):
+    client = staff_client(stock.world.one.staff[Role.CLINIC_ADMIN])
+    assert client.get(reverse("stock:register")).status_code == 200
+    assert AccessEvent.objects.filter(
+        actor=stock.admin, action="view", what="controlled-substance register viewed"
+    ).exists()
+
+
+def test_a_clinic_admin_reads_but_cannot_record(stock, staff_client):
+    client = staff_client(stock.world.one.staff[Role.CLINIC_ADMIN])
+    assert client.get(reverse("stock:receive")).status_code == 404
+
+
+def test_a_therapist_finds_no_register(stock, staff_client):
+    client = staff_client(stock.world.one.staff[Role.THERAPIST])
+    assert client.get(reverse("stock:register")).status_code == 404
+
+
+def test_wasting_a_remainder_on_the_page_needs_the_witness_password(stock, staff_client):
+    vials = stock.receive(lot="V-1", form=StockForm.VIAL, units=1)
+    drawn = services.draw_for_dose(vials, fake_dose(stock, 40))
+    client = staff_client(stock.world.one.staff[Role.NURSE])
+    page = client.get(reverse("stock:waste") + f"?remainder={drawn.pk}")
+    assert page.status_code == 200
+    data = {
+        "balance": vials.pk,
+        "settles": drawn.pk,
+        "amount_mg": "210",
+        "method": "Pouch",
+        "witness": stock.prescriber.pk,
+        "witness_password": "wrong",
+    }
+    refused = client.post(reverse("stock:waste"), data)
+    assert refused.status_code == 422
+    assert "password is not right" in refused.content.decode()
+    done = client.post(reverse("stock:waste"), {**data, "witness_password": PASSWORD})
+    assert done.status_code == 302
+    assert not selectors.open_remainders(stock.clinic.pk).exists()
+
+
+def test_a_count_on_the_page_opens_a_discrepancy(stock, staff_client):
+    troches = stock.receive(lot="T-1", units=2, unit_mg=50)
+    client = staff_client(stock.world.one.staff[Role.NURSE])
+    url = reverse("stock:count", args=[stock.safe.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(url, {f"counted-{troches.pk}": "50"})
+    assert response.status_code == 302 and response["Location"] == reverse("stock:discrepancies")
+    assert Discrepancy.objects.get().difference_mg == -50
+
+
+def test_the_csv_and_pdf_totals_match_the_ledger(stock, staff_client):
+    troches, vials = busy_week(stock)
+    client = staff_client(stock.world.one.staff[Role.PRESCRIBER])
+
+    response = client.get(reverse("reports:stock-register", args=["csv"]))
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    header = rows.index(["Period totals (mg)"]) + 1
+    columns = rows[header]
+    totals = {(r[1], r[2]): dict(zip(columns, r, strict=True)) for r in rows[header + 1 :]}
+    for balance in (troches, vials):
+        balance.refresh_from_db()
+        row = totals[(balance.lot.lot_number, balance.location.name)]
+        ledger = LedgerEntry.objects.filter(lot=balance.lot, location=balance.location)
+
+        def summed(kind, ledger=ledger):
+            return -sum(e.quantity_mg for e in ledger.filter(kind=kind))
+
+        assert Decimal(row["Received"]) == -summed(Kind.RECEIPT)
+        assert Decimal(row["Administered"]) == summed(Kind.ADMINISTRATION)
+        assert Decimal(row["Wasted"]) == summed(Kind.WASTE)
+        assert Decimal(row["Returned"]) == summed(Kind.RETURN)
+        assert Decimal(row["Count adjustments"]) == -summed(Kind.COUNT)
+        assert Decimal(row["Closing"]) == balance.quantity_mg
+        assert Decimal(row["Difference"]) == 0
+    cabinet = totals[("T-1", "Cabinet B")]
+    assert Decimal(cabinet["Transferred in"]) == 100 and Decimal(cabinet["Difference"]) == 0
+
+    pdf = client.get(reverse("reports:stock-register", args=["pdf"]))
+    assert pdf.status_code == 200
+    text = squeezed(pdf_text(b"".join(pdf.streaming_content)))
+    for t in selectors.period_totals(stock.clinic.pk, *period(stock)):
+        line = f"{t.opening}{t.received}{t.administered}{t.wasted}{t.returned}"
+        assert line in text
+        assert f"{t.closing}{t.difference}" in text
+        assert t.difference == 0
+    assert AccessEvent.objects.filter(action="export", what__contains="register").count() == 2
+
+
+def period(stock):
+    from django.utils import timezone
+
+    today = timezone.localdate(timezone=stock.clinic.tz)
+    from kapclinic.reports.stock_register import period_of
+
+    class Request:
+        GET = {}
+
+    _s, _e, since, until = period_of(Request, stock.clinic)
+    assert _e == today
+    return since, until
+
+
+def test_the_inventory_lists_every_lot_on_hand(stock, staff_client):
+    busy_week(stock)
+    client = staff_client(stock.world.one.staff[Role.NURSE])
+    response = client.get(reverse("reports:stock-inventory", args=["csv"]))
+    body = response.content.decode()
+    assert "T-1" in body and "V-1" in body and "Cabinet B" in body
+    assert client.get(reverse("stock:inventory")).status_code == 200
