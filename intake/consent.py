@@ -16,7 +16,9 @@ from kapclinic.clinic.models import CourseState, JourneyError, SafetyFlag
 from .models import ConsentDocument, ConsentKind, ConsentSignature, ConsentWithdrawal
 
 # Courses whose patient signs (again) outside the intake wizard: cleared for, or in, dosing.
-RESIGNING_STATES = frozenset({CourseState.CLEARED, CourseState.IN_TREATMENT})
+RESIGNING_STATES = frozenset(
+    {CourseState.CLEARED, CourseState.IN_TREATMENT, CourseState.MAINTENANCE}
+)
 WITHDRAWAL_FLAG = "Consent withdrawn"
 
 

@@ -358,5 +358,6 @@ def is_cleared(course):
     return plan is not None and course.state in {
         CourseState.CLEARED,
         CourseState.IN_TREATMENT,
+        CourseState.MAINTENANCE,
         CourseState.INTEGRATION,
     }

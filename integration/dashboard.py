@@ -5,7 +5,9 @@ outcome page's own rules (`integration.outcome_rules.instrument_outcome`), and k
 `CourseOutcome` (integration.course_outcome) when they change: when the course completes and
 when a follow-up is answered after. The page then runs one small aggregate over those rows
 instead of windowing every score of every completed course on each request (~80 ms at 850
-completed courses). The rules' thresholds are applied here, so a protocol edit shows at once.
+completed courses). The rules' thresholds are applied here, so a protocol edit shows at once;
+like the page, response and remission count only courses whose baseline reached the clinical
+threshold (Rules.baseline_at_least): the rest are "not applicable", not in either rate.
 """
 
 from dataclasses import dataclass
@@ -41,6 +43,7 @@ class InstrumentSummary:
     reliably_improved: int = 0
     reliably_deteriorated: int = 0
     reliable_judged: int = 0
+    below_threshold: int = 0  # response and remission not applicable: baseline below threshold
     not_computable: int = 0
 
     @property
@@ -74,18 +77,25 @@ SELECT instrument,
     (SELECT COUNT(*) FROM courses),
     COUNT(*),
     COALESCE(SUM(latest - baseline), 0),
-    COUNT(*) FILTER (WHERE drop_percent IS NOT NULL AND baseline <> 0),
-    COUNT(*) FILTER (WHERE drop_percent IS NOT NULL AND baseline <> 0
-                     AND (baseline - latest) * 100 >= drop_percent * baseline),
-    COUNT(*) FILTER (WHERE remission_below IS NOT NULL AND baseline >= remission_below),
+    COUNT(*) FILTER (WHERE clinical AND (drop_points IS NOT NULL
+                     OR (drop_percent IS NOT NULL AND baseline <> 0))),
+    COUNT(*) FILTER (WHERE clinical AND (
+                     (drop_points IS NOT NULL AND baseline - latest >= drop_points)
+                     OR (drop_points IS NULL AND drop_percent IS NOT NULL AND baseline <> 0
+                         AND (baseline - latest) * 100 >= drop_percent * baseline))),
     COUNT(*) FILTER (WHERE remission_below IS NOT NULL AND baseline >= remission_below
-                     AND latest < remission_below),
+                     AND clinical),
+    COUNT(*) FILTER (WHERE remission_below IS NOT NULL AND baseline >= remission_below
+                     AND clinical AND latest < remission_below),
     COUNT(*) FILTER (WHERE reliable_change IS NOT NULL),
     COUNT(*) FILTER (WHERE reliable_change IS NOT NULL AND baseline - latest >= reliable_change),
-    COUNT(*) FILTER (WHERE reliable_change IS NOT NULL AND latest - baseline >= reliable_change)
+    COUNT(*) FILTER (WHERE reliable_change IS NOT NULL AND latest - baseline >= reliable_change),
+    COUNT(*) FILTER (WHERE NOT clinical)
 FROM (
     SELECT o.instrument, o.baseline, o.latest,
-           {drop} AS drop_percent, {below} AS remission_below, {reliable} AS reliable_change
+           {drop} AS drop_percent, {points} AS drop_points,
+           {below} AS remission_below, {reliable} AS reliable_change,
+           o.baseline >= COALESCE({at_least}, 0) AS clinical
     FROM courses c
     JOIN {kept} o ON o.course_id = c.course_id
     WHERE o.computable AND o.instrument IN ({instruments})
@@ -102,6 +112,7 @@ COLUMNS = (
     "reliable_judged",
     "reliably_improved",
     "reliably_deteriorated",
+    "below_threshold",
 )
 
 
@@ -129,13 +140,15 @@ def outcome_summaries(course_ids, summaries):
     sql = OUTCOME_SQL.format(
         courses=courses_sql,
         drop=_threshold(summaries, "response_drop_percent"),
+        points=_threshold(summaries, "response_drop_points"),
         below=_threshold(summaries, "remission_below"),
         reliable=_threshold(summaries, "reliable_change"),
+        at_least=_threshold(summaries, "baseline_at_least"),
         kept=CourseOutcome._meta.db_table,
         instruments=", ".join("%s" for _ in codes),
     )
     # Parameters in the order their placeholders appear in the text.
-    params = [*course_params, *codes, *codes, *codes, *codes]
+    params = [*course_params, *codes, *codes, *codes, *codes, *codes, *codes]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()

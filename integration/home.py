@@ -17,7 +17,12 @@ from .models import MeasureRequest
 
 # Once dosing has begun there is something to reflect on; the journal stays open afterwards.
 JOURNAL_STATES = frozenset(
-    {CourseState.IN_TREATMENT, CourseState.INTEGRATION, CourseState.COMPLETED}
+    {
+        CourseState.IN_TREATMENT,
+        CourseState.MAINTENANCE,
+        CourseState.INTEGRATION,
+        CourseState.COMPLETED,
+    }
 )
 
 

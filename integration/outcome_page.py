@@ -16,6 +16,7 @@ from kapclinic.clinic.timeline import stamp
 from sessions.models import DosingSession
 
 from .charts import trend_chart
+from .outcome_rules import NOT_APPLICABLE
 from .selectors import course_outcomes, measurements_by_course
 
 
@@ -54,6 +55,8 @@ def chart_alt(outcome, points, doses, tz):
 def shown(judgement):
     """A judgement's value in words: yes/no, signed points, a signed percentage."""
     value = judgement.value
+    if judgement.not_applicable:
+        return NOT_APPLICABLE
     if not judgement.computable:
         return ""
     if isinstance(value, bool):

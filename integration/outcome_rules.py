@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from kapclinic.instruments import get_instrument
 
+NOT_APPLICABLE = "Not applicable: baseline below threshold"
 INTAKE = "intake"  # QuestionnaireResponse.Purpose.INTAKE, kept import-free for pure use
 ONE_PLACE = Decimal("0.1")
 
@@ -41,11 +42,16 @@ class Measurement:
 
 @dataclass(frozen=True)
 class Rules:
-    """The change rules for one instrument, as a protocol sets them (reference §1.2–§1.4)."""
+    """The change rules for one instrument, as a protocol sets them (reference §1.2–§1.4).
+
+    Response is a percentage drop (PHQ-9, GAD-7) or a drop in points (PCL-5, §1.4)."""
 
     reliable_change: int | None = None
     remission_below: int | None = None
     response_drop_percent: int | None = None
+    response_drop_points: int | None = None  # a drop in points instead (the PCL-5's rule)
+    # Response and remission need a baseline at or above this (Protocol.clinical_thresholds).
+    baseline_at_least: int | None = None
     source: str = ""
 
     @classmethod
@@ -55,6 +61,8 @@ class Rules:
             reliable_change=rule.get("reliable_change"),
             remission_below=rule.get("remission_below"),
             response_drop_percent=rule.get("response_drop_percent"),
+            response_drop_points=rule.get("response_drop_points"),
+            baseline_at_least=protocol.clinical_thresholds.get(instrument),
             source=f"protocol “{protocol.name}”",
         )
 
@@ -70,12 +78,15 @@ class Judgement:
     rule: str
     value: object = None
     reason: str = ""
+    not_applicable: bool = False  # the baseline was below the clinical threshold
 
     @property
     def computable(self):
         return not self.reason
 
     def __str__(self):
+        if self.not_applicable:
+            return f"{self.label}: {NOT_APPLICABLE.lower()} — {self.reason}"
         if not self.computable:
             return f"{self.label}: not computable — {self.reason}"
         value = {True: "yes", False: "no"}.get(self.value, self.value)
@@ -193,11 +204,19 @@ class _Judge:
 
     def response(self):
         drop = self.rules.response_drop_percent
+        points = self.rules.response_drop_points
+        if points is not None:
+            rule = self.rules.cite(f"Response: a drop of {points} points or more from baseline")
+            if self._below_threshold():
+                return self._not_applicable("Response", rule)
+            return Judgement("Response", rule, self.baseline - self.latest >= points)
         if drop is None:
             return Judgement(
                 "Response", "", reason=f"The protocol sets no response rule for the {self.name}."
             )
         rule = self.rules.cite(f"Response: a drop of {drop}% or more from baseline")
+        if self._below_threshold():
+            return self._not_applicable("Response", rule)
         if self.baseline == 0:
             return Judgement(
                 "Response", rule, reason="The baseline is 0: there is no drop to measure."
@@ -214,6 +233,8 @@ class _Judge:
                 "Remission", "", reason=f"No remission cut-off is set for the {self.name}."
             )
         rule = self.rules.cite(f"Remission: latest {self.name} below {cut_off}")
+        if self._below_threshold():
+            return self._not_applicable("Remission", rule)
         if self.baseline < cut_off:
             return Judgement(
                 "Remission",
@@ -221,6 +242,20 @@ class _Judge:
                 reason=f"The baseline was already below {cut_off}, so remission is not meaningful.",
             )
         return Judgement("Remission", rule, self.latest < cut_off)
+
+    def _below_threshold(self):
+        at_least = self.rules.baseline_at_least
+        return at_least is not None and self.baseline < at_least
+
+    def _not_applicable(self, label, rule):
+        return Judgement(
+            label,
+            rule,
+            reason=f"The baseline {self.name} of {self.baseline} was below "
+            f"{self.rules.baseline_at_least}, the clinical threshold: there was no "
+            "clinically significant level to respond or remit from.",
+            not_applicable=True,
+        )
 
     def _reliable(self, label, direction, difference):
         points = self.rules.reliable_change

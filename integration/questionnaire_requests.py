@@ -14,6 +14,7 @@ from django.utils import timezone
 from kapclinic.clinic.models import Appointment, CourseState, Protocol, SafetyFlag
 from kapclinic.clinic.models.follow_up import When
 from kapclinic.measures.models import QuestionnaireResponse
+from sessions.reevaluation import add_months
 
 from . import course_outcome
 from .models import CourseClosure, IntegrationError, MeasureRequest
@@ -32,6 +33,41 @@ def _follow_up_anchor(closure):
     if closure.effective_on >= timezone.localdate(closure.recorded_at, closure.course.clinic.tz):
         return closure.recorded_at
     return datetime.combine(closure.effective_on, time(12), tzinfo=closure.course.clinic.tz)
+
+
+MONTHLY_STATES = (CourseState.IN_TREATMENT, CourseState.MAINTENANCE)
+MONTHLY_AHEAD = timedelta(days=31)  # requests made ahead: the next month's, not every month's
+
+
+def monthly_targets(course, step, window):
+    """Month 1, 2, … after treatment began, while the course is in treatment or maintenance
+    and its indication is one the step names (reference §5: PCL-5 monthly during the
+    course, 1-month recall); only those opening within the coming month are made now."""
+    indications = step.get("indications")
+    if course.state not in MONTHLY_STATES or (indications and course.indication not in indications):
+        return []
+    began = (
+        course.events.filter(to_state=CourseState.IN_TREATMENT)
+        .order_by("at")
+        .values_list("at", flat=True)
+    ).first()
+    if began is None:
+        return []
+    targets, month, horizon = [], 1, timezone.now() + MONTHLY_AHEAD
+    while (opens := add_months(began, month)) <= horizon:
+        targets.append(
+            {
+                "timepoint": f"month:{month}",
+                "label": f"Month {month} of treatment",
+                "appointment": None,
+                "purpose": Purpose.FOLLOW_UP,
+                "opens_at": opens,
+                "due_at": opens + window,
+                "expires_at": opens + 2 * window,
+            }
+        )
+        month += 1
+    return targets
 
 
 def planned_requests(course, protocol, *, appointments, closure):
@@ -56,6 +92,8 @@ def planned_requests(course, protocol, *, appointments, closure):
                         "expires_at": appointment.ends_at,
                     }
                 )
+        elif when == When.MONTHLY_DURING_COURSE:
+            targets = monthly_targets(course, step, window)
         elif closure is not None and closure.outcome == CourseClosure.Outcome.COMPLETED:
             anchor = _follow_up_anchor(closure)
             weeks = step.get("weeks") or 0

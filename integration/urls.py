@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import clinician, notes, patient
+from .views import clinician, notes, patient, reevaluation
 
 app_name = "integration"
 
@@ -28,6 +28,11 @@ urlpatterns = [
         "courses/<int:pk>/begin-integration/",
         clinician.BeginIntegrationView.as_view(),
         name="begin-integration",
+    ),
+    path(
+        "courses/<int:pk>/reevaluation/",
+        reevaluation.ReevaluationView.as_view(),
+        name="reevaluation",
     ),
     path("courses/<int:pk>/complete/", clinician.CompleteCourseView.as_view(), name="complete"),
     path(

@@ -30,7 +30,9 @@ from .permissions import require_patient_or_staff
 
 # Dosing needs someone who can supervise the dose: a prescriber or a nurse.
 DOSING_CLINICIAN_ROLES = (Role.PRESCRIBER, Role.NURSE)
-BOOKABLE_STATES = frozenset({CourseState.CLEARED, CourseState.IN_TREATMENT})
+BOOKABLE_STATES = frozenset(
+    {CourseState.CLEARED, CourseState.IN_TREATMENT, CourseState.MAINTENANCE}
+)
 LIVE = (Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN)
 
 

@@ -21,6 +21,7 @@ from .models import Administration, DosingError
 from .models.session import plain
 from .permissions import CLINICIANS, DOSING_ROLES, require_staff
 from .plan import ceiling_refusal, plan_departure
+from .reevaluation import reevaluation_refusal
 
 
 class DoseAlreadyRecorded(DosingError):
@@ -93,6 +94,9 @@ def record_dose(session, by, data):
         course = session.course
         course.refresh_from_db(fields=["state"])
         starts_treatment = course.state == CourseState.CLEARED
+        beyond_plan = reevaluation_refusal(session)
+        if beyond_plan:
+            raise DosingError(beyond_plan)
         if starts_treatment and provider.role != Role.PRESCRIBER:
             raise DosingError(
                 "This is the course's first dose, which starts treatment: a prescriber must "

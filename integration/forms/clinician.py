@@ -10,7 +10,7 @@ from django import forms
 from django.utils import timezone
 
 from kapclinic.clinic.forms import AppointmentSlotForm, FieldErrorsForm, OneTimeKeyMixin
-from kapclinic.clinic.models import Indication, Provider
+from kapclinic.clinic.models import Indication, Provider, ReevaluationDecision
 
 from ..models import IntegrationNote
 from ..models.notes import NOTE_FIELDS
@@ -121,6 +121,29 @@ class CourseClosureForm(ClinicianForm):
     def __init__(self, *args, clinic, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["effective_on"].initial = timezone.localdate(timezone=clinic.tz)
+
+
+class ReevaluationForm(OneTimeKeyMixin, ClinicianForm):
+    """The prescriber's decision and the new plan's terms (ignored when stopping)."""
+
+    decision = forms.ChoiceField(
+        label="Decision", choices=ReevaluationDecision.choices, widget=forms.RadioSelect
+    )
+    rationale = forms.CharField(
+        label="Rationale",
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Signed with your name with the outcome so far; kept on the record.",
+    )
+    planned_dosing_sessions = forms.IntegerField(
+        label="Dosing sessions in the next block",
+        min_value=1,
+        max_value=50,
+        help_text="A re-evaluation is due again after them.",
+    )
+    dose_min_mg = forms.DecimalField(label="Lowest dose (mg)", min_value=0.01, decimal_places=2)
+    dose_max_mg = forms.DecimalField(label="Highest dose (mg)", min_value=0.01, decimal_places=2)
+    integration_cadence = forms.CharField(label="Cadence", max_length=200)
 
 
 PERIODS = {

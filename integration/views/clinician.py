@@ -37,6 +37,7 @@ from ..forms.clinician import (
 from ..models import CourseClosure, MeasureRequest
 from ..outcome_page import outcome_page
 from ..selectors import clinic_dashboard, journal_for
+from ..time_points import outcomes_at_time_points
 
 # domain reference §5: one integration session "typically within days of the dose".
 SUGGESTED_DAYS_AFTER_DOSE = 2
@@ -221,6 +222,7 @@ class CourseOutcomesView(StaffRequiredMixin, View):
                 .order_by("due_at", "pk")
             ),
             "role": role_of(request.user, course),
+            "time_points": outcomes_at_time_points(course, page.protocol),
         }
         with timezone.override(course.clinic.tz):
             return render(request, "integration/outcomes.html", context)

@@ -45,6 +45,7 @@ SUBJECTS = (
     ("in-session alert", "your treatment session record"),
     ("integration note", "your integration session notes"),
     ("integration session", "your integration sessions"),
+    ("re-evaluation", "the re-evaluation of your treatment course"),
     ("outcomes", "your progress and the journal entries you shared"),
     ("journal", "a journal entry you shared"),
     ("appointment", "your appointments"),

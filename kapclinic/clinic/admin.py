@@ -298,6 +298,10 @@ class ProtocolAdmin(ClinicHistoryAdmin):
             },
         ),
         (
+            "The course over months: re-evaluation and maintenance",
+            {"fields": ("maintenance_sessions", "reevaluate_every_months")},
+        ),
+        (
             "Pre-dose holds",
             {
                 "description": "Dosing waits while a baseline reading is beyond these, "

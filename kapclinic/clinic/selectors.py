@@ -43,7 +43,7 @@ from .timeline import course_timeline
 
 ACTIVE_APPOINTMENT = [Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN]
 # Dosing appointments are booked only for these courses; others need no check-in query.
-DOSING_STATES = frozenset({CourseState.CLEARED, CourseState.IN_TREATMENT})
+DOSING_STATES = frozenset({CourseState.CLEARED, CourseState.IN_TREATMENT, CourseState.MAINTENANCE})
 
 
 @dataclass(frozen=True)
@@ -267,6 +267,10 @@ NEXT_STEP = {
         "Your treatment is under way",
         "Check in before each session and write down reflections afterwards.",
     ),
+    CourseState.MAINTENANCE: (
+        "Maintenance sessions",
+        "Your clinic spaces your sessions further apart now. Check in before each one.",
+    ),
     CourseState.INTEGRATION: (
         "Integration",
         "Keep reflecting on your sessions and answer follow-up questionnaires when asked.",
@@ -290,7 +294,7 @@ JOURNEY_MILESTONES = [
         "Review",
         {CourseState.INTAKE_SUBMITTED, CourseState.UNDER_REVIEW, CourseState.MORE_INFO_REQUESTED},
     ),
-    ("Dosing sessions", {CourseState.CLEARED, CourseState.IN_TREATMENT}),
+    ("Dosing sessions", {CourseState.CLEARED, CourseState.IN_TREATMENT, CourseState.MAINTENANCE}),
     ("Integration", {CourseState.INTEGRATION}),
     ("Completed", {CourseState.COMPLETED}),
 ]

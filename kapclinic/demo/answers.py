@@ -215,6 +215,35 @@ INTAKES = {
     },
 }
 
+INTAKES["maintenance@example.com"] = {
+    # Recurrent depression, moderately severe; two antidepressants and therapy tried.
+    "about": about(
+        born="1979-09-21",
+        sex="female",
+        phone="+44 7700 900106",
+        pronouns="she/her",
+        preferred_name="Mina",
+    ),
+    "medical": medical(),
+    "psychiatric": psychiatric(
+        tried=["antidepressants", "psychotherapy"],
+        outcome=(
+            "Fluoxetine, then sertraline: each helped for a year or so. Interpersonal therapy "
+            "in 2022 was good while it lasted."
+        ),
+    ),
+    "medications": medications("Sertraline 150 mg once a day"),
+    "substance": substance(),
+    "auditc": scale(1, 0, 0),
+    "gad7": scale(2, 1, 2, 1, 1, 1, 1, difficulty=2),
+    "phq9": scale(2, 3, 2, 2, 2, 2, 2, 2, 0, difficulty=2),
+    "goals": {
+        "goals": "Get through the winter without losing months to it again.",
+        "intentions": "Stay with what comes up.",
+        "support": "My husband; my sister in Leeds.",
+    },
+}
+
 # The prescriber's rationale for clearing, naming what the screen found.
 CLEARANCE_RATIONALE = {
     "cleared@example.com": (
@@ -226,6 +255,11 @@ CLEARANCE_RATIONALE = {
         "PHQ-9 16 (moderately severe), treatment-resistant after three antidepressants and "
         "TMS. Item 9 answered 0; no psychosis or mania. Thyroid treated and stable. Suitable "
         "for sublingual KAP with weekly PHQ-9 check-ins."
+    ),
+    "maintenance@example.com": (
+        "PHQ-9 17 (moderately severe), recurrent, after two antidepressants and therapy. "
+        "Item 9 answered 0; no contraindication. Suitable for sublingual KAP: an induction of "
+        "three sessions, then re-evaluate."
     ),
     "integration@example.com": (
         "GAD-7 13 (moderate). Hypertension controlled on amlodipine, home readings around "

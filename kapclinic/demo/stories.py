@@ -7,16 +7,24 @@ moved to integration; their PHQ-9 and GAD-7 fell from intake to the second check
 
 from datetime import timedelta
 
+from django.utils import timezone
+
+from intake.models import PlanRevision
+from intake.plans import revise_plan
 from integration import services as integration
+from integration.reevaluation import record_reevaluation
 from kapclinic.clinic import risk
-from kapclinic.clinic.models import Role
+from kapclinic.clinic.models import Reevaluation, ReevaluationDecision, Role
 
 from .treatment import (
     Visit,
     begin_integration,
+    final_records_movable,
     integration_session,
     journal,
     past_dosing_session,
+    shift,
+    stamp_journey,
 )
 
 JOURNAL_PROMPTS = (
@@ -176,3 +184,71 @@ def lee_safety_plan(course, staff):
             "people_to_ask": LEE_SAFETY_PLAN["people_to_ask"] + " My manager, Dee, at work.",
         },
     )
+
+
+# Mina: PHQ-9 17 at intake, 13, 9, 6 over a three-session induction, 5 in maintenance.
+def _mina_visit(phq9, gad7, dose_mg):
+    return dict(
+        phq9=phq9,
+        gad7=gad7,
+        weight_kg="66.0",
+        dose_mg=dose_mg,
+        vitals=[(5, 124, 80, 72, 98), (35, 146, 88, 80, 98), (75, 132, 82, 74, 99)],
+        observation={
+            "minute": 40,
+            "moaas": 4,
+            "dissociation": "moderate",
+            "therapist_present": True,
+            "support_notes": "Eyeshade and music; spoke about her mother's illness afterwards.",
+        },
+    )
+
+
+MINA_INDUCTION = (
+    _mina_visit((2, 2, 2, 1, 1, 2, 2, 1, 0), (1, 1, 1, 1, 1, 1, 1), 150),  # PHQ-9 13
+    _mina_visit((1, 2, 1, 1, 1, 1, 1, 1, 0), (1, 1, 1, 1, 0, 1, 1), 200),  # 9
+    _mina_visit((1, 1, 1, 1, 0, 1, 1, 0, 0), (1, 1, 0, 1, 0, 1, 0), 200),  # 6
+)
+MINA_MAINTENANCE = _mina_visit((1, 1, 1, 1, 0, 1, 0, 0, 0), (1, 0, 0, 1, 0, 1, 0), 200)  # 5
+MINA_REEVALUATION = (
+    "PHQ-9 17 → 6 after three sessions: a response, not yet remission. Well tolerated. "
+    "Continue to maintenance: three sessions about four weeks apart, then re-evaluate."
+)
+
+
+def mina(course, staff, induction, *, reevaluated, maintenance):
+    """A three-session induction (a plan revision), a prescriber's re-evaluation to
+    maintenance with its signed plan, and the first maintenance session."""
+    prescriber = staff[Role.PRESCRIBER].user
+    since = timezone.now()
+    revise_plan(
+        course,
+        prescriber,
+        {"planned_dosing_sessions": 3},
+        "An induction of three sessions, then re-evaluate (agreed with Mina at clearance).",
+    )
+    with final_records_movable():
+        PlanRevision.objects.filter(plan__course=course, signed_at__gte=since).update(
+            signed_at=induction[0] - timedelta(days=3)
+        )
+    for day, visit in zip(induction, MINA_INDUCTION, strict=True):
+        past_dosing_session(course, staff, Visit(start=day, **visit))
+    since = timezone.now()
+    course.refresh_from_db()
+    record_reevaluation(
+        course,
+        prescriber,
+        ReevaluationDecision.MAINTENANCE,
+        MINA_REEVALUATION,
+        {"planned_dosing_sessions": 3, "integration_cadence": "One session after each dose"},
+    )
+    stamp_journey(course, since, reevaluated)
+    Reevaluation.objects.filter(course=course).update(decided_at=reevaluated)
+    with final_records_movable():
+        shift(
+            PlanRevision.objects.filter(plan__course=course, signed_at__gte=since),
+            to=reevaluated,
+            fields=["signed_at"],
+        )
+    course.refresh_from_db()
+    past_dosing_session(course, staff, Visit(start=maintenance, **MINA_MAINTENANCE))

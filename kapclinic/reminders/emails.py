@@ -25,6 +25,7 @@ from kapclinic.clinic.models import (
 )
 from kapclinic.stock import selectors as stock_selectors
 from sessions.models import DosingSession
+from sessions.reevaluation import due_reevaluations
 
 from . import ics, timing
 from .models import APPOINTMENT_KINDS, Kind, Reminder, SubjectType
@@ -167,6 +168,8 @@ def digest_counts(clinic_id, now):
         "overdue_measures": MeasureRequest.objects.overdue(now)
         .filter(Q(course__clinic_id=clinic_id), expires_at__gt=now)
         .count(),
+        # Courses whose re-evaluation is due by this time tomorrow (sessions.reevaluation).
+        "reevaluations_due": len(due_reevaluations(clinic_id, now + datetime.timedelta(hours=24))),
         "open_discrepancies": stock_selectors.open_discrepancies(clinic_id).count(),
     }
 

@@ -17,6 +17,7 @@ from kapclinic.clinic.models import (
     FollowUpTask,
     JourneyError,
     Provider,
+    Role,
     TreatmentCourse,
 )
 from kapclinic.clinic.models.people import CLINICIAN_ROLES
@@ -25,6 +26,7 @@ from kapclinic.stock.selectors import discrepancies_for
 
 from .. import booking
 from ..forms.booking import BookDosingSessionForm, ReasonForm
+from ..reevaluation import due_reevaluations
 
 
 class BookDosingSessionView(StaffRequiredMixin, View):
@@ -140,11 +142,19 @@ class DayView(StaffRequiredMixin, View):
             .open()
             .filter(owner=clinician, due_at__lt=end)
             .select_related("course__patient"),
+            "reevaluations_due": self.reevaluations_due(request, clinician, end),
             "now": timezone.now(),
             "stock_discrepancies": discrepancies_for(provider_for(request.user)),
             "choices": self.choices(clinicians.filter(clinic_id=clinician.clinic_id)),
         }
         return render(request, self.template_name, context)
+
+    def reevaluations_due(self, request, clinician, end):
+        """For a prescriber: the clinic's courses whose re-evaluation is due by the day's end."""
+        if clinician.role != Role.PRESCRIBER:
+            return []
+        visible = TreatmentCourse.objects.visible_to(request.user)
+        return due_reevaluations(clinician.clinic, end, courses=visible)
 
     def choices(self, clinicians):
         return clinicians.active().filter(role__in=CLINICIAN_ROLES)

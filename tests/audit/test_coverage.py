@@ -37,6 +37,7 @@ AUDITED = {
     "integration:book-session": ("patient_a", "booking an integration session", "view"),
     "integration:note": ("patient_a", "integration note, appointment", "view"),
     "integration:outcomes": ("patient_a", "outcomes and shared journal entries", "view"),
+    "integration:reevaluation": ("patient_a", "re-evaluation", "view"),
     "integration:complete": ("patient_a", "complete the course", "view"),
     "integration:discontinue": ("patient_a", "discontinue the course", "view"),
 }

@@ -81,7 +81,7 @@ def test_seeding_twice_keeps_one_clinic_and_reprints_the_logins():
 def test_every_printed_login_signs_in_and_reaches_its_home_page(client, settings):
     settings.KAP_REQUIRE_STAFF_MFA = False  # as `make demo` runs
     password, emails = logins(seed())
-    assert len(emails) == 9
+    assert len(emails) == 10
     for email in emails:
         signed_in = client.post(
             reverse("account_login"), {"login": email, "password": password}, follow=True
@@ -340,3 +340,26 @@ def test_demo_courses_carry_diagnoses_and_a_superbill_downloads_with_lines(clien
     assert response.status_code == 200
     text = pdf_text(b"".join(response.streaming_content))
     assert "99214" in text and "J3490" in text and "1987654328" in text
+
+
+def test_mina_is_in_maintenance_with_a_reevaluation_on_record():
+    from intake.plans import plan_in_force
+    from kapclinic.clinic.models import Reevaluation
+    from sessions.reevaluation import block_of
+
+    seed()
+    course = course_of("maintenance@example.com")
+    assert course.state == CourseState.MAINTENANCE
+    [record] = Reevaluation.objects.filter(course=course)
+    assert record.get_decision_display() == "Continue to maintenance"
+    assert record.decided_by.email == "prescriber@example.com"
+    assert record.sessions_before == 3 and record.plan_version == 3
+    assert "PHQ-9: 17 → 6; Response: yes; Remission: no" in record.outcome_so_far
+    assert plan_in_force(course).planned_dosing_sessions == 3
+    block = block_of(course)
+    assert (block.done, block.planned, block.due_on()) == (1, 3, None)
+    assert DosingSession.objects.filter(course=course, status="signed").count() == 4
+    # Stages in order, the re-evaluation between induction and maintenance.
+    steps = list(course.events.values_list("to_state", flat=True))
+    assert steps[-2:] == [CourseState.IN_TREATMENT, CourseState.MAINTENANCE]
+    assert Appointment.objects.filter(course=course, starts_at__gt=timezone.now()).exists()

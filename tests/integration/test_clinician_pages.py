@@ -223,7 +223,8 @@ def test_outcomes_page_says_when_a_percentage_is_undefined(team, as_role):
     phq9_course(team.course, 0, 3)
     html = as_role(Role.PRESCRIBER).get(course_url("outcomes", team.course)).content.decode()
     assert "The baseline is 0, so a percentage is undefined." in html
-    assert "The baseline is 0: there is no drop to measure." in html
+    # A baseline of 0 is below the PHQ-9's clinical threshold: no response to measure.
+    assert "Not applicable: baseline below threshold" in html
 
 
 def test_the_chart_is_an_image_so_the_csp_holds(team, as_role):

@@ -94,6 +94,10 @@ def test_dashboard_filters_by_indication_and_period(world):
             "gad7": {"reliable_change": 2, "remission_below": None, "response_drop_percent": 10},
             "pcl5": {"reliable_change": None, "remission_below": 40},
         },
+        {  # a response rule in points, as the PCL-5's (reference §1.4)
+            "phq9": {"reliable_change": 6, "remission_below": 5, "response_drop_points": 5},
+            "gad7": {"reliable_change": 4, "response_drop_points": 3},
+        },
     ],
 )
 def test_dashboard_counts_equal_the_outcome_page_judged_course_by_course(rules):
@@ -119,6 +123,10 @@ def test_dashboard_counts_equal_the_outcome_page_judged_course_by_course(rules):
                 continue
             totals["courses"] += 1
             totals["change_total"] += outcome.change.value
+            threshold = protocol.clinical_thresholds.get(outcome.instrument)
+            totals["below_threshold"] += (
+                threshold is not None and outcome.baseline.total < threshold
+            )
             for judged, met, judgement in (
                 ("response_judged", "responders", outcome.response),
                 ("remission_judged", "remitters", outcome.remission),
@@ -138,6 +146,7 @@ def test_dashboard_counts_equal_the_outcome_page_judged_course_by_course(rules):
 
 COUNTED = (
     "courses",
+    "below_threshold",
     "change_total",
     "not_computable",
     "response_judged",

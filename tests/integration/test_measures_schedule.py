@@ -210,3 +210,39 @@ def test_without_a_signed_protocol_nothing_is_scheduled_on_guesses(in_integratio
     services.complete_course(team.course, team.therapist, reason="Done.")
     assert not MeasureRequest.objects.filter(course=team.course, appointment__isnull=True)
     assert "no signed-off protocol" in caplog.text
+
+
+def test_pcl5_monthly_during_treatment_for_ptsd_only(in_treatment):
+    """Reference §5: PCL-5 monthly during the course; the default asks it for PTSD."""
+    from kapclinic.clinic.models import CourseEvent, CourseState
+    from sessions.reevaluation import add_months
+
+    course = in_treatment.course
+    began = timezone.now() - timedelta(days=40)
+    CourseEvent.objects.filter(course=course, to_state=CourseState.IN_TREATMENT).update(at=began)
+    services.schedule_measures(course)
+    assert not MeasureRequest.objects.filter(instrument="pcl5").exists()  # depression
+    type(course).objects.filter(pk=course.pk).update(indication="ptsd")
+    course.refresh_from_db()
+    services.schedule_measures(course)
+    months = MeasureRequest.objects.filter(course=course, instrument="pcl5").order_by("opens_at")
+    # Month 1 opened ~10 days ago; month 2 opens in ~20 days (within the month ahead); no 3.
+    assert [m.timepoint for m in months] == ["month:1", "month:2"]
+    first = months[0]
+    assert (first.opens_at, months[1].opens_at) == (add_months(began, 1), add_months(began, 2))
+    assert first.label == "Month 1 of treatment" and first.purpose == "follow_up"
+    assert first.due_at - first.opens_at == timedelta(days=7)
+    assert services.schedule_measures(course) == []  # idempotent
+
+
+def test_monthly_steps_name_known_indications(world):
+    protocol = Protocol(
+        clinic=world.one.clinic,
+        name="Bad",
+        measure_schedule=[
+            {"when": "monthly_during_course", "instruments": ["pcl5"], "indications": ["ocd"]}
+        ],
+    )
+    with pytest.raises(ValidationError) as error:
+        protocol.full_clean()
+    assert "“indications” lists course indications" in str(error.value)

@@ -164,7 +164,15 @@ def test_pcl5_has_no_remission_rule():
     assert not result.remission.computable
     assert "No remission cut-off" in result.remission.reason
     assert result.reliable_improvement.value is True  # drop 20 ≥ 10
-    assert result.response.value is False  # 20/50 = 40%
+    # Response: the PCL-5's rule is a drop of 10 points or more (reference §1.4): 20 ≥ 10.
+    assert result.response.value is True
+    assert result.response.rule == "Response: a drop of 10 points or more from baseline (test)"
+    small = instrument_outcome(
+        "pcl5",
+        [Measurement(T0, 50, "intake"), Measurement(T0 + timedelta(weeks=8), 41)],
+        RULES["pcl5"],
+    )
+    assert small.response.value is False  # 9 < 10
 
 
 def test_rules_missing_from_the_protocol_are_reported_not_guessed():

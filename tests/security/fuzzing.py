@@ -311,6 +311,11 @@ def state_dosed(scene, clients):
     return PRESCRIBER_1, reverse("clinic:patient-chart", args=[scene.patient_a.pk])
 
 
+def state_in_treatment(scene, clients):
+    _dosed(scene)
+    return PRESCRIBER_1, reverse("integration:reevaluation", args=[scene.course_a.pk])
+
+
 def state_ready_to_sign(scene, clients):
     session = _dosed(scene)
     services.discharge(
@@ -387,6 +392,7 @@ STATES = {
     "integration:begin-integration": state_dosed,
     "integration:book-session": state_signed,
     "integration:complete": state_in_integration,
+    "integration:reevaluation": state_in_treatment,
     "account_reset_password_from_key": state_reset_key,
     "clinic:psychiatric-review": state_high_risk_reviewed,
     "clinic:diagnosis-in-error": state_diagnosed,

@@ -134,6 +134,17 @@ def consent_signature_a(s):
     return ConsentSignature.objects.filter(course=s.course_a).latest("signed_at")
 
 
+def reevaluating(s):
+    return {
+        "decision": "maintenance",
+        "rationale": "Responding.",
+        "planned_dosing_sessions": "3",
+        "dose_min_mg": "100",
+        "dose_max_mg": "300",
+        "integration_cadence": "Weekly",
+    }
+
+
 def closing(s):
     return {
         "effective_on": timezone.localdate(timezone=s.clinic.tz).isoformat(),
@@ -542,6 +553,8 @@ ACCESS = {
     "integration:begin-integration": Page(
         STAFF, CLINIC_1 | SUPER, {POST}, kwargs=course_a, data=lambda s: {}
     ),
+    # course_a is cleared, not in a block of dosing: a prescriber's decision is refused (422).
+    "integration:reevaluation": Page(STAFF, CLINIC_1 | SUPER, kwargs=course_a, data=reevaluating),
     "integration:complete": Page(STAFF, CLINIC_1 | SUPER, kwargs=course_a, data=closing),
     "integration:discontinue": Page(STAFF, CLINIC_1 | SUPER, kwargs=course_a, data=closing),
     # --- integration: the patient's journal and follow-up questionnaires ----------------------
@@ -656,4 +669,4 @@ def test_the_sweep_covers_every_url_role_and_method():
     assert not missing, f"URLs with no row in ACCESS: {missing}"
     total = len(URLS) * len(ROLES) * 2
     print(f"\nURL sweep: {len(URLS)} URLs × {len(ROLES)} roles × 2 methods = {total} requests")
-    assert total == 1602, "update this count when URLs or roles are added"
+    assert total == 1620, "update this count when URLs or roles are added"

@@ -70,9 +70,17 @@ def test_a_clinic_admin_reads_but_cannot_record(stock, staff_client):
     assert client.get(reverse("stock:receive")).status_code == 404
 
 
-def test_a_therapist_finds_no_register(stock, staff_client):
+def test_a_therapist_finds_no_register_and_no_link_to_it(stock, staff_client):
     client = staff_client(stock.world.one.staff[Role.THERAPIST])
     assert client.get(reverse("stock:register")).status_code == 404
+    assert "Controlled drugs" not in client.get(reverse("dosing:day")).content.decode()
+
+
+@pytest.mark.parametrize("role", [Role.NURSE, Role.PRESCRIBER, Role.CLINIC_ADMIN])
+def test_the_register_is_in_the_navigation_of_those_who_may_read_it(stock, staff_client, role):
+    client = staff_client(stock.world.one.staff[role])
+    page = client.get(reverse("clinic:caseload")).content.decode()
+    assert reverse("stock:register") in page
 
 
 def test_wasting_a_remainder_on_the_page_needs_the_witness_password(stock, staff_client):

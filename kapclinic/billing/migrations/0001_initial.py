@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('clinic', '0021_diagnoses_and_billing_identifiers'),
+        ('clinic', '0022_diagnoses_and_billing_identifiers'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

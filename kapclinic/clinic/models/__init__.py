@@ -5,6 +5,7 @@ from .emergency import EmergencyAccess
 from .journey import CourseEvent, CourseState, Indication, JourneyError, TreatmentCourse
 from .people import Clinic, Patient, Provider, Role, User
 from .protocol import BoosterLimits, DoseUnit, Product, Protocol, Route
+from .reevaluation import Reevaluation, ReevaluationDecision
 from .risk import (
     FollowUpTask,
     PsychiatricReview,
@@ -35,6 +36,8 @@ __all__ = [
     "Protocol",
     "Provider",
     "PsychiatricReview",
+    "Reevaluation",
+    "ReevaluationDecision",
     "RiskDecision",
     "RiskLevel",
     "RiskReview",

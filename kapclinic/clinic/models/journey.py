@@ -31,6 +31,7 @@ class CourseState(models.TextChoices):
     DECLINED = "declined", "Declined"
     CLEARED = "cleared", "Cleared"
     IN_TREATMENT = "in_treatment", "In treatment"
+    MAINTENANCE = "maintenance", "Maintenance"
     INTEGRATION = "integration", "Integration"
     COMPLETED = "completed", "Completed"
     DISCONTINUED = "discontinued", "Discontinued"
@@ -53,6 +54,7 @@ STATE_TONE = {
     S.DECLINED: "neutral",
     S.CLEARED: "success",
     S.IN_TREATMENT: "success",
+    S.MAINTENANCE: "success",
     S.INTEGRATION: "success",
     S.COMPLETED: "neutral",
     S.DISCONTINUED: "neutral",
@@ -164,8 +166,46 @@ class TreatmentCourse(models.Model):
     def start_treatment(self, by):
         self._move(S.IN_TREATMENT, by, sources={S.CLEARED}, actors=PRESCRIBER)
 
+    def reevaluate(self, by, decision, rationale, *, outcome_so_far, sessions_before, plan_version):
+        """A prescriber's re-evaluation after a block of dosing: the only way into maintenance.
+
+        Continue to maintenance → Maintenance; repeat induction → In treatment; stop →
+        Integration. The signed record is written in the same transaction as the move.
+        """
+        from .reevaluation import Reevaluation, ReevaluationDecision
+
+        target = {
+            ReevaluationDecision.MAINTENANCE: S.MAINTENANCE,
+            ReevaluationDecision.REPEAT_INDUCTION: S.IN_TREATMENT,
+            ReevaluationDecision.STOP: S.INTEGRATION,
+        }.get(decision)
+        if target is None:
+            raise JourneyError("Choose a decision: maintenance, repeat induction or stop.")
+        with transaction.atomic():
+            self._move(
+                target,
+                by,
+                sources={S.IN_TREATMENT, S.MAINTENANCE},
+                actors=PRESCRIBER,
+                note=rationale,
+                note_label="A rationale",
+            )
+            record = Reevaluation(
+                course=self,
+                decision=decision,
+                rationale=rationale.strip(),
+                outcome_so_far=outcome_so_far,
+                sessions_before=sessions_before,
+                plan_version=plan_version,
+                decided_by=by,
+                decided_at=self.state_changed_at,
+            )
+            record.full_clean()
+            record.save()
+        return record
+
     def begin_integration(self, by):
-        self._move(S.INTEGRATION, by, sources={S.IN_TREATMENT}, actors=CLINICIANS)
+        self._move(S.INTEGRATION, by, sources={S.IN_TREATMENT, S.MAINTENANCE}, actors=CLINICIANS)
 
     def complete(self, by, note=""):
         self._move(S.COMPLETED, by, sources={S.INTEGRATION}, actors=CLINICIANS, note=note)

@@ -162,6 +162,24 @@ class Protocol(models.Model):
         default="One integration session within a few days after each dosing session",
     )
 
+    # The course over months. domain reference §3 ("evaluate benefit at end of induction";
+    # individualised maintenance) and §5 (maintenance every 1–2 months): after the plan's
+    # sessions a re-evaluation is due; in maintenance also every so many months.
+    maintenance_sessions = models.PositiveSmallIntegerField(
+        "maintenance sessions between re-evaluations",
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(24)],
+        help_text="The plan's sessions when a re-evaluation continues to maintenance; "
+        "a re-evaluation is due again after them.",
+    )
+    reevaluate_every_months = models.PositiveSmallIntegerField(
+        "re-evaluate in maintenance every (months)",
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(24)],
+        help_text="In maintenance, a re-evaluation is due this many months after the last, "
+        "even if sessions remain.",
+    )
+
     # Dosing. domain reference §3: sublingual 100–400 mg fixed; IV 0.5 mg/kg (0.1–0.75).
     dose_unit = models.CharField(
         max_length=8,
@@ -284,7 +302,8 @@ class Protocol(models.Model):
     outcome_rules = models.JSONField(
         default=default_outcome_rules,
         help_text=(
-            "Per instrument: reliable_change (points), remission_below and response_drop_percent."
+            "Per instrument: reliable_change (points), remission_below, and response_drop_percent "
+            "or response_drop_points."
         ),
     )
 
@@ -465,4 +484,19 @@ class Protocol(models.Model):
             "pcl5_provisional_cutoff": self.pcl5_provisional_cutoff,
             "gad7_further_evaluation": self.gad7_further_evaluation,
             "phq9_further_evaluation": self.phq9_further_evaluation,
+        }
+
+    @property
+    def clinical_thresholds(self):
+        """Per instrument, the total at or above which a baseline is clinically significant.
+
+        Response and remission are judged only from such a baseline (integration.outcome_rules):
+        a PHQ-9 of 8 that falls to 3 is no remission, it was never depression (reference
+        §1.2, §1.3: ≥10; §1.4: the provisional PTSD cut-off). The intake cut-offs serve, so
+        one signed-off value decides both.
+        """
+        return {
+            "phq9": self.phq9_further_evaluation,
+            "gad7": self.gad7_further_evaluation,
+            "pcl5": self.pcl5_provisional_cutoff,
         }

@@ -83,12 +83,20 @@ PATIENTS = [
         CourseState.IN_TREATMENT,
     ),
     ("integration@example.com", "Lee Morgan", "", Indication.ANXIETY, CourseState.INTEGRATION),
+    (
+        "maintenance@example.com",
+        "Mina Okoye",
+        "Mina",
+        Indication.DEPRESSION,
+        CourseState.MAINTENANCE,
+    ),
 ]
 # How long ago each cleared patient did their intake, so scores and visits fall in order.
 INTAKE_WEEKS_AGO = {
     "cleared@example.com": 1,
     "patient@example.com": 5,
     "integration@example.com": 9,
+    "maintenance@example.com": 12,
 }
 STAGES = [
     CourseState.INVITED,
@@ -97,6 +105,7 @@ STAGES = [
     CourseState.CLEARED,
     CourseState.IN_TREATMENT,
     CourseState.INTEGRATION,
+    CourseState.MAINTENANCE,
 ]
 
 
@@ -171,6 +180,17 @@ class Command(BaseCommand):
                 past = (self.at_ten(days=-35), self.at_ten(days=-21))
                 stories.lee(course, staff, past, upcoming=self.at_ten(days=3) + timedelta(hours=4))
                 stories.lee_safety_plan(course, staff)
+            elif stage == CourseState.MAINTENANCE:
+                # Three induction sessions, a re-evaluation, one maintenance session so far.
+                induction = [self.at_ten(days=d) for d in (-70, -63, -56)]
+                stories.mina(
+                    course,
+                    staff,
+                    induction,
+                    reevaluated=self.at_ten(days=-49) + timedelta(hours=5),
+                    maintenance=self.at_ten(days=-21),
+                )
+                self.book_dosing(course, staff[Role.PRESCRIBER], self.at_ten(days=9 + index))
             if email == "patient@example.com":
                 # Raised after her session, so it holds her next dose at the pre-dose gate.
                 # A suicide-risk flag: the demo walks the risk review that resolves it.

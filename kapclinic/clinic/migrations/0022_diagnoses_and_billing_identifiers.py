@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clinic', '0020_free_text_length_limits'),
+        ('clinic', '0021_course_over_months'),
     ]
 
     operations = [

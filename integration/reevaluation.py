@@ -1,0 +1,95 @@
+"""The re-evaluation before a new block of dosing: outcome so far, decision, new signed plan.
+
+One service every writer calls: it computes the outcome so far by the outcome page's own
+rules (integration.selectors.course_outcomes), signs the new plan revision (intake.plans) and
+moves the course (TreatmentCourse.reevaluate, prescribers only), in one transaction. Stopping
+signs no plan: the course moves to integration.
+"""
+
+from django.db import transaction
+
+from intake.plans import PLAN_TERMS, plan_in_force, revise_plan
+from kapclinic.clinic.access import provider_for
+from kapclinic.clinic.models import JourneyError, Protocol, ReevaluationDecision, Role
+from sessions.reevaluation import block_of
+
+from .selectors import course_outcomes
+
+Decision = ReevaluationDecision
+
+
+def outcome_lines(outcomes):
+    """The outcome so far in words, one line per instrument, as kept on the record."""
+    lines = []
+    for outcome in outcomes:
+        if not outcome.computable:
+            lines.append(f"{outcome.short_name}: {outcome.reason}")
+            continue
+        judged = "; ".join(
+            str(j).split(" — ")[0] if j.computable or j.not_applicable else str(j)
+            for j in (outcome.response, outcome.remission, outcome.reliable_improvement)
+        )
+        lines.append(
+            f"{outcome.short_name}: {outcome.baseline.total} → {outcome.latest.total}; {judged}"
+        )
+    return "\n".join(lines)
+
+
+def suggested_plan(course, decision, protocol=None):
+    """The new plan's terms to start from: the version in force, with the protocol's number
+    of sessions for the block chosen (maintenance or a repeated induction)."""
+    protocol = protocol or Protocol.objects.effective_for(course.clinic)
+    current = plan_in_force(course)
+    terms = {name: getattr(current, name) for name in PLAN_TERMS} if current else {}
+    if protocol is not None:
+        terms["planned_dosing_sessions"] = (
+            protocol.maintenance_sessions
+            if decision == Decision.MAINTENANCE
+            else protocol.planned_dosing_sessions
+        )
+    return terms
+
+
+def record_reevaluation(course, by, decision, rationale, terms=None, *, request_key=None):
+    """A prescriber re-evaluates the course; returns the signed Reevaluation.
+
+    `terms`: the new plan's terms (any of PLAN_TERMS; the rest carry over), signed as a plan
+    revision unless the decision is to stop. Raises JourneyError when refused, ValidationError
+    for a term that is not valid, AlreadySaved for a form sent twice.
+    """
+    provider = provider_for(by)
+    if (
+        provider is None
+        or provider.clinic_id != course.clinic_id
+        or provider.role != Role.PRESCRIBER
+        or not provider.active
+    ):
+        raise JourneyError("Only a prescriber of this clinic may re-evaluate a course.")
+    if decision not in Decision.values:
+        raise JourneyError("Choose a decision: maintenance, repeat induction or stop.")
+    rationale = (rationale or "").strip()
+    if not rationale:
+        raise JourneyError("A rationale is required.")
+    with transaction.atomic():
+        block = block_of(course)
+        summary = outcome_lines(course_outcomes(course))
+        plan_version = None
+        if decision != Decision.STOP:
+            label = Decision(decision).label
+            revision = revise_plan(
+                course,
+                by,
+                terms or {},
+                f"Re-evaluation: {label.lower()}. {rationale}",
+                request_key=request_key,
+            )
+            plan_version = revision.version
+        sessions_before = block.done + (block.last.sessions_before if block.last else 0)
+        return course.reevaluate(
+            by,
+            decision,
+            rationale,
+            outcome_so_far=summary,
+            sessions_before=sessions_before,
+            plan_version=plan_version,
+        )

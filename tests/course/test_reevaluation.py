@@ -1,0 +1,160 @@
+"""The course over months: induction → re-evaluation → maintenance (issue 20).
+
+Maintenance is reachable only through a prescriber's re-evaluation; a dose past the plan's
+sessions is refused until one is signed; the re-evaluation keeps the outcome so far and a
+signed plan revision; it falls due after the block's sessions and every N months.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from intake.plans import plan_in_force, revise_plan
+from integration.reevaluation import record_reevaluation
+from kapclinic.clinic.models import (
+    CourseState,
+    JourneyError,
+    Reevaluation,
+    ReevaluationDecision,
+)
+from sessions.models import DosingError, DosingSession
+from sessions.reevaluation import add_months, block_of, due_reevaluations
+from tests.reports.records import dose, dosing_session, start_course
+
+pytestmark = pytest.mark.django_db
+
+D = ReevaluationDecision
+LIGHT = {"boosters": 0, "observations": False, "events": False, "addendum": False}
+
+
+def two_session_block(team):
+    """A course cleared with a plan of 2 sessions, both given (PHQ-9 20 → 8)."""
+    start_course(team, baseline_phq9=20)
+    revise_plan(team.course, team.prescriber, {"planned_dosing_sessions": 2}, "A short block.")
+    first = timezone.now() - timedelta(days=20)
+    first = first.replace(hour=9, minute=30, second=0, microsecond=0)
+    for number, total in enumerate((14, 8)):
+        dosing_session(team, first + timedelta(days=7 * number), phq9_total=total, **LIGHT)
+    team.course.refresh_from_db()
+    return first
+
+
+def test_only_a_prescribers_reevaluation_reaches_maintenance(team):
+    two_session_block(team)
+    course = team.course
+    assert course.state == CourseState.IN_TREATMENT
+    for user in (team.nurse, team.therapist, team.patient):
+        with pytest.raises(JourneyError):
+            record_reevaluation(course, user, D.MAINTENANCE, "Responding.")
+        with pytest.raises(JourneyError):
+            course.reevaluate(
+                user, D.MAINTENANCE, "x", outcome_so_far="", sessions_before=2, plan_version=None
+            )
+    assert not Reevaluation.objects.exists()
+    # No other transition leads to maintenance: starting treatment is refused from here.
+    with pytest.raises(JourneyError):
+        course.start_treatment(team.prescriber)
+    record = record_reevaluation(
+        course, team.prescriber, D.MAINTENANCE, "Responding well.", {"planned_dosing_sessions": 1}
+    )
+    course.refresh_from_db()
+    assert course.state == CourseState.MAINTENANCE
+    assert course.events.last().to_state == CourseState.MAINTENANCE
+    assert (record.decided_by, record.sessions_before, record.plan_version) == (
+        team.prescriber,
+        2,
+        3,  # v1 at clearance, v2 the short block, v3 signed with the re-evaluation
+    )
+    plan = plan_in_force(course)
+    assert plan.version == 3 and plan.planned_dosing_sessions == 1
+    assert plan.signed_by == team.prescriber
+    assert plan.reason.startswith("Re-evaluation: continue to maintenance. Responding well.")
+    # The outcome so far, computed by the outcome page's rules, kept as shown.
+    lines = record.outcome_so_far.splitlines()
+    assert "PHQ-9: 20 → 8; Response: yes; Remission: no; Reliable improvement: yes" in lines
+    assert "PCL-5: No completed PCL-5 yet." in lines
+
+
+def test_reevaluation_is_refused_outside_a_block_and_cannot_change(team):
+    start_course(team)
+    with pytest.raises(JourneyError):  # cleared, not yet in treatment
+        record_reevaluation(team.course, team.prescriber, D.MAINTENANCE, "Too early.")
+    assert plan_in_force(team.course).version == 1  # the plan revision was rolled back
+    with pytest.raises(JourneyError, match="rationale"):
+        record_reevaluation(team.course, team.prescriber, D.STOP, "  ")
+
+
+def test_a_dose_past_the_plans_sessions_waits_for_a_reevaluation(team):
+    first = two_session_block(team)
+    third = first + timedelta(days=14)
+    with pytest.raises(DosingError, match="must re-evaluate the course"):
+        dosing_session(team, third, **LIGHT)
+    session = DosingSession.objects.filter(course=team.course).order_by("-started_at").first()
+    assert not session.administrations.exists()
+    assert block_of(team.course).sessions_done
+    record_reevaluation(
+        team.course,
+        team.prescriber,
+        D.MAINTENANCE,
+        "Responding.",
+        {"planned_dosing_sessions": 1},
+    )
+    given = dose(team, session, third + timedelta(minutes=15), "200", "LOT-M1")
+    # A booster in the same session is not a new session: not refused.
+    dose(team, session, third + timedelta(minutes=50), "50", "LOT-M2")
+    assert given.pk and session.administrations.count() == 2
+    block = block_of(team.course)
+    assert (block.done, block.planned, block.sessions_done) == (1, 1, True)
+    with pytest.raises(DosingError, match="must re-evaluate"):
+        dosing_session(team, third + timedelta(days=1), **LIGHT)
+
+
+def test_stop_moves_to_integration_without_a_plan_revision(team):
+    two_session_block(team)
+    record = record_reevaluation(team.course, team.prescriber, D.STOP, "No benefit.")
+    team.course.refresh_from_db()
+    assert team.course.state == CourseState.INTEGRATION and record.plan_version is None
+    assert plan_in_force(team.course).version == 2
+
+
+def test_repeat_induction_stays_in_treatment_with_a_new_block(team):
+    two_session_block(team)
+    record_reevaluation(
+        team.course, team.prescriber, D.REPEAT_INDUCTION, "Partial response.", {"dose_max_mg": 350}
+    )
+    team.course.refresh_from_db()
+    assert team.course.state == CourseState.IN_TREATMENT
+    block = block_of(team.course)
+    assert (block.done, block.planned) == (0, 2)
+    assert str(plan_in_force(team.course).dose_max_mg) == "350.00"
+
+
+def test_due_after_the_block_and_every_n_months_in_maintenance(team):
+    first = two_session_block(team)
+    due = dict((b.course, d) for b, d in due_reevaluations(team.course.clinic))
+    # Due since the block's last dose (the second session's dose, 15 minutes after it began).
+    assert due[team.course] == first + timedelta(days=7, minutes=15)
+    record = record_reevaluation(
+        team.course, team.prescriber, D.MAINTENANCE, "Responding.", {"planned_dosing_sessions": 3}
+    )
+    assert not due_reevaluations(team.course.clinic)
+    months = team.course.clinic.protocols.get(is_default=True).reevaluate_every_months
+    later = add_months(record.decided_at, months)
+    assert not due_reevaluations(team.course.clinic, later - timedelta(minutes=1))
+    [(block, when)] = due_reevaluations(team.course.clinic, later)
+    assert when == later and block.why == f"{months} months since the last re-evaluation"
+
+
+def test_add_months_keeps_the_day_or_takes_the_months_last():
+    start = timezone.now().replace(year=2026, month=11, day=30)
+    assert add_months(start, 3).date().isoformat() == "2027-02-28"
+    assert add_months(start, 1).date().isoformat() == "2026-12-30"
+
+
+def test_a_signed_reevaluation_cannot_change(team):
+    two_session_block(team)
+    record = record_reevaluation(team.course, team.prescriber, D.MAINTENANCE, "Responding.")
+    record.rationale = "Edited"
+    with pytest.raises(Exception, match="cannot change"):
+        record.save()

@@ -1,0 +1,110 @@
+"""The course over months in a real browser (issue 20): an induction block, the prescriber's
+re-evaluation from "My day" (outcome so far, decision, new signed plan), two maintenance
+sessions, and the re-evaluation due again. Every page is checked with axe-core.
+
+The dosing sessions themselves run through the real services (tests/reports/records): the
+session screen has its own browser test (test_dosing_session.py).
+"""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from intake.plans import plan_in_force, revise_plan
+from kapclinic.clinic.models import CourseState, Reevaluation
+from sessions.models import DosingError
+from tests.factories import PASSWORD
+from tests.reports.records import Team, dosing_session, start_course
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+LIGHT = {"boosters": 0, "observations": False, "events": False, "addendum": False}
+RATIONALE = "PHQ-9 20 → 8: responding. Maintenance every four weeks."
+
+
+def sign_in(page, live_server, user, secret, totp_code):
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    page.get_by_label("Code").fill(totp_code(secret))
+    page.get_by_role("button", name=re.compile("Sign In", re.I)).click()
+    page.wait_for_url(re.compile(r"/caseload/$"))
+
+
+def test_induction_reevaluation_and_two_maintenance_sessions(
+    live_server, page, world, enrol_mfa, totp_code, assert_accessible
+):
+    team = Team.of(world.one)
+    course = team.course
+    start_course(team, baseline_phq9=20)
+    revise_plan(course, team.prescriber, {"planned_dosing_sessions": 2}, "Two-session induction.")
+    first = (timezone.now() - timedelta(days=40)).replace(hour=9, minute=30, second=0)
+    for number, total in enumerate((14, 8)):
+        dosing_session(team, first + timedelta(days=7 * number), phq9_total=total, **LIGHT)
+    # The induction is done: a third session's dose waits for the re-evaluation.
+    with pytest.raises(DosingError, match="must re-evaluate"):
+        dosing_session(team, first + timedelta(days=14), **LIGHT)
+
+    # --- The prescriber: My day → the re-evaluation -----------------------------------------
+    sign_in(page, live_server, team.prescriber, enrol_mfa(team.prescriber), totp_code)
+    page.get_by_role("link", name="My day").click()
+    due = page.get_by_role("region", name="Re-evaluations due")
+    expect(due).to_contain_text("all 2 planned sessions given")
+    assert_accessible(page)
+    due.get_by_role("link", name=course.patient.display_name).click()
+    page.wait_for_url(re.compile(rf"/integration/courses/{course.pk}/reevaluation/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Re-evaluation")
+    so_far = page.get_by_role("region", name="Outcome so far")
+    expect(so_far).to_contain_text("20 → 8")
+    expect(so_far).to_contain_text("Response: Yes")
+    expect(page.get_by_role("region", name="Where the course stands")).to_contain_text(
+        "2 of 2 planned dosing sessions given"
+    )
+    assert_accessible(page)
+    page.get_by_label("Continue to maintenance").check()
+    page.get_by_label("Rationale").fill(RATIONALE)
+    page.get_by_label("Dosing sessions in the next block").fill("2")
+    page.get_by_label("Cadence").fill("One integration session within a week of each dose")
+    page.get_by_role("button", name="Sign the re-evaluation").click()
+    page.wait_for_url(re.compile(r"/patients/\d+/"))
+    expect(page.get_by_text("Re-evaluation signed: continue to maintenance.")).to_be_visible()
+    expect(page.get_by_text("Maintenance").first).to_be_visible()
+    assert_accessible(page)
+
+    course.refresh_from_db()
+    assert course.state == CourseState.MAINTENANCE
+    record = Reevaluation.objects.get(course=course)
+    assert record.decided_by == team.prescriber and record.rationale == RATIONALE
+    plan = plan_in_force(course)
+    assert (plan.version, plan.planned_dosing_sessions, plan.signed_by) == (
+        record.plan_version,
+        2,
+        team.prescriber,
+    )
+
+    # The test cannot wait weeks: the re-evaluation is dated the day after the induction's
+    # last session, so the maintenance sessions below (in the past) come after it.
+    Reevaluation.objects.filter(pk=record.pk).update(decided_at=first + timedelta(days=8))
+
+    # --- Two maintenance sessions; then the next re-evaluation is due -------------------------
+    maintenance = timezone.now() - timedelta(days=10)
+    maintenance = maintenance.replace(hour=9, minute=30, second=0, microsecond=0)
+    for number in range(2):
+        dosing_session(team, maintenance + timedelta(days=4 * number), phq9_total=6, **LIGHT)
+    course.refresh_from_db()
+    assert course.dosing_sessions.filter(administrations__isnull=False).distinct().count() == 4
+
+    page.get_by_role("link", name="My day").click()
+    expect(page.get_by_role("region", name="Re-evaluations due")).to_contain_text(
+        "all 2 planned sessions given; maintenance"
+    )
+    page.goto(live_server.url + f"/integration/courses/{course.pk}/outcomes/")
+    points = page.get_by_role("region", name="At the protocol's time points")
+    expect(points).to_contain_text("End of induction (continue to maintenance)")
+    expect(points).to_contain_text("20 → 8")
+    expect(points).to_contain_text("Response: yes; Remission: no")
+    assert_accessible(page)
