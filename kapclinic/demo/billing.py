@@ -25,7 +25,12 @@ VISIT_CODES = {
     Appointment.Kind.INTEGRATION: ("90837",),
     Appointment.Kind.FOLLOW_UP: ("99214",),
 }
-DIAGNOSED = (CourseState.CLEARED, CourseState.IN_TREATMENT, CourseState.INTEGRATION)
+DIAGNOSED = (
+    CourseState.CLEARED,
+    CourseState.IN_TREATMENT,
+    CourseState.MAINTENANCE,
+    CourseState.INTEGRATION,
+)
 
 
 def seed_billing(clinic, staff):

@@ -327,7 +327,7 @@ def test_demo_courses_carry_diagnoses_and_a_superbill_downloads_with_lines(clien
     from tests.reports.pdf import pdf_text
 
     seed()
-    for email in ("patient@example.com", "integration@example.com"):
+    for email in ("patient@example.com", "integration@example.com", "maintenance@example.com"):
         patient = Patient.objects.get(email=email)
         assert Diagnosis.objects.in_force().filter(course__patient=patient, primary=True).exists()
         lines = FeeLine.objects.filter(patient=patient)
