@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "kapclinic.measures",
     "kapclinic.audit",
     "kapclinic.stock",
+    "kapclinic.rems",
     "kapclinic.reminders",
     "kapclinic.demo",
     "intake",

@@ -22,6 +22,7 @@ urlpatterns = [
     path("intake/", include("intake.urls")),
     path("reminders/", include("kapclinic.reminders.urls")),
     path("reports/", include("kapclinic.reports.urls")),
+    path("rems/", include("kapclinic.rems.urls")),
     path("sessions/", include("sessions.urls")),
     path("stock/", include("kapclinic.stock.urls")),
     path("integration/", include("integration.urls")),

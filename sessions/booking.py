@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from intake.plans import plan_in_force
 from intake.services import is_cleared
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.access import provider_for
@@ -24,6 +25,7 @@ from kapclinic.clinic.models import (
     Role,
 )
 from kapclinic.clinic.selectors import check_in_window
+from kapclinic.rems import services as rems
 
 from .models import CheckIn, DosingError, DosingSession
 from .permissions import require_patient_or_staff
@@ -53,7 +55,7 @@ def booking_refusal(course):
         )
     if not is_cleared(course):
         return "This course has no signed clearance and treatment plan yet."
-    return None
+    return rems.booking_refusal(course, plan_in_force(course))
 
 
 def book_dosing_session(course, *, by, starts_at, ends_at, clinician, room=""):

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from kapclinic.clinic.submissions import save_once
 
+from . import rems_form
 from .gate import GateItem, duration, failing
 from .gate import first_dose_at as first_dose
 from .locks import CHANGE, audit, locked_open
@@ -129,6 +130,7 @@ def _discharge(session, by, data, provider):
         record.save()
         session.status = DosingSession.Status.DISCHARGED
         session.save(update_fields=["status"])
+        rems_form.generate_for(session)
         audit(by, session, f"dosing session {session.pk}: patient discharged", CHANGE)
         if failed:
             audit(

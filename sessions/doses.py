@@ -15,7 +15,7 @@ from django.utils import timezone
 from kapclinic.clinic.models import CourseState, Role
 from kapclinic.stock import services as stock
 
-from .gate import check_dose_passes_gate
+from .gate_overrides import check_dose_passes_gate
 from .locks import audit, locked_open
 from .models import Administration, DosingError
 from .models.session import plain
@@ -67,8 +67,8 @@ def record_dose(session, by, data):
     """Record one dose (a booster is a further call).
 
     Every dose, boosters too, passes the gate as things stand when it is given
-    (gate.check_dose_passes_gate): refused while a check fails without a prescriber override
-    that accepted the values failing now, and past the protocol's dose limits (count,
+    (gate_overrides.check_dose_passes_gate): refused while a check fails without a prescriber
+    override that accepted the values failing now, and past the protocol's dose limits (count,
     interval, session maximum); past the protocol's hard ceiling for one dose, always; and
     away from the plan in force (route, product or amount) unless a prescriber records it
     with `out_of_range_reason`. The course's first dose starts treatment, which is a

@@ -14,21 +14,18 @@ the holds re-opens the hold.
 
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from intake.consent import consent_status
 from intake.models import ConsentKind, ConsentSignature
 from intake.services import is_cleared
-from kapclinic.audit.models import AccessEvent
-from kapclinic.clinic.models import BoosterLimits
+from kapclinic.clinic.models import BoosterLimits, Product
 from kapclinic.clinic.risk import dosing_block
+from kapclinic.rems import services as rems
 
-from .dose_limits import dose_limit_errors, limits_reason
-from .models import CheckIn, DosingError, DosingSession, GateOverride
-from .permissions import PRESCRIBER, require_staff
+from .dose_limits import limits_reason
+from .models import CheckIn, DosingSession
 
 
 @dataclass(frozen=True)
@@ -82,11 +79,11 @@ def baseline_vitals(session, at=None, *, doses=None, readings=None):
     return max(in_time, key=lambda r: (r.taken_at, r.pk), default=None)
 
 
-def evaluate_gate(session, at=None, *, doses=None, readings=None, alerts=None):
+def evaluate_gate(session, at=None, *, doses=None, readings=None, alerts=None, product=None):
     """Every pre-dose check for this session, in the order they appear on the checklist.
 
     `doses`, `readings` (in effect) and `alerts`, in time order, save reading them again
-    when the caller already holds them."""
+    when the caller already holds them; `product`: the product of the dose about to be given."""
     when = dose_time(session, at, doses)
     # Once the patient is discharged the checklist is a record of the dose: a flag raised or a
     # consent version published afterwards must not turn a closed session's checks red. While
@@ -110,6 +107,7 @@ def evaluate_gate(session, at=None, *, doses=None, readings=None, alerts=None):
         _baseline_holds(session, reading, booster),
         _alerts(session, when if closed else None, alerts),
     ]
+    items += _rems(session, doses, when, product)
     if booster:
         passed, reason = limits_reason(session, doses, when)
         items.append(GateItem("dose_limits", "Within the protocol's dose limits", passed, reason))
@@ -330,69 +328,18 @@ def _alerts(session, given=None, alerts=None):
     )
 
 
-def covering_override(session, items, overrides=None):
-    """The prescriber override that accepted every failing check with the values failing now,
-    or None (`overrides`: the session's, newest first, when the caller has read them already).
-
-    An override accepts a reading, not a check: a newer reading past the holds re-opens the
-    hold until a prescriber overrides again."""
-    failed = failing(items)
-    if not failed:
-        return None
-    if any(not item.overridable for item in failed):
-        return None
-    for override in session.overrides.all() if overrides is None else overrides:
-        if all(override.accepts(item.key, item.values) for item in failed):
-            return override
-    return None
-
-
-def check_dose_passes_gate(session, dose):
-    """Refuse `dose` unless it passes the gate at its time: the protocol's dose limits (field
-    errors), then every pre-dose check, judged as things stand then (DosingError)."""
-    doses = list(session.administrations.all())
-    errors = dose_limit_errors(session, dose, doses)
-    if errors:
-        raise ValidationError(errors)
-    items = evaluate_gate(session, at=dose.given_at, doses=doses)
-    failed = failing(items)
-    if failed and covering_override(session, items) is None:
-        reasons = " ".join(f"{item.label}: {item.reason}" for item in failed)
-        raise DosingError(f"Dosing is on hold. {reasons}")
-
-
-def override_gate(session, by, reason):
-    """A prescriber writes why dosing may go ahead although the overridable checks fail."""
-    require_staff(by, session.course, PRESCRIBER, "override the pre-dose checks")
-    reason = (reason or "").strip()
-    if not reason:
-        raise DosingError("Write the reason for overriding the pre-dose checks.")
-    with transaction.atomic():
-        session = DosingSession.objects.select_for_update(no_key=True).get(pk=session.pk)
-        if not session.is_open:
-            raise DosingError("This session is closed: no more doses can be given.")
-        failed = failing(evaluate_gate(session))
-        if not failed:
-            raise DosingError("Every pre-dose check passes: there is nothing to override.")
-        fixed = [item for item in failed if not item.overridable]
-        if fixed:
-            words = "; ".join(f"{item.label}: {item.reason}" for item in fixed)
-            raise DosingError(f"These checks cannot be overridden, only fixed — {words}")
-        override = GateOverride(
-            session=session,
-            by=by,
-            reason=reason,
-            failed_items=[item.as_record() for item in failed],
-        )
-        override._change_reason = f"Pre-dose checks overridden: {reason}"
-        override.save()
-        AccessEvent.record(
-            actor=by,
-            patient_id=session.course.patient_id,
-            action=AccessEvent.Action.CHANGE,
-            what=(
-                f"dosing session {session.pk}: pre-dose checks overridden "
-                f"({', '.join(item.key for item in failed)})"
-            ),
-        )
-    return override
+def _rems(session, doses, when, product=None):
+    """Spravato REMS (reference §3): esketamine only in a certified setting to an enrolled
+    patient. Not overridable; judged on the day of the dose. No item for other products."""
+    products = {(session.plan_snapshot or {}).get("product"), product}
+    products.update(dose.product for dose in doses)
+    if Product.ESKETAMINE not in products:
+        return []
+    clinic = session.course.clinic
+    day = timezone.localdate(when, clinic.tz)
+    refusal = rems.esketamine_refusal(clinic, session.course.patient_id, day)
+    label = "Spravato REMS: certified clinic, enrolled patient"
+    if refusal:
+        return [GateItem("rems", label, False, refusal)]
+    reason = "The clinic's REMS certification and the patient's REMS enrolment are on record."
+    return [GateItem("rems", label, True, reason)]

@@ -16,7 +16,8 @@ from kapclinic.stock.selectors import open_remainders_of
 
 from .charts import vitals_chart
 from .discharge import discharge_criteria
-from .gate import covering_override, evaluate_gate, failing
+from .gate import evaluate_gate, failing
+from .gate_overrides import covering_override
 from .models import AdverseEvent, Discharge, Observation, VitalSigns
 from .models.monitoring import ALERT_LIMITS
 from .permissions import CLINICIANS, DOSING_ROLES

@@ -15,7 +15,7 @@ from kapclinic.clinic.models import Appointment, SafetyFlag
 from kapclinic.clinic.submissions import save_once
 from kapclinic.measures.models import QuestionnaireResponse
 
-from . import booking, gate
+from . import booking, gate_overrides, rems_form
 from .booking import check_in_refusal, mark_checked_in, opening_refusal
 from .discharge import discharge, discharge_criteria
 from .doses import DoseAlreadyRecorded, dose_for_request, record_dose
@@ -255,7 +255,7 @@ def send_check_in(appointment, by):
 
 
 def override_gate(session, by, reason, *, request_key=None):
-    """A prescriber writes why dosing may go ahead (sessions.gate.override_gate).
+    """A prescriber writes why dosing may go ahead (sessions.gate_overrides.override_gate).
 
     `request_key` is the form's one-time key: the same form sent twice records one override.
     """
@@ -264,7 +264,7 @@ def override_gate(session, by, reason, *, request_key=None):
         kind=GateOverride,
         record=session,
         by=by,
-        write=lambda: gate.override_gate(session, by, reason),
+        write=lambda: gate_overrides.override_gate(session, by, reason),
     )
 
 
@@ -294,6 +294,7 @@ def sign_session(session, by):
         session.seal()
         session.save(update_fields=["status", "signed_by", "signed_at", "content_hash"])
         audit(by, session, f"dosing session {session.pk} signed", CHANGE)
+        rems_form.generate_for(session)
         booking.complete(session.appointment, by=by)
     return session
 

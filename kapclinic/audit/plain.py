@@ -19,11 +19,13 @@ VERBS = {
 SUBJECTS = (
     ("controlled-substance register", "the clinic's controlled-drug register entry for your dose"),
     ("admin:", "your record, in the clinic's administration screens"),
-    ("→", "your treatment course"),
+    ("→", "your treatment course"),  # a journey step: "course 3: Awaiting review → Cleared"
+    ("rems enrolment", "your Spravato REMS enrolment"),
+    ("rems monitoring form", "your Spravato REMS monitoring form"),
     ("diagnos", "your diagnoses"),
     ("superbill", "your superbill"),
     ("fee line", "your billing record"),
-    ("billing", "your billing record"),  # a journey step: "course 3: Awaiting review → Cleared"
+    ("billing", "your billing record"),
     ("safety plan", "your safety plan"),
     ("treatment plan", "your treatment plan"),
     ("risk review", "a safety check on your record"),

@@ -71,9 +71,10 @@ def complete_intake(course, answers, *, by):
     return services.submit_intake(course, by=by)
 
 
-def clear(course, rationale, *, by):
-    """Sign a "cleared" decision on the protocol's default plan, as the review page offers it."""
-    protocol = Protocol.objects.effective_for(course.clinic)
+def clear(course, rationale, *, by, protocol=None):
+    """Sign a "cleared" decision on the protocol's plan (the clinic's default unless given),
+    as the review page offers it."""
+    protocol = protocol or Protocol.objects.effective_for(course.clinic)
     submission = course.intake_submissions.order_by("-number").first()
     answers = submission.answers if submission else {}
     form = ReviewDecisionForm(

@@ -52,6 +52,11 @@ class Visit:
     alert_action: str = ""
     addendum: str = ""
     dosed_by: str = Role.PRESCRIBER
+    # What was given: sublingual racemic ketamine unless the visit says otherwise.
+    product: str = Product.RACEMIC_KETAMINE
+    route: str = Route.SUBLINGUAL
+    device_count: int | None = None
+    lot: str = LOT
 
 
 def minutes(start, count):
@@ -189,10 +194,11 @@ def past_dosing_session(course, staff, visit):
         session,
         giver.user,
         {
-            "product": Product.RACEMIC_KETAMINE,
-            "route": Route.SUBLINGUAL,
+            "product": visit.product,
+            "route": visit.route,
             "amount_mg": Decimal(visit.dose_mg),
-            "lot_number": LOT,
+            "device_count": visit.device_count,
+            "lot_number": visit.lot,
             "lot_expiry": (visit.start + timedelta(days=300)).date(),
             "given_at": dose_at,
             "witnessed_by": witness.user,

@@ -23,6 +23,7 @@ from kapclinic.clinic.models import (
     Role,
     SafetyFlag,
 )
+from kapclinic.rems.services import overdue_count as rems_overdue_count
 from kapclinic.stock import selectors as stock_selectors
 from sessions.models import DosingSession
 from sessions.reevaluation import due_reevaluations
@@ -171,6 +172,7 @@ def digest_counts(clinic_id, now):
         # Courses whose re-evaluation is due by this time tomorrow (sessions.reevaluation).
         "reevaluations_due": len(due_reevaluations(clinic_id, now + datetime.timedelta(hours=24))),
         "open_discrepancies": stock_selectors.open_discrepancies(clinic_id).count(),
+        "overdue_rems_forms": rems_overdue_count(clinic_id, now),
     }
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.access import provider_for
 
-from . import assessment, course_summary, session_note, signed_consent
+from . import assessment, course_summary, rems_form, session_note, signed_consent
 from .render import RenderedReport, render_pdf
 from .sandbox import RenderStopped
 
@@ -78,6 +78,7 @@ KINDS = {
         ReportKind("session", "dosing session note", "dosing session", session_note),
         ReportKind("course", "course summary", "treatment course", course_summary),
         ReportKind("consent", "signed consent", "consent signature", signed_consent),
+        ReportKind("rems_form", "REMS monitoring form", "monitoring form", rems_form),
     )
 }
 

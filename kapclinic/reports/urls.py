@@ -31,6 +31,11 @@ urlpatterns = [
         OwnReportDownloadView.as_view(kind="consent"),
         name="my-signed-consent",
     ),
+    path(
+        "rems-forms/<int:pk>/monitoring-form.pdf",
+        ReportDownloadView.as_view(kind="rems_form"),
+        name="rems-monitoring-form",
+    ),
     path("patients/<int:pk>/fhir.json", FhirExportView.as_view(), name="fhir-export"),
     path("stock/register.<str:fmt>", StockRegisterReport.as_view(), name="stock-register"),
     path("stock/inventory.<str:fmt>", StockInventoryReport.as_view(), name="stock-inventory"),

@@ -30,6 +30,13 @@ AUDITED = {
     "reports:course-summary": ("patient_a", "course summary report (download)", "export"),
     "reports:fhir-export": ("patient_a", "FHIR record export (download)", "export"),
     "reports:signed-consent": ("patient_a", "signed consent report (download)", "export"),
+    "reports:rems-monitoring-form": (
+        "patient_a",
+        "REMS monitoring form report (download)",
+        "export",
+    ),
+    "rems:enrolment": ("patient_a", "REMS enrolment", "view"),
+    "rems:monitoring-form": ("patient_a", "REMS monitoring form", "view"),
     "dosing:book-session": ("patient_a", "booking a dosing session, course", "view"),
     "dosing:appointment": ("patient_a", "appointment", "view"),
     "dosing:session": ("patient_a", "dosing session screen, appointment", "view"),

@@ -81,7 +81,7 @@ def test_seeding_twice_keeps_one_clinic_and_reprints_the_logins():
 def test_every_printed_login_signs_in_and_reaches_its_home_page(client, settings):
     settings.KAP_REQUIRE_STAFF_MFA = False  # as `make demo` runs
     password, emails = logins(seed())
-    assert len(emails) == 10
+    assert len(emails) == 11
     for email in emails:
         signed_in = client.post(
             reverse("account_login"), {"login": email, "password": password}, follow=True
@@ -340,6 +340,26 @@ def test_demo_courses_carry_diagnoses_and_a_superbill_downloads_with_lines(clien
     assert response.status_code == 200
     text = pdf_text(b"".join(response.streaming_content))
     assert "99214" in text and "J3490" in text and "1987654328" in text
+
+
+def test_the_esketamine_patient_has_rems_records_and_one_overdue_form():
+    from kapclinic.rems.models import Certification, Enrolment, MonitoringForm
+    from kapclinic.rems.services import overdue_count
+
+    seed()
+    clinic = Clinic.objects.get(name="Harbour KAP Clinic (demo)")
+    course = course_of("spravato@example.com")
+    assert Certification.objects.get(clinic=clinic).active
+    enrolment = Enrolment.objects.get(patient=course.patient)
+    assert enrolment.prescriber.email == "prescriber@example.com"
+    doses = Administration.objects.filter(session__course=course).order_by("given_at")
+    assert [(d.product, d.device_count) for d in doses] == [("esketamine", 2), ("esketamine", 3)]
+    forms = MonitoringForm.objects.filter(patient=course.patient).order_by("session_on")
+    assert [f.submitted_on is not None for f in forms] == [True, False]
+    assert [m["name"] for m in forms[1].fields["sedating_medicines"]] == [
+        "Zopiclone 3.75 mg at night when needed"
+    ]
+    assert overdue_count(clinic.pk, timezone.now()) == 1
 
 
 def test_mina_is_in_maintenance_with_a_reevaluation_on_record():

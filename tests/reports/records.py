@@ -15,7 +15,7 @@ from kapclinic.clinic.models import Appointment, Product, Role, Route
 from kapclinic.measures.models import QuestionnaireResponse
 from sessions import services
 from sessions.discharge import discharge
-from sessions.gate import override_gate
+from sessions.gate_overrides import override_gate
 from sessions.models import CheckIn, DosingSession
 from tests.factories import AppointmentFactory
 from tests.integration.conftest import phq9, record_score

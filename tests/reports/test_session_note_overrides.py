@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from kapclinic.reports.kinds import KINDS
-from sessions.gate import override_gate
+from sessions.gate_overrides import override_gate
 from tests.sessions.conftest import Build
 
 from .pdf import pdf_text, squeezed

@@ -17,6 +17,7 @@ from integration import services as integration_services
 from integration.models import MeasureRequest
 from kapclinic.clinic import risk
 from kapclinic.clinic.models import Appointment, RiskDecision, Role, SafetyFlag
+from kapclinic.rems.services import generate_monitoring_form
 from sessions import services
 from sessions.models import AdverseEvent, SessionAlert
 from tests.conftest import CommittingClient
@@ -127,6 +128,13 @@ def build_scene(world):
         integration_a, one.staff[Role.THERAPIST].user
     )
 
+    # Patient A's Spravato REMS monitoring form for today's session, waiting to be submitted.
+    rems_form_a = generate_monitoring_form(
+        appointment_a,
+        session_on=timezone.localdate(now, clinic.tz),
+        fields={"patient": course_a.patient.legal_name, "total_mg": "56", "device_count": 2},
+    )
+
     # Patient B: intake in progress and a dosing appointment of their own next week.
     course_b = one.courses[1]
     course_b.start_intake(course_b.patient.user)
@@ -152,6 +160,7 @@ def build_scene(world):
         course_a=course_a,
         appointment_a=appointment_a,
         session_a=session_a,
+        rems_form_a=rems_form_a,
         alert_a=alert_a,
         event_a=event_a,
         flag_a=flag_a,
@@ -202,6 +211,7 @@ RECORD_APPS = (
     "kapclinic.reminders",
     "kapclinic.reports",
     "kapclinic.billing",
+    "kapclinic.rems",
     "intake",
     "sessions",
     "integration",

@@ -568,6 +568,29 @@ ACCESS = {
         PATIENT, OWNER, kwargs=measure_a, data=lambda s: {f"q{i}": "0" for i in range(1, 10)}
     ),
     "integration:measure-done": Page(PATIENT, OWNER, {GET}, kwargs=measure_a),
+    # --- Spravato REMS (issue 17): staff of the clinic; who may write is the services' rule
+    # (enrolment: prescribers; submission: prescribers, nurses, clinic admins), a form error
+    # (422) for the others.
+    "rems:overview": Page(STAFF, EVERY_CLINIC | SUPER, {GET}, notes="each clinic's own"),
+    "rems:enrolment": Page(
+        STAFF,
+        CLINIC_1 | SUPER,
+        kwargs=lambda s: {"pk": s.patient_a.pk},
+        data=lambda s: {
+            "enrolment_id": "PT-1",
+            "enrolled_on": timezone.localdate().isoformat(),
+            "patient_signed_on": timezone.localdate().isoformat(),
+        },
+    ),
+    "rems:monitoring-form": Page(
+        STAFF,
+        CLINIC_1 | SUPER,
+        kwargs=lambda s: {"pk": s.rems_form_a.pk},
+        data=lambda s: {"submitted_on": timezone.localdate(timezone=s.clinic.tz).isoformat()},
+    ),
+    "reports:rems-monitoring-form": Page(
+        STAFF, CLINIC_1 | SUPER, {GET}, kwargs=lambda s: {"pk": s.rems_form_a.pk}
+    ),
     # --- audit: the patient's own "Who viewed my record"; no id, always their own record ---
     "audit:who-viewed": Page(PATIENT, PATIENTS, {GET}),
     # --- Reminders -------------------------------------------------------------------------
@@ -669,4 +692,4 @@ def test_the_sweep_covers_every_url_role_and_method():
     assert not missing, f"URLs with no row in ACCESS: {missing}"
     total = len(URLS) * len(ROLES) * 2
     print(f"\nURL sweep: {len(URLS)} URLs × {len(ROLES)} roles × 2 methods = {total} requests")
-    assert total == 1620, "update this count when URLs or roles are added"
+    assert total == 1692, "update this count when URLs or roles are added"

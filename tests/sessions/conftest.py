@@ -26,7 +26,7 @@ PHQ9_ANSWERS = {**{f"q{i}": 1 for i in range(1, 9)}, "q9": 0}
 def fill_every_record(build):
     """A discharged session with a row in every table of its record (not yet signed)."""
     from sessions.discharge import discharge
-    from sessions.gate import override_gate
+    from sessions.gate_overrides import override_gate
 
     session = build(companion=False)
     override_gate(session, build.prescriber, "Taxi booked.")

@@ -6,7 +6,8 @@ import pytest
 
 from kapclinic.audit.models import AccessEvent
 from sessions import services
-from sessions.gate import evaluate_gate, override_gate
+from sessions.gate import evaluate_gate
+from sessions.gate_overrides import override_gate
 from sessions.models import DosingError, GateOverride
 from tests.factories import SafetyFlagFactory
 

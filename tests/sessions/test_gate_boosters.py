@@ -9,7 +9,8 @@ from django.core.exceptions import ValidationError
 
 from kapclinic.clinic.models import BoosterLimits, DoseUnit, Protocol, Route
 from sessions import services
-from sessions.gate import evaluate_gate, override_gate
+from sessions.gate import evaluate_gate
+from sessions.gate_overrides import override_gate
 from sessions.models import DosingError, GateOverride
 from tests.factories import SafetyFlagFactory, signed_protocol
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.models import Appointment, Role, SafetyFlag
 from sessions import services
-from sessions.gate import override_gate
+from sessions.gate_overrides import override_gate
 from sessions.models import (
     Administration,
     CheckIn,

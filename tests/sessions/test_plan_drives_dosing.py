@@ -15,7 +15,7 @@ from intake.plans import revise_plan
 from kapclinic.clinic.models import Product, Protocol, Role, Route
 from kapclinic.reports.kinds import KINDS
 from sessions import services
-from sessions.gate import override_gate
+from sessions.gate_overrides import override_gate
 from sessions.models import DosingError, DosingSession
 from tests.factories import AppointmentFactory, signed_protocol
 

@@ -8,7 +8,8 @@ import pytest
 
 from kapclinic.clinic import risk
 from kapclinic.clinic.models import RiskDecision, Role, SafetyFlag
-from sessions.gate import evaluate_gate, override_gate
+from sessions.gate import evaluate_gate
+from sessions.gate_overrides import override_gate
 from sessions.models import DosingError
 
 from .conftest import PHQ9_ANSWERS

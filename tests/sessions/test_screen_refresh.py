@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from kapclinic.clinic.models import Role
 from sessions import services
-from sessions.gate import override_gate
+from sessions.gate_overrides import override_gate
 from sessions.models import SessionAlert, VitalSigns
 from tests.sessions.test_session_views import (
     HTMX,

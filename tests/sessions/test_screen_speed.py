@@ -16,7 +16,8 @@ from kapclinic.clinic.models import Role
 from sessions import services
 from sessions.discharge import discharge_criteria
 from sessions.forms import session as forms
-from sessions.gate import covering_override, evaluate_gate
+from sessions.gate import evaluate_gate
+from sessions.gate_overrides import covering_override
 from sessions.models import Discharge, VitalSigns
 from sessions.screen import session_screen
 from sessions.vitals_due import due_readings

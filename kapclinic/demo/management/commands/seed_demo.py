@@ -27,7 +27,7 @@ from kapclinic.clinic.models import (
     SafetyFlag,
     User,
 )
-from kapclinic.demo import answers, journey, stories
+from kapclinic.demo import answers, journey, spravato, stories
 from kapclinic.demo import stock as demo_stock
 from kapclinic.demo.billing import seed_billing
 from kapclinic.demo.protocols import sign_reference_protocols
@@ -201,6 +201,15 @@ class Command(BaseCommand):
                     kind=SafetyFlag.Kind.SUICIDE_RISK,
                 )
         seed_billing(clinic, staff)
+        # Intranasal esketamine under the Spravato REMS: two sessions before the register was
+        # kept, the second one's monitoring form overdue.
+        spravato.seed(
+            clinic,
+            staff,
+            DEMO_PASSWORD,
+            first_day=self.at_ten(days=-20),
+            second_day=self.at_ten(days=-13),
+        )
         demo_stock.week_of_entries(
             clinic, staff, self.at_ten(days=0) - timedelta(hours=1), DEMO_PASSWORD
         )
@@ -278,4 +287,5 @@ class Command(BaseCommand):
         for email, legal, _, _, stage in PATIENTS:
             if stage != CourseState.INVITED:
                 self.stdout.write(f"  {'Patient':<14} {email}  ({legal})")
+        self.stdout.write(f"  {'Patient':<14} {spravato.EMAIL}  ({spravato.LEGAL_NAME})")
         self.stdout.write("")

@@ -1,0 +1,144 @@
+"""The REMS pages: the clinic's certification and forms, a patient's enrolment, one form.
+
+Thin: rows come through `visible_to` (staff of the clinic only; patients never), each read is
+audit-logged, and every write is one call into `services.py`.
+"""
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views import View
+
+from kapclinic.audit.models import AccessEvent
+from kapclinic.clinic.access import provider_for
+from kapclinic.clinic.models import Patient, Role
+from kapclinic.clinic.views import StaffRequiredMixin
+
+from . import services
+from .forms import EnrolmentForm, SubmittedForm
+from .models import Enrolment, MonitoringForm, RemsRecordError
+
+# Submitted forms shown on the overview; older ones are in the admin.
+RECENTLY_SUBMITTED = 20
+
+
+def _viewed(user, what, patient_id=None):
+    AccessEvent.record(actor=user, action=AccessEvent.Action.VIEW, what=what, patient_id=patient_id)
+
+
+def _today(user):
+    provider = provider_for(user)
+    return timezone.localdate(timezone=provider.clinic.tz) if provider else timezone.localdate()
+
+
+class RemsOverviewView(StaffRequiredMixin, View):
+    """Certification, forms waiting (overdue first), recent submissions and enrolments."""
+
+    def get(self, request):
+        today = _today(request.user)
+        provider = provider_for(request.user)
+        forms = MonitoringForm.objects.visible_to(request.user).select_related("patient")
+        waiting = list(forms.waiting().order_by("session_on", "pk"))
+        certification = None
+        if provider is not None:
+            certification = services.certification_for(provider.clinic_id, today)
+        _viewed(request.user, "Spravato REMS page (forms and enrolments)")
+        return render(
+            request,
+            "rems/overview.html",
+            {
+                "today": today,
+                "clinic": provider.clinic if provider else None,
+                "certification": certification,
+                "overdue": [form for form in waiting if form.is_overdue(today)],
+                "waiting": [form for form in waiting if not form.is_overdue(today)],
+                "submitted": forms.filter(submitted_on__isnull=False)[:RECENTLY_SUBMITTED],
+                "enrolments": Enrolment.objects.visible_to(request.user).select_related(
+                    "patient", "prescriber"
+                ),
+            },
+        )
+
+
+class EnrolmentView(StaffRequiredMixin, View):
+    """A patient's REMS enrolment: shown once recorded, else the form a prescriber signs."""
+
+    def get_patient(self, request, pk):
+        return get_object_or_404(
+            Patient.objects.visible_to(request.user).select_related("clinic"), pk=pk
+        )
+
+    def get(self, request, pk):
+        patient = self.get_patient(request, pk)
+        _viewed(request.user, "REMS enrolment", patient.pk)
+        return self.render(request, patient, EnrolmentForm())
+
+    def post(self, request, pk):
+        patient = self.get_patient(request, pk)
+        form = EnrolmentForm(request.POST)
+        if form.is_valid():
+            try:
+                services.record_enrolment(patient, request.user, **form.cleaned_data)
+            except RemsRecordError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, "REMS enrolment recorded and signed.")
+                return redirect("rems:enrolment", pk=patient.pk)
+        return self.render(request, patient, form, status=422)
+
+    def render(self, request, patient, form, status=200):
+        enrolment = Enrolment.objects.filter(patient=patient).select_related("prescriber").first()
+        provider = provider_for(request.user)
+        return render(
+            request,
+            "rems/enrolment.html",
+            {
+                "patient": patient,
+                "enrolment": enrolment,
+                "form": form,
+                "may_sign": provider is not None and provider.role == Role.PRESCRIBER,
+            },
+            status=status,
+        )
+
+
+class MonitoringFormView(StaffRequiredMixin, View):
+    """One Patient Monitoring Form: what it holds, the PDF, and the day it was submitted."""
+
+    def get_form_record(self, request, pk):
+        forms = MonitoringForm.objects.visible_to(request.user).select_related(
+            "patient", "clinic", "submitted_recorded_by"
+        )
+        return get_object_or_404(forms, pk=pk)
+
+    def get(self, request, pk):
+        record = self.get_form_record(request, pk)
+        _viewed(request.user, f"REMS monitoring form {record.pk}", record.patient_id)
+        return self.render(request, record, SubmittedForm())
+
+    def post(self, request, pk):
+        record = self.get_form_record(request, pk)
+        form = SubmittedForm(request.POST)
+        if form.is_valid():
+            try:
+                services.mark_submitted(record, request.user, form.cleaned_data["submitted_on"])
+            except RemsRecordError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, "Submission recorded.")
+                return redirect("rems:monitoring-form", pk=record.pk)
+        return self.render(request, record, form, status=422)
+
+    def render(self, request, record, form, status=200):
+        today = timezone.localdate(timezone=record.clinic.tz)
+        return render(
+            request,
+            "rems/monitoring_form.html",
+            {
+                "record": record,
+                "fields": record.fields,
+                "overdue": record.is_overdue(today),
+                "form": form,
+            },
+            status=status,
+        )
