@@ -183,6 +183,17 @@ class ReturnForm(OneTimeKeyMixin, FieldErrorsForm):
         self.fields["witnessed_by"].queryset = colleagues(clinic.pk)
 
 
+class ReverseForm(OneTimeKeyMixin, FieldErrorsForm):
+    reason = forms.CharField(
+        label="Why this entry was wrong",
+        max_length=SHORT_REASON,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, clinic=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
 class ResolveForm(FieldErrorsForm):
     reason = forms.CharField(
         label="What was found, and why",

@@ -7,6 +7,7 @@ app_name = "stock"
 urlpatterns = [
     path("", views.RegisterView.as_view(), name="register"),
     path("lots/<int:pk>/", views.LotHistoryView.as_view(), name="lot"),
+    path("entries/<int:pk>/reverse/", views.ReverseEntryView.as_view(), name="reverse"),
     path("receive/", views.ReceiveView.as_view(), name="receive"),
     path("transfer/", views.TransferView.as_view(), name="transfer"),
     path("waste/", views.WasteView.as_view(), name="waste"),

@@ -145,6 +145,37 @@ class LotHistoryView(RegisterPage):
         )
 
 
+class ReverseEntryView(RecordPage):
+    """Correct a mistaken receipt, waste, return or transfer: a reversing entry with the
+    reason, never an edit (the register is evidence)."""
+
+    template_name = "stock/reverse.html"
+    form_class = forms.ReverseForm
+    what = "correction"
+    done = "The entry is reversed; both stay in the register."
+
+    def entry_of(self, pk):
+        entries = LedgerEntry.objects.filter(clinic=self.clinic).select_related(
+            "lot", "location", "recorded_by", "witnessed_by", "course__patient"
+        )
+        return get_object_or_404(entries, pk=pk)
+
+    def get(self, request, pk):
+        self.entry = self.entry_of(pk)
+        return super().get(request)
+
+    def post(self, request, pk):
+        self.entry = self.entry_of(pk)
+        return super().post(request)
+
+    def page(self, request, context, status=200):
+        context = {"entry": self.entry, "entries": [self.entry], **context}
+        return super().page(request, context, status)
+
+    def perform(self, data):
+        return services.reverse(self.entry, self.request.user, reason=data["reason"])
+
+
 class ReceiveView(RecordPage):
     template_name = "stock/receive.html"
     what = "receipt"

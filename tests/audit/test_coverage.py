@@ -56,6 +56,7 @@ NOT_PATIENT_RECORDS = {
     "stock:lot",
     "stock:count",
     "stock:resolve",
+    "stock:reverse",
     "reports:stock-register",
     "reports:stock-inventory",
 }

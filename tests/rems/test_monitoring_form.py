@@ -142,3 +142,17 @@ def test_a_racemic_ketamine_session_has_no_monitoring_form(world):
     build.dose(session)
     discharge(session, build.nurse, build.discharge_data())
     assert not MonitoringForm.objects.exists()
+
+
+def test_what_the_patient_typed_prints_as_text_in_the_pdf(discharged):
+    """Medicine details come from the patient's intake: markup in them stays literal."""
+    build, session = discharged
+    hostile = '<script>alert("x")</script><img src=http://example.com/a.png>'
+    medicines = [{"name": "Lorazepam", "dose": f"1 mg {hostile}", "frequency": "at night"}]
+    IntakeSubmission.objects.filter(course=build.course).update(
+        answers={"medications": {"items": medicines}}
+    )
+    sign_session(session, build.prescriber)
+    form = MonitoringForm.objects.get(appointment=session.appointment)
+    text = " ".join(pdf_text(KINDS["rems_form"].render(form, generated_by="Test").pdf).split())
+    assert 'alert("x")' in text and "<script>" in text

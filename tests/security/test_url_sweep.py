@@ -124,7 +124,7 @@ def stock_scene(s):
         )
         balance = entry.lot.balances.get()
         (s.stock_discrepancy,) = stock.count(safe, s.nurse.user, {balance.pk: "90"})
-        s.stock_lot, s.stock_location = entry.lot, safe
+        s.stock_lot, s.stock_location, s.stock_receipt = entry.lot, safe, entry
     return s
 
 
@@ -412,6 +412,11 @@ ACCESS = {
         {GET},
         kwargs=lambda s: {"pk": stock_scene(s).stock_lot.pk},
     ),
+    "stock:reverse": Page(
+        STAFF,
+        STOCK_RECORDERS - {PRESCRIBER_2},
+        kwargs=lambda s: {"pk": stock_scene(s).stock_receipt.pk},
+    ),
     "stock:receive": Page(STAFF, STOCK_RECORDERS),
     "stock:transfer": Page(STAFF, STOCK_RECORDERS),
     "stock:waste": Page(STAFF, STOCK_RECORDERS),
@@ -692,4 +697,4 @@ def test_the_sweep_covers_every_url_role_and_method():
     assert not missing, f"URLs with no row in ACCESS: {missing}"
     total = len(URLS) * len(ROLES) * 2
     print(f"\nURL sweep: {len(URLS)} URLs × {len(ROLES)} roles × 2 methods = {total} requests")
-    assert total == 1692, "update this count when URLs or roles are added"
+    assert total == 1710, "update this count when URLs or roles are added"

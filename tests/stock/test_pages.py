@@ -175,3 +175,32 @@ def test_the_inventory_lists_every_lot_on_hand(stock, staff_client):
     body = response.content.decode()
     assert "T-1" in body and "V-1" in body and "Cabinet B" in body
     assert client.get(reverse("stock:inventory")).status_code == 200
+
+
+def test_a_mistaken_receipt_is_corrected_by_a_reversing_entry_from_the_lot_page(
+    stock, staff_client
+):
+    balance = stock.receive(units=4)
+    receipt = LedgerEntry.objects.get(lot=balance.lot, kind="receipt")
+    client = staff_client(stock.world.one.staff[Role.NURSE])
+    lot_page = client.get(reverse("stock:lot", args=[balance.lot.pk])).content.decode()
+    url = reverse("stock:reverse", args=[receipt.pk])
+    assert url in lot_page
+    refused = client.post(url, {"reason": ""})
+    assert refused.status_code == 422 and "reason" in refused.context["form"].errors
+    assert client.post(url, {"reason": "Wrong lot number typed"}).status_code == 302
+    reversal = LedgerEntry.objects.get(reverses=receipt)
+    assert reversal.quantity_mg == -receipt.quantity_mg and reversal.reason
+    balance.refresh_from_db()
+    assert balance.quantity_mg == 0
+    receipt.refresh_from_db()  # the original stays, unchanged
+    again = client.post(url, {"reason": "Twice"})
+    assert "already reversed" in again.content.decode()
+
+
+def test_an_administration_is_not_corrected_here(stock, staff_client):
+    balance = stock.receive()
+    entry = services.draw_for_dose(balance, fake_dose(stock, 50))
+    client = staff_client(stock.world.one.staff[Role.PRESCRIBER])
+    response = client.post(reverse("stock:reverse", args=[entry.pk]), {"reason": "Mistake"})
+    assert "Only a receipt, waste, return or transfer can be reversed" in response.content.decode()
