@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "sessions.apps.DosingConfig",
     "integration",
     "kapclinic.reports",
+    "kapclinic.billing",
 ]
 
 MIDDLEWARE = [

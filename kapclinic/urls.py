@@ -23,6 +23,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("audit/", include(([WHO_VIEWED_MY_RECORD], "audit"))),
+    path("billing/", include("kapclinic.billing.urls")),
     path("intake/", include("intake.urls")),
     path("reminders/", include("kapclinic.reminders.urls")),
     path("reports/", include("kapclinic.reports.urls")),

@@ -57,6 +57,12 @@ def test_the_tree_keeps_every_contract(tree):
             "No phase imports reminders, reports or the demo",
         ),
         (
+            "kapclinic/reports/_probe.py",
+            "import kapclinic.billing",
+            "Only the demo imports billing",
+        ),
+        ("sessions/_probe.py", "import kapclinic.billing", "Only the demo imports billing"),
+        (
             "kapclinic/instruments/_probe.py",
             "import kapclinic.clinic.models",
             "Instruments are pure",

@@ -22,6 +22,10 @@ SUBJECTS = (
     ("→", "your treatment course"),  # a journey step: "course 3: Awaiting review → Cleared"
     ("rems enrolment", "your Spravato REMS enrolment"),
     ("rems monitoring form", "your Spravato REMS monitoring form"),
+    ("diagnos", "your diagnoses"),
+    ("superbill", "your superbill"),
+    ("fee line", "your billing record"),
+    ("billing", "your billing record"),
     ("safety plan", "your safety plan"),
     ("treatment plan", "your treatment plan"),
     ("risk review", "a safety check on your record"),

@@ -27,6 +27,7 @@ from .models import (
     Appointment,
     CourseEvent,
     CourseState,
+    Diagnosis,
     FollowUpTask,
     Provider,
     RiskReview,
@@ -174,6 +175,7 @@ def patient_chart(patient):
         patient.courses.prefetch_related(
             Prefetch("care_team", queryset=Provider.objects.select_related("user")),
             Prefetch("events", queryset=CourseEvent.objects.select_related("actor")),
+            Prefetch("diagnoses", queryset=Diagnosis.objects.in_force(), to_attr="diagnoses_shown"),
         )
     )
     # Only the columns the chart shows (the clinician's name as Provider.__str__ spells it).

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import risk_views, views
+from . import diagnosis_views, risk_views, views
 
 app_name = "clinic"
 
@@ -18,5 +18,11 @@ urlpatterns = [
     path("my-safety-plan/", risk_views.MySafetyPlanView.as_view(), name="my-safety-plan"),
     path("tasks/<int:pk>/close/", risk_views.CloseTaskView.as_view(), name="close-task"),
     path("emergency-access/", views.EmergencyAccessView.as_view(), name="emergency-access"),
+    path("courses/<int:pk>/diagnoses/", diagnosis_views.DiagnosesView.as_view(), name="diagnoses"),
+    path(
+        "diagnoses/<int:pk>/entered-in-error/",
+        diagnosis_views.DiagnosisEnteredInErrorView.as_view(),
+        name="diagnosis-in-error",
+    ),
     path("my-journey/", views.MyJourneyView.as_view(), name="my-journey"),
 ]

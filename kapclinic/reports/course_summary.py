@@ -24,6 +24,7 @@ from integration.outcome_page import outcome_page
 from kapclinic.clinic.models import (
     Appointment,
     CourseEvent,
+    Diagnosis,
     PsychiatricReview,
     RiskReview,
     SafetyFlag,
@@ -162,6 +163,7 @@ def build_context(course, *, generated_by, generated_at=None):
         "patient": course.patient,
         "clinic": course.clinic,
         "care_team": list(course.care_team.select_related("user")),
+        "diagnoses": list(Diagnosis.objects.in_force().filter(course=course)),
         "plan": TreatmentPlan.objects.filter(course=course).first(),
         "closure": CourseClosure.objects.filter(course=course)
         .select_related("recorded_by")

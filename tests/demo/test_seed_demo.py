@@ -321,6 +321,27 @@ def test_the_demo_clinic_admin_publishes_a_consent_version_in_the_admin(client, 
     )
 
 
+def test_demo_courses_carry_diagnoses_and_a_superbill_downloads_with_lines(client):
+    from kapclinic.billing.models import FeeLine
+    from kapclinic.clinic.models import Diagnosis
+    from tests.reports.pdf import pdf_text
+
+    seed()
+    for email in ("patient@example.com", "integration@example.com", "maintenance@example.com"):
+        patient = Patient.objects.get(email=email)
+        assert Diagnosis.objects.in_force().filter(course__patient=patient, primary=True).exists()
+        lines = FeeLine.objects.filter(patient=patient)
+        assert lines.filter(code="J3490", is_drug=True).exists(), email
+    lee = Patient.objects.get(email="integration@example.com")
+    assert FeeLine.objects.filter(patient=lee, paid_on__isnull=False).exists()
+    client.force_login(lee.user)
+    start = (timezone.localdate() - timedelta(days=90)).isoformat()
+    response = client.get(reverse("billing:my-superbill-pdf"), {"start": start})
+    assert response.status_code == 200
+    text = pdf_text(b"".join(response.streaming_content))
+    assert "99214" in text and "J3490" in text and "1987654328" in text
+
+
 def test_the_esketamine_patient_has_rems_records_and_one_overdue_form():
     from kapclinic.rems.models import Certification, Enrolment, MonitoringForm
     from kapclinic.rems.services import overdue_count

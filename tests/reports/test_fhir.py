@@ -12,6 +12,7 @@ from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
 
 from kapclinic.audit.models import AccessEvent
+from kapclinic.clinic.diagnoses import add_diagnosis, enter_in_error
 from kapclinic.clinic.models import Appointment, Patient, Role
 from kapclinic.demo.builder import Team, dosing_session, start_course, whole_course
 from kapclinic.instruments import INSTRUMENTS
@@ -49,6 +50,10 @@ def record(world):
     start = (timezone.now() - timezone.timedelta(days=3)).replace(hour=9, minute=30)
     session = dosing_session(team, start, phq9_total=14)
     Appointment.objects.filter(course=team.course).update(status_reason=EVIL)
+    add_diagnosis(team.course, team.prescriber, "F33.1", primary=True)
+    add_diagnosis(team.course, team.therapist, "F41.1")
+    wrong = add_diagnosis(team.course, team.prescriber, "F43.10")
+    enter_in_error(wrong, team.prescriber, EVIL)
     # Another patient of the same clinic with a record of their own, which must not leak.
     other = Team.of(world.one, 1, texts={"event_description": "OTHER PATIENT EVENT"})
     start_course(other, baseline_phq9=None)
@@ -96,6 +101,7 @@ def test_every_resource_and_the_bundle_validate_against_r4b(record):
         "AdverseEvent",
         "Consent",
         "Appointment",
+        "Condition",
     }
     urls = [entry["fullUrl"] for entry in bundle["entry"]]
     assert len(urls) == len(set(urls))
@@ -112,6 +118,29 @@ def test_references_resolve_inside_the_bundle_and_ids_are_stable(record):
 
 
 # --- Content -----------------------------------------------------------------------------------
+
+
+def test_diagnoses_are_icd10cm_conditions_the_courses_resources_refer_to(record):
+    team, _ = record
+    bundle = json.loads(json.dumps(export(team.course.patient)))
+    conditions = {c["code"]["coding"][0]["code"]: c for c in resources(bundle, "Condition")}
+    assert set(conditions) == {"F33.1", "F41.1", "F43.10"}
+    for condition in conditions.values():
+        assert condition["code"]["coding"][0]["system"] == "http://hl7.org/fhir/sid/icd-10-cm"
+    assert conditions["F33.1"]["code"]["text"] == "Major depressive disorder, recurrent, moderate"
+    assert conditions["F33.1"]["clinicalStatus"]["coding"][0]["code"] == "active"
+    assert conditions["F41.1"]["recorder"]["display"].startswith(team.therapist.get_full_name())
+    # Entered in error: kept, said so, no clinical status, and nothing refers to it.
+    wrong = conditions["F43.10"]
+    assert wrong["verificationStatus"]["coding"][0]["code"] == "entered-in-error"
+    assert "clinicalStatus" not in wrong
+    assert wrong["note"][0]["text"] == f"Entered in error: {EVIL}"
+    in_force = {f"urn:uuid:{conditions[code]['id']}" for code in ("F33.1", "F41.1")}
+    for kind in ("Appointment", "MedicationAdministration"):
+        mine = resources(bundle, kind)
+        assert mine
+        for resource in mine:
+            assert {r["reference"] for r in resource["reasonReference"]} == in_force, kind
 
 
 def test_vital_signs_carry_loinc_codes_and_ucum_units(record):

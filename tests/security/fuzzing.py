@@ -354,6 +354,26 @@ def state_reset_key(scene, clients):
     return ANONYMOUS, response.get("Location") or path
 
 
+def state_diagnosed(scene, clients):
+    """A diagnosis on the course: its row offers "Mark entered in error"."""
+    from kapclinic.clinic.diagnoses import add_diagnosis
+
+    add_diagnosis(scene.course_a, scene.prescriber.user, "F32.1")
+    return PRESCRIBER_1, reverse("clinic:diagnoses", args=[scene.course_a.pk])
+
+
+def state_billed(scene, clients):
+    """A visit that took place with a fee line: the billing page offers a new line, "Mark
+    paid" and "Entered in error"."""
+    from kapclinic.billing import services as billing
+    from kapclinic.clinic.models import Appointment
+
+    Appointment.objects.filter(pk=scene.appointment_a.pk).update(status="checked_in")
+    scene.appointment_a.refresh_from_db()
+    billing.record_fee_line(scene.appointment_a, scene.prescriber.user, "99214")
+    return PRESCRIBER_1, reverse("billing:patient", args=[scene.patient_a.pk])
+
+
 # URL name → a function that moves the scene on and names the page showing its form.
 STATES = {
     "dosing:session": state_session_page_for_b,
@@ -370,6 +390,10 @@ STATES = {
     "integration:reevaluation": state_in_treatment,
     "account_reset_password_from_key": state_reset_key,
     "clinic:psychiatric-review": state_high_risk_reviewed,
+    "clinic:diagnosis-in-error": state_diagnosed,
+    "billing:patient": state_billed,
+    "billing:mark-paid": state_billed,
+    "billing:line-in-error": state_billed,
 }
 
 

@@ -191,6 +191,7 @@ RECORD_APPS = (
     "kapclinic.measures",
     "kapclinic.reminders",
     "kapclinic.reports",
+    "kapclinic.billing",
     "kapclinic.rems",
     "intake",
     "sessions",

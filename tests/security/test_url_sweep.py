@@ -179,6 +179,37 @@ def adverse_event(s):
     }
 
 
+def diagnosis_a(s):
+    from kapclinic.clinic.models import Diagnosis
+
+    diagnosis, _ = Diagnosis.objects.get_or_create(
+        course=s.course_a,
+        code="F33.1",
+        defaults={"description": "MDD", "added_by": s.prescriber.user},
+    )
+    return {"pk": diagnosis.pk}
+
+
+def fee_line_a(s):
+    from kapclinic.billing.models import FeeLine
+
+    line, _ = FeeLine.objects.get_or_create(
+        appointment=s.appointment_a,
+        code="99214",
+        defaults={
+            "patient": s.patient_a,
+            "clinic": s.clinic,
+            "service_date": timezone.localdate(),
+            "system": "CPT",
+            "description": "Office visit",
+            "unit_fee": 200,
+            "amount": 200,
+            "recorded_by": s.prescriber.user,
+        },
+    )
+    return {"pk": line.pk}
+
+
 ALDRETE = {
     f"discharge-{name}": "2"
     for name in ("activity", "respiration", "circulation", "consciousness", "spo2")
@@ -204,6 +235,14 @@ ACCESS = {
         data=lambda s: {"action_taken": "Called the patient; safety plan agreed."},
     ),
     "clinic:my-journey": Page(PATIENT, PATIENTS, {GET}),
+    # Diagnoses (issue 20): prescribers and therapists add; the nurse, admin and superuser
+    # reach the page and are refused by the service (422).
+    "clinic:diagnoses": Page(
+        STAFF, CLINIC_1 | SUPER, kwargs=course_a, data=lambda s: {"code": "F41.1"}
+    ),
+    "clinic:diagnosis-in-error": Page(
+        STAFF, CLINIC_1 | SUPER, {POST}, kwargs=diagnosis_a, data=lambda s: {"reason": "Typo."}
+    ),
     # The suicide-risk workflow (issue 15). Who may write is the services' rule (a form
     # error for the others): the unlicensed therapist, nurse, admin and superuser get 422.
     "clinic:risk-review": Page(
@@ -328,6 +367,29 @@ ACCESS = {
     "reports:fhir-export": Page(
         STAFF, CLINIC_1 | SUPER, {GET}, kwargs=lambda s: {"pk": s.patient_a.pk}
     ),
+    # --- billing (issue 20): staff record fees and payments; a patient downloads their own ---
+    "billing:patient": Page(
+        STAFF,
+        CLINIC_1 | SUPER,
+        kwargs=lambda s: {"pk": s.patient_a.pk},
+        data=lambda s: {"appointment": s.appointment_a.pk, "code": "99214", "units": "1"},
+        notes="the superuser holds no Provider: the service refuses the line (422)",
+    ),
+    "billing:superbill": Page(
+        STAFF, CLINIC_1 | SUPER, {GET}, kwargs=lambda s: {"pk": s.patient_a.pk}
+    ),
+    "billing:mark-paid": Page(
+        STAFF,
+        CLINIC_1 | SUPER,
+        {POST},
+        kwargs=fee_line_a,
+        data=lambda s: {"paid_on": timezone.localdate().isoformat()},
+    ),
+    "billing:line-in-error": Page(
+        STAFF, CLINIC_1 | SUPER, {POST}, kwargs=fee_line_a, data=lambda s: {"reason": "Twice."}
+    ),
+    "billing:my-superbill": Page(PATIENT, PATIENTS, {GET}),
+    "billing:my-superbill-pdf": Page(PATIENT, PATIENTS, {GET}),
     # --- controlled-substance register: nurses and prescribers record, clinic admins read;
     # therapists and superusers find nothing (404); each clinic sees its own register.
     "stock:register": Page(STAFF, STOCK_READERS, {GET}),
@@ -624,4 +686,4 @@ def test_the_sweep_covers_every_url_role_and_method():
     assert not missing, f"URLs with no row in ACCESS: {missing}"
     total = len(URLS) * len(ROLES) * 2
     print(f"\nURL sweep: {len(URLS)} URLs × {len(ROLES)} roles × 2 methods = {total} requests")
-    assert total == 1566, "update this count when URLs or roles are added"
+    assert total == 1710, "update this count when URLs or roles are added"

@@ -6,8 +6,8 @@ from django.db.models import Q
 
 from kapclinic.audit.admin_trail import AuditedAdminMixin
 
-from ..models import Appointment, Clinic, Patient, Provider, TreatmentCourse, User
-from .base import ClinicHistoryAdmin, ClinicScopedAdmin, admin_clinic_id
+from ..models import Appointment, Clinic, Diagnosis, Patient, Provider, TreatmentCourse, User
+from .base import ClinicHistoryAdmin, ClinicScopedAdmin, ReadOnlyAdminMixin, admin_clinic_id
 
 
 @admin.register(User)
@@ -104,3 +104,12 @@ class AppointmentAdmin(ClinicScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # cancel or mark no-show instead
+
+
+@admin.register(Diagnosis)
+class DiagnosisAdmin(ReadOnlyAdminMixin, ClinicScopedAdmin):
+    """Read-only: diagnoses are added and marked entered in error on the course's page."""
+
+    clinic_lookup = "course__clinic_id"
+    list_display = ["code", "description", "primary", "course", "added_at", "entered_in_error_at"]
+    list_select_related = ["course__patient"]

@@ -1,5 +1,6 @@
 """People, clinics and the journey's state, shared by every phase."""
 
+from .diagnosis import Diagnosis
 from .emergency import EmergencyAccess
 from .journey import CourseEvent, CourseState, Indication, JourneyError, TreatmentCourse
 from .people import Clinic, Patient, Provider, Role, User
@@ -22,6 +23,7 @@ __all__ = [
     "Clinic",
     "CourseEvent",
     "CourseState",
+    "Diagnosis",
     "EmergencyAccess",
     "FormSubmission",
     "FollowUpTask",

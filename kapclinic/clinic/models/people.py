@@ -5,10 +5,13 @@ import zoneinfo
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
+
+from kapclinic.clinic.npi import validate_npi
 
 
 class UserManager(BaseUserManager):
@@ -90,6 +93,16 @@ class Clinic(models.Model):
         help_text="Optional: the C-SSRS screen's question text this clinic is licensed to use, "
         "one entry per item (q1, q2, q3, q4, q5, q6, q6b). Empty shows our own concept labels.",
     )
+    tax_id = models.CharField(
+        "tax id (EIN)",
+        max_length=10,
+        blank=True,
+        validators=[RegexValidator(r"^\d{2}-\d{7}$", "Enter the EIN as 12-3456789.")],
+        help_text="Printed on superbills, e.g. 12-3456789.",
+    )
+    billing_address = models.TextField(
+        blank=True, help_text="Printed on superbills; blank uses the clinic's address."
+    )
     nurses_may_review_risk = models.BooleanField(
         default=False,
         help_text="Nurses may resolve a suicide-risk flag with a risk review. Prescribers and "
@@ -101,6 +114,10 @@ class Clinic(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def superbill_address(self):
+        return self.billing_address or self.address
 
     @property
     def tz(self):
@@ -156,6 +173,16 @@ class Provider(models.Model):
         max_length=100, blank=True, help_text="e.g. MD, PMHNP, LCSW, MRCPsych"
     )
     licence_number = models.CharField(max_length=60, blank=True)
+    licence_state = models.CharField(
+        max_length=40, blank=True, help_text="Where the licence was issued, e.g. CA or Oregon."
+    )
+    npi = models.CharField(
+        "NPI",
+        max_length=10,
+        blank=True,
+        validators=[validate_npi],
+        help_text="National Provider Identifier (10 digits), printed on superbills.",
+    )
     active = models.BooleanField(default=True)
     is_medical_director = models.BooleanField(
         "medical director",

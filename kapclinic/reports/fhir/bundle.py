@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from intake.consent import withdrawal_of
 from intake.models import ConsentSignature
-from kapclinic.clinic.models import Appointment, Provider, TreatmentCourse
+from kapclinic.clinic.models import Appointment, Diagnosis, Provider, TreatmentCourse
 from kapclinic.measures.models import QuestionnaireResponse
 from sessions.models import Administration, AdverseEvent, DosingSession, VitalSigns
 
@@ -24,11 +24,12 @@ from .codes import (
     ref,
     resource_id,
 )
+from .conditions import ConditionResources
 from .dosing import DosingResources
 from .measures import QuestionnaireResources
 
 
-class BundleBuilder(QuestionnaireResources, DosingResources):
+class BundleBuilder(ConditionResources, QuestionnaireResources, DosingResources):
     """Collects one patient's resources; see `patient_bundle`."""
 
     def __init__(self, patient):
@@ -54,6 +55,7 @@ class BundleBuilder(QuestionnaireResources, DosingResources):
         self.vitals = list(VitalSigns.objects.filter(on_my_sessions).order_by("taken_at", "pk"))
         self.doses = list(Administration.objects.filter(on_my_sessions).order_by("given_at", "pk"))
         self.events = list(AdverseEvent.objects.filter(on_my_sessions).order_by("onset_at", "pk"))
+        self.diagnoses = list(Diagnosis.objects.filter(mine).order_by("added_at", "pk"))
         self.consents = list(
             ConsentSignature.objects.filter(mine)
             .select_related("document", "withdrawal")
@@ -64,6 +66,7 @@ class BundleBuilder(QuestionnaireResources, DosingResources):
         provider_ids |= {a.clinician_id for a in self.appointments if a.clinician_id}
         user_ids = {v.recorded_by_id for v in self.vitals}
         user_ids |= {d.given_by_id for d in self.doses} | {e.recorded_by_id for e in self.events}
+        user_ids |= {dx.added_by_id for dx in self.diagnoses}
         self.providers = list(
             Provider.objects.filter(Q(pk__in=provider_ids) | Q(user_id__in=user_ids))
             .select_related("user")
@@ -91,6 +94,7 @@ class BundleBuilder(QuestionnaireResources, DosingResources):
         self.load()
         self.add_patient()
         self.add_practitioners()
+        self.add_conditions()
         self.add_questionnaires()
         self.add_vitals()
         self.add_doses()
@@ -216,6 +220,8 @@ class BundleBuilder(QuestionnaireResources, DosingResources):
                 body["cancelationReason"] = {"text": appointment.status_reason}
             elif appointment.status_reason:
                 body["comment"] = appointment.status_reason
+            if reasons := self.reasons(appointment.course_id):
+                body["reasonReference"] = reasons
             self.add("Appointment", resource_id("Appointment", appointment.pk), body)
 
     def performer_for_provider(self, provider_id):

@@ -98,6 +98,7 @@ class DosingResources:
 
     def add_doses(self):
         self.dose_ids = {}
+        course_of_session = {session.pk: session.course_id for session in self.sessions}
         for dose in self.doses:
             rid = resource_id("MedicationAdministration", dose.pk)
             self.dose_ids[dose.pk] = rid
@@ -149,6 +150,8 @@ class DosingResources:
                 body["performer"] = performers
             if dose.out_of_range_reason:
                 body["note"] = [{"text": dose.out_of_range_reason}]
+            if reasons := self.reasons(course_of_session.get(dose.session_id)):
+                body["reasonReference"] = reasons
             self.add("MedicationAdministration", rid, body)
 
     def add_adverse_events(self):

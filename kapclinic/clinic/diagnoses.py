@@ -1,0 +1,102 @@
+"""Adding a diagnosis to a course, and marking one entered in error: the one place both happen.
+
+Who diagnoses: the course's clinic's prescribers and therapists. Making a diagnosis is within
+a licensed therapist's scope of practice in most US states (LCSW, LMFT, LPC, psychologists),
+and a KAP course's therapist often makes it; nurses and clinic admins read diagnoses only.
+"""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from kapclinic.audit.models import AccessEvent
+
+from . import icd10
+from .access import provider_for
+from .models import Diagnosis, Role, TreatmentCourse
+
+DIAGNOSERS = frozenset({Role.PRESCRIBER, Role.THERAPIST})
+
+
+class DiagnosisError(Exception):
+    """The diagnosis was refused; the message is shown beside the form as is."""
+
+
+def may_diagnose(user, course):
+    provider = provider_for(user)
+    return (
+        provider is not None
+        and provider.clinic_id == course.clinic_id
+        and provider.role in DIAGNOSERS
+    )
+
+
+def _check(user, course):
+    if not may_diagnose(user, course):
+        raise DiagnosisError("Only the clinic's prescribers and therapists record diagnoses.")
+
+
+def add_diagnosis(course, by, code, *, primary=False):
+    """Record an ICD-10-CM code from the shipped list; a new primary replaces the old one."""
+    _check(by, course)
+    entry = icd10.lookup(code)
+    if entry is None:
+        raise DiagnosisError("Pick a code from the ICD-10-CM list.")
+    with transaction.atomic():
+        TreatmentCourse.objects.select_for_update(no_key=True, of=("self",)).get(pk=course.pk)
+        current = Diagnosis.objects.in_force().filter(course=course)
+        if current.filter(code=entry.code).exists():
+            raise DiagnosisError(f"{entry.code} is already on this course.")
+        if primary:
+            current.filter(primary=True).update(primary=False)
+        elif not current.exists():
+            primary = True  # the first diagnosis is the primary one until another is chosen
+        try:
+            with transaction.atomic():
+                diagnosis = Diagnosis.objects.create(
+                    course=course,
+                    code=entry.code,
+                    description=entry.description,
+                    primary=primary,
+                    added_by=by,
+                )
+        except IntegrityError as error:  # the same code added at the same moment elsewhere
+            raise DiagnosisError(f"{entry.code} is already on this course.") from error
+        AccessEvent.record(
+            actor=by,
+            action=AccessEvent.Action.CREATE,
+            what=f"diagnosis {entry.code} added, course {course.pk}",
+            patient_id=course.patient_id,
+        )
+    return diagnosis
+
+
+def enter_in_error(diagnosis, by, reason):
+    """Mark a diagnosis entered in error, with a reason; it stays on record, struck through."""
+    course = diagnosis.course
+    _check(by, course)
+    reason = (reason or "").strip()
+    if not reason:
+        raise DiagnosisError("Say why this diagnosis was entered in error.")
+    with transaction.atomic():
+        locked = Diagnosis.objects.select_for_update(no_key=True, of=("self",)).get(pk=diagnosis.pk)
+        if not locked.in_force:
+            raise DiagnosisError("This diagnosis is already marked entered in error.")
+        locked.entered_in_error_at = timezone.now()
+        locked.entered_in_error_by = by
+        locked.entered_in_error_reason = reason[:500]
+        locked.primary = False
+        locked.save(
+            update_fields=[
+                "entered_in_error_at",
+                "entered_in_error_by",
+                "entered_in_error_reason",
+                "primary",
+            ]
+        )
+        AccessEvent.record(
+            actor=by,
+            action=AccessEvent.Action.CHANGE,
+            what=f"diagnosis {locked.code} entered in error, course {course.pk}",
+            patient_id=course.patient_id,
+        )
+    return locked
