@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from intake.plans import plan_in_force
 from kapclinic.clinic.models import DoseUnit, Product, Protocol, Route
-from kapclinic.clinic.models.protocol import missing_protocol_message
+from kapclinic.clinic.models.protocol_choices import missing_protocol_message
 
 from .models import DosingError, Thresholds
 from .models.session import plain

@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.views import View
 
 from kapclinic.audit.models import AccessEvent
-from kapclinic.clinic.models import Diagnosis, Patient
 from kapclinic.clinic.mixins import PatientRequiredMixin, StaffRequiredMixin
+from kapclinic.clinic.models import Diagnosis, Patient
 from kapclinic.reports.kinds import signer_label
 from kapclinic.reports.sandbox import RenderStopped
 

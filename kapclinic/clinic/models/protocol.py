@@ -17,31 +17,8 @@ from simple_history.models import HistoricalRecords
 
 from .follow_up import default_measure_schedule, default_outcome_rules
 from .people import Clinic, Provider
+from .protocol_choices import BoosterLimits, DoseUnit, Product, Route
 from .protocol_rules import check_protocol
-
-
-class Route(models.TextChoices):
-    IV = "iv", "Intravenous infusion"
-    IM = "im", "Intramuscular injection"
-    SUBLINGUAL = "sublingual", "Sublingual / buccal"
-    INTRANASAL = "intranasal", "Intranasal"
-
-
-class Product(models.TextChoices):
-    RACEMIC_KETAMINE = "racemic_ketamine", "Racemic ketamine"
-    ESKETAMINE = "esketamine", "Esketamine (Spravato)"
-
-
-class DoseUnit(models.TextChoices):
-    MG = "mg", "mg (fixed dose)"
-    MG_PER_KG = "mg/kg", "mg/kg (by body weight)"
-
-
-class BoosterLimits(models.TextChoices):
-    """Which limits the latest reading must be within before a further dose (a booster)."""
-
-    HOLDS = "holds", "The pre-dose holds"
-    ALERT_LIMITS = "alert_limits", "The in-session alert limits"
 
 
 def default_monitoring_minutes():
@@ -69,16 +46,6 @@ class ProtocolQuerySet(models.QuerySet):
     def for_route(self, clinic, route, product):
         """The protocol in force for this route and product at the clinic, or None."""
         return self.in_force().filter(clinic=clinic, route=route, product=product).first()
-
-
-def missing_protocol_message(route, product):
-    """What the clinic admin must add when no protocol is in force for a route/product."""
-    return (
-        f"This clinic has no protocol in force for {Product(product).label}, "
-        f"{Route(route).label.lower()}. The clinic admin must add one (start from the "
-        "reference values) and the medical director must sign it off before a dosing "
-        "session can open."
-    )
 
 
 # Who signs, and the bookkeeping of versions: not clinical values, so no new version.
