@@ -12,6 +12,7 @@ no browser download) and writes:
     caseload.png               the prescriber's caseload, desktop 1280x800
     intake-review.png          Noor's intake review, as the prescriber
     session-screen.png         Amara's signed dosing session, as the prescriber
+    controlled-register.png    the controlled-substance register, as the prescriber
     outcomes.png               Lee's PHQ-9 and GAD-7 outcomes, as the therapist
     patient-journey-phone.png  the patient's journey on a 390x844 phone
     who-viewed-phone.png       Amara's "who viewed my record" on the phone
@@ -188,6 +189,10 @@ def capture(out_dir, password, pages):
         page.goto(BASE_URL + pages["session"])
         settle(page)
         written.append(shoot(page, out_dir / "session-screen.png", full_page=True))
+        page.goto(f"{BASE_URL}/stock/")
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Controlled")
+        settle(page)
+        written.append(shoot(page, out_dir / "controlled-register.png"))
         desktop.close()
 
         desktop = browser.new_context(viewport=DESKTOP, **common)
