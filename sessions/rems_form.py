@@ -1,7 +1,7 @@
 """The Spravato REMS Patient Monitoring Form, generated from an esketamine session's record.
 
 Discharge and signing call `generate_for(session)`; the fields are kept by
-`kapclinic.rems` (core) and printed by `kapclinic.reports.rems_form`. Spravato label: blood
+`kapclinic.rems` (core) and printed by the REMS form report (top floor). Spravato label: blood
 pressure before the dose, at about 40 minutes and before discharge; monitoring for at least
 2 hours from the first device until the patient is ready to leave (reference §3, §4.1).
 """

@@ -1,6 +1,7 @@
 """The course over months in a real browser (issue 20): an induction block, the prescriber's
 re-evaluation from "My day" (outcome so far, decision, new signed plan), two maintenance
-sessions, and the re-evaluation due again. Every page is checked with axe-core.
+sessions, the re-evaluation due again, and the patient downloading a superbill of those
+visits on a phone. Every page is checked with axe-core.
 
 The dosing sessions themselves run through the real services (the builder's Team): the
 session screen has its own browser test (test_dosing_session.py).
@@ -8,16 +9,20 @@ session screen has its own browser test (test_dosing_session.py).
 
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from intake.plans import plan_in_force, revise_plan
-from kapclinic.clinic.models import CourseState, Reevaluation
+from kapclinic.billing import services as billing
+from kapclinic.clinic.diagnoses import add_diagnosis
+from kapclinic.clinic.models import CourseState, Reevaluation, Role
 from kapclinic.demo.builder import Team, dosing_session, start_course
 from sessions.models import DosingError
 from tests.factories import PASSWORD
+from tests.reports.pdf import pdf_text
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -35,8 +40,8 @@ def sign_in(page, live_server, user, secret, totp_code):
     page.wait_for_url(re.compile(r"/caseload/$"))
 
 
-def test_induction_reevaluation_and_two_maintenance_sessions(
-    live_server, page, world, enrol_mfa, totp_code, assert_accessible
+def test_induction_reevaluation_two_maintenance_sessions_and_a_superbill(
+    live_server, page, phone_page, world, enrol_mfa, totp_code, assert_accessible
 ):
     team = Team.of(world.one)
     course = team.course
@@ -108,3 +113,30 @@ def test_induction_reevaluation_and_two_maintenance_sessions(
     expect(points).to_contain_text("20 → 8")
     expect(points).to_contain_text("Response: yes; Remission: no")
     assert_accessible(page)
+
+    # --- Billed: the maintenance visits, and the patient's superbill on a phone ---------------
+    add_diagnosis(course, team.prescriber, "F33.1", primary=True)
+    admin = world.one.staff[Role.CLINIC_ADMIN].user
+    visits = [s.appointment for s in course.dosing_sessions.order_by("-started_at")[:2]]
+    lines = [billing.record_fee_line(v, admin, "99214") for v in visits]
+    phone = phone_page
+    phone.goto(live_server.url + "/accounts/login/")
+    phone.get_by_label("Email").fill(course.patient.user.email)
+    phone.get_by_label("Password").fill(PASSWORD)
+    phone.get_by_role("button", name="Sign In").click()
+    phone.wait_for_url(re.compile(r"/my-journey/$"))
+    phone.get_by_role("link", name="My superbill").click()
+    phone.wait_for_url(re.compile(r"/billing/my-superbill/"))
+    today = timezone.localdate(timezone=course.clinic.tz)
+    phone.get_by_label("From date").fill((today - timedelta(days=30)).isoformat())
+    phone.get_by_label("To date").fill(today.isoformat())
+    phone.get_by_role("button", name="Show these dates").click()
+    phone.wait_for_url(re.compile(r"/billing/my-superbill/\?start="))
+    summary = phone.get_by_role("region", name=re.compile(r"to"))
+    expect(summary).to_contain_text("F33.1")
+    expect(summary).to_contain_text(str(sum(line.amount for line in lines)))
+    assert_accessible(phone)
+    with phone.expect_download() as download:
+        phone.get_by_role("link", name="Download superbill (PDF)").click()
+    text = pdf_text(Path(download.value.path()).read_bytes())
+    assert "F33.1" in text and "99214" in text

@@ -130,7 +130,7 @@ def test_an_overdue_form_appears_in_the_daily_digest(world):
     run_scan(now)
     prescriber = side.staff[Role.PRESCRIBER].user.email
     message = next(m for m in mail.outbox if prescriber in m.to and "summary" in m.subject)
-    assert "Spravato REMS monitoring forms overdue (7 days): 1" in message.body
+    assert "REMS monitoring forms overdue (7 days): 1" in message.body
 
 
 def test_a_form_within_seven_days_is_not_overdue_in_the_digest(world):
