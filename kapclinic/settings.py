@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "integration",
     "kapclinic.reports",
     "kapclinic.billing",
+    "kapclinic.calendar",
 ]
 
 MIDDLEWARE = [

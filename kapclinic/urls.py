@@ -24,6 +24,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("audit/", include(([WHO_VIEWED_MY_RECORD], "audit"))),
     path("billing/", include("kapclinic.billing.urls")),
+    path("calendar/", include("kapclinic.calendar.urls")),
     path("intake/", include("intake.urls")),
     path("reminders/", include("kapclinic.reminders.urls")),
     path("reports/", include("kapclinic.reports.urls")),
