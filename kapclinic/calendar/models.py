@@ -1,0 +1,255 @@
+"""Open slots the clinic publishes, and the patients' requests for them (issue 21).
+
+A request is not an appointment: nothing is on the calendar until staff accept it (or the
+patient accepts the time staff proposed), and then the phase's own booking service books it.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, F, OuterRef, Q
+from django.utils import timezone
+
+from kapclinic.clinic.access import patient_for, provider_for
+from kapclinic.clinic.models import Appointment, Clinic, Patient, Provider, TreatmentCourse
+from kapclinic.clinic.models.scheduling import LIVE_STATUSES
+
+NOTE_MAX_LENGTH = 1000
+
+
+class SlotKind(models.TextChoices):
+    """What a slot may be asked for; integration sessions first (reference §5 cadence)."""
+
+    INTEGRATION = "integration", "Integration session"
+
+
+class OpenSlotQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Staff see their clinic's slots, a patient their own clinic's, a superuser all."""
+        if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self
+        provider = provider_for(user)
+        if provider is not None:
+            return self.filter(clinic_id=provider.clinic_id)
+        patient = patient_for(user)
+        return self.none() if patient is None else self.filter(clinic_id=patient.clinic_id)
+
+    def upcoming(self, now=None):
+        return self.filter(active=True, starts_at__gt=now or timezone.now())
+
+    def free(self):
+        """No live appointment for the slot's clinician at that time, and nobody holds it.
+
+        A slot is held by a request waiting for the clinic, or by the appointment an accepted
+        request booked (which also covers a slot published without a clinician).
+        """
+        clash = Appointment.objects.live().filter(
+            clinician_id=OuterRef("clinician_id"),
+            starts_at__lt=OuterRef("ends_at"),
+            ends_at__gt=OuterRef("starts_at"),
+        )
+        held = AppointmentRequest.objects.filter(slot_id=OuterRef("pk")).filter(
+            Q(status=RequestStatus.REQUESTED)
+            | Q(status=RequestStatus.ACCEPTED, booked__status__in=LIVE_STATUSES)
+        )
+        return self.exclude(Exists(clash)).exclude(Exists(held))
+
+    def offered(self, clinic_id, kind=SlotKind.INTEGRATION, now=None):
+        """What a patient of this clinic may choose from: published, future and free."""
+        return (
+            self.filter(clinic_id=clinic_id, kind=kind)
+            .upcoming(now)
+            .free()
+            .select_related("clinician__user")
+            .order_by("starts_at", "pk")
+        )
+
+
+class OpenSlot(models.Model):
+    """A time the clinic offers patients to ask for; unpublishing keeps the row."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
+    clinician = models.ForeignKey(
+        Provider, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    kind = models.CharField(max_length=20, choices=SlotKind.choices, default=SlotKind.INTEGRATION)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    active = models.BooleanField(default=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = OpenSlotQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="open_slot_ends_after_start"
+            ),
+        ]
+        indexes = [models.Index(fields=["clinic", "active", "starts_at"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} slot {self.when()}"
+
+    def when(self):
+        return when(self.starts_at, self.ends_at, self.clinic.tz)
+
+
+def when(starts_at, ends_at, tz):
+    """“on Tue 3 Mar, 10:00–11:00” in the clinic's own time zone."""
+    start, end = starts_at.astimezone(tz), ends_at.astimezone(tz)
+    return f"on {start:%a} {start.day} {start:%b}, {start:%H:%M}–{end:%H:%M}"
+
+
+class RequestKind(models.TextChoices):
+    INTEGRATION = "integration", "A time for an integration session"
+    RESCHEDULE = "reschedule", "A new time for an appointment"
+
+
+class RequestStatus(models.TextChoices):
+    REQUESTED = "requested", "Waiting for the clinic"
+    PROPOSED = "proposed", "Another time offered"
+    ACCEPTED = "accepted", "Booked"
+    DECLINED = "declined", "Declined"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    EXPIRED = "expired", "Expired"
+
+
+# Waiting for someone: the clinic (requested) or the patient (proposed). One per course.
+OPEN_STATUSES = (RequestStatus.REQUESTED, RequestStatus.PROPOSED)
+
+STATUS_TONE = {
+    RequestStatus.REQUESTED: "info",
+    RequestStatus.PROPOSED: "warning",
+    RequestStatus.ACCEPTED: "success",
+    RequestStatus.DECLINED: "neutral",
+    RequestStatus.WITHDRAWN: "neutral",
+    RequestStatus.EXPIRED: "neutral",
+}
+
+
+class AppointmentRequestQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Staff see their clinic's requests, a patient their own, a superuser all."""
+        from kapclinic.clinic.access import patient_scope
+
+        scope = patient_scope(user, "patient__", clinic_field="clinic_id")
+        return self.none() if scope is None else self.filter(scope)
+
+    def open(self):
+        return self.filter(status__in=OPEN_STATUSES)
+
+
+class AppointmentRequest(models.Model):
+    """A patient's request for a time; an appointment only once accepted (`booked`)."""
+
+    Kind = RequestKind
+    Status = RequestStatus
+
+    course = models.ForeignKey(
+        TreatmentCourse, on_delete=models.PROTECT, related_name="appointment_requests"
+    )
+    # Copied from the course, so scoped reads need no join.
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+", editable=False)
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+", editable=False)
+    kind = models.CharField(max_length=20, choices=RequestKind.choices)
+    # The appointment the patient asks to move (a reschedule only).
+    appointment = models.ForeignKey(
+        Appointment, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    slot = models.ForeignKey(
+        OpenSlot, on_delete=models.PROTECT, related_name="requests", null=True, blank=True
+    )
+    # The time asked for (the slot's, copied: a slot unpublished later leaves it readable).
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    clinician = models.ForeignKey(
+        Provider, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    note = models.TextField("Note for the clinic", max_length=NOTE_MAX_LENGTH, blank=True)
+    status = models.CharField(
+        max_length=20, choices=RequestStatus.choices, default=RequestStatus.REQUESTED
+    )
+    # What staff said (a decline's reason, a proposal's words); shown to the patient signed in.
+    response = models.TextField(max_length=NOTE_MAX_LENGTH, blank=True)
+    proposed_starts_at = models.DateTimeField(null=True, blank=True)
+    proposed_ends_at = models.DateTimeField(null=True, blank=True)
+    proposed_clinician = models.ForeignKey(
+        Provider, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    booked = models.ForeignKey(
+        Appointment, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AppointmentRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # Issue 21: at most one request waiting per course (for the clinic or the patient).
+            models.UniqueConstraint(
+                fields=["course"],
+                condition=Q(status__in=["requested", "proposed"]),
+                name="appointment_request_one_open_per_course",
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="appointment_request_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="reschedule") | Q(appointment__isnull=False),
+                name="appointment_request_reschedule_names_appointment",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="proposed")
+                | Q(proposed_starts_at__isnull=False, proposed_ends_at__isnull=False),
+                name="appointment_request_proposal_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="accepted") | Q(booked__isnull=False),
+                name="appointment_request_accepted_is_booked",
+            ),
+        ]
+        indexes = [models.Index(fields=["clinic", "status", "starts_at"])]
+
+    def __str__(self):
+        return f"Appointment request {self.pk} ({self.get_status_display()})"
+
+    def save(self, *args, **kwargs):
+        if self.course_id:
+            self.clinic_id = self.course.clinic_id
+            self.patient_id = self.course.patient_id
+        super().save(*args, **kwargs)
+
+    @property
+    def is_open(self):
+        return self.status in OPEN_STATUSES
+
+    @property
+    def status_tone(self):
+        return STATUS_TONE[self.status]
+
+    def when(self):
+        return when(self.starts_at, self.ends_at, self.clinic.tz)
+
+    def proposed_when(self):
+        if self.proposed_starts_at is None:
+            return ""
+        return when(self.proposed_starts_at, self.proposed_ends_at, self.clinic.tz)

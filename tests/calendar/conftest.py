@@ -1,0 +1,62 @@
+"""A course in treatment with yesterday's dosing session, and open slots at its clinic."""
+
+import datetime
+from types import SimpleNamespace
+
+import pytest
+from django.utils import timezone
+
+from kapclinic.calendar.models import OpenSlot
+from kapclinic.clinic.models import Appointment, Role
+from kapclinic.demo.builder import book, clear_course, open_session
+
+
+def slot_at(clinic, by, starts_at, minutes=60, clinician=None, **fields):
+    return OpenSlot.objects.create(
+        clinic=clinic,
+        clinician=clinician,
+        starts_at=starts_at,
+        ends_at=starts_at + datetime.timedelta(minutes=minutes),
+        published_by=by,
+        **fields,
+    )
+
+
+def tomorrow_at(clinic, hour, days=1):
+    day = timezone.localdate(timezone=clinic.tz) + datetime.timedelta(days=days)
+    return datetime.datetime.combine(day, datetime.time(hour)).replace(tzinfo=clinic.tz)
+
+
+@pytest.fixture
+def dosed(world):
+    """Clinic one's first course, dosed yesterday; two slots tomorrow with the therapist."""
+    side = world.one
+    course = side.courses[0]
+    prescriber = side.staff[Role.PRESCRIBER]
+    therapist = side.staff[Role.THERAPIST]
+    nurse = side.staff[Role.NURSE]
+    clear_course(course, prescriber.user)
+    course.start_treatment(prescriber.user)
+    yesterday = timezone.now() - datetime.timedelta(days=1)
+    dosing = book(course, yesterday, hours=2, clinician=nurse)
+    session = open_session(dosing, nurse.user, yesterday)
+    clinic = side.clinic
+    return SimpleNamespace(
+        world=world,
+        clinic=clinic,
+        course=course,
+        patient=course.patient,
+        other_course=side.courses[1],
+        session=session,
+        prescriber=prescriber,
+        therapist=therapist,
+        nurse=nurse,
+        admin=side.staff[Role.CLINIC_ADMIN],
+        outsider=world.two.staff[Role.PRESCRIBER],
+        slot=slot_at(clinic, prescriber.user, tomorrow_at(clinic, 10), clinician=therapist),
+        later=slot_at(clinic, prescriber.user, tomorrow_at(clinic, 14), clinician=therapist),
+    )
+
+
+def integration_of(course, starts_at, clinician=None):
+    return book(course, starts_at, hours=1, kind=Appointment.Kind.INTEGRATION, clinician=clinician)
