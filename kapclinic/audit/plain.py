@@ -17,6 +17,7 @@ VERBS = {
 # The first phrase whose key appears in an event's `what` names the part of the record; the
 # order matters ("course 3 outcomes" is about outcomes, "dose 4" about a session).
 SUBJECTS = (
+    ("appointment request", "your requests for an appointment time"),
     ("controlled-substance register", "the clinic's controlled-drug register entry for your dose"),
     ("admin:", "your record, in the clinic's administration screens"),
     ("→", "your treatment course"),  # a journey step: "course 3: Awaiting review → Cleared"

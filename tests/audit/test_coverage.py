@@ -47,6 +47,7 @@ AUDITED = {
     "integration:reevaluation": ("patient_a", "re-evaluation", "view"),
     "integration:complete": ("patient_a", "complete the course", "view"),
     "integration:discontinue": ("patient_a", "discontinue the course", "view"),
+    "calendar:request": ("patient_a", "appointment request", "view"),
 }
 
 

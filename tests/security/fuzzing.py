@@ -374,6 +374,42 @@ def state_billed(scene, clients):
     return PRESCRIBER_1, reverse("billing:patient", args=[scene.patient_a.pk])
 
 
+def _request_a(scene):
+    from kapclinic.calendar.models import AppointmentRequest
+
+    from .test_url_sweep import calendar_scene
+
+    # Fetched afresh: an earlier test's savepoint rolled the row back, not the Python object.
+    return AppointmentRequest.objects.get(pk=calendar_scene(scene).request_a.pk)
+
+
+def state_request_withdrawn(scene, clients):
+    """Patient A's request withdrawn: the page offers the open slots again."""
+    from kapclinic.calendar import requests as calendar_requests
+
+    calendar_requests.withdraw(scene.patient_a.user, _request_a(scene))
+    return PATIENT_A, reverse("calendar:ask")
+
+
+def state_move_asked(scene, clients):
+    state_request_withdrawn(scene, clients)
+    return PATIENT_A, reverse("calendar:ask-to-move", args=[scene.integration_a.pk])
+
+
+def state_time_offered(scene, clients):
+    """The clinic offers patient A another time: the page asks them to accept or decline."""
+    from kapclinic.calendar import requests as calendar_requests
+
+    offered = timezone.now() + datetime.timedelta(days=4)
+    calendar_requests.propose(
+        scene.prescriber.user,
+        _request_a(scene),
+        starts_at=offered,
+        ends_at=offered + datetime.timedelta(hours=1),
+    )
+    return PATIENT_A, reverse("calendar:ask")
+
+
 # URL name → a function that moves the scene on and names the page showing its form.
 STATES = {
     "dosing:session": state_session_page_for_b,
@@ -394,6 +430,9 @@ STATES = {
     "billing:patient": state_billed,
     "billing:mark-paid": state_billed,
     "billing:line-in-error": state_billed,
+    "calendar:ask": state_request_withdrawn,
+    "calendar:ask-to-move": state_move_asked,
+    "calendar:answer-offer": state_time_offered,
 }
 
 

@@ -193,6 +193,7 @@ RECORD_APPS = (
     "kapclinic.reports",
     "kapclinic.billing",
     "kapclinic.rems",
+    "kapclinic.calendar",
     "intake",
     "sessions",
     "integration",

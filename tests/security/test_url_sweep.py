@@ -117,6 +117,41 @@ def stock_scene(s):
     return s
 
 
+def calendar_scene(s):
+    """An open slot at clinic 1 (in two days) and patient A's request for another, made once."""
+    if not hasattr(s, "request_a"):
+        from kapclinic.calendar import requests as calendar_requests
+        from kapclinic.calendar.models import OpenSlot
+
+        day = timezone.localdate(timezone=s.clinic.tz) + datetime.timedelta(days=2)
+        slots = [
+            OpenSlot.objects.create(
+                clinic=s.clinic,
+                starts_at=datetime.datetime.combine(day, datetime.time(hour)).replace(
+                    tzinfo=s.clinic.tz
+                ),
+                ends_at=datetime.datetime.combine(day, datetime.time(hour + 1)).replace(
+                    tzinfo=s.clinic.tz
+                ),
+                published_by=s.prescriber.user,
+            )
+            for hour in (10, 14)
+        ]
+        s.slot_a, asked = slots
+        s.request_a = calendar_requests.request_time(
+            s.patient_a.user, s.course_a, slot=asked, note="Mornings are hard."
+        )
+    return s
+
+
+def request_a(s):
+    return {"pk": calendar_scene(s).request_a.pk}
+
+
+def asking(s):
+    return {"slot": calendar_scene(s).slot_a.pk, "note": "After work, please."}
+
+
 def consent_signature_a(s):
     from intake.models import ConsentSignature
 
@@ -585,6 +620,34 @@ ACCESS = {
     "reports:rems-monitoring-form": Page(
         STAFF, CLINIC_1 | SUPER, {GET}, kwargs=lambda s: {"pk": s.rems_form_a.pk}
     ),
+    # --- calendar (issue 21): patients ask for a time; the clinic's staff answer and publish
+    # slots. The superuser holds no clinic: no slots to publish (404), and the services refuse
+    # them an answer (422).
+    "calendar:ask": Page(PATIENT, PATIENTS, data=asking, notes="always the patient's own course"),
+    "calendar:ask-to-move": Page(
+        PATIENT, OWNER, kwargs=lambda s: {"pk": s.integration_a.pk}, data=asking
+    ),
+    "calendar:withdraw-request": Page(PATIENT, OWNER, {POST}, kwargs=request_a),
+    "calendar:answer-offer": Page(
+        PATIENT, OWNER, {POST}, kwargs=request_a, data=lambda s: {"answer": "decline"}
+    ),
+    "calendar:requests": Page(STAFF, EVERY_CLINIC | SUPER, {GET}, notes="each clinic's own"),
+    "calendar:request": Page(
+        STAFF, CLINIC_1 | SUPER, kwargs=request_a, data=lambda s: {"action": "accept"}
+    ),
+    "calendar:slots": Page(
+        STAFF,
+        EVERY_CLINIC,
+        data=lambda s: {
+            "date": (timezone.localdate() + datetime.timedelta(days=5)).isoformat(),
+            "times": "09:00, 11:00",
+            "duration_minutes": "60",
+        },
+        notes="no ids: each clinic publishes its own",
+    ),
+    "calendar:unpublish-slot": Page(
+        STAFF, CLINIC_1, {POST}, kwargs=lambda s: {"pk": calendar_scene(s).slot_a.pk}
+    ),
     # --- audit: the patient's own "Who viewed my record"; no id, always their own record ---
     "audit:who-viewed": Page(PATIENT, PATIENTS, {GET}),
     # --- Reminders -------------------------------------------------------------------------
@@ -686,4 +749,4 @@ def test_the_sweep_covers_every_url_role_and_method():
     assert not missing, f"URLs with no row in ACCESS: {missing}"
     total = len(URLS) * len(ROLES) * 2
     print(f"\nURL sweep: {len(URLS)} URLs × {len(ROLES)} roles × 2 methods = {total} requests")
-    assert total == 1710, "update this count when URLs or roles are added"
+    assert total == 1854, "update this count when URLs or roles are added"

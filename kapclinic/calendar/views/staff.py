@@ -192,7 +192,7 @@ class OpenSlotsView(StaffRequiredMixin, View):
 class UnpublishSlotView(StaffRequiredMixin, View):
     def post(self, request, pk):
         clinic = _clinic_or_404(request)
-        slot = get_object_or_404(OpenSlot.objects.filter(clinic=clinic, active=True), pk=pk)
+        slot = get_object_or_404(OpenSlot.objects.filter(clinic=clinic), pk=pk)
         slot_services.unpublish(request.user, slot)
         with timezone.override(clinic.tz):
             messages.success(request, f"Slot {slot.when()} unpublished.")
