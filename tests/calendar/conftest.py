@@ -30,6 +30,11 @@ def tomorrow_at(clinic, hour, days=1):
 @pytest.fixture
 def dosed(world):
     """Clinic one's first course, dosed yesterday; two slots tomorrow with the therapist."""
+    return dosed_course(world)
+
+
+def dosed_course(world):
+    """Clinic one's first course, dosed yesterday; two slots tomorrow with the therapist."""
     side = world.one
     course = side.courses[0]
     prescriber = side.staff[Role.PRESCRIBER]
