@@ -30,6 +30,7 @@ from kapclinic.clinic.models import (
 from kapclinic.demo import answers, journey, spravato, stories
 from kapclinic.demo import stock as demo_stock
 from kapclinic.demo.billing import seed_billing
+from kapclinic.demo.calendar import seed as seed_calendar
 from kapclinic.demo.protocols import sign_reference_protocols
 from kapclinic.demo.treatment import backdate_intake
 
@@ -201,6 +202,7 @@ class Command(BaseCommand):
                     kind=SafetyFlag.Kind.SUICIDE_RISK,
                 )
         seed_billing(clinic, staff)
+        seed_calendar(clinic, staff)
         # Intranasal esketamine under the Spravato REMS: two sessions before the register was
         # kept, the second one's monitoring form overdue.
         spravato.seed(
