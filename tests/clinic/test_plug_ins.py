@@ -18,7 +18,7 @@ def test_every_apps_timeline_module_adds_its_entries_to_the_chart():
 
 
 def test_every_apps_home_module_adds_its_tasks_consent_first():
-    assert modules(home) == ["intake.home", "integration.home"]
+    assert modules(home) == ["intake.home", "integration.home", "kapclinic.calendar.home"]
 
 
 def test_every_apps_badges_module_adds_its_course_badges():
