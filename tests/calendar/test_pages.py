@@ -176,3 +176,29 @@ def test_ask_to_move_is_offered_beside_an_upcoming_integration_session(dosed, cl
     assert reverse("calendar:ask-to-move", args=[session.pk]) in home
     page = phone.get(reverse("calendar:ask-to-move", args=[session.pk])).content.decode()
     assert "Ask to move your appointment" in page
+
+
+def test_the_inbox_and_ask_pages_run_a_bounded_number_of_queries(
+    dosed, staff_client, second_client
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from .conftest import slot_at
+
+    def count(client, name, bound, expect=""):
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(reverse(name))
+        assert response.status_code == 200 and expect in response.content.decode()
+        print(f"{name}: {len(captured)} queries")
+        assert len(captured) <= bound, name
+
+    for hour in range(8, 18):
+        slot_at(dosed.clinic, dosed.admin.user, tomorrow_at(dosed.clinic, hour, days=3))
+    services.request_time(dosed.patient.user, dosed.course, slot=dosed.slot, note="Soon.")
+    desk = staff_client(dosed.admin)
+    count(desk, "calendar:requests", 12, "1 waiting")
+    count(desk, "calendar:slots", 12)
+    phone = patient_client(second_client, dosed)
+    services.withdraw(dosed.patient.user, AppointmentRequest.objects.get())
+    count(phone, "calendar:ask", 10, "Send my request")
