@@ -5,6 +5,25 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def grant(apps, schema_editor):
+    """Clinic admins read their clinic's open slots and requests in the admin (read-only)."""
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    group, _ = Group.objects.get_or_create(name="Clinic admin")
+    group.permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="clinic_calendar",
+            codename__in=["view_openslot", "view_appointmentrequest"],
+        )
+    )
+
+
 class Migration(migrations.Migration):
 
     initial = True
@@ -96,4 +115,5 @@ class Migration(migrations.Migration):
             model_name='appointmentrequest',
             constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'accepted'), _negated=True), ('booked__isnull', False), _connector='OR'), name='appointment_request_accepted_is_booked'),
         ),
+        migrations.RunPython(grant, migrations.RunPython.noop),
     ]
