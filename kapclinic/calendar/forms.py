@@ -73,7 +73,9 @@ class ProposeTimeForm(AppointmentSlotForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        del self.fields["room"]
+        # The room is the front desk's to set on the appointment; the patient is offered a time.
+        for name in ("room", "resource"):
+            self.fields.pop(name, None)
 
     def clinicians(self, clinic):
         return integration_leads(clinic)

@@ -216,3 +216,31 @@ def test_each_step_is_in_the_audit_trail(dosed):
     rows = AccessEvent.objects.filter(patient_id=dosed.patient.pk).values_list("what", flat=True)
     assert f"appointment request {request.pk} sent" in rows
     assert f"appointment request {request.pk} accepted and booked" in rows
+
+
+def test_a_request_withdrawn_meanwhile_cannot_be_accepted(dosed):
+    request = ask(dosed)
+    stale = AppointmentRequest.objects.get(pk=request.pk)  # the desk's page, opened earlier
+    services.withdraw(dosed.patient.user, request)
+    with pytest.raises(services.RequestError, match="withdrawn"):
+        services.accept(dosed.admin.user, stale)
+    assert not integration_sessions(dosed.course).exists()
+
+
+def test_an_offer_taken_meanwhile_is_refused_in_words_when_the_patient_accepts(dosed):
+    request = ask(dosed)
+    offered = tomorrow_at(dosed.clinic, 16)
+    services.propose(
+        dosed.admin.user,
+        request,
+        starts_at=offered,
+        ends_at=offered + datetime.timedelta(hours=1),
+        clinician=dosed.therapist,
+    )
+    integration_of(dosed.other_course, offered, clinician=dosed.therapist)
+    with pytest.raises(ValidationError) as refused:
+        services.answer_proposal(dosed.patient.user, request, accepted=True)
+    assert "Nothing was booked" in " ".join(refused.value.messages)
+    assert not integration_sessions(dosed.course).exists()
+    request.refresh_from_db()
+    assert request.status == S.PROPOSED

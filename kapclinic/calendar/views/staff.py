@@ -38,7 +38,7 @@ class RequestsInboxView(StaffRequiredMixin, View):
                 "-updated_at", "-pk"
             )[:RECENT_ANSWERED]
         )
-        context = {"waiting": waiting, "answered": answered}
+        context = {"waiting": waiting, "answered": answered, "now": timezone.now()}
         return render(request, "calendar/requests.html", context)
 
 
