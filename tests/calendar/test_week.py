@@ -225,3 +225,12 @@ def test_the_week_runs_the_same_bounded_number_of_queries(
         response = client.get(reverse("calendar:week"), {"date": first.isoformat()})
     assert response.status_code == 200
     assert response.context["grid"].appointment_count == count
+
+
+def test_todays_line_is_drawn_at_now_on_today_only(north):
+    nurse = north.staff[Role.NURSE]
+    now = at(north.clinic, 0, 10, 2)
+    grid = calendar_grid(north.clinic, nurse.user, first=week_of(now.date()), now=now)
+    lines = {d.date: d.now_row for d in grid.days if d.now_row}
+    assert lines == {now.date(): 37}
+    assert [d.is_today for d in grid.days].count(True) == 1
