@@ -16,6 +16,7 @@ from django.utils.safestring import mark_safe
 from .grid import ROOM
 
 _PK = 987654321
+DRAGGABLE = ' draggable="true"'  # a live appointment can be dropped on an empty slot
 
 
 def grid_html(grid, extra_query=None):
@@ -70,7 +71,8 @@ def _column(out, grid, day, column, book_url, move_url, extra):
             f'<a class="cal-block cal-block--{block.kind} cal-at-{block.row} '
             f"cal-len-{block.rows} cal-lane-{block.lane}"
             f'{"" if block.live else " cal-block--past"}" href="{move_url.format(block.pk)}" '
-            f'aria-label="{escape(block.label)}" data-appointment="{block.pk}">'
+            f'aria-label="{escape(block.label)}" data-appointment="{block.pk}"'
+            f"{DRAGGABLE if block.live else ''}>"
             f'<span class="cal-block__time">{"↑ " if block.cut_before else ""}{block.times}'
             f"{' ↓' if block.cut_after else ''}</span> "
             f'<span class="cal-block__who">{escape(block.patient)}</span> '

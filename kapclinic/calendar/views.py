@@ -214,7 +214,9 @@ class MoveView(StaffRequiredMixin, View):
     def get(self, request, pk):
         appointment = calendar_appointment(request, pk)
         audit(request.user, appointment.course, f"appointment {appointment.pk} (calendar)", VIEW)
-        form = MoveForm(clinic=appointment.clinic, initial=self.initial(appointment))
+        # Dropped on an empty slot: the slot's time, clinician or room, the rest as booked.
+        initial = {**self.initial(appointment), **_slot_initial(request, appointment.clinic)}
+        form = MoveForm(clinic=appointment.clinic, initial=initial)
         return self.render_page(request, appointment, form)
 
     def post(self, request, pk):

@@ -143,3 +143,20 @@ def test_another_clinics_staff_get_not_found_on_the_move_page(world, north, staf
     appointment = put(north.courses[0], north.staff[Role.NURSE], at(north.clinic, 2, 10))
     client = staff_client(world.two.staff[Role.PRESCRIBER])
     assert client.get(reverse("calendar:move", args=[appointment.pk])).status_code == 404
+
+
+def test_a_block_dropped_on_a_slot_opens_the_form_with_the_slot_filled_in(
+    north, cleared, staff_client
+):
+    nurse, prescriber = north.staff[Role.NURSE], north.staff[Role.PRESCRIBER]
+    appointment = put(cleared, nurse, at(north.clinic, 2, 10), minutes=90)
+    client = staff_client(nurse)
+    target = at(north.clinic, 3, 15, 30)
+    response = client.get(
+        reverse("calendar:move", args=[appointment.pk]),
+        {"start": f"{target:%Y-%m-%dT%H:%M}", "clinician": prescriber.pk},
+    )
+    initial = response.context["form"].initial
+    assert initial["date"] == target.date()
+    assert initial["start_time"] == datetime.time(15, 30)
+    assert (initial["duration_minutes"], initial["clinician"]) == (90, prescriber.pk)

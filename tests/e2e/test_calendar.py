@@ -65,6 +65,11 @@ def test_book_from_an_empty_slot_then_move_it(
         page.get_by_role("link", name="14:30–15:30 Dosing session, Sam R., Booked")
     ).to_be_visible()
     assert_accessible(page)
+    # Dragged onto an empty slot, the block opens its move form with the slot's time.
+    moved = page.get_by_role("link", name="14:30–15:30 Dosing session, Sam R., Booked")
+    moved.drag_to(page.get_by_role("link", name=re.compile(r"^Book 17:00 .*, Nadia Okafor, MD$")))
+    page.wait_for_url(re.compile(r"/calendar/appointments/\d+/move/\?start="))
+    expect(page.get_by_label("Start time")).to_have_value("17:00")
     appointment = Appointment.objects.get(course=course)
     assert timezone.localtime(appointment.starts_at, side.clinic.tz).time() == datetime.time(14, 30)
 
