@@ -15,7 +15,7 @@ from intake.plans import plan_in_force
 from intake.services import is_cleared
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.access import provider_for
-from kapclinic.clinic.constraints import CLINICIAN_OVERLAP, PATIENT_OVERLAP, ROOM_OVERLAP
+from kapclinic.clinic.constraints import CLINICIAN_OVERLAP, PATIENT_OVERLAP, RESOURCE_OVERLAP
 from kapclinic.clinic.mixins import require_patient_or_staff
 from kapclinic.clinic.models import (
     Appointment,
@@ -25,6 +25,7 @@ from kapclinic.clinic.models import (
     Provider,
     Role,
 )
+from kapclinic.clinic.models.resources import DOSING_RESOURCE_NEEDED
 from kapclinic.clinic.patient_journey import check_in_window
 from kapclinic.rems import services as rems
 
@@ -58,13 +59,14 @@ def booking_refusal(course):
     return rems.booking_refusal(course, plan_in_force(course))
 
 
-def book_dosing_session(course, *, by, starts_at, ends_at, clinician, room=""):
-    """Book a dosing session; a clash raises ValidationError keyed by the clashing field."""
+def book_dosing_session(course, *, by, starts_at, ends_at, clinician, resource=None):
+    """Book a dosing session in a dosing room or chair (`resource`, a Resource; None is
+    refused beside the field); a clash raises ValidationError keyed by the clashing field."""
     refusal = booking_refusal(course)
     if refusal:
         raise JourneyError(refusal)
     _check_staff(by, course.clinic_id)
-    _check_dosing_clinician(clinician)
+    _check_dosing_slot(clinician, resource)
     appointment = Appointment(
         course=course,
         clinic_id=course.clinic_id,
@@ -72,7 +74,7 @@ def book_dosing_session(course, *, by, starts_at, ends_at, clinician, room=""):
         starts_at=starts_at,
         ends_at=ends_at,
         clinician=clinician,
-        room=room,
+        resource=resource,
     )
     appointment.full_clean()
     with transaction.atomic():
@@ -86,24 +88,27 @@ def book_dosing_session(course, *, by, starts_at, ends_at, clinician, room=""):
     return appointment
 
 
-def _check_dosing_clinician(clinician):
-    """A dose is supervised by a prescriber or nurse (DOSING_CLINICIAN_ROLES)."""
+def _check_dosing_slot(clinician, resource):
+    """A dose is supervised by a prescriber or nurse (DOSING_CLINICIAN_ROLES), in a dosing
+    room or chair (the resource's kind is checked by `Appointment.clean`)."""
+    errors = {}
     if clinician is None:
-        raise ValidationError(
-            {"clinician": "A dosing session needs a prescriber or nurse to supervise it."}
-        )
-    if clinician.role not in DOSING_CLINICIAN_ROLES:
-        raise ValidationError(
-            {"clinician": f"{clinician} cannot supervise a dose: choose a prescriber or nurse."}
-        )
+        errors["clinician"] = "A dosing session needs a prescriber or nurse to supervise it."
+    elif clinician.role not in DOSING_CLINICIAN_ROLES:
+        errors["clinician"] = f"{clinician} cannot supervise a dose: choose a prescriber or nurse."
+    if resource is None:
+        errors["resource"] = DOSING_RESOURCE_NEEDED
+    if errors:
+        raise ValidationError(errors)
 
 
-def reschedule(appointment, *, by, starts_at, ends_at, clinician=None, room=None, reason):
+def reschedule(appointment, *, by, starts_at, ends_at, clinician=None, resource=None, reason):
     """Move a live appointment to another time, clinician or room, with the booking's checks.
 
-    `clinician` and `room` left None stay as they are. A clash, a course no longer bookable
-    for dosing, or an integration session moved before its dosing session is refused in words;
-    the move is audited with its reason. Saved with `.save()`, so reminders are planned again.
+    `clinician` and `resource` (a Resource) left None stay as they are. A clash, a course no
+    longer bookable for dosing, or an integration session moved before its dosing session is
+    refused in words; the move is audited with its reason. Saved with `.save()`, so reminders
+    are planned again.
     """
     reason = (reason or "").strip()
     if not reason:
@@ -114,7 +119,7 @@ def reschedule(appointment, *, by, starts_at, ends_at, clinician=None, room=None
     with transaction.atomic():
         current = (
             Appointment.objects.select_for_update(no_key=True, of=("self",))
-            .select_related("course__patient", "clinic", "clinician__user")
+            .select_related("course__patient", "clinic", "clinician__user", "resource")
             .get(pk=appointment.pk)
         )
         if current.status not in LIVE:
@@ -128,14 +133,14 @@ def reschedule(appointment, *, by, starts_at, ends_at, clinician=None, room=None
             refusal = booking_refusal(current.course)
             if refusal:
                 raise JourneyError(refusal)
-            _check_dosing_clinician(clinician or current.clinician)
+            _check_dosing_slot(clinician or current.clinician, resource or current.resource)
         elif current.kind == Appointment.Kind.INTEGRATION:
             _check_follows_dosing(current, starts_at)
         current.starts_at, current.ends_at = starts_at, ends_at
         if clinician is not None:
             current.clinician = clinician
-        if room is not None:
-            current.room = room
+        if resource is not None:
+            current.resource = resource
         current.full_clean()
         insert(current)
         AccessEvent.record(
@@ -145,7 +150,7 @@ def reschedule(appointment, *, by, starts_at, ends_at, clinician=None, room=None
             f"{reason}",
             patient_id=current.course.patient_id,
         )
-    for name in ("starts_at", "ends_at", "clinician", "room", "status"):
+    for name in ("starts_at", "ends_at", "clinician", "resource", "status"):
         setattr(appointment, name, getattr(current, name))
     return appointment
 
@@ -186,10 +191,10 @@ def _clash_errors(error, appointment):
             f"{appointment.clinician} was booked for this time a moment ago. "
             "Choose another time or clinician."
         )
-    if ROOM_OVERLAP in text:
-        errors["room"] = (
-            f"{appointment.room} was booked for this time a moment ago. "
-            "Choose another time or room."
+    if RESOURCE_OVERLAP in text:
+        errors["resource"] = (
+            f"{appointment.resource} was booked for this time a moment ago. "
+            "Choose another time, room or chair."
         )
     if PATIENT_OVERLAP in text:
         errors["starts_at"] = (

@@ -36,7 +36,7 @@ def book(form, by):
         "starts_at": data["starts_at"],
         "ends_at": data["ends_at"],
         "clinician": data["clinician"],
-        "room": data["room"],
+        "resource": data["resource"],
     }
     try:
         if kind == Appointment.Kind.DOSING:

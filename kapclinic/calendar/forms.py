@@ -40,7 +40,17 @@ class CalendarBookingForm(AppointmentSlotForm):
     CLINICIAN_HELP = "A dosing session needs a prescriber or nurse to supervise it."
     FIELD_FOR = {**AppointmentSlotForm.FIELD_FOR, "course": "course"}
 
-    field_order = ["course", "kind", "date", "start_time", "duration_minutes", "clinician", "room"]
+    RESOURCE_LABEL = "Room or chair"
+    RESOURCE_HELP = "A dosing session needs a dosing room or chair."
+    field_order = [
+        "course",
+        "kind",
+        "date",
+        "start_time",
+        "duration_minutes",
+        "clinician",
+        "resource",
+    ]
 
     course = CourseChoiceField(label="Patient and course", queryset=None)
     kind = forms.ChoiceField(label="Kind", choices=BOOKABLE_KINDS)
@@ -57,6 +67,8 @@ class MoveForm(AppointmentSlotForm):
     """The new time, clinician or room of an appointment, and why it moves."""
 
     CLINICIAN_REQUIRED = False
+    RESOURCE_LABEL = "Room or chair"
+    RESOURCE_EMPTY_LABEL = "Keep the room or chair"
     CLINICIAN_LABEL = "Clinician"
     FIELD_FOR = {**AppointmentSlotForm.FIELD_FOR}
 
@@ -73,11 +85,11 @@ class MoveForm(AppointmentSlotForm):
 def parse_filters(query):
     """The grid's filters from the query string: a value that is not one is ignored, never an
     error (a bookmarked link to a clinician who left still opens the calendar)."""
-    clinician = query.get("clinician", "")
+    clinician, room = query.get("clinician", ""), query.get("room", "")
     kind = query.get("kind", "")
     return {
         "clinician": int(clinician) if clinician.isdigit() else None,
-        "room": query.get("room", "").strip()[:60] or None,
+        "room": int(room) if room.isdigit() else None,
         "kind": kind if kind in Appointment.Kind.values else None,
     }
 

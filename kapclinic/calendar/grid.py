@@ -1,10 +1,10 @@
 """The calendar's one read: a day or a week as columns (clinicians or rooms) of placed blocks.
 
-Two queries of plain rows whatever the number of appointments: the clinic's clinicians (or
-rooms) and the appointments of the range. Times are placed in the clinic's own time zone, so
-a block sits at its wall-clock time on either side of a change of the clocks. The grid is
-cut in 5-minute rows (`ROW_MINUTES`); the stylesheet places a block by its first row and
-its number of rows, as `static/css/calendar.css` says.
+Three queries of plain rows whatever the number of appointments: the clinic's clinicians, its
+rooms and chairs (`Resource`), and the appointments of the range. Times are placed in the
+clinic's own time zone, so a block sits at its wall-clock time on either side of a change of
+the clocks. The grid is cut in 5-minute rows (`ROW_MINUTES`); the stylesheet places a block
+by its first row and its number of rows, as `static/css/calendar.css` says.
 """
 
 import datetime
@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
-from kapclinic.clinic.models import Appointment, Provider
+from kapclinic.clinic.access import provider_for
+from kapclinic.clinic.models import Appointment, Provider, Resource
 from kapclinic.clinic.models.people import CLINICIAN_ROLES
 from kapclinic.clinic.models.scheduling import LIVE_STATUSES, STATUS_TONE
 from sessions.booking import SESSION_STATE
@@ -26,7 +27,7 @@ SLOT_MINUTES = 30
 MAX_LANES = 4
 # Cancelled appointments free their slot: the grid leaves them out (the chart keeps them).
 SHOWN_STATUSES = (*LIVE_STATUSES, Appointment.Status.COMPLETED, Appointment.Status.NO_SHOW)
-NONE_KEY = ""  # the column of appointments with no clinician, or no room
+NONE_KEY = ""  # the column of appointments with no clinician, or no room or chair
 KIND_LABELS = {kind.value: str(kind.label) for kind in Appointment.Kind}
 STATUS_LABELS = {status.value: str(status.label) for status in Appointment.Status}
 
@@ -43,7 +44,7 @@ class Block:
     starts_at: datetime.datetime  # clinic time
     ends_at: datetime.datetime
     clinician: str
-    room: str
+    room: str  # the room or chair's name
     row: int  # first 5-minute row, from 1
     rows: int
     live: bool
@@ -61,7 +62,7 @@ class Block:
 
 @dataclass
 class Column:
-    key: str  # a clinician's pk, or a room's name in lower case
+    key: str  # a clinician's or a room's pk, as text
     label: str
     day: datetime.date
     axis: str
@@ -74,7 +75,7 @@ class Column:
         """What the booking form is given for this column: the clinician or the room."""
         if self.key == NONE_KEY:
             return {}
-        return {"room": self.label} if self.axis == ROOM else {"clinician": self.key}
+        return {"resource": self.key} if self.axis == ROOM else {"clinician": self.key}
 
 
 @dataclass
@@ -95,7 +96,7 @@ class Grid:
     rows: int
     filters: dict
     clinicians: list  # (pk, name) of the clinic's clinicians, for the filter
-    rooms: list  # room names, for the filter
+    rooms: list  # (pk, name) of the clinic's rooms and chairs, for the filter
     appointment_count: int = 0
 
     @property
@@ -131,7 +132,7 @@ def calendar_grid(
 ):
     """Columns of blocks for `days` days from `first`, for what `user` may see of `clinic`.
 
-    `filters`: clinician (a pk), room (a name) and kind (an Appointment.Kind), each optional.
+    `filters`: clinician and room (pks) and kind (an Appointment.Kind), each optional.
     `slot_minutes`: the length of a bookable empty slot (30 on a day, 60 on a week).
     """
     slot_minutes = slot_minutes or (SLOT_MINUTES if days == 1 else 60)
@@ -146,11 +147,11 @@ def calendar_grid(
     appointments = _appointment_rows(clinic, user, start, end, filters)
     clinicians = _clinician_rows(clinic, user)
     names = dict(clinicians)
-    rooms = clinic_rooms(clinic)
+    rooms = clinic_rooms(clinic, user)
     if axis == ROOM:
-        keys = [(name.lower(), name) for name in rooms]
+        keys = [(str(pk), name) for pk, name in rooms]
         if filters.get("room"):
-            keys = [(k, label) for k, label in keys if k == filters["room"].lower()]
+            keys = [(k, label) for k, label in keys if k == str(filters["room"])]
     else:
         keys = [(str(pk), name) for pk, name in clinicians]
         if filters.get("clinician"):
@@ -224,7 +225,7 @@ def _appointment_rows(clinic, user, start, end, filters):
     if filters.get("clinician"):
         query = query.filter(clinician_id=filters["clinician"])
     if filters.get("room"):
-        query = query.filter(room__iexact=filters["room"])
+        query = query.filter(resource_id=filters["room"])
     if filters.get("kind"):
         query = query.filter(kind=filters["kind"])
     return list(
@@ -234,7 +235,8 @@ def _appointment_rows(clinic, user, start, end, filters):
             "status",
             "starts_at",
             "ends_at",
-            "room",
+            "resource_id",
+            "resource__name",
             "clinician_id",
             "clinician__user__first_name",
             "clinician__user__last_name",
@@ -261,13 +263,13 @@ def _clinician_rows(clinic, user):
 
 def _key_of(row, axis):
     if axis == ROOM:
-        return row["room"].lower()
+        return str(row["resource_id"]) if row["resource_id"] else NONE_KEY
     return str(row["clinician_id"]) if row["clinician_id"] else NONE_KEY
 
 
 def _extra_label(row, axis):
     if axis == ROOM:
-        return row["room"] or "No room"
+        return row["resource__name"] or "No room or chair"
     if not row["clinician_id"]:
         return "No clinician"
     return provider_name(
@@ -307,7 +309,7 @@ def _block(row, day, tz, names):
         clinician=names.get(row["clinician_id"]) or _extra_label(row, CLINICIAN)
         if row["clinician_id"]
         else "",
-        room=row["room"],
+        room=row["resource__name"] or "",
         row=first,
         rows=max(after - first, 1),
         live=status in LIVE_STATUSES,
@@ -377,15 +379,10 @@ def _free_slots(blocks, slots, step):
     return [(row, local) for row, local in slots if busy.isdisjoint(range(row, row + step))]
 
 
-def clinic_rooms(clinic):
-    """One query: the room names the clinic books, for the room axis and filter."""
-    names = {}
-    for name in (
-        Appointment.objects.filter(clinic=clinic)
-        .exclude(room="")
-        .values_list("room", flat=True)
-        .order_by()
-        .distinct()
-    ):
-        names.setdefault(name.lower(), name)
-    return sorted(names.values(), key=str.lower)
+def clinic_rooms(clinic, user):
+    """One query: (pk, name) of the clinic's rooms and chairs in use, for the axis and filter."""
+    provider = provider_for(user)
+    if not user.is_superuser and (provider is None or provider.clinic_id != clinic.pk):
+        return []
+    rows = Resource.objects.filter(clinic=clinic).active().order_by("name", "pk")
+    return list(rows.values_list("pk", "name"))

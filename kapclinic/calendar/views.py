@@ -116,7 +116,7 @@ class DayView(_CalendarView):
 
 
 def _slot_initial(request, clinic):
-    """The form's start, clinician and room from the empty slot that was clicked."""
+    """The form's start, clinician or room from the empty slot that was clicked."""
     initial = {}
     try:
         start = datetime.datetime.fromisoformat(request.GET.get("start", ""))
@@ -124,11 +124,10 @@ def _slot_initial(request, clinic):
         start = None
     if start is not None:
         initial.update(date=start.date(), start_time=start.time().replace(second=0))
-    clinician = request.GET.get("clinician", "")
-    if clinician.isdigit():
-        initial["clinician"] = int(clinician)
-    if request.GET.get("room"):
-        initial["room"] = request.GET["room"][:60]
+    for name in ("clinician", "resource"):
+        value = request.GET.get(name, "")
+        if value.isdigit():
+            initial[name] = int(value)
     return initial
 
 
@@ -190,7 +189,7 @@ class MoveView(StaffRequiredMixin, View):
             "start_time": start.time().replace(second=0, microsecond=0),
             "duration_minutes": int(minutes),
             "clinician": appointment.clinician_id,
-            "room": appointment.room,
+            "resource": appointment.resource_id,
         }
 
     def render_page(self, request, appointment, form):
@@ -231,7 +230,7 @@ class MoveView(StaffRequiredMixin, View):
                     starts_at=data["starts_at"],
                     ends_at=data["ends_at"],
                     clinician=data["clinician"],
-                    room=data["room"],
+                    resource=data["resource"],
                     reason=data["reason"],
                 )
             except ValidationError as error:

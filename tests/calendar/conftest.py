@@ -15,7 +15,7 @@ def at(clinic, days, hour, minute=0):
     return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=clinic.tz)
 
 
-def put(course, clinician, start, minutes=60, room="", kind=Appointment.Kind.DOSING, **extra):
+def put(course, clinician, start, minutes=60, resource=None, kind=Appointment.Kind.DOSING, **extra):
     """A direct create: the scene as it stands, no booking rules."""
     return Appointment.objects.create(
         course=course,
@@ -23,7 +23,7 @@ def put(course, clinician, start, minutes=60, room="", kind=Appointment.Kind.DOS
         starts_at=start,
         ends_at=start + datetime.timedelta(minutes=minutes),
         clinician=clinician,
-        room=room,
+        resource=resource,
         **extra,
     )
 

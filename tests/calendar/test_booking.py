@@ -5,14 +5,14 @@ import pytest
 from django.urls import reverse
 
 from kapclinic.clinic.models import Appointment, Role
-from kapclinic.demo.builder import clear_course, open_session
+from kapclinic.demo.builder import clear_course, open_session, room
 
 from .conftest import at, put
 
 pytestmark = pytest.mark.django_db
 
 
-def form(start, clinician, course, kind="dosing", minutes=60, room=""):
+def form(start, clinician, course, kind="dosing", minutes=60, resource="Dosing room 1"):
     return {
         "course": course.pk,
         "kind": kind,
@@ -20,7 +20,7 @@ def form(start, clinician, course, kind="dosing", minutes=60, room=""):
         "start_time": f"{start:%H:%M}",
         "duration_minutes": str(minutes),
         "clinician": clinician.pk if clinician else "",
-        "room": room,
+        "resource": room(course.clinic, resource).pk if resource else "",
     }
 
 
@@ -89,7 +89,7 @@ def test_an_integration_session_follows_a_discharged_dosing_session(north, staff
     clear_course(course, north.staff[Role.PRESCRIBER].user)
     client = staff_client(therapist)
     start = at(north.clinic, 2, 10)
-    data = form(start, therapist, course, kind="integration")
+    data = form(start, therapist, course, kind="integration", resource="Therapy room")
     response = client.post(reverse("calendar:book"), data)
     assert "no dosing session discharged yet" in str(response.context["form"].errors["course"])
     dosing = put(course, nurse, at(north.clinic, -1, 10))

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.models import Appointment, JourneyError, Role
-from kapclinic.demo.builder import clear_course, open_session
+from kapclinic.demo.builder import clear_course, open_session, room
 from sessions import booking
 
 from .conftest import at, put
@@ -33,12 +33,13 @@ def move(appointment, by, start, **fields):
 
 def test_a_move_keeps_the_appointment_and_audits_the_reason(north, cleared):
     nurse = north.staff[Role.NURSE]
-    appointment = put(cleared, nurse, at(north.clinic, 2, 10))
-    move(appointment, nurse.user, at(north.clinic, 3, 14), room="Room 4")
+    appointment = put(cleared, nurse, at(north.clinic, 2, 10), resource=room(north.clinic))
+    recliner = room(north.clinic, "Recliner B")
+    move(appointment, nurse.user, at(north.clinic, 3, 14), resource=recliner)
     appointment.refresh_from_db()
     assert appointment.starts_at == at(north.clinic, 3, 14)
-    assert (appointment.room, appointment.clinician, appointment.status) == (
-        "Room 4",
+    assert (appointment.resource, appointment.clinician, appointment.status) == (
+        recliner,
         nurse,
         "booked",
     )
@@ -48,7 +49,7 @@ def test_a_move_keeps_the_appointment_and_audits_the_reason(north, cleared):
 
 def test_a_clash_is_refused_beside_the_clinician_field(north, cleared):
     nurse = north.staff[Role.NURSE]
-    appointment = put(cleared, nurse, at(north.clinic, 2, 10))
+    appointment = put(cleared, nurse, at(north.clinic, 2, 10), resource=room(north.clinic))
     put(north.courses[1], nurse, at(north.clinic, 3, 14))
     with pytest.raises(ValidationError) as refused:
         move(appointment, nurse.user, at(north.clinic, 3, 14, 30))
@@ -60,7 +61,7 @@ def test_a_clash_is_refused_beside_the_clinician_field(north, cleared):
 def test_a_database_refusal_comes_back_as_the_same_field_error(north, cleared, monkeypatch):
     """Two people moving into one slot at once: the exclusion constraint refuses the second."""
     nurse = north.staff[Role.NURSE]
-    appointment = put(cleared, nurse, at(north.clinic, 2, 10))
+    appointment = put(cleared, nurse, at(north.clinic, 2, 10), resource=room(north.clinic))
     put(north.courses[1], nurse, at(north.clinic, 3, 14))
     monkeypatch.setattr(Appointment, "clashes", lambda self: {})
     with pytest.raises(ValidationError) as refused:
@@ -71,7 +72,9 @@ def test_a_database_refusal_comes_back_as_the_same_field_error(north, cleared, m
 @pytest.mark.parametrize("status", [Appointment.Status.CANCELLED, Appointment.Status.NO_SHOW])
 def test_a_cancelled_or_missed_appointment_cannot_move(north, cleared, status):
     nurse = north.staff[Role.NURSE]
-    appointment = put(cleared, nurse, at(north.clinic, 2, 10), status=status)
+    appointment = put(
+        cleared, nurse, at(north.clinic, 2, 10), status=status, resource=room(north.clinic)
+    )
     with pytest.raises(JourneyError, match="cannot be moved"):
         move(appointment, nurse.user, at(north.clinic, 3, 14))
 
@@ -84,7 +87,7 @@ def test_staff_of_another_clinic_cannot_move_it(world, north, cleared):
 
 def test_a_dosing_session_moves_only_to_a_prescriber_or_nurse(north, cleared):
     nurse = north.staff[Role.NURSE]
-    appointment = put(cleared, nurse, at(north.clinic, 2, 10))
+    appointment = put(cleared, nurse, at(north.clinic, 2, 10), resource=room(north.clinic))
     with pytest.raises(ValidationError) as refused:
         move(
             appointment, nurse.user, at(north.clinic, 3, 14), clinician=north.staff[Role.THERAPIST]
@@ -123,7 +126,7 @@ def test_an_integration_session_stays_after_its_dosing_session(north, cleared):
 
 def test_the_move_page_shows_the_service_error_beside_the_field(north, cleared, staff_client):
     nurse = north.staff[Role.NURSE]
-    appointment = put(cleared, nurse, at(north.clinic, 2, 10))
+    appointment = put(cleared, nurse, at(north.clinic, 2, 10), resource=room(north.clinic))
     put(north.courses[1], nurse, at(north.clinic, 3, 14))
     client = staff_client(nurse)
     url = reverse("calendar:move", args=[appointment.pk])
@@ -149,7 +152,9 @@ def test_a_block_dropped_on_a_slot_opens_the_form_with_the_slot_filled_in(
     north, cleared, staff_client
 ):
     nurse, prescriber = north.staff[Role.NURSE], north.staff[Role.PRESCRIBER]
-    appointment = put(cleared, nurse, at(north.clinic, 2, 10), minutes=90)
+    appointment = put(
+        cleared, nurse, at(north.clinic, 2, 10), minutes=90, resource=room(north.clinic)
+    )
     client = staff_client(nurse)
     target = at(north.clinic, 3, 15, 30)
     response = client.get(

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from kapclinic.calendar.grid import CLINICIAN, ROOM, calendar_grid, short_name, week_of
 from kapclinic.clinic.models import Appointment, Role
+from kapclinic.demo.builder import room
 from tests.factories import CourseFactory, PatientFactory, ProviderFactory
 
 from .conftest import at, put
@@ -35,7 +36,7 @@ def test_a_block_sits_at_its_clinic_time_and_is_sized_by_duration(north):
     north.patients[0].legal_name = "Samuel Rivera"
     north.patients[0].save()
     start = at(north.clinic, 1, 10)
-    put(north.courses[0], nurse, start, minutes=60, room="Room 2")
+    put(north.courses[0], nurse, start, minutes=60, resource=room(north.clinic))
     day = start.date()
     grid = calendar_grid(north.clinic, nurse.user, first=day, days=1)
     (block,) = blocks(grid)
@@ -108,8 +109,8 @@ def test_the_week_starts_on_monday_and_has_seven_days(north):
 def test_one_column_per_clinician_or_per_room(north):
     nurse, prescriber = north.staff[Role.NURSE], north.staff[Role.PRESCRIBER]
     start = at(north.clinic, 1, 9)
-    put(north.courses[0], nurse, start, room="Room 1")
-    put(north.courses[1], prescriber, start, room="Room 2")
+    put(north.courses[0], nurse, start, resource=room(north.clinic, "Dosing room 1"))
+    put(north.courses[1], prescriber, start, resource=room(north.clinic, "Recliner A"))
     day = start.date()
     by_clinician = calendar_grid(north.clinic, nurse.user, first=day, days=1, axis=CLINICIAN)
     labels = [c.label for c in by_clinician.days[0].columns]
@@ -117,16 +118,25 @@ def test_one_column_per_clinician_or_per_room(north):
     assert len(labels) == 3
     assert not any(north.staff[Role.CLINIC_ADMIN].user.last_name in label for label in labels)
     by_room = calendar_grid(north.clinic, nurse.user, first=day, days=1, axis=ROOM)
-    assert [c.label for c in by_room.days[0].columns] == ["Room 1", "Room 2"]
-    assert [len(c.blocks) for c in by_room.days[0].columns] == [1, 1]
+    columns = by_room.days[0].columns
+    assert [c.label for c in columns] == [
+        "Dosing room 1",
+        "Dosing room 2",
+        "Recliner A",
+        "Recliner B",
+        "Telehealth",
+        "Therapy room",
+    ]
+    assert [len(c.blocks) for c in columns] == [1, 0, 1, 0, 0, 0]
 
 
 def test_filters_by_clinician_room_and_kind(north):
     nurse, prescriber = north.staff[Role.NURSE], north.staff[Role.PRESCRIBER]
     therapist = north.staff[Role.THERAPIST]
     start = at(north.clinic, 1, 9)
-    put(north.courses[0], nurse, start, room="Room 1")
-    put(north.courses[1], therapist, start, room="Room 2", kind=Appointment.Kind.INTEGRATION)
+    put(north.courses[0], nurse, start, resource=room(north.clinic, "Dosing room 1"))
+    therapy = room(north.clinic, "Therapy room")
+    put(north.courses[1], therapist, start, resource=therapy, kind=Appointment.Kind.INTEGRATION)
     day = start.date()
 
     def kinds(**filters):
@@ -136,7 +146,7 @@ def test_filters_by_clinician_room_and_kind(north):
     assert kinds() == (["dosing", "integration"], 3)
     assert kinds(clinician=nurse.pk) == (["dosing"], 1)
     assert kinds(clinician=prescriber.pk) == ([], 1)
-    assert kinds(room="room 2") == (["integration"], 3)
+    assert kinds(room=therapy.pk) == (["integration"], 3)
     assert kinds(kind="integration") == (["integration"], 3)
 
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from kapclinic.clinic.models import Appointment, Role
-from kapclinic.demo.builder import clear_course
+from kapclinic.demo.builder import clear_course, clinic_resources
 
 from .actions import staff_sign_in
 
@@ -22,6 +22,7 @@ def test_book_from_an_empty_slot_then_move_it(
     side = world.one
     course = side.courses[0]
     clear_course(course, side.staff[Role.PRESCRIBER].user)
+    clinic_resources(side.clinic)
     patient = course.patient
     patient.preferred_name, patient.legal_name = "Sam", "Samuel Rivera"
     patient.save()
@@ -45,6 +46,7 @@ def test_book_from_an_empty_slot_then_move_it(
     expect(page.get_by_label("Start time")).to_have_value("10:00")
     page.get_by_label("Patient and course").select_option(str(course.pk))
     page.get_by_label("Kind").select_option("dosing")
+    page.get_by_label("Room or chair").select_option(label="Recliner A")
     assert_accessible(page)
     page.get_by_role("button", name="Book", exact=True).click()
 
