@@ -9,6 +9,7 @@ from integration.views.clinician import BOOKABLE_SESSION_STATES
 from kapclinic.clinic.models import Appointment, JourneyError, TreatmentCourse
 from sessions import booking as dosing
 from sessions.models import DosingSession
+from sessions.visits import VISIT_KINDS, book_visit
 
 
 def bookable_courses(user, clinic, search=""):
@@ -45,6 +46,8 @@ def book(form, by):
                 form.add_error("course", refusal)
                 return None
             return dosing.book_dosing_session(course, by=by, **slot)
+        if kind in VISIT_KINDS:
+            return book_visit(course, by=by, kind=kind, **slot)
         return _book_integration(form, course, by, slot)
     except ValidationError as error:
         form.add_model_errors(error)

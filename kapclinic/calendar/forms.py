@@ -12,6 +12,8 @@ from .grid import AXES
 BOOKABLE_KINDS = [
     (Appointment.Kind.DOSING, Appointment.Kind.DOSING.label),
     (Appointment.Kind.INTEGRATION, Appointment.Kind.INTEGRATION.label),
+    (Appointment.Kind.ASSESSMENT, "Assessment (intake review)"),
+    (Appointment.Kind.FOLLOW_UP, "Follow-up (re-evaluation)"),
 ]
 
 

@@ -110,3 +110,23 @@ def test_another_clinics_course_is_not_a_choice(world, north, staff_client):
     assert response.status_code == 200
     assert "course" in response.context["form"].errors
     assert not Appointment.objects.exists()
+
+
+@pytest.mark.parametrize("kind", ["assessment", "follow_up"])
+def test_an_assessment_or_follow_up_is_booked_with_any_clinician(north, staff_client, kind):
+    therapist = north.staff[Role.THERAPIST]
+    course = north.courses[0]
+    start = at(north.clinic, 2, 10)
+    data = form(start, therapist, course, kind=kind, resource="Therapy room")
+    response = staff_client(therapist).post(reverse("calendar:book"), data)
+    assert response.status_code == 302
+    appointment = Appointment.objects.get(course=course)
+    assert (appointment.kind, appointment.clinician) == (kind, therapist)
+
+
+def test_a_visit_without_a_clinician_is_refused_beside_the_field(north, staff_client):
+    nurse = north.staff[Role.NURSE]
+    start = at(north.clinic, 2, 10)
+    data = form(start, None, north.courses[0], kind="assessment", resource=None)
+    response = staff_client(nurse).post(reverse("calendar:book"), data)
+    assert "who sees the patient" in str(response.context["form"].errors["clinician"])
