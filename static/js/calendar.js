@@ -15,6 +15,15 @@
     if (!grid) return;
     var dragged = null;
 
+    // A week opens scrolled to today, beside the hours (they stay put).
+    var today = grid.querySelector(".cal-day--today");
+    var scroller = grid.parentElement;
+    var hours = grid.querySelector(".cal-times");
+    if (today && scroller && today !== grid.querySelector(".cal-day")) {
+      var offset = today.getBoundingClientRect().left - scroller.getBoundingClientRect().left;
+      scroller.scrollLeft += offset - (hours ? hours.offsetWidth : 0);
+    }
+
     function slotOf(event) {
       return event.target.closest ? event.target.closest(".cal-slot") : null;
     }
