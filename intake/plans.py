@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from kapclinic.audit.models import AccessEvent
+from kapclinic.audit.trail import audit
 from kapclinic.clinic.access import provider_for
 from kapclinic.clinic.models import JourneyError, Role
 from kapclinic.clinic.submissions import save_once
@@ -82,12 +82,7 @@ def _sign_revision(course, by, data, reason):
     )
     revision.full_clean()
     revision.save()
-    AccessEvent.record(
-        actor=by,
-        patient_id=course.patient_id,
-        action=AccessEvent.Action.CREATE,
-        what=f"treatment plan revised to version {revision.version}",
-    )
+    audit(by, course, f"treatment plan revised to version {revision.version}")
     return revision
 
 

@@ -6,7 +6,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 
-from kapclinic.audit.models import AccessEvent
+from kapclinic.audit.trail import VIEW, audit
 from kapclinic.clinic.access import provider_for
 from kapclinic.clinic.mixins import PatientRequiredMixin, StaffRequiredMixin
 from kapclinic.clinic.models import (
@@ -106,12 +106,7 @@ class ReviewView(StaffRequiredMixin, View):
 
     def get_course(self, pk):
         course = staff_course(self.request, pk)
-        AccessEvent.record(
-            actor=self.request.user,
-            action=AccessEvent.Action.VIEW,
-            what="intake review",
-            patient_id=course.patient_id,
-        )
+        audit(self.request.user, course, "intake review", VIEW)
         return course
 
     def context(self, course, form=None):

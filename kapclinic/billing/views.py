@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views import View
 
 from kapclinic.audit.models import AccessEvent
+from kapclinic.audit.trail import EXPORT, VIEW, audit
 from kapclinic.clinic.mixins import PatientRequiredMixin, StaffRequiredMixin
 from kapclinic.clinic.models import Diagnosis, Patient
 from kapclinic.reports.kinds import signer_label
@@ -55,12 +56,7 @@ def superbill_response(request, patient, back):
     except RenderStopped:
         messages.error(request, "The superbill could not be produced just now; please try again.")
         return redirect(back)
-    AccessEvent.record(
-        actor=request.user,
-        action=AccessEvent.Action.EXPORT,
-        what=f"superbill {start:%Y-%m-%d} to {end:%Y-%m-%d} (download)",
-        patient_id=patient.pk,
-    )
+    audit(request.user, patient, f"superbill {start:%Y-%m-%d} to {end:%Y-%m-%d} (download)", EXPORT)
     response = FileResponse(
         io.BytesIO(pdf), as_attachment=True, filename=filename(bill), content_type="application/pdf"
     )
@@ -76,12 +72,7 @@ class PatientBillingView(StaffRequiredMixin, View):
 
     def get(self, request, pk):
         patient = staff_patient(request, pk, self.what)
-        AccessEvent.record(
-            actor=request.user,
-            action=AccessEvent.Action.VIEW,
-            what=self.what,
-            patient_id=patient.pk,
-        )
+        audit(request.user, patient, self.what, VIEW)
         return self.render(request, patient)
 
     def post(self, request, pk):

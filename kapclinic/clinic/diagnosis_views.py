@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 
-from kapclinic.audit.models import AccessEvent
+from kapclinic.audit.trail import VIEW, audit
 
 from . import icd10
 from .diagnoses import DiagnosisError, add_diagnosis, enter_in_error, may_diagnose
@@ -44,12 +44,7 @@ class DiagnosesView(StaffRequiredMixin, View):
 
     def get(self, request, pk):
         course = self.get_course(request, pk)
-        AccessEvent.record(
-            actor=request.user,
-            action=AccessEvent.Action.VIEW,
-            what=f"diagnoses, course {course.pk}",
-            patient_id=course.patient_id,
-        )
+        audit(request.user, course, f"diagnoses, course {course.pk}", VIEW)
         return self.render(request, course, DiagnosisForm())
 
     def post(self, request, pk):

@@ -5,7 +5,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from kapclinic.audit.models import AccessEvent
+from kapclinic.audit.trail import CHANGE, audit
 from kapclinic.clinic.access import patient_scope, provider_for
 
 from .people import Clinic, Patient, Provider, Role, User
@@ -245,12 +245,8 @@ class TreatmentCourse(models.Model):
             CourseEvent.objects.create(
                 course=self, from_state=source, to_state=target, actor=by, at=now, note=note
             )
-            AccessEvent.record(
-                actor=by,
-                patient_id=self.patient_id,
-                action=AccessEvent.Action.CHANGE,
-                what=f"course {self.pk}: {CourseState(source).label} → {CourseState(target).label}",
-            )
+            what = f"course {self.pk}: {CourseState(source).label} → {CourseState(target).label}"
+            audit(by, self, what, CHANGE)
 
     def _check_actor(self, user, actors):
         if user is None or not user.is_authenticated:

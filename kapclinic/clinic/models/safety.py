@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from kapclinic.audit.models import AccessEvent
+from kapclinic.audit.trail import CHANGE, audit
 from kapclinic.clinic.access import provider_for
 
 from ..text_limits import SHORT_REASON, limited
@@ -89,12 +89,7 @@ class SafetyFlag(models.Model):
         flag = cls.objects.create(
             course=course, source=source, reason=reason, raised_by=by, urgency=urgency, kind=kind
         )
-        AccessEvent.record(
-            actor=by,
-            patient_id=course.patient_id,
-            action=AccessEvent.Action.CREATE,
-            what=f"safety flag raised: {source}",
-        )
+        audit(by, course, f"safety flag raised: {source}")
         return flag, True
 
     @classmethod
@@ -133,9 +128,4 @@ class SafetyFlag(models.Model):
         self.resolved_at, self.resolved_by = timezone.now(), by
         self.action_taken = action_taken.strip()
         self.save(update_fields=["resolved_at", "resolved_by", "action_taken"])
-        AccessEvent.record(
-            actor=by,
-            patient_id=self.course.patient_id,
-            action=AccessEvent.Action.CHANGE,
-            what=f"safety flag {self.pk} resolved",
-        )
+        audit(by, self.course, f"safety flag {self.pk} resolved", CHANGE)
