@@ -18,6 +18,7 @@ from kapclinic.reports import assessment
 from kapclinic.reports.kinds import KINDS
 from kapclinic.reports.render import ReportUnavailable
 
+from .access import downloaded_pdf, the_export
 from .pdf import embedded_files, fonts_used, pdf_pages, squeezed
 
 pytestmark = pytest.mark.django_db
@@ -220,19 +221,12 @@ def url(course):
 def test_clinician_downloads_the_pdf_and_the_copy_is_audited(world, cleared_course, sign_in):
     therapist = world.one.staff[Role.THERAPIST]
     response = sign_in(therapist).get(url(cleared_course))
-    assert response.status_code == 200
-    assert response["Content-Type"] == "application/pdf"
-    assert response["Content-Disposition"] == (
-        f'attachment; filename="suitability-assessment-course-{cleared_course.pk}.pdf"'
-    )
+    pdf = downloaded_pdf(response, f"suitability-assessment-course-{cleared_course.pk}.pdf")
     assert response["Cache-Control"] == "no-store"
-    pdf = b"".join(response.streaming_content)
     assert pdf.startswith(b"%PDF")
     assert f"by {therapist}" in "\n".join(pdf_pages(pdf))
-    event = AccessEvent.objects.get(action=AccessEvent.Action.EXPORT)
-    assert event.actor == therapist.user
-    assert event.patient_id == cleared_course.patient_id
-    assert event.what == "suitability assessment report (download)"
+    what = "suitability assessment report (download)"
+    event = the_export(therapist.user, cleared_course.patient_id, what)
     assert event.path == url(cleared_course)
 
 

@@ -15,7 +15,7 @@ from kapclinic.demo.builder import Team, start_course, whole_course
 from kapclinic.reports import course_summary
 from kapclinic.reports.kinds import KINDS
 
-from .access import refused_outside_the_care_team
+from .access import downloaded_pdf, refused_outside_the_care_team, the_export
 from .pdf import embedded_files, pdf_pages, pdf_text, reader, squeezed, xobject_count
 from .test_session_note import HOSTILE, has
 
@@ -156,14 +156,9 @@ def url(course):
 def test_clinician_downloads_the_summary_and_the_copy_is_audited(world, course, sign_in):
     therapist = world.one.staff[Role.THERAPIST]
     response = sign_in(therapist).get(url(course))
-    assert response.status_code == 200
-    assert response["Content-Disposition"] == (
-        f'attachment; filename="course-summary-course-{course.pk}.pdf"'
-    )
-    assert f"by {therapist}" in pdf_text(b"".join(response.streaming_content))
-    event = AccessEvent.objects.get(action=AccessEvent.Action.EXPORT)
-    assert event.actor == therapist.user and event.patient_id == course.patient_id
-    assert event.what == "course summary report (download)"
+    pdf = downloaded_pdf(response, f"course-summary-course-{course.pk}.pdf")
+    assert f"by {therapist}" in pdf_text(pdf)
+    the_export(therapist.user, course.patient_id, "course summary report (download)")
 
 
 def test_another_clinic_404_patient_403_anonymous_to_login(world, client, sign_in):

@@ -19,6 +19,7 @@ from kapclinic.reports.kinds import KINDS
 from sessions import services
 from sessions.models import DosingSession
 
+from .access import downloaded_pdf, the_export
 from .pdf import embedded_files, fonts_used, pdf_pages, pdf_text, reader, squeezed
 
 pytestmark = pytest.mark.django_db
@@ -221,17 +222,9 @@ def url(session):
 
 def test_clinician_downloads_the_note_and_the_copy_is_audited(world, signed, sign_in):
     nurse = world.one.staff[Role.NURSE]
-    response = sign_in(nurse).get(url(signed))
-    assert response.status_code == 200
-    assert response["Content-Type"] == "application/pdf"
-    assert response["Content-Disposition"] == (
-        f'attachment; filename="session-note-{signed.pk}.pdf"'
-    )
-    pdf = b"".join(response.streaming_content)
+    pdf = downloaded_pdf(sign_in(nurse).get(url(signed)), f"session-note-{signed.pk}.pdf")
     assert f"by {nurse}" in pdf_text(pdf)
-    event = AccessEvent.objects.get(action=AccessEvent.Action.EXPORT)
-    assert event.actor == nurse.user and event.patient_id == signed.course.patient_id
-    assert event.what == "dosing session note report (download)"
+    the_export(nurse.user, signed.course.patient_id, "dosing session note report (download)")
 
 
 def test_another_clinic_gets_404_and_the_attempt_is_logged(world, signed, sign_in):
