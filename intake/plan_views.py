@@ -12,13 +12,12 @@ from django.views import View
 from kapclinic.audit.trail import VIEW, audit
 from kapclinic.clinic.access import provider_for
 from kapclinic.clinic.forms import OneTimeKeyMixin
-from kapclinic.clinic.mixins import StaffRequiredMixin
+from kapclinic.clinic.mixins import StaffRequiredMixin, staff_course
 from kapclinic.clinic.models import JourneyError, Product, Role, Route
 from kapclinic.clinic.submissions import AlreadySaved
 
 from .models import TreatmentPlan
 from .plans import PLAN_TERMS, revise_plan
-from .views import staff_course
 
 
 class PlanRevisionForm(OneTimeKeyMixin, forms.Form):

@@ -3,12 +3,12 @@
 from django.contrib import messages
 from django.contrib.auth import login
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views import View
 
 from kapclinic.audit.trail import VIEW, audit
 from kapclinic.clinic.access import provider_for
-from kapclinic.clinic.mixins import PatientRequiredMixin, StaffRequiredMixin
+from kapclinic.clinic.mixins import PatientRequiredMixin, StaffRequiredMixin, staff_course
 from kapclinic.clinic.models import (
     CourseState,
     JourneyError,
@@ -74,14 +74,6 @@ class InvitePatientView(StaffRequiredMixin, View):
             "its email is sent.",
         )
         return redirect("clinic:patient-chart", course.patient_id)
-
-
-def staff_course(request, pk):
-    """A course of the staff member's clinic, or 404."""
-    return get_object_or_404(
-        TreatmentCourse.objects.visible_to(request.user).select_related("patient", "clinic"),
-        pk=pk,
-    )
 
 
 class ResendInvitationView(StaffRequiredMixin, View):
