@@ -1,6 +1,7 @@
 """Who is this user to the clinic? One answer, cached on the request's user object."""
 
 from django.conf import settings
+from django.db import models
 
 _UNSET = object()
 
@@ -57,6 +58,21 @@ def patient_scope(user, prefix="", clinic_field=None):
     if provider is not None:
         return Q(**{clinic_field or f"{prefix}clinic_id": provider.clinic_id})
     return Q(**{f"{prefix}user_id": user.pk})
+
+
+class ClinicStaffQuerySet(models.QuerySet):
+    """Rows that only the staff of their clinic see (a superuser: every clinic's), never a
+    patient's login. `clinic_field` is the lookup from the row to its clinic's id."""
+
+    clinic_field = "course__clinic_id"
+
+    def visible_to(self, user):
+        if user.is_superuser:
+            return self
+        provider = provider_for(user)
+        if provider is None:
+            return self.none()
+        return self.filter(**{self.clinic_field: provider.clinic_id})
 
 
 def is_staff_member(user):

@@ -10,22 +10,15 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from kapclinic.audit.trail import CHANGE, audit
-from kapclinic.clinic.access import provider_for
+from kapclinic.clinic.access import ClinicStaffQuerySet, provider_for
 
 from ..text_limits import SHORT_REASON, limited
 from .journey import JourneyError, TreatmentCourse
 from .people import CLINICIAN_ROLES, User
 
 
-class SafetyFlagQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Staff of the course's clinic only: flags are clinical working notes."""
-        if user.is_superuser:
-            return self
-        provider = provider_for(user)
-        if provider is None:
-            return self.none()
-        return self.filter(course__clinic_id=provider.clinic_id)
+class SafetyFlagQuerySet(ClinicStaffQuerySet):
+    """Staff of the course's clinic only: flags are clinical working notes."""
 
     def open(self):
         return self.filter(resolved_at__isnull=True)
