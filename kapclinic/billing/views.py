@@ -135,38 +135,56 @@ def staff_line(request, pk, what):
     return line
 
 
-class MarkPaidView(StaffRequiredMixin, View):
+class LineActionView(StaffRequiredMixin, View):
+    """One fee line, one posted form, one service call, then back to the patient's billing."""
+
+    what = ""  # for the audit row of a refused attempt
+    form_class = None
+    invalid = ""  # the message when the form is not valid
+
+    def perform(self, line, data):
+        raise NotImplementedError
+
+    def done(self, line):
+        raise NotImplementedError
+
     def post(self, request, pk):
-        line = staff_line(request, pk, "fee line marked paid")
-        form = PaidForm(request.POST)
+        line = staff_line(request, pk, self.what)
+        form = self.form_class(request.POST)
         if not form.is_valid():
-            messages.error(request, "Give the date the payment was made.")
+            messages.error(request, self.invalid)
         else:
             try:
-                services.mark_paid(line, request.user, form.cleaned_data["paid_on"])
+                self.perform(line, form.cleaned_data)
             except services.BillingError as error:
                 messages.error(request, str(error))
             else:
-                messages.success(
-                    request, f"{line.code} of {line.service_date:%d %b %Y} marked paid."
-                )
+                messages.success(request, self.done(line))
         return redirect("billing:patient", line.patient_id)
 
 
-class LineInErrorView(StaffRequiredMixin, View):
-    def post(self, request, pk):
-        line = staff_line(request, pk, "fee line entered in error")
-        form = InErrorForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, "Say why this line was entered in error.")
-        else:
-            try:
-                services.enter_in_error(line, request.user, form.cleaned_data["reason"])
-            except services.BillingError as error:
-                messages.error(request, str(error))
-            else:
-                messages.success(request, f"{line.code} marked entered in error.")
-        return redirect("billing:patient", line.patient_id)
+class MarkPaidView(LineActionView):
+    what = "fee line marked paid"
+    form_class = PaidForm
+    invalid = "Give the date the payment was made."
+
+    def perform(self, line, data):
+        services.mark_paid(line, self.request.user, data["paid_on"])
+
+    def done(self, line):
+        return f"{line.code} of {line.service_date:%d %b %Y} marked paid."
+
+
+class LineInErrorView(LineActionView):
+    what = "fee line entered in error"
+    form_class = InErrorForm
+    invalid = "Say why this line was entered in error."
+
+    def perform(self, line, data):
+        services.enter_in_error(line, self.request.user, data["reason"])
+
+    def done(self, line):
+        return f"{line.code} marked entered in error."
 
 
 class SuperbillView(StaffRequiredMixin, View):
