@@ -242,7 +242,9 @@ class HasMedicationClass(_Leaf):
 
 
 @dataclass(frozen=True, init=False)
-class AllOf:
+class _Combined:
+    """Conditions written side by side: `AllOf(a, b)`, `AnyOf(a, b)`."""
+
     conditions: tuple[Condition, ...]
 
     def __init__(self, *conditions: Condition):
@@ -251,21 +253,16 @@ class AllOf:
     def observed(self, facts):
         return _merge(part.observed(facts) for part in self.conditions)
 
+
+@dataclass(frozen=True, init=False)
+class AllOf(_Combined):
     def evaluate(self, facts):
         found = [part.evaluate(facts) for part in self.conditions]
         return None if any(f is None for f in found) else _merge(found)
 
 
 @dataclass(frozen=True, init=False)
-class AnyOf:
-    conditions: tuple[Condition, ...]
-
-    def __init__(self, *conditions: Condition):
-        object.__setattr__(self, "conditions", conditions)
-
-    def observed(self, facts):
-        return _merge(part.observed(facts) for part in self.conditions)
-
+class AnyOf(_Combined):
     def evaluate(self, facts):
         # Every part that fired is reported, not only the first.
         found = [f for f in (part.evaluate(facts) for part in self.conditions) if f is not None]
