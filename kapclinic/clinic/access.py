@@ -60,6 +60,18 @@ def patient_scope(user, prefix="", clinic_field=None):
     return Q(**{f"{prefix}user_id": user.pk})
 
 
+class PatientRecordQuerySet(models.QuerySet):
+    """Rows of the patients this user may see (`patient_scope`): staff their clinic's, a patient
+    their own. `patient_path` leads from the row to its Patient, `clinic_field` to its clinic."""
+
+    patient_path = "course__patient__"
+    clinic_field = "course__clinic_id"
+
+    def visible_to(self, user):
+        scope = patient_scope(user, self.patient_path, clinic_field=self.clinic_field)
+        return self.none() if scope is None else self.filter(scope)
+
+
 class ClinicStaffQuerySet(models.QuerySet):
     """Rows that only the staff of their clinic see (a superuser: every clinic's), never a
     patient's login. `clinic_field` is the lookup from the row to its clinic's id."""

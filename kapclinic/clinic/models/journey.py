@@ -6,7 +6,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from kapclinic.audit.trail import CHANGE, audit
-from kapclinic.clinic.access import patient_scope, provider_for
+from kapclinic.clinic.access import PatientRecordQuerySet, provider_for
 
 from .people import Clinic, Patient, Provider, Role, User
 
@@ -61,11 +61,10 @@ STATE_TONE = {
 }
 
 
-class CourseQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Courses of the patients this user may see (see Patient.objects.visible_to)."""
-        scope = patient_scope(user, "patient__", clinic_field="clinic_id")
-        return self.none() if scope is None else self.filter(scope)
+class CourseQuerySet(PatientRecordQuerySet):
+    """Courses of the patients this user may see (see Patient.objects.visible_to)."""
+
+    patient_path, clinic_field = "patient__", "clinic_id"
 
     def open(self):
         return self.exclude(state__in=CLOSED_STATES)

@@ -11,7 +11,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from kapclinic.clinic.access import ClinicStaffQuerySet
+from kapclinic.clinic.access import ClinicStaffQuerySet, PatientRecordQuerySet
 from kapclinic.clinic.npi import validate_npi
 
 
@@ -232,13 +232,10 @@ class Provider(models.Model):
             self.user.save(update_fields=["is_staff"])
 
 
-class PatientQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """The only way views fetch patients: staff see their clinic, a patient sees self."""
-        from kapclinic.clinic.access import patient_scope
+class PatientQuerySet(PatientRecordQuerySet):
+    """The only way views fetch patients: staff see their clinic, a patient sees self."""
 
-        scope = patient_scope(user)
-        return self.none() if scope is None else self.filter(scope)
+    patient_path, clinic_field = "", None
 
 
 EARLIEST_BIRTH_DATE = datetime.date(1900, 1, 1)
