@@ -1,4 +1,5 @@
-"""Who is this user to the clinic? One answer, cached on the request's user object."""
+"""Who is this user to the clinic? One answer, cached on the request's user object; and the
+two scoped querysets every record reads through (`PatientRecordQuerySet`, `ClinicStaffQuerySet`)."""
 
 from django.conf import settings
 from django.db import models
