@@ -6,8 +6,6 @@ from pathlib import Path
 
 import pypdf
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from intake.models import TreatmentPlan
@@ -20,6 +18,7 @@ from kapclinic.reports.render import ReportUnavailable
 
 from .access import downloaded_pdf, the_export
 from .pdf import embedded_files, fonts_used, pdf_pages, squeezed
+from .queries import context_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -112,13 +111,7 @@ def test_times_are_in_the_clinics_time_zone(cleared_course):
 def test_context_takes_a_fixed_number_of_queries(submit, decide, cleared_course):
     busy = cleared_course
     simple = decide(submit(index=1))
-
-    def count(course):
-        with CaptureQueriesContext(connection) as ctx:
-            assessment.build_context(course, generated_by="x")
-        return len(ctx.captured_queries)
-
-    assert count(simple) == count(busy)
+    assert context_queries(assessment, simple) == context_queries(assessment, busy)
 
 
 # --- Hostile and awkward input ----------------------------------------------------------------

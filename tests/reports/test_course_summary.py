@@ -4,8 +4,6 @@ import io
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -17,6 +15,7 @@ from kapclinic.reports.kinds import KINDS
 
 from .access import downloaded_pdf, refused_outside_the_care_team, the_export
 from .pdf import embedded_files, pdf_pages, pdf_text, reader, squeezed, xobject_count
+from .queries import context_queries
 from .test_session_note import HOSTILE, has
 
 pytestmark = pytest.mark.django_db
@@ -136,14 +135,8 @@ def test_context_takes_the_same_queries_for_one_or_many_sessions(world):
     small, large = Team.of(world.one, 0), Team.of(world.one, 1)
     whole_course(small, sessions=1, measures=1)
     whole_course(large, sessions=4, measures=8)
-
-    def count(team):
-        course = course_summary.records().get(pk=team.course.pk)
-        with CaptureQueriesContext(connection) as ctx:
-            course_summary.build_context(course, generated_by="x")
-        return len(ctx.captured_queries)
-
-    assert count(small) == count(large)
+    short, long = small.course, large.course
+    assert context_queries(course_summary, short) == context_queries(course_summary, long)
 
 
 # --- Download: access, wiring, audit and the command ---------------------------------------------

@@ -6,8 +6,6 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -21,6 +19,7 @@ from sessions.models import DosingSession
 
 from .access import downloaded_pdf, the_export
 from .pdf import embedded_files, fonts_used, pdf_pages, pdf_text, reader, squeezed
+from .queries import context_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -203,14 +202,7 @@ def test_context_takes_the_same_queries_for_one_or_many_vitals(world):
         large, session_start(1), vitals=tuple((m, 150 + m % 40) for m in range(5, 125, 5))
     )
     assert (one.vitals.count(), many.vitals.count()) == (2, 25)
-
-    def count(session):
-        session = session_note.records().get(pk=session.pk)
-        with CaptureQueriesContext(connection) as ctx:
-            session_note.build_context(session, generated_by="x")
-        return len(ctx.captured_queries)
-
-    assert count(one) == count(many)
+    assert context_queries(session_note, one) == context_queries(session_note, many)
 
 
 # --- Download: access, wiring, audit and the command ---------------------------------------------
