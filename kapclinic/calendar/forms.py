@@ -1,134 +1,101 @@
-"""The calendar's forms: publishing slots, asking for one, and staff's answers.
-
-Forms only parse what was typed; `requests.py` and `slots.py` decide what is allowed, and
-their refusals come back beside the field (FieldErrorsForm.add_model_errors).
-"""
-
-import datetime
+"""The calendar's forms: book from an empty slot, move an appointment, the filters."""
 
 from django import forms
-from django.utils import timezone
 
-from integration.forms.clinician import integration_clinicians as integration_leads
-from kapclinic.clinic.forms import AppointmentSlotForm, FieldErrorsForm, ProviderChoiceField
+from kapclinic.clinic.forms import AppointmentSlotForm
+from kapclinic.clinic.models import Appointment, Provider
+from kapclinic.clinic.models.people import CLINICIAN_ROLES
 
-from .models import NOTE_MAX_LENGTH
+from .grid import AXES
 
-SLOT_GONE = "That time is no longer free. Please choose another time."
-
-
-class SlotChoiceField(forms.ModelChoiceField):
-    """An open slot by its time (and clinician), in the clinic's time zone."""
-
-    def label_from_instance(self, slot):
-        start = timezone.localtime(slot.starts_at, slot.clinic.tz)
-        end = timezone.localtime(slot.ends_at, slot.clinic.tz)
-        label = f"{start:%H:%M}–{end:%H:%M}"
-        return f"{label} with {slot.clinician}" if slot.clinician_id else label
+# The kinds the calendar books, each through its phase's own service (see booking.py).
+BOOKABLE_KINDS = [
+    (Appointment.Kind.DOSING, Appointment.Kind.DOSING.label),
+    (Appointment.Kind.INTEGRATION, Appointment.Kind.INTEGRATION.label),
+    (Appointment.Kind.ASSESSMENT, "Assessment (intake review)"),
+    (Appointment.Kind.FOLLOW_UP, "Follow-up (re-evaluation)"),
+]
 
 
-class AskForTimeForm(FieldErrorsForm):
-    slot = SlotChoiceField(
-        queryset=None,
-        widget=forms.RadioSelect,
-        label="Choose a time",
-        error_messages={"required": "Choose a time.", "invalid_choice": SLOT_GONE},
-    )
-    note = forms.CharField(
-        label="Anything the clinic should know? (optional)",
-        required=False,
-        max_length=NOTE_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="For example, that you can only come after work. Not for urgent matters.",
+def clinic_clinicians(clinic):
+    return (
+        Provider.objects.active()
+        .filter(clinic=clinic, role__in=CLINICIAN_ROLES)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name")
     )
 
-    def __init__(self, *args, slots, **kwargs):
+
+class CourseChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, course):
+        return (
+            f"{course.patient.display_name}: {course.get_indication_display()} course "
+            f"({course.get_state_display()})"
+        )
+
+
+class CalendarBookingForm(AppointmentSlotForm):
+    """A slot of the calendar, booked for one course; the phase's service checks the rest."""
+
+    MIN_MINUTES, MAX_MINUTES, DEFAULT_MINUTES = 15, 8 * 60, 60
+    CLINICIAN_REQUIRED = False
+    CLINICIAN_HELP = "A dosing session needs a prescriber or nurse to supervise it."
+    FIELD_FOR = {**AppointmentSlotForm.FIELD_FOR, "course": "course"}
+
+    RESOURCE_LABEL = "Room or chair"
+    RESOURCE_HELP = "A dosing session needs a dosing room or chair."
+    field_order = [
+        "course",
+        "kind",
+        "date",
+        "start_time",
+        "duration_minutes",
+        "clinician",
+        "resource",
+    ]
+
+    course = CourseChoiceField(label="Patient and course", queryset=None)
+    kind = forms.ChoiceField(label="Kind", choices=BOOKABLE_KINDS)
+
+    def __init__(self, *args, courses, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["slot"].queryset = slots
-
-
-class AnswerProposalForm(forms.Form):
-    answer = forms.ChoiceField(choices=[("accept", "Accept"), ("decline", "Decline")])
-
-
-class StaffAnswerForm(forms.Form):
-    action = forms.ChoiceField(
-        choices=[("accept", "Accept"), ("propose", "Propose"), ("decline", "Decline")]
-    )
-
-
-class ProposeTimeForm(AppointmentSlotForm):
-    """Another time for the patient: booked only if they accept it."""
-
-    prefix = "propose"
-    MIN_MINUTES, MAX_MINUTES, DEFAULT_MINUTES = 15, 4 * 60, 60
-    CLINICIAN_LABEL, CLINICIAN_REQUIRED = "Therapist or prescriber", False
-    response = forms.CharField(
-        label="Message to the patient (optional)",
-        required=False,
-        max_length=NOTE_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Shown to the patient when they sign in; the email only says a time is offered.",
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # The room is the front desk's to set on the appointment; the patient is offered a time.
-        for name in ("room", "resource"):
-            self.fields.pop(name, None)
+        self.fields["course"].queryset = courses
 
     def clinicians(self, clinic):
-        return integration_leads(clinic)
+        return clinic_clinicians(clinic)
 
 
-class DeclineForm(FieldErrorsForm):
-    prefix = "decline"
+class MoveForm(AppointmentSlotForm):
+    """The new time, clinician or room of an appointment, and why it moves."""
+
+    CLINICIAN_REQUIRED = False
+    RESOURCE_LABEL = "Room or chair"
+    RESOURCE_EMPTY_LABEL = "Keep the room or chair"
+    CLINICIAN_LABEL = "Clinician"
+    FIELD_FOR = {**AppointmentSlotForm.FIELD_FOR}
+
     reason = forms.CharField(
-        label="Reason, for the patient",
-        max_length=NOTE_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Shown to the patient when they sign in, with a link to ask for another time.",
-        error_messages={"required": "Say why, so the patient knows what to do next."},
+        label="Reason for the move",
+        max_length=200,
+        help_text="Kept in the record's trail, e.g. “Patient asked for the afternoon”.",
     )
 
-
-def parse_times(text):
-    """“09:00, 10:30 14:00” → [time, …]; raises ValidationError naming what it cannot read."""
-    times = []
-    for word in text.replace(",", " ").split():
-        try:
-            times.append(datetime.time.fromisoformat(word))
-        except ValueError:
-            raise forms.ValidationError(
-                f"“{word[:20]}” is not a time: write times like 09:00, 10:30."
-            ) from None
-    if not times:
-        raise forms.ValidationError("Give at least one start time, like 09:00, 10:30.")
-    return times
+    def clinicians(self, clinic):
+        return clinic_clinicians(clinic)
 
 
-class PublishSlotsForm(FieldErrorsForm):
-    date = forms.DateField(
-        label="Date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    times = forms.CharField(
-        label="Start times",
-        max_length=300,
-        help_text="Clinic time, separated by commas: 09:00, 10:30, 14:00.",
-    )
-    duration_minutes = forms.IntegerField(
-        label="Length (minutes)", min_value=15, max_value=240, initial=60
-    )
-    clinician = ProviderChoiceField(
-        label="Therapist or prescriber",
-        queryset=None,
-        required=False,
-        empty_label="Any (the clinic chooses)",
-    )
+def parse_filters(query):
+    """The grid's filters from the query string: a value that is not one is ignored, never an
+    error (a bookmarked link to a clinician who left still opens the calendar)."""
+    clinician, room = query.get("clinician", ""), query.get("room", "")
+    kind = query.get("kind", "")
+    return {
+        "clinician": int(clinician) if clinician.isdigit() else None,
+        "room": int(room) if room.isdigit() else None,
+        "kind": kind if kind in Appointment.Kind.values else None,
+    }
 
-    def __init__(self, *args, clinic, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["clinician"].queryset = integration_leads(clinic)
 
-    def clean_times(self):
-        return parse_times(self.cleaned_data["times"])
+def parse_axis(query):
+    axis = query.get("axis", "")
+    return axis if axis in AXES else next(iter(AXES))

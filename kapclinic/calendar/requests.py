@@ -17,7 +17,7 @@ from kapclinic.clinic.mixins import require_patient, require_staff
 from kapclinic.clinic.models import Appointment, JourneyError
 from kapclinic.clinic.models.people import ALL_STAFF
 from kapclinic.clinic.queue import enqueue_on_commit
-from sessions.booking import insert
+from sessions.booking import reschedule
 from sessions.models import DosingSession
 
 from .models import NOTE_MAX_LENGTH, AppointmentRequest, OpenSlot, RequestKind, RequestStatus
@@ -244,21 +244,18 @@ def _book(current, by, starts_at, ends_at, clinician):
 
 
 def _move(current, by, starts_at, ends_at, clinician):
-    """Move the appointment to the new time: the same row, so its notes and reminders follow."""
-    appointment = (
-        Appointment.objects.select_for_update(no_key=True, of=("self",))
-        .select_related("course__patient", "clinician")
-        .get(pk=current.appointment_id)
-    )
+    """Move the appointment (sessions/booking.py::reschedule): the same row, so its note and
+    reminders follow it."""
+    appointment = Appointment.objects.select_related("course").get(pk=current.appointment_id)
     movable_appointment(current.course, appointment)
-    was = appointment.when()
-    appointment.starts_at, appointment.ends_at = starts_at, ends_at
-    if clinician is not None:
-        appointment.clinician = clinician
-    appointment.full_clean(exclude=["clinic", "patient"])
-    insert(appointment)
-    audit(by, appointment, f"appointment {appointment.pk} moved from {was}", CHANGE)
-    return appointment
+    return reschedule(
+        appointment,
+        by=by,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        clinician=clinician,
+        reason=f"the patient asked for this time (appointment request {current.pk})",
+    )
 
 
 def _appointment_for(current, starts_at, ends_at, clinician):

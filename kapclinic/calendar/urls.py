@@ -1,22 +1,34 @@
 from django.urls import path
 
-from .views import patient, staff
+from . import patient_views, request_views, views
 
 app_name = "calendar"
 
 urlpatterns = [
-    # The patient's pages (issue 21): ask for a time, or to move an appointment.
-    path("ask/", patient.AskForTimeView.as_view(), name="ask"),
-    path("ask/move/<int:pk>/", patient.AskForTimeView.as_view(), name="ask-to-move"),
+    path("", views.WeekView.as_view(), name="week"),
+    path("day/", views.DayView.as_view(), name="day"),
+    path("book/", views.BookView.as_view(), name="book"),
+    path("appointments/<int:pk>/move/", views.MoveView.as_view(), name="move"),
+    # Appointment requests (issue 21): the patient asks for a time, or to move an appointment.
+    path("ask/", patient_views.AskForTimeView.as_view(), name="ask"),
+    path("ask/move/<int:pk>/", patient_views.AskForTimeView.as_view(), name="ask-to-move"),
     path(
         "my-requests/<int:pk>/withdraw/",
-        patient.WithdrawRequestView.as_view(),
+        patient_views.WithdrawRequestView.as_view(),
         name="withdraw-request",
     ),
-    path("my-requests/<int:pk>/answer/", patient.AnswerProposalView.as_view(), name="answer-offer"),
-    # The front desk's pages.
-    path("requests/", staff.RequestsInboxView.as_view(), name="requests"),
-    path("requests/<int:pk>/", staff.RequestView.as_view(), name="request"),
-    path("slots/", staff.OpenSlotsView.as_view(), name="slots"),
-    path("slots/<int:pk>/unpublish/", staff.UnpublishSlotView.as_view(), name="unpublish-slot"),
+    path(
+        "my-requests/<int:pk>/answer/",
+        patient_views.AnswerProposalView.as_view(),
+        name="answer-offer",
+    ),
+    # The front desk answers them and publishes the open slots.
+    path("requests/", request_views.RequestsInboxView.as_view(), name="requests"),
+    path("requests/<int:pk>/", request_views.RequestView.as_view(), name="request"),
+    path("slots/", request_views.OpenSlotsView.as_view(), name="slots"),
+    path(
+        "slots/<int:pk>/unpublish/",
+        request_views.UnpublishSlotView.as_view(),
+        name="unpublish-slot",
+    ),
 ]

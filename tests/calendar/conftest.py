@@ -1,4 +1,6 @@
-"""A course in treatment with yesterday's dosing session, and open slots at its clinic."""
+"""The calendar's scene: clinic one of `world` with a cleared course, and a helper to put an
+appointment on the calendar at a wall-clock time of the clinic; for appointment requests, a
+course dosed yesterday with open slots tomorrow."""
 
 import datetime
 from types import SimpleNamespace
@@ -9,6 +11,33 @@ from django.utils import timezone
 from kapclinic.calendar.models import OpenSlot
 from kapclinic.clinic.models import Appointment, Role
 from kapclinic.demo.builder import book, clear_course, open_session
+
+
+def at(clinic, days, hour, minute=0):
+    """An aware datetime `days` from today at a wall-clock time in the clinic's zone."""
+    day = timezone.localdate(timezone=clinic.tz) + datetime.timedelta(days=days)
+    return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=clinic.tz)
+
+
+def put(course, clinician, start, minutes=60, resource=None, kind=Appointment.Kind.DOSING, **extra):
+    """A direct create: the scene as it stands, no booking rules."""
+    return Appointment.objects.create(
+        course=course,
+        kind=kind,
+        starts_at=start,
+        ends_at=start + datetime.timedelta(minutes=minutes),
+        clinician=clinician,
+        resource=resource,
+        **extra,
+    )
+
+
+@pytest.fixture
+def north(world):
+    return world.one
+
+
+# --- Appointment requests ---------------------------------------------------------------------
 
 
 def slot_at(clinic, by, starts_at, minutes=60, clinician=None, **fields):

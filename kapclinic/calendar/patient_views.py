@@ -15,9 +15,9 @@ from django.views import View
 from kapclinic.clinic.mixins import PatientRequiredMixin
 from kapclinic.clinic.models import Appointment
 
-from .. import requests as services
-from ..forms import AnswerProposalForm, AskForTimeForm
-from ..models import AppointmentRequest, OpenSlot
+from . import requests as services
+from .models import AppointmentRequest, OpenSlot
+from .request_forms import AnswerProposalForm, AskForTimeForm
 
 
 def current_course(patient):

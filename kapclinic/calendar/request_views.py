@@ -17,10 +17,10 @@ from kapclinic.audit.trail import VIEW, audit
 from kapclinic.clinic.mixins import StaffRequiredMixin
 from kapclinic.clinic.models import JourneyError
 
-from .. import requests as services
-from .. import slots as slot_services
-from ..forms import DeclineForm, ProposeTimeForm, PublishSlotsForm, StaffAnswerForm
-from ..models import AppointmentRequest, OpenSlot
+from . import requests as services
+from . import slots as slot_services
+from .models import AppointmentRequest, OpenSlot
+from .request_forms import DeclineForm, ProposeTimeForm, PublishSlotsForm, StaffAnswerForm
 
 RECENT_ANSWERED = 20
 

@@ -1,1 +1,0 @@
-"""The calendar's pages: the patient's (patient.py) and the front desk's (staff.py)."""
