@@ -1,5 +1,16 @@
-from django.urls import path  # noqa: F401  (routes are added by the calendar's pages)
+from django.urls import path
+
+from . import series_views
 
 app_name = "calendar"
 
-urlpatterns = []
+urlpatterns = [
+    # Recurring series (issue 21): plan and review, the series, cancelling in it.
+    path("courses/<int:pk>/series/new/", series_views.BookSeriesView.as_view(), name="book-series"),
+    path("series/<int:pk>/", series_views.SeriesView.as_view(), name="series"),
+    path(
+        "appointments/<int:pk>/cancel-in-series/",
+        series_views.CancelInSeriesView.as_view(),
+        name="cancel-in-series",
+    ),
+]
