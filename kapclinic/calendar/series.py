@@ -13,12 +13,18 @@ import datetime
 from dataclasses import dataclass, field, replace
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from integration import services as integration
 from kapclinic.audit.trail import CHANGE, CREATE, audit
-from kapclinic.clinic.models import Appointment, AppointmentSeries, JourneyError
+from kapclinic.clinic.models import (
+    Appointment,
+    AppointmentSeries,
+    JourneyError,
+    Provider,
+    TreatmentCourse,
+)
 from sessions import booking
 from sessions.models import DosingSession
 
@@ -236,6 +242,7 @@ def book_series(plan, *, by):
         raise SeriesError(_nothing_booked(checked.in_the_way), checked)
     try:
         with transaction.atomic():
+            _one_after_the_other(checked)
             series = AppointmentSeries.objects.create(
                 course=plan.course,
                 kind=plan.kind,
@@ -259,7 +266,39 @@ def book_series(plan, *, by):
     except _Clash as clash:
         clash.occurrence.problem = clash.words
         raise SeriesError(_nothing_booked([clash.occurrence]), checked) from clash
+    except OperationalError as error:
+        if _sqlstate(error) not in BOOKED_AT_THE_SAME_TIME:
+            raise
+        raise SeriesError(
+            "Nothing was booked: someone else was booking the same time at that moment. "
+            "Check again.",
+            checked,
+        ) from error
     return series
+
+
+# PostgreSQL's deadlock and serialisation failures: two bookings waiting on each other's
+# rows (each checking the other's new appointment against the exclusion constraints).
+BOOKED_AT_THE_SAME_TIME = {"40P01", "40001"}
+
+
+def _sqlstate(error):
+    cause = error.__cause__
+    return getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+
+
+def _one_after_the_other(plan):
+    """Series for the same course or the same clinician are booked one after the other.
+
+    Row locks, course first: the second waits for the first to commit, then its own checks
+    see the first's sessions and name the clash in words (instead of both inserting at once
+    and the database aborting one of them).
+    """
+    locked = TreatmentCourse.objects.select_for_update(no_key=True, of=("self",))
+    list(locked.filter(pk=plan.course.pk).values_list("pk", flat=True))
+    if plan.clinician is not None:
+        locked = Provider.objects.select_for_update(no_key=True, of=("self",))
+        list(locked.filter(pk=plan.clinician.pk).values_list("pk", flat=True))
 
 
 class _Clash(Exception):
