@@ -77,8 +77,13 @@ CHANGE = AccessEvent.Action.CHANGE
 # --- Integration sessions and notes --------------------------------------------------------
 
 
-def book_integration_session(dosing_session, by, *, starts_at, ends_at, clinician=None, room=""):
-    """Offer the integration session that follows a dosing session (reference §5 cadence)."""
+def book_integration_session(
+    dosing_session, by, *, starts_at, ends_at, clinician=None, room="", series=None
+):
+    """Offer the integration session that follows a dosing session (reference §5 cadence).
+
+    `series`: the recurring series it is booked as one of (kapclinic.calendar), if any.
+    """
     course = dosing_session.course
     require_staff(by, course, ANY_STAFF, "book an integration session", refusal=IntegrationError)
     if not course.is_open:
@@ -92,6 +97,7 @@ def book_integration_session(dosing_session, by, *, starts_at, ends_at, clinicia
         ends_at=ends_at,
         clinician=clinician,
         room=room,
+        series=series,
     )
     appointment.full_clean(exclude=["clinic"])
     with transaction.atomic():

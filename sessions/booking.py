@@ -58,8 +58,11 @@ def booking_refusal(course):
     return rems.booking_refusal(course, plan_in_force(course))
 
 
-def book_dosing_session(course, *, by, starts_at, ends_at, clinician, room=""):
-    """Book a dosing session; a clash raises ValidationError keyed by the clashing field."""
+def book_dosing_session(course, *, by, starts_at, ends_at, clinician, room="", series=None):
+    """Book a dosing session; a clash raises ValidationError keyed by the clashing field.
+
+    `series`: the recurring series it is booked as one of (kapclinic.calendar), if any.
+    """
     refusal = booking_refusal(course)
     if refusal:
         raise JourneyError(refusal)
@@ -72,6 +75,7 @@ def book_dosing_session(course, *, by, starts_at, ends_at, clinician, room=""):
         ends_at=ends_at,
         clinician=clinician,
         room=room,
+        series=series,
     )
     appointment.full_clean()
     with transaction.atomic():

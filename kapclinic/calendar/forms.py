@@ -25,7 +25,6 @@ class SeriesForm(AppointmentSlotForm):
     MIN_MINUTES, MAX_MINUTES, DEFAULT_MINUTES = 15, 8 * 60, DEFAULT_SESSION_MINUTES
     LENGTH_HELP = "About 150 for a dosing session, 60 for an integration session."
     CLINICIAN_HELP = "Dosing: a prescriber or nurse. Integration: a therapist or prescriber."
-    FIELD_FOR = {**AppointmentSlotForm.FIELD_FOR, "kind": "kind"}
 
     kind = forms.ChoiceField(
         label="Sessions",

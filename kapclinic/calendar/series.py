@@ -254,8 +254,7 @@ def book_series(plan, *, by):
                 room=checked.room,
                 created_by=by,
             )
-            booked = [_book_one(checked, occurrence, by) for occurrence in checked.to_book]
-            Appointment.objects.filter(pk__in=[a.pk for a in booked]).update(series=series)
+            booked = [_book_one(checked, o, by, series) for o in checked.to_book]
             audit(
                 by,
                 plan.course,
@@ -307,7 +306,7 @@ class _Clash(Exception):
         self.occurrence, self.words = occurrence, words
 
 
-def _book_one(plan, occurrence, by):
+def _book_one(plan, occurrence, by, series):
     """One occurrence through its phase's own booking service (its refusals pass through)."""
     try:
         if plan.kind == DOSING:
@@ -318,6 +317,7 @@ def _book_one(plan, occurrence, by):
                 ends_at=occurrence.ends_at,
                 clinician=plan.clinician,
                 room=plan.room,
+                series=series,
             )
         return integration.book_integration_session(
             plan.dosing_session,
@@ -326,6 +326,7 @@ def _book_one(plan, occurrence, by):
             ends_at=occurrence.ends_at,
             clinician=plan.clinician,
             room=plan.room,
+            series=series,
         )
     except ValidationError as error:
         raise _Clash(occurrence, in_words(error)) from error

@@ -5,7 +5,7 @@ import datetime
 import zoneinfo
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -402,3 +402,18 @@ def test_the_chart_and_the_appointment_link_to_the_series(north, staff_client):
     page = client.get(reverse("dosing:appointment", args=[appointment.pk])).content.decode()
     assert reverse("calendar:series", args=[series.pk]) in page
     assert reverse("calendar:cancel-in-series", args=[appointment.pk]) in page
+
+
+def test_two_bookings_waiting_on_each_other_are_refused_in_words(north, monkeypatch):
+    """PostgreSQL aborts one of two transactions deadlocked on each other's new rows."""
+
+    class Deadlock(Exception):
+        pgcode = "40P01"
+
+    def deadlocked(*args, **kwargs):
+        raise OperationalError("deadlock detected") from Deadlock()
+
+    monkeypatch.setattr(services.booking, "book_dosing_session", deadlocked)
+    with pytest.raises(services.SeriesError, match="someone else was booking"):
+        services.book_series(weekly(north), by=north.staff[Role.NURSE].user)
+    assert not AppointmentSeries.objects.exists()
