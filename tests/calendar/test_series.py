@@ -417,3 +417,39 @@ def test_two_bookings_waiting_on_each_other_are_refused_in_words(north, monkeypa
     with pytest.raises(services.SeriesError, match="someone else was booking"):
         services.book_series(weekly(north), by=north.staff[Role.NURSE].user)
     assert not AppointmentSeries.objects.exists()
+
+
+def test_the_admin_shows_a_series_and_its_sessions_read_only(north, client, superuser, enrol_mfa):
+    series = booked_series(north, count=2)
+    enrol_mfa(superuser)
+    client.force_login(superuser)
+    assert client.get(reverse("admin:clinic_appointmentseries_changelist")).status_code == 200
+    page = client.get(reverse("admin:clinic_appointmentseries_change", args=[series.pk]))
+    assert page.status_code == 200
+    assert "Room 1" in page.content.decode()
+    assert client.get(reverse("admin:clinic_appointmentseries_add")).status_code == 403
+
+
+def test_the_review_of_twelve_sessions_runs_a_bounded_number_of_queries(
+    north, staff_client, django_assert_max_num_queries
+):
+    client = staff_client(north.staff[Role.NURSE])
+    url = reverse("calendar:book-series", args=[north.courses[0].pk])
+    # Three clash checks per session (clinician, room, patient) and the page's own reads:
+    # 44 measured for twelve sessions.
+    with django_assert_max_num_queries(48):
+        review = client.post(url, {**series_form(north, count="12"), "step": "plan"})
+    assert review.content.decode().count(">OK</span>") == 12
+
+
+def test_the_series_page_runs_the_same_queries_for_two_sessions_or_twelve(
+    north, staff_client, django_assert_num_queries
+):
+    client = staff_client(north.staff[Role.NURSE])
+    for count in (2, 12):
+        series = booked_series(north, count=count)
+        with django_assert_num_queries(5):
+            assert client.get(reverse("calendar:series", args=[series.pk])).status_code == 200
+        services.cancel_rest_of_series(
+            series, series.appointments.first(), by=north.staff[Role.NURSE].user, reason="Done."
+        )
