@@ -27,6 +27,7 @@ from kapclinic.clinic.models import (
 )
 from sessions import booking
 from sessions.models import DosingSession
+from sessions.reevaluation import block_of
 
 DOSING, INTEGRATION = Appointment.Kind.DOSING, Appointment.Kind.INTEGRATION
 # As the integration booking page: the next integration session is booked once the patient
@@ -51,6 +52,7 @@ class Occurrence:
     ends_at: datetime.datetime
     dropped: bool = False
     problem: str = ""
+    note: str = ""  # worth knowing, not in the way (a dose beyond the plan's sessions)
 
     @property
     def ok(self):
@@ -148,14 +150,38 @@ def plan_series(
             tz=course.clinic.tz,
         )
         occurrences = [Occurrence(n, start, end) for n, (start, end) in enumerate(times, 1)]
-    plan.occurrences = [replace(o, problem="") for o in occurrences]
+    plan.occurrences = [replace(o, problem="", note="") for o in occurrences]
     plan.refusal = _refusal(plan) or ""
     now = now or timezone.now()
     kept = []
     for occurrence in plan.to_book:
         occurrence.problem = _in_the_way(plan, occurrence, kept, now)
         kept.append(occurrence)
+    if not plan.refusal:
+        _note_beyond_the_plan(plan, now)
     return plan
+
+
+def _note_beyond_the_plan(plan, now):
+    """Dosing sessions past the plan's sessions left in this block are noted, not refused:
+    they may be booked, but each dose then waits for a prescriber's re-evaluation
+    (`sessions/reevaluation.py`)."""
+    if plan.kind != DOSING:
+        return
+    block = block_of(plan.course)
+    if block.planned is None:
+        return
+    booked = (
+        Appointment.objects.live()
+        .filter(course=plan.course, kind=DOSING, starts_at__gte=now, dosing_session__isnull=True)
+        .count()
+    )
+    left = max(block.planned - block.done - booked, 0)
+    for occurrence in plan.to_book[left:]:
+        occurrence.note = (
+            f"Beyond the plan's {block.planned} dosing sessions: the dose waits for a "
+            "prescriber's re-evaluation of the course."
+        )
 
 
 def _refusal(plan):

@@ -435,9 +435,9 @@ def test_the_review_of_twelve_sessions_runs_a_bounded_number_of_queries(
 ):
     client = staff_client(north.staff[Role.NURSE])
     url = reverse("calendar:book-series", args=[north.courses[0].pk])
-    # Three clash checks per session (clinician, room, patient) and the page's own reads:
-    # 44 measured for twelve sessions.
-    with django_assert_max_num_queries(48):
+    # Three clash checks per session (clinician, room, patient), the plan's block of
+    # sessions and the page's own reads: 51 measured for twelve sessions.
+    with django_assert_max_num_queries(55):
         review = client.post(url, {**series_form(north, count="12"), "step": "plan"})
     assert review.content.decode().count(">OK</span>") == 12
 
@@ -453,3 +453,13 @@ def test_the_series_page_runs_the_same_queries_for_two_sessions_or_twelve(
         services.cancel_rest_of_series(
             series, series.appointments.first(), by=north.staff[Role.NURSE].user, reason="Done."
         )
+
+
+def test_dosing_sessions_beyond_the_plan_are_noted_not_refused(north):
+    """The plan in force has six sessions; one is already booked, so eight more overrun by three."""
+    book(north.courses[0], at(north.clinic, 1, 9), hours=2, clinician=north.staff[Role.PRESCRIBER])
+    plan = weekly(north, count=8)
+    assert plan.ready
+    noted = [o.number for o in plan.occurrences if o.note]
+    assert noted == [6, 7, 8]
+    assert "re-evaluation" in plan.occurrences[7].note
