@@ -18,6 +18,7 @@ from kapclinic.clinic.mixins import require_staff
 from kapclinic.clinic.models import Appointment, SafetyFlag
 from kapclinic.clinic.records import SignedRecordError
 from kapclinic.clinic.submissions import save_once
+from sessions.booking import insert
 from sessions.models import DosingSession
 
 from . import course_outcome
@@ -78,9 +79,10 @@ CHANGE = AccessEvent.Action.CHANGE
 
 
 def book_integration_session(
-    dosing_session, by, *, starts_at, ends_at, clinician=None, room="", series=None
+    dosing_session, by, *, starts_at, ends_at, clinician=None, resource=None, series=None
 ):
-    """Offer the integration session that follows a dosing session (reference §5 cadence).
+    """Offer the integration session that follows a dosing session (reference §5 cadence),
+    in a room or by telehealth (`resource`, a Resource or None).
 
     `series`: the recurring series it is booked as one of (kapclinic.calendar), if any.
     """
@@ -96,12 +98,12 @@ def book_integration_session(
         starts_at=starts_at,
         ends_at=ends_at,
         clinician=clinician,
-        room=room,
+        resource=resource,
         series=series,
     )
     appointment.full_clean(exclude=["clinic"])
     with transaction.atomic():
-        appointment.save()
+        insert(appointment)  # a clash the database refuses comes back beside its field
         audit(by, course, f"integration session {appointment.pk} booked")
     return appointment
 

@@ -12,6 +12,7 @@ from integration.forms.clinician import integration_clinicians
 from kapclinic.clinic.forms import AppointmentSlotForm, FieldErrorsForm
 from kapclinic.clinic.models import Appointment, Provider
 from kapclinic.clinic.models.people import CLINICIAN_ROLES
+from kapclinic.clinic.models.resources import DOSING_RESOURCE_NEEDED
 from kapclinic.clinic.models.series import MAX_EVERY_DAYS, MAX_OCCURRENCES, SERIES_KINDS, WEEKLY
 from sessions.booking import dosing_clinicians
 from sessions.forms.booking import DEFAULT_SESSION_MINUTES
@@ -20,7 +21,11 @@ from .series import Occurrence, skipped_by_the_clocks
 
 
 class SeriesForm(AppointmentSlotForm):
-    """Kind, the first session's date and time, length, cadence, count, clinician, room."""
+    """Kind, the first session's date and time, length, cadence, count, clinician, room.
+
+    Every active room or chair of the clinic is offered; which kind of session it may hold
+    is the resource's own rule (`Resource.refusal_for`), said beside the field.
+    """
 
     MIN_MINUTES, MAX_MINUTES, DEFAULT_MINUTES = 15, 8 * 60, DEFAULT_SESSION_MINUTES
     LENGTH_HELP = "About 150 for a dosing session, 60 for an integration session."
@@ -54,7 +59,7 @@ class SeriesForm(AppointmentSlotForm):
         "every_days",
         "count",
         "clinician",
-        "room",
+        "resource",
     ]
 
     def __init__(self, *args, **kwargs):
@@ -67,7 +72,13 @@ class SeriesForm(AppointmentSlotForm):
 
     def clean(self):
         data = super().clean()
-        kind, clinician = data.get("kind"), data.get("clinician")
+        kind, clinician, resource = (data.get(k) for k in ("kind", "clinician", "resource"))
+        if kind == Appointment.Kind.DOSING and resource is None and "resource" in data:
+            self.add_error("resource", DOSING_RESOURCE_NEEDED)
+        elif kind and resource is not None:
+            refusal = resource.refusal_for(kind, self.clinic.pk)
+            if refusal:
+                self.add_error("resource", refusal)
         if kind and clinician:
             # Who may lead each kind is the phase's own list, as on its booking page.
             leads = dosing_clinicians if kind == Appointment.Kind.DOSING else integration_clinicians

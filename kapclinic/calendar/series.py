@@ -23,8 +23,10 @@ from kapclinic.clinic.models import (
     AppointmentSeries,
     JourneyError,
     Provider,
+    Resource,
     TreatmentCourse,
 )
+from kapclinic.clinic.models.resources import DOSING_RESOURCE_NEEDED
 from sessions import booking
 from sessions.models import DosingSession
 from sessions.reevaluation import block_of
@@ -70,7 +72,7 @@ class SeriesPlan:
     every_days: int
     count: int
     clinician: object = None
-    room: str = ""
+    resource: object = None  # the room or chair every session is booked in
     occurrences: list = field(default_factory=list)
     refusal: str = ""  # why no session of this kind can be booked for the course at all
     dosing_session: object = None  # the integration series' dosing session
@@ -122,7 +124,7 @@ def plan_series(
     every_days,
     count,
     clinician=None,
-    room="",
+    resource=None,
     occurrences=None,
     now=None,
 ):
@@ -139,7 +141,7 @@ def plan_series(
         every_days=every_days,
         count=count,
         clinician=clinician,
-        room=(room or "").strip(),
+        resource=resource,
     )
     if occurrences is None:
         times = occurrence_times(
@@ -188,7 +190,8 @@ def _refusal(plan):
     """Why no session of the plan's kind can be booked for this course, or None."""
     course = plan.course
     if plan.kind == DOSING:
-        return booking.booking_refusal(course)
+        refusal = booking.booking_refusal(course)
+        return refusal or (DOSING_RESOURCE_NEEDED if plan.resource is None else None)
     if plan.kind != INTEGRATION:
         return "A series books dosing or integration sessions."
     if not course.is_open:
@@ -226,7 +229,7 @@ def _in_the_way(plan, occurrence, kept, now):
         starts_at=occurrence.starts_at,
         ends_at=occurrence.ends_at,
         clinician=plan.clinician,
-        room=plan.room,
+        resource=plan.resource,
     )
     appointment.copy_from_course()
     try:
@@ -257,7 +260,7 @@ def book_series(plan, *, by):
         every_days=plan.every_days,
         count=plan.count,
         clinician=plan.clinician,
-        room=plan.room,
+        resource=plan.resource,
         occurrences=plan.occurrences,
     )
     if checked.refusal:
@@ -277,7 +280,7 @@ def book_series(plan, *, by):
                 first_starts_at=plan.first_starts_at,
                 duration_minutes=plan.duration_minutes,
                 clinician=plan.clinician,
-                room=checked.room,
+                resource=plan.resource,
                 created_by=by,
             )
             booked = [_book_one(checked, o, by, series) for o in checked.to_book]
@@ -313,17 +316,20 @@ def _sqlstate(error):
 
 
 def _one_after_the_other(plan):
-    """Series for the same course or the same clinician are booked one after the other.
+    """Series for the same course, clinician or room are booked one after the other.
 
-    Row locks, course first: the second waits for the first to commit, then its own checks
-    see the first's sessions and name the clash in words (instead of both inserting at once
-    and the database aborting one of them).
+    Row locks, course first, then clinician, then room: the second waits for the first to
+    commit, then its own checks see the first's sessions and name the clash in words
+    (instead of both inserting at once and the database aborting one of them).
     """
     locked = TreatmentCourse.objects.select_for_update(no_key=True, of=("self",))
     list(locked.filter(pk=plan.course.pk).values_list("pk", flat=True))
     if plan.clinician is not None:
         locked = Provider.objects.select_for_update(no_key=True, of=("self",))
         list(locked.filter(pk=plan.clinician.pk).values_list("pk", flat=True))
+    if plan.resource is not None:
+        locked = Resource.objects.select_for_update(no_key=True, of=("self",))
+        list(locked.filter(pk=plan.resource.pk).values_list("pk", flat=True))
 
 
 class _Clash(Exception):
@@ -342,7 +348,7 @@ def _book_one(plan, occurrence, by, series):
                 starts_at=occurrence.starts_at,
                 ends_at=occurrence.ends_at,
                 clinician=plan.clinician,
-                room=plan.room,
+                resource=plan.resource,
                 series=series,
             )
         return integration.book_integration_session(
@@ -351,7 +357,7 @@ def _book_one(plan, occurrence, by, series):
             starts_at=occurrence.starts_at,
             ends_at=occurrence.ends_at,
             clinician=plan.clinician,
-            room=plan.room,
+            resource=plan.resource,
             series=series,
         )
     except ValidationError as error:

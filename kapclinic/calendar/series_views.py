@@ -85,7 +85,7 @@ class BookSeriesView(StaffRequiredMixin, View):
             every_days=data["every_days"],
             count=data["count"],
             clinician=data["clinician"],
-            room=data["room"],
+            resource=data["resource"],
             occurrences=occurrences,
         )
 
@@ -123,7 +123,7 @@ def staff_series(request, pk):
     courses = TreatmentCourse.objects.visible_to(request.user)
     return get_object_or_404(
         AppointmentSeries.objects.filter(course__in=courses).select_related(
-            "course__patient", "course__clinic", "clinician__user", "created_by"
+            "course__patient", "course__clinic", "clinician__user", "resource", "created_by"
         ),
         pk=pk,
     )

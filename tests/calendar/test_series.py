@@ -12,7 +12,7 @@ from django.utils import timezone
 from kapclinic.audit.models import AccessEvent
 from kapclinic.calendar import series as services
 from kapclinic.clinic.models import Appointment, AppointmentSeries, Role
-from kapclinic.demo.builder import book, clear_course, sign_consent
+from kapclinic.demo.builder import book, clear_course, room, sign_consent
 from sessions import services as dosing
 from sessions.models import DosingSession
 from tests.real_services import require_real_service
@@ -37,7 +37,7 @@ def north(world):
 
 
 def weekly(side, count=4, *, first=None, **more):
-    """Four weekly dosing sessions at 10:00 with the nurse in Room 1, from 3 days ahead."""
+    """Four weekly dosing sessions at 10:00 with the nurse in dosing room 1, from 3 days on."""
     fields = {
         "kind": Appointment.Kind.DOSING,
         "first_starts_at": first or at(side.clinic, 3, 10),
@@ -45,7 +45,7 @@ def weekly(side, count=4, *, first=None, **more):
         "every_days": WEEK,
         "count": count,
         "clinician": side.staff[Role.NURSE],
-        "room": "Room 1",
+        "resource": room(side.clinic, "Dosing room 1"),
     }
     fields.update(more)
     return services.plan_series(side.courses[0], **fields)
@@ -215,7 +215,7 @@ def test_an_integration_series_follows_the_latest_dosing_session(north):
         kind=Appointment.Kind.INTEGRATION,
         duration_minutes=60,
         clinician=therapist,
-        room="Therapy room",
+        resource=room(north.clinic, "Therapy room"),
         count=3,
     )
     assert plan.ready, [o.problem for o in plan.occurrences]
@@ -289,7 +289,7 @@ def series_form(side, **more):
         "every_days": "7",
         "count": "4",
         "clinician": side.staff[Role.NURSE].pk,
-        "room": "Room 1",
+        "resource": room(side.clinic, "Dosing room 1").pk,
     }
     data.update(more)
     return data
@@ -426,7 +426,7 @@ def test_the_admin_shows_a_series_and_its_sessions_read_only(north, client, supe
     assert client.get(reverse("admin:clinic_appointmentseries_changelist")).status_code == 200
     page = client.get(reverse("admin:clinic_appointmentseries_change", args=[series.pk]))
     assert page.status_code == 200
-    assert "Room 1" in page.content.decode()
+    assert "Dosing room 1" in page.content.decode()
     assert client.get(reverse("admin:clinic_appointmentseries_add")).status_code == 403
 
 
@@ -463,3 +463,10 @@ def test_dosing_sessions_beyond_the_plan_are_noted_not_refused(north):
     noted = [o.number for o in plan.occurrences if o.note]
     assert noted == [6, 7, 8]
     assert "re-evaluation" in plan.occurrences[7].note
+
+
+def test_a_dosing_series_needs_a_dosing_room_or_chair(north):
+    assert weekly(north, resource=None).refusal == "Choose a dosing room or chair."
+    therapy = weekly(north, resource=room(north.clinic, "Therapy room"))
+    assert "not a dosing room or chair" in therapy.occurrences[0].problem
+    assert not therapy.ready

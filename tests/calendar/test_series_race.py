@@ -7,7 +7,7 @@ from django.db import connection
 
 from kapclinic.calendar import series as services
 from kapclinic.clinic.models import Appointment, AppointmentSeries, Role
-from kapclinic.demo.builder import clear_course, sign_consent
+from kapclinic.demo.builder import clear_course, room, sign_consent
 from tests.concurrency import at_once
 from tests.real_services import require_real_service
 
@@ -18,12 +18,13 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.mark.parametrize("shared", ["clinician", "room"])
 def test_two_clashing_series_booked_at_once_leave_one_whole_series(world, shared):
-    """Sharing the nurse, the second waits on the first's lock; sharing only the room, the
-    database refuses it (or aborts one of two transactions waiting on each other)."""
+    """Sharing the nurse or only the room, the second waits on the first's row lock, then
+    finds the first's sessions in its way."""
     require_real_service(connection.vendor == "postgresql", "the database is not PostgreSQL")
     side = world.one
     nurse = side.staff[Role.NURSE]
     leads = [nurse, nurse if shared == "clinician" else side.staff[Role.PRESCRIBER]]
+    names = ["Dosing room 1", "Dosing room 2"]
     for course in side.courses:
         clear_course(course, side.staff[Role.PRESCRIBER].user)
         sign_consent(course)
@@ -36,7 +37,7 @@ def test_two_clashing_series_booked_at_once_leave_one_whole_series(world, shared
             every_days=WEEK,
             count=4,
             clinician=leads[index],  # the same four mornings
-            room="Room 1" if shared == "room" else f"Room {index}",
+            resource=room(side.clinic, "Dosing room 1" if shared == "room" else names[index]),
         )
         for index, course in enumerate(side.courses)
     ]

@@ -10,7 +10,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from kapclinic.clinic.models import Appointment, AppointmentSeries, Role
-from kapclinic.demo.builder import book, clear_course, sign_consent
+from kapclinic.demo.builder import book, clear_course, clinic_resources, sign_consent
 
 from .actions import staff_sign_in
 
@@ -25,6 +25,7 @@ def test_nurse_books_a_weekly_series_around_a_clash(
     nurse = side.staff[Role.NURSE]
     clear_course(course, side.staff[Role.PRESCRIBER].user)
     sign_consent(course)
+    clinic_resources(clinic)
     first_day = timezone.localdate(timezone=clinic.tz) + datetime.timedelta(days=3)
     second_day = first_day + datetime.timedelta(days=7)
     # The nurse already sees another patient at 11:00 on the day of the second session.
@@ -44,7 +45,7 @@ def test_nurse_books_a_weekly_series_around_a_clash(
     page.get_by_label("Every (days)").fill("7")
     page.get_by_label("How many sessions").fill("4")
     page.get_by_label("Clinician").select_option(label=f"{nurse} (Nurse)")
-    page.get_by_label("Room").fill("Room 1")
+    page.get_by_label("Room").select_option(label="Dosing room 1")
     page.get_by_role("button", name="Check the sessions").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Check the series")

@@ -17,7 +17,7 @@ import pytest
 from django.urls import URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from kapclinic.demo.builder import intake_answers
+from kapclinic.demo.builder import intake_answers, room
 from tests.risk_helpers import risk_review_data
 
 from .conftest import CHECKED
@@ -130,7 +130,7 @@ def series_scene(s):
             every_days=7,
             count=2,
             clinician=s.nurse,
-            room="Room 4",
+            resource=room(s.clinic, "Recliner B"),
         )
         s.series_a = series.book_series(plan, by=s.nurse.user)
         s.series_appointment_a = s.series_a.appointments.order_by("starts_at").first()
@@ -144,7 +144,7 @@ def series_booking(s):
     return {
         **booking(s),
         "date": day.isoformat(),
-        "room": "Room 3",
+        "resource": room(s.clinic, "Recliner A").pk,
         "kind": "dosing",
         "every_days": "7",
         "count": "2",
@@ -191,7 +191,7 @@ def booking(s):
         "start_time": "10:00",
         "duration_minutes": "150",
         "clinician": s.nurse.pk,
-        "room": "Room 2",
+        "resource": room(s.clinic, "Dosing room 2").pk,
     }
 
 

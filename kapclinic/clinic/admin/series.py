@@ -9,7 +9,7 @@ from .base import ClinicScopedAdmin, ReadOnlyAdminMixin, ReadOnlyInline
 
 class SeriesAppointmentInline(ReadOnlyInline):
     model = Appointment
-    fields = ["starts_at", "ends_at", "clinician", "room", "status", "status_reason"]
+    fields = ["starts_at", "ends_at", "clinician", "resource", "status", "status_reason"]
     ordering = ["starts_at"]
 
 

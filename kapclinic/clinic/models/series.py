@@ -11,6 +11,7 @@ from django.db.models import Q
 
 from .journey import TreatmentCourse
 from .people import Provider
+from .resources import Resource
 from .scheduling import Appointment
 
 # A form default and a ceiling: a block of induction or maintenance sessions, not a year.
@@ -39,7 +40,14 @@ class AppointmentSeries(models.Model):
     clinician = models.ForeignKey(
         Provider, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
-    room = models.CharField(max_length=60, blank=True)
+    resource = models.ForeignKey(
+        Resource,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name="room or chair",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

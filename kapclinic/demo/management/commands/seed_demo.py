@@ -31,6 +31,7 @@ from kapclinic.clinic.models import (
 from kapclinic.demo import answers, journey, spravato, stories
 from kapclinic.demo import stock as demo_stock
 from kapclinic.demo.billing import seed_billing
+from kapclinic.demo.builder.resources import clinic_resources, room
 from kapclinic.demo.protocols import sign_reference_protocols
 from kapclinic.demo.treatment import backdate_intake
 
@@ -146,6 +147,7 @@ class Command(BaseCommand):
         )
         for position, text in enumerate(stories.JOURNAL_PROMPTS):
             JournalPrompt.objects.create(clinic=clinic, text=text, position=position)
+        clinic_resources(clinic)  # dosing rooms, recliners, a therapy room, telehealth
         staff = {}
         for email, first, last, role, credentials in STAFF:
             user = User.objects.create_user(email, DEMO_PASSWORD, first_name=first, last_name=last)
@@ -279,7 +281,7 @@ class Command(BaseCommand):
             starts_at=start,
             ends_at=start + timedelta(hours=2, minutes=30),
             clinician=clinician,
-            room="Room 1",
+            resource=room(course.clinic, "Dosing room 1"),
         )
 
     def book_series(self, course, clinician, first, *, count=2, every_days=28):
@@ -292,7 +294,7 @@ class Command(BaseCommand):
             every_days=every_days,
             count=count,
             clinician=clinician,
-            room="Room 1",
+            resource=room(course.clinic, "Dosing room 1"),
         )
         series.book_series(plan, by=clinician.user)
 
