@@ -470,3 +470,15 @@ def test_a_dosing_series_needs_a_dosing_room_or_chair(north):
     therapy = weekly(north, resource=room(north.clinic, "Therapy room"))
     assert "not a dosing room or chair" in therapy.occurrences[0].problem
     assert not therapy.ready
+
+
+def test_the_form_says_beside_the_room_that_dosing_needs_a_dosing_room(north, staff_client):
+    client = staff_client(north.staff[Role.NURSE])
+    url = reverse("calendar:book-series", args=[north.courses[0].pk])
+    therapy = room(north.clinic, "Therapy room").pk
+    page = client.post(url, {**series_form(north, resource=therapy), "step": "plan"})
+    form = page.context["form"]
+    assert "not a dosing room or chair" in form.errors["resource"][0]
+    page = client.post(url, {**series_form(north, resource=""), "step": "plan"})
+    assert page.context["form"].errors["resource"] == ["Choose a dosing room or chair."]
+    assert not Appointment.objects.filter(course=north.courses[0]).exists()
