@@ -149,7 +149,7 @@ class _ResourcesByKind(forms.models.ModelChoiceIterator):
             groups.setdefault(resource.kind, []).append(self.choice(resource))
         for kind in ResourceKind:
             if kind in groups:
-                yield (kind.label, groups[kind])
+                yield (kind.label, tuple(groups[kind]))
 
 
 class ResourceChoiceField(forms.ModelChoiceField):

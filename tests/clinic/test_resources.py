@@ -136,12 +136,16 @@ def test_an_integration_session_may_be_by_telehealth(north):
     candidate.full_clean(exclude=["clinic", "patient"])
 
 
-def test_a_resource_no_longer_in_use_is_refused(north):
-    recliner = clinic_room(north.clinic, "Recliner A")
+def test_a_resource_no_longer_in_use_is_refused_but_kept_where_booked(north):
+    booked = book(north.courses[0], None, at(north.clinic, 3, 10), room="Recliner A")
+    recliner = booked.resource
     Resource.objects.filter(pk=recliner.pk).update(active=False)
     recliner.refresh_from_db()
-    candidate = appointment(north.courses[0], at(north.clinic, 3, 10), resource=recliner)
+    candidate = appointment(north.courses[1], at(north.clinic, 4, 10), resource=recliner)
     assert resource_error(candidate) == ["Recliner A is no longer in use: choose another."]
+    booked = Appointment.objects.select_related("resource").get(pk=booked.pk)
+    booked.status_reason = "Moved by phone."
+    booked.full_clean(exclude=["clinic", "patient"])  # what it holds already, it keeps
 
 
 def test_another_clinics_resource_is_refused(world, north):

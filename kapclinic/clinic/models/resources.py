@@ -94,11 +94,14 @@ class Resource(models.Model):
         if others.exclude(pk=self.pk).exists():
             raise ValidationError({"name": "This clinic already has a room or chair of that name."})
 
-    def refusal_for(self, appointment_kind, clinic_id):
-        """Why an appointment of this kind at this clinic cannot hold this resource, or None."""
+    def refusal_for(self, appointment_kind, clinic_id, *, held=False):
+        """Why an appointment of this kind at this clinic cannot hold this resource, or None.
+
+        `held`: the appointment holds it already, and keeps it once it is no longer in use.
+        """
         if self.clinic_id != clinic_id:
             return "That room or chair belongs to another clinic."
-        if not self.active:
+        if not (self.active or held):
             return f"{self.name} is no longer in use: choose another."
         if self.kind not in bookable_kinds(appointment_kind):
             if appointment_kind == "dosing":

@@ -235,7 +235,12 @@ class Appointment(models.Model):
         """
         if not self.resource_id:
             return None
-        return self.resource.refusal_for(self.kind, self.course.clinic_id)
+        held = (
+            not self.resource.active
+            and self.pk is not None
+            and Appointment.objects.filter(pk=self.pk, resource_id=self.resource_id).exists()
+        )
+        return self.resource.refusal_for(self.kind, self.course.clinic_id, held=held)
 
     def when(self):
         """“on Tue 3 Mar, 10:00–12:30” in the clinic's own time zone."""
