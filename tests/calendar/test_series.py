@@ -295,9 +295,9 @@ def series_form(side, **more):
     return data
 
 
-def rows(plan, **changes):
+def rows(plan, changes=None):
     """The review step's rows as posted: each occurrence's date and time (changes by number)."""
-    data = {}
+    changes, data = changes or {}, {}
     for o in plan.occurrences:
         local = timezone.localtime(o.starts_at, o.starts_at.tzinfo)
         data[f"o{o.number}-date"] = local.date().isoformat()
@@ -320,8 +320,7 @@ def test_the_review_page_lists_the_clash_and_books_after_the_time_is_changed(nor
     assert "Book 4 sessions" not in page
 
     plan = weekly(north)
-    moved = rows(plan, **{"2": {}})
-    moved["o2-start_time"] = "13:00"
+    moved = rows(plan, {2: {"start_time": "13:00"}})
     refused = client.post(url, {**series_form(north), **rows(plan), "step": "book"})
     assert "already booked" in refused.content.decode()
     assert not AppointmentSeries.objects.exists()
@@ -482,3 +481,13 @@ def test_the_form_says_beside_the_room_that_dosing_needs_a_dosing_room(north, st
     page = client.post(url, {**series_form(north, resource=""), "step": "plan"})
     assert page.context["form"].errors["resource"] == ["Choose a dosing room or chair."]
     assert not Appointment.objects.filter(course=north.courses[0]).exists()
+
+
+def test_a_review_with_every_session_dropped_offers_nothing_to_book(north, staff_client):
+    client = staff_client(north.staff[Role.NURSE])
+    url = reverse("calendar:book-series", args=[north.courses[0].pk])
+    plan = weekly(north, count=2)
+    dropped = rows(plan, {1: {"drop": "on"}, 2: {"drop": "on"}})
+    page = client.post(url, {**series_form(north, count="2"), **dropped, "step": "book"})
+    assert "Every session is dropped" in page.content.decode()
+    assert not AppointmentSeries.objects.exists()
