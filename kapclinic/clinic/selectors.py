@@ -186,6 +186,7 @@ def patient_chart(patient):
             "starts_at",
             "kind",
             "status",
+            "series",  # its id only: the link to the series
             "resource__name",
             "clinician__credentials",
             "clinician__user__first_name",

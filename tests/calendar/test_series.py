@@ -397,6 +397,7 @@ def test_the_chart_and_the_appointment_link_to_the_series(north, staff_client):
     client = staff_client(north.staff[Role.NURSE])
     chart = client.get(reverse("clinic:patient-chart", args=[north.courses[0].patient_id]))
     assert reverse("calendar:book-series", args=[north.courses[0].pk]) in chart.content.decode()
+    assert chart.content.decode().count(reverse("calendar:series", args=[series.pk])) == 2
     appointment = series.appointments.first()
     page = client.get(reverse("dosing:appointment", args=[appointment.pk])).content.decode()
     assert reverse("calendar:series", args=[series.pk]) in page
