@@ -107,6 +107,18 @@ def occurrence_times(first_starts_at, *, every_days, count, duration_minutes, tz
     return times
 
 
+def planned_occurrences(first_starts_at, *, every_days, count, duration_minutes, tz):
+    """The occurrences as first laid out, numbered from 1, not yet checked."""
+    times = occurrence_times(
+        first_starts_at,
+        every_days=every_days,
+        count=count,
+        duration_minutes=duration_minutes,
+        tz=tz,
+    )
+    return [Occurrence(number, start, end) for number, (start, end) in enumerate(times, 1)]
+
+
 def skipped_by_the_clocks(moment, tz):
     """True for a wall-clock time in `tz` that does not exist (the clocks went forward)."""
     if moment.tzinfo != tz:
@@ -144,14 +156,13 @@ def plan_series(
         resource=resource,
     )
     if occurrences is None:
-        times = occurrence_times(
+        occurrences = planned_occurrences(
             first_starts_at,
             every_days=every_days,
             count=count,
             duration_minutes=duration_minutes,
             tz=course.clinic.tz,
         )
-        occurrences = [Occurrence(n, start, end) for n, (start, end) in enumerate(times, 1)]
     plan.occurrences = [replace(o, problem="", note="") for o in occurrences]
     plan.refusal = _refusal(plan) or ""
     now = now or timezone.now()

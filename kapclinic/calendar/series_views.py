@@ -56,13 +56,21 @@ class BookSeriesView(StaffRequiredMixin, View):
         form = SeriesForm(request.POST, clinic=course.clinic)
         if step == EDIT or not form.is_valid():
             return self.form_page(course, form)
-        plan = self.plan(course, form.cleaned_data)
+        data = form.cleaned_data
         if step == PLAN:
-            return self.review_page(course, form, plan)
-        rows = self.rows(course, form.cleaned_data, plan, request.POST)
+            return self.review_page(course, form, self.plan(course, data))
+        # The review step: the rows as posted, one per occurrence first laid out.
+        laid_out = services.planned_occurrences(
+            data["starts_at"],
+            every_days=data["every_days"],
+            count=data["count"],
+            duration_minutes=data["duration_minutes"],
+            tz=course.clinic.tz,
+        )
+        rows = self.rows(course, data, laid_out, request.POST)
         if not all(row.is_valid() for row in rows):
-            return self.review_page(course, form, plan, rows)
-        plan = self.plan(course, form.cleaned_data, [row.occurrence() for row in rows])
+            return self.review_page(course, form, self.plan(course, data), rows)
+        plan = self.plan(course, data, [row.occurrence() for row in rows])
         if step == BOOK and plan.ready:
             try:
                 series = services.book_series(plan, by=request.user)
@@ -74,7 +82,7 @@ class BookSeriesView(StaffRequiredMixin, View):
             booked = series.appointments.count()
             messages.success(request, f"{booked} sessions booked, {series.cadence}.")
             return redirect("calendar:series", series.pk)
-        return self.review_page(course, form, plan, self.rows(course, form.cleaned_data, plan))
+        return self.review_page(course, form, plan)
 
     def plan(self, course, data, occurrences=None):
         return services.plan_series(
@@ -89,12 +97,11 @@ class BookSeriesView(StaffRequiredMixin, View):
             occurrences=occurrences,
         )
 
-    def rows(self, course, data, plan, posted=None):
+    def rows(self, course, data, occurrences, posted=None):
         """One form per occurrence: as planned, or as posted on the review step."""
         tz, minutes = course.clinic.tz, data["duration_minutes"]
         return [
-            OccurrenceForm.of(o, tz=tz, duration_minutes=minutes, data=posted)
-            for o in plan.occurrences
+            OccurrenceForm.of(o, tz=tz, duration_minutes=minutes, data=posted) for o in occurrences
         ]
 
     def form_page(self, course, form):
@@ -103,7 +110,7 @@ class BookSeriesView(StaffRequiredMixin, View):
 
     def review_page(self, course, form, plan, rows=None, error="", status=200):
         if rows is None:
-            rows = self.rows(course, form.cleaned_data, plan)
+            rows = self.rows(course, form.cleaned_data, plan.occurrences)
         problems = {o.number: o for o in plan.occurrences}
         context = {
             "course": course,
