@@ -1,150 +1,101 @@
-"""The calendar's forms: a recurring series and its review rows, a cancellation in a series.
-
-Forms only parse what was typed; the rules live in `series.py` and the phases' booking
-services, whose refusals come back beside the field or the row they concern.
-"""
-
-import datetime
+"""The calendar's forms: book from an empty slot, move an appointment, the filters."""
 
 from django import forms
 
-from integration.forms.clinician import integration_clinicians
-from kapclinic.clinic.forms import AppointmentSlotForm, FieldErrorsForm
+from kapclinic.clinic.forms import AppointmentSlotForm
 from kapclinic.clinic.models import Appointment, Provider
 from kapclinic.clinic.models.people import CLINICIAN_ROLES
-from kapclinic.clinic.models.resources import DOSING_RESOURCE_NEEDED
-from kapclinic.clinic.models.series import MAX_EVERY_DAYS, MAX_OCCURRENCES, SERIES_KINDS, WEEKLY
-from sessions.booking import dosing_clinicians
-from sessions.forms.booking import DEFAULT_SESSION_MINUTES
 
-from .series import Occurrence, skipped_by_the_clocks
+from .grid import AXES
+
+# The kinds the calendar books, each through its phase's own service (see booking.py).
+BOOKABLE_KINDS = [
+    (Appointment.Kind.DOSING, Appointment.Kind.DOSING.label),
+    (Appointment.Kind.INTEGRATION, Appointment.Kind.INTEGRATION.label),
+    (Appointment.Kind.ASSESSMENT, "Assessment (intake review)"),
+    (Appointment.Kind.FOLLOW_UP, "Follow-up (re-evaluation)"),
+]
 
 
-class SeriesForm(AppointmentSlotForm):
-    """Kind, the first session's date and time, length, cadence, count, clinician, room.
-
-    Every active room or chair of the clinic is offered; which kind of session it may hold
-    is the resource's own rule (`Resource.refusal_for`), said beside the field.
-    """
-
-    MIN_MINUTES, MAX_MINUTES, DEFAULT_MINUTES = 15, 8 * 60, DEFAULT_SESSION_MINUTES
-    LENGTH_HELP = "About 150 for a dosing session, 60 for an integration session."
-    CLINICIAN_HELP = "Dosing: a prescriber or nurse. Integration: a therapist or prescriber."
-
-    kind = forms.ChoiceField(
-        label="Sessions",
-        choices=[(kind.value, f"{kind.label}s") for kind in SERIES_KINDS],
-        widget=forms.RadioSelect,
-    )
-    every_days = forms.IntegerField(
-        label="Every (days)",
-        min_value=1,
-        max_value=MAX_EVERY_DAYS,
-        initial=WEEKLY,
-        help_text="7 is weekly, 14 every two weeks.",
-    )
-    count = forms.IntegerField(
-        label="How many sessions",
-        min_value=2,
-        max_value=MAX_OCCURRENCES,
-        initial=6,
-        help_text=f"From 2 to {MAX_OCCURRENCES}.",
+def clinic_clinicians(clinic):
+    return (
+        Provider.objects.active()
+        .filter(clinic=clinic, role__in=CLINICIAN_ROLES)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name")
     )
 
+
+class CourseChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, course):
+        return (
+            f"{course.patient.display_name}: {course.get_indication_display()} course "
+            f"({course.get_state_display()})"
+        )
+
+
+class CalendarBookingForm(AppointmentSlotForm):
+    """A slot of the calendar, booked for one course; the phase's service checks the rest."""
+
+    MIN_MINUTES, MAX_MINUTES, DEFAULT_MINUTES = 15, 8 * 60, 60
+    CLINICIAN_REQUIRED = False
+    CLINICIAN_HELP = "A dosing session needs a prescriber or nurse to supervise it."
+    FIELD_FOR = {**AppointmentSlotForm.FIELD_FOR, "course": "course"}
+
+    RESOURCE_LABEL = "Room or chair"
+    RESOURCE_HELP = "A dosing session needs a dosing room or chair."
     field_order = [
+        "course",
         "kind",
         "date",
         "start_time",
         "duration_minutes",
-        "every_days",
-        "count",
         "clinician",
         "resource",
     ]
 
-    def __init__(self, *args, **kwargs):
+    course = CourseChoiceField(label="Patient and course", queryset=None)
+    kind = forms.ChoiceField(label="Kind", choices=BOOKABLE_KINDS)
+
+    def __init__(self, *args, courses, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["date"].label = "Date of the first session"
-        self.order_fields(self.field_order)
+        self.fields["course"].queryset = courses
 
     def clinicians(self, clinic):
-        return Provider.objects.active().filter(clinic=clinic, role__in=CLINICIAN_ROLES)
-
-    def clean(self):
-        data = super().clean()
-        kind, clinician, resource = (data.get(k) for k in ("kind", "clinician", "resource"))
-        if kind == Appointment.Kind.DOSING and resource is None and "resource" in data:
-            self.add_error("resource", DOSING_RESOURCE_NEEDED)
-        elif kind and resource is not None:
-            refusal = resource.refusal_for(kind, self.clinic.pk)
-            if refusal:
-                self.add_error("resource", refusal)
-        if kind and clinician:
-            # Who may lead each kind is the phase's own list, as on its booking page.
-            leads = dosing_clinicians if kind == Appointment.Kind.DOSING else integration_clinicians
-            if not leads(self.clinic).filter(pk=clinician.pk).exists():
-                self.add_error(
-                    "clinician",
-                    f"{clinician} cannot lead a {Appointment.Kind(kind).label.lower()}: "
-                    f"{self.CLINICIAN_HELP}",
-                )
-        return data
+        return clinic_clinicians(clinic)
 
 
-class OccurrenceForm(FieldErrorsForm):
-    """One row of the review: the session's date and start time, or dropped."""
+class MoveForm(AppointmentSlotForm):
+    """The new time, clinician or room of an appointment, and why it moves."""
 
-    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    start_time = forms.TimeField(
-        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-    )
-    drop = forms.BooleanField(required=False)
+    CLINICIAN_REQUIRED = False
+    RESOURCE_LABEL = "Room or chair"
+    RESOURCE_EMPTY_LABEL = "Keep the room or chair"
+    CLINICIAN_LABEL = "Clinician"
+    FIELD_FOR = {**AppointmentSlotForm.FIELD_FOR}
 
-    def __init__(self, *args, number, tz, duration_minutes, **kwargs):
-        super().__init__(*args, prefix=f"o{number}", **kwargs)
-        self.number, self.tz, self.duration = number, tz, duration_minutes
-        self.fields["date"].label = f"Date of session {number}"
-        self.fields["start_time"].label = f"Start of session {number}"
-        self.fields["drop"].label = f"Drop session {number}"
-
-    @classmethod
-    def of(cls, occurrence, *, tz, duration_minutes, data=None):
-        local = occurrence.starts_at.astimezone(tz)
-        initial = {"date": local.date(), "start_time": local.time(), "drop": occurrence.dropped}
-        return cls(
-            data,
-            number=occurrence.number,
-            tz=tz,
-            duration_minutes=duration_minutes,
-            initial=initial,
-        )
-
-    def occurrence(self):
-        """The row as an Occurrence (call once valid)."""
-        data = self.cleaned_data
-        starts_at = datetime.datetime.combine(data["date"], data["start_time"], tzinfo=self.tz)
-        ends_at = starts_at + datetime.timedelta(minutes=self.duration)
-        return Occurrence(self.number, starts_at, ends_at, dropped=data["drop"])
-
-    def clean(self):
-        data = super().clean()
-        if data.get("date") and data.get("start_time"):
-            moment = datetime.datetime.combine(data["date"], data["start_time"], tzinfo=self.tz)
-            if skipped_by_the_clocks(moment, self.tz):
-                self.add_error("start_time", "The clocks change at that time: choose another.")
-        return data
-
-
-class SeriesCancelForm(FieldErrorsForm):
-    """Cancel this occurrence, or it and the rest of the series; the reason is kept."""
-
-    THIS, REST = "this", "rest"
-
-    # Sent by the button pressed, so the page draws only the reason.
-    scope = forms.ChoiceField(choices=[(THIS, "This one"), (REST, "This and the rest")])
     reason = forms.CharField(
-        label="Reason",
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Kept on the record of each session cancelled.",
+        label="Reason for the move",
+        max_length=200,
+        help_text="Kept in the record's trail, e.g. “Patient asked for the afternoon”.",
     )
+
+    def clinicians(self, clinic):
+        return clinic_clinicians(clinic)
+
+
+def parse_filters(query):
+    """The grid's filters from the query string: a value that is not one is ignored, never an
+    error (a bookmarked link to a clinician who left still opens the calendar)."""
+    clinician, room = query.get("clinician", ""), query.get("room", "")
+    kind = query.get("kind", "")
+    return {
+        "clinician": int(clinician) if clinician.isdigit() else None,
+        "room": int(room) if room.isdigit() else None,
+        "kind": kind if kind in Appointment.Kind.values else None,
+    }
+
+
+def parse_axis(query):
+    axis = query.get("axis", "")
+    return axis if axis in AXES else next(iter(AXES))

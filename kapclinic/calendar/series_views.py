@@ -20,7 +20,7 @@ from kapclinic.clinic.models import (
 )
 
 from . import series as services
-from .forms import OccurrenceForm, SeriesCancelForm, SeriesForm
+from .series_forms import OccurrenceForm, SeriesCancelForm, SeriesForm
 
 PLAN, CHECK, BOOK, EDIT = "plan", "check", "book", "edit"
 
