@@ -32,9 +32,6 @@ from sessions.models import DosingSession
 from sessions.reevaluation import block_of
 
 DOSING, INTEGRATION = Appointment.Kind.DOSING, Appointment.Kind.INTEGRATION
-# As the integration booking page: the next integration session is booked once the patient
-# has left the dosing session (integration/views/clinician.py).
-INTEGRATION_AFTER = (DosingSession.Status.DISCHARGED, DosingSession.Status.SIGNED)
 
 
 class SeriesError(JourneyError):
@@ -212,7 +209,7 @@ def _refusal(plan):
     )
     if plan.dosing_session is None:
         return "Integration sessions follow a dosing session; this course has none yet."
-    if plan.dosing_session.status not in INTEGRATION_AFTER:
+    if plan.dosing_session.status not in integration.BOOKABLE_SESSION_STATES:
         return (
             "Book the integration series once the patient has been discharged from the "
             "latest dosing session."
