@@ -7,15 +7,16 @@
 Signs a seeded prescriber of the first clinic in with the test client (`force_login`,
 without touching the user row: the bench database is read-only apart from the session and
 audit rows the pages write) and GETs each page `n` times after a warm-up: wall and CPU
-milliseconds per request (median), and the page's SQL query count. `--tree` runs another
-checkout's code (e.g. /work/main) against the same data, so a change can be compared
-before/after in one sitting; run both alternately and take medians, since the machine is
-shared. Uses BENCH_DATABASE_URL (default kap_bench) and PROFILE_REDIS_URL (default redis db 7)
-for the cache.
+milliseconds per request (medians; and the fastest CPU time, the steadiest figure on a busy
+machine), and the page's SQL query count. `--tree` runs another checkout's code (e.g.
+/work/main) against the same data, so a change can be compared before/after in one sitting;
+run both alternately and take medians, since the machine is shared. Uses BENCH_DATABASE_URL
+(default kap_bench) and PROFILE_REDIS_URL (default redis db 7) for the cache.
 """
 
 import argparse
 import os
+import re
 import statistics
 import sys
 import time
@@ -28,6 +29,7 @@ def main():
     parser.add_argument("-n", type=int, default=50)
     parser.add_argument("--pages", default="")
     parser.add_argument("--email", default="prescriber1.clinic1@scale.example.org")
+    parser.add_argument("--dump", default="", help="a folder to write each page's HTML into")
     parser.add_argument("--pyinstrument", default="", help="a page label to profile")
     args = parser.parse_args()
     tree = Path(args.tree).resolve()
@@ -94,7 +96,11 @@ def main():
             response = client.get(path)
             assert response.status_code == 200, (label, response.status_code)
         with CaptureQueriesContext(connection) as queries:
-            client.get(path)
+            response = client.get(path)
+        if args.dump:
+            html = re.sub(rb'name="csrfmiddlewaretoken" value="[^"]+"', b"", response.content)
+            html = re.sub(rb'<meta name="csrf-token" content="[^"]+"', b"", html)
+            Path(args.dump, f"{label}.html").write_bytes(html)
         walls, cpus = [], []
         for _ in range(args.n):
             wall, cpu = time.perf_counter(), time.process_time()
@@ -103,7 +109,8 @@ def main():
             walls.append((time.perf_counter() - wall) * 1000)
         print(
             f"{label:<10} wall {statistics.median(walls):6.1f} ms  cpu "
-            f"{statistics.median(cpus):6.1f} ms  {len(queries):3d} queries  "
+            f"{statistics.median(cpus):6.1f} ms (fastest {min(cpus):5.1f})  "
+            f"{len(queries):3d} queries  "
             f"{len(response.content):7d} bytes",
             flush=True,
         )

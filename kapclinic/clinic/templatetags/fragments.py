@@ -1,5 +1,6 @@
 """`{% fragment "name" record.pk record.version %}…{% endfragment %}`: render once per version
-(kapclinic/clinic/fragments.py says what a fragment may hold)."""
+(kapclinic/clinic/fragments.py says what a fragment may hold). `… when record.is_signed %}` at
+the end caches only while the condition holds; otherwise the block is drawn as usual."""
 
 import hashlib
 
@@ -11,10 +12,13 @@ register = template.Library()
 
 
 class FragmentNode(template.Node):
-    def __init__(self, nodelist, name, parts, source_hash):
+    def __init__(self, nodelist, name, parts, source_hash, when=None):
         self.nodelist, self.name, self.parts, self.source_hash = nodelist, name, parts, source_hash
+        self.when = when
 
     def render(self, context):
+        if self.when is not None and not self.when.resolve(context):
+            return self.nodelist.render(context)
         name = self.name.resolve(context)
         parts = [part.resolve(context) for part in self.parts]
         key = fragment_key(name, self.source_hash, parts)
@@ -25,6 +29,10 @@ class FragmentNode(template.Node):
 def fragment(parser, token):
     """A name, then the values that identify the record and its version (at least one)."""
     bits = token.split_contents()
+    when = None
+    if len(bits) > 2 and bits[-2] == "when":
+        when = parser.compile_filter(bits[-1])
+        bits = bits[:-2]
     if len(bits) < 3:
         raise template.TemplateSyntaxError(
             "{% fragment %} takes a name and the record's identity and version"
@@ -42,4 +50,5 @@ def fragment(parser, token):
         parser.compile_filter(bits[1]),
         [parser.compile_filter(bit) for bit in bits[2:]],
         source_hash,
+        when,
     )
