@@ -30,12 +30,15 @@ renders = {"count": 0}
 
 @once
 def code_version():
-    """A digest of the project's Python files (names, sizes, change times), read once per
-    process: a deployment that changes how a fragment is worked out draws it afresh."""
+    """A digest of the project's Python files and templates (names, sizes, change times), read
+    once per process: a deployment that changes how a fragment is worked out, or a template it
+    includes, draws it afresh."""
     root = Path(settings.BASE_DIR)
     digest = hashlib.sha256()
     packages = [p for p in root.iterdir() if (p / "__init__.py").exists() and p.name != "tests"]
-    for path in sorted(path for package in packages for path in package.rglob("*.py")):
+    files = [path for package in packages for path in package.rglob("*.py")]
+    files += list((root / "templates").rglob("*.html"))
+    for path in sorted(files):
         stat = path.stat()
         digest.update(f"{path.relative_to(root)}:{stat.st_size}:{stat.st_mtime_ns}".encode())
     return digest.hexdigest()[:12]
