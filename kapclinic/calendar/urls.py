@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import patient_views, request_views, views
+from . import patient_views, request_views, series_views, views
 
 app_name = "calendar"
 
@@ -9,6 +9,14 @@ urlpatterns = [
     path("day/", views.DayView.as_view(), name="day"),
     path("book/", views.BookView.as_view(), name="book"),
     path("appointments/<int:pk>/move/", views.MoveView.as_view(), name="move"),
+    # Recurring series (issue 21): plan and review, the series, cancelling in it.
+    path("courses/<int:pk>/series/new/", series_views.BookSeriesView.as_view(), name="book-series"),
+    path("series/<int:pk>/", series_views.SeriesView.as_view(), name="series"),
+    path(
+        "appointments/<int:pk>/cancel-in-series/",
+        series_views.CancelInSeriesView.as_view(),
+        name="cancel-in-series",
+    ),
     # Appointment requests (issue 21): the patient asks for a time, or to move an appointment.
     path("ask/", patient_views.AskForTimeView.as_view(), name="ask"),
     path("ask/move/<int:pk>/", patient_views.AskForTimeView.as_view(), name="ask-to-move"),
