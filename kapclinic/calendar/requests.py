@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from integration.services import book_integration_session
+from integration.services import BOOKABLE_SESSION_STATES, book_integration_session
 from kapclinic.audit.trail import CHANGE, CREATE, audit
 from kapclinic.clinic.mixins import require_patient, require_staff
 from kapclinic.clinic.models import Appointment, JourneyError
@@ -29,19 +29,24 @@ class RequestError(JourneyError):
     """A request step was refused; the message is shown to the person as is."""
 
 
+def followed_sessions(course):
+    """The dosing sessions an integration session may follow: the patient was discharged."""
+    return DosingSession.objects.filter(course=course, status__in=BOOKABLE_SESSION_STATES)
+
+
 def latest_dosing_session(course):
-    """The dosing session an integration session follows (the latest one)."""
-    return DosingSession.objects.filter(course=course).order_by("-started_at").first()
+    """The dosing session an integration session follows (the latest discharged one)."""
+    return followed_sessions(course).order_by("-started_at").first()
 
 
 def asking_refusal(course, now=None):
     """Why this course cannot ask for an integration session now, in words, or None."""
     if not course.is_open:
         return "This course is closed, so there is nothing to book."
-    if not DosingSession.objects.filter(course=course).exists():
+    if not followed_sessions(course).exists():
         return (
             "Integration sessions follow a dosing session: you can ask for a time once your "
-            "first dosing session has taken place."
+            "first dosing session has taken place and you have been discharged from it."
         )
     return None
 

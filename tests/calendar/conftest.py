@@ -11,6 +11,7 @@ from django.utils import timezone
 from kapclinic.calendar.models import OpenSlot
 from kapclinic.clinic.models import Appointment, Role
 from kapclinic.demo.builder import book, clear_course, open_session
+from sessions.models import DosingSession
 
 
 def at(clinic, days, hour, minute=0):
@@ -74,6 +75,8 @@ def dosed_course(world):
     yesterday = timezone.now() - datetime.timedelta(days=1)
     dosing = book(course, yesterday, hours=2, clinician=nurse)
     session = open_session(dosing, nurse.user, yesterday)
+    # Discharged (the scene as it stands): an integration session follows a discharge.
+    DosingSession.objects.filter(pk=session.pk).update(status=DosingSession.Status.DISCHARGED)
     clinic = side.clinic
     return SimpleNamespace(
         world=world,

@@ -388,6 +388,10 @@ def state_request_withdrawn(scene, clients):
     from kapclinic.calendar import requests as calendar_requests
 
     calendar_requests.withdraw(scene.patient_a.user, _request_a(scene))
+    # Discharged from today's session: an integration session may follow it.
+    DosingSession.objects.filter(pk=scene.session_a.pk).update(
+        status=DosingSession.Status.DISCHARGED
+    )
     return PATIENT_A, reverse("calendar:ask")
 
 

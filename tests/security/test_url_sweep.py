@@ -120,8 +120,7 @@ def stock_scene(s):
 def calendar_scene(s):
     """An open slot at clinic 1 (in two days) and patient A's request for another, made once."""
     if not hasattr(s, "request_a"):
-        from kapclinic.calendar import requests as calendar_requests
-        from kapclinic.calendar.models import OpenSlot
+        from kapclinic.calendar.models import AppointmentRequest, OpenSlot
 
         day = timezone.localdate(timezone=s.clinic.tz) + datetime.timedelta(days=2)
         slots = [
@@ -138,8 +137,15 @@ def calendar_scene(s):
             for hour in (10, 14)
         ]
         s.slot_a, asked = slots
-        s.request_a = calendar_requests.request_time(
-            s.patient_a.user, s.course_a, slot=asked, note="Mornings are hard."
+        # The scene as it stands: session_a is still open, so the service would refuse.
+        s.request_a = AppointmentRequest.objects.create(
+            course=s.course_a,
+            kind=AppointmentRequest.Kind.INTEGRATION,
+            slot=asked,
+            starts_at=asked.starts_at,
+            ends_at=asked.ends_at,
+            note="Mornings are hard.",
+            requested_by=s.patient_a.user,
         )
     return s
 
