@@ -19,7 +19,7 @@ from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.models import Appointment
 from kapclinic.reminders.ics import uid_for
 
-from .models import CalendarFeed
+from .feed_models import CalendarFeed
 
 # What the feed covers: a month back (what happened), six months ahead (what is planned).
 DAYS_BACK = 30

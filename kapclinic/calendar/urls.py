@@ -1,25 +1,14 @@
 from django.urls import path, register_converter
 
-from . import views
+from .converters import FeedTokenConverter
+from .views import my_feed
 
 app_name = "calendar"
-
-
-class FeedTokenConverter:
-    """A feed's secret as `secrets.token_urlsafe` writes it."""
-
-    regex = r"[A-Za-z0-9_\-]{16,64}"
-
-    def to_python(self, value):
-        return value
-
-    def to_url(self, value):
-        return value
-
 
 register_converter(FeedTokenConverter, "feedtoken")
 
 urlpatterns = [
-    path("my-feed/", views.MyFeedView.as_view(), name="my-feed"),
-    path("feed/<feedtoken:token>.ics", views.feed, name="feed"),
+    # A clinician's own calendar feed (issue 21): its page, and the feed calendar apps fetch.
+    path("my-feed/", my_feed.MyFeedView.as_view(), name="my-feed"),
+    path("feed/<feedtoken:token>.ics", my_feed.feed, name="feed"),
 ]

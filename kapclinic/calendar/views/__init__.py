@@ -1,0 +1,1 @@
+"""The calendar's pages: a clinician's own calendar feed (my_feed.py)."""
