@@ -30,4 +30,8 @@ class Migration(migrations.Migration):
             field=models.PositiveIntegerField(default=0, editable=False),
         ),
         migrations.RunPython(changed_when_created, migrations.RunPython.noop, elidable=True),
+        migrations.AddIndex(
+            model_name='appointment',
+            index=models.Index(condition=models.Q(('sequence__gt', 0)), fields=['starts_at'], name='appointment_changed_idx'),
+        ),
     ]

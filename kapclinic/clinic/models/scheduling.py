@@ -171,6 +171,10 @@ class Appointment(models.Model):
             models.Index(fields=["course", "starts_at"]),
             models.Index(fields=["clinician", "starts_at"]),
             models.Index(fields=["status", "starts_at"]),
+            # The reminder scan's question: which future appointments changed since booking.
+            models.Index(
+                fields=["starts_at"], condition=Q(sequence__gt=0), name="appointment_changed_idx"
+            ),
         ]
 
     def __str__(self):
