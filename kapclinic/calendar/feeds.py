@@ -128,7 +128,7 @@ def feed_appointments(provider, now):
             starts_at__gte=now - datetime.timedelta(days=DAYS_BACK),
             starts_at__lte=now + datetime.timedelta(days=DAYS_AHEAD),
         )
-        .select_related("course__patient")
+        .select_related("course__patient", "resource")
         .order_by("starts_at", "pk")
     )
 
@@ -156,7 +156,8 @@ def _event(appointment, clinic, now):
     if appointment.status == Appointment.Status.NO_SHOW:
         summary += " (no-show)"
     event.add("summary", summary)
-    event.add("location", vText(", ".join(filter(None, [appointment.room, clinic.name]))))
+    room = appointment.resource.name if appointment.resource_id else ""
+    event.add("location", vText(", ".join(filter(None, [room, clinic.name]))))
     # Private on a shared calendar: a colleague sees the clinician busy, not the entry.
     event.add("class", "PRIVATE")
     event.add("transp", "TRANSPARENT" if cancelled else "OPAQUE")

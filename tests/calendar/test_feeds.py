@@ -16,7 +16,7 @@ from kapclinic.calendar.models import CalendarFeed
 from kapclinic.clinic.models import Appointment, Role
 from kapclinic.reminders.ics import uid_for
 from sessions import booking
-from tests.factories import AppointmentFactory, CourseFactory, PatientFactory
+from tests.factories import AppointmentFactory, CourseFactory, PatientFactory, ResourceFactory
 
 pytestmark = pytest.mark.django_db
 DAY = datetime.timedelta(days=1)
@@ -50,7 +50,9 @@ def diary(world, clinician):
         )
 
     return {
-        "dosing": book(courses[0], 3, room="Room 2"),
+        "dosing": book(
+            courses[0], 3, resource=ResourceFactory(clinic=world.one.clinic, name="Room 2")
+        ),
         "integration": book(courses[1], 10, kind=Appointment.Kind.INTEGRATION),
         "cancelled": book(courses[2], 5, status=Appointment.Status.CANCELLED),
         "last_week": book(courses[1], -7, status=Appointment.Status.COMPLETED),

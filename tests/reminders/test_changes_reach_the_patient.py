@@ -94,7 +94,7 @@ def cancel_in_the_admin(appointment, world, client):
             "ends_at_0": f"{ends:%Y-%m-%d}",
             "ends_at_1": f"{ends:%H:%M:%S}",
             "clinician": "",
-            "room": "",
+            "resource": "",
             "status": Appointment.Status.CANCELLED,
             "status_reason": "Clinic closed",
         },
@@ -225,9 +225,9 @@ def test_writes_that_change_neither_time_nor_status_keep_the_version(invited):
     Appointment.objects.filter(pk=invited.pk).update(status_reason="Asked for the quiet room")
     invited.refresh_from_db()
     assert invited.sequence == 0 and invited.changed_at > before
-    invited.room = "Room 2"
+    invited.status_reason = "Prefers the window seat"
     invited.save()
-    invited.save(update_fields=["room"])
+    invited.save(update_fields=["status_reason"])
     Appointment.objects.filter(pk=invited.pk).update(status=Appointment.Status.BOOKED)
     invited.refresh_from_db()
     assert invited.sequence == 0

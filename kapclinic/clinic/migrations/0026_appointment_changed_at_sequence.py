@@ -15,7 +15,7 @@ def changed_when_created(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clinic', '0022_diagnoses_and_billing_identifiers'),
+        ('clinic', '0025_resource_overlap'),
     ]
 
     operations = [
