@@ -15,7 +15,7 @@ from django.views import View
 
 from kapclinic.audit.trail import VIEW, audit
 from kapclinic.clinic.access import provider_for
-from kapclinic.clinic.mixins import StaffRequiredMixin
+from kapclinic.clinic.mixins import StaffRequiredMixin, staff_course
 from kapclinic.clinic.models import (
     Appointment,
     Clinic,
@@ -23,7 +23,6 @@ from kapclinic.clinic.models import (
     Indication,
     JourneyError,
     Protocol,
-    TreatmentCourse,
 )
 from kapclinic.clinic.models.journey import CLOSED_STATES
 from sessions.models import DosingSession
@@ -42,14 +41,6 @@ from ..time_points import outcomes_at_time_points
 # domain reference §5: one integration session "typically within days of the dose".
 SUGGESTED_DAYS_AFTER_DOSE = 2
 BOOKABLE_SESSION_STATES = {DosingSession.Status.DISCHARGED, DosingSession.Status.SIGNED}
-
-
-def staff_course(request, pk):
-    """A course of the staff member's clinic, or 404 (another clinic's is simply not there)."""
-    return get_object_or_404(
-        TreatmentCourse.objects.visible_to(request.user).select_related("patient", "clinic"),
-        pk=pk,
-    )
 
 
 def role_of(user, course):
