@@ -229,6 +229,7 @@ def pick_pages(user, search_url):
         ("Intake review", reverse("intake:review", args=[review.pk])),
         ("Clinic dashboard", reverse("integration:dashboard")),
         ("Controlled-substance register", reverse("stock:register")),
+        ("Calendar, week (every clinician)", reverse("calendar:week")),
     ], full
 
 

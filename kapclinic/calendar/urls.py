@@ -1,14 +1,18 @@
 from django.urls import path, register_converter
 
+from . import feed_views, views
 from .converters import FeedTokenConverter
-from .views import my_feed
 
 app_name = "calendar"
 
 register_converter(FeedTokenConverter, "feedtoken")
 
 urlpatterns = [
+    path("", views.WeekView.as_view(), name="week"),
+    path("day/", views.DayView.as_view(), name="day"),
+    path("book/", views.BookView.as_view(), name="book"),
+    path("appointments/<int:pk>/move/", views.MoveView.as_view(), name="move"),
     # A clinician's own calendar feed (issue 21): its page, and the feed calendar apps fetch.
-    path("my-feed/", my_feed.MyFeedView.as_view(), name="my-feed"),
-    path("feed/<feedtoken:token>.ics", my_feed.feed, name="feed"),
+    path("my-feed/", feed_views.MyFeedView.as_view(), name="my-feed"),
+    path("feed/<feedtoken:token>.ics", feed_views.feed, name="feed"),
 ]

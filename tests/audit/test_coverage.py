@@ -39,6 +39,7 @@ AUDITED = {
     "rems:monitoring-form": ("patient_a", "REMS monitoring form", "view"),
     "dosing:book-session": ("patient_a", "booking a dosing session, course", "view"),
     "dosing:appointment": ("patient_a", "appointment", "view"),
+    "calendar:move": ("patient_a", "appointment", "view"),
     "dosing:session": ("patient_a", "dosing session screen, appointment", "view"),
     "integration:sessions": ("patient_a", "integration sessions, course", "view"),
     "integration:book-session": ("patient_a", "booking an integration session", "view"),

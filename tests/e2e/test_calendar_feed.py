@@ -19,7 +19,9 @@ def test_a_clinician_creates_and_replaces_their_feed(
 ):
     nurse = world.one.staff[Role.NURSE]
     staff_sign_in(page, live_server, nurse, enrol_mfa(nurse.user), totp_code)
-    page.goto(live_server.url + "/calendar/my-feed/")
+    page.get_by_role("link", name="Calendar", exact=True).click()
+    page.get_by_role("link", name="My calendar feed").click()
+    page.wait_for_url(re.compile(r"/calendar/my-feed/$"))
     assert_accessible(page)
 
     page.get_by_role("button", name="Create my feed").click()

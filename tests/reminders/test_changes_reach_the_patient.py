@@ -241,3 +241,21 @@ def test_a_patient_never_sent_an_invite_gets_no_notice_but_the_home_page_updates
     run_scan(LATER)
     assert notices() == [] and mail.outbox == []
     assert not upcoming_on_home(client, appointment)
+
+
+def test_a_move_from_the_calendar_is_sent_as_an_update(world):
+    """`booking.reschedule`, the calendar's move, is one more path: the scan finds it too."""
+    appointment = AppointmentFactory(
+        course=world.one.courses[0], kind=Appointment.Kind.INTEGRATION, starts_at=STARTS
+    )
+    run_scan(EARLY)
+    moved_to = STARTS + 24 * HOUR
+    booking.reschedule(
+        appointment,
+        by=world.one.staff[Role.NURSE].user,
+        starts_at=moved_to,
+        ends_at=moved_to + HOUR,
+        reason="Asked for the afternoon",
+    )
+    notice = only_notice(Kind.APPOINTMENT_UPDATED)
+    assert (notice.subject_at, notice.sequence) == (moved_to, 1)

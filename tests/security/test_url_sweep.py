@@ -461,6 +461,21 @@ ACCESS = {
         kwargs=appointment_a,
         data=lambda s: {"no_show-reason": "Did not attend."},
     ),
+    # --- the calendar (issue 21): each clinic's own; booking and moving through the services --
+    "calendar:week": Page(STAFF, EVERY_CLINIC | SUPER, {GET}, notes="each clinic's own"),
+    "calendar:day": Page(STAFF, EVERY_CLINIC | SUPER, {GET}, notes="each clinic's own"),
+    "calendar:book": Page(
+        STAFF,
+        EVERY_CLINIC | SUPER,
+        data=lambda s: {**booking(s), "course": s.course_a.pk, "kind": "dosing"},
+        notes="another clinic's course is not a choice: the form refuses it (200)",
+    ),
+    "calendar:move": Page(
+        STAFF,
+        CLINIC_1 | SUPER,
+        kwargs=appointment_a,
+        data=lambda s: {**booking(s), "reason": "The patient asked for another day."},
+    ),
     # --- dosing: the live session ------------------------------------------------------------
     "dosing:session": Page(STAFF, CLINIC_1 | SUPER, kwargs=appointment_a),
     "dosing:record-weight": Page(
@@ -709,4 +724,4 @@ def test_the_sweep_covers_every_url_role_and_method():
     assert not missing, f"URLs with no row in ACCESS: {missing}"
     total = len(URLS) * len(ROLES) * 2
     print(f"\nURL sweep: {len(URLS)} URLs × {len(ROLES)} roles × 2 methods = {total} requests")
-    assert total == 1746, "update this count when URLs or roles are added"
+    assert total == 1818, "update this count when URLs or roles are added"

@@ -11,8 +11,8 @@ from django.views.decorators.http import require_safe
 from kapclinic.clinic.access import provider_for
 from kapclinic.clinic.mixins import StaffRequiredMixin
 
-from .. import feeds
-from ..feed_forms import FeedActionForm
+from . import feeds
+from .feed_forms import FeedActionForm
 
 ACTIONS = {
     FeedActionForm.CREATE: feeds.create_feed,

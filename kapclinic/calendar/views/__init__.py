@@ -1,1 +1,0 @@
-"""The calendar's pages: a clinician's own calendar feed (my_feed.py)."""
