@@ -78,6 +78,10 @@ CHANGE = AccessEvent.Action.CHANGE
 # --- Integration sessions and notes --------------------------------------------------------
 
 
+# An integration session follows a dose the patient has been discharged from.
+BOOKABLE_SESSION_STATES = frozenset({DosingSession.Status.DISCHARGED, DosingSession.Status.SIGNED})
+
+
 def book_integration_session(
     dosing_session, by, *, starts_at, ends_at, clinician=None, resource=None
 ):
@@ -87,6 +91,8 @@ def book_integration_session(
     require_staff(by, course, ANY_STAFF, "book an integration session", refusal=IntegrationError)
     if not course.is_open:
         raise IntegrationError("This course is closed: no more sessions can be booked.")
+    if dosing_session.status not in BOOKABLE_SESSION_STATES:
+        raise IntegrationError("Book the integration session once the patient has been discharged.")
     if starts_at <= dosing_session.started_at:
         raise IntegrationError("An integration session follows its dosing session.")
     appointment = Appointment(

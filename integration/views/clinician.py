@@ -40,7 +40,6 @@ from ..time_points import outcomes_at_time_points
 
 # domain reference §5: one integration session "typically within days of the dose".
 SUGGESTED_DAYS_AFTER_DOSE = 2
-BOOKABLE_SESSION_STATES = {DosingSession.Status.DISCHARGED, DosingSession.Status.SIGNED}
 
 
 def role_of(user, course):
@@ -80,7 +79,9 @@ class IntegrationSessionsView(StaffRequiredMixin, View):
                 {
                     "session": session,
                     "number": index + 1,
-                    "bookable": session.status in BOOKABLE_SESSION_STATES and course.is_open,
+                    "bookable": (
+                        session.status in services.BOOKABLE_SESSION_STATES and course.is_open
+                    ),
                     "integration": follows,
                 }
             )
@@ -121,7 +122,7 @@ class BookIntegrationSessionView(StaffRequiredMixin, View):
     def refusal(self, session):
         if not session.course.is_open:
             return "This course is closed: no more sessions can be booked."
-        if session.status not in BOOKABLE_SESSION_STATES:
+        if session.status not in services.BOOKABLE_SESSION_STATES:
             return "Book the integration session once the patient has been discharged."
         return None
 

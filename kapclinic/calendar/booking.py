@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from integration import services as integration
-from integration.views.clinician import BOOKABLE_SESSION_STATES
+from integration.services import BOOKABLE_SESSION_STATES
 from kapclinic.clinic.models import Appointment, JourneyError, TreatmentCourse
 from sessions import booking as dosing
 from sessions.models import DosingSession
