@@ -127,6 +127,10 @@ class ReviewView(StaffRequiredMixin, View):
             "can_decide": course.state == CourseState.UNDER_REVIEW,
             "can_start_review": course.state == CourseState.INTAKE_SUBMITTED,
             "steps": STEP_BY_KEY,
+            # Completed questionnaires never change: they key the page's cached answers.
+            "questionnaire_versions": [
+                (q["response"].pk, q["response"].completed_at) for q in record["questionnaires"]
+            ],
         }
 
     def get(self, request, pk):

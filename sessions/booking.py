@@ -59,9 +59,12 @@ def booking_refusal(course):
     return rems.booking_refusal(course, plan_in_force(course))
 
 
-def book_dosing_session(course, *, by, starts_at, ends_at, clinician, resource=None):
+def book_dosing_session(course, *, by, starts_at, ends_at, clinician, resource=None, series=None):
     """Book a dosing session in a dosing room or chair (`resource`, a Resource; None is
-    refused beside the field); a clash raises ValidationError keyed by the clashing field."""
+    refused beside the field); a clash raises ValidationError keyed by the clashing field.
+
+    `series`: the recurring series it is booked as one of (kapclinic.calendar), if any.
+    """
     refusal = booking_refusal(course)
     if refusal:
         raise JourneyError(refusal)
@@ -75,6 +78,7 @@ def book_dosing_session(course, *, by, starts_at, ends_at, clinician, resource=N
         ends_at=ends_at,
         clinician=clinician,
         resource=resource,
+        series=series,
     )
     appointment.full_clean()
     with transaction.atomic():

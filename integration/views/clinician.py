@@ -205,7 +205,9 @@ class CourseOutcomesView(StaffRequiredMixin, View):
                 .order_by("due_at", "pk")
             ),
             "role": role_of(request.user, course),
-            "time_points": outcomes_at_time_points(course, page.protocol),
+            "time_points": outcomes_at_time_points(
+                course, page.protocol, scores=page.scores, started=page.started
+            ),
         }
         with timezone.override(course.clinic.tz):
             return render(request, "integration/outcomes.html", context)

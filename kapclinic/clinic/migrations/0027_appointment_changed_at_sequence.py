@@ -15,7 +15,7 @@ def changed_when_created(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clinic', '0025_resource_overlap'),
+        ('clinic', '0026_appointment_series'),
     ]
 
     operations = [
