@@ -1,4 +1,5 @@
-"""Open slots the clinic publishes, and the patients' requests for them (issue 21).
+"""The calendar's models: each clinician's calendar feed (feed_models.py); open slots the clinic
+publishes and the patients' requests for them (issue 21).
 
 A request is not an appointment: nothing is on the calendar until staff accept it (or the
 patient accepts the time staff proposed), and then the phase's own booking service books it.
@@ -12,6 +13,8 @@ from django.utils import timezone
 from kapclinic.clinic.access import patient_for, provider_for
 from kapclinic.clinic.models import Appointment, Clinic, Patient, Provider, TreatmentCourse
 from kapclinic.clinic.models.scheduling import LIVE_STATUSES
+
+from .feed_models import CalendarFeed, CalendarFeedQuerySet  # noqa: F401
 
 NOTE_MAX_LENGTH = 1000
 

@@ -144,6 +144,7 @@ def appointment(out, ids, course, kind, starts, clinician, status, resource_id=N
             "resource_id": resource_id,
             "status": status,
             "created_at": starts - 10 * DAY,
+            "changed_at": starts - 10 * DAY,
         }
     )
     return pk

@@ -29,10 +29,12 @@ from sessions.models import DosingSession
 from sessions.reevaluation import due_reevaluations
 
 from . import ics, timing
-from .models import APPOINTMENT_KINDS, Kind, Reminder, SubjectType
+from .models import APPOINTMENT_KINDS, Kind, SubjectType
 from .planner import INTAKE_OPEN_STATES
 
 HEADER = "X-KAP-Reminder"
+# Notices of a change, planned for one version (`sequence`) of the appointment.
+NOTICE_KINDS = frozenset({Kind.APPOINTMENT_UPDATED, Kind.APPOINTMENT_CANCELLED})
 # Written to staff, not patients: no patient reminder settings, a link to the staff pages.
 STAFF_KINDS = frozenset({Kind.CLINICIAN_DIGEST, Kind.FOLLOW_UP_OVERDUE, Kind.SAFETY_ALERT})
 
@@ -66,6 +68,8 @@ def _appointment(reminder, now):
     if appointment is None:
         raise Skip("the appointment no longer exists")
     kind = reminder.kind
+    if kind in NOTICE_KINDS and (reminder.sequence or 0) < appointment.sequence:
+        raise Skip("the appointment changed again: a newer notice goes instead")
     if kind == Kind.APPOINTMENT_CANCELLED:
         if appointment.status != Appointment.Status.CANCELLED:
             raise Skip("the appointment was rebooked")
@@ -92,20 +96,6 @@ def _appointment(reminder, now):
 
 def _hours(minutes):
     return f"{minutes // 60} hours" if minutes % 60 == 0 else f"{minutes} minutes"
-
-
-def sequence_of(reminder):
-    """iCalendar SEQUENCE: how many times this appointment's time changed before this row."""
-    versions = set(
-        Reminder.objects.filter(
-            subject_type=SubjectType.APPOINTMENT,
-            subject_id=reminder.subject_id,
-            kind__in=APPOINTMENT_KINDS,
-            pk__lte=reminder.pk,
-        ).values_list("subject_at", flat=True)
-    )
-    count = max(len(versions) - 1, 0)
-    return count + 1 if reminder.kind == Kind.APPOINTMENT_CANCELLED else count
 
 
 def _intake(reminder, now):
@@ -316,11 +306,14 @@ def build(reminder, now):
     )
     if reminder.kind in APPOINTMENT_KINDS:
         cancelled = reminder.kind == Kind.APPOINTMENT_CANCELLED
+        # The version this email describes: the planner compares it with the appointment's
+        # own when it changes again (saved with the row by services._start).
+        reminder.sequence = subject_obj.sequence
         invite = ics.appointment_invite(
             subject_obj,
             clinic,
             attendee=to[0],  # an appointment reminder has one recipient: the patient
-            sequence=sequence_of(reminder),
+            sequence=subject_obj.sequence,
             cancelled=cancelled,
             url=context["url"],
         )

@@ -68,7 +68,8 @@ class Reminder(models.Model):
     """One message to one recipient about one subject, due at one time.
 
     `due_at` is part of the identity: planning the same reminder twice is a no-op. For a
-    notice of change (moved, cancelled) it is the appointment's start the notice is about.
+    notice of change (moved, cancelled) it is the moment of the change (`Appointment.
+    changed_at`), with `sequence` the version it announces: one notice per version.
     `send_after` is when it may go out: the due time, later if quiet hours or a retry defer it.
     """
 
@@ -91,6 +92,10 @@ class Reminder(models.Model):
     )
     # The appointment start this reminder was planned for: a later move makes it stale.
     subject_at = models.DateTimeField(null=True, blank=True)
+    # The appointment's version (its iCalendar SEQUENCE) the email describes: set when a notice
+    # of change is planned and when any appointment email is built. A later change of the
+    # appointment (a higher `Appointment.sequence`) is what the scan tells the patient about.
+    sequence = models.PositiveIntegerField(null=True, blank=True, editable=False)
     send_after = models.DateTimeField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DUE)
     reason = models.CharField(max_length=200, blank=True, help_text="Why it was skipped.")

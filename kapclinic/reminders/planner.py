@@ -8,7 +8,8 @@ appointment is saved, for that appointment alone.
 import datetime
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 
 from intake.models import IntakeRecord, Invitation
 from integration.models import MeasureRequest
@@ -44,43 +45,69 @@ def save_rows(rows):
 # --- Appointments --------------------------------------------------------------------------
 
 
+def last_told(history):
+    """The version of the appointment the patient last received, or None if none went out.
+
+    Each sent appointment email records the `sequence` it described (`emails.build`).
+    """
+    sent = [r for r in history if r.status == Status.SENT]
+    if not sent:
+        return None
+    return max(sent, key=lambda r: (told_version(r), r.pk))
+
+
+def told_version(row):
+    """-1 for an email sent before versions were kept: any later change is newer."""
+    return -1 if row.sequence is None else row.sequence
+
+
+def notice_row(appointment, history, now):
+    """The notice of a move or a cancellation this appointment needs now, or None.
+
+    Due whenever the appointment's version (`sequence`, bumped by every write that changes
+    its time or status, `save()` and queryset `update()` alike) is newer than the version the
+    patient was last sent, whichever path made the change. Only a patient who holds an invite
+    gets one: nothing else is in their calendar to correct.
+    """
+    told = last_told(history)
+    if told is None or appointment.sequence == 0 or told_version(told) >= appointment.sequence:
+        return None
+    if appointment.status == Appointment.Status.CANCELLED:
+        if told.kind == Kind.APPOINTMENT_CANCELLED:
+            return None  # their calendar already has it off
+        kind = Kind.APPOINTMENT_CANCELLED
+    elif appointment.status == Appointment.Status.BOOKED:
+        kind = Kind.APPOINTMENT_UPDATED
+    else:
+        return None  # checked in, completed or missed: the calendar entry stands
+    planned = {(r.kind, r.sequence) for r in history}
+    if (kind, appointment.sequence) in planned:
+        return None
+    return _row(
+        kind,
+        SubjectType.APPOINTMENT,
+        appointment.pk,
+        # One row per version: the moment of the change (the unique key also takes kind).
+        appointment.changed_at,
+        appointment.clinic_id,
+        patient_id=appointment.course.patient_id,
+        subject_at=appointment.starts_at,
+        sequence=appointment.sequence,
+        send_after=now,
+    )
+
+
 def appointment_rows(appointment, history, now):
     """New rows for one appointment. `history`: its existing appointment-kind rows."""
     starts = appointment.starts_at
     if starts <= now:
         return []
-    sent_versions = {r.subject_at for r in history if r.status == Status.SENT}
-    patient_id = appointment.course.patient_id
-    common = {"clinic_id": appointment.clinic_id, "patient_id": patient_id, "subject_at": starts}
-    rows = []
-    if appointment.status == Appointment.Status.CANCELLED:
-        if sent_versions:
-            # The patient holds an invite: tell their calendar it is off.
-            rows.append(
-                _row(
-                    Kind.APPOINTMENT_CANCELLED,
-                    SubjectType.APPOINTMENT,
-                    appointment.pk,
-                    starts,
-                    send_after=now,
-                    **common,
-                )
-            )
-        return rows
+    notice = notice_row(appointment, history, now)
+    rows = [notice] if notice is not None else []
     if appointment.status != Appointment.Status.BOOKED:
         return rows
-    if sent_versions and starts not in sent_versions:
-        # Moved after an invite went out: an update with the same UID, due now.
-        rows.append(
-            _row(
-                Kind.APPOINTMENT_UPDATED,
-                SubjectType.APPOINTMENT,
-                appointment.pk,
-                starts,
-                send_after=now,
-                **common,
-            )
-        )
+    patient_id = appointment.course.patient_id
+    common = {"clinic_id": appointment.clinic_id, "patient_id": patient_id, "subject_at": starts}
     stale = timing.stale_before(now)
     due_times = {kind: starts - offset for kind, offset in timing.appointment_offsets().items()}
     if appointment.kind == Appointment.Kind.DOSING:
@@ -95,7 +122,7 @@ def _appointment_history(ids):
     history = {}
     for row in Reminder.objects.filter(
         subject_type=SubjectType.APPOINTMENT, subject_id__in=ids, kind__in=APPOINTMENT_KINDS
-    ).only("subject_id", "status", "subject_at"):
+    ).only("subject_id", "kind", "status", "subject_at", "sequence"):
         history.setdefault(row.subject_id, []).append(row)
     return history
 
@@ -107,7 +134,8 @@ def plan_appointment(appointment, now):
 
 
 def plan_appointments(now):
-    """Appointments whose reminders fall due now, plus those with an invite out that changed."""
+    """Appointments whose reminders fall due now, plus every one changed since the patient's
+    last email about it (a newer `sequence`), whatever path changed it."""
     stale = timing.stale_before(now)
     hour = datetime.timedelta(hours=1)
     # Only appointments with a reminder falling due in [stale, now]: a few narrow index ranges.
@@ -122,18 +150,35 @@ def plan_appointments(now):
         starts_at__lte=now + datetime.timedelta(days=1) + to_midnight + hour,
     )
     booked = Appointment.objects.filter(window, starts_at__gt=now, status=Appointment.Status.BOOKED)
-    # Invites out for a time that no longer matches: moved or cancelled since.
-    sent = Reminder.objects.filter(
-        subject_type=SubjectType.APPOINTMENT,
-        kind__in=APPOINTMENT_KINDS,
-        status=Status.SENT,
-        subject_at__gt=now,
-    ).values("subject_id")
-    changed = Appointment.objects.filter(pk__in=sent, starts_at__gt=now)
+    # The newest version the patient was sent (-1: an email from before versions were kept);
+    # an appointment never emailed has none, and nothing to correct.
+    told = (
+        Reminder.objects.filter(
+            subject_type=SubjectType.APPOINTMENT,
+            subject_id=OuterRef("pk"),
+            kind__in=APPOINTMENT_KINDS,
+            status=Status.SENT,
+        )
+        .annotate(told=Coalesce("sequence", -1))
+        .order_by("-told")
+        .values("told")[:1]
+    )
+    changed = Appointment.objects.filter(starts_at__gt=now, sequence__gt=0).filter(
+        sequence__gt=Subquery(told)
+    )
     appointments = list(
         (booked | changed)
         .select_related("clinic", "course")
-        .only("pk", "kind", "status", "starts_at", "clinic__time_zone", "course__patient_id")
+        .only(
+            "pk",
+            "kind",
+            "status",
+            "starts_at",
+            "sequence",
+            "changed_at",
+            "clinic__time_zone",
+            "course__patient_id",
+        )
     )
     history = _appointment_history([a.pk for a in appointments])
     rows = []

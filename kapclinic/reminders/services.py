@@ -173,7 +173,9 @@ def _start(reminder_id, lease, now):
             return skip(str(reason))
         reminder.send_started_at, reminder.claimed_at = now, now
         reminder.attempts += 1
-        reminder.save(update_fields=["send_started_at", "claimed_at", "attempts", "updated_at"])
+        reminder.save(
+            update_fields=["send_started_at", "claimed_at", "attempts", "sequence", "updated_at"]
+        )
         return message, None
 
 

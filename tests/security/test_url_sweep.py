@@ -158,6 +158,15 @@ def asking(s):
     return {"slot": calendar_scene(s).slot_a.pk, "note": "After work, please."}
 
 
+def calendar_feed_token(s):
+    """Prescriber 1's live calendar feed address, made once per scene."""
+    if not hasattr(s, "feed_token"):
+        from kapclinic.calendar.feeds import create_feed
+
+        _, s.feed_token = create_feed(s.prescriber, by=s.prescriber.user)
+    return s.feed_token
+
+
 def series_scene(s):
     """Two weekly dosing sessions of patient A booked as a series, made once per scene."""
     if not hasattr(s, "series_a"):
@@ -470,6 +479,20 @@ ACCESS = {
     ),
     "billing:my-superbill": Page(PATIENT, PATIENTS, {GET}),
     "billing:my-superbill-pdf": Page(PATIENT, PATIENTS, {GET}),
+    # --- calendar feeds (issue 21): each clinician their own; the feed opens by its secret ---
+    "calendar:my-feed": Page(
+        STAFF,
+        EVERY_CLINIC,
+        data=lambda s: {"action": "create"},
+        notes="no ids: always the signed-in clinician's own; the superuser holds no Provider (404)",
+    ),
+    "calendar:feed": Page(
+        PUBLIC,
+        frozenset(ROLES),
+        {GET},
+        kwargs=lambda s: {"token": calendar_feed_token(s)},
+        notes="no sign-in: calendar apps fetch it; the secret in the address is the key",
+    ),
     # --- controlled-substance register: nurses and prescribers record, clinic admins read;
     # therapists and superusers find nothing (404); each clinic sees its own register.
     "stock:register": Page(STAFF, STOCK_READERS, {GET}),
@@ -821,4 +844,4 @@ def test_the_sweep_covers_every_url_role_and_method():
     assert not missing, f"URLs with no row in ACCESS: {missing}"
     total = len(URLS) * len(ROLES) * 2
     print(f"\nURL sweep: {len(URLS)} URLs × {len(ROLES)} roles × 2 methods = {total} requests")
-    assert total == 1980, "update this count when URLs or roles are added"
+    assert total == 2016, "update this count when URLs or roles are added"

@@ -3,12 +3,17 @@
 A clinician, a resource (a room or chair of the clinic), or a patient is never in two live
 appointments at once: `clean()` says so beside the field, and the database refuses it whatever
 path the write takes.
+
+Every write stamps `changed_at`, and a change of time or status bumps `sequence` (the
+iCalendar SEQUENCE), whether it goes through `save()` or a queryset `update()`: the reminder
+scan compares that version with the one the patient was last sent, so no write path can skip
+the notice of a move or a cancellation.
 """
 
 from django.contrib.postgres.fields import RangeBoundary, RangeOperators
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, When
 from django.utils import timezone
 
 from kapclinic.clinic.access import patient_scope
@@ -66,6 +71,35 @@ class AppointmentQuerySet(models.QuerySet):
     def delete(self):
         raise AppointmentDeletionError("Appointments are cancelled or marked no-show, not deleted.")
 
+    def update(self, **kwargs):
+        """Every update is a change the scan can see: `changed_at` stamped, and `sequence`
+        bumped on the rows whose time or status it really changes."""
+        kwargs.setdefault("changed_at", timezone.now())
+        if "sequence" not in kwargs:
+            bump = version_bump({f: v for f, v in kwargs.items() if f in VERSIONED_FIELDS})
+            if bump is not None:
+                kwargs["sequence"] = bump
+        return super().update(**kwargs)
+
+
+# What a calendar holding the appointment sees change: its times and whether it is still on.
+VERSIONED_FIELDS = ("starts_at", "ends_at", "status")
+
+
+def version_bump(new_values):
+    """`sequence + 1` where a row's time or status differs from `new_values`, else unchanged.
+
+    One expression evaluated by the database against the row as it was before the write, so
+    a save and a queryset update count a change the same way, with no read first.
+    """
+    if not new_values:
+        return None
+    return Case(
+        When(Q(**new_values), then=F("sequence")),
+        default=F("sequence") + 1,
+        output_field=models.PositiveIntegerField(),
+    )
+
 
 class Appointment(models.Model):
     class Kind(models.TextChoices):
@@ -111,6 +145,10 @@ class Appointment(models.Model):
         editable=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Stamped by every write (save or queryset update); see the module docstring.
+    changed_at = models.DateTimeField(default=timezone.now, editable=False)
+    # The iCalendar SEQUENCE: how many times the time or status changed (RFC 5545 §3.8.7.4).
+    sequence = models.PositiveIntegerField(default=0, editable=False)
 
     objects = AppointmentQuerySet.as_manager()
 
@@ -149,6 +187,10 @@ class Appointment(models.Model):
             models.Index(fields=["course", "starts_at"]),
             models.Index(fields=["clinician", "starts_at"]),
             models.Index(fields=["status", "starts_at"]),
+            # The reminder scan's question: which future appointments changed since booking.
+            models.Index(
+                fields=["starts_at"], condition=Q(sequence__gt=0), name="appointment_changed_idx"
+            ),
         ]
 
     def __str__(self):
@@ -156,6 +198,16 @@ class Appointment(models.Model):
 
     def save(self, *args, **kwargs):
         self.copy_from_course()
+        self.changed_at = timezone.now()
+        update_fields = kwargs.get("update_fields")
+        if not self._state.adding:
+            changing = [f for f in VERSIONED_FIELDS if update_fields is None or f in update_fields]
+            bump = version_bump({f: getattr(self, f) for f in changing})
+            if bump is not None:
+                self.sequence = bump  # the saved value comes back (RETURNING)
+            if update_fields is not None:
+                extra = ["changed_at"] + (["sequence"] if bump is not None else [])
+                kwargs["update_fields"] = {*update_fields, *extra}
         super().save(*args, **kwargs)
 
     def copy_from_course(self):

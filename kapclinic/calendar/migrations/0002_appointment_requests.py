@@ -26,9 +26,8 @@ def grant(apps, schema_editor):
 
 class Migration(migrations.Migration):
 
-    initial = True
-
     dependencies = [
+        ('clinic_calendar', '0001_calendar_feeds'),
         ('clinic', '0022_diagnoses_and_billing_identifiers'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
