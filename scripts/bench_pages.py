@@ -43,7 +43,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/kap_bench"
-BENCH_EMAIL = "bench.prescriber@scale.example.org"
+# A second worktree benchmarking the same database sets its own BENCH_EMAIL (and var/bench/).
+BENCH_EMAIL = os.environ.get("BENCH_EMAIL", "bench.prescriber@scale.example.org")
 P95_TARGET_MS, RATIO_TARGET, BARE_TARGET = 150, 0.40, 0.30
 STATE = ROOT / "var" / "bench"
 WRK_REPORT = """
