@@ -10,7 +10,7 @@ class ClinicConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in, user_logged_out
 
-        from . import plugins, signin
+        from . import plugins, principal, signin
         from .constraints import reinstall_after_migrate
         from .models import Provider, User
 
@@ -29,4 +29,5 @@ class ClinicConfig(AppConfig):
             sender=Provider,
             dispatch_uid="clinic-provider-inactive",
         )
+        principal.connect()  # what renews the kept principal of a login
         plugins.discover()  # every app's timeline.py, home.py and badges.py
