@@ -18,6 +18,7 @@ from kapclinic.clinic.mixins import require_staff
 from kapclinic.clinic.models import Appointment, SafetyFlag
 from kapclinic.clinic.records import SignedRecordError
 from kapclinic.clinic.submissions import save_once
+from sessions.booking import insert
 from sessions.models import DosingSession
 
 from . import course_outcome
@@ -77,8 +78,11 @@ CHANGE = AccessEvent.Action.CHANGE
 # --- Integration sessions and notes --------------------------------------------------------
 
 
-def book_integration_session(dosing_session, by, *, starts_at, ends_at, clinician=None, room=""):
-    """Offer the integration session that follows a dosing session (reference §5 cadence)."""
+def book_integration_session(
+    dosing_session, by, *, starts_at, ends_at, clinician=None, resource=None
+):
+    """Offer the integration session that follows a dosing session (reference §5 cadence),
+    in a room or by telehealth (`resource`, a Resource or None)."""
     course = dosing_session.course
     require_staff(by, course, ANY_STAFF, "book an integration session", refusal=IntegrationError)
     if not course.is_open:
@@ -91,11 +95,11 @@ def book_integration_session(dosing_session, by, *, starts_at, ends_at, clinicia
         starts_at=starts_at,
         ends_at=ends_at,
         clinician=clinician,
-        room=room,
+        resource=resource,
     )
     appointment.full_clean(exclude=["clinic"])
     with transaction.atomic():
-        appointment.save()
+        insert(appointment)  # a clash the database refuses comes back beside its field
         audit(by, course, f"integration session {appointment.pk} booked")
     return appointment
 

@@ -33,14 +33,12 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kapclinic.settings")
 
 def copy_appointments(connection, rows):
     """COPY (course, clinic, kind, start, end) tuples into clinic_appointment."""
-    columns = (
-        "course_id, clinic_id, kind, starts_at, ends_at, room, status, status_reason, created_at"
-    )
+    columns = "course_id, clinic_id, kind, starts_at, ends_at, status, status_reason, created_at"
     buffer = io.StringIO()
     for course_id, clinic_id, kind, starts, ends in rows:
         buffer.write(
             f"{course_id}\t{clinic_id}\t{kind}\t{starts.isoformat()}\t{ends.isoformat()}"
-            f"\t\tbooked\t\t{starts.isoformat()}\n"
+            f"\tbooked\t\t{starts.isoformat()}\n"
         )
     buffer.seek(0)
     with connection.cursor() as cursor:

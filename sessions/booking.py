@@ -15,7 +15,7 @@ from intake.plans import plan_in_force
 from intake.services import is_cleared
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.access import provider_for
-from kapclinic.clinic.constraints import CLINICIAN_OVERLAP, PATIENT_OVERLAP, ROOM_OVERLAP
+from kapclinic.clinic.constraints import CLINICIAN_OVERLAP, PATIENT_OVERLAP, RESOURCE_OVERLAP
 from kapclinic.clinic.mixins import require_patient_or_staff
 from kapclinic.clinic.models import (
     Appointment,
@@ -25,6 +25,7 @@ from kapclinic.clinic.models import (
     Provider,
     Role,
 )
+from kapclinic.clinic.models.resources import DOSING_RESOURCE_NEEDED
 from kapclinic.clinic.patient_journey import check_in_window
 from kapclinic.rems import services as rems
 
@@ -58,12 +59,15 @@ def booking_refusal(course):
     return rems.booking_refusal(course, plan_in_force(course))
 
 
-def book_dosing_session(course, *, by, starts_at, ends_at, clinician, room=""):
-    """Book a dosing session; a clash raises ValidationError keyed by the clashing field."""
+def book_dosing_session(course, *, by, starts_at, ends_at, clinician, resource=None):
+    """Book a dosing session in a dosing room or chair (`resource`, a Resource; None is
+    refused beside the field); a clash raises ValidationError keyed by the clashing field."""
     refusal = booking_refusal(course)
     if refusal:
         raise JourneyError(refusal)
     _check_staff(by, course.clinic_id)
+    if resource is None:
+        raise ValidationError({"resource": DOSING_RESOURCE_NEEDED})
     appointment = Appointment(
         course=course,
         clinic_id=course.clinic_id,
@@ -71,7 +75,7 @@ def book_dosing_session(course, *, by, starts_at, ends_at, clinician, room=""):
         starts_at=starts_at,
         ends_at=ends_at,
         clinician=clinician,
-        room=room,
+        resource=resource,
     )
     appointment.full_clean()
     with transaction.atomic():
@@ -105,10 +109,10 @@ def _clash_errors(error, appointment):
             f"{appointment.clinician} was booked for this time a moment ago. "
             "Choose another time or clinician."
         )
-    if ROOM_OVERLAP in text:
-        errors["room"] = (
-            f"{appointment.room} was booked for this time a moment ago. "
-            "Choose another time or room."
+    if RESOURCE_OVERLAP in text:
+        errors["resource"] = (
+            f"{appointment.resource} was booked for this time a moment ago. "
+            "Choose another time, room or chair."
         )
     if PATIENT_OVERLAP in text:
         errors["starts_at"] = (

@@ -13,6 +13,7 @@ from kapclinic.clinic.models import (
     Product,
     Protocol,
     Provider,
+    Resource,
     Role,
     Route,
     SafetyFlag,
@@ -124,6 +125,17 @@ def first_free_start(course, earliest):
         .first()
     )
     return last or earliest
+
+
+class ResourceFactory(factory.django.DjangoModelFactory):
+    """A dosing room of its own, so two tests' appointments never share one by chance."""
+
+    class Meta:
+        model = Resource
+
+    clinic = factory.SubFactory(ClinicFactory)
+    name = factory.Sequence(lambda n: f"Dosing room {n + 1}")
+    kind = Resource.Kind.DOSING_ROOM
 
 
 class AppointmentFactory(factory.django.DjangoModelFactory):

@@ -10,7 +10,7 @@ from django import forms
 from django.utils import timezone
 
 from kapclinic.clinic.forms import AppointmentSlotForm, FieldErrorsForm, OneTimeKeyMixin
-from kapclinic.clinic.models import Indication, Provider, ReevaluationDecision
+from kapclinic.clinic.models import Appointment, Indication, Provider, ReevaluationDecision
 
 from ..models import IntegrationNote
 from ..models.common import NOTE_AUTHORS
@@ -36,6 +36,8 @@ def integration_clinicians(clinic):
 class BookIntegrationSessionForm(AppointmentSlotForm):
     MIN_MINUTES, MAX_MINUTES, DEFAULT_MINUTES = 15, 4 * 60, DEFAULT_INTEGRATION_MINUTES
     CLINICIAN_LABEL, CLINICIAN_REQUIRED = "Therapist or prescriber", False
+    APPOINTMENT_KIND = Appointment.Kind.INTEGRATION
+    RESOURCE_LABEL, RESOURCE_EMPTY_LABEL = "Room or telehealth", "Not decided yet"
 
     def clinicians(self, clinic):
         return integration_clinicians(clinic)

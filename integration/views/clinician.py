@@ -171,7 +171,7 @@ class BookIntegrationSessionView(StaffRequiredMixin, View):
                     starts_at=data["starts_at"],
                     ends_at=data["ends_at"],
                     clinician=data["clinician"],
-                    room=data["room"],
+                    resource=data["resource"],
                 )
             except ValidationError as error:
                 form.add_model_errors(error)

@@ -1,5 +1,5 @@
-"""No double booking of a clinician, a room or a patient, enforced by the database on
-PostgreSQL and on the SQLite demo alike.
+"""No double booking of a clinician, a resource (room or chair) or a patient, enforced by the
+database on PostgreSQL and on the SQLite demo alike.
 
 PostgreSQL gets exclusion constraints (btree_gist). SQLite has none, so the same rules are
 triggers there; the constraint class emits no SQL on SQLite, so migrations still apply.
@@ -11,10 +11,19 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Func
 
 CLINICIAN_OVERLAP = "appointment_no_clinician_overlap"
-ROOM_OVERLAP = "appointment_no_room_overlap"
+RESOURCE_OVERLAP = "appointment_no_resource_overlap"
 PATIENT_OVERLAP = "appointment_no_patient_overlap"
-# The triggers migration 0007 installed; the patient's came later, with its own column.
+# The free-text room's, until migration 0025 made rooms resources: kept for the migrations.
+ROOM_OVERLAP = "appointment_no_room_overlap"
+# The triggers migration 0007 installed; the patient's and the resource's came later.
 FIRST_TRIGGERS = (CLINICIAN_OVERLAP, ROOM_OVERLAP)
+# Each trigger and the column it reads: a database migrated back before a column has no trigger.
+TRIGGER_COLUMNS = (
+    (CLINICIAN_OVERLAP, "clinician"),
+    (ROOM_OVERLAP, "room"),
+    (PATIENT_OVERLAP, "patient"),
+    (RESOURCE_OVERLAP, "resource"),
+)
 
 
 class TsTzRange(Func):
@@ -48,7 +57,7 @@ class PostgresExclusionConstraint(ExclusionConstraint):
         return None
 
 
-# The SQLite twin of the two exclusion constraints. Datetimes are stored as UTC text of one
+# The SQLite twin of the exclusion constraints. Datetimes are stored as UTC text of one
 # format, so text comparison orders them; RAISE(ABORT) surfaces as an IntegrityError.
 _LIVE = "('booked', 'checked_in')"
 _OVERLAPS = "a.starts_at < NEW.ends_at AND NEW.starts_at < a.ends_at"
@@ -65,6 +74,10 @@ _GUARDS = {
     PATIENT_OVERLAP: (
         f"NEW.status IN {_LIVE}",
         f"a.patient_id = NEW.patient_id AND a.status IN {_LIVE} AND {_OVERLAPS}",
+    ),
+    RESOURCE_OVERLAP: (
+        f"NEW.status IN {_LIVE} AND NEW.resource_id IS NOT NULL",
+        f"a.resource_id = NEW.resource_id AND a.status IN {_LIVE} AND {_OVERLAPS}",
     ),
 }
 
@@ -104,11 +117,19 @@ def reinstall_after_migrate(sender, using, apps=None, **kwargs):
     """post_migrate: SQLite drops triggers whenever a migration rebuilds the table."""
     from django.db import connections
 
-    names = []
-    for field, guards in (("clinic", FIRST_TRIGGERS), ("patient", (PATIENT_OVERLAP,))):
-        try:
-            apps.get_model("clinic", "Appointment")._meta.get_field(field)
-        except (AttributeError, LookupError, FieldDoesNotExist):
-            break  # migrated back before the appointment had this column
-        names.extend(guards)
+    try:
+        model = apps.get_model("clinic", "Appointment")
+    except (AttributeError, LookupError):
+        return
+    if not _has_column(model, "clinic"):
+        return  # migrated back before migration 0007 installed the first triggers
+    names = [name for name, column in TRIGGER_COLUMNS if _has_column(model, column)]
     install_sqlite_overlap_triggers(connections[using], names)
+
+
+def _has_column(model, field):
+    try:
+        model._meta.get_field(field)
+    except FieldDoesNotExist:
+        return False
+    return True

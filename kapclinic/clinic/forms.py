@@ -10,6 +10,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
 from .access import may_request_emergency_access
+from .models import Resource, ResourceKind
 
 # Per process: the HTML of each distinct empty form, keyed by everything that shapes it.
 _DRAWN = {}
@@ -137,15 +138,40 @@ class ProviderMultipleChoiceField(forms.ModelMultipleChoiceField):
         return f"{provider} ({provider.get_role_display()})"
 
 
+class _ResourcesByKind(forms.models.ModelChoiceIterator):
+    """The clinic's rooms and chairs under one heading per kind (dosing rooms, recliners…)."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        groups = {}
+        for resource in self.queryset:
+            groups.setdefault(resource.kind, []).append(self.choice(resource))
+        for kind in ResourceKind:
+            if kind in groups:
+                yield (kind.label, tuple(groups[kind]))
+
+
+class ResourceChoiceField(forms.ModelChoiceField):
+    """One of the clinic's rooms, chairs or telehealth lines, grouped by kind."""
+
+    iterator = _ResourcesByKind
+
+
 class AppointmentSlotForm(FieldErrorsForm):
     """Date, time and length in the clinic's own time zone, whatever the server's.
 
-    Subclasses set the length bounds and default, and say who may lead the appointment.
+    Subclasses set the length bounds and default, say who may lead the appointment, and
+    which kind of appointment it is (which rooms and chairs it may be booked in).
     """
 
     MIN_MINUTES, MAX_MINUTES, DEFAULT_MINUTES = 15, 8 * 60, 60
     LENGTH_HELP = ""
     CLINICIAN_LABEL, CLINICIAN_HELP, CLINICIAN_REQUIRED = "Clinician", "", True
+    # An `Appointment.Kind` value: the resources offered are those it may hold.
+    APPOINTMENT_KIND = ""
+    RESOURCE_LABEL, RESOURCE_HELP, RESOURCE_REQUIRED = "Room", "", False
+    RESOURCE_EMPTY_LABEL, RESOURCE_REQUIRED_MESSAGE = "No room", "Choose a room."
     FIELD_FOR = {"starts_at": "start_time", "ends_at": "duration_minutes"}
 
     date = forms.DateField(
@@ -156,7 +182,7 @@ class AppointmentSlotForm(FieldErrorsForm):
     )
     duration_minutes = forms.IntegerField(label="Length (minutes)")
     clinician = ProviderChoiceField(label="Clinician", queryset=None)
-    room = forms.CharField(label="Room", max_length=60, required=False)
+    resource = ResourceChoiceField(label="Room", queryset=Resource.objects.none())
 
     def __init__(self, *args, clinic, **kwargs):
         super().__init__(*args, **kwargs)
@@ -173,6 +199,14 @@ class AppointmentSlotForm(FieldErrorsForm):
             queryset=self.clinicians(clinic),
             required=self.CLINICIAN_REQUIRED,
             help_text=self.CLINICIAN_HELP,
+        )
+        self.fields["resource"] = ResourceChoiceField(
+            label=self.RESOURCE_LABEL,
+            queryset=Resource.objects.filter(clinic=clinic).bookable_for(self.APPOINTMENT_KIND),
+            required=self.RESOURCE_REQUIRED,
+            help_text=self.RESOURCE_HELP,
+            empty_label=self.RESOURCE_EMPTY_LABEL,
+            error_messages={"required": self.RESOURCE_REQUIRED_MESSAGE},
         )
         self.fields["start_time"].help_text = f"Clinic time ({clinic.time_zone})."
 

@@ -181,12 +181,12 @@ def patient_chart(patient):
     # Only the columns the chart shows (the clinician's name as Provider.__str__ spells it).
     appointments = list(
         Appointment.objects.filter(course__patient=patient)
-        .select_related("clinician__user")
+        .select_related("clinician__user", "resource")
         .only(
             "starts_at",
             "kind",
             "status",
-            "room",
+            "resource__name",
             "clinician__credentials",
             "clinician__user__first_name",
             "clinician__user__last_name",

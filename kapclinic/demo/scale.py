@@ -59,7 +59,7 @@ from sessions.models import (
 from . import bulk, journey
 from . import scale_rows as rows
 from .answers import INTAKES
-from .scale_network import network
+from .scale_network import dosing_rooms, network
 from .scale_phases import FIRST, LAST, Course, PhaseRows, Slots, Team
 
 S = CourseState
@@ -170,6 +170,7 @@ class ScaleSeeder(PhaseRows):
         # Today's visits under way started an hour or more ago, three hours apart per room.
         self.today = Slots(self.now.replace(second=0, microsecond=0) - timedelta(minutes=70))
         self.clinics = network(self.rng, self.patients, self.clinic_count)
+        self.rooms = dosing_rooms(self.clinics)
 
     def intake_template(self):
         """One real submission through the intake services: the others copy its answers."""

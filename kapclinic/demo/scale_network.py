@@ -1,9 +1,10 @@
 """The scale seed's clinics: each with a signed-off protocol, consent, a journal prompt, risk
-wording and about one clinician per hundred patients, as a busy clinic would have."""
+wording, about one clinician per hundred patients, as a busy clinic would have, and a dosing
+room per prescriber."""
 
 from intake.models import ConsentDocument
 from integration.models import JournalPrompt, seed_risk_terms
-from kapclinic.clinic.models import Clinic, Protocol, Provider, Role, User
+from kapclinic.clinic.models import Clinic, Protocol, Provider, Resource, ResourceKind, Role, User
 from sessions.models import Thresholds
 
 from .scale_phases import FIRST, LAST
@@ -50,3 +51,19 @@ def network(rng, patients, clinic_count):
         protocol.sign_off(staff[Role.PRESCRIBER][0])
         clinics.append((clinic, protocol, Thresholds.snapshot(protocol), staff))
     return clinics
+
+
+def dosing_rooms(clinics):
+    """{prescriber id: dosing room id}, the rooms written in one insert. Each prescriber doses
+    in their own room: the seed keeps a prescriber's live visits apart, so its rooms' too."""
+    prescribers = [p for *_, staff in clinics for p in staff[Role.PRESCRIBER]]
+    rooms = Resource.objects.bulk_create(
+        Resource(
+            clinic_id=p.clinic_id,
+            name=f"Dosing room {p.pk}",
+            kind=ResourceKind.DOSING_ROOM,
+            capacity=2,
+        )
+        for p in prescribers
+    )
+    return {p.pk: room.pk for p, room in zip(prescribers, rooms, strict=True)}

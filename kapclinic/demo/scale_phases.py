@@ -237,7 +237,7 @@ class PhaseRows:
     def past_dosing(self, out, course, team, starts, scores, number):
         """A dosing visit from check-in to signature, then its integration session and note."""
         ids, rng, now = self.ids, self.rng, self.now
-        room = f"Room {team.prescriber.pk}"
+        room = self.rooms[team.prescriber.pk]
         appointment_id = rows.appointment(
             out, ids, course, "dosing", starts, team.prescriber, "completed", room
         )
@@ -289,7 +289,7 @@ class PhaseRows:
     def next_dosing(self, out, course, team, clinic, rng):
         """An in-treatment course's next visit: booked ahead, or under way today."""
         ids, now = self.ids, self.now
-        room = f"Room {team.prescriber.pk}"
+        room = self.rooms[team.prescriber.pk]
         live_today = self.today.used[team.prescriber.id] < 3 and rng.random() < 0.2
         if live_today:
             starts = self.today.next(team.prescriber, per_day=3, step=-3)

@@ -129,7 +129,7 @@ def reminder(out, ids, course, kind, subject_type, subject_id, due, now):
     )
 
 
-def appointment(out, ids, course, kind, starts, clinician, status, room=""):
+def appointment(out, ids, course, kind, starts, clinician, status, resource_id=None):
     pk = ids[Appointment]()
     out[Appointment].append(
         {
@@ -141,7 +141,7 @@ def appointment(out, ids, course, kind, starts, clinician, status, room=""):
             "starts_at": starts,
             "ends_at": starts + VISIT,
             "clinician_id": clinician.id,
-            "room": room,
+            "resource_id": resource_id,
             "status": status,
             "created_at": starts - 10 * DAY,
         }

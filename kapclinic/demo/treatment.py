@@ -33,6 +33,7 @@ from sessions.models import CheckIn, SessionAlert
 
 from .answers import scale
 from .builder.dosing import check_in_data, discharge_data, dose_data, open_session, vitals_data
+from .builder.resources import room
 from .stock import ketamine_in_stock
 
 LOT = "KET-SL-2611"
@@ -166,7 +167,7 @@ def past_dosing_session(course, staff, visit):
         starts_at=visit.start,
         ends_at=visit.start + timedelta(hours=2, minutes=30),
         clinician=prescriber,
-        room="Room 1",
+        resource=room(course.clinic, "Dosing room 1"),
     )
     check_in(appointment, patient, visit)
     # Opened at the start of the visit: clinical times may not precede the session's start.
@@ -226,7 +227,7 @@ def book_integration(session, therapist, starts_at):
         starts_at=starts_at,
         ends_at=starts_at + timedelta(minutes=50),
         clinician=therapist,
-        room="Room 2",
+        resource=room(session.course.clinic, "Therapy room"),
     )
 
 

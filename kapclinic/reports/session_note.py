@@ -26,6 +26,7 @@ def records():
         "course__patient",
         "course__clinic",
         "appointment__clinician__user",
+        "appointment__resource",
         "opened_by",
         "signed_by",
         "companion_confirmed_by",

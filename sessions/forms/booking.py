@@ -3,6 +3,8 @@
 from django import forms
 
 from kapclinic.clinic.forms import AppointmentSlotForm
+from kapclinic.clinic.models import Appointment
+from kapclinic.clinic.models.resources import DOSING_RESOURCE_NEEDED
 
 from ..booking import dosing_clinicians
 
@@ -16,6 +18,10 @@ class BookDosingSessionForm(AppointmentSlotForm):
     LENGTH_HELP = "Preparation, dose, observation and discharge."
     CLINICIAN_LABEL = "Supervising clinician"
     CLINICIAN_HELP = "A prescriber or nurse of this clinic."
+    APPOINTMENT_KIND = Appointment.Kind.DOSING
+    RESOURCE_LABEL, RESOURCE_REQUIRED = "Dosing room or chair", True
+    RESOURCE_HELP = "Where the patient is dosed and observed."
+    RESOURCE_EMPTY_LABEL, RESOURCE_REQUIRED_MESSAGE = "Choose…", DOSING_RESOURCE_NEEDED
 
     def clinicians(self, clinic):
         return dosing_clinicians(clinic)

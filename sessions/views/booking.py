@@ -72,7 +72,7 @@ class BookDosingSessionView(StaffRequiredMixin, View):
                     starts_at=data["starts_at"],
                     ends_at=data["ends_at"],
                     clinician=data["clinician"],
-                    room=data["room"],
+                    resource=data["resource"],
                 )
             except ValidationError as error:
                 form.add_model_errors(error)
@@ -122,7 +122,7 @@ class DayView(StaffRequiredMixin, View):
         appointments = (
             Appointment.objects.visible_to(request.user)
             .filter(clinician=clinician, starts_at__gte=start, starts_at__lt=end)
-            .select_related("course__patient", "dosing_session")
+            .select_related("course__patient", "dosing_session", "resource")
             .order_by("starts_at", "pk")
         )
         appointments = list(appointments)
@@ -164,7 +164,7 @@ def staff_appointment(request, pk):
     """An appointment of the staff member's clinic, or 404."""
     return get_object_or_404(
         Appointment.objects.visible_to(request.user).select_related(
-            "course__patient", "clinic", "clinician__user"
+            "course__patient", "clinic", "clinician__user", "resource"
         ),
         pk=pk,
     )

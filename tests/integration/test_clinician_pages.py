@@ -20,7 +20,7 @@ from integration.models import (
 )
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.models import Appointment, CourseState, Indication, Role, TreatmentCourse
-from kapclinic.demo.builder import record_score
+from kapclinic.demo.builder import record_score, room
 from sessions import services as dosing
 from tests.conftest import CommittingClient
 
@@ -178,12 +178,13 @@ def test_book_an_integration_session_after_discharge(build, as_role):
             "start_time": "14:00",
             "duration_minutes": "60",
             "clinician": therapist.pk,
-            "room": "Room 3",
+            "resource": room(build.course.clinic, "Therapy room").pk,
         },
     )
     assert response.status_code == 302
     appointment = Appointment.objects.get(kind=Appointment.Kind.INTEGRATION)
     assert appointment.clinician == therapist
+    assert appointment.resource.name == "Therapy room"
     listing = client.get(course_url("sessions", build.course)).content.decode()
     assert note_url(appointment) in listing and "Write the note" in listing
 

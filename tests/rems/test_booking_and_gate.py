@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from kapclinic.clinic.models import JourneyError, Role
-from kapclinic.demo.builder import clear_course
+from kapclinic.demo.builder import clear_course, room
 from kapclinic.rems.models import Certification
 from sessions import booking
 from sessions.gate import evaluate_gate, failing
@@ -28,6 +28,7 @@ def book(side, course):
         starts_at=starts,
         ends_at=starts + datetime.timedelta(hours=2, minutes=30),
         clinician=side.staff[Role.NURSE],
+        resource=room(course.clinic),
     )
 
 

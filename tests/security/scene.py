@@ -17,7 +17,7 @@ from integration import services as integration_services
 from integration.models import MeasureRequest
 from kapclinic.clinic import risk
 from kapclinic.clinic.models import Appointment, RiskDecision, Role, SafetyFlag
-from kapclinic.demo.builder import book, clear_course, sign_consent, submit_intake
+from kapclinic.demo.builder import book, clear_course, room, sign_consent, submit_intake
 from kapclinic.rems.services import generate_monitoring_form
 from sessions import services
 from sessions.models import AdverseEvent, SessionAlert
@@ -70,7 +70,7 @@ def build_scene(world):
         now - datetime.timedelta(minutes=30),
         hours=2.5,
         clinician=nurse,
-        room="Room 1",
+        resource=room(clinic, "Dosing room 1"),
     )
     scene.session_a = services.open_session(scene.appointment_a, nurse.user)
     scene.alert_a = SessionAlert.objects.create(

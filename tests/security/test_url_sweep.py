@@ -17,7 +17,7 @@ import pytest
 from django.urls import URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from kapclinic.demo.builder import intake_answers
+from kapclinic.demo.builder import intake_answers, room
 from tests.risk_helpers import risk_review_data
 
 from .conftest import CHECKED
@@ -152,7 +152,7 @@ def booking(s):
         "start_time": "10:00",
         "duration_minutes": "150",
         "clinician": s.nurse.pk,
-        "room": "Room 2",
+        "resource": room(s.clinic, "Dosing room 2").pk,
     }
 
 

@@ -7,6 +7,7 @@ from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
 from kapclinic.clinic.models import Appointment, Role
+from kapclinic.demo.builder import room as clinic_room
 from sessions import booking
 from tests.real_services import require_real_service
 from tests.sessions.test_scheduling import at, book, clear_course, form_data
@@ -22,10 +23,10 @@ def north(world):
 def test_database_refuses_one_patient_in_two_overlapping_appointments(north):
     require_real_service(connection.vendor == "postgresql", "the database is not PostgreSQL")
     course = north.courses[0]
-    book(course, north.staff[Role.NURSE], at(north.clinic, 3, 12), room="Room 1")
+    book(course, north.staff[Role.NURSE], at(north.clinic, 3, 12), room="Dosing room 1")
     refused = pytest.raises(IntegrityError, match="appointment_no_patient_overlap")
     with refused, transaction.atomic():
-        book(course, north.staff[Role.PRESCRIBER], at(north.clinic, 3, 12), room="Room 2")
+        book(course, north.staff[Role.PRESCRIBER], at(north.clinic, 3, 12), room="Dosing room 2")
     assert Appointment.objects.count() == 1
 
 
@@ -45,14 +46,14 @@ def test_back_to_back_cancelled_and_other_patients_do_not_clash(north):
 
 def test_clean_says_the_patient_is_already_booked_beside_the_start(north):
     course = north.courses[0]
-    book(course, north.staff[Role.NURSE], at(north.clinic, 3, 12), room="Room 1")
+    book(course, north.staff[Role.NURSE], at(north.clinic, 3, 12), room="Dosing room 1")
     clash = Appointment(
         course=course,
         kind=Appointment.Kind.INTEGRATION,
         starts_at=at(north.clinic, 3, 13),
         ends_at=at(north.clinic, 3, 14),
         clinician=north.staff[Role.THERAPIST],
-        room="Room 2",
+        resource=clinic_room(north.clinic, "Therapy room"),
     )
     with pytest.raises(ValidationError) as refused:
         clash.full_clean()
@@ -65,14 +66,14 @@ def test_clean_says_the_patient_is_already_booked_beside_the_start(north):
 def test_a_database_refusal_for_the_patient_comes_back_beside_the_start(north):
     """Two staff booking the same patient at once: clean() passed for both."""
     course = north.courses[0]
-    book(course, north.staff[Role.NURSE], at(north.clinic, 3, 12), room="Room 1")
+    book(course, north.staff[Role.NURSE], at(north.clinic, 3, 12), room="Dosing room 1")
     late = Appointment(
         course=course,
         kind=Appointment.Kind.DOSING,
         starts_at=at(north.clinic, 3, 12),
         ends_at=at(north.clinic, 3, 13),
         clinician=north.staff[Role.PRESCRIBER],
-        room="Room 2",
+        resource=clinic_room(north.clinic, "Dosing room 2"),
     )
     with pytest.raises(ValidationError) as refused:
         booking.insert(late)
@@ -85,12 +86,12 @@ def test_booking_form_shows_the_patient_clash_beside_the_start_time(north, staff
     """The nurse books the patient at 12:00 over their 12:00 session with another clinician."""
     prescriber, nurse = north.staff[Role.PRESCRIBER], north.staff[Role.NURSE]
     course = clear_course(north.courses[0], prescriber)
-    book(course, prescriber, at(north.clinic, 3, 12), room="Room 1")
+    book(course, prescriber, at(north.clinic, 3, 12), room="Dosing room 1")
     client = staff_client(north.staff[Role.NURSE])
     url = reverse("dosing:book-session", args=[course.pk])
-    response = client.post(url, form_data(at(north.clinic, 3, 12), nurse, room="Room 2"))
+    response = client.post(url, form_data(at(north.clinic, 3, 12), nurse, room="Dosing room 2"))
     assert response.status_code == 200
     form = response.context["form"]
     assert "already has an appointment" in form.errors["start_time"][0]
-    assert "clinician" not in form.errors and "room" not in form.errors
+    assert "clinician" not in form.errors and "resource" not in form.errors
     assert Appointment.objects.count() == 1

@@ -19,6 +19,7 @@ from intake.services import record_decision
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.models import Appointment, CourseState, JourneyError, Role
 from kapclinic.clinic.models.scheduling import AppointmentDeletionError
+from kapclinic.demo.builder import room as clinic_room
 from sessions import booking
 from tests.factories import CourseFactory, PatientFactory
 
@@ -54,15 +55,18 @@ def at(clinic, days, hour, minute=0):
     return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=clinic.tz)
 
 
-def book(course, clinician, start, minutes=150, room="Room 1", **extra):
-    """A direct ORM create: no clean(), only the database stands in the way."""
+def book(course, clinician, start, minutes=150, room="Dosing room 1", **extra):
+    """A direct ORM create: no clean(), only the database stands in the way.
+
+    `room` names one of the clinic's standard rooms and chairs ("" for none).
+    """
     return Appointment.objects.create(
         course=course,
         kind=Appointment.Kind.DOSING,
         starts_at=start,
         ends_at=start + datetime.timedelta(minutes=minutes),
         clinician=clinician,
-        room=room,
+        resource=clinic_room(course.clinic, room) if room else None,
         **extra,
     )
 
@@ -82,23 +86,27 @@ def north(world):
 
 def test_database_refuses_a_clinician_in_two_overlapping_sessions(north):
     nurse = north.staff[Role.NURSE]
-    book(north.courses[0], nurse, at(north.clinic, 3, 10), room="Room 1")
+    book(north.courses[0], nurse, at(north.clinic, 3, 10), room="Dosing room 1")
     refused_by_database(
-        course=north.courses[1], clinician=nurse, start=at(north.clinic, 3, 11), room="Room 2"
+        course=north.courses[1],
+        clinician=nurse,
+        start=at(north.clinic, 3, 11),
+        room="Dosing room 2",
     )
     assert Appointment.objects.count() == 1
 
 
 def test_database_refuses_one_room_twice_at_a_clinic_but_not_at_another(world, north):
-    book(north.courses[0], north.staff[Role.NURSE], at(north.clinic, 3, 10), room="Room 1")
+    book(north.courses[0], north.staff[Role.NURSE], at(north.clinic, 3, 10), room="Recliner A")
     refused_by_database(
         course=north.courses[1],
         clinician=north.staff[Role.PRESCRIBER],
         start=at(north.clinic, 3, 12),
-        room=" room 1 ",
+        room="Recliner A",
     )
-    # The other clinic has its own Room 1.
-    book(world.two.courses[0], world.two.staff[Role.NURSE], at(north.clinic, 3, 10), room="Room 1")
+    # The other clinic has its own Recliner A.
+    two = world.two
+    book(two.courses[0], two.staff[Role.NURSE], at(north.clinic, 3, 10), room="Recliner A")
     assert Appointment.objects.count() == 2
 
 
@@ -133,30 +141,33 @@ def test_clean_names_the_clashing_clinician_and_room(north):
         starts_at=at(north.clinic, 3, 11),
         ends_at=at(north.clinic, 3, 13),
         clinician=nurse,
-        room="ROOM 1",
+        resource=clinic_room(north.clinic, "Dosing room 1"),
     )
     with pytest.raises(ValidationError) as refused:
         clash.full_clean(exclude=["clinic"])
     errors = refused.value.message_dict
     assert "10:00–12:30" in errors["clinician"][0]
-    assert "Room 1" in errors["room"][0] or "ROOM 1" in errors["room"][0]
+    assert errors["resource"] == [
+        f"Dosing room 1 is already booked {Appointment.objects.get().when()}. "
+        "Choose another time, room or chair."
+    ]
 
 
 @pytest.mark.parametrize(
     ("field", "same_clinician", "room"),
-    [("clinician", True, "Room 2"), ("room", False, "Room 1")],
+    [("clinician", True, "Dosing room 2"), ("resource", False, "Dosing room 1")],
 )
 def test_a_database_refusal_comes_back_as_a_field_error(north, field, same_clinician, room):
     """Two staff booking at once: clean() passed for both, the database refuses the second."""
     nurse, prescriber = north.staff[Role.NURSE], north.staff[Role.PRESCRIBER]
-    book(north.courses[0], nurse, at(north.clinic, 3, 10), room="Room 1")
+    book(north.courses[0], nurse, at(north.clinic, 3, 10), room="Dosing room 1")
     late = Appointment(
         course=north.courses[1],
         kind=Appointment.Kind.DOSING,
         starts_at=at(north.clinic, 3, 10),
         ends_at=at(north.clinic, 3, 12),
         clinician=nurse if same_clinician else prescriber,
-        room=room,
+        resource=clinic_room(north.clinic, room),
     )
     with pytest.raises(ValidationError) as refused:
         booking.insert(late)
@@ -165,13 +176,13 @@ def test_a_database_refusal_comes_back_as_a_field_error(north, field, same_clini
     assert Appointment.objects.count() == 1  # and the transaction is still usable
 
 
-def form_data(start, clinician, minutes=150, room="Room 1"):
+def form_data(start, clinician, minutes=150, room="Dosing room 1"):
     return {
         "date": start.date().isoformat(),
         "start_time": start.strftime("%H:%M"),
         "duration_minutes": str(minutes),
         "clinician": str(clinician.pk),
-        "room": room,
+        "resource": str(clinic_room(clinician.clinic, room).pk) if room else "",
     }
 
 
@@ -185,7 +196,7 @@ def test_booking_form_shows_the_clash_beside_the_field(north, staff_client):
     assert response.status_code == 200
     form = response.context["form"]
     assert "already booked" in form.errors["clinician"][0]
-    assert "already booked" in form.errors["room"][0]
+    assert "already booked" in form.errors["resource"][0]
     assert 'aria-invalid="true"' in response.content.decode()
     assert Appointment.objects.count() == 1
 
@@ -205,12 +216,12 @@ def test_staff_book_a_session_in_the_clinic_time_zone(north, staff_client):
     assert set(page.context["form"].fields["clinician"].queryset) == {prescriber, nurse}
 
     start = at(north.clinic, 4, 10)
-    response = client.post(url, form_data(start, nurse, minutes=120, room=" Room 2 "))
+    response = client.post(url, form_data(start, nurse, minutes=120, room="Recliner B"))
     assert response.status_code == 302
     assert response.url == reverse("clinic:patient-chart", args=[course.patient_id])
     booked = Appointment.objects.get()
     assert booked.kind == Appointment.Kind.DOSING
-    assert booked.clinic == north.clinic and booked.room == "Room 2"
+    assert booked.clinic == north.clinic and booked.resource.name == "Recliner B"
     assert booked.starts_at == start and booked.ends_at - booked.starts_at == datetime.timedelta(
         hours=2
     )
@@ -328,7 +339,7 @@ def test_appointments_are_never_deleted(north):
 
 def test_my_day_defaults_to_today_and_the_signed_in_clinician(north, staff_client):
     nurse, prescriber = north.staff[Role.NURSE], north.staff[Role.PRESCRIBER]
-    mine = book(north.courses[0], nurse, at(north.clinic, 0, 0, 30), minutes=60, room="Room 3")
+    mine = book(north.courses[0], nurse, at(north.clinic, 0, 0, 30), minutes=60, room="Recliner A")
     mine_cancelled = book(north.courses[1], nurse, at(north.clinic, 0, 2), minutes=30, room="")
     mine_cancelled.status = Appointment.Status.CANCELLED
     mine_cancelled.save()
@@ -342,7 +353,7 @@ def test_my_day_defaults_to_today_and_the_signed_in_clinician(north, staff_clien
     html = response.content.decode()
     assert "My day" in html and "(today)" in html
     assert reverse("clinic:patient-chart", args=[north.patients[0].pk]) in html
-    assert "00:30" in html and "Room 3" in html
+    assert "00:30" in html and "Recliner A" in html
     assert '<span class="badge badge--info">Booked</span>' in html
     assert '<span class="badge badge--neutral">Cancelled</span>' in html
     today = timezone.localdate(timezone=north.clinic.tz)
@@ -375,7 +386,7 @@ def test_day_view_query_count_does_not_grow_with_appointments(north, staff_clien
             assert response.status_code == 200
         return len(ctx.captured_queries), len(response.context["appointments"])
 
-    book(north.courses[0], nurse, at(north.clinic, 2, 7), minutes=30, room="")
+    book(north.courses[0], nurse, at(north.clinic, 2, 7), minutes=30)
     one, rows = count_queries()
     assert rows == 1
     for index in range(9):
@@ -386,7 +397,6 @@ def test_day_view_query_count_does_not_grow_with_appointments(north, staff_clien
             nurse,
             at(north.clinic, 2, 8, 0) + datetime.timedelta(minutes=40 * index),
             minutes=30,
-            room="",
         )
     ten, rows = count_queries()
     assert rows == 10

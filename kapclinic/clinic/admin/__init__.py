@@ -4,7 +4,7 @@
 (importing them here is what registers them, as `admin.autodiscover()` imports this package).
 """
 
-from . import people, protocol, safety  # noqa: F401  (registers the core's admins)
+from . import people, protocol, resources, safety  # noqa: F401  (registers the core's admins)
 from .base import (
     ClinicHistoryAdmin,
     ClinicScopedAdmin,

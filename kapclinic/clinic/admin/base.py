@@ -9,7 +9,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from kapclinic.audit.admin_trail import AuditedAdminMixin
 
 from ..access import provider_for
-from ..models import Clinic, Patient, Provider, TreatmentCourse, User
+from ..models import Clinic, Patient, Provider, Resource, TreatmentCourse, User
 
 
 def admin_clinic_id(request):
@@ -52,7 +52,7 @@ class ClinicScopedAdmin(AuditedAdminMixin, admin.ModelAdmin):
             model = db_field.related_model
             if model is Clinic:
                 kwargs["queryset"] = Clinic.objects.filter(pk=clinic_id)
-            elif model in (Patient, Provider):
+            elif model in (Patient, Provider, Resource):
                 kwargs["queryset"] = model.objects.filter(clinic_id=clinic_id)
             elif model is TreatmentCourse:
                 kwargs["queryset"] = TreatmentCourse.objects.filter(clinic_id=clinic_id)

@@ -95,11 +95,11 @@ class TreatmentCourseAdmin(ClinicHistoryAdmin):
 @admin.register(Appointment)
 class AppointmentAdmin(ClinicScopedAdmin):
     clinic_lookup = "course__clinic_id"
-    list_display = ["starts_at", "kind", "course", "clinician", "room", "status"]
+    list_display = ["starts_at", "kind", "course", "clinician", "resource", "status"]
     list_filter = ["kind", "status", "starts_at"]
-    search_fields = ["course__patient__legal_name", "room"]
+    search_fields = ["course__patient__legal_name", "resource__name"]
     date_hierarchy = "starts_at"
-    list_select_related = ["course__patient", "clinician__user"]
+    list_select_related = ["course__patient", "clinician__user", "resource"]
     raw_id_fields = ["course"]
 
     def has_delete_permission(self, request, obj=None):

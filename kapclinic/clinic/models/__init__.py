@@ -6,6 +6,7 @@ from .journey import CourseEvent, CourseState, Indication, JourneyError, Treatme
 from .people import Clinic, Patient, Provider, Role, User
 from .protocol import BoosterLimits, DoseUnit, Product, Protocol, Route
 from .reevaluation import Reevaluation, ReevaluationDecision
+from .resources import Resource, ResourceKind
 from .risk import (
     FollowUpTask,
     PsychiatricReview,
@@ -38,6 +39,8 @@ __all__ = [
     "PsychiatricReview",
     "Reevaluation",
     "ReevaluationDecision",
+    "Resource",
+    "ResourceKind",
     "RiskDecision",
     "RiskLevel",
     "RiskReview",

@@ -1,27 +1,28 @@
 """Appointments: when and with whom. Cancel and no-show are statuses, never deletions.
 
-A clinician, a room of a clinic, or a patient is never in two live appointments at once:
-`clean()` says so beside the field, and the database refuses it whatever path the write takes.
+A clinician, a resource (a room or chair of the clinic), or a patient is never in two live
+appointments at once: `clean()` says so beside the field, and the database refuses it whatever
+path the write takes.
 """
 
 from django.contrib.postgres.fields import RangeBoundary, RangeOperators
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Lower
 from django.utils import timezone
 
 from kapclinic.clinic.access import patient_scope
 from kapclinic.clinic.constraints import (
     CLINICIAN_OVERLAP,
     PATIENT_OVERLAP,
-    ROOM_OVERLAP,
+    RESOURCE_OVERLAP,
     PostgresExclusionConstraint,
     TsTzRange,
 )
 
 from .journey import TreatmentCourse
 from .people import Clinic, Patient, Provider
+from .resources import Resource
 
 
 class AppointmentDeletionError(Exception):
@@ -36,7 +37,7 @@ class AppointmentStatus(models.TextChoices):
     NO_SHOW = "no_show", "No-show"
 
 
-# Statuses that hold the clinician and the room.
+# Statuses that hold the clinician, the resource and the patient.
 LIVE_STATUSES = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN)
 
 STATUS_TONE = {
@@ -78,7 +79,7 @@ class Appointment(models.Model):
     course = models.ForeignKey(
         TreatmentCourse, on_delete=models.PROTECT, related_name="appointments"
     )
-    # Copied from the course on save, so the database can keep each clinic's rooms apart.
+    # Copied from the course on save: the clinic's own lists and pages filter on it.
     clinic = models.ForeignKey(
         Clinic, on_delete=models.PROTECT, related_name="appointments", editable=False
     )
@@ -90,7 +91,14 @@ class Appointment(models.Model):
     clinician = models.ForeignKey(
         Provider, on_delete=models.PROTECT, related_name="appointments", null=True, blank=True
     )
-    room = models.CharField(max_length=60, blank=True)
+    resource = models.ForeignKey(
+        Resource,
+        on_delete=models.PROTECT,
+        related_name="appointments",
+        null=True,
+        blank=True,
+        verbose_name="room or chair",
+    )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.BOOKED)
     status_reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -112,13 +120,12 @@ class Appointment(models.Model):
                 condition=Q(status__in=LIVE_STATUSES),
             ),
             PostgresExclusionConstraint(
-                name=ROOM_OVERLAP,
+                name=RESOURCE_OVERLAP,
                 expressions=[
-                    ("clinic", RangeOperators.EQUAL),
-                    (Lower("room"), RangeOperators.EQUAL),
+                    ("resource", RangeOperators.EQUAL),
                     (TsTzRange("starts_at", "ends_at", RangeBoundary()), RangeOperators.OVERLAPS),
                 ],
-                condition=Q(status__in=LIVE_STATUSES) & ~Q(room=""),
+                condition=Q(status__in=LIVE_STATUSES, resource__isnull=False),
             ),
             PostgresExclusionConstraint(
                 name=PATIENT_OVERLAP,
@@ -139,7 +146,6 @@ class Appointment(models.Model):
         return f"{self.get_kind_display()} on {timezone.localtime(self.starts_at):%d %b %Y %H:%M}"
 
     def save(self, *args, **kwargs):
-        self.room = (self.room or "").strip()
         self.copy_from_course()
         super().save(*args, **kwargs)
 
@@ -165,13 +171,15 @@ class Appointment(models.Model):
         return STATUS_TONE[self.status]
 
     def clean(self):
-        self.room = (self.room or "").strip()
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
             raise ValidationError({"ends_at": "The end must be after the start."})
         if not self.course_id:
             return
         if self.clinician_id and self.clinician.clinic_id != self.course.clinic_id:
             raise ValidationError({"clinician": "The clinician works at another clinic."})
+        refusal = self.resource_refusal()
+        if refusal:
+            raise ValidationError({"resource": refusal})
         if self.starts_at and self.ends_at and self.is_live:
             errors = self.clashes()
             if errors:
@@ -194,11 +202,12 @@ class Appointment(models.Model):
                     f"{self.clinician} is already booked {clash.when()}. "
                     "Choose another time or clinician."
                 )
-        if self.room:
-            clash = others.filter(clinic_id=self.course.clinic_id, room__iexact=self.room).first()
+        if self.resource_id:
+            clash = others.filter(resource_id=self.resource_id).first()
             if clash:
-                errors["room"] = (
-                    f"{self.room} is already booked {clash.when()}. Choose another time or room."
+                errors["resource"] = (
+                    f"{self.resource} is already booked {clash.when()}. "
+                    "Choose another time, room or chair."
                 )
         clash = others.filter(patient_id=self.course.patient_id).first()
         if clash:
@@ -208,6 +217,21 @@ class Appointment(models.Model):
                 "once: choose another time."
             )
         return errors
+
+    def resource_refusal(self):
+        """Why this appointment cannot hold its resource, in words, or None.
+
+        A resource of the course's clinic, in use, of a kind this appointment may hold: a
+        dosing session needs a dosing room or chair, never a therapy room or telehealth.
+        """
+        if not self.resource_id:
+            return None
+        held = (
+            not self.resource.active
+            and self.pk is not None
+            and Appointment.objects.filter(pk=self.pk, resource_id=self.resource_id).exists()
+        )
+        return self.resource.refusal_for(self.kind, self.course.clinic_id, held=held)
 
     def when(self):
         """“on Tue 3 Mar, 10:00–12:30” in the clinic's own time zone."""

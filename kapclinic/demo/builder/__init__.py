@@ -7,6 +7,8 @@ records a clinic would hold, and a change to a service is met in one place:
   signed decision and plan); a signed consent.
 - `dosing`: a patient's check-in; vitals, dose and discharge data; `Build`, a dosing session
   taken step by step so a test can stop short of any check.
+- `resources`: a clinic's rooms and chairs (dosing rooms, recliners, a therapy room,
+  telehealth), for the appointments above.
 - `course`: a whole course for one team: dosing visits from check-in to signature, integration
   notes, PHQ-9/GAD-7 scores over time and a shared journal entry.
 
@@ -47,6 +49,7 @@ from .intake import (
     sign_consent,
     submit_intake,
 )
+from .resources import clinic_resources, room
 
 __all__ = [
     "GAD7_ANSWERS",
@@ -62,6 +65,7 @@ __all__ = [
     "check_in",
     "check_in_data",
     "clear_course",
+    "clinic_resources",
     "discharge_data",
     "dose_data",
     "dosing_session",
@@ -73,6 +77,7 @@ __all__ = [
     "plan_terms",
     "publish_consent",
     "record_score",
+    "room",
     "sign_consent",
     "start_course",
     "submit_intake",

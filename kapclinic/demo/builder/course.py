@@ -22,6 +22,7 @@ from sessions.models import CheckIn, DosingSession
 
 from .dosing import book, check_in, discharge_data, dose_data, open_session, vitals_data
 from .intake import clear_course, sign_consent
+from .resources import room
 
 # Minutes after the first dose, and the systolic pressure then: the 40-minute peak of §4.2.
 VITALS_PROFILE = ((15, 138), (30, 152), (40, 184), (60, 146), (90, 132), (120, 124))
@@ -125,7 +126,7 @@ def dosing_session(
     """
     texts = team.texts
     course = team.course
-    appointment = book(course, start, room="Room 2")
+    appointment = book(course, start, resource=room(course.clinic, "Dosing room 2"))
     session = open_session(appointment, team.nurse, start)
     check_in(
         appointment,

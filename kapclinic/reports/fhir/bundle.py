@@ -49,7 +49,9 @@ class BundleBuilder(ConditionResources, QuestionnaireResources, DosingResources)
         self.responses = list(
             QuestionnaireResponse.objects.filter(mine).order_by("started_at", "pk")
         )
-        self.appointments = list(Appointment.objects.filter(mine).order_by("starts_at", "pk"))
+        self.appointments = list(
+            Appointment.objects.filter(mine).select_related("resource").order_by("starts_at", "pk")
+        )
         self.sessions = list(DosingSession.objects.filter(mine).order_by("started_at", "pk"))
         on_my_sessions = Q(session__course__patient=patient)
         self.vitals = list(VitalSigns.objects.filter(on_my_sessions).order_by("taken_at", "pk"))
@@ -204,6 +206,10 @@ class BundleBuilder(ConditionResources, QuestionnaireResources, DosingResources)
             clinician = self.performer_for_provider(appointment.clinician_id)
             if clinician:
                 participants.append({"actor": clinician, "status": "accepted"})
+            if appointment.resource_id:  # the room or chair, by name (a Location reference)
+                participants.append(
+                    {"actor": {"display": appointment.resource.name}, "status": "accepted"}
+                )
             body = {
                 "status": APPOINTMENT_STATUS[appointment.status],
                 "serviceType": [{"text": appointment.get_kind_display()}],

@@ -30,6 +30,7 @@ from kapclinic.clinic.models import (
 from kapclinic.demo import answers, journey, spravato, stories
 from kapclinic.demo import stock as demo_stock
 from kapclinic.demo.billing import seed_billing
+from kapclinic.demo.builder.resources import clinic_resources, room
 from kapclinic.demo.protocols import sign_reference_protocols
 from kapclinic.demo.treatment import backdate_intake
 
@@ -145,6 +146,7 @@ class Command(BaseCommand):
         )
         for position, text in enumerate(stories.JOURNAL_PROMPTS):
             JournalPrompt.objects.create(clinic=clinic, text=text, position=position)
+        clinic_resources(clinic)  # dosing rooms, recliners, a therapy room, telehealth
         staff = {}
         for email, first, last, role, credentials in STAFF:
             user = User.objects.create_user(email, DEMO_PASSWORD, first_name=first, last_name=last)
@@ -277,7 +279,7 @@ class Command(BaseCommand):
             starts_at=start,
             ends_at=start + timedelta(hours=2, minutes=30),
             clinician=clinician,
-            room="Room 1",
+            resource=room(course.clinic, "Dosing room 1"),
         )
 
     def print_logins(self):
