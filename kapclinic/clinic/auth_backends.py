@@ -46,3 +46,10 @@ class ClinicModelBackend(_LoadsClinicProfile, ModelBackend):
 
 class ClinicAuthenticationBackend(_LoadsClinicProfile, AuthenticationBackend):
     pass
+
+
+def keep_at_sign_in(sender, user, **kwargs):
+    """Read the principal once at sign-in (after Django saved the last login), so the first
+    page after it builds the login without SQL like every later one."""
+    if principal.enabled():
+        principal.load(user.pk, ClinicModelBackend()._read_user)

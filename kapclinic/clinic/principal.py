@@ -3,7 +3,8 @@
 Every page needs the login, its Provider with clinic, and whether a TOTP authenticator is
 enrolled (auth_backends.py reads them in one query). Building those objects from SQL on every
 request was about three quarters of the bare view's cost, so the rows are kept in the cache as
-plain values (the "principal") and rebuilt without SQL while they are still right.
+plain values (the "principal"), read at sign-in and whenever they changed, and rebuilt
+without SQL while they are still right.
 
 Still right means: the principal carries the stamp of the user's version token and of the
 everyone token as they were *before* its rows were read, and a request uses it only while both

@@ -166,7 +166,7 @@ def test_caseload_query_count_does_not_grow_with_patients(world, staff_client):
             assert client.get(reverse("clinic:caseload")).status_code == 200
         return len(ctx.captured_queries)
 
-    count_queries()  # the first request reads the login; later ones build it from Redis
+    count_queries()  # warm, as a running clinic's pages are
     small = count_queries()
     for _ in range(15):
         course = CourseFactory(patient=PatientFactory(clinic=world.one.clinic))
@@ -205,7 +205,7 @@ def test_chart_query_count_does_not_grow_with_the_record(world, staff_client):
             assert client.get(url).status_code == 200
         return len(ctx.captured_queries)
 
-    count_queries()  # the first request reads the login; later ones build it from Redis
+    count_queries()  # warm, as a running clinic's pages are
     small = count_queries()
     for _ in range(12):
         AppointmentFactory(course=course)

@@ -62,6 +62,21 @@ def test_a_staff_page_reads_no_sql_for_the_login_once_kept(world, staff_client):
     assert len(unkept) == len(first) + 1
 
 
+def test_the_first_page_after_sign_in_reads_no_sql_for_the_login(world, client, enrol_mfa):
+    nurse = world.one.staff[Role.NURSE]
+    enrol_mfa(nurse.user)
+    client.force_login(nurse.user)  # the principal is read here, once
+    counts = []
+    for forget in (False, True, False):
+        if forget:
+            cache.delete(principal._principal_key(nurse.user_id))
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("clinic:caseload")).status_code == 200
+        counts.append(len(queries))
+    first, unkept, kept = counts
+    assert first == kept == unkept - 1
+
+
 def test_revoking_mfa_takes_effect_on_the_next_request(world, staff_client):
     client = staff_client(world.one.staff[Role.NURSE])
     assert client.get(reverse("clinic:caseload")).status_code == 200
