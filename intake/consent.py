@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
-from kapclinic.audit.models import AccessEvent
+from kapclinic.audit.trail import CHANGE, audit
 from kapclinic.clinic.models import CourseState, JourneyError, SafetyFlag
 
 from .models import ConsentDocument, ConsentKind, ConsentSignature, ConsentWithdrawal
@@ -162,12 +162,7 @@ def sign_consent(course, document, *, by, signed_name, ip_address=None):
             agreed=True,
             ip_address=ip_address,
         )
-        AccessEvent.record(
-            actor=by,
-            patient_id=course.patient_id,
-            action=AccessEvent.Action.CREATE,
-            what=f"consent signed: {document.get_kind_display()} v{document.version}",
-        )
+        audit(by, course, f"consent signed: {document.get_kind_display()} v{document.version}")
     return signature
 
 
@@ -204,10 +199,6 @@ def withdraw_consent(signature, *, by, reason="", ip_address=None):
             ),
             by=by,
         )
-        AccessEvent.record(
-            actor=by,
-            patient_id=course.patient_id,
-            action=AccessEvent.Action.CHANGE,
-            what=f"consent withdrawn: {document.get_kind_display()} v{document.version}",
-        )
+        what = f"consent withdrawn: {document.get_kind_display()} v{document.version}"
+        audit(by, course, what, CHANGE)
     return withdrawal

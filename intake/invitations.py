@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from kapclinic.audit.models import AccessEvent
+from kapclinic.audit.trail import CHANGE, audit
 from kapclinic.clinic.models import CourseState, JourneyError, Patient, TreatmentCourse
 from kapclinic.clinic.submissions import earlier_entry, save_once
 
@@ -56,12 +56,7 @@ def _invite(by, clinic, legal_name, preferred_name, email, indication, care_team
         )
         course.care_team.set(care_team)
         IntakeRecord.objects.create(course=course)
-        AccessEvent.record(
-            actor=by,
-            action=AccessEvent.Action.CREATE,
-            what="patient invited",
-            patient_id=patient.pk,
-        )
+        audit(by, patient, "patient invited")
         Invitation.issue(course, by)
     return course
 
@@ -72,12 +67,7 @@ def resend_invitation(course, *, by):
         raise JourneyError("This patient has already accepted their invitation.")
     with transaction.atomic():
         Invitation.issue(course, by)
-        AccessEvent.record(
-            actor=by,
-            action=AccessEvent.Action.CHANGE,
-            what="invitation resent",
-            patient_id=course.patient_id,
-        )
+        audit(by, course, "invitation resent", CHANGE)
 
 
 def accept_invitation(invitation, password):

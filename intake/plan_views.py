@@ -9,16 +9,15 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views import View
 
-from kapclinic.audit.models import AccessEvent
+from kapclinic.audit.trail import VIEW, audit
 from kapclinic.clinic.access import provider_for
 from kapclinic.clinic.forms import OneTimeKeyMixin
-from kapclinic.clinic.mixins import StaffRequiredMixin
+from kapclinic.clinic.mixins import StaffRequiredMixin, staff_course
 from kapclinic.clinic.models import JourneyError, Product, Role, Route
 from kapclinic.clinic.submissions import AlreadySaved
 
 from .models import TreatmentPlan
 from .plans import PLAN_TERMS, revise_plan
-from .views import staff_course
 
 
 class PlanRevisionForm(OneTimeKeyMixin, forms.Form):
@@ -48,12 +47,7 @@ class PlanView(StaffRequiredMixin, View):
 
     def get_course(self, request, pk):
         course = staff_course(request, pk)
-        AccessEvent.record(
-            actor=request.user,
-            action=AccessEvent.Action.VIEW,
-            what="treatment plan",
-            patient_id=course.patient_id,
-        )
+        audit(request.user, course, "treatment plan", VIEW)
         return course
 
     def get(self, request, pk):

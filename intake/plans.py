@@ -11,8 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from kapclinic.audit.models import AccessEvent
-from kapclinic.clinic.access import provider_for
+from kapclinic.audit.trail import audit
+from kapclinic.clinic.mixins import require_staff
 from kapclinic.clinic.models import JourneyError, Role
 from kapclinic.clinic.submissions import save_once
 
@@ -42,14 +42,7 @@ def revise_plan(course, by, data, reason, *, request_key=None):
     force. Raises JourneyError when refused, ValidationError for a value that is not valid,
     AlreadySaved when the same form (its one-time key) was sent before.
     """
-    provider = provider_for(by)
-    if (
-        provider is None
-        or provider.clinic_id != course.clinic_id
-        or provider.role != Role.PRESCRIBER
-        or not provider.active
-    ):
-        raise JourneyError("Only a prescriber of this clinic may revise a treatment plan.")
+    require_staff(by, course, {Role.PRESCRIBER}, "revise a treatment plan")
     if not course.is_open:
         raise JourneyError("This course is closed: its plan can no longer change.")
     with transaction.atomic():
@@ -82,12 +75,7 @@ def _sign_revision(course, by, data, reason):
     )
     revision.full_clean()
     revision.save()
-    AccessEvent.record(
-        actor=by,
-        patient_id=course.patient_id,
-        action=AccessEvent.Action.CREATE,
-        what=f"treatment plan revised to version {revision.version}",
-    )
+    audit(by, course, f"treatment plan revised to version {revision.version}")
     return revision
 
 

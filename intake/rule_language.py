@@ -117,26 +117,41 @@ class NumberAtLeast(_AnswerLeaf):
 
 
 @dataclass(frozen=True)
-class ScoreAtLeast(_Leaf):
-    """A complete questionnaire's total at or above a protocol cut-off."""
+class _TotalAtLeast(_Leaf):
+    """A complete questionnaire's total at or above the cut-off `cutoff(facts)` gives."""
 
     instrument: str
-    threshold_key: str
 
     def __post_init__(self):
         _check_instrument(self.instrument)
+
+    def cutoff(self, facts: IntakeFacts) -> int:
+        raise NotImplementedError
+
+    def holds(self, facts):
+        total = facts.total(self.instrument)
+        return total is not None and total >= self.cutoff(facts)
+
+
+@dataclass(frozen=True)
+class ScoreAtLeast(_TotalAtLeast):
+    """A complete questionnaire's total at or above a protocol cut-off."""
+
+    threshold_key: str
+
+    def __post_init__(self):
+        super().__post_init__()
         _check_threshold(self.threshold_key)
+
+    def cutoff(self, facts: IntakeFacts) -> int:
+        return facts.thresholds[self.threshold_key]
 
     def observed(self, facts):
         return {f"{self.instrument}.total": facts.total(self.instrument)}
 
-    def holds(self, facts):
-        total = facts.total(self.instrument)
-        return total is not None and total >= facts.thresholds[self.threshold_key]
-
 
 @dataclass(frozen=True)
-class ScoreAtLeastBySex(_Leaf):
+class ScoreAtLeastBySex(_TotalAtLeast):
     """A total against a sex-specific cut-off (AUDIT-C, domain reference §1.6).
 
     When sex at birth is intersex, not given or not answered, the LOWER of the two cut-offs
@@ -144,12 +159,11 @@ class ScoreAtLeastBySex(_Leaf):
     carried into dosing.
     """
 
-    instrument: str
     female_key: str
     male_key: str
 
     def __post_init__(self):
-        _check_instrument(self.instrument)
+        super().__post_init__()
         _check_threshold(self.female_key)
         _check_threshold(self.male_key)
 
@@ -165,10 +179,6 @@ class ScoreAtLeastBySex(_Leaf):
         if self._sex(facts) is not None:
             seen["about.sex_at_birth"] = self._sex(facts)
         return seen
-
-    def holds(self, facts):
-        total = facts.total(self.instrument)
-        return total is not None and total >= self.cutoff(facts)
 
 
 @dataclass(frozen=True)
@@ -232,7 +242,9 @@ class HasMedicationClass(_Leaf):
 
 
 @dataclass(frozen=True, init=False)
-class AllOf:
+class _Combined:
+    """Conditions written side by side: `AllOf(a, b)`, `AnyOf(a, b)`."""
+
     conditions: tuple[Condition, ...]
 
     def __init__(self, *conditions: Condition):
@@ -241,21 +253,16 @@ class AllOf:
     def observed(self, facts):
         return _merge(part.observed(facts) for part in self.conditions)
 
+
+@dataclass(frozen=True, init=False)
+class AllOf(_Combined):
     def evaluate(self, facts):
         found = [part.evaluate(facts) for part in self.conditions]
         return None if any(f is None for f in found) else _merge(found)
 
 
 @dataclass(frozen=True, init=False)
-class AnyOf:
-    conditions: tuple[Condition, ...]
-
-    def __init__(self, *conditions: Condition):
-        object.__setattr__(self, "conditions", conditions)
-
-    def observed(self, facts):
-        return _merge(part.observed(facts) for part in self.conditions)
-
+class AnyOf(_Combined):
     def evaluate(self, facts):
         # Every part that fired is reported, not only the first.
         found = [f for f in (part.evaluate(facts) for part in self.conditions) if f is not None]

@@ -3,12 +3,12 @@
 from django.contrib import messages
 from django.contrib.auth import login
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views import View
 
-from kapclinic.audit.models import AccessEvent
+from kapclinic.audit.trail import VIEW, audit
 from kapclinic.clinic.access import provider_for
-from kapclinic.clinic.mixins import PatientRequiredMixin, StaffRequiredMixin
+from kapclinic.clinic.mixins import PatientRequiredMixin, StaffRequiredMixin, staff_course
 from kapclinic.clinic.models import (
     CourseState,
     JourneyError,
@@ -76,14 +76,6 @@ class InvitePatientView(StaffRequiredMixin, View):
         return redirect("clinic:patient-chart", course.patient_id)
 
 
-def staff_course(request, pk):
-    """A course of the staff member's clinic, or 404."""
-    return get_object_or_404(
-        TreatmentCourse.objects.visible_to(request.user).select_related("patient", "clinic"),
-        pk=pk,
-    )
-
-
 class ResendInvitationView(StaffRequiredMixin, View):
     def post(self, request, pk):
         course = staff_course(request, pk)
@@ -106,12 +98,7 @@ class ReviewView(StaffRequiredMixin, View):
 
     def get_course(self, pk):
         course = staff_course(self.request, pk)
-        AccessEvent.record(
-            actor=self.request.user,
-            action=AccessEvent.Action.VIEW,
-            what="intake review",
-            patient_id=course.patient_id,
-        )
+        audit(self.request.user, course, "intake review", VIEW)
         return course
 
     def context(self, course, form=None):
@@ -140,6 +127,10 @@ class ReviewView(StaffRequiredMixin, View):
             "can_decide": course.state == CourseState.UNDER_REVIEW,
             "can_start_review": course.state == CourseState.INTAKE_SUBMITTED,
             "steps": STEP_BY_KEY,
+            # Completed questionnaires never change: they key the page's cached answers.
+            "questionnaire_versions": [
+                (q["response"].pk, q["response"].completed_at) for q in record["questionnaires"]
+            ],
         }
 
     def get(self, request, pk):

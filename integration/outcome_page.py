@@ -17,7 +17,7 @@ from sessions.models import DosingSession
 
 from .charts import trend_chart
 from .outcome_rules import NOT_APPLICABLE
-from .selectors import course_outcomes, measurements_by_course
+from .selectors import course_outcomes, first_doses, measurements_by_course
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,8 @@ class OutcomePage:
     protocol: object  # the clinic's signed-off protocol whose rules judged change, or None
     instruments: list  # one section (dict) per instrument the protocol has rules for
     dose_times: list  # when each dosing session started, marked on the charts
+    scores: dict  # measurements_by_course() of the course, for the time points (read once)
+    started: object  # the course's first dose, or None
 
 
 def chart_image(svg):
@@ -85,7 +87,8 @@ def outcome_page(course, *, dose_times=None):
     protocol = Protocol.objects.effective_for(course.clinic)
     rules = (protocol.outcome_rules or {}) if protocol else {}
     series = measurements_by_course([course.pk], list(rules))
-    outcomes = course_outcomes(course, protocol, scores=series)
+    started = first_doses([course.pk]).get(course.pk)
+    outcomes = course_outcomes(course, protocol, scores=series, started=started)
     if dose_times is None:
         dose_times = list(
             DosingSession.objects.filter(course=course)
@@ -108,4 +111,4 @@ def outcome_page(course, *, dose_times=None):
                 "judgements": [{"judgement": j, "shown": shown(j)} for j in outcome.judgements],
             }
         )
-    return OutcomePage(protocol, instruments, dose_times)
+    return OutcomePage(protocol, instruments, dose_times, series, started)

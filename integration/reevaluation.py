@@ -9,7 +9,7 @@ signs no plan: the course moves to integration.
 from django.db import transaction
 
 from intake.plans import PLAN_TERMS, plan_in_force, revise_plan
-from kapclinic.clinic.access import provider_for
+from kapclinic.clinic.mixins import require_staff
 from kapclinic.clinic.models import JourneyError, Protocol, ReevaluationDecision, Role
 from sessions.reevaluation import block_of
 
@@ -57,14 +57,7 @@ def record_reevaluation(course, by, decision, rationale, terms=None, *, request_
     revision unless the decision is to stop. Raises JourneyError when refused, ValidationError
     for a term that is not valid, AlreadySaved for a form sent twice.
     """
-    provider = provider_for(by)
-    if (
-        provider is None
-        or provider.clinic_id != course.clinic_id
-        or provider.role != Role.PRESCRIBER
-        or not provider.active
-    ):
-        raise JourneyError("Only a prescriber of this clinic may re-evaluate a course.")
+    require_staff(by, course, {Role.PRESCRIBER}, "re-evaluate a course")
     if decision not in Decision.values:
         raise JourneyError("Choose a decision: maintenance, repeat induction or stop.")
     rationale = (rationale or "").strip()

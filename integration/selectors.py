@@ -22,6 +22,7 @@ from .models import CourseClosure, JournalEntry, MeasureRequest
 from .outcome_rules import Measurement, Rules, instrument_outcome
 
 ONE_PLACE = Decimal("0.1")
+UNREAD = object()  # an argument the caller did not read: the function reads it
 
 
 def measurements_by_course(course_ids, instruments):
@@ -49,17 +50,19 @@ def first_doses(course_ids):
     return dict(rows)
 
 
-def course_outcomes(course, protocol=None, scores=None):
+def course_outcomes(course, protocol=None, scores=None, started=UNREAD):
     """One Outcome per instrument the protocol has rules for, judged over this course.
 
     `scores`: this course's measurements_by_course() if the caller already read them (the
-    outcome page shows them too), so they are read once.
+    outcome page shows them too), so they are read once; `started` likewise, the course's
+    first dose (first_doses(), None before any).
     """
     protocol = protocol or Protocol.objects.effective_for(course.clinic)
     instruments = list(protocol.outcome_rules or {}) if protocol else []  # none signed off
     if scores is None:
         scores = measurements_by_course([course.pk], instruments)
-    started = first_doses([course.pk]).get(course.pk)
+    if started is UNREAD:
+        started = first_doses([course.pk]).get(course.pk)
     return [
         instrument_outcome(
             code,

@@ -78,15 +78,24 @@ CHANGE = AccessEvent.Action.CHANGE
 # --- Integration sessions and notes --------------------------------------------------------
 
 
+# An integration session follows a dose the patient has been discharged from.
+BOOKABLE_SESSION_STATES = frozenset({DosingSession.Status.DISCHARGED, DosingSession.Status.SIGNED})
+
+
 def book_integration_session(
-    dosing_session, by, *, starts_at, ends_at, clinician=None, resource=None
+    dosing_session, by, *, starts_at, ends_at, clinician=None, resource=None, series=None
 ):
     """Offer the integration session that follows a dosing session (reference §5 cadence),
-    in a room or by telehealth (`resource`, a Resource or None)."""
+    in a room or by telehealth (`resource`, a Resource or None).
+
+    `series`: the recurring series it is booked as one of (kapclinic.calendar), if any.
+    """
     course = dosing_session.course
     require_staff(by, course, ANY_STAFF, "book an integration session", refusal=IntegrationError)
     if not course.is_open:
         raise IntegrationError("This course is closed: no more sessions can be booked.")
+    if dosing_session.status not in BOOKABLE_SESSION_STATES:
+        raise IntegrationError("Book the integration session once the patient has been discharged.")
     if starts_at <= dosing_session.started_at:
         raise IntegrationError("An integration session follows its dosing session.")
     appointment = Appointment(
@@ -96,6 +105,7 @@ def book_integration_session(
         ends_at=ends_at,
         clinician=clinician,
         resource=resource,
+        series=series,
     )
     appointment.full_clean(exclude=["clinic"])
     with transaction.atomic():

@@ -21,7 +21,7 @@ from kapclinic.clinic.models.follow_up import When
 from kapclinic.instruments import get_instrument
 
 from .outcome_rules import Rules, instrument_outcome
-from .selectors import first_doses, measurements_by_course
+from .selectors import UNREAD, first_doses, measurements_by_course
 
 
 @dataclass(frozen=True)
@@ -80,14 +80,19 @@ def time_points(course, protocol):
     return sorted(points, key=lambda point: point[1])
 
 
-def outcomes_at_time_points(course, protocol, now=None):
-    """A TimePoint per protocol time point, each with its judged outcomes; bounded queries."""
+def outcomes_at_time_points(course, protocol, now=None, *, scores=None, started=UNREAD):
+    """A TimePoint per protocol time point, each with its judged outcomes; bounded queries.
+
+    `scores` and `started`: the course's measurements_by_course() and first dose, when the
+    caller has read them already (the outcome page), so they are read once."""
     if protocol is None:
         return []
     now = now or timezone.now()
     instruments = list(protocol.outcome_rules or {})
-    scores = measurements_by_course([course.pk], instruments)
-    started = first_doses([course.pk]).get(course.pk)
+    if scores is None:
+        scores = measurements_by_course([course.pk], instruments)
+    if started is UNREAD:
+        started = first_doses([course.pk]).get(course.pk)
     result = []
     for label, at, start, end in time_points(course, protocol):
         reached = at <= now

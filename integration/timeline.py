@@ -8,7 +8,8 @@ from django.db.models import Count, Max
 from django.urls import reverse
 from django.utils import timezone
 
-from kapclinic.clinic.timeline import TimelineEntry, register
+from kapclinic.clinic.records import SIGNED
+from kapclinic.clinic.timeline import TimelineEntry, person_name, register
 
 from .models import IntegrationNote, JournalEntry, MeasureRequest
 
@@ -21,22 +22,21 @@ def integration_entries(patient, courses):
     if not course_ids:
         return []
     entries = []
-    # Only what an entry shows: notes are wide rows (every section's text) and the chart
-    # needs their status, time and signer's name.
+    # Plain rows of only what an entry shows: notes are wide rows (every section's text) and
+    # the chart needs their status, time and the signer's or writer's name.
     people = [f"{who}__{field}" for who in WHO for field in ("first_name", "last_name", "email")]
-    notes = (
-        IntegrationNote.objects.filter(course_id__in=course_ids)
-        .select_related(*WHO)
-        .only("status", "signed_at", "created_at", *WHO, *people)
+    notes = IntegrationNote.objects.filter(course_id__in=course_ids).values_list(
+        "status", "signed_at", "created_at", *people
     )
-    for note in notes:
-        signed = note.is_signed
+    for status, signed_at, created_at, *names in notes:
+        signed = status == SIGNED
+        who = names[3:] if signed else names[:3]
         entries.append(
             TimelineEntry(
-                note.signed_at if signed else note.created_at,
+                signed_at if signed else created_at,
                 "integration",
                 "Integration note signed" if signed else "Integration note (draft)",
-                f"by {note.signed_by if signed else note.written_by}",
+                f"by {person_name(*who)}",
                 "success" if signed else "neutral",
             )
         )

@@ -147,6 +147,10 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Fragments of records that never change (kapclinic/clinic/fragments.py) are keyed by the
+# record's version, so a change shows at once; this timeout only hands memory back.
+KAP_FRAGMENT_CACHE_SECONDS = int(os.environ.get("KAP_FRAGMENT_CACHE_SECONDS", str(7 * 24 * 3600)))
+
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 # Tests run tasks in process unless a test starts a real worker on purpose.

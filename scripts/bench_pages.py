@@ -234,6 +234,7 @@ def pick_pages(user, search_url):
         ("review", "Intake review", reverse("intake:review", args=[review.pk])),
         ("dashboard", "Clinic dashboard", reverse("integration:dashboard")),
         ("register", "Controlled-substance register", reverse("stock:register")),
+        ("calendar", "Calendar, week (every clinician)", reverse("calendar:week")),
     ], full
 
 

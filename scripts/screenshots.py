@@ -36,25 +36,18 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+# The same chromium as the browser tests (see docs TOOLING "Browser tests").
+from tests.e2e.chromium import CHROMIUM_ARGS, DESKTOP, PHONE  # noqa: E402
+
 HOST, PORT = "127.0.0.1", 8765
 BASE_URL = f"http://{HOST}:{PORT}"
 DB_PATH = Path(tempfile.gettempdir()) / "kap-shots.sqlite3"
-# The same flags as tests/e2e/conftest.py (see docs TOOLING "Browser tests").
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 390, "height": 844}
 # A full-page picture taller than this is cut to the viewport: the README shows it small.
 TALLEST_FULL_PAGE = 3200
 
@@ -162,76 +155,67 @@ def shoot(page, path, full_page=False):
     return path.name
 
 
+@contextmanager
+def new_page(browser, **options):
+    """A fresh browser context (its own cookies) and a page in it, closed on leaving."""
+    context = browser.new_context(
+        locale="en-GB", timezone_id="Europe/London", reduced_motion="reduce", **options
+    )
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
 def capture(out_dir, password, pages):
     from playwright.sync_api import expect, sync_playwright
 
     executable = shutil.which("chromium")
     if executable is None:
         raise SystemExit("Debian's chromium is needed: apt-get install -y chromium")
+    desktop = {"viewport": DESKTOP}
+    phone = {"viewport": PHONE, "is_mobile": True, "has_touch": True, "device_scale_factor": 1}
+    written = []
+
+    def visit(page, path, name, *, heading=None, full_page=False):
+        """Open `path`, wait for its heading (when given) and photograph it as `name`."""
+        page.goto(BASE_URL + path)
+        if heading is not None:
+            expect(page.get_by_role("heading", level=1)).to_contain_text(heading)
+        settle(page)
+        written.append(shoot(page, out_dir / name, full_page=full_page))
+
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        common = {"locale": "en-GB", "timezone_id": "Europe/London", "reduced_motion": "reduce"}
+        with new_page(browser, **desktop) as page:
+            visit(page, "/accounts/login/", "login.png")
+            sign_in(page, "prescriber@example.com", password)
+            expect(page.get_by_role("heading", level=1)).to_have_text("Caseload")
+            settle(page, reload=True)
+            written.append(shoot(page, out_dir / "caseload.png"))
+            visit(page, pages["review"], "intake-review.png")
+            visit(page, pages["session"], "session-screen.png", full_page=True)
+            visit(page, "/stock/", "controlled-register.png", heading="Controlled")
 
-        written = []
+        with new_page(browser, **desktop) as page:
+            sign_in(page, "therapist@example.com", password)
+            visit(page, pages["outcomes"], "outcomes.png", heading="Outcomes")
 
-        desktop = browser.new_context(viewport=DESKTOP, **common)
-        page = desktop.new_page()
-        page.goto(f"{BASE_URL}/accounts/login/")
-        settle(page)
-        written.append(shoot(page, out_dir / "login.png"))
-        sign_in(page, "prescriber@example.com", password)
-        expect(page.get_by_role("heading", level=1)).to_have_text("Caseload")
-        settle(page, reload=True)
-        written.append(shoot(page, out_dir / "caseload.png"))
-        page.goto(BASE_URL + pages["review"])
-        settle(page)
-        written.append(shoot(page, out_dir / "intake-review.png"))
-        page.goto(BASE_URL + pages["session"])
-        settle(page)
-        written.append(shoot(page, out_dir / "session-screen.png", full_page=True))
-        page.goto(f"{BASE_URL}/stock/")
-        expect(page.get_by_role("heading", level=1)).to_contain_text("Controlled")
-        settle(page)
-        written.append(shoot(page, out_dir / "controlled-register.png"))
-        desktop.close()
+        with new_page(browser, **phone) as page:
+            sign_in(page, "patient@example.com", password)
+            expect(page.get_by_role("heading", level=1)).to_contain_text("Hello")
+            settle(page, reload=True)
+            written.append(shoot(page, out_dir / "patient-journey-phone.png"))
+            visit(page, "/audit/my-record/", "who-viewed-phone.png")
 
-        desktop = browser.new_context(viewport=DESKTOP, **common)
-        page = desktop.new_page()
-        sign_in(page, "therapist@example.com", password)
-        page.goto(BASE_URL + pages["outcomes"])
-        expect(page.get_by_role("heading", level=1)).to_contain_text("Outcomes")
-        settle(page)
-        written.append(shoot(page, out_dir / "outcomes.png"))
-        desktop.close()
+        with new_page(browser, **phone) as page:
+            sign_in(page, "integration@example.com", password)
+            visit(page, pages["journal"], "journal-phone.png", heading="My journal")
 
-        phone_options = {"viewport": PHONE, "is_mobile": True, "has_touch": True}
-        phone = browser.new_context(device_scale_factor=1, **phone_options, **common)
-        page = phone.new_page()
-        sign_in(page, "patient@example.com", password)
-        expect(page.get_by_role("heading", level=1)).to_contain_text("Hello")
-        settle(page, reload=True)
-        written.append(shoot(page, out_dir / "patient-journey-phone.png"))
-        page.goto(f"{BASE_URL}/audit/my-record/")
-        settle(page)
-        written.append(shoot(page, out_dir / "who-viewed-phone.png"))
-        phone.close()
-
-        phone = browser.new_context(device_scale_factor=1, **phone_options, **common)
-        page = phone.new_page()
-        sign_in(page, "integration@example.com", password)
-        page.goto(BASE_URL + pages["journal"])
-        expect(page.get_by_role("heading", level=1)).to_have_text("My journal")
-        settle(page)
-        written.append(shoot(page, out_dir / "journal-phone.png"))
-        phone.close()
         if pages["check_in_open"]:
-            phone = browser.new_context(device_scale_factor=1, **phone_options, **common)
-            page = phone.new_page()
-            sign_in(page, "cleared@example.com", password)
-            page.goto(BASE_URL + pages["check_in"])
-            settle(page)
-            written.append(shoot(page, out_dir / "check-in-phone.png"))
-            phone.close()
+            with new_page(browser, **phone) as page:
+                sign_in(page, "cleared@example.com", password)
+                visit(page, pages["check_in"], "check-in-phone.png")
         browser.close()
     return written
 

@@ -59,15 +59,17 @@ def booking_refusal(course):
     return rems.booking_refusal(course, plan_in_force(course))
 
 
-def book_dosing_session(course, *, by, starts_at, ends_at, clinician, resource=None):
+def book_dosing_session(course, *, by, starts_at, ends_at, clinician, resource=None, series=None):
     """Book a dosing session in a dosing room or chair (`resource`, a Resource; None is
-    refused beside the field); a clash raises ValidationError keyed by the clashing field."""
+    refused beside the field); a clash raises ValidationError keyed by the clashing field.
+
+    `series`: the recurring series it is booked as one of (kapclinic.calendar), if any.
+    """
     refusal = booking_refusal(course)
     if refusal:
         raise JourneyError(refusal)
     _check_staff(by, course.clinic_id)
-    if resource is None:
-        raise ValidationError({"resource": DOSING_RESOURCE_NEEDED})
+    _check_dosing_slot(clinician, resource)
     appointment = Appointment(
         course=course,
         clinic_id=course.clinic_id,
@@ -76,6 +78,7 @@ def book_dosing_session(course, *, by, starts_at, ends_at, clinician, resource=N
         ends_at=ends_at,
         clinician=clinician,
         resource=resource,
+        series=series,
     )
     appointment.full_clean()
     with transaction.atomic():
@@ -87,6 +90,89 @@ def book_dosing_session(course, *, by, starts_at, ends_at, clinician, resource=N
             patient_id=course.patient_id,
         )
     return appointment
+
+
+def _check_dosing_slot(clinician, resource):
+    """A dose is supervised by a prescriber or nurse (DOSING_CLINICIAN_ROLES), in a dosing
+    room or chair (the resource's kind is checked by `Appointment.clean`)."""
+    errors = {}
+    if clinician is None:
+        errors["clinician"] = "A dosing session needs a prescriber or nurse to supervise it."
+    elif clinician.role not in DOSING_CLINICIAN_ROLES:
+        errors["clinician"] = f"{clinician} cannot supervise a dose: choose a prescriber or nurse."
+    if resource is None:
+        errors["resource"] = DOSING_RESOURCE_NEEDED
+    if errors:
+        raise ValidationError(errors)
+
+
+def reschedule(appointment, *, by, starts_at, ends_at, clinician=None, resource=None, reason):
+    """Move a live appointment to another time, clinician or room, with the booking's checks.
+
+    `clinician` and `resource` (a Resource) left None stay as they are. A clash, a course no
+    longer bookable for dosing, or an integration session moved before its dosing session is
+    refused in words; the move is audited with its reason. Saved with `.save()`, so reminders
+    are planned again.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(
+            {"reason": "Say why the appointment moves: it is kept on the record."}
+        )
+    _check_staff(by, appointment.clinic_id)
+    with transaction.atomic():
+        current = (
+            Appointment.objects.select_for_update(no_key=True, of=("self",))
+            .select_related("course__patient", "clinic", "clinician__user", "resource")
+            .get(pk=appointment.pk)
+        )
+        if current.status not in LIVE:
+            raise JourneyError(
+                f"An appointment that is “{current.get_status_display()}” cannot be moved."
+            )
+        if DosingSession.objects.filter(appointment=current).exists():
+            raise JourneyError("This visit's dosing session has been opened: it cannot be moved.")
+        before = current.when()
+        if current.kind == Appointment.Kind.DOSING:
+            refusal = booking_refusal(current.course)
+            if refusal:
+                raise JourneyError(refusal)
+            _check_dosing_slot(clinician or current.clinician, resource or current.resource)
+        elif current.kind == Appointment.Kind.INTEGRATION:
+            _check_follows_dosing(current, starts_at)
+        current.starts_at, current.ends_at = starts_at, ends_at
+        if clinician is not None:
+            current.clinician = clinician
+        if resource is not None:
+            current.resource = resource
+        current.full_clean()
+        insert(current)
+        AccessEvent.record(
+            actor=by,
+            action=AccessEvent.Action.CHANGE,
+            what=f"appointment {current.pk} rescheduled from {before} to {current.when()}: "
+            f"{reason}",
+            patient_id=current.course.patient_id,
+        )
+    for name in ("starts_at", "ends_at", "clinician", "resource", "status"):
+        setattr(appointment, name, getattr(current, name))
+    return appointment
+
+
+def _check_follows_dosing(appointment, starts_at):
+    """An integration session stays after the dosing session it follows (reference §5)."""
+    session = (
+        DosingSession.objects.filter(
+            course_id=appointment.course_id, started_at__lte=appointment.starts_at
+        )
+        .order_by("-started_at")
+        .values_list("started_at", flat=True)
+        .first()
+    )
+    if session is not None and starts_at <= session:
+        raise ValidationError(
+            {"starts_at": "An integration session follows its dosing session: choose a later time."}
+        )
 
 
 def insert(appointment):

@@ -14,7 +14,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from kapclinic.clinic.access import patient_scope
+from kapclinic.clinic.access import PatientRecordQuerySet
 from kapclinic.clinic.models import Product, Route, TreatmentCourse
 from kapclinic.clinic.records import ImmutableModel
 from kapclinic.clinic.text_limits import CLINICAL_TEXT, SHORT_REASON, limited
@@ -142,10 +142,8 @@ class Invitation(models.Model):
         return self.Status(self.status).label
 
 
-class IntakeRecordQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        scope = patient_scope(user, "course__patient__", clinic_field="course__clinic_id")
-        return self.none() if scope is None else self.filter(scope)
+class IntakeRecordQuerySet(PatientRecordQuerySet):
+    pass
 
 
 class IntakeRecord(models.Model):

@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from kapclinic.clinic.access import patient_scope
+from kapclinic.clinic.access import PatientRecordQuerySet
 from kapclinic.clinic.models import Clinic, TreatmentCourse
 from kapclinic.clinic.records import ImmutableModel, ImmutableRecordError
 
@@ -95,11 +95,8 @@ class ConsentDocument(models.Model):
         raise ImmutableRecordError("A published consent version cannot be deleted.")
 
 
-class ConsentSignatureQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Staff of the patient's clinic, and the patient themself."""
-        scope = patient_scope(user, "course__patient__", clinic_field="course__clinic_id")
-        return self.none() if scope is None else self.filter(scope)
+class ConsentSignatureQuerySet(PatientRecordQuerySet):
+    """Staff of the patient's clinic, and the patient themself."""
 
 
 class ConsentSignature(ImmutableModel):

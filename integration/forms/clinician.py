@@ -9,7 +9,12 @@ import datetime
 from django import forms
 from django.utils import timezone
 
-from kapclinic.clinic.forms import AppointmentSlotForm, FieldErrorsForm, OneTimeKeyMixin
+from kapclinic.clinic.forms import (
+    AppointmentSlotForm,
+    DrawnOnceMixin,
+    FieldErrorsForm,
+    OneTimeKeyMixin,
+)
 from kapclinic.clinic.models import Appointment, Indication, Provider, ReevaluationDecision
 
 from ..models import IntegrationNote
@@ -155,8 +160,9 @@ PERIODS = {
 }
 
 
-class DashboardFilterForm(forms.Form):
-    """Indication and the period in which courses were completed (both ends included)."""
+class DashboardFilterForm(DrawnOnceMixin, forms.Form):
+    """Indication and the period in which courses were completed (both ends included); drawn
+    once per process while empty (the dashboard's usual first view)."""
 
     indication = forms.ChoiceField(
         label="Indication", choices=[("", "All indications"), *Indication.choices], required=False

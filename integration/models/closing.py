@@ -5,17 +5,15 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from kapclinic.clinic.access import patient_scope
+from kapclinic.clinic.access import PatientRecordQuerySet
 from kapclinic.clinic.models import TreatmentCourse
 from kapclinic.clinic.records import ImmutableModel
 
 User = settings.AUTH_USER_MODEL
 
 
-class CourseClosureQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        scope = patient_scope(user, "course__patient__", clinic_field="course__clinic_id")
-        return self.none() if scope is None else self.filter(scope)
+class CourseClosureQuerySet(PatientRecordQuerySet):
+    pass
 
 
 class CourseClosure(ImmutableModel):

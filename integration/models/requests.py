@@ -4,17 +4,14 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from kapclinic.clinic.access import patient_scope
+from kapclinic.clinic.access import PatientRecordQuerySet
 from kapclinic.clinic.models import Appointment, TreatmentCourse
 from kapclinic.instruments import choices, get_instrument
 from kapclinic.measures.models import QuestionnaireResponse
 
 
-class MeasureRequestQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Staff see their clinic's requests, a patient their own."""
-        scope = patient_scope(user, "course__patient__", clinic_field="course__clinic_id")
-        return self.none() if scope is None else self.filter(scope)
+class MeasureRequestQuerySet(PatientRecordQuerySet):
+    """Staff see their clinic's requests, a patient their own."""
 
     def requested(self):
         return self.filter(status=MeasureRequest.Status.REQUESTED)

@@ -15,7 +15,7 @@ from django.views import View
 
 from kapclinic.audit.trail import VIEW, audit
 from kapclinic.clinic.access import provider_for
-from kapclinic.clinic.mixins import StaffRequiredMixin
+from kapclinic.clinic.mixins import StaffRequiredMixin, staff_course
 from kapclinic.clinic.models import (
     Appointment,
     Clinic,
@@ -23,7 +23,6 @@ from kapclinic.clinic.models import (
     Indication,
     JourneyError,
     Protocol,
-    TreatmentCourse,
 )
 from kapclinic.clinic.models.journey import CLOSED_STATES
 from sessions.models import DosingSession
@@ -41,15 +40,6 @@ from ..time_points import outcomes_at_time_points
 
 # domain reference §5: one integration session "typically within days of the dose".
 SUGGESTED_DAYS_AFTER_DOSE = 2
-BOOKABLE_SESSION_STATES = {DosingSession.Status.DISCHARGED, DosingSession.Status.SIGNED}
-
-
-def staff_course(request, pk):
-    """A course of the staff member's clinic, or 404 (another clinic's is simply not there)."""
-    return get_object_or_404(
-        TreatmentCourse.objects.visible_to(request.user).select_related("patient", "clinic"),
-        pk=pk,
-    )
 
 
 def role_of(user, course):
@@ -89,7 +79,9 @@ class IntegrationSessionsView(StaffRequiredMixin, View):
                 {
                     "session": session,
                     "number": index + 1,
-                    "bookable": session.status in BOOKABLE_SESSION_STATES and course.is_open,
+                    "bookable": (
+                        session.status in services.BOOKABLE_SESSION_STATES and course.is_open
+                    ),
                     "integration": follows,
                 }
             )
@@ -130,7 +122,7 @@ class BookIntegrationSessionView(StaffRequiredMixin, View):
     def refusal(self, session):
         if not session.course.is_open:
             return "This course is closed: no more sessions can be booked."
-        if session.status not in BOOKABLE_SESSION_STATES:
+        if session.status not in services.BOOKABLE_SESSION_STATES:
             return "Book the integration session once the patient has been discharged."
         return None
 
@@ -213,7 +205,9 @@ class CourseOutcomesView(StaffRequiredMixin, View):
                 .order_by("due_at", "pk")
             ),
             "role": role_of(request.user, course),
-            "time_points": outcomes_at_time_points(course, page.protocol),
+            "time_points": outcomes_at_time_points(
+                course, page.protocol, scores=page.scores, started=page.started
+            ),
         }
         with timezone.override(course.clinic.tz):
             return render(request, "integration/outcomes.html", context)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views import View
 
 from kapclinic.audit.trail import VIEW, audit
-from kapclinic.clinic.mixins import StaffRequiredMixin
+from kapclinic.clinic.mixins import StaffRequiredMixin, staff_course
 from kapclinic.clinic.models import JourneyError, Protocol, Reevaluation, Role
 from kapclinic.clinic.submissions import AlreadySaved
 from sessions.reevaluation import BLOCK_STATES, block_of
@@ -21,7 +21,7 @@ from ..outcome_page import shown
 from ..reevaluation import Decision, record_reevaluation, suggested_plan
 from ..selectors import course_outcomes
 from ..time_points import outcomes_at_time_points
-from .clinician import role_of, staff_course
+from .clinician import role_of
 
 TERMS = ("planned_dosing_sessions", "dose_min_mg", "dose_max_mg", "integration_cadence")
 

@@ -40,6 +40,8 @@ SUBJECTS = (
     ("invit", "your invitation"),
     ("check-in", "your check-in answers"),
     ("pre-dose", "your pre-dose safety checks"),
+    ("appointment series", "your appointments"),
+    ("series of sessions", "your appointments"),
     ("booked", "your appointments"),
     ("booking", "your appointments"),
     ("dosing session", "your treatment session record"),

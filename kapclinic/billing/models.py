@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from kapclinic.clinic.access import patient_scope
+from kapclinic.clinic.access import PatientRecordQuerySet
 from kapclinic.clinic.models import Appointment, Clinic, Patient, Provider, User
 
 from .codes import CPT, HCPCS
@@ -47,10 +47,8 @@ class FeeScheduleItem(models.Model):
         return f"{self.code} {self.description}"
 
 
-class FeeLineQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        scope = patient_scope(user, "patient__", clinic_field="clinic_id")
-        return self.none() if scope is None else self.filter(scope)
+class FeeLineQuerySet(PatientRecordQuerySet):
+    patient_path, clinic_field = "patient__", "clinic_id"
 
     def in_force(self):
         return self.filter(entered_in_error_at__isnull=True)

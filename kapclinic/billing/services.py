@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from kapclinic.audit.models import AccessEvent
+from kapclinic.audit.trail import CHANGE, audit
 from kapclinic.clinic.access import provider_for
 from kapclinic.clinic.models import Appointment, Diagnosis, TreatmentCourse
 
@@ -84,12 +84,7 @@ def record_fee_line(appointment, by, code, units=1):
             provider_id=appointment.clinician_id,
             recorded_by=by,
         )
-        AccessEvent.record(
-            actor=by,
-            action=AccessEvent.Action.CREATE,
-            what=f"fee line {fee.code} recorded, appointment {appointment.pk}",
-            patient_id=appointment.patient_id,
-        )
+        audit(by, appointment, f"fee line {fee.code} recorded, appointment {appointment.pk}")
     return line
 
 
@@ -107,12 +102,8 @@ def mark_paid(line, by, paid_on):
         locked.paid_on, locked.paid_recorded_by = paid_on, by
         locked.paid_recorded_at = timezone.now()
         locked.save(update_fields=["paid_on", "paid_recorded_by", "paid_recorded_at"])
-        AccessEvent.record(
-            actor=by,
-            action=AccessEvent.Action.CHANGE,
-            what=f"fee line {locked.code} marked paid, appointment {locked.appointment_id}",
-            patient_id=locked.patient_id,
-        )
+        what = f"fee line {locked.code} marked paid, appointment {locked.appointment_id}"
+        audit(by, locked, what, CHANGE)
     return locked
 
 
@@ -131,12 +122,8 @@ def enter_in_error(line, by, reason):
         locked.save(
             update_fields=["entered_in_error_at", "entered_in_error_by", "entered_in_error_reason"]
         )
-        AccessEvent.record(
-            actor=by,
-            action=AccessEvent.Action.CHANGE,
-            what=f"fee line {locked.code} entered in error, appointment {locked.appointment_id}",
-            patient_id=locked.patient_id,
-        )
+        what = f"fee line {locked.code} entered in error, appointment {locked.appointment_id}"
+        audit(by, locked, what, CHANGE)
     return locked
 
 

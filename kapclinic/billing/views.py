@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views import View
 
 from kapclinic.audit.models import AccessEvent
+from kapclinic.audit.trail import EXPORT, VIEW, audit
 from kapclinic.clinic.mixins import PatientRequiredMixin, StaffRequiredMixin
 from kapclinic.clinic.models import Diagnosis, Patient
 from kapclinic.reports.kinds import signer_label
@@ -55,12 +56,7 @@ def superbill_response(request, patient, back):
     except RenderStopped:
         messages.error(request, "The superbill could not be produced just now; please try again.")
         return redirect(back)
-    AccessEvent.record(
-        actor=request.user,
-        action=AccessEvent.Action.EXPORT,
-        what=f"superbill {start:%Y-%m-%d} to {end:%Y-%m-%d} (download)",
-        patient_id=patient.pk,
-    )
+    audit(request.user, patient, f"superbill {start:%Y-%m-%d} to {end:%Y-%m-%d} (download)", EXPORT)
     response = FileResponse(
         io.BytesIO(pdf), as_attachment=True, filename=filename(bill), content_type="application/pdf"
     )
@@ -76,12 +72,7 @@ class PatientBillingView(StaffRequiredMixin, View):
 
     def get(self, request, pk):
         patient = staff_patient(request, pk, self.what)
-        AccessEvent.record(
-            actor=request.user,
-            action=AccessEvent.Action.VIEW,
-            what=self.what,
-            patient_id=patient.pk,
-        )
+        audit(request.user, patient, self.what, VIEW)
         return self.render(request, patient)
 
     def post(self, request, pk):
@@ -144,38 +135,56 @@ def staff_line(request, pk, what):
     return line
 
 
-class MarkPaidView(StaffRequiredMixin, View):
+class LineActionView(StaffRequiredMixin, View):
+    """One fee line, one posted form, one service call, then back to the patient's billing."""
+
+    what = ""  # for the audit row of a refused attempt
+    form_class = None
+    invalid = ""  # the message when the form is not valid
+
+    def perform(self, line, data):
+        raise NotImplementedError
+
+    def done(self, line):
+        raise NotImplementedError
+
     def post(self, request, pk):
-        line = staff_line(request, pk, "fee line marked paid")
-        form = PaidForm(request.POST)
+        line = staff_line(request, pk, self.what)
+        form = self.form_class(request.POST)
         if not form.is_valid():
-            messages.error(request, "Give the date the payment was made.")
+            messages.error(request, self.invalid)
         else:
             try:
-                services.mark_paid(line, request.user, form.cleaned_data["paid_on"])
+                self.perform(line, form.cleaned_data)
             except services.BillingError as error:
                 messages.error(request, str(error))
             else:
-                messages.success(
-                    request, f"{line.code} of {line.service_date:%d %b %Y} marked paid."
-                )
+                messages.success(request, self.done(line))
         return redirect("billing:patient", line.patient_id)
 
 
-class LineInErrorView(StaffRequiredMixin, View):
-    def post(self, request, pk):
-        line = staff_line(request, pk, "fee line entered in error")
-        form = InErrorForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, "Say why this line was entered in error.")
-        else:
-            try:
-                services.enter_in_error(line, request.user, form.cleaned_data["reason"])
-            except services.BillingError as error:
-                messages.error(request, str(error))
-            else:
-                messages.success(request, f"{line.code} marked entered in error.")
-        return redirect("billing:patient", line.patient_id)
+class MarkPaidView(LineActionView):
+    what = "fee line marked paid"
+    form_class = PaidForm
+    invalid = "Give the date the payment was made."
+
+    def perform(self, line, data):
+        services.mark_paid(line, self.request.user, data["paid_on"])
+
+    def done(self, line):
+        return f"{line.code} of {line.service_date:%d %b %Y} marked paid."
+
+
+class LineInErrorView(LineActionView):
+    what = "fee line entered in error"
+    form_class = InErrorForm
+    invalid = "Say why this line was entered in error."
+
+    def perform(self, line, data):
+        services.enter_in_error(line, self.request.user, data["reason"])
+
+    def done(self, line):
+        return f"{line.code} marked entered in error."
 
 
 class SuperbillView(StaffRequiredMixin, View):

@@ -1,6 +1,8 @@
-"""Who is this user to the clinic? One answer, cached on the request's user object."""
+"""Who is this user to the clinic? One answer, cached on the request's user object; and the
+two scoped querysets every record reads through (`PatientRecordQuerySet`, `ClinicStaffQuerySet`)."""
 
 from django.conf import settings
+from django.db import models
 
 _UNSET = object()
 
@@ -57,6 +59,33 @@ def patient_scope(user, prefix="", clinic_field=None):
     if provider is not None:
         return Q(**{clinic_field or f"{prefix}clinic_id": provider.clinic_id})
     return Q(**{f"{prefix}user_id": user.pk})
+
+
+class PatientRecordQuerySet(models.QuerySet):
+    """Rows of the patients this user may see (`patient_scope`): staff their clinic's, a patient
+    their own. `patient_path` leads from the row to its Patient, `clinic_field` to its clinic."""
+
+    patient_path = "course__patient__"
+    clinic_field = "course__clinic_id"
+
+    def visible_to(self, user):
+        scope = patient_scope(user, self.patient_path, clinic_field=self.clinic_field)
+        return self.none() if scope is None else self.filter(scope)
+
+
+class ClinicStaffQuerySet(models.QuerySet):
+    """Rows that only the staff of their clinic see (a superuser: every clinic's), never a
+    patient's login. `clinic_field` is the lookup from the row to its clinic's id."""
+
+    clinic_field = "course__clinic_id"
+
+    def visible_to(self, user):
+        if user.is_superuser:
+            return self
+        provider = provider_for(user)
+        if provider is None:
+            return self.none()
+        return self.filter(**{self.clinic_field: provider.clinic_id})
 
 
 def is_staff_member(user):

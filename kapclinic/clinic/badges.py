@@ -4,11 +4,17 @@ A phase adds a source in its own `badges.py`, decorated with `@register`: a func
 list of courses and returning {course id: [CourseBadge]}. The clinic app imports every app's
 `badges` module once apps are ready. A source must run a fixed number of queries for any
 number of courses, because the staff pages assert their query counts.
+
+A source may also give a list page a hint in SQL (`register_hint`): an expression annotated on
+the list's own query, true when the course may have a badge of that source. A page that reads
+its courses with the hints (`badge_hints`, the caseload) spares the source's queries whenever no
+row of the page is hinted; the source still decides every badge itself.
 """
 
 from dataclasses import dataclass
 
 _sources = []
+_hints = {}
 
 
 @dataclass(frozen=True)
@@ -23,6 +29,22 @@ def register(source):
     if source not in _sources:
         _sources.append(source)
     return source
+
+
+def register_hint(name, expression):
+    """Name a source's hint: `expression()` is a boolean expression over TreatmentCourse that
+    is true whenever a badge of the source may apply (false only when none can)."""
+    _hints[name] = expression
+
+
+def badge_hints():
+    """{annotation name: expression} for a courses query that wants to spare badge queries."""
+    return {name: expression() for name, expression in _hints.items()}
+
+
+def hinted(courses, name):
+    """The courses whose hint `name` is not false: all of them when it was not read."""
+    return [course for course in courses if getattr(course, name, True)]
 
 
 def course_badges(courses):

@@ -8,7 +8,7 @@ and a KAP course's therapist often makes it; nurses and clinic admins read diagn
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from kapclinic.audit.models import AccessEvent
+from kapclinic.audit.trail import CHANGE, audit
 
 from . import icd10
 from .access import provider_for
@@ -61,12 +61,7 @@ def add_diagnosis(course, by, code, *, primary=False):
                 )
         except IntegrityError as error:  # the same code added at the same moment elsewhere
             raise DiagnosisError(f"{entry.code} is already on this course.") from error
-        AccessEvent.record(
-            actor=by,
-            action=AccessEvent.Action.CREATE,
-            what=f"diagnosis {entry.code} added, course {course.pk}",
-            patient_id=course.patient_id,
-        )
+        audit(by, course, f"diagnosis {entry.code} added, course {course.pk}")
     return diagnosis
 
 
@@ -93,10 +88,5 @@ def enter_in_error(diagnosis, by, reason):
                 "primary",
             ]
         )
-        AccessEvent.record(
-            actor=by,
-            action=AccessEvent.Action.CHANGE,
-            what=f"diagnosis {locked.code} entered in error, course {course.pk}",
-            patient_id=course.patient_id,
-        )
+        audit(by, course, f"diagnosis {locked.code} entered in error, course {course.pk}", CHANGE)
     return locked

@@ -5,12 +5,12 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 
-from kapclinic.audit.models import AccessEvent
+from kapclinic.audit.trail import VIEW, audit
 
 from . import icd10
 from .diagnoses import DiagnosisError, add_diagnosis, enter_in_error, may_diagnose
+from .mixins import StaffRequiredMixin, staff_course
 from .models import Diagnosis, TreatmentCourse
-from .views import StaffRequiredMixin
 
 
 class DiagnosisForm(forms.Form):
@@ -36,24 +36,13 @@ class EnteredInErrorForm(forms.Form):
 class DiagnosesView(StaffRequiredMixin, View):
     template_name = "clinic/diagnoses.html"
 
-    def get_course(self, request, pk):
-        courses = TreatmentCourse.objects.visible_to(request.user).select_related(
-            "patient", "clinic"
-        )
-        return get_object_or_404(courses, pk=pk)
-
     def get(self, request, pk):
-        course = self.get_course(request, pk)
-        AccessEvent.record(
-            actor=request.user,
-            action=AccessEvent.Action.VIEW,
-            what=f"diagnoses, course {course.pk}",
-            patient_id=course.patient_id,
-        )
+        course = staff_course(request, pk)
+        audit(request.user, course, f"diagnoses, course {course.pk}", VIEW)
         return self.render(request, course, DiagnosisForm())
 
     def post(self, request, pk):
-        course = self.get_course(request, pk)
+        course = staff_course(request, pk)
         form = DiagnosisForm(request.POST)
         if form.is_valid():
             try:

@@ -1,18 +1,20 @@
 """Who may open a page and who may do a step, for every phase (as Django's `auth/mixins.py`).
 
 Pages: `StaffRequiredMixin` and `PatientRequiredMixin` (object-level access is the scoped
-queryset each view reads through). Steps: `require_staff` and its siblings, called by each
-phase's services, refuse with the phase's own error so its pages show the refusal as is.
+queryset each view reads through, as `staff_course` does). Steps: `require_staff` and its
+siblings, called by each phase's services, refuse with the phase's own error so its pages show
+the refusal as is.
 """
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from kapclinic.audit.trail import DENIED, audit
 
 from .access import is_staff_member, patient_for, provider_for
-from .models import JourneyError, Role
+from .models import JourneyError, Role, TreatmentCourse
 from .models.people import ALL_STAFF
 
 
@@ -37,6 +39,14 @@ class StaffRequiredMixin(LoginRequiredMixin):
             audit(request.user, None, "staff page", DENIED)
             raise PermissionDenied("This page is for clinic staff.")
         return super().dispatch(request, *args, **kwargs)
+
+
+def staff_course(request, pk):
+    """A course of the staff member's clinic, or 404 (another clinic's is simply not there)."""
+    return get_object_or_404(
+        TreatmentCourse.objects.visible_to(request.user).select_related("patient", "clinic"),
+        pk=pk,
+    )
 
 
 class PatientRequiredMixin(LoginRequiredMixin):

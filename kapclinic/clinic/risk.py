@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from kapclinic.audit.models import AccessEvent
+from kapclinic.audit.trail import CHANGE, audit
 from kapclinic.instruments import IncompleteAnswers, InvalidAnswer
 from kapclinic.instruments.cssrs_screen import CSSRS_SCREEN
 
@@ -166,12 +166,7 @@ def review_risk_flag(
             f"decision: {review.get_decision_display()}"
         )
         locked._close(by, summary)
-        AccessEvent.record(
-            actor=by,
-            patient_id=course.patient_id,
-            action=AccessEvent.Action.CREATE,
-            what=f"risk review {review.pk} of safety flag {locked.pk}",
-        )
+        audit(by, course, f"risk review {review.pk} of safety flag {locked.pk}")
         if task is not None:
             create_follow_up_task(course, by, task, risk_review=review)
         if review.needs_psychiatric_review:
@@ -225,12 +220,7 @@ def record_psychiatric_review(review, by, *, findings, dosing_may_resume, reques
         psychiatric = save_once(
             request_key, kind=PsychiatricReview, record=review, by=by, write=write
         )
-        AccessEvent.record(
-            actor=by,
-            patient_id=review.course.patient_id,
-            action=AccessEvent.Action.CREATE,
-            what=f"psychiatric review {psychiatric.pk} of risk review {review.pk}",
-        )
+        audit(by, review.course, f"psychiatric review {psychiatric.pk} of risk review {review.pk}")
         # The review asked for is done, whatever it decided: its task closes with it.
         review.tasks.filter(for_psychiatric_review=True, closed_at__isnull=True).update(
             closed_at=psychiatric.reviewed_at,
@@ -281,12 +271,7 @@ def _new_plan_version(course, by, texts, risk_review):
         risk_review=risk_review,
         **texts,
     )
-    AccessEvent.record(
-        actor=by,
-        patient_id=patient.pk,
-        action=AccessEvent.Action.CREATE,
-        what=f"safety plan version {plan.version}",
-    )
+    audit(by, patient, f"safety plan version {plan.version}")
     return plan
 
 
@@ -311,12 +296,7 @@ def create_follow_up_task(course, by, task, *, risk_review=None):
         due_at=task.due_at or default_due_at(course.clinic),
         created_by=by,
     )
-    AccessEvent.record(
-        actor=by,
-        patient_id=course.patient_id,
-        action=AccessEvent.Action.CREATE,
-        what=f"follow-up task {follow_up.pk}",
-    )
+    audit(by, course, f"follow-up task {follow_up.pk}")
     return follow_up
 
 
@@ -334,12 +314,7 @@ def close_follow_up_task(task, by, outcome):
             raise RiskError("This task is already closed.")
         task.closed_at, task.closed_by, task.outcome = timezone.now(), by, outcome
         task.save(update_fields=["closed_at", "closed_by", "outcome"])
-        AccessEvent.record(
-            actor=by,
-            patient_id=task.course.patient_id,
-            action=AccessEvent.Action.CHANGE,
-            what=f"follow-up task {task.pk} closed",
-        )
+        audit(by, task.course, f"follow-up task {task.pk} closed", CHANGE)
     return task
 
 

@@ -14,8 +14,8 @@ from kapclinic.measures.forms import InstrumentForm
 
 from . import risk
 from .access import provider_for
-from .mixins import PatientRequiredMixin, StaffRequiredMixin, safe_next
-from .models import FollowUpTask, RiskReview, SafetyFlag, SafetyPlan, TreatmentCourse
+from .mixins import PatientRequiredMixin, StaffRequiredMixin, safe_next, staff_course
+from .models import FollowUpTask, RiskReview, SafetyFlag, SafetyPlan
 from .models.risk import SAFETY_PLAN_STEPS
 from .risk_forms import CloseTaskForm, PsychiatricReviewForm, RiskReviewForm, SafetyPlanForm
 from .submissions import AlreadySaved
@@ -137,20 +137,14 @@ class SafetyPlanView(StaffRequiredMixin, View):
 
     template_name = "clinic/safety_plan.html"
 
-    def get_course(self, request, pk):
-        courses = TreatmentCourse.objects.visible_to(request.user).select_related(
-            "patient", "clinic"
-        )
-        return get_object_or_404(courses, pk=pk)
-
     def get(self, request, pk):
-        course = self.get_course(request, pk)
+        course = staff_course(request, pk)
         audit(request.user, course, "safety plan", VIEW)
         plans = self.plans(course)
         return self.render(request, course, plans, self.fresh_form(plans))
 
     def post(self, request, pk):
-        course = self.get_course(request, pk)
+        course = staff_course(request, pk)
         form = SafetyPlanForm(request.POST)
         if form.is_valid():
             try:

@@ -22,7 +22,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from .access import patient_scope
-from .badges import attach_badges
+from .badges import attach_badges, badge_hints
 from .models import (
     Appointment,
     CourseEvent,
@@ -141,6 +141,8 @@ def caseload(user, filters=CaseloadFilters()):
             top_flag_raised_at=Subquery(
                 top_flag.values("raised_at")[:1], output_field=DateTimeField()
             ),
+            # Whether a phase's badge may apply, so a page without any spares their queries.
+            **badge_hints(),
         )
     )
     if filters.stage:
@@ -186,6 +188,7 @@ def patient_chart(patient):
             "starts_at",
             "kind",
             "status",
+            "series",  # its id only: the link to the series
             "resource__name",
             "clinician__credentials",
             "clinician__user__first_name",

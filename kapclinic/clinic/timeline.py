@@ -24,6 +24,14 @@ def stamp(at, tz=None):
     return at.isoformat(), f"{at.day} {MONTHS_3[at.month].title()} {at.year:04d}, {at:%H:%M}"
 
 
+def person_name(first_name, last_name, email):
+    """A login's name as `User.__str__` spells it, from plain rows: "Ada Lovelace" or the
+    email address when no name is given (None when there is no such person)."""
+    if email is None:
+        return None
+    return f"{first_name} {last_name}".strip() or email
+
+
 @dataclass
 class TimelineEntry:
     at: object

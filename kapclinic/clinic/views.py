@@ -13,6 +13,7 @@ from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from kapclinic.audit.models import AccessEvent
 from kapclinic.audit.plain import StaffAccess
+from kapclinic.audit.trail import VIEW, audit
 
 from . import selectors
 from .access import chart_reader, is_staff_member, may_request_emergency_access, patient_for
@@ -184,12 +185,8 @@ class PatientChartView(StaffRequiredMixin, DetailView):
                     patient_id=pk,
                 )
             raise Http404("No patient found.")
-        AccessEvent.record(
-            actor=self.request.user,
-            action=AccessEvent.Action.VIEW,
-            what="patient chart (emergency access)" if self.emergency_access else "patient chart",
-            patient_id=patient.pk,
-        )
+        what = "patient chart (emergency access)" if self.emergency_access else "patient chart"
+        audit(self.request.user, patient, what, VIEW)
         return patient
 
     def get_context_data(self, **kwargs):

@@ -20,8 +20,6 @@ AUDITC = Instrument(
     name="Alcohol Use Disorders Identification Test - Consumption",
     short_name="AUDIT-C",
     version="1",
-    stem="",
-    instructions="",
     recall_period="Past year",  # domain reference §1.6: "usual/past year"
     # domain reference §1.6: items and answer labels verbatim, 0-4 points each; the reference
     # gives no LOINC answer codes.

@@ -170,8 +170,8 @@ class Instrument:
     name: str
     short_name: str
     version: str
-    stem: str
-    instructions: str
+    stem: str = ""  # the question every item completes, where the form has one
+    instructions: str = ""
     recall_period: str
     items: tuple[Item, ...]
     bands: tuple[Band, ...]

@@ -19,8 +19,6 @@ CADSS6 = Instrument(
     name="Clinician-Administered Dissociative States Scale, 6-item short form",
     short_name="CADSS-6",
     version="1",
-    stem="",
-    instructions="",
     recall_period="Current state, during the dosing session",  # domain reference §1.7
     items=tuple(
         Item(key=f"q{number}", text=f"Item {number}", loinc=None, options=OPTIONS)

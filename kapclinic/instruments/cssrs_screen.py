@@ -28,8 +28,6 @@ CSSRS_SCREEN = Instrument(
     name="Columbia Suicide Severity Rating Scale, screen version",
     short_name="C-SSRS screen",
     version="1",
-    stem="",
-    instructions="",
     recall_period="Ideation: past month; behaviour: lifetime and past 3 months",
     # domain reference §1.5: concepts and LOINC item codes (NLM/LHC-Forms)
     items=(

@@ -14,8 +14,6 @@ DAST10 = Instrument(
     name="Drug Abuse Screening Test-10",
     short_name="DAST-10",
     version="1",
-    stem="",
-    instructions="",
     recall_period="Past 12 months",  # domain reference §1.6
     # domain reference §1.6: 1 point per "yes", except item 3 where "no" scores the point.
     items=tuple(

@@ -28,7 +28,6 @@ GAD7 = Instrument(
     version="1",
     # domain reference §1.2: verbatim stem
     stem="Over the last 2 weeks, how often have you been bothered by the following problems?",
-    instructions="",
     recall_period="Last 2 weeks",
     items=(
         _item(1, "Feeling nervous, anxious, or on edge", "69725-0"),

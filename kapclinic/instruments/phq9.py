@@ -21,7 +21,6 @@ PHQ9 = Instrument(
     stem=(
         "Over the last 2 weeks, how often have you been bothered by any of the following problems?"
     ),
-    instructions="",
     recall_period="Last 2 weeks",
     items=(
         _item(1, "Little interest or pleasure in doing things", "44250-9"),

@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from kapclinic.clinic.access import patient_scope
+from kapclinic.clinic.access import PatientRecordQuerySet
 from kapclinic.instruments import choices, get_instrument
 
 # Badge colour for a band's severity (design system: only four status colours exist). The
@@ -19,11 +19,8 @@ class ResponseLocked(Exception):
     """A completed response was about to change; its answers are part of the clinical record."""
 
 
-class QuestionnaireResponseQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Responses of the patients this user may see: staff their clinic, a patient their own."""
-        scope = patient_scope(user, "course__patient__", clinic_field="course__clinic_id")
-        return self.none() if scope is None else self.filter(scope)
+class QuestionnaireResponseQuerySet(PatientRecordQuerySet):
+    """Responses of the patients this user may see: staff their clinic, a patient their own."""
 
     def completed(self):
         return self.filter(status=QuestionnaireResponse.Status.COMPLETED)

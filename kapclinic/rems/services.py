@@ -8,7 +8,7 @@ dispense to an enrolled patient).
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from kapclinic.audit.models import AccessEvent
+from kapclinic.audit.trail import CHANGE, audit
 from kapclinic.clinic.access import provider_for
 from kapclinic.clinic.models import Clinic, Product, Role
 
@@ -81,12 +81,7 @@ def record_enrolment(patient, by, *, enrolment_id, enrolled_on, patient_signed_o
     try:
         with transaction.atomic():
             enrolment.save()
-            AccessEvent.record(
-                actor=by,
-                action=AccessEvent.Action.CREATE,
-                what=f"REMS enrolment {enrolment.pk} recorded and signed",
-                patient_id=patient.pk,
-            )
+            audit(by, patient, f"REMS enrolment {enrolment.pk} recorded and signed")
     except IntegrityError as error:
         if Enrolment.objects.filter(patient=patient).exists():
             raise RemsRecordError("This patient's REMS enrolment is already recorded.") from error
@@ -146,12 +141,8 @@ def mark_submitted(form, by, submitted_on):
         )
         form.submitted_on, form.submitted_recorded_by = submitted_on, by
         form.submitted_recorded_at = now
-        AccessEvent.record(
-            actor=by,
-            action=AccessEvent.Action.CHANGE,
-            what=f"REMS monitoring form {form.pk}: submitted on {submitted_on:%d %b %Y}",
-            patient_id=form.patient_id,
-        )
+        what = f"REMS monitoring form {form.pk}: submitted on {submitted_on:%d %b %Y}"
+        audit(by, form, what, CHANGE)
     return form
 
 

@@ -4,13 +4,11 @@ It reads the same record as the review page (intake.selectors.suitability_review
 paper copy and the screen never disagree.
 """
 
-from django.utils import timezone
-
 from intake.selectors import suitability_review
 from intake.steps import steps_for
 from kapclinic.clinic.models import TreatmentCourse
 
-from .render import ReportUnavailable
+from .render import ReportUnavailable, printed_for
 
 TEMPLATE = "reports/assessment.html"
 
@@ -38,14 +36,11 @@ def build_context(course, *, generated_by, generated_at=None):
     return {
         **record,
         "course": course,
-        "patient": course.patient,
-        "clinic": course.clinic,
+        **printed_for(course, generated_by, generated_at),
         "care_team": list(course.care_team.select_related("user")),
         "answer_sections": sections,
         "decision": decisions[0] if decisions else None,
         "earlier_decisions": decisions[1:],
-        "generated_by": generated_by,
-        "generated_at": generated_at or timezone.now(),
     }
 
 

@@ -6,9 +6,9 @@ What was submitted is what prints: the fields are frozen once staff record the s
 
 from operator import attrgetter
 
-from django.utils import timezone
-
 from kapclinic.rems.models import MonitoringForm
+
+from .render import printed_for
 
 TEMPLATE = "reports/rems_monitoring_form.html"
 course_of = attrgetter("appointment.course")  # whose clinic and patient it is
@@ -23,14 +23,7 @@ def records():
 
 def build_context(form, *, generated_by, generated_at=None):
     course = course_of(form)
-    return {
-        "form": form,
-        "fields": form.fields,
-        "patient": course.patient,
-        "clinic": course.clinic,
-        "generated_by": generated_by,
-        "generated_at": generated_at or timezone.now(),
-    }
+    return {"form": form, "fields": form.fields, **printed_for(course, generated_by, generated_at)}
 
 
 def title(form):

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.exceptions import ImproperlyConfigured
 from django.template.loader import render_to_string
+from django.utils import timezone
 from weasyprint import CSS, HTML
 
 from . import sandbox
@@ -32,6 +33,17 @@ class RenderedReport:
     filename: str  # no patient name: downloads folders and browser histories are not private
     title: str
     patient_id: int
+
+
+def printed_for(course, generated_by, generated_at=None):
+    """What every report's heading and footer show: whose record, which clinic, who printed it
+    and when."""
+    return {
+        "patient": course.patient,
+        "clinic": course.clinic,
+        "generated_by": generated_by,
+        "generated_at": generated_at or timezone.now(),
+    }
 
 
 def page_size_css(page_size=None):

@@ -7,10 +7,10 @@ and a withdrawal if there was one.
 
 from operator import attrgetter
 
-from django.utils import timezone
-
 from intake.consent import withdrawal_of
 from intake.models import ConsentSignature
+
+from .render import printed_for
 
 TEMPLATE = "reports/signed_consent.html"
 course_of = attrgetter("course")  # whose clinic and patient it is
@@ -29,10 +29,7 @@ def build_context(signature, *, generated_by, generated_at=None):
         "signature": signature,
         "document": signature.document,
         "withdrawal": withdrawal_of(signature),
-        "patient": course.patient,
-        "clinic": course.clinic,
-        "generated_by": generated_by,
-        "generated_at": generated_at or timezone.now(),
+        **printed_for(course, generated_by, generated_at),
     }
 
 

@@ -5,36 +5,24 @@ from .views import FhirExportView, OwnReportDownloadView, ReportDownloadView
 
 app_name = "reports"
 
+# The PDFs staff download, one per report kind (kinds.py): the path, the kind, the URL name.
+STAFF_PDFS = [
+    ("courses/<int:pk>/assessment.pdf", "assessment", "assessment"),
+    ("sessions/<int:pk>/note.pdf", "session", "session-note"),
+    ("courses/<int:pk>/summary.pdf", "course", "course-summary"),
+    ("consents/<int:pk>/signed.pdf", "consent", "signed-consent"),
+    ("rems-forms/<int:pk>/monitoring-form.pdf", "rems_form", "rems-monitoring-form"),
+]
+
 urlpatterns = [
-    path(
-        "courses/<int:pk>/assessment.pdf",
-        ReportDownloadView.as_view(kind="assessment"),
-        name="assessment",
-    ),
-    path(
-        "sessions/<int:pk>/note.pdf",
-        ReportDownloadView.as_view(kind="session"),
-        name="session-note",
-    ),
-    path(
-        "courses/<int:pk>/summary.pdf",
-        ReportDownloadView.as_view(kind="course"),
-        name="course-summary",
-    ),
-    path(
-        "consents/<int:pk>/signed.pdf",
-        ReportDownloadView.as_view(kind="consent"),
-        name="signed-consent",
+    *(
+        path(route, ReportDownloadView.as_view(kind=kind), name=name)
+        for route, kind, name in STAFF_PDFS
     ),
     path(
         "my-consents/<int:pk>/signed.pdf",
         OwnReportDownloadView.as_view(kind="consent"),
         name="my-signed-consent",
-    ),
-    path(
-        "rems-forms/<int:pk>/monitoring-form.pdf",
-        ReportDownloadView.as_view(kind="rems_form"),
-        name="rems-monitoring-form",
     ),
     path("patients/<int:pk>/fhir.json", FhirExportView.as_view(), name="fhir-export"),
     path("stock/register.<str:fmt>", StockRegisterReport.as_view(), name="stock-register"),

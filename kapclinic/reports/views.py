@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.views import View
 
 from kapclinic.audit.models import AccessEvent
+from kapclinic.audit.trail import EXPORT, audit
 from kapclinic.clinic.mixins import PatientRequiredMixin, StaffRequiredMixin
 from kapclinic.clinic.models import Patient
 
@@ -91,12 +92,7 @@ class FhirExportView(StaffRequiredMixin, View):
                 )
             raise Http404("No such patient.")
         bundle = patient_bundle(patient)
-        AccessEvent.record(
-            actor=request.user,
-            action=AccessEvent.Action.EXPORT,
-            what=f"{self.what} (download)",
-            patient_id=patient.pk,
-        )
+        audit(request.user, patient, f"{self.what} (download)", EXPORT)
         response = HttpResponse(
             json.dumps(bundle, ensure_ascii=False, indent=2),
             content_type="application/fhir+json; charset=utf-8",

@@ -1,4 +1,4 @@
-"""The hash chain of the controlled-substance register, like the audit trail's (audit/chain.py).
+"""The controlled-substance register's hash chain, built like the audit trail's (audit/chain.py).
 
 Each entry stores the hash of the entry before it and the SHA-256 of its own fields plus that
 hash, so an entry changed, removed or slipped in by someone who got past the database trigger
@@ -6,11 +6,8 @@ breaks a link that `verify` finds. Writers take one advisory lock (a fixed key, 
 64-bit integer) so "read the last hash, insert the next entry" happens one at a time.
 """
 
-import datetime
-import hashlib
-import json
-
-GENESIS = "0" * 64
+from kapclinic.audit.chain import GENESIS as GENESIS  # the register starts where the trail does
+from kapclinic.audit.chain import HashChain, utc_text
 
 CHAINED_FIELDS = (
     "at",
@@ -33,44 +30,27 @@ CHAINED_FIELDS = (
     "reason",
 )
 
-LOCK_THEN_READ_HEAD = (
-    "SELECT pg_advisory_xact_lock(5422703667864429387); "
-    "SELECT row_hash FROM stock_ledgerentry ORDER BY id DESC LIMIT 1"
+LOCK_KEY = 5422703667864429387  # "KAPSTOCK"
+
+AMOUNTS = ("quantity_mg", "balance_after_mg", "remainder_mg", "counted_mg")
+
+
+def _prepare(values):
+    """UTC times; amounts as text to one decimal, as the register writes them."""
+    amounts = {name: f"{values[name]:.1f}" for name in AMOUNTS if values[name] is not None}
+    return {**values, "at": utc_text(values["at"]), **amounts}
+
+
+REGISTER = HashChain(
+    table="stock_ledgerentry",
+    lock_key=LOCK_KEY,
+    fields=CHAINED_FIELDS,
+    prepare=_prepare,
+    broken_link=lambda before: "its link to the entry before is broken (deleted or inserted)",
 )
-READ_HEAD = "SELECT row_hash FROM stock_ledgerentry ORDER BY id DESC LIMIT 1"
 
-
-def canonical(row, previous_hash):
-    """The exact bytes hashed for one entry: sorted-key JSON, UTC times, amounts as text."""
-    values = {name: row[name] for name in CHAINED_FIELDS}
-    values["at"] = row["at"].astimezone(datetime.UTC).isoformat(timespec="microseconds")
-    for name in ("quantity_mg", "balance_after_mg", "remainder_mg", "counted_mg"):
-        if values[name] is not None:
-            values[name] = f"{values[name]:.1f}"
-    values["previous_hash"] = previous_hash
-    return json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def digest(row, previous_hash):
-    return hashlib.sha256(canonical(row, previous_hash)).hexdigest()
-
-
-def lock_and_read_head(connection):
-    """Take the register lock (held to the end of the transaction), then read the last hash."""
-    with connection.cursor() as cursor:
-        postgresql = connection.vendor == "postgresql"
-        cursor.execute(LOCK_THEN_READ_HEAD if postgresql else READ_HEAD)
-        row = cursor.fetchone()
-    return row[0] if row else None
-
-
-def first_break(rows):
-    """The first entry whose links do not hold, as (pk, reason), or None if the chain is whole."""
-    expected = GENESIS
-    for row in rows:
-        if row["previous_hash"] != expected:
-            return row["pk"], "its link to the entry before is broken (deleted or inserted)"
-        if digest(row, row["previous_hash"]) != row["row_hash"]:
-            return row["pk"], "its content no longer matches its hash: it was changed"
-        expected = row["row_hash"]
-    return None
+# The ledger entry (models.py) and `verify` (selectors.py) call these.
+canonical = REGISTER.canonical
+digest = REGISTER.digest
+lock_and_read_head = REGISTER.lock_and_read_head
+first_break = REGISTER.first_break

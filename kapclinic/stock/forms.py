@@ -45,6 +45,13 @@ def add_stock_lot_field(form, clinic, product):
     form.FIELD_FOR = {**form.FIELD_FOR, "lot_number": "stock_lot", "lot_expiry": "stock_lot"}
 
 
+def amount_field(label, max_digits=10, **options):
+    """A positive amount to one decimal place, as the register keeps them."""
+    return forms.DecimalField(
+        label=label, min_value=0.1, max_digits=max_digits, decimal_places=1, **options
+    )
+
+
 class StaffField(forms.ModelChoiceField):
     def label_from_instance(self, user):
         return f"{user.get_full_name() or user.email} ({user.provider.get_role_display()})"
@@ -76,29 +83,10 @@ class ReceiveForm(OneTimeKeyMixin, FieldErrorsForm):
     )
     supplier = forms.CharField(label="Supplier", max_length=120)
     reference = forms.CharField(label="Invoice or order number", max_length=120)
-    mg_per_ml = forms.DecimalField(
-        label="Strength (mg/mL)",
-        required=False,
-        min_value=0.1,
-        max_digits=6,
-        decimal_places=1,
-        help_text="Vials only.",
-    )
-    volume_ml = forms.DecimalField(
-        label="Volume per vial (mL)",
-        required=False,
-        min_value=0.1,
-        max_digits=6,
-        decimal_places=1,
-        help_text="Vials only.",
-    )
-    unit_mg = forms.DecimalField(
-        label="mg per troche",
-        required=False,
-        min_value=0.1,
-        max_digits=8,
-        decimal_places=1,
-        help_text="Troches only. A nasal device is 28 mg.",
+    mg_per_ml = amount_field("Strength (mg/mL)", 6, required=False, help_text="Vials only.")
+    volume_ml = amount_field("Volume per vial (mL)", 6, required=False, help_text="Vials only.")
+    unit_mg = amount_field(
+        "mg per troche", 8, required=False, help_text="Troches only. A nasal device is 28 mg."
     )
     units = forms.IntegerField(label="Units received", min_value=1, max_value=10000)
     witnessed_by = StaffField(label="Witnessed by", queryset=None)
@@ -112,9 +100,7 @@ class ReceiveForm(OneTimeKeyMixin, FieldErrorsForm):
 class TransferForm(OneTimeKeyMixin, FieldErrorsForm):
     balance = BalanceChoiceField(label="Lot and location", queryset=None)
     to_location = forms.ModelChoiceField(label="To storage location", queryset=None)
-    amount_mg = forms.DecimalField(
-        label="Amount (mg)", min_value=0.1, max_digits=10, decimal_places=1
-    )
+    amount_mg = amount_field("Amount (mg)")
     reason = forms.CharField(label="Reason", required=False, max_length=SHORT_REASON)
 
     def __init__(self, *args, clinic, **kwargs):
@@ -140,9 +126,7 @@ class WasteForm(OneTimeKeyMixin, FieldErrorsForm):
         required=False,
         help_text="Choose it when emptying a part-used vial; the amount must match.",
     )
-    amount_mg = forms.DecimalField(
-        label="Amount wasted (mg)", min_value=0.1, max_digits=10, decimal_places=1
-    )
+    amount_mg = amount_field("Amount wasted (mg)")
     method = forms.CharField(
         label="Method", max_length=120, help_text="e.g. drawn into a denaturing drug-disposal pouch"
     )
@@ -168,9 +152,7 @@ class WasteForm(OneTimeKeyMixin, FieldErrorsForm):
 
 class ReturnForm(OneTimeKeyMixin, FieldErrorsForm):
     balance = BalanceChoiceField(label="Lot and location", queryset=None)
-    amount_mg = forms.DecimalField(
-        label="Amount (mg)", min_value=0.1, max_digits=10, decimal_places=1
-    )
+    amount_mg = amount_field("Amount (mg)")
     reference = forms.CharField(
         label="Reverse distributor's number", required=False, max_length=120
     )

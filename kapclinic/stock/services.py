@@ -215,7 +215,11 @@ def draw_for_dose(balance, dose, *, at=None):
 # --- Waste, return, transfer ---------------------------------------------------------------
 
 
-def _open_remainder(settles, balance):
+def _open_remainder(settles, balance, amount):
+    """The dose whose part-used unit `amount` empties: still open, at this lot and location,
+    and `amount` exactly what it left (None when nothing is settled)."""
+    if settles is None:
+        return None
     settles = LedgerEntry.objects.open_remainders().filter(pk=getattr(settles, "pk", settles))
     settles = settles.first()
     if settles is None or (settles.lot_id, settles.location_id) != (
@@ -223,6 +227,8 @@ def _open_remainder(settles, balance):
         balance.location_id,
     ):
         raise StockError("That remainder is already settled or is not at this lot.", "settles")
+    if amount != settles.remainder_mg:
+        raise StockError(f"The remainder of that dose is {settles.remainder_mg:g} mg.", "amount_mg")
     return settles
 
 
@@ -246,12 +252,7 @@ def waste(
         raise StockError("Say how it was wasted.", "method")
     with transaction.atomic():
         balance = locked(balance)
-        if settles is not None:
-            settles = _open_remainder(settles, balance)
-            if amount != settles.remainder_mg:
-                raise StockError(
-                    f"The remainder of that dose is {settles.remainder_mg:g} mg.", "amount_mg"
-                )
+        settles = _open_remainder(settles, balance, amount)
         entry = write(
             balance,
             Kind.WASTE,
@@ -283,12 +284,7 @@ def return_stock(
     amount = positive(amount_mg, "amount_mg")
     with transaction.atomic():
         balance = locked(balance)
-        if settles is not None:
-            settles = _open_remainder(settles, balance)
-            if amount != settles.remainder_mg:
-                raise StockError(
-                    f"The remainder of that dose is {settles.remainder_mg:g} mg.", "amount_mg"
-                )
+        settles = _open_remainder(settles, balance, amount)
         entry = write(
             balance,
             Kind.RETURN,

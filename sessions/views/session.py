@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views import View
 
-from kapclinic.audit.models import AccessEvent
+from kapclinic.audit.trail import VIEW, audit
 from kapclinic.clinic.mixins import StaffRequiredMixin
 from kapclinic.clinic.models import Appointment, JourneyError
 from kapclinic.clinic.records import SignedRecordError
@@ -61,12 +61,8 @@ class SessionView(StaffRequiredMixin, View):
                     .filter(pk=session.pk)
                     .first()
                 )
-        AccessEvent.record(
-            actor=request.user,
-            action=AccessEvent.Action.VIEW,
-            what=f"dosing session screen, appointment {appointment.pk}",
-            patient_id=appointment.course.patient_id,
-        )
+        what = f"dosing session screen, appointment {appointment.pk}"
+        audit(request.user, appointment.course, what, VIEW)
         with timezone.override(appointment.course.clinic.tz):
             if session is None:
                 context = {

@@ -382,4 +382,8 @@ def test_mina_is_in_maintenance_with_a_reevaluation_on_record():
     # Stages in order, the re-evaluation between induction and maintenance.
     steps = list(course.events.values_list("to_state", flat=True))
     assert steps[-2:] == [CourseState.IN_TREATMENT, CourseState.MAINTENANCE]
-    assert Appointment.objects.filter(course=course, starts_at__gt=timezone.now()).exists()
+    # The rest of her block, two sessions four weeks apart, booked as one series.
+    upcoming = Appointment.objects.filter(course=course, starts_at__gt=timezone.now())
+    assert upcoming.count() == 2
+    [series] = {appointment.series for appointment in upcoming}
+    assert (series.count, series.cadence, series.kind) == (2, "every 4 weeks", "dosing")

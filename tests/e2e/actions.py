@@ -8,11 +8,22 @@ from tests.factories import PASSWORD
 from tests.sessions.test_check_in_views import at_local
 
 
-def staff_sign_in(page, live_server, provider, secret, totp_code):
+def password_sign_in(page, live_server, user):
+    """The first step of signing in: email and password."""
     page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("Email").fill(provider.user.email)
+    page.get_by_label("Email").fill(user.email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign In").click()
+
+
+def patient_sign_in(page, live_server, patient):
+    """A patient signs in (no second factor for patients)."""
+    password_sign_in(page, live_server, patient.user)
+
+
+def staff_sign_in(page, live_server, staff, secret, totp_code):
+    """A member of staff (their Provider or login) signs in with their TOTP code."""
+    password_sign_in(page, live_server, getattr(staff, "user", staff))
     page.get_by_label("Code").fill(totp_code(secret))
     page.get_by_role("button", name=re.compile("Sign In", re.I)).click()
     page.wait_for_url(re.compile(r"/caseload/$"))

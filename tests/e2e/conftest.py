@@ -11,22 +11,12 @@ import time
 
 import pytest
 
+from .chromium import CHROMIUM_ARGS, DESKTOP, PHONE
+
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls made by the
 # test (factories, fixtures) would otherwise raise SynchronousOnlyOperation.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 390, "height": 844}
 BLOCKING_IMPACTS = {"serious", "critical"}
 TIMEOUT_MS = 10_000
 

@@ -21,23 +21,14 @@ from kapclinic.clinic.diagnoses import add_diagnosis
 from kapclinic.clinic.models import CourseState, Reevaluation, Role
 from kapclinic.demo.builder import Team, dosing_session, start_course
 from sessions.models import DosingError
-from tests.factories import PASSWORD
 from tests.reports.pdf import pdf_text
+
+from .actions import patient_sign_in, staff_sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 LIGHT = {"boosters": 0, "observations": False, "events": False, "addendum": False}
 RATIONALE = "PHQ-9 20 → 8: responding. Maintenance every four weeks."
-
-
-def sign_in(page, live_server, user, secret, totp_code):
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    page.get_by_label("Code").fill(totp_code(secret))
-    page.get_by_role("button", name=re.compile("Sign In", re.I)).click()
-    page.wait_for_url(re.compile(r"/caseload/$"))
 
 
 def test_induction_reevaluation_two_maintenance_sessions_and_a_superbill(
@@ -55,7 +46,7 @@ def test_induction_reevaluation_two_maintenance_sessions_and_a_superbill(
         dosing_session(team, first + timedelta(days=14), **LIGHT)
 
     # --- The prescriber: My day → the re-evaluation -----------------------------------------
-    sign_in(page, live_server, team.prescriber, enrol_mfa(team.prescriber), totp_code)
+    staff_sign_in(page, live_server, team.prescriber, enrol_mfa(team.prescriber), totp_code)
     page.get_by_role("link", name="My day").click()
     due = page.get_by_role("region", name="Re-evaluations due")
     expect(due).to_contain_text("all 2 planned sessions given")
@@ -120,10 +111,7 @@ def test_induction_reevaluation_two_maintenance_sessions_and_a_superbill(
     visits = [s.appointment for s in course.dosing_sessions.order_by("-started_at")[:2]]
     lines = [billing.record_fee_line(v, admin, "99214") for v in visits]
     phone = phone_page
-    phone.goto(live_server.url + "/accounts/login/")
-    phone.get_by_label("Email").fill(course.patient.user.email)
-    phone.get_by_label("Password").fill(PASSWORD)
-    phone.get_by_role("button", name="Sign In").click()
+    patient_sign_in(phone, live_server, course.patient)
     phone.wait_for_url(re.compile(r"/my-journey/$"))
     phone.get_by_role("link", name="My superbill").click()
     phone.wait_for_url(re.compile(r"/billing/my-superbill/"))

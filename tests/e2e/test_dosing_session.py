@@ -12,10 +12,10 @@ from playwright.sync_api import expect
 
 from kapclinic.clinic.models import Appointment, CourseState, Role
 from sessions.models import Administration, DosingSession, SessionAlert
-from tests.factories import PASSWORD, signed_protocol
+from tests.factories import signed_protocol
 from tests.sessions.test_check_in_views import late_morning_zone
 
-from .actions import booked_at_13, check_in_answers, staff_sign_in
+from .actions import booked_at_13, check_in_answers, patient_sign_in, staff_sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -39,10 +39,7 @@ def test_check_in_to_signed_session_note(
 
     # --- The patient checks in on a phone --------------------------------------------------
     phone = phone_page
-    phone.goto(live_server.url + "/accounts/login/")
-    phone.get_by_label("Email").fill(patient.user.email)
-    phone.get_by_label("Password").fill(PASSWORD)
-    phone.get_by_role("button", name="Sign In").click()
+    patient_sign_in(phone, live_server, patient)
     phone.goto(live_server.url + "/my-journey/")
     assert_accessible(phone)
     phone.get_by_role("link", name="Check in for today's session").click()

@@ -16,7 +16,8 @@ from kapclinic.demo.builder import Build, record_score
 from kapclinic.measures.models import QuestionnaireResponse
 from sessions import services as dosing
 from sessions.discharge import discharge
-from tests.factories import PASSWORD
+
+from .actions import patient_sign_in, staff_sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -25,16 +26,6 @@ SHARED = "SHARED-MARKER-e2e-5d27: I noticed I could sit with the worry instead o
 # The follow-up GAD-7 answered in the browser: items 1-3 at "Several days", the rest at 0.
 FOLLOW_UP_GAD7 = {"q1": "1", "q2": "1", "q3": "1"}
 FOLLOW_UP_TOTAL = 3
-
-
-def staff_sign_in(page, live_server, user, secret, totp_code):
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    page.get_by_label("Code").fill(totp_code(secret))
-    page.get_by_role("button", name=re.compile("Sign In", re.I)).click()
-    page.wait_for_url(re.compile(r"/caseload/$"))
 
 
 def completed_course(world):
@@ -71,10 +62,7 @@ def test_patient_journals_and_answers_follow_up_and_therapist_sees_it(
     # --- The patient, on a phone ------------------------------------------------------------
     phone = phone_page
     phone.on("dialog", lambda dialog: dialog.accept())  # "Share with my care team?"
-    phone.goto(live_server.url + "/accounts/login/")
-    phone.get_by_label("Email").fill(patient.user.email)
-    phone.get_by_label("Password").fill(PASSWORD)
-    phone.get_by_role("button", name="Sign In").click()
+    patient_sign_in(phone, live_server, patient)
     phone.wait_for_url(re.compile(r"/my-journey/$"))
     tasks = phone.get_by_role("region", name="For you to do")
     expect(tasks.get_by_role("link", name="Questionnaire due: GAD-7")).to_be_visible()

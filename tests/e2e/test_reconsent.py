@@ -10,7 +10,8 @@ from playwright.sync_api import expect
 from intake.models import ConsentDocument, ConsentSignature
 from kapclinic.demo.builder import Build
 from sessions.gate import evaluate_gate, failing
-from tests.factories import PASSWORD
+
+from .actions import patient_sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -30,10 +31,7 @@ def test_patient_re_signs_the_new_version_from_home_on_a_phone(
     assert [i.key for i in failing(evaluate_gate(session))] == ["consent"]
 
     phone = phone_page
-    phone.goto(live_server.url + "/accounts/login/")
-    phone.get_by_label("Email").fill(course.patient.user.email)
-    phone.get_by_label("Password").fill(PASSWORD)
-    phone.get_by_role("button", name="Sign In").click()
+    patient_sign_in(phone, live_server, course.patient)
     phone.wait_for_url(re.compile(r"/my-journey/$"))
     tasks = phone.get_by_role("region", name="For you to do")
     first = tasks.get_by_role("listitem").first

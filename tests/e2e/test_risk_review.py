@@ -8,10 +8,9 @@ import pytest
 from playwright.sync_api import expect
 
 from kapclinic.clinic.models import RiskReview, Role, SafetyFlag, SafetyPlan
-from tests.factories import PASSWORD
 from tests.sessions.test_check_in_views import late_morning_zone
 
-from .actions import booked_at_13, check_in_answers, staff_sign_in
+from .actions import booked_at_13, check_in_answers, patient_sign_in, staff_sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -34,10 +33,7 @@ def test_item_9_check_in_to_risk_review_to_safety_plan_on_the_phone(
 
     # --- The patient checks in on a phone and answers item 9 above 0 ------------------------
     phone = phone_page
-    phone.goto(live_server.url + "/accounts/login/")
-    phone.get_by_label("Email").fill(patient.user.email)
-    phone.get_by_label("Password").fill(PASSWORD)
-    phone.get_by_role("button", name="Sign In").click()
+    patient_sign_in(phone, live_server, patient)
     phone.goto(live_server.url + "/my-journey/")
     expect(phone.get_by_role("link", name="Open my safety plan")).to_have_count(0)
     phone.get_by_role("link", name="Check in for today's session").click()

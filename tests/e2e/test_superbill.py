@@ -11,8 +11,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from tests.billing.conftest import bill_first_patient
-from tests.factories import PASSWORD
 from tests.reports.pdf import pdf_text
+
+from .actions import patient_sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -23,10 +24,7 @@ def test_patient_downloads_a_superbill_on_a_phone(
     side, course, lines, _ = bill_first_patient(world.one)
     patient = course.patient
     phone = phone_page
-    phone.goto(live_server.url + "/accounts/login/")
-    phone.get_by_label("Email").fill(patient.user.email)
-    phone.get_by_label("Password").fill(PASSWORD)
-    phone.get_by_role("button", name="Sign In").click()
+    patient_sign_in(phone, live_server, patient)
     phone.wait_for_url(re.compile(r"/my-journey/$"))
     assert_accessible(phone)
 

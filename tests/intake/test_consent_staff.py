@@ -89,3 +89,52 @@ def test_chart_timeline_links_each_signature_to_its_pdf_and_shows_a_withdrawal(w
     page = client.get(reverse("clinic:patient-chart", args=[course.patient_id])).content.decode()
     assert reverse("reports:signed-consent", args=[signature.pk]) in page
     assert "Consent withdrawn" in page and "Moving abroad." in page
+
+
+def test_caseload_hint_never_hides_a_consent_due_and_spares_the_queries_when_all_signed(world):
+    """The caseload reads "may a consent be due" with its own query; a course it rules out
+    owes nothing (checked against the full rule), and a page of such courses spares the two
+    consent queries."""
+    from intake.badges import HINT
+    from intake.consent import due_for_courses, withdraw_consent
+    from intake.models import ConsentKind
+    from kapclinic.clinic.selectors import caseload
+
+    clinic = world.one.clinic
+    user = world.one.staff[Role.NURSE].user
+    signed = cleared_and_signed(world)
+    rows = {course.pk: course for course in caseload(user)}
+    assert getattr(rows[signed.pk], HINT) is False
+    with CaptureQueriesContext(connection) as captured:
+        assert due_for_courses([c for c in rows.values() if getattr(c, HINT)]) == {}
+    assert len(captured) == 0
+
+    withdrawn = cleared_and_signed(world)
+    signature = withdrawn.consent_signatures.get()
+    withdraw_consent(signature, by=withdrawn.patient.user, reason="")
+    ConsentDocument.objects.create(
+        clinic=clinic, version="1.1", body="Typo fixed.", resign_required=False
+    )
+    ConsentDocument.objects.create(
+        clinic=clinic,
+        version="9.0",
+        body="Next month's text.",
+        effective_from=timezone.localdate() + timedelta(days=30),
+    )
+    on_new = cleared_and_signed(world)
+    sign_consent(on_new, "1.1")
+    scenarios = [signed, withdrawn, on_new]
+    rows = {course.pk: course for course in caseload(user)}
+    due = due_for_courses([rows[c.pk] for c in scenarios])
+    assert set(due) == {withdrawn.pk}
+    assert all(getattr(rows[pk], HINT) for pk in due)
+    assert getattr(rows[on_new.pk], HINT) is False  # signed the version in effect
+
+    ConsentDocument.objects.create(
+        clinic=clinic, kind=ConsentKind.TELEHEALTH, title="Telehealth", version="1.0", body="."
+    )
+    ConsentDocument.objects.create(clinic=clinic, version="2.0", body="New.")
+    rows = {course.pk: course for course in caseload(user)}
+    due = due_for_courses([rows[c.pk] for c in scenarios])
+    assert set(due) == {c.pk for c in scenarios}
+    assert all(getattr(rows[pk], HINT) for pk in due)

@@ -28,10 +28,14 @@ def clear_data(**extra):
     return {**CLEAR, **extra}
 
 
+def review_url(course):
+    return reverse("intake:review", args=[course.pk])
+
+
 def test_review_page_shows_answers_scores_and_rule_hits(world, client, consent, staff_client):
     course = submitted_course(world, client, overrides={"medical": {"glaucoma": YES}})
     prescriber = staff_client(world.one.staff[Role.PRESCRIBER])
-    response = prescriber.get(reverse("intake:review", args=[course.pk]))
+    response = prescriber.get(review_url(course))
     body = response.content.decode()
     assert response.status_code == 200
     assert "GAD-7" in body and "PHQ-9" in body
@@ -47,30 +51,31 @@ def test_review_is_not_found_for_another_clinic_and_refused_for_patients(
 ):
     course = submitted_course(world, client)
     outsider = staff_client(world.two.staff[Role.PRESCRIBER])
-    assert outsider.get(reverse("intake:review", args=[course.pk])).status_code == 404
+    assert outsider.get(review_url(course)).status_code == 404
     client.force_login(world.one.patients[0].user)
-    assert client.get(reverse("intake:review", args=[course.pk])).status_code == 403
+    assert client.get(review_url(course)).status_code == 403
 
 
 def start_review(client, course):
-    client.post(reverse("intake:review", args=[course.pk]), {"action": "start-review"})
+    """The signed-in clinician opens the review; returns their client."""
+    client.post(review_url(course), {"action": "start-review"})
     course.refresh_from_db()
     assert course.state == CourseState.UNDER_REVIEW
+    return client
 
 
 def test_prescriber_clears_with_a_plan_and_the_decision_is_immutable(
     world, client, consent, staff_client
 ):
     course = submitted_course(world, client)
-    prescriber = staff_client(world.one.staff[Role.PRESCRIBER])
-    start_review(prescriber, course)
-    response = prescriber.post(reverse("intake:review", args=[course.pk]), clear_data())
+    prescriber = start_review(staff_client(world.one.staff[Role.PRESCRIBER]), course)
+    response = prescriber.post(review_url(course), clear_data())
     assert response.status_code == 302
     course.refresh_from_db()
     assert course.state == CourseState.CLEARED
     plan = TreatmentPlan.objects.get(course=course)
     assert plan.planned_dosing_sessions == 6 and str(plan.dose_max_mg) == "300.00"
-    page = prescriber.get(reverse("intake:review", args=[course.pk])).content.decode()
+    page = prescriber.get(review_url(course)).content.decode()
     assert "Treatment plan" in page and "100–300 mg" in page
     decision = SuitabilityDecision.objects.get(course=course)
     decision.rationale = "edited"
@@ -82,9 +87,8 @@ def test_prescriber_clears_with_a_plan_and_the_decision_is_immutable(
 
 def test_decision_needs_a_rationale(world, client, consent, staff_client):
     course = submitted_course(world, client)
-    prescriber = staff_client(world.one.staff[Role.PRESCRIBER])
-    start_review(prescriber, course)
-    response = prescriber.post(reverse("intake:review", args=[course.pk]), clear_data(rationale=""))
+    prescriber = start_review(staff_client(world.one.staff[Role.PRESCRIBER]), course)
+    response = prescriber.post(review_url(course), clear_data(rationale=""))
     assert response.status_code == 200
     assert "This field is required" in response.content.decode()
     course.refresh_from_db()
@@ -93,12 +97,11 @@ def test_decision_needs_a_rationale(world, client, consent, staff_client):
 
 def test_absolute_contraindication_needs_an_override_reason(world, client, consent, staff_client):
     course = submitted_course(world, client, overrides={"medical": {"aneurysm_or_avm": YES}})
-    prescriber = staff_client(world.one.staff[Role.PRESCRIBER])
-    start_review(prescriber, course)
-    refused = prescriber.post(reverse("intake:review", args=[course.pk]), clear_data())
+    prescriber = start_review(staff_client(world.one.staff[Role.PRESCRIBER]), course)
+    refused = prescriber.post(review_url(course), clear_data())
     assert "give a reason to clear anyway" in refused.content.decode()
     prescriber.post(
-        reverse("intake:review", args=[course.pk]),
+        review_url(course),
         clear_data(override_reason="Vascular surgeon confirms repaired, stable."),
     )
     course.refresh_from_db()
@@ -109,9 +112,8 @@ def test_absolute_contraindication_needs_an_override_reason(world, client, conse
 def test_open_safety_flag_blocks_clearance_until_resolved(world, client, consent, staff_client):
     course = submitted_course(world, client, overrides={"phq9": {"q9": "1"}})
     flag = SafetyFlag.objects.get(course=course)
-    prescriber = staff_client(world.one.staff[Role.PRESCRIBER])
-    start_review(prescriber, course)
-    blocked = prescriber.post(reverse("intake:review", args=[course.pk]), clear_data())
+    prescriber = start_review(staff_client(world.one.staff[Role.PRESCRIBER]), course)
+    blocked = prescriber.post(review_url(course), clear_data())
     assert "open safety flag" in blocked.content.decode()
     assert not SuitabilityDecision.objects.filter(course=course).exists()
     assert flag.is_suicide_risk
@@ -121,16 +123,15 @@ def test_open_safety_flag_blocks_clearance_until_resolved(world, client, consent
     )
     flag.refresh_from_db()
     assert not flag.is_open
-    prescriber.post(reverse("intake:review", args=[course.pk]), clear_data())
+    prescriber.post(review_url(course), clear_data())
     course.refresh_from_db()
     assert course.state == CourseState.CLEARED
 
 
 def test_therapist_cannot_clear(world, client, consent, staff_client):
     course = submitted_course(world, client)
-    therapist = staff_client(world.one.staff[Role.THERAPIST])
-    start_review(therapist, course)
-    response = therapist.post(reverse("intake:review", args=[course.pk]), clear_data())
+    therapist = start_review(staff_client(world.one.staff[Role.THERAPIST]), course)
+    response = therapist.post(review_url(course), clear_data())
     assert "Only the course" in response.content.decode()
     course.refresh_from_db()
     assert course.state == CourseState.UNDER_REVIEW
@@ -140,10 +141,9 @@ def test_more_information_goes_back_to_the_patient_who_resubmits(
     world, client, consent, staff_client
 ):
     course = submitted_course(world, client)
-    prescriber = staff_client(world.one.staff[Role.PRESCRIBER])
-    start_review(prescriber, course)
+    prescriber = start_review(staff_client(world.one.staff[Role.PRESCRIBER]), course)
     prescriber.post(
-        reverse("intake:review", args=[course.pk]),
+        review_url(course),
         {
             "outcome": "more_information",
             "rationale": "Need medicines list.",
@@ -167,10 +167,9 @@ def test_more_information_goes_back_to_the_patient_who_resubmits(
 
 def test_decline_records_the_reason(world, client, consent, staff_client):
     course = submitted_course(world, client)
-    prescriber = staff_client(world.one.staff[Role.PRESCRIBER])
-    start_review(prescriber, course)
+    prescriber = start_review(staff_client(world.one.staff[Role.PRESCRIBER]), course)
     prescriber.post(
-        reverse("intake:review", args=[course.pk]),
+        review_url(course),
         {"outcome": "declined", "rationale": "Psychosis history: refer on."},
     )
     course.refresh_from_db()
@@ -197,7 +196,7 @@ def test_review_page_query_count_does_not_grow_with_answers(world, client, conse
 
     def count(course):
         with CaptureQueriesContext(connection) as ctx:
-            assert prescriber.get(reverse("intake:review", args=[course.pk])).status_code == 200
+            assert prescriber.get(review_url(course)).status_code == 200
         return len(ctx.captured_queries)
 
     count(simple)  # warm the session
@@ -208,11 +207,7 @@ def test_patient_data_is_escaped_on_the_review_page(world, client, consent, staf
     course = submitted_course(
         world, client, overrides={"goals": {"goals": "<script>alert('x')</script>"}}
     )
-    body = (
-        staff_client(world.one.staff[Role.PRESCRIBER])
-        .get(reverse("intake:review", args=[course.pk]))
-        .content.decode()
-    )
+    body = staff_client(world.one.staff[Role.PRESCRIBER]).get(review_url(course)).content.decode()
     assert "<script>alert" not in body
     assert "&lt;script&gt;alert" in body
 
@@ -256,8 +251,8 @@ def test_without_a_signed_protocol_the_screen_says_so_and_the_plan_is_not_prefil
     hit = course.intake_submissions.get().hits.get(rule_id="no-signed-protocol")
     assert hit.rule_class == "caution" and "published cut-offs" in hit.explanation
     prescriber = staff_client(world.one.staff[Role.PRESCRIBER])
-    prescriber.post(reverse("intake:review", args=[course.pk]), {"action": "start-review"})
-    response = prescriber.get(reverse("intake:review", args=[course.pk]))
+    prescriber.post(review_url(course), {"action": "start-review"})
+    response = prescriber.get(review_url(course))
     assert "The clinic has no signed-off protocol" in response.content.decode()
     assert "dose_min_mg" not in response.context["form"].initial
 
@@ -268,6 +263,6 @@ def test_a_signed_protocol_prefills_the_plan_and_adds_no_caution(
     course = submitted_course(world, client)
     assert not course.intake_submissions.get().hits.filter(rule_id="no-signed-protocol")
     prescriber = staff_client(world.one.staff[Role.PRESCRIBER])
-    prescriber.post(reverse("intake:review", args=[course.pk]), {"action": "start-review"})
-    response = prescriber.get(reverse("intake:review", args=[course.pk]))
+    prescriber.post(review_url(course), {"action": "start-review"})
+    response = prescriber.get(review_url(course))
     assert response.context["form"].initial["dose_max_mg"] == Decimal(400)

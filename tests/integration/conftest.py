@@ -6,8 +6,9 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 
+from integration.services import complete_course
 from kapclinic.clinic.models import Appointment, Role
-from kapclinic.demo.builder import book, clear_course
+from kapclinic.demo.builder import book, clear_course, record_score
 from tests.factories import first_free_start
 
 
@@ -45,3 +46,18 @@ def in_integration(in_treatment):
 def integration_appointment(course, starts_at=None, **kwargs):
     starts_at = starts_at or first_free_start(course, timezone.now() + timedelta(days=1))
     return book(course, starts_at, hours=1, kind=Appointment.Kind.INTEGRATION, **kwargs)
+
+
+def complete_with_phq9(side, scores):
+    """Take each of `side`'s courses from clearance to completed, with a PHQ-9 baseline ten
+    weeks ago and one score now: `scores` is one (before, after) pair per course."""
+    prescriber = side.staff[Role.PRESCRIBER].user
+    therapist = side.staff[Role.THERAPIST].user
+    weeks_ago = timezone.now() - timedelta(weeks=10)
+    for course, (before, after) in zip(side.courses, scores, strict=True):
+        record_score(course, "phq9", before, purpose="intake", at=weeks_ago)
+        record_score(course, "phq9", after)
+        clear_course(course, prescriber)
+        course.start_treatment(prescriber)
+        course.begin_integration(therapist)
+        complete_course(course, therapist, reason="Done.")

@@ -6,19 +6,15 @@ the course-summary PDF and the clinic dashboard judge by one rule (integration.o
 Rules.baseline_at_least from Protocol.clinical_thresholds), so all three say "not applicable".
 """
 
-from datetime import timedelta
-
 import pytest
-from django.utils import timezone
 
-from integration import services
 from integration.outcome_rules import NOT_APPLICABLE, Rules, instrument_outcome
 from integration.selectors import clinic_dashboard, course_outcomes
 from kapclinic.clinic.models import Protocol, Role
-from kapclinic.demo.builder import clear_course, record_score
 from kapclinic.reports.kinds import KINDS
 from tests.reports.pdf import pdf_text, squeezed
 
+from .conftest import complete_with_phq9
 from .test_clinician_pages import as_role, course_url, phq9_course  # noqa: F401
 from .test_outcomes import series
 
@@ -66,17 +62,8 @@ def test_the_course_summary_pdf_says_not_applicable(team):
 
 def test_the_dashboard_leaves_sub_threshold_baselines_out_of_both_rates(world):
     side = world.one
-    prescriber = side.staff["prescriber"].user
-    therapist = side.staff["therapist"].user
-    weeks_ago = timezone.now() - timedelta(weeks=10)
     # Course A: PHQ-9 20 → 4 (response, remission). Course B: 8 → 3 (not applicable).
-    for course, (before, after) in zip(side.courses, [(20, 4), (8, 3)], strict=True):
-        record_score(course, "phq9", before, purpose="intake", at=weeks_ago)
-        record_score(course, "phq9", after)
-        clear_course(course, prescriber)
-        course.start_treatment(prescriber)
-        course.begin_integration(therapist)
-        services.complete_course(course, therapist, reason="Done.")
+    complete_with_phq9(side, [(20, 4), (8, 3)])
     phq = next(s for s in clinic_dashboard(side.clinic).summaries if s.instrument == "phq9")
     assert (phq.courses, phq.below_threshold) == (2, 1)
     assert (phq.responders, phq.response_judged, phq.remitters, phq.remission_judged) == (

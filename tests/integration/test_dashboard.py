@@ -6,10 +6,11 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from integration import services
 from integration.selectors import clinic_dashboard, course_outcomes
 from kapclinic.clinic.models import CourseState, Indication, Protocol
 from kapclinic.demo.builder import record_score
+
+from .conftest import complete_with_phq9
 
 pytestmark = pytest.mark.django_db
 
@@ -44,20 +45,9 @@ def test_protocol_thresholds_change_the_judgement(team):
 
 
 def test_dashboard_rates_across_completed_courses(world, django_assert_max_num_queries):
-    from kapclinic.demo.builder import clear_course
-
     side = world.one
-    prescriber = side.staff["prescriber"].user
-    therapist = side.staff["therapist"].user
-    weeks_ago = timezone.now() - timedelta(weeks=10)
     # Course A: PHQ-9 20 → 4 (response, remission). Course B: 16 → 12 (neither).
-    for course, (before, after) in zip(side.courses, [(20, 4), (16, 12)], strict=True):
-        record_score(course, "phq9", before, purpose="intake", at=weeks_ago)
-        record_score(course, "phq9", after)
-        clear_course(course, prescriber)
-        course.start_treatment(prescriber)
-        course.begin_integration(therapist)
-        services.complete_course(course, therapist, reason="Done.")
+    complete_with_phq9(side, [(20, 4), (16, 12)])
     with django_assert_max_num_queries(3):  # protocol, open courses by stage, outcomes
         dashboard = clinic_dashboard(side.clinic)
     assert dashboard.completed_courses == 2

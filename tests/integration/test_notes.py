@@ -56,8 +56,18 @@ def test_note_follows_the_latest_dosing_session(build, team):
     assert services.open_integration_note(appointment, team.prescriber) == note
 
 
-def test_book_integration_session_after_a_dosing_session(build, team):
+def test_an_integration_session_waits_for_the_discharge(build, team):
     session = build()
+    starts = timezone.now() + timedelta(days=2)
+    with pytest.raises(IntegrationError, match="once the patient has been discharged"):
+        services.book_integration_session(
+            session, team.admin, starts_at=starts, ends_at=starts + timedelta(hours=1)
+        )
+    assert not Appointment.objects.filter(kind=Appointment.Kind.INTEGRATION).exists()
+
+
+def test_book_integration_session_after_a_dosing_session(build, team):
+    session = build.fill_every_record()
     starts = timezone.now() + timedelta(days=2)
     appointment = services.book_integration_session(
         session, team.admin, starts_at=starts, ends_at=starts + timedelta(hours=1)

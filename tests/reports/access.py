@@ -1,4 +1,5 @@
-"""Who may not download a report: the same three refusals for every report."""
+"""Downloading a report: what every download answers, the one export row it writes, and the
+same three refusals for every report."""
 
 from django.urls import reverse
 
@@ -20,3 +21,18 @@ def refused_outside_the_care_team(client, sign_in, outsider, patient, url):
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_login"))
     assert not AccessEvent.objects.filter(action=AccessEvent.Action.EXPORT).exists()
+
+
+def downloaded_pdf(response, filename):
+    """The response is a PDF attachment named `filename`: its bytes."""
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == f'attachment; filename="{filename}"'
+    return b"".join(response.streaming_content)
+
+
+def the_export(actor, patient_id, what):
+    """The one export row in the trail: who took the copy, whose record, in what words."""
+    event = AccessEvent.objects.get(action=AccessEvent.Action.EXPORT)
+    assert (event.actor, event.patient_id, event.what) == (actor, patient_id, what)
+    return event

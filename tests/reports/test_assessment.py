@@ -6,8 +6,6 @@ from pathlib import Path
 
 import pypdf
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from intake.models import TreatmentPlan
@@ -18,7 +16,9 @@ from kapclinic.reports import assessment
 from kapclinic.reports.kinds import KINDS
 from kapclinic.reports.render import ReportUnavailable
 
+from .access import downloaded_pdf, the_export
 from .pdf import embedded_files, fonts_used, pdf_pages, squeezed
+from .queries import context_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -111,13 +111,7 @@ def test_times_are_in_the_clinics_time_zone(cleared_course):
 def test_context_takes_a_fixed_number_of_queries(submit, decide, cleared_course):
     busy = cleared_course
     simple = decide(submit(index=1))
-
-    def count(course):
-        with CaptureQueriesContext(connection) as ctx:
-            assessment.build_context(course, generated_by="x")
-        return len(ctx.captured_queries)
-
-    assert count(simple) == count(busy)
+    assert context_queries(assessment, simple) == context_queries(assessment, busy)
 
 
 # --- Hostile and awkward input ----------------------------------------------------------------
@@ -220,19 +214,12 @@ def url(course):
 def test_clinician_downloads_the_pdf_and_the_copy_is_audited(world, cleared_course, sign_in):
     therapist = world.one.staff[Role.THERAPIST]
     response = sign_in(therapist).get(url(cleared_course))
-    assert response.status_code == 200
-    assert response["Content-Type"] == "application/pdf"
-    assert response["Content-Disposition"] == (
-        f'attachment; filename="suitability-assessment-course-{cleared_course.pk}.pdf"'
-    )
+    pdf = downloaded_pdf(response, f"suitability-assessment-course-{cleared_course.pk}.pdf")
     assert response["Cache-Control"] == "no-store"
-    pdf = b"".join(response.streaming_content)
     assert pdf.startswith(b"%PDF")
     assert f"by {therapist}" in "\n".join(pdf_pages(pdf))
-    event = AccessEvent.objects.get(action=AccessEvent.Action.EXPORT)
-    assert event.actor == therapist.user
-    assert event.patient_id == cleared_course.patient_id
-    assert event.what == "suitability assessment report (download)"
+    what = "suitability assessment report (download)"
+    event = the_export(therapist.user, cleared_course.patient_id, what)
     assert event.path == url(cleared_course)
 
 

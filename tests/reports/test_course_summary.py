@@ -4,8 +4,6 @@ import io
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,8 +13,9 @@ from kapclinic.demo.builder import Team, start_course, whole_course
 from kapclinic.reports import course_summary
 from kapclinic.reports.kinds import KINDS
 
-from .access import refused_outside_the_care_team
+from .access import downloaded_pdf, refused_outside_the_care_team, the_export
 from .pdf import embedded_files, pdf_pages, pdf_text, reader, squeezed, xobject_count
+from .queries import context_queries
 from .test_session_note import HOSTILE, has
 
 pytestmark = pytest.mark.django_db
@@ -136,14 +135,8 @@ def test_context_takes_the_same_queries_for_one_or_many_sessions(world):
     small, large = Team.of(world.one, 0), Team.of(world.one, 1)
     whole_course(small, sessions=1, measures=1)
     whole_course(large, sessions=4, measures=8)
-
-    def count(team):
-        course = course_summary.records().get(pk=team.course.pk)
-        with CaptureQueriesContext(connection) as ctx:
-            course_summary.build_context(course, generated_by="x")
-        return len(ctx.captured_queries)
-
-    assert count(small) == count(large)
+    short, long = small.course, large.course
+    assert context_queries(course_summary, short) == context_queries(course_summary, long)
 
 
 # --- Download: access, wiring, audit and the command ---------------------------------------------
@@ -156,14 +149,9 @@ def url(course):
 def test_clinician_downloads_the_summary_and_the_copy_is_audited(world, course, sign_in):
     therapist = world.one.staff[Role.THERAPIST]
     response = sign_in(therapist).get(url(course))
-    assert response.status_code == 200
-    assert response["Content-Disposition"] == (
-        f'attachment; filename="course-summary-course-{course.pk}.pdf"'
-    )
-    assert f"by {therapist}" in pdf_text(b"".join(response.streaming_content))
-    event = AccessEvent.objects.get(action=AccessEvent.Action.EXPORT)
-    assert event.actor == therapist.user and event.patient_id == course.patient_id
-    assert event.what == "course summary report (download)"
+    pdf = downloaded_pdf(response, f"course-summary-course-{course.pk}.pdf")
+    assert f"by {therapist}" in pdf_text(pdf)
+    the_export(therapist.user, course.patient_id, "course summary report (download)")
 
 
 def test_another_clinic_404_patient_403_anonymous_to_login(world, client, sign_in):

@@ -11,7 +11,6 @@ from django.utils import timezone
 from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
 
-from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.diagnoses import add_diagnosis, enter_in_error
 from kapclinic.clinic.models import Appointment, Patient, Role
 from kapclinic.demo.builder import Team, dosing_session, start_course, whole_course
@@ -21,7 +20,7 @@ from kapclinic.reports.fhir import patient_bundle
 from kapclinic.reports.fhir.codes import NO_TIER
 from sessions.models import Administration, AdverseEvent, VitalSigns
 
-from .access import refused_outside_the_care_team
+from .access import refused_outside_the_care_team, the_export
 from .test_session_note import HOSTILE
 
 pytestmark = pytest.mark.django_db
@@ -333,9 +332,7 @@ def test_clinician_downloads_the_bundle_and_the_copy_is_audited(record, world, s
     bundle = json.loads(response.content)
     Bundle.parse_obj(bundle)
     assert resources(bundle, "Patient")[0]["name"][0]["text"] == patient.legal_name
-    event = AccessEvent.objects.get(action=AccessEvent.Action.EXPORT)
-    assert event.actor == prescriber.user and event.patient_id == patient.pk
-    assert event.what == "FHIR record export (download)"
+    the_export(prescriber.user, patient.pk, "FHIR record export (download)")
 
 
 def test_another_clinic_404_patient_403_anonymous_to_login(world, client, sign_in):

@@ -6,8 +6,6 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -19,7 +17,9 @@ from kapclinic.reports.kinds import KINDS
 from sessions import services
 from sessions.models import DosingSession
 
+from .access import downloaded_pdf, the_export
 from .pdf import embedded_files, fonts_used, pdf_pages, pdf_text, reader, squeezed
+from .queries import context_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -202,14 +202,7 @@ def test_context_takes_the_same_queries_for_one_or_many_vitals(world):
         large, session_start(1), vitals=tuple((m, 150 + m % 40) for m in range(5, 125, 5))
     )
     assert (one.vitals.count(), many.vitals.count()) == (2, 25)
-
-    def count(session):
-        session = session_note.records().get(pk=session.pk)
-        with CaptureQueriesContext(connection) as ctx:
-            session_note.build_context(session, generated_by="x")
-        return len(ctx.captured_queries)
-
-    assert count(one) == count(many)
+    assert context_queries(session_note, one) == context_queries(session_note, many)
 
 
 # --- Download: access, wiring, audit and the command ---------------------------------------------
@@ -221,17 +214,9 @@ def url(session):
 
 def test_clinician_downloads_the_note_and_the_copy_is_audited(world, signed, sign_in):
     nurse = world.one.staff[Role.NURSE]
-    response = sign_in(nurse).get(url(signed))
-    assert response.status_code == 200
-    assert response["Content-Type"] == "application/pdf"
-    assert response["Content-Disposition"] == (
-        f'attachment; filename="session-note-{signed.pk}.pdf"'
-    )
-    pdf = b"".join(response.streaming_content)
+    pdf = downloaded_pdf(sign_in(nurse).get(url(signed)), f"session-note-{signed.pk}.pdf")
     assert f"by {nurse}" in pdf_text(pdf)
-    event = AccessEvent.objects.get(action=AccessEvent.Action.EXPORT)
-    assert event.actor == nurse.user and event.patient_id == signed.course.patient_id
-    assert event.what == "dosing session note report (download)"
+    the_export(nurse.user, signed.course.patient_id, "dosing session note report (download)")
 
 
 def test_another_clinic_gets_404_and_the_attempt_is_logged(world, signed, sign_in):

@@ -11,6 +11,7 @@ from kapclinic.clinic.models import CourseState, Role
 from kapclinic.demo.builder import clear_course
 from kapclinic.reports.kinds import KINDS
 
+from .access import the_export
 from .pdf import embedded_files, pdf_text, squeezed
 
 pytestmark = pytest.mark.django_db
@@ -82,10 +83,8 @@ def test_patient_downloads_their_own_copy_and_it_is_audited(signature, client):
     response, pdf = download(client, signature)
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert "You may feel dissociation" in pdf_text(pdf)
-    event = AccessEvent.objects.get(action=AccessEvent.Action.EXPORT)
-    assert event.actor == signature.course.patient.user
-    assert event.patient_id == signature.course.patient_id
-    assert event.what == "signed consent report (download)"
+    patient = signature.course.patient
+    the_export(patient.user, patient.pk, "signed consent report (download)")
 
 
 def test_patient_a_cannot_download_patient_bs_signed_consent(world, signature, client):

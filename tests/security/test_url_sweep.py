@@ -117,6 +117,45 @@ def stock_scene(s):
     return s
 
 
+def series_scene(s):
+    """Two weekly dosing sessions of patient A booked as a series, made once per scene."""
+    if not hasattr(s, "series_a"):
+        from kapclinic.calendar import series
+
+        plan = series.plan_series(
+            s.course_a,
+            kind="dosing",
+            first_starts_at=timezone.now().replace(microsecond=0) + datetime.timedelta(days=20),
+            duration_minutes=120,
+            every_days=7,
+            count=2,
+            clinician=s.nurse,
+            resource=room(s.clinic, "Recliner B"),
+        )
+        s.series_a = series.book_series(plan, by=s.nurse.user)
+        s.series_appointment_a = s.series_a.appointments.order_by("starts_at").first()
+    return s
+
+
+def series_booking(s):
+    """A weekly pair of dosing sessions posted from the review step, ready to book."""
+    day = timezone.localdate(timezone=s.clinic.tz) + datetime.timedelta(days=5)
+    later = day + datetime.timedelta(days=7)
+    return {
+        **booking(s),
+        "date": day.isoformat(),
+        "resource": room(s.clinic, "Recliner A").pk,
+        "kind": "dosing",
+        "every_days": "7",
+        "count": "2",
+        "o1-date": day.isoformat(),
+        "o1-start_time": "10:00",
+        "o2-date": later.isoformat(),
+        "o2-start_time": "10:00",
+        "step": "book",
+    }
+
+
 def consent_signature_a(s):
     from intake.models import ConsentSignature
 
@@ -438,6 +477,33 @@ ACCESS = {
         kwargs=appointment_a,
         data=lambda s: {"no_show-reason": "Did not attend."},
     ),
+    # --- the calendar (issue 21): each clinic's own; booking and moving through the services --
+    "calendar:week": Page(STAFF, EVERY_CLINIC | SUPER, {GET}, notes="each clinic's own"),
+    "calendar:day": Page(STAFF, EVERY_CLINIC | SUPER, {GET}, notes="each clinic's own"),
+    "calendar:book": Page(
+        STAFF,
+        EVERY_CLINIC | SUPER,
+        data=lambda s: {**booking(s), "course": s.course_a.pk, "kind": "dosing"},
+        notes="another clinic's course is not a choice: the form refuses it (200)",
+    ),
+    "calendar:move": Page(
+        STAFF,
+        CLINIC_1 | SUPER,
+        kwargs=appointment_a,
+        data=lambda s: {**booking(s), "reason": "The patient asked for another day."},
+    ),
+    # --- calendar: recurring series (issue 21); anyone the page lets in books or cancels as
+    # the booking services allow (the superuser too: booking checks staff or superuser).
+    "calendar:book-series": Page(STAFF, CLINIC_1 | SUPER, kwargs=course_a, data=series_booking),
+    "calendar:series": Page(
+        STAFF, CLINIC_1 | SUPER, {GET}, kwargs=lambda s: {"pk": series_scene(s).series_a.pk}
+    ),
+    "calendar:cancel-in-series": Page(
+        STAFF,
+        CLINIC_1 | SUPER,
+        kwargs=lambda s: {"pk": series_scene(s).series_appointment_a.pk},
+        data=lambda s: {"scope": "rest", "reason": "The patient is moving away."},
+    ),
     # --- dosing: the live session ------------------------------------------------------------
     "dosing:session": Page(STAFF, CLINIC_1 | SUPER, kwargs=appointment_a),
     "dosing:record-weight": Page(
@@ -686,4 +752,4 @@ def test_the_sweep_covers_every_url_role_and_method():
     assert not missing, f"URLs with no row in ACCESS: {missing}"
     total = len(URLS) * len(ROLES) * 2
     print(f"\nURL sweep: {len(URLS)} URLs × {len(ROLES)} roles × 2 methods = {total} requests")
-    assert total == 1710, "update this count when URLs or roles are added"
+    assert total == 1836, "update this count when URLs or roles are added"

@@ -10,6 +10,7 @@ from django.utils import timezone
 from kapclinic.clinic.models import Product, Role
 from kapclinic.stock import services
 from kapclinic.stock.models import Balance, ControlledRegister, StockForm, StorageLocation
+from tests.factories import PASSWORD
 
 
 class Stock(SimpleNamespace):
@@ -44,6 +45,20 @@ class Stock(SimpleNamespace):
         )
         return Balance.objects.select_related("lot", "location").get(
             lot__lot_number=lot, location=location or self.safe
+        )
+
+    def waste(
+        self, balance, amount_mg, *, method="Pouch", witness=None, password=PASSWORD, **extra
+    ):
+        """The nurse wastes `amount_mg` into a pouch, the prescriber witnessing."""
+        return services.waste(
+            balance,
+            self.nurse,
+            amount_mg=amount_mg,
+            method=method,
+            witness=witness or self.prescriber,
+            witness_password=password,
+            **extra,
         )
 
 

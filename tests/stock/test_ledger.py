@@ -79,15 +79,7 @@ def test_a_part_used_vial_leaves_a_remainder_to_waste_with_a_witness(stock):
     # The remainder is not sealed stock: a second 250 mg vial cannot be opened from it.
     with pytest.raises(services.StockError, match="sealed"):
         services.draw_for_dose(balance, fake_dose(stock, 10))
-    services.waste(
-        balance,
-        stock.nurse,
-        amount_mg=50,
-        method="Denaturing pouch",
-        witness=stock.prescriber,
-        witness_password=PASSWORD,
-        settles=dose,
-    )
+    stock.waste(balance, 50, method="Denaturing pouch", settles=dose)
     assert not selectors.open_remainders(stock.clinic.pk).exists()
     balance.refresh_from_db()
     assert balance.quantity_mg == 0
@@ -96,14 +88,7 @@ def test_a_part_used_vial_leaves_a_remainder_to_waste_with_a_witness(stock):
 def test_the_witness_cannot_be_the_person_wasting(stock):
     balance = stock.receive()
     with pytest.raises(services.StockError) as refused:
-        services.waste(
-            balance,
-            stock.nurse,
-            amount_mg=50,
-            method="Pouch",
-            witness=stock.nurse,
-            witness_password=PASSWORD,
-        )
+        stock.waste(balance, 50, witness=stock.nurse)
     assert "someone other" in str(refused.value)
     assert not LedgerEntry.objects.filter(kind=Kind.WASTE).exists()
 
@@ -111,14 +96,7 @@ def test_the_witness_cannot_be_the_person_wasting(stock):
 def test_the_witness_signs_with_their_own_password(stock):
     balance = stock.receive()
     with pytest.raises(services.StockError) as refused:
-        services.waste(
-            balance,
-            stock.nurse,
-            amount_mg=50,
-            method="Pouch",
-            witness=stock.prescriber,
-            witness_password="not it",
-        )
+        stock.waste(balance, 50, password="not it")
     assert refused.value.field == "witness_password"
 
 

@@ -25,15 +25,7 @@ def busy_week(stock):
     vials = stock.receive(lot="V-1", form=StockForm.VIAL, units=2)
     services.draw_for_dose(troches, fake_dose(stock, 100))
     drawn = services.draw_for_dose(vials, fake_dose(stock, 35))
-    services.waste(
-        vials,
-        stock.nurse,
-        amount_mg=drawn.remainder_mg,
-        method="Pouch",
-        witness=stock.prescriber,
-        witness_password=PASSWORD,
-        settles=drawn,
-    )
+    stock.waste(vials, drawn.remainder_mg, settles=drawn)
     services.transfer(troches, stock.cabinet, stock.nurse, amount_mg=100)
     services.return_stock(troches, stock.nurse, amount_mg=50, reference="RD-7")
     troches.refresh_from_db()

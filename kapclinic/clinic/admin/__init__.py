@@ -4,7 +4,13 @@
 (importing them here is what registers them, as `admin.autodiscover()` imports this package).
 """
 
-from . import people, protocol, resources, safety  # noqa: F401  (registers the core's admins)
+from . import (  # noqa: F401  (registers the core's admins)
+    people,
+    protocol,
+    resources,
+    safety,
+    series,
+)
 from .base import (
     ClinicHistoryAdmin,
     ClinicScopedAdmin,

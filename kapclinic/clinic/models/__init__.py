@@ -17,10 +17,12 @@ from .risk import (
 )
 from .safety import SafetyFlag
 from .scheduling import Appointment
+from .series import AppointmentSeries
 from .submission import FormSubmission
 
 __all__ = [
     "Appointment",
+    "AppointmentSeries",
     "Clinic",
     "CourseEvent",
     "CourseState",

@@ -54,7 +54,7 @@ class EmergencyAccess(models.Model):
     @classmethod
     def open(cls, *, user, patient, reason):
         """Grant the window, write the audit row (reason included) and tell the clinic admins."""
-        from kapclinic.audit.models import AccessEvent
+        from kapclinic.audit.trail import audit
 
         from ..queue import enqueue_on_commit
         from ..tasks import notify_emergency_access
@@ -69,11 +69,6 @@ class EmergencyAccess(models.Model):
                 granted_at=now,
                 expires_at=now + datetime.timedelta(minutes=minutes),
             )
-            AccessEvent.record(
-                actor=user,
-                action=AccessEvent.Action.CREATE,
-                what=f"emergency access for {minutes} min; reason: {reason}",
-                patient_id=patient.pk,
-            )
+            audit(user, patient, f"emergency access for {minutes} min; reason: {reason}")
             enqueue_on_commit(notify_emergency_access, access.pk)
         return access

@@ -5,8 +5,8 @@ from django.db import models, transaction
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from kapclinic.audit.models import AccessEvent
-from kapclinic.clinic.access import patient_scope, provider_for
+from kapclinic.audit.trail import CHANGE, audit
+from kapclinic.clinic.access import PatientRecordQuerySet, provider_for
 
 from .people import Clinic, Patient, Provider, Role, User
 
@@ -61,11 +61,10 @@ STATE_TONE = {
 }
 
 
-class CourseQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Courses of the patients this user may see (see Patient.objects.visible_to)."""
-        scope = patient_scope(user, "patient__", clinic_field="clinic_id")
-        return self.none() if scope is None else self.filter(scope)
+class CourseQuerySet(PatientRecordQuerySet):
+    """Courses of the patients this user may see (see Patient.objects.visible_to)."""
+
+    patient_path, clinic_field = "patient__", "clinic_id"
 
     def open(self):
         return self.exclude(state__in=CLOSED_STATES)
@@ -245,12 +244,8 @@ class TreatmentCourse(models.Model):
             CourseEvent.objects.create(
                 course=self, from_state=source, to_state=target, actor=by, at=now, note=note
             )
-            AccessEvent.record(
-                actor=by,
-                patient_id=self.patient_id,
-                action=AccessEvent.Action.CHANGE,
-                what=f"course {self.pk}: {CourseState(source).label} → {CourseState(target).label}",
-            )
+            what = f"course {self.pk}: {CourseState(source).label} → {CourseState(target).label}"
+            audit(by, self, what, CHANGE)
 
     def _check_actor(self, user, actors):
         if user is None or not user.is_authenticated:

@@ -11,6 +11,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from kapclinic.clinic.access import ClinicStaffQuerySet, PatientRecordQuerySet
 from kapclinic.clinic.npi import validate_npi
 
 
@@ -161,19 +162,13 @@ CLINICIAN_ROLES = frozenset({Role.PRESCRIBER, Role.THERAPIST, Role.NURSE})
 ALL_STAFF = frozenset(Role)
 
 
-class ProviderQuerySet(models.QuerySet):
+class ProviderQuerySet(ClinicStaffQuerySet):
+    """Colleagues: the staff of one's own clinic."""
+
+    clinic_field = "clinic_id"
+
     def active(self):
         return self.filter(active=True, user__is_active=True)
-
-    def visible_to(self, user):
-        from kapclinic.clinic.access import provider_for
-
-        if user.is_superuser:
-            return self
-        provider = provider_for(user)
-        if provider is None:
-            return self.none()
-        return self.filter(clinic_id=provider.clinic_id)
 
 
 class Provider(models.Model):
@@ -250,13 +245,10 @@ class Provider(models.Model):
             self.user.save(update_fields=["is_staff"])
 
 
-class PatientQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """The only way views fetch patients: staff see their clinic, a patient sees self."""
-        from kapclinic.clinic.access import patient_scope
+class PatientQuerySet(PatientRecordQuerySet):
+    """The only way views fetch patients: staff see their clinic, a patient sees self."""
 
-        scope = patient_scope(user)
-        return self.none() if scope is None else self.filter(scope)
+    patient_path, clinic_field = "", None
 
 
 EARLIEST_BIRTH_DATE = datetime.date(1900, 1, 1)

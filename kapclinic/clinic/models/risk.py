@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from kapclinic.clinic.access import patient_scope, provider_for
+from kapclinic.clinic.access import ClinicStaffQuerySet, patient_scope
 
 from .journey import TreatmentCourse
 from .people import Patient, Provider, User
@@ -49,15 +49,8 @@ class RiskDecision(models.TextChoices):
     EMERGENCY = "emergency", "Emergency: crisis team or emergency department now"
 
 
-class RiskReviewQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Staff of the course's clinic only, like the flags they resolve."""
-        provider = provider_for(user)
-        if user.is_superuser:
-            return self
-        if provider is None:
-            return self.none()
-        return self.filter(course__clinic_id=provider.clinic_id)
+class RiskReviewQuerySet(ClinicStaffQuerySet):
+    """Staff of the course's clinic only, like the flags they resolve."""
 
     def awaiting_psychiatric_review(self, at=None):
         """Reviews that keep dosing blocked: made (by `at`) and not yet followed by a
@@ -209,14 +202,8 @@ class SafetyPlan(WriteOnce):
         return [(label, getattr(self, name)) for name, label in SAFETY_PLAN_STEPS]
 
 
-class FollowUpTaskQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        provider = provider_for(user)
-        if user.is_superuser:
-            return self
-        if provider is None:
-            return self.none()
-        return self.filter(course__clinic_id=provider.clinic_id)
+class FollowUpTaskQuerySet(ClinicStaffQuerySet):
+    """Staff of the course's clinic only."""
 
     def open(self):
         return self.filter(closed_at__isnull=True)

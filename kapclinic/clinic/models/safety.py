@@ -9,23 +9,16 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from kapclinic.audit.models import AccessEvent
-from kapclinic.clinic.access import provider_for
+from kapclinic.audit.trail import CHANGE, audit
+from kapclinic.clinic.access import ClinicStaffQuerySet, provider_for
 
 from ..text_limits import SHORT_REASON, limited
 from .journey import JourneyError, TreatmentCourse
 from .people import CLINICIAN_ROLES, User
 
 
-class SafetyFlagQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Staff of the course's clinic only: flags are clinical working notes."""
-        if user.is_superuser:
-            return self
-        provider = provider_for(user)
-        if provider is None:
-            return self.none()
-        return self.filter(course__clinic_id=provider.clinic_id)
+class SafetyFlagQuerySet(ClinicStaffQuerySet):
+    """Staff of the course's clinic only: flags are clinical working notes."""
 
     def open(self):
         return self.filter(resolved_at__isnull=True)
@@ -89,12 +82,7 @@ class SafetyFlag(models.Model):
         flag = cls.objects.create(
             course=course, source=source, reason=reason, raised_by=by, urgency=urgency, kind=kind
         )
-        AccessEvent.record(
-            actor=by,
-            patient_id=course.patient_id,
-            action=AccessEvent.Action.CREATE,
-            what=f"safety flag raised: {source}",
-        )
+        audit(by, course, f"safety flag raised: {source}")
         return flag, True
 
     @classmethod
@@ -133,9 +121,4 @@ class SafetyFlag(models.Model):
         self.resolved_at, self.resolved_by = timezone.now(), by
         self.action_taken = action_taken.strip()
         self.save(update_fields=["resolved_at", "resolved_by", "action_taken"])
-        AccessEvent.record(
-            actor=by,
-            patient_id=self.course.patient_id,
-            action=AccessEvent.Action.CHANGE,
-            what=f"safety flag {self.pk} resolved",
-        )
+        audit(by, self.course, f"safety flag {self.pk} resolved", CHANGE)

@@ -101,6 +101,15 @@ class Appointment(models.Model):
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.BOOKED)
     status_reason = models.TextField(blank=True)
+    # Set when the appointment was booked as one of a recurring series (kapclinic.calendar).
+    series = models.ForeignKey(
+        "clinic.AppointmentSeries",
+        on_delete=models.PROTECT,
+        related_name="appointments",
+        null=True,
+        blank=True,
+        editable=False,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = AppointmentQuerySet.as_manager()

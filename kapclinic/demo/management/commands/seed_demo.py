@@ -17,6 +17,7 @@ from intake.consent import sign_consent
 from intake.invitations import invite_patient
 from intake.models import ConsentDocument, ConsentSignature
 from integration.models import JournalPrompt
+from kapclinic.calendar import series
 from kapclinic.clinic.models import (
     Appointment,
     Clinic,
@@ -192,7 +193,8 @@ class Command(BaseCommand):
                     reevaluated=self.at_ten(days=-49) + timedelta(hours=5),
                     maintenance=self.at_ten(days=-21),
                 )
-                self.book_dosing(course, staff[Role.PRESCRIBER], self.at_ten(days=9 + index))
+                # The rest of her block (two of three sessions) booked as one series.
+                self.book_series(course, staff[Role.PRESCRIBER], self.at_ten(days=9 + index))
             if email == "patient@example.com":
                 # Raised after her session, so it holds her next dose at the pre-dose gate.
                 # A suicide-risk flag: the demo walks the risk review that resolves it.
@@ -281,6 +283,20 @@ class Command(BaseCommand):
             clinician=clinician,
             resource=room(course.clinic, "Dosing room 1"),
         )
+
+    def book_series(self, course, clinician, first, *, count=2, every_days=28):
+        """Dosing sessions every four weeks, through the calendar's series (issue 21)."""
+        plan = series.plan_series(
+            course,
+            kind=Appointment.Kind.DOSING,
+            first_starts_at=first,
+            duration_minutes=150,
+            every_days=every_days,
+            count=count,
+            clinician=clinician,
+            resource=room(course.clinic, "Dosing room 1"),
+        )
+        series.book_series(plan, by=clinician.user)
 
     def print_logins(self):
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD})")

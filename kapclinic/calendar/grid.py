@@ -1,0 +1,388 @@
+"""The calendar's one read: a day or a week as columns (clinicians or rooms) of placed blocks.
+
+Three queries of plain rows whatever the number of appointments: the clinic's clinicians, its
+rooms and chairs (`Resource`), and the appointments of the range. Times are placed in the
+clinic's own time zone, so a block sits at its wall-clock time on either side of a change of
+the clocks. The grid is cut in 5-minute rows (`ROW_MINUTES`); the stylesheet places a block
+by its first row and its number of rows, as `static/css/calendar.css` says.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from kapclinic.clinic.access import provider_for
+from kapclinic.clinic.models import Appointment, Provider, Resource
+from kapclinic.clinic.models.people import CLINICIAN_ROLES
+from kapclinic.clinic.models.scheduling import LIVE_STATUSES, STATUS_TONE
+from sessions.booking import SESSION_STATE
+
+CLINICIAN, ROOM = "clinician", "room"
+AXES = {CLINICIAN: "Clinician", ROOM: "Room"}
+# The hours the grid shows, clinic time; an appointment outside them is cut at the edge.
+DAY_STARTS, DAY_ENDS = datetime.time(7, 0), datetime.time(20, 0)
+ROW_MINUTES = 5
+SLOT_MINUTES = 30
+MAX_LANES = 4
+# Cancelled appointments free their slot: the grid leaves them out (the chart keeps them).
+SHOWN_STATUSES = (*LIVE_STATUSES, Appointment.Status.COMPLETED, Appointment.Status.NO_SHOW)
+NONE_KEY = ""  # the column of appointments with no clinician, or no room or chair
+KIND_LABELS = {kind.value: str(kind.label) for kind in Appointment.Kind}
+STATUS_LABELS = {status.value: str(status.label) for status in Appointment.Status}
+
+
+@dataclass
+class Block:
+    pk: int
+    kind: str
+    kind_label: str
+    status: str
+    state: str
+    tone: str
+    patient: str
+    starts_at: datetime.datetime  # clinic time
+    ends_at: datetime.datetime
+    clinician: str
+    room: str  # the room or chair's name
+    row: int  # first 5-minute row, from 1
+    rows: int
+    live: bool
+    lane: int = 1
+    cut_before: bool = False
+    cut_after: bool = False
+    times: str = ""  # “10:00–11:00”
+    label: str = ""  # what a screen reader says: “10:00–11:00 Dosing session, Sam R., Booked”
+
+    def __post_init__(self):
+        start, end = self.starts_at, self.ends_at
+        self.times = f"{start.hour:02d}:{start.minute:02d}–{end.hour:02d}:{end.minute:02d}"
+        self.label = f"{self.times} {self.kind_label}, {self.patient}, {self.state}"
+
+
+@dataclass
+class Column:
+    key: str  # a clinician's or a room's pk, as text
+    label: str
+    day: datetime.date
+    axis: str
+    blocks: list = field(default_factory=list)
+    lanes: int = 1
+    free: list = field(default_factory=list)  # (row, local start) of each bookable slot
+
+    @property
+    def booking_query(self):
+        """What the booking form is given for this column: the clinician or the room."""
+        if self.key == NONE_KEY:
+            return {}
+        return {"resource": self.key} if self.axis == ROOM else {"clinician": self.key}
+
+
+@dataclass
+class Day:
+    date: datetime.date
+    is_today: bool
+    columns: list
+    now_row: int | None = None  # the 5-minute row of "now", on today only
+
+
+@dataclass
+class Grid:
+    clinic: object
+    axis: str
+    first: datetime.date
+    days: list
+    hours: list  # (row, "HH:MM") of each hour mark
+    rows: int
+    filters: dict
+    clinicians: list  # (pk, name) of the clinic's clinicians, for the filter
+    rooms: list  # (pk, name) of the clinic's rooms and chairs, for the filter
+    appointment_count: int = 0
+
+    @property
+    def last(self):
+        return self.days[-1].date
+
+    @property
+    def day_ends(self):
+        return DAY_ENDS
+
+
+def short_name(preferred, legal):
+    """“Sam R.”: the name the patient goes by and an initial, enough for a shared screen."""
+    parts = (legal or "").split()
+    first = (preferred or "").strip() or (parts[0] if parts else "")
+    if len(parts) > 1:
+        return f"{first} {parts[-1][0]}."
+    return first
+
+
+def provider_name(first, last, email, credentials):
+    name = f"{first} {last}".strip() or email
+    return f"{name}, {credentials}" if credentials else name
+
+
+def week_of(day):
+    """The Monday that starts `day`'s week."""
+    return day - datetime.timedelta(days=day.weekday())
+
+
+def calendar_grid(
+    clinic, user, *, first, days=7, axis=CLINICIAN, filters=None, now=None, slot_minutes=None
+):
+    """Columns of blocks for `days` days from `first`, for what `user` may see of `clinic`.
+
+    `filters`: clinician and room (pks) and kind (an Appointment.Kind), each optional.
+    `slot_minutes`: the length of a bookable empty slot (30 on a day, 60 on a week).
+    """
+    slot_minutes = slot_minutes or (SLOT_MINUTES if days == 1 else 60)
+    filters = {k: v for k, v in (filters or {}).items() if v}
+    tz = clinic.tz
+    now = now or timezone.now()
+    dates = [first + datetime.timedelta(days=i) for i in range(days)]
+    start = datetime.datetime.combine(first, DAY_STARTS, tzinfo=tz)
+    end = datetime.datetime.combine(dates[-1], DAY_ENDS, tzinfo=tz)
+    rows = _minutes(DAY_ENDS) // ROW_MINUTES - _offset()
+
+    appointments = _appointment_rows(clinic, user, start, end, filters)
+    clinicians = _clinician_rows(clinic, user)
+    names = dict(clinicians)
+    rooms = clinic_rooms(clinic, user)
+    if axis == ROOM:
+        keys = [(str(pk), name) for pk, name in rooms]
+        if filters.get("room"):
+            keys = [(k, label) for k, label in keys if k == str(filters["room"])]
+    else:
+        keys = [(str(pk), name) for pk, name in clinicians]
+        if filters.get("clinician"):
+            keys = [(k, label) for k, label in keys if k == str(filters["clinician"])]
+    known = {k for k, _ in keys}
+    extra = {}  # a column for appointments whose clinician left, or with none / no room
+    for a in appointments:
+        key = _key_of(a, axis)
+        if key not in known and key not in extra:
+            extra[key] = _extra_label(a, axis)
+    keys += sorted(extra.items(), key=lambda item: (item[0] == NONE_KEY, item[1]))
+
+    by_column = {}
+    for a in appointments:
+        a["local_start"] = a["starts_at"].astimezone(tz)
+        a["local_end"] = a["ends_at"].astimezone(tz)
+        by_column.setdefault((a["local_start"].date(), _key_of(a, axis)), []).append(a)
+
+    today = timezone.localdate(now, timezone=tz)
+    grid_days = []
+    for day in dates:
+        columns = []
+        slots = _day_slots(day, tz, now, slot_minutes)
+        for key, label in keys:
+            column = Column(key=key, label=label, day=day, axis=axis)
+            for a in by_column.get((day, key), ()):
+                block = _block(a, day, tz, names)
+                if block is not None:
+                    column.blocks.append(block)
+            column.lanes = _assign_lanes(column.blocks)
+            if slots and not (key == NONE_KEY and axis == CLINICIAN):
+                column.free = _free_slots(column.blocks, slots, slot_minutes // ROW_MINUTES)
+            columns.append(column)
+        grid_days.append(
+            Day(
+                date=day,
+                is_today=day == today,
+                columns=columns,
+                now_row=_now_row(now, tz, rows) if day == today else None,
+            )
+        )
+    hours = [
+        ((h * 60 - _minutes(DAY_STARTS)) // ROW_MINUTES + 1, f"{h:02d}:00")
+        for h in range(DAY_STARTS.hour, DAY_ENDS.hour + (DAY_ENDS.minute > 0))
+    ]
+    return Grid(
+        clinic=clinic,
+        axis=axis,
+        first=first,
+        days=grid_days,
+        hours=hours,
+        rows=rows,
+        filters=filters,
+        clinicians=clinicians,
+        rooms=rooms,
+        appointment_count=len(appointments),
+    )
+
+
+def _minutes(t):
+    return t.hour * 60 + t.minute
+
+
+def _appointment_rows(clinic, user, start, end, filters):
+    """One query: the range's appointments with their patient's names and clinician's name."""
+    query = (
+        Appointment.objects.visible_to(user)
+        .filter(clinic=clinic, status__in=SHOWN_STATUSES, starts_at__lt=end, ends_at__gt=start)
+        .order_by("starts_at", "pk")
+    )
+    if filters.get("clinician"):
+        query = query.filter(clinician_id=filters["clinician"])
+    if filters.get("room"):
+        query = query.filter(resource_id=filters["room"])
+    if filters.get("kind"):
+        query = query.filter(kind=filters["kind"])
+    return list(
+        query.values(
+            "pk",
+            "kind",
+            "status",
+            "starts_at",
+            "ends_at",
+            "resource_id",
+            "resource__name",
+            "clinician_id",
+            "clinician__user__first_name",
+            "clinician__user__last_name",
+            "clinician__user__email",
+            "clinician__credentials",
+            "patient__preferred_name",
+            "patient__legal_name",
+            "dosing_session__status",
+        )
+    )
+
+
+def _clinician_rows(clinic, user):
+    """One query: (pk, name) of the clinic's active clinicians, by surname."""
+    rows = (
+        Provider.objects.visible_to(user)
+        .active()
+        .filter(clinic=clinic, role__in=CLINICIAN_ROLES)
+        .order_by("user__last_name", "user__first_name", "pk")
+        .values_list("pk", "user__first_name", "user__last_name", "user__email", "credentials")
+    )
+    return [(pk, provider_name(f, la, e, c)) for pk, f, la, e, c in rows]
+
+
+def _key_of(row, axis):
+    if axis == ROOM:
+        return str(row["resource_id"]) if row["resource_id"] else NONE_KEY
+    return str(row["clinician_id"]) if row["clinician_id"] else NONE_KEY
+
+
+def _extra_label(row, axis):
+    if axis == ROOM:
+        return row["resource__name"] or "No room or chair"
+    if not row["clinician_id"]:
+        return "No clinician"
+    return provider_name(
+        row["clinician__user__first_name"],
+        row["clinician__user__last_name"],
+        row["clinician__user__email"],
+        row["clinician__credentials"],
+    )
+
+
+def _block(row, day, tz, names):
+    """The block of one appointment on `day`, cut at the grid's hours, or None outside them."""
+    starts, ends = row["local_start"], row["local_end"]
+    top = datetime.datetime.combine(day, DAY_STARTS, tzinfo=tz)
+    bottom = datetime.datetime.combine(day, DAY_ENDS, tzinfo=tz)
+    shown_from, shown_to = max(starts, top), min(ends, bottom)
+    if shown_to <= shown_from:
+        return None
+    first = _row_at(shown_from)
+    after = -(-_minutes_from_midnight(shown_to) // ROW_MINUTES) - _offset() + 1
+    status = row["status"]
+    session = row["dosing_session__status"]
+    if session and status not in (Appointment.Status.CANCELLED, Appointment.Status.NO_SHOW):
+        state, tone = SESSION_STATE[session]
+    else:
+        state, tone = STATUS_LABELS[status], STATUS_TONE[status]
+    return Block(
+        pk=row["pk"],
+        kind=row["kind"],
+        kind_label=KIND_LABELS[row["kind"]],
+        status=status,
+        state=str(state),
+        tone=tone,
+        patient=short_name(row["patient__preferred_name"], row["patient__legal_name"]),
+        starts_at=starts,
+        ends_at=ends,
+        clinician=names.get(row["clinician_id"]) or _extra_label(row, CLINICIAN)
+        if row["clinician_id"]
+        else "",
+        room=row["resource__name"] or "",
+        row=first,
+        rows=max(after - first, 1),
+        live=status in LIVE_STATUSES,
+        cut_before=starts < top,
+        cut_after=ends > bottom,
+    )
+
+
+def _offset():
+    return _minutes(DAY_STARTS) // ROW_MINUTES
+
+
+def _minutes_from_midnight(moment):
+    # Wall-clock minutes: a block keeps its printed time on the day the clocks change.
+    return moment.hour * 60 + moment.minute + (1 if moment.second or moment.microsecond else 0)
+
+
+def _row_at(moment):
+    """The 5-minute row (from 1) a wall-clock moment falls in."""
+    return _minutes_from_midnight(moment) // ROW_MINUTES - _offset() + 1
+
+
+def _now_row(now, tz, rows):
+    local = timezone.localtime(now, tz)
+    row = _row_at(local)
+    return row if 1 <= row <= rows else None
+
+
+def _assign_lanes(blocks):
+    """Side by side where blocks overlap (a no-show and the visit booked in its place)."""
+    lane_ends = []
+    for block in blocks:
+        for i, end in enumerate(lane_ends):
+            if end < block.row:
+                lane_ends[i] = block.row + block.rows - 1
+                block.lane = i + 1
+                break
+        else:
+            lane_ends.append(block.row + block.rows - 1)
+            block.lane = min(len(lane_ends), MAX_LANES)
+    return min(max(len(lane_ends), 1), MAX_LANES)
+
+
+def _day_slots(day, tz, now, slot_minutes):
+    """(row, clinic time) of each slot of the day that starts after `now`."""
+    step = slot_minutes // ROW_MINUTES
+    slots = []
+    rows = _minutes(DAY_ENDS) // ROW_MINUTES - _offset()
+    for row in range(1, rows + 1, step):
+        minutes = _minutes(DAY_STARTS) + (row - 1) * ROW_MINUTES
+        local = datetime.datetime.combine(
+            day, datetime.time(minutes // 60, minutes % 60), tzinfo=tz
+        )
+        if local > now:
+            slots.append((row, local))
+    return slots
+
+
+def _free_slots(blocks, slots, step):
+    """The slots no live block covers, even in part: each is a link to book it."""
+    busy = set()
+    for block in blocks:
+        if block.live:
+            busy.update(range(block.row, block.row + block.rows))
+    if not busy:
+        return slots
+    return [(row, local) for row, local in slots if busy.isdisjoint(range(row, row + step))]
+
+
+def clinic_rooms(clinic, user):
+    """One query: (pk, name) of the clinic's rooms and chairs in use, for the axis and filter."""
+    provider = provider_for(user)
+    if not user.is_superuser and (provider is None or provider.clinic_id != clinic.pk):
+        return []
+    rows = Resource.objects.filter(clinic=clinic).active().order_by("name", "pk")
+    return list(rows.values_list("pk", "name"))

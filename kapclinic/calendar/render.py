@@ -1,0 +1,86 @@
+"""The grid as HTML: days, columns, blocks and empty slots, written in one pass.
+
+A week of twenty clinicians is hundreds of blocks and thousands of slots; the template engine
+takes several times the page's budget over them, so the grid's markup is written here (every
+value escaped) and the page template places it. The stylesheet is static/css/calendar.css.
+"""
+
+# The standard library's escape is what Django's calls, without the lazy-string wrapper that
+# costs more than the escaping over a few thousand values.
+from html import escape
+
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
+
+from .grid import ROOM
+
+_PK = 987654321
+DRAGGABLE = ' draggable="true"'  # a live appointment can be dropped on an empty slot
+
+
+def grid_html(grid, extra_query=None):
+    """The `.cal` element of the page: the hours, then each day and its columns."""
+    book_url = reverse("calendar:book")
+    move_url = reverse("calendar:move", args=[_PK]).replace(str(_PK), "{}")
+    extra = urlencode(extra_query or {})
+    out = ['<div class="cal"><div class="cal-times" aria-hidden="true">']
+    out.append('<div class="cal-col__title"></div><div class="cal-col__body">')
+    out.extend(f'<span class="cal-hour cal-at-{row}">{label}</span>' for row, label in grid.hours)
+    out.append("</div></div>")
+    for number, day in enumerate(grid.days, 1):
+        today = " cal-day--today" if day.is_today else ""
+        badge = ' <span class="badge badge--info">Today</span>' if day.is_today else ""
+        out.append(
+            f'<section class="cal-day{today}" aria-labelledby="cal-day-{number}">'
+            f'<h2 class="cal-day__title" id="cal-day-{number}">'
+            f"{day.date:%A} {day.date.day} {day.date:%b}{badge}</h2>"
+            '<div class="cal-day__columns">'
+        )
+        if not day.columns:
+            what = "rooms" if grid.axis == ROOM else "clinicians"
+            out.append(f'<p class="cal-empty">No {what} to show.</p>')
+        for column in day.columns:
+            _column(out, grid, day, column, book_url, move_url, extra)
+        out.append("</div></section>")
+    out.append("</div>")
+    return mark_safe("".join(out))  # noqa: S308  (every value written above is escaped)
+
+
+def _column(out, grid, day, column, book_url, move_url, extra):
+    label = escape(column.label)
+    out.append(
+        f'<div class="cal-col"><h3 class="cal-col__title">{label}</h3>'
+        f'<div class="cal-col__body cal-lanes-{column.lanes}">'
+    )
+    if column.free:
+        query = urlencode(column.booking_query)
+        query = "&amp;".join(escape(q) for q in (query, extra) if q)
+        query = f"&amp;{query}" if query else ""
+        when = f"{day.date:%a} {day.date.day} {day.date:%b}"
+        for row, start in column.free:
+            out.append(
+                f'<a class="cal-slot cal-at-{row}" href="{book_url}?start='
+                f'{start:%Y-%m-%dT%H:%M}{query}"><span class="visually-hidden">Book </span>'
+                f'<span class="cal-slot__time">{start:%H:%M}</span>'
+                f'<span class="visually-hidden"> {when}, {label}</span></a>'
+            )
+    for block in column.blocks:
+        where = block.clinician if grid.axis == ROOM else block.room
+        out.append(
+            f'<a class="cal-block cal-block--{block.kind} cal-at-{block.row} '
+            f"cal-len-{block.rows} cal-lane-{block.lane}"
+            f'{"" if block.live else " cal-block--past"}" href="{move_url.format(block.pk)}" '
+            f'aria-label="{escape(block.label)}" data-appointment="{block.pk}"'
+            f"{DRAGGABLE if block.live else ''}>"
+            f'<span class="cal-block__time">{"↑ " if block.cut_before else ""}{block.times}'
+            f"{' ↓' if block.cut_after else ''}</span> "
+            f'<span class="cal-block__who">{escape(block.patient)}</span> '
+            f'<span class="cal-block__kind">{escape(block.kind_label)}</span> '
+            f'<span class="badge badge--{block.tone}">{escape(block.state)}</span>'
+            + (f' <span class="cal-block__where">{escape(where)}</span>' if where else "")
+            + "</a>"
+        )
+    if day.now_row:
+        out.append(f'<div class="cal-now cal-at-{day.now_row}" aria-hidden="true"></div>')
+    out.append("</div></div>")
