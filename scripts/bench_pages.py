@@ -2,7 +2,7 @@
 """Benchmark the clinician's main pages at clinic-network scale. A measurement, not a test.
 
     make bench        (or: .venv/bin/python scripts/bench_pages.py [--patients 10000]
-                       [--seconds 15] [--connections 16] [--note "..."])
+                       [--seconds 15] [--connections 16] [--note "..."] [--pages bare,...])
 
 1. Uses BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/kap_bench): creates and
    migrates it when missing, seeds it with `seed_scale` once, and reuses it afterwards.
@@ -43,7 +43,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/kap_bench"
-BENCH_EMAIL = "bench.prescriber@scale.example.org"
+# A second worktree benchmarking the same database sets its own BENCH_EMAIL (and var/bench/).
+BENCH_EMAIL = os.environ.get("BENCH_EMAIL", "bench.prescriber@scale.example.org")
 P95_TARGET_MS, RATIO_TARGET, BARE_TARGET = 150, 0.40, 0.30
 STATE = ROOT / "var" / "bench"
 WRK_REPORT = """
@@ -219,17 +220,21 @@ def pick_pages(user, search_url):
     review = review.order_by("-pk").first()
     live = DosingSession.objects.filter(course__clinic_id=clinic, status="open").first()
     return [
-        ("Bare Django view (ceiling)", "/bench/bare/"),
-        ("Caseload, first page", reverse("clinic:caseload")),
-        ("Caseload, search", search_url),
-        ("Caseload, page 2", reverse("clinic:caseload") + "?page=2"),
-        ("Patient chart (full course)", reverse("clinic:patient-chart", args=[full.patient_id])),
-        ("Live session screen", reverse("dosing:session", args=[live.appointment_id])),
-        ("Outcome page", reverse("integration:outcomes", args=[full.pk])),
-        ("Intake review", reverse("intake:review", args=[review.pk])),
-        ("Clinic dashboard", reverse("integration:dashboard")),
-        ("Controlled-substance register", reverse("stock:register")),
-        ("Calendar, week (every clinician)", reverse("calendar:week")),
+        ("bare", "Bare Django view (ceiling)", "/bench/bare/"),
+        ("caseload", "Caseload, first page", reverse("clinic:caseload")),
+        ("search", "Caseload, search", search_url),
+        ("page2", "Caseload, page 2", reverse("clinic:caseload") + "?page=2"),
+        (
+            "chart",
+            "Patient chart (full course)",
+            reverse("clinic:patient-chart", args=[full.patient_id]),
+        ),
+        ("session", "Live session screen", reverse("dosing:session", args=[live.appointment_id])),
+        ("outcome", "Outcome page", reverse("integration:outcomes", args=[full.pk])),
+        ("review", "Intake review", reverse("intake:review", args=[review.pk])),
+        ("dashboard", "Clinic dashboard", reverse("integration:dashboard")),
+        ("register", "Controlled-substance register", reverse("stock:register")),
+        ("calendar", "Calendar, week (every clinician)", reverse("calendar:week")),
     ], full
 
 
@@ -371,6 +376,12 @@ def main():
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--note", default="", help="e.g. 'measured while other jobs ran'")
     parser.add_argument("--output", default=str(ROOT / "docs" / "performance.md"))
+    parser.add_argument(
+        "--pages",
+        default="",
+        help="only these rows, e.g. 'bare' or 'bare,caseload' (hello-world always runs first; "
+        "a partial run prints its table and leaves docs/performance.md alone)",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is missing: apt-get install -y wrk")
@@ -403,8 +414,14 @@ def main():
         search_url = caseload_search(browser, "silva")
         session_key = browser.cookies["sessionid"]
         pages, full = pick_pages(user, search_url)
+        if args.pages:
+            wanted = set(args.pages.split(","))
+            unknown = wanted - {key for key, _label, _path in pages}
+            if unknown or "bare" not in wanted:
+                sys.exit(f"--pages: unknown {sorted(unknown)}, or 'bare' missing (the ratios)")
+            pages = [page for page in pages if page[0] in wanted]
         results = []
-        for label, path in pages:
+        for _key, label, path in pages:
             queries = count_queries(path, session_key)
             result = measure(port, path, session_key, args, script.name)
             results.append((label, path, queries, result))
@@ -415,7 +432,9 @@ def main():
             )
         from django.urls import reverse
 
-        pdf = pdf_time(port, session_key, reverse("reports:course-summary", args=[full.pk]))
+        pdf = None
+        if not args.pages:
+            pdf = pdf_time(port, session_key, reverse("reports:course-summary", args=[full.pk]))
     finally:
         for server in (gunicorn, hello):
             server.terminate()
@@ -423,8 +442,9 @@ def main():
         os.unlink(script.name)
     report = render(hello_result, results, pdf, args)
     print("\n" + report)
-    write_report(Path(args.output), report)
-    print(f"Written to {args.output}")
+    if not args.pages:
+        write_report(Path(args.output), report)
+        print(f"Written to {args.output}")
 
 
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
@@ -481,12 +501,13 @@ def render(hello, results, pdf, args):
             f"| {result['load'][0]:.2f} → {result['load'][1]:.2f} "
             f"| {'met' if met else '**missed**'} |"
         )
-    lines += [
-        "",
-        f"Course summary PDF (full course, median of 5 sequential downloads): {pdf:.2f} s "
-        f"({'met' if pdf < 1.5 else '**missed**'}).",
-        "",
-    ]
+    if pdf is not None:
+        lines += [
+            "",
+            f"Course summary PDF (full course, median of 5 sequential downloads): {pdf:.2f} s "
+            f"({'met' if pdf < 1.5 else '**missed**'}).",
+        ]
+    lines.append("")
     return "\n".join(lines)
 
 

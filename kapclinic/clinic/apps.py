@@ -10,7 +10,7 @@ class ClinicConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in, user_logged_out
 
-        from . import plugins, signin
+        from . import auth_backends, plugins, principal, signin
         from .constraints import reinstall_after_migrate
         from .models import Provider, User
 
@@ -18,6 +18,8 @@ class ClinicConfig(AppConfig):
             reinstall_after_migrate, sender=self, dispatch_uid="clinic-sqlite-overlap-triggers"
         )
         user_logged_in.connect(signin.record_sign_in, dispatch_uid="clinic-record-sign-in")
+        # After django.contrib.auth's own receiver (an earlier app) saved the last login.
+        user_logged_in.connect(auth_backends.keep_at_sign_in, dispatch_uid="clinic-keep-principal")
         user_logged_out.connect(
             signin.end_sessions_on_sign_out, dispatch_uid="clinic-sign-out-everywhere"
         )
@@ -29,4 +31,5 @@ class ClinicConfig(AppConfig):
             sender=Provider,
             dispatch_uid="clinic-provider-inactive",
         )
+        principal.connect()  # what renews the kept principal of a login
         plugins.discover()  # every app's timeline.py, home.py and badges.py

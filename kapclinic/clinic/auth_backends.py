@@ -12,9 +12,15 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.db.models import Exists, OuterRef
 
+from . import principal
+
 
 class _LoadsClinicProfile:
     def get_user(self, user_id):
+        # From the principal kept in Redis while it is current (principal.py), else the query.
+        return principal.load(user_id, self._read_user)
+
+    def _read_user(self, user_id):
         totp = Authenticator.objects.filter(user_id=OuterRef("pk"), type=Authenticator.Type.TOTP)
         users = get_user_model()._default_manager
         try:
@@ -40,3 +46,10 @@ class ClinicModelBackend(_LoadsClinicProfile, ModelBackend):
 
 class ClinicAuthenticationBackend(_LoadsClinicProfile, AuthenticationBackend):
     pass
+
+
+def keep_at_sign_in(sender, user, **kwargs):
+    """Read the principal once at sign-in (after Django saved the last login), so the first
+    page after it builds the login without SQL like every later one."""
+    if principal.enabled():
+        principal.load(user.pk, ClinicModelBackend()._read_user)

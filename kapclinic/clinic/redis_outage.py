@@ -17,7 +17,7 @@ import time
 
 from django.conf import settings
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import RedisError
 
 log = logging.getLogger("kapclinic.outage")
@@ -94,6 +94,20 @@ class RedisHealth:
 REDIS = RedisHealth()
 
 
+class ReusedClientRedisCacheClient(RedisCacheClient):
+    """Django's Redis client, but one `redis.Redis` per connection pool instead of a new one per
+    command: each new one sets up its ~340 response callbacks, about a tenth of a signed-in
+    request's CPU here. A `redis.Redis` holds no connection of its own and is thread-safe."""
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        clients = self.__dict__.setdefault("_clients", {})
+        client = clients.get(id(pool))
+        if client is None:
+            client = clients[id(pool)] = self._client(connection_pool=pool)
+        return client
+
+
 class ResilientRedisCache(RedisCache):
     """Django's Redis cache that answers as an empty cache while Redis is unreachable.
 
@@ -101,6 +115,10 @@ class ResilientRedisCache(RedisCache):
     their keys are remembered for recovery; a missed `add` or `touch` leaves a value that is
     still right (or expires sooner).
     """
+
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._class = ReusedClientRedisCacheClient
 
     def _guard(self, where, fallback, call, stale_keys=()):
         if not REDIS.should_try():
@@ -146,6 +164,19 @@ class ResilientRedisCache(RedisCache):
             default,
             lambda: super(ResilientRedisCache, self).get(key, default, version),
         )
+
+    def get_and_touch(self, key, timeout, default=None, version=None):
+        """`get` that also gives a found key `timeout` more seconds, in one round trip (GETEX);
+        like `touch`, never recreates a missing key."""
+
+        def call():
+            made = self.make_and_validate_key(key, version=version)
+            value = self._cache.get_client(made, write=True).getex(
+                made, ex=self.get_backend_timeout(timeout)
+            )
+            return default if value is None else self._cache._serializer.loads(value)
+
+        return self._guard("cache.get_and_touch", default, call)
 
     def get_many(self, keys, version=None):
         return self._guard(

@@ -5,9 +5,10 @@ text of a clinician's last caseload searches (at most 20, kept here so that a se
 carries a token instead of a patient's name; see clinic.selectors.remember_search).
 With SESSION_SAVE_EVERY_REQUEST the stock engines wrote the database on every page
 (BEGIN, UPDATE, COMMIT) only to push the idle expiry forward. Here every request still pushes
-it forward, by refreshing the Redis entry's time to live (exact to the second), and the
-database row is rewritten when the data changes or once its expiry has fallen a minute
-behind. A row that lags can only end a session sooner if Redis loses its copy, never later.
+it forward, by refreshing the Redis entry's time to live as it reads it (GETEX: one round
+trip, exact to the second), and the database row is rewritten when the data changes or once
+its expiry has fallen a minute behind. A row that lags can only end a session sooner if Redis
+loses its copy, never later.
 
 Ending a session (sign-out everywhere, deactivation) deletes both copies, as Django's
 `cached_db` engine does; refreshing the time to live never recreates a deleted entry.
@@ -30,7 +31,7 @@ DB_REFRESH_SECONDS = 60
 
 class SessionStore(cached_db.SessionStore):
     def load(self):
-        data = self._cache.get(self.cache_key)
+        data = self._read_and_refresh()
         if data is not None:
             if time.time() - data.get(DB_WRITTEN_AT, 0) < DB_REFRESH_SECONDS:
                 return data
@@ -47,6 +48,17 @@ class SessionStore(cached_db.SessionStore):
         self._cache.set(self.cache_key, data, self.get_expiry_age(expiry=row.expire_date))
         return data
 
+    def _read_and_refresh(self):
+        """The cached copy, its idle expiry pushed forward by the same round trip (GETEX), so
+        an unchanged session needs no second one at the end of the request."""
+        get_and_touch = getattr(self._cache, "get_and_touch", None)
+        if get_and_touch is None:
+            return self._cache.get(self.cache_key)
+        data = get_and_touch(self.cache_key, self.get_session_cookie_age())
+        # A session with an expiry of its own (set_expiry) is refreshed by `save` instead.
+        self._refreshed = data is not None and not data.get("_session_expiry")
+        return data
+
     def exists_in_db(self):
         from django.utils import timezone
 
@@ -61,7 +73,9 @@ class SessionStore(cached_db.SessionStore):
         if must_create or self.modified or stale or REDIS.is_down:
             self[DB_WRITTEN_AT] = time.time()
             return super().save(must_create=must_create)
-        # Unchanged and recently written: only the idle expiry moves. `touch` refreshes an
-        # existing entry and is a no-op for one deleted meanwhile (ended elsewhere).
-        self._cache.touch(self.cache_key, self.get_expiry_age())
+        # Unchanged and recently written: only the idle expiry moves, which reading it did
+        # already; else `touch` refreshes an existing entry and is a no-op for one deleted
+        # meanwhile (ended elsewhere).
+        if not getattr(self, "_refreshed", False):
+            self._cache.touch(self.cache_key, self.get_expiry_age())
         return None

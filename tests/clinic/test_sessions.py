@@ -179,6 +179,23 @@ def test_a_page_view_moves_the_idle_expiry_without_rewriting_the_row(world, clie
     assert (again.expire_date, again.session_data) == (row.expire_date, row.session_data)
 
 
+def test_reading_the_session_moves_its_idle_expiry_in_the_same_round_trip(
+    world, client, monkeypatch
+):
+    from django.core.cache import cache
+
+    from kapclinic.clinic.redis_outage import ResilientRedisCache
+
+    key = sign_in(client, world.one.patients[0].user)
+    assert is_signed_in(client)
+    cache.touch(SessionStore(key).cache_key, 60)  # as if idle for 29 minutes
+    touched = []
+    monkeypatch.setattr(ResilientRedisCache, "touch", lambda *args: touched.append(args))
+    assert is_signed_in(client)
+    assert seconds_left_in_redis(key) > 29 * 60
+    assert touched == []  # GETEX moved it: no second round trip at the end of the request
+
+
 def test_the_row_is_rewritten_once_its_copy_is_a_minute_old(world, client):
     from django.core.cache import cache
 

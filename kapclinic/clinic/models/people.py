@@ -55,6 +55,19 @@ class User(AbstractUser):
     def __str__(self):
         return self.get_full_name() or self.email
 
+    # A login built from its kept principal (kapclinic/clinic/principal.py) carries its session
+    # hash instead of the password hash; a new password forgets it.
+    def get_session_auth_hash(self):
+        return self.__dict__.get("_kap_session_hash") or super().get_session_auth_hash()
+
+    def set_password(self, raw_password):
+        self.__dict__.pop("_kap_session_hash", None)
+        super().set_password(raw_password)
+
+    def set_unusable_password(self):
+        self.__dict__.pop("_kap_session_hash", None)
+        super().set_unusable_password()
+
 
 def validate_time_zone(value):
     if value not in zoneinfo.available_timezones():
