@@ -13,6 +13,7 @@ no browser download) and writes:
     intake-review.png          Noor's intake review, as the prescriber
     session-screen.png         Amara's signed dosing session, as the prescriber
     controlled-register.png    the controlled-substance register, as the prescriber
+    calendar-week.png          next week in the clinic's calendar, one column per clinician
     outcomes.png               Lee's PHQ-9 and GAD-7 outcomes, as the therapist
     patient-journey-phone.png  the patient's journey on a 390x844 phone
     who-viewed-phone.png       Amara's "who viewed my record" on the phone
@@ -25,6 +26,7 @@ build, and the browser tests in tests/e2e never depend on it.
 """
 
 import argparse
+import datetime
 import json
 import os
 import re
@@ -196,6 +198,8 @@ def capture(out_dir, password, pages):
             visit(page, pages["review"], "intake-review.png")
             visit(page, pages["session"], "session-screen.png", full_page=True)
             visit(page, "/stock/", "controlled-register.png", heading="Controlled")
+            next_week = datetime.date.today() + datetime.timedelta(days=7)
+            visit(page, f"/calendar/?date={next_week}", "calendar-week.png", heading="Calendar")
 
         with new_page(browser, **desktop) as page:
             sign_in(page, "therapist@example.com", password)
