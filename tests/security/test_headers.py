@@ -170,14 +170,20 @@ def published():
 
 
 def test_celery_messages_carry_only_ids(world, published):
+    from kapclinic.calendar import requests as appointment_requests
     from kapclinic.celery import app
     from kapclinic.clinic.models import EmergencyAccess, SafetyFlag
     from kapclinic.reminders.tasks import scan_due_reminders
+    from tests.calendar.conftest import dosed_course
     from tests.factories import AppointmentFactory
 
     patient = world.one.patients[0]
     course = world.one.courses[0]
+    dosed = dosed_course(world)  # the same course, dosed yesterday, with open slots
     with TestCase.captureOnCommitCallbacks(execute=True):
+        # The clinic's answer to an appointment request is emailed to the patient.
+        asked = appointment_requests.request_time(patient.user, course, slot=dosed.slot)
+        appointment_requests.decline(dosed.admin.user, asked, reason="Please call us.")
         # A safety flag pages the prescribers.
         SafetyFlag.raise_for(course, source="Intake PHQ-9", reason="Item 9 answered", by=None)
         # A late booking plans and queues its reminder at once.
@@ -203,6 +209,7 @@ def test_celery_messages_carry_only_ids(world, published):
     assert {
         "kapclinic.reminders.tasks.send_reminder",
         "kapclinic.clinic.tasks.notify_emergency_access",
+        "kapclinic.calendar.tasks.tell_patient",
     } <= project_tasks
     assert project_tasks <= sent, f"tasks this test never saw enqueued: {project_tasks - sent}"
     private = {patient.legal_name, patient.email, patient.user.email, "fall", "Item 9"}
