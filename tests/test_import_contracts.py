@@ -63,6 +63,16 @@ def test_the_tree_keeps_every_contract(tree):
         ),
         ("sessions/_probe.py", "import kapclinic.billing", "Only the demo imports billing"),
         (
+            "integration/_probe.py",
+            "import kapclinic.calendar",
+            "Only the demo imports the calendar",
+        ),
+        (
+            "kapclinic/reminders/_probe.py",
+            "import kapclinic.calendar.models",
+            "Only the demo imports the calendar",
+        ),
+        (
             "kapclinic/instruments/_probe.py",
             "import kapclinic.clinic.models",
             "Instruments are pure",
