@@ -60,11 +60,8 @@ def booking_refusal(course):
 
 
 def book_dosing_session(course, *, by, starts_at, ends_at, clinician, resource=None, series=None):
-    """Book a dosing session in a dosing room or chair (`resource`, a Resource; None is
-    refused beside the field); a clash raises ValidationError keyed by the clashing field.
-
-    `series`: the recurring series it is booked as one of (kapclinic.calendar), if any.
-    """
+    """Book a dosing session in a dosing room or chair (`resource`; None is refused beside
+    the field), as one of a recurring `series` if given; a clash raises a field error."""
     refusal = booking_refusal(course)
     if refusal:
         raise JourneyError(refusal)
@@ -80,14 +77,19 @@ def book_dosing_session(course, *, by, starts_at, ends_at, clinician, resource=N
         resource=resource,
         series=series,
     )
+    return place(appointment, by=by, what="dosing session")
+
+
+def place(appointment, *, by, what):
+    """Check, insert and audit a new appointment: the last step of every booking service."""
     appointment.full_clean()
     with transaction.atomic():
         insert(appointment)
         AccessEvent.record(
             actor=by,
             action=AccessEvent.Action.CREATE,
-            what=f"dosing session booked: appointment {appointment.pk}",
-            patient_id=course.patient_id,
+            what=f"{what} booked: appointment {appointment.pk}",
+            patient_id=appointment.course.patient_id,
         )
     return appointment
 

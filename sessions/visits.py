@@ -1,18 +1,16 @@
 """Booking the visits that are neither a dosing session nor an integration session: the
 assessment (the intake review in person) and a follow-up (the re-evaluation visit).
 
-The same clash checks as every booking (`Appointment.clean`, then the database through
-`booking.insert`); the course must be open and the clinician one of the clinic's clinicians.
+The same clash checks as every booking (`Appointment.clean`, then the database, in
+`booking.place`); the course must be open and the clinician one of the clinic's clinicians.
 """
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 
-from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.models import Appointment, JourneyError
 from kapclinic.clinic.models.people import CLINICIAN_ROLES
 
-from .booking import _check_staff, insert
+from .booking import _check_staff, place
 
 VISIT_KINDS = (Appointment.Kind.ASSESSMENT, Appointment.Kind.FOLLOW_UP)
 
@@ -38,13 +36,4 @@ def book_visit(course, *, by, kind, starts_at, ends_at, clinician, resource=None
         clinician=clinician,
         resource=resource,
     )
-    appointment.full_clean()
-    with transaction.atomic():
-        insert(appointment)
-        AccessEvent.record(
-            actor=by,
-            action=AccessEvent.Action.CREATE,
-            what=f"{appointment.get_kind_display().lower()} booked: appointment {appointment.pk}",
-            patient_id=course.patient_id,
-        )
-    return appointment
+    return place(appointment, by=by, what=appointment.get_kind_display().lower())
