@@ -190,28 +190,33 @@ def plan_appointments(now):
 # --- Intake, questionnaires, invitations ------------------------------------------------------
 
 
-def plan_intake(now):
+def _days_after_rows(records, since, setting, kind, subject_type, now):
+    """A row for each record whose `since` time passed one of the setting's day counts, within
+    the scan's window: the reminder that goes out N days after an intake opens or an invite goes.
+    """
     stale = timing.stale_before(now)
     rows = []
-    for days in settings_days("REMINDER_INTAKE_DAYS"):
+    for days in settings_days(setting):
         offset = datetime.timedelta(days=days)
-        records = IntakeRecord.objects.filter(
-            course__state__in=INTAKE_OPEN_STATES,
-            course__state_changed_at__lte=now - offset,
-            course__state_changed_at__gte=stale - offset,
-        ).values_list("pk", "course__clinic_id", "course__patient_id", "course__state_changed_at")
-        for pk, clinic_id, patient_id, since in records:
-            rows.append(
-                _row(
-                    Kind.INTAKE_UNFINISHED,
-                    SubjectType.INTAKE,
-                    pk,
-                    since + offset,
-                    clinic_id,
-                    patient_id=patient_id,
-                )
-            )
-    return save_rows(rows)
+        due = records.filter(**{f"{since}__lte": now - offset, f"{since}__gte": stale - offset})
+        values = due.values_list("pk", "course__clinic_id", "course__patient_id", since)
+        for pk, clinic_id, patient_id, at in values:
+            rows.append(_row(kind, subject_type, pk, at + offset, clinic_id, patient_id=patient_id))
+    return rows
+
+
+def plan_intake(now):
+    records = IntakeRecord.objects.filter(course__state__in=INTAKE_OPEN_STATES)
+    return save_rows(
+        _days_after_rows(
+            records,
+            "course__state_changed_at",
+            "REMINDER_INTAKE_DAYS",
+            Kind.INTAKE_UNFINISHED,
+            SubjectType.INTAKE,
+            now,
+        )
+    )
 
 
 def measure_rows_for(requests, now):
@@ -249,29 +254,19 @@ def plan_measures(now):
 
 
 def plan_invitations(now):
-    stale = timing.stale_before(now)
-    rows = []
-    for days in settings_days("REMINDER_INVITATION_DAYS"):
-        offset = datetime.timedelta(days=days)
-        invitations = Invitation.objects.filter(
-            used_at__isnull=True,
-            replaced_at__isnull=True,
-            expires_at__gt=now,
-            created_at__lte=now - offset,
-            created_at__gte=stale - offset,
-        ).values_list("pk", "course__clinic_id", "course__patient_id", "created_at")
-        for pk, clinic_id, patient_id, sent in invitations:
-            rows.append(
-                _row(
-                    Kind.INVITATION_PENDING,
-                    SubjectType.INVITATION,
-                    pk,
-                    sent + offset,
-                    clinic_id,
-                    patient_id=patient_id,
-                )
-            )
-    return save_rows(rows)
+    invitations = Invitation.objects.filter(
+        used_at__isnull=True, replaced_at__isnull=True, expires_at__gt=now
+    )
+    return save_rows(
+        _days_after_rows(
+            invitations,
+            "created_at",
+            "REMINDER_INVITATION_DAYS",
+            Kind.INVITATION_PENDING,
+            SubjectType.INVITATION,
+            now,
+        )
+    )
 
 
 def plan_digests(now):
