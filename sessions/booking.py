@@ -85,11 +85,11 @@ def place(appointment, *, by, what):
     appointment.full_clean()
     with transaction.atomic():
         insert(appointment)
-        AccessEvent.record(
-            actor=by,
-            action=AccessEvent.Action.CREATE,
-            what=f"{what} booked: appointment {appointment.pk}",
-            patient_id=appointment.course.patient_id,
+        _audit(
+            appointment,
+            by,
+            f"{what} booked: appointment {appointment.pk}",
+            AccessEvent.Action.CREATE,
         )
     return appointment
 
@@ -149,12 +149,10 @@ def reschedule(appointment, *, by, starts_at, ends_at, clinician=None, resource=
             current.resource = resource
         current.full_clean()
         insert(current)
-        AccessEvent.record(
-            actor=by,
-            action=AccessEvent.Action.CHANGE,
-            what=f"appointment {current.pk} rescheduled from {before} to {current.when()}: "
-            f"{reason}",
-            patient_id=current.course.patient_id,
+        _audit(
+            current,
+            by,
+            f"appointment {current.pk} rescheduled from {before} to {current.when()}: {reason}",
         )
     for name in ("starts_at", "ends_at", "clinician", "resource", "status"):
         setattr(appointment, name, getattr(current, name))
@@ -245,12 +243,7 @@ def complete(appointment, *, by):
     )
     if updated:
         appointment.status = Appointment.Status.COMPLETED
-        AccessEvent.record(
-            actor=by,
-            action=AccessEvent.Action.CHANGE,
-            what=f"appointment {appointment.pk}: completed",
-            patient_id=appointment.course.patient_id,
-        )
+        _audit(appointment, by, f"appointment {appointment.pk}: completed")
 
 
 def _change_status(appointment, *, by, reason, target, sources):
@@ -267,11 +260,10 @@ def _change_status(appointment, *, by, reason, target, sources):
             )
         Appointment.objects.filter(pk=appointment.pk).update(status=target, status_reason=reason)
         appointment.status, appointment.status_reason = target, reason
-        AccessEvent.record(
-            actor=by,
-            action=AccessEvent.Action.CHANGE,
-            what=f"appointment {appointment.pk}: {Appointment.Status(target).label.lower()}",
-            patient_id=appointment.course.patient_id,
+        _audit(
+            appointment,
+            by,
+            f"appointment {appointment.pk}: {Appointment.Status(target).label.lower()}",
         )
 
 
@@ -383,13 +375,13 @@ def mark_checked_in(appointment, by):
             raise DosingError("The check-in is not complete yet.")
         Appointment.objects.filter(pk=current.pk).update(status=Appointment.Status.CHECKED_IN)
         appointment.status = Appointment.Status.CHECKED_IN
-        AccessEvent.record(
-            actor=by,
-            action=AccessEvent.Action.CHANGE,
-            what=f"appointment {appointment.pk}: checked in",
-            patient_id=appointment.course.patient_id,
-        )
+        _audit(appointment, by, f"appointment {appointment.pk}: checked in")
     return appointment
+
+
+def _audit(appointment, by, what, action=AccessEvent.Action.CHANGE):
+    """One row on the patient's access trail for a write to their appointment."""
+    AccessEvent.record(actor=by, action=action, what=what, patient_id=appointment.course.patient_id)
 
 
 def _check_staff(user, clinic_id):

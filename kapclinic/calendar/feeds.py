@@ -39,11 +39,13 @@ def digest(token):
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _issue(provider):
+def _issue(provider, by):
+    """A new secret address, its creation on the audit trail: (feed, token)."""
     token = secrets.token_urlsafe(32)
     feed = CalendarFeed.objects.create(
         provider=provider, token_hash=digest(token), token_prefix=token[:PREFIX_LENGTH]
     )
+    _audit(by, AccessEvent.Action.CREATE, f"calendar feed {feed.token_prefix}… created")
     return feed, token
 
 
@@ -64,9 +66,7 @@ def create_feed(provider, *, by):
                 "You already have a calendar feed. Replace it to get a new address, "
                 "or revoke it first."
             )
-        feed, token = _issue(provider)
-        _audit(by, AccessEvent.Action.CREATE, f"calendar feed {feed.token_prefix}… created")
-    return feed, token
+        return _issue(provider, by)
 
 
 def replace_feed(provider, *, by):
@@ -75,9 +75,7 @@ def replace_feed(provider, *, by):
         old = _live(provider)
         if old is not None:
             _revoke(old, by)
-        feed, token = _issue(provider)
-        _audit(by, AccessEvent.Action.CREATE, f"calendar feed {feed.token_prefix}… created")
-    return feed, token
+        return _issue(provider, by)
 
 
 def revoke_feed(provider, *, by):
