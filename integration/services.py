@@ -260,30 +260,26 @@ def _closure_date(course, on):
     return on
 
 
-def _close(course, by, *, outcome, reason, on, transition):
+def _close(course, by, outcome, reason, on):
+    """The course moves on by its own transition and the closure is kept, with its reason and
+    the date it ended (default today). Runs inside the caller's transaction."""
     reason = (reason or "").strip()
     if not reason:
         raise IntegrationError("Give a reason.")
     on = _closure_date(course, on)
-    with transaction.atomic():
-        transition(reason)
-        closure = CourseClosure.objects.create(
-            course=course, outcome=outcome, effective_on=on, reason=reason, recorded_by=by
-        )
-    return closure
+    if outcome == CourseClosure.Outcome.COMPLETED:
+        course.complete(by, note=reason)
+    else:
+        course.discontinue(by, reason)
+    return CourseClosure.objects.create(
+        course=course, outcome=outcome, effective_on=on, reason=reason, recorded_by=by
+    )
 
 
 def complete_course(course, by, *, reason, on=None):
     """Close a course as completed on `on` (default today), and schedule its follow-up."""
     with transaction.atomic():
-        closure = _close(
-            course,
-            by,
-            outcome=CourseClosure.Outcome.COMPLETED,
-            reason=reason,
-            on=on,
-            transition=lambda note: course.complete(by, note=note),
-        )
+        closure = _close(course, by, CourseClosure.Outcome.COMPLETED, reason, on)
         schedule_measures(course)
         course_outcome.refresh(course.pk)
     return closure
@@ -292,13 +288,6 @@ def complete_course(course, by, *, reason, on=None):
 def discontinue_course(course, by, *, reason, on=None):
     """Close a course as discontinued; questionnaires still requested are cancelled."""
     with transaction.atomic():
-        closure = _close(
-            course,
-            by,
-            outcome=CourseClosure.Outcome.DISCONTINUED,
-            reason=reason,
-            on=on,
-            transition=lambda note: course.discontinue(by, note),
-        )
+        closure = _close(course, by, CourseClosure.Outcome.DISCONTINUED, reason, on)
         cancel_open_requests(course)
     return closure
