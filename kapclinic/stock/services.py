@@ -232,6 +232,20 @@ def _open_remainder(settles, balance, amount):
     return settles
 
 
+def _write_out(balance, kind, amount, by, *, settles, reason, with_dose_course=False, **fields):
+    """Stock leaving the register as waste or a return, under the balance's lock. `settles` is
+    checked against the locked balance; `with_dose_course`: the entry carries its dose's course.
+    """
+    balance = locked(balance)
+    settles = _open_remainder(settles, balance, amount)
+    if with_dose_course and settles is not None:
+        fields["course_id"] = settles.course_id
+    reason = (reason or "").strip()
+    return write(
+        balance, kind, -amount, by, field="amount_mg", settles=settles, reason=reason, **fields
+    )
+
+
 def waste(
     balance, by, *, amount_mg, method, witness, witness_password, settles=None, reason="", at=None
 ):
@@ -251,20 +265,17 @@ def waste(
     if not (method or "").strip():
         raise StockError("Say how it was wasted.", "method")
     with transaction.atomic():
-        balance = locked(balance)
-        settles = _open_remainder(settles, balance, amount)
-        entry = write(
+        entry = _write_out(
             balance,
             Kind.WASTE,
-            -amount,
+            amount,
             by,
-            field="amount_mg",
+            settles=settles,
+            with_dose_course=True,
             at=at,
             witnessed_by=witness,
             method=method.strip(),
-            settles=settles,
-            reason=(reason or "").strip(),
-            course_id=settles.course_id if settles else None,
+            reason=reason,
         )
         audit(by, f"controlled-substance register: waste {entry.pk} witnessed")
     return entry
@@ -283,19 +294,16 @@ def return_stock(
         raise StockError("Give the reverse distributor's number, or a witness.", "reference")
     amount = positive(amount_mg, "amount_mg")
     with transaction.atomic():
-        balance = locked(balance)
-        settles = _open_remainder(settles, balance, amount)
-        entry = write(
+        entry = _write_out(
             balance,
             Kind.RETURN,
-            -amount,
+            amount,
             by,
-            field="amount_mg",
+            settles=settles,
             at=at,
             witnessed_by=witnessed_by,
             reference=reference,
-            settles=settles,
-            reason=(reason or "").strip(),
+            reason=reason,
         )
         audit(by, f"controlled-substance register: return {entry.pk} recorded")
     return entry
