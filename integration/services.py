@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from kapclinic.audit.models import AccessEvent
 from kapclinic.audit.trail import audit
+from kapclinic.clinic import signing
 from kapclinic.clinic.mixins import require_staff
 from kapclinic.clinic.models import Appointment, SafetyFlag
 from kapclinic.clinic.records import SignedRecordError
@@ -33,7 +34,6 @@ from .models import (
     CourseClosure,
     IntegrationError,
     IntegrationNote,
-    NoteAddendum,
     SuicideRiskCheck,
 )
 from .models.common import ANY_STAFF, CLINICIANS, NOTE_AUTHORS
@@ -211,31 +211,14 @@ def sign_integration_note(note, by):
         missing = note.missing_for_signature()
         if missing:
             raise IntegrationError(f"Before signing, record: {', '.join(missing)}.")
-        note.status = IntegrationNote.Status.SIGNED
-        note.signed_by, note.signed_at = by, timezone.now()
         # updated_at is left as the last draft save: the hash covers the row as stored.
-        note.seal()
-        note.save(update_fields=["status", "signed_by", "signed_at", "content_hash"])
-        audit(by, note.course, f"integration note {note.pk} signed", CHANGE)
+        signing.sign(note, by)
     return note
 
 
 def add_note_addendum(note, by, text, *, request_key=None):
-    """A correction or late entry; the only way to add to a signed note.
-
-    `request_key` is the form's one-time key: the same form sent twice adds one addendum.
-    """
-    require_staff(by, note.course, CLINICIANS, "add an addendum", refusal=IntegrationError)
-    text = (text or "").strip()
-    if not text:
-        raise IntegrationError("Write the addendum's text.")
-
-    def write():
-        addendum = NoteAddendum.objects.create(note=note, author=by, text=text)
-        audit(by, note.course, f"integration note {note.pk}: addendum {addendum.pk} added")
-        return addendum
-
-    return save_once(request_key, kind=NoteAddendum, record=note, by=by, write=write)
+    """A correction or late entry by a clinician; the only way to add to a signed note."""
+    return signing.add_addendum(note, by, text, roles=CLINICIANS, request_key=request_key)
 
 
 def _locked(note):

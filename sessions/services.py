@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kapclinic.audit.trail import CHANGE, audit
+from kapclinic.clinic import signing
 from kapclinic.clinic.mixins import require_patient_or_staff, require_staff
 from kapclinic.clinic.models import Appointment, SafetyFlag
 from kapclinic.clinic.submissions import save_once
@@ -24,7 +25,6 @@ from .doses import DoseAlreadyRecorded, dose_for_request, record_dose
 from .gate import evaluate_gate
 from .locks import locked, locked_open
 from .models import (
-    Addendum,
     CheckIn,
     DosingError,
     DosingSession,
@@ -290,29 +290,12 @@ def sign_session(session, by):
             raise DosingError(
                 f"{open_alerts} in-session alert(s) still need acknowledging before signing."
             )
-        session.status = DosingSession.Status.SIGNED
-        session.signed_by, session.signed_at = by, timezone.now()
-        session.seal()
-        session.save(update_fields=["status", "signed_by", "signed_at", "content_hash"])
-        audit(by, session, f"dosing session {session.pk} signed", CHANGE)
+        signing.sign(session, by)
         rems_form.generate_for(session)
         booking.complete(session.appointment, by=by)
     return session
 
 
 def add_addendum(session, by, text, *, request_key=None):
-    """A correction or late entry; the only way to add to a signed session.
-
-    `request_key` is the form's one-time key: the same form sent twice adds one addendum.
-    """
-    require_staff(by, session.course, CLINICIANS, "add an addendum", refusal=DosingError)
-    text = (text or "").strip()
-    if not text:
-        raise DosingError("Write the addendum's text.")
-
-    def write():
-        addendum = Addendum.objects.create(session=session, author=by, text=text)
-        audit(by, session, f"dosing session {session.pk}: addendum {addendum.pk} added")
-        return addendum
-
-    return save_once(request_key, kind=Addendum, record=session, by=by, write=write)
+    """A correction or late entry by a clinician; the only way to add to a signed session."""
+    return signing.add_addendum(session, by, text, roles=CLINICIANS, request_key=request_key)
