@@ -12,6 +12,7 @@ from kapclinic.clinic.models import (
     Protocol,
     SafetyFlag,
 )
+from kapclinic.clinic.risk import flag_urgent_answers
 from kapclinic.instruments import get_instrument
 from kapclinic.measures.models import QuestionnaireResponse
 
@@ -155,14 +156,9 @@ def save_questionnaire(record, step_key, answers, *, by, complete):
         # A half-answered questionnaire can call for support too (item 9 answered first).
         _note_support_needed(record, step_key, response.has_urgent_flag)
         record.save(update_fields=["answers", "completed_steps", "drafts", "updated_at"])
-        for flag in response.urgent_flags:
-            SafetyFlag.raise_for(
-                course,
-                source=flag_source(step.instrument),
-                reason=f"{flag['label']}. {flag['explanation']}",
-                by=by,
-                kind=SafetyFlag.kind_of(flag),
-            )
+        flag_urgent_answers(
+            course, response.urgent_flags, source=flag_source(step.instrument), by=by
+        )
     return response
 
 

@@ -13,8 +13,9 @@ from django.utils import timezone
 
 from kapclinic.audit.trail import audit
 from kapclinic.clinic.mixins import require_staff
-from kapclinic.clinic.models import Appointment, CourseState, Protocol, SafetyFlag
+from kapclinic.clinic.models import Appointment, CourseState, Protocol
 from kapclinic.clinic.models.follow_up import When
+from kapclinic.clinic.risk import flag_urgent_answers
 from kapclinic.measures.models import QuestionnaireResponse
 from sessions.reevaluation import add_months
 
@@ -185,16 +186,22 @@ def _mismatch(request, response):
     return ""
 
 
-def answer_measure_request(request, by, answers):
-    """The patient (or staff with them) answers a requested questionnaire in full.
-
-    Urgent answers (PHQ-9 item 9) raise a safety flag at once, as at check-in.
-    """
+def _answerable_by(request, by):
+    """The request's course, if `by` may answer for it: the patient, or the clinic's staff."""
     course = request.course
     if course.patient.user_id != getattr(by, "pk", None):
         require_staff(
             by, course, ANY_STAFF, "answer a questionnaire for a patient", refusal=IntegrationError
         )
+    return course
+
+
+def answer_measure_request(request, by, answers):
+    """The patient (or staff with them) answers a requested questionnaire in full.
+
+    Urgent answers (PHQ-9 item 9) raise a safety flag at once, as at check-in.
+    """
+    course = _answerable_by(request, by)
     now = timezone.now()
     if request.status != Status.REQUESTED or not request.opens_at <= now < request.expires_at:
         raise IntegrationError("This questionnaire is not open for answers now.")
@@ -203,14 +210,8 @@ def answer_measure_request(request, by, answers):
             course=course, instrument=request.instrument, purpose=request.purpose, created_by=by
         )
         response.save_answers(answers, complete=True)
-        for flag in response.urgent_flags:
-            SafetyFlag.raise_for(
-                course,
-                source=f"Follow-up {response.definition.short_name}",
-                reason=f"{flag['label']}. {flag['explanation']}",
-                by=by,
-                kind=SafetyFlag.kind_of(flag),
-            )
+        source = f"Follow-up {response.definition.short_name}"
+        flag_urgent_answers(course, response.urgent_flags, source=source, by=by)
         complete_measure_request(request, response)
         type(request).objects.filter(pk=request.pk).update(draft_answers={})
         if course.state == CourseState.COMPLETED:
@@ -222,11 +223,7 @@ def answer_measure_request(request, by, answers):
 
 def save_measure_draft(request, by, answers):
     """Keep the answers of an unfinished questionnaire until the patient comes back."""
-    course = request.course
-    if course.patient.user_id != getattr(by, "pk", None):
-        require_staff(
-            by, course, ANY_STAFF, "answer a questionnaire for a patient", refusal=IntegrationError
-        )
+    _answerable_by(request, by)
     if request.status != Status.REQUESTED:
         raise IntegrationError("This questionnaire is not open for answers now.")
     keys = {item.key for item in request.definition.items}
@@ -242,21 +239,11 @@ def flag_unfinished_answers(request, by, answers):
 
     Returns the urgent flag rules that fired, so the page can show crisis resources.
     """
-    course = request.course
-    if course.patient.user_id != getattr(by, "pk", None):
-        require_staff(
-            by, course, ANY_STAFF, "answer a questionnaire for a patient", refusal=IntegrationError
-        )
+    course = _answerable_by(request, by)
     urgent = [flag for flag in request.definition.score(answers, partial=True).flags if flag.urgent]
     with transaction.atomic():
-        for flag in urgent:
-            SafetyFlag.raise_for(
-                course,
-                source=f"Follow-up {request.definition.short_name}",
-                reason=f"{flag.label}. {flag.explanation}",
-                by=by,
-                kind=SafetyFlag.kind_of(flag),
-            )
+        source = f"Follow-up {request.definition.short_name}"
+        flag_urgent_answers(course, urgent, source=source, by=by)
     return urgent
 
 

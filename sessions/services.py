@@ -15,6 +15,7 @@ from kapclinic.audit.trail import CHANGE, audit
 from kapclinic.clinic import signing
 from kapclinic.clinic.mixins import require_patient_or_staff, require_staff
 from kapclinic.clinic.models import Appointment, SafetyFlag
+from kapclinic.clinic.risk import flag_urgent_answers
 from kapclinic.clinic.submissions import save_once
 from kapclinic.measures.models import QuestionnaireResponse
 
@@ -207,14 +208,8 @@ def save_check_in_questionnaire(appointment, by, instrument, answers, *, complet
         response.save_answers(answers, complete=complete)
         setattr(check_in, instrument, response)
         check_in.save()
-        for flag in response.urgent_flags:
-            SafetyFlag.raise_for(
-                appointment.course,
-                source=f"Check-in {response.definition.short_name}",
-                reason=f"{flag['label']}. {flag['explanation']}",
-                by=by,
-                kind=SafetyFlag.kind_of(flag),
-            )
+        source = f"Check-in {response.definition.short_name}"
+        flag_urgent_answers(appointment.course, response.urgent_flags, source=source, by=by)
     return response
 
 

@@ -45,6 +45,27 @@ class RiskError(JourneyError):
 BLOCKING_DECISIONS = frozenset({RiskDecision.PAUSE_DOSING, RiskDecision.EMERGENCY})
 
 
+def flag_urgent_answers(course, flags, *, source, by):
+    """A safety flag at once for each urgent answer (PHQ-9 item 9, high risk on the C-SSRS
+    screen), wherever a questionnaire is answered: at intake, check-in or follow-up.
+
+    `flags`: the instrument's flag rules that fired, or their dicts as a response stores them.
+    """
+    for flag in flags:
+        label, explanation = (
+            (flag["label"], flag["explanation"])
+            if isinstance(flag, dict)
+            else (flag.label, flag.explanation)
+        )
+        SafetyFlag.raise_for(
+            course,
+            source=source,
+            reason=f"{label}. {explanation}",
+            by=by,
+            kind=SafetyFlag.kind_of(flag),
+        )
+
+
 def may_review_risk(provider):
     """Prescribers and therapists with a licence on record; nurses only where the clinic
     allows it. Nobody else, whatever the clinic says."""
