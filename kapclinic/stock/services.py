@@ -232,18 +232,25 @@ def _open_remainder(settles, balance, amount):
     return settles
 
 
-def _write_out(balance, kind, amount, by, *, settles, reason, with_dose_course=False, **fields):
-    """Stock leaving the register as waste or a return, under the balance's lock. `settles` is
-    checked against the locked balance; `with_dose_course`: the entry carries its dose's course.
+def _write_out(
+    balance, kind, amount, by, settles, reason, *, audited, with_dose_course=False, **fields
+):
+    """Stock leaving the register as waste or a return, in one transaction under the balance's
+    lock: `settles` (the dose whose part-used unit this empties, or None) checked against the
+    locked balance, the entry written, and the audit row saying it was `audited` ("witnessed").
+    `with_dose_course`: the entry carries the course of the dose it settles.
     """
-    balance = locked(balance)
-    settles = _open_remainder(settles, balance, amount)
-    if with_dose_course and settles is not None:
-        fields["course_id"] = settles.course_id
-    reason = (reason or "").strip()
-    return write(
-        balance, kind, -amount, by, field="amount_mg", settles=settles, reason=reason, **fields
-    )
+    with transaction.atomic():
+        balance = locked(balance)
+        settles = _open_remainder(settles, balance, amount)
+        if with_dose_course and settles is not None:
+            fields["course_id"] = settles.course_id
+        reason = (reason or "").strip()
+        entry = write(
+            balance, kind, -amount, by, field="amount_mg", settles=settles, reason=reason, **fields
+        )
+        audit(by, f"controlled-substance register: {kind} {entry.pk} {audited}")
+    return entry
 
 
 def waste(
@@ -264,21 +271,19 @@ def waste(
     amount = positive(amount_mg, "amount_mg")
     if not (method or "").strip():
         raise StockError("Say how it was wasted.", "method")
-    with transaction.atomic():
-        entry = _write_out(
-            balance,
-            Kind.WASTE,
-            amount,
-            by,
-            settles=settles,
-            with_dose_course=True,
-            at=at,
-            witnessed_by=witness,
-            method=method.strip(),
-            reason=reason,
-        )
-        audit(by, f"controlled-substance register: waste {entry.pk} witnessed")
-    return entry
+    return _write_out(
+        balance,
+        Kind.WASTE,
+        amount,
+        by,
+        settles,
+        reason,
+        audited="witnessed",
+        with_dose_course=True,
+        at=at,
+        witnessed_by=witness,
+        method=method.strip(),
+    )
 
 
 def return_stock(
@@ -293,20 +298,18 @@ def return_stock(
     elif not reference:
         raise StockError("Give the reverse distributor's number, or a witness.", "reference")
     amount = positive(amount_mg, "amount_mg")
-    with transaction.atomic():
-        entry = _write_out(
-            balance,
-            Kind.RETURN,
-            amount,
-            by,
-            settles=settles,
-            at=at,
-            witnessed_by=witnessed_by,
-            reference=reference,
-            reason=reason,
-        )
-        audit(by, f"controlled-substance register: return {entry.pk} recorded")
-    return entry
+    return _write_out(
+        balance,
+        Kind.RETURN,
+        amount,
+        by,
+        settles,
+        reason,
+        audited="recorded",
+        at=at,
+        witnessed_by=witnessed_by,
+        reference=reference,
+    )
 
 
 def transfer(balance, to_location, by, *, amount_mg, reason="", at=None):
