@@ -28,6 +28,7 @@ from .models import (
     SuitabilityDecision,
     TreatmentPlan,
 )
+from .plans import PLAN_TERMS
 from .rule_facts import DEFAULT_THRESHOLDS, IntakeFacts
 from .rule_table import RULESET_VERSION, SUICIDE_RISK_RULES
 from .steps import SAFETY_SCREEN, STEP_BY_KEY, steps_for
@@ -334,17 +335,10 @@ def record_decision(course, *, by, data):
             decided_by=by,
         )
         if outcome == SuitabilityDecision.Outcome.CLEARED:
-            TreatmentPlan.objects.create(
-                course=course,
-                decision=decision,
-                route=data["route"],
-                product=data["product"],
-                dose_min_mg=data["dose_min_mg"],
-                dose_max_mg=data["dose_max_mg"],
-                planned_dosing_sessions=data["planned_dosing_sessions"],
-                integration_cadence=data["integration_cadence"],
-                goals=data.get("plan_goals", ""),
-            )
+            # The plan's terms as the decision form names them (its goals: "plan_goals").
+            terms = {name: data[name] for name in PLAN_TERMS if name != "goals"}
+            terms["goals"] = data.get("plan_goals", "")
+            TreatmentPlan.objects.create(course=course, decision=decision, **terms)
     return decision
 
 
