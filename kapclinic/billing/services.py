@@ -5,8 +5,9 @@ Any active member of the patient's clinic's staff may record a fee line or mark 
 """
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 
 from django.db import transaction
 from django.db.models import Prefetch
@@ -133,17 +134,26 @@ def enter_in_error(line, by, reason):
 @dataclass
 class Superbill:
     patient: object
-    clinic: object
     start: datetime.date
     end: datetime.date
     lines: list
     diagnoses: list
     providers: list
-    totals: dict = field(default_factory=dict)
+
+    @property
+    def clinic(self):
+        return self.patient.clinic
 
     @property
     def codes(self):
         return sorted({line.code for line in self.lines})
+
+    @cached_property
+    def totals(self):
+        """Charged, paid and the balance: the sums of the lines themselves."""
+        charged = sum((line.amount for line in self.lines), Decimal("0.00"))
+        paid = sum((line.amount for line in self.lines if line.is_paid), Decimal("0.00"))
+        return {"charged": charged, "paid": paid, "balance": charged - paid}
 
 
 def parse_range(start, end, today):
@@ -185,15 +195,4 @@ def superbill(patient, start, end):
         {line.provider for line in lines if line.provider is not None},
         key=lambda p: p.pk,
     )
-    charged = sum((line.amount for line in lines), Decimal("0.00"))
-    paid = sum((line.amount for line in lines if line.is_paid), Decimal("0.00"))
-    return Superbill(
-        patient=patient,
-        clinic=patient.clinic,
-        start=start,
-        end=end,
-        lines=lines,
-        diagnoses=diagnoses,
-        providers=providers,
-        totals={"charged": charged, "paid": paid, "balance": charged - paid},
-    )
+    return Superbill(patient, start, end, lines, diagnoses, providers)
