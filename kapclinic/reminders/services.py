@@ -93,18 +93,14 @@ def reclaim_stuck(now=None):
     now = now or timezone.now()
     cutoff = now - timezone.timedelta(seconds=settings.REMINDER_SENDING_TIMEOUT_SECONDS)
     stuck = Reminder.objects.filter(status=Status.SENDING, claimed_at__lt=cutoff)
+    due_again = {"status": Status.DUE, "lease": None, "claimed_at": None, "send_after": now}
     begun = stuck.filter(send_started_at__isnull=False).update(
-        status=Status.DUE,
-        lease=None,
-        claimed_at=None,
+        **due_again,
         send_started_at=None,
-        send_after=now,
         possible_duplicate=True,
         last_error="Reclaimed: the send began but never finished (worker lost).",
     )
-    queued = stuck.filter(send_started_at__isnull=True).update(
-        status=Status.DUE, lease=None, claimed_at=None, send_after=now
-    )
+    queued = stuck.filter(send_started_at__isnull=True).update(**due_again)
     if begun or queued:
         log.warning(
             "Reminders reclaimed: %s mid-send (possible duplicates), %s queued", begun, queued
