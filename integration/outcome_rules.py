@@ -18,12 +18,8 @@ INTAKE = "intake"  # QuestionnaireResponse.Purpose.INTAKE, kept import-free for 
 ONE_PLACE = Decimal("0.1")
 
 
-PURPOSE_LABELS = {
-    "intake": "Intake",
-    "check_in": "Check-in",
-    "follow_up": "Follow-up",
-    "in_session": "In session",
-}
+# The purposes whose words are not their code capitalised ("in_session": "In session").
+PURPOSE_LABELS = {"check_in": "Check-in", "follow_up": "Follow-up"}
 
 
 @dataclass(frozen=True)
