@@ -14,16 +14,25 @@ from .models import AdverseEvent, DosingError, Observation, SessionAlert, VitalS
 from .models.session import CLINICIANS
 
 
-def _saved_once(session, by, data, kind, doing, write):
-    """Clinicians only; the same form sent twice (its one-time request_key) saves once."""
+def _saved_once(session, by, data, kind, doing, write, lock=locked_open):
+    """Clinicians only; `write` runs in one transaction on the session reloaded by `lock` (open
+    for what is watched, unsigned for adverse events); the same form sent twice (its one-time
+    request_key) saves once."""
     require_staff(by, session.course, CLINICIANS, doing, refusal=DosingError)
-    return save_once(
-        data.get("request_key"),
-        kind=kind,
-        record=session,
-        by=by,
-        write=lambda: write(session, by, data),
-    )
+
+    def write_locked():
+        with transaction.atomic():
+            return write(lock(session), by, data)
+
+    return save_once(data.get("request_key"), kind=kind, record=session, by=by, write=write_locked)
+
+
+def _locked_unsigned(session):
+    """The session under its lock, refused once signed (after that, corrections are addenda)."""
+    session = locked(session)
+    if session.is_signed:
+        raise DosingError("This session is signed: add an addendum instead.")
+    return session
 
 
 def record_vitals(session, by, data):
@@ -36,32 +45,30 @@ def record_vitals(session, by, data):
 
 
 def _record_vitals(session, by, data):
-    with transaction.atomic():
-        session = locked_open(session)
-        vitals = VitalSigns(
-            session=session,
-            recorded_by=by,
-            taken_at=data.get("taken_at") or timezone.now(),
-            **{
-                field: data.get(field)
-                for field in (
-                    "systolic",
-                    "diastolic",
-                    "heart_rate",
-                    "spo2",
-                    "respiratory_rate",
-                    "temperature",
-                )
-            },
-        )
-        vitals.full_clean()
-        vitals.save()
-        findings = vitals.beyond_alert_limits(session.thresholds)
-        if findings:
-            SessionAlert.objects.create(
-                session=session, vital_signs=vitals, message="; ".join(findings) + "."
+    vitals = VitalSigns(
+        session=session,
+        recorded_by=by,
+        taken_at=data.get("taken_at") or timezone.now(),
+        **{
+            field: data.get(field)
+            for field in (
+                "systolic",
+                "diastolic",
+                "heart_rate",
+                "spo2",
+                "respiratory_rate",
+                "temperature",
             )
-        audit(by, session, f"dosing session {session.pk}: vital signs {vitals.pk} recorded")
+        },
+    )
+    vitals.full_clean()
+    vitals.save()
+    findings = vitals.beyond_alert_limits(session.thresholds)
+    if findings:
+        SessionAlert.objects.create(
+            session=session, vital_signs=vitals, message="; ".join(findings) + "."
+        )
+    audit(by, session, f"dosing session {session.pk}: vital signs {vitals.pk} recorded")
     return vitals
 
 
@@ -76,34 +83,30 @@ def record_observation(session, by, data):
 
 
 def _record_observation(session, by, data):
-    with transaction.atomic():
-        session = locked_open(session)
-        observation = Observation(
-            session=session,
-            recorded_by=by,
-            observed_at=data.get("observed_at") or timezone.now(),
-            moaas=data.get("moaas"),
-            dissociation=data.get("dissociation"),
-            dissociation_notes=(data.get("dissociation_notes") or "").strip(),
-            therapist_present=bool(data.get("therapist_present")),
-            support_notes=(data.get("support_notes") or "").strip(),
+    observation = Observation(
+        session=session,
+        recorded_by=by,
+        observed_at=data.get("observed_at") or timezone.now(),
+        moaas=data.get("moaas"),
+        dissociation=data.get("dissociation"),
+        dissociation_notes=(data.get("dissociation_notes") or "").strip(),
+        therapist_present=bool(data.get("therapist_present")),
+        support_notes=(data.get("support_notes") or "").strip(),
+    )
+    observation.full_clean()
+    if data.get("cadss6"):
+        response = QuestionnaireResponse(
+            course=session.course,
+            instrument="cadss6",
+            purpose=QuestionnaireResponse.Purpose.IN_SESSION,
+            created_by=by,
         )
-        observation.full_clean()
-        if data.get("cadss6"):
-            response = QuestionnaireResponse(
-                course=session.course,
-                instrument="cadss6",
-                purpose=QuestionnaireResponse.Purpose.IN_SESSION,
-                created_by=by,
-            )
-            observation.cadss6 = response.save_answers(data["cadss6"], complete=True)
-        observation.save()
-        message = observation.sedation_alert(session.thresholds)
-        if message:
-            SessionAlert.objects.create(
-                session=session, observation=observation, message=message + "."
-            )
-        audit(by, session, f"dosing session {session.pk}: observation {observation.pk} recorded")
+        observation.cadss6 = response.save_answers(data["cadss6"], complete=True)
+    observation.save()
+    message = observation.sedation_alert(session.thresholds)
+    if message:
+        SessionAlert.objects.create(session=session, observation=observation, message=message + ".")
+    audit(by, session, f"dosing session {session.pk}: observation {observation.pk} recorded")
     return observation
 
 
@@ -133,37 +136,39 @@ def record_adverse_event(session, by, data):
     intervention, request_key.
     """
     return _saved_once(
-        session, by, data, AdverseEvent, "record an adverse event", _record_adverse_event
+        session,
+        by,
+        data,
+        AdverseEvent,
+        "record an adverse event",
+        _record_adverse_event,
+        lock=_locked_unsigned,
     )
 
 
 def _record_adverse_event(session, by, data):
-    with transaction.atomic():
-        session = locked(session)
-        if session.is_signed:
-            raise DosingError("This session is signed: add an addendum instead.")
-        event = AdverseEvent(
-            session=session,
-            recorded_by=by,
-            kind=data.get("kind"),
-            description=(data.get("description") or "").strip(),
-            onset_at=data.get("onset_at"),
-            severity=data.get("severity"),
-            serious=bool(data.get("serious")),
-            intervention=(data.get("intervention") or "").strip(),
-            outcome=data.get("outcome"),
-            relatedness=data.get("relatedness"),
+    event = AdverseEvent(
+        session=session,
+        recorded_by=by,
+        kind=data.get("kind"),
+        description=(data.get("description") or "").strip(),
+        onset_at=data.get("onset_at"),
+        severity=data.get("severity"),
+        serious=bool(data.get("serious")),
+        intervention=(data.get("intervention") or "").strip(),
+        outcome=data.get("outcome"),
+        relatedness=data.get("relatedness"),
+    )
+    event.full_clean()
+    event.save()
+    if event.serious:
+        SafetyFlag.raise_for(
+            session.course,
+            source="Dosing session: serious adverse event",
+            reason=f"Serious adverse event: {event.label} ({event.get_outcome_display()}).",
+            by=by,
         )
-        event.full_clean()
-        event.save()
-        if event.serious:
-            SafetyFlag.raise_for(
-                session.course,
-                source="Dosing session: serious adverse event",
-                reason=f"Serious adverse event: {event.label} ({event.get_outcome_display()}).",
-                by=by,
-            )
-        audit(by, session, f"dosing session {session.pk}: adverse event {event.pk} recorded")
+    audit(by, session, f"dosing session {session.pk}: adverse event {event.pk} recorded")
     return event
 
 
@@ -182,9 +187,7 @@ def mark_entered_in_error(entry, by, reason):
         by, entry.session.course, CLINICIANS, "mark an entry entered in error", refusal=DosingError
     )
     with transaction.atomic():
-        session = locked(entry.session)
-        if session.is_signed:
-            raise DosingError("This session is signed: add an addendum instead.")
+        session = _locked_unsigned(entry.session)
         entry = type(entry).entries.select_for_update(no_key=True).get(pk=entry.pk)
         entry.mark_entered_in_error(by, reason)
         entry.save(
