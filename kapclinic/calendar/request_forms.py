@@ -17,6 +17,18 @@ from .models import NOTE_MAX_LENGTH
 SLOT_GONE = "That time is no longer free. Please choose another time."
 
 
+def message_field(label, help_text, *, rows=2, **options):
+    """A message kept on the request, between the patient and the clinic: a text box no longer
+    than the request's field (NOTE_MAX_LENGTH)."""
+    return forms.CharField(
+        label=label,
+        help_text=help_text,
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        **options,
+    )
+
+
 class SlotChoiceField(forms.ModelChoiceField):
     """An open slot by its time (and clinician), in the clinic's time zone."""
 
@@ -34,12 +46,11 @@ class AskForTimeForm(FieldErrorsForm):
         label="Choose a time",
         error_messages={"required": "Choose a time.", "invalid_choice": SLOT_GONE},
     )
-    note = forms.CharField(
-        label="Anything the clinic should know? (optional)",
+    note = message_field(
+        "Anything the clinic should know? (optional)",
+        "For example, that you can only come after work. Not for urgent matters.",
+        rows=3,
         required=False,
-        max_length=NOTE_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="For example, that you can only come after work. Not for urgent matters.",
     )
 
     def __init__(self, *args, slots, **kwargs):
@@ -63,12 +74,10 @@ class ProposeTimeForm(AppointmentSlotForm):
     prefix = "propose"
     MIN_MINUTES, MAX_MINUTES, DEFAULT_MINUTES = 15, 4 * 60, 60
     CLINICIAN_LABEL, CLINICIAN_REQUIRED = "Therapist or prescriber", False
-    response = forms.CharField(
-        label="Message to the patient (optional)",
+    response = message_field(
+        "Message to the patient (optional)",
+        "Shown to the patient when they sign in; the email only says a time is offered.",
         required=False,
-        max_length=NOTE_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Shown to the patient when they sign in; the email only says a time is offered.",
     )
 
     def __init__(self, *args, **kwargs):
@@ -83,11 +92,9 @@ class ProposeTimeForm(AppointmentSlotForm):
 
 class DeclineForm(FieldErrorsForm):
     prefix = "decline"
-    reason = forms.CharField(
-        label="Reason, for the patient",
-        max_length=NOTE_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Shown to the patient when they sign in, with a link to ask for another time.",
+    reason = message_field(
+        "Reason, for the patient",
+        "Shown to the patient when they sign in, with a link to ask for another time.",
         error_messages={"required": "Say why, so the patient knows what to do next."},
     )
 
