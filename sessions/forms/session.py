@@ -26,7 +26,7 @@ from ..models import (
     Sedation,
 )
 from ..models.monitoring import RANGES
-from ..models.session import CLINICIANS, DOSING_ROLES
+from ..models.session import CLINICIANS, DOSING_ROLES, WEIGHT_MAX_KG, WEIGHT_MIN_KG
 
 NOW_HELP = "Leave blank for now. Clinic time."
 
@@ -50,6 +50,19 @@ def number(label, field=None, *, required=True, **kwargs):
         label=label,
         required=required,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        **kwargs,
+    )
+
+
+def weight(label, **kwargs):
+    """Body weight in kg, within the bounds the session record itself accepts."""
+    return forms.DecimalField(
+        label=label,
+        min_value=WEIGHT_MIN_KG,
+        max_value=WEIGHT_MAX_KG,
+        max_digits=4,
+        decimal_places=1,
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.1"}),
         **kwargs,
     )
 
@@ -80,15 +93,7 @@ class StaffChoiceField(forms.ModelChoiceField):
 
 class WeightForm(SessionForm):
     prefix = "weight"
-    weight_kg = forms.DecimalField(
-        label="Weight (kg)",
-        min_value=30,
-        max_value=300,
-        max_digits=4,
-        decimal_places=1,
-        help_text="30–300 kg, for mg/kg dosing.",
-        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.1"}),
-    )
+    weight_kg = weight("Weight (kg)", help_text="30–300 kg, for mg/kg dosing.")
 
 
 class CompanionForm(SessionForm):
@@ -119,15 +124,8 @@ class DoseForm(SessionForm):
         decimal_places=1,
         widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.1"}),
     )
-    weight_kg = forms.DecimalField(
-        label="Weight now (kg)",
-        min_value=30,
-        max_value=300,
-        max_digits=4,
-        decimal_places=1,
-        required=False,
-        help_text="Blank: the weight recorded for this session.",
-        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.1"}),
+    weight_kg = weight(
+        "Weight now (kg)", required=False, help_text="Blank: the weight recorded for this session."
     )
     infusion_minutes = forms.IntegerField(
         label="Infusion duration (min)",
