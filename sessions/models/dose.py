@@ -32,6 +32,15 @@ MAX_DEVICES_PER_ADMINISTRATION = 3
 MAX_INFUSION_MINUTES = 240
 
 
+def counted_for_route(route, field, most):
+    """A dose by `route` states `field`, from 1 to `most` (minutes of infusion, devices)."""
+    return models.CheckConstraint(
+        condition=~Q(route=route)
+        | Q(**{f"{field}__isnull": False, f"{field}__gte": 1, f"{field}__lte": most}),
+        name=f"dose_{route}_has_{field}",
+    )
+
+
 class Administration(SessionRecord):
     """One dose given. A booster is a further Administration in the same session."""
 
@@ -103,24 +112,8 @@ class Administration(SessionRecord):
             models.CheckConstraint(
                 condition=~Q(given_by=F("witnessed_by")), name="dose_witness_is_someone_else"
             ),
-            models.CheckConstraint(
-                condition=~Q(route=Route.IV)
-                | Q(
-                    infusion_minutes__isnull=False,
-                    infusion_minutes__gte=1,
-                    infusion_minutes__lte=MAX_INFUSION_MINUTES,
-                ),
-                name="dose_iv_has_infusion_minutes",
-            ),
-            models.CheckConstraint(
-                condition=~Q(route=Route.INTRANASAL)
-                | Q(
-                    device_count__isnull=False,
-                    device_count__gte=1,
-                    device_count__lte=MAX_DEVICES_PER_ADMINISTRATION,
-                ),
-                name="dose_intranasal_has_device_count",
-            ),
+            counted_for_route(Route.IV, "infusion_minutes", MAX_INFUSION_MINUTES),
+            counted_for_route(Route.INTRANASAL, "device_count", MAX_DEVICES_PER_ADMINISTRATION),
             # domain reference §3: esketamine is the intranasal Spravato device, 28 mg each.
             models.CheckConstraint(
                 condition=~Q(product=Product.ESKETAMINE)
