@@ -8,7 +8,7 @@ from simple_history.models import HistoricalRecords
 
 from kapclinic.clinic.models import Appointment
 from kapclinic.clinic.text_limits import SHORT_REASON, limited
-from kapclinic.measures.models import QuestionnaireResponse
+from kapclinic.measures.fields import response_of
 
 from .session import DosingSession, SessionRecord, SessionRecordQuerySet, check_not_in_future
 
@@ -33,22 +33,8 @@ class CheckIn(SessionRecord):
         Appointment, on_delete=models.PROTECT, related_name="check_in"
     )
     # domain reference §4.1: safety screen since last visit (PHQ-9 item 9), with GAD-7.
-    gad7 = models.ForeignKey(
-        QuestionnaireResponse,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        limit_choices_to={"instrument": "gad7", "purpose": "check_in"},
-    )
-    phq9 = models.ForeignKey(
-        QuestionnaireResponse,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        limit_choices_to={"instrument": "phq9", "purpose": "check_in"},
-    )
+    gad7 = response_of("gad7", "check_in")
+    phq9 = response_of("phq9", "check_in")
     # domain reference §4.1: fasting before the dose.
     last_food_at = models.DateTimeField(null=True, blank=True)
     last_drink_at = models.DateTimeField(null=True, blank=True)
