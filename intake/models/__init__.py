@@ -337,13 +337,6 @@ class PlanRevision(PlanVersion):
 
     plan = models.ForeignKey(TreatmentPlan, on_delete=models.PROTECT, related_name="revisions")
     version = models.PositiveSmallIntegerField()
-    route = models.CharField(max_length=20, choices=Route.choices)
-    product = models.CharField(max_length=20, choices=Product.choices)
-    dose_min_mg = models.DecimalField(max_digits=7, decimal_places=2)
-    dose_max_mg = models.DecimalField(max_digits=7, decimal_places=2)
-    planned_dosing_sessions = models.PositiveSmallIntegerField()
-    integration_cadence = models.CharField(max_length=200)
-    goals = models.TextField(blank=True)
     reason = models.TextField(help_text="Why the plan changes.")
     signed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     signed_at = models.DateTimeField(default=timezone.now)

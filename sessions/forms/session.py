@@ -58,11 +58,11 @@ def weight(label, **kwargs):
     """Body weight in kg, within the bounds the session record itself accepts."""
     return forms.DecimalField(
         label=label,
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.1"}),
         min_value=WEIGHT_MIN_KG,
         max_value=WEIGHT_MAX_KG,
         max_digits=4,
         decimal_places=1,
-        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.1"}),
         **kwargs,
     )
 
