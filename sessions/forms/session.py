@@ -25,6 +25,7 @@ from ..models import (
     Dissociation,
     Sedation,
 )
+from ..models.dose import MAX_DEVICES_PER_ADMINISTRATION, MAX_INFUSION_MINUTES
 from ..models.monitoring import RANGES
 from ..models.session import CLINICIANS, DOSING_ROLES, WEIGHT_MAX_KG, WEIGHT_MIN_KG
 
@@ -64,6 +65,13 @@ def weight(label, **kwargs):
         max_digits=4,
         decimal_places=1,
         **kwargs,
+    )
+
+
+def optional_count(label, most, help_text):
+    """A whole number from 1 to `most`, within the bounds the dose record itself accepts."""
+    return forms.IntegerField(
+        label=label, min_value=1, max_value=most, required=False, help_text=help_text
     )
 
 
@@ -127,19 +135,11 @@ class DoseForm(SessionForm):
     weight_kg = weight(
         "Weight now (kg)", required=False, help_text="Blank: the weight recorded for this session."
     )
-    infusion_minutes = forms.IntegerField(
-        label="Infusion duration (min)",
-        min_value=1,
-        max_value=240,
-        required=False,
-        help_text="IV only (usually 40 min).",
+    infusion_minutes = optional_count(
+        "Infusion duration (min)", MAX_INFUSION_MINUTES, "IV only (usually 40 min)."
     )
-    device_count = forms.IntegerField(
-        label="Devices",
-        min_value=1,
-        max_value=3,
-        required=False,
-        help_text="Intranasal only: 28 mg each.",
+    device_count = optional_count(
+        "Devices", MAX_DEVICES_PER_ADMINISTRATION, "Intranasal only: 28 mg each."
     )
     lot_number = forms.CharField(label="Lot number", max_length=60)
     lot_expiry = forms.DateField(
