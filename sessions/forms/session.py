@@ -9,6 +9,7 @@ import uuid
 from django import forms
 from django.contrib.auth import get_user_model
 
+from kapclinic.clinic.form_fields import written
 from kapclinic.clinic.forms import DrawnOnceMixin, FieldErrorsForm, OneTimeKeyMixin
 from kapclinic.clinic.models import Product, Route
 from kapclinic.clinic.text_limits import CLINICAL_TEXT, SHORT_REASON
@@ -113,10 +114,11 @@ class CompanionForm(SessionForm):
 
 class OverrideForm(OneTimeKeyMixin, SessionForm):
     prefix = "override"
-    reason = forms.CharField(
-        label="Why dosing may go ahead",
-        max_length=SHORT_REASON,
-        widget=forms.Textarea(attrs={"rows": 2}),
+    reason = written(
+        "Why dosing may go ahead",
+        SHORT_REASON,
+        rows=2,
+        required=True,
         help_text="Prescriber only. Kept with the session and logged.",
     )
 
@@ -148,11 +150,8 @@ class DoseForm(SessionForm):
     given_at = when_field("Given at")
     given_by = StaffChoiceField(label="Given by", queryset=None)
     witnessed_by = StaffChoiceField(label="Witnessed by", queryset=None)
-    out_of_range_reason = forms.CharField(
-        label="Prescriber's reason for a dose outside the plan",
-        required=False,
-        max_length=SHORT_REASON,
-        widget=forms.Textarea(attrs={"rows": 2}),
+    out_of_range_reason = written(
+        "Prescriber's reason for a dose outside the plan", SHORT_REASON, rows=2
     )
     # One key per rendered form: the same form sent twice records one dose (services).
     request_key = forms.UUIDField(required=False, widget=forms.HiddenInput)
@@ -216,36 +215,20 @@ class ObservationForm(OneTimeKeyMixin, SessionForm):
     observed_at = when_field("Time observed")
     moaas = forms.TypedChoiceField(label="Sedation (MOAA/S)", choices=Sedation.choices, coerce=int)
     dissociation = forms.ChoiceField(label="Dissociation", choices=Dissociation.choices)
-    dissociation_notes = forms.CharField(
-        label="Dissociation notes",
-        required=False,
-        max_length=CLINICAL_TEXT,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
+    dissociation_notes = written("Dissociation notes", CLINICAL_TEXT, rows=2)
     therapist_present = forms.BooleanField(label="Therapist present", required=False)
-    support_notes = forms.CharField(
-        label="Support notes",
-        required=False,
-        max_length=CLINICAL_TEXT,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
+    support_notes = written("Support notes", CLINICAL_TEXT, rows=2)
 
 
 class AcknowledgeAlertForm(SessionForm):
-    action_taken = forms.CharField(
-        label="What was done", max_length=SHORT_REASON, widget=forms.Textarea(attrs={"rows": 2})
-    )
+    action_taken = written("What was done", SHORT_REASON, rows=2, required=True)
 
 
 class AdverseEventForm(OneTimeKeyMixin, SessionForm):
     prefix = "event"
     kind = forms.ChoiceField(label="Type", choices=AdverseEvent.Kind.choices)
-    description = forms.CharField(
-        label="Description",
-        required=False,
-        max_length=SHORT_REASON,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Required when the type is Other.",
+    description = written(
+        "Description", SHORT_REASON, rows=2, help_text="Required when the type is Other."
     )
     onset_at = forms.DateTimeField(
         label="Onset",
@@ -256,12 +239,8 @@ class AdverseEventForm(OneTimeKeyMixin, SessionForm):
     serious = forms.BooleanField(
         label="Serious (life-threatening, hospital care or lasting harm)", required=False
     )
-    intervention = forms.CharField(
-        label="Intervention",
-        required=False,
-        max_length=SHORT_REASON,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="e.g. antiemetic, antihypertensive.",
+    intervention = written(
+        "Intervention", SHORT_REASON, rows=2, help_text="e.g. antiemetic, antihypertensive."
     )
     outcome = forms.ChoiceField(label="Outcome", choices=AdverseEvent.Outcome.choices)
     relatedness = forms.ChoiceField(
@@ -290,11 +269,8 @@ class DischargeForm(OneTimeKeyMixin, SessionForm):
         label="Aftercare given (no driving or machinery until the next day)", required=False
     )
     discharged_at = when_field("Discharged at")
-    override_reason = forms.CharField(
-        label="Prescriber's reason to discharge although a criterion is not met",
-        required=False,
-        max_length=SHORT_REASON,
-        widget=forms.Textarea(attrs={"rows": 2}),
+    override_reason = written(
+        "Prescriber's reason to discharge although a criterion is not met", SHORT_REASON, rows=2
     )
 
     @property
@@ -327,9 +303,7 @@ class EnteredInErrorForm(SessionForm):
 
 class AddendumForm(OneTimeKeyMixin, SessionForm):
     prefix = "addendum"
-    text = forms.CharField(
-        label="Addendum", max_length=CLINICAL_TEXT, widget=forms.Textarea(attrs={"rows": 3})
-    )
+    text = written("Addendum", CLINICAL_TEXT, rows=3, required=True)
 
 
 __all__ = [
