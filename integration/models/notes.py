@@ -12,6 +12,7 @@ from simple_history.models import HistoricalRecords
 
 from kapclinic.clinic import records
 from kapclinic.clinic.models import Appointment, TreatmentCourse
+from kapclinic.clinic.record_fields import optional_link
 from kapclinic.clinic.text_limits import NOTE_SECTION, limited
 from sessions.integrity import content_hash
 from sessions.models import DosingSession
@@ -71,11 +72,8 @@ class IntegrationNote(records.SignedRecord):
     course = models.ForeignKey(
         TreatmentCourse, on_delete=models.PROTECT, related_name="integration_notes"
     )
-    dosing_session = models.ForeignKey(
+    dosing_session = optional_link(
         DosingSession,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
         related_name="integration_notes",
         help_text="The dosing session this integration session follows.",
     )

@@ -16,6 +16,7 @@ from simple_history.models import HistoricalRecords
 from kapclinic.clinic.access import patient_scope, provider_for
 from kapclinic.clinic.models import Appointment, JourneyError, Protocol, Role, TreatmentCourse
 from kapclinic.clinic.models.people import CLINICIAN_ROLES
+from kapclinic.clinic.record_fields import optional_link
 from kapclinic.clinic.records import (
     RecordKeptError,
     SignedRecord,
@@ -169,11 +170,8 @@ class DosingSession(SignedRecord):
     course = models.ForeignKey(
         TreatmentCourse, on_delete=models.PROTECT, related_name="dosing_sessions"
     )
-    protocol = models.ForeignKey(
+    protocol = optional_link(
         Protocol,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
         related_name="+",
         help_text="The protocol in force for the plan's route and product when it opened "
         "(empty only for sessions from before protocols were signed off).",
