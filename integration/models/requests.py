@@ -53,12 +53,8 @@ class MeasureRequest(models.Model):
     due_at = models.DateTimeField()
     expires_at = models.DateTimeField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.REQUESTED)
-    response = models.OneToOneField(
-        QuestionnaireResponse,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="measure_request",
+    response = optional_link(
+        QuestionnaireResponse, link=models.OneToOneField, related_name="measure_request"
     )
     completed_at = models.DateTimeField(null=True, blank=True)
     # Answers chosen before the questionnaire was finished, so leaving the page loses nothing.

@@ -3,6 +3,6 @@
 from django.db import models
 
 
-def optional_link(to, **kwargs):
+def optional_link(to, *, link=models.ForeignKey, **kwargs):
     """A link a record may leave empty; while it is set, what it points to is kept (PROTECT)."""
-    return models.ForeignKey(to, on_delete=models.PROTECT, null=True, blank=True, **kwargs)
+    return link(to, on_delete=models.PROTECT, null=True, blank=True, **kwargs)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from kapclinic.clinic.models import Product, Route
+from kapclinic.clinic.record_fields import optional_link
 
 from .session import (
     WEIGHT_MAX_KG,
@@ -82,13 +83,8 @@ class Administration(SessionRecord):
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     # Its entry in the controlled-substance register, where the clinic keeps one.
-    stock_entry = models.OneToOneField(
-        "stock.LedgerEntry",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
+    stock_entry = optional_link(
+        "stock.LedgerEntry", link=models.OneToOneField, editable=False, related_name="+"
     )
     # The dose form's one-time key: a double click, a retry or a second tab sending the same
     # form cannot record the same dose twice (unique per session, below).
