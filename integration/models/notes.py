@@ -104,9 +104,7 @@ class IntegrationNote(records.SignedRecord):
     written_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
-    signed_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    signed_by = optional_link(User, related_name="+")
     signed_at = models.DateTimeField(null=True, blank=True)
     # Optimistic locking: the form carries the version it was opened at (0: before the first
     # save); a save from an older version is a conflict, never a silent overwrite.

@@ -7,6 +7,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from kapclinic.clinic.models import Appointment
+from kapclinic.clinic.record_fields import optional_link
 from kapclinic.clinic.text_limits import SHORT_REASON, limited
 from kapclinic.measures.fields import response_of
 
@@ -50,9 +51,7 @@ class CheckIn(SessionRecord):
     )
     possibly_pregnant = models.CharField(max_length=20, choices=PregnancyStatus.choices, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
-    completed_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    completed_by = optional_link(User, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -8,6 +8,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from kapclinic.clinic.record_fields import optional_link
 from kapclinic.clinic.text_limits import CLINICAL_TEXT, SHORT_REASON, limited
 from kapclinic.measures.fields import response_of
 
@@ -223,17 +224,11 @@ class SessionAlert(SessionRecord):
 
     session = models.ForeignKey(DosingSession, on_delete=models.PROTECT, related_name="alerts")
     raised_at = models.DateTimeField(default=timezone.now)
-    vital_signs = models.ForeignKey(
-        VitalSigns, on_delete=models.PROTECT, null=True, blank=True, related_name="alerts"
-    )
-    observation = models.ForeignKey(
-        Observation, on_delete=models.PROTECT, null=True, blank=True, related_name="alerts"
-    )
+    vital_signs = optional_link(VitalSigns, related_name="alerts")
+    observation = optional_link(Observation, related_name="alerts")
     message = models.TextField()
     acknowledged_at = models.DateTimeField(null=True, blank=True)
-    acknowledged_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    acknowledged_by = optional_link(User, related_name="+")
     action_taken = models.TextField(blank=True, **limited(SHORT_REASON))
 
     objects = SessionAlertQuerySet.as_manager()

@@ -190,12 +190,8 @@ class DosingSession(SignedRecord):
     companion_confirmed = models.BooleanField(
         default=False, help_text="A responsible adult will take the patient home (ref. §4.1)."
     )
-    companion_confirmed_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    signed_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    companion_confirmed_by = optional_link(User, related_name="+")
+    signed_by = optional_link(User, related_name="+")
     signed_at = models.DateTimeField(null=True, blank=True)
     content_hash = models.CharField(
         max_length=64,
