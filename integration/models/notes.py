@@ -12,7 +12,7 @@ from simple_history.models import HistoricalRecords
 
 from kapclinic.clinic import records
 from kapclinic.clinic.models import Appointment, TreatmentCourse
-from kapclinic.clinic.record_fields import optional_link
+from kapclinic.clinic.record_fields import content_hash_field, optional_link
 from kapclinic.clinic.text_limits import NOTE_SECTION, limited
 from sessions.integrity import content_hash
 from sessions.models import DosingSession
@@ -109,12 +109,7 @@ class IntegrationNote(records.SignedRecord):
     # Optimistic locking: the form carries the version it was opened at (0: before the first
     # save); a save from an older version is a conflict, never a silent overwrite.
     version = models.PositiveIntegerField(default=0, editable=False)
-    content_hash = models.CharField(
-        max_length=64,
-        blank=True,
-        editable=False,
-        help_text="SHA-256 of the note as signed (sessions.integrity).",
-    )
+    content_hash = content_hash_field("SHA-256 of the note as signed (sessions.integrity).")
 
     objects = IntegrationNoteQuerySet.as_manager()
     history = HistoricalRecords()

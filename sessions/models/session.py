@@ -16,7 +16,7 @@ from simple_history.models import HistoricalRecords
 from kapclinic.clinic.access import patient_scope, provider_for
 from kapclinic.clinic.models import Appointment, JourneyError, Protocol, Role, TreatmentCourse
 from kapclinic.clinic.models.people import CLINICIAN_ROLES
-from kapclinic.clinic.record_fields import optional_link
+from kapclinic.clinic.record_fields import content_hash_field, optional_link
 from kapclinic.clinic.records import (
     RecordKeptError,
     SignedRecord,
@@ -193,11 +193,8 @@ class DosingSession(SignedRecord):
     companion_confirmed_by = optional_link(User, related_name="+")
     signed_by = optional_link(User, related_name="+")
     signed_at = models.DateTimeField(null=True, blank=True)
-    content_hash = models.CharField(
-        max_length=64,
-        blank=True,
-        editable=False,
-        help_text="SHA-256 of the record as signed (sessions.integrity), to show it is unchanged.",
+    content_hash = content_hash_field(
+        "SHA-256 of the record as signed (sessions.integrity), to show it is unchanged."
     )
 
     objects = DosingSessionQuerySet.as_manager()
