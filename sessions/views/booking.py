@@ -3,7 +3,6 @@
 import datetime
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -12,6 +11,7 @@ from django.views import View
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.access import provider_for
 from kapclinic.clinic.badges import attach_badges
+from kapclinic.clinic.form_views import chosen_slot, refusals_shown_on
 from kapclinic.clinic.mixins import StaffRequiredMixin
 from kapclinic.clinic.models import (
     Appointment,
@@ -64,21 +64,9 @@ class BookDosingSessionView(StaffRequiredMixin, View):
         course = self.get_course(pk)
         form = BookDosingSessionForm(request.POST, clinic=course.clinic)
         if form.is_valid():
-            data = form.cleaned_data
-            try:
-                appointment = booking.book_dosing_session(
-                    course,
-                    by=request.user,
-                    starts_at=data["starts_at"],
-                    ends_at=data["ends_at"],
-                    clinician=data["clinician"],
-                    resource=data["resource"],
-                )
-            except ValidationError as error:
-                form.add_model_errors(error)
-            except JourneyError as error:
-                form.add_error(None, str(error))
-            else:
+            with refusals_shown_on(form, JourneyError):
+                slot = chosen_slot(form)
+                appointment = booking.book_dosing_session(course, by=request.user, **slot)
                 messages.success(request, f"Dosing session booked {appointment.when()}.")
                 return redirect("clinic:patient-chart", course.patient_id)
         return self.render_page(course, form)
