@@ -29,6 +29,12 @@ def viewed(request, what):
     AccessEvent.record(actor=request.user, action=AccessEvent.Action.VIEW, what=what)
 
 
+def entered(data):
+    """What was typed, less the form's one-time key: the register's forms name their fields as
+    its services name their arguments."""
+    return {name: value for name, value in data.items() if name != "request_key"}
+
+
 class RegisterPage(StaffRequiredMixin, View):
     """Staff of the clinic in one of `roles`; anyone else on staff finds nothing here."""
 
@@ -185,11 +191,7 @@ class ReceiveView(RecordPage):
         return forms.ReceiveForm(data, clinic_id=self.clinic.pk)
 
     def perform(self, data):
-        return services.receive(
-            self.clinic,
-            self.request.user,
-            **{k: v for k, v in data.items() if k != "request_key"},
-        )
+        return services.receive(self.clinic, self.request.user, **entered(data))
 
 
 class TransferView(RecordPage):
@@ -199,13 +201,7 @@ class TransferView(RecordPage):
     done = "Transfer recorded."
 
     def perform(self, data):
-        out, _into = services.transfer(
-            data["balance"],
-            data["to_location"],
-            self.request.user,
-            amount_mg=data["amount_mg"],
-            reason=data["reason"],
-        )
+        out, _into = services.transfer(by=self.request.user, **entered(data))
         return out
 
 
@@ -234,16 +230,7 @@ class WasteView(RecordPage):
         return forms.WasteForm(data, clinic=self.clinic, initial=initial)
 
     def perform(self, data):
-        return services.waste(
-            data["balance"],
-            self.request.user,
-            amount_mg=data["amount_mg"],
-            method=data["method"],
-            witness=data["witness"],
-            witness_password=data["witness_password"],
-            settles=data["settles"],
-            reason=data["reason"],
-        )
+        return services.waste(by=self.request.user, **entered(data))
 
 
 class ReturnView(RecordPage):
@@ -253,14 +240,7 @@ class ReturnView(RecordPage):
     done = "Return recorded."
 
     def perform(self, data):
-        return services.return_stock(
-            data["balance"],
-            self.request.user,
-            amount_mg=data["amount_mg"],
-            reference=data["reference"],
-            witnessed_by=data["witnessed_by"],
-            reason=data["reason"],
-        )
+        return services.return_stock(by=self.request.user, **entered(data))
 
 
 class CountView(RegisterPage):
@@ -350,12 +330,8 @@ class ResolveDiscrepancyView(RegisterPage):
         form = forms.ResolveForm(request.POST)
         if form.is_valid():
             try:
-                services.resolve_discrepancy(
-                    discrepancy,
-                    request.user,
-                    reason=form.cleaned_data["reason"],
-                    password=form.cleaned_data["password"],
-                )
+                # The reason found, and the prescriber's password as their signature.
+                services.resolve_discrepancy(discrepancy, request.user, **form.cleaned_data)
             except services.StockError as error:
                 form.add_model_errors(error)
             else:
