@@ -64,10 +64,15 @@ class RecordPage(RegisterPage):
 
     roles = services.RECORDERS
     form_class = None
+    # The service that writes the entry from what was typed, unless `perform` says otherwise.
+    service = None
     done = "Saved."
 
     def get_form(self, data=None):
         return self.form_class(data, clinic=self.clinic)
+
+    def perform(self, data):
+        return self.service(by=self.request.user, **entered(data))
 
     def get(self, request):
         viewed(request, f"controlled-substance register: {self.what} form viewed")
@@ -207,6 +212,7 @@ class TransferView(RecordPage):
 
 class WasteView(RecordPage):
     template_name = "stock/waste.html"
+    service = staticmethod(services.waste)
     what = "waste"
     done = "Waste recorded with its witness."
 
@@ -229,18 +235,13 @@ class WasteView(RecordPage):
                 }
         return forms.WasteForm(data, clinic=self.clinic, initial=initial)
 
-    def perform(self, data):
-        return services.waste(by=self.request.user, **entered(data))
-
 
 class ReturnView(RecordPage):
     template_name = "stock/return.html"
     form_class = forms.ReturnForm
+    service = staticmethod(services.return_stock)
     what = "return"
     done = "Return recorded."
-
-    def perform(self, data):
-        return services.return_stock(by=self.request.user, **entered(data))
 
 
 class CountView(RegisterPage):
