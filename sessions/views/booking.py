@@ -8,11 +8,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views import View
 
-from kapclinic.audit.models import AccessEvent
+from kapclinic.audit.trail import VIEW, audit
 from kapclinic.clinic.access import provider_for
 from kapclinic.clinic.badges import attach_badges
 from kapclinic.clinic.form_views import chosen_slot, refusals_shown_on
-from kapclinic.clinic.mixins import StaffRequiredMixin
+from kapclinic.clinic.mixins import StaffRequiredMixin, staff_course
 from kapclinic.clinic.models import (
     Appointment,
     FollowUpTask,
@@ -32,15 +32,6 @@ from ..reevaluation import due_reevaluations
 class BookDosingSessionView(StaffRequiredMixin, View):
     template_name = "dosing/book_session.html"
 
-    def get_course(self, pk):
-        # Another clinic's course is simply not there (404), never "forbidden".
-        return get_object_or_404(
-            TreatmentCourse.objects.visible_to(self.request.user).select_related(
-                "patient", "clinic"
-            ),
-            pk=pk,
-        )
-
     def render_page(self, course, form):
         context = {
             "course": course,
@@ -51,17 +42,12 @@ class BookDosingSessionView(StaffRequiredMixin, View):
         return render(self.request, self.template_name, context)
 
     def get(self, request, pk):
-        course = self.get_course(pk)
-        AccessEvent.record(
-            actor=request.user,
-            action=AccessEvent.Action.VIEW,
-            what=f"booking a dosing session, course {course.pk}",
-            patient_id=course.patient_id,
-        )
+        course = staff_course(request, pk)
+        audit(request.user, course, f"booking a dosing session, course {course.pk}", VIEW)
         return self.render_page(course, BookDosingSessionForm(clinic=course.clinic))
 
     def post(self, request, pk):
-        course = self.get_course(pk)
+        course = staff_course(request, pk)
         form = BookDosingSessionForm(request.POST, clinic=course.clinic)
         if form.is_valid():
             with refusals_shown_on(form, JourneyError):
@@ -163,12 +149,7 @@ class AppointmentView(StaffRequiredMixin, View):
 
     def get(self, request, pk):
         appointment = staff_appointment(request, pk)
-        AccessEvent.record(
-            actor=request.user,
-            action=AccessEvent.Action.VIEW,
-            what=f"appointment {appointment.pk}",
-            patient_id=appointment.course.patient_id,
-        )
+        audit(request.user, appointment, f"appointment {appointment.pk}", VIEW)
         return render_appointment(request, appointment)
 
 
