@@ -14,7 +14,7 @@ from django.views import View
 
 from kapclinic.audit.trail import VIEW, audit
 from kapclinic.clinic.access import provider_for
-from kapclinic.clinic.form_views import chosen_slot, refusals_shown_on
+from kapclinic.clinic.form_views import CourseFormView, chosen_slot, refusals_shown_on
 from kapclinic.clinic.mixins import StaffRequiredMixin, staff_course
 from kapclinic.clinic.models import (
     Appointment,
@@ -270,8 +270,9 @@ class BeginIntegrationView(StaffRequiredMixin, View):
         return redirect("clinic:patient-chart", course.patient_id)
 
 
-class _CloseCourseView(StaffRequiredMixin, View):
+class _CloseCourseView(CourseFormView):
     template_name = "integration/close_course.html"
+    form_class = CourseClosureForm
     service = None
     danger = False
     title = ""
@@ -299,21 +300,14 @@ class _CloseCourseView(StaffRequiredMixin, View):
     def refusal(self, course):
         return f"This course is {course.get_state_display().lower()}: it cannot be closed here."
 
-    def get(self, request, pk):
-        course = staff_course(request, pk)
-        audit(request.user, course, f"course {course.pk}: {self.title.lower()}", VIEW)
-        return self.render_page(course, CourseClosureForm(clinic=course.clinic))
+    def viewing(self, course):
+        return f"course {course.pk}: {self.title.lower()}"
 
-    def post(self, request, pk):
-        course = staff_course(request, pk)
-        form = CourseClosureForm(request.POST, clinic=course.clinic)
-        if form.is_valid():
-            data = form.cleaned_data
-            with refusals_shown_on(form, JourneyError):
-                self.service(course, request.user, reason=data["reason"], on=data["effective_on"])
-                messages.success(request, self.done)
-                return redirect("clinic:patient-chart", course.patient_id)
-        return self.render_page(course, form)
+    def save(self, course, form):
+        data = form.cleaned_data
+        self.service(course, self.request.user, reason=data["reason"], on=data["effective_on"])
+        messages.success(self.request, self.done)
+        return redirect("clinic:patient-chart", course.patient_id)
 
 
 class CompleteCourseView(_CloseCourseView):

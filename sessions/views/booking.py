@@ -11,8 +11,8 @@ from django.views import View
 from kapclinic.audit.trail import VIEW, audit
 from kapclinic.clinic.access import provider_for
 from kapclinic.clinic.badges import attach_badges
-from kapclinic.clinic.form_views import chosen_slot, refusals_shown_on
-from kapclinic.clinic.mixins import StaffRequiredMixin, staff_course
+from kapclinic.clinic.form_views import CourseFormView, chosen_slot
+from kapclinic.clinic.mixins import StaffRequiredMixin
 from kapclinic.clinic.models import (
     Appointment,
     FollowUpTask,
@@ -29,8 +29,9 @@ from ..forms.booking import BookDosingSessionForm, ReasonForm
 from ..reevaluation import due_reevaluations
 
 
-class BookDosingSessionView(StaffRequiredMixin, View):
+class BookDosingSessionView(CourseFormView):
     template_name = "dosing/book_session.html"
+    form_class = BookDosingSessionForm
 
     def render_page(self, course, form):
         context = {
@@ -41,21 +42,14 @@ class BookDosingSessionView(StaffRequiredMixin, View):
         }
         return render(self.request, self.template_name, context)
 
-    def get(self, request, pk):
-        course = staff_course(request, pk)
-        audit(request.user, course, f"booking a dosing session, course {course.pk}", VIEW)
-        return self.render_page(course, BookDosingSessionForm(clinic=course.clinic))
+    def viewing(self, course):
+        return f"booking a dosing session, course {course.pk}"
 
-    def post(self, request, pk):
-        course = staff_course(request, pk)
-        form = BookDosingSessionForm(request.POST, clinic=course.clinic)
-        if form.is_valid():
-            with refusals_shown_on(form, JourneyError):
-                slot = chosen_slot(form)
-                appointment = booking.book_dosing_session(course, by=request.user, **slot)
-                messages.success(request, f"Dosing session booked {appointment.when()}.")
-                return redirect("clinic:patient-chart", course.patient_id)
-        return self.render_page(course, form)
+    def save(self, course, form):
+        by = self.request.user
+        appointment = booking.book_dosing_session(course, by=by, **chosen_slot(form))
+        messages.success(self.request, f"Dosing session booked {appointment.when()}.")
+        return redirect("clinic:patient-chart", course.patient_id)
 
 
 def _parse_day(value, tz):
