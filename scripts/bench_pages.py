@@ -40,7 +40,8 @@ import urllib.parse
 from datetime import UTC, datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench_setup import BENCH_SETTINGS, ROOT
+
 sys.path.insert(0, str(ROOT))
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/kap_bench"
 # A second worktree benchmarking the same database sets its own BENCH_EMAIL (and var/bench/).
@@ -62,15 +63,11 @@ def server_env(database_url):
     """Production settings, minus the HTTPS redirect: the benchmark speaks plain HTTP."""
     env = dict(os.environ)
     env.update(
+        BENCH_SETTINGS,
         DATABASE_URL=database_url,
         DJANGO_ENV="production",
-        DEBUG="false",
         SECRET_KEY=os.environ.get("SECRET_KEY") or kept_secret("secret-key"),
         ALLOWED_HOSTS="127.0.0.1,localhost",
-        SECURE_SSL_REDIRECT="false",
-        KAP_BENCH="true",
-        LOG_LEVEL="WARNING",
-        CELERY_TASK_ALWAYS_EAGER="true",
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
     )
     # Production runs with Redis (Celery's broker, the cache, the sessions' fast copy); the

@@ -22,6 +22,8 @@ import sys
 import time
 from pathlib import Path
 
+from bench_setup import BENCH_SETTINGS
+
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -36,18 +38,14 @@ def main():
     sys.path.insert(0, str(tree))
     os.chdir(tree)
     os.environ.update(
+        BENCH_SETTINGS,
         DATABASE_URL=os.environ.get(
             "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kap_bench"
         ),
         REDIS_URL=os.environ.get("PROFILE_REDIS_URL", "redis://127.0.0.1:6379/7"),
         DJANGO_SETTINGS_MODULE="kapclinic.settings",
-        DEBUG="false",
         SECRET_KEY="profile-pages-" + "x" * 40,
         ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
-        SECURE_SSL_REDIRECT="false",
-        LOG_LEVEL="WARNING",
-        CELERY_TASK_ALWAYS_EAGER="true",
-        KAP_BENCH="true",
         # The seed's clinicians have no authenticator (the bench enrols its own, a write).
         KAP_REQUIRE_STAFF_MFA="false",
     )
