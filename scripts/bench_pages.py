@@ -40,7 +40,7 @@ import urllib.parse
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench_setup import BENCH_SETTINGS, ROOT
+from bench_setup import BENCH_SETTINGS, ROOT, sample_records
 
 sys.path.insert(0, str(ROOT))
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/kap_bench"
@@ -207,15 +207,7 @@ def pick_pages(user, search_url):
     """The pages to measure, each a record of the bench clinician's own clinic."""
     from django.urls import reverse
 
-    from kapclinic.clinic.models import TreatmentCourse
-    from sessions.models import DosingSession
-
-    clinic = user.provider.clinic_id
-    courses = TreatmentCourse.objects.filter(clinic_id=clinic)
-    full = courses.filter(state="completed").order_by("pk").first()
-    review = courses.filter(state="under_review", intake_submissions__isnull=False)
-    review = review.order_by("-pk").first()
-    live = DosingSession.objects.filter(course__clinic_id=clinic, status="open").first()
+    full, review, live = sample_records(user)
     return [
         ("bare", "Bare Django view (ceiling)", "/bench/bare/"),
         ("caseload", "Caseload, first page", reverse("clinic:caseload")),

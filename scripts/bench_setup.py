@@ -23,3 +23,19 @@ def use_project():
     the caller named others."""
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kapclinic.settings")
+
+
+def sample_records(user):
+    """The records the page benchmarks open, all of `user`'s own clinic (so both scripts time
+    the same pages): its first completed course, its latest course under review with an
+    intake, and a dosing session under way."""
+    from kapclinic.clinic.models import TreatmentCourse
+    from sessions.models import DosingSession
+
+    clinic = user.provider.clinic_id
+    courses = TreatmentCourse.objects.filter(clinic_id=clinic)
+    completed = courses.filter(state="completed").order_by("pk").first()
+    review = courses.filter(state="under_review", intake_submissions__isnull=False)
+    review = review.order_by("-pk").first()
+    live = DosingSession.objects.filter(course__clinic_id=clinic, status="open").first()
+    return completed, review, live

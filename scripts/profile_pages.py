@@ -22,7 +22,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench_setup import BENCH_SETTINGS
+from bench_setup import BENCH_SETTINGS, sample_records
 
 
 def main():
@@ -61,18 +61,12 @@ def main():
     from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
 
-    from kapclinic.clinic.models import TreatmentCourse, User
-    from sessions.models import DosingSession
+    from kapclinic.clinic.models import User
 
     request_started.disconnect(reset_queries)  # else each request empties the query log
     user_logged_in.disconnect(update_last_login)  # read-only bench: keep the user row as is
     user = User.objects.get(email=args.email)
-    clinic = user.provider.clinic_id
-    courses = TreatmentCourse.objects.filter(clinic_id=clinic)
-    full = courses.filter(state="completed").order_by("pk").first()
-    review = courses.filter(state="under_review", intake_submissions__isnull=False)
-    review = review.order_by("-pk").first()
-    live = DosingSession.objects.filter(course__clinic_id=clinic, status="open").first()
+    full, review, live = sample_records(user)
     pages = {
         "bare": "/bench/bare/",
         "caseload": reverse("clinic:caseload"),
