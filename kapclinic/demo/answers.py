@@ -104,6 +104,7 @@ ROBIN_DRAFT = {
     "prior_treatments": ["antidepressants", "psychotherapy"],
 }
 
+# The intake's questionnaires, answered item by item (the PCL-5 only after a trauma history).
 QUESTIONNAIRES = ("auditc", "gad7", "phq9", "pcl5")
 
 
