@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from kapclinic.clinic.access import PatientRecordQuerySet
 from kapclinic.clinic.models import Appointment, Clinic, Patient, Provider, User
+from kapclinic.clinic.records import EnteredInError
 
 from .codes import CPT, HCPCS
 
@@ -54,7 +55,7 @@ class FeeLineQuerySet(PatientRecordQuerySet):
         return self.filter(entered_in_error_at__isnull=True)
 
 
-class FeeLine(models.Model):
+class FeeLine(EnteredInError):
     """One billed service or drug for one visit. Its code, words and fee are copied from the
     schedule when recorded, so a later change of fee does not rewrite a past superbill."""
 
@@ -84,11 +85,6 @@ class FeeLine(models.Model):
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     paid_recorded_at = models.DateTimeField(null=True, blank=True)
-    entered_in_error_at = models.DateTimeField(null=True, blank=True)
-    entered_in_error_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    entered_in_error_reason = models.CharField(max_length=500, blank=True)
 
     objects = FeeLineQuerySet.as_manager()
 
@@ -109,10 +105,6 @@ class FeeLine(models.Model):
 
     def __str__(self):
         return f"{self.service_date} {self.code} {self.amount}"
-
-    @property
-    def in_force(self):
-        return self.entered_in_error_at is None
 
     @property
     def is_paid(self):

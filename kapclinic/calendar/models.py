@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
-from kapclinic.clinic.access import patient_for, provider_for
+from kapclinic.clinic.access import ClinicRowQuerySet, PatientRecordQuerySet
 from kapclinic.clinic.models import Appointment, Clinic, Patient, Provider, TreatmentCourse
 from kapclinic.clinic.models.scheduling import LIVE_STATUSES
 
@@ -25,18 +25,10 @@ class SlotKind(models.TextChoices):
     INTEGRATION = "integration", "Integration session"
 
 
-class OpenSlotQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Staff see their clinic's slots, a patient their own clinic's, a superuser all."""
-        if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-            return self.none()
-        if user.is_superuser:
-            return self
-        provider = provider_for(user)
-        if provider is not None:
-            return self.filter(clinic_id=provider.clinic_id)
-        patient = patient_for(user)
-        return self.none() if patient is None else self.filter(clinic_id=patient.clinic_id)
+class OpenSlotQuerySet(ClinicRowQuerySet):
+    """Staff see their clinic's slots, a patient their own clinic's, a superuser all."""
+
+    patients_see_their_clinic = True
 
     def upcoming(self, now=None):
         return self.filter(active=True, starts_at__gt=now or timezone.now())
@@ -136,13 +128,10 @@ STATUS_TONE = {
 }
 
 
-class AppointmentRequestQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Staff see their clinic's requests, a patient their own, a superuser all."""
-        from kapclinic.clinic.access import patient_scope
+class AppointmentRequestQuerySet(PatientRecordQuerySet):
+    """Staff see their clinic's requests, a patient their own, a superuser all."""
 
-        scope = patient_scope(user, "patient__", clinic_field="clinic_id")
-        return self.none() if scope is None else self.filter(scope)
+    patient_path, clinic_field = "patient__", "clinic_id"
 
     def open(self):
         return self.filter(status__in=OPEN_STATUSES)

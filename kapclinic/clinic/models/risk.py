@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from kapclinic.clinic.access import ClinicStaffQuerySet, patient_scope
+from kapclinic.clinic.access import ClinicStaffQuerySet, PatientRecordQuerySet
 
 from .journey import TreatmentCourse
 from .people import Patient, Provider, User
@@ -139,11 +139,10 @@ class PsychiatricReview(WriteOnce):
         return f"Psychiatric review {self.pk}"
 
 
-class SafetyPlanQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Staff of the patient's clinic, or the patient themself; nobody else."""
-        scope = patient_scope(user, prefix="patient__")
-        return self.none() if scope is None else self.filter(scope)
+class SafetyPlanQuerySet(PatientRecordQuerySet):
+    """Staff of the patient's clinic, or the patient themself; nobody else."""
+
+    patient_path, clinic_field = "patient__", "patient__clinic_id"
 
     def current_for(self, patient):
         return self.filter(patient=patient).order_by("-version").first()

@@ -16,7 +16,7 @@ from django.db import models
 from django.db.models import Case, F, Q, When
 from django.utils import timezone
 
-from kapclinic.clinic.access import patient_scope
+from kapclinic.clinic.access import PatientRecordQuerySet
 from kapclinic.clinic.constraints import (
     CLINICIAN_OVERLAP,
     PATIENT_OVERLAP,
@@ -54,10 +54,8 @@ STATUS_TONE = {
 }
 
 
-class AppointmentQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        scope = patient_scope(user, "course__patient__", clinic_field="course__clinic_id")
-        return self.none() if scope is None else self.filter(scope)
+class AppointmentQuerySet(PatientRecordQuerySet):
+    """Appointments of the patients this user may see (through the course)."""
 
     def live(self):
         return self.filter(status__in=LIVE_STATUSES)
