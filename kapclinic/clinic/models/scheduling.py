@@ -99,6 +99,19 @@ def version_bump(new_values):
     )
 
 
+def one_live_appointment_at_a_time(name, holder, **condition):
+    """The database's refusal of two live appointments of one holder (a clinician, a resource,
+    a patient) whose times overlap; `condition` narrows which rows hold one."""
+    return PostgresExclusionConstraint(
+        name=name,
+        expressions=[
+            (holder, RangeOperators.EQUAL),
+            (TsTzRange("starts_at", "ends_at", RangeBoundary()), RangeOperators.OVERLAPS),
+        ],
+        condition=Q(status__in=LIVE_STATUSES, **condition),
+    )
+
+
 class Appointment(models.Model):
     class Kind(models.TextChoices):
         ASSESSMENT = "assessment", "Assessment"
@@ -156,30 +169,9 @@ class Appointment(models.Model):
             models.CheckConstraint(
                 condition=Q(ends_at__gt=F("starts_at")), name="appointment_ends_after_start"
             ),
-            PostgresExclusionConstraint(
-                name=CLINICIAN_OVERLAP,
-                expressions=[
-                    ("clinician", RangeOperators.EQUAL),
-                    (TsTzRange("starts_at", "ends_at", RangeBoundary()), RangeOperators.OVERLAPS),
-                ],
-                condition=Q(status__in=LIVE_STATUSES),
-            ),
-            PostgresExclusionConstraint(
-                name=RESOURCE_OVERLAP,
-                expressions=[
-                    ("resource", RangeOperators.EQUAL),
-                    (TsTzRange("starts_at", "ends_at", RangeBoundary()), RangeOperators.OVERLAPS),
-                ],
-                condition=Q(status__in=LIVE_STATUSES, resource__isnull=False),
-            ),
-            PostgresExclusionConstraint(
-                name=PATIENT_OVERLAP,
-                expressions=[
-                    ("patient", RangeOperators.EQUAL),
-                    (TsTzRange("starts_at", "ends_at", RangeBoundary()), RangeOperators.OVERLAPS),
-                ],
-                condition=Q(status__in=LIVE_STATUSES),
-            ),
+            one_live_appointment_at_a_time(CLINICIAN_OVERLAP, "clinician"),
+            one_live_appointment_at_a_time(RESOURCE_OVERLAP, "resource", resource__isnull=False),
+            one_live_appointment_at_a_time(PATIENT_OVERLAP, "patient"),
         ]
         indexes = [
             models.Index(fields=["course", "starts_at"]),
