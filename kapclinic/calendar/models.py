@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from kapclinic.clinic.access import ClinicRowQuerySet, PatientRecordQuerySet
 from kapclinic.clinic.models import Appointment, Clinic, Patient, Provider, TreatmentCourse
-from kapclinic.clinic.models.scheduling import LIVE_STATUSES
+from kapclinic.clinic.models.scheduling import LIVE_STATUSES, time_in_words
 
 from .feed_models import CalendarFeed, CalendarFeedQuerySet  # noqa: F401
 
@@ -92,13 +92,7 @@ class OpenSlot(models.Model):
         return f"{self.get_kind_display()} slot {self.when()}"
 
     def when(self):
-        return when(self.starts_at, self.ends_at, self.clinic.tz)
-
-
-def when(starts_at, ends_at, tz):
-    """“on Tue 3 Mar, 10:00–11:00” in the clinic's own time zone."""
-    start, end = starts_at.astimezone(tz), ends_at.astimezone(tz)
-    return f"on {start:%a} {start.day} {start:%b}, {start:%H:%M}–{end:%H:%M}"
+        return time_in_words(self.starts_at, self.ends_at, self.clinic.tz)
 
 
 class RequestKind(models.TextChoices):
@@ -239,9 +233,9 @@ class AppointmentRequest(models.Model):
         return STATUS_TONE[self.status]
 
     def when(self):
-        return when(self.starts_at, self.ends_at, self.clinic.tz)
+        return time_in_words(self.starts_at, self.ends_at, self.clinic.tz)
 
     def proposed_when(self):
         if self.proposed_starts_at is None:
             return ""
-        return when(self.proposed_starts_at, self.proposed_ends_at, self.clinic.tz)
+        return time_in_words(self.proposed_starts_at, self.proposed_ends_at, self.clinic.tz)

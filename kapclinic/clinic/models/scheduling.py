@@ -99,6 +99,12 @@ def version_bump(new_values):
     )
 
 
+def time_in_words(starts_at, ends_at, tz):
+    """“on Tue 3 Mar, 10:00–11:00” in `tz` (the clinic's): how staff and patients read a time."""
+    start, end = starts_at.astimezone(tz), ends_at.astimezone(tz)
+    return f"on {start:%a} {start.day} {start:%b}, {start:%H:%M}–{end:%H:%M}"
+
+
 def one_live_appointment_at_a_time(name, holder, **condition):
     """The database's refusal of two live appointments of one holder (a clinician, a resource,
     a patient) whose times overlap; `condition` narrows which rows hold one."""
@@ -287,5 +293,4 @@ class Appointment(models.Model):
     def when(self):
         """“on Tue 3 Mar, 10:00–12:30” in the clinic's own time zone."""
         tz = self.clinic.tz if self.clinic_id else timezone.get_current_timezone()
-        start, end = self.starts_at.astimezone(tz), self.ends_at.astimezone(tz)
-        return f"on {start:%a} {start.day} {start:%b}, {start:%H:%M}–{end:%H:%M}"
+        return time_in_words(self.starts_at, self.ends_at, tz)
