@@ -10,7 +10,8 @@ from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
-from kapclinic.clinic.access import ClinicRowQuerySet, PatientRecordQuerySet
+from kapclinic.clinic.access import PatientRecordQuerySet
+from kapclinic.clinic.clinic_rows import ClinicRowQuerySet
 from kapclinic.clinic.models import Appointment, Clinic, Patient, Provider, TreatmentCourse
 from kapclinic.clinic.models.scheduling import LIVE_STATUSES, time_in_words
 

@@ -1,6 +1,5 @@
 """Who is this user to the clinic? One answer, cached on the request's user object; and the
-scoped querysets every record reads through (`PatientRecordQuerySet`, `ClinicStaffQuerySet`,
-`ClinicRowQuerySet`)."""
+two scoped querysets every record reads through (`PatientRecordQuerySet`, `ClinicStaffQuerySet`)."""
 
 from django.conf import settings
 from django.db import models
@@ -28,14 +27,9 @@ def provider_for(user):
     return provider
 
 
-def is_active_login(user):
-    """A signed-in login that is still active; anyone else reads no clinic's rows."""
-    return user is not None and getattr(user, "is_authenticated", False) and user.is_active
-
-
 def patient_for(user):
     """The Patient record of a patient login, or None."""
-    if not is_active_login(user):
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
     cached = getattr(user, "_kap_patient", _UNSET)
     if cached is not _UNSET:
@@ -57,7 +51,7 @@ def patient_scope(user, prefix="", clinic_field=None):
     """
     from django.db.models import Q
 
-    if not is_active_login(user):
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
     if user.is_superuser:
         return Q()
@@ -92,26 +86,6 @@ class ClinicStaffQuerySet(models.QuerySet):
         if provider is None:
             return self.none()
         return self.filter(**{self.clinic_field: provider.clinic_id})
-
-
-class ClinicRowQuerySet(models.QuerySet):
-    """Rows that carry their own `clinic`: its staff see them, a superuser every clinic's.
-
-    A patient's login sees its own clinic's rows only where `patients_see_their_clinic` (the
-    slots a clinic publishes); otherwise nothing, as for REMS certifications and forms.
-    """
-
-    patients_see_their_clinic = False
-
-    def visible_to(self, user):
-        if not is_active_login(user):
-            return self.none()
-        if user.is_superuser:
-            return self
-        member = provider_for(user)
-        if member is None and self.patients_see_their_clinic:
-            member = patient_for(user)
-        return self.none() if member is None else self.filter(clinic_id=member.clinic_id)
 
 
 def is_staff_member(user):

@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from kapclinic.clinic.access import ClinicRowQuerySet
+from kapclinic.clinic.clinic_rows import ClinicRowQuerySet
 from kapclinic.clinic.models import Appointment, Clinic, Patient, User
 from kapclinic.clinic.records import ImmutableModel
 
