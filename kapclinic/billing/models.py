@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from kapclinic.clinic.access import PatientRecordQuerySet
 from kapclinic.clinic.models import Appointment, Clinic, Patient, Provider, User
+from kapclinic.clinic.record_fields import optional_link
 from kapclinic.clinic.records import EnteredInError
 
 from .codes import CPT, HCPCS
@@ -70,20 +71,13 @@ class FeeLine(EnteredInError):
     units = models.PositiveIntegerField(default=1, validators=[MinValueValidator(1)])
     unit_fee = models.DecimalField(max_digits=8, decimal_places=2)
     amount = models.DecimalField(max_digits=10, decimal_places=2)
-    provider = models.ForeignKey(
-        Provider,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        help_text="The rendering provider: the visit's clinician.",
+    provider = optional_link(
+        Provider, related_name="+", help_text="The rendering provider: the visit's clinician."
     )
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
     paid_on = models.DateField(null=True, blank=True)
-    paid_recorded_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    paid_recorded_by = optional_link(User, related_name="+")
     paid_recorded_at = models.DateTimeField(null=True, blank=True)
 
     objects = FeeLineQuerySet.as_manager()

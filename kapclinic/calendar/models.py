@@ -14,6 +14,7 @@ from kapclinic.clinic.access import PatientRecordQuerySet
 from kapclinic.clinic.clinic_rows import ClinicRowQuerySet
 from kapclinic.clinic.models import Appointment, Clinic, Patient, Provider, TreatmentCourse
 from kapclinic.clinic.models.scheduling import LIVE_STATUSES, time_in_words
+from kapclinic.clinic.record_fields import optional_link
 
 from .feed_models import CalendarFeed, CalendarFeedQuerySet  # noqa: F401
 
@@ -66,9 +67,7 @@ class OpenSlot(models.Model):
     """A time the clinic offers patients to ask for; unpublishing keeps the row."""
 
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
-    clinician = models.ForeignKey(
-        Provider, on_delete=models.PROTECT, related_name="+", null=True, blank=True
-    )
+    clinician = optional_link(Provider, related_name="+")
     kind = models.CharField(max_length=20, choices=SlotKind.choices, default=SlotKind.INTEGRATION)
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
@@ -146,18 +145,12 @@ class AppointmentRequest(models.Model):
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+", editable=False)
     kind = models.CharField(max_length=20, choices=RequestKind.choices)
     # The appointment the patient asks to move (a reschedule only).
-    appointment = models.ForeignKey(
-        Appointment, on_delete=models.PROTECT, related_name="+", null=True, blank=True
-    )
-    slot = models.ForeignKey(
-        OpenSlot, on_delete=models.PROTECT, related_name="requests", null=True, blank=True
-    )
+    appointment = optional_link(Appointment, related_name="+")
+    slot = optional_link(OpenSlot, related_name="requests")
     # The time asked for (the slot's, copied: a slot unpublished later leaves it readable).
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
-    clinician = models.ForeignKey(
-        Provider, on_delete=models.PROTECT, related_name="+", null=True, blank=True
-    )
+    clinician = optional_link(Provider, related_name="+")
     note = models.TextField("Note for the clinic", max_length=NOTE_MAX_LENGTH, blank=True)
     status = models.CharField(
         max_length=20, choices=RequestStatus.choices, default=RequestStatus.REQUESTED
@@ -166,22 +159,14 @@ class AppointmentRequest(models.Model):
     response = models.TextField(max_length=NOTE_MAX_LENGTH, blank=True)
     proposed_starts_at = models.DateTimeField(null=True, blank=True)
     proposed_ends_at = models.DateTimeField(null=True, blank=True)
-    proposed_clinician = models.ForeignKey(
-        Provider, on_delete=models.PROTECT, related_name="+", null=True, blank=True
-    )
-    booked = models.ForeignKey(
-        Appointment, on_delete=models.PROTECT, related_name="+", null=True, blank=True
-    )
+    proposed_clinician = optional_link(Provider, related_name="+")
+    booked = optional_link(Appointment, related_name="+")
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    answered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
-    )
+    answered_by = optional_link(settings.AUTH_USER_MODEL, related_name="+")
     answered_at = models.DateTimeField(null=True, blank=True)
-    closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
-    )
+    closed_by = optional_link(settings.AUTH_USER_MODEL, related_name="+")
     closed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

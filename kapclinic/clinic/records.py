@@ -19,6 +19,7 @@ from django.db import models
 from django.utils import timezone
 
 from .models.journey import JourneyError
+from .record_fields import optional_link
 
 
 class ImmutableRecordError(Exception):
@@ -161,9 +162,7 @@ class EnteredInError(models.Model):
     out of everything in force, so the record still shows what was believed and when."""
 
     entered_in_error_at = models.DateTimeField(null=True, blank=True)
-    entered_in_error_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    entered_in_error_by = optional_link(settings.AUTH_USER_MODEL, related_name="+")
     entered_in_error_reason = models.CharField(max_length=500, blank=True)
 
     class Meta:

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from kapclinic.clinic.clinic_rows import ClinicRowQuerySet
 from kapclinic.clinic.models import Appointment, Clinic, Patient, User
+from kapclinic.clinic.record_fields import optional_link
 from kapclinic.clinic.records import ImmutableModel
 
 # Spravato REMS: the Patient Monitoring Form is due within 7 days of each treatment session.
@@ -160,9 +161,7 @@ class MonitoringForm(models.Model):
     fields = models.JSONField(editable=False, help_text="Generated from the session record.")
     generated_at = models.DateTimeField(default=timezone.now)
     submitted_on = models.DateField(null=True, blank=True)
-    submitted_recorded_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    submitted_recorded_by = optional_link(User, related_name="+")
     submitted_recorded_at = models.DateTimeField(null=True, blank=True)
 
     objects = MonitoringFormQuerySet.as_manager()

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from kapclinic.audit.evidence import ChainedEvidence, EvidenceQuerySet
 from kapclinic.clinic.models import Product
+from kapclinic.clinic.record_fields import optional_link
 
 from . import chain
 
@@ -178,21 +179,11 @@ class LedgerEntry(ChainedEvidence):
     remainder_mg = models.DecimalField(**MG, default=Decimal("0"))
     counted_mg = models.DecimalField(**MG, null=True, blank=True)
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    witnessed_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    course = models.ForeignKey(
-        "clinic.TreatmentCourse", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    settles = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="settled_by"
-    )
-    reverses = models.OneToOneField(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
-    )
-    counterpart = models.OneToOneField(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    witnessed_by = optional_link(User, related_name="+")
+    course = optional_link("clinic.TreatmentCourse", related_name="+")
+    settles = optional_link("self", related_name="settled_by")
+    reverses = optional_link("self", link=models.OneToOneField, related_name="reversed_by")
+    counterpart = optional_link("self", link=models.OneToOneField, related_name="+")
     supplier = models.CharField(max_length=120, blank=True)
     reference = models.CharField(
         max_length=120, blank=True, help_text="Invoice, order or reverse-distributor number."
@@ -256,9 +247,7 @@ class Discrepancy(models.Model):
     expected_mg = models.DecimalField(**MG)
     counted_mg = models.DecimalField(**MG)
     opened_at = models.DateTimeField(default=timezone.now)
-    resolved_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    resolved_by = optional_link(User, related_name="+")
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolution = models.TextField(blank=True)
 

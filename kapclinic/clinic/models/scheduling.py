@@ -24,6 +24,7 @@ from kapclinic.clinic.constraints import (
     PostgresExclusionConstraint,
     TsTzRange,
 )
+from kapclinic.clinic.record_fields import optional_link
 
 from .journey import TreatmentCourse
 from .people import Clinic, Patient, Provider
@@ -139,28 +140,12 @@ class Appointment(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
-    clinician = models.ForeignKey(
-        Provider, on_delete=models.PROTECT, related_name="appointments", null=True, blank=True
-    )
-    resource = models.ForeignKey(
-        Resource,
-        on_delete=models.PROTECT,
-        related_name="appointments",
-        null=True,
-        blank=True,
-        verbose_name="room or chair",
-    )
+    clinician = optional_link(Provider, related_name="appointments")
+    resource = optional_link(Resource, related_name="appointments", verbose_name="room or chair")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.BOOKED)
     status_reason = models.TextField(blank=True)
     # Set when the appointment was booked as one of a recurring series (kapclinic.calendar).
-    series = models.ForeignKey(
-        "clinic.AppointmentSeries",
-        on_delete=models.PROTECT,
-        related_name="appointments",
-        null=True,
-        blank=True,
-        editable=False,
-    )
+    series = optional_link("clinic.AppointmentSeries", related_name="appointments", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     # Stamped by every write (save or queryset update); see the module docstring.
     changed_at = models.DateTimeField(default=timezone.now, editable=False)
