@@ -136,20 +136,48 @@ def attach_people(*groups):
                     setattr(row, name, person)
 
 
+# A list's SQL, compiled once per process: building and compiling an ORM statement cost about
+# 0.6 ms of the 1 ms each of the screen's lists took, and the screen reads eight on every load.
+_STATEMENTS = {}
+
+
+def session_rows(session, name, rows):
+    """The rows `rows()` reads for one session, in its order, as model objects. The first call
+    compiles the queryset; later ones run the same SQL with the session's id (the statement's
+    only parameter) and set the session on each row, as the related manager would."""
+    statement = _STATEMENTS.get(name)
+    if statement is None:
+        queryset = rows()
+        sql, params = queryset.query.sql_with_params()
+        if list(params) != [session.pk]:
+            return list(queryset)  # not a statement of the session's id alone: read as usual
+        statement = _STATEMENTS[name] = (queryset.model, sql)
+    model, sql = statement
+    found = list(model._base_manager.raw(sql, [session.pk]))
+    for row in found:
+        row.session = session
+    return found
+
+
 def session_screen(session, user, now=None):
     """The whole screen's data for one session (its forms are added by the view)."""
     now = now or timezone.now()
     thresholds = session.thresholds
-    doses = list(session.administrations.all())
+    doses = session_rows(session, "doses", lambda: session.administrations.all())
     # Entries marked entered in error stay on the record (struck through) but count for nothing.
-    all_readings = list(VitalSigns.entries.filter(session=session))
+    all_readings = session_rows(
+        session, "vitals", lambda: VitalSigns.entries.filter(session=session)
+    )
     readings = [reading for reading in all_readings if not reading.entered_in_error]
-    observations = list(Observation.entries.filter(session=session))
-    alerts = list(session.alerts.all())
-    events = list(AdverseEvent.entries.filter(session=session))
-    overrides = list(session.overrides.all())
-    addenda = list(session.addenda.all())
-    discharge = Discharge.objects.filter(session=session).first()
+    observations = session_rows(
+        session, "observations", lambda: Observation.entries.filter(session=session)
+    )
+    alerts = session_rows(session, "alerts", lambda: session.alerts.all())
+    events = session_rows(session, "events", lambda: AdverseEvent.entries.filter(session=session))
+    overrides = session_rows(session, "overrides", lambda: session.overrides.all())
+    addenda = session_rows(session, "addenda", lambda: session.addenda.all())
+    discharged = Discharge.objects.filter(session=session).order_by("pk")[:1]
+    discharge = next(iter(session_rows(session, "discharge", lambda: discharged)), None)
     entries = ("recorded_by", "entered_in_error_by")
     attach_people(
         (doses, ("given_by", "witnessed_by")),

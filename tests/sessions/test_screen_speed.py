@@ -191,3 +191,42 @@ def test_vitals_cells_drawn_in_python_match_the_template(ready):
             expected = long_way.render(Context({"row": row}))
             assert str(row.cells_html).replace("\n  ", "") == expected
     assert "37.4" in str(rows[2].cells_html) and "O&#x27;Neil" in str(rows[0].cells_html)
+
+
+def test_lists_read_through_a_statement_compiled_once_match_the_orm_and_show_new_entries(ready):
+    """The screen's lists run SQL compiled on the first read: the same rows, fields and order
+    as the ORM's own read, the session set on each, and an entry saved since shows at once."""
+    from django.forms.models import model_to_dict
+
+    from sessions.models import AdverseEvent, Observation
+
+    session = ready.session
+    ready.dose()
+    ready.vitals(session, ready.dose_at + timedelta(minutes=20), systolic=185)
+    session_screen(session, ready.prescriber)  # compiles the statements
+    ready.vitals(session, ready.dose_at + timedelta(minutes=40))
+    with CaptureQueriesContext(connection) as ctx:
+        data = session_screen(session, ready.prescriber)
+    assert not any('FROM "dosing_dosingsession"' in q["sql"] for q in ctx.captured_queries)
+    long_way = {
+        "doses": list(session.administrations.all()),
+        "vitals": list(VitalSigns.entries.filter(session=session)),
+        "observations": list(Observation.entries.filter(session=session)),
+        "alerts": list(session.alerts.all()),
+        "events": list(AdverseEvent.entries.filter(session=session)),
+        "overrides": list(session.overrides.all()),
+        "addenda": list(session.addenda.all()),
+    }
+    quick = {
+        "doses": data["doses"],
+        "vitals": [row.reading for row in data["vitals_rows"]],
+        "observations": data["observations"],
+        "alerts": data["open_alerts"] + data["acknowledged_alerts"],
+        "events": data["events"],
+        "overrides": data["overrides"],
+        "addenda": data["addenda"],
+    }
+    assert len(long_way["vitals"]) == 3 and long_way["alerts"]
+    for name, rows in long_way.items():
+        assert [model_to_dict(r) for r in quick[name]] == [model_to_dict(r) for r in rows], name
+        assert all(row.session is session for row in quick[name])
