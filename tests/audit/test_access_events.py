@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from kapclinic.audit.models import AccessEvent, AppendOnlyError
 from kapclinic.clinic.models import Role
+from tests.record_checks import assert_write_once
 
 pytestmark = pytest.mark.django_db
 
@@ -54,12 +55,7 @@ def test_audit_events_cannot_be_changed_or_deleted(world):
         patient_id=world.one.patients[0].pk,
     )
     event.what = "something else"
-    with pytest.raises(AppendOnlyError):
-        event.save()
-    with pytest.raises(AppendOnlyError):
-        event.delete()
-    with pytest.raises(AppendOnlyError):
-        AccessEvent.objects.filter(pk=event.pk).update(what="edited")
+    assert_write_once(event, AppendOnlyError, what="edited")
     with pytest.raises(AppendOnlyError):
         AccessEvent.objects.all().delete()
     event.refresh_from_db()

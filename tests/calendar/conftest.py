@@ -53,8 +53,7 @@ def slot_at(clinic, by, starts_at, minutes=60, clinician=None, **fields):
 
 
 def tomorrow_at(clinic, hour, days=1):
-    day = timezone.localdate(timezone=clinic.tz) + datetime.timedelta(days=days)
-    return datetime.datetime.combine(day, datetime.time(hour)).replace(tzinfo=clinic.tz)
+    return at(clinic, days, hour)
 
 
 @pytest.fixture

@@ -32,6 +32,19 @@ def accepting(dosed, request, by=None):
         return services.accept((by or dosed.admin).user, request)
 
 
+def propose_four_pm(dosed, request, by, minutes=60, **fields):
+    """Staff offer tomorrow at 16:00 instead of the time asked for; returns the time offered."""
+    offered = tomorrow_at(dosed.clinic, 16)
+    services.propose(
+        by.user,
+        request,
+        starts_at=offered,
+        ends_at=offered + datetime.timedelta(minutes=minutes),
+        **fields,
+    )
+    return offered
+
+
 def integration_sessions(course):
     return Appointment.objects.filter(course=course, kind=Appointment.Kind.INTEGRATION)
 
@@ -120,13 +133,12 @@ def test_after_withdrawing_the_patient_may_ask_again(dosed):
 
 def test_propose_then_the_patient_accepts_and_it_is_booked(dosed):
     request = ask(dosed)
-    offered = tomorrow_at(dosed.clinic, 16)
     with TestCase.captureOnCommitCallbacks(execute=True):
-        services.propose(
-            dosed.prescriber.user,
+        offered = propose_four_pm(
+            dosed,
             request,
-            starts_at=offered,
-            ends_at=offered + datetime.timedelta(minutes=50),
+            dosed.prescriber,
+            minutes=50,
             clinician=dosed.prescriber,
             response="The therapist is away that morning.",
         )
@@ -145,10 +157,7 @@ def test_propose_then_the_patient_accepts_and_it_is_booked(dosed):
 
 def test_the_patient_may_decline_the_time_offered(dosed):
     request = ask(dosed)
-    offered = tomorrow_at(dosed.clinic, 16)
-    services.propose(
-        dosed.admin.user, request, starts_at=offered, ends_at=offered + datetime.timedelta(hours=1)
-    )
+    propose_four_pm(dosed, request, dosed.admin)
     services.answer_proposal(dosed.patient.user, request, accepted=False)
     assert request.status == S.DECLINED and not integration_sessions(dosed.course).exists()
 
@@ -229,14 +238,7 @@ def test_a_request_withdrawn_meanwhile_cannot_be_accepted(dosed):
 
 def test_an_offer_taken_meanwhile_is_refused_in_words_when_the_patient_accepts(dosed):
     request = ask(dosed)
-    offered = tomorrow_at(dosed.clinic, 16)
-    services.propose(
-        dosed.admin.user,
-        request,
-        starts_at=offered,
-        ends_at=offered + datetime.timedelta(hours=1),
-        clinician=dosed.therapist,
-    )
+    offered = propose_four_pm(dosed, request, dosed.admin, clinician=dosed.therapist)
     integration_of(dosed.other_course, offered, clinician=dosed.therapist)
     with pytest.raises(ValidationError) as refused:
         services.answer_proposal(dosed.patient.user, request, accepted=True)

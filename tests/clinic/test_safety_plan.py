@@ -8,24 +8,15 @@ from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic import risk
 from kapclinic.clinic.models import Role, SafetyPlan
 from kapclinic.clinic.models.risk import SAFETY_PLAN_STEPS
+from tests.samples import SAFETY_PLAN
 
 pytestmark = pytest.mark.django_db
-
-PLAN = {
-    "warning_signs": "Not sleeping; pulling away from friends.",
-    "coping_strategies": "Walk the dog; cold water on my face.",
-    "people_and_places": "The library; my cousin's kitchen.",
-    "people_to_ask": "My sister Ana, 07700 900123.",
-    "professionals": "Dr Okafor at the clinic; Samaritans 116 123.",
-    "safer_environment": "Medicines kept by my partner.",
-    "written_with_patient": True,
-}
 
 
 def write_plan(world, **changes):
     side = world.one
     return risk.save_safety_plan(
-        side.courses[0], side.staff[Role.THERAPIST].user, {**PLAN, **changes}
+        side.courses[0], side.staff[Role.THERAPIST].user, {**SAFETY_PLAN, **changes}
     )
 
 
@@ -34,7 +25,7 @@ def test_each_change_is_a_new_version_and_the_old_one_is_kept(world):
     second = write_plan(world, people_to_ask="My sister Ana; my friend Joe.")
     assert (first.version, second.version) == (1, 2)
     first.refresh_from_db()
-    assert first.people_to_ask == PLAN["people_to_ask"]
+    assert first.people_to_ask == SAFETY_PLAN["people_to_ask"]
     assert SafetyPlan.objects.current_for(world.one.patients[0]) == second
     with pytest.raises(ValueError, match="write-once"):
         first.save()
@@ -53,7 +44,7 @@ def test_only_a_clinician_of_the_clinic_writes_it(world):
     course = world.one.courses[0]
     for user in (world.one.staff[Role.CLINIC_ADMIN].user, world.two.staff[Role.PRESCRIBER].user):
         with pytest.raises(risk.RiskError):
-            risk.save_safety_plan(course, user, PLAN)
+            risk.save_safety_plan(course, user, SAFETY_PLAN)
 
 
 def test_the_safety_plan_is_visible_to_its_patient_and_no_other(world, client, second_client):
@@ -63,7 +54,7 @@ def test_the_safety_plan_is_visible_to_its_patient_and_no_other(world, client, s
     home = client.get(reverse("clinic:my-journey")).text
     assert reverse("clinic:my-safety-plan") in home
     page = client.get(reverse("clinic:my-safety-plan")).text
-    assert PLAN["people_to_ask"] in page and PLAN["safer_environment"] in page
+    assert SAFETY_PLAN["people_to_ask"] in page and SAFETY_PLAN["safer_environment"] in page
     assert AccessEvent.objects.filter(
         patient_id=owner.pk, what="own safety plan", action="view"
     ).exists()
@@ -72,7 +63,7 @@ def test_the_safety_plan_is_visible_to_its_patient_and_no_other(world, client, s
         reverse("clinic:my-safety-plan") not in second_client.get(reverse("clinic:my-journey")).text
     )
     page = second_client.get(reverse("clinic:my-safety-plan")).text
-    assert PLAN["people_to_ask"] not in page and "do not have a safety plan" in page
+    assert SAFETY_PLAN["people_to_ask"] not in page and "do not have a safety plan" in page
     assert not SafetyPlan.objects.visible_to(other.user).exists()
     assert SafetyPlan.objects.visible_to(owner.user).count() == 1
 
@@ -83,7 +74,7 @@ def test_staff_write_a_new_version_on_the_page_and_another_clinic_gets_404(world
     outsider = staff_client(world.two.staff[Role.PRESCRIBER])
     assert outsider.get(url).status_code == 404
     client = staff_client(world.one.staff[Role.THERAPIST])
-    data = {**PLAN, "written_with_patient": "on", "coping_strategies": ""}
+    data = {**SAFETY_PLAN, "written_with_patient": "on", "coping_strategies": ""}
     response = client.post(url, data)
     assert response.status_code == 422 and "This field is required" in response.text
     response = client.post(url, {**data, "coping_strategies": "Music <b>loud</b>."})

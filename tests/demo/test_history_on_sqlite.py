@@ -2,7 +2,9 @@
 
 import time
 
-from tests.processes import deployment_env, manage
+from tests.processes import manage
+
+from .sqlite_demo import sqlite_env
 
 # Runs inside `manage.py shell` on the SQLite database: a clinic admin edits a patient in the
 # Django admin, and the history row says who, with the value before and after.
@@ -31,13 +33,7 @@ print("history rows:", Patient.history.count())
 
 
 def test_sqlite_demo_migrates_and_writes_history(tmp_path):
-    env = deployment_env(
-        "REDIS_URL",
-        "DJANGO_ENV",
-        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        KAP_REQUIRE_STAFF_MFA="false",
-        DEBUG="true",
-    )
+    env = sqlite_env(tmp_path, KAP_REQUIRE_STAFF_MFA="false")
     started = time.monotonic()
     manage("migrate", "--noinput", env=env)
     migrated = time.monotonic()

@@ -1,18 +1,20 @@
 """The SQLite demo keeps a patient in one place too: its trigger refuses what PostgreSQL's
 exclusion constraint refuses (issue 14, finding 6), and still allows back-to-back visits."""
 
-from tests.processes import deployment_env, manage
+from .sqlite_demo import OVERLAP_PROBE, run_on_fresh_sqlite
 
-# Runs inside `manage.py shell` on a freshly migrated SQLite database.
-SCRIPT = """
+# Runs inside `manage.py shell` on a freshly migrated SQLite database: one patient, a dosing
+# session then an integration visit.
+SCRIPT = (
+    """
 from datetime import timedelta
-from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from kapclinic.clinic.models import Appointment
 from tests.factories import CourseFactory
 
 course = CourseFactory()
 start = timezone.now() + timedelta(days=3)
+FIRST, SECOND = "dosing", "integration"
 
 
 def book(kind, from_hour, to_hour):
@@ -22,25 +24,12 @@ def book(kind, from_hour, to_hour):
         starts_at=start + timedelta(hours=from_hour),
         ends_at=start + timedelta(hours=to_hour),
     )
-
-
-book("dosing", 0, 2)
-try:
-    with transaction.atomic():
-        book("integration", 1, 3)
-    print("overlap: saved")
-except IntegrityError as error:
-    print("overlap: refused by", error)
-book("integration", 2, 3)
-print("back to back: saved")
 """
+    + OVERLAP_PROBE
+)
 
 
 def test_sqlite_refuses_one_patient_in_two_overlapping_appointments(tmp_path):
-    env = deployment_env(
-        "REDIS_URL", "DJANGO_ENV", DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", DEBUG="true"
-    )
-    manage("migrate", "--noinput", env=env)
-    output = manage("shell", "-c", SCRIPT, env=env)
+    output = run_on_fresh_sqlite(tmp_path, SCRIPT)
     assert "overlap: refused by appointment_no_patient_overlap" in output
     assert "back to back: saved" in output

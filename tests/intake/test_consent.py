@@ -22,6 +22,11 @@ def gate_item(session, key):
     return next(i for i in evaluate_gate(session) if i.key == key)
 
 
+def publish(clinic, version="2.0", body="New.", **fields):
+    """A new consent document of `clinic`, published directly (no admin form)."""
+    return ConsentDocument.objects.create(clinic=clinic, version=version, body=body, **fields)
+
+
 def publish_in_admin(client, clinic, **fields):
     data = {
         "clinic": clinic.pk,
@@ -102,41 +107,24 @@ def test_clinic_admin_cannot_publish_for_another_clinic(world, staff_client):
 
 
 def test_a_version_without_re_signing_keeps_earlier_signatures_valid(ready):
-    ConsentDocument.objects.create(
-        clinic=ready.course.clinic, version="1.1", body="Typo fixed.", resign_required=False
-    )
+    publish(ready.course.clinic, "1.1", "Typo fixed.", resign_required=False)
     assert gate_item(ready.session, "consent").passed
     (row,) = consent_status(ready.course)
     assert row.document.version == "1.1" and not row.due
 
 
 def test_a_future_version_is_not_due_until_its_effective_date(ready):
-    ConsentDocument.objects.create(
-        clinic=ready.course.clinic,
-        version="2.0",
-        body="Next month's text.",
-        effective_from=timezone.localdate() + timedelta(days=30),
-    )
+    next_month = timezone.localdate() + timedelta(days=30)
+    publish(ready.course.clinic, body="Next month's text.", effective_from=next_month)
     assert gate_item(ready.session, "consent").passed
 
 
 def test_an_unsigned_second_kind_blocks_dosing_and_an_optional_one_does_not(ready):
-    ConsentDocument.objects.create(
-        clinic=ready.course.clinic,
-        kind=ConsentKind.RESEARCH,
-        title="Research use",
-        version="1.0",
-        body="Optional.",
-        required_before_dosing=False,
-    )
+    research = {"kind": ConsentKind.RESEARCH, "title": "Research use"}
+    publish(ready.course.clinic, "1.0", "Optional.", **research, required_before_dosing=False)
     assert gate_item(ready.session, "consent").passed
-    ConsentDocument.objects.create(
-        clinic=ready.course.clinic,
-        kind=ConsentKind.TELEHEALTH,
-        title="Telehealth sessions",
-        version="1.0",
-        body="Video sessions.",
-    )
+    telehealth = {"kind": ConsentKind.TELEHEALTH, "title": "Telehealth sessions"}
+    publish(ready.course.clinic, "1.0", "Video sessions.", **telehealth)
     check = gate_item(ready.session, "consent")
     assert not check.passed and "Telehealth sessions" in check.reason
 
@@ -192,7 +180,7 @@ def test_check_in_offers_the_signature_when_due(world, second_client):
     second_client.force_login(course.patient.user)
     review = reverse("dosing:check-in-review", args=[appointment.pk])
     assert "/sign/" not in second_client.get(review).content.decode()
-    v2 = ConsentDocument.objects.create(clinic=course.clinic, version="2.0", body="New.")
+    v2 = publish(course.clinic)
     page = second_client.get(review)
     assert reverse("intake:sign-consent", args=[v2.pk]) in page.content.decode()
 
@@ -208,7 +196,7 @@ def test_a_version_already_signed_is_not_signed_twice(ready, second_client):
 
 def test_a_superseded_version_cannot_be_signed(ready, second_client):
     old = ConsentDocument.objects.get(clinic=ready.course.clinic)
-    ConsentDocument.objects.create(clinic=ready.course.clinic, version="2.0", body="New.")
+    publish(ready.course.clinic)
     second_client.force_login(ready.patient)
     assert second_client.get(reverse("intake:sign-consent", args=[old.pk])).status_code == 404
 
@@ -219,7 +207,7 @@ def test_home_page_runs_the_same_queries_for_one_or_three_consents_to_sign(ready
 
     second_client.force_login(ready.patient)
     home = reverse("clinic:my-journey")
-    ConsentDocument.objects.create(clinic=ready.course.clinic, version="2.0", body="New.")
+    publish(ready.course.clinic)
     second_client.get(home)
 
     def queries():
@@ -230,7 +218,5 @@ def test_home_page_runs_the_same_queries_for_one_or_three_consents_to_sign(ready
     count, listed = queries()
     assert listed == 1
     for kind in (ConsentKind.TELEHEALTH, ConsentKind.RECORDING):
-        ConsentDocument.objects.create(
-            clinic=ready.course.clinic, kind=kind, title=kind.label, version="1.0", body="Text."
-        )
+        publish(ready.course.clinic, "1.0", "Text.", kind=kind, title=kind.label)
     assert queries() == (count, 3)

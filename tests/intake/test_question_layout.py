@@ -4,18 +4,9 @@ import pytest
 from django.urls import reverse
 
 from intake.models import IntakeRecord
-from kapclinic.demo.builder import NO, YES, intake_answers, publish_consent
+from kapclinic.demo.builder import NO, YES, intake_answers
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def patient_client(world, client):
-    patient, course = world.one.patients[0], world.one.courses[0]
-    course.start_intake(patient.user)
-    publish_consent(world.one.clinic)
-    client.force_login(patient.user)
-    return client, patient, course
 
 
 def post_medical(client, patient, **changes):
@@ -63,18 +54,15 @@ def test_drug_details_are_asked_only_after_yes(patient_client):
     assert stored(course, "substance")["drug_use_details"] == ""
 
 
-def test_the_page_marks_each_follow_up_with_the_answer_that_calls_for_it(patient_client):
-    client, _, _ = patient_client
-    body = client.get(reverse("intake:step", args=["medical"])).content.decode()
-    assert 'data-follow-up-of="heart_or_stroke_history" data-follow-up-when="True"' in body
-    assert "js/intake-questions.js" in body
+def test_the_page_marks_each_follow_up_with_the_answer_that_calls_for_it(medical_page):
+    follow_up = 'data-follow-up-of="heart_or_stroke_history" data-follow-up-when="True"'
+    assert follow_up in medical_page
+    assert "js/intake-questions.js" in medical_page
 
 
-def test_physical_health_is_asked_in_groups_with_none_of_these_apply(patient_client):
-    client, _, _ = patient_client
-    body = client.get(reverse("intake:step", args=["medical"])).content.decode()
-    assert body.count("None of these apply to me") == 4
-    assert "<legend" in body and "Pregnancy and breastfeeding" in body
+def test_physical_health_is_asked_in_groups_with_none_of_these_apply(medical_page):
+    assert medical_page.count("None of these apply to me") == 4
+    assert "<legend" in medical_page and "Pregnancy and breastfeeding" in medical_page
 
 
 def test_none_of_these_apply_stores_an_explicit_no_for_every_question(patient_client):

@@ -23,14 +23,14 @@ from kapclinic.clinic.models import Appointment, CourseState, Indication, Role, 
 from kapclinic.demo.builder import record_score, room
 from sessions import services as dosing
 from tests.conftest import CommittingClient
+from tests.samples import COMPLETE_NOTE
 
 from .conftest import integration_appointment
-from .test_notes import COMPLETE
 
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HX-Request": "true"}
-NOTE_POST = {f"note-{key}": value for key, value in COMPLETE.items()}
+NOTE_POST = {f"note-{key}": value for key, value in COMPLETE_NOTE.items()}
 
 
 def note_url(appointment):
@@ -75,7 +75,7 @@ def test_note_saved_as_draft_signed_then_read_only(team, appointment, as_role):
     assert client.post(note_url(appointment), draft).status_code == 302
     note = IntegrationNote.objects.get()
     assert note.status == IntegrationNote.Status.DRAFT
-    assert note.patient_account == COMPLETE["patient_account"]
+    assert note.patient_account == COMPLETE_NOTE["patient_account"]
     page = client.get(note_url(appointment)).content.decode()
     assert "Before signing, record: plan for the next dose." in page
 
@@ -91,7 +91,7 @@ def test_note_saved_as_draft_signed_then_read_only(team, appointment, as_role):
     page = client.get(note_url(appointment)).content.decode()
     assert "This note is read-only" in page
     assert 'name="intent"' not in page and 'name="note-affect"' not in page
-    assert COMPLETE["goals_action_steps"] in page
+    assert COMPLETE_NOTE["goals_action_steps"] in page
 
     # A POST to a signed note changes nothing and says why.
     again = client.post(
@@ -99,7 +99,7 @@ def test_note_saved_as_draft_signed_then_read_only(team, appointment, as_role):
     )
     assert "This note is signed: add an addendum instead." in again.content.decode()
     note.refresh_from_db()
-    assert note.affect == COMPLETE["affect"]
+    assert note.affect == COMPLETE_NOTE["affect"]
     assert AccessEvent.objects.filter(
         action=AccessEvent.Action.VIEW, what__startswith="integration note"
     ).exists()

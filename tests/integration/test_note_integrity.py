@@ -9,10 +9,10 @@ from integration import services
 from integration.models import IntegrationNote
 from kapclinic.clinic.models import Role
 from kapclinic.clinic.records import RecordKeptError, SignedRecordError
+from tests.samples import COMPLETE_NOTE
 from tests.sessions.test_signed_triggers import refused, rowcount
 
 from .conftest import integration_appointment
-from .test_notes import COMPLETE
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
@@ -26,7 +26,7 @@ def note(team):
 def test_a_signed_integration_note_and_its_addenda_refuse_change_in_sql(team, note):
     sql = "UPDATE integration_integrationnote SET affect = %s WHERE id = %s"
     assert rowcount(sql, ["Settled.", note.pk]) == 1  # a draft may change
-    services.record_integration_note(note, team.therapist, COMPLETE)
+    services.record_integration_note(note, team.therapist, COMPLETE_NOTE)
     services.sign_integration_note(note, team.therapist)
     assert refused(sql, ["Rewritten.", note.pk])
     assert refused("DELETE FROM integration_integrationnote WHERE id = %s", [note.pk])
@@ -45,7 +45,7 @@ def test_a_draft_note_is_never_deleted(note):
 
 def test_signing_stores_a_content_hash_that_verifies(team, note):
     assert note.verify_content_hash() is None  # a draft has no hash yet
-    services.record_integration_note(note, team.therapist, COMPLETE)
+    services.record_integration_note(note, team.therapist, COMPLETE_NOTE)
     signed = services.sign_integration_note(note, team.therapist)
     assert len(signed.content_hash) == 64
     assert IntegrationNote.objects.get(pk=note.pk).content_hash == signed.content_hash
@@ -53,7 +53,7 @@ def test_signing_stores_a_content_hash_that_verifies(team, note):
 
 
 def test_a_change_behind_the_trigger_is_detected_by_the_hash(team, note):
-    services.record_integration_note(note, team.therapist, COMPLETE)
+    services.record_integration_note(note, team.therapist, COMPLETE_NOTE)
     services.sign_integration_note(note, team.therapist)
     sql = "UPDATE integration_integrationnote SET suicide_risk_check = 'concerns' WHERE id = %s"
     assert refused(sql, [note.pk])
@@ -66,7 +66,7 @@ def test_a_change_behind_the_trigger_is_detected_by_the_hash(team, note):
 
 
 def test_the_signed_note_page_shows_its_content_hash(team, note, staff_client):
-    services.record_integration_note(note, team.therapist, COMPLETE)
+    services.record_integration_note(note, team.therapist, COMPLETE_NOTE)
     signed = services.sign_integration_note(note, team.therapist)
     client = staff_client(team.course.clinic.providers.get(role=Role.THERAPIST))
     page = client.get(reverse("integration:note", args=[note.appointment_id])).content.decode()
@@ -142,7 +142,7 @@ def test_the_service_refuses_a_stale_version(team, note):
 
 
 def test_a_signed_note_still_refuses_a_save_whatever_the_version(team, note):
-    services.record_integration_note(note, team.therapist, COMPLETE)
+    services.record_integration_note(note, team.therapist, COMPLETE_NOTE)
     services.sign_integration_note(note, team.therapist)
     with pytest.raises(SignedRecordError):
         services.record_integration_note(note, team.therapist, {"affect": "x"}, version=2)

@@ -9,29 +9,17 @@ from integration import services
 from integration.models import (
     IntegrationError,
     IntegrationNote,
-    NextDosePlan,
     NoteAddendum,
     SuicideRiskCheck,
 )
 from integration.timeline import integration_entries
 from kapclinic.clinic.models import Appointment, SafetyFlag
 from kapclinic.clinic.records import SignedRecordError
+from tests.samples import COMPLETE_NOTE
 
 from .conftest import integration_appointment
 
 pytestmark = pytest.mark.django_db
-
-COMPLETE = {
-    "patient_account": "Felt held; saw my father's face and felt calm.",
-    "themes_insights": "Grief; permission to rest.",
-    "affect": "Tearful, then settled.",
-    "persisting_effects": "Mild visual trails the next morning, now gone.",
-    "adverse_psychological_effects": "None.",
-    "suicide_risk_check": SuicideRiskCheck.NO_CONCERNS,
-    "goals_action_steps": "Call sister weekly; walk daily.",
-    "next_dose_plan": NextDosePlan.KEEP,
-    "next_dose_plan_detail": "200 mg sublingual as before.",
-}
 
 
 @pytest.fixture
@@ -42,7 +30,7 @@ def note(team):
 
 @pytest.fixture
 def signed(team, note):
-    services.record_integration_note(note, team.therapist, COMPLETE)
+    services.record_integration_note(note, team.therapist, COMPLETE_NOTE)
     return services.sign_integration_note(note, team.therapist)
 
 
@@ -97,9 +85,9 @@ def test_only_a_therapist_or_prescriber_of_the_clinic_writes_notes(team, note, w
 
 
 def test_record_keeps_every_field(team, note):
-    services.record_integration_note(note, team.therapist, COMPLETE)
+    services.record_integration_note(note, team.therapist, COMPLETE_NOTE)
     note.refresh_from_db()
-    for name, value in COMPLETE.items():
+    for name, value in COMPLETE_NOTE.items():
         assert getattr(note, name) == value
 
 

@@ -5,6 +5,8 @@ from django.urls import reverse
 
 from kapclinic.audit.models import AccessEvent
 
+from .pdf import pdf_text
+
 
 def refused_outside_the_care_team(client, sign_in, outsider, patient, url):
     """Another clinic's staff (`outsider`) get 404, logged as denied; the patient 403; anonymous
@@ -29,6 +31,15 @@ def downloaded_pdf(response, filename):
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == f'attachment; filename="{filename}"'
     return b"".join(response.streaming_content)
+
+
+def downloaded_by(sign_in, staff, url, filename):
+    """`staff` download the report at `url`: a PDF named `filename` whose pages name them as
+    the one who took the copy. Returns the response and the PDF's bytes."""
+    response = sign_in(staff).get(url)
+    pdf = downloaded_pdf(response, filename)
+    assert f"by {staff}" in pdf_text(pdf)
+    return response, pdf
 
 
 def the_export(actor, patient_id, what):

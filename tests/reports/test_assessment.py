@@ -16,7 +16,7 @@ from kapclinic.reports import assessment
 from kapclinic.reports.kinds import KINDS
 from kapclinic.reports.render import ReportUnavailable
 
-from .access import downloaded_pdf, the_export
+from .access import downloaded_by, the_export
 from .pdf import embedded_files, fonts_used, pdf_pages, squeezed
 from .queries import context_queries
 
@@ -213,11 +213,10 @@ def url(course):
 
 def test_clinician_downloads_the_pdf_and_the_copy_is_audited(world, cleared_course, sign_in):
     therapist = world.one.staff[Role.THERAPIST]
-    response = sign_in(therapist).get(url(cleared_course))
-    pdf = downloaded_pdf(response, f"suitability-assessment-course-{cleared_course.pk}.pdf")
+    filename = f"suitability-assessment-course-{cleared_course.pk}.pdf"
+    response, pdf = downloaded_by(sign_in, therapist, url(cleared_course), filename)
     assert response["Cache-Control"] == "no-store"
     assert pdf.startswith(b"%PDF")
-    assert f"by {therapist}" in "\n".join(pdf_pages(pdf))
     what = "suitability assessment report (download)"
     event = the_export(therapist.user, cleared_course.patient_id, what)
     assert event.path == url(cleared_course)

@@ -13,7 +13,7 @@ from kapclinic.demo.builder import Team, start_course, whole_course
 from kapclinic.reports import course_summary
 from kapclinic.reports.kinds import KINDS
 
-from .access import downloaded_pdf, refused_outside_the_care_team, the_export
+from .access import downloaded_by, refused_outside_the_care_team, the_export
 from .pdf import embedded_files, pdf_pages, pdf_text, reader, squeezed, xobject_count
 from .queries import context_queries
 from .test_session_note import HOSTILE, has
@@ -148,9 +148,7 @@ def url(course):
 
 def test_clinician_downloads_the_summary_and_the_copy_is_audited(world, course, sign_in):
     therapist = world.one.staff[Role.THERAPIST]
-    response = sign_in(therapist).get(url(course))
-    pdf = downloaded_pdf(response, f"course-summary-course-{course.pk}.pdf")
-    assert f"by {therapist}" in pdf_text(pdf)
+    downloaded_by(sign_in, therapist, url(course), f"course-summary-course-{course.pk}.pdf")
     the_export(therapist.user, course.patient_id, "course summary report (download)")
 
 

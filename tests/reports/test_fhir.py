@@ -69,6 +69,15 @@ def resources(bundle, kind=None):
     return [r for r in found if kind is None or r["resourceType"] == kind]
 
 
+def observations(bundle, category):
+    """The bundle's Observations of one category (vital-signs, survey)."""
+    return [
+        o
+        for o in resources(bundle, "Observation")
+        if o["category"][0]["coding"][0]["code"] == category
+    ]
+
+
 def codes(resource):
     return {c["code"] for c in resource["code"].get("coding", [])}
 
@@ -145,11 +154,7 @@ def test_diagnoses_are_icd10cm_conditions_the_courses_resources_refer_to(record)
 def test_vital_signs_carry_loinc_codes_and_ucum_units(record):
     team, session = record
     bundle = export(team.course.patient)
-    vitals = [
-        o
-        for o in resources(bundle, "Observation")
-        if o["category"][0]["coding"][0]["code"] == "vital-signs"
-    ]
+    vitals = observations(bundle, "vital-signs")
     rows = VitalSigns.objects.filter(session=session).count()
     by_code = {}
     for observation in vitals:
@@ -189,11 +194,7 @@ def test_vital_signs_carry_loinc_codes_and_ucum_units(record):
 def test_scores_use_the_instruments_loinc_total_codes(record):
     team, _ = record
     bundle = export(team.course.patient)
-    surveys = [
-        o
-        for o in resources(bundle, "Observation")
-        if o["category"][0]["coding"][0]["code"] == "survey"
-    ]
+    surveys = observations(bundle, "survey")
     completed = QuestionnaireResponse.objects.filter(course=team.course).completed()
     totals = sorted(r.total for r in completed if r.total is not None and r.instrument == "phq9")
     phq9 = [o for o in surveys if codes(o) == {"44261-6"}]

@@ -20,6 +20,18 @@ def north(world):
     return world.one
 
 
+def same_patient_unsaved(north, kind, role, room, hour):
+    """An appointment not yet saved for the first patient, from `hour` for an hour on day 3."""
+    return Appointment(
+        course=north.courses[0],
+        kind=kind,
+        starts_at=at(north.clinic, 3, hour),
+        ends_at=at(north.clinic, 3, hour + 1),
+        clinician=north.staff[role],
+        resource=clinic_room(north.clinic, room),
+    )
+
+
 def test_database_refuses_one_patient_in_two_overlapping_appointments(north):
     require_real_service(connection.vendor == "postgresql", "the database is not PostgreSQL")
     course = north.courses[0]
@@ -47,14 +59,8 @@ def test_back_to_back_cancelled_and_other_patients_do_not_clash(north):
 def test_clean_says_the_patient_is_already_booked_beside_the_start(north):
     course = north.courses[0]
     book(course, north.staff[Role.NURSE], at(north.clinic, 3, 12), room="Dosing room 1")
-    clash = Appointment(
-        course=course,
-        kind=Appointment.Kind.INTEGRATION,
-        starts_at=at(north.clinic, 3, 13),
-        ends_at=at(north.clinic, 3, 14),
-        clinician=north.staff[Role.THERAPIST],
-        resource=clinic_room(north.clinic, "Therapy room"),
-    )
+    integration = Appointment.Kind.INTEGRATION
+    clash = same_patient_unsaved(north, integration, Role.THERAPIST, "Therapy room", 13)
     with pytest.raises(ValidationError) as refused:
         clash.full_clean()
     errors = refused.value.message_dict
@@ -67,13 +73,8 @@ def test_a_database_refusal_for_the_patient_comes_back_beside_the_start(north):
     """Two staff booking the same patient at once: clean() passed for both."""
     course = north.courses[0]
     book(course, north.staff[Role.NURSE], at(north.clinic, 3, 12), room="Dosing room 1")
-    late = Appointment(
-        course=course,
-        kind=Appointment.Kind.DOSING,
-        starts_at=at(north.clinic, 3, 12),
-        ends_at=at(north.clinic, 3, 13),
-        clinician=north.staff[Role.PRESCRIBER],
-        resource=clinic_room(north.clinic, "Dosing room 2"),
+    late = same_patient_unsaved(
+        north, Appointment.Kind.DOSING, Role.PRESCRIBER, "Dosing room 2", 12
     )
     with pytest.raises(ValidationError) as refused:
         booking.insert(late)

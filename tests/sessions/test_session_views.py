@@ -312,27 +312,20 @@ def test_observation_and_adverse_event_are_recorded(ready, staff_client):
         headers=HTMX,
     )
     assert response.status_code == 200 and 'id="observation-list"' in response.content.decode()
+    mild_at_40 = {
+        "event-onset_at": local(ready.start + timedelta(minutes=40), ready),
+        "event-severity": "mild",
+        "event-outcome": "resolved",
+    }
     other = client.post(
         url("record-adverse-event", ready.session),
-        {
-            "event-kind": "other",
-            "event-onset_at": local(ready.start + timedelta(minutes=40), ready),
-            "event-severity": "mild",
-            "event-outcome": "resolved",
-            "event-relatedness": "possible",
-        },
+        {**mild_at_40, "event-kind": "other", "event-relatedness": "possible"},
     )
     assert "Describe the event" in field_block(other.content.decode(), "event-description")
+    nausea = {"event-kind": "nausea", "event-intervention": "Ondansetron 4 mg"}
     client.post(
         url("record-adverse-event", ready.session),
-        {
-            "event-kind": "nausea",
-            "event-onset_at": local(ready.start + timedelta(minutes=40), ready),
-            "event-severity": "mild",
-            "event-intervention": "Ondansetron 4 mg",
-            "event-outcome": "resolved",
-            "event-relatedness": "probable",
-        },
+        {**mild_at_40, **nausea, "event-relatedness": "probable"},
     )
     assert AdverseEvent.objects.get().intervention == "Ondansetron 4 mg"
     html = client.get(screen(ready)).content.decode()

@@ -9,7 +9,6 @@ from kapclinic.clinic.records import SignedRecordError
 from sessions import services
 from sessions.discharge import discharge
 from sessions.models import (
-    Addendum,
     Administration,
     AdverseEvent,
     CheckIn,
@@ -20,6 +19,7 @@ from sessions.models import (
     SessionAlert,
     VitalSigns,
 )
+from tests.record_checks import assert_write_once
 
 pytestmark = pytest.mark.django_db
 
@@ -52,12 +52,7 @@ CHILDREN = [Administration, VitalSigns, Observation, AdverseEvent, Discharge, Se
 def test_a_signed_session_refuses_save_and_delete(signed):
     session = DosingSession.objects.get(pk=signed.session.pk)
     session.weight_kg = 90
-    with pytest.raises(SignedRecordError):
-        session.save()
-    with pytest.raises(SignedRecordError):
-        session.delete()
-    with pytest.raises(SignedRecordError):
-        DosingSession.objects.filter(pk=session.pk).update(weight_kg=90)
+    assert_write_once(session, SignedRecordError, weight_kg=90)
     assert DosingSession.objects.get(pk=session.pk).weight_kg == 70
 
 
@@ -100,12 +95,7 @@ def test_addenda_are_added_after_signing_and_never_changed(signed):
     addendum = services.add_addendum(signed.session, signed.prescriber, "Dose was 200 mg RDT.")
     assert list(signed.session.addenda.all()) == [addendum]
     addendum.text = "Something else"
-    with pytest.raises(DosingError):
-        addendum.save()
-    with pytest.raises(DosingError):
-        addendum.delete()
-    with pytest.raises(DosingError):
-        Addendum.objects.filter(pk=addendum.pk).update(text="x")
+    assert_write_once(addendum, DosingError, text="x")
     with pytest.raises(DosingError, match="Write the addendum"):
         services.add_addendum(signed.session, signed.prescriber, " ")
 

@@ -15,6 +15,7 @@ from kapclinic.stock.models import (
     StockForm,
 )
 from tests.factories import PASSWORD
+from tests.record_checks import assert_write_once
 
 from .conftest import fake_dose
 
@@ -34,12 +35,7 @@ def test_the_database_refuses_to_update_or_delete_a_ledger_entry(stock):
             connection.cursor() as cursor,
         ):
             cursor.execute(sql, [entry.pk])
-    with pytest.raises(AppendOnlyError):
-        entry.save()
-    with pytest.raises(AppendOnlyError):
-        LedgerEntry.objects.filter(pk=entry.pk).update(reason="x")
-    with pytest.raises(AppendOnlyError):
-        entry.delete()
+    assert_write_once(entry, AppendOnlyError, reason="x")
 
 
 def test_entries_are_hash_chained(stock):
