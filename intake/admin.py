@@ -10,6 +10,7 @@ from .models import (
     ConsentWithdrawal,
     Invitation,
     PlanRevision,
+    PlanVersion,
     SuitabilityDecision,
 )
 
@@ -95,4 +96,13 @@ class PlanRevisionAdmin(ReadOnlyClinicalAdmin):
 
     clinic_lookup = "plan__course__clinic_id"
     list_display = ["plan", "version", "dose_min_mg", "dose_max_mg", "signed_by", "signed_at"]
+    # Read as it was signed: which plan and version, its terms, then why and by whom.
+    fields = [
+        "plan",
+        "version",
+        *(field.name for field in PlanVersion._meta.fields),
+        "reason",
+        "signed_by",
+        "signed_at",
+    ]
     list_select_related = ["plan__course__patient", "signed_by"]

@@ -6,22 +6,13 @@ The wizard's order of steps is `intake.steps`; the page flow is `kapclinic.clini
 from django import forms
 from django.utils import timezone
 
+from kapclinic.clinic.form_fields import written
 from kapclinic.clinic.forms import phone_number
 
 from .question_layout import FollowUp, Group, QuestionLayoutMixin
 
 YES_NO = [(True, "Yes"), (False, "No")]
 PHONE_ERROR = "Please enter a phone number, e.g. +44 7700 900123."
-
-
-def written(label, max_length, *, rows, required=False):
-    """A free-text answer in a box `rows` lines high (optional unless said otherwise)."""
-    return forms.CharField(
-        label=label,
-        required=required,
-        max_length=max_length,
-        widget=forms.Textarea(attrs={"rows": rows}),
-    )
 
 
 def yes_no(label, help_text=""):

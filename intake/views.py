@@ -47,16 +47,8 @@ class InvitePatientView(StaffRequiredMixin, View):
             return render(request, self.template_name, {"form": form})
         data = form.cleaned_data
         try:
-            course = invitations.invite_patient(
-                by=request.user,
-                clinic=form.clinic,
-                legal_name=data["legal_name"],
-                preferred_name=data["preferred_name"],
-                email=data["email"],
-                indication=data["indication"],
-                care_team=data["care_team"],
-                request_key=data["request_key"],
-            )
+            # The form's fields are the invitation's: names, email, indication, care team, key.
+            course = invitations.invite_patient(by=request.user, clinic=form.clinic, **data)
         except AlreadySaved as duplicate:
             return self.already_saved(duplicate.entry)
         messages.success(

@@ -30,6 +30,8 @@ class ReadOnlyAdmin(ReadOnlyAdminMixin, ClinicHistoryAdmin):
     """
 
     clinic_lookup = "session__course__clinic_id"
+    # Each row names its session, and so the patient: fetched in the list's one query.
+    list_select_related = ["session__course__patient"]
 
 
 class IncludingEnteredInError:
@@ -104,7 +106,6 @@ class AdministrationAdmin(ReadOnlyAdmin):
     list_display = ["given_at", "session", "product", "route", "amount_mg", "lot_number"]
     list_filter = ["product", "route"]
     search_fields = ["lot_number", "session__course__patient__legal_name"]
-    list_select_related = ["session__course__patient"]
 
 
 @admin.register(GateOverride)
@@ -116,14 +117,12 @@ class GateOverrideAdmin(ReadOnlyAdmin):
 @admin.register(SessionAlert)
 class SessionAlertAdmin(ReadOnlyAdmin):
     list_display = ["raised_at", "session", "message", "acknowledged_at"]
-    list_select_related = ["session__course__patient"]
 
 
 @admin.register(AdverseEvent)
 class AdverseEventAdmin(IncludingEnteredInError, ReadOnlyAdmin):
     list_display = ["onset_at", "session", "kind", "severity", "serious", "entered_in_error_at"]
     list_filter = ["kind", "severity", "serious"]
-    list_select_related = ["session__course__patient"]
 
 
 @admin.register(Discharge)
@@ -135,13 +134,11 @@ class DischargeAdmin(ReadOnlyAdmin):
 @admin.register(VitalSigns)
 class VitalSignsAdmin(IncludingEnteredInError, ReadOnlyAdmin):
     list_display = ["taken_at", "session", "systolic", "diastolic", "spo2", "entered_in_error_at"]
-    list_select_related = ["session__course__patient"]
 
 
 @admin.register(Observation)
 class ObservationAdmin(IncludingEnteredInError, ReadOnlyAdmin):
     list_display = ["observed_at", "session", "moaas", "dissociation", "entered_in_error_at"]
-    list_select_related = ["session__course__patient"]
 
 
 @admin.register(Addendum)

@@ -257,7 +257,39 @@ class SuitabilityDecision(ImmutableModel):
         return f"{self.get_outcome_display()} by {self.decided_by}"
 
 
-class TreatmentPlan(ImmutableModel):
+class PlanVersion(ImmutableModel):
+    """What every version of a treatment plan agrees: route, product, dose range, sessions."""
+
+    route = models.CharField(max_length=20, choices=Route.choices)
+    product = models.CharField(max_length=20, choices=Product.choices)
+    dose_min_mg = models.DecimalField(max_digits=7, decimal_places=2)
+    dose_max_mg = models.DecimalField(max_digits=7, decimal_places=2)
+    planned_dosing_sessions = models.PositiveSmallIntegerField()
+    integration_cadence = models.CharField(max_length=200)
+    goals = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True
+
+    def clean(self):
+        if self.dose_min_mg and self.dose_max_mg and self.dose_max_mg < self.dose_min_mg:
+            raise ValidationError({"dose_max_mg": "The maximum must not be below the minimum."})
+
+
+def plan_version_checks(prefix):
+    """The database's own checks of a plan version: a dose range, at least one session."""
+    return [
+        models.CheckConstraint(
+            condition=Q(dose_max_mg__gte=F("dose_min_mg")) & Q(dose_min_mg__gt=0),
+            name=f"{prefix}_dose_range_valid",
+        ),
+        models.CheckConstraint(
+            condition=Q(planned_dosing_sessions__gte=1), name=f"{prefix}_has_sessions"
+        ),
+    ]
+
+
+class TreatmentPlan(PlanVersion):
     """Route, product, dose range and cadence agreed at clearance; defaults from the protocol.
 
     This is version 1, signed with the decision. It never changes: a prescriber changes the
@@ -272,34 +304,15 @@ class TreatmentPlan(ImmutableModel):
     decision = models.OneToOneField(
         SuitabilityDecision, on_delete=models.PROTECT, related_name="plan"
     )
-    route = models.CharField(max_length=20, choices=Route.choices)
-    product = models.CharField(max_length=20, choices=Product.choices)
-    dose_min_mg = models.DecimalField(max_digits=7, decimal_places=2)
-    dose_max_mg = models.DecimalField(max_digits=7, decimal_places=2)
-    planned_dosing_sessions = models.PositiveSmallIntegerField()
-    integration_cadence = models.CharField(max_length=200)
-    goals = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     history = HistoricalRecords()
 
     class Meta:
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(dose_max_mg__gte=F("dose_min_mg")) & Q(dose_min_mg__gt=0),
-                name="plan_dose_range_valid",
-            ),
-            models.CheckConstraint(
-                condition=Q(planned_dosing_sessions__gte=1), name="plan_has_sessions"
-            ),
-        ]
+        constraints = plan_version_checks("plan")
 
     def __str__(self):
         return f"Plan: {self.get_product_display()}, {self.get_route_display()}"
-
-    def clean(self):
-        if self.dose_min_mg and self.dose_max_mg and self.dose_max_mg < self.dose_min_mg:
-            raise ValidationError({"dose_max_mg": "The maximum must not be below the minimum."})
 
     @property
     def signed_by(self):
@@ -315,7 +328,7 @@ class TreatmentPlan(ImmutableModel):
         return revisions.order_by("-version").first() or self
 
 
-class PlanRevision(ImmutableModel):
+class PlanRevision(PlanVersion):
     """A later version of a treatment plan, signed by a prescriber with the reason for it.
 
     Earlier versions stay as they were signed; a dosing session keeps the version that was
@@ -324,13 +337,6 @@ class PlanRevision(ImmutableModel):
 
     plan = models.ForeignKey(TreatmentPlan, on_delete=models.PROTECT, related_name="revisions")
     version = models.PositiveSmallIntegerField()
-    route = models.CharField(max_length=20, choices=Route.choices)
-    product = models.CharField(max_length=20, choices=Product.choices)
-    dose_min_mg = models.DecimalField(max_digits=7, decimal_places=2)
-    dose_max_mg = models.DecimalField(max_digits=7, decimal_places=2)
-    planned_dosing_sessions = models.PositiveSmallIntegerField()
-    integration_cadence = models.CharField(max_length=200)
-    goals = models.TextField(blank=True)
     reason = models.TextField(help_text="Why the plan changes.")
     signed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     signed_at = models.DateTimeField(default=timezone.now)
@@ -341,13 +347,7 @@ class PlanRevision(ImmutableModel):
             models.UniqueConstraint(fields=["plan", "version"], name="plan_revision_number_once"),
             models.CheckConstraint(condition=Q(version__gte=2), name="plan_revision_after_v1"),
             models.CheckConstraint(condition=~Q(reason=""), name="plan_revision_has_reason"),
-            models.CheckConstraint(
-                condition=Q(dose_max_mg__gte=F("dose_min_mg")) & Q(dose_min_mg__gt=0),
-                name="plan_revision_dose_range_valid",
-            ),
-            models.CheckConstraint(
-                condition=Q(planned_dosing_sessions__gte=1), name="plan_revision_has_sessions"
-            ),
+            *plan_version_checks("plan_revision"),
         ]
 
     def __str__(self):
@@ -358,7 +358,6 @@ class PlanRevision(ImmutableModel):
         return self.plan.course
 
     def clean(self):
-        if self.dose_min_mg and self.dose_max_mg and self.dose_max_mg < self.dose_min_mg:
-            raise ValidationError({"dose_max_mg": "The maximum must not be below the minimum."})
+        super().clean()
         if not (self.reason or "").strip():
             raise ValidationError({"reason": "Say why the plan changes."})

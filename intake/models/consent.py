@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from kapclinic.clinic.access import PatientRecordQuerySet
 from kapclinic.clinic.models import Clinic, TreatmentCourse
+from kapclinic.clinic.record_fields import optional_link
 from kapclinic.clinic.records import ImmutableModel, ImmutableRecordError
 
 User = settings.AUTH_USER_MODEL
@@ -67,9 +68,7 @@ class ConsentDocument(models.Model):
         help_text="Untick for optional consents (for example research use).",
     )
     published_at = models.DateTimeField(default=timezone.now)
-    published_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    published_by = optional_link(User, related_name="+")
 
     objects = ConsentDocumentQuerySet.as_manager()
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from kapclinic.clinic.access import provider_for
 from kapclinic.clinic.models import Clinic, TreatmentCourse
+from kapclinic.clinic.record_fields import optional_link
 from kapclinic.clinic.text_limits import JOURNAL_ENTRY, limited
 from sessions.models import DosingSession
 
@@ -136,11 +137,8 @@ class JournalEntry(models.Model):
     course = models.ForeignKey(
         TreatmentCourse, on_delete=models.PROTECT, related_name="journal_entries"
     )
-    dosing_session = models.ForeignKey(
+    dosing_session = optional_link(
         DosingSession,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
         related_name="journal_entries",
         help_text="The dosing session this entry reflects on, if any.",
     )

@@ -12,6 +12,7 @@ from simple_history.models import HistoricalRecords
 
 from kapclinic.clinic import records
 from kapclinic.clinic.models import Appointment, TreatmentCourse
+from kapclinic.clinic.record_fields import content_hash_field, optional_link
 from kapclinic.clinic.text_limits import NOTE_SECTION, limited
 from sessions.integrity import content_hash
 from sessions.models import DosingSession
@@ -71,11 +72,8 @@ class IntegrationNote(records.SignedRecord):
     course = models.ForeignKey(
         TreatmentCourse, on_delete=models.PROTECT, related_name="integration_notes"
     )
-    dosing_session = models.ForeignKey(
+    dosing_session = optional_link(
         DosingSession,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
         related_name="integration_notes",
         help_text="The dosing session this integration session follows.",
     )
@@ -106,19 +104,12 @@ class IntegrationNote(records.SignedRecord):
     written_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
-    signed_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    signed_by = optional_link(User, related_name="+")
     signed_at = models.DateTimeField(null=True, blank=True)
     # Optimistic locking: the form carries the version it was opened at (0: before the first
     # save); a save from an older version is a conflict, never a silent overwrite.
     version = models.PositiveIntegerField(default=0, editable=False)
-    content_hash = models.CharField(
-        max_length=64,
-        blank=True,
-        editable=False,
-        help_text="SHA-256 of the note as signed (sessions.integrity).",
-    )
+    content_hash = content_hash_field("SHA-256 of the note as signed (sessions.integrity).")
 
     objects = IntegrationNoteQuerySet.as_manager()
     history = HistoricalRecords()

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from kapclinic.clinic.access import PatientRecordQuerySet
 from kapclinic.clinic.models import Appointment, TreatmentCourse
+from kapclinic.clinic.record_fields import optional_link
 from kapclinic.instruments import choices, get_instrument
 from kapclinic.measures.models import QuestionnaireResponse
 
@@ -43,11 +44,8 @@ class MeasureRequest(models.Model):
     # Stable key of the schedule step, e.g. "dose:41", "end", "after:4w": one request each.
     timepoint = models.CharField(max_length=40)
     label = models.CharField(max_length=120)
-    appointment = models.ForeignKey(
+    appointment = optional_link(
         Appointment,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
         related_name="measure_requests",
         help_text="The dosing appointment a pre-dose questionnaire belongs to.",
     )
@@ -55,12 +53,8 @@ class MeasureRequest(models.Model):
     due_at = models.DateTimeField()
     expires_at = models.DateTimeField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.REQUESTED)
-    response = models.OneToOneField(
-        QuestionnaireResponse,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="measure_request",
+    response = optional_link(
+        QuestionnaireResponse, link=models.OneToOneField, related_name="measure_request"
     )
     completed_at = models.DateTimeField(null=True, blank=True)
     # Answers chosen before the questionnaire was finished, so leaving the page loses nothing.

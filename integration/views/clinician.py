@@ -8,13 +8,13 @@ calls one service or transition, and picks a template.
 import datetime
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views import View
 
 from kapclinic.audit.trail import VIEW, audit
 from kapclinic.clinic.access import provider_for
+from kapclinic.clinic.form_views import CourseFormView, chosen_slot, refusals_shown_on
 from kapclinic.clinic.mixins import StaffRequiredMixin, staff_course
 from kapclinic.clinic.models import (
     Appointment,
@@ -155,21 +155,9 @@ class BookIntegrationSessionView(StaffRequiredMixin, View):
             form.is_valid()
             form.add_error(None, refusal)
         elif form.is_valid():
-            data = form.cleaned_data
-            try:
-                appointment = services.book_integration_session(
-                    session,
-                    request.user,
-                    starts_at=data["starts_at"],
-                    ends_at=data["ends_at"],
-                    clinician=data["clinician"],
-                    resource=data["resource"],
-                )
-            except ValidationError as error:
-                form.add_model_errors(error)
-            except JourneyError as error:
-                form.add_error(None, str(error))
-            else:
+            with refusals_shown_on(form, JourneyError):
+                slot = chosen_slot(form)
+                appointment = services.book_integration_session(session, request.user, **slot)
                 messages.success(request, f"Integration session booked {appointment.when()}.")
                 return redirect("integration:sessions", session.course_id)
         return self.render_page(session, form)
@@ -282,8 +270,9 @@ class BeginIntegrationView(StaffRequiredMixin, View):
         return redirect("clinic:patient-chart", course.patient_id)
 
 
-class _CloseCourseView(StaffRequiredMixin, View):
+class _CloseCourseView(CourseFormView):
     template_name = "integration/close_course.html"
+    form_class = CourseClosureForm
     service = None
     danger = False
     title = ""
@@ -311,26 +300,14 @@ class _CloseCourseView(StaffRequiredMixin, View):
     def refusal(self, course):
         return f"This course is {course.get_state_display().lower()}: it cannot be closed here."
 
-    def get(self, request, pk):
-        course = staff_course(request, pk)
-        audit(request.user, course, f"course {course.pk}: {self.title.lower()}", VIEW)
-        return self.render_page(course, CourseClosureForm(clinic=course.clinic))
+    def viewing(self, course):
+        return f"course {course.pk}: {self.title.lower()}"
 
-    def post(self, request, pk):
-        course = staff_course(request, pk)
-        form = CourseClosureForm(request.POST, clinic=course.clinic)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                self.service(course, request.user, reason=data["reason"], on=data["effective_on"])
-            except ValidationError as error:
-                form.add_model_errors(error)
-            except JourneyError as error:
-                form.add_error(None, str(error))
-            else:
-                messages.success(request, self.done)
-                return redirect("clinic:patient-chart", course.patient_id)
-        return self.render_page(course, form)
+    def save(self, course, form):
+        data = form.cleaned_data
+        self.service(course, self.request.user, reason=data["reason"], on=data["effective_on"])
+        messages.success(self.request, self.done)
+        return redirect("clinic:patient-chart", course.patient_id)
 
 
 class CompleteCourseView(_CloseCourseView):

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views import View
 
+from kapclinic.clinic.form_views import refusals_shown_on
 from kapclinic.clinic.mixins import PatientRequiredMixin
 from kapclinic.clinic.models import Appointment
 
@@ -92,7 +93,7 @@ class AskForTimeView(PatientRequiredMixin, View):
         if course is None:
             return redirect("clinic:my-journey")
         if form.is_valid():
-            try:
+            with refusals_shown_on(form, services.RequestError):
                 services.request_time(
                     request.user,
                     course,
@@ -100,11 +101,6 @@ class AskForTimeView(PatientRequiredMixin, View):
                     note=form.cleaned_data["note"],
                     appointment=appointment,
                 )
-            except ValidationError as error:
-                form.add_model_errors(error)
-            except services.RequestError as error:
-                form.add_error(None, str(error))
-            else:
                 messages.success(
                     request,
                     "Your request was sent. Nothing is booked until the clinic accepts it: "

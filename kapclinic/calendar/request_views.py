@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views import View
 
 from kapclinic.audit.trail import VIEW, audit
+from kapclinic.clinic.form_views import refusals_shown_on
 from kapclinic.clinic.mixins import StaffRequiredMixin
 from kapclinic.clinic.models import JourneyError
 
@@ -173,7 +174,7 @@ class OpenSlotsView(StaffRequiredMixin, View):
         form = PublishSlotsForm(request.POST, clinic=clinic)
         if form.is_valid():
             data = form.cleaned_data
-            try:
+            with refusals_shown_on(form):
                 slots = slot_services.publish_slots(
                     request.user,
                     day=data["date"],
@@ -181,9 +182,6 @@ class OpenSlotsView(StaffRequiredMixin, View):
                     minutes=data["duration_minutes"],
                     clinician=data["clinician"],
                 )
-            except ValidationError as error:
-                form.add_model_errors(error)
-            else:
                 messages.success(request, f"{len(slots)} open slots published.")
                 return redirect("calendar:slots")
         return self.render_page(request, clinic, form, status=422)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.views import View
 
 from kapclinic.audit.trail import VIEW, audit
-from kapclinic.clinic.mixins import StaffRequiredMixin
+from kapclinic.clinic.mixins import StaffRequiredMixin, staff_course
 from kapclinic.clinic.models import (
     Appointment,
     AppointmentSeries,
@@ -31,16 +31,8 @@ class BookSeriesView(StaffRequiredMixin, View):
     Nothing is kept between the steps but the form itself: every POST is checked afresh.
     """
 
-    def get_course(self, pk):
-        return get_object_or_404(
-            TreatmentCourse.objects.visible_to(self.request.user).select_related(
-                "patient", "clinic"
-            ),
-            pk=pk,
-        )
-
     def get(self, request, pk):
-        course = self.get_course(pk)
+        course = staff_course(request, pk)
         audit(request.user, course, f"booking a series of sessions, course {course.pk}", VIEW)
         kind = (
             Appointment.Kind.INTEGRATION
@@ -51,7 +43,7 @@ class BookSeriesView(StaffRequiredMixin, View):
         return self.form_page(course, form)
 
     def post(self, request, pk):
-        course = self.get_course(pk)
+        course = staff_course(request, pk)
         step = request.POST.get("step", PLAN)
         form = SeriesForm(request.POST, clinic=course.clinic)
         if step == EDIT or not form.is_valid():

@@ -7,7 +7,6 @@ picks a template. Staff see their own clinic only; a patient is refused (403).
 import datetime
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,6 +16,7 @@ from django.views import View
 
 from kapclinic.audit.trail import VIEW, audit
 from kapclinic.clinic.access import provider_for
+from kapclinic.clinic.form_views import chosen_slot, refusals_shown_on
 from kapclinic.clinic.mixins import StaffRequiredMixin
 from kapclinic.clinic.models import Appointment, Clinic, JourneyError
 from sessions import booking as dosing
@@ -222,22 +222,9 @@ class MoveView(StaffRequiredMixin, View):
         appointment = calendar_appointment(request, pk)
         form = MoveForm(request.POST, clinic=appointment.clinic)
         if form.is_valid():
-            data = form.cleaned_data
-            try:
-                dosing.reschedule(
-                    appointment,
-                    by=request.user,
-                    starts_at=data["starts_at"],
-                    ends_at=data["ends_at"],
-                    clinician=data["clinician"],
-                    resource=data["resource"],
-                    reason=data["reason"],
-                )
-            except ValidationError as error:
-                form.add_model_errors(error)
-            except JourneyError as error:
-                form.add_error(None, str(error))
-            else:
+            with refusals_shown_on(form, JourneyError):
+                reason = form.cleaned_data["reason"]
+                dosing.reschedule(appointment, by=request.user, reason=reason, **chosen_slot(form))
                 messages.success(request, f"Appointment moved {appointment.when()}.")
                 day = timezone.localtime(appointment.starts_at, appointment.clinic.tz).date()
                 return redirect(calendar_url("calendar:day", day, {}))

@@ -115,13 +115,8 @@ class PsychiatricReviewView(StaffRequiredMixin, View):
         form = PsychiatricReviewForm(request.POST)
         if form.is_valid():
             try:
-                risk.record_psychiatric_review(
-                    review,
-                    request.user,
-                    findings=form.cleaned_data["findings"],
-                    dosing_may_resume=form.cleaned_data["dosing_may_resume"],
-                    request_key=form.cleaned_data["request_key"],
-                )
+                # The findings, whether dosing may resume, and the form's one-time key.
+                risk.record_psychiatric_review(review, request.user, **form.cleaned_data)
                 messages.success(request, "Psychiatric review recorded.")
             except AlreadySaved as duplicate:
                 messages.warning(request, str(duplicate))

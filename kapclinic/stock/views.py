@@ -29,6 +29,12 @@ def viewed(request, what):
     AccessEvent.record(actor=request.user, action=AccessEvent.Action.VIEW, what=what)
 
 
+def entered(data):
+    """What was typed, less the form's one-time key: the register's forms name their fields as
+    its services name their arguments."""
+    return {name: value for name, value in data.items() if name != "request_key"}
+
+
 class RegisterPage(StaffRequiredMixin, View):
     """Staff of the clinic in one of `roles`; anyone else on staff finds nothing here."""
 
@@ -58,10 +64,15 @@ class RecordPage(RegisterPage):
 
     roles = services.RECORDERS
     form_class = None
+    # The service that writes the entry from what was typed, unless `perform` says otherwise.
+    service = None
     done = "Saved."
 
     def get_form(self, data=None):
         return self.form_class(data, clinic=self.clinic)
+
+    def perform(self, data):
+        return self.service(by=self.request.user, **entered(data))
 
     def get(self, request):
         viewed(request, f"controlled-substance register: {self.what} form viewed")
@@ -185,11 +196,7 @@ class ReceiveView(RecordPage):
         return forms.ReceiveForm(data, clinic_id=self.clinic.pk)
 
     def perform(self, data):
-        return services.receive(
-            self.clinic,
-            self.request.user,
-            **{k: v for k, v in data.items() if k != "request_key"},
-        )
+        return services.receive(self.clinic, self.request.user, **entered(data))
 
 
 class TransferView(RecordPage):
@@ -199,18 +206,13 @@ class TransferView(RecordPage):
     done = "Transfer recorded."
 
     def perform(self, data):
-        out, _into = services.transfer(
-            data["balance"],
-            data["to_location"],
-            self.request.user,
-            amount_mg=data["amount_mg"],
-            reason=data["reason"],
-        )
+        out, _into = services.transfer(by=self.request.user, **entered(data))
         return out
 
 
 class WasteView(RecordPage):
     template_name = "stock/waste.html"
+    service = staticmethod(services.waste)
     what = "waste"
     done = "Waste recorded with its witness."
 
@@ -233,34 +235,13 @@ class WasteView(RecordPage):
                 }
         return forms.WasteForm(data, clinic=self.clinic, initial=initial)
 
-    def perform(self, data):
-        return services.waste(
-            data["balance"],
-            self.request.user,
-            amount_mg=data["amount_mg"],
-            method=data["method"],
-            witness=data["witness"],
-            witness_password=data["witness_password"],
-            settles=data["settles"],
-            reason=data["reason"],
-        )
-
 
 class ReturnView(RecordPage):
     template_name = "stock/return.html"
     form_class = forms.ReturnForm
+    service = staticmethod(services.return_stock)
     what = "return"
     done = "Return recorded."
-
-    def perform(self, data):
-        return services.return_stock(
-            data["balance"],
-            self.request.user,
-            amount_mg=data["amount_mg"],
-            reference=data["reference"],
-            witnessed_by=data["witnessed_by"],
-            reason=data["reason"],
-        )
 
 
 class CountView(RegisterPage):
@@ -350,12 +331,8 @@ class ResolveDiscrepancyView(RegisterPage):
         form = forms.ResolveForm(request.POST)
         if form.is_valid():
             try:
-                services.resolve_discrepancy(
-                    discrepancy,
-                    request.user,
-                    reason=form.cleaned_data["reason"],
-                    password=form.cleaned_data["password"],
-                )
+                # The reason found, and the prescriber's password as their signature.
+                services.resolve_discrepancy(discrepancy, request.user, **form.cleaned_data)
             except services.StockError as error:
                 form.add_model_errors(error)
             else:

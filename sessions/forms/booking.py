@@ -2,6 +2,7 @@
 
 from django import forms
 
+from kapclinic.clinic.form_fields import written
 from kapclinic.clinic.forms import AppointmentSlotForm
 from kapclinic.clinic.models import Appointment
 from kapclinic.clinic.models.resources import DOSING_RESOURCE_NEEDED
@@ -28,9 +29,4 @@ class BookDosingSessionForm(AppointmentSlotForm):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(
-        label="Reason",
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Kept on the record.",
-    )
+    reason = written("Reason", 500, rows=2, required=True, help_text="Kept on the record.")

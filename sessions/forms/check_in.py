@@ -12,6 +12,7 @@ from django import forms
 from django.utils import timezone
 
 from kapclinic.clinic import steps
+from kapclinic.clinic.form_fields import written
 from kapclinic.clinic.forms import FieldErrorsForm, phone_number
 from kapclinic.clinic.text_limits import SHORT_REASON
 
@@ -79,22 +80,24 @@ class CheckInStepForm(FieldErrorsForm):
 class SinceLastVisitForm(CheckInStepForm):
     # domain reference §4.1: interacting medicines (benzodiazepines, opioids, stimulants,
     # MAOIs), substance use and pregnancy since the last visit.
-    new_medications = forms.CharField(
-        label="Have you started, stopped or changed any medicines since your last visit?",
+    new_medications = written(
+        "Have you started, stopped or changed any medicines since your last visit?",
+        SHORT_REASON,
+        rows=3,
+        required=True,
         help_text=(
             "Include prescriptions, medicines from a shop and supplements, especially sleeping "
             "or anxiety tablets, strong painkillers, ADHD medicines or MAOI antidepressants. "
             "Write “none” if nothing has changed."
         ),
-        max_length=SHORT_REASON,
-        widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Please list any changes, or write “none”."},
     )
-    new_substances = forms.CharField(
-        label="Have you had alcohol, cannabis or any other drugs since your last visit?",
+    new_substances = written(
+        "Have you had alcohol, cannabis or any other drugs since your last visit?",
+        SHORT_REASON,
+        rows=3,
+        required=True,
         help_text="Say what and when. Write “none” if you have not.",
-        max_length=SHORT_REASON,
-        widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Please tell us what and when, or write “none”."},
     )
     possibly_pregnant = forms.ChoiceField(

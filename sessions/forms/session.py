@@ -9,6 +9,7 @@ import uuid
 from django import forms
 from django.contrib.auth import get_user_model
 
+from kapclinic.clinic.form_fields import written
 from kapclinic.clinic.forms import DrawnOnceMixin, FieldErrorsForm, OneTimeKeyMixin
 from kapclinic.clinic.models import Product, Route
 from kapclinic.clinic.text_limits import CLINICAL_TEXT, SHORT_REASON
@@ -25,8 +26,9 @@ from ..models import (
     Dissociation,
     Sedation,
 )
+from ..models.dose import MAX_DEVICES_PER_ADMINISTRATION, MAX_INFUSION_MINUTES
 from ..models.monitoring import RANGES
-from ..models.session import CLINICIANS, DOSING_ROLES
+from ..models.session import CLINICIANS, DOSING_ROLES, WEIGHT_MAX_KG, WEIGHT_MIN_KG
 
 NOW_HELP = "Leave blank for now. Clinic time."
 
@@ -51,6 +53,26 @@ def number(label, field=None, *, required=True, **kwargs):
         required=required,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
         **kwargs,
+    )
+
+
+def weight(label, **kwargs):
+    """Body weight in kg, within the bounds the session record itself accepts."""
+    return forms.DecimalField(
+        label=label,
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.1"}),
+        min_value=WEIGHT_MIN_KG,
+        max_value=WEIGHT_MAX_KG,
+        max_digits=4,
+        decimal_places=1,
+        **kwargs,
+    )
+
+
+def optional_count(label, most, help_text):
+    """A whole number from 1 to `most`, within the bounds the dose record itself accepts."""
+    return forms.IntegerField(
+        label=label, min_value=1, max_value=most, required=False, help_text=help_text
     )
 
 
@@ -80,15 +102,7 @@ class StaffChoiceField(forms.ModelChoiceField):
 
 class WeightForm(SessionForm):
     prefix = "weight"
-    weight_kg = forms.DecimalField(
-        label="Weight (kg)",
-        min_value=30,
-        max_value=300,
-        max_digits=4,
-        decimal_places=1,
-        help_text="30–300 kg, for mg/kg dosing.",
-        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.1"}),
-    )
+    weight_kg = weight("Weight (kg)", help_text="30–300 kg, for mg/kg dosing.")
 
 
 class CompanionForm(SessionForm):
@@ -100,10 +114,11 @@ class CompanionForm(SessionForm):
 
 class OverrideForm(OneTimeKeyMixin, SessionForm):
     prefix = "override"
-    reason = forms.CharField(
-        label="Why dosing may go ahead",
-        max_length=SHORT_REASON,
-        widget=forms.Textarea(attrs={"rows": 2}),
+    reason = written(
+        "Why dosing may go ahead",
+        SHORT_REASON,
+        rows=2,
+        required=True,
         help_text="Prescriber only. Kept with the session and logged.",
     )
 
@@ -119,29 +134,14 @@ class DoseForm(SessionForm):
         decimal_places=1,
         widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.1"}),
     )
-    weight_kg = forms.DecimalField(
-        label="Weight now (kg)",
-        min_value=30,
-        max_value=300,
-        max_digits=4,
-        decimal_places=1,
-        required=False,
-        help_text="Blank: the weight recorded for this session.",
-        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.1"}),
+    weight_kg = weight(
+        "Weight now (kg)", required=False, help_text="Blank: the weight recorded for this session."
     )
-    infusion_minutes = forms.IntegerField(
-        label="Infusion duration (min)",
-        min_value=1,
-        max_value=240,
-        required=False,
-        help_text="IV only (usually 40 min).",
+    infusion_minutes = optional_count(
+        "Infusion duration (min)", MAX_INFUSION_MINUTES, "IV only (usually 40 min)."
     )
-    device_count = forms.IntegerField(
-        label="Devices",
-        min_value=1,
-        max_value=3,
-        required=False,
-        help_text="Intranasal only: 28 mg each.",
+    device_count = optional_count(
+        "Devices", MAX_DEVICES_PER_ADMINISTRATION, "Intranasal only: 28 mg each."
     )
     lot_number = forms.CharField(label="Lot number", max_length=60)
     lot_expiry = forms.DateField(
@@ -150,11 +150,8 @@ class DoseForm(SessionForm):
     given_at = when_field("Given at")
     given_by = StaffChoiceField(label="Given by", queryset=None)
     witnessed_by = StaffChoiceField(label="Witnessed by", queryset=None)
-    out_of_range_reason = forms.CharField(
-        label="Prescriber's reason for a dose outside the plan",
-        required=False,
-        max_length=SHORT_REASON,
-        widget=forms.Textarea(attrs={"rows": 2}),
+    out_of_range_reason = written(
+        "Prescriber's reason for a dose outside the plan", SHORT_REASON, rows=2
     )
     # One key per rendered form: the same form sent twice records one dose (services).
     request_key = forms.UUIDField(required=False, widget=forms.HiddenInput)
@@ -218,36 +215,20 @@ class ObservationForm(OneTimeKeyMixin, SessionForm):
     observed_at = when_field("Time observed")
     moaas = forms.TypedChoiceField(label="Sedation (MOAA/S)", choices=Sedation.choices, coerce=int)
     dissociation = forms.ChoiceField(label="Dissociation", choices=Dissociation.choices)
-    dissociation_notes = forms.CharField(
-        label="Dissociation notes",
-        required=False,
-        max_length=CLINICAL_TEXT,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
+    dissociation_notes = written("Dissociation notes", CLINICAL_TEXT, rows=2)
     therapist_present = forms.BooleanField(label="Therapist present", required=False)
-    support_notes = forms.CharField(
-        label="Support notes",
-        required=False,
-        max_length=CLINICAL_TEXT,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
+    support_notes = written("Support notes", CLINICAL_TEXT, rows=2)
 
 
 class AcknowledgeAlertForm(SessionForm):
-    action_taken = forms.CharField(
-        label="What was done", max_length=SHORT_REASON, widget=forms.Textarea(attrs={"rows": 2})
-    )
+    action_taken = written("What was done", SHORT_REASON, rows=2, required=True)
 
 
 class AdverseEventForm(OneTimeKeyMixin, SessionForm):
     prefix = "event"
     kind = forms.ChoiceField(label="Type", choices=AdverseEvent.Kind.choices)
-    description = forms.CharField(
-        label="Description",
-        required=False,
-        max_length=SHORT_REASON,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Required when the type is Other.",
+    description = written(
+        "Description", SHORT_REASON, rows=2, help_text="Required when the type is Other."
     )
     onset_at = forms.DateTimeField(
         label="Onset",
@@ -258,12 +239,8 @@ class AdverseEventForm(OneTimeKeyMixin, SessionForm):
     serious = forms.BooleanField(
         label="Serious (life-threatening, hospital care or lasting harm)", required=False
     )
-    intervention = forms.CharField(
-        label="Intervention",
-        required=False,
-        max_length=SHORT_REASON,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="e.g. antiemetic, antihypertensive.",
+    intervention = written(
+        "Intervention", SHORT_REASON, rows=2, help_text="e.g. antiemetic, antihypertensive."
     )
     outcome = forms.ChoiceField(label="Outcome", choices=AdverseEvent.Outcome.choices)
     relatedness = forms.ChoiceField(
@@ -292,11 +269,8 @@ class DischargeForm(OneTimeKeyMixin, SessionForm):
         label="Aftercare given (no driving or machinery until the next day)", required=False
     )
     discharged_at = when_field("Discharged at")
-    override_reason = forms.CharField(
-        label="Prescriber's reason to discharge although a criterion is not met",
-        required=False,
-        max_length=SHORT_REASON,
-        widget=forms.Textarea(attrs={"rows": 2}),
+    override_reason = written(
+        "Prescriber's reason to discharge although a criterion is not met", SHORT_REASON, rows=2
     )
 
     @property
@@ -329,9 +303,7 @@ class EnteredInErrorForm(SessionForm):
 
 class AddendumForm(OneTimeKeyMixin, SessionForm):
     prefix = "addendum"
-    text = forms.CharField(
-        label="Addendum", max_length=CLINICAL_TEXT, widget=forms.Textarea(attrs={"rows": 3})
-    )
+    text = written("Addendum", CLINICAL_TEXT, rows=3, required=True)
 
 
 __all__ = [

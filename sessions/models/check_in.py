@@ -7,8 +7,9 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from kapclinic.clinic.models import Appointment
+from kapclinic.clinic.record_fields import optional_link
 from kapclinic.clinic.text_limits import SHORT_REASON, limited
-from kapclinic.measures.models import QuestionnaireResponse
+from kapclinic.measures.fields import response_of
 
 from .session import DosingSession, SessionRecord, SessionRecordQuerySet, check_not_in_future
 
@@ -33,22 +34,8 @@ class CheckIn(SessionRecord):
         Appointment, on_delete=models.PROTECT, related_name="check_in"
     )
     # domain reference §4.1: safety screen since last visit (PHQ-9 item 9), with GAD-7.
-    gad7 = models.ForeignKey(
-        QuestionnaireResponse,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        limit_choices_to={"instrument": "gad7", "purpose": "check_in"},
-    )
-    phq9 = models.ForeignKey(
-        QuestionnaireResponse,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        limit_choices_to={"instrument": "phq9", "purpose": "check_in"},
-    )
+    gad7 = response_of("gad7", "check_in")
+    phq9 = response_of("phq9", "check_in")
     # domain reference §4.1: fasting before the dose.
     last_food_at = models.DateTimeField(null=True, blank=True)
     last_drink_at = models.DateTimeField(null=True, blank=True)
@@ -64,9 +51,7 @@ class CheckIn(SessionRecord):
     )
     possibly_pregnant = models.CharField(max_length=20, choices=PregnancyStatus.choices, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
-    completed_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    completed_by = optional_link(User, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

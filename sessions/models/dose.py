@@ -11,6 +11,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from kapclinic.clinic.models import Product, Route
+from kapclinic.clinic.record_fields import optional_link
 
 from .session import (
     WEIGHT_MAX_KG,
@@ -30,6 +31,15 @@ SPRAVATO_MG_PER_DEVICE = 28
 MAX_DEVICES_PER_ADMINISTRATION = 3
 # domain reference §3: IV over 40 min (ASKP3: 40–60 min); longer than 4 h is a slip.
 MAX_INFUSION_MINUTES = 240
+
+
+def counted_for_route(route, field, most):
+    """A dose by `route` states `field`, from 1 to `most` (minutes of infusion, devices)."""
+    return models.CheckConstraint(
+        condition=~Q(route=route)
+        | Q(**{f"{field}__isnull": False, f"{field}__gte": 1, f"{field}__lte": most}),
+        name=f"dose_{route}_has_{field}",
+    )
 
 
 class Administration(SessionRecord):
@@ -73,13 +83,8 @@ class Administration(SessionRecord):
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     # Its entry in the controlled-substance register, where the clinic keeps one.
-    stock_entry = models.OneToOneField(
-        "stock.LedgerEntry",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
+    stock_entry = optional_link(
+        "stock.LedgerEntry", link=models.OneToOneField, editable=False, related_name="+"
     )
     # The dose form's one-time key: a double click, a retry or a second tab sending the same
     # form cannot record the same dose twice (unique per session, below).
@@ -103,24 +108,8 @@ class Administration(SessionRecord):
             models.CheckConstraint(
                 condition=~Q(given_by=F("witnessed_by")), name="dose_witness_is_someone_else"
             ),
-            models.CheckConstraint(
-                condition=~Q(route=Route.IV)
-                | Q(
-                    infusion_minutes__isnull=False,
-                    infusion_minutes__gte=1,
-                    infusion_minutes__lte=MAX_INFUSION_MINUTES,
-                ),
-                name="dose_iv_has_infusion_minutes",
-            ),
-            models.CheckConstraint(
-                condition=~Q(route=Route.INTRANASAL)
-                | Q(
-                    device_count__isnull=False,
-                    device_count__gte=1,
-                    device_count__lte=MAX_DEVICES_PER_ADMINISTRATION,
-                ),
-                name="dose_intranasal_has_device_count",
-            ),
+            counted_for_route(Route.IV, "infusion_minutes", MAX_INFUSION_MINUTES),
+            counted_for_route(Route.INTRANASAL, "device_count", MAX_DEVICES_PER_ADMINISTRATION),
             # domain reference §3: esketamine is the intranasal Spravato device, 28 mg each.
             models.CheckConstraint(
                 condition=~Q(product=Product.ESKETAMINE)

@@ -12,6 +12,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from kapclinic.clinic.record_fields import optional_link
+
 User = settings.AUTH_USER_MODEL
 
 
@@ -45,9 +47,7 @@ class EnteredInError(models.Model):
     """Fields and rule for marking a clinical entry entered in error instead of deleting it."""
 
     entered_in_error_at = models.DateTimeField(null=True, blank=True, editable=False)
-    entered_in_error_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
-    )
+    entered_in_error_by = optional_link(User, related_name="+", editable=False)
     entered_in_error_reason = models.TextField(blank=True, editable=False)
 
     class Meta:

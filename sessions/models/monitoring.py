@@ -8,8 +8,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from kapclinic.clinic.record_fields import optional_link
 from kapclinic.clinic.text_limits import CLINICAL_TEXT, SHORT_REASON, limited
-from kapclinic.measures.models import QuestionnaireResponse
+from kapclinic.measures.fields import response_of
 
 from .entries import EnteredInError, entered_in_error_constraint, in_effect_manager
 from .session import (
@@ -172,14 +173,7 @@ class Observation(EnteredInError, SessionRecord):
     dissociation = models.CharField(max_length=10, choices=Dissociation.choices)
     dissociation_notes = models.TextField(blank=True, **limited(CLINICAL_TEXT))
     # domain reference §1.7: CADSS-6 structure only; the licensed text is the clinic's.
-    cadss6 = models.OneToOneField(
-        QuestionnaireResponse,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        limit_choices_to={"instrument": "cadss6", "purpose": "in_session"},
-    )
+    cadss6 = response_of("cadss6", "in_session", link=models.OneToOneField)
     therapist_present = models.BooleanField(default=False)
     support_notes = models.TextField(blank=True, **limited(CLINICAL_TEXT))
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
@@ -230,17 +224,11 @@ class SessionAlert(SessionRecord):
 
     session = models.ForeignKey(DosingSession, on_delete=models.PROTECT, related_name="alerts")
     raised_at = models.DateTimeField(default=timezone.now)
-    vital_signs = models.ForeignKey(
-        VitalSigns, on_delete=models.PROTECT, null=True, blank=True, related_name="alerts"
-    )
-    observation = models.ForeignKey(
-        Observation, on_delete=models.PROTECT, null=True, blank=True, related_name="alerts"
-    )
+    vital_signs = optional_link(VitalSigns, related_name="alerts")
+    observation = optional_link(Observation, related_name="alerts")
     message = models.TextField()
     acknowledged_at = models.DateTimeField(null=True, blank=True)
-    acknowledged_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    acknowledged_by = optional_link(User, related_name="+")
     action_taken = models.TextField(blank=True, **limited(SHORT_REASON))
 
     objects = SessionAlertQuerySet.as_manager()

@@ -16,6 +16,7 @@ from simple_history.models import HistoricalRecords
 from kapclinic.clinic.access import patient_scope, provider_for
 from kapclinic.clinic.models import Appointment, JourneyError, Protocol, Role, TreatmentCourse
 from kapclinic.clinic.models.people import CLINICIAN_ROLES
+from kapclinic.clinic.record_fields import content_hash_field, optional_link
 from kapclinic.clinic.records import (
     RecordKeptError,
     SignedRecord,
@@ -169,11 +170,8 @@ class DosingSession(SignedRecord):
     course = models.ForeignKey(
         TreatmentCourse, on_delete=models.PROTECT, related_name="dosing_sessions"
     )
-    protocol = models.ForeignKey(
+    protocol = optional_link(
         Protocol,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
         related_name="+",
         help_text="The protocol in force for the plan's route and product when it opened "
         "(empty only for sessions from before protocols were signed off).",
@@ -192,18 +190,11 @@ class DosingSession(SignedRecord):
     companion_confirmed = models.BooleanField(
         default=False, help_text="A responsible adult will take the patient home (ref. §4.1)."
     )
-    companion_confirmed_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    signed_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    companion_confirmed_by = optional_link(User, related_name="+")
+    signed_by = optional_link(User, related_name="+")
     signed_at = models.DateTimeField(null=True, blank=True)
-    content_hash = models.CharField(
-        max_length=64,
-        blank=True,
-        editable=False,
-        help_text="SHA-256 of the record as signed (sessions.integrity), to show it is unchanged.",
+    content_hash = content_hash_field(
+        "SHA-256 of the record as signed (sessions.integrity), to show it is unchanged."
     )
 
     objects = DosingSessionQuerySet.as_manager()

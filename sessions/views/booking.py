@@ -3,15 +3,15 @@
 import datetime
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views import View
 
-from kapclinic.audit.models import AccessEvent
+from kapclinic.audit.trail import VIEW, audit
 from kapclinic.clinic.access import provider_for
 from kapclinic.clinic.badges import attach_badges
+from kapclinic.clinic.form_views import CourseFormView, chosen_slot
 from kapclinic.clinic.mixins import StaffRequiredMixin
 from kapclinic.clinic.models import (
     Appointment,
@@ -29,17 +29,9 @@ from ..forms.booking import BookDosingSessionForm, ReasonForm
 from ..reevaluation import due_reevaluations
 
 
-class BookDosingSessionView(StaffRequiredMixin, View):
+class BookDosingSessionView(CourseFormView):
     template_name = "dosing/book_session.html"
-
-    def get_course(self, pk):
-        # Another clinic's course is simply not there (404), never "forbidden".
-        return get_object_or_404(
-            TreatmentCourse.objects.visible_to(self.request.user).select_related(
-                "patient", "clinic"
-            ),
-            pk=pk,
-        )
+    form_class = BookDosingSessionForm
 
     def render_page(self, course, form):
         context = {
@@ -50,38 +42,14 @@ class BookDosingSessionView(StaffRequiredMixin, View):
         }
         return render(self.request, self.template_name, context)
 
-    def get(self, request, pk):
-        course = self.get_course(pk)
-        AccessEvent.record(
-            actor=request.user,
-            action=AccessEvent.Action.VIEW,
-            what=f"booking a dosing session, course {course.pk}",
-            patient_id=course.patient_id,
-        )
-        return self.render_page(course, BookDosingSessionForm(clinic=course.clinic))
+    def viewing(self, course):
+        return f"booking a dosing session, course {course.pk}"
 
-    def post(self, request, pk):
-        course = self.get_course(pk)
-        form = BookDosingSessionForm(request.POST, clinic=course.clinic)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                appointment = booking.book_dosing_session(
-                    course,
-                    by=request.user,
-                    starts_at=data["starts_at"],
-                    ends_at=data["ends_at"],
-                    clinician=data["clinician"],
-                    resource=data["resource"],
-                )
-            except ValidationError as error:
-                form.add_model_errors(error)
-            except JourneyError as error:
-                form.add_error(None, str(error))
-            else:
-                messages.success(request, f"Dosing session booked {appointment.when()}.")
-                return redirect("clinic:patient-chart", course.patient_id)
-        return self.render_page(course, form)
+    def save(self, course, form):
+        by = self.request.user
+        appointment = booking.book_dosing_session(course, by=by, **chosen_slot(form))
+        messages.success(self.request, f"Dosing session booked {appointment.when()}.")
+        return redirect("clinic:patient-chart", course.patient_id)
 
 
 def _parse_day(value, tz):
@@ -175,12 +143,7 @@ class AppointmentView(StaffRequiredMixin, View):
 
     def get(self, request, pk):
         appointment = staff_appointment(request, pk)
-        AccessEvent.record(
-            actor=request.user,
-            action=AccessEvent.Action.VIEW,
-            what=f"appointment {appointment.pk}",
-            patient_id=appointment.course.patient_id,
-        )
+        audit(request.user, appointment, f"appointment {appointment.pk}", VIEW)
         return render_appointment(request, appointment)
 
 

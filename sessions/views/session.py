@@ -5,7 +5,6 @@ fragments it changed swapped back by htmx (or a redirect to the section without 
 """
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -13,6 +12,7 @@ from django.utils import timezone
 from django.views import View
 
 from kapclinic.audit.trail import VIEW, audit
+from kapclinic.clinic.form_views import refusals_shown_on
 from kapclinic.clinic.mixins import StaffRequiredMixin
 from kapclinic.clinic.models import Appointment, JourneyError
 from kapclinic.clinic.records import SignedRecordError
@@ -309,13 +309,8 @@ class MarkEnteredInErrorView(StaffRequiredMixin, View):
         form = forms.EnteredInErrorForm(request.POST, prefix=error_form_prefix(kind, entry.pk))
         with timezone.override(session.course.clinic.tz):
             if form.is_valid():
-                try:
+                with refusals_shown_on(form, JourneyError, SignedRecordError):
                     services.mark_entered_in_error(entry, request.user, form.cleaned_data["reason"])
-                except ValidationError as error:
-                    form.add_model_errors(error)
-                except (JourneyError, SignedRecordError) as error:
-                    form.add_error(None, str(error))
-                else:
                     return self.saved(request, session, kind, entry)
             context = screen_context(request, session, error_forms={(kind, entry.pk): form})
             if request.htmx:

@@ -109,3 +109,19 @@ def test_the_plan_page_runs_a_bounded_number_of_queries(planned, staff_client):
     with CaptureQueriesContext(connection) as many:
         client.get(planned.url)
     assert len(many) == len(few)
+
+
+def test_the_admin_shows_a_revision_as_signed_plan_and_version_before_its_terms(
+    planned, staff_client, superuser, enrol_mfa
+):
+    client = staff_client(planned.staff[Role.PRESCRIBER])
+    client.post(planned.url, revision_data(client.get(planned.url)))
+    revision = PlanRevision.objects.get()
+    enrol_mfa(superuser)
+    client.force_login(superuser)
+    page = client.get(reverse("admin:intake_planrevision_change", args=[revision.pk]))
+    assert page.status_code == 200
+    shown = [field for fieldset in page.context["adminform"] for line in fieldset for field in line]
+    names = [field.field["name"] for field in shown]
+    assert names[:3] == ["plan", "version", "route"]
+    assert names[-3:] == ["reason", "signed_by", "signed_at"]

@@ -1,0 +1,14 @@
+"""Form fields the phases' pages declare alike, written once so they stay alike."""
+
+from django import forms
+
+
+def written(label, max_length, *, rows, required=False, **kwargs):
+    """A free-text answer in a box `rows` lines high (optional unless said otherwise)."""
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=max_length,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        **kwargs,
+    )

@@ -1,0 +1,13 @@
+"""Field declarations the phases' clinical records share, written once so they stay alike."""
+
+from django.db import models
+
+
+def optional_link(to, *, link=models.ForeignKey, **kwargs):
+    """A link a record may leave empty; while it is set, what it points to is kept (PROTECT)."""
+    return link(to, on_delete=models.PROTECT, null=True, blank=True, **kwargs)
+
+
+def content_hash_field(help_text):
+    """A signed record's SHA-256 as signed: 64 hex digits, empty until signing, never typed."""
+    return models.CharField(max_length=64, blank=True, editable=False, help_text=help_text)
