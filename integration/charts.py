@@ -21,6 +21,17 @@ BAND_FILL = {"none": "#cfe8d5", "mild": "#f3ecc2", "moderate": "#f6d7b0", "sever
 DEEPER_SEVERE = "#e6a5a5"
 LINE = "#1f4e79"
 DOSE_MARK = "#5b3a8c"
+# Everything else: a white plot on the page's own background, dark text in the page's font.
+LOOK = {
+    "background": "transparent",
+    "plot_background": "#ffffff",
+    "foreground": "#222222",
+    "foreground_strong": "#111111",
+    "foreground_subtle": "#666666",
+    "font_family": "system-ui, sans-serif",
+    "opacity": "1",
+    "opacity_hover": "1",
+}
 
 
 def _strip_active_content(root):
@@ -117,17 +128,7 @@ def _render(instrument, points, doses, title, tz):
         end = start + timedelta(days=1)
     bands = sorted(definition.bands, key=lambda b: b.high, reverse=True)
     title = title or f"{definition.short_name} over the course"
-    style = Style(
-        background="transparent",
-        plot_background="#ffffff",
-        foreground="#222222",
-        foreground_strong="#111111",
-        foreground_subtle="#666666",
-        font_family="system-ui, sans-serif",
-        opacity="1",
-        opacity_hover="1",
-        colors=(*_band_colours(bands), DOSE_MARK, LINE),
-    )
+    style = Style(**LOOK, colors=(*_band_colours(bands), DOSE_MARK, LINE))
     # XY on POSIX seconds (pygal's DateTimeLine calls the deprecated utcfromtimestamp).
     chart = pygal.XY(
         js=[],

@@ -18,11 +18,10 @@ import os
 import statistics
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kapclinic.settings")
+from bench_setup import use_project
+
+use_project()
 
 
 def main():

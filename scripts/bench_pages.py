@@ -40,7 +40,8 @@ import urllib.parse
 from datetime import UTC, datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench_setup import BENCH_SETTINGS, ROOT, sample_records
+
 sys.path.insert(0, str(ROOT))
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/kap_bench"
 # A second worktree benchmarking the same database sets its own BENCH_EMAIL (and var/bench/).
@@ -62,15 +63,11 @@ def server_env(database_url):
     """Production settings, minus the HTTPS redirect: the benchmark speaks plain HTTP."""
     env = dict(os.environ)
     env.update(
+        BENCH_SETTINGS,
         DATABASE_URL=database_url,
         DJANGO_ENV="production",
-        DEBUG="false",
         SECRET_KEY=os.environ.get("SECRET_KEY") or kept_secret("secret-key"),
         ALLOWED_HOSTS="127.0.0.1,localhost",
-        SECURE_SSL_REDIRECT="false",
-        KAP_BENCH="true",
-        LOG_LEVEL="WARNING",
-        CELERY_TASK_ALWAYS_EAGER="true",
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
     )
     # Production runs with Redis (Celery's broker, the cache, the sessions' fast copy); the
@@ -210,15 +207,7 @@ def pick_pages(user, search_url):
     """The pages to measure, each a record of the bench clinician's own clinic."""
     from django.urls import reverse
 
-    from kapclinic.clinic.models import TreatmentCourse
-    from sessions.models import DosingSession
-
-    clinic = user.provider.clinic_id
-    courses = TreatmentCourse.objects.filter(clinic_id=clinic)
-    full = courses.filter(state="completed").order_by("pk").first()
-    review = courses.filter(state="under_review", intake_submissions__isnull=False)
-    review = review.order_by("-pk").first()
-    live = DosingSession.objects.filter(course__clinic_id=clinic, status="open").first()
+    full, review, live = sample_records(user)
     return [
         ("bare", "Bare Django view (ceiling)", "/bench/bare/"),
         ("caseload", "Caseload, first page", reverse("clinic:caseload")),

@@ -26,9 +26,9 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kapclinic.settings")
+from bench_setup import ROOT, use_project
+
+use_project()
 
 
 def copy_appointments(connection, rows):

@@ -22,6 +22,8 @@ import sys
 import time
 from pathlib import Path
 
+from bench_setup import BENCH_SETTINGS, sample_records
+
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -36,18 +38,14 @@ def main():
     sys.path.insert(0, str(tree))
     os.chdir(tree)
     os.environ.update(
+        BENCH_SETTINGS,
         DATABASE_URL=os.environ.get(
             "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kap_bench"
         ),
         REDIS_URL=os.environ.get("PROFILE_REDIS_URL", "redis://127.0.0.1:6379/7"),
         DJANGO_SETTINGS_MODULE="kapclinic.settings",
-        DEBUG="false",
         SECRET_KEY="profile-pages-" + "x" * 40,
         ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
-        SECURE_SSL_REDIRECT="false",
-        LOG_LEVEL="WARNING",
-        CELERY_TASK_ALWAYS_EAGER="true",
-        KAP_BENCH="true",
         # The seed's clinicians have no authenticator (the bench enrols its own, a write).
         KAP_REQUIRE_STAFF_MFA="false",
     )
@@ -63,18 +61,12 @@ def main():
     from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
 
-    from kapclinic.clinic.models import TreatmentCourse, User
-    from sessions.models import DosingSession
+    from kapclinic.clinic.models import User
 
     request_started.disconnect(reset_queries)  # else each request empties the query log
     user_logged_in.disconnect(update_last_login)  # read-only bench: keep the user row as is
     user = User.objects.get(email=args.email)
-    clinic = user.provider.clinic_id
-    courses = TreatmentCourse.objects.filter(clinic_id=clinic)
-    full = courses.filter(state="completed").order_by("pk").first()
-    review = courses.filter(state="under_review", intake_submissions__isnull=False)
-    review = review.order_by("-pk").first()
-    live = DosingSession.objects.filter(course__clinic_id=clinic, status="open").first()
+    full, review, live = sample_records(user)
     pages = {
         "bare": "/bench/bare/",
         "caseload": reverse("clinic:caseload"),

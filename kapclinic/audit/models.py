@@ -7,30 +7,19 @@ by a hash (chain.py), so an edit made by someone who bypasses both is found by
 """
 
 from django.conf import settings
-from django.db import models, router, transaction
+from django.db import models
 from django.utils import timezone
 
 from . import chain
 from .context import current_origin
+from .evidence import ChainedEvidence, EvidenceQuerySet
 
 
 class AppendOnlyError(Exception):
     """Audit rows are evidence: they are never edited or removed."""
 
 
-class AccessEventQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise AppendOnlyError("Audit events cannot be changed.")
-
-    def delete(self):
-        raise AppendOnlyError("Audit events cannot be deleted.")
-
-    def bulk_create(self, objs, *args, **kwargs):
-        raise AppendOnlyError("Audit events are chained one at a time: use AccessEvent.record().")
-
-    def bulk_update(self, objs, *args, **kwargs):
-        raise AppendOnlyError("Audit events cannot be changed.")
-
+class AccessEventQuerySet(EvidenceQuerySet):
     def for_clinic(self, clinic_id):
         return self.filter(patient__clinic_id=clinic_id)
 
@@ -48,7 +37,13 @@ class AccessEventQuerySet(models.QuerySet):
         return events.select_related("actor__provider__clinic").order_by("-at", "-pk")
 
 
-class AccessEvent(models.Model):
+class AccessEvent(ChainedEvidence):
+    hash_chain = chain.TRAIL
+    refusal = AppendOnlyError
+    cannot_change = "Audit events cannot be changed."
+    cannot_delete = "Audit events cannot be deleted."
+    one_at_a_time = "Audit events are chained one at a time: use AccessEvent.record()."
+
     class Action(models.TextChoices):
         VIEW = "view", "Viewed"
         CHANGE = "change", "Changed"
@@ -87,26 +82,6 @@ class AccessEvent(models.Model):
         return (
             f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.get_action_display()} {self.what}"
         )
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise AppendOnlyError("Audit events cannot be changed.")
-        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
-        # No savepoint: inside a request's transaction this costs two round trips (lock and
-        # read the last hash; insert). The lock is held until that transaction ends, so the
-        # row read as "last" is the last one committed and two writers never chain to one row.
-        with transaction.atomic(using=using, savepoint=False):
-            connection = transaction.get_connection(using)
-            head = chain.lock_and_read_head(connection)
-            self.previous_hash = head or chain.GENESIS
-            self.row_hash = chain.digest(self.chained_values(), self.previous_hash)
-            super().save(*args, **kwargs)
-
-    def chained_values(self):
-        return {name: getattr(self, name) for name in chain.CHAINED_FIELDS}
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("Audit events cannot be deleted.")
 
     @classmethod
     def record(cls, *, actor, action, what, patient_id=None, request=None, actor_label=None):

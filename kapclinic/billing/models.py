@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from kapclinic.clinic.access import PatientRecordQuerySet
 from kapclinic.clinic.models import Appointment, Clinic, Patient, Provider, User
+from kapclinic.clinic.record_fields import optional_link
+from kapclinic.clinic.records import EnteredInError
 
 from .codes import CPT, HCPCS
 
@@ -54,7 +56,7 @@ class FeeLineQuerySet(PatientRecordQuerySet):
         return self.filter(entered_in_error_at__isnull=True)
 
 
-class FeeLine(models.Model):
+class FeeLine(EnteredInError):
     """One billed service or drug for one visit. Its code, words and fee are copied from the
     schedule when recorded, so a later change of fee does not rewrite a past superbill."""
 
@@ -69,26 +71,14 @@ class FeeLine(models.Model):
     units = models.PositiveIntegerField(default=1, validators=[MinValueValidator(1)])
     unit_fee = models.DecimalField(max_digits=8, decimal_places=2)
     amount = models.DecimalField(max_digits=10, decimal_places=2)
-    provider = models.ForeignKey(
-        Provider,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        help_text="The rendering provider: the visit's clinician.",
+    provider = optional_link(
+        Provider, related_name="+", help_text="The rendering provider: the visit's clinician."
     )
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
     paid_on = models.DateField(null=True, blank=True)
-    paid_recorded_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    paid_recorded_by = optional_link(User, related_name="+")
     paid_recorded_at = models.DateTimeField(null=True, blank=True)
-    entered_in_error_at = models.DateTimeField(null=True, blank=True)
-    entered_in_error_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    entered_in_error_reason = models.CharField(max_length=500, blank=True)
 
     objects = FeeLineQuerySet.as_manager()
 
@@ -109,10 +99,6 @@ class FeeLine(models.Model):
 
     def __str__(self):
         return f"{self.service_date} {self.code} {self.amount}"
-
-    @property
-    def in_force(self):
-        return self.entered_in_error_at is None
 
     @property
     def is_paid(self):

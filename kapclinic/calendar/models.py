@@ -10,9 +10,11 @@ from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
-from kapclinic.clinic.access import patient_for, provider_for
+from kapclinic.clinic.access import PatientRecordQuerySet
+from kapclinic.clinic.clinic_rows import ClinicRowQuerySet
 from kapclinic.clinic.models import Appointment, Clinic, Patient, Provider, TreatmentCourse
-from kapclinic.clinic.models.scheduling import LIVE_STATUSES
+from kapclinic.clinic.models.scheduling import LIVE_STATUSES, time_in_words
+from kapclinic.clinic.record_fields import optional_link
 
 from .feed_models import CalendarFeed, CalendarFeedQuerySet  # noqa: F401
 
@@ -25,18 +27,10 @@ class SlotKind(models.TextChoices):
     INTEGRATION = "integration", "Integration session"
 
 
-class OpenSlotQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Staff see their clinic's slots, a patient their own clinic's, a superuser all."""
-        if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-            return self.none()
-        if user.is_superuser:
-            return self
-        provider = provider_for(user)
-        if provider is not None:
-            return self.filter(clinic_id=provider.clinic_id)
-        patient = patient_for(user)
-        return self.none() if patient is None else self.filter(clinic_id=patient.clinic_id)
+class OpenSlotQuerySet(ClinicRowQuerySet):
+    """Staff see their clinic's slots, a patient their own clinic's, a superuser all."""
+
+    patients_see_their_clinic = True
 
     def upcoming(self, now=None):
         return self.filter(active=True, starts_at__gt=now or timezone.now())
@@ -73,9 +67,7 @@ class OpenSlot(models.Model):
     """A time the clinic offers patients to ask for; unpublishing keeps the row."""
 
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
-    clinician = models.ForeignKey(
-        Provider, on_delete=models.PROTECT, related_name="+", null=True, blank=True
-    )
+    clinician = optional_link(Provider, related_name="+")
     kind = models.CharField(max_length=20, choices=SlotKind.choices, default=SlotKind.INTEGRATION)
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
@@ -100,13 +92,7 @@ class OpenSlot(models.Model):
         return f"{self.get_kind_display()} slot {self.when()}"
 
     def when(self):
-        return when(self.starts_at, self.ends_at, self.clinic.tz)
-
-
-def when(starts_at, ends_at, tz):
-    """“on Tue 3 Mar, 10:00–11:00” in the clinic's own time zone."""
-    start, end = starts_at.astimezone(tz), ends_at.astimezone(tz)
-    return f"on {start:%a} {start.day} {start:%b}, {start:%H:%M}–{end:%H:%M}"
+        return time_in_words(self.starts_at, self.ends_at, self.clinic.tz)
 
 
 class RequestKind(models.TextChoices):
@@ -136,13 +122,10 @@ STATUS_TONE = {
 }
 
 
-class AppointmentRequestQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Staff see their clinic's requests, a patient their own, a superuser all."""
-        from kapclinic.clinic.access import patient_scope
+class AppointmentRequestQuerySet(PatientRecordQuerySet):
+    """Staff see their clinic's requests, a patient their own, a superuser all."""
 
-        scope = patient_scope(user, "patient__", clinic_field="clinic_id")
-        return self.none() if scope is None else self.filter(scope)
+    patient_path, clinic_field = "patient__", "clinic_id"
 
     def open(self):
         return self.filter(status__in=OPEN_STATUSES)
@@ -162,18 +145,12 @@ class AppointmentRequest(models.Model):
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+", editable=False)
     kind = models.CharField(max_length=20, choices=RequestKind.choices)
     # The appointment the patient asks to move (a reschedule only).
-    appointment = models.ForeignKey(
-        Appointment, on_delete=models.PROTECT, related_name="+", null=True, blank=True
-    )
-    slot = models.ForeignKey(
-        OpenSlot, on_delete=models.PROTECT, related_name="requests", null=True, blank=True
-    )
+    appointment = optional_link(Appointment, related_name="+")
+    slot = optional_link(OpenSlot, related_name="requests")
     # The time asked for (the slot's, copied: a slot unpublished later leaves it readable).
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
-    clinician = models.ForeignKey(
-        Provider, on_delete=models.PROTECT, related_name="+", null=True, blank=True
-    )
+    clinician = optional_link(Provider, related_name="+")
     note = models.TextField("Note for the clinic", max_length=NOTE_MAX_LENGTH, blank=True)
     status = models.CharField(
         max_length=20, choices=RequestStatus.choices, default=RequestStatus.REQUESTED
@@ -182,22 +159,14 @@ class AppointmentRequest(models.Model):
     response = models.TextField(max_length=NOTE_MAX_LENGTH, blank=True)
     proposed_starts_at = models.DateTimeField(null=True, blank=True)
     proposed_ends_at = models.DateTimeField(null=True, blank=True)
-    proposed_clinician = models.ForeignKey(
-        Provider, on_delete=models.PROTECT, related_name="+", null=True, blank=True
-    )
-    booked = models.ForeignKey(
-        Appointment, on_delete=models.PROTECT, related_name="+", null=True, blank=True
-    )
+    proposed_clinician = optional_link(Provider, related_name="+")
+    booked = optional_link(Appointment, related_name="+")
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    answered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
-    )
+    answered_by = optional_link(settings.AUTH_USER_MODEL, related_name="+")
     answered_at = models.DateTimeField(null=True, blank=True)
-    closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
-    )
+    closed_by = optional_link(settings.AUTH_USER_MODEL, related_name="+")
     closed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -250,9 +219,9 @@ class AppointmentRequest(models.Model):
         return STATUS_TONE[self.status]
 
     def when(self):
-        return when(self.starts_at, self.ends_at, self.clinic.tz)
+        return time_in_words(self.starts_at, self.ends_at, self.clinic.tz)
 
     def proposed_when(self):
         if self.proposed_starts_at is None:
             return ""
-        return when(self.proposed_starts_at, self.proposed_ends_at, self.clinic.tz)
+        return time_in_words(self.proposed_starts_at, self.proposed_ends_at, self.clinic.tz)

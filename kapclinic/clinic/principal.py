@@ -28,6 +28,7 @@ change made in another process. Patients' logins are not kept (their Patient row
 information, and patient pages are not where the time goes): they read the rows each time.
 """
 
+import contextvars
 import secrets
 
 from django.conf import settings
@@ -74,6 +75,34 @@ def _shape():
     return _SHAPE
 
 
+def keys(user_id):
+    """What `load` reads for a login: its principal, its token and everyone's token."""
+    return [_principal_key(user_id), _token_key(user_id), EVERYONE]
+
+
+# What the session read fetched of `keys(user_id)` in its own round trip (session_store.py),
+# taken by the `load` that follows it in the same request, and by nothing later.
+_fetched_with_session = contextvars.ContextVar("kap_principal_fetched", default=None)
+
+
+def fetched_with_session(user_id, found):
+    """Hand `load` what was read with the session (None: nothing was)."""
+    _fetched_with_session.set(None if user_id is None else (str(user_id), found))
+
+
+def _take_fetched(user_id):
+    fetched = _fetched_with_session.get()
+    if fetched is None:
+        return None
+    _fetched_with_session.set(None)
+    return fetched[1] if fetched[0] == str(user_id) else None
+
+
+def forget_fetched(**kwargs):
+    """At the end of every request: nothing read for one request serves another."""
+    _fetched_with_session.set(None)
+
+
 def load(user_id, read_rows):
     """The user of this id, built from the kept principal while it is current, else from
     `read_rows(user_id)` (the backend's one query; None for a login that may not sign in)."""
@@ -81,7 +110,9 @@ def load(user_id, read_rows):
         return read_rows(user_id)
     user_fields, provider_fields, clinic_fields, digest = _shape()
     principal_key, token_key = _principal_key(user_id), _token_key(user_id)
-    found = cache.get_many([principal_key, token_key, EVERYONE])
+    found = _take_fetched(user_id)
+    if found is None:
+        found = cache.get_many([principal_key, token_key, EVERYONE])
     tokens = (found.get(token_key), found.get(EVERYONE), digest)
     kept = found.get(principal_key)
     if kept is not None and kept["stamp"] == tokens and None not in tokens:
@@ -200,6 +231,7 @@ def on_clinic_saved(sender, instance, **kwargs):
 
 def connect():
     from allauth.mfa.models import Authenticator
+    from django.core.signals import request_finished
     from django.db.models.signals import post_delete, post_save, pre_save
 
     from .models import Clinic, Patient, Provider, User
@@ -211,3 +243,4 @@ def connect():
         for model in (Provider, Patient, Authenticator):
             signal.connect(on_profile_saved, sender=model, dispatch_uid=f"{uid}-{model.__name__}")
     pre_save.connect(before_provider_saved, sender=Provider, dispatch_uid="principal-provider")
+    request_finished.connect(forget_fetched, dispatch_uid="principal-forget-fetched")

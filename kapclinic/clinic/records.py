@@ -7,6 +7,8 @@ Three shapes of record, as Django keeps `AbstractBaseUser` for every user model:
 - `SignedRecord`: a draft that is signed (the dosing session, the integration note); once
   signed it refuses save, update and delete, and its content hash shows nothing changed since.
 - `AbstractAddendum`: a correction or late entry to a signed record; never edited itself.
+- `EnteredInError`: a row that was a mistake stays on record, struck through, with who marked
+  it, when and why (a diagnosis, a fee line).
 
 Each phase keeps its own error class (`refusal`), so its pages show the refusal as they
 always did.
@@ -16,7 +18,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from .models import JourneyError
+from .models.journey import JourneyError
+from .record_fields import optional_link
 
 
 class ImmutableRecordError(Exception):
@@ -34,16 +37,18 @@ class RecordKeptError(Exception):
 class ImmutableModel(models.Model):
     """Rows that are written once: saves after creation and deletes are refused."""
 
+    refusal = ImmutableRecordError
+
     class Meta:
         abstract = True
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
-            raise ImmutableRecordError(f"A {self._meta.verbose_name} cannot be changed once saved.")
+            raise self.refusal(f"A {self._meta.verbose_name} cannot be changed once saved.")
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        raise ImmutableRecordError(f"A {self._meta.verbose_name} cannot be deleted.")
+        raise self.refusal(f"A {self._meta.verbose_name} cannot be deleted.")
 
 
 SIGNED = "signed"
@@ -150,3 +155,19 @@ class AbstractAddendum(models.Model):
 
     def delete(self, *args, **kwargs):
         raise self.refusal("An addendum cannot be deleted.")
+
+
+class EnteredInError(models.Model):
+    """A row kept when it proves a mistake: marked entered in error (who, when, why), and left
+    out of everything in force, so the record still shows what was believed and when."""
+
+    entered_in_error_at = models.DateTimeField(null=True, blank=True)
+    entered_in_error_by = optional_link(settings.AUTH_USER_MODEL, related_name="+")
+    entered_in_error_reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def in_force(self):
+        return self.entered_in_error_at is None

@@ -178,6 +178,26 @@ class ResilientRedisCache(RedisCache):
 
         return self._guard("cache.get_and_touch", default, call)
 
+    def get_and_touch_with(self, key, timeout, others, default=None, version=None):
+        """`get_and_touch(key)` and `get_many(others)` in one round trip (a pipeline): the
+        session and the principal of the login it names are read together on every page."""
+        if not others:
+            return self.get_and_touch(key, timeout, default, version), {}
+
+        def call():
+            made = self.make_and_validate_key(key, version=version)
+            named = {self.make_and_validate_key(other, version=version): other for other in others}
+            pipe = self._cache.get_client(made, write=True).pipeline(transaction=False)
+            pipe.getex(made, ex=self.get_backend_timeout(timeout))
+            pipe.mget(list(named))
+            value, values = pipe.execute()
+            loads = self._cache._serializer.loads
+            pairs = zip(named, values, strict=True)
+            found = {named[made]: loads(v) for made, v in pairs if v is not None}
+            return (default if value is None else loads(value)), found
+
+        return self._guard("cache.get_and_touch", (default, {}), call)
+
     def get_many(self, keys, version=None):
         return self._guard(
             "cache.get_many", {}, lambda: super(ResilientRedisCache, self).get_many(keys, version)

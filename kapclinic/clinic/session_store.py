@@ -21,12 +21,20 @@ use, so a session ended while Redis was away cannot outlive the minute after it 
 
 import time
 
+from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends import cached_db
 
+from . import principal
 from .redis_outage import REDIS
 
 DB_WRITTEN_AT = "_kap_db_written_at"
 DB_REFRESH_SECONDS = 60
+
+# The login each session named when this process last read it: the next read of that session
+# fetches the login's principal in the same round trip. Only a guess, checked against the
+# session's own data before use; a wrong or missing one costs the second round trip it saves.
+_LOGIN_OF_SESSION = {}
+_LOGINS_REMEMBERED = 10_000
 
 
 class SessionStore(cached_db.SessionStore):
@@ -50,11 +58,26 @@ class SessionStore(cached_db.SessionStore):
 
     def _read_and_refresh(self):
         """The cached copy, its idle expiry pushed forward by the same round trip (GETEX), so
-        an unchanged session needs no second one at the end of the request."""
-        get_and_touch = getattr(self._cache, "get_and_touch", None)
-        if get_and_touch is None:
+        an unchanged session needs no second one at the end of the request; the same round
+        trip reads the principal of the login the session last named (principal.py)."""
+        get_and_touch_with = getattr(self._cache, "get_and_touch_with", None)
+        if get_and_touch_with is None:
+            principal.fetched_with_session(None, {})
             return self._cache.get(self.cache_key)
-        data = get_and_touch(self.cache_key, self.get_session_cookie_age())
+        guess = _LOGIN_OF_SESSION.get(self.session_key)
+        data, found = get_and_touch_with(
+            self.cache_key,
+            self.get_session_cookie_age(),
+            principal.keys(guess) if guess is not None else (),
+        )
+        login = None if data is None else data.get(SESSION_KEY)
+        principal.fetched_with_session(login if guess == login else None, found)
+        if login is None:
+            _LOGIN_OF_SESSION.pop(self.session_key, None)
+        elif login != guess:
+            if len(_LOGIN_OF_SESSION) >= _LOGINS_REMEMBERED:
+                _LOGIN_OF_SESSION.clear()
+            _LOGIN_OF_SESSION[self.session_key] = login
         # A session with an expiry of its own (set_expiry) is refreshed by `save` instead.
         self._refreshed = data is not None and not data.get("_session_expiry")
         return data

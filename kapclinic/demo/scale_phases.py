@@ -256,35 +256,31 @@ class PhaseRows:
             signed=True,
             readings=rng.randint(6, 8),
         )
-        rows.reminder(
-            out,
-            ids,
-            course,
-            Kind.APPOINTMENT_EARLY,
-            SubjectType.APPOINTMENT,
-            appointment_id,
-            starts - 2 * DAY,
-            now,
-        )
+        self.early_reminder(out, course, appointment_id, starts)
         follow = starts + 3 * DAY
         if follow < now:
             integration_id = rows.appointment(
                 out, ids, course, "integration", follow, team.therapist, "completed"
             )
             rows.integration_note(out, ids, course, team, integration_id, session_id, follow, rng)
-            rows.reminder(
-                out,
-                ids,
-                course,
-                Kind.APPOINTMENT_EARLY,
-                SubjectType.APPOINTMENT,
-                integration_id,
-                follow - 2 * DAY,
-                now,
-            )
+            self.early_reminder(out, course, integration_id, follow)
         for day in (1, 4):
             if starts + day * DAY < now:
                 rows.journal(out, ids, course, session_id, starts + day * DAY, rng, shared=day == 1)
+
+    def early_reminder(self, out, course, appointment_id, starts):
+        """The reminder of an appointment two days before it (sent, or due if still ahead)."""
+        due = starts - 2 * DAY
+        rows.reminder(
+            out,
+            self.ids,
+            course,
+            Kind.APPOINTMENT_EARLY,
+            SubjectType.APPOINTMENT,
+            appointment_id,
+            due,
+            self.now,
+        )
 
     def next_dosing(self, out, course, team, clinic, rng):
         """An in-treatment course's next visit: booked ahead, or under way today."""
@@ -311,16 +307,7 @@ class PhaseRows:
             team.protocol,
             answer=live_today,
         )
-        rows.reminder(
-            out,
-            ids,
-            course,
-            Kind.APPOINTMENT_EARLY,
-            SubjectType.APPOINTMENT,
-            appointment_id,
-            starts - 2 * DAY,
-            now,
-        )
+        self.early_reminder(out, course, appointment_id, starts)
         if live_today:
             rows.check_in(out, ids, course, appointment_id, starts, responses)
             rows.dosing_session(

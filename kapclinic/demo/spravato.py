@@ -16,67 +16,22 @@ from kapclinic.rems import services as rems
 from kapclinic.rems.models import Certification, Enrolment, MonitoringForm
 
 from . import journey
-from .answers import about, medical, medications, psychiatric, scale, substance
+from .answers import INTAKES
+from .data import read
 from .treatment import Visit, backdate_intake, final_records_movable, past_dosing_session
 
 EMAIL = "spravato@example.com"
 LEGAL_NAME = "Kai Brennan"
 SPRAVATO_LOT = "SPR-2610-A"
+# His intake answers and his two sessions: data/intakes.toml and data/visits.toml.
+VISITS = read("visits")["kai"]
 
-INTAKE = {
-    "about": about(born="1984-02-09", sex="male", phone="+44 7700 900106", pronouns="he/him"),
-    "medical": medical(),
-    "psychiatric": psychiatric(
-        tried=["antidepressants", "psychotherapy"],
-        outcome=(
-            "Sertraline, then venlafaxine, each at full dose for months: a little better, "
-            "never well. CBT twice."
-        ),
-    ),
-    # Zopiclone is a sedating medicine: it prints on each monitoring form.
-    "medications": medications(
-        "Sertraline 200 mg every morning", "Zopiclone 3.75 mg at night when needed"
-    ),
-    "substance": substance(),
-    "auditc": scale(1, 0, 0),
-    "gad7": scale(1, 1, 1, 1, 0, 1, 1, difficulty=1),
-    "phq9": scale(2, 2, 2, 3, 1, 2, 2, 1, 0, difficulty=2),
-    "goals": {
-        "goals": "Get up in the morning without dreading the day.",
-        "intentions": "Give this a fair try.",
-        "support": "My partner, Chris.",
-    },
-}
 RATIONALE = (
     "PHQ-9 15 (moderately severe) after two adequate antidepressant trials: treatment-"
     "resistant depression. No psychosis, aneurysm or uncontrolled hypertension. Zopiclone "
     "noted (sedation): not on session days. Suitable for intranasal esketamine with an oral "
     "antidepressant, under the Spravato REMS."
 )
-
-VISITS = (
-    dict(
-        gad7=(1, 1, 1, 1, 0, 1, 1),
-        phq9=(2, 2, 2, 2, 1, 2, 2, 1, 0),
-        weight_kg="82.0",
-        dose_mg=56,
-        device_count=2,
-        vitals=[(5, 128, 82, 72, 98), (55, 146, 88, 80, 97), (95, 134, 84, 74, 98),
-                (140, 126, 80, 70, 98)],
-        observation={"minute": 45, "moaas": 4, "dissociation": "moderate",
-                     "dissociation_notes": "Felt detached from his body; settled by 90 min."},
-    ),
-    dict(
-        gad7=(1, 1, 0, 1, 0, 1, 1),
-        phq9=(2, 1, 2, 2, 1, 1, 2, 1, 0),
-        weight_kg="81.5",
-        dose_mg=84,
-        device_count=3,
-        vitals=[(5, 124, 80, 70, 98), (56, 150, 90, 82, 97), (100, 136, 84, 74, 98),
-                (140, 128, 82, 72, 99)],
-        observation={"minute": 50, "moaas": 4, "dissociation": "mild"},
-    ),
-)  # fmt: skip
 
 
 def seed(clinic, staff, password, *, first_day, second_day):
@@ -99,7 +54,7 @@ def seed(clinic, staff, password, *, first_day, second_day):
         care_team=[staff[Role.PRESCRIBER], staff[Role.THERAPIST]],
     )
     patient = journey.accept(course, password)
-    journey.complete_intake(course, INTAKE, by=patient)
+    journey.complete_intake(course, INTAKES[EMAIL], by=patient)
     course.begin_review(prescriber)
     esketamine = Protocol.objects.for_route(clinic, Route.INTRANASAL, Product.ESKETAMINE)
     journey.clear(course, RATIONALE, by=prescriber, protocol=esketamine)

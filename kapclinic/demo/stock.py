@@ -9,10 +9,13 @@ from django.utils import timezone
 
 from kapclinic.clinic.models import Product, Role
 from kapclinic.stock import services
-from kapclinic.stock.models import Balance, ControlledRegister, StockForm, StorageLocation
+from kapclinic.stock.models import Balance, ControlledRegister, StorageLocation
 
-KETAMINE_LOT = "KET-SL-2611"  # the lot the earlier demo doses name (treatment.LOT)
-ESKETAMINE_LOT = "SPR-2607"
+from .data import read
+
+DELIVERIES = read("stock")  # what the register received, and from whom
+# The lot the earlier demo doses name (treatment.LOT).
+KETAMINE_LOT = DELIVERIES["ketamine"]["lot_number"]
 
 
 def open_register(clinic, staff, since):
@@ -20,21 +23,21 @@ def open_register(clinic, staff, since):
     ControlledRegister.objects.create(clinic=clinic, kept_from=timezone.localdate(since))
     safe = StorageLocation.objects.create(clinic=clinic, name="Controlled drugs safe")
     StorageLocation.objects.create(clinic=clinic, name="Treatment room cabinet")
-    nurse, prescriber = staff[Role.NURSE].user, staff[Role.PRESCRIBER].user
+    receive(clinic, staff, safe, DELIVERIES["ketamine"], at=since)
+
+
+def receive(clinic, staff, safe, delivery, *, at):
+    """One of the DELIVERIES into the safe at `at`, the nurse receiving, the prescriber witness."""
+    delivery = dict(delivery)
+    expiry = (at + timedelta(days=delivery.pop("expires_after_days"))).date()
     services.receive(
         clinic,
-        nurse,
+        staff[Role.NURSE].user,
         location=safe,
-        product=Product.RACEMIC_KETAMINE,
-        form=StockForm.TROCHE,
-        lot_number=KETAMINE_LOT,
-        expiry=(since + timedelta(days=400)).date(),
-        supplier="Harbour Pharmacy Wholesale",
-        reference="PO-20418",
-        units=60,
-        unit_mg=100,
-        witnessed_by=prescriber,
-        at=since,
+        expiry=expiry,
+        witnessed_by=staff[Role.PRESCRIBER].user,
+        at=at,
+        **delivery,
     )
 
 
@@ -62,20 +65,7 @@ def week_of_entries(clinic, staff, today_nine, witness_password):
     for days_ago in range(7, 0, -1):
         day = today_nine - timedelta(days=days_ago)
         if days_ago == 7:
-            services.receive(
-                clinic,
-                nurse,
-                location=safe,
-                product=Product.ESKETAMINE,
-                form=StockForm.NASAL_DEVICE,
-                lot_number=ESKETAMINE_LOT,
-                expiry=(day + timedelta(days=300)).date(),
-                supplier="Janssen distributor",
-                reference="PO-20467",
-                units=12,
-                witnessed_by=prescriber,
-                at=day,
-            )
+            receive(clinic, staff, safe, DELIVERIES["esketamine"], at=day)
         if days_ago == 5:
             services.transfer(
                 ketamine,

@@ -15,6 +15,7 @@ from integration.reevaluation import record_reevaluation
 from kapclinic.clinic import risk
 from kapclinic.clinic.models import Reevaluation, ReevaluationDecision, Role
 
+from .data import read
 from .treatment import (
     Visit,
     begin_integration,
@@ -33,79 +34,8 @@ JOURNAL_PROMPTS = (
     "What felt different in your body or mood since the session?",
 )
 
-# (minutes after the start, systolic, diastolic, heart rate, SpO2); the first is the baseline.
-AMARA_VISIT = dict(
-    gad7=(1, 1, 1, 1, 0, 1, 1),  # 6, from 7 at intake
-    phq9=(2, 2, 2, 2, 1, 2, 2, 1, 0),  # 14, from 16 at intake; item 9 at 0
-    weight_kg="61.5",
-    dose_mg=200,
-    vitals=[
-        (5, 128, 82, 76, 98),
-        (30, 184, 102, 92, 97),  # above the alert limits of 180/100
-        (45, 162, 94, 84, 98),
-        (75, 144, 88, 80, 98),
-        (135, 126, 80, 74, 99),
-    ],
-    observation={
-        "minute": 40,
-        "moaas": 4,
-        "dissociation": "moderate",
-        "dissociation_notes": "Described colours and a sense of floating; oriented when spoken to.",
-        "therapist_present": True,
-        "support_notes": "Eyeshade and music; Sam sat with her throughout.",
-    },
-    alert_action=(
-        "Reassured in a quiet, dim room; no headache or chest pain. Rechecked at 15 minutes: "
-        "162/94. Dr Okafor informed; no treatment needed."
-    ),
-    addendum=(
-        "Late entry: at the follow-up call two days after the session Amara reported a mild "
-        "headache that evening, gone by morning, and slept well. She did not drive."
-    ),
-)
-
-LEE_VISITS = (
-    dict(
-        gad7=(2, 2, 1, 2, 1, 1, 2),  # 11, from 13 at intake
-        phq9=(1, 1, 1, 1, 1, 1, 1, 0, 0),  # 7, from 8 at intake
-        weight_kg="74.0",
-        dose_mg=150,
-        vitals=[
-            (5, 134, 86, 78, 98),
-            (35, 152, 92, 84, 97),
-            (75, 144, 88, 80, 98),
-            (135, 132, 84, 76, 98),
-        ],
-        observation={
-            "minute": 45,
-            "moaas": 5,
-            "dissociation": "mild",
-            "therapist_present": True,
-            "support_notes": "Talked through a memory of a work presentation; settled.",
-        },
-        addendum="Lee rang the next day: a little tired, otherwise well.",
-    ),
-    dict(
-        gad7=(1, 1, 1, 1, 0, 1, 1),  # 6
-        phq9=(1, 1, 1, 1, 0, 0, 0, 0, 0),  # 4
-        weight_kg="73.6",
-        dose_mg=200,
-        vitals=[
-            (5, 130, 84, 74, 99),
-            (35, 148, 90, 82, 98),
-            (75, 138, 86, 78, 98),
-            (135, 128, 82, 72, 99),
-        ],
-        observation={
-            "minute": 40,
-            "moaas": 4,
-            "dissociation": "moderate",
-            "therapist_present": True,
-            "support_notes": "Quiet; asked for the music to be turned down.",
-        },
-        dosed_by=Role.NURSE,  # treatment has started, so a nurse may give the dose
-    ),
-)
+# Amara's and Lee's dosing sessions (readings, scores, doses): data/visits.toml.
+VISITS = read("visits")
 
 LEE_NOTE = {
     "patient_account": (
@@ -134,7 +64,7 @@ LEE_SHARED = (
 
 def amara(course, staff, day):
     """One signed dosing session `day` (its 10:00), an alert and an addendum."""
-    return past_dosing_session(course, staff, Visit(start=day, **AMARA_VISIT))
+    return past_dosing_session(course, staff, Visit(start=day, **VISITS["amara"][0]))
 
 
 def lee(course, staff, days, upcoming):
@@ -143,7 +73,7 @@ def lee(course, staff, days, upcoming):
     therapist = staff[Role.THERAPIST]
     first, second = (
         past_dosing_session(course, staff, Visit(start=day, **visit))
-        for day, visit in zip(days, LEE_VISITS, strict=True)
+        for day, visit in zip(days, VISITS["lee"], strict=True)
     )
     integration_session(first, staff, days[0] + timedelta(days=3, hours=4), LEE_NOTE)
     journal(course, LEE_PRIVATE, written_at=days[0] + timedelta(hours=10), session=first)

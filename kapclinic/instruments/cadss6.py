@@ -6,7 +6,8 @@ answer anchors are shipped; each clinic loads licensed text via
 (items 1, 2, 6, 7, 15, 22) so licensed text maps onto them unambiguously.
 """
 
-from .base import AnswerOption, Instrument, Item
+from .base import AnswerOption, Instrument
+from .scales import placeholder_items
 
 # domain reference §1.7: each item 0-4; anchors are part of the licensed text.
 OPTIONS = tuple(AnswerOption(points, str(points)) for points in range(5))
@@ -20,10 +21,7 @@ CADSS6 = Instrument(
     short_name="CADSS-6",
     version="1",
     recall_period="Current state, during the dosing session",  # domain reference §1.7
-    items=tuple(
-        Item(key=f"q{number}", text=f"Item {number}", loinc=None, options=OPTIONS)
-        for number in CADSS_ITEMS
-    ),
+    items=placeholder_items(CADSS_ITEMS, OPTIONS),
     # domain reference §1.7 gives no severity bands or cut-off (short form not yet validated).
     bands=(),
     flags=(),

@@ -5,9 +5,9 @@ wording is not shipped. Items are placeholders ("Item 1"...) that each clinic re
 its licensed text via `Instrument.with_licensed_text`.
 """
 
-from .base import Band, FlagRule, Instrument, Item
+from .base import Band, FlagRule, Instrument
 from .conditions import TotalAtLeast
-from .scales import YES_NO_OPTIONS
+from .scales import YES_NO_OPTIONS, placeholder_items
 
 DAST10 = Instrument(
     code="dast10",
@@ -16,16 +16,7 @@ DAST10 = Instrument(
     version="1",
     recall_period="Past 12 months",  # domain reference §1.6
     # domain reference §1.6: 1 point per "yes", except item 3 where "no" scores the point.
-    items=tuple(
-        Item(
-            key=f"q{number}",
-            text=f"Item {number}",
-            loinc=None,
-            options=YES_NO_OPTIONS,
-            reverse=number == 3,
-        )
-        for number in range(1, 11)
-    ),
+    items=placeholder_items(range(1, 11), YES_NO_OPTIONS, reverse=(3,)),
     # domain reference §1.6: bands
     bands=(
         Band(0, 0, "None", "No drug-use problems reported", "none"),

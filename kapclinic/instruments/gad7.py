@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from .base import Band, FlagRule, Instrument, Item
 from .conditions import TotalAtLeast
-from .scales import DIFFICULTY_OPTIONS, FREQUENCY_OPTIONS
+from .scales import FREQUENCY_OPTIONS, PFIZER_LICENCE, difficulty_item
 
 # domain reference §1.2: NLM codes item 2's value 2 as "More days than not" (LA18938-3); the
 # code follows NLM so FHIR exchange matches, the label stays the official one.
@@ -37,18 +37,12 @@ GAD7 = Instrument(
         _item(5, "Being so restless that it is hard to sit still", "69735-9"),
         _item(6, "Becoming easily annoyed or irritable", "69689-8"),
         _item(7, "Feeling afraid, as if something awful might happen", "69736-7"),
-        Item(
-            key="difficulty",
-            text=(
-                "If you checked off any problems, how difficult have these made it for you "
-                "to do your work, take care of things at home, or get along with other people?"
-            ),
-            # domain reference §1.2: not in the NLM GAD-7 panel; PHQ's 69722-7 is sometimes
-            # reused but unverified, so no code rather than a guessed one.
+        # domain reference §1.2: the difficulty item is not in the NLM GAD-7 panel; PHQ's
+        # 69722-7 is sometimes reused but unverified, so no code rather than a guessed one.
+        difficulty_item(
+            "If you checked off any problems, how difficult have these made it for you "
+            "to do your work, take care of things at home, or get along with other people?",
             loinc=None,
-            options=DIFFICULTY_OPTIONS,
-            scored=False,
-            required=False,
         ),
     ),
     # domain reference §1.2: severity bands
@@ -73,10 +67,7 @@ GAD7 = Instrument(
     panel_loinc="69737-5",  # domain reference §1.2 (verified)
     total_loinc="70274-6",  # domain reference §1.2 (verified; unit {score})
     # domain reference §1.1: attribution line shown on the form
-    licence=(
-        "Developed by Drs. Spitzer, Williams, Kroenke and colleagues with an educational grant "
-        "from Pfizer Inc. No permission required to reproduce, translate, display or distribute."
-    ),
+    licence=PFIZER_LICENCE,
     text_licensed=False,
     max_total=21,
 )

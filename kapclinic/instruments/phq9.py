@@ -5,7 +5,7 @@ Free to reproduce (Pfizer, §1.1), so the item wording is shipped verbatim.
 
 from .base import Band, FlagRule, Instrument, Item
 from .conditions import ItemAtLeast, TotalAtLeast
-from .scales import DIFFICULTY_OPTIONS, FREQUENCY_OPTIONS
+from .scales import FREQUENCY_OPTIONS, PFIZER_LICENCE, difficulty_item
 
 
 def _item(number: int, text: str, loinc: str) -> Item:
@@ -51,17 +51,11 @@ PHQ9 = Instrument(
             "Thoughts that you would be better off dead or of hurting yourself in some way",
             "44260-8",
         ),
-        Item(
-            key="difficulty",
-            text=(
-                "If you checked off any problems, how difficult have these problems made it "
-                "for you to do your work, take care of things at home, or get along with "
-                "other people?"
-            ),
+        difficulty_item(
+            "If you checked off any problems, how difficult have these problems made it "
+            "for you to do your work, take care of things at home, or get along with "
+            "other people?",
             loinc="69722-7",  # domain reference §1.3
-            options=DIFFICULTY_OPTIONS,
-            scored=False,
-            required=False,
         ),
     ),
     # domain reference §1.3: bands. Only four badge colours exist, so "moderately severe"
@@ -100,10 +94,7 @@ PHQ9 = Instrument(
     panel_loinc="44249-1",  # domain reference §1.3 (verified)
     total_loinc="44261-6",  # domain reference §1.3 (verified)
     # domain reference §1.1: attribution line shown on the form
-    licence=(
-        "Developed by Drs. Spitzer, Williams, Kroenke and colleagues with an educational grant "
-        "from Pfizer Inc. No permission required to reproduce, translate, display or distribute."
-    ),
+    licence=PFIZER_LICENCE,
     text_licensed=False,
     max_total=27,
     # domain reference §1.3: PHQ-2 (items 1-2) has its own total code, 55758-7.

@@ -1,6 +1,6 @@
-"""Answer scales shared by several instruments, with their LOINC answer codes."""
+"""Answer scales and item shapes shared by several instruments, with their LOINC answer codes."""
 
-from .base import AnswerOption
+from .base import AnswerOption, Item
 
 # domain reference §1.1: PHQ-9 and GAD-7 response scale, LOINC answer list LL358-3.
 FREQUENCY_OPTIONS = (
@@ -21,3 +21,38 @@ DIFFICULTY_OPTIONS = (
 # Yes/no items (C-SSRS, DAST-10). The reference gives no LOINC answer codes for these.
 NO, YES = 0, 1
 YES_NO_OPTIONS = (AnswerOption(NO, "No"), AnswerOption(YES, "Yes"))
+
+
+# domain reference §1.1: the attribution line shown on the PHQ-9 and GAD-7 forms.
+PFIZER_LICENCE = (
+    "Developed by Drs. Spitzer, Williams, Kroenke and colleagues with an educational grant "
+    "from Pfizer Inc. No permission required to reproduce, translate, display or distribute."
+)
+
+
+def difficulty_item(text: str, loinc: str | None) -> Item:
+    """The PHQ-9's and GAD-7's closing question, how hard the problems made life: not scored,
+    and optional, since it only applies to someone who checked off a problem."""
+    return Item(
+        key="difficulty",
+        text=text,
+        loinc=loinc,
+        options=DIFFICULTY_OPTIONS,
+        scored=False,
+        required=False,
+    )
+
+
+def placeholder_items(numbers, options, *, reverse=()) -> tuple[Item, ...]:
+    """Items of an instrument whose wording is licensed, so not shipped: "Item 1"... until the
+    clinic loads its licensed text (`Instrument.with_licensed_text`). No LOINC item codes."""
+    return tuple(
+        Item(
+            key=f"q{number}",
+            text=f"Item {number}",
+            loinc=None,
+            options=options,
+            reverse=number in reverse,
+        )
+        for number in numbers
+    )

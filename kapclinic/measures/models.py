@@ -8,6 +8,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from kapclinic.clinic.access import PatientRecordQuerySet
+from kapclinic.clinic.record_fields import optional_link
 from kapclinic.instruments import choices, get_instrument
 
 # Badge colour for a band's severity (design system: only four status colours exist). The
@@ -66,13 +67,7 @@ class QuestionnaireResponse(models.Model):
     started_at = models.DateTimeField(default=timezone.now, editable=False)
     completed_at = models.DateTimeField(null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    created_by = optional_link(settings.AUTH_USER_MODEL, related_name="+")
 
     objects = QuestionnaireResponseQuerySet.as_manager()
     history = HistoricalRecords()

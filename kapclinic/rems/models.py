@@ -12,8 +12,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from kapclinic.clinic.access import provider_for
+from kapclinic.clinic.clinic_rows import ClinicRowQuerySet
 from kapclinic.clinic.models import Appointment, Clinic, Patient, User
+from kapclinic.clinic.record_fields import optional_link
+from kapclinic.clinic.records import ImmutableModel
 
 # Spravato REMS: the Patient Monitoring Form is due within 7 days of each treatment session.
 SUBMIT_WITHIN_DAYS = 7
@@ -23,18 +25,7 @@ class RemsRecordError(Exception):
     """A REMS record was refused (plain words for the person at the screen)."""
 
 
-class ClinicScopedQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Staff of the clinic (a superuser: every clinic); patients and others: nothing."""
-        if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-            return self.none()
-        if user.is_superuser:
-            return self
-        provider = provider_for(user)
-        return self.none() if provider is None else self.filter(clinic_id=provider.clinic_id)
-
-
-class CertificationQuerySet(ClinicScopedQuerySet):
+class CertificationQuerySet(ClinicRowQuerySet):
     def in_force(self, clinic_id, on):
         """The certification that covered `on`: certified by then and not yet ended."""
         return (
@@ -94,22 +85,16 @@ class Certification(models.Model):
             raise ValidationError({"ended_on": "The end date cannot be before certification."})
 
 
-class WrittenOnce(models.Model):
+class WrittenOnce(ImmutableModel):
     """Rows that are signed once: a correction is a new record, never an edit."""
+
+    refusal = RemsRecordError
 
     class Meta:
         abstract = True
 
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise RemsRecordError(f"A {self._meta.verbose_name} cannot be changed once saved.")
-        super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
-        raise RemsRecordError(f"A {self._meta.verbose_name} cannot be deleted.")
-
-
-class EnrolmentQuerySet(ClinicScopedQuerySet):
+class EnrolmentQuerySet(ClinicRowQuerySet):
     def in_force(self, patient_id, on):
         return self.filter(patient_id=patient_id, enrolled_on__lte=on)
 
@@ -150,7 +135,7 @@ class Enrolment(WrittenOnce):
         return f"REMS enrolment {self.enrolment_id} of {self.patient}"
 
 
-class MonitoringFormQuerySet(ClinicScopedQuerySet):
+class MonitoringFormQuerySet(ClinicRowQuerySet):
     def waiting(self):
         return self.filter(submitted_on__isnull=True)
 
@@ -176,9 +161,7 @@ class MonitoringForm(models.Model):
     fields = models.JSONField(editable=False, help_text="Generated from the session record.")
     generated_at = models.DateTimeField(default=timezone.now)
     submitted_on = models.DateField(null=True, blank=True)
-    submitted_recorded_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    submitted_recorded_by = optional_link(User, related_name="+")
     submitted_recorded_at = models.DateTimeField(null=True, blank=True)
 
     objects = MonitoringFormQuerySet.as_manager()

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils import timezone
 
-from kapclinic.clinic.forms import FieldErrorsForm, OneTimeKeyMixin
+from kapclinic.clinic.forms import DrawnOnceMixin, FieldErrorsForm, OneTimeKeyMixin
 from kapclinic.clinic.models import Product
 from kapclinic.clinic.text_limits import SHORT_REASON
 
@@ -189,7 +189,11 @@ class ResolveForm(FieldErrorsForm):
     )
 
 
-class RegisterFilterForm(forms.Form):
+class RegisterFilterForm(DrawnOnceMixin, forms.Form):
+    """The register's filters; unbound (the page as first opened) it is drawn once per process.
+    Its location list is the one the page reads anyway (`locations`), so drawing it asks no
+    query of its own."""
+
     product = forms.ChoiceField(
         label="Product", required=False, choices=[("", "All")] + list(Product.choices)
     )
@@ -205,9 +209,13 @@ class RegisterFilterForm(forms.Form):
         label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
-    def __init__(self, *args, clinic_id, **kwargs):
+    def __init__(self, *args, clinic_id, locations, **kwargs):
         from .models import Kind
 
         super().__init__(*args, **kwargs)
-        self.fields["location"].queryset = StorageLocation.objects.filter(clinic_id=clinic_id)
+        location = self.fields["location"]
+        location.queryset = StorageLocation.objects.filter(clinic_id=clinic_id)  # validates
+        location.choices = [("", location.empty_label)] + [
+            (place.pk, location.label_from_instance(place)) for place in locations
+        ]
         self.fields["kind"].choices = [("", "All")] + list(Kind.choices)

@@ -11,11 +11,13 @@ negative (a CHECK constraint), so two nurses drawing the last stock at once cann
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import models, router, transaction
+from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from kapclinic.audit.evidence import ChainedEvidence, EvidenceQuerySet
 from kapclinic.clinic.models import Product
+from kapclinic.clinic.record_fields import optional_link
 
 from . import chain
 
@@ -148,19 +150,7 @@ ADDS = (Kind.RECEIPT, Kind.TRANSFER_IN)
 TAKES = (Kind.TRANSFER_OUT, Kind.ADMINISTRATION, Kind.WASTE, Kind.RETURN)
 
 
-class LedgerQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise AppendOnlyError("Register entries cannot be changed: add a reversing entry.")
-
-    def delete(self):
-        raise AppendOnlyError("Register entries cannot be deleted: add a reversing entry.")
-
-    def bulk_update(self, objs, *args, **kwargs):
-        raise AppendOnlyError("Register entries cannot be changed: add a reversing entry.")
-
-    def bulk_create(self, objs, *args, **kwargs):
-        raise AppendOnlyError("Register entries are chained one at a time.")
-
+class LedgerQuerySet(EvidenceQuerySet):
     def open_remainders(self):
         """Administrations that left part of a vial or unit not yet wasted or returned."""
         settled = LedgerEntry.objects.filter(settles=models.OuterRef("pk"), reversed_by=None)
@@ -169,8 +159,14 @@ class LedgerQuerySet(models.QuerySet):
         ).exclude(models.Exists(settled))
 
 
-class LedgerEntry(models.Model):
+class LedgerEntry(ChainedEvidence):
     """One movement of stock (or a count) at one lot and location; written once."""
+
+    hash_chain = chain.REGISTER
+    refusal = AppendOnlyError
+    cannot_change = "Register entries cannot be changed: add a reversing entry."
+    cannot_delete = "Register entries cannot be deleted: add a reversing entry."
+    one_at_a_time = "Register entries are chained one at a time."
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     clinic = models.ForeignKey("clinic.Clinic", on_delete=models.PROTECT, related_name="+")
@@ -183,21 +179,11 @@ class LedgerEntry(models.Model):
     remainder_mg = models.DecimalField(**MG, default=Decimal("0"))
     counted_mg = models.DecimalField(**MG, null=True, blank=True)
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    witnessed_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    course = models.ForeignKey(
-        "clinic.TreatmentCourse", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    settles = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="settled_by"
-    )
-    reverses = models.OneToOneField(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
-    )
-    counterpart = models.OneToOneField(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    witnessed_by = optional_link(User, related_name="+")
+    course = optional_link("clinic.TreatmentCourse", related_name="+")
+    settles = optional_link("self", related_name="settled_by")
+    reverses = optional_link("self", link=models.OneToOneField, related_name="reversed_by")
+    counterpart = optional_link("self", link=models.OneToOneField, related_name="+")
     supplier = models.CharField(max_length=120, blank=True)
     reference = models.CharField(
         max_length=120, blank=True, help_text="Invoice, order or reverse-distributor number."
@@ -244,22 +230,6 @@ class LedgerEntry(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()} {self.quantity_mg:+g} mg of {self.lot_id}"
 
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise AppendOnlyError("Register entries cannot be changed: add a reversing entry.")
-        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
-        with transaction.atomic(using=using, savepoint=False):
-            head = chain.lock_and_read_head(transaction.get_connection(using))
-            self.previous_hash = head or chain.GENESIS
-            self.row_hash = chain.digest(self.chained_values(), self.previous_hash)
-            super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("Register entries cannot be deleted: add a reversing entry.")
-
-    def chained_values(self):
-        return {name: getattr(self, name) for name in chain.CHAINED_FIELDS}
-
     @property
     def is_reversal(self):
         return self.reverses_id is not None
@@ -277,9 +247,7 @@ class Discrepancy(models.Model):
     expected_mg = models.DecimalField(**MG)
     counted_mg = models.DecimalField(**MG)
     opened_at = models.DateTimeField(default=timezone.now)
-    resolved_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    resolved_by = optional_link(User, related_name="+")
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolution = models.TextField(blank=True)
 

@@ -105,7 +105,10 @@ class RegisterView(RegisterPage):
     template_name = "stock/register.html"
 
     def get(self, request):
-        form = forms.RegisterFilterForm(request.GET or None, clinic_id=self.clinic.pk)
+        locations = list(StorageLocation.objects.filter(clinic=self.clinic))
+        form = forms.RegisterFilterForm(
+            request.GET or None, clinic_id=self.clinic.pk, locations=locations
+        )
         entries = LedgerEntry.objects.filter(clinic=self.clinic).select_related(
             "lot", "location", "recorded_by", "witnessed_by", "course__patient"
         )
@@ -134,7 +137,7 @@ class RegisterView(RegisterPage):
                 "balances": list(selectors.balances(self.clinic.pk).filter(quantity_mg__gt=0)),
                 "remainders": list(selectors.open_remainders(self.clinic.pk)),
                 "open_discrepancies": selectors.open_discrepancies(self.clinic.pk).count(),
-                "locations": list(StorageLocation.objects.filter(clinic=self.clinic)),
+                "locations": locations,
                 "query": request.GET.urlencode(),
             },
         )

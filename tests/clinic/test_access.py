@@ -239,3 +239,43 @@ def test_the_login_comes_with_its_clinic_profile_and_mfa_in_one_query(
     nurse.user.is_active = False
     nurse.user.save()
     assert backend.get_user(nurse.user.pk) is None
+
+
+def test_rows_of_a_clinic_are_its_staffs_and_a_patient_sees_only_what_is_published(world):
+    """`ClinicRowQuerySet`: a REMS certification is for staff only; a published slot is also
+    for the clinic's own patients; a deactivated login sees neither."""
+    import datetime
+
+    from django.utils import timezone
+
+    from kapclinic.calendar.models import OpenSlot
+    from kapclinic.rems.models import Certification
+
+    def slot(clinic):
+        starts_at = timezone.now() + datetime.timedelta(days=1)
+        publisher = world.one.staff[Role.CLINIC_ADMIN].user
+        return OpenSlot.objects.create(
+            clinic=clinic,
+            starts_at=starts_at,
+            ends_at=starts_at + datetime.timedelta(hours=1),
+            published_by=publisher,
+        )
+
+    def certification(clinic):
+        return Certification.objects.create(
+            clinic=clinic,
+            number="C-1",
+            authorised_representative="A. Director",
+            certified_on=datetime.date(2026, 1, 5),
+        )
+
+    own_slot, own_certification = slot(world.one.clinic), certification(world.one.clinic)
+    slot(world.two.clinic), certification(world.two.clinic)
+    staff, patient = world.one.staff[Role.NURSE].user, world.one.patients[0].user
+
+    assert list(OpenSlot.objects.visible_to(staff)) == [own_slot]
+    assert list(Certification.objects.visible_to(staff)) == [own_certification]
+    assert list(OpenSlot.objects.visible_to(patient)) == [own_slot]
+    assert list(Certification.objects.visible_to(patient)) == []
+    patient.is_active = False
+    assert list(OpenSlot.objects.visible_to(patient)) == []

@@ -5,6 +5,7 @@ import pytest
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.core.cache import cache
+from django.core.signals import request_finished
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -83,6 +84,38 @@ def test_revoking_mfa_takes_effect_on_the_next_request(world, staff_client):
     Authenticator.objects.filter(user=world.one.staff[Role.NURSE].user).delete()
     response = client.get(reverse("clinic:caseload"))
     assert response.status_code == 302 and response.url == reverse("mfa_activate_totp")
+
+
+def test_revoking_mfa_counts_when_the_login_is_read_with_the_session(world, staff_client):
+    """From a session's second page on, its login's principal comes in the session's round
+    trip (session_store.py); a revocation still takes effect on the next request."""
+    client = staff_client(world.one.staff[Role.NURSE])
+    for _ in range(3):
+        assert client.get(reverse("clinic:caseload")).status_code == 200
+    Authenticator.objects.filter(user=world.one.staff[Role.NURSE].user).delete()
+    response = client.get(reverse("clinic:caseload"))
+    assert response.status_code == 302 and response.url == reverse("mfa_activate_totp")
+
+
+def test_what_was_read_with_a_session_serves_its_own_login_once(world, enrol_mfa):
+    nurse, prescriber = world.one.staff[Role.NURSE], world.one.staff[Role.PRESCRIBER]
+    enrol_mfa(nurse.user)
+    login_queries(nurse.user_id)  # kept
+    found = cache.get_many(principal.keys(nurse.user_id))
+    key = principal._principal_key(nurse.user_id)
+    marked = {**found, key: {**found[key], "has_mfa": False}}  # tells its use apart
+    principal.fetched_with_session(nurse.user_id, marked)
+    user, queries = login_queries(nurse.user_id)
+    assert queries == 0 and not has_mfa(user)  # used, without a second read
+    user, _ = login_queries(nurse.user_id)
+    assert has_mfa(user)  # taken once
+    principal.fetched_with_session(nurse.user_id, marked)
+    user, _ = login_queries(prescriber.user_id)
+    assert user.pk == prescriber.user_id and provider_for(user) == prescriber  # another login
+    principal.fetched_with_session(nurse.user_id, marked)
+    request_finished.send(sender=None)
+    user, _ = login_queries(nurse.user_id)
+    assert has_mfa(user)  # never carried into another request
 
 
 def test_enrolling_mfa_takes_effect_on_the_next_request(world, client, enrol_mfa):

@@ -10,7 +10,7 @@ from django.urls import reverse
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.models import Role
 from kapclinic.stock import selectors, services
-from kapclinic.stock.models import Discrepancy, Kind, LedgerEntry, StockForm
+from kapclinic.stock.models import Discrepancy, Kind, LedgerEntry, StockForm, StorageLocation
 from tests.factories import PASSWORD
 from tests.reports.pdf import pdf_text, squeezed
 
@@ -47,6 +47,19 @@ def test_the_register_page_runs_a_bounded_number_of_queries(
         response = client.get(reverse("stock:register"))
     assert response.status_code == 200
     assert "T-1" in response.content.decode()
+
+
+def test_the_register_filter_drawn_once_shows_a_new_location_at_once(stock, staff_client):
+    """The unbound filter form is drawn once per process (DrawnOnceMixin), keyed by its choices."""
+    client = staff_client(stock.world.one.staff[Role.NURSE])
+    for _ in range(2):
+        page = client.get(reverse("stock:register")).content.decode()
+        assert f'<option value="{stock.safe.pk}">Safe A</option>' in page
+    fridge = StorageLocation.objects.create(clinic=stock.world.one.clinic, name="Fridge C")
+    page = client.get(reverse("stock:register")).content.decode()
+    assert f'<option value="{fridge.pk}">Fridge C</option>' in page
+    chosen = client.get(reverse("stock:register"), {"location": fridge.pk}).content.decode()
+    assert f'<option value="{fridge.pk}" selected>Fridge C</option>' in chosen
 
 
 def test_reading_the_register_is_audit_logged(stock, staff_client):

@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils import timezone
 
+from kapclinic.clinic.records import EnteredInError
+
 from .journey import TreatmentCourse
 from .people import User
 
@@ -13,7 +15,7 @@ class DiagnosisQuerySet(models.QuerySet):
         return self.filter(entered_in_error_at__isnull=True)
 
 
-class Diagnosis(models.Model):
+class Diagnosis(EnteredInError):
     """One ICD-10-CM diagnosis on a course. A mistake is marked entered in error, with a
     reason, and kept: the record shows what was believed and when."""
 
@@ -23,11 +25,6 @@ class Diagnosis(models.Model):
     primary = models.BooleanField(default=False)
     added_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     added_at = models.DateTimeField(default=timezone.now)
-    entered_in_error_at = models.DateTimeField(null=True, blank=True)
-    entered_in_error_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    entered_in_error_reason = models.CharField(max_length=500, blank=True)
 
     objects = DiagnosisQuerySet.as_manager()
 
@@ -49,7 +46,3 @@ class Diagnosis(models.Model):
 
     def __str__(self):
         return f"{self.code} {self.description}"
-
-    @property
-    def in_force(self):
-        return self.entered_in_error_at is None

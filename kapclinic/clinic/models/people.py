@@ -13,6 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from kapclinic.clinic.access import ClinicStaffQuerySet, PatientRecordQuerySet
 from kapclinic.clinic.npi import validate_npi
+from kapclinic.clinic.record_fields import optional_link
 
 
 class UserManager(BaseUserManager):
@@ -256,11 +257,9 @@ EARLIEST_BIRTH_DATE = datetime.date(1900, 1, 1)
 
 class Patient(models.Model):
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="patients")
-    user = models.OneToOneField(
+    user = optional_link(
         User,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
+        link=models.OneToOneField,
         related_name="patient",
         help_text="Set when the patient accepts their invitation.",
     )

@@ -15,6 +15,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from kapclinic.clinic.record_fields import optional_link
+
 from .follow_up import default_measure_schedule, default_outcome_rules
 from .people import Clinic, Provider
 from .protocol_choices import BoosterLimits, DoseUnit, Product, Route
@@ -82,11 +84,8 @@ class Protocol(models.Model):
     version = models.PositiveIntegerField(
         default=1, editable=False, help_text="Goes up by one whenever a clinical value changes."
     )
-    signed_off_by = models.ForeignKey(
+    signed_off_by = optional_link(
         Provider,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
         related_name="signed_protocols",
         limit_choices_to={"is_medical_director": True},
         help_text="The clinic's medical director. Not in force until signed off.",

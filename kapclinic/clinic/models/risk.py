@@ -12,7 +12,8 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from kapclinic.clinic.access import ClinicStaffQuerySet, patient_scope
+from kapclinic.clinic.access import ClinicStaffQuerySet, PatientRecordQuerySet
+from kapclinic.clinic.record_fields import optional_link
 
 from .journey import TreatmentCourse
 from .people import Patient, Provider, User
@@ -139,11 +140,10 @@ class PsychiatricReview(WriteOnce):
         return f"Psychiatric review {self.pk}"
 
 
-class SafetyPlanQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Staff of the patient's clinic, or the patient themself; nobody else."""
-        scope = patient_scope(user, prefix="patient__")
-        return self.none() if scope is None else self.filter(scope)
+class SafetyPlanQuerySet(PatientRecordQuerySet):
+    """Staff of the patient's clinic, or the patient themself; nobody else."""
+
+    patient_path, clinic_field = "patient__", "patient__clinic_id"
 
     def current_for(self, patient):
         return self.filter(patient=patient).order_by("-version").first()
@@ -179,9 +179,7 @@ class SafetyPlan(WriteOnce):
     )
     written_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     written_at = models.DateTimeField(default=timezone.now)
-    risk_review = models.ForeignKey(
-        RiskReview, on_delete=models.PROTECT, null=True, blank=True, related_name="safety_plans"
-    )
+    risk_review = optional_link(RiskReview, related_name="safety_plans")
 
     objects = SafetyPlanQuerySet.as_manager()
 
@@ -218,9 +216,7 @@ class FollowUpTask(models.Model):
     course = models.ForeignKey(
         TreatmentCourse, on_delete=models.PROTECT, related_name="follow_up_tasks"
     )
-    risk_review = models.ForeignKey(
-        RiskReview, on_delete=models.PROTECT, null=True, blank=True, related_name="tasks"
-    )
+    risk_review = optional_link(RiskReview, related_name="tasks")
     owner = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="follow_up_tasks")
     description = models.CharField(max_length=300)
     for_psychiatric_review = models.BooleanField(
@@ -231,9 +227,7 @@ class FollowUpTask(models.Model):
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
-    closed_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    closed_by = optional_link(User, related_name="+")
     outcome = models.TextField(blank=True)
 
     objects = FollowUpTaskQuerySet.as_manager()

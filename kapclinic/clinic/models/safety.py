@@ -11,6 +11,7 @@ from simple_history.models import HistoricalRecords
 
 from kapclinic.audit.trail import CHANGE, audit
 from kapclinic.clinic.access import ClinicStaffQuerySet, provider_for
+from kapclinic.clinic.record_fields import optional_link
 
 from ..text_limits import SHORT_REASON, limited
 from .journey import JourneyError, TreatmentCourse
@@ -46,13 +47,9 @@ class SafetyFlag(models.Model):
     source = models.CharField(max_length=60, help_text="Where it was raised, e.g. intake PHQ-9.")
     reason = models.TextField()
     raised_at = models.DateTimeField(default=timezone.now)
-    raised_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    raised_by = optional_link(User, related_name="+")
     resolved_at = models.DateTimeField(null=True, blank=True)
-    resolved_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    resolved_by = optional_link(User, related_name="+")
     action_taken = models.TextField(blank=True, **limited(SHORT_REASON))
 
     objects = SafetyFlagQuerySet.as_manager()

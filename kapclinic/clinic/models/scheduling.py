@@ -16,7 +16,7 @@ from django.db import models
 from django.db.models import Case, F, Q, When
 from django.utils import timezone
 
-from kapclinic.clinic.access import patient_scope
+from kapclinic.clinic.access import PatientRecordQuerySet
 from kapclinic.clinic.constraints import (
     CLINICIAN_OVERLAP,
     PATIENT_OVERLAP,
@@ -24,6 +24,7 @@ from kapclinic.clinic.constraints import (
     PostgresExclusionConstraint,
     TsTzRange,
 )
+from kapclinic.clinic.record_fields import optional_link
 
 from .journey import TreatmentCourse
 from .people import Clinic, Patient, Provider
@@ -54,10 +55,8 @@ STATUS_TONE = {
 }
 
 
-class AppointmentQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        scope = patient_scope(user, "course__patient__", clinic_field="course__clinic_id")
-        return self.none() if scope is None else self.filter(scope)
+class AppointmentQuerySet(PatientRecordQuerySet):
+    """Appointments of the patients this user may see (through the course)."""
 
     def live(self):
         return self.filter(status__in=LIVE_STATUSES)
@@ -101,6 +100,25 @@ def version_bump(new_values):
     )
 
 
+def time_in_words(starts_at, ends_at, tz):
+    """“on Tue 3 Mar, 10:00–11:00” in `tz` (the clinic's): how staff and patients read a time."""
+    start, end = starts_at.astimezone(tz), ends_at.astimezone(tz)
+    return f"on {start:%a} {start.day} {start:%b}, {start:%H:%M}–{end:%H:%M}"
+
+
+def one_live_appointment_at_a_time(name, holder, **condition):
+    """The database's refusal of two live appointments of one holder (a clinician, a resource,
+    a patient) whose times overlap; `condition` narrows which rows hold one."""
+    return PostgresExclusionConstraint(
+        name=name,
+        expressions=[
+            (holder, RangeOperators.EQUAL),
+            (TsTzRange("starts_at", "ends_at", RangeBoundary()), RangeOperators.OVERLAPS),
+        ],
+        condition=Q(status__in=LIVE_STATUSES, **condition),
+    )
+
+
 class Appointment(models.Model):
     class Kind(models.TextChoices):
         ASSESSMENT = "assessment", "Assessment"
@@ -122,28 +140,12 @@ class Appointment(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
-    clinician = models.ForeignKey(
-        Provider, on_delete=models.PROTECT, related_name="appointments", null=True, blank=True
-    )
-    resource = models.ForeignKey(
-        Resource,
-        on_delete=models.PROTECT,
-        related_name="appointments",
-        null=True,
-        blank=True,
-        verbose_name="room or chair",
-    )
+    clinician = optional_link(Provider, related_name="appointments")
+    resource = optional_link(Resource, related_name="appointments", verbose_name="room or chair")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.BOOKED)
     status_reason = models.TextField(blank=True)
     # Set when the appointment was booked as one of a recurring series (kapclinic.calendar).
-    series = models.ForeignKey(
-        "clinic.AppointmentSeries",
-        on_delete=models.PROTECT,
-        related_name="appointments",
-        null=True,
-        blank=True,
-        editable=False,
-    )
+    series = optional_link("clinic.AppointmentSeries", related_name="appointments", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     # Stamped by every write (save or queryset update); see the module docstring.
     changed_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -158,30 +160,9 @@ class Appointment(models.Model):
             models.CheckConstraint(
                 condition=Q(ends_at__gt=F("starts_at")), name="appointment_ends_after_start"
             ),
-            PostgresExclusionConstraint(
-                name=CLINICIAN_OVERLAP,
-                expressions=[
-                    ("clinician", RangeOperators.EQUAL),
-                    (TsTzRange("starts_at", "ends_at", RangeBoundary()), RangeOperators.OVERLAPS),
-                ],
-                condition=Q(status__in=LIVE_STATUSES),
-            ),
-            PostgresExclusionConstraint(
-                name=RESOURCE_OVERLAP,
-                expressions=[
-                    ("resource", RangeOperators.EQUAL),
-                    (TsTzRange("starts_at", "ends_at", RangeBoundary()), RangeOperators.OVERLAPS),
-                ],
-                condition=Q(status__in=LIVE_STATUSES, resource__isnull=False),
-            ),
-            PostgresExclusionConstraint(
-                name=PATIENT_OVERLAP,
-                expressions=[
-                    ("patient", RangeOperators.EQUAL),
-                    (TsTzRange("starts_at", "ends_at", RangeBoundary()), RangeOperators.OVERLAPS),
-                ],
-                condition=Q(status__in=LIVE_STATUSES),
-            ),
+            one_live_appointment_at_a_time(CLINICIAN_OVERLAP, "clinician"),
+            one_live_appointment_at_a_time(RESOURCE_OVERLAP, "resource", resource__isnull=False),
+            one_live_appointment_at_a_time(PATIENT_OVERLAP, "patient"),
         ]
         indexes = [
             models.Index(fields=["course", "starts_at"]),
@@ -297,5 +278,4 @@ class Appointment(models.Model):
     def when(self):
         """“on Tue 3 Mar, 10:00–12:30” in the clinic's own time zone."""
         tz = self.clinic.tz if self.clinic_id else timezone.get_current_timezone()
-        start, end = self.starts_at.astimezone(tz), self.ends_at.astimezone(tz)
-        return f"on {start:%a} {start.day} {start:%b}, {start:%H:%M}–{end:%H:%M}"
+        return time_in_words(self.starts_at, self.ends_at, tz)

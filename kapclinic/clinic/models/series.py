@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from kapclinic.clinic.record_fields import optional_link
+
 from .journey import TreatmentCourse
 from .people import Provider
 from .resources import Resource
@@ -37,17 +39,8 @@ class AppointmentSeries(models.Model):
     count = models.PositiveSmallIntegerField("sessions asked for")
     first_starts_at = models.DateTimeField()
     duration_minutes = models.PositiveSmallIntegerField()
-    clinician = models.ForeignKey(
-        Provider, on_delete=models.PROTECT, related_name="+", null=True, blank=True
-    )
-    resource = models.ForeignKey(
-        Resource,
-        on_delete=models.PROTECT,
-        related_name="+",
-        null=True,
-        blank=True,
-        verbose_name="room or chair",
-    )
+    clinician = optional_link(Provider, related_name="+")
+    resource = optional_link(Resource, related_name="+", verbose_name="room or chair")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
