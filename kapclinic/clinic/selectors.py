@@ -36,6 +36,7 @@ from .models import (
     TreatmentCourse,
 )
 from .models.journey import CLOSED_STATES
+from .statements import compiled_rows
 from .timeline import course_timeline
 
 ACTIVE_APPOINTMENT = [Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN]
@@ -214,17 +215,30 @@ def patient_chart(patient):
             a for a in appointments if a.starts_at >= now and a.status in ACTIVE_APPOINTMENT
         ],
         "open_flags": [f for f in flags if f.is_open],
-        "risk_reviews": list(
-            RiskReview.objects.filter(course__patient=patient).order_by("-reviewed_at")[:3]
+        # Compiled once per process (the patient's id their only parameter).
+        "risk_reviews": compiled_rows(
+            "patient chart: risk reviews",
+            patient.pk,
+            lambda: RiskReview.objects.filter(course__patient=patient).order_by("-reviewed_at")[:3],
         ),
         "open_tasks": list(
             FollowUpTask.objects.open()
             .filter(course__patient=patient)
             .select_related("owner__user")[:5]
         ),
-        "safety_plan": SafetyPlan.objects.filter(patient=patient)
-        .order_by("-version")
-        .only("version")
-        .first(),
+        "safety_plan": next(
+            iter(
+                compiled_rows(
+                    "patient chart: safety plan",
+                    patient.pk,
+                    lambda: (
+                        SafetyPlan.objects.filter(patient=patient)
+                        .order_by("-version")
+                        .only("version")[:1]
+                    ),
+                )
+            ),
+            None,
+        ),
         "timeline": timeline,
     }

@@ -14,10 +14,10 @@ from kapclinic.clinic.models import PsychiatricReview, RiskReview, Role, SafetyP
 from kapclinic.clinic.submissions import AlreadySaved
 from tests.concurrency import at_once
 from tests.real_services import require_real_service
+from tests.samples import SAFETY_PLAN as PLAN
 
 from . import test_risk_review
 from .test_risk_review import INTENT, form_data
-from .test_safety_plan import PLAN
 
 side = test_risk_review.side  # the fixture: a suicide-risk flag on clinic one's first course
 KEY = re.compile(r'name="request_key" value="([0-9a-f-]{36})"')

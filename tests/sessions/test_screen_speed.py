@@ -140,3 +140,93 @@ def test_the_screen_names_who_did_what(ready, staff_client):
     client = sign_in(staff_client, ready, Role.PRESCRIBER)
     html = client.get(screen(ready)).content.decode()
     assert f"{ready.prescriber} / {ready.nurse}" in html
+
+
+# The vitals row's cells as the template drew them before they were drawn in Python.
+CELLS_THE_LONG_WAY = (
+    "<td><time datetime=\"{{ row.reading.taken_at|date:'c' }}\">"
+    '{{ row.reading.taken_at|date:"H:i" }}</time></td>'
+    '<td class="num">{{ row.minute }}</td>'
+    "{% for cell in row.cells %}"
+    '<td class="num{% if cell.finding %} vitals-cell--alert{% endif %}">'
+    "{% if cell.value is None %}—{% else %}{{ cell.value }}{% endif %}"
+    '{% if cell.finding %} <span aria-hidden="true">!</span><span class="visually-hidden">('
+    "{% if cell.field == 'spo2' %}below{% else %}above{% endif %} alert limit: "
+    "{{ cell.finding }})</span>{% endif %}</td>"
+    "{% endfor %}"
+    '<td class="small">{{ row.reading.recorded_by }}</td>'
+)
+
+
+def test_vitals_cells_drawn_in_python_match_the_template(ready):
+    """Out-of-limit values, a low SpO2, a decimal temperature, an empty box, an entry in error
+    and a name needing escaping: each row's cells as the template engine drew them."""
+    from django.template import Context, Template
+    from django.utils import timezone
+
+    ready.nurse.first_name = "Zoë <O'Neil>"
+    ready.nurse.save()
+    ready.dose()
+    session = ready.session
+    ready.vitals(session, ready.dose_at + timedelta(minutes=20), systolic=185, spo2=88)
+    services.record_vitals(
+        session,
+        ready.nurse,
+        {
+            "taken_at": ready.dose_at + timedelta(minutes=40),
+            "systolic": 128,
+            "diastolic": 81,
+            "heart_rate": 70,
+            "spo2": 97,
+            "temperature": "37.4",
+        },
+    )
+    wrong = ready.vitals(session, ready.dose_at + timedelta(minutes=60), systolic=210)
+    services.mark_entered_in_error(wrong, ready.nurse, "Typed 210, was 120.")
+    long_way = Template(CELLS_THE_LONG_WAY)
+    with timezone.override("America/Los_Angeles"):
+        rows = session_screen(session, ready.prescriber)["vitals_rows"]
+        assert len(rows) == 4 and any(cell.finding for cell in rows[1].cells)
+        for row in rows:
+            expected = long_way.render(Context({"row": row}))
+            assert str(row.cells_html).replace("\n  ", "") == expected
+    assert "37.4" in str(rows[2].cells_html) and "O&#x27;Neil" in str(rows[0].cells_html)
+
+
+def test_lists_read_through_a_statement_compiled_once_match_the_orm_and_show_new_entries(ready):
+    """The screen's lists run SQL compiled on the first read: the same rows, fields and order
+    as the ORM's own read, the session set on each, and an entry saved since shows at once."""
+    from django.forms.models import model_to_dict
+
+    from sessions.models import AdverseEvent, Observation
+
+    session = ready.session
+    ready.dose()
+    ready.vitals(session, ready.dose_at + timedelta(minutes=20), systolic=185)
+    session_screen(session, ready.prescriber)  # compiles the statements
+    ready.vitals(session, ready.dose_at + timedelta(minutes=40))
+    with CaptureQueriesContext(connection) as ctx:
+        data = session_screen(session, ready.prescriber)
+    assert not any('FROM "dosing_dosingsession"' in q["sql"] for q in ctx.captured_queries)
+    long_way = {
+        "doses": list(session.administrations.all()),
+        "vitals": list(VitalSigns.entries.filter(session=session)),
+        "observations": list(Observation.entries.filter(session=session)),
+        "alerts": list(session.alerts.all()),
+        "events": list(AdverseEvent.entries.filter(session=session)),
+        "overrides": list(session.overrides.all()),
+        "addenda": list(session.addenda.all()),
+    }
+    quick = {
+        "doses": data["doses"],
+        "vitals": [row.reading for row in data["vitals_rows"]],
+        "observations": data["observations"],
+        "alerts": data["open_alerts"] + data["acknowledged_alerts"],
+        "events": data["events"],
+        "overrides": data["overrides"],
+        "addenda": data["addenda"],
+    }
+    assert len(long_way["vitals"]) == 3 and long_way["alerts"]
+    for name, rows in long_way.items():
+        assert [model_to_dict(r) for r in quick[name]] == [model_to_dict(r) for r in rows], name
+        assert all(row.session is session for row in quick[name])
