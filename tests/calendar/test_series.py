@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from kapclinic.audit.models import AccessEvent
 from kapclinic.calendar import series as services
-from kapclinic.clinic.models import Appointment, AppointmentSeries, Role
+from kapclinic.clinic.models import Appointment, AppointmentSeries, JourneyError, Role
 from kapclinic.demo.builder import book, clear_course, room, sign_consent
+from sessions import booking
 from sessions import services as dosing
 from sessions.models import DosingSession
 from tests.real_services import require_real_service
@@ -260,10 +261,10 @@ def test_cancelling_the_rest_needs_a_reason_and_an_appointment_of_the_series(nor
     nurse = north.staff[Role.NURSE].user
     series = booked_series(north, count=2)
     first = series.appointments.order_by("starts_at").first()
-    with pytest.raises(services.JourneyError, match="reason"):
+    with pytest.raises(JourneyError, match="reason"):
         services.cancel_rest_of_series(series, first, by=nurse, reason=" ")
     stranger = book(north.courses[1], at(north.clinic, 30, 9), hours=1)
-    with pytest.raises(services.JourneyError, match="not part of this series"):
+    with pytest.raises(JourneyError, match="not part of this series"):
         services.cancel_rest_of_series(series, stranger, by=nurse, reason="No.")
     assert not series.appointments.filter(status=Appointment.Status.CANCELLED).exists()
 
@@ -272,7 +273,7 @@ def test_staff_of_another_clinic_cannot_cancel_the_rest(world, north):
     series = booked_series(north, count=2)
     first = series.appointments.order_by("starts_at").first()
     outsider = world.two.staff[Role.NURSE].user
-    with pytest.raises(services.JourneyError):
+    with pytest.raises(JourneyError):
         services.cancel_rest_of_series(series, first, by=outsider, reason="Not mine.")
     assert not series.appointments.filter(status=Appointment.Status.CANCELLED).exists()
 
@@ -414,7 +415,7 @@ def test_two_bookings_waiting_on_each_other_are_refused_in_words(north, monkeypa
     def deadlocked(*args, **kwargs):
         raise OperationalError("deadlock detected") from Deadlock()
 
-    monkeypatch.setattr(services.booking, "book_dosing_session", deadlocked)
+    monkeypatch.setattr(booking, "book_dosing_session", deadlocked)
     with pytest.raises(services.SeriesError, match="someone else was booking"):
         services.book_series(weekly(north), by=north.staff[Role.NURSE].user)
     assert not AppointmentSeries.objects.exists()
