@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Benchmark the course summary PDF. A measurement, not a test: nothing fails.
 
-    .venv/bin/python scripts/bench_reports.py [--runs 7] [--sessions 12] [--vitals 72]
+    .venv/bin/python scripts/bench_reports.py [--runs 7] [--sessions 6] [--vitals 72]
         [--measures 30]
 
 Builds, in a throw-away SQLite database (deleted at the end), one course through the real
@@ -29,7 +29,12 @@ use_project()
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--sessions", type=int, default=12)
+    parser.add_argument(
+        "--sessions",
+        type=int,
+        default=6,
+        help="at most the signed plan's sessions (6): more needs a re-evaluation first",
+    )
     parser.add_argument("--vitals", type=int, default=72, help="readings over all sessions")
     parser.add_argument("--measures", type=int, default=30, help="PHQ-9 follow-up scores")
     args = parser.parse_args()
