@@ -14,6 +14,7 @@ from kapclinic.clinic.records import ImmutableRecordError
 from kapclinic.demo.builder import clear_course, sign_consent
 from sessions.gate import evaluate_gate, failing
 from tests.factories import AppointmentFactory
+from tests.sessions.test_check_in_views import late_morning_zone
 
 pytestmark = pytest.mark.django_db
 
@@ -173,6 +174,10 @@ def test_check_in_offers_the_signature_when_due(world, second_client):
     course = world.one.courses[0]
     clear_course(course, world.one.staff[Role.PRESCRIBER].user)
     sign_consent(course)
+    # Late morning at the clinic: an hour from now is still today there, so check-in is open
+    # (within an hour of the clinic's midnight it opens only when the day begins).
+    course.clinic.time_zone = late_morning_zone()
+    course.clinic.save()
     start = timezone.now() + timedelta(hours=1)
     appointment = AppointmentFactory(
         course=course, starts_at=start, ends_at=start + timedelta(hours=2)
