@@ -374,7 +374,8 @@ def test_complete_course_needs_a_reason_then_closes_the_journey(in_integration, 
     course.refresh_from_db()
     assert course.state == CourseState.INTEGRATION and not CourseClosure.objects.exists()
 
-    ended = today - timedelta(days=1) if course.created_at.date() < today else today
+    began = timezone.localdate(course.created_at, course.clinic.tz)  # the clinic's day, not UTC's
+    ended = today - timedelta(days=1) if began < today else today
     done = client.post(url, {"effective_on": ended.isoformat(), "reason": "Goals met."})
     assert done.status_code == 302
     course.refresh_from_db()
