@@ -11,6 +11,7 @@ from django.views import View
 
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.access import provider_for
+from kapclinic.clinic.form_views import refusals_shown_on
 from kapclinic.clinic.mixins import StaffRequiredMixin
 from kapclinic.clinic.models import Patient, Role
 
@@ -77,11 +78,8 @@ class EnrolmentView(StaffRequiredMixin, View):
         patient = self.get_patient(request, pk)
         form = EnrolmentForm(request.POST)
         if form.is_valid():
-            try:
+            with refusals_shown_on(form, RemsRecordError):
                 services.record_enrolment(patient, request.user, **form.cleaned_data)
-            except RemsRecordError as error:
-                form.add_error(None, str(error))
-            else:
                 messages.success(request, "REMS enrolment recorded and signed.")
                 return redirect("rems:enrolment", pk=patient.pk)
         return self.render(request, patient, form, status=422)
@@ -120,11 +118,8 @@ class MonitoringFormView(StaffRequiredMixin, View):
         record = self.get_form_record(request, pk)
         form = SubmittedForm(request.POST)
         if form.is_valid():
-            try:
+            with refusals_shown_on(form, RemsRecordError):
                 services.mark_submitted(record, request.user, form.cleaned_data["submitted_on"])
-            except RemsRecordError as error:
-                form.add_error(None, str(error))
-            else:
                 messages.success(request, "Submission recorded.")
                 return redirect("rems:monitoring-form", pk=record.pk)
         return self.render(request, record, form, status=422)
