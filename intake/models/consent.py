@@ -11,8 +11,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from kapclinic.clinic.access import PatientRecordQuerySet
-from kapclinic.clinic.models import Clinic, TreatmentCourse
-from kapclinic.clinic.record_fields import optional_link
+from kapclinic.clinic.models import Clinic
+from kapclinic.clinic.record_fields import course_link, optional_link
 from kapclinic.clinic.records import ImmutableModel, ImmutableRecordError
 
 User = settings.AUTH_USER_MODEL
@@ -101,9 +101,7 @@ class ConsentSignatureQuerySet(PatientRecordQuerySet):
 class ConsentSignature(ImmutableModel):
     """The patient's typed-name signature of one version, with when and from where."""
 
-    course = models.ForeignKey(
-        TreatmentCourse, on_delete=models.PROTECT, related_name="consent_signatures"
-    )
+    course = course_link("consent_signatures")
     document = models.ForeignKey(
         ConsentDocument, on_delete=models.PROTECT, related_name="signatures"
     )

@@ -7,6 +7,7 @@ from simple_history.models import HistoricalRecords
 
 from kapclinic.audit.trail import CHANGE, audit
 from kapclinic.clinic.access import PatientRecordQuerySet, provider_for
+from kapclinic.clinic.record_fields import course_link
 
 from .people import Clinic, Patient, Provider, Role, User
 
@@ -266,7 +267,7 @@ class TreatmentCourse(models.Model):
 class CourseEvent(models.Model):
     """One step of the journey: from which stage to which, by whom, when and why."""
 
-    course = models.ForeignKey(TreatmentCourse, on_delete=models.PROTECT, related_name="events")
+    course = course_link("events")
     from_state = models.CharField(max_length=30, choices=CourseState.choices)
     to_state = models.CharField(max_length=30, choices=CourseState.choices)
     actor = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")

@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from kapclinic.clinic.record_fields import course_link
+
 from .people import User
 
 
@@ -23,9 +25,7 @@ class ReevaluationDecision(models.TextChoices):
 class Reevaluation(models.Model):
     """Signed once by the prescriber who made it; never changed or deleted."""
 
-    course = models.ForeignKey(
-        "clinic.TreatmentCourse", on_delete=models.PROTECT, related_name="reevaluations"
-    )
+    course = course_link("reevaluations")
     decision = models.CharField(max_length=20, choices=ReevaluationDecision.choices)
     rationale = models.TextField(max_length=4000)
     outcome_so_far = models.TextField(

@@ -13,9 +13,8 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from kapclinic.clinic.access import ClinicStaffQuerySet, PatientRecordQuerySet
-from kapclinic.clinic.record_fields import optional_link
+from kapclinic.clinic.record_fields import course_link, optional_link
 
-from .journey import TreatmentCourse
 from .people import Patient, Provider, User
 from .safety import SafetyFlag
 
@@ -68,9 +67,7 @@ class RiskReview(WriteOnce):
     """Write-once: what the clinician found and decided when they resolved a risk flag."""
 
     flag = models.OneToOneField(SafetyFlag, on_delete=models.PROTECT, related_name="risk_review")
-    course = models.ForeignKey(
-        TreatmentCourse, on_delete=models.PROTECT, related_name="risk_reviews"
-    )
+    course = course_link("risk_reviews")
     reviewed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     reviewed_at = models.DateTimeField(default=timezone.now)
     # The C-SSRS screener as the clinician answered it: item key → 0 (no) / 1 (yes), only the
@@ -164,9 +161,7 @@ class SafetyPlan(WriteOnce):
     """One version of a patient's safety plan. A change is a new version; old ones are kept."""
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="safety_plans")
-    course = models.ForeignKey(
-        TreatmentCourse, on_delete=models.PROTECT, related_name="safety_plans"
-    )
+    course = course_link("safety_plans")
     version = models.PositiveIntegerField()
     warning_signs = models.TextField()
     coping_strategies = models.TextField()
@@ -213,9 +208,7 @@ class FollowUpTaskQuerySet(ClinicStaffQuerySet):
 class FollowUpTask(models.Model):
     """Something a clinician must do after a risk review, by a time; closed with its outcome."""
 
-    course = models.ForeignKey(
-        TreatmentCourse, on_delete=models.PROTECT, related_name="follow_up_tasks"
-    )
+    course = course_link("follow_up_tasks")
     risk_review = optional_link(RiskReview, related_name="tasks")
     owner = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="follow_up_tasks")
     description = models.CharField(max_length=300)

@@ -11,10 +11,10 @@ from simple_history.models import HistoricalRecords
 
 from kapclinic.audit.trail import CHANGE, audit
 from kapclinic.clinic.access import ClinicStaffQuerySet, provider_for
-from kapclinic.clinic.record_fields import optional_link
+from kapclinic.clinic.record_fields import course_link, optional_link
 
 from ..text_limits import SHORT_REASON, limited
-from .journey import JourneyError, TreatmentCourse
+from .journey import JourneyError
 from .people import CLINICIAN_ROLES, User
 
 
@@ -34,9 +34,7 @@ class SafetyFlag(models.Model):
         SUICIDE_RISK = "suicide_risk", "Suicide risk"
         OTHER = "other", "Other safety concern"
 
-    course = models.ForeignKey(
-        TreatmentCourse, on_delete=models.PROTECT, related_name="safety_flags"
-    )
+    course = course_link("safety_flags")
     urgency = models.CharField(max_length=10, choices=Urgency.choices, default=Urgency.URGENT)
     kind = models.CharField(
         max_length=20,

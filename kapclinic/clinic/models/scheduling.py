@@ -24,9 +24,8 @@ from kapclinic.clinic.constraints import (
     PostgresExclusionConstraint,
     TsTzRange,
 )
-from kapclinic.clinic.record_fields import optional_link
+from kapclinic.clinic.record_fields import course_link, optional_link
 
-from .journey import TreatmentCourse
 from .people import Clinic, Patient, Provider
 from .resources import Resource
 
@@ -128,9 +127,7 @@ class Appointment(models.Model):
 
     Status = AppointmentStatus
 
-    course = models.ForeignKey(
-        TreatmentCourse, on_delete=models.PROTECT, related_name="appointments"
-    )
+    course = course_link("appointments")
     # Copied from the course on save: the clinic's own lists and pages filter on it.
     clinic = models.ForeignKey(
         Clinic, on_delete=models.PROTECT, related_name="appointments", editable=False
