@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from kapclinic.clinic.access import ClinicStaffQuerySet, PatientRecordQuerySet
 from kapclinic.clinic.record_fields import course_link, optional_link
+from kapclinic.clinic.record_rules import closed_with_who_and_what
 
 from .people import Patient, Provider, User
 from .safety import SafetyFlag
@@ -228,9 +229,8 @@ class FollowUpTask(models.Model):
     class Meta:
         ordering = ["due_at", "pk"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(closed_at__isnull=True) | (Q(closed_by__isnull=False) & ~Q(outcome="")),
-                name="follow_up_task_closed_with_outcome",
+            closed_with_who_and_what(
+                "follow_up_task_closed_with_outcome", at="closed_at", by="closed_by", what="outcome"
             ),
         ]
         indexes = [models.Index(fields=["owner", "closed_at", "due_at"])]
