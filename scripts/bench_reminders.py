@@ -18,7 +18,6 @@ group would have them), then prints:
 import argparse
 import io
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,7 +25,7 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
-from bench_setup import ROOT, use_project
+from bench_setup import use_project
 
 use_project()
 
@@ -81,6 +80,7 @@ def run(args, connection, settings):
     from kapclinic.reminders import planner, services
     from kapclinic.reminders.models import Reminder, Status
     from kapclinic.reminders.tasks import send_reminder
+    from tests.processes import celery_worker, database_url
 
     clinic = Clinic.objects.create(name="Benchmark clinic", time_zone="Europe/London")
     Patient.objects.bulk_create(
@@ -155,35 +155,16 @@ def run(args, connection, settings):
     due = Reminder.objects.filter(status=Status.DUE).count()
     queue = f"kap-bench-{uuid.uuid4().hex[:8]}"
     mail_dir = Path(tempfile.mkdtemp(prefix="kap-bench-mail-"))
-    db = connection.settings_dict
-    host = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
     env = os.environ | {
-        "DATABASE_URL": f"postgres://{db['USER']}@{host}/{db['NAME']}",
+        "DATABASE_URL": database_url(),
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "CELERY_TASK_DEFAULT_QUEUE": queue,
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "EMAIL_FILE_PATH": str(mail_dir),
         "LOG_LEVEL": "WARNING",
     }
-    worker = subprocess.Popen(  # noqa: S603  our own interpreter and fixed arguments
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "kapclinic",
-            "worker",
-            "--loglevel",
-            "WARNING",
-            "--concurrency",
-            str(args.concurrency),
-            "--without-gossip",
-            "--without-mingle",
-            "-Q",
-            queue,
-        ],
-        cwd=ROOT,
-        env=env,
+    worker = celery_worker(
+        "--loglevel", "WARNING", "--concurrency", str(args.concurrency), "-Q", queue, env=env
     )
     try:
         time.sleep(3)  # let the worker connect; the clock starts at the first message
