@@ -31,13 +31,16 @@ use_project()
 
 
 def copy_appointments(connection, rows):
-    """COPY (course, clinic, kind, start, end) tuples into clinic_appointment."""
-    columns = "course_id, clinic_id, kind, starts_at, ends_at, status, status_reason, created_at"
+    """COPY (course, patient, clinic, kind, start, end) tuples into clinic_appointment."""
+    columns = (
+        "course_id, patient_id, clinic_id, kind, starts_at, ends_at, status, status_reason,"
+        " created_at, changed_at, sequence"
+    )
     buffer = io.StringIO()
-    for course_id, clinic_id, kind, starts, ends in rows:
+    for course_id, patient_id, clinic_id, kind, starts, ends in rows:
         buffer.write(
-            f"{course_id}\t{clinic_id}\t{kind}\t{starts.isoformat()}\t{ends.isoformat()}"
-            f"\tbooked\t\t{starts.isoformat()}\n"
+            f"{course_id}\t{patient_id}\t{clinic_id}\t{kind}\t{starts.isoformat()}"
+            f"\t{ends.isoformat()}\tbooked\t\t{starts.isoformat()}\t{starts.isoformat()}\t0\n"
         )
     buffer.seek(0)
     with connection.cursor() as cursor:
@@ -82,16 +85,22 @@ def run(args, connection, settings):
     from kapclinic.reminders.tasks import send_reminder
     from tests.processes import celery_worker, database_url
 
-    clinic = Clinic.objects.create(name="Benchmark clinic", time_zone="Europe/London")
-    Patient.objects.bulk_create(
-        Patient(clinic=clinic, legal_name=f"Patient {i}", email=f"bench{i}@example.com")
-        for i in range(args.courses)
-    )
-    TreatmentCourse.objects.bulk_create(
-        TreatmentCourse(patient=p, clinic=clinic, indication="depression")
-        for p in Patient.objects.filter(clinic=clinic)
-    )
-    courses = list(TreatmentCourse.objects.values_list("pk", flat=True))
+    def new_courses(name, count):
+        """A clinic of `count` patients with a course each, as (course, patient) ids: the
+        appointment row names both, and the database keeps one patient in one place at a time."""
+        clinic = Clinic.objects.create(name=name, time_zone="Europe/London")
+        Patient.objects.bulk_create(
+            Patient(clinic=clinic, legal_name=f"Patient {i}", email=f"{clinic.pk}-{i}@example.com")
+            for i in range(count)
+        )
+        TreatmentCourse.objects.bulk_create(
+            TreatmentCourse(patient=p, clinic=clinic, indication="depression")
+            for p in Patient.objects.filter(clinic=clinic)
+        )
+        courses = TreatmentCourse.objects.filter(clinic=clinic)
+        return clinic, list(courses.values_list("pk", "patient_id"))
+
+    clinic, courses = new_courses("Benchmark clinic", args.courses)
     now = timezone.now()
     kinds = [Appointment.Kind.DOSING, Appointment.Kind.INTEGRATION, Appointment.Kind.FOLLOW_UP]
     year = 365 * 24 * 3600
@@ -105,7 +114,7 @@ def run(args, connection, settings):
             starts = now + timedelta(seconds=60 + (i * year) // args.appointments)
             rows.append(
                 (
-                    courses[(i * 7919) % len(courses)],
+                    *courses[(i * 7919) % len(courses)],
                     clinic.pk,
                     kinds[i % 3],
                     starts,
@@ -137,11 +146,13 @@ def run(args, connection, settings):
 
     # --- Send rate through a real worker ----------------------------------------------------
     soon = now + timedelta(minutes=30)
+    # One appointment each for patients of their own, whose diaries the year above leaves free.
+    clinic, courses = new_courses("Benchmark clinic (send rate)", args.reminders)
     copy_appointments(
         connection,
         [
             (
-                courses[i % len(courses)],
+                *courses[i % len(courses)],
                 clinic.pk,
                 Appointment.Kind.INTEGRATION,
                 soon + timedelta(seconds=i % 3600),
