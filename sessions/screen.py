@@ -241,7 +241,10 @@ def session_screen(session, user, now=None):
         "is_signed": session.is_signed,
         "can_dose": role in DOSING_ROLES,
         "can_record": role in CLINICIANS,
-        "can_mark_in_error": role in CLINICIANS and not session.is_signed,
+        # Vitals and observations while the session is open; adverse events and strike-outs
+        # until it is signed.
+        "can_monitor": role in CLINICIANS and session.is_open,
+        "can_amend": role in CLINICIANS and not session.is_signed,
         "is_prescriber": role == Role.PRESCRIBER,
     }
 

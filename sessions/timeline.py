@@ -6,10 +6,10 @@ sessions (the chart page asserts its query count), read as plain rows.
 
 from decimal import Decimal
 
-from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import IntegerField, OuterRef, Subquery
 from django.urls import reverse
 
+from kapclinic.clinic.selectors import counted
 from kapclinic.clinic.timeline import TimelineEntry, register
 
 from .models import Administration, AdverseEvent, DosingSession, VitalSigns
@@ -22,8 +22,9 @@ TONE = {
 }
 
 
-def _peak(field):
-    # The reading with the highest systolic pressure (then diastolic) is the session's peak.
+def peak_reading(field):
+    """`field` of the session's peak reading, as a subquery: the reading with the highest
+    systolic pressure (then diastolic), the first of equals (the chart, the course summary)."""
     peak = VitalSigns.objects.filter(session=OuterRef("pk")).order_by(
         "-systolic", "-diastolic", "taken_at"
     )
@@ -40,19 +41,12 @@ def dosing_sessions(patient, courses):
     course_ids = [course.pk for course in courses]
     if not course_ids:
         return []
-    events = (
-        AdverseEvent.objects.filter(session=OuterRef("pk"))
-        .order_by()
-        .values("session")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
     sessions = (
         DosingSession.objects.filter(course_id__in=course_ids)
         .annotate(
-            peak_systolic=_peak("systolic"),
-            peak_diastolic=_peak("diastolic"),
-            event_count=Coalesce(Subquery(events, output_field=IntegerField()), Value(0)),
+            peak_systolic=peak_reading("systolic"),
+            peak_diastolic=peak_reading("diastolic"),
+            event_count=counted(AdverseEvent.objects.filter(session=OuterRef("pk")), "session"),
         )
         .values_list(
             "pk",

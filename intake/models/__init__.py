@@ -15,7 +15,8 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from kapclinic.clinic.access import PatientRecordQuerySet
-from kapclinic.clinic.models import Product, Route, TreatmentCourse
+from kapclinic.clinic.models import Product, Route
+from kapclinic.clinic.record_fields import course_link
 from kapclinic.clinic.records import ImmutableModel
 from kapclinic.clinic.text_limits import CLINICAL_TEXT, SHORT_REASON, limited
 
@@ -70,9 +71,7 @@ class Invitation(models.Model):
         EXPIRED = "expired", "Expired"
         REPLACED = "replaced", "Replaced by a newer invitation"
 
-    course = models.ForeignKey(
-        TreatmentCourse, on_delete=models.PROTECT, related_name="invitations"
-    )
+    course = course_link("invitations")
     token_hash = models.CharField(max_length=64, unique=True)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
@@ -149,7 +148,7 @@ class IntakeRecordQuerySet(PatientRecordQuerySet):
 class IntakeRecord(models.Model):
     """The patient's intake answers, saved step by step so nothing typed is lost."""
 
-    course = models.OneToOneField(TreatmentCourse, on_delete=models.PROTECT, related_name="intake")
+    course = course_link("intake", link=models.OneToOneField)
     answers = models.JSONField(default=dict, blank=True)  # step → field → cleaned value
     drafts = models.JSONField(default=dict, blank=True)  # step → raw input not yet valid
     completed_steps = models.JSONField(default=list, blank=True)
@@ -168,9 +167,7 @@ class IntakeRecord(models.Model):
 class IntakeSubmission(ImmutableModel):
     """What the patient submitted, frozen: the reviewer decides on exactly this."""
 
-    course = models.ForeignKey(
-        TreatmentCourse, on_delete=models.PROTECT, related_name="intake_submissions"
-    )
+    course = course_link("intake_submissions")
     number = models.PositiveSmallIntegerField()
     submitted_at = models.DateTimeField(default=timezone.now)
     answers = models.JSONField()
@@ -232,9 +229,7 @@ class SuitabilityDecision(ImmutableModel):
         DECLINED = "declined", "Declined"
         MORE_INFORMATION = "more_information", "More information needed"
 
-    course = models.ForeignKey(
-        TreatmentCourse, on_delete=models.PROTECT, related_name="suitability_decisions"
-    )
+    course = course_link("suitability_decisions")
     submission = models.ForeignKey(
         IntakeSubmission, on_delete=models.PROTECT, related_name="decisions"
     )
@@ -298,9 +293,7 @@ class TreatmentPlan(PlanVersion):
 
     version = 1
 
-    course = models.OneToOneField(
-        TreatmentCourse, on_delete=models.PROTECT, related_name="treatment_plan"
-    )
+    course = course_link("treatment_plan", link=models.OneToOneField)
     decision = models.OneToOneField(
         SuitabilityDecision, on_delete=models.PROTECT, related_name="plan"
     )

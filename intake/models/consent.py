@@ -11,9 +11,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from kapclinic.clinic.access import PatientRecordQuerySet
-from kapclinic.clinic.models import Clinic, TreatmentCourse
-from kapclinic.clinic.record_fields import optional_link
-from kapclinic.clinic.records import ImmutableModel, ImmutableRecordError
+from kapclinic.clinic.models import Clinic
+from kapclinic.clinic.record_fields import course_link, optional_link
+from kapclinic.clinic.records import ImmutableModel
 
 User = settings.AUTH_USER_MODEL
 
@@ -37,9 +37,12 @@ class ConsentDocumentQuerySet(models.QuerySet):
         )
 
 
-class ConsentDocument(models.Model):
+class ConsentDocument(ImmutableModel):
     """One published version of a clinic's consent text, of one kind. Never edited once
     published: to change it, publish a new version (patients signed exactly this text)."""
+
+    cannot_change = "A published consent version cannot be changed: publish a new version instead."
+    cannot_delete = "A published consent version cannot be deleted."
 
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="consent_documents")
     kind = models.CharField(
@@ -83,16 +86,6 @@ class ConsentDocument(models.Model):
     def __str__(self):
         return f"{self.title} v{self.version}"
 
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise ImmutableRecordError(
-                "A published consent version cannot be changed: publish a new version instead."
-            )
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ImmutableRecordError("A published consent version cannot be deleted.")
-
 
 class ConsentSignatureQuerySet(PatientRecordQuerySet):
     """Staff of the patient's clinic, and the patient themself."""
@@ -101,9 +94,7 @@ class ConsentSignatureQuerySet(PatientRecordQuerySet):
 class ConsentSignature(ImmutableModel):
     """The patient's typed-name signature of one version, with when and from where."""
 
-    course = models.ForeignKey(
-        TreatmentCourse, on_delete=models.PROTECT, related_name="consent_signatures"
-    )
+    course = course_link("consent_signatures")
     document = models.ForeignKey(
         ConsentDocument, on_delete=models.PROTECT, related_name="signatures"
     )

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from kapclinic.clinic.access import PatientRecordQuerySet
 from kapclinic.clinic.models import TreatmentCourse
+from kapclinic.clinic.record_fields import course_link
 from kapclinic.clinic.records import ImmutableModel
 
 User = settings.AUTH_USER_MODEL
@@ -23,7 +24,7 @@ class CourseClosure(ImmutableModel):
         COMPLETED = "completed", "Completed"
         DISCONTINUED = "discontinued", "Discontinued"
 
-    course = models.OneToOneField(TreatmentCourse, on_delete=models.PROTECT, related_name="closure")
+    course = course_link("closure", link=models.OneToOneField)
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
     effective_on = models.DateField(help_text="The date the course ended clinically.")
     reason = models.TextField()

@@ -12,8 +12,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from kapclinic.clinic.access import provider_for
-from kapclinic.clinic.models import Clinic, TreatmentCourse
-from kapclinic.clinic.record_fields import optional_link
+from kapclinic.clinic.models import Clinic
+from kapclinic.clinic.record_fields import course_link, optional_link
 from kapclinic.clinic.text_limits import JOURNAL_ENTRY, limited
 from sessions.models import DosingSession
 
@@ -134,9 +134,7 @@ class JournalEntryQuerySet(models.QuerySet):
 class JournalEntry(models.Model):
     """A reflection the patient wrote. Private by default; `shared_at` marks sharing."""
 
-    course = models.ForeignKey(
-        TreatmentCourse, on_delete=models.PROTECT, related_name="journal_entries"
-    )
+    course = course_link("journal_entries")
     dosing_session = optional_link(
         DosingSession,
         related_name="journal_entries",

@@ -11,8 +11,8 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from kapclinic.clinic import records
-from kapclinic.clinic.models import Appointment, TreatmentCourse
-from kapclinic.clinic.record_fields import content_hash_field, optional_link
+from kapclinic.clinic.models import Appointment
+from kapclinic.clinic.record_fields import content_hash_field, course_link, optional_link
 from kapclinic.clinic.text_limits import NOTE_SECTION, limited
 from sessions.integrity import content_hash
 from sessions.models import DosingSession
@@ -69,9 +69,7 @@ class IntegrationNote(records.SignedRecord):
     appointment = models.OneToOneField(
         Appointment, on_delete=models.PROTECT, related_name="integration_note"
     )
-    course = models.ForeignKey(
-        TreatmentCourse, on_delete=models.PROTECT, related_name="integration_notes"
-    )
+    course = course_link("integration_notes")
     dosing_session = optional_link(
         DosingSession,
         related_name="integration_notes",

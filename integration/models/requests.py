@@ -5,8 +5,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from kapclinic.clinic.access import PatientRecordQuerySet
-from kapclinic.clinic.models import Appointment, TreatmentCourse
-from kapclinic.clinic.record_fields import optional_link
+from kapclinic.clinic.models import Appointment
+from kapclinic.clinic.record_fields import course_link, optional_link
 from kapclinic.instruments import choices, get_instrument
 from kapclinic.measures.models import QuestionnaireResponse
 
@@ -36,9 +36,7 @@ class MeasureRequest(models.Model):
         EXPIRED = "expired", "Expired"
         CANCELLED = "cancelled", "Cancelled"
 
-    course = models.ForeignKey(
-        TreatmentCourse, on_delete=models.PROTECT, related_name="measure_requests"
-    )
+    course = course_link("measure_requests")
     instrument = models.CharField(max_length=30, choices=choices())
     purpose = models.CharField(max_length=20, choices=QuestionnaireResponse.Purpose.choices)
     # Stable key of the schedule step, e.g. "dose:41", "end", "after:4w": one request each.

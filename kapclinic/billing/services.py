@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from kapclinic.audit.trail import CHANGE, audit
 from kapclinic.clinic.access import provider_for
+from kapclinic.clinic.in_error import strike_out
 from kapclinic.clinic.models import Appointment, Diagnosis, TreatmentCourse
 
 from .codes import DEFAULT_FEES, Fee
@@ -111,17 +112,14 @@ def mark_paid(line, by, paid_on):
 def enter_in_error(line, by, reason):
     """A wrong line stays on record, struck through, and leaves every superbill."""
     _biller(by, line.clinic_id)
-    reason = (reason or "").strip()
-    if not reason:
-        raise BillingError("Say why this line was entered in error.")
     with transaction.atomic():
-        locked = FeeLine.objects.select_for_update(no_key=True, of=("self",)).get(pk=line.pk)
-        if not locked.in_force:
-            raise BillingError("This line is already marked entered in error.")
-        locked.entered_in_error_at, locked.entered_in_error_by = timezone.now(), by
-        locked.entered_in_error_reason = reason[:500]
-        locked.save(
-            update_fields=["entered_in_error_at", "entered_in_error_by", "entered_in_error_reason"]
+        locked = strike_out(
+            line,
+            by,
+            reason,
+            refusal=BillingError,
+            ask_why="Say why this line was entered in error.",
+            already="This line is already marked entered in error.",
         )
         what = f"fee line {locked.code} entered in error, appointment {locked.appointment_id}"
         audit(by, locked, what, CHANGE)

@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from kapclinic.clinic.access import PatientRecordQuerySet
 from kapclinic.clinic.clinic_rows import ClinicRowQuerySet
-from kapclinic.clinic.models import Appointment, Clinic, Patient, Provider, TreatmentCourse
+from kapclinic.clinic.models import Appointment, Clinic, Patient, Provider
 from kapclinic.clinic.models.scheduling import LIVE_STATUSES, time_in_words
-from kapclinic.clinic.record_fields import optional_link
+from kapclinic.clinic.record_fields import course_link, optional_link
 
 from .feed_models import CalendarFeed, CalendarFeedQuerySet  # noqa: F401
 
@@ -137,9 +137,7 @@ class AppointmentRequest(models.Model):
     Kind = RequestKind
     Status = RequestStatus
 
-    course = models.ForeignKey(
-        TreatmentCourse, on_delete=models.PROTECT, related_name="appointment_requests"
-    )
+    course = course_link("appointment_requests")
     # Copied from the course, so scoped reads need no join.
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+", editable=False)
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+", editable=False)

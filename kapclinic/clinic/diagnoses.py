@@ -6,12 +6,12 @@ and a KAP course's therapist often makes it; nurses and clinic admins read diagn
 """
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from kapclinic.audit.trail import CHANGE, audit
 
 from . import icd10
 from .access import provider_for
+from .in_error import strike_out
 from .models import Diagnosis, Role, TreatmentCourse
 
 DIAGNOSERS = frozenset({Role.PRESCRIBER, Role.THERAPIST})
@@ -69,24 +69,15 @@ def enter_in_error(diagnosis, by, reason):
     """Mark a diagnosis entered in error, with a reason; it stays on record, struck through."""
     course = diagnosis.course
     _check(by, course)
-    reason = (reason or "").strip()
-    if not reason:
-        raise DiagnosisError("Say why this diagnosis was entered in error.")
     with transaction.atomic():
-        locked = Diagnosis.objects.select_for_update(no_key=True, of=("self",)).get(pk=diagnosis.pk)
-        if not locked.in_force:
-            raise DiagnosisError("This diagnosis is already marked entered in error.")
-        locked.entered_in_error_at = timezone.now()
-        locked.entered_in_error_by = by
-        locked.entered_in_error_reason = reason[:500]
-        locked.primary = False
-        locked.save(
-            update_fields=[
-                "entered_in_error_at",
-                "entered_in_error_by",
-                "entered_in_error_reason",
-                "primary",
-            ]
+        locked = strike_out(
+            diagnosis,
+            by,
+            reason,
+            refusal=DiagnosisError,
+            ask_why="Say why this diagnosis was entered in error.",
+            already="This diagnosis is already marked entered in error.",
+            primary=False,
         )
         audit(by, course, f"diagnosis {locked.code} entered in error, course {course.pk}", CHANGE)
     return locked

@@ -8,6 +8,13 @@ def optional_link(to, *, link=models.ForeignKey, **kwargs):
     return link(to, on_delete=models.PROTECT, null=True, blank=True, **kwargs)
 
 
+def course_link(related_name, *, link=models.ForeignKey, **kwargs):
+    """The treatment course a record belongs to: always set, and kept while the record is."""
+    return link(
+        "clinic.TreatmentCourse", on_delete=models.PROTECT, related_name=related_name, **kwargs
+    )
+
+
 def content_hash_field(help_text):
     """A signed record's SHA-256 as signed: 64 hex digits, empty until signing, never typed."""
     return models.CharField(max_length=64, blank=True, editable=False, help_text=help_text)

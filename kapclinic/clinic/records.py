@@ -35,20 +35,27 @@ class RecordKeptError(Exception):
 
 
 class ImmutableModel(models.Model):
-    """Rows that are written once: saves after creation and deletes are refused."""
+    """Rows that are written once: saves after creation and deletes are refused.
+
+    A record may word its refusals (`cannot_change`, `cannot_delete`) to say what to do instead.
+    """
 
     refusal = ImmutableRecordError
+    cannot_change = None
+    cannot_delete = None
 
     class Meta:
         abstract = True
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
-            raise self.refusal(f"A {self._meta.verbose_name} cannot be changed once saved.")
+            raise self.refusal(
+                self.cannot_change or f"A {self._meta.verbose_name} cannot be changed once saved."
+            )
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        raise self.refusal(f"A {self._meta.verbose_name} cannot be deleted.")
+        raise self.refusal(self.cannot_delete or f"A {self._meta.verbose_name} cannot be deleted.")
 
 
 SIGNED = "signed"

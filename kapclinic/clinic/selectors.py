@@ -79,6 +79,13 @@ CASELOAD_SEARCHES = "caseload_searches"
 KEPT_SEARCHES = 20
 
 
+def counted(rows, per):
+    """How many of `rows` (filtered on an OuterRef) each outer row has, 0 for none: one
+    subquery, so a list counts its rows in the same query that reads it."""
+    counts = rows.order_by().values(per).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counts, output_field=IntegerField()), Value(0))
+
+
 def remember_search(session, q):
     """A short random token for the search text `q`, kept in the server-side session."""
     if not q:
@@ -109,13 +116,6 @@ def caseload(user, filters=CaseloadFilters()):
         .order_by("starts_at")
         .values("starts_at")[:1]
     )
-    open_flags = (
-        SafetyFlag.objects.filter(course=OuterRef("pk"), resolved_at__isnull=True)
-        .order_by()
-        .values("course")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
     # The flag that decides the course's place: the most urgent, and of those the oldest.
     top_flag = (
         SafetyFlag.objects.filter(course=OuterRef("pk"), resolved_at__isnull=True)
@@ -137,7 +137,9 @@ def caseload(user, filters=CaseloadFilters()):
         .select_related("patient")
         .annotate(
             next_appointment_at=Subquery(next_appointment),
-            open_flag_count=Coalesce(Subquery(open_flags, output_field=IntegerField()), Value(0)),
+            open_flag_count=counted(
+                SafetyFlag.objects.filter(course=OuterRef("pk"), resolved_at__isnull=True), "course"
+            ),
             top_flag_urgency=Subquery(top_flag.values("urgency")[:1], output_field=CharField()),
             top_flag_raised_at=Subquery(
                 top_flag.values("raised_at")[:1], output_field=DateTimeField()

@@ -8,7 +8,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from kapclinic.clinic.access import PatientRecordQuerySet
-from kapclinic.clinic.record_fields import optional_link
+from kapclinic.clinic.record_fields import course_link, optional_link
 from kapclinic.instruments import choices, get_instrument
 
 # Badge colour for a band's severity (design system: only four status colours exist). The
@@ -45,11 +45,7 @@ class QuestionnaireResponse(models.Model):
         DRAFT = "draft", "Draft"
         COMPLETED = "completed", "Completed"
 
-    course = models.ForeignKey(
-        "clinic.TreatmentCourse",
-        on_delete=models.PROTECT,
-        related_name="questionnaire_responses",
-    )
+    course = course_link("questionnaire_responses")
     instrument = models.CharField(max_length=30, choices=choices())
     purpose = models.CharField(max_length=20, choices=Purpose.choices)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)

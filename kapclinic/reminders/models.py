@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 
 from kapclinic.clinic.models import Clinic, Patient
+from kapclinic.clinic.record_rules import both_or_neither
 
 
 class Kind(models.TextChoices):
@@ -182,11 +183,7 @@ class ReminderPreference(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(
-                condition=Q(quiet_start__isnull=True, quiet_end__isnull=True)
-                | Q(quiet_start__isnull=False, quiet_end__isnull=False),
-                name="reminder_quiet_hours_both_or_neither",
-            ),
+            both_or_neither("reminder_quiet_hours_both_or_neither", "quiet_start", "quiet_end"),
         ]
 
     def __str__(self):

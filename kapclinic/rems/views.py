@@ -11,6 +11,7 @@ from django.views import View
 
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.access import provider_for
+from kapclinic.clinic.form_views import refusals_shown_on
 from kapclinic.clinic.mixins import StaffRequiredMixin
 from kapclinic.clinic.models import Patient, Role
 
@@ -60,31 +61,60 @@ class RemsOverviewView(StaffRequiredMixin, View):
         )
 
 
-class EnrolmentView(StaffRequiredMixin, View):
+class RecordFormView(StaffRequiredMixin, View):
+    """A REMS page about one row with one form: opening it is audit-logged; a valid form goes
+    to `save`, whose refusal shows on the form, and success comes back to the page."""
+
+    form_class = None
+    done = ""  # the success message
+    url_name = ""  # the page, to come back to after saving
+
+    def get_record(self, request, pk):
+        raise NotImplementedError
+
+    def viewing(self, record):
+        """What the trail says was read, and the patient's id."""
+        raise NotImplementedError
+
+    def save(self, record, form):
+        raise NotImplementedError
+
+    def render(self, request, record, form, status=200):
+        raise NotImplementedError
+
+    def get(self, request, pk):
+        record = self.get_record(request, pk)
+        _viewed(request.user, *self.viewing(record))
+        return self.render(request, record, self.form_class())
+
+    def post(self, request, pk):
+        record = self.get_record(request, pk)
+        form = self.form_class(request.POST)
+        if form.is_valid():
+            with refusals_shown_on(form, RemsRecordError):
+                self.save(record, form)
+                messages.success(request, self.done)
+                return redirect(self.url_name, pk=record.pk)
+        return self.render(request, record, form, status=422)
+
+
+class EnrolmentView(RecordFormView):
     """A patient's REMS enrolment: shown once recorded, else the form a prescriber signs."""
 
-    def get_patient(self, request, pk):
+    form_class = EnrolmentForm
+    done = "REMS enrolment recorded and signed."
+    url_name = "rems:enrolment"
+
+    def get_record(self, request, pk):
         return get_object_or_404(
             Patient.objects.visible_to(request.user).select_related("clinic"), pk=pk
         )
 
-    def get(self, request, pk):
-        patient = self.get_patient(request, pk)
-        _viewed(request.user, "REMS enrolment", patient.pk)
-        return self.render(request, patient, EnrolmentForm())
+    def viewing(self, patient):
+        return "REMS enrolment", patient.pk
 
-    def post(self, request, pk):
-        patient = self.get_patient(request, pk)
-        form = EnrolmentForm(request.POST)
-        if form.is_valid():
-            try:
-                services.record_enrolment(patient, request.user, **form.cleaned_data)
-            except RemsRecordError as error:
-                form.add_error(None, str(error))
-            else:
-                messages.success(request, "REMS enrolment recorded and signed.")
-                return redirect("rems:enrolment", pk=patient.pk)
-        return self.render(request, patient, form, status=422)
+    def save(self, patient, form):
+        services.record_enrolment(patient, self.request.user, **form.cleaned_data)
 
     def render(self, request, patient, form, status=200):
         enrolment = Enrolment.objects.filter(patient=patient).select_related("prescriber").first()
@@ -102,32 +132,24 @@ class EnrolmentView(StaffRequiredMixin, View):
         )
 
 
-class MonitoringFormView(StaffRequiredMixin, View):
+class MonitoringFormView(RecordFormView):
     """One Patient Monitoring Form: what it holds, the PDF, and the day it was submitted."""
 
-    def get_form_record(self, request, pk):
+    form_class = SubmittedForm
+    done = "Submission recorded."
+    url_name = "rems:monitoring-form"
+
+    def get_record(self, request, pk):
         forms = MonitoringForm.objects.visible_to(request.user).select_related(
             "patient", "clinic", "submitted_recorded_by"
         )
         return get_object_or_404(forms, pk=pk)
 
-    def get(self, request, pk):
-        record = self.get_form_record(request, pk)
-        _viewed(request.user, f"REMS monitoring form {record.pk}", record.patient_id)
-        return self.render(request, record, SubmittedForm())
+    def viewing(self, record):
+        return f"REMS monitoring form {record.pk}", record.patient_id
 
-    def post(self, request, pk):
-        record = self.get_form_record(request, pk)
-        form = SubmittedForm(request.POST)
-        if form.is_valid():
-            try:
-                services.mark_submitted(record, request.user, form.cleaned_data["submitted_on"])
-            except RemsRecordError as error:
-                form.add_error(None, str(error))
-            else:
-                messages.success(request, "Submission recorded.")
-                return redirect("rems:monitoring-form", pk=record.pk)
-        return self.render(request, record, form, status=422)
+    def save(self, record, form):
+        services.mark_submitted(record, self.request.user, form.cleaned_data["submitted_on"])
 
     def render(self, request, record, form, status=200):
         today = timezone.localdate(timezone=record.clinic.tz)

@@ -9,11 +9,8 @@ from decimal import Decimal
 from operator import attrgetter
 
 from django.db.models import (
-    Count,
-    IntegerField,
     OuterRef,
     Prefetch,
-    Subquery,
     prefetch_related_objects,
 )
 from django.utils import timezone
@@ -31,10 +28,11 @@ from kapclinic.clinic.models import (
     SafetyPlan,
     TreatmentCourse,
 )
-from kapclinic.clinic.selectors import ACTIVE_APPOINTMENT
+from kapclinic.clinic.selectors import ACTIVE_APPOINTMENT, counted
 from kapclinic.clinic.timeline import course_timeline
 from sessions.models import Administration, AdverseEvent, Discharge, DosingSession, VitalSigns
 from sessions.models.monitoring import Dissociation, Observation
+from sessions.timeline import peak_reading
 
 TEMPLATE = "reports/course_summary.html"
 DISSOCIATION_ORDER = {value: index for index, value in enumerate(Dissociation.values)}
@@ -45,28 +43,15 @@ def records():
     return TreatmentCourse.objects.select_related("patient", "clinic")
 
 
-def _vitals(field, order):
-    rows = VitalSigns.objects.filter(session=OuterRef("pk")).order_by(*order)
-    return Subquery(rows.values(field)[:1], output_field=IntegerField())
-
-
 def dosing_sessions(course):
     """Every dosing session with its doses, events and observations: four queries in all."""
-    vitals_count = (
-        VitalSigns.objects.filter(session=OuterRef("pk"))
-        .order_by()
-        .values("session")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    peak = ("-systolic", "-diastolic", "taken_at")  # the session's peak, as on the chart
     return list(
         DosingSession.objects.filter(course=course)
         .select_related("appointment", "signed_by", "discharge")
         .annotate(
-            peak_systolic=_vitals("systolic", peak),
-            peak_diastolic=_vitals("diastolic", peak),
-            vitals_count=Subquery(vitals_count, output_field=IntegerField()),
+            peak_systolic=peak_reading("systolic"),  # the session's peak, as on the chart
+            peak_diastolic=peak_reading("diastolic"),
+            vitals_count=counted(VitalSigns.objects.filter(session=OuterRef("pk")), "session"),
         )
         .prefetch_related(
             Prefetch("administrations", queryset=Administration.objects.order_by("given_at", "pk")),

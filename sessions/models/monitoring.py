@@ -9,6 +9,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from kapclinic.clinic.record_fields import optional_link
+from kapclinic.clinic.record_rules import closed_with_who_and_what
 from kapclinic.clinic.text_limits import CLINICAL_TEXT, SHORT_REASON, limited
 from kapclinic.measures.fields import response_of
 
@@ -238,10 +239,11 @@ class SessionAlert(SessionRecord):
         ordering = ["-raised_at", "-pk"]
         verbose_name = "in-session alert"
         constraints = [
-            models.CheckConstraint(
-                condition=Q(acknowledged_at__isnull=True)
-                | (Q(acknowledged_by__isnull=False) & ~Q(action_taken="")),
-                name="session_alert_acknowledgement_recorded",
+            closed_with_who_and_what(
+                "session_alert_acknowledgement_recorded",
+                at="acknowledged_at",
+                by="acknowledged_by",
+                what="action_taken",
             ),
         ]
 

@@ -14,9 +14,9 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from kapclinic.clinic.access import patient_scope, provider_for
-from kapclinic.clinic.models import Appointment, JourneyError, Protocol, Role, TreatmentCourse
+from kapclinic.clinic.models import Appointment, JourneyError, Protocol, Role
 from kapclinic.clinic.models.people import CLINICIAN_ROLES
-from kapclinic.clinic.record_fields import content_hash_field, optional_link
+from kapclinic.clinic.record_fields import content_hash_field, course_link, optional_link
 from kapclinic.clinic.records import (
     RecordKeptError,
     SignedRecord,
@@ -167,9 +167,7 @@ class DosingSession(SignedRecord):
     appointment = models.OneToOneField(
         Appointment, on_delete=models.PROTECT, related_name="dosing_session"
     )
-    course = models.ForeignKey(
-        TreatmentCourse, on_delete=models.PROTECT, related_name="dosing_sessions"
-    )
+    course = course_link("dosing_sessions")
     protocol = optional_link(
         Protocol,
         related_name="+",

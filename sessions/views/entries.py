@@ -80,7 +80,7 @@ def screen_context(request, session, bound=None, alert_forms=None, error_forms=N
         alert.ack_form = (alert_forms or {}).get(alert.pk) or forms.AcknowledgeAlertForm(
             prefix=f"alert-{alert.pk}"
         )
-    if context["can_mark_in_error"]:
+    if context["can_amend"]:
         entries = (
             ("vitals", [row.reading for row in context["vitals_rows"]]),
             ("observation", context["observations"]),

@@ -3,9 +3,9 @@
 from django.db import models
 from django.utils import timezone
 
+from kapclinic.clinic.record_fields import course_link
 from kapclinic.clinic.records import EnteredInError
 
-from .journey import TreatmentCourse
 from .people import User
 
 
@@ -19,7 +19,7 @@ class Diagnosis(EnteredInError):
     """One ICD-10-CM diagnosis on a course. A mistake is marked entered in error, with a
     reason, and kept: the record shows what was believed and when."""
 
-    course = models.ForeignKey(TreatmentCourse, on_delete=models.PROTECT, related_name="diagnoses")
+    course = course_link("diagnoses")
     code = models.CharField("ICD-10-CM code", max_length=10)
     description = models.CharField(max_length=200)
     primary = models.BooleanField(default=False)

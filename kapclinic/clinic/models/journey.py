@@ -7,6 +7,7 @@ from simple_history.models import HistoricalRecords
 
 from kapclinic.audit.trail import CHANGE, audit
 from kapclinic.clinic.access import PatientRecordQuerySet, provider_for
+from kapclinic.clinic.record_fields import course_link
 
 from .people import Clinic, Patient, Provider, Role, User
 
@@ -138,14 +139,7 @@ class TreatmentCourse(models.Model):
         )
 
     def decline(self, by, rationale):
-        self._move(
-            S.DECLINED,
-            by,
-            sources={S.UNDER_REVIEW},
-            actors=PRESCRIBER,
-            note=rationale,
-            note_label="A rationale",
-        )
+        self._decide(S.DECLINED, by, rationale, sources={S.UNDER_REVIEW})
 
     def clear(self, by, rationale):
         """Suitability cleared by a prescriber; refused while a safety flag is open."""
@@ -153,14 +147,7 @@ class TreatmentCourse(models.Model):
             raise JourneyError(
                 "This course has an open safety flag. Record what was done about it first."
             )
-        self._move(
-            S.CLEARED,
-            by,
-            sources={S.UNDER_REVIEW},
-            actors=PRESCRIBER,
-            note=rationale,
-            note_label="A rationale",
-        )
+        self._decide(S.CLEARED, by, rationale, sources={S.UNDER_REVIEW})
 
     def start_treatment(self, by):
         self._move(S.IN_TREATMENT, by, sources={S.CLEARED}, actors=PRESCRIBER)
@@ -181,14 +168,7 @@ class TreatmentCourse(models.Model):
         if target is None:
             raise JourneyError("Choose a decision: maintenance, repeat induction or stop.")
         with transaction.atomic():
-            self._move(
-                target,
-                by,
-                sources={S.IN_TREATMENT, S.MAINTENANCE},
-                actors=PRESCRIBER,
-                note=rationale,
-                note_label="A rationale",
-            )
+            self._decide(target, by, rationale, sources={S.IN_TREATMENT, S.MAINTENANCE})
             record = Reevaluation(
                 course=self,
                 decision=decision,
@@ -218,6 +198,17 @@ class TreatmentCourse(models.Model):
             actors=CLINICIANS,
             note=reason,
             note_label="A reason",
+        )
+
+    def _decide(self, target, by, rationale, *, sources):
+        """A prescriber's decision moves the course, always with a rationale."""
+        self._move(
+            target,
+            by,
+            sources=sources,
+            actors=PRESCRIBER,
+            note=rationale,
+            note_label="A rationale",
         )
 
     def _move(self, target, by, *, sources, actors, note="", note_label=None):
@@ -266,7 +257,7 @@ class TreatmentCourse(models.Model):
 class CourseEvent(models.Model):
     """One step of the journey: from which stage to which, by whom, when and why."""
 
-    course = models.ForeignKey(TreatmentCourse, on_delete=models.PROTECT, related_name="events")
+    course = course_link("events")
     from_state = models.CharField(max_length=30, choices=CourseState.choices)
     to_state = models.CharField(max_length=30, choices=CourseState.choices)
     actor = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")

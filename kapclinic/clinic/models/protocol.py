@@ -16,6 +16,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from kapclinic.clinic.record_fields import optional_link
+from kapclinic.clinic.record_rules import both_or_neither
 
 from .follow_up import default_measure_schedule, default_outcome_rules
 from .people import Clinic, Provider
@@ -288,11 +289,7 @@ class Protocol(models.Model):
                 condition=~Q(dose_unit=DoseUnit.MG_PER_KG) | Q(ceiling_mg_per_kg__isnull=False),
                 name="protocol_weight_based_has_ceiling_per_kg",
             ),
-            models.CheckConstraint(
-                condition=Q(signed_off_by__isnull=True, signed_off_on__isnull=True)
-                | Q(signed_off_by__isnull=False, signed_off_on__isnull=False),
-                name="protocol_sign_off_has_who_and_when",
-            ),
+            both_or_neither("protocol_sign_off_has_who_and_when", "signed_off_by", "signed_off_on"),
             models.CheckConstraint(
                 condition=Q(max_session_total__gte=F("dose_max_mg")),
                 name="protocol_session_maximum_covers_range",

@@ -11,6 +11,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from kapclinic.clinic.record_fields import course_link
+from kapclinic.clinic.records import ImmutableModel
+
 from .people import User
 
 
@@ -20,12 +23,14 @@ class ReevaluationDecision(models.TextChoices):
     STOP = "stop", "Stop dosing"
 
 
-class Reevaluation(models.Model):
+class Reevaluation(ImmutableModel):
     """Signed once by the prescriber who made it; never changed or deleted."""
 
-    course = models.ForeignKey(
-        "clinic.TreatmentCourse", on_delete=models.PROTECT, related_name="reevaluations"
-    )
+    refusal = ValidationError
+    cannot_change = "A signed re-evaluation cannot change; record a new one."
+    cannot_delete = "A signed re-evaluation cannot be deleted."
+
+    course = course_link("reevaluations")
     decision = models.CharField(max_length=20, choices=ReevaluationDecision.choices)
     rationale = models.TextField(max_length=4000)
     outcome_so_far = models.TextField(
@@ -51,11 +56,3 @@ class Reevaluation(models.Model):
 
     def __str__(self):
         return f"Re-evaluation {self.decided_at:%Y-%m-%d}: {self.get_decision_display()}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise ValidationError("A signed re-evaluation cannot change; record a new one.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValidationError("A signed re-evaluation cannot be deleted.")

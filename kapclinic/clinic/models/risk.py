@@ -13,9 +13,9 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from kapclinic.clinic.access import ClinicStaffQuerySet, PatientRecordQuerySet
-from kapclinic.clinic.record_fields import optional_link
+from kapclinic.clinic.record_fields import course_link, optional_link
+from kapclinic.clinic.record_rules import closed_with_who_and_what
 
-from .journey import TreatmentCourse
 from .people import Patient, Provider, User
 from .safety import SafetyFlag
 
@@ -68,9 +68,7 @@ class RiskReview(WriteOnce):
     """Write-once: what the clinician found and decided when they resolved a risk flag."""
 
     flag = models.OneToOneField(SafetyFlag, on_delete=models.PROTECT, related_name="risk_review")
-    course = models.ForeignKey(
-        TreatmentCourse, on_delete=models.PROTECT, related_name="risk_reviews"
-    )
+    course = course_link("risk_reviews")
     reviewed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     reviewed_at = models.DateTimeField(default=timezone.now)
     # The C-SSRS screener as the clinician answered it: item key → 0 (no) / 1 (yes), only the
@@ -164,9 +162,7 @@ class SafetyPlan(WriteOnce):
     """One version of a patient's safety plan. A change is a new version; old ones are kept."""
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="safety_plans")
-    course = models.ForeignKey(
-        TreatmentCourse, on_delete=models.PROTECT, related_name="safety_plans"
-    )
+    course = course_link("safety_plans")
     version = models.PositiveIntegerField()
     warning_signs = models.TextField()
     coping_strategies = models.TextField()
@@ -213,9 +209,7 @@ class FollowUpTaskQuerySet(ClinicStaffQuerySet):
 class FollowUpTask(models.Model):
     """Something a clinician must do after a risk review, by a time; closed with its outcome."""
 
-    course = models.ForeignKey(
-        TreatmentCourse, on_delete=models.PROTECT, related_name="follow_up_tasks"
-    )
+    course = course_link("follow_up_tasks")
     risk_review = optional_link(RiskReview, related_name="tasks")
     owner = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="follow_up_tasks")
     description = models.CharField(max_length=300)
@@ -235,9 +229,8 @@ class FollowUpTask(models.Model):
     class Meta:
         ordering = ["due_at", "pk"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(closed_at__isnull=True) | (Q(closed_by__isnull=False) & ~Q(outcome="")),
-                name="follow_up_task_closed_with_outcome",
+            closed_with_who_and_what(
+                "follow_up_task_closed_with_outcome", at="closed_at", by="closed_by", what="outcome"
             ),
         ]
         indexes = [models.Index(fields=["owner", "closed_at", "due_at"])]

@@ -5,16 +5,16 @@ never by a line of free text.
 """
 
 from django.db import models
-from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from kapclinic.audit.trail import CHANGE, audit
 from kapclinic.clinic.access import ClinicStaffQuerySet, provider_for
-from kapclinic.clinic.record_fields import optional_link
+from kapclinic.clinic.record_fields import course_link, optional_link
+from kapclinic.clinic.record_rules import closed_with_who_and_what
 
 from ..text_limits import SHORT_REASON, limited
-from .journey import JourneyError, TreatmentCourse
+from .journey import JourneyError
 from .people import CLINICIAN_ROLES, User
 
 
@@ -34,9 +34,7 @@ class SafetyFlag(models.Model):
         SUICIDE_RISK = "suicide_risk", "Suicide risk"
         OTHER = "other", "Other safety concern"
 
-    course = models.ForeignKey(
-        TreatmentCourse, on_delete=models.PROTECT, related_name="safety_flags"
-    )
+    course = course_link("safety_flags")
     urgency = models.CharField(max_length=10, choices=Urgency.choices, default=Urgency.URGENT)
     kind = models.CharField(
         max_length=20,
@@ -58,10 +56,11 @@ class SafetyFlag(models.Model):
     class Meta:
         ordering = ["-raised_at"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(resolved_at__isnull=True)
-                | (Q(resolved_by__isnull=False) & ~Q(action_taken="")),
-                name="safety_flag_resolution_recorded",
+            closed_with_who_and_what(
+                "safety_flag_resolution_recorded",
+                at="resolved_at",
+                by="resolved_by",
+                what="action_taken",
             ),
         ]
         indexes = [models.Index(fields=["course", "resolved_at"])]

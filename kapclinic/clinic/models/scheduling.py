@@ -24,9 +24,8 @@ from kapclinic.clinic.constraints import (
     PostgresExclusionConstraint,
     TsTzRange,
 )
-from kapclinic.clinic.record_fields import optional_link
+from kapclinic.clinic.record_fields import course_link, optional_link
 
-from .journey import TreatmentCourse
 from .people import Clinic, Patient, Provider
 from .resources import Resource
 
@@ -119,6 +118,14 @@ def one_live_appointment_at_a_time(name, holder, **condition):
     )
 
 
+# What a live appointment holds that no other may hold at the same time, and the advice when
+# it clashes (the patient is checked apart: their clash names the other appointment's kind).
+HELD_BY_ONE_AT_A_TIME = (
+    ("clinician", "Choose another time or clinician."),
+    ("resource", "Choose another time, room or chair."),
+)
+
+
 class Appointment(models.Model):
     class Kind(models.TextChoices):
         ASSESSMENT = "assessment", "Assessment"
@@ -128,9 +135,7 @@ class Appointment(models.Model):
 
     Status = AppointmentStatus
 
-    course = models.ForeignKey(
-        TreatmentCourse, on_delete=models.PROTECT, related_name="appointments"
-    )
+    course = course_link("appointments")
     # Copied from the course on save: the clinic's own lists and pages filter on it.
     clinic = models.ForeignKey(
         Clinic, on_delete=models.PROTECT, related_name="appointments", editable=False
@@ -237,20 +242,11 @@ class Appointment(models.Model):
         if self.pk:
             others = others.exclude(pk=self.pk)
         errors = {}
-        if self.clinician_id:
-            clash = others.filter(clinician_id=self.clinician_id).first()
+        for field, advice in HELD_BY_ONE_AT_A_TIME:
+            held_id = getattr(self, f"{field}_id")
+            clash = held_id and others.filter(**{f"{field}_id": held_id}).first()
             if clash:
-                errors["clinician"] = (
-                    f"{self.clinician} is already booked {clash.when()}. "
-                    "Choose another time or clinician."
-                )
-        if self.resource_id:
-            clash = others.filter(resource_id=self.resource_id).first()
-            if clash:
-                errors["resource"] = (
-                    f"{self.resource} is already booked {clash.when()}. "
-                    "Choose another time, room or chair."
-                )
+                errors[field] = f"{getattr(self, field)} is already booked {clash.when()}. {advice}"
         clash = others.filter(patient_id=self.course.patient_id).first()
         if clash:
             errors["starts_at"] = (

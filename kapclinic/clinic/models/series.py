@@ -9,9 +9,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from kapclinic.clinic.record_fields import optional_link
+from kapclinic.clinic.record_fields import course_link, optional_link
 
-from .journey import TreatmentCourse
 from .people import Provider
 from .resources import Resource
 from .scheduling import Appointment
@@ -27,9 +26,7 @@ SERIES_KINDS = (Appointment.Kind.DOSING, Appointment.Kind.INTEGRATION)
 class AppointmentSeries(models.Model):
     """What was asked for when a run of sessions was booked together; never deleted."""
 
-    course = models.ForeignKey(
-        TreatmentCourse, on_delete=models.PROTECT, related_name="appointment_series"
-    )
+    course = course_link("appointment_series")
     kind = models.CharField(
         max_length=20, choices=[(kind.value, kind.label) for kind in SERIES_KINDS]
     )
