@@ -1,6 +1,8 @@
 """Consent on staff pages: a badge beside each course with a consent still to sign (plug-in
 point `kapclinic/clinic/badges.py`)."""
 
+import zoneinfo
+
 from django.db.models import BooleanField
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -12,6 +14,9 @@ from .consent import RESIGNING_STATES, due_for_courses
 from .models import ConsentDocument, ConsentSignature, ConsentWithdrawal
 
 HINT = "consent_may_be_due"
+# The first and the last places on Earth to reach a date (UTC-12 and UTC+14; POSIX signs are
+# inverted): every clinic's today lies between their todays.
+EARLIEST_ZONE, LATEST_ZONE = zoneinfo.ZoneInfo("Etc/GMT+12"), zoneinfo.ZoneInfo("Etc/GMT-14")
 
 # Written out rather than built with the ORM: as nested Subquery/OuterRef expressions the
 # hint cost the caseload about 4 ms a request to build and compile, twice the two queries it
@@ -35,11 +40,16 @@ _MAY_BE_DUE = """
 """
 
 
-def may_be_due():
+def may_be_due(clinic=None):
     """True unless, for every kind the clinic requires before dosing, the course's latest
     signature of that kind is of the version in effect now and not withdrawn: then nothing
     is due, whatever came before. Read with the caseload's own query (no query of its own);
-    a course it cannot rule out is judged by `due_for_courses`, which decides every badge."""
+    a course it cannot rule out is judged by `due_for_courses`, which decides every badge.
+
+    "Now" is the clinic's today. Without the clinic (a list across clinics) a version counts
+    as in effect once its date has come anywhere on Earth, and a later one supersedes it only
+    once its date has come everywhere: a version due on the course's clinic's day is never
+    ruled out."""
     sql = _MAY_BE_DUE.format(
         course=TreatmentCourse._meta.db_table,
         document=ConsentDocument._meta.db_table,
@@ -47,8 +57,15 @@ def may_be_due():
         withdrawal=ConsentWithdrawal._meta.db_table,
         states=", ".join(["%s"] * len(RESIGNING_STATES)),
     )
-    today = timezone.localdate()
-    params = [*sorted(RESIGNING_STATES), today, today]
+    if clinic is not None:
+        latest = earliest = clinic.today()
+    else:
+        now = timezone.now()
+        latest, earliest = (
+            timezone.localdate(now, LATEST_ZONE),
+            timezone.localdate(now, EARLIEST_ZONE),
+        )
+    params = [*sorted(RESIGNING_STATES), latest, earliest]
     return RawSQL(sql, params, output_field=BooleanField())  # noqa: S611  fixed text, bound values
 
 

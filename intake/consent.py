@@ -61,10 +61,10 @@ def withdrawal_of(signature):
         return None
 
 
-def versions_in_effect(clinic_id, on=None):
+def versions_in_effect(clinic, on=None):
     """{kind: [versions whose effective date has come, oldest first]} for the clinic."""
     by_kind = {}
-    for document in ConsentDocument.objects.in_effect(clinic_id, on):
+    for document in ConsentDocument.objects.in_effect(clinic, on):
         by_kind.setdefault(document.kind, []).append(document)
     return by_kind
 
@@ -77,7 +77,7 @@ def consent_status(course, *, versions=None, signatures=None, required_only=True
     `signatures` (this course's, newest first, with document and withdrawal) save them.
     """
     if versions is None:
-        versions = versions_in_effect(course.clinic_id)
+        versions = versions_in_effect(course.clinic)
     if signatures is None:
         signatures = list(
             ConsentSignature.objects.filter(course_id=course.pk)
@@ -113,9 +113,14 @@ def due_for_courses(courses):
     if not courses:
         return {}
     versions = {}
-    for document in ConsentDocument.objects.filter(
-        clinic_id__in={c.clinic_id for c in courses}, effective_from__lte=timezone.localdate()
-    ).order_by("kind", "effective_from", "published_at", "pk"):
+    # Each clinic's own today decides; the clinic comes with its versions (no query more).
+    for document in (
+        ConsentDocument.objects.filter(clinic_id__in={c.clinic_id for c in courses})
+        .select_related("clinic")
+        .order_by("kind", "effective_from", "published_at", "pk")
+    ):
+        if document.effective_from > document.clinic.today():
+            continue
         versions.setdefault(document.clinic_id, {}).setdefault(document.kind, []).append(document)
     signatures = {}
     for signature in (
@@ -138,7 +143,7 @@ def due_for_courses(courses):
 
 def signable_document(course, pk):
     """The version in effect with this id that the course may sign now, else JourneyError."""
-    for docs in versions_in_effect(course.clinic_id).values():
+    for docs in versions_in_effect(course.clinic).values():
         if docs[-1].pk == pk:
             return docs[-1]
     raise JourneyError("This consent version is no longer the one in effect.")

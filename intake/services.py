@@ -202,7 +202,7 @@ def scoring_context(record):
 
 def current_consent(clinic):
     """The treatment consent version in effect, which the intake wizard asks to sign."""
-    versions = ConsentDocument.objects.in_effect(clinic.pk).filter(kind=ConsentKind.TREATMENT)
+    versions = ConsentDocument.objects.in_effect(clinic).filter(kind=ConsentKind.TREATMENT)
     document = versions.last()
     if document is None:
         raise JourneyError(

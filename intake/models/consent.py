@@ -29,10 +29,11 @@ class ConsentKind(models.TextChoices):
 
 
 class ConsentDocumentQuerySet(models.QuerySet):
-    def in_effect(self, clinic_id, on=None):
-        """The clinic's published versions whose effective date has come (oldest first)."""
-        on = on or timezone.localdate()
-        return self.filter(clinic_id=clinic_id, effective_from__lte=on).order_by(
+    def in_effect(self, clinic, on=None):
+        """The clinic's published versions whose effective date has come by `on` (the
+        clinic's today, not the server's), oldest first."""
+        on = on or clinic.today()
+        return self.filter(clinic=clinic, effective_from__lte=on).order_by(
             "kind", "effective_from", "published_at", "pk"
         )
 

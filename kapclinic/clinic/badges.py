@@ -32,14 +32,16 @@ def register(source):
 
 
 def register_hint(name, expression):
-    """Name a source's hint: `expression()` is a boolean expression over TreatmentCourse that
-    is true whenever a badge of the source may apply (false only when none can)."""
+    """Name a source's hint: `expression(clinic)` is a boolean expression over TreatmentCourse
+    that is true whenever a badge of the source may apply (false only when none can); `clinic`
+    is the one clinic whose courses the list shows, or None when it may show several."""
     _hints[name] = expression
 
 
-def badge_hints():
-    """{annotation name: expression} for a courses query that wants to spare badge queries."""
-    return {name: expression() for name, expression in _hints.items()}
+def badge_hints(clinic=None):
+    """{annotation name: expression} for a courses query that wants to spare badge queries;
+    `clinic` when every course listed is of that clinic (its day decides date rules)."""
+    return {name: expression(clinic) for name, expression in _hints.items()}
 
 
 def hinted(courses, name):

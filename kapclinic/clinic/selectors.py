@@ -21,7 +21,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from .access import patient_scope
+from .access import patient_scope, provider_for
 from .badges import attach_badges, badge_hints
 from .models import (
     Appointment,
@@ -131,6 +131,7 @@ def caseload(user, filters=CaseloadFilters()):
     # The patient's own clinic as well as the course's (always the same one): with it the
     # planner reads patients through their (clinic, legal_name) index, never the whole table.
     scope = patient_scope(user, "patient__")
+    provider = provider_for(user)  # read by patient_scope already: no query
     courses = (
         TreatmentCourse.objects.visible_to(user)
         .filter(scope if scope is not None else Q(pk__in=[]))
@@ -145,7 +146,7 @@ def caseload(user, filters=CaseloadFilters()):
                 top_flag.values("raised_at")[:1], output_field=DateTimeField()
             ),
             # Whether a phase's badge may apply, so a page without any spares their queries.
-            **badge_hints(),
+            **badge_hints(provider.clinic if provider else None),
         )
     )
     if filters.stage:

@@ -17,7 +17,7 @@ from intake.models import (
     SuitabilityDecision,
     TreatmentPlan,
 )
-from kapclinic.clinic.models import CourseState, Protocol, Provider, SafetyFlag
+from kapclinic.clinic.models import Clinic, CourseState, Protocol, Provider, SafetyFlag
 from kapclinic.measures.models import QuestionnaireResponse
 from kapclinic.reminders.models import Kind, SubjectType
 
@@ -201,7 +201,8 @@ class PhaseRows:
     def consent_for(self, clinic_id):
         cache = self.__dict__.setdefault("_consent", {})
         if clinic_id not in cache:
-            cache[clinic_id] = ConsentDocument.objects.in_effect(clinic_id).last().pk
+            clinic = Clinic.objects.get(pk=clinic_id)
+            cache[clinic_id] = ConsentDocument.objects.in_effect(clinic).last().pk
         return cache[clinic_id]
 
     def decision(self, out, course, team, outcome, at):

@@ -138,6 +138,11 @@ class Clinic(models.Model):
     def tz(self):
         return zoneinfo.ZoneInfo(self.time_zone)
 
+    def today(self, now=None):
+        """The date at the clinic (not the server's): which consent, protocol or REMS
+        certification is in force is a question of the clinic's day."""
+        return timezone.localdate(now or timezone.now(), self.tz)
+
     def clean(self):
         wording = self.cssrs_licensed_wording
         if wording:
