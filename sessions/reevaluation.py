@@ -102,7 +102,7 @@ def blocks(courses):
     result = []
     for course in courses:
         if course.clinic_id not in months:
-            protocol = Protocol.objects.effective_for(course.clinic_id)
+            protocol = Protocol.objects.effective_for(course.clinic)
             months[course.clinic_id] = protocol.reevaluate_every_months if protocol else None
         plan = plans.get(course.pk)
         version = _in_force(plan) if plan else None
@@ -137,7 +137,7 @@ def due_reevaluations(clinic, now=None, courses=None):
     courses = (
         (TreatmentCourse.objects if courses is None else courses)
         .filter(Q(clinic=clinic), state__in=BLOCK_STATES)
-        .select_related("patient")
+        .select_related("patient", "clinic")
     )
     found = [(block, block.due_on(now)) for block in blocks(courses)]
     return sorted(((b, d) for b, d in found if d is not None), key=lambda pair: pair[1])

@@ -158,7 +158,7 @@ def test_demo_clinic_has_a_signed_off_protocol_per_route_and_its_sessions_run_on
     clinic = Clinic.objects.get(name="Harbour KAP Clinic (demo)")
     director = Provider.objects.get(clinic=clinic, is_medical_director=True)
     assert director.user.email == "prescriber@example.com"
-    in_force = Protocol.objects.in_force().filter(clinic=clinic)
+    in_force = Protocol.objects.in_force(clinic)
     assert sorted((p.route, p.product) for p in in_force) == sorted(
         [
             ("sublingual", "racemic_ketamine"),

@@ -12,7 +12,6 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
-from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from kapclinic.clinic.record_fields import optional_link
@@ -30,13 +29,15 @@ def default_monitoring_minutes():
 
 
 class ProtocolQuerySet(models.QuerySet):
-    def in_force(self):
-        """Active protocols signed off by the medical director on or before today."""
+    def in_force(self, clinic):
+        """The clinic's active protocols signed off by its medical director on or before the
+        clinic's today (not the server's)."""
         return self.filter(
+            clinic=clinic,
             active=True,
             signed_off_by__isnull=False,
             signed_off_on__isnull=False,
-            signed_off_on__lte=timezone.localdate(),
+            signed_off_on__lte=clinic.today(),
         )
 
     def effective_for(self, clinic):
@@ -44,11 +45,11 @@ class ProtocolQuerySet(models.QuerySet):
 
         None means the clinic has no signed-off protocol: callers say so, never guess.
         """
-        return self.in_force().filter(clinic=clinic).order_by("-is_default", "pk").first()
+        return self.in_force(clinic).order_by("-is_default", "pk").first()
 
     def for_route(self, clinic, route, product):
         """The protocol in force for this route and product at the clinic, or None."""
-        return self.in_force().filter(clinic=clinic, route=route, product=product).first()
+        return self.in_force(clinic).filter(route=route, product=product).first()
 
 
 # Who signs, and the bookkeeping of versions: not clinical values, so no new version.
@@ -331,7 +332,7 @@ class Protocol(models.Model):
             self.active
             and self.signed_off_by_id
             and self.signed_off_on
-            and self.signed_off_on <= timezone.localdate()
+            and self.signed_off_on <= self.clinic.today()
         )
 
     @property
@@ -339,8 +340,8 @@ class Protocol(models.Model):
         return self.dose_unit == DoseUnit.MG_PER_KG
 
     def sign_off(self, director, on=None):
-        """The medical director approves this version's values, from `on` (today)."""
-        self.signed_off_by, self.signed_off_on = director, on or timezone.localdate()
+        """The medical director approves this version's values, from `on` (the clinic's today)."""
+        self.signed_off_by, self.signed_off_on = director, on or self.clinic.today()
         self.full_clean()
         self.save()
         return self

@@ -5,7 +5,6 @@ agree with each other, and only the clinic's medical director signs a version of
 """
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
 from .follow_up import validate_measure_schedule, validate_outcome_rules
 from .people import Role
@@ -88,5 +87,5 @@ def _check_sign_off(protocol):
         raise ValidationError(
             {"signed_off_by": "Only this clinic's medical director (a prescriber) signs off."}
         )
-    if day > timezone.localdate():
+    if day > protocol.clinic.today():
         raise ValidationError({"signed_off_on": "The sign-off date cannot be in the future."})
