@@ -106,7 +106,7 @@ def monitoring_form_fields(session, doses):
     course = session.course
     dob, day = course.patient.date_of_birth, timezone.localdate(first, tz)
     enrolment = rems.enrolment_for(course.patient_id, day)
-    certification = rems.certification_for(course.clinic_id, day)
+    certification = rems.certification_for(course.clinic, day)
     return {
         "patient": course.patient.legal_name,
         "date_of_birth": dob.isoformat() if dob else "",

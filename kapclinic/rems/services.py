@@ -19,21 +19,22 @@ ESKETAMINE = Product.ESKETAMINE
 SUBMITTING_ROLES = frozenset({Role.PRESCRIBER, Role.NURSE, Role.CLINIC_ADMIN})
 
 
-def certification_for(clinic_id, on=None):
-    """The clinic's certification covering `on` (today), or None."""
-    return Certification.objects.in_force(clinic_id, on or timezone.localdate()).first()
+def certification_for(clinic, on=None):
+    """The clinic's certification covering `on` (the clinic's today), or None."""
+    return Certification.objects.in_force(clinic.pk, on or clinic.today()).first()
 
 
-def enrolment_for(patient_id, on=None):
-    """The patient's REMS enrolment in force on `on` (today), or None."""
-    return Enrolment.objects.in_force(patient_id, on or timezone.localdate()).first()
+def enrolment_for(patient_id, on):
+    """The patient's REMS enrolment in force on `on`, or None. No default: the day is the
+    clinic's (Clinic.today()), which the caller knows and the server's date is not."""
+    return Enrolment.objects.in_force(patient_id, on).first()
 
 
 def esketamine_refusal(clinic, patient_id, on=None):
     """Why this patient cannot receive esketamine at this clinic on `on`, in words, or None."""
-    on = on or timezone.localdate(timezone=clinic.tz)
+    on = on or clinic.today()
     problems = []
-    if certification_for(clinic.pk, on) is None:
+    if certification_for(clinic, on) is None:
         problems.append(
             f"{clinic.name} has no Spravato REMS healthcare-setting certification in force "
             f"on {on:%d %b %Y}: a clinic admin records it before esketamine can be given"
@@ -65,7 +66,7 @@ def record_enrolment(patient, by, *, enrolment_id, enrolled_on, patient_signed_o
     enrolment_id = (enrolment_id or "").strip()
     if not enrolment_id:
         raise RemsRecordError("Give the enrolment ID the REMS issued.")
-    today = timezone.localdate(timezone=patient.clinic.tz)
+    today = patient.clinic.today()
     if enrolled_on > today or patient_signed_on > today:
         raise RemsRecordError("The enrolment and signature dates cannot be in the future.")
     if patient_signed_on > enrolled_on:
@@ -124,7 +125,7 @@ def mark_submitted(form, by, submitted_on):
         raise RemsRecordError("A prescriber, nurse or clinic admin records the submission.")
     if submitted_on is None:
         raise RemsRecordError("Give the day the form was submitted.")
-    today = timezone.localdate(timezone=form.clinic.tz)
+    today = form.clinic.today()
     if submitted_on > today:
         raise RemsRecordError("The submission date cannot be in the future.")
     if submitted_on < form.session_on:
@@ -149,5 +150,5 @@ def mark_submitted(form, by, submitted_on):
 def overdue_count(clinic_id, now):
     """For the daily digest: forms not marked submitted within 7 days of their session."""
     clinic = Clinic.objects.only("time_zone").get(pk=clinic_id)
-    today = timezone.localdate(now, clinic.tz)
+    today = clinic.today(now)
     return MonitoringForm.objects.filter(clinic_id=clinic_id).overdue(today).count()

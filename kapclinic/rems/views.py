@@ -29,7 +29,7 @@ def _viewed(user, what, patient_id=None):
 
 def _today(user):
     provider = provider_for(user)
-    return timezone.localdate(timezone=provider.clinic.tz) if provider else timezone.localdate()
+    return provider.clinic.today() if provider else timezone.localdate()
 
 
 class RemsOverviewView(StaffRequiredMixin, View):
@@ -42,7 +42,7 @@ class RemsOverviewView(StaffRequiredMixin, View):
         waiting = list(forms.waiting().order_by("session_on", "pk"))
         certification = None
         if provider is not None:
-            certification = services.certification_for(provider.clinic_id, today)
+            certification = services.certification_for(provider.clinic, today)
         _viewed(request.user, "Spravato REMS page (forms and enrolments)")
         return render(
             request,
@@ -152,7 +152,7 @@ class MonitoringFormView(RecordFormView):
         services.mark_submitted(record, self.request.user, form.cleaned_data["submitted_on"])
 
     def render(self, request, record, form, status=200):
-        today = timezone.localdate(timezone=record.clinic.tz)
+        today = record.clinic.today()
         return render(
             request,
             "rems/monitoring_form.html",
