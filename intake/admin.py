@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from kapclinic.clinic.access import provider_for
 from kapclinic.clinic.admin import ClinicHistoryAdmin, ClinicScopedAdmin, ReadOnlyClinicalAdmin
 
 from .models import (
@@ -56,6 +57,14 @@ class ConsentDocumentAdmin(ClinicScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def get_changeform_initial_data(self, request):
+        """A new version takes effect, unless the admin says otherwise, on the clinic's today."""
+        initial = super().get_changeform_initial_data(request)
+        provider = provider_for(request.user)
+        if provider is not None:
+            initial.setdefault("effective_from", provider.clinic.today())
+        return initial
 
     def save_model(self, request, obj, form, change):
         obj.published_by = request.user

@@ -58,8 +58,8 @@ class ConsentDocument(ImmutableModel):
         help_text="In plain words for patients who signed an earlier version.",
     )
     effective_from = models.DateField(
-        default=timezone.localdate,
-        help_text="From this day the version is the one patients sign.",
+        blank=True,
+        help_text="From this day the version is the one patients sign (empty: the clinic's today).",
     )
     resign_required = models.BooleanField(
         "Patients in treatment must sign again",
@@ -86,6 +86,11 @@ class ConsentDocument(ImmutableModel):
 
     def __str__(self):
         return f"{self.title} v{self.version}"
+
+    def save(self, *args, **kwargs):
+        if self.effective_from is None:
+            self.effective_from = self.clinic.today()  # the clinic's day, not the server's
+        super().save(*args, **kwargs)
 
 
 class ConsentSignatureQuerySet(PatientRecordQuerySet):

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 
 from intake.badges import HINT, may_be_due
 from intake.consent import consent_status, due_for_courses, versions_in_effect
@@ -60,3 +61,15 @@ def test_the_caseload_hint_never_rules_out_a_version_due_on_the_clinics_day(worl
     # Read across clinics (no one clinic's day to go by), it is still not ruled out.
     across = TreatmentCourse.objects.annotate(hint=may_be_due()).get(pk=course.pk)
     assert across.hint is True
+
+
+def test_a_version_published_without_a_date_takes_effect_on_the_clinics_today(world, staff_client):
+    clinic = world.one.clinic
+    today = move_to_another_day(clinic)
+    published = ConsentDocument.objects.create(clinic=clinic, version="2.0", body="New.")
+    assert published.effective_from == today
+    assert list(ConsentDocument.objects.in_effect(clinic))[-1] == published
+
+    admin = staff_client(world.one.staff[Role.CLINIC_ADMIN])
+    form = admin.get(reverse("admin:intake_consentdocument_add")).context["adminform"].form
+    assert form.initial["effective_from"] == today
