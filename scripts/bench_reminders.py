@@ -18,7 +18,6 @@ group would have them), then prints:
 import argparse
 import io
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,19 +25,22 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
-from bench_setup import ROOT, use_project
+from bench_setup import use_project
 
 use_project()
 
 
 def copy_appointments(connection, rows):
-    """COPY (course, clinic, kind, start, end) tuples into clinic_appointment."""
-    columns = "course_id, clinic_id, kind, starts_at, ends_at, status, status_reason, created_at"
+    """COPY (course, patient, clinic, kind, start, end) tuples into clinic_appointment."""
+    columns = (
+        "course_id, patient_id, clinic_id, kind, starts_at, ends_at, status, status_reason,"
+        " created_at, changed_at, sequence"
+    )
     buffer = io.StringIO()
-    for course_id, clinic_id, kind, starts, ends in rows:
+    for course_id, patient_id, clinic_id, kind, starts, ends in rows:
         buffer.write(
-            f"{course_id}\t{clinic_id}\t{kind}\t{starts.isoformat()}\t{ends.isoformat()}"
-            f"\tbooked\t\t{starts.isoformat()}\n"
+            f"{course_id}\t{patient_id}\t{clinic_id}\t{kind}\t{starts.isoformat()}"
+            f"\t{ends.isoformat()}\tbooked\t\t{starts.isoformat()}\t{starts.isoformat()}\t0\n"
         )
     buffer.seek(0)
     with connection.cursor() as cursor:
@@ -81,17 +83,24 @@ def run(args, connection, settings):
     from kapclinic.reminders import planner, services
     from kapclinic.reminders.models import Reminder, Status
     from kapclinic.reminders.tasks import send_reminder
+    from tests.processes import celery_worker, database_url
 
-    clinic = Clinic.objects.create(name="Benchmark clinic", time_zone="Europe/London")
-    Patient.objects.bulk_create(
-        Patient(clinic=clinic, legal_name=f"Patient {i}", email=f"bench{i}@example.com")
-        for i in range(args.courses)
-    )
-    TreatmentCourse.objects.bulk_create(
-        TreatmentCourse(patient=p, clinic=clinic, indication="depression")
-        for p in Patient.objects.filter(clinic=clinic)
-    )
-    courses = list(TreatmentCourse.objects.values_list("pk", flat=True))
+    def new_courses(name, count):
+        """A clinic of `count` patients with a course each, as (course, patient) ids: the
+        appointment row names both, and the database keeps one patient in one place at a time."""
+        clinic = Clinic.objects.create(name=name, time_zone="Europe/London")
+        Patient.objects.bulk_create(
+            Patient(clinic=clinic, legal_name=f"Patient {i}", email=f"{clinic.pk}-{i}@example.com")
+            for i in range(count)
+        )
+        TreatmentCourse.objects.bulk_create(
+            TreatmentCourse(patient=p, clinic=clinic, indication="depression")
+            for p in Patient.objects.filter(clinic=clinic)
+        )
+        courses = TreatmentCourse.objects.filter(clinic=clinic)
+        return clinic, list(courses.values_list("pk", "patient_id"))
+
+    clinic, courses = new_courses("Benchmark clinic", args.courses)
     now = timezone.now()
     kinds = [Appointment.Kind.DOSING, Appointment.Kind.INTEGRATION, Appointment.Kind.FOLLOW_UP]
     year = 365 * 24 * 3600
@@ -105,7 +114,7 @@ def run(args, connection, settings):
             starts = now + timedelta(seconds=60 + (i * year) // args.appointments)
             rows.append(
                 (
-                    courses[(i * 7919) % len(courses)],
+                    *courses[(i * 7919) % len(courses)],
                     clinic.pk,
                     kinds[i % 3],
                     starts,
@@ -137,11 +146,13 @@ def run(args, connection, settings):
 
     # --- Send rate through a real worker ----------------------------------------------------
     soon = now + timedelta(minutes=30)
+    # One appointment each for patients of their own, whose diaries the year above leaves free.
+    clinic, courses = new_courses("Benchmark clinic (send rate)", args.reminders)
     copy_appointments(
         connection,
         [
             (
-                courses[i % len(courses)],
+                *courses[i % len(courses)],
                 clinic.pk,
                 Appointment.Kind.INTEGRATION,
                 soon + timedelta(seconds=i % 3600),
@@ -155,35 +166,16 @@ def run(args, connection, settings):
     due = Reminder.objects.filter(status=Status.DUE).count()
     queue = f"kap-bench-{uuid.uuid4().hex[:8]}"
     mail_dir = Path(tempfile.mkdtemp(prefix="kap-bench-mail-"))
-    db = connection.settings_dict
-    host = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
     env = os.environ | {
-        "DATABASE_URL": f"postgres://{db['USER']}@{host}/{db['NAME']}",
+        "DATABASE_URL": database_url(),
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "CELERY_TASK_DEFAULT_QUEUE": queue,
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "EMAIL_FILE_PATH": str(mail_dir),
         "LOG_LEVEL": "WARNING",
     }
-    worker = subprocess.Popen(  # noqa: S603  our own interpreter and fixed arguments
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "kapclinic",
-            "worker",
-            "--loglevel",
-            "WARNING",
-            "--concurrency",
-            str(args.concurrency),
-            "--without-gossip",
-            "--without-mingle",
-            "-Q",
-            queue,
-        ],
-        cwd=ROOT,
-        env=env,
+    worker = celery_worker(
+        "--loglevel", "WARNING", "--concurrency", str(args.concurrency), "-Q", queue, env=env
     )
     try:
         time.sleep(3)  # let the worker connect; the clock starts at the first message

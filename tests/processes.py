@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_RUN_ONLY = ("DJANGO_SETTINGS_MODULE", "PYTEST_CURRENT_TEST")
@@ -33,3 +34,35 @@ def manage(*args, env, timeout=300):
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
     return result.stdout
+
+
+def database_url():
+    """DATABASE_URL for the database this process is connected to (the test or bench one)."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    auth = quote(db["USER"] or "")
+    if db.get("PASSWORD"):
+        auth += ":" + quote(db["PASSWORD"])
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def celery_worker(*options, env, **popen):
+    """A `celery -A kapclinic worker` of this checkout in `env`, alone on its broker (no
+    gossip, no mingle), with `options` added; the caller stops it."""
+    return subprocess.Popen(  # noqa: S603  our own interpreter and fixed arguments
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "kapclinic",
+            "worker",
+            "--without-gossip",
+            "--without-mingle",
+            *options,
+        ],
+        cwd=ROOT,
+        env=env,
+        **popen,
+    )

@@ -9,30 +9,24 @@ from kapclinic.clinic.timeline import TimelineEntry, register
 from .models import Kind, Reminder, Status
 
 
-def _entry(reminder):
+def _delivery(reminder):
+    """How one invitation email went: (when, what happened, detail, tone)."""
     if reminder.status == Status.SENT:
-        return TimelineEntry(reminder.sent_at, "email", "Invitation email sent", tone="success")
+        return reminder.sent_at, "sent", "", "success"
     if reminder.status == Status.FAILED:
-        return TimelineEntry(
-            reminder.updated_at,
-            "email",
-            "Invitation email failed: resend the invitation",
-            detail=reminder.last_error[:200],
-            tone="danger",
-        )
+        failed = "failed: resend the invitation"
+        return reminder.updated_at, failed, reminder.last_error[:200], "danger"
     if reminder.status == Status.SKIPPED:
-        return TimelineEntry(
-            reminder.updated_at, "email", "Invitation email not sent", detail=reminder.reason
-        )
+        return reminder.updated_at, "not sent", reminder.reason, "neutral"
     if reminder.attempts:
-        return TimelineEntry(
-            reminder.updated_at,
-            "email",
-            "Invitation email not sent yet: the mail server refused it, retrying",
-            detail=reminder.last_error[:200],
-            tone="warning",
-        )
-    return TimelineEntry(reminder.created_at, "email", "Invitation email queued", tone="info")
+        retrying = "not sent yet: the mail server refused it, retrying"
+        return reminder.updated_at, retrying, reminder.last_error[:200], "warning"
+    return reminder.created_at, "queued", "", "info"
+
+
+def _entry(reminder):
+    at, what, detail, tone = _delivery(reminder)
+    return TimelineEntry(at, "email", f"Invitation email {what}", detail=detail, tone=tone)
 
 
 @register

@@ -28,21 +28,28 @@ def submit_password(page, email, password=PASSWORD):
     page.get_by_role("button", name="Sign In").click()
 
 
+def sign_in_with_totp(page, live_server, assert_accessible, user, code):
+    """Password, then the authenticator's code (`code()`, read when the page asks): the
+    caseload opens."""
+    open_login(page, live_server, assert_accessible)
+    submit_password(page, user.email)
+    expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/$"))
+    assert_accessible(page)
+    page.get_by_label("Code").fill(code())
+    page.get_by_role("button", name="Sign In").click()
+    expect(page).to_have_url(re.compile(r"/caseload/$"))
+
+
 def test_clinician_signs_in_with_totp_and_sees_caseload(
     live_server, page, world, enrol_mfa, totp_code, assert_accessible
 ):
     prescriber = world.one.staff[Role.PRESCRIBER]
     secret = enrol_mfa(prescriber.user)
 
-    open_login(page, live_server, assert_accessible)
-    submit_password(page, prescriber.user.email)
+    sign_in_with_totp(
+        page, live_server, assert_accessible, prescriber.user, lambda: totp_code(secret)
+    )
 
-    expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/$"))
-    assert_accessible(page)
-    page.get_by_label("Code").fill(totp_code(secret))
-    page.get_by_role("button", name="Sign In").click()
-
-    expect(page).to_have_url(re.compile(r"/caseload/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Caseload")
     caseload = page.get_by_role("table")
     for patient in world.one.patients:
@@ -157,11 +164,9 @@ def test_caseload_search_keeps_the_patients_name_out_of_every_url(
 
     prescriber = world.one.staff[Role.PRESCRIBER]
     secret = enrol_mfa(prescriber.user)
-    open_login(page, live_server, assert_accessible)
-    submit_password(page, prescriber.user.email)
-    page.get_by_label("Code").fill(totp_code(secret))
-    page.get_by_role("button", name="Sign In").click()
-    expect(page).to_have_url(re.compile(r"/caseload/$"))
+    sign_in_with_totp(
+        page, live_server, assert_accessible, prescriber.user, lambda: totp_code(secret)
+    )
 
     target, other = world.one.patients
     surname = target.legal_name.split()[-1].lower()

@@ -9,12 +9,9 @@ import collections
 import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from datetime import timedelta
-from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -27,10 +24,9 @@ from kapclinic.reminders import planner, services
 from kapclinic.reminders.emails import HEADER
 from kapclinic.reminders.models import Kind, Reminder, Status
 from kapclinic.reminders.tasks import scan_due_reminders, send_reminder
-from tests.processes import deployment_env
+from tests.processes import celery_worker, database_url, deployment_env
 from tests.real_services import require_real_service
 
-ROOT = Path(__file__).resolve().parents[2]
 BATCH = 24
 SEND_DELAY_MS = 200
 pytestmark = pytest.mark.celery_worker
@@ -48,36 +44,17 @@ def services_up():
         require_real_service(False, f"Redis at {settings.REDIS_URL} is unreachable")
 
 
-def database_url():
-    db = connection.settings_dict
-    auth = quote(db["USER"] or "")
-    if db.get("PASSWORD"):
-        auth += ":" + quote(db["PASSWORD"])
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 class Worker:
     def __init__(self, name, env, log_dir):
         self.log = open(log_dir / f"{name}.log", "w")  # noqa: SIM115  closed in stop()
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "kapclinic",
-                "worker",
-                "--pool",
-                "solo",
-                "--loglevel",
-                "INFO",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "-n",
-                f"{name}@%h",
-            ],
-            cwd=ROOT,
+        self.process = celery_worker(
+            "--pool",
+            "solo",
+            "--loglevel",
+            "INFO",
+            "--without-heartbeat",
+            "-n",
+            f"{name}@%h",
             env=env,
             stdout=self.log,
             stderr=subprocess.STDOUT,
