@@ -7,9 +7,13 @@ the ordinary settings (`tests/processes.py::deployment_env`).
 """
 
 from .settings import *  # noqa: F403
-from .settings import PASSWORD_HASHERS, env_bool
+from .settings import INSTALLED_APPS, PASSWORD_HASHERS, env_bool
 
 TESTING = True
+
+# Transactional tests end with `flush`; the test run's own empties only the tables they filled
+# (tests/flush/management/commands/flush.py).
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.flush"]
 
 # Argon2 is deliberately slow; tests hash hundreds of passwords.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]

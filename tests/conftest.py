@@ -97,17 +97,19 @@ def ready(build):
     return build
 
 
-@pytest.fixture
-def enrol_mfa():
+def enrol_authenticator(user):
     """Give a user a real TOTP authenticator, as allauth.mfa would after set-up."""
     from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
-    def enrol(user):
-        secret = generate_totp_secret()
-        TOTP.activate(user, secret)
-        return secret
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    return secret
 
-    return enrol
+
+@pytest.fixture
+def enrol_mfa():
+    """Give a user a real TOTP authenticator, as allauth.mfa would after set-up."""
+    return enrol_authenticator
 
 
 @pytest.fixture

@@ -1,5 +1,11 @@
-"""The SQLite demo database as the tests open it: freshly migrated in the test's tmp_path, with
-a script run in its `manage.py shell` (the deployment's settings, not the test run's)."""
+"""The SQLite demo database as the tests open it: a copy of one database migrated for the whole
+run (the `fresh_sqlite` fixture of tests/demo/conftest.py), with a script run in its
+`manage.py shell` (the deployment's settings, not the test run's)."""
+
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
 
 from tests.processes import deployment_env, manage
 
@@ -20,20 +26,42 @@ book(SECOND, 2, 3)
 print("back to back: saved")
 """
 
+NAME = "db.sqlite3"
 
-def sqlite_env(tmp_path, **values):
-    """The demo's environment on a SQLite file in `tmp_path` (no Redis, development mode)."""
+
+def sqlite_env(directory, **values):
+    """The demo's environment on a SQLite file in `directory` (no Redis, development mode)."""
     return deployment_env(
         "REDIS_URL",
         "DJANGO_ENV",
-        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        DATABASE_URL=f"sqlite:///{Path(directory) / NAME}",
         DEBUG="true",
         **values,
     )
 
 
-def run_on_fresh_sqlite(tmp_path, script):
-    """Migrate a new SQLite demo database, run `script` in its shell and return what it printed."""
-    env = sqlite_env(tmp_path)
-    manage("migrate", "--noinput", env=env)
-    return manage("shell", "-c", script, env=env)
+@dataclass(frozen=True)
+class MigratedSqlite:
+    """A demo database `manage.py migrate` built from nothing, and how long that took."""
+
+    directory: Path
+    migrate_seconds: float
+
+    @classmethod
+    def build(cls, directory):
+        started = time.monotonic()
+        manage("migrate", "--noinput", env=sqlite_env(directory))
+        # The migrating process closed its connection: the file holds the whole database.
+        assert not (Path(directory) / f"{NAME}-wal").exists()
+        return cls(Path(directory), time.monotonic() - started)
+
+    def copy_to(self, directory):
+        """A byte-for-byte copy in `directory`, so a test never sees another test's rows."""
+        shutil.copyfile(self.directory / NAME, Path(directory) / NAME)
+        return directory
+
+
+def run_on_fresh_sqlite(directory, script):
+    """Run `script` in the shell of the freshly migrated SQLite database in `directory` and
+    return what it printed."""
+    return manage("shell", "-c", script, env=sqlite_env(directory))

@@ -29,7 +29,7 @@ def book(kind, from_hour, to_hour):
 )
 
 
-def test_sqlite_refuses_one_patient_in_two_overlapping_appointments(tmp_path):
-    output = run_on_fresh_sqlite(tmp_path, SCRIPT)
+def test_sqlite_refuses_one_patient_in_two_overlapping_appointments(fresh_sqlite):
+    output = run_on_fresh_sqlite(fresh_sqlite, SCRIPT)
     assert "overlap: refused by appointment_no_patient_overlap" in output
     assert "back to back: saved" in output

@@ -39,8 +39,8 @@ print("after cancelling: saved")
 )
 
 
-def test_sqlite_refuses_one_resource_in_two_overlapping_appointments(tmp_path):
-    output = run_on_fresh_sqlite(tmp_path, SCRIPT)
+def test_sqlite_refuses_one_resource_in_two_overlapping_appointments(fresh_sqlite):
+    output = run_on_fresh_sqlite(fresh_sqlite, SCRIPT)
     assert "overlap: refused by appointment_no_resource_overlap" in output
     assert "back to back: saved" in output
     assert "after cancelling: saved" in output

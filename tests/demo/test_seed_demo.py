@@ -6,6 +6,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -34,6 +35,15 @@ def seed():
     out = StringIO()
     call_command("seed_demo", stdout=out)
     return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    """The demo clinic seeded once for the module, and what the seed printed. Each test runs in
+    a savepoint inside it, so what one test changes is gone before the next."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield seed()
+        transaction.set_rollback(True)
 
 
 def logins(output):
@@ -68,8 +78,8 @@ def course_of(email):
     return TreatmentCourse.objects.get(patient__email=email)
 
 
-def test_seeding_twice_keeps_one_clinic_and_reprints_the_logins():
-    first = seed()
+def test_seeding_twice_keeps_one_clinic_and_reprints_the_logins(seeded):
+    first = seeded
     before = counts()
     second = seed()
     assert "Demo clinic seeded." in first
@@ -78,9 +88,9 @@ def test_seeding_twice_keeps_one_clinic_and_reprints_the_logins():
     assert logins(second) == logins(first)
 
 
-def test_every_printed_login_signs_in_and_reaches_its_home_page(client, settings):
+def test_every_printed_login_signs_in_and_reaches_its_home_page(client, settings, seeded):
     settings.KAP_REQUIRE_STAFF_MFA = False  # as `make demo` runs
-    password, emails = logins(seed())
+    password, emails = logins(seeded)
     assert len(emails) == 11
     for email in emails:
         signed_in = client.post(
@@ -98,10 +108,9 @@ def test_every_printed_login_signs_in_and_reaches_its_home_page(client, settings
 
 
 def test_under_review_patient_shows_answers_scores_and_rule_hits_to_the_prescriber(
-    client, settings
+    client, settings, seeded
 ):
     settings.KAP_REQUIRE_STAFF_MFA = False  # as `make demo` runs
-    seed()
     course = course_of("review@example.com")
     assert course.state == CourseState.UNDER_REVIEW
     client.force_login(User.objects.get(email="prescriber@example.com"))
@@ -132,8 +141,7 @@ def test_under_review_patient_shows_answers_scores_and_rule_hits_to_the_prescrib
         ("integration@example.com", CourseState.INTEGRATION),
     ],
 )
-def test_cleared_patients_have_a_signed_decision_and_a_plan_from_the_protocol(email, state):
-    seed()
+def test_cleared_patients_have_a_signed_decision_and_a_plan_from_the_protocol(email, state, seeded):
     course = course_of(email)
     assert course.state == state
     decision = SuitabilityDecision.objects.get(course=course)
@@ -153,8 +161,7 @@ def test_cleared_patients_have_a_signed_decision_and_a_plan_from_the_protocol(em
     assert names == {course.patient.legal_name}
 
 
-def test_demo_clinic_has_a_signed_off_protocol_per_route_and_its_sessions_run_on_them():
-    seed()
+def test_demo_clinic_has_a_signed_off_protocol_per_route_and_its_sessions_run_on_them(seeded):
     clinic = Clinic.objects.get(name="Harbour KAP Clinic (demo)")
     director = Provider.objects.get(clinic=clinic, is_medical_director=True)
     assert director.user.email == "prescriber@example.com"
@@ -173,8 +180,7 @@ def test_demo_clinic_has_a_signed_off_protocol_per_route_and_its_sessions_run_on
     assert session.plan_terms.version == 1
 
 
-def test_intake_in_progress_resumes_at_the_half_filled_step(client):
-    seed()
+def test_intake_in_progress_resumes_at_the_half_filled_step(client, seeded):
     course = course_of("intake@example.com")
     record = IntakeRecord.objects.get(course=course)
     assert record.completed_steps == ["about", "medical"]
@@ -185,15 +191,13 @@ def test_intake_in_progress_resumes_at_the_half_filled_step(client):
     assert response.status_code == 200
 
 
-def test_amara_keeps_her_open_safety_flag():
-    seed()
+def test_amara_keeps_her_open_safety_flag(seeded):
     flags = course_of("patient@example.com").safety_flags.open()
     assert [flag.source for flag in flags] == ["Check-in PHQ-9 item 9"]
     assert flags[0].is_suicide_risk, "resolved only by a risk review"
 
 
-def test_lee_sees_their_safety_plan_from_home(client):
-    seed()
+def test_lee_sees_their_safety_plan_from_home(client, seeded):
     course = course_of("integration@example.com")
     plans = list(SafetyPlan.objects.filter(patient=course.patient).order_by("version"))
     assert [p.version for p in plans] == [1, 2] and "Dee" in plans[1].people_to_ask
@@ -202,9 +206,8 @@ def test_lee_sees_their_safety_plan_from_home(client):
     assert "Dee" in client.get(reverse("clinic:my-safety-plan")).text
 
 
-def test_amara_has_a_signed_dosing_session_from_check_in_to_addendum(client, settings):
+def test_amara_has_a_signed_dosing_session_from_check_in_to_addendum(client, settings, seeded):
     settings.KAP_REQUIRE_STAFF_MFA = False  # as `make demo` runs
-    seed()
     course = course_of("patient@example.com")
     session = DosingSession.objects.get(course=course, status=DosingSession.Status.SIGNED)
     assert session.started_at < timezone.now() - timedelta(days=7)
@@ -229,9 +232,8 @@ def test_amara_has_a_signed_dosing_session_from_check_in_to_addendum(client, set
     assert "KET-SL-2611" in response.content.decode()
 
 
-def test_lee_outcomes_show_a_trend_of_phq9_and_gad7_scores(client, settings):
+def test_lee_outcomes_show_a_trend_of_phq9_and_gad7_scores(client, settings, seeded):
     settings.KAP_REQUIRE_STAFF_MFA = False  # as `make demo` runs
-    seed()
     course = course_of("integration@example.com")
     assert course.state == CourseState.INTEGRATION
     sessions = DosingSession.objects.filter(course=course, status=DosingSession.Status.SIGNED)
@@ -250,9 +252,10 @@ def test_lee_outcomes_show_a_trend_of_phq9_and_gad7_scores(client, settings):
         assert outcome.baseline.purpose == "intake" and outcome.change.value < 0
 
 
-def test_lee_shared_journal_entry_is_seen_by_staff_and_the_private_one_is_not(client, settings):
+def test_lee_shared_journal_entry_is_seen_by_staff_and_the_private_one_is_not(
+    client, settings, seeded
+):
     settings.KAP_REQUIRE_STAFF_MFA = False  # as `make demo` runs
-    seed()
     course = course_of("integration@example.com")
     shared = JournalEntry.objects.get(course=course, shared_at__isnull=False)
     private = JournalEntry.objects.get(course=course, shared_at__isnull=True)
@@ -268,10 +271,9 @@ def test_lee_shared_journal_entry_is_seen_by_staff_and_the_private_one_is_not(cl
     assert "Spoke in the team meeting today" in mine and "workshop" in mine
 
 
-def test_amara_has_a_pending_re_consent_and_every_other_gate_keeps_its_consent():
+def test_amara_has_a_pending_re_consent_and_every_other_gate_keeps_its_consent(seeded):
     from intake.consent import consent_status, consents_due
 
-    seed()
     amara = course_of("patient@example.com")
     (row,) = consents_due(amara)
     assert row.document.version == "2.0" and row.signature.document.version == "1.0"
@@ -280,8 +282,7 @@ def test_amara_has_a_pending_re_consent_and_every_other_gate_keeps_its_consent()
         assert not [r for r in consent_status(course_of(email)) if r.due], email
 
 
-def test_amara_sees_the_re_consent_first_on_her_home_page(client):
-    seed()
+def test_amara_sees_the_re_consent_first_on_her_home_page(client, seeded):
     amara = course_of("patient@example.com")
     client.force_login(amara.patient.user)
     tasks = client.get(reverse("clinic:my-journey")).context["journey"]["tasks"]
@@ -289,10 +290,9 @@ def test_amara_sees_the_re_consent_first_on_her_home_page(client):
     assert "version 2.0" in tasks[0].title
 
 
-def test_the_demo_clinic_admin_publishes_a_consent_version_in_the_admin(client, enrol_mfa):
+def test_the_demo_clinic_admin_publishes_a_consent_version_in_the_admin(client, enrol_mfa, seeded):
     from intake.models import ConsentDocument
 
-    seed()
     admin = User.objects.get(email="admin@example.com")
     enrol_mfa(admin)
     client.force_login(admin)
@@ -321,12 +321,11 @@ def test_the_demo_clinic_admin_publishes_a_consent_version_in_the_admin(client, 
     )
 
 
-def test_demo_courses_carry_diagnoses_and_a_superbill_downloads_with_lines(client):
+def test_demo_courses_carry_diagnoses_and_a_superbill_downloads_with_lines(client, seeded):
     from kapclinic.billing.models import FeeLine
     from kapclinic.clinic.models import Diagnosis
     from tests.reports.pdf import pdf_text
 
-    seed()
     for email in ("patient@example.com", "integration@example.com", "maintenance@example.com"):
         patient = Patient.objects.get(email=email)
         assert Diagnosis.objects.in_force().filter(course__patient=patient, primary=True).exists()
@@ -342,11 +341,10 @@ def test_demo_courses_carry_diagnoses_and_a_superbill_downloads_with_lines(clien
     assert "99214" in text and "J3490" in text and "1987654328" in text
 
 
-def test_the_esketamine_patient_has_rems_records_and_one_overdue_form():
+def test_the_esketamine_patient_has_rems_records_and_one_overdue_form(seeded):
     from kapclinic.rems.models import Certification, Enrolment, MonitoringForm
     from kapclinic.rems.services import overdue_count
 
-    seed()
     clinic = Clinic.objects.get(name="Harbour KAP Clinic (demo)")
     course = course_of("spravato@example.com")
     assert Certification.objects.get(clinic=clinic).active
@@ -362,12 +360,11 @@ def test_the_esketamine_patient_has_rems_records_and_one_overdue_form():
     assert overdue_count(clinic.pk, timezone.now()) == 1
 
 
-def test_mina_is_in_maintenance_with_a_reevaluation_on_record():
+def test_mina_is_in_maintenance_with_a_reevaluation_on_record(seeded):
     from intake.plans import plan_in_force
     from kapclinic.clinic.models import Reevaluation
     from sessions.reevaluation import block_of
 
-    seed()
     course = course_of("maintenance@example.com")
     assert course.state == CourseState.MAINTENANCE
     [record] = Reevaluation.objects.filter(course=course)

@@ -28,8 +28,7 @@ def submit(world, client, consent):
     return run
 
 
-@pytest.fixture
-def sign_in(client, enrol_mfa):
+def signer(client, enrol_mfa):
     """Sign a member of staff in on `client`, enrolling their authenticator once."""
     from allauth.mfa.models import Authenticator
 
@@ -43,7 +42,11 @@ def sign_in(client, enrol_mfa):
 
 
 @pytest.fixture
-def decide(world, sign_in):
+def sign_in(client, enrol_mfa):
+    return signer(client, enrol_mfa)
+
+
+def decider(world, sign_in):
     """The prescriber resolves any open flag (a suicide-risk one by a risk review whose
     formulation is `action_taken`), starts the review and signs `data`."""
 
@@ -71,16 +74,22 @@ def decide(world, sign_in):
 
 
 @pytest.fixture
+def decide(world, sign_in):
+    return decider(world, sign_in)
+
+
+# Trauma history (so PCL-5 too), a glaucoma caution, PHQ-9 item 9 flag.
+CLEARED_ANSWERS = {
+    "medical": {"glaucoma": YES},
+    "psychiatric": {"trauma_history": YES},
+    "phq9": {"q9": "1"},
+}
+
+
+@pytest.fixture
 def cleared_course(submit, decide):
-    """Trauma history (so PCL-5 too), a glaucoma caution, PHQ-9 item 9 flag, then cleared."""
-    course = submit(
-        overrides={
-            "medical": {"glaucoma": YES},
-            "psychiatric": {"trauma_history": YES},
-            "phq9": {"q9": "1"},
-        }
-    )
-    return decide(course)
+    """CLEARED_ANSWERS submitted, then cleared."""
+    return decide(submit(overrides=CLEARED_ANSWERS))
 
 
 class Listener:

@@ -3,20 +3,26 @@
 import io
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import pypdf
 import pytest
+from django.db import transaction
+from django.test import override_settings
 from django.urls import reverse
 
 from intake.models import TreatmentPlan
 from kapclinic.audit.models import AccessEvent
-from kapclinic.clinic.models import Patient, Role
-from kapclinic.demo.builder import YES
+from kapclinic.clinic.models import Patient, Role, TreatmentCourse
+from kapclinic.demo.builder import YES, publish_consent
 from kapclinic.reports import assessment
 from kapclinic.reports.kinds import KINDS
 from kapclinic.reports.render import ReportUnavailable
 
+from ..conftest import CommittingClient, _clinic_world, enrol_authenticator
+from ..intake.helpers import submitted_course
 from .access import downloaded_by, the_export
+from .conftest import CLEARED_ANSWERS, decider, signer
 from .pdf import embedded_files, fonts_used, pdf_pages, squeezed
 from .queries import context_queries
 
@@ -37,12 +43,40 @@ def render(course, **kwargs):
     return KINDS["assessment"].render(course, generated_by="Dr Report Tester, MD", **kwargs).pdf
 
 
+@pytest.fixture(scope="module")
+def assessed(django_db_setup, django_db_blocker):
+    """Two clinics and clinic one's first course with CLEARED_ANSWERS submitted through the
+    wizard and cleared, and its report as rendered: built once for the module. Each test runs
+    in a savepoint inside it, so what one test writes is gone before the next."""
+    locmem = "django.core.mail.backends.locmem.EmailBackend"
+    unblocked = django_db_blocker.unblock()
+    with (
+        unblocked,
+        override_settings(EMAIL_BACKEND=locmem, KAP_REQUIRE_STAFF_MFA=True),
+        transaction.atomic(),
+    ):
+        world = SimpleNamespace(one=_clinic_world("North clinic"), two=_clinic_world("South"))
+        publish_consent(world.one.clinic)
+        client = CommittingClient()
+        decide = decider(world, signer(client, enrol_authenticator))
+        course = decide(submitted_course(world, client, 0, CLEARED_ANSWERS))
+        yield SimpleNamespace(world=world, course=course, pdf=render(course))
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def cleared_course(assessed):
+    """The module's cleared course, read afresh: a test that changes it in memory (the clinic's
+    paper size, its time zone) leaves the next test the stored one."""
+    return TreatmentCourse.objects.select_related("clinic", "patient").get(pk=assessed.course.pk)
+
+
 # --- Content ---------------------------------------------------------------------------------
 
 
-def test_report_has_patient_scores_answers_rules_flags_decision_and_plan(cleared_course):
+def test_report_has_patient_scores_answers_rules_flags_decision_and_plan(cleared_course, assessed):
     patient = cleared_course.patient
-    pages = pdf_pages(render(cleared_course))
+    pages = pdf_pages(assessed.pdf)
     text = "\n".join(pages)
     assert "Suitability assessment" in text
     assert patient.legal_name in text and "15 Jun 1985" in text
@@ -68,8 +102,8 @@ def test_report_has_patient_scores_answers_rules_flags_decision_and_plan(cleared
     assert text.rstrip().endswith(f"Page {len(pages)} of {len(pages)}")
 
 
-def test_every_page_has_the_running_header_footer_and_page_x_of_y(cleared_course):
-    pages = pdf_pages(render(cleared_course))
+def test_every_page_has_the_running_header_footer_and_page_x_of_y(cleared_course, assessed):
+    pages = pdf_pages(assessed.pdf)
     patient = cleared_course.patient
     assert len(pages) >= 3
     for number, page in enumerate(pages, start=1):
@@ -79,8 +113,8 @@ def test_every_page_has_the_running_header_footer_and_page_x_of_y(cleared_course
         assert "Generated" in page and "by Dr Report Tester, MD" in page
 
 
-def test_pdf_metadata_names_the_report_and_the_clinic(cleared_course):
-    reader = pypdf.PdfReader(io.BytesIO(render(cleared_course)))
+def test_pdf_metadata_names_the_report_and_the_clinic(cleared_course, assessed):
+    reader = pypdf.PdfReader(io.BytesIO(assessed.pdf))
     assert reader.metadata.title == f"Suitability assessment: {cleared_course.patient.legal_name}"
     assert reader.metadata.author == cleared_course.clinic.name
 
@@ -211,8 +245,8 @@ def url(course):
     return reverse("reports:assessment", args=[course.pk])
 
 
-def test_clinician_downloads_the_pdf_and_the_copy_is_audited(world, cleared_course, sign_in):
-    therapist = world.one.staff[Role.THERAPIST]
+def test_clinician_downloads_the_pdf_and_the_copy_is_audited(assessed, cleared_course, sign_in):
+    therapist = assessed.world.one.staff[Role.THERAPIST]
     filename = f"suitability-assessment-course-{cleared_course.pk}.pdf"
     response, pdf = downloaded_by(sign_in, therapist, url(cleared_course), filename)
     assert response["Cache-Control"] == "no-store"
@@ -222,8 +256,8 @@ def test_clinician_downloads_the_pdf_and_the_copy_is_audited(world, cleared_cour
     assert event.path == url(cleared_course)
 
 
-def test_another_clinic_gets_404_and_the_attempt_is_logged(world, cleared_course, sign_in):
-    outsider = world.two.staff[Role.PRESCRIBER]
+def test_another_clinic_gets_404_and_the_attempt_is_logged(assessed, cleared_course, sign_in):
+    outsider = assessed.world.two.staff[Role.PRESCRIBER]
     assert sign_in(outsider).get(url(cleared_course)).status_code == 404
     assert AccessEvent.objects.filter(
         actor=outsider.user, action=AccessEvent.Action.DENIED, patient=cleared_course.patient
@@ -231,8 +265,8 @@ def test_another_clinic_gets_404_and_the_attempt_is_logged(world, cleared_course
     assert not AccessEvent.objects.filter(action=AccessEvent.Action.EXPORT).exists()
 
 
-def test_patient_is_refused(world, client, cleared_course):
-    client.force_login(world.one.patients[0].user)
+def test_patient_is_refused(assessed, client, cleared_course):
+    client.force_login(assessed.world.one.patients[0].user)
     assert client.get(url(cleared_course)).status_code == 403
     assert not AccessEvent.objects.filter(action=AccessEvent.Action.EXPORT).exists()
 
@@ -249,9 +283,9 @@ def test_unknown_course_and_unsubmitted_intake_are_404(world, sign_in):
     assert staff.get(url(world.one.courses[1])).status_code == 404
 
 
-def test_review_page_and_chart_link_to_the_download(world, cleared_course, sign_in, submit):
-    undecided = submit(index=1)
-    staff = sign_in(world.one.staff[Role.PRESCRIBER])
+def test_review_page_and_chart_link_to_the_download(assessed, cleared_course, client, sign_in):
+    undecided = submitted_course(assessed.world, client, 1)
+    staff = sign_in(assessed.world.one.staff[Role.PRESCRIBER])
     review = staff.get(reverse("intake:review", args=[cleared_course.pk])).content.decode()
     assert url(cleared_course) in review and "Download assessment (PDF)" in review
     chart = staff.get(reverse("clinic:patient-chart", args=[cleared_course.patient_id]))

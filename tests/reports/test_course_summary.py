@@ -1,9 +1,12 @@
 """The course summary: journey, sessions, outcome charts, status; escaping, access, queries."""
 
 import io
+from types import SimpleNamespace
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -13,6 +16,7 @@ from kapclinic.demo.builder import Team, start_course, whole_course
 from kapclinic.reports import course_summary
 from kapclinic.reports.kinds import KINDS
 
+from ..conftest import _clinic_world
 from .access import downloaded_by, refused_outside_the_care_team, the_export
 from .pdf import embedded_files, pdf_pages, pdf_text, reader, squeezed, xobject_count
 from .queries import context_queries
@@ -25,17 +29,32 @@ def render(course, **kwargs):
     return KINDS["course"].render(course, generated_by="Dr Report Tester, MD", **kwargs).pdf
 
 
+@pytest.fixture(scope="module")
+def summary(django_db_setup, django_db_blocker):
+    """Two clinics, clinic one's first course taken through three sessions, and its summary as
+    rendered: built once for the module. Each test runs in a savepoint inside it, so what one
+    test writes is gone before the next."""
+    locmem = "django.core.mail.backends.locmem.EmailBackend"
+    unblocked = django_db_blocker.unblock()
+    with unblocked, override_settings(EMAIL_BACKEND=locmem), transaction.atomic():
+        world = SimpleNamespace(one=_clinic_world("North clinic"), two=_clinic_world("South"))
+        team = Team.of(world.one)
+        whole_course(team, sessions=3, measures=4)
+        course = course_summary.records().get(pk=team.course.pk)
+        yield SimpleNamespace(world=world, course=course, pdf=render(course))
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def course(team):
-    whole_course(team, sessions=3, measures=4)
-    return course_summary.records().get(pk=team.course.pk)
+def course(summary):
+    return summary.course
 
 
 # --- Content ---------------------------------------------------------------------------------
 
 
-def test_summary_has_timeline_sessions_outcomes_and_status(course):
-    pages = pdf_pages(render(course))
+def test_summary_has_timeline_sessions_outcomes_and_status(course, summary):
+    pages = pdf_pages(summary.pdf)
     text = "\n".join(pages)
     tz = course.clinic.tz
     sessions = list(course.dosing_sessions.order_by("started_at"))
@@ -75,8 +94,8 @@ def test_outcome_chart_is_the_outcomes_pages_svg_drawn_as_an_image(course, liste
     assert listener.connections == []
 
 
-def test_every_page_has_the_running_header_footer_and_page_x_of_y(course):
-    pages = pdf_pages(render(course))
+def test_every_page_has_the_running_header_footer_and_page_x_of_y(course, summary):
+    pages = pdf_pages(summary.pdf)
     assert len(pages) >= 3
     for number, page in enumerate(pages, start=1):
         assert f"Page {number} of {len(pages)}" in page
@@ -146,8 +165,8 @@ def url(course):
     return reverse("reports:course-summary", args=[course.pk])
 
 
-def test_clinician_downloads_the_summary_and_the_copy_is_audited(world, course, sign_in):
-    therapist = world.one.staff[Role.THERAPIST]
+def test_clinician_downloads_the_summary_and_the_copy_is_audited(summary, course, sign_in):
+    therapist = summary.world.one.staff[Role.THERAPIST]
     downloaded_by(sign_in, therapist, url(course), f"course-summary-course-{course.pk}.pdf")
     the_export(therapist.user, course.patient_id, "course summary report (download)")
 
@@ -158,16 +177,16 @@ def test_another_clinic_404_patient_403_anonymous_to_login(world, client, sign_i
     refused_outside_the_care_team(client, sign_in, outsider, course.patient, url(course))
 
 
-def test_chart_and_outcomes_pages_link_to_the_summary(world, course, sign_in):
-    staff = sign_in(world.one.staff[Role.PRESCRIBER])
+def test_chart_and_outcomes_pages_link_to_the_summary(summary, course, sign_in):
+    staff = sign_in(summary.world.one.staff[Role.PRESCRIBER])
     chart = staff.get(reverse("clinic:patient-chart", args=[course.patient_id])).content.decode()
     assert url(course) in chart and "Course summary (PDF)" in chart
     outcomes = staff.get(reverse("integration:outcomes", args=[course.pk])).content.decode()
     assert url(course) in outcomes and "Course summary (PDF)" in outcomes
 
 
-def test_command_writes_the_summary_for_a_named_login(world, course, tmp_path):
-    prescriber = world.one.staff[Role.PRESCRIBER]
+def test_command_writes_the_summary_for_a_named_login(summary, course, tmp_path):
+    prescriber = summary.world.one.staff[Role.PRESCRIBER]
     target = tmp_path / "summary.pdf"
     out = io.StringIO()
     call_command(

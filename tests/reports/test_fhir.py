@@ -2,9 +2,11 @@
 free text literal, nothing of another patient's, access, audit and a bounded query count."""
 
 import json
+from types import SimpleNamespace
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +22,7 @@ from kapclinic.reports.fhir import patient_bundle
 from kapclinic.reports.fhir.codes import NO_TIER
 from sessions.models import Administration, AdverseEvent, VitalSigns
 
+from ..conftest import _clinic_world
 from .access import refused_outside_the_care_team, the_export
 from .test_session_note import HOSTILE
 
@@ -38,8 +41,24 @@ def structure_only(course, code):
     return response.save_answers(answers, complete=True)
 
 
+@pytest.fixture(scope="module")
+def recorded(django_db_setup, django_db_blocker):
+    """Two clinics and `record`, built once for the module. Each test runs in a savepoint
+    inside it, so what one test writes is gone before the next."""
+    locmem = "django.core.mail.backends.locmem.EmailBackend"
+    unblocked = django_db_blocker.unblock()
+    with unblocked, override_settings(EMAIL_BACKEND=locmem), transaction.atomic():
+        world = SimpleNamespace(one=_clinic_world("North clinic"), two=_clinic_world("South"))
+        yield SimpleNamespace(world=world, record=build_record(world))
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def record(world):
+def record(recorded):
+    return recorded.record
+
+
+def build_record(world):
     """Clinic one's first patient with a course, intake scores, one signed dosing session with
     vitals, doses and adverse events, consent and appointments; hostile free text."""
     team = Team.of(world.one, texts={"event_description": EVIL})
@@ -283,8 +302,9 @@ def test_adverse_events_consent_and_appointments(record):
     assert any(a.get("comment") == EVIL for a in appointments)
 
 
-def test_free_text_is_carried_literally_and_no_other_patient_is_in_it(record, world):
+def test_free_text_is_carried_literally_and_no_other_patient_is_in_it(record, recorded):
     team, _ = record
+    world = recorded.world
     body = json.dumps(export(team.course.patient), ensure_ascii=False)
     assert json.loads(body)  # the text is escaped, the document still parses
     assert body.count(json.dumps(EVIL, ensure_ascii=False)[1:-1]) >= 2
@@ -320,10 +340,10 @@ def url(patient):
     return reverse("reports:fhir-export", args=[patient.pk])
 
 
-def test_clinician_downloads_the_bundle_and_the_copy_is_audited(record, world, sign_in):
+def test_clinician_downloads_the_bundle_and_the_copy_is_audited(record, recorded, sign_in):
     team, _ = record
     patient = team.course.patient
-    prescriber = world.one.staff[Role.PRESCRIBER]
+    prescriber = recorded.world.one.staff[Role.PRESCRIBER]
     response = sign_in(prescriber).get(url(patient))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/fhir+json")

@@ -3,9 +3,12 @@
 import getpass
 import io
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -17,6 +20,7 @@ from kapclinic.reports.kinds import KINDS
 from sessions import services
 from sessions.models import DosingSession
 
+from ..conftest import _clinic_world
 from .access import downloaded_pdf, the_export
 from .pdf import embedded_files, fonts_used, pdf_pages, pdf_text, reader, squeezed
 from .queries import context_queries
@@ -34,10 +38,25 @@ def session_start(days_ago=1):
     )
 
 
+@pytest.fixture(scope="module")
+def note(django_db_setup, django_db_blocker):
+    """Two clinics, a signed dosing session of clinic one's first course and its note as
+    rendered: built once for the module. Each test runs in a savepoint inside it, so what one
+    test writes is gone before the next."""
+    locmem = "django.core.mail.backends.locmem.EmailBackend"
+    unblocked = django_db_blocker.unblock()
+    with unblocked, override_settings(EMAIL_BACKEND=locmem), transaction.atomic():
+        world = SimpleNamespace(one=_clinic_world("North clinic"), two=_clinic_world("South"))
+        team = Team.of(world.one)
+        start_course(team)
+        session = dosing_session(team, session_start())
+        yield SimpleNamespace(world=world, session=session, pdf=render(session))
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def signed(team):
-    start_course(team)
-    return dosing_session(team, session_start())
+def signed(note):
+    return note.session
 
 
 # --- Content ---------------------------------------------------------------------------------
@@ -51,8 +70,8 @@ def has(text, *phrases):
     return True
 
 
-def test_note_has_gate_doses_vitals_observations_events_discharge_signature_addenda(signed):
-    pages = pdf_pages(render(signed))
+def test_note_has_gate_doses_vitals_observations_events_discharge_signature_addenda(signed, note):
+    pages = pdf_pages(note.pdf)
     text = "\n".join(pages)
     has(text, "Dosing session note", signed.course.patient.legal_name, "15 Jun 1985")
     # Pre-dose gate, its failing check and the prescriber's override with the reason.
@@ -78,19 +97,19 @@ def test_note_has_gate_doses_vitals_observations_events_discharge_signature_adde
     assert pages[-1].rstrip().endswith(f"Page {len(pages)} of {len(pages)}")
 
 
-def test_chart_is_drawn_from_the_session_screens_geometry(signed):
+def test_chart_is_drawn_from_the_session_screens_geometry(signed, note):
     from sessions.charts import vitals_chart
 
     readings = list(signed.vitals.all())
     chart = vitals_chart(readings, signed.thresholds, signed.first_dose_at)
-    text = squeezed(pdf_text(render(signed)))
+    text = squeezed(pdf_text(note.pdf))
     for tick in chart.x_ticks + chart.y_ticks:
         assert squeezed(tick.label) in text
     assert squeezed(chart.description) in text
 
 
-def test_every_page_has_the_running_header_footer_and_page_x_of_y(signed):
-    pages = pdf_pages(render(signed))
+def test_every_page_has_the_running_header_footer_and_page_x_of_y(signed, note):
+    pages = pdf_pages(note.pdf)
     assert len(pages) >= 2
     for number, page in enumerate(pages, start=1):
         assert f"Page {number} of {len(pages)}" in page
@@ -98,8 +117,8 @@ def test_every_page_has_the_running_header_footer_and_page_x_of_y(signed):
         assert "Confidential" in page and "by Dr Report Tester, MD" in page
 
 
-def test_pdf_metadata_names_the_note_and_the_clinic(signed):
-    metadata = reader(render(signed)).metadata
+def test_pdf_metadata_names_the_note_and_the_clinic(signed, note):
+    metadata = reader(note.pdf).metadata
     day = timezone.localtime(signed.started_at, signed.course.clinic.tz).strftime("%-d %b %Y")
     assert metadata.title == f"Dosing session note: {signed.course.patient.legal_name}, {day}"
     assert metadata.author == signed.course.clinic.name
@@ -214,15 +233,15 @@ def url(session):
     return reverse("reports:session-note", args=[session.pk])
 
 
-def test_clinician_downloads_the_note_and_the_copy_is_audited(world, signed, sign_in):
-    nurse = world.one.staff[Role.NURSE]
+def test_clinician_downloads_the_note_and_the_copy_is_audited(note, signed, sign_in):
+    nurse = note.world.one.staff[Role.NURSE]
     pdf = downloaded_pdf(sign_in(nurse).get(url(signed)), f"session-note-{signed.pk}.pdf")
     assert f"by {nurse}" in pdf_text(pdf)
     the_export(nurse.user, signed.course.patient_id, "dosing session note report (download)")
 
 
-def test_another_clinic_gets_404_and_the_attempt_is_logged(world, signed, sign_in):
-    outsider = world.two.staff[Role.PRESCRIBER]
+def test_another_clinic_gets_404_and_the_attempt_is_logged(note, signed, sign_in):
+    outsider = note.world.two.staff[Role.PRESCRIBER]
     assert sign_in(outsider).get(url(signed)).status_code == 404
     assert AccessEvent.objects.filter(
         actor=outsider.user, action=AccessEvent.Action.DENIED, patient=signed.course.patient
@@ -239,8 +258,8 @@ def test_patient_is_refused_and_anonymous_sent_to_login(client, signed):
     assert not AccessEvent.objects.filter(action=AccessEvent.Action.EXPORT).exists()
 
 
-def test_session_screen_links_to_the_note(world, signed, sign_in):
-    staff = sign_in(world.one.staff[Role.PRESCRIBER])
+def test_session_screen_links_to_the_note(note, signed, sign_in):
+    staff = sign_in(note.world.one.staff[Role.PRESCRIBER])
     page = staff.get(reverse("dosing:session", args=[signed.appointment_id])).content.decode()
     assert url(signed) in page and "Download session note (PDF)" in page
     assert staff.get(reverse("reports:session-note", args=[999999])).status_code == 404
