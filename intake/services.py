@@ -4,6 +4,7 @@ import datetime
 import decimal
 import logging
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from kapclinic.clinic.models import (
@@ -18,6 +19,7 @@ from kapclinic.measures.models import QuestionnaireResponse
 
 from . import rules
 from .decision_rules import check_decision, fields_for_outcome
+from .eligibility import date_of_birth_refusal
 from .models import (
     ConsentDocument,
     ConsentKind,
@@ -98,6 +100,10 @@ def save_step(record, step_key, cleaned, *, by, request=None):
     course = record.course
     _check_editable(course)
     step = STEP_BY_KEY[step_key]
+    if step_key == "about":
+        refusal = date_of_birth_refusal(cleaned["date_of_birth"], course.clinic.today())
+        if refusal:
+            raise ValidationError({"date_of_birth": refusal})
     with transaction.atomic():
         if step.consent:
             document = current_consent(course.clinic)

@@ -9,6 +9,7 @@ from django.utils import timezone
 from kapclinic.clinic.form_fields import written
 from kapclinic.clinic.forms import phone_number
 
+from .eligibility import date_of_birth_refusal
 from .question_layout import FollowUp, Group, QuestionLayoutMixin
 
 YES_NO = [(True, "Yes"), (False, "No")]
@@ -52,16 +53,15 @@ class AboutYouForm(forms.Form):
     )
     emergency_contact_phone = forms.CharField(label="Emergency contact: phone", max_length=40)
 
+    def __init__(self, *args, today=None, **kwargs):
+        """`today` is the clinic's date, on which the patient's age is counted."""
+        super().__init__(*args, **kwargs)
+        self.today = today or timezone.localdate()
+
     def clean_date_of_birth(self):
         born = self.cleaned_data["date_of_birth"]
-        today = timezone.localdate()
-        if born > today:
-            raise forms.ValidationError("Your date of birth cannot be in the future.")
-        age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-        if age < 18:
-            raise forms.ValidationError("This treatment is for adults aged 18 or over.")
-        if age > 110:
-            raise forms.ValidationError("Please check the year of your date of birth.")
+        if refusal := date_of_birth_refusal(born, self.today):
+            raise forms.ValidationError(refusal)
         return born
 
     def clean_phone(self):

@@ -4,6 +4,7 @@ The page flow is the core's (`kapclinic.clinic.steps`, shared with the day-of ch
 steps and their order are `intake.steps`, what is stored and checked `intake.services`.
 """
 
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -62,6 +63,8 @@ class StepView(PatientIntakeMixin, StepPageView):
         if step.consent:
             kwargs["legal_name"] = self.course.patient.legal_name
             initial = {}
+        if step.key == "about":
+            kwargs["today"] = self.course.clinic.today()
         if data is None and step.key in record.drafts:
             # Re-show a draft with its errors, so the patient sees what still needs fixing.
             return step.form_class(record.drafts[step.key], **kwargs)
@@ -79,6 +82,9 @@ class StepView(PatientIntakeMixin, StepPageView):
                 by=self.request.user,
                 request=self.request,
             )
+        except ValidationError as error:  # beside the field it names
+            form.add_error(None, error)
+            return False
         except JourneyError as error:
             form.add_error(None, str(error))
             return False
