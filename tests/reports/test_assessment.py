@@ -7,8 +7,6 @@ from types import SimpleNamespace
 
 import pypdf
 import pytest
-from django.db import transaction
-from django.test import override_settings
 from django.urls import reverse
 
 from intake.models import TreatmentPlan
@@ -19,10 +17,11 @@ from kapclinic.reports import assessment
 from kapclinic.reports.kinds import KINDS
 from kapclinic.reports.render import ReportUnavailable
 
-from ..conftest import CommittingClient, _clinic_world, enrol_authenticator
+from ..conftest import CommittingClient, enrol_authenticator
 from ..intake.helpers import submitted_course
 from .access import downloaded_by, the_export
 from .conftest import CLEARED_ANSWERS, decider, signer
+from .once import built_once
 from .pdf import embedded_files, fonts_used, pdf_pages, squeezed
 from .queries import context_queries
 
@@ -46,22 +45,13 @@ def render(course, **kwargs):
 @pytest.fixture(scope="module")
 def assessed(django_db_setup, django_db_blocker):
     """Two clinics and clinic one's first course with CLEARED_ANSWERS submitted through the
-    wizard and cleared, and its report as rendered: built once for the module. Each test runs
-    in a savepoint inside it, so what one test writes is gone before the next."""
-    locmem = "django.core.mail.backends.locmem.EmailBackend"
-    unblocked = django_db_blocker.unblock()
-    with (
-        unblocked,
-        override_settings(EMAIL_BACKEND=locmem, KAP_REQUIRE_STAFF_MFA=True),
-        transaction.atomic(),
-    ):
-        world = SimpleNamespace(one=_clinic_world("North clinic"), two=_clinic_world("South"))
+    wizard and cleared, and its report as rendered: built once for the module."""
+    with built_once(django_db_blocker, KAP_REQUIRE_STAFF_MFA=True) as world:
         publish_consent(world.one.clinic)
         client = CommittingClient()
         decide = decider(world, signer(client, enrol_authenticator))
         course = decide(submitted_course(world, client, 0, CLEARED_ANSWERS))
         yield SimpleNamespace(world=world, course=course, pdf=render(course))
-        transaction.set_rollback(True)
 
 
 @pytest.fixture

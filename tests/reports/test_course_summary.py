@@ -5,8 +5,6 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
-from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -16,8 +14,8 @@ from kapclinic.demo.builder import Team, start_course, whole_course
 from kapclinic.reports import course_summary
 from kapclinic.reports.kinds import KINDS
 
-from ..conftest import _clinic_world
 from .access import downloaded_by, refused_outside_the_care_team, the_export
+from .once import built_once
 from .pdf import embedded_files, pdf_pages, pdf_text, reader, squeezed, xobject_count
 from .queries import context_queries
 from .test_session_note import HOSTILE, has
@@ -32,17 +30,12 @@ def render(course, **kwargs):
 @pytest.fixture(scope="module")
 def summary(django_db_setup, django_db_blocker):
     """Two clinics, clinic one's first course taken through three sessions, and its summary as
-    rendered: built once for the module. Each test runs in a savepoint inside it, so what one
-    test writes is gone before the next."""
-    locmem = "django.core.mail.backends.locmem.EmailBackend"
-    unblocked = django_db_blocker.unblock()
-    with unblocked, override_settings(EMAIL_BACKEND=locmem), transaction.atomic():
-        world = SimpleNamespace(one=_clinic_world("North clinic"), two=_clinic_world("South"))
+    rendered: built once for the module."""
+    with built_once(django_db_blocker) as world:
         team = Team.of(world.one)
         whole_course(team, sessions=3, measures=4)
         course = course_summary.records().get(pk=team.course.pk)
         yield SimpleNamespace(world=world, course=course, pdf=render(course))
-        transaction.set_rollback(True)
 
 
 @pytest.fixture

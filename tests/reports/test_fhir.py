@@ -5,8 +5,7 @@ import json
 from types import SimpleNamespace
 
 import pytest
-from django.db import connection, transaction
-from django.test import override_settings
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -22,8 +21,8 @@ from kapclinic.reports.fhir import patient_bundle
 from kapclinic.reports.fhir.codes import NO_TIER
 from sessions.models import Administration, AdverseEvent, VitalSigns
 
-from ..conftest import _clinic_world
 from .access import refused_outside_the_care_team, the_export
+from .once import built_once
 from .test_session_note import HOSTILE
 
 pytestmark = pytest.mark.django_db
@@ -43,14 +42,9 @@ def structure_only(course, code):
 
 @pytest.fixture(scope="module")
 def recorded(django_db_setup, django_db_blocker):
-    """Two clinics and `record`, built once for the module. Each test runs in a savepoint
-    inside it, so what one test writes is gone before the next."""
-    locmem = "django.core.mail.backends.locmem.EmailBackend"
-    unblocked = django_db_blocker.unblock()
-    with unblocked, override_settings(EMAIL_BACKEND=locmem), transaction.atomic():
-        world = SimpleNamespace(one=_clinic_world("North clinic"), two=_clinic_world("South"))
+    """Two clinics and `record`, built once for the module."""
+    with built_once(django_db_blocker) as world:
         yield SimpleNamespace(world=world, record=build_record(world))
-        transaction.set_rollback(True)
 
 
 @pytest.fixture

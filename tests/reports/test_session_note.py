@@ -7,8 +7,6 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
-from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,8 +18,8 @@ from kapclinic.reports.kinds import KINDS
 from sessions import services
 from sessions.models import DosingSession
 
-from ..conftest import _clinic_world
 from .access import downloaded_pdf, the_export
+from .once import built_once
 from .pdf import embedded_files, fonts_used, pdf_pages, pdf_text, reader, squeezed
 from .queries import context_queries
 
@@ -41,17 +39,12 @@ def session_start(days_ago=1):
 @pytest.fixture(scope="module")
 def note(django_db_setup, django_db_blocker):
     """Two clinics, a signed dosing session of clinic one's first course and its note as
-    rendered: built once for the module. Each test runs in a savepoint inside it, so what one
-    test writes is gone before the next."""
-    locmem = "django.core.mail.backends.locmem.EmailBackend"
-    unblocked = django_db_blocker.unblock()
-    with unblocked, override_settings(EMAIL_BACKEND=locmem), transaction.atomic():
-        world = SimpleNamespace(one=_clinic_world("North clinic"), two=_clinic_world("South"))
+    rendered: built once for the module."""
+    with built_once(django_db_blocker) as world:
         team = Team.of(world.one)
         start_course(team)
         session = dosing_session(team, session_start())
         yield SimpleNamespace(world=world, session=session, pdf=render(session))
-        transaction.set_rollback(True)
 
 
 @pytest.fixture
