@@ -1,16 +1,13 @@
 """Who may start an intake: an adult, counted on the clinic's day.
 
 The step form shows these words beside the field as the patient types; `save_step` asks again,
-so a second tab, the shell or a script cannot store a minor's date of birth.
+so a second tab, the shell or a script cannot store a minor's date of birth. The clearance
+(`TreatmentCourse.clear`) asks once more, on the date of birth then on file.
 """
 
-ADULT_AGE = 18  # the clinic treats adults only
+from kapclinic.clinic.models import ADULT_AGE, age_on
+
 OLDEST_AGE = 110
-
-
-def age_on(born, day):
-    """Whole years from `born` to `day`; a birthday counts from the day itself."""
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
 def date_of_birth_refusal(born, today):

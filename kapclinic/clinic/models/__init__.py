@@ -3,7 +3,7 @@
 from .diagnosis import Diagnosis
 from .emergency import EmergencyAccess
 from .journey import CourseEvent, CourseState, Indication, JourneyError, TreatmentCourse
-from .people import Clinic, Patient, Provider, Role, User
+from .people import ADULT_AGE, Clinic, Patient, Provider, Role, User, age_on
 from .protocol import BoosterLimits, DoseUnit, Product, Protocol, Route
 from .reevaluation import Reevaluation, ReevaluationDecision
 from .resources import Resource, ResourceKind
@@ -21,6 +21,7 @@ from .series import AppointmentSeries
 from .submission import FormSubmission
 
 __all__ = [
+    "ADULT_AGE",
     "Appointment",
     "AppointmentSeries",
     "Clinic",
@@ -52,4 +53,5 @@ __all__ = [
     "SafetyPlan",
     "TreatmentCourse",
     "User",
+    "age_on",
 ]

@@ -258,6 +258,12 @@ class PatientQuerySet(PatientRecordQuerySet):
 
 
 EARLIEST_BIRTH_DATE = datetime.date(1900, 1, 1)
+ADULT_AGE = 18  # the clinic treats adults only: intake/eligibility.py and the clearance
+
+
+def age_on(born, day):
+    """Whole years from `born` to `day`; a birthday counts from the day itself."""
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
 class Patient(models.Model):
@@ -307,15 +313,15 @@ class Patient(models.Model):
 
     @property
     def age(self):
+        """Whole years on the clinic's day: a report rendered by a command agrees with the chart."""
         if not self.date_of_birth:
             return None
-        today = timezone.localdate()
-        born = self.date_of_birth
-        return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+        return age_on(self.date_of_birth, self.clinic.today())
 
     def clean(self):
         if self.date_of_birth:
-            if self.date_of_birth > timezone.localdate():
+            today = self.clinic.today() if self.clinic_id else timezone.localdate()
+            if self.date_of_birth > today:
                 raise ValidationError({"date_of_birth": "Date of birth cannot be in the future."})
             if self.date_of_birth < EARLIEST_BIRTH_DATE:
                 raise ValidationError({"date_of_birth": "Please check the year of birth."})
