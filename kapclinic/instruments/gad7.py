@@ -5,9 +5,9 @@ Free to reproduce (Pfizer, §1.1), so the item wording is shipped verbatim.
 
 from dataclasses import replace
 
-from .base import Band, FlagRule, Instrument, Item
+from .base import Band, FlagRule, Instrument
 from .conditions import TotalAtLeast
-from .scales import FREQUENCY_OPTIONS, PFIZER_LICENCE, difficulty_item
+from .scales import FREQUENCY_OPTIONS, PFIZER_LICENCE, difficulty_item, frequency_item
 
 # domain reference §1.2: NLM codes item 2's value 2 as "More days than not" (LA18938-3); the
 # code follows NLM so FHIR exchange matches, the label stays the official one.
@@ -15,10 +15,6 @@ ITEM_2_OPTIONS = tuple(
     replace(option, loinc="LA18938-3") if option.value == 2 else option
     for option in FREQUENCY_OPTIONS
 )
-
-
-def _item(number: int, text: str, loinc: str, options=FREQUENCY_OPTIONS) -> Item:
-    return Item(key=f"q{number}", text=text, loinc=loinc, options=options)
 
 
 GAD7 = Instrument(
@@ -30,13 +26,13 @@ GAD7 = Instrument(
     stem="Over the last 2 weeks, how often have you been bothered by the following problems?",
     recall_period="Last 2 weeks",
     items=(
-        _item(1, "Feeling nervous, anxious, or on edge", "69725-0"),
-        _item(2, "Not being able to stop or control worrying", "68509-9", ITEM_2_OPTIONS),
-        _item(3, "Worrying too much about different things", "69733-4"),
-        _item(4, "Trouble relaxing", "69734-2"),
-        _item(5, "Being so restless that it is hard to sit still", "69735-9"),
-        _item(6, "Becoming easily annoyed or irritable", "69689-8"),
-        _item(7, "Feeling afraid, as if something awful might happen", "69736-7"),
+        frequency_item(1, "Feeling nervous, anxious, or on edge", "69725-0"),
+        frequency_item(2, "Not being able to stop or control worrying", "68509-9", ITEM_2_OPTIONS),
+        frequency_item(3, "Worrying too much about different things", "69733-4"),
+        frequency_item(4, "Trouble relaxing", "69734-2"),
+        frequency_item(5, "Being so restless that it is hard to sit still", "69735-9"),
+        frequency_item(6, "Becoming easily annoyed or irritable", "69689-8"),
+        frequency_item(7, "Feeling afraid, as if something awful might happen", "69736-7"),
         # domain reference §1.2: the difficulty item is not in the NLM GAD-7 panel; PHQ's
         # 69722-7 is sometimes reused but unverified, so no code rather than a guessed one.
         difficulty_item(

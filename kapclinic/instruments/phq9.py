@@ -3,14 +3,9 @@
 Free to reproduce (Pfizer, §1.1), so the item wording is shipped verbatim.
 """
 
-from .base import Band, FlagRule, Instrument, Item
+from .base import Band, FlagRule, Instrument
 from .conditions import ItemAtLeast, TotalAtLeast
-from .scales import FREQUENCY_OPTIONS, PFIZER_LICENCE, difficulty_item
-
-
-def _item(number: int, text: str, loinc: str) -> Item:
-    return Item(key=f"q{number}", text=text, loinc=loinc, options=FREQUENCY_OPTIONS)
-
+from .scales import PFIZER_LICENCE, difficulty_item, frequency_item
 
 PHQ9 = Instrument(
     code="phq9",
@@ -23,30 +18,30 @@ PHQ9 = Instrument(
     ),
     recall_period="Last 2 weeks",
     items=(
-        _item(1, "Little interest or pleasure in doing things", "44250-9"),
-        _item(2, "Feeling down, depressed, or hopeless", "44255-8"),
-        _item(3, "Trouble falling or staying asleep, or sleeping too much", "44259-0"),
-        _item(4, "Feeling tired or having little energy", "44254-1"),
-        _item(5, "Poor appetite or overeating", "44251-7"),
-        _item(
+        frequency_item(1, "Little interest or pleasure in doing things", "44250-9"),
+        frequency_item(2, "Feeling down, depressed, or hopeless", "44255-8"),
+        frequency_item(3, "Trouble falling or staying asleep, or sleeping too much", "44259-0"),
+        frequency_item(4, "Feeling tired or having little energy", "44254-1"),
+        frequency_item(5, "Poor appetite or overeating", "44251-7"),
+        frequency_item(
             6,
             "Feeling bad about yourself — or that you are a failure or have let yourself or "
             "your family down",
             "44258-2",
         ),
-        _item(
+        frequency_item(
             7,
             "Trouble concentrating on things, such as reading the newspaper or watching television",
             "44252-5",
         ),
-        _item(
+        frequency_item(
             8,
             "Moving or speaking so slowly that other people could have noticed? Or the "
             "opposite — being so fidgety or restless that you have been moving around a lot "
             "more than usual",
             "44253-3",
         ),
-        _item(
+        frequency_item(
             9,
             "Thoughts that you would be better off dead or of hurting yourself in some way",
             "44260-8",

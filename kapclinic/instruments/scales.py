@@ -30,6 +30,12 @@ PFIZER_LICENCE = (
 )
 
 
+def frequency_item(number: int, text: str, loinc: str, options=FREQUENCY_OPTIONS) -> Item:
+    """Item `q<number>` of the PHQ-9 or GAD-7, answered on the shared "how often" scale unless
+    the instrument gives an item its own answer codes."""
+    return Item(key=f"q{number}", text=text, loinc=loinc, options=options)
+
+
 def difficulty_item(text: str, loinc: str | None) -> Item:
     """The PHQ-9's and GAD-7's closing question, how hard the problems made life: not scored,
     and optional, since it only applies to someone who checked off a problem."""
