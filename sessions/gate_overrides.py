@@ -11,6 +11,7 @@ from django.db import transaction
 
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.mixins import require_staff
+from kapclinic.clinic.text_limits import required_text
 
 from .dose_limits import dose_limit_errors
 from .gate import evaluate_gate, failing
@@ -54,9 +55,9 @@ def override_gate(session, by, reason):
     require_staff(
         by, session.course, PRESCRIBER, "override the pre-dose checks", refusal=DosingError
     )
-    reason = (reason or "").strip()
-    if not reason:
-        raise DosingError("Write the reason for overriding the pre-dose checks.")
+    reason = required_text(
+        reason, DosingError, "Write the reason for overriding the pre-dose checks."
+    )
     with transaction.atomic():
         session = DosingSession.objects.select_for_update(no_key=True).get(pk=session.pk)
         if not session.is_open:
