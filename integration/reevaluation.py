@@ -11,6 +11,7 @@ from django.db import transaction
 from intake.plans import PLAN_TERMS, plan_in_force, revise_plan
 from kapclinic.clinic.mixins import require_staff
 from kapclinic.clinic.models import JourneyError, Protocol, ReevaluationDecision, Role
+from kapclinic.clinic.text_limits import required_text
 from sessions.reevaluation import block_of
 
 from .selectors import course_outcomes
@@ -60,9 +61,7 @@ def record_reevaluation(course, by, decision, rationale, terms=None, *, request_
     require_staff(by, course, {Role.PRESCRIBER}, "re-evaluate a course")
     if decision not in Decision.values:
         raise JourneyError("Choose a decision: maintenance, repeat induction or stop.")
-    rationale = (rationale or "").strip()
-    if not rationale:
-        raise JourneyError("A rationale is required.")
+    rationale = required_text(rationale, JourneyError, "A rationale is required.")
     with transaction.atomic():
         block = block_of(course)
         summary = outcome_lines(course_outcomes(course))

@@ -19,6 +19,7 @@ from kapclinic.clinic.mixins import require_staff
 from kapclinic.clinic.models import Appointment, SafetyFlag
 from kapclinic.clinic.records import SignedRecordError
 from kapclinic.clinic.submissions import save_once
+from kapclinic.clinic.text_limits import required_text
 from sessions.booking import insert
 from sessions.models import DosingSession
 
@@ -246,9 +247,7 @@ def _closure_date(course, on):
 def _close(course, by, outcome, reason, on):
     """The course moves on by its own transition and the closure is kept, with its reason and
     the date it ended (default today). Runs inside the caller's transaction."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise IntegrationError("Give a reason.")
+    reason = required_text(reason, IntegrationError, "Give a reason.")
     on = _closure_date(course, on)
     if outcome == CourseClosure.Outcome.COMPLETED:
         course.complete(by, note=reason)

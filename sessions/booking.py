@@ -27,6 +27,7 @@ from kapclinic.clinic.models import (
 )
 from kapclinic.clinic.models.resources import DOSING_RESOURCE_NEEDED
 from kapclinic.clinic.patient_journey import check_in_window
+from kapclinic.clinic.text_limits import required_text
 from kapclinic.rems import services as rems
 
 from .models import CheckIn, DosingError, DosingSession
@@ -116,11 +117,11 @@ def reschedule(appointment, *, by, starts_at, ends_at, clinician=None, resource=
     refused in words; the move is audited with its reason. Saved with `.save()`, so reminders
     are planned again.
     """
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError(
-            {"reason": "Say why the appointment moves: it is kept on the record."}
-        )
+    reason = required_text(
+        reason,
+        ValidationError,
+        {"reason": "Say why the appointment moves: it is kept on the record."},
+    )
     _check_staff(by, appointment.clinic_id)
     with transaction.atomic():
         current = (
@@ -247,9 +248,7 @@ def complete(appointment, *, by):
 
 
 def _change_status(appointment, *, by, reason, target, sources):
-    reason = (reason or "").strip()
-    if not reason:
-        raise JourneyError("A reason is required.")
+    reason = required_text(reason, JourneyError, "A reason is required.")
     _check_staff(by, appointment.clinic_id)
     with transaction.atomic():
         current = Appointment.objects.select_for_update(no_key=True).get(pk=appointment.pk)

@@ -11,10 +11,12 @@ from django.db import transaction
 
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.mixins import require_staff
+from kapclinic.clinic.text_limits import required_text
 
 from .dose_limits import dose_limit_errors
 from .gate import evaluate_gate, failing
-from .models import DosingError, DosingSession, GateOverride
+from .locks import locked_open
+from .models import DosingError, GateOverride
 from .models.session import PRESCRIBER
 
 
@@ -54,13 +56,11 @@ def override_gate(session, by, reason):
     require_staff(
         by, session.course, PRESCRIBER, "override the pre-dose checks", refusal=DosingError
     )
-    reason = (reason or "").strip()
-    if not reason:
-        raise DosingError("Write the reason for overriding the pre-dose checks.")
+    reason = required_text(
+        reason, DosingError, "Write the reason for overriding the pre-dose checks."
+    )
     with transaction.atomic():
-        session = DosingSession.objects.select_for_update(no_key=True).get(pk=session.pk)
-        if not session.is_open:
-            raise DosingError("This session is closed: no more doses can be given.")
+        session = locked_open(session, "This session is closed: no more doses can be given.")
         failed = failing(evaluate_gate(session))
         if not failed:
             raise DosingError("Every pre-dose check passes: there is nothing to override.")

@@ -11,10 +11,13 @@ def locked(session):
     return session
 
 
-def locked_open(session):
+def locked_open(session, closed=None):
+    """The session under its lock, refused once it is no longer open (with `closed`, the
+    caller's own words for why; by default, that an addendum is the way to add to it)."""
     session = locked(session)
     if not session.is_open:
         raise DosingError(
-            f"This session is {session.get_status_display().lower()}: add an addendum instead."
+            closed
+            or f"This session is {session.get_status_display().lower()}: add an addendum instead."
         )
     return session

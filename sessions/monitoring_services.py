@@ -7,6 +7,7 @@ from kapclinic.audit.trail import CHANGE, audit
 from kapclinic.clinic.mixins import require_staff
 from kapclinic.clinic.models import SafetyFlag
 from kapclinic.clinic.submissions import save_once
+from kapclinic.clinic.text_limits import required_text
 from kapclinic.measures.models import QuestionnaireResponse
 
 from .locks import locked, locked_open
@@ -114,9 +115,9 @@ def acknowledge_alert(alert, by, action_taken):
     """A clinician says what was done about an in-session alert."""
     session = alert.session
     require_staff(by, session.course, CLINICIANS, "acknowledge an alert", refusal=DosingError)
-    action_taken = (action_taken or "").strip()
-    if not action_taken:
-        raise DosingError("Record what was done before acknowledging the alert.")
+    action_taken = required_text(
+        action_taken, DosingError, "Record what was done before acknowledging the alert."
+    )
     with transaction.atomic():
         alert = SessionAlert.objects.select_for_update(no_key=True).get(pk=alert.pk)
         if not alert.is_open:

@@ -3,7 +3,8 @@
 The model field carries the limit as a validator (full_clean, the admin, every service that
 cleans) and as max_length (which Django forms turn into the textarea's maxlength, and which
 static/js/text-counter.js counts down). Hand-written forms and services that skip full_clean
-use `check_length` so the person sees the same plain message.
+use `check_length` so the person sees the same plain message; `required_text` refuses a
+reason or note left blank (or only spaces) before anything is written.
 """
 
 from django.core.exceptions import ValidationError
@@ -36,3 +37,12 @@ def check_length(text, limit):
         raise ValidationError(
             too_long_message(limit) % {"show_value": f"{len(text):,}"}, code="max_length"
         )
+
+
+def required_text(text, refusal, message):
+    """`text` stripped of surrounding spaces; blank, it raises `refusal(message)` (the caller's
+    own error and words, e.g. DosingError or a field's ValidationError)."""
+    text = (text or "").strip()
+    if not text:
+        raise refusal(message)
+    return text
