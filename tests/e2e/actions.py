@@ -5,7 +5,7 @@ import re
 
 from kapclinic.demo.builder import book, clear_course, sign_consent
 from tests.factories import PASSWORD
-from tests.sessions.test_check_in_views import at_local
+from tests.sessions.test_check_in_views import at_local, late_morning_zone
 
 
 def password_sign_in(page, live_server, user):
@@ -39,6 +39,15 @@ def save_and_continue(page, assert_accessible):
     assert_accessible(page)
     page.get_by_role("button", name="Save and continue").click()
     page.wait_for_load_state()
+
+
+def late_morning(world):
+    """Clinic one of `world`, its clock at about 11:00, so "today" and the 13:00 check-in
+    window are certain."""
+    side = world.one
+    side.clinic.time_zone = late_morning_zone()
+    side.clinic.save()
+    return side
 
 
 def booked_at_13(clinic, course, prescriber):

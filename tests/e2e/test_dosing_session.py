@@ -13,9 +13,8 @@ from playwright.sync_api import expect
 from kapclinic.clinic.models import Appointment, CourseState, Role
 from sessions.models import Administration, DosingSession, SessionAlert
 from tests.factories import signed_protocol
-from tests.sessions.test_check_in_views import late_morning_zone
 
-from .actions import booked_at_13, check_in_answers, patient_sign_in, staff_sign_in
+from .actions import booked_at_13, check_in_answers, late_morning, patient_sign_in, staff_sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -23,11 +22,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 def test_check_in_to_signed_session_note(
     live_server, page, phone_page, world, enrol_mfa, totp_code, assert_accessible
 ):
-    side = world.one
+    side = late_morning(world)
     clinic = side.clinic
-    # It is about 11:00 at the clinic, so "today" and the 13:00 check-in window are certain.
-    clinic.time_zone = late_morning_zone()
-    clinic.save()
     # The test cannot wait two hours after the dose: observe for 0 minutes. The discharge
     # observation-time rule itself is unit-tested in tests/sessions.
     # The session at 13:00 is opened at about 11:00: this protocol opens it 3 hours ahead.

@@ -8,9 +8,8 @@ import pytest
 from playwright.sync_api import expect
 
 from kapclinic.clinic.models import RiskReview, Role, SafetyFlag, SafetyPlan
-from tests.sessions.test_check_in_views import late_morning_zone
 
-from .actions import booked_at_13, check_in_answers, patient_sign_in, staff_sign_in
+from .actions import booked_at_13, check_in_answers, late_morning, patient_sign_in, staff_sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -20,10 +19,8 @@ PEOPLE_TO_ASK = "PLAN-MARKER-e2e-91c4: my sister Ana, 07700 900123"
 def test_item_9_check_in_to_risk_review_to_safety_plan_on_the_phone(
     live_server, page, phone_page, world, enrol_mfa, totp_code, assert_accessible
 ):
-    side = world.one
+    side = late_morning(world)
     clinic = side.clinic
-    clinic.time_zone = late_morning_zone()
-    clinic.save()
     prescriber, therapist = side.staff[Role.PRESCRIBER], side.staff[Role.THERAPIST]
     therapist.licence_number = "LCSW-42"
     therapist.save()

@@ -40,16 +40,20 @@ def sign_in_with_totp(page, live_server, assert_accessible, user, code):
     expect(page).to_have_url(re.compile(r"/caseload/$"))
 
 
-def test_clinician_signs_in_with_totp_and_sees_caseload(
-    live_server, page, world, enrol_mfa, totp_code, assert_accessible
-):
+@pytest.fixture
+def prescriber_signed_in(live_server, page, world, enrol_mfa, totp_code, assert_accessible):
+    """Clinic one's prescriber, enrolled in MFA, signed in with a code: on the caseload."""
     prescriber = world.one.staff[Role.PRESCRIBER]
     secret = enrol_mfa(prescriber.user)
-
     sign_in_with_totp(
         page, live_server, assert_accessible, prescriber.user, lambda: totp_code(secret)
     )
+    return prescriber
 
+
+def test_clinician_signs_in_with_totp_and_sees_caseload(
+    prescriber_signed_in, page, world, assert_accessible
+):
     expect(page.get_by_role("heading", level=1)).to_have_text("Caseload")
     caseload = page.get_by_role("table")
     for patient in world.one.patients:
@@ -157,16 +161,10 @@ def test_patient_opening_a_clinician_page_is_refused(live_server, page, world, a
 
 
 def test_caseload_search_keeps_the_patients_name_out_of_every_url(
-    live_server, page, world, enrol_mfa, totp_code, assert_accessible
+    prescriber_signed_in, page, world, assert_accessible
 ):
     """Issue 9: the live search POSTs; the address bar and every request carry a token only."""
     from urllib.parse import unquote_plus
-
-    prescriber = world.one.staff[Role.PRESCRIBER]
-    secret = enrol_mfa(prescriber.user)
-    sign_in_with_totp(
-        page, live_server, assert_accessible, prescriber.user, lambda: totp_code(secret)
-    )
 
     target, other = world.one.patients
     surname = target.legal_name.split()[-1].lower()
