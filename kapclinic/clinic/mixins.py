@@ -44,7 +44,9 @@ class StaffRequiredMixin(LoginRequiredMixin):
 def staff_course(request, pk):
     """A course of the staff member's clinic, or 404 (another clinic's is simply not there)."""
     return get_object_or_404(
-        TreatmentCourse.objects.visible_to(request.user).select_related("patient__clinic", "clinic"),
+        TreatmentCourse.objects.visible_to(request.user).select_related(
+            "patient__clinic", "clinic"
+        ),
         pk=pk,
     )
 
