@@ -1,5 +1,6 @@
 """A clinic whose date is not the server's (Europe/London) at the real time of the test run."""
 
+import datetime
 import zoneinfo
 
 from django.utils import timezone
@@ -23,3 +24,11 @@ def move_to_another_day(clinic):
     clinic.save()
     assert clinic.today() != timezone.localdate()
     return clinic.today()
+
+
+def years_before(day, years):
+    """The same day `years` earlier: a birthday that makes someone that age on `day`."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February: the birthday is kept on 1 March in common years
+        return datetime.date(day.year - years, 3, 1)

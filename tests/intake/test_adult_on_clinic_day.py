@@ -9,16 +9,9 @@ from django.urls import reverse
 
 from intake import services
 from kapclinic.demo.builder import intake_answers
-from tests.clinic_day import move_to_another_day
+from tests.clinic_day import move_to_another_day, years_before
 
 pytestmark = pytest.mark.django_db
-
-
-def years_before(day, years):
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February: the birthday is kept on 1 March in common years
-        return datetime.date(day.year - years, 3, 1)
 
 
 def post_about(client, patient, born):

@@ -11,18 +11,11 @@ from django.utils import timezone
 from intake.models import SuitabilityDecision
 from kapclinic.clinic.models import CourseState, JourneyError, Patient, Role
 from kapclinic.demo.builder import publish_consent
-from tests.clinic_day import move_to_another_day
+from tests.clinic_day import move_to_another_day, years_before
 
 from .helpers import CLEAR, submitted_course
 
 pytestmark = pytest.mark.django_db
-
-
-def years_before(day, years):
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February: the birthday is kept on 1 March in common years
-        return datetime.date(day.year - years, 3, 1)
 
 
 @pytest.fixture
@@ -53,24 +46,27 @@ def test_a_minor_cannot_be_cleared_from_the_review_page(under_review):
     assert not SuitabilityDecision.objects.filter(course=course).exists()
 
 
-def test_the_transition_itself_refuses_a_minor_or_an_unknown_age(under_review):
-    course, _, prescriber = under_review
-    born_on(course, years_before(course.clinic.today(), 17))
-    with pytest.raises(JourneyError, match="adults aged 18 or over"):
-        course.clear(prescriber, "Suitable.")
-    born_on(course, None)
-    with pytest.raises(JourneyError, match="date of birth"):
+def refused_when_born(course, prescriber, day, because):
+    """The clearance transition itself, as the shell or a script would call it, is refused."""
+    born_on(course, day)
+    with pytest.raises(JourneyError, match=because):
         course.clear(prescriber, "Suitable.")
     course.refresh_from_db()
     assert course.state == CourseState.UNDER_REVIEW
 
 
+def test_the_transition_itself_refuses_a_minor_or_an_unknown_age(under_review):
+    course, _, prescriber = under_review
+    minor = years_before(course.clinic.today(), 17)
+    refused_when_born(course, prescriber, minor, because="adults aged 18 or over")
+    refused_when_born(course, prescriber, None, because="date of birth is not on file")
+
+
 def test_the_eighteenth_birthday_counts_on_the_clinics_day(under_review):
     course, _, prescriber = under_review
     today = move_to_another_day(course.clinic)
-    born_on(course, years_before(today + datetime.timedelta(days=1), 18))
-    with pytest.raises(JourneyError, match="adults aged 18 or over"):
-        course.clear(prescriber, "Suitable.")
+    tomorrow = today + datetime.timedelta(days=1)
+    refused_when_born(course, prescriber, years_before(tomorrow, 18), because="adults aged 18")
     born_on(course, years_before(today, 18))
     course.clear(prescriber, "Suitable.")
     course.refresh_from_db()
