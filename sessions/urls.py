@@ -23,6 +23,7 @@ appointment_patterns = [
     path("check-in/", include(check_in_patterns)),
 ]
 
+# The live session screen's entries (issue 5), one small POST each.
 session_patterns = [
     path("weight/", live.RecordWeightView.as_view(), name="record-weight"),
     path("companion/", live.ConfirmCompanionView.as_view(), name="confirm-companion"),
