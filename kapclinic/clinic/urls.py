@@ -1,24 +1,32 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import diagnosis_views, risk_views, views
 
 app_name = "clinic"
 
+flag_patterns = [
+    path("resolve/", views.ResolveSafetyFlagView.as_view(), name="resolve-flag"),
+    path("risk-review/", risk_views.RiskReviewView.as_view(), name="risk-review"),
+]
+
+course_patterns = [
+    path("safety-plan/", risk_views.SafetyPlanView.as_view(), name="safety-plan"),
+    path("diagnoses/", diagnosis_views.DiagnosesView.as_view(), name="diagnoses"),
+]
+
 urlpatterns = [
     path("caseload/", views.CaseloadView.as_view(), name="caseload"),
     path("patients/<int:pk>/", views.PatientChartView.as_view(), name="patient-chart"),
-    path("flags/<int:pk>/resolve/", views.ResolveSafetyFlagView.as_view(), name="resolve-flag"),
-    path("flags/<int:pk>/risk-review/", risk_views.RiskReviewView.as_view(), name="risk-review"),
+    path("flags/<int:pk>/", include(flag_patterns)),
     path(
         "risk-reviews/<int:pk>/psychiatric-review/",
         risk_views.PsychiatricReviewView.as_view(),
         name="psychiatric-review",
     ),
-    path("courses/<int:pk>/safety-plan/", risk_views.SafetyPlanView.as_view(), name="safety-plan"),
+    path("courses/<int:pk>/", include(course_patterns)),
     path("my-safety-plan/", risk_views.MySafetyPlanView.as_view(), name="my-safety-plan"),
     path("tasks/<int:pk>/close/", risk_views.CloseTaskView.as_view(), name="close-task"),
     path("emergency-access/", views.EmergencyAccessView.as_view(), name="emergency-access"),
-    path("courses/<int:pk>/diagnoses/", diagnosis_views.DiagnosesView.as_view(), name="diagnoses"),
     path(
         "diagnoses/<int:pk>/entered-in-error/",
         diagnosis_views.DiagnosisEnteredInErrorView.as_view(),
