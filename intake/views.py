@@ -112,6 +112,7 @@ class ReviewView(StaffRequiredMixin, View):
             form = forms.ReviewDecisionForm(has_absolute=record["has_absolute"], initial=initial)
         return {
             "no_signed_protocol": protocol is None,
+            "not_an_adult": course.patient.why_not_an_adult(),
             **record,
             "course": course,
             "patient": course.patient,

@@ -35,9 +35,12 @@ def born_on(course, day):
     course.patient.refresh_from_db()
 
 
-def test_a_minor_cannot_be_cleared_from_the_review_page(under_review):
+def test_the_review_page_says_a_minor_cannot_be_cleared_and_refuses_it(under_review):
     course, prescriber, _ = under_review
     born_on(course, years_before(course.clinic.today(), 17))
+    page = prescriber.get(reverse("intake:review", args=[course.pk])).content.decode()
+    assert "the patient is 17 by the date of birth on file" in page
+    assert "The course cannot be cleared." in page
     response = prescriber.post(reverse("intake:review", args=[course.pk]), CLEAR)
     assert response.status_code == 200
     assert "adults aged 18 or over" in response.content.decode()

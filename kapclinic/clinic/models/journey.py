@@ -9,7 +9,7 @@ from kapclinic.audit.trail import CHANGE, audit
 from kapclinic.clinic.access import PatientRecordQuerySet, provider_for
 from kapclinic.clinic.record_fields import course_link
 
-from .people import ADULT_AGE, Clinic, Patient, Provider, Role, User
+from .people import Clinic, Patient, Provider, Role, User
 
 
 class JourneyError(Exception):
@@ -149,14 +149,9 @@ class TreatmentCourse(models.Model):
             raise JourneyError(
                 "This course has an open safety flag. Record what was done about it first."
             )
-        age = Patient.objects.select_related("clinic").get(pk=self.patient_id).age
-        if age is None:
-            raise JourneyError("The patient's date of birth is not on file. Record it first.")
-        if age < ADULT_AGE:
-            raise JourneyError(
-                f"This treatment is for adults aged {ADULT_AGE} or over; "
-                f"the patient is {age} by the date of birth on file."
-            )
+        patient = Patient.objects.select_related("clinic").get(pk=self.patient_id)
+        if refusal := patient.why_not_an_adult():
+            raise JourneyError(refusal)
         self._decide(S.CLEARED, by, rationale, sources={S.UNDER_REVIEW})
 
     def start_treatment(self, by):

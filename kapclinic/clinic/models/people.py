@@ -318,6 +318,17 @@ class Patient(models.Model):
             return None
         return age_on(self.date_of_birth, self.clinic.today())
 
+    def why_not_an_adult(self):
+        """Why this patient cannot be cleared as an adult today at their clinic, or None."""
+        if (age := self.age) is None:
+            return "The patient's date of birth is not on file. Record it first."
+        if age < ADULT_AGE:
+            return (
+                f"This treatment is for adults aged {ADULT_AGE} or over; "
+                f"the patient is {age} by the date of birth on file."
+            )
+        return None
+
     def clean(self):
         if self.date_of_birth:
             today = self.clinic.today() if self.clinic_id else timezone.localdate()
