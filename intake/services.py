@@ -18,7 +18,7 @@ from kapclinic.instruments import get_instrument
 from kapclinic.measures.models import QuestionnaireResponse
 
 from . import rules
-from .decision_rules import check_decision, fields_for_outcome
+from .decision_rules import DecisionRefused, check_decision, fields_for_outcome
 from .eligibility import date_of_birth_refusal
 from .models import (
     ConsentDocument,
@@ -324,6 +324,16 @@ def record_decision(course, *, by, data):
     has_absolute = submission.hits.filter(rule_class=RuleHit.RuleClass.ABSOLUTE).exists()
     check_decision(outcome, has_absolute=has_absolute, data=data)
     text = fields_for_outcome(outcome, data)
+    plan = None
+    if outcome == SuitabilityDecision.Outcome.CLEARED:
+        # The plan's terms as the decision form names them (its goals: "plan_goals").
+        terms = {name: data[name] for name in PLAN_TERMS if name != "goals"}
+        plan = TreatmentPlan(course=course, goals=data.get("plan_goals", ""), **terms)
+        try:
+            plan.clean()
+        except ValidationError as error:
+            field, messages = next(iter(error.message_dict.items()))
+            raise DecisionRefused(messages[0], field=field) from None
     with transaction.atomic():
         if outcome == SuitabilityDecision.Outcome.CLEARED:
             course.clear(by, data["rationale"])
@@ -340,11 +350,9 @@ def record_decision(course, *, by, data):
             message_to_patient=text["message_to_patient"],
             decided_by=by,
         )
-        if outcome == SuitabilityDecision.Outcome.CLEARED:
-            # The plan's terms as the decision form names them (its goals: "plan_goals").
-            terms = {name: data[name] for name in PLAN_TERMS if name != "goals"}
-            terms["goals"] = data.get("plan_goals", "")
-            TreatmentPlan.objects.create(course=course, decision=decision, **terms)
+        if plan is not None:
+            plan.decision = decision
+            plan.save()
     return decision
 
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from kapclinic.clinic.access import PatientRecordQuerySet
-from kapclinic.clinic.models import Product, Route
+from kapclinic.clinic.models import Product, Protocol, Route
 from kapclinic.clinic.record_fields import course_link
 from kapclinic.clinic.records import ImmutableModel
 from kapclinic.clinic.text_limits import CLINICAL_TEXT, SHORT_REASON, limited
@@ -269,6 +269,22 @@ class PlanVersion(ImmutableModel):
     def clean(self):
         if self.dose_min_mg and self.dose_max_mg and self.dose_max_mg < self.dose_min_mg:
             raise ValidationError({"dose_max_mg": "The maximum must not be below the minimum."})
+        self.check_session_maximum()
+
+    def check_session_maximum(self):
+        """Refuse a highest dose past the session maximum of the clinic's protocol for this
+        route and product: no session could follow such a plan (sessions.dose_limits)."""
+        protocol = Protocol.objects.for_route(self.course.clinic, self.route, self.product)
+        if protocol is None or not self.dose_max_mg:
+            return
+        most = protocol.max_session_total
+        if self.dose_max_mg > most:
+            raise ValidationError(
+                {
+                    "dose_max_mg": f"The protocol allows at most {most.normalize():f} "
+                    f"{protocol.dose_unit} a session: no reason or override passes it."
+                }
+            )
 
 
 def plan_version_checks(prefix):

@@ -226,7 +226,9 @@ def _open_remainder(settles, balance, amount):
         balance.lot_id,
         balance.location_id,
     ):
-        raise StockError("That remainder is already settled or is not at this lot.", "settles")
+        raise StockError(
+            "That remainder is already settled, or is not at this lot and location.", "settles"
+        )
     if amount != settles.remainder_mg:
         raise StockError(f"The remainder of that dose is {settles.remainder_mg:g} mg.", "amount_mg")
     return settles

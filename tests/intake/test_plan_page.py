@@ -125,3 +125,16 @@ def test_the_admin_shows_a_revision_as_signed_plan_and_version_before_its_terms(
     names = [field.field["name"] for field in shown]
     assert names[:3] == ["plan", "version", "route"]
     assert names[-3:] == ["reason", "signed_by", "signed_at"]
+
+
+def test_a_revision_past_the_protocols_session_maximum_is_refused_beside_the_dose(
+    planned, staff_client
+):
+    client = staff_client(planned.staff[Role.PRESCRIBER])
+    page = client.get(planned.url)
+    response = client.post(planned.url, revision_data(page, dose_max_mg="4000"))
+    assert response.status_code == 422
+    assert response.context["form"].errors["dose_max_mg"] == [
+        "The protocol allows at most 400 mg a session: no reason or override passes it."
+    ]
+    assert not PlanRevision.objects.exists()

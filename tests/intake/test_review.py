@@ -266,3 +266,22 @@ def test_a_signed_protocol_prefills_the_plan_and_adds_no_caution(
     prescriber.post(review_url(course), {"action": "start-review"})
     response = prescriber.get(review_url(course))
     assert response.context["form"].initial["dose_max_mg"] == Decimal(400)
+
+
+def test_a_plan_past_the_protocols_session_maximum_is_refused_beside_the_dose(
+    world, client, consent, staff_client
+):
+    """A typo (5000 for 500) must not sign a plan no session may give: the protocol's session
+    maximum (400 mg) is a hard limit, so the plan's highest dose is refused beside the field."""
+    course = submitted_course(world, client)
+    prescriber = start_review(staff_client(world.one.staff[Role.PRESCRIBER]), course)
+    response = prescriber.post(review_url(course), clear_data(dose_max_mg="5000"))
+    assert response.status_code == 200
+    errors = response.context["form"].errors["dose_max_mg"]
+    assert errors == [
+        "The protocol allows at most 400 mg a session: no reason or override passes it."
+    ]
+    course.refresh_from_db()
+    assert course.state == CourseState.UNDER_REVIEW
+    assert not SuitabilityDecision.objects.filter(course=course).exists()
+    assert not TreatmentPlan.objects.filter(course=course).exists()

@@ -155,3 +155,17 @@ def test_therapists_and_clinic_admins_do_not_record(stock):
                 stock.receive(lot=f"T-{user.pk}")
             finally:
                 stock.nurse = original
+
+
+def test_a_remainder_wasted_from_another_location_of_its_lot_names_the_location(stock):
+    """The same lot in the safe and the cabinet: the refusal must not say "not at this lot"
+    to a nurse who picked the right lot but the wrong location."""
+    in_safe = stock.receive(lot="V-1", form=StockForm.VIAL, units=1)
+    in_cabinet = stock.receive(lot="V-1", form=StockForm.VIAL, units=1, location=stock.cabinet)
+    assert in_safe.lot_id == in_cabinet.lot_id
+    dose = services.draw_for_dose(in_cabinet, fake_dose(stock, 200))
+    with pytest.raises(services.StockError) as refused:
+        stock.waste(in_safe, 50, settles=dose)
+    assert refused.value.message_dict["settles"] == [
+        "That remainder is already settled, or is not at this lot and location."
+    ]
