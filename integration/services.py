@@ -212,6 +212,15 @@ def sign_integration_note(note, by):
         missing = note.missing_for_signature()
         if missing:
             raise IntegrationError(f"Before signing, record: {', '.join(missing)}.")
+        # A signed note says the session happened: not before it began, nor for a missed one.
+        appointment = note.appointment
+        if appointment.status in (Appointment.Status.CANCELLED, Appointment.Status.NO_SHOW):
+            raise IntegrationError(
+                f"This session did not take place ({appointment.get_status_display().lower()}): "
+                "its note cannot be signed."
+            )
+        if appointment.starts_at > timezone.now():
+            raise IntegrationError("This session has not begun yet: sign its note once it has.")
         # updated_at is left as the last draft save: the hash covers the row as stored.
         signing.sign(note, by)
     return note

@@ -44,7 +44,9 @@ def in_integration(in_treatment):
 
 
 def integration_appointment(course, starts_at=None, **kwargs):
-    starts_at = starts_at or first_free_start(course, timezone.now() + timedelta(days=1))
+    """An integration session that has already taken place (its note can be signed), unless
+    `starts_at` says otherwise."""
+    starts_at = starts_at or first_free_start(course, timezone.now() - timedelta(days=2))
     return book(course, starts_at, hours=1, kind=Appointment.Kind.INTEGRATION, **kwargs)
 
 

@@ -15,6 +15,7 @@ from integration.models import (
 from integration.timeline import integration_entries
 from kapclinic.clinic.models import Appointment, SafetyFlag
 from kapclinic.clinic.records import SignedRecordError
+from tests.factories import first_free_start
 from tests.samples import COMPLETE_NOTE
 
 from .conftest import integration_appointment
@@ -162,3 +163,21 @@ def test_timeline_shows_notes(team, signed, django_assert_num_queries):
     with django_assert_num_queries(3):
         entries = integration_entries(team.course.patient, [team.course])
     assert [e.title for e in entries if e.kind == "integration"] == ["Integration note signed"]
+
+
+def test_a_note_is_signed_only_once_its_session_has_begun_and_took_place(team):
+    later = first_free_start(team.course, timezone.now() + timedelta(days=3))
+    note = services.open_integration_note(
+        integration_appointment(team.course, later), team.therapist
+    )
+    services.record_integration_note(note, team.therapist, COMPLETE_NOTE)
+    with pytest.raises(IntegrationError, match="has not begun yet"):
+        services.sign_integration_note(note, team.therapist)
+
+    for status in (Appointment.Status.CANCELLED, Appointment.Status.NO_SHOW):
+        past = integration_appointment(team.course, status=status)
+        missed = services.open_integration_note(past, team.therapist)
+        services.record_integration_note(missed, team.therapist, COMPLETE_NOTE)
+        with pytest.raises(IntegrationError, match="did not take place"):
+            services.sign_integration_note(missed, team.therapist)
+    assert not IntegrationNote.objects.filter(status="signed").exists()
