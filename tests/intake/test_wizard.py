@@ -161,3 +161,27 @@ def test_a_saved_date_of_birth_is_shown_again_in_the_date_field(patient_client):
     client.post(reverse("intake:step", args=["about"]), intake_answers(patient)["about"])
     page = client.get(reverse("intake:step", args=["about"])).content.decode()
     assert 'value="1985-06-15"' in page
+
+
+def test_going_back_keeps_what_was_typed_on_the_page(patient_client):
+    client, patient, course = patient_client
+    client.post(reverse("intake:step", args=["about"]), intake_answers(patient)["about"])
+    page = client.get(reverse("intake:step", args=["medical"])).content.decode()
+    # "Back to about you" sends the form (a button, not a link), so nothing typed is lost.
+    assert 'name="back" value="1"' in page and "Back to about you</button>" in page
+    response = client.post(
+        reverse("intake:step", args=["medical"]),
+        {"allergies": "Penicillin", "ketamine_hypersensitivity": "False", "back": "1"},
+    )
+    assert response["Location"] == reverse("intake:step", args=["about"])
+    assert IntakeRecord.objects.get(course=course).drafts["medical"]["allergies"] == "Penicillin"
+    again = client.get(reverse("intake:step", args=["medical"])).content.decode()
+    assert "Penicillin" in again
+
+
+def test_going_back_from_an_untouched_page_saves_nothing(patient_client):
+    client, patient, course = patient_client
+    client.post(reverse("intake:step", args=["about"]), intake_answers(patient)["about"])
+    response = client.post(reverse("intake:step", args=["medical"]), {"back": "1"})
+    assert response["Location"] == reverse("intake:step", args=["about"])
+    assert "medical" not in IntakeRecord.objects.get(course=course).drafts
