@@ -185,3 +185,10 @@ def test_going_back_from_an_untouched_page_saves_nothing(patient_client):
     response = client.post(reverse("intake:step", args=["medical"]), {"back": "1"})
     assert response["Location"] == reverse("intake:step", args=["about"])
     assert "medical" not in IntakeRecord.objects.get(course=course).drafts
+
+
+def test_check_answers_shows_the_date_of_birth_in_words(patient_client):
+    client, patient, _ = patient_client
+    fill_intake(client, patient)
+    check = client.get(reverse("intake:check")).content.decode()
+    assert "15 June 1985" in check and "1985-06-15" not in check
