@@ -192,3 +192,21 @@ def test_check_answers_shows_the_date_of_birth_in_words(patient_client):
     fill_intake(client, patient)
     check = client.get(reverse("intake:check")).content.decode()
     assert "15 June 1985" in check and "1985-06-15" not in check
+
+
+@pytest.mark.parametrize(
+    ("step", "typed", "words"),
+    [
+        ("psychiatric", {"hospitalisations": "-3"}, "Please enter a number from 0 to 99."),
+        (
+            "substance",
+            {"substance_use_disorder_history": YES, "substance_use_in_recovery_years": "120"},
+            "Please enter a number from 0 to 80.",
+        ),
+    ],
+)
+def test_a_count_out_of_range_is_refused_in_plain_words(patient_client, step, typed, words):
+    client, patient, _ = patient_client
+    data = {**intake_answers(patient)[step], **typed}
+    page = client.post(reverse("intake:step", args=[step]), data).content.decode()
+    assert words in page and "Ensure this value" not in page
