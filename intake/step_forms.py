@@ -27,6 +27,18 @@ def yes_no(label, help_text=""):
     )
 
 
+def how_many(label, most, **kwargs):
+    """A count the patient types: a whole number from 0 to `most`, refused in plain words."""
+    words = f"Please enter a number from 0 to {most}."
+    return forms.IntegerField(
+        label=label,
+        min_value=0,
+        max_value=most,
+        error_messages={"min_value": words, "max_value": words},
+        **kwargs,
+    )
+
+
 class AboutYouForm(forms.Form):
     preferred_name = forms.CharField(
         label="What would you like us to call you?", required=False, max_length=100
@@ -172,11 +184,8 @@ class PsychiatricHistoryForm(forms.Form):
     trauma_history = yes_no(
         "Have you lived through a very stressful or traumatic experience that still affects you?"
     )
-    hospitalisations = forms.IntegerField(
-        label="How many times have you been admitted to hospital for your mental health?",
-        min_value=0,
-        max_value=99,
-        initial=0,
+    hospitalisations = how_many(
+        "How many times have you been admitted to hospital for your mental health?", 99, initial=0
     )
     prior_treatments = forms.MultipleChoiceField(
         label="Which treatments have you tried before?",
@@ -226,11 +235,8 @@ class SubstanceUseForm(QuestionLayoutMixin, forms.Form):
     substance_use_disorder_history = yes_no(
         "Have you ever had a problem with alcohol or drug use, or been treated for one?"
     )
-    substance_use_in_recovery_years = forms.IntegerField(
-        label="If yes: for how many full years have you been in recovery?",
-        required=False,
-        min_value=0,
-        max_value=80,
+    substance_use_in_recovery_years = how_many(
+        "If yes: for how many full years have you been in recovery?", 80, required=False
     )
     prior_ketamine_use = forms.ChoiceField(
         label="Have you used ketamine before?",

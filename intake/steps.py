@@ -3,7 +3,11 @@
 The page flow (saved as you go) is `kapclinic.clinic.steps`; the questions `intake.step_forms`.
 """
 
+import datetime
 from dataclasses import dataclass
+
+from django import forms as django_forms
+from django.utils.dateformat import format as format_date
 
 from kapclinic.clinic import steps
 
@@ -78,6 +82,9 @@ def display_value(field, value):
         return ", ".join(str(choices.get(v, v)) for v in value)
     if isinstance(value, bool):
         return "Yes" if value else "No"
+    if isinstance(field, django_forms.DateField) and isinstance(value, str):
+        # Stored as an ISO date; shown in words, as the chart shows a date ("15 June 1985").
+        return format_date(datetime.date.fromisoformat(value), "j F Y")
     return str(choices.get(value, value))
 
 

@@ -62,6 +62,9 @@ NEXT_STEP = {
     ),
 }
 
+# Once the first session is booked, "the clinic will book" is no longer true.
+CLEARED_AND_BOOKED = "Your first session is booked: it is in your appointments below."
+
 INTAKE_ACTION = {
     CourseState.INVITED: "Start my intake",
     CourseState.INTAKE_IN_PROGRESS: "Continue my intake",
@@ -137,6 +140,10 @@ def patient_journey(patient):
     upcoming = list(
         Appointment.objects.filter(course=course).upcoming().select_related("clinician__user")[:5]
     )
+    if course.state == CourseState.CLEARED and any(
+        a.kind == Appointment.Kind.DOSING for a in upcoming
+    ):
+        detail = CLEARED_AND_BOOKED
     check_in = None
     if course.state in DOSING_STATES:
         clinic = patient.clinic if patient.clinic_id == course.clinic_id else None

@@ -5,7 +5,8 @@ patient meets one behaviour in both:
 - every submission is saved, valid or not: a draft keeps what was typed, so leaving and coming
   back on any device restores it;
 - errors show beside their field and the unanswered questionnaire items are named above it;
-- "Save and finish later" saves and goes back to the patient's home page;
+- "Save and finish later" saves and goes back to the patient's home page; "Back to" saves
+  what was changed and goes to the step before, so nothing typed is lost;
 - a questionnaire answer that raises an urgent flag (PHQ-9 item 9) leads at once to the
   crisis-support page, before the patient moves on.
 
@@ -117,11 +118,14 @@ class StepPageView(View):
         if (response := self.open_step(**kwargs)) is not None:
             return response
         leaving = request.POST.get("leave") == "1"
+        previous = self.previous_step() if request.POST.get("back") == "1" else None
         form = self.build_form(request.POST)
+        if previous is not None and not form.has_changed():
+            return redirect(self.step_url(previous))
         valid = form.is_valid()
         if self.step.is_questionnaire:
             response = self.save_questionnaire(form, valid)
-            if response.has_urgent_flag and (valid or leaving):
+            if response.has_urgent_flag and (valid or leaving or previous is not None):
                 # Crisis resources at once, before the patient moves on (or home, when a
                 # half-answered questionnaire is left with an urgent answer).
                 return self.support_page()
@@ -130,15 +134,26 @@ class StepPageView(View):
         if leaving:
             messages.success(request, self.saved_for_later)
             return redirect("clinic:my-journey")
+        if previous is not None:
+            return redirect(self.step_url(previous))
         if not valid:
             return self.render_step(form)
         return self.next_page()
 
+    def step_index(self, states):
+        """Where this step stands among the steps that apply (from 0)."""
+        return [step.key for step, _ in states].index(self.step.key)
+
+    def previous_step(self, states=None):
+        """The step before this one (the "Back to" button's), or None on the first."""
+        states = self.step_states() if states is None else states
+        index = self.step_index(states)
+        return states[index - 1][0] if index else None
+
     def render_step(self, form):
         states = self.step_states()
-        keys = [step.key for step, _ in states]
-        index = keys.index(self.step.key)
-        previous = states[index - 1][0] if index else None
+        index = self.step_index(states)
+        previous = self.previous_step(states)
         response = self.stored_response() if self.step.is_questionnaire else None
         answered = response is not None and response.is_completed
         return render(

@@ -161,3 +161,52 @@ def test_a_saved_date_of_birth_is_shown_again_in_the_date_field(patient_client):
     client.post(reverse("intake:step", args=["about"]), intake_answers(patient)["about"])
     page = client.get(reverse("intake:step", args=["about"])).content.decode()
     assert 'value="1985-06-15"' in page
+
+
+def test_going_back_keeps_what_was_typed_on_the_page(patient_client):
+    client, patient, course = patient_client
+    client.post(reverse("intake:step", args=["about"]), intake_answers(patient)["about"])
+    page = client.get(reverse("intake:step", args=["medical"])).content.decode()
+    # "Back to about you" sends the form (a button, not a link), so nothing typed is lost.
+    assert 'name="back" value="1"' in page and "Back to about you</button>" in page
+    response = client.post(
+        reverse("intake:step", args=["medical"]),
+        {"allergies": "Penicillin", "ketamine_hypersensitivity": "False", "back": "1"},
+    )
+    assert response["Location"] == reverse("intake:step", args=["about"])
+    assert IntakeRecord.objects.get(course=course).drafts["medical"]["allergies"] == "Penicillin"
+    again = client.get(reverse("intake:step", args=["medical"])).content.decode()
+    assert "Penicillin" in again
+
+
+def test_going_back_from_an_untouched_page_saves_nothing(patient_client):
+    client, patient, course = patient_client
+    client.post(reverse("intake:step", args=["about"]), intake_answers(patient)["about"])
+    response = client.post(reverse("intake:step", args=["medical"]), {"back": "1"})
+    assert response["Location"] == reverse("intake:step", args=["about"])
+    assert "medical" not in IntakeRecord.objects.get(course=course).drafts
+
+
+def test_check_answers_shows_the_date_of_birth_in_words(patient_client):
+    client, patient, _ = patient_client
+    fill_intake(client, patient)
+    check = client.get(reverse("intake:check")).content.decode()
+    assert "15 June 1985" in check and "1985-06-15" not in check
+
+
+@pytest.mark.parametrize(
+    ("step", "typed", "words"),
+    [
+        ("psychiatric", {"hospitalisations": "-3"}, "Please enter a number from 0 to 99."),
+        (
+            "substance",
+            {"substance_use_disorder_history": YES, "substance_use_in_recovery_years": "120"},
+            "Please enter a number from 0 to 80.",
+        ),
+    ],
+)
+def test_a_count_out_of_range_is_refused_in_plain_words(patient_client, step, typed, words):
+    client, patient, _ = patient_client
+    data = {**intake_answers(patient)[step], **typed}
+    page = client.post(reverse("intake:step", args=[step]), data).content.decode()
+    assert words in page and "Ensure this value" not in page
