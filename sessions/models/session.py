@@ -133,9 +133,20 @@ class Thresholds:
         return cls(**values)
 
     @property
+    def dose_unit_label(self):
+        return "mg/kg" if self.dose_unit == "mg/kg" else "mg"
+
+    @property
     def dose_range_label(self):
-        unit = "mg/kg" if self.dose_unit == "mg/kg" else "mg"
-        return f"{plain(self.dose_min)}–{plain(self.dose_max)} {unit}"
+        return f"{plain(self.dose_min)}–{plain(self.dose_max)} {self.dose_unit_label}"
+
+    @property
+    def session_maximum_label(self):
+        """The most a session's doses may add up to, in words ("" where none applies): no
+        reason or override passes it, so the screen names it beside the range."""
+        if self.max_session_total is None:
+            return ""
+        return f"at most {plain(self.max_session_total)} {self.dose_unit_label} a session"
 
 
 def scoped(queryset, user, prefix, *, staff_only=False):

@@ -100,6 +100,17 @@ def test_a_dose_past_the_ceiling_is_refused_even_for_a_prescriber_with_reason_an
     assert not session.administrations.exists()
 
 
+def test_the_screen_names_every_limit_a_dose_is_held_to(build, staff_client):
+    """The session maximum refuses a dose whatever the reason, so the screen says it beside
+    the plan's range and the ceiling (a clinician once read "100–400 mg; ceiling 500 mg" and
+    was refused 450 mg with a reason)."""
+    signed_protocol(build.course.clinic, max_session_total=450)
+    build()
+    client = staff_client(build.prescriber.provider)
+    page = client.get(reverse("dosing:session", args=[build.appointment.pk])).content.decode()
+    assert "100–400 mg; at most 450 mg a session; ceiling 500 mg" in page
+
+
 def test_a_weight_based_dose_past_the_mg_per_kg_ceiling_is_refused(build):
     # Reference: ceiling 1 mg/kg and 150 mg a dose; the session maximum raised past it.
     signed_protocol(build.course.clinic, Route.IV, max_session_total=Decimal(2))
