@@ -12,7 +12,7 @@ from kapclinic.clinic.text_limits import CLINICAL_TEXT
 
 from .decision_rules import decision_errors
 from .plans import PLAN_TERMS
-from .step_forms import ConsentForm, written
+from .step_forms import NOT_TICKED, ConsentForm, written
 
 
 def planned_dose(label, help_text=""):
@@ -191,6 +191,7 @@ class SignConsentForm(ConsentForm):
 
     agreed = forms.BooleanField(
         label="I have read this version, including what changed, and I consent.",
+        error_messages=NOT_TICKED,
     )
 
 

@@ -262,9 +262,14 @@ class GoalsForm(forms.Form):
     support = written("Who supports you (friends, family, other professionals)?", 2000, rows=2)
 
 
+# An unticked consent box: what to do, not Django's "This field is required."
+NOT_TICKED = {"required": "Tick the box to say you consent, or leave it for now."}
+
+
 class ConsentForm(forms.Form):
     agreed = forms.BooleanField(
         label="I have read and understood this information and I consent to treatment.",
+        error_messages=NOT_TICKED,
     )
     signed_name = forms.CharField(label="Type your full name to sign", max_length=200)
 

@@ -151,6 +151,15 @@ def test_consent_needs_the_patients_full_name(patient_client):
     assert "exactly as the clinic has it" in body
 
 
+def test_an_unticked_consent_box_says_what_to_do_beside_it(patient_client):
+    client, patient, _ = patient_client
+    body = client.post(
+        reverse("intake:step", args=["consent"]), {"signed_name": patient.legal_name}
+    ).content.decode()
+    assert "Tick the box to say you consent, or leave it for now." in body
+    assert "This field is required." not in body
+
+
 def test_staff_cannot_use_the_patient_wizard(world, staff_client):
     client = staff_client(world.one.staff["prescriber"])
     assert client.get(reverse("intake:step", args=["about"])).status_code == 403
