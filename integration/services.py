@@ -20,7 +20,7 @@ from kapclinic.clinic.models import Appointment, SafetyFlag
 from kapclinic.clinic.records import SignedRecordError
 from kapclinic.clinic.submissions import save_once
 from kapclinic.clinic.text_limits import required_text
-from sessions.booking import insert
+from sessions.booking import cancel, insert
 from sessions.models import DosingSession
 
 from . import course_outcome
@@ -253,6 +253,9 @@ def _closure_date(course, on):
     return on
 
 
+CLOSED_COURSE_CANCELS = (Appointment.Kind.DOSING, Appointment.Kind.INTEGRATION)
+
+
 def _close(course, by, outcome, reason, on):
     """The course moves on by its own transition and the closure is kept, with its reason and
     the date it ended (default today). Runs inside the caller's transaction."""
@@ -262,6 +265,13 @@ def _close(course, by, outcome, reason, on):
         course.complete(by, note=reason)
     else:
         course.discontinue(by, reason)
+    # A closed course holds no more dosing or integration sessions; follow-up visits stay,
+    # and so does a visit already under way (a dosing session opened early).
+    ahead = course.appointments.upcoming().filter(
+        kind__in=CLOSED_COURSE_CANCELS, dosing_session__isnull=True
+    )
+    for appointment in ahead:
+        cancel(appointment, by=by, reason=f"The course was closed: {reason}")
     return CourseClosure.objects.create(
         course=course, outcome=outcome, effective_on=on, reason=reason, recorded_by=by
     )

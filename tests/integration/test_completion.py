@@ -8,8 +8,12 @@ from django.utils import timezone
 
 from integration import services
 from integration.models import CourseClosure, MeasureRequest
-from kapclinic.clinic.models import CourseState, JourneyError, TreatmentCourse
+from kapclinic.clinic.models import Appointment, CourseState, JourneyError, TreatmentCourse
 from kapclinic.clinic.records import ImmutableRecordError
+from kapclinic.demo.builder import book
+from tests.factories import first_free_start
+
+from .conftest import integration_appointment
 
 pytestmark = pytest.mark.django_db
 
@@ -112,3 +116,24 @@ def test_the_closure_record_is_immutable(in_integration):
         closure.save()
     with pytest.raises(ImmutableRecordError):
         closure.delete()
+
+
+@pytest.mark.parametrize("close", [services.complete_course, services.discontinue_course])
+def test_closing_a_course_cancels_its_sessions_still_ahead_but_keeps_follow_ups(
+    in_integration, close
+):
+    """Found walking the demo: after completion the patient still saw an integration session
+    booked, with "Ask to move". Sessions ahead are cancelled with the reason; a follow-up visit
+    (outcomes weeks after) and what already took place stay as they were."""
+    team = in_integration
+    past = integration_appointment(team.course)  # two days ago
+    ahead = integration_appointment(team.course, timezone.now() + timedelta(days=3))
+    later = first_free_start(team.course, timezone.now() + timedelta(days=30))
+    follow_up = book(team.course, later, hours=1, kind=Appointment.Kind.FOLLOW_UP)
+    assert past.starts_at < timezone.now() < ahead.starts_at < follow_up.starts_at
+    close(team.course, team.therapist, reason="Done.")
+    for appointment in (ahead, follow_up, past):
+        appointment.refresh_from_db()
+    assert ahead.status == Appointment.Status.CANCELLED
+    assert ahead.status_reason == "The course was closed: Done."
+    assert follow_up.status == past.status == Appointment.Status.BOOKED
