@@ -48,6 +48,16 @@ PATIENT_FIELDS_FROM_ABOUT = (
 )
 
 
+def about_on_file(patient):
+    """What the clinic already has of the "About you" answers (the preferred name it entered
+    when inviting, say), so the patient starts from it rather than from a blank page."""
+    return {
+        name: value
+        for name in PATIENT_FIELDS_FROM_ABOUT
+        if (value := getattr(patient, name)) not in ("", None)
+    }
+
+
 # --- The wizard ---------------------------------------------------------------------------
 
 

@@ -54,6 +54,8 @@ class StepView(PatientIntakeMixin, StepPageView):
                 scoring_context=services.scoring_context(record),
             )
         initial = record.drafts.get(step.key) or record.answers.get(step.key, {})
+        if step.key == "about" and not initial:
+            initial = services.about_on_file(self.course.patient)
         if step.key == "medications" and "medicines" not in initial:
             initial = {
                 **initial,

@@ -172,6 +172,17 @@ def test_a_saved_date_of_birth_is_shown_again_in_the_date_field(patient_client):
     assert 'value="1985-06-15"' in page
 
 
+def test_about_you_starts_from_what_the_clinic_already_has(patient_client):
+    """Found walking the demo: "What would you like us to call you?" started empty although
+    the clinic entered a preferred name when inviting."""
+    client, patient, _ = patient_client
+    patient.preferred_name, patient.pronouns = "Jo", ""
+    patient.save()
+    page = client.get(reverse("intake:step", args=["about"])).content.decode()
+    assert 'name="preferred_name" value="Jo"' in page
+    assert 'name="pronouns"' in page and 'name="pronouns" value=' not in page
+
+
 def test_going_back_keeps_what_was_typed_on_the_page(patient_client):
     client, patient, course = patient_client
     client.post(reverse("intake:step", args=["about"]), intake_answers(patient)["about"])

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from intake.models import ConsentDocument
 from integration import services as integration_services
 from kapclinic.clinic import risk
-from kapclinic.clinic.models import SafetyFlag
+from kapclinic.clinic.models import Appointment, SafetyFlag
 from kapclinic.demo.builder import (
     GAD7_ANSWERS,
     PHQ9_ANSWERS,
@@ -269,6 +269,11 @@ def state_intake_answered(scene, clients):
 def state_note_signed(scene, clients):
     therapist = scene.world.one.staff["therapist"].user
     note = scene.note_a
+    # A note is signed once its session has taken place: this one, three days ago.
+    began = timezone.now() - datetime.timedelta(days=3)
+    Appointment.objects.filter(pk=scene.integration_a.pk).update(
+        starts_at=began, ends_at=began + datetime.timedelta(hours=1)
+    )
     integration_services.record_integration_note(
         note,
         therapist,
