@@ -4,21 +4,15 @@ import re
 from urllib.parse import quote
 
 import pytest
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.conf import settings
 from django.core import mail
 from django.urls import reverse
 
 from kapclinic.clinic.models import Role, User
 from tests.factories import PASSWORD
+from tests.totp import fresh_totp_code
 
 pytestmark = pytest.mark.django_db
-
-
-def current_totp(secret):
-    import time
-
-    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
 
 
 def test_public_sign_up_is_closed(client):
@@ -99,7 +93,7 @@ def test_staff_login_with_a_real_totp_code(world, client, enrol_mfa):
     assert "_auth_user_id" not in client.session
     wrong = client.post(reverse("mfa_authenticate"), {"code": "000000"})
     assert wrong.status_code == 200 and "_auth_user_id" not in client.session
-    client.post(reverse("mfa_authenticate"), {"code": current_totp(secret)})
+    client.post(reverse("mfa_authenticate"), {"code": fresh_totp_code(secret)})
     assert client.session["_auth_user_id"] == str(provider.user.pk)
     assert client.get(reverse("clinic:caseload")).status_code == 200
 
@@ -183,15 +177,6 @@ def test_passwords_are_hashed_with_argon2_outside_tests():
 # --- MFA: replay, password reset, recovery codes --------------------------------------------
 
 
-def fresh_totp(secret):
-    """A code with at least 8 seconds of its 30-second step left, so a replay is meaningful."""
-    import time
-
-    if 30 - time.time() % 30 < 8:
-        time.sleep(30 - time.time() % 30 + 0.5)
-    return current_totp(secret)
-
-
 def sign_in_with_code(client, user, code, password=PASSWORD):
     client.post(reverse("account_login"), {"login": user.email, "password": password})
     client.post(reverse("mfa_authenticate"), {"code": code})
@@ -205,7 +190,7 @@ def test_a_used_totp_code_cannot_be_replayed_even_from_another_browser(
 
     user = world.one.staff[Role.PRESCRIBER].user
     secret = enrol_mfa(user)
-    code = fresh_totp(secret)
+    code = fresh_totp_code(secret)
     assert sign_in_with_code(client, user, code)
     assert validate_totp_code(secret, code)  # still inside its 30 seconds: only "used" stops it
     assert not sign_in_with_code(second_client, user, code)
@@ -220,7 +205,7 @@ def test_used_totp_codes_are_remembered_in_the_shared_cache(world, client, enrol
     require_real_service(settings.REDIS_URL, "REDIS_URL is not set (no Redis found)")
     user = world.one.staff[Role.NURSE].user
     secret = enrol_mfa(user)
-    assert sign_in_with_code(client, user, fresh_totp(secret))
+    assert sign_in_with_code(client, user, fresh_totp_code(secret))
     keys = redis.Redis.from_url(settings.REDIS_URL).keys(f"*allauth.mfa.totp.used?user={user.pk}*")
     assert len(keys) == 1
 
@@ -251,7 +236,7 @@ def test_password_reset_does_not_bypass_mfa(world, client, enrol_mfa, settings):
     )
     assert response["Location"] == reverse("mfa_authenticate")
     assert "_auth_user_id" not in client.session
-    client.post(reverse("mfa_authenticate"), {"code": fresh_totp(secret)})
+    client.post(reverse("mfa_authenticate"), {"code": fresh_totp_code(secret)})
     assert client.session["_auth_user_id"] == str(user.pk)
 
 

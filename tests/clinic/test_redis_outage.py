@@ -16,9 +16,9 @@ from kapclinic.clinic.models import Role
 from kapclinic.clinic.redis_outage import REDIS
 from kapclinic.demo.builder import Build
 from sessions.models import VitalSigns
-from tests.clinic.test_login import current_totp
 from tests.factories import PASSWORD
 from tests.sessions.test_session_views import HTMX, screen, url, vitals_post
+from tests.totp import fresh_totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -97,7 +97,7 @@ def _sign_in(client, provider, secret):
     )
     if step.status_code != 302 or step.url != reverse("mfa_authenticate"):
         return step
-    return client.post(reverse("mfa_authenticate"), {"code": current_totp(secret)})
+    return client.post(reverse("mfa_authenticate"), {"code": fresh_totp_code(secret)})
 
 
 def test_with_redis_down_a_new_sign_in_is_refused_with_a_clear_page_then_works_again(
@@ -130,7 +130,7 @@ def test_redis_lost_between_password_and_code_pauses_the_sign_in_in_plain_words(
     )
     assert step.status_code == 302 and step.url == reverse("mfa_authenticate")
     own_redis.stop()
-    refused = client.post(reverse("mfa_authenticate"), {"code": current_totp(secret)})
+    refused = client.post(reverse("mfa_authenticate"), {"code": fresh_totp_code(secret)})
     assert refused.status_code == 200
     assert "Signing in is paused" in refused.content.decode()
     assert "_auth_user_id" not in client.session

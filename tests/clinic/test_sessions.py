@@ -11,8 +11,7 @@ from kapclinic.clinic.models import Role
 from kapclinic.clinic.session_store import DB_REFRESH_SECONDS, DB_WRITTEN_AT, SessionStore
 from kapclinic.clinic.signin import SIGNED_IN_AT
 from tests.factories import PASSWORD
-
-from .test_login import current_totp
+from tests.totp import fresh_totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +45,7 @@ def test_session_key_changes_again_after_the_mfa_step(world, client, enrol_mfa):
     secret = enrol_mfa(user)
     client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
     half_way = client.session.session_key
-    client.post(reverse("mfa_authenticate"), {"code": current_totp(secret)})
+    client.post(reverse("mfa_authenticate"), {"code": fresh_totp_code(secret)})
     assert client.session["_auth_user_id"] == str(user.pk)
     assert client.session.session_key != half_way
 
@@ -132,7 +131,7 @@ def test_deactivating_a_member_of_staff_ends_their_sessions(world, client, enrol
     provider = world.one.staff[Role.THERAPIST]
     secret = enrol_mfa(provider.user)
     client.post(reverse("account_login"), {"login": provider.user.email, "password": PASSWORD})
-    client.post(reverse("mfa_authenticate"), {"code": current_totp(secret)})
+    client.post(reverse("mfa_authenticate"), {"code": fresh_totp_code(secret)})
     key = client.session.session_key
     provider.active = False
     provider.save()

@@ -7,7 +7,6 @@ violation of "serious" or "critical" impact.
 
 import os
 import shutil
-import time
 
 import pytest
 
@@ -103,9 +102,6 @@ def assert_accessible():
 @pytest.fixture
 def totp_code():
     """The current six-digit code for a TOTP secret, as an authenticator app shows it."""
-    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+    from tests.totp import fresh_totp_code
 
-    def code(secret):
-        return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
-
-    return code
+    return fresh_totp_code
