@@ -242,7 +242,7 @@ def _locked(note):
 
 
 def _closure_date(course, on):
-    today = timezone.localdate(timezone.now(), course.clinic.tz)
+    today = course.clinic.today()
     on = on or today
     if not isinstance(on, datetime.date) or isinstance(on, datetime.datetime):
         raise ValidationError({"effective_on": "Give the date the course ended."})
