@@ -64,12 +64,8 @@ def _record_vitals(session, by, data):
     )
     vitals.full_clean()
     vitals.save()
-    findings = vitals.beyond_alert_limits(session.thresholds)
-    if findings:
-        SessionAlert.objects.create(
-            session=session, vital_signs=vitals, message="; ".join(findings) + "."
-        )
-    audit(by, session, f"dosing session {session.pk}: vital signs {vitals.pk} recorded")
+    findings = "; ".join(vitals.beyond_alert_limits(session.thresholds))
+    _alert_and_audit(session, by, findings, f"vital signs {vitals.pk}", vital_signs=vitals)
     return vitals
 
 
@@ -105,10 +101,16 @@ def _record_observation(session, by, data):
         observation.cadss6 = response.save_answers(data["cadss6"], complete=True)
     observation.save()
     message = observation.sedation_alert(session.thresholds)
-    if message:
-        SessionAlert.objects.create(session=session, observation=observation, message=message + ".")
-    audit(by, session, f"dosing session {session.pk}: observation {observation.pk} recorded")
+    _alert_and_audit(session, by, message, f"observation {observation.pk}", observation=observation)
     return observation
+
+
+def _alert_and_audit(session, by, message, recorded, **reading):
+    """A reading past the protocol's limits (`message` says how) opens an in-session alert
+    linked to it; every reading recorded is on the trail."""
+    if message:
+        SessionAlert.objects.create(session=session, message=message + ".", **reading)
+    audit(by, session, f"dosing session {session.pk}: {recorded} recorded")
 
 
 def acknowledge_alert(alert, by, action_taken):
