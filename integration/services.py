@@ -48,6 +48,7 @@ from .questionnaire_requests import (
     reconcile_measure_requests,
     save_measure_draft,
     schedule_measures,
+    urgent_answers,
 )
 
 __all__ = [
@@ -70,6 +71,7 @@ __all__ = [
     "share_journal_entry",
     "sign_integration_note",
     "unshare_journal_entry",
+    "urgent_answers",
     "write_journal_entry",
 ]
 

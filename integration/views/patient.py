@@ -30,6 +30,9 @@ ENTRIES_PER_PAGE = 20
 # Set only by our own redirects after a write or share that raised a safety flag, so the
 # page may say the care team has been told. It changes wording, never what is shown.
 TOLD = "told"
+SAVED_FOR_LATER = (
+    "Your answers are saved for later. They are not sent to your care team until you send them."
+)
 
 
 def own_entries(user):
@@ -215,7 +218,11 @@ class ShareEntryView(PatientRequiredMixin, View):
 
 class MeasureView(PatientRequiredMixin, View):
     """A questionnaire the clinic asked for. Sent half-filled, it comes back with every answer
-    kept and each missing item marked; an urgent answer shows crisis resources at once."""
+    kept and each missing item marked; an urgent answer shows crisis resources at once.
+
+    "Back to my journey" sends the form too: what was changed is kept as a draft (not an
+    answer: nothing scored, nothing counted) and the page opens with it next time.
+    """
 
     template_name = "integration/measure.html"
 
@@ -227,7 +234,10 @@ class MeasureView(PatientRequiredMixin, View):
             and self.measure.opens_at <= now < self.measure.expires_at
         )
 
-    def render_form(self, form, *, crisis=False):
+    def draft_form(self, data=None):
+        return InstrumentForm(self.measure.definition, data, initial=self.measure.draft_answers)
+
+    def render_form(self, form, *, crisis=False, saved=False):
         return render(
             self.request,
             self.template_name,
@@ -237,6 +247,7 @@ class MeasureView(PatientRequiredMixin, View):
                 "form": form,
                 "open": self.open,
                 "crisis": crisis,
+                "saved": saved,
                 "missing": unanswered(form) if form is not None and form.is_bound else [],
             },
         )
@@ -245,16 +256,22 @@ class MeasureView(PatientRequiredMixin, View):
         self.load(pk)
         if self.measure.status == MeasureRequest.Status.COMPLETED:
             return redirect("integration:measure-done", self.measure.pk)
-        form = None
-        if self.open:
-            form = InstrumentForm(self.measure.definition, initial=self.measure.draft_answers)
-        return self.render_form(form)
+        if not self.open:
+            return self.render_form(None)
+        # An urgent answer kept in a draft is met again each time the page opens.
+        draft = self.measure.draft_answers
+        return self.render_form(
+            self.draft_form(), crisis=bool(draft and services.urgent_answers(self.measure, draft))
+        )
 
     def post(self, request, pk):
         self.load(pk)
+        leaving = request.POST.get("leave") == "1"
         if not self.open:
-            return self.get(request, pk)
-        form = InstrumentForm(self.measure.definition, request.POST)
+            return redirect("clinic:my-journey") if leaving else self.get(request, pk)
+        form = self.draft_form(request.POST)
+        if leaving:
+            return self.keep_for_later(form)
         if not form.is_valid():
             services.save_measure_draft(self.measure, request.user, form.partial_answers())
             urgent = services.flag_unfinished_answers(
@@ -271,6 +288,17 @@ class MeasureView(PatientRequiredMixin, View):
                 field.disabled = True
             return self.render_form(form)
         return redirect("integration:measure-done", self.measure.pk)
+
+    def keep_for_later(self, form):
+        """Leaving by "Back to my journey": what changed is kept as a draft, then home, unless
+        an urgent answer calls for the crisis resources first (its flag raised as on sending)."""
+        if form.has_changed():
+            answers = form.partial_answers()
+            services.save_measure_draft(self.measure, self.request.user, answers)
+            if services.flag_unfinished_answers(self.measure, self.request.user, answers):
+                return self.render_form(self.draft_form(), crisis=True, saved=True)
+            messages.success(self.request, SAVED_FOR_LATER)
+        return redirect("clinic:my-journey")
 
 
 class MeasureDoneView(PatientRequiredMixin, View):
