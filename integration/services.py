@@ -27,6 +27,7 @@ from . import course_outcome
 from .journal import (
     JournalResult,
     active_prompts,
+    save_journal_draft,
     share_journal_entry,
     unshare_journal_entry,
     write_journal_entry,
@@ -65,6 +66,7 @@ __all__ = [
     "flag_unfinished_answers",
     "open_integration_note",
     "reconcile_measure_requests",
+    "save_journal_draft",
     "save_measure_draft",
     "record_integration_note",
     "schedule_measures",

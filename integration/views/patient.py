@@ -8,6 +8,7 @@ pages. A refused or invalid submission comes back with everything the patient ty
 """
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,13 +24,18 @@ from sessions.models import DosingSession
 
 from .. import services
 from ..forms.patient import JournalEntryForm
-from ..models import IntegrationError, JournalEntry, JournalPrompt, MeasureRequest
+from ..models import IntegrationError, JournalDraft, JournalEntry, JournalPrompt, MeasureRequest
 
 JOURNAL = "integration/journal.html"
 ENTRIES_PER_PAGE = 20
 # Set only by our own redirects after a write or share that raised a safety flag, so the
 # page may say the care team has been told. It changes wording, never what is shown.
 TOLD = "told"
+DRAFT_FIELDS = ("body", "prompt", "dosing_session")
+DRAFT_KEPT = (
+    "Your entry is kept as a draft. Only you can see it: it becomes an entry, private or "
+    "shared as you choose, when you save it."
+)
 SAVED_FOR_LATER = (
     "Your answers are saved for later. They are not sent to your care team until you send them."
 )
@@ -72,8 +78,12 @@ class JournalView(PatientRequiredMixin, View):
             .first()
         )
 
-    def build_form(self, course, data=None):
-        initial = {}
+    def own_draft(self, course):
+        """The entry this patient began and kept for later, if any: theirs alone."""
+        return JournalDraft.objects.visible_to(self.request.user).filter(course=course).first()
+
+    def build_form(self, course, data=None, draft=None):
+        initial = draft.as_initial() if draft is not None else {}
         if data is None and (prompt := self.request.GET.get("prompt", "")).isdigit():
             initial["prompt"] = int(prompt)
         return JournalEntryForm(
@@ -85,7 +95,7 @@ class JournalView(PatientRequiredMixin, View):
             .order_by("-started_at"),
         )
 
-    def render_page(self, course, form=None, status=200):
+    def render_page(self, course, form=None, status=200, *, draft=None):
         page = Paginator(own_entries(self.request.user), ENTRIES_PER_PAGE).get_page(
             self.request.GET.get("page")
         )
@@ -96,6 +106,7 @@ class JournalView(PatientRequiredMixin, View):
                 "course": course,
                 "clinic": course.clinic if course else self.patient.clinic,
                 "form": form,
+                "draft": draft,
                 "page_obj": page,
                 "entries": page.object_list,
                 "here": self.request.get_full_path(),
@@ -105,12 +116,18 @@ class JournalView(PatientRequiredMixin, View):
 
     def get(self, request):
         course = self.current_course()
-        return self.render_page(course, self.build_form(course) if course else None)
+        if course is None:
+            return self.render_page(None)
+        draft = self.own_draft(course)
+        return self.render_page(course, self.build_form(course, draft=draft), draft=draft)
 
     def post(self, request):
         course = self.current_course()
         if course is None:
             return self.render_page(None)
+        if request.POST.get("leave") == "1":
+            draft = self.own_draft(course)
+            return self.keep_for_later(course, self.build_form(course, request.POST, draft), draft)
         form = self.build_form(course, request.POST)
         if form.is_valid():
             data = form.cleaned_data
@@ -143,6 +160,24 @@ class JournalView(PatientRequiredMixin, View):
                 )
                 return redirect(f"{reverse('integration:journal')}#entry-{entry.pk}")
         return self.render_page(course, form)
+
+    def keep_for_later(self, course, form, draft):
+        """Leaving by "Save for later" or "Back to my journey": what changed is kept as a draft
+        (not an entry, not shared), then home; risk wording shows the crisis resources first."""
+        if set(form.changed_data) - {"request_key"}:
+            try:
+                typed = {name: form[name].data or "" for name in DRAFT_FIELDS}
+                draft = services.save_journal_draft(
+                    self.request.user, course, **typed, share=bool(form["share"].data)
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+                return self.render_page(course, form, draft=draft)
+            if draft is not None and draft.mentions_risk:
+                return self.render_page(course, self.build_form(course, draft=draft), draft=draft)
+            if draft is not None:
+                messages.success(self.request, DRAFT_KEPT)
+        return redirect("clinic:my-journey")
 
 
 class JournalEntryView(PatientRequiredMixin, View):

@@ -1,8 +1,10 @@
-"""Nothing a patient typed is lost: "Back to my journey" on a follow-up questionnaire saves
-the answers chosen so far as a draft, only the patient's own, and goes back.
+"""Nothing a patient typed is lost: "Back to my journey" on a follow-up questionnaire or in the
+journal saves what was typed as a draft, only the patient's own, and goes back.
 
-A draft is not an answer: no score, no completed questionnaire. An urgent answer in a draft is
-not hidden: it raises its flag and shows the crisis resources, as on sending.
+A draft is not an answer: no score, no completed questionnaire, no entry, nothing shared with
+the care team. An urgent answer or risk wording in a draft is not hidden: it is met as on
+sending (a questionnaire's urgent answer raises its flag; a private journal text shows the
+crisis resources without telling staff).
 """
 
 import re
@@ -10,13 +12,16 @@ import re
 import pytest
 from django.urls import reverse
 
-from integration.models import MeasureRequest
+from integration import services
+from integration.models import JournalDraft, JournalEntry, JournalPrompt, MeasureRequest
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.models import Role, SafetyFlag
 from kapclinic.measures.models import QuestionnaireResponse
 
 from .test_patient_pages import (
+    JOURNAL,
     PHQ9_NONE,
+    RISKY,
     follow_up,
     measure_url,
     page,
@@ -113,3 +118,65 @@ def test_a_questionnaire_draft_is_the_patients_own(team, phone, client, staff_cl
     assert change.status_code == 200
     shown = change.content.decode()
     assert "Draft answers" not in shown and "q1" not in shown
+
+
+# --- The journal -----------------------------------------------------------------------------
+
+
+def test_back_from_the_journal_is_a_button_that_keeps_the_text(team, phone):
+    prompt = JournalPrompt.objects.create(clinic=team.clinic, text="What stayed with you?")
+    form = page(phone.get(JOURNAL))
+    assert re.search(r'<button type="submit"[^>]*name="leave" value="1"[^>]*>Back to my jour', form)
+    typed = {"body": "Half a thought about the sea", "prompt": prompt.pk, "share": "on"}
+    response = phone.post(JOURNAL, {**typed, **BACK})
+    assert response.status_code == 302 and response["Location"] == HOME
+    assert not JournalEntry.objects.exists()
+    again = page(phone.get(JOURNAL))
+    assert "Half a thought about the sea</textarea>" in again
+    assert re.search(rf'name="prompt" value="{prompt.pk}"[^>]*checked', again)
+    assert re.search(r'name="share"[^>]*checked', again)
+    assert "draft" in again.lower()
+    assert AccessEvent.objects.filter(what="journal draft saved").count() == 1
+
+
+def test_a_journal_draft_is_not_an_entry_nor_shared_until_sent(team, phone, client):
+    phone.post(JOURNAL, {"body": "Not ready to say this yet", "share": "on", **BACK})
+    assert not JournalEntry.objects.exists()
+    assert JournalDraft.objects.visible_to(team.therapist).count() == 0
+    assert JournalDraft.objects.visible_to(team.patient).count() == 1
+    client.force_login(team.other_patient)
+    assert "Not ready to say this yet" not in page(client.get(JOURNAL))
+    client.force_login(team.patient)
+    # Sent: one entry, shared as ticked, and the draft is gone.
+    phone.post(JOURNAL, {"body": "Not ready to say this yet", "share": "on"})
+    entry = JournalEntry.objects.get()
+    assert entry.is_shared and entry.body == "Not ready to say this yet"
+    assert not JournalDraft.objects.exists()
+    assert "Not ready to say this yet</textarea>" not in page(phone.get(JOURNAL))
+
+
+def test_back_from_an_untouched_journal_saves_nothing(team, phone):
+    response = phone.post(JOURNAL, BACK)
+    assert response["Location"] == HOME
+    assert not JournalDraft.objects.exists()
+
+
+def test_risk_wording_in_a_journal_draft_shows_support_and_tells_no_one(team, phone):
+    text = page(phone.post(JOURNAL, {"body": RISKY, **BACK}))
+    assert CRISIS in text and team.clinic.crisis_resources.splitlines()[0] in text
+    assert "your care team has not read it" in text
+    assert not SafetyFlag.objects.exists() and not JournalEntry.objects.exists()
+    assert JournalDraft.objects.get().body == RISKY
+    # Reopened later, the support is shown beside the draft again.
+    assert CRISIS in page(phone.get(JOURNAL))
+    # Going back again, unchanged, leaves.
+    assert phone.post(JOURNAL, {"body": RISKY, **BACK})["Location"] == HOME
+    # Sent and shared later, it raises the flag as any shared entry does.
+    phone.post(JOURNAL, {"body": RISKY, "share": "on"})
+    assert SafetyFlag.objects.get(course=team.course).kind == SafetyFlag.Kind.SUICIDE_RISK
+
+
+def test_a_journal_draft_is_kept_through_the_service_only_for_the_patient(team):
+    with pytest.raises(services.IntegrationError):
+        services.save_journal_draft(team.therapist, team.course, body="Written for them")
+    assert not JournalDraft.objects.exists()
