@@ -60,6 +60,8 @@ class MeasureRequestAdmin(ReadOnlyClinicalAdmin):
     list_filter = ["status", "instrument", "purpose"]
     list_select_related = ["course__patient"]
     date_hierarchy = "due_at"
+    # Answers the patient has not sent are theirs alone: never shown as answers to staff.
+    exclude = ["draft_answers"]
 
 
 @admin.register(CourseClosure)

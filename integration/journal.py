@@ -1,8 +1,9 @@
-"""The patient's journal: write, share, unshare, and what risk wording sets off.
+"""The patient's journal: write, share, unshare, keep a draft, and what risk wording sets off.
 
 Risk wording in any entry shows the patient the clinic's crisis resources at once. Only an
 entry the patient has shared also raises a safety flag: a private entry is never read or
-summarised for staff, whatever it says.
+summarised for staff, whatever it says. A draft (an entry begun and kept for later) is
+private in the same way until the patient sends it as an entry.
 """
 
 from dataclasses import dataclass
@@ -18,7 +19,14 @@ from kapclinic.clinic.models import SafetyFlag
 from kapclinic.clinic.submissions import save_once
 from kapclinic.clinic.text_limits import JOURNAL_ENTRY, check_length
 
-from .models import IntegrationError, JournalEntry, JournalPrompt, RiskTerm, find_risk_phrases
+from .models import (
+    IntegrationError,
+    JournalDraft,
+    JournalEntry,
+    JournalPrompt,
+    RiskTerm,
+    find_risk_phrases,
+)
 
 
 @dataclass(frozen=True)
@@ -72,12 +80,54 @@ def write_journal_entry(
             risk_phrases=phrases,
         )
         audit(by, course, f"journal entry {entry.pk} written")
+        JournalDraft.objects.filter(course=course).delete()  # sent: the draft is the entry now
         flags.append(_share(entry, by) if share else None)
         return entry
 
     with transaction.atomic():
         entry = save_once(request_key, kind=JournalEntry, record=course, by=by, write=write)
     return _result(entry, flags[0])
+
+
+def _choice(value):
+    """A prompt or session chosen on the page, kept as typed: an id, or nothing."""
+    return value if isinstance(value, str) and value.isdigit() and len(value) <= 20 else ""
+
+
+def save_journal_draft(by, course, *, body="", prompt="", dosing_session="", share=False):
+    """Keep an entry the patient has begun, as typed, for them alone ("Back to my journey").
+
+    Not an entry: nothing is shared or flagged, whatever `share` says, until the patient
+    saves it as one. An empty page removes the draft. Returns the draft (None when removed);
+    its `risk_phrases` tell the page to show the crisis resources, as for a private entry.
+    """
+    require_patient(by, course, "write in their journal", refusal=IntegrationError)
+    body = body.replace("\x00", "") if isinstance(body, str) else ""
+    try:
+        check_length(body, JOURNAL_ENTRY)
+    except ValidationError as error:
+        raise ValidationError({"body": error.messages}) from error
+    prompt, dosing_session = _choice(prompt), _choice(dosing_session)
+    with transaction.atomic():
+        if not (body.strip() or prompt or dosing_session):
+            if JournalDraft.objects.filter(course=course).delete()[0]:
+                audit(by, course, "journal draft removed", AccessEvent.Action.CHANGE)
+            return None
+        draft, _ = JournalDraft.objects.update_or_create(
+            course=course,
+            defaults={
+                "body": body,
+                "prompt_choice": prompt,
+                "dosing_session_choice": dosing_session,
+                "share": bool(share),
+                "risk_phrases": find_risk_phrases(
+                    body, RiskTerm.objects.phrases_for(course.clinic_id)
+                ),
+                "saved_at": timezone.now(),
+            },
+        )
+        audit(by, course, "journal draft saved", AccessEvent.Action.CHANGE)
+    return draft
 
 
 def share_journal_entry(entry, by):

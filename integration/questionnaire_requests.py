@@ -11,7 +11,7 @@ from datetime import datetime, time, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from kapclinic.audit.trail import audit
+from kapclinic.audit.trail import CHANGE, audit
 from kapclinic.clinic.mixins import require_staff
 from kapclinic.clinic.models import Appointment, CourseState, Protocol
 from kapclinic.clinic.models.follow_up import When
@@ -228,8 +228,19 @@ def save_measure_draft(request, by, answers):
         raise IntegrationError("This questionnaire is not open for answers now.")
     keys = {item.key for item in request.definition.items}
     draft = {key: value for key, value in answers.items() if key in keys}
-    type(request).objects.filter(pk=request.pk, status=Status.REQUESTED).update(draft_answers=draft)
+    with transaction.atomic():
+        type(request).objects.filter(pk=request.pk, status=Status.REQUESTED).update(
+            draft_answers=draft
+        )
+        what = f"{request.definition.short_name} draft saved ({request.label})"
+        audit(by, request.course, what, CHANGE)
     request.draft_answers = draft
+
+
+def urgent_answers(request, answers):
+    """The urgent flag rules that `answers`, finished or not, set off (PHQ-9 item 9 above 0):
+    the instrument's own rules, so a draft is judged as the sent questionnaire would be."""
+    return [flag for flag in request.definition.score(answers, partial=True).flags if flag.urgent]
 
 
 def flag_unfinished_answers(request, by, answers):
@@ -240,7 +251,7 @@ def flag_unfinished_answers(request, by, answers):
     Returns the urgent flag rules that fired, so the page can show crisis resources.
     """
     course = _answerable_by(request, by)
-    urgent = [flag for flag in request.definition.score(answers, partial=True).flags if flag.urgent]
+    urgent = urgent_answers(request, answers)
     with transaction.atomic():
         source = f"Follow-up {request.definition.short_name}"
         flag_urgent_answers(course, urgent, source=source, by=by)

@@ -27,6 +27,7 @@ from . import course_outcome
 from .journal import (
     JournalResult,
     active_prompts,
+    save_journal_draft,
     share_journal_entry,
     unshare_journal_entry,
     write_journal_entry,
@@ -48,6 +49,7 @@ from .questionnaire_requests import (
     reconcile_measure_requests,
     save_measure_draft,
     schedule_measures,
+    urgent_answers,
 )
 
 __all__ = [
@@ -64,12 +66,14 @@ __all__ = [
     "flag_unfinished_answers",
     "open_integration_note",
     "reconcile_measure_requests",
+    "save_journal_draft",
     "save_measure_draft",
     "record_integration_note",
     "schedule_measures",
     "share_journal_entry",
     "sign_integration_note",
     "unshare_journal_entry",
+    "urgent_answers",
     "write_journal_entry",
 ]
 

@@ -4,6 +4,7 @@ from .closing import CourseClosure, CourseOutcome
 from .common import IntegrationError
 from .journal import (
     DEFAULT_RISK_PHRASES,
+    JournalDraft,
     JournalEntry,
     JournalPrompt,
     RiskTerm,
@@ -19,6 +20,7 @@ __all__ = [
     "CourseOutcome",
     "IntegrationError",
     "IntegrationNote",
+    "JournalDraft",
     "JournalEntry",
     "JournalPrompt",
     "MeasureRequest",

@@ -175,3 +175,48 @@ class JournalEntry(models.Model):
     @property
     def mentions_risk(self):
         return bool(self.risk_phrases)
+
+
+class JournalDraftQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Only the patient who wrote it: a draft is never shown to staff, nor to a superuser."""
+        if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        return self.filter(course__patient__user_id=user.pk)
+
+
+class JournalDraft(models.Model):
+    """An entry the patient started and kept for later ("Back to my journey"): one per course.
+
+    Not an entry: never listed, shared, counted or read for risk by staff. Sending it writes
+    the entry through `write_journal_entry`, which removes the draft.
+    """
+
+    course = course_link("journal_draft", link=models.OneToOneField)
+    # As typed: the text, and the choices made (a prompt or session id, the share tick).
+    body = models.TextField(blank=True, **limited(JOURNAL_ENTRY))
+    prompt_choice = models.CharField(max_length=20, blank=True)
+    dosing_session_choice = models.CharField(max_length=20, blank=True)
+    share = models.BooleanField(default=False)
+    # Risk phrases found when saved: the page shows crisis resources beside the draft.
+    risk_phrases = models.JSONField(default=list, blank=True)
+    saved_at = models.DateTimeField(default=timezone.now)
+
+    objects = JournalDraftQuerySet.as_manager()
+
+    def __str__(self):
+        # Never the text, as for an entry.
+        return f"Journal draft of course {self.course_id}"
+
+    @property
+    def mentions_risk(self):
+        return bool(self.risk_phrases)
+
+    def as_initial(self):
+        """The journal form's starting values."""
+        return {
+            "body": self.body,
+            "prompt": self.prompt_choice or None,
+            "dosing_session": self.dosing_session_choice or None,
+            "share": self.share,
+        }

@@ -8,6 +8,7 @@ pages. A refused or invalid submission comes back with everything the patient ty
 """
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,13 +24,21 @@ from sessions.models import DosingSession
 
 from .. import services
 from ..forms.patient import JournalEntryForm
-from ..models import IntegrationError, JournalEntry, JournalPrompt, MeasureRequest
+from ..models import IntegrationError, JournalDraft, JournalEntry, JournalPrompt, MeasureRequest
 
 JOURNAL = "integration/journal.html"
 ENTRIES_PER_PAGE = 20
 # Set only by our own redirects after a write or share that raised a safety flag, so the
 # page may say the care team has been told. It changes wording, never what is shown.
 TOLD = "told"
+DRAFT_FIELDS = ("body", "prompt", "dosing_session")
+DRAFT_KEPT = (
+    "Your entry is kept as a draft. Only you can see it: it becomes an entry, private or "
+    "shared as you choose, when you save it."
+)
+SAVED_FOR_LATER = (
+    "Your answers are saved for later. They are not sent to your care team until you send them."
+)
 
 
 def own_entries(user):
@@ -69,8 +78,12 @@ class JournalView(PatientRequiredMixin, View):
             .first()
         )
 
-    def build_form(self, course, data=None):
-        initial = {}
+    def own_draft(self, course):
+        """The entry this patient began and kept for later, if any: theirs alone."""
+        return JournalDraft.objects.visible_to(self.request.user).filter(course=course).first()
+
+    def build_form(self, course, data=None, draft=None):
+        initial = draft.as_initial() if draft is not None else {}
         if data is None and (prompt := self.request.GET.get("prompt", "")).isdigit():
             initial["prompt"] = int(prompt)
         return JournalEntryForm(
@@ -82,7 +95,7 @@ class JournalView(PatientRequiredMixin, View):
             .order_by("-started_at"),
         )
 
-    def render_page(self, course, form=None, status=200):
+    def render_page(self, course, form=None, status=200, *, draft=None):
         page = Paginator(own_entries(self.request.user), ENTRIES_PER_PAGE).get_page(
             self.request.GET.get("page")
         )
@@ -93,6 +106,7 @@ class JournalView(PatientRequiredMixin, View):
                 "course": course,
                 "clinic": course.clinic if course else self.patient.clinic,
                 "form": form,
+                "draft": draft,
                 "page_obj": page,
                 "entries": page.object_list,
                 "here": self.request.get_full_path(),
@@ -102,12 +116,18 @@ class JournalView(PatientRequiredMixin, View):
 
     def get(self, request):
         course = self.current_course()
-        return self.render_page(course, self.build_form(course) if course else None)
+        if course is None:
+            return self.render_page(None)
+        draft = self.own_draft(course)
+        return self.render_page(course, self.build_form(course, draft=draft), draft=draft)
 
     def post(self, request):
         course = self.current_course()
         if course is None:
             return self.render_page(None)
+        if request.POST.get("leave") == "1":
+            draft = self.own_draft(course)
+            return self.keep_for_later(course, self.build_form(course, request.POST, draft), draft)
         form = self.build_form(course, request.POST)
         if form.is_valid():
             data = form.cleaned_data
@@ -140,6 +160,24 @@ class JournalView(PatientRequiredMixin, View):
                 )
                 return redirect(f"{reverse('integration:journal')}#entry-{entry.pk}")
         return self.render_page(course, form)
+
+    def keep_for_later(self, course, form, draft):
+        """Leaving by "Save for later" or "Back to my journey": what changed is kept as a draft
+        (not an entry, not shared), then home; risk wording shows the crisis resources first."""
+        if set(form.changed_data) - {"request_key"}:
+            try:
+                typed = {name: form[name].data or "" for name in DRAFT_FIELDS}
+                draft = services.save_journal_draft(
+                    self.request.user, course, **typed, share=bool(form["share"].data)
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+                return self.render_page(course, form, draft=draft)
+            if draft is not None and draft.mentions_risk:
+                return self.render_page(course, self.build_form(course, draft=draft), draft=draft)
+            if draft is not None:
+                messages.success(self.request, DRAFT_KEPT)
+        return redirect("clinic:my-journey")
 
 
 class JournalEntryView(PatientRequiredMixin, View):
@@ -215,7 +253,11 @@ class ShareEntryView(PatientRequiredMixin, View):
 
 class MeasureView(PatientRequiredMixin, View):
     """A questionnaire the clinic asked for. Sent half-filled, it comes back with every answer
-    kept and each missing item marked; an urgent answer shows crisis resources at once."""
+    kept and each missing item marked; an urgent answer shows crisis resources at once.
+
+    "Back to my journey" sends the form too: what was changed is kept as a draft (not an
+    answer: nothing scored, nothing counted) and the page opens with it next time.
+    """
 
     template_name = "integration/measure.html"
 
@@ -227,7 +269,10 @@ class MeasureView(PatientRequiredMixin, View):
             and self.measure.opens_at <= now < self.measure.expires_at
         )
 
-    def render_form(self, form, *, crisis=False):
+    def draft_form(self, data=None):
+        return InstrumentForm(self.measure.definition, data, initial=self.measure.draft_answers)
+
+    def render_form(self, form, *, crisis=False, saved=False):
         return render(
             self.request,
             self.template_name,
@@ -237,6 +282,7 @@ class MeasureView(PatientRequiredMixin, View):
                 "form": form,
                 "open": self.open,
                 "crisis": crisis,
+                "saved": saved,
                 "missing": unanswered(form) if form is not None and form.is_bound else [],
             },
         )
@@ -245,16 +291,22 @@ class MeasureView(PatientRequiredMixin, View):
         self.load(pk)
         if self.measure.status == MeasureRequest.Status.COMPLETED:
             return redirect("integration:measure-done", self.measure.pk)
-        form = None
-        if self.open:
-            form = InstrumentForm(self.measure.definition, initial=self.measure.draft_answers)
-        return self.render_form(form)
+        if not self.open:
+            return self.render_form(None)
+        # An urgent answer kept in a draft is met again each time the page opens.
+        draft = self.measure.draft_answers
+        return self.render_form(
+            self.draft_form(), crisis=bool(draft and services.urgent_answers(self.measure, draft))
+        )
 
     def post(self, request, pk):
         self.load(pk)
+        leaving = request.POST.get("leave") == "1"
         if not self.open:
-            return self.get(request, pk)
-        form = InstrumentForm(self.measure.definition, request.POST)
+            return redirect("clinic:my-journey") if leaving else self.get(request, pk)
+        form = self.draft_form(request.POST)
+        if leaving:
+            return self.keep_for_later(form)
         if not form.is_valid():
             services.save_measure_draft(self.measure, request.user, form.partial_answers())
             urgent = services.flag_unfinished_answers(
@@ -271,6 +323,17 @@ class MeasureView(PatientRequiredMixin, View):
                 field.disabled = True
             return self.render_form(form)
         return redirect("integration:measure-done", self.measure.pk)
+
+    def keep_for_later(self, form):
+        """Leaving by "Back to my journey": what changed is kept as a draft, then home, unless
+        an urgent answer calls for the crisis resources first (its flag raised as on sending)."""
+        if form.has_changed():
+            answers = form.partial_answers()
+            services.save_measure_draft(self.measure, self.request.user, answers)
+            if services.flag_unfinished_answers(self.measure, self.request.user, answers):
+                return self.render_form(self.draft_form(), crisis=True, saved=True)
+            messages.success(self.request, SAVED_FOR_LATER)
+        return redirect("clinic:my-journey")
 
 
 class MeasureDoneView(PatientRequiredMixin, View):

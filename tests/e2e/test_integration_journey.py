@@ -1,6 +1,7 @@
-"""Phase 3 in real browsers (issue 6): a patient journals, shares one entry, completes a
-follow-up GAD-7, and the therapist sees the shared entry and the updated chart. Every page is
-checked with axe-core."""
+"""Phase 3 in real browsers (issue 6): a patient journals, shares one entry, keeps another as
+a draft, begins a follow-up GAD-7, goes back and finds the ticks kept, completes it, and the
+therapist sees the shared entry (never the draft) and the updated chart. Every page is checked
+with axe-core."""
 
 import re
 from datetime import timedelta
@@ -24,6 +25,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 PRIVATE = "PRIVATE-MARKER-e2e-91c4: the dream about my father, not for anyone else yet."
 SHARED = "SHARED-MARKER-e2e-5d27: I noticed I could sit with the worry instead of fighting it."
 # The follow-up GAD-7 answered in the browser: items 1-3 at "Several days", the rest at 0.
+DRAFT = "DRAFT-MARKER-e2e-3b8a: something about the music I cannot put into words yet."
 FOLLOW_UP_GAD7 = {"q1": "1", "q2": "1", "q3": "1"}
 FOLLOW_UP_TOTAL = 3
 
@@ -106,14 +108,30 @@ def test_patient_journals_and_answers_follow_up_and_therapist_sees_it(
     private.refresh_from_db()
     assert shared.is_shared and not private.is_shared
 
-    # The follow-up GAD-7, from the home page's task.
-    phone.get_by_role("link", name="Back to my journey").click()
+    # A third entry begun, then "Back to my journey": kept as a draft, not an entry.
+    phone.get_by_label("Your entry").fill(DRAFT)
+    phone.get_by_role("button", name="Back to my journey").click()
+    phone.wait_for_url(re.compile(r"/my-journey/$"))
+    expect(phone.get_by_text("Your entry is kept as a draft.")).to_be_visible()
+    tasks = phone.get_by_role("region", name="For you to do")
+    tasks.get_by_role("link", name="Write in your journal").click()
+    expect(phone.get_by_label("Your entry")).to_have_value(DRAFT)
+    expect(phone.locator("article.journal-entry")).to_have_count(2)
+    assert_accessible(phone)
+
+    # The follow-up GAD-7, from the home page's task: begun, kept for later, then sent.
+    phone.get_by_role("button", name="Back to my journey").click()
     phone.wait_for_url(re.compile(r"/my-journey/$"))
     phone.get_by_role("link", name="Questionnaire due: GAD-7").click()
     phone.wait_for_url(re.compile(rf"/integration/questionnaires/{request.pk}/$"))
     expect(phone.get_by_role("heading", level=1)).to_contain_text("Anxiety")
     expect(phone.get_by_text("End of the course")).to_be_visible()
     assert_accessible(phone)
+    phone.locator("input[name='q1'][value='1']").check()
+    phone.get_by_role("button", name="Back to my journey").click()
+    phone.wait_for_url(re.compile(r"/my-journey/$"))
+    phone.get_by_role("link", name="Questionnaire due: GAD-7").click()
+    expect(phone.locator("input[name='q1'][value='1']")).to_be_checked()
     for i in range(1, 8):
         answer = FOLLOW_UP_GAD7.get(f"q{i}", "0")
         phone.locator(f"input[name='q{i}'][value='{answer}']").check()
@@ -156,7 +174,7 @@ def test_patient_journals_and_answers_follow_up_and_therapist_sees_it(
     results.get_by_role("link", name=patient.display_name, exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(patient.display_name)
     assert_accessible(page)
-    assert "PRIVATE-MARKER" not in page.content()
+    assert "PRIVATE-MARKER" not in page.content() and "DRAFT-MARKER" not in page.content()
 
     page.get_by_role("link", name="Outcomes", exact=True).click()
     page.wait_for_url(re.compile(rf"/integration/courses/{course.pk}/outcomes/$"))
@@ -164,7 +182,7 @@ def test_patient_journals_and_answers_follow_up_and_therapist_sees_it(
     journal = page.get_by_role("region", name="Journal entries shared with the care team")
     expect(journal).to_contain_text(SHARED)
     expect(journal.locator(".timeline__item")).to_have_count(1)
-    assert "PRIVATE-MARKER" not in page.content()
+    assert "PRIVATE-MARKER" not in page.content() and "DRAFT-MARKER" not in page.content()
 
     gad7 = page.get_by_role("region", name=re.compile(r"^GAD-7"))
     expect(gad7.get_by_role("heading", level=2)).to_contain_text("(5 scores)")
