@@ -22,18 +22,25 @@ class Step(steps.Step):
     consent: bool = False
     only_if: tuple[str, str] | None = None  # (step, field) that must be True
 
-    def rows(self, answers):
-        """(question as the patient saw it, answer in words) for each question of a plain step
-        the patient was asked, in the page's order."""
+    def rows(self, answers, *, clinical=False):
+        """(question, answer in words) for each question of a plain step the patient was asked,
+        in the page's order: as the patient saw it, or under its clinical label (`clinical`,
+        the form's `clinical_labels`) for the prescriber's review and its PDF."""
         if self.form_class is None:
             return []
         data = answers.get(self.key, {})
         fields = self.form_class.base_fields
+        labels = getattr(self.form_class, "clinical_labels", {}) if clinical else {}
         return [
-            (str(fields[name].label), display_value(fields[name], data[name]))
+            (labels.get(name) or str(fields[name].label), display_value(fields[name], data[name]))
             for name in asked_in_order(self.form_class, data)
             if name in data
         ]
+
+    @property
+    def clinical_title(self):
+        """The step's heading on the prescriber's review and its PDF (beside its labels)."""
+        return getattr(self.form_class, "clinical_title", self.title)
 
     def applies(self, answers):
         if self.only_if is None:

@@ -5,12 +5,16 @@ import html
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from intake.step_forms import MedicalHistoryForm
-from kapclinic.demo.builder import YES, intake_answers
+from intake.steps import STEPS
+from kapclinic.clinic.models import Role
+from kapclinic.demo.builder import YES, intake_answers, publish_consent
 
-from .helpers import fill_intake
+from .helpers import fill_intake, submitted_course
 
 pytestmark = pytest.mark.django_db
 
@@ -64,3 +68,43 @@ def test_check_page_leaves_out_follow_ups_not_asked_after_none_of_these_apply(pa
     assert listed == [label(n) for n in form_order(client) if n not in FOLLOW_UPS]
     shown = check_page_section(client, "substance")
     assert "If yes" not in shown and "—" not in shown
+
+
+def test_review_shows_clinical_labels_and_only_the_follow_ups_asked(world, client, staff_client):
+    publish_consent(world.one.clinic)
+    course = submitted_course(
+        world,
+        client,
+        overrides={
+            "medical": {
+                "seizures": YES,
+                "high_blood_pressure": YES,
+                "blood_pressure_controlled": YES,
+            }
+        },
+    )
+    prescriber = staff_client(world.one.staff[Role.PRESCRIBER])
+    page = prescriber.get(reverse("intake:review", args=[course.pk]))
+    answers = review_answers(page.content.decode())
+    assert "<dt>Seizure disorder</dt><dd>Yes</dd>" in answers
+    assert "<dt>Goals of treatment</dt><dd>Feel less weighed down.</dd>" in answers
+    assert "Medical history" in answers and "Your goals" not in answers
+    labels = labels_in(answers)
+    assert not [text for text in labels if ADDRESSES_THE_PATIENT.search(text)], labels
+    # The blood-pressure follow-up was asked: right after its question. The heart one was not.
+    hypertension = labels.index("Hypertension")
+    assert labels[hypertension + 1] == "Hypertension controlled (usually below 140/90)"
+    assert not [text for text in labels if "6 months" in text]
+    with CaptureQueriesContext(connection) as reading:  # the labels cost the page no query
+        prescriber.get(reverse("intake:review", args=[course.pk]))
+    assert len(reading.captured_queries) == 10
+
+
+def test_every_question_a_clinician_reads_has_a_clinical_label_and_title():
+    for step in STEPS:
+        if step.form_class is None or step.is_questionnaire or step.consent:
+            continue
+        labels = getattr(step.form_class, "clinical_labels", {})
+        assert set(labels) == set(step.form_class.base_fields), step.key
+        for text in (step.clinical_title, *labels.values()):
+            assert text and not ADDRESSES_THE_PATIENT.search(text), (step.key, text)
