@@ -5,6 +5,8 @@ it; otherwise it is stored as not asked. A group of yes/no questions may be answ
 with "none of these apply to me", which stores an explicit "No" for each of its questions.
 The page shows and hides with static JavaScript (kap.js) from the data-* attributes drawn
 here; without JavaScript every question stays on the page and the same rules apply.
+Reading the answers back (the patient's check page, the prescriber's review and its PDF)
+follows the same layout and leaves out the follow-ups not asked (`asked_in_order`).
 """
 
 from dataclasses import dataclass
@@ -53,9 +55,30 @@ class QuestionLayoutMixin:
             for name in group.fields:
                 self.fields[name].required = False  # answered one by one, or all by the box
 
-    def asked(self, name, data):
-        follow_up = self.follow_ups.get(name)
+    @classmethod
+    def asked(cls, name, data):
+        follow_up = cls.follow_ups.get(name)
         return follow_up is None or _posted(data.get(follow_up.parent)) in follow_up.when
+
+    @classmethod
+    def layout(cls):
+        """The page's order: (group or None, its question names), ungrouped questions in turn,
+        each group where its first question is, a grouped question's follow-ups after it."""
+        grouped = {name: group for group in cls.groups for name in group.fields}
+        after = {}  # a grouped question -> its follow-ups, drawn inside the group
+        for follower, follow_up in cls.follow_ups.items():
+            if follow_up.parent in grouped:
+                after.setdefault(follow_up.parent, []).append(follower)
+        in_groups = {name for followers in after.values() for name in followers}
+        parts, seen = [], set()
+        for name in cls.base_fields:
+            group = grouped.get(name)
+            if group is None and name not in in_groups:
+                parts.append((None, [name]))
+            elif group is not None and group.key not in seen:
+                seen.add(group.key)
+                parts.append((group, [n for q in group.fields for n in (q, *after.get(q, ()))]))
+        return parts
 
     def clean(self):
         data = super().clean()
@@ -85,27 +108,14 @@ class QuestionLayoutMixin:
         return data
 
     def sections(self):
-        """The page's layout: ungrouped questions in order, each group where its first is."""
-        grouped = {name: group for group in self.groups for name in group.fields}
-        sections, seen = [], set()
-        for name in self.fields:
-            if name.startswith("none_") and name[5:] in {g.key for g in self.groups}:
-                continue
-            group = grouped.get(name)
-            if group is None:
-                sections.append({"group": None, "rows": [self._row(name)]})
-            elif group.key not in seen:
-                seen.add(group.key)
-                rows = [self._row(n) for n in group.fields]
-                for follower, follow_up in self.follow_ups.items():
-                    if follow_up.parent in group.fields:
-                        index = next(i for i, r in enumerate(rows) if r["name"] == follow_up.parent)
-                        rows.insert(index + 1, self._row(follower))
-                sections.append({"group": group, "none": self[group.none_field], "rows": rows})
-        # A follow-up of a grouped question is drawn inside its group, once.
-        in_groups = {r["name"] for s in sections if s["group"] for r in s["rows"]}
+        """The page's layout (`layout()`) with each question's bound field."""
         return [
-            s for s in sections if s["group"] is not None or s["rows"][0]["name"] not in in_groups
+            {
+                "group": group,
+                "none": self[group.none_field] if group else None,
+                "rows": [self._row(name) for name in names],
+            }
+            for group, names in self.layout()
         ]
 
     def _row(self, name):
@@ -116,3 +126,12 @@ class QuestionLayoutMixin:
             "of": self.add_prefix(follow_up.parent) if follow_up else "",
             "when": " ".join(follow_up.when) if follow_up else "",
         }
+
+
+def asked_in_order(form_class, answers):
+    """A step's questions in the order its page asks them, without the follow-ups its stored
+    answers did not call for (the patient never saw those): what reading the answers back shows."""
+    if not issubclass(form_class, QuestionLayoutMixin):
+        return list(form_class.base_fields)
+    names = [name for _, names in form_class.layout() for name in names]
+    return [name for name in names if form_class.asked(name, answers)]

@@ -1,5 +1,9 @@
 """The questions of each plain intake step (questionnaire steps come from instrument data).
 
+Each form asks in the patient's words; its `clinical_labels` name the same questions as the
+prescriber reads them (the review page and the assessment PDF), one label per field, and its
+`clinical_title` the step.
+
 The wizard's order of steps is `intake.steps`; the page flow is `kapclinic.clinic.steps`.
 """
 
@@ -64,6 +68,18 @@ class AboutYouForm(forms.Form):
         label="Emergency contact: relationship to you", max_length=60
     )
     emergency_contact_phone = forms.CharField(label="Emergency contact: phone", max_length=40)
+
+    clinical_title = "Patient details"  # the step as the prescriber reads it
+    clinical_labels = {  # each question as the prescriber's review and its PDF name it
+        "preferred_name": "Preferred name",
+        "pronouns": "Pronouns",
+        "date_of_birth": "Date of birth",
+        "sex_at_birth": "Sex recorded at birth",
+        "phone": "Mobile phone",
+        "emergency_contact_name": "Emergency contact",
+        "emergency_contact_relationship": "Emergency contact: relationship",
+        "emergency_contact_phone": "Emergency contact: phone",
+    }
 
     def __init__(self, *args, today=None, **kwargs):
         """`today` is the clinic's date, on which the patient's age is counted."""
@@ -155,6 +171,28 @@ class MedicalHistoryForm(QuestionLayoutMixin, forms.Form):
     allergies = written("Allergies (medicines, foods, other)", 2000, rows=2)
     other_conditions = written("Any other health conditions we should know about?", 4000, rows=3)
 
+    clinical_title = "Medical history"
+    clinical_labels = {
+        "ketamine_hypersensitivity": "Hypersensitivity to ketamine or esketamine",
+        "anaesthesia_or_ketamine_reaction": "Adverse reaction to anaesthesia or sedation",
+        "high_blood_pressure": "Hypertension",
+        "blood_pressure_controlled": "Hypertension controlled (usually below 140/90)",
+        "bp_rise_hazard": "Blood pressure rise a serious hazard (per a doctor)",
+        "heart_or_stroke_history": "Myocardial infarction, angina, heart failure, stroke or TIA",
+        "heart_or_stroke_recent_6_months": "Cardiac or cerebrovascular event in the last 6 months",
+        "aneurysm_or_avm": "Aneurysm or arteriovenous malformation",
+        "brain_haemorrhage_or_raised_icp": "Brain haemorrhage or raised intracranial pressure",
+        "glaucoma": "Glaucoma or raised intraocular pressure",
+        "liver_disease": "Liver disease",
+        "urinary_symptoms": "Lower urinary tract symptoms or interstitial cystitis",
+        "overactive_thyroid": "Uncontrolled hyperthyroidism",
+        "seizures": "Seizure disorder",
+        "pregnant": "Pregnant or possibly pregnant",
+        "breastfeeding": "Breastfeeding",
+        "allergies": "Allergies",
+        "other_conditions": "Other medical conditions",
+    }
+
 
 PRIOR_TREATMENTS = [
     ("antidepressants", "Antidepressant medicines"),
@@ -195,6 +233,18 @@ class PsychiatricHistoryForm(forms.Form):
     )
     prior_treatment_outcome = written("How did those treatments work for you?", 4000, rows=3)
 
+    clinical_title = "Psychiatric history"
+    clinical_labels = {
+        "psychosis_history": "History of psychosis (incl. schizophrenia, schizoaffective disorder)",
+        "psychosis_family_history": "First-degree relative with psychosis or schizophrenia",
+        "bipolar_diagnosis": "Bipolar disorder diagnosed",
+        "mania_past_year": "Manic or hypomanic episode in the past year",
+        "trauma_history": "Trauma with ongoing effects",
+        "hospitalisations": "Psychiatric admissions",
+        "prior_treatments": "Previous treatments",
+        "prior_treatment_outcome": "Response to previous treatments",
+    }
+
 
 class MedicationsForm(forms.Form):
     no_medicines = forms.BooleanField(label="I do not take any regular medicines", required=False)
@@ -206,6 +256,11 @@ class MedicationsForm(forms.Form):
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 5}),
     )
+    clinical_title = "Current medications"
+    clinical_labels = {
+        "no_medicines": "No regular medications",
+        "medicines": "Current medications (as the patient wrote them)",
+    }
 
     def clean(self):
         data = super().clean()
@@ -249,9 +304,21 @@ class SubstanceUseForm(QuestionLayoutMixin, forms.Form):
     )
     ketamine_use_details = written("If yes: when, and how did it go?", 2000, rows=2)
 
+    clinical_title = "Substance use"
+    clinical_labels = {
+        "drug_use_past_year": "Drug use or prescription misuse in the past year",
+        "drug_use_details": "Substances used and how often",
+        "substance_use_disorder_history": "Substance use disorder, now or in the past",
+        "substance_use_in_recovery_years": "Full years in recovery",
+        "prior_ketamine_use": "Previous ketamine use",
+        "ketamine_use_details": "Previous ketamine use: when and how it went",
+    }
+
 
 class SupportForm(forms.Form):
     """The support step asks nothing: reading it and choosing "Continue" completes it."""
+
+    clinical_title = "Crisis support page, read by the patient"
 
 
 class GoalsForm(forms.Form):
@@ -260,6 +327,13 @@ class GoalsForm(forms.Form):
     )
     intentions = written("What intentions would you like to bring to your sessions?", 4000, rows=3)
     support = written("Who supports you (friends, family, other professionals)?", 2000, rows=2)
+
+    clinical_title = "Goals and support"
+    clinical_labels = {
+        "goals": "Goals of treatment",
+        "intentions": "Intentions for dosing sessions",
+        "support": "Support network",
+    }
 
 
 # An unticked consent box: what to do, not Django's "This field is required."

@@ -12,6 +12,7 @@ from django.utils.dateformat import format as format_date
 from kapclinic.clinic import steps
 
 from . import step_forms as forms
+from .question_layout import asked_in_order
 
 
 @dataclass(frozen=True)
@@ -21,17 +22,25 @@ class Step(steps.Step):
     consent: bool = False
     only_if: tuple[str, str] | None = None  # (step, field) that must be True
 
-    def rows(self, answers):
-        """(question, answer as the patient saw it) for each field of a plain step."""
+    def rows(self, answers, *, clinical=False):
+        """(question, answer in words) for each question of a plain step the patient was asked,
+        in the page's order: as the patient saw it, or under its clinical label (`clinical`,
+        the form's `clinical_labels`) for the prescriber's review and its PDF."""
         if self.form_class is None:
             return []
         data = answers.get(self.key, {})
-        rows = []
-        for name, field in self.form_class.base_fields.items():
-            if name not in data:
-                continue
-            rows.append((str(field.label), display_value(field, data[name])))
-        return rows
+        fields = self.form_class.base_fields
+        labels = getattr(self.form_class, "clinical_labels", {}) if clinical else {}
+        return [
+            (labels.get(name) or str(fields[name].label), display_value(fields[name], data[name]))
+            for name in asked_in_order(self.form_class, data)
+            if name in data
+        ]
+
+    @property
+    def clinical_title(self):
+        """The step's heading on the prescriber's review and its PDF (beside its labels)."""
+        return getattr(self.form_class, "clinical_title", self.title)
 
     def applies(self, answers):
         if self.only_if is None:

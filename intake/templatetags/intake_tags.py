@@ -11,4 +11,11 @@ def get_item(mapping, key):
 
 @register.filter
 def step_rows(step, answers):
+    """A step's answers as the patient saw the questions (their check page)."""
     return step.rows(answers)
+
+
+@register.filter
+def clinical_rows(step, answers):
+    """A step's answers under the clinical labels (the prescriber's review)."""
+    return step.rows(answers, clinical=True)

@@ -28,7 +28,7 @@ def build_context(course, *, generated_by, generated_at=None):
         )
     answers = record["answers"]
     sections = [
-        {"title": step.title, "rows": step.rows(answers)}
+        {"title": step.clinical_title, "rows": step.rows(answers, clinical=True)}
         for step in steps_for(answers)
         if not step.is_questionnaire and not step.consent and step.key in answers
     ]

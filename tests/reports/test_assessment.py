@@ -1,5 +1,6 @@
 """The suitability assessment report: content, layout, escaping, scripts, access and audit."""
 
+import html
 import io
 import re
 from pathlib import Path
@@ -291,6 +292,25 @@ def test_glaucoma_caution_is_explained(submit, decide):
     assert "Because the patient answered" in text
     assert "Do you have glaucoma or raised pressure in the eye?" in " ".join(text.split())
     assert "medical.glaucoma" not in text
+
+
+def test_intake_answers_carry_the_review_pages_clinical_labels(assessed, cleared_course, sign_in):
+    """Screen and paper agree: every heading and label of the review's answers, in its order,
+    the prescriber's clinical words, never the questions as the patient read them."""
+    staff = sign_in(assessed.world.one.staff[Role.PRESCRIBER])
+    review = staff.get(reverse("intake:review", args=[cleared_course.pk])).content.decode()
+    answers = re.search(r'id="answers-h">(.*?)</section>', review, re.S).group(1)
+    labels = [html.unescape(t) for t in re.findall(r"<(strong|dt)>(.*?)</\1>", answers)]
+    labels = [label for _, label in labels]
+    assert {"Medical history", "Glaucoma or raised intraocular pressure"} <= set(labels)
+    assert "Goals of treatment" in labels
+    text = body_text(pdf_pages(assessed.pdf))
+    printed = squeezed(text[text.index("Intake answers") : text.index("Signed decision and")])
+    at = 0
+    for label in labels:
+        at = printed.index(squeezed(label), at)  # ValueError when missing or out of order
+    for patient_words in ("Your goals", "Your current medicines", "Do you have glaucoma"):
+        assert squeezed(patient_words) not in printed
 
 
 def test_no_phase_imports_the_reports_app():
