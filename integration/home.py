@@ -42,17 +42,7 @@ def integration_tasks(patient, course):
         )
     tasks = []
     for request in requests:
-        overdue = request.is_overdue(now)
-        tasks.append(
-            HomeTask(
-                title=f"Questionnaire due: {request.get_instrument_display()}",
-                url=reverse("integration:measure", args=[request.pk]),
-                due=request.due_at,
-                badge="Overdue" if overdue else "To do",
-                tone="warning" if overdue else "info",
-                detail=request.label,
-            )
-        )
+        tasks.append(questionnaire_task(request, now))
     if course.state in JOURNAL_STATES:
         tasks.append(
             HomeTask(
@@ -62,3 +52,21 @@ def integration_tasks(patient, course):
             )
         )
     return tasks
+
+
+def questionnaire_task(request, now):
+    """One questionnaire to answer; one begun and kept for later invites the patient back."""
+    name = request.get_instrument_display()
+    overdue = request.is_overdue(now)
+    if request.draft_answers:
+        title, badge = f"Finish your questionnaire: {name}", "Started"
+    else:
+        title, badge = f"Questionnaire due: {name}", "To do"
+    return HomeTask(
+        title=title,
+        url=reverse("integration:measure", args=[request.pk]),
+        due=request.due_at,
+        badge="Overdue" if overdue else badge,
+        tone="warning" if overdue else "info",
+        detail=request.label,
+    )

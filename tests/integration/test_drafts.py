@@ -180,3 +180,16 @@ def test_a_journal_draft_is_kept_through_the_service_only_for_the_patient(team):
     with pytest.raises(services.IntegrationError):
         services.save_journal_draft(team.therapist, team.course, body="Written for them")
     assert not JournalDraft.objects.exists()
+
+
+def test_a_questionnaire_begun_and_kept_shows_as_begun_on_the_home_page(in_integration, client):
+    team = in_integration
+    services.complete_course(team.course, team.therapist, reason="All sessions done.")
+    end = MeasureRequest.objects.get(course=team.course, timepoint="end", instrument="phq9")
+    client.force_login(team.patient)
+    client.post(measure_url(end), {"q1": "1", **BACK})
+    home = page(client.get(HOME))
+    # The one begun says so and invites the patient back to it; the others are still to do.
+    assert "Finish your questionnaire: PHQ-9" in home
+    assert "Questionnaire due: PHQ-9" not in home and "Questionnaire due: GAD-7" in home
+    assert home.count(">Started<") == 1
