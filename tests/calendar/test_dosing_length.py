@@ -1,6 +1,6 @@
 """The calendar holds a dosing session's chair and clinician for at least the protocol's
-observation time: booking from a slot, moving and a recurring series (the rule itself is the
-dosing booking service's, tests/sessions/test_session_length.py)."""
+observation time: booking from a slot, moving, a recurring series and the admin (the rule
+itself is the dosing booking service's, tests/sessions/test_session_length.py)."""
 
 import pytest
 from django.urls import reverse
@@ -8,7 +8,7 @@ from django.urls import reverse
 from kapclinic.calendar import series
 from kapclinic.clinic.models import Appointment, AppointmentSeries, Role
 from kapclinic.demo.builder import clear_course, room
-from tests.factories import signed_protocol
+from tests.factories import appointment_admin_form, signed_protocol
 
 from .conftest import at, put
 from .test_series import series_form
@@ -123,3 +123,31 @@ def test_the_series_form_starts_from_the_protocols_observation_time(north, clear
     client = staff_client(north.staff[Role.NURSE])
     page = client.get(reverse("calendar:book-series", args=[cleared.pk]))
     assert page.context["form"]["duration_minutes"].value() == 180
+
+
+def test_the_admin_cannot_shorten_or_add_a_dosing_session(north, cleared, staff_client):
+    """The admin bypasses the booking service (protocol, REMS, who supervises), so it does
+    not write a dosing session's time, kind, clinician or room: the calendar does."""
+    nurse = north.staff[Role.NURSE]
+    appointment = put(cleared, nurse, at(north.clinic, 2, 10), 150, room(north.clinic))
+    client = staff_client(north.staff[Role.CLINIC_ADMIN])
+    url = reverse("admin:clinic_appointment_change", args=[appointment.pk])
+    short = f"{at(north.clinic, 2, 11):%H:%M:%S}"
+    response = client.post(url, appointment_admin_form(appointment, ends_at_1=short))
+    assert response.status_code == 302
+    appointment.refresh_from_db()
+    assert appointment.ends_at == at(north.clinic, 2, 12, 30)
+
+    add = client.get(reverse("admin:clinic_appointment_add"))
+    kinds = [value for value, _ in add.context["adminform"].form.fields["kind"].choices]
+    assert Appointment.Kind.DOSING not in kinds and Appointment.Kind.INTEGRATION in kinds
+
+
+def test_the_admin_cannot_turn_a_visit_into_a_dosing_session(north, cleared, staff_client):
+    therapist = north.staff[Role.THERAPIST]
+    visit = put(cleared, therapist, at(north.clinic, 2, 10), kind=Appointment.Kind.FOLLOW_UP)
+    client = staff_client(north.staff[Role.CLINIC_ADMIN])
+    url = reverse("admin:clinic_appointment_change", args=[visit.pk])
+    client.post(url, appointment_admin_form(visit, kind=Appointment.Kind.DOSING))
+    visit.refresh_from_db()
+    assert visit.kind == Appointment.Kind.FOLLOW_UP
