@@ -31,6 +31,7 @@ from kapclinic.clinic.text_limits import required_text
 from kapclinic.rems import services as rems
 
 from .models import CheckIn, DosingError, DosingSession
+from .session_length import check_dosing_length
 
 # Dosing needs someone who can supervise the dose: a prescriber or a nurse.
 DOSING_CLINICIAN_ROLES = (Role.PRESCRIBER, Role.NURSE)
@@ -62,12 +63,14 @@ def booking_refusal(course):
 
 def book_dosing_session(course, *, by, starts_at, ends_at, clinician, resource=None, series=None):
     """Book a dosing session in a dosing room or chair (`resource`; None is refused beside
-    the field), as one of a recurring `series` if given; a clash raises a field error."""
+    the field), lasting at least the protocol's observation time (`session_length`), as one
+    of a recurring `series` if given; a clash raises a field error."""
     refusal = booking_refusal(course)
     if refusal:
         raise JourneyError(refusal)
     _check_staff(by, course.clinic_id)
     _check_dosing_slot(clinician, resource)
+    check_dosing_length(course, starts_at, ends_at)
     appointment = Appointment(
         course=course,
         clinic_id=course.clinic_id,
@@ -113,9 +116,9 @@ def reschedule(appointment, *, by, starts_at, ends_at, clinician=None, resource=
     """Move a live appointment to another time, clinician or room, with the booking's checks.
 
     `clinician` and `resource` (a Resource) left None stay as they are. A clash, a course no
-    longer bookable for dosing, or an integration session moved before its dosing session is
-    refused in words; the move is audited with its reason. Saved with `.save()`, so reminders
-    are planned again.
+    longer bookable for dosing, a dosing session shorter than the observation time, or an
+    integration session moved before its dosing session is refused in words; the move is
+    audited with its reason. Saved with `.save()`, so reminders are planned again.
     """
     reason = required_text(
         reason,
@@ -141,6 +144,7 @@ def reschedule(appointment, *, by, starts_at, ends_at, clinician=None, resource=
             if refusal:
                 raise JourneyError(refusal)
             _check_dosing_slot(clinician or current.clinician, resource or current.resource)
+            check_dosing_length(current.course, starts_at, ends_at)
         elif current.kind == Appointment.Kind.INTEGRATION:
             _check_follows_dosing(current, starts_at)
         current.starts_at, current.ends_at = starts_at, ends_at

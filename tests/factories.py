@@ -150,6 +150,24 @@ class AppointmentFactory(factory.django.DjangoModelFactory):
     ends_at = factory.LazyAttribute(lambda a: a.starts_at + timedelta(hours=2))
 
 
+def appointment_admin_form(appointment, **changes):
+    """The appointment admin's change form as a browser sends it, with `changes`."""
+    starts, ends = (timezone.localtime(t) for t in (appointment.starts_at, appointment.ends_at))
+    data = {
+        "course": appointment.course_id,
+        "kind": appointment.kind,
+        "starts_at_0": f"{starts:%Y-%m-%d}",
+        "starts_at_1": f"{starts:%H:%M:%S}",
+        "ends_at_0": f"{ends:%Y-%m-%d}",
+        "ends_at_1": f"{ends:%H:%M:%S}",
+        "clinician": appointment.clinician_id or "",
+        "resource": appointment.resource_id or "",
+        "status": appointment.status,
+        "status_reason": appointment.status_reason,
+    }
+    return {**data, **changes}
+
+
 class SafetyFlagFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = SafetyFlag

@@ -5,6 +5,7 @@ from django import forms
 from kapclinic.clinic.forms import AppointmentSlotForm
 from kapclinic.clinic.models import Appointment, Provider
 from kapclinic.clinic.models.people import CLINICIAN_ROLES
+from sessions.session_length import DEFAULT_SESSION_MINUTES
 
 from .grid import AXES
 
@@ -37,7 +38,11 @@ class CourseChoiceField(forms.ModelChoiceField):
 class CalendarBookingForm(AppointmentSlotForm):
     """A slot of the calendar, booked for one course; the phase's service checks the rest."""
 
-    MIN_MINUTES, MAX_MINUTES, DEFAULT_MINUTES = 15, 8 * 60, 60
+    MIN_MINUTES, MAX_MINUTES, DEFAULT_MINUTES = 15, 8 * 60, DEFAULT_SESSION_MINUTES
+    LENGTH_HELP = (
+        "A dosing session lasts at least the protocol's observation time after the dose; "
+        "an integration session or a visit is usually 60."
+    )
     CLINICIAN_REQUIRED = False
     CLINICIAN_HELP = "A dosing session needs a prescriber or nurse to supervise it."
     FIELD_FOR = {**AppointmentSlotForm.FIELD_FOR, "course": "course"}

@@ -15,7 +15,7 @@ from kapclinic.clinic.models.people import CLINICIAN_ROLES
 from kapclinic.clinic.models.resources import DOSING_RESOURCE_NEEDED
 from kapclinic.clinic.models.series import MAX_EVERY_DAYS, MAX_OCCURRENCES, SERIES_KINDS, WEEKLY
 from sessions.booking import dosing_clinicians
-from sessions.forms.booking import DEFAULT_SESSION_MINUTES
+from sessions.session_length import DEFAULT_SESSION_MINUTES
 
 from .series import Occurrence, skipped_by_the_clocks
 
@@ -28,7 +28,10 @@ class SeriesForm(AppointmentSlotForm):
     """
 
     MIN_MINUTES, MAX_MINUTES, DEFAULT_MINUTES = 15, 8 * 60, DEFAULT_SESSION_MINUTES
-    LENGTH_HELP = "About 150 for a dosing session, 60 for an integration session."
+    LENGTH_HELP = (
+        "About 150 for a dosing session (at least the protocol's observation time after the "
+        "dose), 60 for an integration session."
+    )
     CLINICIAN_HELP = "Dosing: a prescriber or nurse. Integration: a therapist or prescriber."
 
     kind = forms.ChoiceField(

@@ -5,6 +5,7 @@ patient is refused by the mixin), calls `series.py`, and picks a template.
 """
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views import View
@@ -18,6 +19,7 @@ from kapclinic.clinic.models import (
     JourneyError,
     TreatmentCourse,
 )
+from sessions.session_length import course_protocol, default_minutes
 
 from . import series as services
 from .series_forms import OccurrenceForm, SeriesCancelForm, SeriesForm
@@ -39,7 +41,10 @@ class BookSeriesView(StaffRequiredMixin, View):
             if course.state == CourseState.INTEGRATION
             else Appointment.Kind.DOSING
         )
-        form = SeriesForm(clinic=course.clinic, initial={"kind": kind})
+        initial = {"kind": kind}
+        if kind == Appointment.Kind.DOSING:
+            initial["duration_minutes"] = default_minutes(course_protocol(course)[1])
+        form = SeriesForm(clinic=course.clinic, initial=initial)
         return self.form_page(course, form)
 
     def post(self, request, pk):
@@ -101,6 +106,9 @@ class BookSeriesView(StaffRequiredMixin, View):
         return render(self.request, "calendar/series_form.html", context)
 
     def review_page(self, course, form, plan, rows=None, error="", status=200):
+        if plan.errors:  # the length, refused beside its field on the series form
+            form.add_model_errors(ValidationError(plan.errors))
+            return self.form_page(course, form)
         if rows is None:
             rows = self.rows(course, form.cleaned_data, plan.occurrences)
         problems = {o.number: o for o in plan.occurrences}

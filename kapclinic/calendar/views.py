@@ -18,8 +18,9 @@ from kapclinic.audit.trail import VIEW, audit
 from kapclinic.clinic.access import provider_for
 from kapclinic.clinic.form_views import chosen_slot, refusals_shown_on
 from kapclinic.clinic.mixins import StaffRequiredMixin
-from kapclinic.clinic.models import Appointment, Clinic, JourneyError
+from kapclinic.clinic.models import Appointment, Clinic, JourneyError, Protocol
 from sessions import booking as dosing
+from sessions.session_length import at_least_observation, default_minutes
 
 from . import booking
 from .forms import CalendarBookingForm, MoveForm, parse_axis, parse_filters
@@ -144,9 +145,11 @@ class BookView(StaffRequiredMixin, View):
         clinic = staff_clinic(request)
         search = request.GET.get("q", "")[:100]
         courses = booking.bookable_courses(request.user, clinic, search)
-        form = CalendarBookingForm(
-            clinic=clinic, courses=courses, initial=_slot_initial(request, clinic)
-        )
+        # A dosing session (the first kind offered) holds at least the observation time of
+        # the clinic's protocol; the service checks the course's own when it is booked.
+        minutes = default_minutes(Protocol.objects.effective_for(clinic))
+        initial = {"duration_minutes": minutes, **_slot_initial(request, clinic)}
+        form = CalendarBookingForm(clinic=clinic, courses=courses, initial=initial)
         return self.render_page(request, clinic, form, search)
 
     def post(self, request):
@@ -183,11 +186,13 @@ class MoveView(StaffRequiredMixin, View):
     def initial(self, appointment):
         tz = appointment.clinic.tz
         start = timezone.localtime(appointment.starts_at, tz)
-        minutes = (appointment.ends_at - appointment.starts_at).total_seconds() // 60
+        minutes = int((appointment.ends_at - appointment.starts_at).total_seconds() // 60)
+        if appointment.kind == Appointment.Kind.DOSING:
+            minutes = at_least_observation(appointment.course, minutes)
         return {
             "date": start.date(),
             "start_time": start.time().replace(second=0, microsecond=0),
-            "duration_minutes": int(minutes),
+            "duration_minutes": minutes,
             "clinician": appointment.clinician_id,
             "resource": appointment.resource_id,
         }

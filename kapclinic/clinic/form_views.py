@@ -58,10 +58,15 @@ class CourseFormView(StaffRequiredMixin, View):
     def save(self, course, form):
         raise NotImplementedError
 
+    def initial(self, course):
+        """The empty form's starting values for this course."""
+        return {}
+
     def get(self, request, pk):
         course = staff_course(request, pk)
         audit(request.user, course, self.viewing(course), VIEW)
-        return self.render_page(course, self.form_class(clinic=course.clinic))
+        form = self.form_class(clinic=course.clinic, initial=self.initial(course))
+        return self.render_page(course, form)
 
     def post(self, request, pk):
         course = staff_course(request, pk)

@@ -8,10 +8,7 @@ from kapclinic.clinic.models import Appointment
 from kapclinic.clinic.models.resources import DOSING_RESOURCE_NEEDED
 
 from ..booking import dosing_clinicians
-
-# A form default only: a dosing session with preparation, the dose, the minimum observation
-# time (Protocol.minimum_observation_minutes, 120 by default) and discharge checks.
-DEFAULT_SESSION_MINUTES = 150
+from ..session_length import DEFAULT_SESSION_MINUTES
 
 
 class BookDosingSessionForm(AppointmentSlotForm):

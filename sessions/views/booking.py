@@ -27,6 +27,7 @@ from kapclinic.stock.selectors import discrepancies_for
 from .. import booking
 from ..forms.booking import BookDosingSessionForm, ReasonForm
 from ..reevaluation import due_reevaluations
+from ..session_length import course_protocol, default_minutes
 
 
 class BookDosingSessionView(CourseFormView):
@@ -44,6 +45,9 @@ class BookDosingSessionView(CourseFormView):
 
     def viewing(self, course):
         return f"booking a dosing session, course {course.pk}"
+
+    def initial(self, course):
+        return {"duration_minutes": default_minutes(course_protocol(course)[1])}
 
     def save(self, course, form):
         by = self.request.user

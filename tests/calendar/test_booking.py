@@ -12,7 +12,9 @@ from .conftest import at, put
 pytestmark = pytest.mark.django_db
 
 
-def form(start, clinician, course, kind="dosing", minutes=60, resource="Dosing room 1"):
+def form(start, clinician, course, kind="dosing", minutes=None, resource="Dosing room 1"):
+    """The booking form as sent: a dosing session for the usual 150 minutes, a visit for 60."""
+    minutes = minutes or (150 if kind == "dosing" else 60)
     return {
         "course": course.pk,
         "kind": kind,

@@ -17,6 +17,8 @@ from .conftest import at, put
 pytestmark = pytest.mark.django_db
 
 HOUR = datetime.timedelta(hours=1)
+# A dosing session holds its chair for at least the protocol's observation time (120 min).
+DOSING_LENGTH = datetime.timedelta(minutes=150)
 
 
 @pytest.fixture
@@ -26,8 +28,9 @@ def cleared(north):
 
 
 def move(appointment, by, start, **fields):
+    length = DOSING_LENGTH if appointment.kind == Appointment.Kind.DOSING else HOUR
     return booking.reschedule(
-        appointment, by=by, starts_at=start, ends_at=start + HOUR, reason="Asked", **fields
+        appointment, by=by, starts_at=start, ends_at=start + length, reason="Asked", **fields
     )
 
 
@@ -132,7 +135,7 @@ def test_the_move_page_shows_the_service_error_beside_the_field(north, cleared, 
     url = reverse("calendar:move", args=[appointment.pk])
     assert client.get(url).status_code == 200
     day = at(north.clinic, 3, 0).date().isoformat()
-    data = {"date": day, "start_time": "14:00", "duration_minutes": "60", "reason": "Asked"}
+    data = {"date": day, "start_time": "14:00", "duration_minutes": "150", "reason": "Asked"}
     response = client.post(url, {**data, "clinician": nurse.pk})
     assert response.status_code == 200
     assert "is already booked" in str(response.context["form"].errors["clinician"])
@@ -153,7 +156,7 @@ def test_a_block_dropped_on_a_slot_opens_the_form_with_the_slot_filled_in(
 ):
     nurse, prescriber = north.staff[Role.NURSE], north.staff[Role.PRESCRIBER]
     appointment = put(
-        cleared, nurse, at(north.clinic, 2, 10), minutes=90, resource=room(north.clinic)
+        cleared, nurse, at(north.clinic, 2, 10), minutes=150, resource=room(north.clinic)
     )
     client = staff_client(nurse)
     target = at(north.clinic, 3, 15, 30)
@@ -164,4 +167,4 @@ def test_a_block_dropped_on_a_slot_opens_the_form_with_the_slot_filled_in(
     initial = response.context["form"].initial
     assert initial["date"] == target.date()
     assert initial["start_time"] == datetime.time(15, 30)
-    assert (initial["duration_minutes"], initial["clinician"]) == (90, prescriber.pk)
+    assert (initial["duration_minutes"], initial["clinician"]) == (150, prescriber.pk)

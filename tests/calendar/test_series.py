@@ -438,8 +438,9 @@ def test_the_review_of_twelve_sessions_runs_a_bounded_number_of_queries(
     client = staff_client(north.staff[Role.NURSE])
     url = reverse("calendar:book-series", args=[north.courses[0].pk])
     # Three clash checks per session (clinician, room, patient), the plan's block of
-    # sessions and the page's own reads: 51 measured for twelve sessions.
-    with django_assert_max_num_queries(55):
+    # sessions, the protocol's observation time (once for the series: every session is as
+    # long) and the page's own reads: 56 measured for twelve sessions.
+    with django_assert_max_num_queries(58):
         review = client.post(url, {**series_form(north, count="12"), "step": "plan"})
     assert review.content.decode().count(">OK</span>") == 12
 

@@ -280,7 +280,15 @@ def test_a_clinic_admin_keeps_their_own_clinics_resources(world, north, staff_cl
 def test_the_appointment_admin_offers_only_the_clinics_resources(world, north, staff_client):
     clinic_resources(world.two.clinic)
     mine = clinic_room(north.clinic)
-    booked = book(north.courses[0], None, at(north.clinic, 3, 10))
+    # An integration session: a dosing session's room is the calendar's to change, not the
+    # admin's (tests/calendar/test_dosing_length.py).
+    starts = at(north.clinic, 3, 10)
+    booked = Appointment.objects.create(
+        course=north.courses[0],
+        kind=Appointment.Kind.INTEGRATION,
+        starts_at=starts,
+        ends_at=starts + datetime.timedelta(hours=1),
+    )
     client = staff_client(north.staff[Role.CLINIC_ADMIN])
     page = client.get(reverse("admin:clinic_appointment_change", args=[booked.pk]))
     offered = page.context["adminform"].form.fields["resource"].queryset

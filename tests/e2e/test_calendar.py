@@ -46,12 +46,14 @@ def test_book_from_an_empty_slot_then_move_it(
     expect(page.get_by_label("Start time")).to_have_value("10:00")
     page.get_by_label("Patient and course").select_option(str(course.pk))
     page.get_by_label("Kind").select_option("dosing")
+    # A dosing session starts from the usual 150 minutes: the protocol observes for 120.
+    expect(page.get_by_label("Length (minutes)")).to_have_value("150")
     page.get_by_label("Room or chair").select_option(label="Recliner A")
     assert_accessible(page)
     page.get_by_role("button", name="Book", exact=True).click()
 
     page.wait_for_url(re.compile(r"/calendar/day/"))
-    block = page.get_by_role("link", name="10:00–11:00 Dosing session, Sam R., Booked")
+    block = page.get_by_role("link", name="10:00–12:30 Dosing session, Sam R., Booked")
     expect(block).to_be_visible()
     assert_accessible(page)
     block.click()
@@ -64,11 +66,11 @@ def test_book_from_an_empty_slot_then_move_it(
 
     page.wait_for_url(re.compile(r"/calendar/day/"))
     expect(
-        page.get_by_role("link", name="14:30–15:30 Dosing session, Sam R., Booked")
+        page.get_by_role("link", name="14:30–17:00 Dosing session, Sam R., Booked")
     ).to_be_visible()
     assert_accessible(page)
     # Dragged onto an empty slot, the block opens its move form with the slot's time.
-    moved = page.get_by_role("link", name="14:30–15:30 Dosing session, Sam R., Booked")
+    moved = page.get_by_role("link", name="14:30–17:00 Dosing session, Sam R., Booked")
     moved.drag_to(page.get_by_role("link", name=re.compile(r"^Book 17:00 .*, Nadia Okafor, MD$")))
     page.wait_for_url(re.compile(r"/calendar/appointments/\d+/move/\?start="))
     expect(page.get_by_label("Start time")).to_have_value("17:00")

@@ -17,7 +17,7 @@ from django.utils import dateformat, timezone
 from kapclinic.clinic.models import Appointment, Role
 from kapclinic.reminders.models import Kind, Reminder, Status
 from sessions import booking
-from tests.factories import AppointmentFactory
+from tests.factories import AppointmentFactory, appointment_admin_form
 
 from .conftest import at, calendar_of, run_scan
 
@@ -83,22 +83,10 @@ def cancel_in_the_admin(appointment, world, client):
     TOTP.activate(admin.user, generate_totp_secret())
     client.force_login(admin.user)
     url = reverse("admin:clinic_appointment_change", args=[appointment.pk])
-    starts, ends = (timezone.localtime(t) for t in (appointment.starts_at, appointment.ends_at))
-    response = client.post(
-        url,
-        {
-            "course": appointment.course_id,
-            "kind": appointment.kind,
-            "starts_at_0": f"{starts:%Y-%m-%d}",
-            "starts_at_1": f"{starts:%H:%M:%S}",
-            "ends_at_0": f"{ends:%Y-%m-%d}",
-            "ends_at_1": f"{ends:%H:%M:%S}",
-            "clinician": "",
-            "resource": "",
-            "status": Appointment.Status.CANCELLED,
-            "status_reason": "Clinic closed",
-        },
+    data = appointment_admin_form(
+        appointment, status=Appointment.Status.CANCELLED, status_reason="Clinic closed"
     )
+    response = client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:2000]
     client.logout()
 

@@ -6,14 +6,14 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from kapclinic.clinic.models import JourneyError, Role
+from kapclinic.clinic.models import JourneyError, Product, Role, Route
 from kapclinic.demo.builder import clear_course, room
 from kapclinic.rems.models import Certification
 from sessions import booking
 from sessions.gate import evaluate_gate, failing
 from sessions.gate_overrides import override_gate
 from sessions.models import DosingError
-from tests.factories import first_free_start
+from tests.factories import first_free_start, signed_protocol
 
 from .conftest import ESKETAMINE_PLAN, certify, enrol
 
@@ -36,6 +36,8 @@ def book(side, course):
 def esketamine_course(world):
     side = world.one
     course = side.courses[0]
+    # Its observation time is the length a booking must hold (sessions/session_length.py).
+    signed_protocol(side.clinic, Route.INTRANASAL, Product.ESKETAMINE)
     clear_course(course, side.staff[Role.PRESCRIBER].user, **ESKETAMINE_PLAN)
     return side, course
 

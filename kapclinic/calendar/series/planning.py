@@ -20,6 +20,7 @@ from kapclinic.clinic.models.resources import DOSING_RESOURCE_NEEDED
 from sessions import booking
 from sessions.models import DosingSession
 from sessions.reevaluation import block_of
+from sessions.session_length import check_dosing_length
 
 DOSING, INTEGRATION = Appointment.Kind.DOSING, Appointment.Kind.INTEGRATION
 
@@ -62,6 +63,7 @@ class SeriesPlan:
     resource: object = None  # the room or chair every session is booked in
     occurrences: list = field(default_factory=list)
     refusal: str = ""  # why no session of this kind can be booked for the course at all
+    errors: dict = field(default_factory=dict)  # the refusal beside a field (the length)
     dosing_session: object = None  # the integration series' dosing session
 
     @property
@@ -189,7 +191,9 @@ def _refusal(plan):
     course = plan.course
     if plan.kind == DOSING:
         refusal = booking.booking_refusal(course)
-        return refusal or (DOSING_RESOURCE_NEEDED if plan.resource is None else None)
+        if refusal:
+            return refusal
+        return DOSING_RESOURCE_NEEDED if plan.resource is None else _length_refusal(plan)
     if plan.kind != INTEGRATION:
         return "A series books dosing or integration sessions."
     if not course.is_open:
@@ -204,6 +208,19 @@ def _refusal(plan):
             "Book the integration series once the patient has been discharged from the "
             "latest dosing session."
         )
+    return None
+
+
+def _length_refusal(plan):
+    """Every session of the series is as long: checked once, as the dosing booking does."""
+    length = datetime.timedelta(minutes=plan.duration_minutes)
+    try:
+        check_dosing_length(plan.course, plan.first_starts_at, plan.first_starts_at + length)
+    except ValidationError as error:
+        plan.errors = error.message_dict
+        return in_words(error)
+    except JourneyError as error:
+        return str(error)
     return None
 
 

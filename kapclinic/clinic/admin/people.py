@@ -92,8 +92,17 @@ class TreatmentCourseAdmin(ClinicHistoryAdmin):
     raw_id_fields = ["patient"]
 
 
+# What the admin may not write on a dosing session: its booking service checks them (the
+# protocol's observation time, REMS, who may supervise) and the admin would pass by it.
+DOSING_BOOKED_FIELDS = ("kind", "starts_at", "ends_at", "clinician", "resource")
+
+
 @admin.register(Appointment)
 class AppointmentAdmin(ClinicScopedAdmin):
+    """Status and notes. Dosing sessions are booked and moved from the calendar or the
+    course's page, through `sessions/booking.py`; an appointment's kind stays what it was
+    booked as."""
+
     clinic_lookup = "course__clinic_id"
     list_display = ["starts_at", "kind", "course", "clinician", "resource", "status"]
     list_filter = ["kind", "status", "starts_at"]
@@ -101,6 +110,20 @@ class AppointmentAdmin(ClinicScopedAdmin):
     date_hierarchy = "starts_at"
     list_select_related = ["course__patient", "clinician__user", "resource"]
     raw_id_fields = ["course"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        return DOSING_BOOKED_FIELDS if obj.kind == Appointment.Kind.DOSING else ("kind",)
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "kind":
+            kwargs["choices"] = [
+                (value, label)
+                for value, label in Appointment.Kind.choices
+                if value != Appointment.Kind.DOSING
+            ]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
 
     def has_delete_permission(self, request, obj=None):
         return False  # cancel or mark no-show instead
