@@ -65,3 +65,34 @@ def test_superuser_sees_every_clinic_in_the_admin(world, client, superuser, enro
     client.force_login(superuser)
     response = client.get(reverse("admin:clinic_patient_changelist"))
     assert len(response.context["cl"].result_list) == 4
+
+
+def test_a_course_stays_with_its_patient_in_the_admin_and_a_shell(world, staff_client):
+    """A course carries the patient's signed consents, doses and notes: moving it to another
+    patient (or clinic) would put one person's record in someone else's chart."""
+    from django.core.exceptions import ValidationError
+
+    course = world.one.courses[0]
+    other = next(p for p in world.one.patients if p.pk != course.patient_id)
+    client = staff_client(world.one.staff[Role.CLINIC_ADMIN])
+    change = reverse("admin:clinic_treatmentcourse_change", args=[course.pk])
+    response = client.post(
+        change,
+        {
+            "patient": other.pk,
+            "clinic": course.clinic_id,
+            "indication": course.indication,
+            "indication_detail": course.indication_detail,
+        },
+    )
+    assert response.status_code == 200
+    assert "patient" in response.context["adminform"].form.errors
+    course.refresh_from_db()
+    assert course.patient_id != other.pk
+
+    course.patient = other
+    with pytest.raises(ValidationError):
+        course.save()
+    course.refresh_from_db()
+    course.indication_detail = "Treatment-resistant, two SSRIs tried"
+    course.save()  # the rest of the course may still be corrected
