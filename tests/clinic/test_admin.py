@@ -96,3 +96,37 @@ def test_a_course_stays_with_its_patient_in_the_admin_and_a_shell(world, staff_c
     course.refresh_from_db()
     course.indication_detail = "Treatment-resistant, two SSRIs tried"
     course.save()  # the rest of the course may still be corrected
+
+
+def test_an_appointment_stays_with_its_course_in_the_admin_and_a_shell(world, staff_client):
+    """An appointment holds its check-in and dosing session: moving it to another patient's
+    course would show one person's visit in someone else's chart and calendar."""
+    from django.core.exceptions import ValidationError
+
+    from tests.factories import AppointmentFactory
+
+    appointment = AppointmentFactory(course=world.one.courses[0])
+    other = next(c for c in world.one.courses if c.patient_id != appointment.course.patient_id)
+    client = staff_client(world.one.staff[Role.CLINIC_ADMIN])
+    change = reverse("admin:clinic_appointment_change", args=[appointment.pk])
+    form = client.get(change).context["adminform"].form
+    data = {name: form[name].value() for name in form.fields}
+    data = {key: "" if value is None else value for key, value in data.items()}
+    data.update(
+        {
+            "course": other.pk,
+            "starts_at_0": form["starts_at"].value().strftime("%d/%m/%Y"),
+            "starts_at_1": form["starts_at"].value().strftime("%H:%M:%S"),
+            "ends_at_0": form["ends_at"].value().strftime("%d/%m/%Y"),
+            "ends_at_1": form["ends_at"].value().strftime("%H:%M:%S"),
+        }
+    )
+    response = client.post(change, data)
+    assert response.status_code == 200, response.status_code
+    assert "course" in response.context["adminform"].form.errors
+    appointment.refresh_from_db()
+    assert appointment.course_id != other.pk
+
+    appointment.course = other
+    with pytest.raises(ValidationError):
+        appointment.save()

@@ -25,6 +25,7 @@ from kapclinic.clinic.constraints import (
     TsTzRange,
 )
 from kapclinic.clinic.record_fields import course_link, optional_link
+from kapclinic.clinic.record_rules import KeepsItsLinks
 
 from .people import Clinic, Patient, Provider
 from .resources import Resource
@@ -126,7 +127,13 @@ HELD_BY_ONE_AT_A_TIME = (
 )
 
 
-class Appointment(models.Model):
+class Appointment(KeepsItsLinks):
+    # Its check-in and dosing session are the course's patient's: never another's.
+    kept_links = {
+        "course": "An appointment stays with the course it was booked for: cancel it and book "
+        "one for the other patient instead."
+    }
+
     class Kind(models.TextChoices):
         ASSESSMENT = "assessment", "Assessment"
         DOSING = "dosing", "Dosing session"
@@ -218,6 +225,7 @@ class Appointment(models.Model):
         return STATUS_TONE[self.status]
 
     def clean(self):
+        self.refuse_moving()
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
             raise ValidationError({"ends_at": "The end must be after the start."})
         if not self.course_id:
