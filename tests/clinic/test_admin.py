@@ -67,33 +67,36 @@ def test_superuser_sees_every_clinic_in_the_admin(world, client, superuser, enro
     assert len(response.context["cl"].result_list) == 4
 
 
+def refused_beside(client, change, data, record, field, moved_to):
+    """The admin's change page refuses moving `record`'s `field` (shown beside it), and so
+    does a shell's save()."""
+    from django.core.exceptions import ValidationError
+
+    response = client.post(change, data)
+    assert response.status_code == 200, response.status_code
+    assert field in response.context["adminform"].form.errors
+    record.refresh_from_db()
+    assert getattr(record, f"{field}_id") != moved_to.pk
+    setattr(record, field, moved_to)
+    with pytest.raises(ValidationError):
+        record.save()
+    record.refresh_from_db()
+
+
 def test_a_course_stays_with_its_patient_in_the_admin_and_a_shell(world, staff_client):
     """A course carries the patient's signed consents, doses and notes: moving it to another
     patient (or clinic) would put one person's record in someone else's chart."""
-    from django.core.exceptions import ValidationError
-
     course = world.one.courses[0]
     other = next(p for p in world.one.patients if p.pk != course.patient_id)
     client = staff_client(world.one.staff[Role.CLINIC_ADMIN])
     change = reverse("admin:clinic_treatmentcourse_change", args=[course.pk])
-    response = client.post(
-        change,
-        {
-            "patient": other.pk,
-            "clinic": course.clinic_id,
-            "indication": course.indication,
-            "indication_detail": course.indication_detail,
-        },
-    )
-    assert response.status_code == 200
-    assert "patient" in response.context["adminform"].form.errors
-    course.refresh_from_db()
-    assert course.patient_id != other.pk
-
-    course.patient = other
-    with pytest.raises(ValidationError):
-        course.save()
-    course.refresh_from_db()
+    data = {
+        "patient": other.pk,
+        "clinic": course.clinic_id,
+        "indication": course.indication,
+        "indication_detail": course.indication_detail,
+    }
+    refused_beside(client, change, data, course, "patient", other)
     course.indication_detail = "Treatment-resistant, two SSRIs tried"
     course.save()  # the rest of the course may still be corrected
 
@@ -101,8 +104,6 @@ def test_a_course_stays_with_its_patient_in_the_admin_and_a_shell(world, staff_c
 def test_an_appointment_stays_with_its_course_in_the_admin_and_a_shell(world, staff_client):
     """An appointment holds its check-in and dosing session: moving it to another patient's
     course would show one person's visit in someone else's chart and calendar."""
-    from django.core.exceptions import ValidationError
-
     from tests.factories import AppointmentFactory
 
     appointment = AppointmentFactory(course=world.one.courses[0])
@@ -121,12 +122,4 @@ def test_an_appointment_stays_with_its_course_in_the_admin_and_a_shell(world, st
             "ends_at_1": form["ends_at"].value().strftime("%H:%M:%S"),
         }
     )
-    response = client.post(change, data)
-    assert response.status_code == 200, response.status_code
-    assert "course" in response.context["adminform"].form.errors
-    appointment.refresh_from_db()
-    assert appointment.course_id != other.pk
-
-    appointment.course = other
-    with pytest.raises(ValidationError):
-        appointment.save()
+    refused_beside(client, change, data, appointment, "course", other)
