@@ -30,6 +30,7 @@ class KeepsItsLinks(models.Model):
     the check asks no query."""
 
     kept_links = {}
+    remembered = ()  # further fields whose loaded value a subclass checks (loaded_differs)
 
     class Meta:
         abstract = True
@@ -50,19 +51,20 @@ class KeepsItsLinks(models.Model):
         self._remember_links()
 
     def _remember_links(self):
-        self._loaded_links = {
-            name: self.__dict__[f"{name}_id"]
-            for name in self.kept_links
-            if f"{name}_id" in self.__dict__
-        }
+        names = [f"{name}_id" for name in self.kept_links] + list(self.remembered)
+        self._loaded = {name: self.__dict__[name] for name in names if name in self.__dict__}
+
+    def loaded_differs(self, attname):
+        """Does `attname` differ from the value loaded or last saved (False if unknown)?"""
+        loaded = getattr(self, "_loaded", {})
+        return attname in loaded and loaded[attname] != getattr(self, attname)
 
     def refuse_moving(self):
         """ValidationError beside each kept link that no longer holds what was saved."""
-        loaded = getattr(self, "_loaded_links", {})
         moved = {
             name: words
             for name, words in self.kept_links.items()
-            if name in loaded and loaded[name] != getattr(self, f"{name}_id")
+            if self.loaded_differs(f"{name}_id")
         }
         if moved:
             raise ValidationError(moved)
