@@ -16,8 +16,10 @@ from django.views import View
 
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.mixins import StaffRequiredMixin
-from kapclinic.clinic.models import Clinic
+from kapclinic.clinic.models import Clinic, Product
 from kapclinic.stock import selectors
+from kapclinic.stock.forms import RegisterFilterForm
+from kapclinic.stock.models import Kind, StorageLocation
 from kapclinic.stock.views import moment_from
 
 from .render import render_pdf
@@ -185,11 +187,39 @@ def register_rows(totals, tz):
         ]
 
 
+def register_filter(request, clinic):
+    """The screen's filter as its download link carries it (product, lot, place, kind):
+    (narrowing Q, kind, the filter in words for the paper). Dates are the period's own."""
+    form = RegisterFilterForm(
+        request.GET,
+        clinic_id=clinic.pk,
+        locations=list(StorageLocation.objects.filter(clinic=clinic)),
+    )
+    if not form.is_valid():
+        return None, "", ""
+    data = form.cleaned_data
+    words = [
+        f"{form.fields[name].label}: {value}"
+        for name, value in (
+            ("product", Product(data["product"]).label if data["product"] else ""),
+            ("lot", (data["lot"] or "").strip()),
+            ("location", data["location"] or ""),
+            ("kind", Kind(data["kind"]).label if data["kind"] else ""),
+        )
+        if value
+    ]
+    return selectors.narrowed_to(**data), data["kind"], "; ".join(words)
+
+
 class StockRegisterReport(StockReport):
     def get(self, request, fmt):
         clinic = self.clinic(request)
         start, end, since, until = period_of(request, clinic)
-        totals = selectors.period_totals(clinic.pk, since, until)
+        where, kind, filtered = register_filter(request, clinic)
+        totals = selectors.period_totals(clinic.pk, since, until, where=where, kind=kind)
+        rows = register_rows(totals, clinic.tz)
+        if filtered:
+            rows = ([f"Filtered: {filtered}"], *rows)
         return self.answer(
             request,
             clinic,
@@ -197,8 +227,14 @@ class StockRegisterReport(StockReport):
             name=f"controlled-register-{start:%Y%m%d}-{end:%Y%m%d}",
             title="Controlled-substance register",
             template="reports/stock_register.html",
-            context={"totals": totals, "start": start, "end": end, "columns": TOTAL_COLUMNS},
-            rows=register_rows(totals, clinic.tz),
+            context={
+                "totals": totals,
+                "start": start,
+                "end": end,
+                "columns": TOTAL_COLUMNS,
+                "filtered": filtered,
+            },
+            rows=rows,
         )
 
 

@@ -11,6 +11,7 @@ negative (a CHECK constraint), so two nurses drawing the last stock at once cann
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -44,6 +45,27 @@ class ControlledRegister(models.Model):
 
     def __str__(self):
         return f"{self.clinic} register from {self.kept_from:%d %b %Y}"
+
+    def save(self, *args, **kwargs):
+        self.clean()
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        """Once kept, the start date moves earlier only: a later one would let the doses in
+        between skip the register (admin, page or shell alike: save() asks the same)."""
+        stored = type(self).objects.filter(pk=self.pk).values_list("kept_from", flat=True).first()
+        if (
+            stored is not None
+            and self.kept_from
+            and self.kept_from > stored
+            and stored <= self.clinic.today()
+        ):
+            raise ValidationError(
+                {
+                    "kept_from": f"The register has been kept since {stored:%d %b %Y}: this "
+                    "date can only move earlier, so every dose since then stays accounted for."
+                }
+            )
 
 
 class StorageLocation(models.Model):

@@ -8,7 +8,7 @@ ledger's own running balance says, for every lot and location (difference 0).
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
 from kapclinic.clinic.access import provider_for
 from kapclinic.clinic.models import Role
@@ -113,11 +113,28 @@ COLUMNS = {
 }
 
 
-def period_totals(clinic_id, start, end):
+def narrowed_to(product="", lot="", location=None, **_others):
+    """The register's filter by product, lot number and place, as its screen takes it (the
+    filter form's cleaned data): one Q for entries and balances alike, so the screen and its
+    downloads list the same lots and places."""
+    where = Q()
+    if product:
+        where &= Q(lot__product=product)
+    if (lot or "").strip():
+        where &= Q(lot__lot_number__iexact=lot.strip())
+    if location is not None:
+        where &= Q(location=location)
+    return where
+
+
+def period_totals(clinic_id, start, end, *, where=None, kind=""):
     """Totals per lot and location for entries at or after `start` and before `end`.
 
+    `where` (narrowed_to) keeps some lots and places; `kind` lists only entries of that kind,
+    while the totals still add up every kind, so opening + movements = closing still holds.
     Two queries: the opening balances (sum of every earlier entry) and the period's entries.
     """
+    where = where or Q()
     totals = {}
 
     def row(lot, location):
@@ -127,13 +144,13 @@ def period_totals(clinic_id, start, end):
         return totals[key]
 
     before = (
-        LedgerEntry.objects.filter(clinic_id=clinic_id, at__lt=start)
+        LedgerEntry.objects.filter(where, clinic_id=clinic_id, at__lt=start)
         .values("lot", "location")
         .annotate(total=Sum("quantity_mg"))
     )
     opening = {(r["lot"], r["location"]): r["total"] for r in before}
     entries = (
-        LedgerEntry.objects.filter(clinic_id=clinic_id, at__gte=start, at__lt=end)
+        LedgerEntry.objects.filter(where, clinic_id=clinic_id, at__gte=start, at__lt=end)
         .select_related("lot", "location", "recorded_by", "witnessed_by", "course__patient")
         .order_by("at", "pk")
     )
@@ -142,10 +159,11 @@ def period_totals(clinic_id, start, end):
         name, sign = COLUMNS[entry.kind]
         setattr(totals_row, name, getattr(totals_row, name) + sign * entry.quantity_mg)
         totals_row.closing = entry.balance_after_mg
-        totals_row.entries.append(entry)
+        if not kind or entry.kind == kind:
+            totals_row.entries.append(entry)
     if opening:
         quiet = [key for key in opening if key not in totals]
-        for balance in Balance.objects.filter(lot__clinic_id=clinic_id).select_related(
+        for balance in Balance.objects.filter(where, lot__clinic_id=clinic_id).select_related(
             "lot", "location"
         ):
             key = (balance.lot_id, balance.location_id)

@@ -114,12 +114,7 @@ class RegisterView(RegisterPage):
         )
         if form.is_valid():
             data = form.cleaned_data
-            if data["product"]:
-                entries = entries.filter(lot__product=data["product"])
-            if data["lot"]:
-                entries = entries.filter(lot__lot_number__iexact=data["lot"].strip())
-            if data["location"]:
-                entries = entries.filter(location=data["location"])
+            entries = entries.filter(selectors.narrowed_to(**data))
             if data["kind"]:
                 entries = entries.filter(kind=data["kind"])
             if data["start"]:

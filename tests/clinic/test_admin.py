@@ -65,3 +65,84 @@ def test_superuser_sees_every_clinic_in_the_admin(world, client, superuser, enro
     client.force_login(superuser)
     response = client.get(reverse("admin:clinic_patient_changelist"))
     assert len(response.context["cl"].result_list) == 4
+
+
+def refused_beside(client, change, data, record, field, moved_to):
+    """The admin's change page refuses moving `record`'s `field` (shown beside it), and so
+    does a shell's save()."""
+    from django.core.exceptions import ValidationError
+
+    response = client.post(change, data)
+    assert response.status_code == 200, response.status_code
+    assert field in response.context["adminform"].form.errors
+    record.refresh_from_db()
+    assert getattr(record, f"{field}_id") != moved_to.pk
+    setattr(record, field, moved_to)
+    with pytest.raises(ValidationError):
+        record.save()
+    record.refresh_from_db()
+
+
+def test_a_course_stays_with_its_patient_in_the_admin_and_a_shell(world, staff_client):
+    """A course carries the patient's signed consents, doses and notes: moving it to another
+    patient (or clinic) would put one person's record in someone else's chart."""
+    course = world.one.courses[0]
+    other = next(p for p in world.one.patients if p.pk != course.patient_id)
+    client = staff_client(world.one.staff[Role.CLINIC_ADMIN])
+    change = reverse("admin:clinic_treatmentcourse_change", args=[course.pk])
+    data = {
+        "patient": other.pk,
+        "clinic": course.clinic_id,
+        "indication": course.indication,
+        "indication_detail": course.indication_detail,
+    }
+    refused_beside(client, change, data, course, "patient", other)
+    course.indication_detail = "Treatment-resistant, two SSRIs tried"
+    course.save()  # the rest of the course may still be corrected
+
+
+def appointment_form(client, change, **changes):
+    """The admin's appointment form as it stands, with `changes` typed over it."""
+    form = client.get(change).context["adminform"].form
+    data = {name: form[name].value() for name in form.fields}
+    data = {key: "" if value is None else value for key, value in data.items()}
+    for name in ("starts_at", "ends_at"):
+        data[f"{name}_0"] = form[name].value().strftime("%d/%m/%Y")
+        data[f"{name}_1"] = form[name].value().strftime("%H:%M:%S")
+    return data | changes
+
+
+def test_an_appointment_stays_with_its_course_in_the_admin_and_a_shell(world, staff_client):
+    """An appointment holds its check-in and dosing session: moving it to another patient's
+    course would show one person's visit in someone else's chart and calendar."""
+    from tests.factories import AppointmentFactory
+
+    appointment = AppointmentFactory(course=world.one.courses[0])
+    other = next(c for c in world.one.courses if c.patient_id != appointment.course.patient_id)
+    client = staff_client(world.one.staff[Role.CLINIC_ADMIN])
+    change = reverse("admin:clinic_appointment_change", args=[appointment.pk])
+    data = appointment_form(client, change, course=other.pk)
+    refused_beside(client, change, data, appointment, "course", other)
+
+
+def test_a_completed_visit_cannot_be_reopened_cancelled_or_moved_in_the_admin(world, staff_client):
+    """A completed appointment is a visit that took place, its record signed: the admin may
+    not turn it into "cancelled" (or move its time) after the fact; a shell neither."""
+    from django.core.exceptions import ValidationError
+
+    from kapclinic.clinic.models import Appointment
+    from tests.factories import AppointmentFactory
+
+    appointment = AppointmentFactory(course=world.one.courses[0])
+    Appointment.objects.filter(pk=appointment.pk).update(status=Appointment.Status.COMPLETED)
+    client = staff_client(world.one.staff[Role.CLINIC_ADMIN])
+    change = reverse("admin:clinic_appointment_change", args=[appointment.pk])
+    data = appointment_form(client, change, status=Appointment.Status.CANCELLED)
+    response = client.post(change, data)
+    assert response.status_code == 200
+    assert "status" in response.context["adminform"].form.errors
+    appointment.refresh_from_db()
+    assert appointment.status == Appointment.Status.COMPLETED
+    appointment.status = Appointment.Status.BOOKED
+    with pytest.raises(ValidationError):
+        appointment.save()

@@ -95,3 +95,30 @@ def test_dosing_session_history_page_is_scoped_to_the_admins_clinic(world, staff
     assert re.search(r"<strong>Weight kg:</strong>\s*None\s*&nbsp;&rarr;&nbsp;&nbsp;70\.0", html)
     refused = client.get(reverse("admin:dosing_dosingsession_history", args=[other.session.pk]))
     assert refused.status_code == 404
+
+
+def test_reading_a_patients_history_in_the_admin_is_on_their_who_viewed_page(world, staff_client):
+    """Every past version of the record is a view of it: the history list and each version
+    leave an audit row naming the patient, as the change page does."""
+    from kapclinic.audit.models import AccessEvent
+
+    admin_provider = world.one.staff[Role.CLINIC_ADMIN]
+    client = staff_client(admin_provider)
+    patient = world.one.patients[0]
+    patient.phone = "+44 20 7946 0111"
+    patient.save()
+    version = Patient.history.filter(id=patient.pk).latest()
+    seen = AccessEvent.objects.staff_access_to(patient)
+    before = seen.count()
+
+    assert client.get(reverse("admin:clinic_patient_history", args=[patient.pk])).status_code == 200
+    single = reverse("admin:clinic_patient_simple_history", args=[patient.pk, version.pk])
+    assert client.get(single).status_code == 200
+
+    rows = list(seen)[: seen.count() - before]
+    assert len(rows) == 2
+    assert all(row.actor == admin_provider.user and row.action == "view" for row in rows)
+    assert {row.what for row in rows} == {
+        f"admin: viewed the history of patient #{patient.pk}",
+        f"admin: viewed a past version of patient #{patient.pk}",
+    }

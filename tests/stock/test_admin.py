@@ -36,3 +36,32 @@ def test_another_clinics_admin_sees_none_of_this_register(stock, staff_client):
     client = staff_client(stock.world.two.staff[Role.CLINIC_ADMIN])
     listing = client.get(reverse("admin:stock_ledgerentry_changelist"))
     assert list(listing.context["cl"].result_list) == []
+
+
+def test_the_register_once_kept_cannot_be_moved_later_in_the_admin_or_a_shell(stock, staff_client):
+    """Moving "kept from" later would let doses in between skip the register: once the
+    register is in force its start date may move earlier, never later."""
+    import datetime
+
+    import pytest
+    from django.core.exceptions import ValidationError
+
+    from kapclinic.stock.models import ControlledRegister
+
+    register = ControlledRegister.objects.get(clinic=stock.clinic)
+    kept_from = register.kept_from
+    later = stock.clinic.today() + datetime.timedelta(days=365)
+    client = staff_client(stock.world.one.staff[Role.CLINIC_ADMIN])
+    change = reverse("admin:stock_controlledregister_change", args=[register.pk])
+    response = client.post(change, {"clinic": stock.clinic.pk, "kept_from": later.isoformat()})
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "kept_from" in errors and "earlier" in str(errors["kept_from"])
+    register.refresh_from_db()
+    assert register.kept_from == kept_from
+
+    register.kept_from = later
+    with pytest.raises(ValidationError):
+        register.save()
+    register.kept_from = kept_from - datetime.timedelta(days=10)
+    register.save()  # earlier: more doses accounted for, allowed

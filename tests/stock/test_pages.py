@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from kapclinic.audit.models import AccessEvent
-from kapclinic.clinic.models import Role
+from kapclinic.clinic.models import Product, Role
 from kapclinic.stock import selectors, services
 from kapclinic.stock.models import Discrepancy, Kind, LedgerEntry, StockForm, StorageLocation
 from tests.factories import PASSWORD
@@ -209,3 +209,38 @@ def test_an_administration_is_not_corrected_here(stock, staff_client):
     client = staff_client(stock.world.one.staff[Role.PRESCRIBER])
     response = client.post(reverse("stock:reverse", args=[entry.pk]), {"reason": "Mistake"})
     assert "Only a receipt, waste, return or transfer can be reversed" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "query", [{"kind": Kind.WASTE}, {"lot": "v-1"}, {"location": "cabinet"}, {"product": "x"}]
+)
+def test_the_download_from_a_filtered_register_lists_the_entries_on_screen(
+    stock, staff_client, query
+):
+    """The page's download links carry its filter: the CSV lists the entries the screen
+    lists, not the whole register, and its totals cover only the lots and places shown."""
+    import html
+    import re
+
+    busy_week(stock)
+    if query.get("location"):
+        query = {"location": stock.cabinet.pk}
+    if query.get("product"):
+        stock.receive(lot="S-1", form=StockForm.NASAL_DEVICE, product=Product.ESKETAMINE)
+        query = {"product": Product.ESKETAMINE}
+    client = staff_client(stock.world.one.staff[Role.NURSE])
+    page = client.get(reverse("stock:register"), query)
+    on_screen = {entry.pk for entry in page.context["entries"]}
+    assert on_screen and on_screen != set(LedgerEntry.objects.values_list("pk", flat=True))
+    link = re.search(r'href="([^"]*register\.csv[^"]*)"', page.content.decode()).group(1)
+    rows = list(csv.reader(io.StringIO(client.get(html.unescape(link)).content.decode())))
+    top = next(i for i, row in enumerate(rows) if row[:1] == ["When"])
+    header, entries = rows[top], rows[top + 1 : rows.index([])]
+    assert {int(dict(zip(header, row, strict=True))["Entry"]) for row in entries} == on_screen
+    start = rows.index(["Period totals (mg)"]) + 2
+    totals = {(row[1], row[2]) for row in rows[start:]}
+    if "kind" in query:  # the totals still add every kind up, for every lot and place
+        everything = LedgerEntry.objects.select_related("lot", "location")
+        assert totals == {(e.lot.lot_number, e.location.name) for e in everything}
+    else:
+        assert totals == {(e.lot.lot_number, e.location.name) for e in page.context["entries"]}

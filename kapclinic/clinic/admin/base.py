@@ -7,6 +7,7 @@ from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
 from kapclinic.audit.admin_trail import AuditedAdminMixin
+from kapclinic.audit.models import AccessEvent
 
 from ..access import provider_for
 from ..models import Clinic, Patient, Provider, Resource, TreatmentCourse, User
@@ -85,14 +86,23 @@ class ClinicHistoryAdmin(ClinicScopedAdmin, SimpleHistoryAdmin):
         if not visible:
             raise Http404
 
+    def _audit_history_read(self, request, object_id, verb):
+        """Past versions show the record as it was: reading them is a view of the patient's
+        record, on their "Who viewed my record" page like the change page."""
+        obj = self.get_object(request, unquote(object_id))
+        if obj is not None:
+            self.audit(request, obj, AccessEvent.Action.VIEW, verb)
+
     def history_view(self, request, object_id, extra_context=None):
         self._check_in_clinic(request, object_id)
+        self._audit_history_read(request, object_id, "viewed the history of")
         return super().history_view(request, object_id, extra_context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if request.method != "GET":
             raise PermissionDenied("Past versions are read-only.")
         self._check_in_clinic(request, object_id)
+        self._audit_history_read(request, object_id, "viewed a past version of")
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 

@@ -8,6 +8,7 @@ from simple_history.models import HistoricalRecords
 from kapclinic.audit.trail import CHANGE, audit
 from kapclinic.clinic.access import PatientRecordQuerySet, provider_for
 from kapclinic.clinic.record_fields import course_link
+from kapclinic.clinic.record_rules import KeepsItsLinks
 
 from .people import Clinic, Patient, Provider, Role, User
 
@@ -71,11 +72,19 @@ class CourseQuerySet(PatientRecordQuerySet):
         return self.exclude(state__in=CLOSED_STATES)
 
 
-class TreatmentCourse(models.Model):
+class TreatmentCourse(KeepsItsLinks):
     """One patient's journey through assessment, dosing and integration.
 
-    The state field is only ever changed by the transition methods below.
+    The state field is only ever changed by the transition methods below. A course stays
+    with its patient and clinic: their signed consents, doses and notes would otherwise land
+    in someone else's chart.
     """
+
+    kept_links = {
+        "patient": "A course stays with the patient it was opened for: open a new course for "
+        "this patient instead.",
+        "clinic": "A course stays at the clinic where it was opened.",
+    }
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="courses")
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="courses")
@@ -100,6 +109,7 @@ class TreatmentCourse(models.Model):
         return f"{self.patient.legal_name}: {self.get_indication_display()} course"
 
     def clean(self):
+        self.refuse_moving()
         if self.patient_id and self.clinic_id and self.patient.clinic_id != self.clinic_id:
             raise ValidationError({"clinic": "The course must belong to the patient's clinic."})
 

@@ -25,6 +25,7 @@ from kapclinic.clinic.constraints import (
     TsTzRange,
 )
 from kapclinic.clinic.record_fields import course_link, optional_link
+from kapclinic.clinic.record_rules import KeepsItsLinks
 
 from .people import Clinic, Patient, Provider
 from .resources import Resource
@@ -126,7 +127,15 @@ HELD_BY_ONE_AT_A_TIME = (
 )
 
 
-class Appointment(models.Model):
+class Appointment(KeepsItsLinks):
+    # Its check-in and dosing session are the course's patient's: never another's.
+    kept_links = {
+        "course": "An appointment stays with the course it was booked for: cancel it and book "
+        "one for the other patient instead."
+    }
+    # A completed visit took place and its record is signed: these facts of it are final.
+    remembered = ("status", "kind", "starts_at", "ends_at")
+
     class Kind(models.TextChoices):
         ASSESSMENT = "assessment", "Assessment"
         DOSING = "dosing", "Dosing session"
@@ -183,6 +192,7 @@ class Appointment(models.Model):
         return f"{self.get_kind_display()} on {timezone.localtime(self.starts_at):%d %b %Y %H:%M}"
 
     def save(self, *args, **kwargs):
+        self.refuse_changing_a_completed_visit()
         self.copy_from_course()
         self.changed_at = timezone.now()
         update_fields = kwargs.get("update_fields")
@@ -195,6 +205,14 @@ class Appointment(models.Model):
                 extra = ["changed_at"] + (["sequence"] if bump is not None else [])
                 kwargs["update_fields"] = {*update_fields, *extra}
         super().save(*args, **kwargs)
+
+    def refuse_changing_a_completed_visit(self):
+        if getattr(self, "_loaded", {}).get("status") != AppointmentStatus.COMPLETED:
+            return
+        changed = [name for name in self.remembered if self.loaded_differs(name)]
+        if changed:
+            words = "This visit took place and its record is signed: it cannot change now."
+            raise ValidationError(dict.fromkeys(changed, words))
 
     def copy_from_course(self):
         """The clinic and patient are the course's: kept here for the database's constraints."""
@@ -218,6 +236,8 @@ class Appointment(models.Model):
         return STATUS_TONE[self.status]
 
     def clean(self):
+        self.refuse_moving()
+        self.refuse_changing_a_completed_visit()
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
             raise ValidationError({"ends_at": "The end must be after the start."})
         if not self.course_id:
