@@ -1,9 +1,11 @@
 """Django admin: clinic admins manage their own clinic only."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from kapclinic.clinic.models import Role
+from kapclinic.clinic.models import Appointment, Role
+from tests.factories import AppointmentFactory, appointment_admin_form
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +53,6 @@ def test_course_stage_is_read_only_in_the_admin(world, staff_client):
 
 
 def test_appointments_cannot_be_deleted_in_the_admin(world, staff_client):
-    from tests.factories import AppointmentFactory
 
     appointment = AppointmentFactory(course=world.one.courses[0])
     client = staff_client(world.one.staff[Role.CLINIC_ADMIN])
@@ -70,7 +71,6 @@ def test_superuser_sees_every_clinic_in_the_admin(world, client, superuser, enro
 def refused_beside(client, change, data, record, field, moved_to):
     """The admin's change page refuses moving `record`'s `field` (shown beside it), and so
     does a shell's save()."""
-    from django.core.exceptions import ValidationError
 
     response = client.post(change, data)
     assert response.status_code == 200, response.status_code
@@ -101,43 +101,27 @@ def test_a_course_stays_with_its_patient_in_the_admin_and_a_shell(world, staff_c
     course.save()  # the rest of the course may still be corrected
 
 
-def appointment_form(client, change, **changes):
-    """The admin's appointment form as it stands, with `changes` typed over it."""
-    form = client.get(change).context["adminform"].form
-    data = {name: form[name].value() for name in form.fields}
-    data = {key: "" if value is None else value for key, value in data.items()}
-    for name in ("starts_at", "ends_at"):
-        data[f"{name}_0"] = form[name].value().strftime("%d/%m/%Y")
-        data[f"{name}_1"] = form[name].value().strftime("%H:%M:%S")
-    return data | changes
-
-
 def test_an_appointment_stays_with_its_course_in_the_admin_and_a_shell(world, staff_client):
     """An appointment holds its check-in and dosing session: moving it to another patient's
     course would show one person's visit in someone else's chart and calendar."""
-    from tests.factories import AppointmentFactory
 
     appointment = AppointmentFactory(course=world.one.courses[0])
     other = next(c for c in world.one.courses if c.patient_id != appointment.course.patient_id)
     client = staff_client(world.one.staff[Role.CLINIC_ADMIN])
     change = reverse("admin:clinic_appointment_change", args=[appointment.pk])
-    data = appointment_form(client, change, course=other.pk)
+    data = appointment_admin_form(appointment, course=other.pk)
     refused_beside(client, change, data, appointment, "course", other)
 
 
 def test_a_completed_visit_cannot_be_reopened_cancelled_or_moved_in_the_admin(world, staff_client):
     """A completed appointment is a visit that took place, its record signed: the admin may
     not turn it into "cancelled" (or move its time) after the fact; a shell neither."""
-    from django.core.exceptions import ValidationError
-
-    from kapclinic.clinic.models import Appointment
-    from tests.factories import AppointmentFactory
 
     appointment = AppointmentFactory(course=world.one.courses[0])
     Appointment.objects.filter(pk=appointment.pk).update(status=Appointment.Status.COMPLETED)
     client = staff_client(world.one.staff[Role.CLINIC_ADMIN])
     change = reverse("admin:clinic_appointment_change", args=[appointment.pk])
-    data = appointment_form(client, change, status=Appointment.Status.CANCELLED)
+    data = appointment_admin_form(appointment, status=Appointment.Status.CANCELLED)
     response = client.post(change, data)
     assert response.status_code == 200
     assert "status" in response.context["adminform"].form.errors
