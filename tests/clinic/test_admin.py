@@ -130,3 +130,24 @@ def test_a_completed_visit_cannot_be_reopened_cancelled_or_moved_in_the_admin(wo
     appointment.status = Appointment.Status.BOOKED
     with pytest.raises(ValidationError):
         appointment.save()
+
+
+@pytest.mark.parametrize("ended", [Appointment.Status.CANCELLED, Appointment.Status.NO_SHOW])
+def test_a_cancelled_or_missed_visit_is_not_booked_again_in_the_admin(world, staff_client, ended):
+    """Booking goes through the booking service (the clearance, REMS and length checks, the
+    patient told): setting a cancelled or missed visit back to "booked" in the admin would
+    skip all of it. A new booking is the way; a shell is refused too."""
+    appointment = AppointmentFactory(course=world.one.courses[0])
+    Appointment.objects.filter(pk=appointment.pk).update(status=ended)
+    appointment.refresh_from_db()
+    client = staff_client(world.one.staff[Role.CLINIC_ADMIN])
+    change = reverse("admin:clinic_appointment_change", args=[appointment.pk])
+    for live in (Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN):
+        response = client.post(change, appointment_admin_form(appointment, status=live))
+        assert response.status_code == 200
+        assert "book a new one" in str(response.context["adminform"].form.errors["status"])
+        appointment.refresh_from_db()
+        assert appointment.status == ended
+    appointment.status = Appointment.Status.BOOKED
+    with pytest.raises(ValidationError):
+        appointment.save()

@@ -45,6 +45,8 @@ class AppointmentStatus(models.TextChoices):
 
 # Statuses that hold the clinician, the resource and the patient.
 LIVE_STATUSES = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN)
+ENDED_WORDS = {AppointmentStatus.CANCELLED: "cancelled", AppointmentStatus.NO_SHOW: "missed"}
+ENDED_STATUSES = tuple(ENDED_WORDS)
 
 STATUS_TONE = {
     AppointmentStatus.BOOKED: "info",
@@ -193,6 +195,7 @@ class Appointment(KeepsItsLinks):
 
     def save(self, *args, **kwargs):
         self.refuse_changing_a_completed_visit()
+        self.refuse_booking_again()
         self.copy_from_course()
         self.changed_at = timezone.now()
         update_fields = kwargs.get("update_fields")
@@ -213,6 +216,18 @@ class Appointment(KeepsItsLinks):
         if changed:
             words = "This visit took place and its record is signed: it cannot change now."
             raise ValidationError(dict.fromkeys(changed, words))
+
+    def refuse_booking_again(self):
+        """A cancelled or missed visit is not made live again by hand (the admin, a shell): that
+        would skip the booking service's checks and the patient would not be told."""
+        was = getattr(self, "_loaded", {}).get("status")
+        if was in ENDED_STATUSES and self.status in LIVE_STATUSES:
+            raise ValidationError(
+                {
+                    "status": f"This visit was {ENDED_WORDS[was]}: book a new one instead, so "
+                    "the booking's checks run and the patient is told."
+                }
+            )
 
     def copy_from_course(self):
         """The clinic and patient are the course's: kept here for the database's constraints."""
@@ -238,6 +253,7 @@ class Appointment(KeepsItsLinks):
     def clean(self):
         self.refuse_moving()
         self.refuse_changing_a_completed_visit()
+        self.refuse_booking_again()
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
             raise ValidationError({"ends_at": "The end must be after the start."})
         if not self.course_id:
