@@ -5,22 +5,39 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+TABLE = "intake_consentsignature"
+FINAL = f"{TABLE}_signed_is_final"  # the trigger that refuses any change to a signature
+
+
 def link_re_signatures(apps, schema_editor):
-    """A signature that followed a withdrawn one of its kind restores that withdrawal."""
+    """A signature that followed a withdrawn one of its kind restores that withdrawal.
+
+    Setting the new link is the one change a signature ever gets: the trigger that refuses
+    changes is off for it (PostgreSQL), with constraint checks made at once so no check is
+    left pending when it is switched back on.
+    """
     signature_model = apps.get_model("intake", "ConsentSignature")
     withdrawal_model = apps.get_model("intake", "ConsentWithdrawal")
-    withdrawn = set(withdrawal_model.objects.values_list("signature_id", flat=True))
-    previous = {}
+    withdrawals = dict(withdrawal_model.objects.values_list("signature_id", "pk"))
+    previous, links = {}, {}
     for signature in signature_model.objects.select_related("document").order_by(
         "course_id", "signed_at", "pk"
     ):
         key = (signature.course_id, signature.document.kind)
-        before = previous.get(key)
-        if before is not None and before in withdrawn:
-            signature_model.objects.filter(pk=signature.pk).update(
-                restores=withdrawal_model.objects.get(signature_id=before)
-            )
+        if previous.get(key) in withdrawals:
+            links[signature.pk] = withdrawals[previous[key]]
         previous[key] = signature.pk
+    if not links:
+        return
+    postgresql = schema_editor.connection.vendor == "postgresql"
+    with schema_editor.connection.cursor() as cursor:
+        if postgresql:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(f"ALTER TABLE {TABLE} DISABLE TRIGGER {FINAL}")
+        for pk, withdrawal_id in links.items():
+            signature_model.objects.filter(pk=pk).update(restores_id=withdrawal_id)
+        if postgresql:
+            cursor.execute(f"ALTER TABLE {TABLE} ENABLE TRIGGER {FINAL}")
 
 
 class Migration(migrations.Migration):

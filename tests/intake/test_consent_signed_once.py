@@ -2,8 +2,12 @@
 again after "back" writes no second signature, and the database refuses one too. A patient
 who withdrew signs again (that signature restores the consent; the withdrawal stays)."""
 
+import importlib
+from types import SimpleNamespace
+
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.db.migrations.loader import MigrationLoader
 from django.urls import reverse
 
 from intake.consent import sign_consent, withdraw_consent
@@ -89,3 +93,29 @@ def test_a_new_version_sent_at_the_same_instant_saves_one_signature(ready):
     answers = post_at_once(signed_in_browsers(ready.patient, 4), target, data)
     assert statuses(answers) == [302] * 4
     assert signatures(ready.course).filter(document=v2).count() == 1
+
+
+@pytest.mark.django_db
+def test_the_migration_links_a_signature_made_after_a_withdrawal_to_it(ready):
+    first = ConsentSignature.objects.get(course=ready.course)
+    withdrawal = withdraw_consent(first, by=ready.patient)
+    v2 = ConsentDocument.objects.create(clinic=ready.course.clinic, version="2.0", body="New.")
+    v3 = ConsentDocument.objects.create(clinic=ready.course.clinic, version="3.0", body="Newer.")
+    # Written as before the migration: no link to the withdrawal it followed.
+    after, later = (
+        ConsentSignature.objects.create(
+            course=ready.course,
+            document=document,
+            signed_by=ready.patient,
+            signed_name=first.signed_name,
+            agreed=True,
+        )
+        for document in (v2, v3)
+    )
+    name = "intake.migrations.0010_consent_version_signed_once"
+    state = MigrationLoader(connection).project_state(("intake", name.rsplit(".", 1)[1]))
+    migration = importlib.import_module(name)
+    migration.link_re_signatures(state.apps, SimpleNamespace(connection=connection))
+    after.refresh_from_db()
+    later.refresh_from_db()
+    assert after.restores == withdrawal and later.restores is None
