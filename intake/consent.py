@@ -7,7 +7,7 @@ each dose (reference §4.1); each kind has its own versions (reference §6, FHIR
 
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from kapclinic.audit.trail import CHANGE, audit
@@ -159,16 +159,49 @@ def sign_consent(course, document, *, by, signed_name, ip_address=None):
         raise JourneyError("This consent belongs to another clinic.")
     signable_document(course, document.pk)
     with transaction.atomic():
-        signature = ConsentSignature.objects.create(
-            course=course,
-            document=document,
-            signed_by=by,
-            signed_name=signed_name,
-            agreed=True,
-            ip_address=ip_address,
+        signature, created = record_signature(
+            course, document, by=by, signed_name=signed_name, ip_address=ip_address
         )
-        audit(by, course, f"consent signed: {document.get_kind_display()} v{document.version}")
+        if created:
+            what = f"consent signed: {document.get_kind_display()} v{document.version}"
+            audit(by, course, what)
     return signature
+
+
+def record_signature(course, document, *, by, signed_name, agreed=True, ip_address=None):
+    """(signature, created): the one place a signature is written (re-consent and intake).
+
+    A version already signed and not withdrawn is not signed again: the signature on file is
+    the answer (a double tap, a second tab, a form sent again after "back"). Signing after a
+    withdrawal restores the consent. The same form sent at the same instant: the database
+    keeps one (`consent_version_signed_once`, `restores` one-to-one) and this returns it.
+    """
+    latest = (
+        ConsentSignature.objects.filter(course=course, document__kind=document.kind)
+        .select_related("withdrawal")
+        .order_by("-signed_at", "-pk")
+        .first()
+    )
+    restores = withdrawal_of(latest) if latest else None
+    if latest is not None and latest.document_id == document.pk and restores is None:
+        return latest, False
+    try:
+        with transaction.atomic():
+            signature = ConsentSignature.objects.create(
+                course=course,
+                document=document,
+                signed_by=by,
+                signed_name=signed_name,
+                agreed=agreed,
+                ip_address=ip_address,
+                restores=restores,
+            )
+    except IntegrityError:
+        same = ConsentSignature.objects.filter(course=course, document=document, restores=restores)
+        if (signature := same.first()) is None:
+            raise
+        return signature, False
+    return signature, True
 
 
 def withdraw_consent(signature, *, by, reason="", ip_address=None):

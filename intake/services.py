@@ -18,12 +18,12 @@ from kapclinic.instruments import get_instrument
 from kapclinic.measures.models import QuestionnaireResponse
 
 from . import rules
+from .consent import record_signature
 from .decision_rules import DecisionRefused, check_decision, fields_for_outcome
 from .eligibility import date_of_birth_refusal
 from .models import (
     ConsentDocument,
     ConsentKind,
-    ConsentSignature,
     IntakeRecord,
     IntakeSubmission,
     RuleHit,
@@ -117,10 +117,10 @@ def save_step(record, step_key, cleaned, *, by, request=None):
     with transaction.atomic():
         if step.consent:
             document = current_consent(course.clinic)
-            ConsentSignature.objects.create(
-                course=course,
-                document=document,
-                signed_by=by,
+            record_signature(
+                course,
+                document,
+                by=by,
                 signed_name=cleaned["signed_name"],
                 agreed=cleaned["agreed"],
                 ip_address=(request.META.get("REMOTE_ADDR") if request else None),

@@ -109,6 +109,15 @@ class ConsentSignature(ImmutableModel):
     agreed = models.BooleanField()
     signed_at = models.DateTimeField(default=timezone.now)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
+    # Signing again after a withdrawal restores the consent; the withdrawal stays on file.
+    restores = models.OneToOneField(
+        "ConsentWithdrawal",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="restored_by",
+        help_text="The withdrawal this signature ends, when the patient signed again after it.",
+    )
 
     objects = ConsentSignatureQuerySet.as_manager()
 
@@ -116,6 +125,13 @@ class ConsentSignature(ImmutableModel):
         ordering = ["-signed_at"]
         constraints = [
             models.CheckConstraint(condition=Q(agreed=True), name="consent_must_be_agreed"),
+            # A version is signed once per course; again only to restore a withdrawn consent
+            # (each withdrawal restored at most once: `restores` is one-to-one).
+            models.UniqueConstraint(
+                fields=["course", "document"],
+                condition=Q(restores__isnull=True),
+                name="consent_version_signed_once",
+            ),
         ]
 
     def __str__(self):

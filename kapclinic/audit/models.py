@@ -89,6 +89,22 @@ class AccessEvent(ChainedEvidence):
 
         `actor_label` names an actor that is not a login, e.g. a command run on the server.
         """
+        row = cls.unsaved(actor, action, what, patient_id, request, actor_label)
+        row.save(force_insert=True)
+        return row
+
+    @classmethod
+    def record_for_patients(cls, *, actor, action, what, patient_ids, request=None):
+        """A read that names several patients (a register, a list): one row per patient, in
+        one insert, so each finds it on "Who viewed my record"; one row without a patient
+        when it named none. Returns the rows."""
+        patient_ids = sorted(set(patient_ids))
+        if not patient_ids:
+            return [cls.record(actor=actor, action=action, what=what, request=request)]
+        return cls.append_all([cls.unsaved(actor, action, what, pk, request) for pk in patient_ids])
+
+    @classmethod
+    def unsaved(cls, actor, action, what, patient_id=None, request=None, actor_label=None):
         origin = current_origin()
         if request is not None:
             from .context import RequestOrigin, client_ip
@@ -99,7 +115,7 @@ class AccessEvent(ChainedEvidence):
                 user_agent=request.META.get("HTTP_USER_AGENT", "")[:255],
             )
         authenticated = actor is not None and getattr(actor, "is_authenticated", False)
-        return cls.objects.create(
+        return cls(
             actor=actor if authenticated else None,
             actor_label=(actor_label or (actor.email if authenticated else "anonymous"))[:255],
             patient_id=patient_id,

@@ -20,7 +20,7 @@ from kapclinic.clinic.models import Clinic, Product
 from kapclinic.stock import selectors
 from kapclinic.stock.forms import RegisterFilterForm
 from kapclinic.stock.models import Kind, StorageLocation
-from kapclinic.stock.views import moment_from
+from kapclinic.stock.views import moment_from, named_patients
 
 from .render import render_pdf
 from .sandbox import RenderStopped
@@ -91,11 +91,13 @@ class StockReport(StaffRequiredMixin, View):
             raise Http404("No controlled-substance register here.")
         return Clinic.objects.get(pk=clinic_id)
 
-    def answer(self, request, clinic, fmt, *, name, title, template, context, rows):
-        AccessEvent.record(
+    def answer(self, request, clinic, fmt, *, name, title, template, context, rows, entries=()):
+        """The download, audit-logged as a copy of each patient its `entries` name."""
+        AccessEvent.record_for_patients(
             actor=request.user,
             action=AccessEvent.Action.EXPORT,
             what=f"controlled-substance register: {name} exported ({fmt.upper()})",
+            patient_ids=named_patients(entries),
         )
         if fmt == "csv":
             buffer = io.StringIO()
@@ -235,6 +237,7 @@ class StockRegisterReport(StockReport):
                 "filtered": filtered,
             },
             rows=rows,
+            entries=[e for lot_totals in totals for e in lot_totals.entries],
         )
 
 

@@ -25,8 +25,19 @@ from .models import Discrepancy, LedgerEntry, StockLot, StorageLocation
 REGISTER_ROWS = 200
 
 
-def viewed(request, what):
-    AccessEvent.record(actor=request.user, action=AccessEvent.Action.VIEW, what=what)
+def viewed(request, what, entries=()):
+    """The read in the audit trail, filed against each patient the shown `entries` name."""
+    AccessEvent.record_for_patients(
+        actor=request.user,
+        action=AccessEvent.Action.VIEW,
+        what=what,
+        patient_ids=named_patients(entries),
+    )
+
+
+def named_patients(entries):
+    """The patients register entries name (a dose's course), read without a query."""
+    return {entry.course.patient_id for entry in entries if entry.course_id}
 
 
 def entered(data):
@@ -75,7 +86,8 @@ class RecordPage(RegisterPage):
         return self.service(by=self.request.user, **entered(data))
 
     def get(self, request):
-        viewed(request, f"controlled-substance register: {self.what} form viewed")
+        shown = [self.entry] if getattr(self, "entry", None) else ()  # a correction's entry
+        viewed(request, f"controlled-substance register: {self.what} form viewed", shown)
         return self.page(request, {"form": self.get_form()})
 
     def post(self, request):
@@ -122,7 +134,7 @@ class RegisterView(RegisterPage):
             if data["end"]:
                 entries = entries.filter(at__date__lte=data["end"])
         entries = list(entries.order_by("-at", "-pk")[:REGISTER_ROWS])
-        viewed(request, "controlled-substance register viewed")
+        viewed(request, "controlled-substance register viewed", entries)
         return self.page(
             request,
             {
@@ -143,12 +155,13 @@ class LotHistoryView(RegisterPage):
 
     def get(self, request, pk):
         lot = get_object_or_404(StockLot.objects.filter(clinic=self.clinic), pk=pk)
-        viewed(request, f"controlled-substance register: lot {lot.pk} history viewed")
+        entries = list(selectors.history(lot))
+        viewed(request, f"controlled-substance register: lot {lot.pk} history viewed", entries)
         return self.page(
             request,
             {
                 "lot": lot,
-                "entries": list(selectors.history(lot)),
+                "entries": entries,
                 "balances": list(lot.balances.select_related("location")),
             },
         )

@@ -81,12 +81,12 @@ def stock(world):
     )
 
 
-def fake_dose(stock, amount, *, by=None, witness=None):
+def fake_dose(stock, amount, *, by=None, witness=None, course=None):
     """What draw_for_dose reads from a dose, without a dosing session (the stock app's
     own tests stay on the core floor; tests/stock/test_dose_draw.py uses record_dose)."""
     return SimpleNamespace(
         amount_mg=Decimal(amount),
-        session=SimpleNamespace(course=stock.course),
+        session=SimpleNamespace(course=course or stock.course),
         given_by=by or stock.prescriber,
         witnessed_by=witness or stock.nurse,
         recorded_by=by or stock.prescriber,

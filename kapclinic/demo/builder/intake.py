@@ -1,8 +1,8 @@
 """Phase 1 records: a patient's wizard answers, a cleared course with its plan, consent."""
 
+from intake.consent import record_signature
 from intake.models import (
     ConsentDocument,
-    ConsentSignature,
     IntakeSubmission,
     SuitabilityDecision,
     TreatmentPlan,
@@ -86,10 +86,7 @@ def sign_consent(course, version="1.0"):
     document = ConsentDocument.objects.filter(clinic=course.clinic, version=version).first()
     if document is None:
         document = publish_consent(course.clinic, version)
-    return ConsentSignature.objects.create(
-        course=course,
-        document=document,
-        signed_by=course.patient.user,
-        signed_name=course.patient.legal_name,
-        agreed=True,
+    signature, _ = record_signature(
+        course, document, by=course.patient.user, signed_name=course.patient.legal_name
     )
+    return signature
