@@ -6,8 +6,30 @@ A process a test starts (`manage.py`, a Celery worker) is the deployment under t
 the ordinary settings (`tests/processes.py::deployment_env`).
 """
 
-from .settings import *  # noqa: F403
-from .settings import INSTALLED_APPS, PASSWORD_HASHERS, env_bool
+import os
+from urllib.parse import urlsplit, urlunsplit
+
+
+def _worker_redis_url(url, worker):
+    """REDIS_URL for pytest-xdist worker `worker` ("gw0", "gw1", ...): gw0 keeps the run's
+    database, gwN the Nth one below it (/15 -> /15, /14). Each test empties its cache
+    (tests/conftest.py) and a real Celery worker drains its queue, so two workers sharing one
+    Redis database would wipe each other's rate-limit counters, sessions and tasks."""
+    if not url or not worker:
+        return url
+    parts = urlsplit(url)
+    base = int(parts.path.lstrip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{(base - int(worker.removeprefix('gw'))) % 16}"))
+
+
+# Before the ordinary settings read it; the processes a test starts inherit it too.
+if os.environ.get("REDIS_URL"):
+    os.environ["REDIS_URL"] = _worker_redis_url(
+        os.environ["REDIS_URL"], os.environ.get("PYTEST_XDIST_WORKER", "")
+    )
+
+from .settings import *  # noqa: E402, F403
+from .settings import INSTALLED_APPS, PASSWORD_HASHERS, env_bool  # noqa: E402
 
 TESTING = True
 

@@ -215,3 +215,30 @@ def test_the_test_run_names_its_settings_and_a_process_it_starts_runs_the_ordina
         "kapclinic.settings",
         "django.contrib.auth.hashers.Argon2PasswordHasher",
     ], result.stderr
+
+
+@pytest.mark.parametrize(("worker", "database"), [("", 15), ("gw0", 15), ("gw1", 14)])
+def test_each_pytest_xdist_worker_has_a_redis_database_of_its_own(worker, database):
+    """`make test` runs two workers; each empties its cache per test and drains its Celery
+    queue, so sharing a Redis database would wipe the other's sign-in counters and tasks.
+    The processes a test starts (a real Celery worker) inherit the worker's database."""
+    script = (
+        "import os, django; django.setup(); from django.conf import settings; "
+        "print(settings.CACHES['default']['LOCATION'], settings.CELERY_BROKER_URL, "
+        "os.environ['REDIS_URL'])"
+    )
+    env = os.environ | {
+        "DJANGO_SETTINGS_MODULE": "kapclinic.settings_test",
+        "REDIS_URL": "redis://127.0.0.1:6379/15",
+        "PYTEST_XDIST_WORKER": worker,
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [f"redis://127.0.0.1:6379/{database}"] * 3

@@ -2,6 +2,7 @@
 run (the `fresh_sqlite` fixture of tests/demo/conftest.py), with a script run in its
 `manage.py shell` (the deployment's settings, not the test run's)."""
 
+import fcntl
 import shutil
 import time
 from dataclasses import dataclass
@@ -54,6 +55,21 @@ class MigratedSqlite:
         # The migrating process closed its connection: the file holds the whole database.
         assert not (Path(directory) / f"{NAME}-wal").exists()
         return cls(Path(directory), time.monotonic() - started)
+
+    @classmethod
+    def shared(cls, root):
+        """One build for every pytest-xdist worker of the run, in their common `root`: the
+        first to take the lock migrates, the others wait for it and open the same files."""
+        directory, seconds = root / "migrated-sqlite-demo", root / "migrated-sqlite-demo.seconds"
+        with open(root / "migrated-sqlite-demo.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if seconds.exists():
+                return cls(directory, float(seconds.read_text()))
+            shutil.rmtree(directory, ignore_errors=True)  # a build that failed half-way
+            directory.mkdir()
+            built = cls.build(directory)
+            seconds.write_text(str(built.migrate_seconds))
+            return built
 
     def copy_to(self, directory):
         """A byte-for-byte copy in `directory`, so a test never sees another test's rows."""
