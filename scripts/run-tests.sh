@@ -14,13 +14,13 @@ echo "== import contracts (the rules of dependency, docs/architecture.md)"
 echo "== migrations"
 $PY manage.py makemigrations --check --dry-run
 echo "== pytest"
-# PYTEST_WORKERS=2 runs pytest on two pytest-xdist workers, each with its own test database and
-# Redis database (kapclinic/settings_test.py); a -n in the arguments wins. Serial by default until
-# two parallel runs in a row pass (a query-count test failed once under load).
+# pytest runs on PYTEST_WORKERS pytest-xdist workers (2 by default, one per core of the CI
+# machine; 0 runs serially), each with its own test database and Redis database
+# (kapclinic/settings_test.py); a -n in the arguments wins.
 # (Not --dist loadgroup: xdist 3.8 cannot tag groups under pytest 9.2, they run as plain load.)
 workers=()
-if [ "${PYTEST_WORKERS:-0}" != 0 ] && [[ " $* " != *" -n"* && " $* " != *" --numprocesses"* ]]; then
-  workers=(-n "$PYTEST_WORKERS")
+if [ "${PYTEST_WORKERS:-2}" != 0 ] && [[ " $* " != *" -n"* && " $* " != *" --numprocesses"* ]]; then
+  workers=(-n "${PYTEST_WORKERS:-2}")
 fi
 start=$(date +%s)
 set +e
