@@ -20,6 +20,7 @@ from kapclinic.clinic.models import (
     TreatmentCourse,
     User,
 )
+from kapclinic.clinic.protocol_signing import sign_off
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -82,7 +83,7 @@ def signed_protocol(clinic, route=Route.SUBLINGUAL, product=Product.RACEMIC_KETA
     """The clinic's protocol in force for a route and product, with `values` changed.
 
     Starts from the reference values when the clinic has none for the route; the medical
-    director signs off the result (a change lapses the earlier sign-off).
+    director signs off the result with their password (a change lapses the earlier sign-off).
     """
     protocol = Protocol.objects.filter(
         clinic=clinic, route=route, product=product, active=True
@@ -91,7 +92,9 @@ def signed_protocol(clinic, route=Route.SUBLINGUAL, product=Product.RACEMIC_KETA
     for name, value in values.items():
         setattr(protocol, name, value)
     protocol.save()
-    return protocol.sign_off(medical_director(clinic))
+    if protocol.signed_off_by_id:
+        return protocol  # nothing clinical changed: the director's signature stands
+    return sign_off(protocol, medical_director(clinic).user, password=PASSWORD)
 
 
 class PatientFactory(factory.django.DjangoModelFactory):

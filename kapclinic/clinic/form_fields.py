@@ -12,3 +12,12 @@ def written(label, max_length, *, rows, required=False, **kwargs):
         widget=forms.Textarea(attrs={"rows": rows}),
         **kwargs,
     )
+
+
+def signature_password():
+    """The signer's own password typed again: a signature (a sign-off, a finding resolved)."""
+    return forms.CharField(
+        label="Your password (signature)",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )

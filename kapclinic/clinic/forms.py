@@ -10,6 +10,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
 from .access import may_request_emergency_access
+from .form_fields import signature_password
 from .models import Resource, ResourceKind
 
 # Per process: the HTML of each distinct empty form, keyed by everything that shapes it.
@@ -114,6 +115,13 @@ class FieldErrorsForm(forms.Form):
         for name, messages in error.message_dict.items():
             target = self.FIELD_FOR.get(name, name)
             self.add_error(target if target in self.fields else None, messages)
+
+
+class SignProtocolForm(FieldErrorsForm):
+    """The medical director's signature: the version read, and their password typed again."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    password = signature_password()
 
 
 def phone_number(value, message):

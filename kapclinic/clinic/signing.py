@@ -27,6 +27,15 @@ def sign(record, by):
     audit(by, record.course, f"{_name(record)} signed", CHANGE)
 
 
+def password_confirms(user, password):
+    """A signature asks the signer to type their own password again: True when it is theirs.
+
+    The one check every signature makes (a protocol's sign-off, a count discrepancy resolved,
+    a witness to waste); an empty or unusable password never confirms.
+    """
+    return bool(password) and user.check_password(password)
+
+
 def add_addendum(record, by, text, *, roles, request_key=None):
     """A correction or late entry: the only way to add to a signed record.
 

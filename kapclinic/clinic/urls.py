@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import diagnosis_views, risk_views, views
+from . import diagnosis_views, protocol_views, risk_views, views
 
 app_name = "clinic"
 
@@ -33,4 +33,9 @@ urlpatterns = [
         name="diagnosis-in-error",
     ),
     path("my-journey/", views.MyJourneyView.as_view(), name="my-journey"),
+    path(
+        "protocols/<int:pk>/sign/",
+        protocol_views.SignProtocolView.as_view(),
+        name="sign-protocol",
+    ),
 ]

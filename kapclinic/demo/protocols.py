@@ -1,11 +1,9 @@
 """The demo clinic's protocols: one per route, from the reference values, signed off."""
 
-from datetime import timedelta
-
 from django.db import transaction
-from django.utils import timezone
 
 from kapclinic.clinic.models import Product, Protocol, Route
+from kapclinic.clinic.protocol_signing import sign_off
 
 ROUTES = (
     (Route.SUBLINGUAL, Product.RACEMIC_KETAMINE),  # the default: intake and plans start here
@@ -15,11 +13,10 @@ ROUTES = (
 )
 
 
-def sign_reference_protocols(clinic, director):
-    """Copy the reference values for each route and have the medical director sign them."""
+def sign_reference_protocols(clinic, director, password):
+    """Copy the reference values for each route and have the medical director sign them, as
+    they would: with their own password, dated today."""
     protocols = []
-    # Signed before the oldest demo story begins, as a clinic's protocols would be.
-    signed_on = timezone.localdate() - timedelta(days=365)
     with transaction.atomic():
         for index, (route, product) in enumerate(ROUTES):
             protocol = Protocol.from_reference(clinic, route, product)
@@ -27,5 +24,5 @@ def sign_reference_protocols(clinic, director):
             # Today's demo session starts within two hours of seeding: it can be opened now.
             protocol.session_opens_minutes_before = 180
             protocol.save()
-            protocols.append(protocol.sign_off(director, on=signed_on))
+            protocols.append(sign_off(protocol, director.user, password=password))
     return protocols

@@ -2,9 +2,12 @@
 wording, about one clinician per hundred patients, as a busy clinic would have, and a dosing
 room per prescriber."""
 
+import secrets
+
 from intake.models import ConsentDocument
 from integration.models import JournalPrompt, seed_risk_terms
 from kapclinic.clinic.models import Clinic, Protocol, Provider, Resource, ResourceKind, Role, User
+from kapclinic.clinic.protocol_signing import sign_off
 from sessions.models import Thresholds
 
 from .scale_phases import FIRST, LAST
@@ -26,6 +29,8 @@ def network(rng, patients, clinic_count):
         seed_risk_terms(clinic.pk)
         # About one clinician per hundred patients, as a busy clinic would have.
         staff = {role: [] for role in Role}
+        # The director signs the protocol with their password, known to this seed alone.
+        signature = secrets.token_urlsafe()
         sizes = {
             Role.PRESCRIBER: max(1, per_clinic // 400),
             Role.THERAPIST: max(1, per_clinic // 250),
@@ -36,7 +41,7 @@ def network(rng, patients, clinic_count):
             for n in range(1, size + 1):
                 user = User.objects.create_user(
                     f"{role}{n}.clinic{number}@scale.example.org",
-                    None,
+                    signature if role == Role.PRESCRIBER and n == 1 else None,
                     first_name=rng.choice(FIRST),
                     last_name=rng.choice(LAST),
                 )
@@ -48,7 +53,7 @@ def network(rng, patients, clinic_count):
                         is_medical_director=role == Role.PRESCRIBER and n == 1,
                     )
                 )
-        protocol.sign_off(staff[Role.PRESCRIBER][0])
+        protocol = sign_off(protocol, staff[Role.PRESCRIBER][0].user, password=signature)
         clinics.append((clinic, protocol, Thresholds.snapshot(protocol), staff))
     return clinics
 

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.models import Role
+from kapclinic.clinic.signing import password_confirms
 
 from .models import Balance, Discrepancy, Kind, LedgerEntry
 from .writes import REVERSIBLE, StockError, audit, lock_balances, mg, recorder, write
@@ -51,7 +52,7 @@ def resolve_discrepancy(discrepancy, by, *, reason, password):
     recorder(by, discrepancy.clinic_id, "resolve a discrepancy", roles={Role.PRESCRIBER})
     if not (reason or "").strip():
         raise StockError("Write what was found and why.", "reason")
-    if not by.check_password(password or ""):
+    if not password_confirms(by, password):
         raise StockError("Your password is not right.", "password")
     with transaction.atomic():
         row = Discrepancy.objects.select_for_update(no_key=True, of=("self",)).get(

@@ -3,6 +3,7 @@
 from django import forms
 from django.utils import timezone
 
+from kapclinic.clinic.form_fields import signature_password
 from kapclinic.clinic.forms import DrawnOnceMixin, FieldErrorsForm, OneTimeKeyMixin
 from kapclinic.clinic.models import Product
 from kapclinic.clinic.text_limits import SHORT_REASON
@@ -182,11 +183,7 @@ class ResolveForm(FieldErrorsForm):
         max_length=SHORT_REASON,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    password = forms.CharField(
-        label="Your password (signature)",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
+    password = signature_password()
 
 
 class RegisterFilterForm(DrawnOnceMixin, forms.Form):

@@ -83,6 +83,26 @@ class StorageLocation(models.Model):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        self.clean()
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        """Once a register entry names this location its name stays: the entries point to this
+        row, and a new name would change where the register says the drug was when each entry
+        was written (admin or shell alike: save() asks the same)."""
+        if self.pk is None:
+            return
+        stored = type(self).objects.filter(pk=self.pk).values_list("name", flat=True).first()
+        if stored not in (None, self.name) and LedgerEntry.objects.filter(location=self).exists():
+            raise ValidationError(
+                {
+                    "name": f"The register already names “{stored}” in its entries, so the name "
+                    "cannot change. To keep the drug somewhere else, create a new location and "
+                    "move the stock there (a transfer)."
+                }
+            )
+
 
 class StockForm(models.TextChoices):
     VIAL = "vial", "Vial"

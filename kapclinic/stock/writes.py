@@ -13,6 +13,7 @@ from django.utils import timezone
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.access import provider_for
 from kapclinic.clinic.models import Role
+from kapclinic.clinic.signing import password_confirms
 
 from .models import Balance, Kind, LedgerEntry
 
@@ -66,7 +67,7 @@ def colleague(user, clinic_id, field, doing, *, not_user, password=None):
     provider = provider_for(user)
     if provider is None or provider.clinic_id != clinic_id or provider.role not in WITNESSES:
         raise StockError("The witness must be a clinician of this clinic.", field)
-    if password is not None and not user.check_password(password):
+    if password is not None and not password_confirms(user, password):
         raise StockError("The witness's password is not right.", "witness_password")
     return user
 

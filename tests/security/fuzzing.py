@@ -420,7 +420,18 @@ def state_time_offered(scene, clients):
 
 
 # URL name → a function that moves the scene on and names the page showing its form.
+def state_protocol_to_sign(scene, clients):
+    """An inactive draft (IV, the reference values) that the medical director has yet to sign;
+    the clinic's protocols in force are left as they are."""
+    from kapclinic.clinic.models import Product, Protocol, Route
+
+    draft = Protocol.from_reference(scene.clinic, Route.IV, Product.RACEMIC_KETAMINE)
+    draft.save()
+    return PRESCRIBER_1, reverse("clinic:sign-protocol", args=[draft.pk])
+
+
 STATES = {
+    "clinic:sign-protocol": state_protocol_to_sign,
     "dosing:session": state_session_page_for_b,
     "dosing:check-in-review": state_checked_in,
     "intake:resend-invitation": state_invited,

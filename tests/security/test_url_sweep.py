@@ -17,7 +17,9 @@ import pytest
 from django.urls import URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from kapclinic.clinic.models import Protocol
 from kapclinic.demo.builder import intake_answers, room
+from tests.factories import PASSWORD
 from tests.risk_helpers import risk_review_data
 
 from .conftest import CHECKED
@@ -369,6 +371,14 @@ ACCESS = {
         {POST},
         kwargs=lambda s: {"pk": s.task_a.pk},
         data=lambda s: {"outcome": "Called back; safe at home."},
+    ),
+    # The medical director's signature on a protocol version: nobody else finds the page. Its
+    # protocol is signed already, so even the director's POST is refused beside the form (422).
+    "clinic:sign-protocol": Page(
+        STAFF,
+        {PRESCRIBER_1},
+        kwargs=lambda s: {"pk": Protocol.objects.filter(clinic=s.clinic).first().pk},
+        data=lambda s: {"version": 1, "password": PASSWORD},
     ),
     # Break-glass: any member of staff reaches the form; only a clinician of another clinic
     # gets access (clinic 1 sees patient A already, admins and the superuser are refused: 200).
@@ -844,4 +854,4 @@ def test_the_sweep_covers_every_url_role_and_method():
     assert not missing, f"URLs with no row in ACCESS: {missing}"
     total = len(URLS) * len(ROLES) * 2
     print(f"\nURL sweep: {len(URLS)} URLs × {len(ROLES)} roles × 2 methods = {total} requests")
-    assert total == 2016, "update this count when URLs or roles are added"
+    assert total == 2034, "update this count when URLs or roles are added"

@@ -65,3 +65,33 @@ def test_the_register_once_kept_cannot_be_moved_later_in_the_admin_or_a_shell(st
         register.save()
     register.kept_from = kept_from - datetime.timedelta(days=10)
     register.save()  # earlier: more doses accounted for, allowed
+
+
+def test_a_location_named_in_the_register_cannot_be_renamed_in_the_admin_or_a_shell(
+    stock, staff_client
+):
+    """Past entries point to the location row: renaming it would change where the register
+    says the drug was when each entry was written. Once named in an entry, the name stays."""
+    import pytest
+    from django.core.exceptions import ValidationError
+
+    stock.receive()
+    client = staff_client(stock.world.one.staff[Role.CLINIC_ADMIN])
+    change = reverse("admin:stock_storagelocation_change", args=[stock.safe.pk])
+    response = client.post(change, {"clinic": stock.clinic.pk, "name": "Safe Z"})
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "name" in errors and "create a new location" in str(errors["name"])
+    stock.safe.refresh_from_db()
+    assert stock.safe.name == "Safe A"
+
+    stock.safe.name = "Safe Z"
+    with pytest.raises(ValidationError):
+        stock.safe.save()
+    unused = client.post(
+        reverse("admin:stock_storagelocation_change", args=[stock.cabinet.pk]),
+        {"clinic": stock.clinic.pk, "name": "Cabinet C"},
+    )
+    assert unused.status_code == 302  # no entry names it yet: a typo can still be fixed
+    stock.cabinet.refresh_from_db()
+    assert stock.cabinet.name == "Cabinet C"

@@ -1,6 +1,8 @@
 """Protocols per route and product: versions, activation and the medical director's sign-off."""
 
 from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils.html import format_html
 
 from ..models import Product, Protocol, Route
 from ..models.reference_protocols import REFERENCE_VALUES
@@ -29,7 +31,9 @@ class ProtocolAdmin(ClinicHistoryAdmin):
     ]
     list_filter = ["route", "product", "active", "clinic"]
     list_select_related = ["clinic", "signed_off_by__user"]
-    readonly_fields = ["version"]
+    # The sign-off is the director's own signature, made on their page with their password
+    # (protocol_signing.sign_off): the admin shows who signed and when, and never sets it.
+    readonly_fields = ["version", "signed_off_by", "signed_off_on", "where_to_sign"]
     actions = ["new_draft_from_reference_values"]
     fieldsets = (
         (
@@ -43,6 +47,7 @@ class ProtocolAdmin(ClinicHistoryAdmin):
                     "active",
                     "version",
                     ("signed_off_by", "signed_off_on"),
+                    "where_to_sign",
                 )
             },
         ),
@@ -142,6 +147,21 @@ class ProtocolAdmin(ClinicHistoryAdmin):
     def in_force(self, obj):
         return obj.is_in_force
 
+    @admin.display(description="Sign-off")
+    def where_to_sign(self, obj):
+        if obj is None or obj.pk is None:
+            return "Save first; then the medical director signs this version on their page."
+        if obj.signed_off_by_id:
+            return "Signed off by the medical director."
+        url = reverse("clinic:sign-protocol", args=[obj.pk])
+        return format_html(
+            "The medical director signs version {} themself, signed in, with their password, "
+            'at <a href="{}">{}</a>.',
+            obj.version,
+            url,
+            url,
+        )
+
     def get_changeform_initial_data(self, request):
         """A new protocol starts from the reference values of ?route=…&product=…."""
         initial = super().get_changeform_initial_data(request)
@@ -150,7 +170,7 @@ class ProtocolAdmin(ClinicHistoryAdmin):
         if (route, product) in REFERENCE_VALUES:
             reference = Protocol.from_reference(None, route, product)
             for field in Protocol._meta.concrete_fields:
-                if field.editable and field.name not in ("id", "clinic", "signed_off_by"):
+                if field.editable and field.name not in ("id", "clinic", *self.readonly_fields):
                     initial.setdefault(field.name, getattr(reference, field.attname))
         return initial
 
@@ -160,7 +180,8 @@ class ProtocolAdmin(ClinicHistoryAdmin):
             messages.warning(
                 request,
                 f"“{obj.name}” version {obj.version} is not in force: it needs to be active "
-                "and signed off by the clinic's medical director, with the date.",
+                "and signed off by the clinic's medical director on their page, with their "
+                "password (the link is beside “Sign-off”).",
             )
 
     @admin.action(description="New draft from the reference values (same route and product)")

@@ -300,20 +300,32 @@ class Protocol(models.Model):
     def __str__(self):
         return f"{self.name} ({self.get_route_display()}) v{self.version}"
 
-    def save(self, *args, **kwargs):
-        """A change to any clinical value is a new version, and lapses the sign-off."""
-        if not self._state.adding and self.pk:
-            stored = type(self).objects.filter(pk=self.pk).first()
-            if stored is not None and self._clinical_values() != stored._clinical_values():
-                self.version = stored.version + 1
-                if (self.signed_off_by_id, self.signed_off_on) == (
-                    stored.signed_off_by_id,
-                    stored.signed_off_on,
-                ):
-                    self.signed_off_by, self.signed_off_on = None, None
-                if kwargs.get("update_fields") is not None:
-                    extra = {"version", "signed_off_by", "signed_off_on"}
-                    kwargs["update_fields"] = set(kwargs["update_fields"]) | extra
+    def save(self, *args, signing=False, **kwargs):
+        """A change to any clinical value is a new version, and lapses the sign-off.
+
+        Only the director's signature writes a signer (`protocol_signing.sign_off`, which
+        passes `signing`): a signer or date set by hand (admin, shell) is refused.
+        """
+        stored = type(self).objects.filter(pk=self.pk).first() if self.pk else None
+        signer = (stored.signed_off_by_id, stored.signed_off_on) if stored else (None, None)
+        if (
+            not signing
+            and self.signed_off_by_id
+            and ((self.signed_off_by_id, self.signed_off_on) != signer)
+        ):
+            raise ValidationError(
+                {
+                    "signed_off_by": "The medical director signs it themself, signed in, "
+                    "with their password: a sign-off cannot be written in for them."
+                }
+            )
+        if stored is not None and self._clinical_values() != stored._clinical_values():
+            self.version = stored.version + 1
+            if (self.signed_off_by_id, self.signed_off_on) == signer:
+                self.signed_off_by, self.signed_off_on = None, None
+            if kwargs.get("update_fields") is not None:
+                extra = {"version", "signed_off_by", "signed_off_on"}
+                kwargs["update_fields"] = set(kwargs["update_fields"]) | extra
         super().save(*args, **kwargs)
 
     @classmethod
@@ -338,13 +350,6 @@ class Protocol(models.Model):
     @property
     def weight_based(self):
         return self.dose_unit == DoseUnit.MG_PER_KG
-
-    def sign_off(self, director, on=None):
-        """The medical director approves this version's values, from `on` (the clinic's today)."""
-        self.signed_off_by, self.signed_off_on = director, on or self.clinic.today()
-        self.full_clean()
-        self.save()
-        return self
 
     def _clinical_values(self):
         return {

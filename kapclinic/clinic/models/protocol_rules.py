@@ -78,14 +78,19 @@ def _check_sign_off(protocol):
     if director is None or day is None:
         field = "signed_off_by" if director is None else "signed_off_on"
         raise ValidationError({field: "A sign-off needs both who and the date."})
-    if not (
-        director.is_medical_director
-        and director.role == Role.PRESCRIBER
-        and director.clinic_id == protocol.clinic_id
-        and director.active
-    ):
+    if not is_medical_director_of(director, protocol.clinic_id):
         raise ValidationError(
             {"signed_off_by": "Only this clinic's medical director (a prescriber) signs off."}
         )
     if day > protocol.clinic.today():
         raise ValidationError({"signed_off_on": "The sign-off date cannot be in the future."})
+
+
+def is_medical_director_of(provider, clinic_id):
+    """The clinic's medical director: an active prescriber of that clinic, so flagged."""
+    return bool(
+        provider.is_medical_director
+        and provider.role == Role.PRESCRIBER
+        and provider.clinic_id == clinic_id
+        and provider.active
+    )

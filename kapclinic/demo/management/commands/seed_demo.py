@@ -160,7 +160,7 @@ class Command(BaseCommand):
                 licence_number=f"DEMO-{role[:3].upper()}-001" if role != Role.CLINIC_ADMIN else "",
                 is_medical_director=role == Role.PRESCRIBER,
             )
-        sign_reference_protocols(clinic, staff[Role.PRESCRIBER])
+        sign_reference_protocols(clinic, staff[Role.PRESCRIBER], DEMO_PASSWORD)
         demo_stock.open_register(clinic, staff, self.at_ten(days=-12) - timedelta(hours=1))
         for index, (email, legal, preferred, indication, stage) in enumerate(PATIENTS):
             course = invite_patient(
