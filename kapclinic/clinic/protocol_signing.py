@@ -52,3 +52,22 @@ def sign_off(protocol, by, *, password, version=None):
             CHANGE,
         )
     return stored
+
+
+def waiting_for_sign_off(provider):
+    """The protocol versions that wait for `provider`'s signature, read in one query; none, and
+    no query, for anyone who is not their clinic's medical director.
+
+    Waiting: active (the version the clinic means to use) and not signed off, so not in force
+    until the director signs it. An inactive draft is still being edited (the clinic admin
+    activates it when it is ready) or is retired: not listed.
+    """
+    if provider is None or not is_medical_director_of(provider, provider.clinic_id):
+        return []
+    return list(
+        Protocol.objects.filter(
+            clinic_id=provider.clinic_id, active=True, signed_off_by__isnull=True
+        )
+        .order_by("name", "pk")
+        .only("pk", "name", "version")
+    )

@@ -16,7 +16,13 @@ from kapclinic.audit.plain import StaffAccess
 from kapclinic.audit.trail import VIEW, audit
 
 from . import selectors
-from .access import chart_reader, is_staff_member, may_request_emergency_access, patient_for
+from .access import (
+    chart_reader,
+    is_staff_member,
+    may_request_emergency_access,
+    patient_for,
+    provider_for,
+)
 from .badges import attach_badges
 from .forms import EmergencyAccessForm
 from .mixins import PatientRequiredMixin, StaffRequiredMixin, safe_next
@@ -29,6 +35,7 @@ from .models import (
     TreatmentCourse,
 )
 from .patient_journey import patient_journey
+from .protocol_signing import waiting_for_sign_off
 
 
 def home(request):
@@ -143,6 +150,8 @@ class CaseloadView(StaffRequiredMixin, ListView):
             **kwargs,
         )
         context["courses"] = context["object_list"] = caseload_rows(context["object_list"])
+        if not self.request.htmx:  # the director's protocols to sign: the whole page only
+            context["to_sign"] = waiting_for_sign_off(provider_for(self.request.user))
         return context
 
 
