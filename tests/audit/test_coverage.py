@@ -55,9 +55,11 @@ AUDITED = {
 }
 
 
-# Staff pages with an id that are not a patient's record: the controlled-substance register
-# (its reads are audit-logged without a patient: tests/stock/test_pages.py).
+# Staff pages with an id that are not one patient's record: the controlled-substance register
+# (a read names each patient it lists: tests/stock/test_register_reads_named.py) and a
+# protocol's sign-off page.
 NOT_PATIENT_RECORDS = {
+    "clinic:sign-protocol",
     "stock:lot",
     "stock:count",
     "stock:resolve",
