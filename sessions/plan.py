@@ -66,15 +66,23 @@ class PlanTerms:
         )
 
 
+def course_protocol(course, at=None):
+    """(plan, protocol): the course's plan in force and the protocol in force for its route
+    and product; either may be None (booking reads it so, without refusing)."""
+    plan = plan_in_force(course, at or timezone.now())
+    if plan is None:
+        return None, None
+    return plan, Protocol.objects.for_route(course.clinic, plan.route, plan.product)
+
+
 def plan_and_protocol(course, at=None):
     """(plan version, protocol) a session of this course opens with; DosingError if none."""
-    plan = plan_in_force(course, at or timezone.now())
+    plan, protocol = course_protocol(course, at)
     if plan is None:
         raise DosingError(
             "This course has no signed treatment plan: a prescriber clears it with a plan "
             "before a dosing session can open."
         )
-    protocol = Protocol.objects.for_route(course.clinic, plan.route, plan.product)
     if protocol is None:
         raise DosingError(missing_protocol_message(plan.route, plan.product))
     return plan, protocol

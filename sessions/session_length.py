@@ -9,8 +9,8 @@ field for the time before the dose (fasting is done before arrival, and
 lasts), so the forms' usual length (`DEFAULT_SESSION_MINUTES`) leaves room for check-in,
 the pre-dose checks and discharge.
 
-The protocol is the one in force for the route and product of the course's plan, as the
-session will open with (`sessions/plan.py`).
+The protocol is the one in force for the route and product of the course's plan, read as
+the session will open with it (`sessions/plan.py::course_protocol`).
 """
 
 from datetime import timedelta
@@ -18,24 +18,15 @@ from datetime import timedelta
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from intake.plans import plan_in_force
-from kapclinic.clinic.models import JourneyError, Protocol
+from kapclinic.clinic.models import JourneyError
 from kapclinic.clinic.models.protocol_choices import missing_protocol_message
 
 from .gate import duration
+from .plan import course_protocol
 
 # A form default only: check-in, the dose, the observation time (120 min by default) and the
 # discharge checks. A protocol observing for longer raises it (`default_minutes`).
 DEFAULT_SESSION_MINUTES = 150
-
-
-def course_protocol(course):
-    """(plan, protocol): the course's plan in force and the protocol in force for its route
-    and product; either may be None."""
-    plan = plan_in_force(course)
-    if plan is None:
-        return None, None
-    return plan, Protocol.objects.for_route(course.clinic, plan.route, plan.product)
 
 
 def check_dosing_length(course, starts_at, ends_at):

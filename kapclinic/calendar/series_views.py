@@ -19,7 +19,8 @@ from kapclinic.clinic.models import (
     JourneyError,
     TreatmentCourse,
 )
-from sessions.session_length import course_protocol, default_minutes
+from sessions.plan import course_protocol
+from sessions.session_length import default_minutes
 
 from . import series as services
 from .series_forms import OccurrenceForm, SeriesCancelForm, SeriesForm

@@ -26,8 +26,9 @@ from kapclinic.stock.selectors import discrepancies_for
 
 from .. import booking
 from ..forms.booking import BookDosingSessionForm, ReasonForm
+from ..plan import course_protocol
 from ..reevaluation import due_reevaluations
-from ..session_length import course_protocol, default_minutes
+from ..session_length import default_minutes
 
 
 class BookDosingSessionView(CourseFormView):
