@@ -58,7 +58,14 @@ def mark_dose_entered_in_error(dose, by, reason):
         )
         if dose.stock_entry_id:
             stock.reverse_administration(
-                dose.stock_entry, by, reason=f"Dose entered in error: {dose.entered_in_error_reason}"
+                dose.stock_entry,
+                by,
+                reason=f"Dose entered in error: {dose.entered_in_error_reason}",
             )
-        audit(by, session, f"dosing session {session.pk}: dose {dose.pk} marked entered in error", CHANGE)
+        audit(
+            by,
+            session,
+            f"dosing session {session.pk}: dose {dose.pk} marked entered in error",
+            CHANGE,
+        )
     return dose

@@ -44,7 +44,11 @@ __all__ = [
     "resolve_discrepancy",
     "reverse",
     "reverse_administration",
-    "RECORDERS", "WITNESSES", "StockError", "mg"]
+    "RECORDERS",
+    "WITNESSES",
+    "StockError",
+    "mg",
+]
 
 
 # --- Receipt and lots ---------------------------------------------------------------------

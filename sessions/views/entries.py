@@ -98,9 +98,9 @@ def screen_context(request, session, bound=None, alert_forms=None, error_forms=N
         for kind, rows in entries:
             for entry in rows:
                 if not entry.entered_in_error:
-                    entry.error_form = error_forms.get((kind, entry.pk)) or forms.EnteredInErrorForm(
-                        prefix=error_form_prefix(kind, entry.pk)
-                    )
+                    entry.error_form = error_forms.get(
+                        (kind, entry.pk)
+                    ) or forms.EnteredInErrorForm(prefix=error_form_prefix(kind, entry.pk))
     return context
 
 

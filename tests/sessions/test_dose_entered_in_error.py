@@ -1,6 +1,7 @@
 """A dose recorded in error (wrong amount, wrong lot, wrong patient's screen) is struck out of
 an unsigned session: kept with who, when and why, and counted nowhere a dose counts."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -122,7 +123,9 @@ def test_the_screen_strikes_the_dose_in_place_and_totals_leave_it_out(ready, sta
     page = client.get(reverse("dosing:session", args=[ready.appointment.pk])).content.decode()
     assert mark_url(ready.session, dose) in page
     prefix = f"error-dose-{dose.pk}"
-    response = client.post(mark_url(ready.session, dose), {f"{prefix}-reason": REASON}, headers=HTMX)
+    response = client.post(
+        mark_url(ready.session, dose), {f"{prefix}-reason": REASON}, headers=HTMX
+    )
     assert response.status_code == 200
     html = response.content.decode().lstrip()
     assert html.startswith('<div id="dose-list">')
@@ -177,3 +180,84 @@ def test_the_screen_reads_the_same_number_of_queries_with_a_struck_dose(ready, s
     booster = ready.dose(amount_mg="50", given_at=ready.dose_at + timedelta(minutes=30))
     services.mark_entered_in_error(booster, ready.prescriber, REASON)
     assert count() == small
+
+
+def test_the_admin_lists_the_struck_dose_and_offers_no_way_to_change_it(ready, superuser):
+    from django.contrib import admin
+    from django.test import RequestFactory
+
+    dose = ready.dose()
+    services.mark_entered_in_error(dose, ready.prescriber, REASON)
+    request = RequestFactory().get("/")
+    request.user = superuser
+    dose_admin = admin.site._registry[Administration]
+    assert dose in dose_admin.get_queryset(request)
+    assert not dose_admin.has_change_permission(request, dose)
+    assert not dose_admin.has_delete_permission(request, dose)
+    inline = next(
+        i
+        for i in admin.site._registry[DosingSession].get_inline_instances(request)
+        if i.model is Administration
+    )
+    assert dose in inline.get_queryset(request)
+
+
+def test_the_same_dose_form_sent_again_after_the_dose_was_struck_records_nothing(ready):
+    dose = ready.dose(request_key="6f1c1f4e-8d2a-4c1b-9a53-2f0f9d6f1a10")
+    services.mark_entered_in_error(dose, ready.prescriber, REASON)
+    with pytest.raises(services.DoseAlreadyRecorded):
+        ready.dose(request_key="6f1c1f4e-8d2a-4c1b-9a53-2f0f9d6f1a10")
+
+
+def test_the_export_says_the_struck_dose_was_entered_in_error(ready):
+    from fhir.resources.R4B.medicationadministration import MedicationAdministration
+
+    from kapclinic.clinic.models import Patient
+    from kapclinic.reports.fhir import patient_bundle
+
+    dose = ready.dose(amount_mg="175")
+    services.mark_entered_in_error(dose, ready.prescriber, REASON)
+    kept = ready.dose(amount_mg="150")
+    services.record_adverse_event(
+        ready.session,
+        ready.nurse,
+        {
+            "kind": "nausea",
+            "onset_at": ready.dose_at + timedelta(minutes=20),
+            "severity": "mild",
+            "outcome": "resolved",
+            "relatedness": "probable",
+        },
+    )
+    patient = Patient.objects.select_related("clinic").get(pk=ready.course.patient_id)
+    bundle = patient_bundle(patient)
+    found = [e["resource"] for e in bundle["entry"]]
+    doses = {
+        r["dosage"]["dose"]["value"]: r
+        for r in found
+        if r["resourceType"] == "MedicationAdministration"
+    }
+    assert doses[175]["status"] == "entered-in-error"
+    assert doses[175]["note"] == [{"text": f"Entered in error: {REASON}"}]
+    assert doses[150]["status"] == "completed"
+    for body in doses.values():
+        MedicationAdministration.parse_obj(body)
+    (event,) = [r for r in found if r["resourceType"] == "AdverseEvent"]
+    suspects = json.dumps(event.get("suspectEntity", []))
+    assert doses[175]["id"] not in suspects and doses[150]["id"] in suspects
+    assert kept.pk
+
+
+def test_the_chart_timeline_and_course_summary_leave_the_struck_dose_out(ready):
+    from kapclinic.reports.course_summary import dosing_sessions as summary_sessions
+    from kapclinic.reports.course_summary import session_brief
+    from sessions.timeline import dosing_sessions as timeline_sessions
+
+    dose = ready.dose(amount_mg="175")
+    booster = ready.dose(amount_mg="50", given_at=ready.dose_at + timedelta(minutes=40))
+    services.mark_entered_in_error(dose, ready.prescriber, REASON)
+    (entry,) = timeline_sessions(ready.course.patient, [ready.course])
+    assert entry.title.startswith("Dosing session: 50 mg")
+    (session,) = summary_sessions(ready.course)
+    brief = session_brief(1, session)
+    assert brief["doses"] == [booster] and brief["total_mg"] == 50
