@@ -261,3 +261,17 @@ def test_the_chart_timeline_and_course_summary_leave_the_struck_dose_out(ready):
     (session,) = summary_sessions(ready.course)
     brief = session_brief(1, session)
     assert brief["doses"] == [booster] and brief["total_mg"] == 50
+
+
+def test_a_signed_session_hashes_its_struck_dose_and_refuses_a_change_to_it(ready):
+    from kapclinic.clinic.records import SignedRecordError
+    from sessions.discharge import discharge
+
+    dose = ready.dose(amount_mg="175")
+    ready.dose(amount_mg="50", given_at=ready.dose_at + timedelta(minutes=40))
+    services.mark_entered_in_error(dose, ready.prescriber, REASON)
+    discharge(ready.session, ready.nurse, ready.discharge_data())
+    session = services.sign_session(fresh(ready), ready.prescriber)
+    assert session.verify_content_hash() is True
+    with pytest.raises(SignedRecordError):
+        Administration.entries.filter(pk=dose.pk).update(entered_in_error_reason="Changed.")
