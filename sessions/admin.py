@@ -47,9 +47,18 @@ class IncludingEnteredInError:
         return qs if lookup is None or clinic_id is None else qs.filter(**{lookup: clinic_id})
 
 
-class AdministrationInline(ReadOnlyInline):
+class AdministrationInline(IncludingEnteredInError, ReadOnlyInline):
     model = Administration
-    fields = ["given_at", "product", "route", "amount_mg", "weight_kg", "lot_number", "given_by"]
+    fields = [
+        "given_at",
+        "product",
+        "route",
+        "amount_mg",
+        "weight_kg",
+        "lot_number",
+        "given_by",
+        "entered_in_error_reason",
+    ]
 
 
 class VitalSignsInline(IncludingEnteredInError, ReadOnlyInline):
@@ -102,8 +111,16 @@ class CheckInAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Administration)
-class AdministrationAdmin(ReadOnlyAdmin):
-    list_display = ["given_at", "session", "product", "route", "amount_mg", "lot_number"]
+class AdministrationAdmin(IncludingEnteredInError, ReadOnlyAdmin):
+    list_display = [
+        "given_at",
+        "session",
+        "product",
+        "route",
+        "amount_mg",
+        "lot_number",
+        "entered_in_error_at",
+    ]
     list_filter = ["product", "route"]
     search_fields = ["lot_number", "session__course__patient__legal_name"]
 

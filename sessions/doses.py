@@ -57,9 +57,10 @@ def dose_for_request(session, request_key):
     """The dose already recorded from this dose form (its one-time key), or None."""
     if not request_key:
         return None
+    # A dose since marked entered in error was still recorded from this form.
     return (
-        session.administrations.select_related("recorded_by")
-        .filter(request_key=request_key)
+        Administration.entries.select_related("recorded_by")
+        .filter(session=session, request_key=request_key)
         .first()
     )
 

@@ -20,6 +20,11 @@ HASH_FIELD = "content_hash"
 # Columns added after hashes were first kept: left out while empty, so a record signed
 # before they existed still hashes to what was signed.
 LATER_FIELDS = frozenset({"plan_snapshot", "outside_plan"})
+# The same, for one table only: vitals were hashed with their (empty) mark from the start.
+IN_ERROR_FIELDS = frozenset(
+    {"entered_in_error_at", "entered_in_error_by_id", "entered_in_error_reason"}
+)
+LATER_FIELDS_OF = {"dosing.administration": IN_ERROR_FIELDS}
 
 
 def _plain(value):
@@ -41,7 +46,8 @@ def row_data(obj):
         for field in obj._meta.concrete_fields
         if field.name != HASH_FIELD
     }
-    for name in LATER_FIELDS & data.keys():
+    later = LATER_FIELDS | LATER_FIELDS_OF.get(obj._meta.label_lower, frozenset())
+    for name in later & data.keys():
         if data[name] in (None, ""):
             del data[name]
     return data
@@ -80,7 +86,7 @@ def session_children(session):
 
     return [
         ("check_in", CheckIn.objects.filter(appointment_id=session.appointment_id)),
-        ("doses", Administration.objects.filter(session=session)),
+        ("doses", Administration.entries.filter(session=session)),
         ("gate_overrides", GateOverride.objects.filter(session=session)),
         ("vital_signs", VitalSigns.entries.filter(session=session)),
         ("observations", Observation.entries.filter(session=session)),

@@ -21,3 +21,11 @@ def locked_open(session, closed=None):
             or f"This session is {session.get_status_display().lower()}: add an addendum instead."
         )
     return session
+
+
+def locked_unsigned(session):
+    """The session under its lock, refused once signed (after that, corrections are addenda)."""
+    session = locked(session)
+    if session.is_signed:
+        raise DosingError("This session is signed: add an addendum instead.")
+    return session

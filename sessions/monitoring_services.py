@@ -10,8 +10,9 @@ from kapclinic.clinic.submissions import save_once
 from kapclinic.clinic.text_limits import required_text
 from kapclinic.measures.models import QuestionnaireResponse
 
-from .locks import locked, locked_open
-from .models import AdverseEvent, DosingError, Observation, SessionAlert, VitalSigns
+from .dose_errors import mark_dose_entered_in_error
+from .locks import locked_open, locked_unsigned
+from .models import Administration, AdverseEvent, DosingError, Observation, SessionAlert, VitalSigns
 from .models.session import CLINICIANS
 
 
@@ -26,14 +27,6 @@ def _saved_once(session, by, data, kind, doing, write, lock=locked_open):
             return write(lock(session), by, data)
 
     return save_once(data.get("request_key"), kind=kind, record=session, by=by, write=write_locked)
-
-
-def _locked_unsigned(session):
-    """The session under its lock, refused once signed (after that, corrections are addenda)."""
-    session = locked(session)
-    if session.is_signed:
-        raise DosingError("This session is signed: add an addendum instead.")
-    return session
 
 
 def record_vitals(session, by, data):
@@ -145,7 +138,7 @@ def record_adverse_event(session, by, data):
         AdverseEvent,
         "record an adverse event",
         _record_adverse_event,
-        lock=_locked_unsigned,
+        lock=locked_unsigned,
     )
 
 
@@ -176,7 +169,12 @@ def _record_adverse_event(session, by, data):
 
 
 # Entries a clinician may mark entered in error on the live screen, by their URL word.
-CORRECTABLE = {"vitals": VitalSigns, "observation": Observation, "adverse-event": AdverseEvent}
+CORRECTABLE = {
+    "vitals": VitalSigns,
+    "observation": Observation,
+    "adverse-event": AdverseEvent,
+    "dose": Administration,
+}
 
 
 def mark_entered_in_error(entry, by, reason):
@@ -184,13 +182,16 @@ def mark_entered_in_error(entry, by, reason):
 
     Never a deletion: the row stays in the record with who, when and why, and stops counting
     (vitals due, gate, charts, reports). An open alert the entry raised is closed with the same
-    reason. After signing, corrections are addenda.
+    reason. After signing, corrections are addenda. A dose has its own rules (a controlled
+    drug: sessions.dose_errors).
     """
+    if isinstance(entry, Administration):
+        return mark_dose_entered_in_error(entry, by, reason)
     require_staff(
         by, entry.session.course, CLINICIANS, "mark an entry entered in error", refusal=DosingError
     )
     with transaction.atomic():
-        session = _locked_unsigned(entry.session)
+        session = locked_unsigned(entry.session)
         entry = type(entry).entries.select_for_update(no_key=True).get(pk=entry.pk)
         entry.mark_entered_in_error(by, reason)
         entry.save(

@@ -72,6 +72,10 @@ class Block:
         return f"{self.months} months since the last re-evaluation"
 
 
+# A session counts as dosed by a dose in effect: one struck out (entered in error) gives none.
+DOSED = {"administrations__isnull": False, "administrations__entered_in_error_at__isnull": True}
+
+
 def blocks(courses):
     """A Block per course, in a fixed number of queries (four) whatever their number."""
     courses = list(courses)
@@ -79,13 +83,13 @@ def blocks(courses):
     if not ids:
         return []
     dosed = dict(
-        DosingSession.objects.filter(course_id__in=ids, administrations__isnull=False)
+        DosingSession.objects.filter(course_id__in=ids, **DOSED)
         .values("course_id")
         .annotate(n=Count("pk", distinct=True))
         .values_list("course_id", "n")
     )
     last_doses = dict(
-        DosingSession.objects.filter(course_id__in=ids, administrations__isnull=False)
+        DosingSession.objects.filter(course_id__in=ids, **DOSED)
         .order_by()
         .values("course_id")
         .annotate(last=Max("administrations__given_at"))

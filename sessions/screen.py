@@ -23,7 +23,7 @@ from .charts import vitals_chart
 from .discharge import discharge_criteria
 from .gate import evaluate_gate, failing
 from .gate_overrides import covering_override
-from .models import AdverseEvent, Discharge, Observation, VitalSigns
+from .models import Administration, AdverseEvent, Discharge, Observation, VitalSigns
 from .models.monitoring import ALERT_LIMITS
 from .models.session import CLINICIANS, DOSING_ROLES
 from .vitals_due import due_readings
@@ -150,8 +150,13 @@ def session_screen(session, user, now=None):
     """The whole screen's data for one session (its forms are added by the view)."""
     now = now or timezone.now()
     thresholds = session.thresholds
-    doses = session_rows(session, "doses", lambda: session.administrations.all())
     # Entries marked entered in error stay on the record (struck through) but count for nothing.
+    dose_rows = session_rows(
+        session, "doses", lambda: Administration.entries.filter(session=session)
+    )
+    doses = [dose for dose in dose_rows if not dose.entered_in_error]
+    for number, dose in enumerate(doses):
+        dose.label = f"Booster {number}" if number else "First dose"
     all_readings = session_rows(
         session, "vitals", lambda: VitalSigns.entries.filter(session=session)
     )
@@ -167,7 +172,7 @@ def session_screen(session, user, now=None):
     discharge = next(iter(session_rows(session, "discharge", lambda: discharged)), None)
     entries = ("recorded_by", "entered_in_error_by")
     attach_people(
-        (doses, ("given_by", "witnessed_by")),
+        (dose_rows, ("given_by", "witnessed_by", "entered_in_error_by")),
         (all_readings, entries),
         (observations, entries),
         (alerts, ("acknowledged_by",)),
@@ -218,6 +223,7 @@ def session_screen(session, user, now=None):
         "can_be_overridden": bool(failed) and all(item.overridable for item in failed),
         "overrides": overrides,
         "doses": doses,
+        "dose_rows": dose_rows,
         # Part-used vials from these doses still to waste or return (controlled-substance
         # register); no query unless a dose drew from the register.
         "stock_remainders": open_remainders_of(doses),
@@ -246,6 +252,7 @@ def session_screen(session, user, now=None):
         "can_monitor": role in CLINICIANS and session.is_open,
         "can_amend": role in CLINICIANS and not session.is_signed,
         "is_prescriber": role == Role.PRESCRIBER,
+        "role": role,
     }
 
 

@@ -72,7 +72,8 @@ def resolve_discrepancy(discrepancy, by, *, reason, password):
 
 def reverse(entry, by, *, reason):
     """Correct a mistaken entry with one that undoes it, with the reason; a transfer is
-    reversed on both sides. Administrations are corrected on the dose, not here."""
+    reversed on both sides. Administrations are corrected on the dose, which calls
+    reverse_administration."""
     recorder(by, entry.clinic_id, "correct the register")
     if not (reason or "").strip():
         raise StockError("Write why this entry is being reversed.", "reason")
@@ -109,6 +110,49 @@ def reverse(entry, by, *, reason):
         audit(
             by,
             f"controlled-substance register: entry {entry.pk} reversed",
+            action=AccessEvent.Action.CHANGE,
+        )
+    return made
+
+
+def reverse_administration(entry, by, *, reason):
+    """Give back what a dose recorded in error drew: an entry reversing it, in the caller's
+    transaction (the dose's "entered in error" mark, sessions.dose_errors).
+
+    The amount goes back into the balance; the part-used unit's remainder stops being an open
+    task (open_remainders leaves out a reversed administration), so the whole unit is sealed
+    stock again. A remainder already wasted or returned is refused: that unit really was
+    opened, so the waste is reversed first (or the dose stays), never silently both.
+    """
+    recorder(by, entry.clinic_id, "correct the register")
+    if not (reason or "").strip():
+        raise StockError("Write why this dose is being given back to stock.", "reason")
+    if entry.kind != Kind.ADMINISTRATION or entry.is_reversal:
+        raise StockError("Only a dose's administration entry is given back this way.")
+    with transaction.atomic():
+        (row,) = lock_balances((entry.lot, entry.location))
+        if LedgerEntry.objects.filter(reverses=entry).exists():
+            raise StockError("This administration is already reversed.")
+        settled = LedgerEntry.objects.filter(settles=entry, reversed_by=None).first()
+        if settled is not None:
+            done = "wasted" if settled.kind == Kind.WASTE else "returned or destroyed"
+            raise StockError(
+                f"The remainder of this dose was already {done} (register entry {settled.pk}): "
+                "the unit was opened. Correct that entry in the register first."
+            )
+        made = write(
+            row,
+            Kind.ADMINISTRATION,
+            -entry.quantity_mg,
+            by,
+            reverses=entry,
+            course_id=entry.course_id,
+            reason=reason.strip(),
+        )
+        audit(
+            by,
+            f"controlled-substance register: administration {entry.pk} reversed",
+            patient_id=entry.course.patient_id if entry.course_id else None,
             action=AccessEvent.Action.CHANGE,
         )
     return made

@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from .counts import count, resolve_discrepancy, reverse
+from .counts import count, resolve_discrepancy, reverse, reverse_administration
 from .models import (
     NASAL_DEVICE_MG,
     Balance,
@@ -39,7 +39,16 @@ from .writes import (
     write,
 )
 
-__all__ = ["count", "resolve_discrepancy", "reverse", "RECORDERS", "WITNESSES", "StockError", "mg"]
+__all__ = [
+    "count",
+    "resolve_discrepancy",
+    "reverse",
+    "reverse_administration",
+    "RECORDERS",
+    "WITNESSES",
+    "StockError",
+    "mg",
+]
 
 
 # --- Receipt and lots ---------------------------------------------------------------------

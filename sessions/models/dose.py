@@ -13,6 +13,7 @@ from simple_history.models import HistoricalRecords
 from kapclinic.clinic.models import Product, Route
 from kapclinic.clinic.record_fields import optional_link
 
+from .entries import EnteredInError, entered_in_error_constraint, in_effect_manager
 from .session import (
     WEIGHT_MAX_KG,
     WEIGHT_MIN_KG,
@@ -42,8 +43,13 @@ def counted_for_route(route, field, most):
     )
 
 
-class Administration(SessionRecord):
-    """One dose given. A booster is a further Administration in the same session."""
+class Administration(EnteredInError, SessionRecord):
+    """One dose given. A booster is a further Administration in the same session.
+
+    A dose recorded in error is marked so (sessions.dose_errors), never deleted: `objects`
+    (and `session.administrations`) leave it out of every limit, total and check, `entries`
+    keeps it for the record.
+    """
 
     session = models.ForeignKey(
         DosingSession, on_delete=models.PROTECT, related_name="administrations"
@@ -90,13 +96,15 @@ class Administration(SessionRecord):
     # form cannot record the same dose twice (unique per session, below).
     request_key = models.UUIDField(null=True, blank=True, editable=False)
 
-    objects = SessionRecordQuerySet.as_manager()
+    objects = in_effect_manager(SessionRecordQuerySet)
+    entries = SessionRecordQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["given_at", "pk"]
         verbose_name = "dose"
         constraints = [
+            entered_in_error_constraint("dose"),
             models.UniqueConstraint(
                 fields=["session", "request_key"], name="dose_recorded_once_per_form"
             ),

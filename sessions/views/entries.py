@@ -24,6 +24,7 @@ from kapclinic.clinic.models import JourneyError
 from kapclinic.clinic.records import SignedRecordError
 from kapclinic.clinic.submissions import AlreadySaved
 
+from ..dose_errors import may_strike
 from ..forms import session as forms
 from ..models import DosingSession
 from ..screen import folded_sections, session_screen
@@ -81,15 +82,23 @@ def screen_context(request, session, bound=None, alert_forms=None, error_forms=N
             prefix=f"alert-{alert.pk}"
         )
     if context["can_amend"]:
+        error_forms = error_forms or {}
+        role, user = context["role"], request.user
+        doses = [
+            dose
+            for dose in context["dose_rows"]
+            if may_strike(role, user, dose) or ("dose", dose.pk) in error_forms
+        ]
         entries = (
             ("vitals", [row.reading for row in context["vitals_rows"]]),
             ("observation", context["observations"]),
             ("adverse-event", context["events"]),
+            ("dose", doses),
         )
         for kind, rows in entries:
             for entry in rows:
                 if not entry.entered_in_error:
-                    entry.error_form = (error_forms or {}).get(
+                    entry.error_form = error_forms.get(
                         (kind, entry.pk)
                     ) or forms.EnteredInErrorForm(prefix=error_form_prefix(kind, entry.pk))
     return context

@@ -288,15 +288,18 @@ class AddAddendumView(EntryView):
 
 
 class MarkEnteredInErrorView(StaffRequiredMixin, View):
-    """Strike a wrong vitals, observation or adverse-event entry: the row swaps in place,
-    struck through with the reason; the schedule, gate and chart stop counting it."""
+    """Strike a wrong vitals, observation, adverse-event or dose entry: the row swaps in
+    place, struck through with the reason; the schedule, gate and chart stop counting it. A
+    dose redraws the whole dose list (its labels and the session total change with it)."""
 
     row_partial = {"vitals": "vitals-row", "observation": "observation-row"}
     refresh = {
         "vitals": ("vitals-chart", "monitoring", *GATE, "alerts", "discharge-preview"),
         "observation": (*GATE, "alerts", "discharge-preview"),
         "adverse-event": GATE,
+        "dose": (*GATE, "monitoring", "vitals", "discharge-preview"),
     }
+    anchor = {"vitals": "monitoring", "observation": "observations", "dose": "doses"}
 
     def post(self, request, pk, kind, entry_pk):
         session = staff_session(request, pk)
@@ -320,8 +323,7 @@ class MarkEnteredInErrorView(StaffRequiredMixin, View):
     def saved(self, request, session, kind, entry):
         if not request.htmx:
             messages.success(request, "Marked entered in error. It stays in the record.")
-            anchor = {"vitals": "monitoring", "observation": "observations"}
-            return redirect(screen_url(session, anchor.get(kind, "adverse-events")))
+            return redirect(screen_url(session, self.anchor.get(kind, "adverse-events")))
         session.refresh_from_db()
         context = screen_context(request, session)
         parts = self.refresh[kind]
@@ -330,6 +332,8 @@ class MarkEnteredInErrorView(StaffRequiredMixin, View):
         return self.row(request, context, kind, entry, parts)
 
     def row(self, request, context, kind, entry, oob=()):
+        if kind == "dose":
+            return render_parts(request, context, ["doses"], oob)
         if kind == "vitals":
             row = next(r for r in context["vitals_rows"] if r.reading.pk == entry.pk)
             context = {**context, "row": row}

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from kapclinic.clinic.models import Role
 from kapclinic.demo.builder import Build
-from sessions.models import VitalSigns
+from sessions.models import Administration, VitalSigns
 
 from .actions import staff_sign_in
 
@@ -45,4 +45,32 @@ def test_a_wrong_reading_is_struck_through_with_its_reason(
     # The out-of-band parts came along: the hold lifted without a reload.
     expect(page.locator("#dose-hold")).not_to_contain_text("Dosing is on hold")
     assert page.evaluate("window.sameScreen") is True
+    assert_accessible(page)
+
+
+def test_a_wrong_dose_is_struck_through_and_the_session_total_drops(
+    live_server, page, world, enrol_mfa, totp_code, assert_accessible
+):
+    build = Build(world)
+    session = build()
+    dose = build.dose(session, amount_mg="175")
+    build.dose(session, amount_mg="50", given_at=build.dose_at + datetime.timedelta(minutes=40))
+    prescriber = world.one.staff[Role.PRESCRIBER]
+    staff_sign_in(page, live_server, prescriber, enrol_mfa(prescriber.user), totp_code)
+    page.goto(f"{live_server.url}/sessions/appointments/{session.appointment_id}/session/")
+    expect(page.locator("#dose-list")).to_contain_text("Session total: 225 mg")
+    page.evaluate("window.sameScreen = true")
+
+    row = page.locator(f"#dose-{dose.pk}")
+    row.get_by_text("Entered in error…").click()
+    row.get_by_label("Why is this entry in error?").fill("175 typed; 125 was given.")
+    row.get_by_role("button", name="Mark entered in error").click()
+    row = page.locator(f"#dose-{dose.pk}")
+    expect(row).to_have_class("entry--in-error")
+    expect(row).to_contain_text("175 typed; 125 was given.")
+    expect(row.locator("td").nth(2)).to_have_css("text-decoration-line", "line-through")
+    expect(page.locator("#dose-list")).to_contain_text("Session total: 50 mg")
+    expect(page.locator(f"#dose-{dose.pk}")).to_contain_text("Not counted")
+    assert page.evaluate("window.sameScreen") is True
+    assert Administration.entries.get(pk=dose.pk).entered_in_error
     assert_accessible(page)

@@ -188,7 +188,7 @@ def test_another_clinics_entry_or_an_unknown_kind_is_not_found(ready, slip, staf
     data = {f"error-vitals-{slip.pk}-reason": REASON}
     assert client.post(mark_url(ready.session, "vitals", slip), data).status_code == 404
     client = sign_in(staff_client, ready, Role.NURSE)
-    assert client.post(mark_url(ready.session, "dose", slip), data).status_code == 404
+    assert client.post(mark_url(ready.session, "bogus", slip), data).status_code == 404
     assert not VitalSigns.entries.get(pk=slip.pk).entered_in_error
 
 

@@ -129,7 +129,9 @@ class DosingResources:
                         },
                     }
                 ],
-                "status": "completed",
+                # A dose struck out (entered in error) stays in the export, said so, so a
+                # system that took an earlier copy can withdraw it; nothing refers to it.
+                "status": "entered-in-error" if dose.entered_in_error else "completed",
                 "medicationReference": {"reference": "#med", "display": medication["text"]},
                 "subject": self.subject(),
                 "dosage": dosage,
@@ -148,8 +150,11 @@ class DosingResources:
             ]
             if performers:
                 body["performer"] = performers
-            if dose.out_of_range_reason:
-                body["note"] = [{"text": dose.out_of_range_reason}]
+            notes = [dose.out_of_range_reason]
+            if dose.entered_in_error:
+                notes.append(f"Entered in error: {dose.entered_in_error_reason}")
+            if any(notes):
+                body["note"] = [{"text": note} for note in notes if note]
             if reasons := self.reasons(course_of_session.get(dose.session_id)):
                 body["reasonReference"] = reasons
             self.add("MedicationAdministration", rid, body)
@@ -158,7 +163,8 @@ class DosingResources:
         # R4B AdverseEvent has no note: the clinician's description rides in event.text.
         doses_by_session = defaultdict(list)
         for dose in self.doses:
-            doses_by_session[dose.session_id].append(dose)
+            if not dose.entered_in_error:
+                doses_by_session[dose.session_id].append(dose)
         for event in self.events:
             body = {
                 "actuality": "actual",
