@@ -68,3 +68,16 @@ class KeepsItsLinks(models.Model):
         }
         if moved:
             raise ValidationError(moved)
+
+
+class KeptLinksQuerySet(models.QuerySet):
+    """A bulk update names no kept link either: refused in the model's words, with no query
+    asked (PostgreSQL refuses the same by trigger, clinic migration 0028; the SQLite demo has
+    only this)."""
+
+    def update(self, **kwargs):
+        links = self.model.kept_links
+        moved = {name: links[name] for name in links if name in kwargs or f"{name}_id" in kwargs}
+        if moved:
+            raise ValidationError(moved)
+        return super().update(**kwargs)

@@ -25,7 +25,7 @@ from kapclinic.clinic.constraints import (
     TsTzRange,
 )
 from kapclinic.clinic.record_fields import course_link, optional_link
-from kapclinic.clinic.record_rules import KeepsItsLinks
+from kapclinic.clinic.record_rules import KeepsItsLinks, KeptLinksQuerySet
 
 from .people import Clinic, Patient, Provider
 from .resources import Resource
@@ -57,7 +57,7 @@ STATUS_TONE = {
 }
 
 
-class AppointmentQuerySet(PatientRecordQuerySet):
+class AppointmentQuerySet(KeptLinksQuerySet, PatientRecordQuerySet):
     """Appointments of the patients this user may see (through the course)."""
 
     def live(self):
