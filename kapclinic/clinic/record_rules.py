@@ -27,7 +27,8 @@ class KeepsItsLinks(models.Model):
     """A saved row keeps the links it was written with (`kept_links`: {field: words}): a
     course its patient and clinic, an appointment its course. Moving one is refused beside
     its field, in a form's clean() and in save() alike; the values loaded are compared, so
-    the check asks no query."""
+    the check asks no query. A bulk update is refused by `KeptLinksQuerySet`, and anything
+    else by PostgreSQL's triggers (clinic migration 0028)."""
 
     kept_links = {}
     remembered = ()  # further fields whose loaded value a subclass checks (loaded_differs)

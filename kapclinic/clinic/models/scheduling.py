@@ -8,6 +8,10 @@ Every write stamps `changed_at`, and a change of time or status bumps `sequence`
 iCalendar SEQUENCE), whether it goes through `save()` or a queryset `update()`: the reminder
 scan compares that version with the one the patient was last sent, so no write path can skip
 the notice of a move or a cancellation.
+
+A completed visit's status, kind and times are final, a cancelled or missed visit is not made
+live again and no appointment is deleted: `save()` says so in words, and PostgreSQL refuses
+the same to a queryset update or raw SQL (clinic migration 0028).
 """
 
 from django.contrib.postgres.fields import RangeBoundary, RangeOperators
