@@ -103,6 +103,23 @@ def snapshot(url):
     return tables, sequences
 
 
+# A course moved to another patient: refused by the trigger of clinic migration 0028.
+MOVE_A_COURSE = (
+    "UPDATE clinic_treatmentcourse c SET patient_id = "
+    "(SELECT min(p.id) FROM clinic_patient p WHERE p.id <> c.patient_id) "
+    "WHERE c.id = (SELECT min(id) FROM clinic_treatmentcourse)"
+)
+
+
+def triggers(url):
+    """(table, trigger) of every trigger written for the application, not for a constraint."""
+    with closing(connect(url)) as connection, connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tgrelid::regclass::text, tgname FROM pg_trigger WHERE NOT tgisinternal"
+        )
+        return set(cursor.fetchall())
+
+
 @pytest.fixture
 def drill_databases():
     """Two empty names on the CI server, e.g. kapclinic_drill_src / _dst; dropped afterwards."""
@@ -161,6 +178,15 @@ def test_backup_restores_into_a_fresh_database_with_every_row_intact(drill_datab
     differing = [t for t in source_tables if copy_tables[t] != source_tables[t]]
     assert differing == []
     assert copy_sequences == source_sequences
+
+    # The database's own refusals came too: every trigger, and one still refuses.
+    assert triggers(url_for(url, copy)) == triggers(url_for(url, source)) != set()
+    with (
+        closing(connect(url_for(url, copy))) as connection,
+        connection.cursor() as cursor,
+        pytest.raises(psycopg2.IntegrityError, match="open a new course"),
+    ):
+        cursor.execute(MOVE_A_COURSE)
 
     # The checksum reads content, not only counts: one changed name is seen.
     with closing(connect(url_for(url, copy))) as connection, connection.cursor() as cursor:

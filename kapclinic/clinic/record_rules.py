@@ -27,7 +27,8 @@ class KeepsItsLinks(models.Model):
     """A saved row keeps the links it was written with (`kept_links`: {field: words}): a
     course its patient and clinic, an appointment its course. Moving one is refused beside
     its field, in a form's clean() and in save() alike; the values loaded are compared, so
-    the check asks no query."""
+    the check asks no query. A bulk update is refused by `KeptLinksQuerySet`, and anything
+    else by PostgreSQL's triggers (clinic migration 0028)."""
 
     kept_links = {}
     remembered = ()  # further fields whose loaded value a subclass checks (loaded_differs)
@@ -68,3 +69,16 @@ class KeepsItsLinks(models.Model):
         }
         if moved:
             raise ValidationError(moved)
+
+
+class KeptLinksQuerySet(models.QuerySet):
+    """A bulk update names no kept link either: refused in the model's words, with no query
+    asked (PostgreSQL refuses the same by trigger, clinic migration 0028; the SQLite demo has
+    only this)."""
+
+    def update(self, **kwargs):
+        links = self.model.kept_links
+        moved = {name: links[name] for name in links if name in kwargs or f"{name}_id" in kwargs}
+        if moved:
+            raise ValidationError(moved)
+        return super().update(**kwargs)

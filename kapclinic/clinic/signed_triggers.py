@@ -5,6 +5,9 @@ else that reaches the database (raw SQL, a shell, another program), so the recor
 prescriber signed is the record that stays. They raise SQLSTATE 23000 (Django's
 IntegrityError). The SQLite demo has no such triggers: RunSQL here is vendor-guarded.
 TRUNCATE is not covered (only an administrator of the database itself can run it).
+
+`refuse_on` is the general form: the links and final states of the journey (a course's
+patient, an appointment's course, a completed visit) are kept the same way.
 """
 
 from django.db import migrations
@@ -35,8 +38,8 @@ END
 $$;"""
 
 
-def _trigger(table, function, events="UPDATE OR DELETE", argument=""):
-    name = f"{table}_signed_is_final"
+def _trigger(table, function, events="UPDATE OR DELETE", argument="", name=None):
+    name = name or f"{table}_signed_is_final"
     return (
         f"DROP TRIGGER IF EXISTS {name} ON {table};\n"
         f"CREATE TRIGGER {name} BEFORE {events} ON {table} "
@@ -104,4 +107,14 @@ def refuse_in_signed_parent(tables, function, parent, link, parent_key="id"):
         + "\n"
         + "\n".join(creates),
         reverse_sql="\n".join(drops) + f"\nDROP FUNCTION IF EXISTS {function}();",
+    )
+
+
+def refuse_on(table, name, body, events="UPDATE", declare=""):
+    """A BEFORE `events` row trigger `name` on `table` running `body` (plpgsql that RAISEs with
+    ERRCODE `REFUSED` when the write breaks a rule); its function is `name` too."""
+    create, drop = _trigger(table, name, events, name=name)
+    return PostgresOnlySQL(
+        sql=_function(name, body, declare) + "\n" + create,
+        reverse_sql=drop + f"\nDROP FUNCTION IF EXISTS {name}();",
     )

@@ -76,9 +76,13 @@ def test_back_to_back_and_cancelled_appointments_free_the_resource(north):
     replacement = appointment(second, at(north.clinic, 3, 10), resource=held.resource, minutes=90)
     replacement.full_clean(exclude=["clinic", "patient"])  # no clash once cancelled
     replacement.save()
-    # Reviving the cancelled one would now double-book the recliner: refused on update.
+    # Moving another live one into the freed hours now double-books the recliner: refused on
+    # update (reviving the cancelled one is refused before that: clinic migration 0028).
+    later = book(first, None, at(north.clinic, 3, 13), minutes=60, room="Recliner A")
     with pytest.raises(IntegrityError, match="resource"), transaction.atomic():
-        Appointment.objects.filter(pk=held.pk).update(status=Appointment.Status.BOOKED)
+        Appointment.objects.filter(pk=later.pk).update(
+            starts_at=at(north.clinic, 3, 10, 30), ends_at=at(north.clinic, 3, 11)
+        )
 
 
 def test_clean_says_the_resource_is_taken_beside_the_field(north):

@@ -118,9 +118,12 @@ def test_back_to_back_sessions_and_cancelled_ones_do_not_clash(north):
     first.save()
     replacement = book(north.courses[0], nurse, at(north.clinic, 3, 9), minutes=120)
     assert replacement.pk
-    # Reviving the cancelled one would now double-book: refused on update too.
-    with pytest.raises(IntegrityError), transaction.atomic():
-        Appointment.objects.filter(pk=first.pk).update(status=Appointment.Status.BOOKED)
+    # Moving the one at 12 into those hours would double-book the nurse and room: refused too
+    # (reviving the cancelled one is refused before that: clinic migration 0028).
+    with pytest.raises(IntegrityError, match="_overlap"), transaction.atomic():
+        Appointment.objects.filter(course=north.courses[1]).update(
+            starts_at=at(north.clinic, 3, 10), ends_at=at(north.clinic, 3, 12)
+        )
 
 
 def test_unassigned_and_roomless_appointments_never_clash(north):

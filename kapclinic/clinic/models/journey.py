@@ -8,7 +8,7 @@ from simple_history.models import HistoricalRecords
 from kapclinic.audit.trail import CHANGE, audit
 from kapclinic.clinic.access import PatientRecordQuerySet, provider_for
 from kapclinic.clinic.record_fields import course_link
-from kapclinic.clinic.record_rules import KeepsItsLinks
+from kapclinic.clinic.record_rules import KeepsItsLinks, KeptLinksQuerySet
 
 from .people import Clinic, Patient, Provider, Role, User
 
@@ -63,7 +63,7 @@ STATE_TONE = {
 }
 
 
-class CourseQuerySet(PatientRecordQuerySet):
+class CourseQuerySet(KeptLinksQuerySet, PatientRecordQuerySet):
     """Courses of the patients this user may see (see Patient.objects.visible_to)."""
 
     patient_path, clinic_field = "patient__", "clinic_id"

@@ -8,6 +8,10 @@ Every write stamps `changed_at`, and a change of time or status bumps `sequence`
 iCalendar SEQUENCE), whether it goes through `save()` or a queryset `update()`: the reminder
 scan compares that version with the one the patient was last sent, so no write path can skip
 the notice of a move or a cancellation.
+
+A completed visit's status, kind and times are final, a cancelled or missed visit is not made
+live again and no appointment is deleted: `save()` says so in words, and PostgreSQL refuses
+the same to a queryset update or raw SQL (clinic migration 0028).
 """
 
 from django.contrib.postgres.fields import RangeBoundary, RangeOperators
@@ -25,7 +29,7 @@ from kapclinic.clinic.constraints import (
     TsTzRange,
 )
 from kapclinic.clinic.record_fields import course_link, optional_link
-from kapclinic.clinic.record_rules import KeepsItsLinks
+from kapclinic.clinic.record_rules import KeepsItsLinks, KeptLinksQuerySet
 
 from .people import Clinic, Patient, Provider
 from .resources import Resource
@@ -57,7 +61,7 @@ STATUS_TONE = {
 }
 
 
-class AppointmentQuerySet(PatientRecordQuerySet):
+class AppointmentQuerySet(KeptLinksQuerySet, PatientRecordQuerySet):
     """Appointments of the patients this user may see (through the course)."""
 
     def live(self):

@@ -5,7 +5,7 @@ one TRUNCATE of every table: 1-3 s here even when all but a few are empty. This 
 same tables to the same end state, then sends post_migrate as Django's flush does:
 
 - one query finds the tables holding rows;
-- those with a guard trigger (signed records, the audit trail refuse DELETE) are truncated,
+- those with a trigger on DELETE (signed records, appointments, the audit trail) are truncated,
   with every table that references them, as TRUNCATE requires (the audit trail lets TRUNCATE
   through only in a test_* database, tests/conftest.py);
 - the rest are emptied with DELETE in the same transaction; foreign keys are deferred to commit.
@@ -19,6 +19,7 @@ from django.core.management.sql import emit_post_migrate_signal
 from django.db import connections, transaction
 
 GUARDED = "SELECT DISTINCT tgrelid::regclass::text FROM pg_trigger WHERE NOT tgisinternal"
+GUARDED += " AND tgtype & 8 <> 0"  # fires on DELETE (a trigger on UPDATE alone lets DELETE by)
 REFERENCES = "SELECT conrelid::regclass::text, confrelid::regclass::text FROM pg_constraint "
 REFERENCES += "WHERE contype = 'f' AND conrelid <> confrelid"
 
