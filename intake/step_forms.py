@@ -10,7 +10,7 @@ The wizard's order of steps is `intake.steps`; the page flow is `kapclinic.clini
 from django import forms
 from django.utils import timezone
 
-from kapclinic.clinic.form_fields import written
+from kapclinic.clinic.form_fields import phone_input, written
 from kapclinic.clinic.forms import phone_number
 
 from .eligibility import date_of_birth_refusal
@@ -62,12 +62,14 @@ class AboutYouForm(forms.Form):
         ],
         widget=forms.RadioSelect(attrs={"class": "choice-scale"}),
     )
-    phone = forms.CharField(label="Mobile phone", max_length=40)
-    emergency_contact_name = forms.CharField(label="Emergency contact: name", max_length=200)
+    phone = forms.CharField(label="Mobile phone", max_length=40, widget=phone_input())
+    emergency_contact_name = forms.CharField(label="Emergency contact's name", max_length=200)
     emergency_contact_relationship = forms.CharField(
-        label="Emergency contact: relationship to you", max_length=60
+        label="Emergency contact's relationship to you", max_length=60
     )
-    emergency_contact_phone = forms.CharField(label="Emergency contact: phone", max_length=40)
+    emergency_contact_phone = forms.CharField(
+        label="Emergency contact's phone number", max_length=40, widget=phone_input()
+    )
 
     clinical_title = "Patient details"  # the step as the prescriber reads it
     clinical_labels = {  # each question as the prescriber's review and its PDF name it

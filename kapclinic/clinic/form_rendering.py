@@ -1,0 +1,18 @@
+"""How every form's fields are drawn: one renderer for the whole site (settings.FORM_RENDERER).
+
+A tick box's label reads as a statement beside the box ("That was yesterday", "None of these
+apply to me"), so it takes no colon; every other label keeps Django's "Label:"."""
+
+from django.forms.boundfield import BoundField
+from django.forms.renderers import DjangoTemplates
+
+
+class ClinicBoundField(BoundField):
+    def label_tag(self, contents=None, attrs=None, label_suffix=None, tag=None):
+        if label_suffix is None and self.widget_type == "checkbox":
+            label_suffix = ""
+        return super().label_tag(contents, attrs, label_suffix, tag)
+
+
+class ClinicFormRenderer(DjangoTemplates):
+    bound_field_class = ClinicBoundField
