@@ -7,6 +7,8 @@ import re
 import pytest
 from django.urls import reverse
 
+from intake.steps import STEPS
+
 pytestmark = pytest.mark.django_db
 
 
@@ -29,3 +31,18 @@ def test_no_label_ends_in_a_second_colon(patient_client):
 
 def test_none_of_these_apply_is_a_tick_box_label_without_a_colon(medical_page):
     assert medical_page.count(">None of these apply to me</label>") == 4
+
+
+def test_an_unanswered_question_is_named_in_plain_words_on_every_step(patient_client):
+    """Not Django's "This field is required.": each step says what is missing, as the check-in
+    does ("Please answer yes or no.", "Please enter your date of birth.")."""
+    client, _, _ = patient_client
+    generic = []
+    for step in STEPS:
+        if step.form_class is None or step.template:
+            continue
+        page = client.post(reverse("intake:step", args=[step.key]), {}).content.decode()
+        assert "Please check the answers marked below." in page, step.key
+        if "This field is required." in page:
+            generic.append(step.key)
+    assert generic == []
