@@ -10,7 +10,7 @@ The wizard's order of steps is `intake.steps`; the page flow is `kapclinic.clini
 from django import forms
 from django.utils import timezone
 
-from kapclinic.clinic.form_fields import written
+from kapclinic.clinic.form_fields import phone_input, written
 from kapclinic.clinic.forms import phone_number
 
 from .eligibility import date_of_birth_refusal
@@ -18,6 +18,7 @@ from .question_layout import FollowUp, Group, QuestionLayoutMixin
 
 YES_NO = [(True, "Yes"), (False, "No")]
 PHONE_ERROR = "Please enter a phone number, e.g. +44 7700 900123."
+ONE_ANSWER = "Please choose one answer."
 
 
 def yes_no(label, help_text=""):
@@ -27,6 +28,7 @@ def yes_no(label, help_text=""):
         help_text=help_text,
         choices=YES_NO,
         coerce=lambda value: value in (True, "True", "true", "1"),
+        error_messages={"required": "Please answer yes or no."},
         widget=forms.RadioSelect(attrs={"class": "choice-scale"}),
     )
 
@@ -38,7 +40,7 @@ def how_many(label, most, **kwargs):
         label=label,
         min_value=0,
         max_value=most,
-        error_messages={"min_value": words, "max_value": words},
+        error_messages={"required": words, "min_value": words, "max_value": words},
         **kwargs,
     )
 
@@ -49,7 +51,9 @@ class AboutYouForm(forms.Form):
     )
     pronouns = forms.CharField(label="Pronouns", required=False, max_length=40)
     date_of_birth = forms.DateField(
-        label="Date of birth", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label="Date of birth",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"required": "Please enter your date of birth."},
     )
     sex_at_birth = forms.ChoiceField(
         label="Sex recorded at birth",
@@ -61,13 +65,30 @@ class AboutYouForm(forms.Form):
             ("prefer_not_to_say", "Prefer not to say"),
         ],
         widget=forms.RadioSelect(attrs={"class": "choice-scale"}),
+        error_messages={"required": ONE_ANSWER},
     )
-    phone = forms.CharField(label="Mobile phone", max_length=40)
-    emergency_contact_name = forms.CharField(label="Emergency contact: name", max_length=200)
+    phone = forms.CharField(
+        label="Mobile phone",
+        max_length=40,
+        widget=phone_input(),
+        error_messages={"required": PHONE_ERROR},
+    )
+    emergency_contact_name = forms.CharField(
+        label="Emergency contact's name",
+        max_length=200,
+        error_messages={"required": "Please tell us whom we may call in an emergency."},
+    )
     emergency_contact_relationship = forms.CharField(
-        label="Emergency contact: relationship to you", max_length=60
+        label="Emergency contact's relationship to you",
+        max_length=60,
+        error_messages={"required": "Please tell us who they are to you, e.g. partner, friend."},
     )
-    emergency_contact_phone = forms.CharField(label="Emergency contact: phone", max_length=40)
+    emergency_contact_phone = forms.CharField(
+        label="Emergency contact's phone number",
+        max_length=40,
+        widget=phone_input(),
+        error_messages={"required": PHONE_ERROR},
+    )
 
     clinical_title = "Patient details"  # the step as the prescriber reads it
     clinical_labels = {  # each question as the prescriber's review and its PDF name it
@@ -301,6 +322,7 @@ class SubstanceUseForm(QuestionLayoutMixin, forms.Form):
             ("recreational", "Yes, not as a treatment"),
         ],
         widget=forms.RadioSelect(attrs={"class": "choice-scale"}),
+        error_messages={"required": ONE_ANSWER},
     )
     ketamine_use_details = written("If yes: when, and how did it go?", 2000, rows=2)
 
@@ -323,7 +345,11 @@ class SupportForm(forms.Form):
 
 class GoalsForm(forms.Form):
     goals = written(
-        "What would you most like to change through this treatment?", 4000, rows=4, required=True
+        "What would you most like to change through this treatment?",
+        4000,
+        rows=4,
+        required=True,
+        error_messages={"required": "Please tell us what you would like to change."},
     )
     intentions = written("What intentions would you like to bring to your sessions?", 4000, rows=3)
     support = written("Who supports you (friends, family, other professionals)?", 2000, rows=2)
@@ -345,7 +371,11 @@ class ConsentForm(forms.Form):
         label="I have read and understood this information and I consent to treatment.",
         error_messages=NOT_TICKED,
     )
-    signed_name = forms.CharField(label="Type your full name to sign", max_length=200)
+    signed_name = forms.CharField(
+        label="Type your full name to sign",
+        max_length=200,
+        error_messages={"required": "Please type your full name to sign."},
+    )
 
     def __init__(self, *args, legal_name="", **kwargs):
         super().__init__(*args, **kwargs)

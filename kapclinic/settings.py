@@ -110,6 +110,8 @@ TEMPLATES = [
         },
     },
 ]
+# Every form drawn alike: a tick box's label takes no colon (kapclinic/clinic/form_rendering.py).
+FORM_RENDERER = "kapclinic.clinic.form_rendering.ClinicFormRenderer"
 
 # --- Database -----------------------------------------------------------------------------------
 # SQLite file for the demo; PostgreSQL (psycopg2) through DATABASE_URL in CI and production.

@@ -82,7 +82,7 @@ class IntegrationNoteForm(OneTimeKeyMixin, ClinicianForm):
             self.fields[name] = _note_field(name)
         self.fields["suicide_risk_detail"].label = "Suicide-risk detail"
         self.fields["suicide_risk_detail"].help_text = "What was asked and said; any plan agreed."
-        self.fields["next_dose_plan_detail"].label = "Next dose: detail"
+        self.fields["next_dose_plan_detail"].label = "Detail of the next dose"
         self.fields["next_dose_plan_detail"].help_text = "Dose, route, booster use."
 
     # The note version this editor started from (0: no draft saved yet); see EditConflict.

@@ -20,7 +20,8 @@ from sessions.booking import SESSION_STATE
 
 CLINICIAN, ROOM = "clinician", "room"
 AXES = {CLINICIAN: "Clinician", ROOM: "Room"}
-# The hours the grid shows, clinic time; an appointment outside them is cut at the edge.
+# The hours the grid shows, clinic time; an appointment across an edge is cut there, one
+# wholly outside them is listed under the grid (`Grid.outside`), never left off the page.
 DAY_STARTS, DAY_ENDS = datetime.time(7, 0), datetime.time(20, 0)
 ROW_MINUTES = 5
 SLOT_MINUTES = 30
@@ -98,6 +99,7 @@ class Grid:
     clinicians: list  # (pk, name) of the clinic's clinicians, for the filter
     rooms: list  # (pk, name) of the clinic's rooms and chairs, for the filter
     appointment_count: int = 0
+    outside: list = field(default_factory=list)  # blocks wholly outside the grid's hours
 
     @property
     def last(self):
@@ -140,8 +142,8 @@ def calendar_grid(
     tz = clinic.tz
     now = now or timezone.now()
     dates = [first + datetime.timedelta(days=i) for i in range(days)]
-    start = datetime.datetime.combine(first, DAY_STARTS, tzinfo=tz)
-    end = datetime.datetime.combine(dates[-1], DAY_ENDS, tzinfo=tz)
+    start = datetime.datetime.combine(first, datetime.time.min, tzinfo=tz)
+    end = datetime.datetime.combine(dates[-1] + datetime.timedelta(days=1), start.time(), tz)
     rows = _minutes(DAY_ENDS) // ROW_MINUTES - _offset()
 
     appointments = _appointment_rows(clinic, user, start, end, filters)
@@ -171,7 +173,7 @@ def calendar_grid(
         by_column.setdefault((a["local_start"].date(), _key_of(a, axis)), []).append(a)
 
     today = timezone.localdate(now, timezone=tz)
-    grid_days = []
+    grid_days, outside = [], []
     for day in dates:
         columns = []
         slots = _day_slots(day, tz, now, slot_minutes)
@@ -179,8 +181,7 @@ def calendar_grid(
             column = Column(key=key, label=label, day=day, axis=axis)
             for a in by_column.get((day, key), ()):
                 block = _block(a, day, tz, names)
-                if block is not None:
-                    column.blocks.append(block)
+                (column.blocks if block.rows else outside).append(block)
             column.lanes = _assign_lanes(column.blocks)
             if slots and not (key == NONE_KEY and axis == CLINICIAN):
                 column.free = _free_slots(column.blocks, slots, slot_minutes // ROW_MINUTES)
@@ -208,6 +209,7 @@ def calendar_grid(
         clinicians=clinicians,
         rooms=rooms,
         appointment_count=len(appointments),
+        outside=sorted(outside, key=lambda block: (block.starts_at, block.pk)),
     )
 
 
@@ -281,15 +283,15 @@ def _extra_label(row, axis):
 
 
 def _block(row, day, tz, names):
-    """The block of one appointment on `day`, cut at the grid's hours, or None outside them."""
+    """The block of one appointment on `day`, cut at the grid's hours (no rows: outside them)."""
     starts, ends = row["local_start"], row["local_end"]
     top = datetime.datetime.combine(day, DAY_STARTS, tzinfo=tz)
     bottom = datetime.datetime.combine(day, DAY_ENDS, tzinfo=tz)
     shown_from, shown_to = max(starts, top), min(ends, bottom)
-    if shown_to <= shown_from:
-        return None
     first = _row_at(shown_from)
     after = -(-_minutes_from_midnight(shown_to) // ROW_MINUTES) - _offset() + 1
+    if shown_to <= shown_from:
+        first = after = 0
     status = row["status"]
     session = row["dosing_session__status"]
     if session and status not in (Appointment.Status.CANCELLED, Appointment.Status.NO_SHOW):
@@ -311,7 +313,7 @@ def _block(row, day, tz, names):
         else "",
         room=row["resource__name"] or "",
         row=first,
-        rows=max(after - first, 1),
+        rows=max(after - first, 1) if first else 0,
         live=status in LIVE_STATUSES,
         cut_before=starts < top,
         cut_after=ends > bottom,

@@ -21,3 +21,8 @@ def signature_password():
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
+
+
+def phone_input():
+    """A phone number box: opens the phone's number pad and offers the number it knows."""
+    return forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"})

@@ -38,6 +38,13 @@ class Step:
     def is_questionnaire(self):
         return bool(self.instrument)
 
+    @property
+    def in_sentence(self):
+        """The title inside a sentence ("Back to anxiety questionnaire (GAD-7)"): only its
+        first letter lowered, so the abbreviations a patient sees on the page stay as written."""
+        first_word = self.title.split(" ", 1)[0]
+        return self.title if first_word.isupper() else self.title[:1].lower() + self.title[1:]
+
 
 def unanswered(form):
     """The questionnaire items left blank, as (number, id of their first answer), in order,

@@ -12,7 +12,7 @@ from django import forms
 from django.utils import timezone
 
 from kapclinic.clinic import steps
-from kapclinic.clinic.form_fields import written
+from kapclinic.clinic.form_fields import phone_input, written
 from kapclinic.clinic.forms import FieldErrorsForm, phone_number
 from kapclinic.clinic.text_limits import SHORT_REASON
 
@@ -222,7 +222,7 @@ class CompanionForm(CheckInStepForm):
         label="Their phone number",
         help_text=f"So the team can reach them on the day, {PHONE_HELP}.",
         max_length=_text("companion_phone"),
-        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+        widget=phone_input(),
         error_messages={"required": f"Please enter their phone number, {PHONE_HELP}."},
     )
 

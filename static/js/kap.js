@@ -5,7 +5,8 @@
  *
  *  (a) <button data-confirm="Message"> asks confirm() before it acts.
  *  (b) <body data-idle-minutes="N"> shows #idle-warning one minute before
- *      the server-side idle timeout (SESSION_IDLE_MINUTES).
+ *      the server-side idle timeout (SESSION_IDLE_MINUTES); typing in a form
+ *      counts as activity.
  *  (c) htmx: sends X-CSRFToken from <meta name="csrf-token" content="...">,
  *      and uses CSP-safe, no-patient-data-in-storage settings.
  */
@@ -121,15 +122,10 @@
       doc.documentElement.classList.remove("is-session-expired");
     }
 
-    function stay() {
-      if (state === "expired" || !window.fetch) {
-        window.location.reload();
-        return;
-      }
-      // Any request refreshes the session (SESSION_SAVE_EVERY_REQUEST), so
-      // a light HEAD of this page keeps unsaved form input intact. If the
-      // session has gone (redirect to sign-in) or the request fails, reload.
-      window.fetch(window.location.href, {
+    // Any request refreshes the session (SESSION_SAVE_EVERY_REQUEST), so a
+    // light HEAD of this page keeps unsaved form input intact.
+    function touchServer(onFailure) {
+      return window.fetch(window.location.href, {
         method: "HEAD",
         credentials: "same-origin",
         cache: "no-store",
@@ -138,12 +134,31 @@
         if (response.ok) {
           reset();
         } else {
-          window.location.reload();
+          onFailure();
         }
-      }, function () {
-        window.location.reload();
-      });
+      }, onFailure);
     }
+
+    function stay() {
+      if (state === "expired" || !window.fetch) {
+        window.location.reload();
+        return;
+      }
+      // If the session has gone (redirect to sign-in) or the request fails, reload.
+      touchServer(function () { window.location.reload(); });
+    }
+
+    // Someone typing is there: a long journal entry or note written without
+    // sending a page refreshes the session, at most every few minutes, so the
+    // page is never hidden (and its unsaved text lost) under a person writing.
+    var typingRefreshMs = Math.min(5 * 60 * 1000, warnMs);
+    var refreshing = false;
+    doc.addEventListener("input", function () {
+      if (state === "expired" || refreshing || !window.fetch) return;
+      if (Date.now() - lastServerContact < typingRefreshMs) return;
+      refreshing = true;
+      touchServer(function () {}).then(function () { refreshing = false; });
+    });
 
     region.addEventListener("click", function (event) {
       var target = event.target;

@@ -1,6 +1,8 @@
 """The safety plan (Stanley-Brown structure): written with the patient, versioned, and seen by
 its patient on their phone and by no other patient (issue 15)."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -102,3 +104,13 @@ def test_the_safety_plan_pages_run_a_bounded_number_of_queries(
     client.get(reverse("clinic:my-safety-plan"))
     with django_assert_max_num_queries(8):
         assert client.get(reverse("clinic:my-safety-plan")).status_code == 200
+
+
+def test_the_patients_plan_has_a_heading_between_the_page_title_and_its_steps(world, client):
+    """Screen-reader users move by headings: the steps (h3) sit under an h2, never straight
+    under the page's h1 (axe: heading-order)."""
+    write_plan(world)
+    client.force_login(world.one.patients[0].user)
+    page = client.get(reverse("clinic:my-safety-plan")).text
+    levels = re.findall(r"<h([1-6])\b", page[page.index("<main") :])
+    assert levels[:3] == ["1", "2", "3"], levels

@@ -25,6 +25,7 @@ from kapclinic.clinic.models import (
     TreatmentCourse,
     User,
 )
+from kapclinic.demo.management.commands.seed_demo import DEMO_CONSENT, DEMO_CONSENT_ADDITION
 from kapclinic.measures.models import QuestionnaireResponse
 from sessions.models import Administration, DosingSession, VitalSigns
 
@@ -384,3 +385,11 @@ def test_mina_is_in_maintenance_with_a_reevaluation_on_record(seeded):
     assert upcoming.count() == 2
     [series] = {appointment.series for appointment in upcoming}
     assert (series.count, series.cadence, series.kind) == (2, "every 4 weeks", "dosing")
+
+
+def test_the_demo_consent_paragraphs_wrap_to_the_phone_not_to_the_source_file():
+    """The page keeps each line break it is given: a paragraph broken mid-sentence in the
+    source showed on a phone as ragged short lines ("…sleepiness and a rise / in blood…")."""
+    paragraphs = (DEMO_CONSENT + DEMO_CONSENT_ADDITION).split("\n\n")
+    assert len(paragraphs) == 4
+    assert [p for p in paragraphs if "\n" in p.strip("\n")] == []

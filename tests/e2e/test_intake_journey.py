@@ -79,9 +79,9 @@ def test_invitation_to_cleared_course(
     phone.get_by_label("Date of birth").fill("1990-04-02")
     phone.locator("input[name='sex_at_birth'][value='female']").check()
     phone.get_by_label("Mobile phone").fill("+44 7700 900321")
-    phone.get_by_label("Emergency contact: name").fill("Sam Ashby")
-    phone.get_by_label("Emergency contact: relationship to you").fill("Brother")
-    phone.get_by_label("Emergency contact: phone").fill("+44 7700 900322")
+    phone.get_by_label("Emergency contact's name").fill("Sam Ashby")
+    phone.get_by_label("Emergency contact's relationship to you").fill("Brother")
+    phone.get_by_label("Emergency contact's phone number").fill("+44 7700 900322")
     save_and_continue(phone)
     assert "/intake/step/medical/" in phone.url
     assert_accessible(phone)

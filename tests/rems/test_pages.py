@@ -2,6 +2,7 @@
 enrolment signed by a prescriber, the submission recorded by staff; a bounded query count."""
 
 import datetime
+import re
 
 import pytest
 from django.core import mail
@@ -15,7 +16,7 @@ from kapclinic.rems.services import generate_monitoring_form, overdue_count
 from tests.factories import AppointmentFactory, CourseFactory, PatientFactory
 from tests.reminders.conftest import at, run_scan
 
-from .conftest import certify
+from .conftest import certify, enrol
 
 pytestmark = pytest.mark.django_db
 
@@ -138,3 +139,16 @@ def test_a_form_within_seven_days_is_not_overdue_in_the_digest(world):
     form_for(side.courses[0], datetime.date(2030, 5, 27))  # 7 days before: due today
     assert overdue_count(side.clinic.pk, at(2030, 6, 3, 6, 30)) == 0
     assert MonitoringForm.objects.count() == 1
+
+
+def test_each_landmark_on_the_rems_page_has_its_own_name(world, staff_client):
+    """A screen reader lists landmarks by name: the enrolments card and the scrolling table
+    inside it were both "Enrolled patients" (axe: landmark-unique)."""
+    side = world.one
+    enrol(side.courses[0].patient, side.staff[Role.PRESCRIBER].user)
+    page = staff_client(side.staff[Role.NURSE]).get(reverse("rems:overview")).text
+    headings = dict(re.findall(r'<h2[^>]*id="([^"]+)"[^>]*>(.*?)</h2>', page, re.S))
+    names = [headings[i] for i in re.findall(r'<section[^>]*aria-labelledby="([^"]+)"', page)]
+    names += re.findall(r'role="region" aria-label="([^"]+)"', page)
+    assert "Enrolled patients" in names
+    assert len(names) == len(set(names)), names

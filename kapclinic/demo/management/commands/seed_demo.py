@@ -39,19 +39,23 @@ from kapclinic.demo.treatment import backdate_intake
 DEMO_PASSWORD = "calm-harbour-2026"
 CLINIC_NAME = "Harbour KAP Clinic (demo)"
 
-DEMO_CONSENT = """This is demonstration consent text; each clinic publishes its own in the admin.
+# One line per paragraph: the page keeps every line break, and the phone wraps the rest.
+DEMO_CONSENT = "\n\n".join(
+    (
+        "This is demonstration consent text; each clinic publishes its own in the admin.",
+        "Ketamine-assisted psychotherapy combines supervised doses of ketamine with "
+        "psychotherapy. Common effects during a session include dissociation, dizziness, nausea, "
+        "sleepiness and a rise in blood pressure; these usually pass within two hours. You will "
+        "be monitored until you are fit to leave, and you must not drive or operate machinery "
+        "until the next day after a restful sleep.",
+        "You can withdraw your consent at any time without affecting your other care.",
+    )
+)
 
-Ketamine-assisted psychotherapy combines supervised doses of ketamine with psychotherapy.
-Common effects during a session include dissociation, dizziness, nausea, sleepiness and a rise
-in blood pressure; these usually pass within two hours. You will be monitored until you are fit
-to leave, and you must not drive or operate machinery until the next day after a restful sleep.
-
-You can withdraw your consent at any time without affecting your other care."""
-
-DEMO_CONSENT_ADDITION = """
-
-With your agreement, integration sessions may be offered by secure video; dosing itself
-always takes place in the clinic."""
+DEMO_CONSENT_ADDITION = (
+    "\n\nWith your agreement, integration sessions may be offered by secure video; dosing "
+    "itself always takes place in the clinic."
+)
 DEMO_CONSENT_CHANGES = (
     "We added a paragraph on video (telehealth) integration sessions. Dosing still always "
     "takes place in the clinic."
