@@ -20,6 +20,7 @@ WHO_VIEWED_MY_RECORD = path(
 
 urlpatterns = [
     path("", clinic_views.home, name="home"),
+    path("keep-alive/", clinic_views.keep_alive, name="keep-alive"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("audit/", include(([WHO_VIEWED_MY_RECORD], "audit"))),

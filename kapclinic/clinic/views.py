@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Window
 from django.http import Http404, HttpResponse, HttpResponseRedirect
@@ -9,6 +10,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.views import View
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from kapclinic.audit.models import AccessEvent
@@ -68,6 +71,16 @@ def bench_bare(request):
     silently measuring a cheaper signed-out request."""
     if not request.user.is_authenticated:
         return HttpResponse("not signed in", status=403, content_type="text/plain")
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@login_required
+@never_cache
+@require_safe
+def keep_alive(request):
+    """The page's "still here" (Stay signed in, or someone typing): any request pushes the
+    idle expiry forward, and this one opens no record, so it writes nothing to the patient's
+    "Who viewed my record". Signed out, it sends to sign in and the page reloads."""
     return HttpResponse("ok", content_type="text/plain")
 
 

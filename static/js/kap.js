@@ -122,10 +122,12 @@
       doc.documentElement.classList.remove("is-session-expired");
     }
 
-    // Any request refreshes the session (SESSION_SAVE_EVERY_REQUEST), so a
-    // light HEAD of this page keeps unsaved form input intact.
+    // Any request refreshes the session (SESSION_SAVE_EVERY_REQUEST): a light
+    // HEAD of the keep-alive URL keeps unsaved form input intact, and opens no
+    // record (a HEAD of this page would log another view of the patient's).
+    var keepAliveUrl = body.getAttribute("data-keep-alive-url") || window.location.href;
     function touchServer(onFailure) {
-      return window.fetch(window.location.href, {
+      return window.fetch(keepAliveUrl, {
         method: "HEAD",
         credentials: "same-origin",
         cache: "no-store",

@@ -308,6 +308,9 @@ ALDRETE = {
 
 ACCESS = {
     "home": Page(ANYONE, SIGNED_IN, notes="sends each person to their start page"),
+    "keep-alive": Page(
+        ANYONE, SIGNED_IN, {GET}, notes="pushes the idle expiry forward; opens no record"
+    ),
     # --- clinic ------------------------------------------------------------------------------
     "clinic:caseload": Page(
         STAFF,
@@ -854,4 +857,4 @@ def test_the_sweep_covers_every_url_role_and_method():
     assert not missing, f"URLs with no row in ACCESS: {missing}"
     total = len(URLS) * len(ROLES) * 2
     print(f"\nURL sweep: {len(URLS)} URLs × {len(ROLES)} roles × 2 methods = {total} requests")
-    assert total == 2034, "update this count when URLs or roles are added"
+    assert total == 2052, "update this count when URLs or roles are added"
