@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models.query import ModelIterable, ValuesListIterable
+from django.db.models.query import FlatValuesListIterable, ModelIterable, ValuesListIterable
 
 _STATEMENTS = {}
 
@@ -45,8 +45,12 @@ _PROBE_TIME = datetime.datetime(1901, 1, 1, tzinfo=datetime.UTC)
 def _probe(value, index):
     if isinstance(value, int) and not isinstance(value, bool):
         return _PROBE_BASE - index
-    if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is None:
+            return None
         return _PROBE_TIME + datetime.timedelta(seconds=index)
+    if isinstance(value, datetime.date):
+        return _PROBE_TIME.date() + datetime.timedelta(days=index)
     return None
 
 
@@ -57,6 +61,7 @@ class _Statement:
     slots: tuple  # per parameter: the index of the caller's value, or None and a constant
     model: object = None  # model rows, read through raw()
     converters: tuple = ()  # plain rows: the ORM's converters of each column
+    flat: bool = False  # values_list(..., flat=True): the one column's values
 
     def read(self, args):
         params = [args[index] if index is not None else constant for index, constant in self.slots]
@@ -68,7 +73,7 @@ class _Statement:
             rows = cursor.fetchall()
         if self.converters:
             rows = [_converted(row, self.converters, connection) for row in rows]
-        return [tuple(row) for row in rows]
+        return [row[0] for row in rows] if self.flat else [tuple(row) for row in rows]
 
 
 def _converted(row, converters, connection):
@@ -82,10 +87,10 @@ def _converted(row, converters, connection):
 
 
 def compiled(name, args, rows):
-    """What `rows(*args)` reads (model objects, or `values_list` tuples), its SQL built once.
+    """What `rows(*args)` reads (model objects, `values_list` rows), its SQL built once.
 
     `rows` takes every value that changes as an argument and captures nothing, so the rest of
-    the statement is the same on every call; `args` are ints (ids) and aware datetimes. The
+    the statement is the same on every call; `args` are ints (ids), dates and aware datetimes. The
     first call compiles the statement twice, with the real values and with stand-ins, to learn
     which parameters are the caller's; a statement whose text or constants would change with
     them, or that the ORM reads in a way not copied here, is read the ordinary way each time.
@@ -143,7 +148,8 @@ def _compile(rows, args):
     fields = dict(sql=sql, db=queryset.db, slots=tuple(slots))
     if queryset._iterable_class is ModelIterable and query.select_related is False:
         return _Statement(model=queryset.model, **fields)
-    if queryset._iterable_class is not ValuesListIterable:
+    flat = queryset._iterable_class is FlatValuesListIterable
+    if queryset._iterable_class is not ValuesListIterable and not flat:
         return None
     # As Django's ValuesListIterable (compiler.results_iter): each column's converters.
     selected = [column[0] for column in compiler.select[: compiler.col_count]]
@@ -153,4 +159,4 @@ def _compile(rows, args):
         (position, tuple(functions), expression)
         for position, (functions, expression) in compiler.get_converters(selected).items()
     )
-    return _Statement(converters=converters, **fields)
+    return _Statement(converters=converters, flat=flat, **fields)

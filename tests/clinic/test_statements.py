@@ -1,6 +1,9 @@
 """Statements compiled once per process: the same rows as the ORM, nothing kept but the SQL."""
 
+import datetime
+
 from django.db.models import Value
+from django.utils import timezone
 
 from kapclinic.clinic.models import SafetyFlag
 from kapclinic.clinic.statements import compiled, compiled_rows
@@ -119,3 +122,21 @@ def test_no_values_reads_nothing_and_model_rows_keep_their_deferred_fields(world
     for _ in range(2):
         (read,) = compiled("test: reasons", [one.pk], reasons)
         assert (read.pk, read.reason, read.source) == (made.pk, "Only the reason", "test")
+
+
+def sources_raised_by(course_id, day):
+    return (
+        SafetyFlag.objects.filter(course_id=course_id, raised_at__date__lte=day)
+        .order_by("pk")
+        .values_list("source", flat=True)
+    )
+
+
+def test_flat_rows_and_dates_are_the_caller_values_too(world):
+    one, _two = world.one.courses
+    flag(one, "Today")
+    today = timezone.localdate()
+    for day in (today, today - datetime.timedelta(days=1), today):
+        rows = compiled("test: sources by day", [one.pk, day], sources_raised_by)
+        assert rows == list(sources_raised_by(one.pk, day))
+    assert rows == ["test"]
