@@ -11,7 +11,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from kapclinic.audit.trail import CHANGE, audit
-from kapclinic.clinic.models import CourseState, JourneyError, SafetyFlag
+from kapclinic.clinic.models import Clinic, CourseState, JourneyError, SafetyFlag
+from kapclinic.clinic.statements import compiled
 
 from .models import ConsentDocument, ConsentKind, ConsentSignature, ConsentWithdrawal
 
@@ -61,10 +62,15 @@ def withdrawal_of(signature):
         return None
 
 
+def _in_effect(clinic_id, on):
+    return ConsentDocument.objects.in_effect(Clinic(pk=clinic_id), on)
+
+
 def versions_in_effect(clinic, on=None):
     """{kind: [versions whose effective date has come, oldest first]} for the clinic."""
     by_kind = {}
-    for document in ConsentDocument.objects.in_effect(clinic, on):
+    on = on or clinic.today()
+    for document in compiled("consent versions in effect", [clinic.pk, on], _in_effect):
         by_kind.setdefault(document.kind, []).append(document)
     return by_kind
 

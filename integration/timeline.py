@@ -9,11 +9,40 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kapclinic.clinic.records import SIGNED
+from kapclinic.clinic.statements import compiled
 from kapclinic.clinic.timeline import TimelineEntry, person_name, register
 
 from .models import IntegrationNote, JournalEntry, MeasureRequest
 
 WHO = ("written_by", "signed_by")
+
+
+# Plain rows of only what an entry shows: notes are wide rows (every section's text) and the
+# chart needs their status, time and the signer's or writer's name.
+PEOPLE = [f"{who}__{field}" for who in WHO for field in ("first_name", "last_name", "email")]
+
+
+def _notes(*course_ids):
+    return IntegrationNote.objects.filter(course_id__in=course_ids).values_list(
+        "status", "signed_at", "created_at", *PEOPLE
+    )
+
+
+def _shared_journal(*course_ids):
+    return (
+        JournalEntry.objects.filter(course_id__in=course_ids, shared_at__isnull=False)
+        .values("course_id")
+        .annotate(count=Count("pk"), latest=Max("shared_at"))
+        .values_list("course_id", "count", "latest")
+    )
+
+
+def _measure_requests(*course_ids):
+    return (
+        MeasureRequest.objects.filter(course_id__in=course_ids)
+        .exclude(status=MeasureRequest.Status.CANCELLED)
+        .only("instrument", "label", "status", "completed_at", "expires_at", "due_at")
+    )
 
 
 @register
@@ -22,12 +51,7 @@ def integration_entries(patient, courses):
     if not course_ids:
         return []
     entries = []
-    # Plain rows of only what an entry shows: notes are wide rows (every section's text) and
-    # the chart needs their status, time and the signer's or writer's name.
-    people = [f"{who}__{field}" for who in WHO for field in ("first_name", "last_name", "email")]
-    notes = IntegrationNote.objects.filter(course_id__in=course_ids).values_list(
-        "status", "signed_at", "created_at", *people
-    )
+    notes = compiled("chart timeline: integration notes", course_ids, _notes)
     for status, signed_at, created_at, *names in notes:
         signed = status == SIGNED
         who = names[3:] if signed else names[:3]
@@ -40,31 +64,22 @@ def integration_entries(patient, courses):
                 "success" if signed else "neutral",
             )
         )
-    shared = (
-        JournalEntry.objects.filter(course_id__in=course_ids, shared_at__isnull=False)
-        .values("course_id")
-        .annotate(count=Count("pk"), latest=Max("shared_at"))
-    )
-    for row in shared:
-        count = row["count"]
+    for course_id, count, latest in compiled(
+        "chart timeline: shared journal entries", course_ids, _shared_journal
+    ):
         # Reachable whatever the course's stage: the patient may share before treatment.
         entries.append(
             TimelineEntry(
-                row["latest"],
+                latest,
                 "journal",
                 f"{count} journal entr{'y' if count == 1 else 'ies'} shared with the care team",
                 "",
                 "info",
-                url=reverse("integration:outcomes", args=[row["course_id"]]) + "#journal-h",
+                url=reverse("integration:outcomes", args=[course_id]) + "#journal-h",
             )
         )
     now = timezone.now()
-    requests = (
-        MeasureRequest.objects.filter(course_id__in=course_ids)
-        .exclude(status=MeasureRequest.Status.CANCELLED)
-        .only("instrument", "label", "status", "completed_at", "expires_at", "due_at")
-    )
-    for request in requests:
+    for request in compiled("chart timeline: measure requests", course_ids, _measure_requests):
         name = request.get_instrument_display()
         if request.status == MeasureRequest.Status.COMPLETED:
             entries.append(

@@ -20,8 +20,9 @@ from django.utils import timezone
 from intake.consent import consent_status
 from intake.models import ConsentKind, ConsentSignature
 from intake.services import is_cleared
-from kapclinic.clinic.models import BoosterLimits, Product
+from kapclinic.clinic.models import BoosterLimits, Product, SafetyFlag
 from kapclinic.clinic.risk import dosing_block
+from kapclinic.clinic.statements import compiled
 from kapclinic.rems import services as rems
 
 from .dose_limits import limits_reason
@@ -93,7 +94,7 @@ def evaluate_gate(session, at=None, *, doses=None, readings=None, alerts=None, p
         doses = list(session.administrations.all())
     given = first_dose_at(session, doses) if closed else None
     booster = bool(doses) and not closed
-    check_in = CheckIn.objects.filter(appointment_id=session.appointment_id).first()
+    check_in = next(iter(compiled("gate: check-in", [session.appointment_id], _check_in_of)), None)
     reading = baseline_vitals(session, at, doses=doses, readings=readings)
     items = [
         _clearance(session),
@@ -157,12 +158,13 @@ def _consent(session, given=None):
 
 def _safety_flags(session, given=None):
     label = "No open safety flag"
-    flags = session.course.safety_flags.open()
-    if given is not None:  # open at the time of the dose, whatever happened since
+    if given is None:
+        sources = compiled("gate: open flags", [session.course_id], _open_flag_sources)
+    else:  # open at the time of the dose, whatever happened since
         flags = session.course.safety_flags.filter(raised_at__lte=given).filter(
             Q(resolved_at__isnull=True) | Q(resolved_at__gt=given)
         )
-    sources = list(flags.values_list("source", flat=True))
+        sources = list(flags.values_list("source", flat=True))
     if not sources:
         # reference §1.5: after a high-risk review, no dose until a prescriber's review.
         review = dosing_block(session.course, given)
@@ -184,6 +186,14 @@ def _safety_flags(session, given=None):
         False,
         f"Open safety flag ({'; '.join(sources)}): a clinician must resolve it before dosing.",
     )
+
+
+def _check_in_of(appointment_id):
+    return CheckIn.objects.filter(appointment_id=appointment_id).order_by("pk")[:1]
+
+
+def _open_flag_sources(course_id):
+    return SafetyFlag.objects.filter(course_id=course_id).open().values_list("source", flat=True)
 
 
 def _check_in(check_in):

@@ -10,6 +10,7 @@ from django.db.models import IntegerField, OuterRef, Subquery
 from django.urls import reverse
 
 from kapclinic.clinic.selectors import counted
+from kapclinic.clinic.statements import compiled
 from kapclinic.clinic.timeline import TimelineEntry, register
 
 from .models import Administration, AdverseEvent, DosingSession, VitalSigns
@@ -34,14 +35,8 @@ def peak_reading(field):
 STATUS = dict(DosingSession.Status.choices)
 
 
-@register
-def dosing_sessions(patient, courses):
-    """One timeline entry per dosing session of the patient's courses, built from plain rows
-    (no model objects: the chart spent more building them than reading them)."""
-    course_ids = [course.pk for course in courses]
-    if not course_ids:
-        return []
-    sessions = (
+def _sessions(*course_ids):
+    return (
         DosingSession.objects.filter(course_id__in=course_ids)
         .annotate(
             peak_systolic=peak_reading("systolic"),
@@ -58,13 +53,27 @@ def dosing_sessions(patient, courses):
             "event_count",
         )
     )
-    sessions = list(sessions)
-    doses = {}
-    for session_id, amount_mg, weight_kg in (
-        Administration.objects.filter(session_id__in=[row[0] for row in sessions])
+
+
+def _doses(*session_ids):
+    return (
+        Administration.objects.filter(session_id__in=session_ids)
         .order_by("given_at")
         .values_list("session_id", "amount_mg", "weight_kg")
-    ):
+    )
+
+
+@register
+def dosing_sessions(patient, courses):
+    """One timeline entry per dosing session of the patient's courses, built from plain rows
+    (no model objects: the chart spent more building them than reading them)."""
+    course_ids = [course.pk for course in courses]
+    if not course_ids:
+        return []
+    sessions = compiled("chart timeline: dosing sessions", course_ids, _sessions)
+    doses = {}
+    session_ids = [row[0] for row in sessions]
+    for session_id, amount_mg, weight_kg in compiled("chart timeline: doses", session_ids, _doses):
         doses.setdefault(session_id, []).append(
             Administration(amount_mg=amount_mg, weight_kg=weight_kg)
         )

@@ -29,6 +29,7 @@ def grid_html(grid, extra_query=None):
     out.extend(f'<span class="cal-hour cal-at-{row}">{label}</span>' for row, label in grid.hours)
     out.append("</div></div>")
     for number, day in enumerate(grid.days, 1):
+        slots = _DaySlots(day.date, book_url)
         today = " cal-day--today" if day.is_today else ""
         badge = ' <span class="badge badge--info">Today</span>' if day.is_today else ""
         out.append(
@@ -41,13 +42,13 @@ def grid_html(grid, extra_query=None):
             what = "rooms" if grid.axis == ROOM else "clinicians"
             out.append(f'<p class="cal-empty">No {what} to show.</p>')
         for column in day.columns:
-            _column(out, grid, day, column, book_url, move_url, extra)
+            _column(out, grid, day, column, slots, move_url, extra)
         out.append("</div></section>")
     out.append("</div>")
     return mark_safe("".join(out))  # noqa: S308  (every value written above is escaped)
 
 
-def _column(out, grid, day, column, book_url, move_url, extra):
+def _column(out, grid, day, column, slots, move_url, extra):
     label = escape(column.label)
     out.append(
         f'<div class="cal-col"><h3 class="cal-col__title">{label}</h3>'
@@ -57,14 +58,10 @@ def _column(out, grid, day, column, book_url, move_url, extra):
         query = urlencode(column.booking_query)
         query = "&amp;".join(escape(q) for q in (query, extra) if q)
         query = f"&amp;{query}" if query else ""
-        when = f"{day.date:%a} {day.date.day} {day.date:%b}"
+        tail = f"{label}</span></a>"
         for row, start in column.free:
-            out.append(
-                f'<a class="cal-slot cal-at-{row}" href="{book_url}?start='
-                f'{start:%Y-%m-%dT%H:%M}{query}"><span class="visually-hidden">Book </span>'
-                f'<span class="cal-slot__time">{start:%H:%M}</span>'
-                f'<span class="visually-hidden"> {when}, {label}</span></a>'
-            )
+            head, middle = slots.pieces(row, start)
+            out.append(f"{head}{query}{middle}{tail}")
     for block in column.blocks:
         where = block.clinician if grid.axis == ROOM else block.room
         out.append(
@@ -84,3 +81,26 @@ def _column(out, grid, day, column, book_url, move_url, extra):
     if day.now_row:
         out.append(f'<div class="cal-now cal-at-{day.now_row}" aria-hidden="true"></div>')
     out.append("</div></div>")
+
+
+class _DaySlots:
+    """A day's empty-slot links but for the column's part, each written once for every column:
+    formatting the slot's times per column cost most of the week's markup."""
+
+    def __init__(self, date, book_url):
+        self.when = f"{date:%a} {date.day} {date:%b}"
+        self.book_url = book_url
+        self.written = {}
+
+    def pieces(self, row, start):
+        """(before the column's query, between it and the column's label) of the slot's link."""
+        pieces = self.written.get(row)
+        if pieces is None:
+            pieces = self.written[row] = (
+                f'<a class="cal-slot cal-at-{row}" href="{self.book_url}?start='
+                f"{start:%Y-%m-%dT%H:%M}",
+                '"><span class="visually-hidden">Book </span>'
+                f'<span class="cal-slot__time">{start:%H:%M}</span>'
+                f'<span class="visually-hidden"> {self.when}, ',
+            )
+        return pieces

@@ -40,6 +40,13 @@ from .statements import compiled_rows
 from .timeline import course_timeline
 
 ACTIVE_APPOINTMENT = [Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN]
+# A flag's place on the caseload: urgent, then routine, then anything else (no flag: 2 too).
+FLAG_RANK = Case(
+    When(urgency=SafetyFlag.Urgency.URGENT, then=Value(0)),
+    When(urgency=SafetyFlag.Urgency.ROUTINE, then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
 
 
 @dataclass(frozen=True)
@@ -145,6 +152,11 @@ def caseload(user, filters=CaseloadFilters()):
             top_flag_raised_at=Subquery(
                 top_flag.values("raised_at")[:1], output_field=DateTimeField()
             ),
+            # Urgent before routine before none: the top flag's place, read once in the row
+            # (ordering by a CASE over `top_flag_urgency` wrote and ran its subquery twice more).
+            flag_rank=Coalesce(
+                Subquery(top_flag.annotate(rank=FLAG_RANK).values("rank")[:1]), Value(2)
+            ),
             # Whether a phase's badge may apply, so a page without any spares their queries.
             **badge_hints(provider.clinic if provider else None),
         )
@@ -163,15 +175,9 @@ def caseload(user, filters=CaseloadFilters()):
         if number is not None:
             match |= Q(patient_id=number)
         courses = courses.filter(match)
-    # Urgent before routine before none; within one urgency, the longest wait first.
-    flag_rank = Case(
-        When(top_flag_urgency=SafetyFlag.Urgency.URGENT, then=Value(0)),
-        When(top_flag_urgency=SafetyFlag.Urgency.ROUTINE, then=Value(1)),
-        default=Value(2),
-        output_field=IntegerField(),
-    )
+    # Within one urgency, the longest wait first.
     return courses.order_by(
-        flag_rank, F("top_flag_raised_at").asc(nulls_last=True), "patient__legal_name", "pk"
+        "flag_rank", F("top_flag_raised_at").asc(nulls_last=True), "patient__legal_name", "pk"
     )
 
 

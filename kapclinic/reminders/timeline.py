@@ -4,6 +4,7 @@ Staff see at once whether the patient has their link, and resend it from the cha
 mail server refused it for good.
 """
 
+from kapclinic.clinic.statements import compiled
 from kapclinic.clinic.timeline import TimelineEntry, register
 
 from .models import Kind, Reminder, Status
@@ -32,7 +33,11 @@ def _entry(reminder):
 @register
 def invitation_emails(patient, courses):
     """One entry per invitation email of the patient (one query)."""
-    reminders = Reminder.objects.filter(patient=patient, kind=Kind.INVITATION).only(
+    reminders = compiled("chart timeline: invitation emails", [patient.pk], _invitations)
+    return [_entry(reminder) for reminder in reminders]
+
+
+def _invitations(patient_id):
+    return Reminder.objects.filter(patient_id=patient_id, kind=Kind.INVITATION).only(
         "status", "attempts", "last_error", "reason", "created_at", "updated_at", "sent_at"
     )
-    return [_entry(reminder) for reminder in reminders]

@@ -2,6 +2,7 @@
 number of queries that does not grow with the appointments."""
 
 import datetime
+from html import escape
 
 import pytest
 from django.urls import reverse
@@ -246,3 +247,31 @@ def test_todays_line_is_drawn_at_now_on_today_only(north):
     lines = {d.date: d.now_row for d in grid.days if d.now_row}
     assert lines == {now.date(): 37}
     assert [d.is_today for d in grid.days].count(True) == 1
+
+
+def test_each_empty_slot_links_its_own_column_time_and_day(north, staff_client):
+    """The slots' markup is shared between a day's columns: each link still books its own
+    clinician at its own time, and says the day and the column's name (escaped)."""
+    nurse, prescriber = north.staff[Role.NURSE], north.staff[Role.PRESCRIBER]
+    prescriber.credentials = "MD & <PhD>"
+    prescriber.save()
+    start = at(north.clinic, 1, 10)
+    put(north.courses[0], nurse, start)
+    day = start.date()
+    html = staff_client(nurse).get(reverse("calendar:day"), {"date": day}).content.decode()
+    book, when = reverse("calendar:book"), f"{day:%a} {day.day} {day:%b}"
+
+    names = dict(calendar_grid(north.clinic, nurse.user, first=day, days=1).clinicians)
+
+    def slot(clinician, hour):
+        row = (hour - 7) * 12 + 1
+        return (
+            f'<a class="cal-slot cal-at-{row}" href="{book}?start={day:%Y-%m-%d}T{hour:02d}:00'
+            f'&amp;clinician={clinician.pk}"><span class="visually-hidden">Book </span>'
+            f'<span class="cal-slot__time">{hour:02d}:00</span>'
+            f'<span class="visually-hidden"> {when}, {escape(names[clinician.pk])}</span></a>'
+        )
+
+    assert slot(prescriber, 10) in html and slot(prescriber, 11) in html
+    assert "MD &amp; &lt;PhD&gt;" in slot(prescriber, 10)
+    assert slot(nurse, 11) in html and slot(nurse, 10) not in html  # the nurse is busy at 10

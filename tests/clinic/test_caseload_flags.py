@@ -48,3 +48,23 @@ def test_the_caseload_says_when_a_flag_is_urgent(world, staff_client):
     client = staff_client(world.one.staff[Role.PRESCRIBER])
     body = client.get(reverse("clinic:caseload")).content.decode()
     assert "Urgent — same day" in body
+
+
+def test_a_course_ranks_by_its_most_urgent_open_flag_and_routine_comes_before_none(
+    world, staff_client
+):
+    """The rank is the top open flag's: an old routine flag beside a new urgent one still
+    ranks urgent (waiting since the urgent one), a resolved urgent flag no longer counts, and
+    a routine flag still puts a course above those with none."""
+    mixed, resolved_urgent = world.one.courses
+    plain = CourseFactory(patient=PatientFactory(clinic=world.one.clinic))
+    routine = CourseFactory(patient=PatientFactory(clinic=world.one.clinic))
+    flag(mixed, SafetyFlag.Urgency.ROUTINE, hours_ago=100)
+    flag(mixed, SafetyFlag.Urgency.URGENT, hours_ago=3)
+    flag(routine, SafetyFlag.Urgency.ROUTINE, hours_ago=90)
+    gone = flag(resolved_urgent, SafetyFlag.Urgency.URGENT, hours_ago=200)
+    gone.resolve(world.one.staff[Role.PRESCRIBER].user, "Called the patient; safe at home.")
+    flag(resolved_urgent, SafetyFlag.Urgency.ROUTINE, hours_ago=80)
+    order = caseload_order(world, staff_client)
+    assert order[:3] == [mixed, routine, resolved_urgent]
+    assert order.index(plain) > 2

@@ -1,7 +1,12 @@
 """Statements compiled once per process: the same rows as the ORM, nothing kept but the SQL."""
 
+import datetime
+
+from django.db.models import Value
+from django.utils import timezone
+
 from kapclinic.clinic.models import SafetyFlag
-from kapclinic.clinic.statements import compiled_rows
+from kapclinic.clinic.statements import compiled, compiled_rows
 
 
 def flags_of(course):
@@ -29,3 +34,109 @@ def test_a_statement_with_another_parameter_is_never_reused(build):
     assert compiled_rows("test: routine flags", course.pk, routine) == list(routine())
     urgent = lambda: SafetyFlag.objects.filter(course=course, urgency="urgent")  # noqa: E731
     assert compiled_rows("test: routine flags", course.pk, urgent) == list(urgent())
+
+
+# --- Statements with several values and constants, model or plain rows (`compiled`) ---------
+
+BUILT = []  # how often a builder below made its queryset
+
+
+def routine_rows(*course_ids):
+    BUILT.append(course_ids)
+    return (
+        SafetyFlag.objects.filter(course_id__in=course_ids, urgency=SafetyFlag.Urgency.ROUTINE)
+        .order_by("raised_at", "pk")
+        .values_list("pk", "reason", "raised_at")
+    )
+
+
+def flag(course, reason, urgency=SafetyFlag.Urgency.ROUTINE):
+    return SafetyFlag.objects.create(course=course, urgency=urgency, source="test", reason=reason)
+
+
+def test_plain_rows_are_the_orms_built_once_and_a_new_row_shows_at_once(world):
+    one, two = world.one.courses
+    flag(one, "One")
+    flag(two, "Urgent", SafetyFlag.Urgency.URGENT)
+    both = [one.pk, two.pk]
+    assert compiled("test: routine rows", both, routine_rows) == list(routine_rows(*both))
+    flag(two, "Two")
+    BUILT.clear()
+    again = compiled("test: routine rows", both, routine_rows)
+    assert BUILT == []  # read with the SQL kept, not built again
+    assert [reason for _pk, reason, _at in again] == ["One", "Two"]
+    assert again == list(routine_rows(*both))
+    assert compiled("test: routine rows", [two.pk, one.pk], routine_rows) == again
+    assert compiled("test: routine rows", [two.pk], routine_rows) == list(routine_rows(two.pk))
+
+
+def ranked(*course_ids):
+    return (
+        SafetyFlag.objects.filter(course_id__in=course_ids)
+        .annotate(two=Value(2))
+        .order_by("pk")
+        .values_list("two", "reason")
+    )
+
+
+def test_a_constant_equal_to_the_first_value_stays_a_constant(world):
+    one, two = world.one.courses
+    flag(one, "One")
+    flag(two, "Two")
+    # First compiled with the value 2, the constant's own value: each is still told apart.
+    assert compiled("test: ranked", [2], ranked) == list(ranked(2))
+    assert compiled("test: ranked", [one.pk], ranked) == [(2, "One")]
+    assert compiled("test: ranked", [two.pk], ranked) == [(2, "Two")]
+
+
+def test_a_builder_that_captures_a_value_is_read_afresh_each_time(world):
+    one, _two = world.one.courses
+    flag(one, "Routine")
+    flag(one, "Urgent", SafetyFlag.Urgency.URGENT)
+    for urgency, reason in (("routine", "Routine"), ("urgent", "Urgent")):
+
+        def rows(*ids, urgency=urgency):
+            return SafetyFlag.objects.filter(course_id__in=ids, urgency=urgency).values_list(
+                "reason"
+            )
+
+        assert compiled("test: captured", [one.pk], rows) == [(reason,)]
+
+        def captured(*ids):
+            return SafetyFlag.objects.filter(
+                course_id__in=ids,
+                urgency=urgency,  # noqa: B023  (captured on purpose: never kept)
+            ).values_list("reason")
+
+        assert compiled("test: captured too", [one.pk], captured) == [(reason,)]
+
+
+def test_no_values_reads_nothing_and_model_rows_keep_their_deferred_fields(world):
+    one, _two = world.one.courses
+    assert compiled("test: routine rows", [], routine_rows) == []
+    made = flag(one, "Only the reason")
+
+    def reasons(*course_ids):
+        return SafetyFlag.objects.filter(course_id__in=course_ids).only("reason")
+
+    for _ in range(2):
+        (read,) = compiled("test: reasons", [one.pk], reasons)
+        assert (read.pk, read.reason, read.source) == (made.pk, "Only the reason", "test")
+
+
+def sources_raised_by(course_id, day):
+    return (
+        SafetyFlag.objects.filter(course_id=course_id, raised_at__date__lte=day)
+        .order_by("pk")
+        .values_list("source", flat=True)
+    )
+
+
+def test_flat_rows_and_dates_are_the_caller_values_too(world):
+    one, _two = world.one.courses
+    flag(one, "Today")
+    today = timezone.localdate()
+    for day in (today, today - datetime.timedelta(days=1), today):
+        rows = compiled("test: sources by day", [one.pk, day], sources_raised_by)
+        assert rows == list(sources_raised_by(one.pk, day))
+    assert rows == ["test"]
