@@ -13,9 +13,7 @@ from django.utils.csp import CSP
 
 def env_bool(name, default=False):
     value = os.environ.get(name)
-    if value is None:
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    return default if value is None else value.strip().lower() in {"1", "true", "yes", "on"}
 
 
 def env_list(name, default=""):
