@@ -1,0 +1,49 @@
+"""Every form with a bounded number speaks its limits in words (kapclinic/clinic/limit_words):
+the field's name, its limits and unit. A sweep of the project's forms keeps new ones in line."""
+
+from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.urls import get_resolver
+
+from kapclinic.billing.forms import FeeLineForm
+from kapclinic.clinic.limit_words import LimitsInWords
+from kapclinic.stock.forms import ReceiveForm
+
+OUR_PACKAGES = ("kapclinic.", "intake.", "sessions.", "integration.")
+
+
+def every_form_class(cls=forms.Form):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from every_form_class(sub)
+
+
+def stock_range_message(field):
+    """True when a bounded field would show Django's stock "Ensure this value…" words."""
+    ranged = any(isinstance(v, MinValueValidator | MaxValueValidator) for v in field.validators)
+    return ranged and not {"min_value", "max_value"} <= field.error_messages.keys()
+
+
+def test_every_form_with_a_bounded_number_says_its_limits_in_words():
+    assert get_resolver().url_patterns  # every view, so every form module, imported
+    unworded = sorted(
+        f"{cls.__module__}.{cls.__qualname__}"
+        for cls in set(every_form_class())
+        if cls.__module__.startswith(OUR_PACKAGES)
+        and not issubclass(cls, LimitsInWords)
+        and any(stock_range_message(field) for field in cls.base_fields.values())
+    )
+    assert not unworded, f"forms showing Django's stock range messages: {unworded}"
+
+
+def test_stock_units_received_outside_its_range_say_so(world):
+    clinic = world.one.clinic
+    form = ReceiveForm(data={"units": "0"}, clinic_id=clinic.pk)
+    assert form.errors["units"] == [
+        "Units received is between 1 and 10000: check the number entered."
+    ]
+
+
+def test_billing_units_above_the_most_say_so(world):
+    form = FeeLineForm(data={"units": "1000"}, visits=[], schedule={})
+    assert form.errors["units"] == ["Units is between 1 and 999: check the number entered."]
