@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.forms.utils import pretty_name
 
 CHECK = "check the number entered"
 # A unit as it reads after a number; any other is written after a space.
@@ -26,7 +27,7 @@ def plain(number):
 
 def name_and_unit(field, name):
     """ "Systolic BP (mmHg)" → ("Systolic BP", " mmHg"); a label without a unit → (label, "")."""
-    label = str(field.label or forms.forms.pretty_name(name))
+    label = str(field.label or pretty_name(name))
     match = _NAME_AND_UNIT.match(label)
     if not match:
         return label, ""
