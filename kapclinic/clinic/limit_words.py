@@ -1,7 +1,7 @@
-"""A number outside its limits, refused in a clinician's words: "Systolic BP is between 50 and
-300 mmHg: check the number entered.", not Django's "Ensure this value is less than or equal to
-300.". The words are built from the field's own limits (the model's and protocol's, copied into
-the form) and the unit in its label, "Systolic BP (mmHg)", so no form words them by hand.
+"""A number outside its limits, refused in a clinician's words: "Systolic BP: enter a number
+from 50 to 300 mmHg.", not Django's "Ensure this value is less than or equal to 300.". The words
+are built from the field's own limits (the model's and protocol's, copied into the form) and the
+unit in its label, "Systolic BP (mmHg)", so no form words them by hand.
 """
 
 import re
@@ -11,7 +11,6 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.forms.utils import pretty_name
 
-CHECK = "check the number entered"
 # A unit as it reads after a number; any other is written after a space.
 UNIT_WORDS = {"%": "%", "/min": " per minute", "min": " minutes", "minutes": " minutes"}
 _NAME_AND_UNIT = re.compile(r"^(?P<name>.*?)\s*\((?P<unit>[^()]+)\)\s*:?$")
@@ -46,11 +45,12 @@ def limits(field):
 
 
 def range_words(name, unit, low, high):
+    """Said after the label, so it reads alike for "Systolic BP", "Devices" or "Every"."""
     if low is not None and high is not None:
-        return f"{name} is between {plain(low)} and {plain(high)}{unit}: {CHECK}."
+        return f"{name}: enter a number from {plain(low)} to {plain(high)}{unit}."
     if low is not None:
-        return f"{name} is at least {plain(low)}{unit}: {CHECK}."
-    return f"{name} is at most {plain(high)}{unit}: {CHECK}."
+        return f"{name}: enter a number of at least {plain(low)}{unit}."
+    return f"{name}: enter a number of at most {plain(high)}{unit}."
 
 
 def _stock(field, code):
@@ -76,9 +76,7 @@ def word_limits(field, name):
     if places is not None:
         name_only = name_and_unit(field, name)[0]
         plural = "" if places == 1 else "s"
-        said["max_decimal_places"] = (
-            f"{name_only} takes at most {places} decimal place{plural}: {CHECK}."
-        )
+        said["max_decimal_places"] = f"{name_only}: enter at most {places} decimal place{plural}."
     for code, words in said.items():
         if _stock(field, code):  # Django fills in the validator's %(…)s: a "%" is doubled
             field.error_messages[code] = words.replace("%", "%%")

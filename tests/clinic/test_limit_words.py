@@ -39,11 +39,9 @@ def test_every_form_with_a_bounded_number_says_its_limits_in_words():
 def test_stock_units_received_outside_its_range_say_so(world):
     clinic = world.one.clinic
     form = ReceiveForm(data={"units": "0"}, clinic_id=clinic.pk)
-    assert form.errors["units"] == [
-        "Units received is between 1 and 10000: check the number entered."
-    ]
+    assert form.errors["units"] == ["Units received: enter a number from 1 to 10000."]
 
 
 def test_billing_units_above_the_most_say_so(world):
     form = FeeLineForm(data={"units": "1000"}, visits=[], schedule={})
-    assert form.errors["units"] == ["Units is between 1 and 999: check the number entered."]
+    assert form.errors["units"] == ["Units: enter a number from 1 to 999."]
