@@ -34,14 +34,11 @@ def name_and_unit(field, name):
     return match["name"], UNIT_WORDS.get(unit, f" {unit}")
 
 
-def limits(field):
-    low = high = None
-    for validator in field.validators:
-        if isinstance(validator, MinValueValidator):
-            low = validator.limit_value
-        elif isinstance(validator, MaxValueValidator):
-            high = validator.limit_value
-    return low, high
+def limits(validators):
+    """The narrowest range the validators allow: (low, high), either None when unbounded."""
+    lows = [v.limit_value for v in validators if isinstance(v, MinValueValidator)]
+    highs = [v.limit_value for v in validators if isinstance(v, MaxValueValidator)]
+    return (max(lows) if lows else None), (min(highs) if highs else None)
 
 
 def range_words(name, unit, low, high):
@@ -63,9 +60,10 @@ def _stock(field, code):
     return code not in field.error_messages
 
 
-def word_limits(field, name):
-    """Put the field's limits into words, leaving any message a form wrote itself."""
-    low, high = limits(field)
+def word_limits(field, name, model_validators=()):
+    """Put the field's limits (and its model field's) into words, leaving any message a form
+    wrote itself."""
+    low, high = limits([*field.validators, *model_validators])
     said = {}
     if low is not None or high is not None:
         words = range_words(*name_and_unit(field, name), low, high)

@@ -45,3 +45,27 @@ def test_stock_units_received_outside_its_range_say_so(world):
 def test_billing_units_above_the_most_say_so(world):
     form = FeeLineForm(data={"units": "1000"}, visits=[], schedule={})
     assert form.errors["units"] == ["Units: enter a number from 1 to 999."]
+
+
+def test_the_protocol_admin_words_the_models_own_limits(world, rf, admin_user):
+    """A value the model refuses (its validators, not the form's) is worded all the same."""
+    from django.contrib.admin import site
+    from django.forms.models import model_to_dict
+
+    from kapclinic.clinic.admin.protocol import ProtocolAdmin
+    from kapclinic.clinic.models import Protocol
+    from tests.factories import signed_protocol
+
+    protocol = signed_protocol(world.one.clinic)
+    request = rf.get("/")
+    request.user = admin_user
+    form_class = ProtocolAdmin(Protocol, site).get_form(request, protocol)
+    data = {
+        name: value
+        for name, value in model_to_dict(protocol, fields=form_class.base_fields).items()
+        if value is not None
+    }
+    form = form_class(data={**data, "reevaluate_every_months": "99"}, instance=protocol)
+    assert form.errors["reevaluate_every_months"] == [
+        "Re-evaluate in maintenance every: enter a number from 1 to 24 months."
+    ]
