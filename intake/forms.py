@@ -5,7 +5,12 @@ The wizard's step questions are in `intake.step_forms`.
 
 from django import forms
 
-from kapclinic.clinic.forms import DrawnOnceMixin, OneTimeKeyMixin, ProviderMultipleChoiceField
+from kapclinic.clinic.forms import (
+    DrawnOnceMixin,
+    FieldErrorsForm,
+    OneTimeKeyMixin,
+    ProviderMultipleChoiceField,
+)
 from kapclinic.clinic.models import Indication, Provider, Route
 from kapclinic.clinic.models.protocol import Product
 from kapclinic.clinic.text_limits import CLINICAL_TEXT
@@ -95,7 +100,7 @@ class InvitePatientForm(OneTimeKeyMixin, forms.Form):
         return email
 
 
-class ReviewDecisionForm(DrawnOnceMixin, forms.Form):
+class ReviewDecisionForm(DrawnOnceMixin, FieldErrorsForm):
     """The prescriber's signed decision and, when clearing, the treatment plan.
 
     Drawn once per process for each set of protocol defaults (it was about half of the intake

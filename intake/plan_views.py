@@ -11,7 +11,7 @@ from django.views import View
 
 from kapclinic.audit.trail import VIEW, audit
 from kapclinic.clinic.access import provider_for
-from kapclinic.clinic.forms import OneTimeKeyMixin
+from kapclinic.clinic.forms import FieldErrorsForm, OneTimeKeyMixin
 from kapclinic.clinic.mixins import StaffRequiredMixin, staff_course
 from kapclinic.clinic.models import JourneyError, Product, Role, Route
 from kapclinic.clinic.submissions import AlreadySaved
@@ -20,10 +20,8 @@ from .models import TreatmentPlan
 from .plans import PLAN_TERMS, revise_plan
 
 
-class PlanRevisionForm(OneTimeKeyMixin, forms.Form):
+class PlanRevisionForm(OneTimeKeyMixin, FieldErrorsForm):
     """A new version of the plan: every term, prefilled from the version in force."""
-
-    error_css_class = "form-field--error"
 
     route = forms.ChoiceField(choices=Route.choices)
     product = forms.ChoiceField(choices=Product.choices)

@@ -1,11 +1,13 @@
 from django import forms
 from django.utils import timezone
 
+from kapclinic.clinic.forms import FieldErrorsForm
+
 # A date picker's value is always ISO (yyyy-mm-dd), whatever the locale's display format.
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class FeeLineForm(forms.Form):
+class FeeLineForm(FieldErrorsForm):
     """A code from the clinic's schedule for one of the patient's visits; no typed fees."""
 
     appointment = forms.TypedChoiceField(label="Visit", coerce=int)

@@ -11,6 +11,7 @@ from django.utils.safestring import mark_safe
 
 from .access import may_request_emergency_access
 from .form_fields import signature_password
+from .limit_words import LimitsInWords
 from .models import Resource, ResourceKind
 
 # Per process: the HTML of each distinct empty form, keyed by everything that shapes it.
@@ -103,8 +104,9 @@ class OneTimeKeyMixin(forms.Form):
             self.initial = {**self.initial, "request_key": uuid.uuid4()}
 
 
-class FieldErrorsForm(forms.Form):
-    """A form whose model and service refusals show beside the field the person typed."""
+class FieldErrorsForm(LimitsInWords):
+    """A form whose model and service refusals show beside the field the person typed, and
+    whose bounded numbers are refused in words."""
 
     error_css_class = "form-field--error"
     # Model or service field → form field, where the names differ.

@@ -10,6 +10,7 @@ from kapclinic.audit.admin_trail import AuditedAdminMixin
 from kapclinic.audit.models import AccessEvent
 
 from ..access import provider_for
+from ..limit_words import word_limits
 from ..models import Clinic, Patient, Provider, Resource, TreatmentCourse, User
 
 
@@ -46,6 +47,13 @@ class ClinicScopedAdmin(AuditedAdminMixin, admin.ModelAdmin):
         qs = super().get_queryset(request)
         clinic_id = admin_clinic_id(request)
         return qs if clinic_id is None else qs.filter(**{self.clinic_lookup: clinic_id})
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        """A value the model refuses, e.g. a protocol limit above its ceiling, in words."""
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None:
+            word_limits(formfield, db_field.name, db_field.validators)
+        return formfield
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         clinic_id = admin_clinic_id(request)
