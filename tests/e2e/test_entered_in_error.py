@@ -15,6 +15,24 @@ from .actions import staff_sign_in
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
+def open_screen(page, live_server, staff, session, secret, totp_code):
+    """`staff` signs in and opens the session's live screen."""
+    staff_sign_in(page, live_server, staff, secret, totp_code)
+    page.goto(f"{live_server.url}/sessions/appointments/{session.appointment_id}/session/")
+
+
+def strike(page, row_id, reason):
+    """Mark the entry in row `row_id` entered in error with `reason`; the row as redrawn."""
+    row = page.locator(f"#{row_id}")
+    row.get_by_label("Why is this entry in error?").fill(reason)
+    row.get_by_role("button", name="Mark entered in error").click()
+    row = page.locator(f"#{row_id}")
+    expect(row).to_have_class("entry--in-error")
+    expect(row).to_contain_text(reason)
+    expect(row.locator("td").nth(2)).to_have_css("text-decoration-line", "line-through")
+    return row
+
+
 def test_a_wrong_reading_is_struck_through_with_its_reason(
     live_server, page, world, enrol_mfa, totp_code, assert_accessible
 ):
@@ -22,8 +40,7 @@ def test_a_wrong_reading_is_struck_through_with_its_reason(
     session = build()
     slip = build.vitals(session, build.start + datetime.timedelta(minutes=10), systolic=190)
     nurse = world.one.staff[Role.NURSE]
-    staff_sign_in(page, live_server, nurse, enrol_mfa(nurse.user), totp_code)
-    page.goto(f"{live_server.url}/sessions/appointments/{session.appointment_id}/session/")
+    open_screen(page, live_server, nurse, session, enrol_mfa(nurse.user), totp_code)
     expect(page.locator("#dose-hold")).to_contain_text("Dosing is on hold")
     page.evaluate("window.sameScreen = true")
 
@@ -36,12 +53,7 @@ def test_a_wrong_reading_is_struck_through_with_its_reason(
     expect(row.locator(".errorlist")).to_have_text("Say why this entry is in error.")
     assert not VitalSigns.entries.get(pk=slip.pk).entered_in_error
 
-    row.get_by_label("Why is this entry in error?").fill("BP typed as 190, was 130.")
-    row.get_by_role("button", name="Mark entered in error").click()
-    row = page.locator(f"#vitals-{slip.pk}")
-    expect(row).to_have_class("entry--in-error")
-    expect(row).to_contain_text("BP typed as 190, was 130.")
-    expect(row.locator("td").nth(2)).to_have_css("text-decoration-line", "line-through")
+    strike(page, f"vitals-{slip.pk}", "BP typed as 190, was 130.")
     # The out-of-band parts came along: the hold lifted without a reload.
     expect(page.locator("#dose-hold")).not_to_contain_text("Dosing is on hold")
     assert page.evaluate("window.sameScreen") is True
@@ -56,19 +68,12 @@ def test_a_wrong_dose_is_struck_through_and_the_session_total_drops(
     dose = build.dose(session, amount_mg="175")
     build.dose(session, amount_mg="50", given_at=build.dose_at + datetime.timedelta(minutes=40))
     prescriber = world.one.staff[Role.PRESCRIBER]
-    staff_sign_in(page, live_server, prescriber, enrol_mfa(prescriber.user), totp_code)
-    page.goto(f"{live_server.url}/sessions/appointments/{session.appointment_id}/session/")
+    open_screen(page, live_server, prescriber, session, enrol_mfa(prescriber.user), totp_code)
     expect(page.locator("#dose-list")).to_contain_text("Session total: 225 mg")
     page.evaluate("window.sameScreen = true")
 
-    row = page.locator(f"#dose-{dose.pk}")
-    row.get_by_text("Entered in error…").click()
-    row.get_by_label("Why is this entry in error?").fill("175 typed; 125 was given.")
-    row.get_by_role("button", name="Mark entered in error").click()
-    row = page.locator(f"#dose-{dose.pk}")
-    expect(row).to_have_class("entry--in-error")
-    expect(row).to_contain_text("175 typed; 125 was given.")
-    expect(row.locator("td").nth(2)).to_have_css("text-decoration-line", "line-through")
+    page.locator(f"#dose-{dose.pk}").get_by_text("Entered in error…").click()
+    strike(page, f"dose-{dose.pk}", "175 typed; 125 was given.")
     expect(page.locator("#dose-list")).to_contain_text("Session total: 50 mg")
     expect(page.locator(f"#dose-{dose.pk}")).to_contain_text("Not counted")
     assert page.evaluate("window.sameScreen") is True

@@ -23,17 +23,7 @@ def clock(build, moment):
 
 
 def adverse_event(build, session, kind, minutes):
-    return monitoring.record_adverse_event(
-        session,
-        build.nurse,
-        {
-            "kind": kind,
-            "onset_at": build.dose_at + datetime.timedelta(minutes=minutes),
-            "severity": "mild",
-            "outcome": "resolved",
-            "relatedness": "probable",
-        },
-    )
+    return build.adverse_event(session, minutes=minutes, kind=kind)
 
 
 @pytest.fixture

@@ -218,17 +218,7 @@ def test_the_export_says_the_struck_dose_was_entered_in_error(ready):
     dose = ready.dose(amount_mg="175")
     services.mark_entered_in_error(dose, ready.prescriber, REASON)
     kept = ready.dose(amount_mg="150")
-    services.record_adverse_event(
-        ready.session,
-        ready.nurse,
-        {
-            "kind": "nausea",
-            "onset_at": ready.dose_at + timedelta(minutes=20),
-            "severity": "mild",
-            "outcome": "resolved",
-            "relatedness": "probable",
-        },
-    )
+    ready.adverse_event()
     patient = Patient.objects.select_related("clinic").get(pk=ready.course.patient_id)
     bundle = patient_bundle(patient)
     found = [e["resource"] for e in bundle["entry"]]

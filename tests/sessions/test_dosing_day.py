@@ -121,18 +121,7 @@ DESCRIPTION = "Nauseated <b>after</b> the dose; settled with ondansetron 4 mg."
 
 
 def record_event(build):
-    return services.record_adverse_event(
-        build.session,
-        build.nurse,
-        {
-            "kind": "nausea",
-            "description": DESCRIPTION,
-            "onset_at": build.dose_at + timedelta(minutes=20),
-            "severity": "mild",
-            "outcome": "resolved",
-            "relatedness": "probable",
-        },
-    )
+    return build.adverse_event(description=DESCRIPTION)
 
 
 def test_the_screen_shows_an_adverse_events_description_escaped(ready, staff_client):

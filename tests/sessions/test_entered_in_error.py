@@ -91,17 +91,7 @@ def test_the_database_refuses_a_half_mark(ready, slip):
 def test_clinical_rows_are_never_deleted(ready, model):
     ready.dose()
     services.record_observation(ready.session, ready.nurse, {"moaas": 5, "dissociation": "none"})
-    services.record_adverse_event(
-        ready.session,
-        ready.nurse,
-        {
-            "kind": "nausea",
-            "onset_at": ready.dose_at + timedelta(minutes=20),
-            "severity": "mild",
-            "outcome": "resolved",
-            "relatedness": "probable",
-        },
-    )
+    ready.adverse_event()
     row = model.objects.first()
     with pytest.raises(RecordKeptError):
         row.delete()

@@ -465,17 +465,7 @@ def test_screen_query_count_does_not_grow_with_the_record(ready, staff_client):
                 "dissociation": "moderate",
             },
         )
-        services.record_adverse_event(
-            ready.session,
-            ready.nurse,
-            {
-                "kind": "nausea",
-                "onset_at": ready.dose_at + timedelta(minutes=minute),
-                "severity": "mild",
-                "outcome": "resolved",
-                "relatedness": "probable",
-            },
-        )
+        ready.adverse_event(minutes=minute)
     services.add_addendum(ready.session, ready.nurse, "Late entry.")
     assert VitalSigns.objects.filter(session=ready.session).count() == 20
     assert count() == small

@@ -166,6 +166,18 @@ class Build:
             session or self.session, by or self.prescriber, self.dose_data(**overrides)
         )
 
+    def adverse_event(self, session=None, *, minutes=20, by=None, **overrides):
+        """A mild, resolved event `minutes` after the dose, probably related (nausea)."""
+        data = {
+            "kind": "nausea",
+            "onset_at": self.dose_at + timedelta(minutes=minutes),
+            "severity": "mild",
+            "outcome": "resolved",
+            "relatedness": "probable",
+            **overrides,
+        }
+        return services.record_adverse_event(session or self.session, by or self.nurse, data)
+
     def discharge_data(self, **overrides):
         return discharge_data(**overrides)
 
@@ -180,16 +192,6 @@ class Build:
         reading = self.vitals(session, self.dose_at + timedelta(minutes=40), systolic=185)
         services.acknowledge_alert(reading.alerts.get(), self.nurse, "Rechecked: 160/85.")
         services.record_observation(session, self.therapist, {"moaas": 4, "dissociation": "mild"})
-        services.record_adverse_event(
-            session,
-            self.nurse,
-            {
-                "kind": "nausea",
-                "onset_at": self.dose_at + timedelta(minutes=30),
-                "severity": "mild",
-                "outcome": "resolved",
-                "relatedness": "probable",
-            },
-        )
+        self.adverse_event(session, minutes=30)
         discharge(session, self.nurse, self.discharge_data())
         return session
