@@ -7,10 +7,7 @@ the window (a second run, or a profiler, started soon after the first) therefore
 the code: the bench must wait for the next one, as a person would.
 """
 
-import importlib
-import sys
 import time
-from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -18,17 +15,10 @@ import pytest
 from kapclinic.clinic.models import Role
 from tests.factories import PASSWORD
 
-SCRIPTS = str(Path(__file__).resolve().parents[2] / "scripts")
-
 
 @pytest.fixture
-def bench_pages():
-    """The script as it runs: imported from scripts/, beside its bench_setup."""
-    sys.path.insert(0, SCRIPTS)
-    try:
-        yield importlib.import_module("bench_pages")
-    finally:
-        sys.path.remove(SCRIPTS)
+def bench_pages(bench_script):
+    return bench_script("bench_pages")
 
 
 def test_a_second_bench_run_in_the_same_window_still_signs_in(
