@@ -11,11 +11,11 @@
    mounts one bare view (`/bench/bare/`, signed-in only) as the app's ceiling; and, with the same
    gunicorn settings, a hello-world Django view with one middleware (scripts/bench_hello.py) as
    Django's own ceiling on this machine.
-3. Signs a prescriber in for real: password, then a TOTP code from their enrolled
-   authenticator, through allauth's own pages. Every request below carries that session. The
-   bench has its own Redis database (BENCH_REDIS_URL, default db 13: never the tests' db 15), one
-   secret key and one password kept in var/bench/ (so a second process, e.g. a profiler, can use
-   the same session instead of wiping it).
+3. Signs a prescriber in for real (bench_signin.py): password, then a TOTP code from their
+   enrolled authenticator, through allauth's own pages. Every request below carries that
+   session. The bench has its own Redis database (BENCH_REDIS_URL, default db 13: never the
+   tests' db 15), one secret key and one password kept in var/bench/ (so a second process,
+   e.g. a profiler, can use the same session instead of wiping it).
 4. For each page: wrk (Debian's `wrk`) with 16 connections for 15 s on loopback; requests/s,
    p50 and p95, the ratio to the bare view's and to hello-world's throughput, the page's SQL query
    count (one request in process, same session, same database), and the load average before and
@@ -28,7 +28,6 @@ import http.client
 import json
 import os
 import platform
-import re
 import shutil
 import socket
 import statistics
@@ -41,6 +40,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench_setup import BENCH_SETTINGS, ROOT, sample_records
+from bench_signin import caseload_search, sign_in
 
 sys.path.insert(0, str(ROOT))
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/kap_bench"
@@ -140,67 +140,6 @@ def bench_clinician():
     else:
         secret = decrypt(totp.data["secret"])
     return user, password, secret
-
-
-class Browser:
-    """Just enough of a browser for a real sign-in: cookies (secure ones too) and CSRF."""
-
-    def __init__(self, port):
-        self.port, self.cookies = port, {}
-
-    def request(self, method, path, form=None):
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
-        body = None
-        if form is not None:
-            body = urllib.parse.urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-            headers["Referer"] = f"http://127.0.0.1:{self.port}{path}"
-        connection.request(method, path, body=body, headers=headers)
-        response = connection.getresponse()
-        content = response.read()
-        for header, value in response.getheaders():
-            if header.lower() == "set-cookie":
-                name, _, rest = value.partition("=")
-                self.cookies[name.strip()] = rest.split(";", 1)[0]
-        connection.close()
-        return response.status, response.getheader("Location", ""), content.decode(errors="ignore")
-
-    def form(self, path, fields):
-        status, _, html = self.request("GET", path)
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
-        if status != 200 or token is None:
-            raise RuntimeError(f"GET {path}: {status}, no form with a CSRF token")
-        return self.request("POST", path, {"csrfmiddlewaretoken": token.group(1), **fields})
-
-
-def sign_in(port, email, password, secret):
-    """Password, then the authenticator's current code: the session cookie of a real sign-in."""
-    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
-
-    browser = Browser(port)
-    status, location, _ = browser.form("/accounts/login/", {"login": email, "password": password})
-    if status != 302:
-        raise RuntimeError(f"Sign-in refused ({status}).")
-    if "2fa" in location:
-        code = format_hotp_value(hotp_value(secret, int(time.time()) // 30))
-        status, location, _ = browser.form(urllib.parse.urlparse(location).path, {"code": code})
-        if status != 302:
-            raise RuntimeError(f"The TOTP step refused the code ({status}).")
-    status, _, _ = browser.request("GET", "/caseload/")
-    if status != 200:
-        raise RuntimeError(f"Signed in, but the caseload answered {status}.")
-    return browser
-
-
-def caseload_search(browser, q):
-    """A caseload search's URL: the text is POSTed once, as the search form does, and the URL
-    it redirects to carries only this session's token for it (no patient names in URLs)."""
-    status, location, _ = browser.form("/caseload/", {"q": q})
-    if status != 303 or "search=" not in location:
-        raise RuntimeError(f"The caseload search answered {status} {location!r}.")
-    parts = urllib.parse.urlparse(location)
-    return f"{parts.path}?{parts.query}"
 
 
 def pick_pages(user, search_url):

@@ -4,10 +4,7 @@ A benchmark is run by hand, now and then, so a column added to a model breaks it
 unseen: bench_reminders' did (the appointment gained its patient, changed_at and sequence).
 """
 
-import importlib
-import sys
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -19,17 +16,9 @@ from tests.real_services import require_real_service
 pytestmark = pytest.mark.django_db
 
 
-SCRIPTS = str(Path(__file__).resolve().parents[2] / "scripts")
-
-
 @pytest.fixture
-def bench_reminders():
-    """The script as it runs: imported from scripts/, beside its bench_setup."""
-    sys.path.insert(0, SCRIPTS)
-    try:
-        yield importlib.import_module("bench_reminders")
-    finally:
-        sys.path.remove(SCRIPTS)
+def bench_reminders(bench_script):
+    return bench_script("bench_reminders")
 
 
 def test_bench_reminders_copies_appointments_the_model_reads_back(world, bench_reminders):
