@@ -1,7 +1,9 @@
 """Clinics, staff and patient logins, courses and appointments: each admin's own clinic."""
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 
 from kapclinic.audit.admin_trail import AuditedAdminMixin
@@ -38,6 +40,18 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
             fields += ["is_superuser", "is_staff", "groups"]
         return fields
 
+    def user_change_password(self, request, id, form_url=""):
+        """A clinic admin gives a new login its first password; once someone has signed in,
+        only they change it (Security page, or "Forgot password" on the sign-in page), so
+        an admin can never sign in as a prescriber."""
+        user = self.get_object(request, unquote(id))
+        if user is not None and user.last_login and not request.user.is_superuser:
+            raise PermissionDenied(
+                "This person has already signed in: they change their own password from "
+                "their Security page, or with “Forgot your password?” on the sign-in page."
+            )
+        return super().user_change_password(request, id, form_url)
+
 
 def users_of_clinic(clinic_id):
     """Logins of the clinic's staff and patients, plus new ones not yet given a role."""
@@ -68,6 +82,16 @@ class ProviderAdmin(ClinicScopedAdmin):
     search_fields = ["user__email", "user__first_name", "user__last_name", "licence_number"]
     list_select_related = ["user", "clinic"]
     autocomplete_fields = ["user"]
+
+    # Who an admin is and what they may do is set by a colleague or the operator, never by
+    # themselves: else a clinic admin could make themselves a prescriber or director.
+    OWN_RIGHTS = ("user", "clinic", "role", "active", "is_medical_director")
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = tuple(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.user_id == request.user.pk and not request.user.is_superuser:
+            fields += self.OWN_RIGHTS
+        return fields
 
 
 @admin.register(Patient)

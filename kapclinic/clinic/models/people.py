@@ -238,6 +238,11 @@ class Provider(models.Model):
             raise ValidationError(
                 {"is_medical_director": "The medical director must be a prescriber."}
             )
+        # A patient's login opens their own record only; staff rights on it would open others'.
+        if self.user_id and Patient.objects.filter(user_id=self.user_id).exists():
+            raise ValidationError(
+                {"user": "This login belongs to a patient. Staff need a login of their own."}
+            )
 
     def sync_user_access(self):
         """Give the login its role's group; only clinic admins may open the Django admin."""

@@ -1,0 +1,92 @@
+"""Django admin, staff and logins: a clinic admin manages colleagues, never their own rights."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from kapclinic.clinic.models import Provider, Role
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+NEW_PASSWORD = "a-fresh-long-passphrase-42"
+
+
+def provider_form(provider, **changes):
+    """The provider change form as the admin posts it, with `changes` applied."""
+    data = {
+        "user": provider.user_id,
+        "clinic": provider.clinic_id,
+        "role": provider.role,
+        "credentials": provider.credentials,
+        "licence_number": provider.licence_number,
+        "licence_state": provider.licence_state,
+        "npi": provider.npi,
+        "active": "on" if provider.active else "",
+        "is_medical_director": "on" if provider.is_medical_director else "",
+    }
+    data.update(changes)
+    return {key: value for key, value in data.items() if value != ""}
+
+
+def test_a_clinic_admin_cannot_make_themselves_a_prescriber(world, staff_client):
+    admin = world.one.staff[Role.CLINIC_ADMIN]
+    client = staff_client(admin)
+    url = reverse("admin:clinic_provider_change", args=[admin.pk])
+    client.post(url, provider_form(admin, role=Role.PRESCRIBER))
+    admin.refresh_from_db()
+    assert admin.role == Role.CLINIC_ADMIN
+    assert not admin.is_medical_director
+    assert list(admin.user.groups.values_list("name", flat=True)) == ["Clinic admin"]
+
+
+def test_a_clinic_admin_changes_a_colleagues_role(world, staff_client):
+    client = staff_client(world.one.staff[Role.CLINIC_ADMIN])
+    nurse = world.one.staff[Role.NURSE]
+    url = reverse("admin:clinic_provider_change", args=[nurse.pk])
+    response = client.post(url, provider_form(nurse, role=Role.THERAPIST, credentials="LCSW"))
+    assert response.status_code == 302
+    nurse.refresh_from_db()
+    assert nurse.role == Role.THERAPIST
+    assert list(nurse.user.groups.values_list("name", flat=True)) == ["Therapist"]
+
+
+def test_a_clinic_admin_cannot_set_the_password_of_a_colleague_who_has_signed_in(
+    world, staff_client
+):
+    client = staff_client(world.one.staff[Role.CLINIC_ADMIN])
+    prescriber = world.one.staff[Role.PRESCRIBER].user
+    prescriber.last_login = timezone.now()
+    prescriber.save(update_fields=["last_login"])
+    url = reverse("admin:auth_user_password_change", args=[prescriber.pk])
+    form = {"usable_password": "true", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
+    assert client.post(url, form).status_code == 403
+    prescriber.refresh_from_db()
+    assert prescriber.check_password(PASSWORD)
+
+
+def test_a_clinic_admin_sets_the_first_password_of_a_new_login(world, staff_client):
+    client = staff_client(world.one.staff[Role.CLINIC_ADMIN])
+    newcomer = world.one.staff[Role.THERAPIST].user
+    url = reverse("admin:auth_user_password_change", args=[newcomer.pk])
+    form = {"usable_password": "true", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
+    assert client.post(url, form).status_code == 302
+    newcomer.refresh_from_db()
+    assert newcomer.check_password(NEW_PASSWORD)
+
+
+def test_a_patients_login_cannot_also_be_a_member_of_staff(world):
+    patient = world.one.patients[0]
+    provider = Provider(user=patient.user, clinic=world.one.clinic, role=Role.PRESCRIBER)
+    with pytest.raises(ValidationError, match="patient"):
+        provider.full_clean()
+
+
+def test_the_admin_refuses_a_patients_login_as_a_new_provider(world, staff_client):
+    client = staff_client(world.one.staff[Role.CLINIC_ADMIN])
+    patient = world.one.patients[0]
+    form = {"user": patient.user_id, "clinic": world.one.clinic.pk, "role": Role.NURSE}
+    response = client.post(reverse("admin:clinic_provider_add"), form)
+    assert response.status_code == 200
+    assert not Provider.objects.filter(user=patient.user).exists()
