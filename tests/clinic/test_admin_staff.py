@@ -90,3 +90,19 @@ def test_the_admin_refuses_a_patients_login_as_a_new_provider(world, staff_clien
     response = client.post(reverse("admin:clinic_provider_add"), form)
     assert response.status_code == 200
     assert not Provider.objects.filter(user=patient.user).exists()
+
+
+def test_a_clinic_admins_list_of_logins_says_each_persons_role(world, staff_client):
+    client = staff_client(world.one.staff[Role.CLINIC_ADMIN])
+    response = client.get(reverse("admin:clinic_user_changelist"))
+    changelist = response.context["cl"]
+    assert "is_superuser" not in changelist.list_filter
+    assert "is_staff" not in changelist.list_display
+    page = response.content.decode()
+    assert "Therapist" in page and "Patient" in page
+
+
+def test_adding_a_login_says_where_its_role_is_given(world, staff_client):
+    client = staff_client(world.one.staff[Role.CLINIC_ADMIN])
+    page = client.get(reverse("admin:clinic_user_add")).content.decode()
+    assert "then add them under Providers" in page

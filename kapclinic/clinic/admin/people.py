@@ -23,8 +23,38 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
         ("Access", {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
-    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "description": "A login opens nothing by itself: for a member of staff, save "
+                "it, then add them under Providers with their role. Patients get their login "
+                "by accepting their invitation instead.",
+                "fields": ("email", "password1", "password2"),
+            },
+        ),
+    )
     readonly_fields = ["last_login", "date_joined"]
+    list_select_related = ["provider", "patient"]
+
+    def get_list_display(self, request):
+        """A clinic admin sees each login's role; "staff status" and "superuser" are the
+        operator's words, and Django's."""
+        if request.user.is_superuser:
+            return self.list_display
+        return ["email", "first_name", "last_name", "role", "is_active", "last_login"]
+
+    def get_list_filter(self, request):
+        return self.list_filter if request.user.is_superuser else ["is_active", "groups"]
+
+    @admin.display(description="Role")
+    def role(self, user):
+        if hasattr(user, "provider"):
+            return user.provider.get_role_display()
+        if hasattr(user, "patient"):
+            return "Patient"
+        return "No role yet: add them under Providers"
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
