@@ -106,3 +106,10 @@ def test_adding_a_login_says_where_its_role_is_given(world, staff_client):
     client = staff_client(world.one.staff[Role.CLINIC_ADMIN])
     page = client.get(reverse("admin:clinic_user_add")).content.decode()
     assert "then add them under Providers" in page
+
+
+def test_a_staff_login_cannot_also_be_a_patients(world):
+    patient = world.one.patients[0]
+    patient.user = world.one.staff[Role.NURSE].user
+    with pytest.raises(ValidationError, match="member of staff"):
+        patient.full_clean()

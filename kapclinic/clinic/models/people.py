@@ -335,6 +335,10 @@ class Patient(models.Model):
         return None
 
     def clean(self):
+        if self.user_id and Provider.objects.filter(user_id=self.user_id).exists():
+            raise ValidationError(
+                {"user": "This login belongs to a member of staff. Invite the patient instead."}
+            )
         if self.date_of_birth:
             today = self.clinic.today() if self.clinic_id else timezone.localdate()
             if self.date_of_birth > today:
