@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from kapclinic.clinic.models import Provider, Role
+from kapclinic.clinic.models import Provider, Role, User
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -113,3 +113,17 @@ def test_a_staff_login_cannot_also_be_a_patients(world):
     patient.user = world.one.staff[Role.NURSE].user
     with pytest.raises(ValidationError, match="member of staff"):
         patient.full_clean()
+
+
+def test_a_new_login_is_added_with_the_persons_name(world, staff_client):
+    client = staff_client(world.one.staff[Role.CLINIC_ADMIN])
+    form = {
+        "email": "jo.new@example.com",
+        "first_name": "Jo",
+        "last_name": "Rivers",
+        "usable_password": "true",
+        "password1": NEW_PASSWORD,
+        "password2": NEW_PASSWORD,
+    }
+    assert client.post(reverse("admin:clinic_user_add"), form).status_code == 302
+    assert User.objects.get(email="jo.new@example.com").get_full_name() == "Jo Rivers"

@@ -31,7 +31,7 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
                 "description": "A login opens nothing by itself: for a member of staff, save "
                 "it, then add them under Providers with their role. Patients get their login "
                 "by accepting their invitation instead.",
-                "fields": ("email", "password1", "password2"),
+                "fields": ("email", "first_name", "last_name", "password1", "password2"),
             },
         ),
     )
