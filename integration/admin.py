@@ -24,6 +24,7 @@ from .models import (
     NoteAddendum,
     RiskTerm,
 )
+from .models.notes import NOTE_FIELDS
 
 
 @admin.register(JournalPrompt)
@@ -42,27 +43,11 @@ class RiskTermAdmin(ClinicScopedAdmin):
     search_fields = ["phrase"]
 
 
-# What was said in psychotherapy is for the care team, on the clinical pages: the admin
-# (clinic admins, the operator) has no clinical need for it (HIPAA minimum necessary).
-NOTE_CONTENT = [
-    "patient_account",
-    "themes_insights",
-    "affect",
-    "persisting_effects",
-    "adverse_psychological_effects",
-    "suicide_risk_check",
-    "suicide_risk_detail",
-    "goals_action_steps",
-    "next_dose_plan",
-    "next_dose_plan_detail",
-]
-
-
 class ChangesWithoutNoteContent(HistoricalRecordContextHelper):
     """The History page says who changed a note and when (its status), never its content."""
 
     def context_for_delta_changes(self, delta):
-        changes = [change for change in delta.changes if change.field not in NOTE_CONTENT]
+        changes = [change for change in delta.changes if change.field not in NOTE_FIELDS]
         return super().context_for_delta_changes(dataclasses.replace(delta, changes=changes))
 
 
@@ -76,9 +61,11 @@ class NoteAddendumInline(ReadOnlyInline):
 
 @admin.register(IntegrationNote)
 class IntegrationNoteAdmin(ReadOnlyClinicalAdmin, ClinicHistoryAdmin):
-    """Who wrote and signed a note and when, never its content (NOTE_CONTENT)."""
+    """Who wrote and signed a note and when, never what it says (NOTE_FIELDS): that is for
+    the care team on the clinical pages; the admin (clinic admins, the operator) has no
+    clinical need for it (HIPAA minimum necessary)."""
 
-    exclude = NOTE_CONTENT
+    exclude = NOTE_FIELDS
 
     def get_historical_record_context_helper(self, request, historical_record):
         return ChangesWithoutNoteContent(self.model, historical_record)
