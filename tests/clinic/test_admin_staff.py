@@ -5,8 +5,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from kapclinic.clinic.models import Provider, Role, User
-from tests.factories import PASSWORD
+from kapclinic.clinic.models import Appointment, Provider, Role, User
+from tests.factories import PASSWORD, AppointmentFactory, appointment_admin_form
 
 pytestmark = pytest.mark.django_db
 
@@ -127,3 +127,33 @@ def test_a_new_login_is_added_with_the_persons_name(world, staff_client):
     }
     assert client.post(reverse("admin:clinic_user_add"), form).status_code == 302
     assert User.objects.get(email="jo.new@example.com").get_full_name() == "Jo Rivers"
+
+
+@pytest.mark.parametrize("who", ["clinic admin", "nurse who left"])
+def test_a_visit_is_booked_only_with_an_active_clinician(world, staff_client, who):
+    appointment = AppointmentFactory(course=world.one.courses[0], kind=Appointment.Kind.FOLLOW_UP)
+    if who == "clinic admin":
+        chosen = world.one.staff[Role.CLINIC_ADMIN]
+    else:
+        chosen = world.one.staff[Role.NURSE]
+        chosen.active = False
+        chosen.save()
+    client = staff_client(world.one.staff[Role.CLINIC_ADMIN])
+    change = reverse("admin:clinic_appointment_change", args=[appointment.pk])
+    response = client.post(change, appointment_admin_form(appointment, clinician=chosen.pk))
+    assert response.status_code == 200
+    assert "clinician" in response.context["adminform"].form.errors
+    appointment.refresh_from_db()
+    assert appointment.clinician_id is None
+
+
+def test_a_past_visit_keeps_the_clinician_who_has_since_left(world):
+    nurse = world.one.staff[Role.NURSE]
+    appointment = AppointmentFactory(
+        course=world.one.courses[0], kind=Appointment.Kind.FOLLOW_UP, clinician=nurse
+    )
+    nurse.active = False
+    nurse.save()
+    appointment.refresh_from_db()
+    appointment.status_reason = "Phoned to say thank you."
+    appointment.full_clean()
