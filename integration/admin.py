@@ -4,7 +4,10 @@ Journal entries are not registered at all: a private entry never leaves the pati
 and the care team reads shared entries in the clinical pages.
 """
 
+import dataclasses
+
 from django.contrib import admin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from kapclinic.clinic.admin import (
     ClinicHistoryAdmin,
@@ -21,6 +24,7 @@ from .models import (
     NoteAddendum,
     RiskTerm,
 )
+from .models.notes import NOTE_FIELDS
 
 
 @admin.register(JournalPrompt)
@@ -39,14 +43,33 @@ class RiskTermAdmin(ClinicScopedAdmin):
     search_fields = ["phrase"]
 
 
+class ChangesWithoutNoteContent(HistoricalRecordContextHelper):
+    """The History page says who changed a note and when (its status), never its content."""
+
+    def context_for_delta_changes(self, delta):
+        changes = [change for change in delta.changes if change.field not in NOTE_FIELDS]
+        return super().context_for_delta_changes(dataclasses.replace(delta, changes=changes))
+
+
 class NoteAddendumInline(ReadOnlyInline):
+    """That a note was added to, by whom and when; its text stays on the clinical pages."""
+
     model = NoteAddendum
-    fields = ["written_at", "author", "text"]
+    fields = ["written_at", "author"]
     readonly_fields = fields
 
 
 @admin.register(IntegrationNote)
 class IntegrationNoteAdmin(ReadOnlyClinicalAdmin, ClinicHistoryAdmin):
+    """Who wrote and signed a note and when, never what it says (NOTE_FIELDS): that is for
+    the care team on the clinical pages; the admin (clinic admins, the operator) has no
+    clinical need for it (HIPAA minimum necessary)."""
+
+    exclude = NOTE_FIELDS
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return ChangesWithoutNoteContent(self.model, historical_record)
+
     list_display = ["appointment", "course", "status", "written_by", "signed_at"]
     list_filter = ["status"]
     list_select_related = ["appointment", "course__patient", "written_by"]

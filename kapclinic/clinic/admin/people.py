@@ -1,7 +1,9 @@
 """Clinics, staff and patient logins, courses and appointments: each admin's own clinic."""
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 
 from kapclinic.audit.admin_trail import AuditedAdminMixin
@@ -21,8 +23,38 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
         ("Access", {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
-    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "description": "A login opens nothing by itself: for a member of staff, save "
+                "it, then add them under Providers with their role. Patients get their login "
+                "by accepting their invitation instead.",
+                "fields": ("email", "first_name", "last_name", "password1", "password2"),
+            },
+        ),
+    )
     readonly_fields = ["last_login", "date_joined"]
+    list_select_related = ["provider", "patient"]
+
+    def get_list_display(self, request):
+        """A clinic admin sees each login's role; "staff status" and "superuser" are the
+        operator's words, and Django's."""
+        if request.user.is_superuser:
+            return self.list_display
+        return ["email", "first_name", "last_name", "role", "is_active", "last_login"]
+
+    def get_list_filter(self, request):
+        return self.list_filter if request.user.is_superuser else ["is_active", "groups"]
+
+    @admin.display(description="Role")
+    def role(self, user):
+        if hasattr(user, "provider"):
+            return user.provider.get_role_display()
+        if hasattr(user, "patient"):
+            return "Patient"
+        return "No role yet: add them under Providers"
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
@@ -37,6 +69,18 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
         if not request.user.is_superuser:
             fields += ["is_superuser", "is_staff", "groups"]
         return fields
+
+    def user_change_password(self, request, id, form_url=""):
+        """A clinic admin gives a new login its first password; once someone has signed in,
+        only they change it (Security page, or "Forgot password" on the sign-in page), so
+        an admin can never sign in as a prescriber."""
+        user = self.get_object(request, unquote(id))
+        if user is not None and user.last_login and not request.user.is_superuser:
+            raise PermissionDenied(
+                "This person has already signed in: they change their own password from "
+                "their Security page, or with “Forgot your password?” on the sign-in page."
+            )
+        return super().user_change_password(request, id, form_url)
 
 
 def users_of_clinic(clinic_id):
@@ -68,6 +112,16 @@ class ProviderAdmin(ClinicScopedAdmin):
     search_fields = ["user__email", "user__first_name", "user__last_name", "licence_number"]
     list_select_related = ["user", "clinic"]
     autocomplete_fields = ["user"]
+
+    # Who an admin is and what they may do is set by a colleague or the operator, never by
+    # themselves: else a clinic admin could make themselves a prescriber or director.
+    OWN_RIGHTS = ("user", "clinic", "role", "active", "is_medical_director")
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = tuple(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.user_id == request.user.pk and not request.user.is_superuser:
+            fields += self.OWN_RIGHTS
+        return fields
 
 
 @admin.register(Patient)

@@ -151,6 +151,13 @@ class ProtocolAdmin(ClinicHistoryAdmin):
     def where_to_sign(self, obj):
         if obj is None or obj.pk is None:
             return "Save first; then the medical director signs this version on their page."
+        if obj.is_in_force:
+            # Editing in place lapses the sign-off at once (Protocol.save): say so beforehand.
+            return (
+                f"Signed off by the medical director and in force. Saving a change to any "
+                f"clinical value below makes version {obj.version + 1}, out of force at once: "
+                "no dosing by this route until the medical director signs it."
+            )
         if obj.signed_off_by_id:
             return "Signed off by the medical director."
         url = reverse("clinic:sign-protocol", args=[obj.pk])

@@ -238,6 +238,11 @@ class Provider(models.Model):
             raise ValidationError(
                 {"is_medical_director": "The medical director must be a prescriber."}
             )
+        # A patient's login opens their own record only; staff rights on it would open others'.
+        if self.user_id and Patient.objects.filter(user_id=self.user_id).exists():
+            raise ValidationError(
+                {"user": "This login belongs to a patient. Staff need a login of their own."}
+            )
 
     def sync_user_access(self):
         """Give the login its role's group; only clinic admins may open the Django admin."""
@@ -330,6 +335,10 @@ class Patient(models.Model):
         return None
 
     def clean(self):
+        if self.user_id and Provider.objects.filter(user_id=self.user_id).exists():
+            raise ValidationError(
+                {"user": "This login belongs to a member of staff. Invite the patient instead."}
+            )
         if self.date_of_birth:
             today = self.clinic.today() if self.clinic_id else timezone.localdate()
             if self.date_of_birth > today:

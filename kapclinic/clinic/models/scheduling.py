@@ -140,7 +140,7 @@ class Appointment(KeepsItsLinks):
         "one for the other patient instead."
     }
     # A completed visit took place and its record is signed: these facts of it are final.
-    remembered = ("status", "kind", "starts_at", "ends_at")
+    remembered = ("status", "kind", "starts_at", "ends_at", "clinician_id")
 
     class Kind(models.TextChoices):
         ASSESSMENT = "assessment", "Assessment"
@@ -219,7 +219,7 @@ class Appointment(KeepsItsLinks):
         changed = [name for name in self.remembered if self.loaded_differs(name)]
         if changed:
             words = "This visit took place and its record is signed: it cannot change now."
-            raise ValidationError(dict.fromkeys(changed, words))
+            raise ValidationError(dict.fromkeys((n.removesuffix("_id") for n in changed), words))
 
     def refuse_booking_again(self):
         """A cancelled or missed visit is not made live again by hand (the admin, a shell): that
@@ -264,6 +264,9 @@ class Appointment(KeepsItsLinks):
             return
         if self.clinician_id and self.clinician.clinic_id != self.course.clinic_id:
             raise ValidationError({"clinician": "The clinician works at another clinic."})
+        refusal = self.clinician_refusal()
+        if refusal:
+            raise ValidationError({"clinician": refusal})
         refusal = self.resource_refusal()
         if refusal:
             raise ValidationError({"resource": refusal})
@@ -271,6 +274,19 @@ class Appointment(KeepsItsLinks):
             errors = self.clashes()
             if errors:
                 raise ValidationError(errors)
+
+    def clinician_refusal(self):
+        """A visit is booked with a clinician who works here now; a past visit keeps whoever
+        saw the patient, even after they left."""
+        chosen = self._state.adding or self.loaded_differs("clinician_id")
+        if not (self.clinician_id and chosen):
+            return None
+        if not self.clinician.is_clinician:
+            role = self.clinician.get_role_display().lower()
+            return f"{self.clinician} is a {role}, not a clinician: choose who sees the patient."
+        if not self.clinician.active:
+            return f"{self.clinician} no longer works here (marked inactive under Providers)."
+        return None
 
     def clashes(self):
         """Field → message for each live appointment this one would overlap."""
