@@ -288,10 +288,9 @@ def _block(row, day, tz, names):
     top = datetime.datetime.combine(day, DAY_STARTS, tzinfo=tz)
     bottom = datetime.datetime.combine(day, DAY_ENDS, tzinfo=tz)
     shown_from, shown_to = max(starts, top), min(ends, bottom)
-    first = _row_at(shown_from)
+    outside = shown_to <= shown_from
+    first = 0 if outside else _row_at(shown_from)
     after = -(-_minutes_from_midnight(shown_to) // ROW_MINUTES) - _offset() + 1
-    if shown_to <= shown_from:
-        first = after = 0
     status = row["status"]
     session = row["dosing_session__status"]
     if session and status not in (Appointment.Status.CANCELLED, Appointment.Status.NO_SHOW):
@@ -313,7 +312,7 @@ def _block(row, day, tz, names):
         else "",
         room=row["resource__name"] or "",
         row=first,
-        rows=max(after - first, 1) if first else 0,
+        rows=0 if outside else max(after - first, 1),
         live=status in LIVE_STATUSES,
         cut_before=starts < top,
         cut_after=ends > bottom,
