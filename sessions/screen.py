@@ -16,14 +16,23 @@ from django.utils.safestring import mark_safe
 
 from kapclinic.clinic.access import provider_for
 from kapclinic.clinic.models import Role
-from kapclinic.clinic.statements import compiled_rows
+from kapclinic.clinic.statements import compiled
 from kapclinic.stock.selectors import open_remainders_of
 
 from .charts import vitals_chart
 from .discharge import discharge_criteria
 from .gate import evaluate_gate, failing
 from .gate_overrides import covering_override
-from .models import Administration, AdverseEvent, Discharge, Observation, VitalSigns
+from .models import (
+    Addendum,
+    Administration,
+    AdverseEvent,
+    Discharge,
+    GateOverride,
+    Observation,
+    SessionAlert,
+    VitalSigns,
+)
 from .models.monitoring import ALERT_LIMITS
 from .models.session import CLINICIANS, DOSING_ROLES
 from .vitals_due import due_readings
@@ -138,9 +147,9 @@ def attach_people(*groups):
 
 
 def session_rows(session, name, rows):
-    """One of the screen's lists, through SQL compiled once per process (the session's id its
-    only parameter), with the session set on each row as the related manager would."""
-    found = compiled_rows(f"session screen: {name}", session.pk, rows)
+    """One of the screen's lists, `rows(session_id)`, through SQL compiled once per process,
+    with the session set on each row as the related manager would."""
+    found = compiled(f"session screen: {name}", [session.pk], rows)
     for row in found:
         row.session = session
     return found
@@ -151,25 +160,36 @@ def session_screen(session, user, now=None):
     now = now or timezone.now()
     thresholds = session.thresholds
     # Entries marked entered in error stay on the record (struck through) but count for nothing.
-    dose_rows = session_rows(
-        session, "doses", lambda: Administration.entries.filter(session=session)
-    )
+    dose_rows = session_rows(session, "doses", lambda pk: Administration.entries.filter(session=pk))
     doses = [dose for dose in dose_rows if not dose.entered_in_error]
     for number, dose in enumerate(doses):
         dose.label = f"Booster {number}" if number else "First dose"
-    all_readings = session_rows(
-        session, "vitals", lambda: VitalSigns.entries.filter(session=session)
-    )
+    all_readings = session_rows(session, "vitals", lambda pk: VitalSigns.entries.filter(session=pk))
     readings = [reading for reading in all_readings if not reading.entered_in_error]
     observations = session_rows(
-        session, "observations", lambda: Observation.entries.filter(session=session)
+        session, "observations", lambda pk: Observation.entries.filter(session=pk)
     )
-    alerts = session_rows(session, "alerts", lambda: session.alerts.all())
-    events = session_rows(session, "events", lambda: AdverseEvent.entries.filter(session=session))
-    overrides = session_rows(session, "overrides", lambda: session.overrides.all())
-    addenda = session_rows(session, "addenda", lambda: session.addenda.all())
-    discharged = Discharge.objects.filter(session=session).order_by("pk")[:1]
-    discharge = next(iter(session_rows(session, "discharge", lambda: discharged)), None)
+    # As session.alerts, .overrides and .addenda read them (the default manager, its order).
+    alerts = session_rows(
+        session, "alerts", lambda pk: SessionAlert._default_manager.filter(session=pk)
+    )
+    events = session_rows(session, "events", lambda pk: AdverseEvent.entries.filter(session=pk))
+    overrides = session_rows(
+        session, "overrides", lambda pk: GateOverride._default_manager.filter(session=pk)
+    )
+    addenda = session_rows(
+        session, "addenda", lambda pk: Addendum._default_manager.filter(session=pk)
+    )
+    discharge = next(
+        iter(
+            session_rows(
+                session,
+                "discharge",
+                lambda pk: Discharge.objects.filter(session=pk).order_by("pk")[:1],
+            )
+        ),
+        None,
+    )
     entries = ("recorded_by", "entered_in_error_by")
     attach_people(
         (dose_rows, ("given_by", "witnessed_by", "entered_in_error_by")),

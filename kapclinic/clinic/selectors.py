@@ -36,7 +36,7 @@ from .models import (
     TreatmentCourse,
 )
 from .models.journey import CLOSED_STATES
-from .statements import compiled_rows
+from .statements import compiled
 from .timeline import course_timeline
 
 ACTIVE_APPOINTMENT = [Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN]
@@ -225,10 +225,10 @@ def patient_chart(patient):
         ],
         "open_flags": [f for f in flags if f.is_open],
         # Compiled once per process (the patient's id their only parameter).
-        "risk_reviews": compiled_rows(
+        "risk_reviews": compiled(
             "patient chart: risk reviews",
-            patient.pk,
-            lambda: RiskReview.objects.filter(course__patient=patient).order_by("-reviewed_at")[:3],
+            [patient.pk],
+            lambda pk: RiskReview.objects.filter(course__patient=pk).order_by("-reviewed_at")[:3],
         ),
         "open_tasks": list(
             FollowUpTask.objects.open()
@@ -237,11 +237,11 @@ def patient_chart(patient):
         ),
         "safety_plan": next(
             iter(
-                compiled_rows(
+                compiled(
                     "patient chart: safety plan",
-                    patient.pk,
-                    lambda: (
-                        SafetyPlan.objects.filter(patient=patient)
+                    [patient.pk],
+                    lambda pk: (
+                        SafetyPlan.objects.filter(patient=pk)
                         .order_by("-version")
                         .only("version")[:1]
                     ),

@@ -6,34 +6,38 @@ from django.db.models import Value
 from django.utils import timezone
 
 from kapclinic.clinic.models import SafetyFlag
-from kapclinic.clinic.statements import compiled, compiled_rows
+from kapclinic.clinic.statements import compiled
 
 
-def flags_of(course):
-    return lambda: SafetyFlag.objects.filter(course=course).order_by("raised_at", "pk")
+def flags_of(course_id):
+    return SafetyFlag.objects.filter(course=course_id).order_by("raised_at", "pk")
 
 
 def test_a_reused_statement_reads_the_same_rows_and_new_ones_at_once(build):
     build()
     course = build.course
-    first = compiled_rows("test: flags", course.pk, flags_of(course))
+    first = compiled("test: flags", [course.pk], flags_of)
     SafetyFlag.objects.create(
         course=course, urgency=SafetyFlag.Urgency.ROUTINE, source="test", reason="New."
     )
-    again = compiled_rows("test: flags", course.pk, flags_of(course))
+    again = compiled("test: flags", [course.pk], flags_of)
     assert len(again) == len(first) + 1
     assert [(f.pk, f.reason, f.raised_at) for f in again] == [
-        (f.pk, f.reason, f.raised_at) for f in flags_of(course)()
+        (f.pk, f.reason, f.raised_at) for f in flags_of(course.pk)
     ]
 
 
 def test_a_statement_with_another_parameter_is_never_reused(build):
+    """One name given to two builders: each reads its own rows (the builder is in the key)."""
     build()
     course = build.course
-    routine = lambda: SafetyFlag.objects.filter(course=course, urgency="routine")  # noqa: E731
-    assert compiled_rows("test: routine flags", course.pk, routine) == list(routine())
-    urgent = lambda: SafetyFlag.objects.filter(course=course, urgency="urgent")  # noqa: E731
-    assert compiled_rows("test: routine flags", course.pk, urgent) == list(urgent())
+    for urgency in ("routine", "urgent"):
+        SafetyFlag.objects.create(course=course, urgency=urgency, source="test", reason="Seen.")
+    routine = lambda pk: SafetyFlag.objects.filter(course=pk, urgency="routine")  # noqa: E731
+    assert compiled("test: routine flags", [course.pk], routine) == list(routine(course.pk))
+    urgent = lambda pk: SafetyFlag.objects.filter(course=pk, urgency="urgent")  # noqa: E731
+    assert compiled("test: routine flags", [course.pk], urgent) == list(urgent(course.pk))
+    assert list(urgent(course.pk)) != list(routine(course.pk))
 
 
 # --- Statements with several values and constants, model or plain rows (`compiled`) ---------
@@ -140,3 +144,27 @@ def test_flat_rows_and_dates_are_the_caller_values_too(world):
         rows = compiled("test: sources by day", [one.pk, day], sources_raised_by)
         assert rows == list(sources_raised_by(one.pk, day))
     assert rows == ["test"]
+
+
+def test_the_session_screen_and_the_chart_read_their_lists_through_kept_statements(
+    ready, staff_client
+):
+    """The pages these statements were made for use them: none falls back to being built anew
+    on each load (a builder that captured a value, or a related manager, would)."""
+    from django.urls import reverse
+
+    from kapclinic.clinic import statements
+    from kapclinic.clinic.models import Role
+
+    ready.dose()
+    client = staff_client(ready.world.one.staff[Role.PRESCRIBER])
+    appointment = ready.session.appointment_id
+    assert client.get(reverse("dosing:session", args=[appointment])).status_code == 200
+    assert (
+        client.get(reverse("clinic:patient-chart", args=[ready.course.patient_id])).status_code
+        == 200
+    )
+    kept = {key[0]: statement for key, statement in statements._STATEMENTS.items()}
+    pages = [name for name in kept if name.startswith(("session screen:", "patient chart:"))]
+    assert len(pages) >= 10, pages
+    assert [name for name in pages if kept[name] is None] == []
