@@ -188,3 +188,33 @@ def test_the_pdf_shows_the_entry_struck_with_its_reason(ready, slip):
     text = squeezed(pdf_text(KINDS["session"].render(session, generated_by="Dr Test").pdf))
     assert squeezed("Entered in error") in text and squeezed(REASON) in text
     assert "190" in text  # still on the record
+
+
+def test_the_export_withdraws_a_struck_reading_and_keeps_the_others(ready, slip):
+    """A system that took an earlier copy must learn the reading was wrong (FHIR R4
+    Observation.status `entered-in-error`), as with a struck dose; a good reading stays final."""
+    from fhir.resources.R4B.observation import Observation as FhirObservation
+
+    from kapclinic.clinic.models import Patient
+    from kapclinic.reports.fhir import patient_bundle
+    from kapclinic.reports.fhir.codes import resource_id
+
+    good = ready.vitals(ready.session, ready.start + timedelta(minutes=12), systolic=128)
+    services.mark_entered_in_error(slip, ready.nurse, REASON)
+    patient = Patient.objects.select_related("clinic").get(pk=ready.course.patient_id)
+    found = [e["resource"] for e in patient_bundle(patient)["entry"]]
+    panels = {
+        r["component"][0]["valueQuantity"]["value"]: r
+        for r in found
+        if r["resourceType"] == "Observation" and "component" in r
+    }
+    assert panels[190]["status"] == "entered-in-error"
+    assert panels[190]["note"] == [{"text": f"Entered in error: {REASON}"}]
+    assert panels[128]["status"] == "final" and "note" not in panels[128]
+    by_id = {r["id"]: r for r in found}
+    for part in ("hr", "spo2"):  # the rest of that reading goes with it
+        assert by_id[resource_id("Observation", part, slip.pk)]["status"] == "entered-in-error"
+        assert by_id[resource_id("Observation", part, good.pk)]["status"] == "final"
+    for body in found:
+        if body["resourceType"] == "Observation":
+            FhirObservation.parse_obj(body)

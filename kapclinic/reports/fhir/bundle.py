@@ -54,10 +54,11 @@ class BundleBuilder(ConditionResources, QuestionnaireResources, DosingResources)
         )
         self.sessions = list(DosingSession.objects.filter(mine).order_by("started_at", "pk"))
         on_my_sessions = Q(session__course__patient=patient)
-        self.vitals = list(VitalSigns.objects.filter(on_my_sessions).order_by("taken_at", "pk"))
-        self.doses = list(  # struck ones too (entered in error), exported as such
-            Administration.entries.filter(on_my_sessions).order_by("given_at", "pk")
-        )
+        # Struck readings and doses too (entered in error), exported as such so that a system
+        # that took an earlier copy withdraws them. A struck adverse event is left out: R4's
+        # AdverseEvent has no status to say so.
+        self.vitals = list(VitalSigns.entries.filter(on_my_sessions).order_by("taken_at", "pk"))
+        self.doses = list(Administration.entries.filter(on_my_sessions).order_by("given_at", "pk"))
         self.events = list(AdverseEvent.objects.filter(on_my_sessions).order_by("onset_at", "pk"))
         self.diagnoses = list(Diagnosis.objects.filter(mine).order_by("added_at", "pk"))
         self.consents = list(

@@ -46,10 +46,11 @@ ONE_VALUE_VITALS = (
 class DosingResources:
     """The patient's dosing-session records; mixed into BundleBuilder."""
 
-    def vital(self, key, code, display, effective, user_id=None, **value):
+    def vital(self, key, code, display, effective, user_id=None, struck=None, **value):
+        """One Observation; `struck` is the reading entered in error it came from, if so."""
         codings = code if isinstance(code, list) else [coding(LOINC, code, display)]
         body = {
-            "status": "final",
+            "status": "entered-in-error" if struck else "final",
             "category": category("vital-signs", "Vital Signs"),
             "code": {"coding": codings, "text": display},
             "subject": self.subject(),
@@ -59,6 +60,8 @@ class DosingResources:
         performer = self.performer(user_id)
         if performer:
             body["performer"] = [performer]
+        if struck:
+            body["note"] = [{"text": f"Entered in error: {struck.entered_in_error_reason}"}]
         self.add("Observation", resource_id("Observation", *key), body)
 
     def add_vitals(self):
@@ -73,12 +76,14 @@ class DosingResources:
                 )
         for row in self.vitals:
             at, by = row.taken_at, row.recorded_by_id
+            struck = row if row.entered_in_error else None
             self.vital(
                 ("bp", row.pk),
                 "85354-9",
                 "Blood pressure panel with all children optional",
                 at,
                 by,
+                struck,
                 component=[
                     {
                         "code": {"coding": [coding(LOINC, "8480-6", "Systolic blood pressure")]},
@@ -94,7 +99,7 @@ class DosingResources:
                 value = getattr(row, field)
                 if value is not None:  # respiratory rate and temperature are optional
                     amount = quantity(value, unit, ucum)
-                    self.vital((key, row.pk), code, display, at, by, valueQuantity=amount)
+                    self.vital((key, row.pk), code, display, at, by, struck, valueQuantity=amount)
 
     def add_doses(self):
         self.dose_ids = {}
