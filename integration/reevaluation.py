@@ -10,7 +10,13 @@ from django.db import transaction
 
 from intake.plans import PLAN_TERMS, plan_in_force, revise_plan
 from kapclinic.clinic.mixins import require_staff
-from kapclinic.clinic.models import JourneyError, Protocol, ReevaluationDecision, Role
+from kapclinic.clinic.models import (
+    JourneyError,
+    Protocol,
+    Reevaluation,
+    ReevaluationDecision,
+    Role,
+)
 from kapclinic.clinic.text_limits import required_text
 from sessions.reevaluation import block_of
 
@@ -51,17 +57,24 @@ def suggested_plan(course, decision, protocol=None):
     return terms
 
 
-def record_reevaluation(course, by, decision, rationale, terms=None, *, request_key=None):
+def record_reevaluation(
+    course, by, decision, rationale, terms=None, *, screen=None, request_key=None
+):
     """A prescriber re-evaluates the course; returns the signed Reevaluation.
 
     `terms`: the new plan's terms (any of PLAN_TERMS; the rest carry over), signed as a plan
-    revision unless the decision is to stop. Raises JourneyError when refused, ValidationError
-    for a term that is not valid, AlreadySaved for a form sent twice.
+    revision unless the decision is to stop. `screen`: the long-term safety answers
+    (LONG_TERM_SCREEN and safety_findings), required before more dosing. Raises JourneyError
+    when refused, ValidationError for a term or an answer that is not valid, AlreadySaved for a
+    form sent twice.
     """
     require_staff(by, course, {Role.PRESCRIBER}, "re-evaluate a course")
     if decision not in Decision.values:
         raise JourneyError("Choose a decision: maintenance, repeat induction or stop.")
     rationale = required_text(rationale, JourneyError, "A rationale is required.")
+    screen = screen or {}
+    # Checked before the plan is revised, so a refusal signs nothing; the record checks again.
+    Reevaluation(course=course, decision=decision, **screen).check_long_term_screen()
     with transaction.atomic():
         block = block_of(course)
         summary = outcome_lines(course_outcomes(course))
@@ -84,4 +97,5 @@ def record_reevaluation(course, by, decision, rationale, terms=None, *, request_
             outcome_so_far=summary,
             sessions_before=sessions_before,
             plan_version=plan_version,
+            screen=screen,
         )

@@ -15,7 +15,14 @@ from kapclinic.clinic.forms import (
     FieldErrorsForm,
     OneTimeKeyMixin,
 )
-from kapclinic.clinic.models import Appointment, Indication, Provider, ReevaluationDecision
+from kapclinic.clinic.models import (
+    LONG_TERM_SCREEN,
+    Appointment,
+    Indication,
+    Provider,
+    Reevaluation,
+    ReevaluationDecision,
+)
 
 from ..models import IntegrationNote
 from ..models.common import NOTE_AUTHORS
@@ -130,11 +137,36 @@ class CourseClosureForm(ClinicianForm):
         self.fields["effective_on"].initial = timezone.localdate(timezone=clinic.tz)
 
 
+def screen_question(name):
+    """One long-term safety question, worded and answered as the record keeps it. Not
+    required here: the record refuses more dosing without it, and stopping needs none."""
+    field = Reevaluation._meta.get_field(name)
+    return forms.ChoiceField(
+        label=field.verbose_name.capitalize(),
+        choices=field.choices,
+        widget=forms.RadioSelect,
+        required=False,
+        help_text=field.help_text,
+    )
+
+
 class ReevaluationForm(OneTimeKeyMixin, ClinicianForm):
-    """The prescriber's decision and the new plan's terms (ignored when stopping)."""
+    """The prescriber's decision, the long-term safety screen and the new plan's terms (the
+    plan is ignored when stopping)."""
 
     decision = forms.ChoiceField(
         label="Decision", choices=ReevaluationDecision.choices, widget=forms.RadioSelect
+    )
+    urinary_symptoms = screen_question("urinary_symptoms")
+    misuse_signs = screen_question("misuse_signs")
+    cognitive_concerns = screen_question("cognitive_concerns")
+    liver_tests = screen_question("liver_tests")
+    safety_findings = forms.CharField(
+        label="How the findings were weighed",
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Required when the screen finds anything and dosing continues.",
     )
     rationale = forms.CharField(
         label="Rationale",
@@ -151,6 +183,10 @@ class ReevaluationForm(OneTimeKeyMixin, ClinicianForm):
     dose_min_mg = forms.DecimalField(label="Lowest dose (mg)", min_value=0.01, decimal_places=2)
     dose_max_mg = forms.DecimalField(label="Highest dose (mg)", min_value=0.01, decimal_places=2)
     integration_cadence = forms.CharField(label="Cadence", max_length=200)
+
+    def screen(self):
+        """The screen's answers for the service."""
+        return {name: self.cleaned_data[name] for name in (*LONG_TERM_SCREEN, "safety_findings")}
 
 
 PERIODS = {

@@ -48,6 +48,7 @@ class ReevaluationView(StaffRequiredMixin, View):
                     data["decision"],
                     data["rationale"],
                     {name: data[name] for name in TERMS},
+                    screen=form.screen(),
                     request_key=data["request_key"],
                 )
             except AlreadySaved as duplicate:

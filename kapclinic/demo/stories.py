@@ -15,6 +15,7 @@ from integration.reevaluation import record_reevaluation
 from kapclinic.clinic import risk
 from kapclinic.clinic.models import Reevaluation, ReevaluationDecision, Role
 
+from .builder import NO_LONG_TERM_HARM
 from .data import read
 from .treatment import (
     Visit,
@@ -164,6 +165,7 @@ def mina(course, staff, induction, *, reevaluated, maintenance):
         ReevaluationDecision.MAINTENANCE,
         MINA_REEVALUATION,
         {"planned_dosing_sessions": 3, "integration_cadence": "One session after each dose"},
+        screen=NO_LONG_TERM_HARM,
     )
     stamp_journey(course, since, reevaluated)
     Reevaluation.objects.filter(course=course).update(decided_at=reevaluated)

@@ -23,6 +23,7 @@ from kapclinic.clinic.models import (
     CourseEvent,
     Diagnosis,
     PsychiatricReview,
+    Reevaluation,
     RiskReview,
     SafetyFlag,
     SafetyPlan,
@@ -172,6 +173,11 @@ def build_context(course, *, generated_by, generated_at=None):
         ),
         "open_flags": [flag for flag in flags if flag.is_open],
         **risk_records(course),
+        "reevaluations": list(
+            Reevaluation.objects.filter(course=course)
+            .select_related("decided_by")
+            .order_by("decided_at", "pk")
+        ),
         "next_appointment": next(
             (
                 a

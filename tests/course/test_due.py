@@ -8,6 +8,7 @@ from django.utils import timezone
 from integration.reevaluation import record_reevaluation
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.models import ReevaluationDecision
+from kapclinic.demo.builder import NO_LONG_TERM_HARM
 from kapclinic.reminders.emails import digest_counts
 
 from .test_reevaluation import two_session_block
@@ -27,7 +28,13 @@ def test_my_day_lists_due_reevaluations_for_a_prescriber(team, as_user, world):
     html = as_user(team.therapist).get(reverse("dosing:day")).content.decode()
     assert "Re-evaluations due" not in html
     # Signed: it is no longer due.
-    record_reevaluation(team.course, team.prescriber, ReevaluationDecision.MAINTENANCE, "Good.")
+    record_reevaluation(
+        team.course,
+        team.prescriber,
+        ReevaluationDecision.MAINTENANCE,
+        "Good.",
+        screen=NO_LONG_TERM_HARM,
+    )
     html = as_user(team.prescriber).get(reverse("dosing:day")).content.decode()
     assert "Re-evaluations due" not in html
 
@@ -70,6 +77,7 @@ def test_the_reevaluation_page_shows_the_outcome_and_is_audited(team, as_user):
             "dose_min_mg": "100",
             "dose_max_mg": "300",
             "integration_cadence": "Within a week of each dose",
+            **NO_LONG_TERM_HARM,
         },
     )
     assert response.status_code == 302

@@ -18,6 +18,7 @@ from kapclinic.clinic.models import (
     Reevaluation,
     ReevaluationDecision,
 )
+from kapclinic.demo.builder import NO_LONG_TERM_HARM as CLEAR
 from kapclinic.demo.builder import dosing_session, start_course
 from kapclinic.demo.builder.course import dose
 from sessions.models import DosingError, DosingSession
@@ -47,7 +48,7 @@ def test_only_a_prescribers_reevaluation_reaches_maintenance(team):
     assert course.state == CourseState.IN_TREATMENT
     for user in (team.nurse, team.therapist, team.patient):
         with pytest.raises(JourneyError):
-            record_reevaluation(course, user, D.MAINTENANCE, "Responding.")
+            record_reevaluation(course, user, D.MAINTENANCE, "Responding.", screen=CLEAR)
         with pytest.raises(JourneyError):
             course.reevaluate(
                 user, D.MAINTENANCE, "x", outcome_so_far="", sessions_before=2, plan_version=None
@@ -57,7 +58,12 @@ def test_only_a_prescribers_reevaluation_reaches_maintenance(team):
     with pytest.raises(JourneyError):
         course.start_treatment(team.prescriber)
     record = record_reevaluation(
-        course, team.prescriber, D.MAINTENANCE, "Responding well.", {"planned_dosing_sessions": 1}
+        course,
+        team.prescriber,
+        D.MAINTENANCE,
+        "Responding well.",
+        {"planned_dosing_sessions": 1},
+        screen=CLEAR,
     )
     course.refresh_from_db()
     assert course.state == CourseState.MAINTENANCE
@@ -80,7 +86,7 @@ def test_only_a_prescribers_reevaluation_reaches_maintenance(team):
 def test_reevaluation_is_refused_outside_a_block_and_cannot_change(team):
     start_course(team)
     with pytest.raises(JourneyError):  # cleared, not yet in treatment
-        record_reevaluation(team.course, team.prescriber, D.MAINTENANCE, "Too early.")
+        record_reevaluation(team.course, team.prescriber, D.MAINTENANCE, "Too early.", screen=CLEAR)
     assert plan_in_force(team.course).version == 1  # the plan revision was rolled back
     with pytest.raises(JourneyError, match="rationale"):
         record_reevaluation(team.course, team.prescriber, D.STOP, "  ")
@@ -100,6 +106,7 @@ def test_a_dose_past_the_plans_sessions_waits_for_a_reevaluation(team):
         D.MAINTENANCE,
         "Responding.",
         {"planned_dosing_sessions": 1},
+        screen=CLEAR,
     )
     given = dose(team, session, third + timedelta(minutes=15), "200", "LOT-M1")
     # A booster in the same session is not a new session: not refused.
@@ -122,7 +129,12 @@ def test_stop_moves_to_integration_without_a_plan_revision(team):
 def test_repeat_induction_stays_in_treatment_with_a_new_block(team):
     two_session_block(team)
     record_reevaluation(
-        team.course, team.prescriber, D.REPEAT_INDUCTION, "Partial response.", {"dose_max_mg": 350}
+        team.course,
+        team.prescriber,
+        D.REPEAT_INDUCTION,
+        "Partial response.",
+        {"dose_max_mg": 350},
+        screen=CLEAR,
     )
     team.course.refresh_from_db()
     assert team.course.state == CourseState.IN_TREATMENT
@@ -137,7 +149,12 @@ def test_due_after_the_block_and_every_n_months_in_maintenance(team):
     # Due since the block's last dose (the second session's dose, 15 minutes after it began).
     assert due[team.course] == first + timedelta(days=7, minutes=15)
     record = record_reevaluation(
-        team.course, team.prescriber, D.MAINTENANCE, "Responding.", {"planned_dosing_sessions": 3}
+        team.course,
+        team.prescriber,
+        D.MAINTENANCE,
+        "Responding.",
+        {"planned_dosing_sessions": 3},
+        screen=CLEAR,
     )
     assert not due_reevaluations(team.course.clinic)
     months = team.course.clinic.protocols.get(is_default=True).reevaluate_every_months
@@ -155,7 +172,9 @@ def test_add_months_keeps_the_day_or_takes_the_months_last():
 
 def test_a_signed_reevaluation_cannot_change(team):
     two_session_block(team)
-    record = record_reevaluation(team.course, team.prescriber, D.MAINTENANCE, "Responding.")
+    record = record_reevaluation(
+        team.course, team.prescriber, D.MAINTENANCE, "Responding.", screen=CLEAR
+    )
     record.rationale = "Edited"
     with pytest.raises(Exception, match="cannot change"):
         record.save()

@@ -8,6 +8,7 @@ from integration.outcome_rules import Measurement, Rules
 from integration.reevaluation import record_reevaluation
 from integration.time_points import judge_at, outcomes_at_time_points
 from kapclinic.clinic.models import Protocol, ReevaluationDecision
+from kapclinic.demo.builder import NO_LONG_TERM_HARM
 
 from .test_reevaluation import two_session_block
 
@@ -68,7 +69,11 @@ def test_the_course_lists_its_reevaluations_as_time_points(team):
     protocol = Protocol.objects.effective_for(team.course.clinic)
     assert outcomes_at_time_points(team.course, protocol) == []
     record_reevaluation(
-        team.course, team.prescriber, ReevaluationDecision.MAINTENANCE, "Responding."
+        team.course,
+        team.prescriber,
+        ReevaluationDecision.MAINTENANCE,
+        "Responding.",
+        screen=NO_LONG_TERM_HARM,
     )
     [point] = outcomes_at_time_points(team.course, protocol)
     assert point.label == "End of induction (continue to maintenance)" and point.reached
@@ -84,7 +89,11 @@ def test_the_outcomes_page_shows_the_time_points(team, as_user):
 
     two_session_block(team)
     record_reevaluation(
-        team.course, team.prescriber, ReevaluationDecision.MAINTENANCE, "Responding."
+        team.course,
+        team.prescriber,
+        ReevaluationDecision.MAINTENANCE,
+        "Responding.",
+        screen=NO_LONG_TERM_HARM,
     )
     url = reverse("integration:outcomes", args=[team.course.pk])
     html = as_user(team.therapist).get(url).content.decode()

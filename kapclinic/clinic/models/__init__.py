@@ -5,7 +5,13 @@ from .emergency import EmergencyAccess
 from .journey import CourseEvent, CourseState, Indication, JourneyError, TreatmentCourse
 from .people import ADULT_AGE, Clinic, Patient, Provider, Role, User, age_on
 from .protocol import BoosterLimits, DoseUnit, Product, Protocol, Route
-from .reevaluation import Reevaluation, ReevaluationDecision
+from .reevaluation import (
+    LONG_TERM_SCREEN,
+    LiverTests,
+    LongTermFinding,
+    Reevaluation,
+    ReevaluationDecision,
+)
 from .resources import Resource, ResourceKind
 from .risk import (
     FollowUpTask,
@@ -33,6 +39,9 @@ __all__ = [
     "FollowUpTask",
     "Indication",
     "JourneyError",
+    "LONG_TERM_SCREEN",
+    "LiverTests",
+    "LongTermFinding",
     "Patient",
     "BoosterLimits",
     "DoseUnit",

@@ -167,11 +167,15 @@ class TreatmentCourse(KeepsItsLinks):
     def start_treatment(self, by):
         self._move(S.IN_TREATMENT, by, sources={S.CLEARED}, actors=PRESCRIBER)
 
-    def reevaluate(self, by, decision, rationale, *, outcome_so_far, sessions_before, plan_version):
+    def reevaluate(
+        self, by, decision, rationale, *, outcome_so_far, sessions_before, plan_version, screen=None
+    ):
         """A prescriber's re-evaluation after a block of dosing: the only way into maintenance.
 
         Continue to maintenance → Maintenance; repeat induction → In treatment; stop →
         Integration. The signed record is written in the same transaction as the move.
+        `screen`: the long-term safety answers (Reevaluation.LONG_TERM_SCREEN and
+        safety_findings), required before more dosing.
         """
         from .reevaluation import Reevaluation, ReevaluationDecision
 
@@ -193,6 +197,7 @@ class TreatmentCourse(KeepsItsLinks):
                 plan_version=plan_version,
                 decided_by=by,
                 decided_at=self.state_changed_at,
+                **(screen or {}),
             )
             record.full_clean()
             record.save()

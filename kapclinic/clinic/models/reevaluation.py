@@ -23,6 +23,28 @@ class ReevaluationDecision(models.TextChoices):
     STOP = "stop", "Stop dosing"
 
 
+class LongTermFinding(models.TextChoices):
+    NONE = "none", "None"
+    PRESENT = "present", "New or worse"
+
+
+class LiverTests(models.TextChoices):
+    NOT_INDICATED = "not_indicated", "Not indicated"
+    NORMAL = "normal", "Done: within normal limits"
+    ABNORMAL = "abnormal", "Done: abnormal"
+    NOT_DONE = "not_done", "Indicated, not done yet"
+
+
+# domain reference §2 and §4.4: what repeated dosing can harm, asked before every new block.
+LONG_TERM_SCREEN = ("urinary_symptoms", "misuse_signs", "cognitive_concerns", "liver_tests")
+FINDINGS = {LongTermFinding.PRESENT, LiverTests.ABNORMAL, LiverTests.NOT_DONE}
+
+
+def screen_field(label, help_text, choices=LongTermFinding.choices):
+    """Blank only on records signed before the screen was asked, and when stopping."""
+    return models.CharField(label, max_length=15, choices=choices, blank=True, help_text=help_text)
+
+
 class Reevaluation(ImmutableModel):
     """Signed once by the prescriber who made it; never changed or deleted."""
 
@@ -42,6 +64,31 @@ class Reevaluation(ImmutableModel):
     plan_version = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="The plan version signed with it (none when stopping)."
     )
+    urinary_symptoms = screen_field(
+        "urinary symptoms",
+        "Pain, urgency, frequency or blood in the urine since the last review (ketamine "
+        "cystitis; reference §2).",
+    )
+    misuse_signs = screen_field(
+        "signs of misuse or dependence",
+        "Craving, use between sessions, asking for more or earlier doses (reference §4.4; "
+        "the Spravato boxed warning).",
+    )
+    cognitive_concerns = screen_field(
+        "memory or concentration problems",
+        "New or worse since the last review (reference §4.4: cognitive impairment).",
+    )
+    liver_tests = screen_field(
+        "liver function tests",
+        "Drug-induced liver injury with recurrent use (reference §2, Ketalar label).",
+        LiverTests.choices,
+    )
+    safety_findings = models.TextField(
+        "how the findings were weighed",
+        max_length=4000,
+        blank=True,
+        help_text="Required when the screen finds anything and dosing continues.",
+    )
     decided_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(default=timezone.now)
 
@@ -56,3 +103,43 @@ class Reevaluation(ImmutableModel):
 
     def __str__(self):
         return f"Re-evaluation {self.decided_at:%Y-%m-%d}: {self.get_decision_display()}"
+
+    def clean(self):
+        super().clean()
+        self.check_long_term_screen()
+
+    def check_long_term_screen(self):
+        """More dosing is signed only with the screen answered, and any harm found weighed in
+        words; stopping needs neither (the rationale says why)."""
+        if self.decision == ReevaluationDecision.STOP:
+            return
+        errors = {
+            name: "Answer this before more dosing is signed."
+            for name in LONG_TERM_SCREEN
+            if not getattr(self, name)
+        }
+        if not errors and self.long_term_findings() and not self.safety_findings.strip():
+            errors["safety_findings"] = (
+                "Say how these findings were weighed before more dosing: "
+                + "; ".join(self.long_term_findings())
+                + "."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    def long_term_findings(self):
+        """What the screen found, in words ("urinary symptoms: new or worse")."""
+        return [
+            f"{self._meta.get_field(name).verbose_name}: {label.lower()}"
+            for name in LONG_TERM_SCREEN
+            if getattr(self, name) in FINDINGS
+            for label in [getattr(self, f"get_{name}_display")()]
+        ]
+
+    def long_term_screen(self):
+        """Each question with its answer, for the record's readers; empty when not asked."""
+        return [
+            (self._meta.get_field(name).verbose_name.capitalize(), answer)
+            for name in LONG_TERM_SCREEN
+            if (answer := getattr(self, f"get_{name}_display")())
+        ]

@@ -17,6 +17,7 @@ It sits on the top floor (it imports every phase, nothing imports it but the dem
 
 from ..answers import NO, YES
 from .course import (
+    NO_LONG_TERM_HARM,
     TEXTS,
     VITALS_PROFILE,
     Team,
@@ -54,6 +55,7 @@ from .resources import clinic_resources, room
 __all__ = [
     "GAD7_ANSWERS",
     "NO",
+    "NO_LONG_TERM_HARM",
     "PHQ9_ANSWERS",
     "SUBLINGUAL_PLAN",
     "TEXTS",

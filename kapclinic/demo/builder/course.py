@@ -26,6 +26,13 @@ from .resources import room
 
 # Minutes after the first dose, and the systolic pressure then: the 40-minute peak of §4.2.
 VITALS_PROFILE = ((15, 138), (30, 152), (40, 184), (60, 146), (90, 132), (120, 124))
+# A re-evaluation's long-term safety screen that finds nothing (reference §2, §4.4).
+NO_LONG_TERM_HARM = {
+    "urinary_symptoms": "none",
+    "misuse_signs": "none",
+    "cognitive_concerns": "none",
+    "liver_tests": "not_indicated",
+}
 TEXTS = {
     "override": "Companion arriving at 17:00; taxi booked as back-up. Benefit outweighs risk.",
     "new_medications": "Started sertraline 50 mg two weeks ago.",
