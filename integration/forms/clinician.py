@@ -141,9 +141,11 @@ def screen_question(name):
     """One long-term safety question, worded and answered as the record keeps it. Not
     required here: the record refuses more dosing without it, and stopping needs none."""
     field = Reevaluation._meta.get_field(name)
-    return forms.ChoiceField(
+    return forms.TypedChoiceField(
         label=field.verbose_name.capitalize(),
         choices=field.choices,
+        coerce=field.to_python,
+        empty_value=None if field.null else "",
         widget=forms.RadioSelect,
         required=False,
         help_text=field.help_text,

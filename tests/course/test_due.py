@@ -11,7 +11,7 @@ from kapclinic.clinic.models import ReevaluationDecision
 from kapclinic.demo.builder import NO_LONG_TERM_HARM
 from kapclinic.reminders.emails import digest_counts
 
-from .test_reevaluation import two_session_block
+from .test_reevaluation import post_decision, two_session_block
 
 pytestmark = pytest.mark.django_db
 
@@ -68,18 +68,7 @@ def test_the_reevaluation_page_shows_the_outcome_and_is_audited(team, as_user):
     client = as_user(team.prescriber)
     html = client.get(url).content.decode()
     assert "Sign the re-evaluation" in html
-    response = client.post(
-        url,
-        {
-            "decision": "maintenance",
-            "rationale": "Responding; move to monthly sessions.",
-            "planned_dosing_sessions": "3",
-            "dose_min_mg": "100",
-            "dose_max_mg": "300",
-            "integration_cadence": "Within a week of each dose",
-            **NO_LONG_TERM_HARM,
-        },
-    )
+    response = post_decision(client, team, **NO_LONG_TERM_HARM)
     assert response.status_code == 302
     team.course.refresh_from_db()
     assert team.course.state == "maintenance"
@@ -91,18 +80,7 @@ def test_the_reevaluation_page_shows_the_outcome_and_is_audited(team, as_user):
 
 def test_a_therapists_post_is_refused(team, as_user):
     two_session_block(team)
-    url = reverse("integration:reevaluation", args=[team.course.pk])
-    response = as_user(team.therapist).post(
-        url,
-        {
-            "decision": "maintenance",
-            "rationale": "x",
-            "planned_dosing_sessions": "3",
-            "dose_min_mg": "100",
-            "dose_max_mg": "300",
-            "integration_cadence": "Weekly",
-        },
-    )
+    response = post_decision(as_user(team.therapist), team, **NO_LONG_TERM_HARM)
     assert response.status_code == 422
     assert "Only a prescriber of this clinic may re-evaluate" in response.content.decode()
     team.course.refresh_from_db()

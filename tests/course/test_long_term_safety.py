@@ -13,7 +13,7 @@ from integration.reevaluation import record_reevaluation
 from kapclinic.clinic.models import CourseState, Reevaluation, ReevaluationDecision
 from kapclinic.demo.builder import NO_LONG_TERM_HARM
 
-from .test_reevaluation import two_session_block
+from .test_reevaluation import post_decision, two_session_block
 
 pytestmark = pytest.mark.django_db
 
@@ -43,9 +43,9 @@ def test_more_dosing_is_not_signed_without_the_long_term_screen(team, decision):
 @pytest.mark.parametrize(
     "field, value",
     [
-        ("urinary_symptoms", "present"),
-        ("misuse_signs", "present"),
-        ("cognitive_concerns", "present"),
+        ("urinary_symptoms", True),
+        ("misuse_signs", True),
+        ("cognitive_concerns", True),
         ("liver_tests", "abnormal"),
         ("liver_tests", "not_done"),
     ],
@@ -82,7 +82,7 @@ def test_a_clear_screen_is_kept_with_the_signed_record(team):
 def test_stopping_needs_no_screen(team):
     two_session_block(team)
     record = record_reevaluation(team.course, team.prescriber, D.STOP, "No benefit.")
-    assert record.decision == D.STOP and record.urinary_symptoms == ""
+    assert record.decision == D.STOP and record.urinary_symptoms is None
 
 
 def test_a_shell_call_to_the_transition_meets_the_same_rule(team):
@@ -100,28 +100,14 @@ def test_a_shell_call_to_the_transition_meets_the_same_rule(team):
     assert team.course.state == CourseState.IN_TREATMENT
 
 
-def post(client, team, **extra):
-    url = reverse("integration:reevaluation", args=[team.course.pk])
-    data = {
-        "decision": "maintenance",
-        "rationale": "Responding; move to monthly sessions.",
-        "planned_dosing_sessions": "3",
-        "dose_min_mg": "100",
-        "dose_max_mg": "300",
-        "integration_cadence": "Within a week of each dose",
-        **extra,
-    }
-    return client.post(url, data)
-
-
 def test_the_page_asks_the_screen_and_says_what_is_missing_beside_each_question(team, as_user):
     two_session_block(team)
     client = as_user(team.prescriber)
     url = reverse("integration:reevaluation", args=[team.course.pk])
     html = client.get(url).content.decode()
     assert "Long-term safety since the last review" in html
-    assert "Urinary symptoms" in html and "Liver function tests" in html
-    response = post(client, team, urinary_symptoms="present")
+    assert "New or worse urinary symptoms" in html and "Liver function tests" in html
+    response = post_decision(client, team, urinary_symptoms="True")
     assert response.status_code == 422
     form = response.context["form"]
     assert "before more dosing" in form.errors["misuse_signs"][0]
@@ -129,19 +115,19 @@ def test_the_page_asks_the_screen_and_says_what_is_missing_beside_each_question(
     team.course.refresh_from_db()
     assert team.course.state == CourseState.IN_TREATMENT
     # What was ticked is kept on the page sent back.
-    assert form["urinary_symptoms"].value() == "present"
-    response = post(
+    assert form["urinary_symptoms"].value() == "True"
+    response = post_decision(
         client,
         team,
         **{
             **NO_LONG_TERM_HARM,
-            "urinary_symptoms": "present",
+            "urinary_symptoms": True,
             "safety_findings": "Mild frequency; urine dip clear; continue and ask again.",
         },
     )
     assert response.status_code == 302
     html = client.get(url).content.decode()
-    assert "Urinary symptoms: new or worse" in html
+    assert "New or worse urinary symptoms: yes" in html
     assert "Mild frequency; urine dip clear" in html
 
 
@@ -158,10 +144,10 @@ def test_the_course_summary_pdf_keeps_each_reevaluation_with_its_screen(team):
         team.prescriber,
         D.REPEAT_INDUCTION,
         "Partial response.",
-        screen={**NO_LONG_TERM_HARM, "urinary_symptoms": "present", "safety_findings": weighed},
+        screen={**NO_LONG_TERM_HARM, "urinary_symptoms": True, "safety_findings": weighed},
     )
     course = course_summary.records().get(pk=team.course.pk)
     text = pdf_text(KINDS["course"].render(course, generated_by="Dr Test").pdf)
     has(text, "Re-evaluations", "Repeat induction", "Partial response.", "plan version 3")
-    has(text, "Urinary symptoms: new or worse", "Liver function tests: not indicated")
+    has(text, "New or worse urinary symptoms: yes", "Liver function tests: not indicated")
     has(text, weighed, "PHQ-9: 20 → 8")

@@ -8,6 +8,7 @@ signed plan revision; it falls due after the block's sessions and every N months
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from intake.plans import plan_in_force, revise_plan
@@ -40,6 +41,21 @@ def two_session_block(team):
         dosing_session(team, first + timedelta(days=7 * number), phq9_total=total, **LIGHT)
     team.course.refresh_from_db()
     return first
+
+
+def post_decision(client, team, **extra):
+    """The re-evaluation page's form sent: continue to maintenance, a plan of three."""
+    url = reverse("integration:reevaluation", args=[team.course.pk])
+    data = {
+        "decision": "maintenance",
+        "rationale": "Responding; move to monthly sessions.",
+        "planned_dosing_sessions": "3",
+        "dose_min_mg": "100",
+        "dose_max_mg": "300",
+        "integration_cadence": "Within a week of each dose",
+        **extra,
+    }
+    return client.post(url, data)
 
 
 def test_only_a_prescribers_reevaluation_reaches_maintenance(team):

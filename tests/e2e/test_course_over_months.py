@@ -67,13 +67,13 @@ def test_induction_reevaluation_two_maintenance_sessions_and_a_superbill(
     page.get_by_label("Cadence").fill("One integration session within a week of each dose")
     # The long-term safety screen left unanswered: refused beside each question, all kept.
     page.get_by_role("button", name="Sign the re-evaluation").click()
-    urinary = page.get_by_role("group", name="Urinary symptoms")
+    urinary = page.get_by_role("group", name="New or worse urinary symptoms")
     expect(urinary).to_contain_text("Answer this before more dosing is signed.")
     expect(page.get_by_label("Rationale")).to_have_value(RATIONALE)
     assert_accessible(page)
-    urinary.get_by_label("None").check()
-    page.get_by_role("group", name="Signs of misuse or dependence").get_by_label("None").check()
-    page.get_by_role("group", name="Memory or concentration problems").get_by_label("None").check()
+    urinary.get_by_label("No").check()
+    page.get_by_role("group", name="Signs of misuse or dependence").get_by_label("No").check()
+    page.get_by_role("group", name="Memory or concentration").get_by_label("No").check()
     page.get_by_role("group", name="Liver function tests").get_by_label("Not indicated").check()
     page.get_by_role("button", name="Sign the re-evaluation").click()
     page.wait_for_url(re.compile(r"/patients/\d+/"))
@@ -85,7 +85,7 @@ def test_induction_reevaluation_two_maintenance_sessions_and_a_superbill(
     assert course.state == CourseState.MAINTENANCE
     record = Reevaluation.objects.get(course=course)
     assert record.decided_by == team.prescriber and record.rationale == RATIONALE
-    assert (record.urinary_symptoms, record.liver_tests) == ("none", "not_indicated")
+    assert (record.urinary_symptoms, record.liver_tests) == (False, "not_indicated")
     plan = plan_in_force(course)
     assert (plan.version, plan.planned_dosing_sessions, plan.signed_by) == (
         record.plan_version,

@@ -8,7 +8,6 @@ from .protocol import BoosterLimits, DoseUnit, Product, Protocol, Route
 from .reevaluation import (
     LONG_TERM_SCREEN,
     LiverTests,
-    LongTermFinding,
     Reevaluation,
     ReevaluationDecision,
 )
@@ -41,7 +40,6 @@ __all__ = [
     "JourneyError",
     "LONG_TERM_SCREEN",
     "LiverTests",
-    "LongTermFinding",
     "Patient",
     "BoosterLimits",
     "DoseUnit",

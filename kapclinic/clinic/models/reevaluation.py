@@ -23,11 +23,6 @@ class ReevaluationDecision(models.TextChoices):
     STOP = "stop", "Stop dosing"
 
 
-class LongTermFinding(models.TextChoices):
-    NONE = "none", "None"
-    PRESENT = "present", "New or worse"
-
-
 class LiverTests(models.TextChoices):
     NOT_INDICATED = "not_indicated", "Not indicated"
     NORMAL = "normal", "Done: within normal limits"
@@ -37,12 +32,15 @@ class LiverTests(models.TextChoices):
 
 # domain reference §2 and §4.4: what repeated dosing can harm, asked before every new block.
 LONG_TERM_SCREEN = ("urinary_symptoms", "misuse_signs", "cognitive_concerns", "liver_tests")
-FINDINGS = {LongTermFinding.PRESENT, LiverTests.ABNORMAL, LiverTests.NOT_DONE}
+LIVER_FINDINGS = {LiverTests.ABNORMAL, LiverTests.NOT_DONE}
 
 
-def screen_field(label, help_text, choices=LongTermFinding.choices):
-    """Blank only on records signed before the screen was asked, and when stopping."""
-    return models.CharField(label, max_length=15, choices=choices, blank=True, help_text=help_text)
+def found(label, help_text):
+    """Yes or no; empty (None) only on records signed before the screen was asked, and when
+    stopping."""
+    return models.BooleanField(
+        label, null=True, blank=True, choices=[(False, "No"), (True, "Yes")], help_text=help_text
+    )
 
 
 class Reevaluation(ImmutableModel):
@@ -64,24 +62,26 @@ class Reevaluation(ImmutableModel):
     plan_version = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="The plan version signed with it (none when stopping)."
     )
-    urinary_symptoms = screen_field(
-        "urinary symptoms",
+    urinary_symptoms = found(
+        "new or worse urinary symptoms",
         "Pain, urgency, frequency or blood in the urine since the last review (ketamine "
         "cystitis; reference §2).",
     )
-    misuse_signs = screen_field(
+    misuse_signs = found(
         "signs of misuse or dependence",
         "Craving, use between sessions, asking for more or earlier doses (reference §4.4; "
         "the Spravato boxed warning).",
     )
-    cognitive_concerns = screen_field(
-        "memory or concentration problems",
-        "New or worse since the last review (reference §4.4: cognitive impairment).",
+    cognitive_concerns = found(
+        "new or worse memory or concentration problems",
+        "Since the last review (reference §4.4: cognitive impairment).",
     )
-    liver_tests = screen_field(
+    liver_tests = models.CharField(
         "liver function tests",
-        "Drug-induced liver injury with recurrent use (reference §2, Ketalar label).",
-        LiverTests.choices,
+        max_length=15,
+        choices=LiverTests.choices,
+        blank=True,
+        help_text="Drug-induced liver injury with recurrent use (reference §2, Ketalar label).",
     )
     safety_findings = models.TextField(
         "how the findings were weighed",
@@ -116,7 +116,7 @@ class Reevaluation(ImmutableModel):
         errors = {
             name: "Answer this before more dosing is signed."
             for name in LONG_TERM_SCREEN
-            if not getattr(self, name)
+            if getattr(self, name) in (None, "")
         }
         if not errors and self.long_term_findings() and not self.safety_findings.strip():
             errors["safety_findings"] = (
@@ -128,18 +128,21 @@ class Reevaluation(ImmutableModel):
             raise ValidationError(errors)
 
     def long_term_findings(self):
-        """What the screen found, in words ("urinary symptoms: new or worse")."""
-        return [
-            f"{self._meta.get_field(name).verbose_name}: {label.lower()}"
-            for name in LONG_TERM_SCREEN
-            if getattr(self, name) in FINDINGS
-            for label in [getattr(self, f"get_{name}_display")()]
+        """What the screen found, in words ("new or worse urinary symptoms")."""
+        words = [
+            self._meta.get_field(name).verbose_name
+            for name in LONG_TERM_SCREEN[:3]
+            if getattr(self, name) is True
         ]
+        if self.liver_tests in LIVER_FINDINGS:
+            words.append(f"liver function tests {self.get_liver_tests_display().lower()}")
+        return words
 
     def long_term_screen(self):
         """Each question with its answer, for the record's readers; empty when not asked."""
         return [
-            (self._meta.get_field(name).verbose_name.capitalize(), answer)
+            (self._meta.get_field(name).verbose_name.capitalize(), display())
             for name in LONG_TERM_SCREEN
-            if (answer := getattr(self, f"get_{name}_display")())
+            if getattr(self, name) not in (None, "")
+            for display in [getattr(self, f"get_{name}_display")]
         ]

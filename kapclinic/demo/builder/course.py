@@ -28,9 +28,9 @@ from .resources import room
 VITALS_PROFILE = ((15, 138), (30, 152), (40, 184), (60, 146), (90, 132), (120, 124))
 # A re-evaluation's long-term safety screen that finds nothing (reference §2, §4.4).
 NO_LONG_TERM_HARM = {
-    "urinary_symptoms": "none",
-    "misuse_signs": "none",
-    "cognitive_concerns": "none",
+    "urinary_symptoms": False,
+    "misuse_signs": False,
+    "cognitive_concerns": False,
     "liver_tests": "not_indicated",
 }
 TEXTS = {
