@@ -2,10 +2,11 @@
 
 A new safety flag tells the prescribers now. A saved appointment plans whatever is due for it
 now (a late booking, a move, a cancellation) once the transaction commits; the rest waits for
-the periodic scan, which also catches anything this path could not queue. A new invitation or
-safety flag becomes a reminder row in the same transaction, handed to the worker once
-committed: no page talks to the mail server, so a mail outage delays the email and never
-breaks or slows the page, and a broker outage only delays it until the next scan.
+the periodic scan, which also catches anything this path could not queue. A new invitation (a
+patient's or a new member of staff's) or safety flag becomes a reminder row in the same
+transaction, handed to the worker once committed: no page talks to the mail server, so a mail
+outage delays the email and never breaks or slows the page, and a broker outage only delays it
+until the next scan.
 """
 
 import logging
@@ -17,7 +18,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from intake.models import Invitation
-from kapclinic.clinic.models import Appointment, SafetyFlag
+from kapclinic.clinic.models import Appointment, SafetyFlag, StaffInvitation
 from kapclinic.clinic.queue import enqueue
 
 from . import services
@@ -78,6 +79,20 @@ def invitation_issued(sender, instance, created, raw=False, **kwargs):
             instance.created_at,
             clinic_id=course.clinic_id,
             patient_id=course.patient_id,
+        )
+
+
+@receiver(post_save, sender=StaffInvitation, dispatch_uid="reminders.staff_invitation_sent")
+def staff_invitation_sent(sender, instance, created, raw=False, **kwargs):
+    """A new member of staff's invitation is emailed once, by the worker, like a patient's."""
+    if created and not raw:
+        _write_row(
+            Kind.STAFF_INVITATION,
+            SubjectType.STAFF_INVITATION,
+            instance.pk,
+            instance.created_at,
+            clinic_id=instance.provider.clinic_id,
+            recipient_id=instance.provider.user_id,
         )
 
 

@@ -1,6 +1,7 @@
 """Clinics, staff and patient logins, courses and appointments: each admin's own clinic."""
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
@@ -9,11 +10,29 @@ from django.db.models import Q
 from kapclinic.audit.admin_trail import AuditedAdminMixin
 
 from ..models import Appointment, Clinic, Diagnosis, Patient, Provider, TreatmentCourse, User
+from ..staff_invitations import InvitationRefused, invite_if_new, invite_staff
 from .base import ClinicHistoryAdmin, ClinicScopedAdmin, ReadOnlyAdminMixin, admin_clinic_id
+
+
+class NewLoginForm(forms.ModelForm):
+    """A login without a password: the person chooses their own from their invitation, so
+    no admin ever knows it."""
+
+    class Meta:
+        model = User
+        fields = ["email", "first_name", "last_name"]
+
+    def save(self, commit=True):
+        user = super().save(commit=False)
+        user.set_unusable_password()
+        if commit:
+            user.save()
+        return user
 
 
 @admin.register(User)
 class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
+    add_form = NewLoginForm
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "is_active", "is_staff", "last_login"]
     search_fields = ["email", "first_name", "last_name"]
@@ -29,9 +48,11 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
             {
                 "classes": ("wide",),
                 "description": "A login opens nothing by itself: for a member of staff, save "
-                "it, then add them under Providers with their role. Patients get their login "
-                "by accepting their invitation instead.",
-                "fields": ("email", "first_name", "last_name", "password1", "password2"),
+                "it, then add them under Providers with their role. Nobody types their "
+                "password here: once they are added under Providers, an invitation is emailed "
+                "to them to choose their own, then to set up their authenticator app. "
+                "Patients get their login by accepting their invitation instead.",
+                "fields": ("email", "first_name", "last_name"),
             },
         ),
     )
@@ -112,6 +133,7 @@ class ProviderAdmin(ClinicScopedAdmin):
     search_fields = ["user__email", "user__first_name", "user__last_name", "licence_number"]
     list_select_related = ["user", "clinic"]
     autocomplete_fields = ["user"]
+    actions = ["send_sign_in_invitation"]
 
     # Who an admin is and what they may do is set by a colleague or the operator, never by
     # themselves: else a clinic admin could make themselves a prescriber or director.
@@ -122,6 +144,25 @@ class ProviderAdmin(ClinicScopedAdmin):
         if obj is not None and obj.user_id == request.user.pk and not request.user.is_superuser:
             fields += self.OWN_RIGHTS
         return fields
+
+    def save_model(self, request, obj, form, change):
+        """A new login's role saved: they are emailed an invitation to choose a password."""
+        super().save_model(request, obj, form, change)
+        if invite_if_new(obj, by=request.user):
+            messages.info(request, f"A sign-in invitation is on its way to {obj.user.email}.")
+
+    @admin.action(description="Send sign-in invitation again")
+    def send_sign_in_invitation(self, request, queryset):
+        """A new link for someone whose invitation expired or went astray; the old one dies."""
+        for provider in queryset.select_related("user"):
+            try:
+                invite_staff(provider, by=request.user)
+            except (InvitationRefused, PermissionDenied) as refusal:
+                messages.warning(request, str(refusal))
+            else:
+                messages.info(
+                    request, f"A new sign-in invitation is on its way to {provider.user.email}."
+                )
 
 
 @admin.register(Patient)
