@@ -67,33 +67,25 @@ def alert_care_team(sender, instance, created, raw=False, **kwargs):
         )
 
 
+def _addressed(invitation):
+    """(kind, subject type, row fields) of an invitation's email: a patient's, or staff's."""
+    if isinstance(invitation, StaffInvitation):
+        provider = invitation.provider
+        to = {"clinic_id": provider.clinic_id, "recipient_id": provider.user_id}
+        return Kind.STAFF_INVITATION, SubjectType.STAFF_INVITATION, to
+    course = invitation.course
+    to = {"clinic_id": course.clinic_id, "patient_id": course.patient_id}
+    return Kind.INVITATION, SubjectType.INVITATION, to
+
+
 @receiver(post_save, sender=Invitation, dispatch_uid="reminders.invitation_issued")
-def invitation_issued(sender, instance, created, raw=False, **kwargs):
-    """Each new invitation is emailed once, by the worker, through its own reminder row."""
-    if created and not raw:
-        course = instance.course
-        _write_row(
-            Kind.INVITATION,
-            SubjectType.INVITATION,
-            instance.pk,
-            instance.created_at,
-            clinic_id=course.clinic_id,
-            patient_id=course.patient_id,
-        )
-
-
 @receiver(post_save, sender=StaffInvitation, dispatch_uid="reminders.staff_invitation_sent")
-def staff_invitation_sent(sender, instance, created, raw=False, **kwargs):
-    """A new member of staff's invitation is emailed once, by the worker, like a patient's."""
+def invitation_issued(sender, instance, created, raw=False, **kwargs):
+    """Each new invitation, a patient's or a new member of staff's, is emailed once, by the
+    worker, through its own reminder row."""
     if created and not raw:
-        _write_row(
-            Kind.STAFF_INVITATION,
-            SubjectType.STAFF_INVITATION,
-            instance.pk,
-            instance.created_at,
-            clinic_id=instance.provider.clinic_id,
-            recipient_id=instance.provider.user_id,
-        )
+        kind, subject_type, to = _addressed(instance)
+        _write_row(kind, subject_type, instance.pk, instance.created_at, **to)
 
 
 def _queue_reminder(reminder_id):

@@ -254,3 +254,12 @@ def test_the_operator_can_still_set_a_password_of_someone_who_has_signed_in(
     assert client.post(url, form).status_code == 302
     prescriber.refresh_from_db()
     assert prescriber.check_password(NEW_PASSWORD) and not prescriber.check_password(PASSWORD)
+
+
+def test_the_provider_list_says_who_was_invited_and_who_has_signed_in(world, invited, admin_client):
+    nurse = world.one.staff[Role.NURSE].user
+    nurse.last_login = timezone.now()
+    nurse.save(update_fields=["last_login"])
+    page = admin_client.get(reverse("admin:clinic_provider_changelist")).content.decode()
+    assert "Invited" in page and "not signed in yet" in page
+    assert "Last signed in" in page

@@ -17,12 +17,12 @@ from integration import services as integration_services
 from integration.models import MeasureRequest
 from kapclinic.clinic import risk
 from kapclinic.clinic.models import Appointment, RiskDecision, Role, SafetyFlag
+from kapclinic.clinic.staff_invitations import invite_staff, link_parts
 from kapclinic.demo.builder import book, clear_course, room, sign_consent, submit_intake
 from kapclinic.rems.services import generate_monitoring_form
 from sessions import services
 from sessions.models import AdverseEvent, SessionAlert
 from tests.conftest import CommittingClient
-from kapclinic.clinic.staff_invitations import invite_staff, link_parts
 from tests.factories import (
     AppointmentFactory,
     CourseFactory,

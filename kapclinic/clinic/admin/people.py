@@ -5,7 +5,8 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Max, Q
+from django.utils import timezone
 
 from kapclinic.audit.admin_trail import AuditedAdminMixin
 
@@ -128,7 +129,15 @@ class ClinicAdmin(ClinicScopedAdmin):
 
 @admin.register(Provider)
 class ProviderAdmin(ClinicScopedAdmin):
-    list_display = ["__str__", "role", "clinic", "licence_number", "is_medical_director", "active"]
+    list_display = [
+        "__str__",
+        "role",
+        "clinic",
+        "licence_number",
+        "is_medical_director",
+        "active",
+        "sign_in",
+    ]
     list_filter = ["role", "active", "clinic"]
     search_fields = ["user__email", "user__first_name", "user__last_name", "licence_number"]
     list_select_related = ["user", "clinic"]
@@ -144,6 +153,19 @@ class ProviderAdmin(ClinicScopedAdmin):
         if obj is not None and obj.user_id == request.user.pk and not request.user.is_superuser:
             fields += self.OWN_RIGHTS
         return fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(invited_at=Max("invitations__created_at"))
+
+    @admin.display(description="Sign-in", ordering="user__last_login")
+    def sign_in(self, provider):
+        """Whether they have signed in, or when they were last invited to: an expired
+        invitation is sent again from this list."""
+        if provider.user.last_login:
+            return f"Last signed in {timezone.localdate(provider.user.last_login):%-d %b %Y}"
+        if getattr(provider, "invited_at", None):
+            return f"Invited {timezone.localdate(provider.invited_at):%-d %b %Y}; not signed in yet"
+        return "Not signed in yet"
 
     def save_model(self, request, obj, form, change):
         """A new login's role saved: they are emailed an invitation to choose a password."""
