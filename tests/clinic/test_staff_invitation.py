@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic import staff_invitations
-from kapclinic.clinic.models import Provider, Role, User
+from kapclinic.clinic.models import Provider, Role, StaffInvitation, User
 from kapclinic.reminders.models import Kind, Reminder, Status
 from tests.factories import PASSWORD, ProviderFactory
 from tests.intake.test_invitation_mail_outage import Refusing, mail_server, smtp  # noqa: F401
@@ -263,3 +263,19 @@ def test_the_provider_list_says_who_was_invited_and_who_has_signed_in(world, inv
     page = admin_client.get(reverse("admin:clinic_provider_changelist")).content.decode()
     assert "Invited" in page and "not signed in yet" in page
     assert "Last signed in" in page
+
+
+def test_a_second_login_for_the_same_email_in_other_capitals_is_refused(world, admin_client):
+    existing = world.one.staff[Role.NURSE].user.email
+    form = {"email": existing.upper(), "first_name": "Jo", "last_name": "Twice"}
+    response = admin_client.post(reverse("admin:clinic_user_add"), form)
+    assert response.status_code == 200
+    assert "already exists" in response.content.decode()
+    assert User.objects.filter(email__iexact=existing).count() == 1
+
+
+def test_a_role_added_by_mistake_can_still_be_deleted_after_its_invitation(invited):
+    provider, _ = invited
+    provider.delete()
+    assert not StaffInvitation.objects.exists()
+    assert AccessEvent.objects.filter(what__contains="sign-in invitation").exists()

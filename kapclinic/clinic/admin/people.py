@@ -23,6 +23,13 @@ class NewLoginForm(forms.ModelForm):
         model = User
         fields = ["email", "first_name", "last_name"]
 
+    def clean_email(self):
+        """One login per person: the same address in other capitals is the same inbox."""
+        email = User.objects.normalize_email(self.cleaned_data["email"])
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError("A login with this email address already exists.")
+        return email
+
     def save(self, commit=True):
         user = super().save(commit=False)
         user.set_unusable_password()

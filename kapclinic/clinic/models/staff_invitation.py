@@ -14,7 +14,8 @@ class StaffInvitation(models.Model):
     signs in, or is sent a newer invitation, and for KAP_STAFF_INVITATION_DAYS at most.
     """
 
-    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="invitations")
+    # A role added by mistake is deleted with its invitations; the audit trail keeps the sending.
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="invitations")
     invited_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
