@@ -282,6 +282,9 @@ KAP_BENCH = env_bool("KAP_BENCH")
 
 # Invitation links expire after this many days; staff can resend.
 KAP_INVITATION_DAYS = int(os.environ.get("KAP_INVITATION_DAYS", "7"))
+# A new member of staff's link to choose their first password works this many days from its
+# email, once; a clinic admin can send a new one ("Send sign-in invitation again").
+KAP_STAFF_INVITATION_DAYS = int(os.environ.get("KAP_STAFF_INVITATION_DAYS", "3"))
 
 # Patients may check in for a dosing session from this many hours before it starts, but never
 # before the appointment's own day (clinic time), so "when did you last eat" means today.

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import diagnosis_views, protocol_views, risk_views, views
+from . import diagnosis_views, protocol_views, risk_views, views, welcome_views
 
 app_name = "clinic"
 
@@ -31,6 +31,11 @@ urlpatterns = [
         "diagnoses/<int:pk>/entered-in-error/",
         diagnosis_views.DiagnosisEnteredInErrorView.as_view(),
         name="diagnosis-in-error",
+    ),
+    path(
+        "welcome/<uidb64>/<token>/",
+        welcome_views.StaffWelcomeView.as_view(),
+        name="staff-welcome",
     ),
     path("my-journey/", views.MyJourneyView.as_view(), name="my-journey"),
     path(

@@ -22,7 +22,9 @@ from kapclinic.clinic.models import (
     Provider,
     Role,
     SafetyFlag,
+    StaffInvitation,
 )
+from kapclinic.clinic.staff_invitations import link_parts, why_not_invite
 from kapclinic.rems.services import overdue_count as rems_overdue_count
 from kapclinic.stock import selectors as stock_selectors
 from sessions.models import DosingSession
@@ -36,7 +38,9 @@ HEADER = "X-KAP-Reminder"
 # Notices of a change, planned for one version (`sequence`) of the appointment.
 NOTICE_KINDS = frozenset({Kind.APPOINTMENT_UPDATED, Kind.APPOINTMENT_CANCELLED})
 # Written to staff, not patients: no patient reminder settings, a link to the staff pages.
-STAFF_KINDS = frozenset({Kind.CLINICIAN_DIGEST, Kind.FOLLOW_UP_OVERDUE, Kind.SAFETY_ALERT})
+STAFF_KINDS = frozenset(
+    {Kind.CLINICIAN_DIGEST, Kind.FOLLOW_UP_OVERDUE, Kind.SAFETY_ALERT, Kind.STAFF_INVITATION}
+)
 
 
 class Skip(Exception):
@@ -137,6 +141,29 @@ def _invitation(reminder, now):
     return invitation, {"invited_on": local(invitation.created_at, reminder.clinic)}
 
 
+def _staff_invitation(reminder, now):
+    invitation = (
+        StaffInvitation.objects.select_related("provider__user", "invited_by")
+        .filter(pk=reminder.subject_id)
+        .first()
+    )
+    if invitation is None:
+        raise Skip("the invitation no longer exists")
+    provider = invitation.provider
+    if provider.invitations.values_list("pk", flat=True).first() != invitation.pk:
+        raise Skip("a newer invitation replaced it")
+    if reason := why_not_invite(provider):
+        raise Skip(reason)
+    # The link itself, drawn now: it exists only in this email.
+    uid, token, expires_at = link_parts(provider.user, now)
+    return invitation, {
+        "url": link("clinic:staff-welcome", uid, token),
+        "expires_at": local(expires_at, reminder.clinic),
+        "invited_by": invitation.invited_by,
+        "person": provider.user,
+    }
+
+
 def digest_counts(clinic_id, now):
     """Counts only: what waits for the clinic's clinicians today."""
     day_ago = now - datetime.timedelta(hours=24)
@@ -216,6 +243,7 @@ CHECKS = {
     SubjectType.INTAKE: _intake,
     SubjectType.COURSE_MEASURES: _measures,
     SubjectType.INVITATION: _invitation,
+    SubjectType.STAFF_INVITATION: _staff_invitation,
     SubjectType.PROVIDER: _digest,
     SubjectType.SAFETY_FLAG: _safety_flag,
     SubjectType.FOLLOW_UP_TASK: _follow_up,
@@ -233,6 +261,7 @@ WORDING = {
     Kind.MEASURE_OVERDUE: ("measure", "A short questionnaire from {clinic} is waiting"),
     Kind.INVITATION: ("invitation_link", "Your invitation from {clinic}"),
     Kind.INVITATION_PENDING: ("invitation", "Your invitation from {clinic}"),
+    Kind.STAFF_INVITATION: ("staff_invitation", "Your staff account at {clinic}"),
     Kind.CLINICIAN_DIGEST: ("digest", "Your daily summary at {clinic}"),
     Kind.SAFETY_ALERT: ("safety_flag_alert", "Action needed: a safety alert at {clinic}"),
     Kind.FOLLOW_UP_OVERDUE: (
@@ -262,7 +291,7 @@ def recipient_of(reminder):
         if not addresses:
             raise Skip("the clinic has no active prescriber")
         return addresses
-    if reminder.kind == Kind.CLINICIAN_DIGEST:
+    if reminder.kind in (Kind.CLINICIAN_DIGEST, Kind.STAFF_INVITATION):
         user = reminder.recipient
         if user is None:
             raise Skip("the clinician's account was deleted")

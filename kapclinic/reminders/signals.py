@@ -2,10 +2,11 @@
 
 A new safety flag tells the prescribers now. A saved appointment plans whatever is due for it
 now (a late booking, a move, a cancellation) once the transaction commits; the rest waits for
-the periodic scan, which also catches anything this path could not queue. A new invitation or
-safety flag becomes a reminder row in the same transaction, handed to the worker once
-committed: no page talks to the mail server, so a mail outage delays the email and never
-breaks or slows the page, and a broker outage only delays it until the next scan.
+the periodic scan, which also catches anything this path could not queue. A new invitation (a
+patient's or a new member of staff's) or safety flag becomes a reminder row in the same
+transaction, handed to the worker once committed: no page talks to the mail server, so a mail
+outage delays the email and never breaks or slows the page, and a broker outage only delays it
+until the next scan.
 """
 
 import logging
@@ -17,7 +18,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from intake.models import Invitation
-from kapclinic.clinic.models import Appointment, SafetyFlag
+from kapclinic.clinic.models import Appointment, SafetyFlag, StaffInvitation
 from kapclinic.clinic.queue import enqueue
 
 from . import services
@@ -66,19 +67,25 @@ def alert_care_team(sender, instance, created, raw=False, **kwargs):
         )
 
 
+def _addressed(invitation):
+    """(kind, subject type, row fields) of an invitation's email: a patient's, or staff's."""
+    if isinstance(invitation, StaffInvitation):
+        provider = invitation.provider
+        to = {"clinic_id": provider.clinic_id, "recipient_id": provider.user_id}
+        return Kind.STAFF_INVITATION, SubjectType.STAFF_INVITATION, to
+    course = invitation.course
+    to = {"clinic_id": course.clinic_id, "patient_id": course.patient_id}
+    return Kind.INVITATION, SubjectType.INVITATION, to
+
+
 @receiver(post_save, sender=Invitation, dispatch_uid="reminders.invitation_issued")
+@receiver(post_save, sender=StaffInvitation, dispatch_uid="reminders.staff_invitation_sent")
 def invitation_issued(sender, instance, created, raw=False, **kwargs):
-    """Each new invitation is emailed once, by the worker, through its own reminder row."""
+    """Each new invitation, a patient's or a new member of staff's, is emailed once, by the
+    worker, through its own reminder row."""
     if created and not raw:
-        course = instance.course
-        _write_row(
-            Kind.INVITATION,
-            SubjectType.INVITATION,
-            instance.pk,
-            instance.created_at,
-            clinic_id=course.clinic_id,
-            patient_id=course.patient_id,
-        )
+        kind, subject_type, to = _addressed(instance)
+        _write_row(kind, subject_type, instance.pk, instance.created_at, **to)
 
 
 def _queue_reminder(reminder_id):

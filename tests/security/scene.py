@@ -17,12 +17,19 @@ from integration import services as integration_services
 from integration.models import MeasureRequest
 from kapclinic.clinic import risk
 from kapclinic.clinic.models import Appointment, RiskDecision, Role, SafetyFlag
+from kapclinic.clinic.staff_invitations import invite_staff, link_parts
 from kapclinic.demo.builder import book, clear_course, room, sign_consent, submit_intake
 from kapclinic.rems.services import generate_monitoring_form
 from sessions import services
 from sessions.models import AdverseEvent, SessionAlert
 from tests.conftest import CommittingClient
-from tests.factories import AppointmentFactory, CourseFactory, PatientFactory, UserFactory
+from tests.factories import (
+    AppointmentFactory,
+    CourseFactory,
+    PatientFactory,
+    ProviderFactory,
+    UserFactory,
+)
 from tests.sessions.test_check_in_views import late_morning_zone
 
 ANONYMOUS = "anonymous"
@@ -157,6 +164,11 @@ def build_scene(world):
         patient=PatientFactory(clinic=clinic, user=None, email="new@x.org")
     )
     _, scene.token = Invitation.issue(scene.invited, prescriber.user)
+
+    # A new nurse invited by the clinic admin, no password yet: the welcome link is public.
+    newcomer = ProviderFactory(clinic=clinic, role=Role.NURSE, user__password=None)
+    invite_staff(newcomer, by=one.staff[Role.CLINIC_ADMIN].user)
+    scene.welcome_uid, scene.welcome_token, _ = link_parts(newcomer.user)
 
     scene.patient_a, scene.patient_b = scene.course_a.patient, scene.course_b.patient
     return scene

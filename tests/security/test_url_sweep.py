@@ -429,6 +429,14 @@ ACCESS = {
         # key, by design. Empty, so the link stays usable for every role.
         data=lambda s: {},
     ),
+    "clinic:staff-welcome": Page(
+        PUBLIC,
+        frozenset(ROLES),
+        kwargs=lambda s: {"uidb64": s.welcome_uid, "token": s.welcome_token},
+        data=lambda s: {},
+        notes="a new member of staff's invitation: no sign-in, the token is the key; its "
+        "first answer moves the token out of the address (302), so no password is set here",
+    ),
     # The wizard takes no ids: it always works on the signed-in patient's own course.
     "intake:start": Page(PATIENT, PATIENTS, {GET}),
     "intake:step": Page(
@@ -857,4 +865,4 @@ def test_the_sweep_covers_every_url_role_and_method():
     assert not missing, f"URLs with no row in ACCESS: {missing}"
     total = len(URLS) * len(ROLES) * 2
     print(f"\nURL sweep: {len(URLS)} URLs × {len(ROLES)} roles × 2 methods = {total} requests")
-    assert total == 2052, "update this count when URLs or roles are added"
+    assert total == 2070, "update this count when URLs or roles are added"

@@ -1,19 +1,46 @@
 """Clinics, staff and patient logins, courses and appointments: each admin's own clinic."""
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Max, Q
+from django.utils import timezone
 
 from kapclinic.audit.admin_trail import AuditedAdminMixin
 
 from ..models import Appointment, Clinic, Diagnosis, Patient, Provider, TreatmentCourse, User
+from ..staff_invitations import InvitationRefused, invite_if_new, invite_staff
 from .base import ClinicHistoryAdmin, ClinicScopedAdmin, ReadOnlyAdminMixin, admin_clinic_id
+
+
+class NewLoginForm(forms.ModelForm):
+    """A login without a password: the person chooses their own from their invitation, so
+    no admin ever knows it."""
+
+    class Meta:
+        model = User
+        fields = ["email", "first_name", "last_name"]
+
+    def clean_email(self):
+        """One login per person: the same address in other capitals is the same inbox."""
+        email = User.objects.normalize_email(self.cleaned_data["email"])
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError("A login with this email address already exists.")
+        return email
+
+    def save(self, commit=True):
+        user = super().save(commit=False)
+        user.set_unusable_password()
+        if commit:
+            user.save()
+        return user
 
 
 @admin.register(User)
 class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
+    add_form = NewLoginForm
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "is_active", "is_staff", "last_login"]
     search_fields = ["email", "first_name", "last_name"]
@@ -29,9 +56,11 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
             {
                 "classes": ("wide",),
                 "description": "A login opens nothing by itself: for a member of staff, save "
-                "it, then add them under Providers with their role. Patients get their login "
-                "by accepting their invitation instead.",
-                "fields": ("email", "first_name", "last_name", "password1", "password2"),
+                "it, then add them under Providers with their role. Nobody types their "
+                "password here: once they are added under Providers, an invitation is emailed "
+                "to them to choose their own, then to set up their authenticator app. "
+                "Patients get their login by accepting their invitation instead.",
+                "fields": ("email", "first_name", "last_name"),
             },
         ),
     )
@@ -107,11 +136,20 @@ class ClinicAdmin(ClinicScopedAdmin):
 
 @admin.register(Provider)
 class ProviderAdmin(ClinicScopedAdmin):
-    list_display = ["__str__", "role", "clinic", "licence_number", "is_medical_director", "active"]
+    list_display = [
+        "__str__",
+        "role",
+        "clinic",
+        "licence_number",
+        "is_medical_director",
+        "active",
+        "sign_in",
+    ]
     list_filter = ["role", "active", "clinic"]
     search_fields = ["user__email", "user__first_name", "user__last_name", "licence_number"]
     list_select_related = ["user", "clinic"]
     autocomplete_fields = ["user"]
+    actions = ["send_sign_in_invitation"]
 
     # Who an admin is and what they may do is set by a colleague or the operator, never by
     # themselves: else a clinic admin could make themselves a prescriber or director.
@@ -122,6 +160,38 @@ class ProviderAdmin(ClinicScopedAdmin):
         if obj is not None and obj.user_id == request.user.pk and not request.user.is_superuser:
             fields += self.OWN_RIGHTS
         return fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(invited_at=Max("invitations__created_at"))
+
+    @admin.display(description="Sign-in", ordering="user__last_login")
+    def sign_in(self, provider):
+        """Whether they have signed in, or when they were last invited to: an expired
+        invitation is sent again from this list."""
+        if provider.user.last_login:
+            return f"Last signed in {timezone.localdate(provider.user.last_login):%-d %b %Y}"
+        if getattr(provider, "invited_at", None):
+            return f"Invited {timezone.localdate(provider.invited_at):%-d %b %Y}; not signed in yet"
+        return "Not signed in yet"
+
+    def save_model(self, request, obj, form, change):
+        """A new login's role saved: they are emailed an invitation to choose a password."""
+        super().save_model(request, obj, form, change)
+        if invite_if_new(obj, by=request.user):
+            messages.info(request, f"A sign-in invitation is on its way to {obj.user.email}.")
+
+    @admin.action(description="Send sign-in invitation again")
+    def send_sign_in_invitation(self, request, queryset):
+        """A new link for someone whose invitation expired or went astray; the old one dies."""
+        for provider in queryset.select_related("user"):
+            try:
+                invite_staff(provider, by=request.user)
+            except (InvitationRefused, PermissionDenied) as refusal:
+                messages.warning(request, str(refusal))
+            else:
+                messages.info(
+                    request, f"A new sign-in invitation is on its way to {provider.user.email}."
+                )
 
 
 @admin.register(Patient)

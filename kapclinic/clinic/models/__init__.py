@@ -23,6 +23,7 @@ from .risk import (
 from .safety import SafetyFlag
 from .scheduling import Appointment
 from .series import AppointmentSeries
+from .staff_invitation import StaffInvitation
 from .submission import FormSubmission
 
 __all__ = [
@@ -58,6 +59,7 @@ __all__ = [
     "Route",
     "SafetyFlag",
     "SafetyPlan",
+    "StaffInvitation",
     "TreatmentCourse",
     "User",
     "age_on",
