@@ -66,14 +66,22 @@ def test_a_clinic_admin_cannot_set_the_password_of_a_colleague_who_has_signed_in
     assert prescriber.check_password(PASSWORD)
 
 
-def test_a_clinic_admin_sets_the_first_password_of_a_new_login(world, staff_client):
+def test_a_clinic_admin_never_sets_a_password_not_even_a_new_logins(world, staff_client):
+    """The sign-in invitation lets the person choose their own: no admin ever knows it."""
     client = staff_client(world.one.staff[Role.CLINIC_ADMIN])
     newcomer = world.one.staff[Role.THERAPIST].user
+    assert newcomer.last_login is None
     url = reverse("admin:auth_user_password_change", args=[newcomer.pk])
+    response = client.get(url)
+    assert response.status_code == 403
+    assert "Send sign-in invitation again" in response.content.decode()
     form = {"usable_password": "true", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
-    assert client.post(url, form).status_code == 302
+    assert client.post(url, form).status_code == 403
     newcomer.refresh_from_db()
-    assert newcomer.check_password(NEW_PASSWORD)
+    assert newcomer.check_password(PASSWORD)
+    # Nor does the login's page offer a password form that would only refuse.
+    page = client.get(reverse("admin:clinic_user_change", args=[newcomer.pk]))
+    assert page.status_code == 200 and "../password/" not in page.content.decode()
 
 
 def test_a_patients_login_cannot_also_be_a_member_of_staff(world):

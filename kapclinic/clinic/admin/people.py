@@ -74,6 +74,17 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
             return self.list_display
         return ["email", "first_name", "last_name", "role", "is_active", "last_login"]
 
+    def get_fieldsets(self, request, obj=None):
+        """A clinic admin sets no password (the sign-in invitation does), so the login's page
+        offers none; the operator keeps Django's password field and its reset link."""
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or request.user.is_superuser:
+            return fieldsets
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f != "password"]})
+            for name, options in fieldsets
+        ]
+
     def get_list_filter(self, request):
         return self.list_filter if request.user.is_superuser else ["is_active", "groups"]
 
@@ -100,16 +111,21 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
         return fields
 
     def user_change_password(self, request, id, form_url=""):
-        """A clinic admin gives a new login its first password; once someone has signed in,
-        only they change it (Security page, or "Forgot password" on the sign-in page), so
-        an admin can never sign in as a prescriber."""
+        """Only the operator sets a password (break-glass). A new member of staff chooses
+        their own through the sign-in invitation, and anyone who has signed in changes theirs
+        themselves, so no clinic admin ever knows a clinician's password."""
+        if request.user.is_superuser:
+            return super().user_change_password(request, id, form_url)
         user = self.get_object(request, unquote(id))
-        if user is not None and user.last_login and not request.user.is_superuser:
+        if user is not None and user.last_login:
             raise PermissionDenied(
                 "This person has already signed in: they change their own password from "
                 "their Security page, or with “Forgot your password?” on the sign-in page."
             )
-        return super().user_change_password(request, id, form_url)
+        raise PermissionDenied(
+            "A new member of staff chooses their own password from their sign-in invitation. "
+            "If it has expired, use “Send sign-in invitation again” on the Providers list."
+        )
 
 
 def users_of_clinic(clinic_id):
