@@ -280,18 +280,15 @@ KAP_EMERGENCY_REASON_MIN_LENGTH = int(os.environ.get("KAP_EMERGENCY_REASON_MIN_L
 # `make bench` only: mounts one bare view (/bench/bare/), the ceiling the pages are held to.
 KAP_BENCH = env_bool("KAP_BENCH")
 
-# Invitation links expire after this many days; staff can resend.
+# Invitation links (a patient's; a new member of staff's, to choose their first password) work
+# this many days, once; the clinic can send a new one.
 KAP_INVITATION_DAYS = int(os.environ.get("KAP_INVITATION_DAYS", "7"))
-# A new member of staff's link to choose their first password works this many days from its
-# email, once; a clinic admin can send a new one ("Send sign-in invitation again").
 KAP_STAFF_INVITATION_DAYS = int(os.environ.get("KAP_STAFF_INVITATION_DAYS", "3"))
 
-# Patients may check in for a dosing session from this many hours before it starts, but never
-# before the appointment's own day (clinic time), so "when did you last eat" means today.
+# Check-in opens this many hours before a session, never before its day (clinic time).
 KAP_CHECK_IN_OPENS_HOURS = int(os.environ.get("KAP_CHECK_IN_OPENS_HOURS", "24"))
 
-# Clinical times (vitals, doses, observations, adverse events, discharge, check-in answers) may
-# not be later than now: this much clock skew between a device and the server is tolerated.
+# Clinical times may not be later than now, give or take this much device clock skew.
 KAP_CLOCK_SKEW_MINUTES = int(os.environ.get("KAP_CLOCK_SKEW_MINUTES", "2"))
 
 # --- Reports ------------------------------------------------------------------------------------
