@@ -245,6 +245,10 @@ def _locked(note):
 # --- Course completion and discontinuation ------------------------------------------------
 
 
+CLOSED_COURSE_CANCELS = (Appointment.Kind.DOSING, Appointment.Kind.INTEGRATION)
+HELD = (Appointment.Status.CHECKED_IN, Appointment.Status.COMPLETED)
+
+
 def _closure_date(course, on):
     today = course.clinic.today()
     on = on or today
@@ -254,10 +258,19 @@ def _closure_date(course, on):
         raise ValidationError({"effective_on": "The date cannot be in the future."})
     if on < timezone.localdate(course.created_at, course.clinic.tz):
         raise ValidationError({"effective_on": "The date is before the course began."})
+    # Follow-up questionnaires are timed from this date: one before a session the course held
+    # would make them overdue at once.
+    held = (
+        course.appointments.filter(kind__in=CLOSED_COURSE_CANCELS, status__in=HELD)
+        .order_by("-starts_at")
+        .values_list("starts_at", flat=True)
+        .first()
+    )
+    if held is not None and on < (last := timezone.localdate(held, course.clinic.tz)):
+        raise ValidationError(
+            {"effective_on": f"The date is before the course's last session ({last:%-d %b %Y})."}
+        )
     return on
-
-
-CLOSED_COURSE_CANCELS = (Appointment.Kind.DOSING, Appointment.Kind.INTEGRATION)
 
 
 def _close(course, by, outcome, reason, on):
