@@ -74,6 +74,7 @@ def record_reevaluation(course, by, decision, rationale, terms=None, *, request_
                 terms or {},
                 f"Re-evaluation: {label.lower()}. {rationale}",
                 request_key=request_key,
+                reevaluated=True,
             )
             plan_version = revision.version
         sessions_before = block.done + (block.last.sessions_before if block.last else 0)

@@ -8,6 +8,7 @@ signed plan revision; it falls due after the block's sessions and every N months
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from intake.plans import plan_in_force, revise_plan
@@ -109,6 +110,21 @@ def test_a_dose_past_the_plans_sessions_waits_for_a_reevaluation(team):
     assert (block.done, block.planned, block.sessions_done) == (1, 1, True)
     with pytest.raises(DosingError, match="must re-evaluate"):
         dosing_session(team, third + timedelta(days=1), **LIGHT)
+
+
+def test_a_plain_revision_cannot_add_sessions_to_the_block(team):
+    """More dosing sessions in a block is a re-evaluation's decision (the outcome so far kept):
+    a plain revision raising them would lift the refusal with nothing recorded (walk, F2)."""
+    first = two_session_block(team)
+    with pytest.raises(ValidationError) as refused:
+        revise_plan(team.course, team.prescriber, {"planned_dosing_sessions": 8}, "Keep going.")
+    assert "re-evaluation" in refused.value.message_dict["planned_dosing_sessions"][0]
+    assert plan_in_force(team.course).planned_dosing_sessions == 2
+    with pytest.raises(DosingError, match="must re-evaluate the course"):
+        dosing_session(team, first + timedelta(days=14), **LIGHT)
+    # Fewer sessions, or any other term, is still a plain revision.
+    revise_plan(team.course, team.prescriber, {"planned_dosing_sessions": 1}, "Shorter.")
+    assert plan_in_force(team.course).planned_dosing_sessions == 1
 
 
 def test_stop_moves_to_integration_without_a_plan_revision(team):
