@@ -273,6 +273,16 @@ def _closure_date(course, on):
     return on
 
 
+def cancelled_on_closing(course):
+    """The booked sessions closing the course cancels, for its page to name before it does.
+
+    A closed course holds no more dosing or integration sessions; follow-up visits stay, and
+    so does a visit already under way (a dosing session opened early)."""
+    return course.appointments.upcoming().filter(
+        kind__in=CLOSED_COURSE_CANCELS, dosing_session__isnull=True
+    )
+
+
 def _close(course, by, outcome, reason, on):
     """The course moves on by its own transition and the closure is kept, with its reason and
     the date it ended (default today). Runs inside the caller's transaction."""
@@ -282,12 +292,7 @@ def _close(course, by, outcome, reason, on):
         course.complete(by, note=reason)
     else:
         course.discontinue(by, reason)
-    # A closed course holds no more dosing or integration sessions; follow-up visits stay,
-    # and so does a visit already under way (a dosing session opened early).
-    ahead = course.appointments.upcoming().filter(
-        kind__in=CLOSED_COURSE_CANCELS, dosing_session__isnull=True
-    )
-    for appointment in ahead:
+    for appointment in cancelled_on_closing(course):
         cancel(appointment, by=by, reason=f"The course was closed: {reason}")
     return CourseClosure.objects.create(
         course=course, outcome=outcome, effective_on=on, reason=reason, recorded_by=by

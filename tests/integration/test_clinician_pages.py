@@ -391,6 +391,28 @@ def test_complete_course_needs_a_reason_then_closes_the_journey(in_integration, 
     assert course_url("complete", course) not in chart
 
 
+@pytest.mark.parametrize("name", ["complete", "discontinue"])
+def test_closing_says_which_booked_sessions_it_cancels(in_integration, as_role, name):
+    """Walk, F3: completing cancelled a booked integration session and said nothing, on the
+    page, in its confirm or after; the patient then read "Nothing booked yet"."""
+    course = in_integration.course
+    ahead = integration_appointment(course, timezone.now() + timedelta(days=3))
+    shown = timezone.localtime(ahead.starts_at, course.clinic.tz)
+    client = as_role(Role.THERAPIST)
+    page = client.get(course_url(name, course)).content.decode()
+    assert (
+        "will be cancelled" in page and f"{shown:%a} {shown.day} {shown:%b}, {shown:%H:%M}" in page
+    )
+    assert "and 1 booked session cancelled" in page  # the confirm
+    today = timezone.localdate(timezone=course.clinic.tz)
+    done = client.post(
+        course_url(name, course),
+        {"effective_on": today.isoformat(), "reason": "Done."},
+        follow=True,
+    )
+    assert "1 booked session was cancelled." in done.content.decode()
+
+
 def test_complete_is_refused_while_in_treatment_and_offers_the_move(in_treatment, as_role):
     client = as_role(Role.THERAPIST)
     page = client.get(course_url("complete", in_treatment.course)).content.decode()
