@@ -21,6 +21,7 @@ from kapclinic.clinic.models import (
 )
 from kapclinic.demo.builder import dosing_session, start_course
 from kapclinic.demo.builder.course import dose
+from kapclinic.demo.treatment import final_records_movable
 from sessions.models import DosingError, DosingSession
 from sessions.reevaluation import add_months, block_of, due_reevaluations
 
@@ -161,6 +162,25 @@ def test_due_after_the_block_and_every_n_months_in_maintenance(team):
     assert not due_reevaluations(team.course.clinic, later - timedelta(minutes=1))
     [(block, when)] = due_reevaluations(team.course.clinic, later)
     assert when == later and block.why == f"{months} months since the last re-evaluation"
+
+
+def test_a_maintenance_dose_waits_once_the_months_interval_has_run_out(team):
+    """Sessions left in the block do not stand in for the re-evaluation due every N months
+    (the protocol: "due ... even if sessions remain"); without this, sessions spaced two
+    months apart ran six months with no outcome on record (walk)."""
+    first = two_session_block(team)
+    record = record_reevaluation(
+        team.course, team.prescriber, D.MAINTENANCE, "Responding.", {"planned_dosing_sessions": 3}
+    )
+    months = team.course.clinic.protocols.get(is_default=True).reevaluate_every_months
+    with final_records_movable():
+        Reevaluation.objects.filter(pk=record.pk).update(
+            decided_at=add_months(first, -months) - timedelta(days=1)
+        )
+    with pytest.raises(DosingError, match=f"every {months} months"):
+        dosing_session(team, first + timedelta(days=14), **LIGHT)
+    block = block_of(team.course)
+    assert (block.done, block.sessions_done) == (0, False)
 
 
 def test_add_months_keeps_the_day_or_takes_the_months_last():
