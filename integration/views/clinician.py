@@ -135,6 +135,7 @@ class BookIntegrationSessionView(StaffRequiredMixin, View):
             "patient": course.patient,
             "form": form,
             "cadence": protocol.integration_cadence if protocol else "",
+            "suggested": self.suggestion(session)["date"],
             "refusal": self.refusal(session),
         }
         with timezone.override(course.clinic.tz):

@@ -171,6 +171,10 @@ def test_book_an_integration_session_after_discharge(build, as_role):
     assert f'value="{suggested.isoformat()}"' in page
     assert "Protocol cadence: One integration session within a few days" in page
     therapist = build.course.clinic.providers.get(role=Role.THERAPIST)
+    # A refused date keeps the suggestion in words (walk, F7: "The date suggested is ;").
+    past = {"date": "2020-01-06", "start_time": "14:00", "duration_minutes": "60"}
+    refused = client.post(book, past | {"clinician": therapist.pk}).content.decode()
+    assert f"The date suggested is {suggested:%a} {suggested.day} {suggested:%b};" in refused
     response = client.post(
         book,
         {
