@@ -128,6 +128,24 @@ def test_a_plain_revision_cannot_add_sessions_to_the_block(team):
     assert plan_in_force(team.course).planned_dosing_sessions == 1
 
 
+def test_the_same_reevaluation_signed_twice_is_refused(team):
+    """Back, then sign again (or a second tab): the same decision and plan with no session
+    since signed a second record and plan version (walk, F4). A changed plan, or another
+    decision, is a new re-evaluation."""
+    two_session_block(team)
+    terms = {"planned_dosing_sessions": 3, "dose_max_mg": "300"}
+    record_reevaluation(team.course, team.prescriber, D.MAINTENANCE, "Responding.", terms)
+    with pytest.raises(JourneyError, match="same decision and plan"):
+        record_reevaluation(team.course, team.prescriber, D.MAINTENANCE, "Responding!", terms)
+    assert Reevaluation.objects.count() == 1 and plan_in_force(team.course).version == 3
+    weekly = terms | {"integration_cadence": "Weekly, by video"}
+    record_reevaluation(team.course, team.prescriber, D.MAINTENANCE, "By video.", weekly)
+    more = weekly | {"planned_dosing_sessions": 4}
+    record_reevaluation(team.course, team.prescriber, D.MAINTENANCE, "Four, then.", more)
+    record_reevaluation(team.course, team.prescriber, D.STOP, "On reflection, stop.")
+    assert Reevaluation.objects.count() == 4
+
+
 def test_stop_moves_to_integration_without_a_plan_revision(team):
     two_session_block(team)
     record = record_reevaluation(team.course, team.prescriber, D.STOP, "No benefit.")
