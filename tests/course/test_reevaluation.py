@@ -22,8 +22,10 @@ from kapclinic.clinic.models import (
 from kapclinic.demo.builder import dosing_session, start_course
 from kapclinic.demo.builder.course import dose
 from kapclinic.demo.treatment import final_records_movable
+from sessions.gate import evaluate_gate
 from sessions.models import DosingError, DosingSession
 from sessions.reevaluation import add_months, block_of, due_reevaluations
+from sessions.services import confirm_companion
 
 pytestmark = pytest.mark.django_db
 
@@ -103,6 +105,8 @@ def test_a_dose_past_the_plans_sessions_waits_for_a_reevaluation(team):
         "Responding.",
         {"planned_dosing_sessions": 1},
     )
+    # The checklist held the session at "re-evaluation due", so no override was written.
+    confirm_companion(session, team.nurse)
     given = dose(team, session, third + timedelta(minutes=15), "200", "LOT-M1")
     # A booster in the same session is not a new session: not refused.
     dose(team, session, third + timedelta(minutes=50), "50", "LOT-M2")
@@ -144,6 +148,20 @@ def test_the_same_reevaluation_signed_twice_is_refused(team):
     record_reevaluation(team.course, team.prescriber, D.MAINTENANCE, "Four, then.", more)
     record_reevaluation(team.course, team.prescriber, D.STOP, "On reflection, stop.")
     assert Reevaluation.objects.count() == 4
+
+
+def test_the_checklist_shows_the_reevaluation_due_before_the_dose(team):
+    """The nurse learnt of the re-evaluation only when the dose was refused; the pre-dose
+    checklist names it first (walk), and it passes again once one is signed."""
+    first = two_session_block(team)
+    with pytest.raises(DosingError):
+        dosing_session(team, first + timedelta(days=14), **LIGHT)
+    session = DosingSession.objects.filter(course=team.course).order_by("-started_at").first()
+    [item] = [item for item in evaluate_gate(session) if item.key == "reevaluation"]
+    assert not item.passed and not item.overridable
+    assert "must re-evaluate the course" in item.reason
+    record_reevaluation(team.course, team.prescriber, D.MAINTENANCE, "Responding.")
+    assert "reevaluation" not in [item.key for item in evaluate_gate(session)]
 
 
 def test_stop_moves_to_integration_without_a_plan_revision(team):
