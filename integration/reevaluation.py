@@ -6,7 +6,10 @@ moves the course (TreatmentCourse.reevaluate, prescribers only), in one transact
 signs no plan: the course moves to integration.
 """
 
+from decimal import Decimal, InvalidOperation
+
 from django.db import transaction
+from django.utils import timezone
 
 from intake.plans import PLAN_TERMS, plan_in_force, revise_plan
 from kapclinic.clinic.mixins import require_staff
@@ -57,6 +60,32 @@ def suggested_plan(course, decision, protocol=None):
     return terms
 
 
+def _refuse_a_repeat(course, block, decision, terms):
+    """The same decision and plan again with no session since (Back and sign again, a second
+    tab) would sign a second identical record and plan version: refused in words."""
+    last = block.last
+    if last is None or block.done or last.decision != decision:
+        return
+    current = plan_in_force(course)
+    if not all(_same(value, getattr(current, name)) for name, value in terms.items()):
+        return
+    when = timezone.localtime(last.decided_at, course.clinic.tz)
+    raise JourneyError(
+        f"This course was re-evaluated on {when:%-d %b %Y, %H:%M} with the same decision and "
+        "plan, and no dosing session has been given since: nothing new to sign."
+    )
+
+
+def _same(value, kept):
+    """A term as sent equals the plan's (100 and 100.00 mg alike)."""
+    if str(value).strip() == str(kept):
+        return True
+    try:
+        return Decimal(str(value)) == Decimal(str(kept))
+    except (InvalidOperation, ValueError):
+        return False
+
+
 def record_reevaluation(
     course, by, decision, rationale, terms=None, *, screen=None, request_key=None
 ):
@@ -77,6 +106,7 @@ def record_reevaluation(
     Reevaluation(course=course, decision=decision, **screen).check_long_term_screen()
     with transaction.atomic():
         block = block_of(course)
+        _refuse_a_repeat(course, block, decision, terms or {})
         summary = outcome_lines(course_outcomes(course))
         plan_version = None
         if decision != Decision.STOP:
@@ -87,6 +117,7 @@ def record_reevaluation(
                 terms or {},
                 f"Re-evaluation: {label.lower()}. {rationale}",
                 request_key=request_key,
+                reevaluated=True,
             )
             plan_version = revision.version
         sessions_before = block.done + (block.last.sessions_before if block.last else 0)

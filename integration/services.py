@@ -245,6 +245,10 @@ def _locked(note):
 # --- Course completion and discontinuation ------------------------------------------------
 
 
+CLOSED_COURSE_CANCELS = (Appointment.Kind.DOSING, Appointment.Kind.INTEGRATION)
+HELD = (Appointment.Status.CHECKED_IN, Appointment.Status.COMPLETED)
+
+
 def _closure_date(course, on):
     today = course.clinic.today()
     on = on or today
@@ -254,10 +258,29 @@ def _closure_date(course, on):
         raise ValidationError({"effective_on": "The date cannot be in the future."})
     if on < timezone.localdate(course.created_at, course.clinic.tz):
         raise ValidationError({"effective_on": "The date is before the course began."})
+    # Follow-up questionnaires are timed from this date: one before a session the course held
+    # would make them overdue at once.
+    held = (
+        course.appointments.filter(kind__in=CLOSED_COURSE_CANCELS, status__in=HELD)
+        .order_by("-starts_at")
+        .values_list("starts_at", flat=True)
+        .first()
+    )
+    if held is not None and on < (last := timezone.localdate(held, course.clinic.tz)):
+        raise ValidationError(
+            {"effective_on": f"The date is before the course's last session ({last:%-d %b %Y})."}
+        )
     return on
 
 
-CLOSED_COURSE_CANCELS = (Appointment.Kind.DOSING, Appointment.Kind.INTEGRATION)
+def cancelled_on_closing(course):
+    """The booked sessions closing the course cancels, for its page to name before it does.
+
+    A closed course holds no more dosing or integration sessions; follow-up visits stay, and
+    so does a visit already under way (a dosing session opened early)."""
+    return course.appointments.upcoming().filter(
+        kind__in=CLOSED_COURSE_CANCELS, dosing_session__isnull=True
+    )
 
 
 def _close(course, by, outcome, reason, on):
@@ -269,12 +292,7 @@ def _close(course, by, outcome, reason, on):
         course.complete(by, note=reason)
     else:
         course.discontinue(by, reason)
-    # A closed course holds no more dosing or integration sessions; follow-up visits stay,
-    # and so does a visit already under way (a dosing session opened early).
-    ahead = course.appointments.upcoming().filter(
-        kind__in=CLOSED_COURSE_CANCELS, dosing_session__isnull=True
-    )
-    for appointment in ahead:
+    for appointment in cancelled_on_closing(course):
         cancel(appointment, by=by, reason=f"The course was closed: {reason}")
     return CourseClosure.objects.create(
         course=course, outcome=outcome, effective_on=on, reason=reason, recorded_by=by

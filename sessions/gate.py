@@ -27,6 +27,7 @@ from kapclinic.rems import services as rems
 
 from .dose_limits import limits_reason
 from .models import CheckIn, DosingSession
+from .reevaluation import reevaluation_refusal
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,7 @@ def evaluate_gate(session, at=None, *, doses=None, readings=None, alerts=None, p
     reading = baseline_vitals(session, at, doses=doses, readings=readings)
     items = [
         _clearance(session),
+        *_reevaluation(session, doses),
         _consent(session, given),
         _safety_flags(session, given),
         _check_in(check_in),
@@ -336,6 +338,17 @@ def _alerts(session, given=None, alerts=None):
         False,
         f"{count} for a clinician to acknowledge (latest: {latest.message})",
     )
+
+
+def _reevaluation(session, doses):
+    """Before a session's first dose, while it is open: a re-evaluation due refuses the dose
+    (sessions.reevaluation), so the checklist says so before anyone draws it up. Not
+    overridable; an item only while one is due, and none once the session is dosed (boosters
+    are never refused by it)."""
+    if doses or session.status != DosingSession.Status.OPEN:
+        return []
+    refusal = reevaluation_refusal(session)
+    return [GateItem("reevaluation", "Re-evaluation due", False, refusal)] if refusal else []
 
 
 def _rems(session, doses, when, product=None):

@@ -148,7 +148,8 @@ def due_reevaluations(clinic, now=None, courses=None):
 
 
 def reevaluation_refusal(session):
-    """Why a dose would start a session beyond the plan's sessions, or ''.
+    """Why a dose would start a session beyond the plan's sessions, or past the months
+    interval in maintenance, or ''.
 
     Boosters in a session already dosed are never refused here: the block is counted in
     sessions, and this one is already counted.
@@ -159,10 +160,19 @@ def reevaluation_refusal(session):
     if course.state not in BLOCK_STATES:
         return ""
     block = block_of(course)
-    if not block.sessions_done:
-        return ""
-    return (
-        f"The plan's {block.planned} dosing session{'s' if block.planned != 1 else ''} "
-        "have all been given: a prescriber must re-evaluate the course (the outcome so far, "
-        "a decision and a new signed plan) before another dosing session."
+    decide = (
+        "a prescriber must re-evaluate the course (the outcome so far, a decision and a new "
+        "signed plan) before another dosing session."
     )
+    if block.sessions_done:
+        s = "s" if block.planned != 1 else ""
+        return f"The plan's {block.planned} dosing session{s} have all been given: {decide}"
+    # Sessions left in the block never stand in for the re-evaluation due every N months.
+    months_due = block.months_due_on
+    if months_due is not None and months_due <= (session.started_at or timezone.now()):
+        last = timezone.localdate(block.last.decided_at, course.clinic.tz)
+        return (
+            f"In maintenance a re-evaluation is due every {block.months} months and the last "
+            f"was on {last:%-d %b %Y}: {decide}"
+        )
+    return ""

@@ -126,7 +126,7 @@ class CourseClosureForm(ClinicianForm):
     effective_on = forms.DateField(
         label="Date the course ended",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text="It may be earlier than today; not in the future.",
+        help_text="It may be earlier than today: not in the future, nor before its last session.",
     )
     reason = forms.CharField(
         label="Reason", widget=forms.Textarea(attrs={"rows": 3}), help_text="Kept on the record."

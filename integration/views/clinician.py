@@ -135,6 +135,7 @@ class BookIntegrationSessionView(StaffRequiredMixin, View):
             "patient": course.patient,
             "form": form,
             "cadence": protocol.integration_cadence if protocol else "",
+            "suggested": self.suggestion(session)["date"],
             "refusal": self.refusal(session),
         }
         with timezone.override(course.clinic.tz):
@@ -294,6 +295,7 @@ class _CloseCourseView(CourseFormView):
             "intro": self.intro,
             "refusal": refusal,
             "danger": self.danger,
+            "ahead": services.cancelled_on_closing(course).select_related("clinician__user"),
         }
         return render(self.request, self.template_name, context)
 
@@ -305,8 +307,12 @@ class _CloseCourseView(CourseFormView):
 
     def save(self, course, form):
         data = form.cleaned_data
+        ahead = services.cancelled_on_closing(course).count()
         self.service(course, self.request.user, reason=data["reason"], on=data["effective_on"])
-        messages.success(self.request, self.done)
+        cancelled = {0: "", 1: " 1 booked session was cancelled."}.get(
+            ahead, f" {ahead} booked sessions were cancelled."
+        )
+        messages.success(self.request, self.done + cancelled)
         return redirect("clinic:patient-chart", course.patient_id)
 
 

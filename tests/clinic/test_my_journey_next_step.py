@@ -33,3 +33,15 @@ def test_cleared_with_a_session_booked_does_not_say_the_clinic_will_book_one(cle
     assert "You are cleared for treatment" in journey
     assert "will book your first session" not in journey
     assert "Your first session is booked" in journey
+
+
+def test_a_closed_course_does_not_promise_the_clinic_will_be_in_touch(cleared):
+    """Walk: after a discontinuation the phone read "Nothing booked yet. The clinic will be in
+    touch." beside "This course has ended": the clinic will not."""
+    client, course = cleared
+    open_course = client.get(reverse("clinic:my-journey")).content.decode()
+    assert "Nothing booked yet. The clinic will be in touch." in open_course
+    course.discontinue(course.clinic.providers.get(role=Role.PRESCRIBER).user, "Moved abroad.")
+    journey = client.get(reverse("clinic:my-journey")).content.decode()
+    assert "This course has ended" in journey
+    assert "will be in touch" not in journey and "Nothing booked." in journey

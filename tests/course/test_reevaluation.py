@@ -8,6 +8,7 @@ signed plan revision; it falls due after the block's sessions and every N months
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -22,8 +23,11 @@ from kapclinic.clinic.models import (
 from kapclinic.demo.builder import NO_LONG_TERM_HARM as CLEAR
 from kapclinic.demo.builder import dosing_session, start_course
 from kapclinic.demo.builder.course import dose
+from kapclinic.demo.treatment import final_records_movable
+from sessions.gate import evaluate_gate
 from sessions.models import DosingError, DosingSession
 from sessions.reevaluation import add_months, block_of, due_reevaluations
+from sessions.services import confirm_companion
 
 pytestmark = pytest.mark.django_db
 
@@ -124,6 +128,8 @@ def test_a_dose_past_the_plans_sessions_waits_for_a_reevaluation(team):
         {"planned_dosing_sessions": 1},
         screen=CLEAR,
     )
+    # The checklist held the session at "re-evaluation due", so no override was written.
+    confirm_companion(session, team.nurse)
     given = dose(team, session, third + timedelta(minutes=15), "200", "LOT-M1")
     # A booster in the same session is not a new session: not refused.
     dose(team, session, third + timedelta(minutes=50), "50", "LOT-M2")
@@ -132,6 +138,61 @@ def test_a_dose_past_the_plans_sessions_waits_for_a_reevaluation(team):
     assert (block.done, block.planned, block.sessions_done) == (1, 1, True)
     with pytest.raises(DosingError, match="must re-evaluate"):
         dosing_session(team, third + timedelta(days=1), **LIGHT)
+
+
+def test_a_plain_revision_cannot_add_sessions_to_the_block(team):
+    """More dosing sessions in a block is a re-evaluation's decision (the outcome so far kept):
+    a plain revision raising them would lift the refusal with nothing recorded (walk, F2)."""
+    first = two_session_block(team)
+    with pytest.raises(ValidationError) as refused:
+        revise_plan(team.course, team.prescriber, {"planned_dosing_sessions": 8}, "Keep going.")
+    assert "re-evaluation" in refused.value.message_dict["planned_dosing_sessions"][0]
+    assert plan_in_force(team.course).planned_dosing_sessions == 2
+    with pytest.raises(DosingError, match="must re-evaluate the course"):
+        dosing_session(team, first + timedelta(days=14), **LIGHT)
+    # Fewer sessions, or any other term, is still a plain revision.
+    revise_plan(team.course, team.prescriber, {"planned_dosing_sessions": 1}, "Shorter.")
+    assert plan_in_force(team.course).planned_dosing_sessions == 1
+
+
+def test_the_same_reevaluation_signed_twice_is_refused(team):
+    """Back, then sign again (or a second tab): the same decision and plan with no session
+    since signed a second record and plan version (walk, F4). A changed plan, or another
+    decision, is a new re-evaluation."""
+    two_session_block(team)
+    terms = {"planned_dosing_sessions": 3, "dose_max_mg": "300"}
+    record_reevaluation(
+        team.course, team.prescriber, D.MAINTENANCE, "Responding.", terms, screen=CLEAR
+    )
+    with pytest.raises(JourneyError, match="same decision and plan"):
+        record_reevaluation(
+            team.course, team.prescriber, D.MAINTENANCE, "Responding!", terms, screen=CLEAR
+        )
+    assert Reevaluation.objects.count() == 1 and plan_in_force(team.course).version == 3
+    weekly = terms | {"integration_cadence": "Weekly, by video"}
+    record_reevaluation(
+        team.course, team.prescriber, D.MAINTENANCE, "By video.", weekly, screen=CLEAR
+    )
+    more = weekly | {"planned_dosing_sessions": 4}
+    record_reevaluation(
+        team.course, team.prescriber, D.MAINTENANCE, "Four, then.", more, screen=CLEAR
+    )
+    record_reevaluation(team.course, team.prescriber, D.STOP, "On reflection, stop.")
+    assert Reevaluation.objects.count() == 4
+
+
+def test_the_checklist_shows_the_reevaluation_due_before_the_dose(team):
+    """The nurse learnt of the re-evaluation only when the dose was refused; the pre-dose
+    checklist names it first (walk), and it passes again once one is signed."""
+    first = two_session_block(team)
+    with pytest.raises(DosingError):
+        dosing_session(team, first + timedelta(days=14), **LIGHT)
+    session = DosingSession.objects.filter(course=team.course).order_by("-started_at").first()
+    [item] = [item for item in evaluate_gate(session) if item.key == "reevaluation"]
+    assert not item.passed and not item.overridable
+    assert "must re-evaluate the course" in item.reason
+    record_reevaluation(team.course, team.prescriber, D.MAINTENANCE, "Responding.", screen=CLEAR)
+    assert "reevaluation" not in [item.key for item in evaluate_gate(session)]
 
 
 def test_stop_moves_to_integration_without_a_plan_revision(team):
@@ -178,6 +239,30 @@ def test_due_after_the_block_and_every_n_months_in_maintenance(team):
     assert not due_reevaluations(team.course.clinic, later - timedelta(minutes=1))
     [(block, when)] = due_reevaluations(team.course.clinic, later)
     assert when == later and block.why == f"{months} months since the last re-evaluation"
+
+
+def test_a_maintenance_dose_waits_once_the_months_interval_has_run_out(team):
+    """Sessions left in the block do not stand in for the re-evaluation due every N months
+    (the protocol: "due ... even if sessions remain"); without this, sessions spaced two
+    months apart ran six months with no outcome on record (walk)."""
+    first = two_session_block(team)
+    record = record_reevaluation(
+        team.course,
+        team.prescriber,
+        D.MAINTENANCE,
+        "Responding.",
+        {"planned_dosing_sessions": 3},
+        screen=CLEAR,
+    )
+    months = team.course.clinic.protocols.get(is_default=True).reevaluate_every_months
+    with final_records_movable():
+        Reevaluation.objects.filter(pk=record.pk).update(
+            decided_at=add_months(first, -months) - timedelta(days=1)
+        )
+    with pytest.raises(DosingError, match=f"every {months} months"):
+        dosing_session(team, first + timedelta(days=14), **LIGHT)
+    block = block_of(team.course)
+    assert (block.done, block.sessions_done) == (0, False)
 
 
 def test_add_months_keeps_the_day_or_takes_the_months_last():

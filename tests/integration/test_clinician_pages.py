@@ -171,6 +171,10 @@ def test_book_an_integration_session_after_discharge(build, as_role):
     assert f'value="{suggested.isoformat()}"' in page
     assert "Protocol cadence: One integration session within a few days" in page
     therapist = build.course.clinic.providers.get(role=Role.THERAPIST)
+    # A refused date keeps the suggestion in words (walk, F7: "The date suggested is ;").
+    past = {"date": "2020-01-06", "start_time": "14:00", "duration_minutes": "60"}
+    refused = client.post(book, past | {"clinician": therapist.pk}).content.decode()
+    assert f"The date suggested is {suggested:%a} {suggested.day} {suggested:%b};" in refused
     response = client.post(
         book,
         {
@@ -389,6 +393,27 @@ def test_complete_course_needs_a_reason_then_closes_the_journey(in_integration, 
     chart = client.get(reverse("clinic:patient-chart", args=[course.patient_id])).content.decode()
     assert "Completed" in chart and "Goals met." in chart
     assert course_url("complete", course) not in chart
+
+
+@pytest.mark.parametrize("name", ["complete", "discontinue"])
+def test_closing_says_which_booked_sessions_it_cancels(in_integration, as_role, name):
+    """Walk, F3: completing cancelled a booked integration session and said nothing, on the
+    page, in its confirm or after; the patient then read "Nothing booked yet"."""
+    course = in_integration.course
+    ahead = integration_appointment(course, timezone.now() + timedelta(days=3))
+    shown = timezone.localtime(ahead.starts_at, course.clinic.tz)
+    client = as_role(Role.THERAPIST)
+    page = client.get(course_url(name, course)).content.decode()
+    assert "will be cancelled" in page and f"{shown.day} {shown:%b}" in page
+    assert f"{shown:%H:%M}</time> — Integration session" in page
+    assert "and 1 booked session cancelled" in page  # the confirm
+    today = timezone.localdate(timezone=course.clinic.tz)
+    done = client.post(
+        course_url(name, course),
+        {"effective_on": today.isoformat(), "reason": "Done."},
+        follow=True,
+    )
+    assert "1 booked session was cancelled." in done.content.decode()
 
 
 def test_complete_is_refused_while_in_treatment_and_offers_the_move(in_treatment, as_role):

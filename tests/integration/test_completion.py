@@ -76,6 +76,29 @@ def test_the_date_cannot_be_in_the_future_or_before_the_course(in_integration):
     assert team.course.state == CourseState.INTEGRATION
 
 
+@pytest.mark.parametrize("close", [services.complete_course, services.discontinue_course])
+def test_the_date_cannot_be_before_a_session_the_course_held(in_integration, close):
+    """A course cannot have ended before a session it held: follow-up questionnaires are timed
+    from the end date, and a date weeks back makes them all overdue at once (walk, F1)."""
+    team = in_integration
+    TreatmentCourse.objects.filter(pk=team.course.pk).update(
+        created_at=timezone.now() - timedelta(days=60)
+    )
+    team.course.refresh_from_db()
+    held = integration_appointment(
+        team.course,
+        first_free_start(team.course, timezone.now() - timedelta(days=10)),
+        status=Appointment.Status.COMPLETED,
+    )
+    held_on = timezone.localdate(held.starts_at, team.clinic.tz)
+    with pytest.raises(ValidationError, match="before the course's last session") as refused:
+        close(team.course, team.therapist, reason="Done.", on=held_on - timedelta(days=1))
+    assert held_on.strftime("%-d %b %Y") in str(refused.value)
+    team.course.refresh_from_db()
+    assert team.course.state == CourseState.INTEGRATION
+    assert close(team.course, team.therapist, reason="Done.", on=held_on).effective_on == held_on
+
+
 @pytest.mark.parametrize("who", ["patient", "admin", "outsider"])
 def test_only_the_course_clinicians_close_it(in_integration, who):
     with pytest.raises(JourneyError):

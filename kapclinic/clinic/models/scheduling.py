@@ -107,9 +107,11 @@ def version_bump(new_values):
 
 
 def time_in_words(starts_at, ends_at, tz):
-    """“on Tue 3 Mar, 10:00–11:00” in `tz` (the clinic's): how staff and patients read a time."""
+    """“on Tue 3 Mar, 10:00–11:00” in `tz` (the clinic's): how staff and patients read a time;
+    with its year when not this one, so a mistyped year is never read as this week."""
     start, end = starts_at.astimezone(tz), ends_at.astimezone(tz)
-    return f"on {start:%a} {start.day} {start:%b}, {start:%H:%M}–{end:%H:%M}"
+    year = f" {start.year}" if start.year != timezone.localdate(timezone=tz).year else ""
+    return f"on {start:%a} {start.day} {start:%b}{year}, {start:%H:%M}–{end:%H:%M}"
 
 
 def one_live_appointment_at_a_time(name, holder, **condition):
