@@ -120,6 +120,20 @@ class AddendumForm(OneTimeKeyMixin, ClinicianForm):
     text = forms.CharField(label="Addendum", widget=forms.Textarea(attrs={"rows": 3}))
 
 
+class BeginIntegrationForm(ClinicianForm):
+    """Why dosing ends now: kept in the course's history."""
+
+    reason = forms.CharField(
+        label="Why dosing ends now",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Kept in the course's history with your name.",
+    )
+
+    def __init__(self, *args, clinic, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
 class CourseClosureForm(ClinicianForm):
     """Completion or discontinuation: the clinical date and the reason, both kept."""
 

@@ -29,6 +29,7 @@ from sessions.models import DosingSession
 
 from .. import services
 from ..forms.clinician import (
+    BeginIntegrationForm,
     BookIntegrationSessionForm,
     CourseClosureForm,
     DashboardFilterForm,
@@ -257,17 +258,27 @@ class ClinicDashboardView(StaffRequiredMixin, View):
 # --- Closing a course -----------------------------------------------------------------------
 
 
-class BeginIntegrationView(StaffRequiredMixin, View):
-    """Dosing is over: the course moves to its integration phase (a journey transition)."""
+class BeginIntegrationView(CourseFormView):
+    """Dosing is over: the course moves to its integration phase, with the reason kept (a
+    journey transition with no way back to treatment, so a page rather than one click)."""
 
-    def post(self, request, pk):
-        course = staff_course(request, pk)
-        try:
-            course.begin_integration(request.user)
-        except JourneyError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(request, "The course is now in its integration phase.")
+    template_name = "integration/begin_integration.html"
+    form_class = BeginIntegrationForm
+    allowed_from = frozenset({CourseState.IN_TREATMENT, CourseState.MAINTENANCE})
+
+    def viewing(self, course):
+        return f"course {course.pk}: move to integration"
+
+    def render_page(self, course, form):
+        refusal = None
+        if course.state not in self.allowed_from:
+            refusal = f"This course is {course.get_state_display().lower()}: it is not dosing."
+        context = {"course": course, "patient": course.patient, "form": form, "refusal": refusal}
+        return render(self.request, self.template_name, context)
+
+    def save(self, course, form):
+        course.begin_integration(self.request.user, form.cleaned_data["reason"])
+        messages.success(self.request, "The course is now in its integration phase.")
         return redirect("clinic:patient-chart", course.patient_id)
 
 

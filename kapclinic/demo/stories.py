@@ -79,7 +79,12 @@ def lee(course, staff, days, upcoming):
     integration_session(first, staff, days[0] + timedelta(days=3, hours=4), LEE_NOTE)
     journal(course, LEE_PRIVATE, written_at=days[0] + timedelta(hours=10), session=first)
     journal(course, LEE_SHARED, written_at=days[0] + timedelta(days=8, hours=8), share=True)
-    begin_integration(course, therapist.user, days[1] + timedelta(days=3, hours=4))
+    begin_integration(
+        course,
+        therapist.user,
+        days[1] + timedelta(days=3, hours=4),
+        "Two sessions given as planned with the prescriber; integration sessions go on.",
+    )
     book_integration(second, therapist, upcoming)
 
 

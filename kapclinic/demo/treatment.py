@@ -258,8 +258,8 @@ def journal(course, body, *, written_at, session=None, share=False):
     return result.entry
 
 
-def begin_integration(course, by, at):
+def begin_integration(course, by, at, reason):
     since = timezone.now()
     course.refresh_from_db()
-    course.begin_integration(by)
+    course.begin_integration(by, reason)
     stamp_journey(course, since, at)

@@ -49,6 +49,7 @@ AUDITED = {
     "integration:note": ("patient_a", "integration note, appointment", "view"),
     "integration:outcomes": ("patient_a", "outcomes and shared journal entries", "view"),
     "integration:reevaluation": ("patient_a", "re-evaluation", "view"),
+    "integration:begin-integration": ("patient_a", "move to integration", "view"),
     "integration:complete": ("patient_a", "complete the course", "view"),
     "integration:discontinue": ("patient_a", "discontinue the course", "view"),
     "calendar:request": ("patient_a", "appointment request", "view"),

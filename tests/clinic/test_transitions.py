@@ -26,7 +26,7 @@ TRANSITIONS = {
     "begin_integration": (
         {S.IN_TREATMENT, S.MAINTENANCE},
         Role.THERAPIST,
-        False,
+        True,
         S.INTEGRATION,
     ),
     "complete": ({S.INTEGRATION}, Role.THERAPIST, False, S.COMPLETED),
@@ -183,7 +183,7 @@ def test_a_full_journey_leaves_an_ordered_trail(world):
     course.begin_review(prescriber)
     course.clear(prescriber, "No contraindications.")
     course.start_treatment(prescriber)
-    course.begin_integration(therapist)
+    course.begin_integration(therapist, "Six sessions given.")
     course.complete(therapist, "Six sessions done; remission.")
     trail = list(course.events.values_list("to_state", flat=True))
     assert trail == [

@@ -45,7 +45,7 @@ def completed_course(world):
     discharge(session, build.nurse, build.discharge_data())
     dosing.sign_session(session, build.prescriber)
     course.refresh_from_db()
-    course.begin_integration(build.therapist)
+    course.begin_integration(build.therapist, "Dosing done.")
     services.complete_course(course, build.therapist, reason="Six sessions; goals met.")
     course.refresh_from_db()
     assert course.state == CourseState.COMPLETED

@@ -39,7 +39,7 @@ def in_treatment(team):
 
 @pytest.fixture
 def in_integration(in_treatment):
-    in_treatment.course.begin_integration(in_treatment.therapist)
+    in_treatment.course.begin_integration(in_treatment.therapist, "Six sessions given.")
     return in_treatment
 
 
@@ -61,5 +61,5 @@ def complete_with_phq9(side, scores):
         record_score(course, "phq9", after)
         clear_course(course, prescriber)
         course.start_treatment(prescriber)
-        course.begin_integration(therapist)
+        course.begin_integration(therapist, "Dosing done.")
         complete_course(course, therapist, reason="Done.")

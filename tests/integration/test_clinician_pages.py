@@ -297,7 +297,7 @@ def complete(course, prescriber, therapist, before, after, *, on=None):
     record_score(course, "phq9", after)
     clear_course(course, prescriber)
     course.start_treatment(prescriber)
-    course.begin_integration(therapist)
+    course.begin_integration(therapist, "Dosing done.")
     services.complete_course(course, therapist, reason="Goals met.", on=on)
 
 
@@ -421,7 +421,8 @@ def test_complete_is_refused_while_in_treatment_and_offers_the_move(in_treatment
     page = client.get(course_url("complete", in_treatment.course)).content.decode()
     assert "move it to integration first" in page
     assert course_url("begin-integration", in_treatment.course) in page
-    assert client.post(course_url("begin-integration", in_treatment.course)).status_code == 302
+    move = course_url("begin-integration", in_treatment.course)
+    assert client.post(move, {"reason": "Dosing done."}).status_code == 302
     in_treatment.course.refresh_from_db()
     assert in_treatment.course.state == CourseState.INTEGRATION
 

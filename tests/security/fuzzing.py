@@ -320,7 +320,7 @@ def state_gate_fails(scene, clients):
 
 def state_dosed(scene, clients):
     _dosed(scene)
-    return PRESCRIBER_1, reverse("clinic:patient-chart", args=[scene.patient_a.pk])
+    return PRESCRIBER_1, reverse("integration:begin-integration", args=[scene.course_a.pk])
 
 
 def state_in_treatment(scene, clients):
@@ -343,7 +343,7 @@ def state_signed(scene, clients):
 def state_in_integration(scene, clients):
     state_signed(scene, clients)
     scene.course_a.refresh_from_db()
-    scene.course_a.begin_integration(scene.world.one.staff["therapist"].user)
+    scene.course_a.begin_integration(scene.world.one.staff["therapist"].user, "Dosing done.")
     return THERAPIST_1, reverse("integration:complete", args=[scene.course_a.pk])
 
 
@@ -355,6 +355,17 @@ def state_reset_key(scene, clients):
         kwargs={"uidb36": user_pk_to_url_str(user), "key": key},
     )
     # allauth stores the key in the session and redirects to a key-less URL with the form.
+    response = clients[ANONYMOUS].get(path)
+    return ANONYMOUS, response.get("Location") or path
+
+
+def state_staff_welcome(scene, clients):
+    """A new nurse's sign-in invitation opened: as for a reset key, the token moves into the
+    session and the form answers at a token-less address."""
+    path = reverse(
+        "clinic:staff-welcome",
+        kwargs={"uidb64": scene.welcome_uid, "token": scene.welcome_token},
+    )
     response = clients[ANONYMOUS].get(path)
     return ANONYMOUS, response.get("Location") or path
 
@@ -445,6 +456,7 @@ STATES = {
     "integration:complete": state_in_integration,
     "integration:reevaluation": state_in_treatment,
     "account_reset_password_from_key": state_reset_key,
+    "clinic:staff-welcome": state_staff_welcome,
     "clinic:psychiatric-review": state_high_risk_reviewed,
     "clinic:diagnosis-in-error": state_diagnosed,
     "billing:patient": state_billed,

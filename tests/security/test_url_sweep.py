@@ -695,8 +695,9 @@ ACCESS = {
         data=lambda s: {"addendum-text": "Late entry."},
     ),
     "integration:outcomes": Page(STAFF, CLINIC_1 | SUPER, {GET}, kwargs=course_a),
+    # course_a is cleared, not dosing: the page says so, and a POST is refused beside the form.
     "integration:begin-integration": Page(
-        STAFF, CLINIC_1 | SUPER, {POST}, kwargs=course_a, data=lambda s: {}
+        STAFF, CLINIC_1 | SUPER, kwargs=course_a, data=lambda s: {"reason": "Dosing done."}
     ),
     # course_a is cleared, not in a block of dosing: a prescriber's decision is refused (422).
     "integration:reevaluation": Page(STAFF, CLINIC_1 | SUPER, kwargs=course_a, data=reevaluating),

@@ -203,8 +203,16 @@ class TreatmentCourse(KeepsItsLinks):
             record.save()
         return record
 
-    def begin_integration(self, by):
-        self._move(S.INTEGRATION, by, sources={S.IN_TREATMENT, S.MAINTENANCE}, actors=CLINICIANS)
+    def begin_integration(self, by, reason):
+        """Dosing ends for good (nothing leads back to treatment): the reason is kept."""
+        self._move(
+            S.INTEGRATION,
+            by,
+            sources={S.IN_TREATMENT, S.MAINTENANCE},
+            actors=CLINICIANS,
+            note=reason,
+            note_label="A reason",
+        )
 
     def complete(self, by, note=""):
         self._move(S.COMPLETED, by, sources={S.INTEGRATION}, actors=CLINICIANS, note=note)
