@@ -5,13 +5,11 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from integration.reevaluation import record_reevaluation
 from kapclinic.audit.models import AccessEvent
-from kapclinic.clinic.models import ReevaluationDecision
 from kapclinic.demo.builder import NO_LONG_TERM_HARM
 from kapclinic.reminders.emails import digest_counts
 
-from .test_reevaluation import post_decision, two_session_block
+from .test_reevaluation import continue_to_maintenance, post_decision, two_session_block
 
 pytestmark = pytest.mark.django_db
 
@@ -28,13 +26,7 @@ def test_my_day_lists_due_reevaluations_for_a_prescriber(team, as_user, world):
     html = as_user(team.therapist).get(reverse("dosing:day")).content.decode()
     assert "Re-evaluations due" not in html
     # Signed: it is no longer due.
-    record_reevaluation(
-        team.course,
-        team.prescriber,
-        ReevaluationDecision.MAINTENANCE,
-        "Good.",
-        screen=NO_LONG_TERM_HARM,
-    )
+    continue_to_maintenance(team, rationale="Good.")
     html = as_user(team.prescriber).get(reverse("dosing:day")).content.decode()
     assert "Re-evaluations due" not in html
 

@@ -47,6 +47,13 @@ def two_session_block(team):
     return first
 
 
+def continue_to_maintenance(team, terms=None, rationale="Responding."):
+    """The prescriber signs "continue to maintenance", the long-term screen clear."""
+    return record_reevaluation(
+        team.course, team.prescriber, D.MAINTENANCE, rationale, terms, screen=CLEAR
+    )
+
+
 def post_decision(client, team, **extra):
     """The re-evaluation page's form sent: continue to maintenance, a plan of three."""
     url = reverse("integration:reevaluation", args=[team.course.pk])
@@ -120,14 +127,7 @@ def test_a_dose_past_the_plans_sessions_waits_for_a_reevaluation(team):
     session = DosingSession.objects.filter(course=team.course).order_by("-started_at").first()
     assert not session.administrations.exists()
     assert block_of(team.course).sessions_done
-    record_reevaluation(
-        team.course,
-        team.prescriber,
-        D.MAINTENANCE,
-        "Responding.",
-        {"planned_dosing_sessions": 1},
-        screen=CLEAR,
-    )
+    continue_to_maintenance(team, {"planned_dosing_sessions": 1})
     # The checklist held the session at "re-evaluation due", so no override was written.
     confirm_companion(session, team.nurse)
     given = dose(team, session, third + timedelta(minutes=15), "200", "LOT-M1")
@@ -161,22 +161,16 @@ def test_the_same_reevaluation_signed_twice_is_refused(team):
     decision, is a new re-evaluation."""
     two_session_block(team)
     terms = {"planned_dosing_sessions": 3, "dose_max_mg": "300"}
-    record_reevaluation(
-        team.course, team.prescriber, D.MAINTENANCE, "Responding.", terms, screen=CLEAR
-    )
+    continue_to_maintenance(team, terms)
     with pytest.raises(JourneyError, match="same decision and plan"):
         record_reevaluation(
             team.course, team.prescriber, D.MAINTENANCE, "Responding!", terms, screen=CLEAR
         )
     assert Reevaluation.objects.count() == 1 and plan_in_force(team.course).version == 3
     weekly = terms | {"integration_cadence": "Weekly, by video"}
-    record_reevaluation(
-        team.course, team.prescriber, D.MAINTENANCE, "By video.", weekly, screen=CLEAR
-    )
+    continue_to_maintenance(team, weekly, "By video.")
     more = weekly | {"planned_dosing_sessions": 4}
-    record_reevaluation(
-        team.course, team.prescriber, D.MAINTENANCE, "Four, then.", more, screen=CLEAR
-    )
+    continue_to_maintenance(team, more, "Four, then.")
     record_reevaluation(team.course, team.prescriber, D.STOP, "On reflection, stop.")
     assert Reevaluation.objects.count() == 4
 
@@ -191,7 +185,7 @@ def test_the_checklist_shows_the_reevaluation_due_before_the_dose(team):
     [item] = [item for item in evaluate_gate(session) if item.key == "reevaluation"]
     assert not item.passed and not item.overridable
     assert "must re-evaluate the course" in item.reason
-    record_reevaluation(team.course, team.prescriber, D.MAINTENANCE, "Responding.", screen=CLEAR)
+    continue_to_maintenance(team)
     assert "reevaluation" not in [item.key for item in evaluate_gate(session)]
 
 
@@ -225,14 +219,7 @@ def test_due_after_the_block_and_every_n_months_in_maintenance(team):
     due = dict((b.course, d) for b, d in due_reevaluations(team.course.clinic))
     # Due since the block's last dose (the second session's dose, 15 minutes after it began).
     assert due[team.course] == first + timedelta(days=7, minutes=15)
-    record = record_reevaluation(
-        team.course,
-        team.prescriber,
-        D.MAINTENANCE,
-        "Responding.",
-        {"planned_dosing_sessions": 3},
-        screen=CLEAR,
-    )
+    record = continue_to_maintenance(team, {"planned_dosing_sessions": 3})
     assert not due_reevaluations(team.course.clinic)
     months = team.course.clinic.protocols.get(is_default=True).reevaluate_every_months
     later = add_months(record.decided_at, months)
@@ -246,14 +233,7 @@ def test_a_maintenance_dose_waits_once_the_months_interval_has_run_out(team):
     (the protocol: "due ... even if sessions remain"); without this, sessions spaced two
     months apart ran six months with no outcome on record (walk)."""
     first = two_session_block(team)
-    record = record_reevaluation(
-        team.course,
-        team.prescriber,
-        D.MAINTENANCE,
-        "Responding.",
-        {"planned_dosing_sessions": 3},
-        screen=CLEAR,
-    )
+    record = continue_to_maintenance(team, {"planned_dosing_sessions": 3})
     months = team.course.clinic.protocols.get(is_default=True).reevaluate_every_months
     with final_records_movable():
         Reevaluation.objects.filter(pk=record.pk).update(
@@ -273,9 +253,7 @@ def test_add_months_keeps_the_day_or_takes_the_months_last():
 
 def test_a_signed_reevaluation_cannot_change(team):
     two_session_block(team)
-    record = record_reevaluation(
-        team.course, team.prescriber, D.MAINTENANCE, "Responding.", screen=CLEAR
-    )
+    record = continue_to_maintenance(team)
     record.rationale = "Edited"
     with pytest.raises(Exception, match="cannot change"):
         record.save()

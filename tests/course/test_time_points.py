@@ -5,12 +5,10 @@ from datetime import datetime, timedelta
 import pytest
 
 from integration.outcome_rules import Measurement, Rules
-from integration.reevaluation import record_reevaluation
 from integration.time_points import judge_at, outcomes_at_time_points
-from kapclinic.clinic.models import Protocol, ReevaluationDecision
-from kapclinic.demo.builder import NO_LONG_TERM_HARM
+from kapclinic.clinic.models import Protocol
 
-from .test_reevaluation import two_session_block
+from .test_reevaluation import continue_to_maintenance, two_session_block
 
 T0 = datetime.fromisoformat("2026-01-05T10:00:00+00:00")
 WEEK = timedelta(weeks=1)
@@ -68,13 +66,7 @@ def test_the_course_lists_its_reevaluations_as_time_points(team):
     two_session_block(team)
     protocol = Protocol.objects.effective_for(team.course.clinic)
     assert outcomes_at_time_points(team.course, protocol) == []
-    record_reevaluation(
-        team.course,
-        team.prescriber,
-        ReevaluationDecision.MAINTENANCE,
-        "Responding.",
-        screen=NO_LONG_TERM_HARM,
-    )
+    continue_to_maintenance(team)
     [point] = outcomes_at_time_points(team.course, protocol)
     assert point.label == "End of induction (continue to maintenance)" and point.reached
     phq9 = next(item for item in point.outcomes if item["short_name"] == "PHQ-9")["outcome"]
@@ -88,13 +80,7 @@ def test_the_outcomes_page_shows_the_time_points(team, as_user):
     from django.urls import reverse
 
     two_session_block(team)
-    record_reevaluation(
-        team.course,
-        team.prescriber,
-        ReevaluationDecision.MAINTENANCE,
-        "Responding.",
-        screen=NO_LONG_TERM_HARM,
-    )
+    continue_to_maintenance(team)
     url = reverse("integration:outcomes", args=[team.course.pk])
     html = as_user(team.therapist).get(url).content.decode()
     table = html.split('id="time-points-h"')[1].split("</section>")[0]

@@ -23,6 +23,10 @@ class ReevaluationDecision(models.TextChoices):
     STOP = "stop", "Stop dosing"
 
 
+# domain reference §2 and §4.4: what repeated dosing can harm, asked before every new block.
+LONG_TERM_SCREEN = ("urinary_symptoms", "misuse_signs", "cognitive_concerns", "liver_tests")
+
+
 class LiverTests(models.TextChoices):
     NOT_INDICATED = "not_indicated", "Not indicated"
     NORMAL = "normal", "Done: within normal limits"
@@ -30,8 +34,6 @@ class LiverTests(models.TextChoices):
     NOT_DONE = "not_done", "Indicated, not done yet"
 
 
-# domain reference §2 and §4.4: what repeated dosing can harm, asked before every new block.
-LONG_TERM_SCREEN = ("urinary_symptoms", "misuse_signs", "cognitive_concerns", "liver_tests")
 LIVER_FINDINGS = {LiverTests.ABNORMAL, LiverTests.NOT_DONE}
 
 
