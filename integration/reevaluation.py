@@ -86,14 +86,49 @@ def _same(value, kept):
         return False
 
 
+def latest_pk(records):
+    """The id of the newest of `records` (0 when there are none), as the page carries it."""
+    return max((record.pk for record in records), default=0)
+
+
+def _refuse_if_signed_meanwhile(course, last_seen):
+    """A decision made on a page drawn before another re-evaluation was signed (a second
+    tab, a colleague) is not signed over it: the prescriber reads that one first."""
+    if last_seen is None:
+        return
+    newer = (
+        Reevaluation.objects.filter(course=course, pk__gt=last_seen)
+        .select_related("decided_by")
+        .order_by("-pk")
+        .first()
+    )
+    if newer is not None:
+        when = timezone.localtime(newer.decided_at, course.clinic.tz)
+        raise JourneyError(
+            f"{newer.decided_by.get_full_name() or newer.decided_by.email} signed a "
+            f"re-evaluation ({newer.get_decision_display().lower()}) on "
+            f"{when:%-d %b %Y, %H:%M}, since you opened this page. Reload it to read that "
+            "decision, then sign again if a new one is still needed."
+        )
+
+
 def record_reevaluation(
-    course, by, decision, rationale, terms=None, *, screen=None, request_key=None
+    course,
+    by,
+    decision,
+    rationale,
+    terms=None,
+    *,
+    screen=None,
+    last_seen=None,
+    request_key=None,
 ):
     """A prescriber re-evaluates the course; returns the signed Reevaluation.
 
     `terms`: the new plan's terms (any of PLAN_TERMS; the rest carry over), signed as a plan
     revision unless the decision is to stop. `screen`: the long-term safety answers
-    (LONG_TERM_SCREEN and safety_findings), required before more dosing. Raises JourneyError
+    (LONG_TERM_SCREEN and safety_findings), required before more dosing. `last_seen`: the
+    newest re-evaluation the page showed (0: none); a newer one refuses. Raises JourneyError
     when refused, ValidationError for a term or an answer that is not valid, AlreadySaved for a
     form sent twice.
     """
@@ -105,6 +140,9 @@ def record_reevaluation(
     # Checked before the plan is revised, so a refusal signs nothing; the record checks again.
     Reevaluation(course=course, decision=decision, **screen).check_long_term_screen()
     with transaction.atomic():
+        # One re-evaluation at a time per course: the second waits, then sees the first.
+        type(course).objects.select_for_update(no_key=True).filter(pk=course.pk).first()
+        _refuse_if_signed_meanwhile(course, last_seen)
         block = block_of(course)
         _refuse_a_repeat(course, block, decision, terms or {})
         summary = outcome_lines(course_outcomes(course))

@@ -199,6 +199,9 @@ class ReevaluationForm(OneTimeKeyMixin, ClinicianForm):
     dose_min_mg = forms.DecimalField(label="Lowest dose (mg)", min_value=0.01, decimal_places=2)
     dose_max_mg = forms.DecimalField(label="Highest dose (mg)", min_value=0.01, decimal_places=2)
     integration_cadence = forms.CharField(label="Cadence", max_length=200)
+    # The latest re-evaluation on record when the page was drawn (0: none), so a decision
+    # made on an older page is not signed over one signed meanwhile.
+    last_seen = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
     def screen(self):
         """The screen's answers for the service."""

@@ -18,7 +18,7 @@ from sessions.reevaluation import BLOCK_STATES, block_of
 
 from ..forms.clinician import ReevaluationForm
 from ..outcome_page import shown
-from ..reevaluation import Decision, record_reevaluation, suggested_plan
+from ..reevaluation import Decision, latest_pk, record_reevaluation, suggested_plan
 from ..selectors import course_outcomes
 from ..time_points import outcomes_at_time_points
 from .clinician import role_of
@@ -49,6 +49,7 @@ class ReevaluationView(StaffRequiredMixin, View):
                     data["rationale"],
                     {name: data[name] for name in TERMS},
                     screen=form.screen(),
+                    last_seen=data["last_seen"],
                     request_key=data["request_key"],
                 )
             except AlreadySaved as duplicate:
@@ -76,9 +77,17 @@ class ReevaluationView(StaffRequiredMixin, View):
             # A refused decision from someone the form is not shown to: say why at the top.
             for error in form.non_field_errors():
                 messages.error(request, error)
+        records = list(
+            Reevaluation.objects.filter(course=course)
+            .select_related("decided_by")
+            .order_by("-decided_at", "-pk")
+        )
         if may_decide and form is None:
             form = ReevaluationForm(
-                initial={"decision": Decision.MAINTENANCE}
+                initial={
+                    "decision": Decision.MAINTENANCE,
+                    "last_seen": latest_pk(records),
+                }
                 | suggested_plan(course, Decision.MAINTENANCE, protocol)
             )
         context = {
@@ -98,11 +107,7 @@ class ReevaluationView(StaffRequiredMixin, View):
                 for outcome in outcomes
             ],
             "time_points": outcomes_at_time_points(course, protocol),
-            "records": list(
-                Reevaluation.objects.filter(course=course)
-                .select_related("decided_by")
-                .order_by("-decided_at")
-            ),
+            "records": records,
             "form": form if may_decide else None,
             "in_block": course.state in BLOCK_STATES,
         }

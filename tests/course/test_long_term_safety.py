@@ -151,3 +151,29 @@ def test_the_course_summary_pdf_keeps_each_reevaluation_with_its_screen(team):
     has(text, "Re-evaluations", "Repeat induction", "Partial response.", "plan version 3")
     has(text, "New or worse urinary symptoms: yes", "Liver function tests: not indicated")
     has(text, weighed, "PHQ-9: 20 → 8")
+
+
+def test_a_second_tab_cannot_sign_over_a_reevaluation_signed_meanwhile(team, as_user):
+    """Two prescribers (or two tabs) open the page; the first signs maintenance. The second,
+    deciding differently on what they read before it, is told to read it first (walk)."""
+    two_session_block(team)
+    client = as_user(team.prescriber)
+    url = reverse("integration:reevaluation", args=[team.course.pk])
+    seen = client.get(url).context["form"]["last_seen"].value()
+    assert seen == 0
+    first = post_decision(client, team, **NO_LONG_TERM_HARM, last_seen=seen)
+    assert first.status_code == 302
+    second = post_decision(
+        client,
+        team,
+        **NO_LONG_TERM_HARM,
+        decision="repeat_induction",
+        last_seen=seen,
+        rationale="Partial response: repeat.",
+    )
+    assert second.status_code == 422
+    assert "since you opened this page" in second.content.decode()
+    assert Reevaluation.objects.filter(course=team.course).count() == 1
+    # Read afresh, the page carries the new record and signing is possible again.
+    latest = Reevaluation.objects.get(course=team.course)
+    assert client.get(url).context["form"]["last_seen"].value() == latest.pk
