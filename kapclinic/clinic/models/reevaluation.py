@@ -120,7 +120,7 @@ class Reevaluation(ImmutableModel):
             for name in LONG_TERM_SCREEN
             if getattr(self, name) in (None, "")
         }
-        if not errors and self.long_term_findings() and not self.safety_findings.strip():
+        if not errors and self.long_term_findings() and not (self.safety_findings or "").strip():
             errors["safety_findings"] = (
                 "Say how these findings were weighed before more dosing: "
                 + "; ".join(self.long_term_findings())
