@@ -15,6 +15,8 @@ no browser download) and writes:
     controlled-register.png    the controlled-substance register, as the prescriber
     calendar-week.png          next week in the clinic's calendar, one column per clinician
     outcomes.png               Lee's PHQ-9 and GAD-7 outcomes, as the therapist
+    reevaluation.png           Mina's re-evaluation in maintenance: the decision and the
+                               long-term safety screen, as the prescriber
     patient-journey-phone.png  the patient's journey on a 390x844 phone
     who-viewed-phone.png       Amara's "who viewed my record" on the phone
     journal-phone.png          Lee's journal on the phone
@@ -69,6 +71,9 @@ print(json.dumps({
     "review": reverse("intake:review", args=[course["review@example.com"].pk]),
     "session": reverse("dosing:session", args=[session.appointment_id]),
     "outcomes": reverse("integration:outcomes", args=[course["integration@example.com"].pk]),
+    "reevaluation": reverse(
+        "integration:reevaluation", args=[course["maintenance@example.com"].pk]
+    ),
     "check_in": reverse("dosing:check-in", args=[theo.pk]),
     "check_in_open": check_in_refusal(theo) is None,
     "journal": reverse("integration:journal"),
@@ -198,6 +203,12 @@ def capture(out_dir, password, pages):
             visit(page, pages["review"], "intake-review.png")
             visit(page, pages["session"], "session-screen.png", full_page=True)
             visit(page, "/stock/", "controlled-register.png", heading="Controlled")
+            # The page is long: the picture is its decision and long-term safety screen.
+            page.goto(BASE_URL + pages["reevaluation"])
+            decide = "document.getElementById('decide-h').getBoundingClientRect().top"
+            page.evaluate(f"window.scrollBy(0, {decide} - 24)")
+            settle(page)
+            written.append(shoot(page, out_dir / "reevaluation.png"))
             next_week = datetime.date.today() + datetime.timedelta(days=7)
             visit(page, f"/calendar/?date={next_week}", "calendar-week.png", heading="Calendar")
 
