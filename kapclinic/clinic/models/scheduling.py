@@ -14,6 +14,8 @@ live again and no appointment is deleted: `save()` says so in words, and Postgre
 the same to a queryset update or raw SQL (clinic migration 0028).
 """
 
+import datetime
+
 from django.contrib.postgres.fields import RangeBoundary, RangeOperators
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -266,6 +268,9 @@ class Appointment(KeepsItsLinks):
             return
         if self.clinician_id and self.clinician.clinic_id != self.course.clinic_id:
             raise ValidationError({"clinician": "The clinician works at another clinic."})
+        refusal = self.horizon_refusal()
+        if refusal:
+            raise ValidationError({"starts_at": refusal})
         refusal = self.clinician_refusal()
         if refusal:
             raise ValidationError({"clinician": refusal})
@@ -276,6 +281,22 @@ class Appointment(KeepsItsLinks):
             errors = self.clashes()
             if errors:
                 raise ValidationError(errors)
+
+    def horizon_refusal(self):
+        """A start being chosen is at most the clinic's booking horizon ahead; a visit already
+        on record keeps its start whatever the horizon became since."""
+        chosen = self._state.adding or self.loaded_differs("starts_at")
+        if not (self.starts_at and chosen):
+            return None
+        clinic = self.course.clinic
+        days = clinic.booking_horizon_days
+        limit = timezone.now() + datetime.timedelta(days=days)
+        if self.starts_at <= limit:
+            return None
+        return (
+            f"Visits are booked at most {days} days ahead, until "
+            f"{timezone.localdate(limit, clinic.tz):%-d %b %Y}: check the year."
+        )
 
     def clinician_refusal(self):
         """A visit is booked with a clinician who works here now; a past visit keeps whoever
