@@ -1,5 +1,6 @@
 """Field declarations the phases' clinical records share, written once so they stay alike."""
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 
@@ -18,3 +19,14 @@ def course_link(related_name, *, link=models.ForeignKey, **kwargs):
 def content_hash_field(help_text):
     """A signed record's SHA-256 as signed: 64 hex digits, empty until signing, never typed."""
     return models.CharField(max_length=64, blank=True, editable=False, help_text=help_text)
+
+
+def count_between(low, high, default, label=None, help_text=""):
+    """A whole number a clinic sets within limits (sessions, days, hours); the limits also
+    word its refusal (kapclinic/clinic/limit_words.py)."""
+    return models.PositiveSmallIntegerField(
+        label,
+        default=default,
+        validators=[MinValueValidator(low), MaxValueValidator(high)],
+        help_text=help_text,
+    )

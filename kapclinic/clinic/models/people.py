@@ -5,7 +5,7 @@ import zoneinfo
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -13,7 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from kapclinic.clinic.access import ClinicStaffQuerySet, PatientRecordQuerySet
 from kapclinic.clinic.npi import validate_npi
-from kapclinic.clinic.record_fields import optional_link
+from kapclinic.clinic.record_fields import count_between, optional_link
 
 
 class UserManager(BaseUserManager):
@@ -123,11 +123,12 @@ class Clinic(models.Model):
         help_text="Nurses may resolve a suicide-risk flag with a risk review. Prescribers and "
         "licensed therapists always may.",
     )
-    booking_horizon_days = models.PositiveSmallIntegerField(
+    booking_horizon_days = count_between(
+        7,
+        1100,
+        548,
         "book at most this many days ahead",
-        default=548,
-        validators=[MinValueValidator(7), MaxValueValidator(1100)],
-        help_text="A visit further ahead is refused, so a year typed wrong (2099) is caught. "
+        "A visit further ahead is refused, so a year typed wrong (2099) is caught. "
         "548 days is 18 months.",
     )
 

@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
-from kapclinic.clinic.record_fields import optional_link
+from kapclinic.clinic.record_fields import count_between, optional_link
 from kapclinic.clinic.record_rules import both_or_neither
 
 from .follow_up import default_measure_schedule, default_outcome_rules
@@ -107,9 +107,7 @@ class Protocol(models.Model):
     phq9_further_evaluation = score(10, 27, "PHQ-9 total that calls for further evaluation.")
 
     # Treatment plan defaults. domain reference §3 (dosing) and §5 (cadence).
-    planned_dosing_sessions = models.PositiveSmallIntegerField(
-        default=6, validators=[MinValueValidator(1), MaxValueValidator(50)]
-    )
+    planned_dosing_sessions = count_between(1, 50, default=6)
     dose_min_mg = models.DecimalField(
         max_digits=7, decimal_places=2, default=100, validators=[MinValueValidator(0)]
     )
@@ -124,18 +122,20 @@ class Protocol(models.Model):
     # The course over months. domain reference §3 ("evaluate benefit at end of induction";
     # individualised maintenance) and §5 (maintenance every 1–2 months): after the plan's
     # sessions a re-evaluation is due; in maintenance also every so many months.
-    maintenance_sessions = models.PositiveSmallIntegerField(
+    maintenance_sessions = count_between(
+        1,
+        24,
+        3,
         "maintenance sessions between re-evaluations",
-        default=3,
-        validators=[MinValueValidator(1), MaxValueValidator(24)],
-        help_text="The plan's sessions when a re-evaluation continues to maintenance; "
+        "The plan's sessions when a re-evaluation continues to maintenance; "
         "a re-evaluation is due again after them.",
     )
-    reevaluate_every_months = models.PositiveSmallIntegerField(
+    reevaluate_every_months = count_between(
+        1,
+        24,
+        3,
         "re-evaluate in maintenance every (months)",
-        default=3,
-        validators=[MinValueValidator(1), MaxValueValidator(24)],
-        help_text="In maintenance, a re-evaluation is due this many months after the last, "
+        "In maintenance, a re-evaluation is due this many months after the last, "
         "even if sessions remain.",
     )
 
@@ -220,11 +220,12 @@ class Protocol(models.Model):
         help_text="Minimum minutes between two doses in one session.",
     )
     # domain reference §3 (Journey Clinical): two half-doses plus an optional booster.
-    max_doses_per_session = models.PositiveSmallIntegerField(
+    max_doses_per_session = count_between(
+        1,
+        10,
+        3,
         "most doses in a session",
-        default=3,
-        validators=[MinValueValidator(1), MaxValueValidator(10)],
-        help_text="Most administrations (first dose and boosters) in one session.",
+        "Most administrations (first dose and boosters) in one session.",
     )
     # domain reference §3: sublingual/buccal usual range 100–400 mg a session.
     max_session_total = models.DecimalField(
@@ -245,18 +246,15 @@ class Protocol(models.Model):
             "(with weeks), each with a list of instruments."
         ),
     )
-    measure_window_days = models.PositiveSmallIntegerField(
-        default=7,
-        validators=[MinValueValidator(1), MaxValueValidator(60)],
-        help_text=(
-            "Days the patient has to answer a follow-up questionnaire before it is overdue; "
-            "it stays open as long again before it expires."
-        ),
+    measure_window_days = count_between(
+        1,
+        60,
+        7,
+        help_text="Days the patient has to answer a follow-up questionnaire before it is "
+        "overdue; it stays open as long again before it expires.",
     )
-    pre_dose_lead_hours = models.PositiveSmallIntegerField(
-        default=72,
-        validators=[MinValueValidator(1), MaxValueValidator(336)],
-        help_text="Hours before a dosing session that its questionnaires open.",
+    pre_dose_lead_hours = count_between(
+        1, 336, 72, help_text="Hours before a dosing session that its questionnaires open."
     )
     outcome_rules = models.JSONField(
         default=default_outcome_rules,
