@@ -13,8 +13,16 @@ from django.utils import timezone
 
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.access import provider_for
+from kapclinic.clinic.models import Patient
 
-from . import assessment, course_summary, rems_form, session_note, signed_consent
+from . import (
+    assessment,
+    course_summary,
+    patient_record,
+    rems_form,
+    session_note,
+    signed_consent,
+)
 from .render import RenderedReport, render_pdf
 from .sandbox import RenderStopped
 
@@ -33,8 +41,8 @@ NOT_PRODUCED = {
 class ReportKind:
     """One kind of report, made from its module: `records()` (scope with `.visible_to(user)`),
     `TEMPLATE`, `build_context(obj, *, generated_by)`, `title(obj)`, `filename(obj)` (no
-    patient name: downloads folders are not private) and, unless `obj` is the course itself,
-    `course_of(obj)`."""
+    patient name: downloads folders are not private) and, unless `obj` is the course itself
+    or the patient (a copy of their whole record), `course_of(obj)`."""
 
     key: str
     label: str  # in words, for messages and the audit trail
@@ -48,16 +56,23 @@ class ReportKind:
         course_of = getattr(self.module, "course_of", None)
         return course_of(obj) if course_of else obj
 
+    def whose(self, obj):
+        """The clinic and the patient (id) whose record it is: the course's, or the patient
+        themself for a copy of their whole record."""
+        if isinstance(obj, Patient):
+            return obj.clinic, obj.pk
+        course = self.course(obj)
+        return course.clinic, course.patient_id
+
     def patient_id(self, obj):
         """Whose record it is (also for the audit row of a refused download)."""
-        return self.course(obj).patient_id
+        return self.whose(obj)[1]
 
     def render(self, obj, *, generated_by, page_size=None):
         """The report as a PDF, the way every report is made: read and printed in the
         clinic's own time zone, the clinic as author, its paper size unless `page_size` says.
         """
-        module, course = self.module, self.course(obj)
-        clinic = course.clinic
+        module, (clinic, patient_id) = self.module, self.whose(obj)
         with timezone.override(clinic.tz):
             context = module.build_context(obj, generated_by=generated_by)
             title = module.title(obj)
@@ -68,7 +83,7 @@ class ReportKind:
                 author=clinic.name,
                 page_size=page_size or clinic.report_page_size or None,
             )
-        return RenderedReport(pdf, module.filename(obj), title, course.patient_id)
+        return RenderedReport(pdf, module.filename(obj), title, patient_id)
 
 
 KINDS = {
@@ -79,6 +94,7 @@ KINDS = {
         ReportKind("course", "course summary", "treatment course", course_summary),
         ReportKind("consent", "signed consent", "consent signature", signed_consent),
         ReportKind("rems_form", "REMS monitoring form", "monitoring form", rems_form),
+        ReportKind("patient_record", "health record copy", "patient", patient_record),
     )
 }
 

@@ -15,6 +15,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from weasyprint import CSS, HTML
 
+from kapclinic.clinic.models import Patient
+
 from . import sandbox
 from .fetcher import REPORT_BASE_URL, StaticOnlyFetcher
 
@@ -35,12 +37,13 @@ class RenderedReport:
     patient_id: int
 
 
-def printed_for(course, generated_by, generated_at=None):
+def printed_for(record, generated_by, generated_at=None):
     """What every report's heading and footer show: whose record, which clinic, who printed it
-    and when."""
+    and when. `record` is a course, or the patient for a copy of their whole record."""
+    patient = record if isinstance(record, Patient) else record.patient
     return {
-        "patient": course.patient,
-        "clinic": course.clinic,
+        "patient": patient,
+        "clinic": record.clinic,
         "generated_by": generated_by,
         "generated_at": generated_at or timezone.now(),
     }

@@ -1,7 +1,14 @@
 from django.urls import path
 
 from .stock_register import StockInventoryReport, StockRegisterReport
-from .views import FhirExportView, OwnReportDownloadView, ReportDownloadView
+from .views import (
+    FhirExportView,
+    MyRecordFhirView,
+    MyRecordPdfView,
+    MyRecordView,
+    OwnReportDownloadView,
+    ReportDownloadView,
+)
 
 app_name = "reports"
 
@@ -24,6 +31,9 @@ urlpatterns = [
         OwnReportDownloadView.as_view(kind="consent"),
         name="my-signed-consent",
     ),
+    path("my-record/", MyRecordView.as_view(), name="my-record"),
+    path("my-record/health-record.pdf", MyRecordPdfView.as_view(), name="my-record-pdf"),
+    path("my-record/health-record.json", MyRecordFhirView.as_view(), name="my-record-fhir"),
     path("patients/<int:pk>/fhir.json", FhirExportView.as_view(), name="fhir-export"),
     path("stock/register.<str:fmt>", StockRegisterReport.as_view(), name="stock-register"),
     path("stock/inventory.<str:fmt>", StockInventoryReport.as_view(), name="stock-inventory"),

@@ -6,6 +6,7 @@ import json
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import render
 from django.views import View
+from django.views.generic import TemplateView
 
 from kapclinic.audit.models import AccessEvent
 from kapclinic.audit.trail import EXPORT, audit
@@ -74,6 +75,19 @@ class OwnReportDownloadView(PatientRequiredMixin, ReportDownload):
     """The patient's own copy (their signed consent); another patient's is not there (404)."""
 
 
+def fhir_download(request, patient, what, filename):
+    """The patient's whole record as a FHIR R4 Bundle (JSON) attachment, the copy audited."""
+    bundle = patient_bundle(patient)
+    audit(request.user, patient, what, EXPORT)
+    response = HttpResponse(
+        json.dumps(bundle, ensure_ascii=False, indent=2),
+        content_type="application/fhir+json; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 class FhirExportView(StaffRequiredMixin, View):
     """One patient's whole record as a FHIR R4 Bundle (JSON): staff of their clinic only."""
 
@@ -91,13 +105,32 @@ class FhirExportView(StaffRequiredMixin, View):
                     patient_id=pk,
                 )
             raise Http404("No such patient.")
-        bundle = patient_bundle(patient)
-        audit(request.user, patient, f"{self.what} (download)", EXPORT)
-        response = HttpResponse(
-            json.dumps(bundle, ensure_ascii=False, indent=2),
-            content_type="application/fhir+json; charset=utf-8",
-        )
         filename = f"patient-{patient.pk}-fhir.json"
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        response["Cache-Control"] = "no-store"
-        return response
+        return fhir_download(request, patient, f"{self.what} (download)", filename)
+
+
+class MyRecordView(PatientRequiredMixin, TemplateView):
+    """Where a patient takes a copy of their own record: what it holds, in two forms."""
+
+    template_name = "reports/my_record.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(patient=self.patient, **kwargs)
+
+
+class MyRecordPdfView(PatientRequiredMixin, ReportDownload):
+    """The patient's own record to read, as a PDF (the copy is audited by `produce`)."""
+
+    kind = "patient_record"
+
+    def get(self, request):
+        return super().get(request, self.patient.pk)
+
+
+class MyRecordFhirView(PatientRequiredMixin, View):
+    """The patient's own record as FHIR, for another health app: the clinician's export."""
+
+    def get(self, request):
+        patient = self.patient
+        what = "FHIR record export (the patient's own copy)"
+        return fhir_download(request, patient, what, f"health-record-{patient.pk}.json")

@@ -477,6 +477,10 @@ ACCESS = {
     "reports:fhir-export": Page(
         STAFF, CLINIC_1 | SUPER, {GET}, kwargs=lambda s: {"pk": s.patient_a.pk}
     ),
+    # A patient's own copy of their record: no ids, always the signed-in patient's own.
+    "reports:my-record": Page(PATIENT, PATIENTS, {GET}),
+    "reports:my-record-pdf": Page(PATIENT, PATIENTS, {GET}),
+    "reports:my-record-fhir": Page(PATIENT, PATIENTS, {GET}),
     # --- billing (issue 20): staff record fees and payments; a patient downloads their own ---
     "billing:patient": Page(
         STAFF,
@@ -866,4 +870,4 @@ def test_the_sweep_covers_every_url_role_and_method():
     assert not missing, f"URLs with no row in ACCESS: {missing}"
     total = len(URLS) * len(ROLES) * 2
     print(f"\nURL sweep: {len(URLS)} URLs × {len(ROLES)} roles × 2 methods = {total} requests")
-    assert total == 2070, "update this count when URLs or roles are added"
+    assert total == 2124, "update this count when URLs or roles are added"
