@@ -43,6 +43,9 @@ def patient(recorded):
 
 
 def test_the_patient_finds_their_copy_from_their_home_page(patient, client):
+    type(patient.clinic).objects.filter(pk=patient.clinic_id).update(
+        phone="+44 20 0000 0000", email="records@example.com"
+    )
     client.force_login(patient.user)
     home = client.get(reverse("clinic:my-journey")).content.decode()
     assert reverse(PAGE) in home
@@ -51,6 +54,9 @@ def test_the_patient_finds_their_copy_from_their_home_page(patient, client):
     html = page.content.decode()
     assert reverse(PDF) in html and reverse(FHIR) in html
     assert "A copy of my record" in html
+    # What the copy leaves out is asked for from the clinic, whose contact is given.
+    assert "notes are not in these files" in html
+    assert "+44 20 0000 0000" in html and "mailto:records@example.com" in html
     # Opening the page takes no copy: only a download does.
     assert not patient_exports(patient)
 
