@@ -19,6 +19,7 @@ no browser download) and writes:
                                long-term safety screen, as the prescriber
     patient-journey-phone.png  the patient's journey on a 390x844 phone
     who-viewed-phone.png       Amara's "who viewed my record" on the phone
+    my-record-phone.png        Amara's "A copy of my record" (PDF and FHIR downloads), phone
     journal-phone.png          Lee's journal on the phone
     check-in-phone.png         Theo's check-in, first step, on the phone (only when his
                                check-in window is open: not when seeded late in the evening)
@@ -222,6 +223,7 @@ def capture(out_dir, password, pages):
             settle(page, reload=True)
             written.append(shoot(page, out_dir / "patient-journey-phone.png"))
             visit(page, "/audit/my-record/", "who-viewed-phone.png")
+            visit(page, "/reports/my-record/", "my-record-phone.png", heading="A copy of my record")
 
         with new_page(browser, **phone) as page:
             sign_in(page, "integration@example.com", password)
