@@ -18,6 +18,7 @@ VERBS = {
 # order matters ("course 3 outcomes" is about outcomes, "dose 4" about a session).
 SUBJECTS = (
     ("appointment request", "your requests for an appointment time"),
+    ("request about the record", "your request about your record"),
     ("controlled-substance register", "the clinic's controlled-drug register entry for your dose"),
     ("admin:", "your record, in the clinic's administration screens"),
     ("→", "your treatment course"),  # a journey step: "course 3: Awaiting review → Cleared"

@@ -20,6 +20,7 @@ from kapclinic.clinic.models import (
     FollowUpTask,
     Protocol,
     Provider,
+    RecordRequest,
     Role,
     SafetyFlag,
     StaffInvitation,
@@ -190,6 +191,10 @@ def digest_counts(clinic_id, now):
         "reevaluations_due": len(due_reevaluations(clinic_id, now + datetime.timedelta(hours=24))),
         "open_discrepancies": stock_selectors.open_discrepancies(clinic_id).count(),
         "overdue_rems_forms": rems_overdue_count(clinic_id, now),
+        # Patients' requests about their record due within a week, or overdue.
+        "record_requests_due": RecordRequest.objects.open()
+        .filter(patient__clinic_id=clinic_id, due_on__lte=(now + datetime.timedelta(days=7)).date())
+        .count(),
     }
 
 

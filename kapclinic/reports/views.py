@@ -3,15 +3,20 @@
 import io
 import json
 
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views import View
-from django.views.generic import TemplateView
 
 from kapclinic.audit.models import AccessEvent
 from kapclinic.audit.trail import EXPORT, audit
+from kapclinic.clinic import record_requests
+from kapclinic.clinic.forms import FieldErrorsForm
 from kapclinic.clinic.mixins import PatientRequiredMixin, StaffRequiredMixin
-from kapclinic.clinic.models import Patient
+from kapclinic.clinic.models import Patient, RecordRequest
+from kapclinic.clinic.text_limits import SHORT_REASON
 
 from .fhir import patient_bundle
 from .kinds import KINDS, produce, signer_label
@@ -109,13 +114,56 @@ class FhirExportView(StaffRequiredMixin, View):
         return fhir_download(request, patient, f"{self.what} (download)", filename)
 
 
-class MyRecordView(PatientRequiredMixin, TemplateView):
-    """Where a patient takes a copy of their own record: what it holds, in two forms."""
+class AskForm(FieldErrorsForm):
+    kind = forms.ChoiceField(
+        label="What are you asking for?",
+        choices=RecordRequest.Kind.choices,
+        widget=forms.RadioSelect,
+    )
+    details = forms.CharField(
+        label="Details",
+        required=False,
+        max_length=SHORT_REASON,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="For a correction: what is wrong, and what it should say. For notes: which "
+        "ones, if not all.",
+    )
 
-    template_name = "reports/my_record.html"
 
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(patient=self.patient, **kwargs)
+class MyRecordView(PatientRequiredMixin, View):
+    """Where a patient takes a copy of their own record, in two forms, and asks the clinic for
+    their clinicians' notes or a correction (kapclinic.clinic.record_requests)."""
+
+    def get(self, request):
+        return self.page(AskForm())
+
+    def post(self, request):
+        form = AskForm(request.POST)
+        if form.is_valid():
+            try:
+                asked = record_requests.ask(
+                    request.user, form.cleaned_data["kind"], form.cleaned_data["details"]
+                )
+            except ValidationError as error:
+                form.add_error(None, error)  # beside its field, or above the form
+            else:
+                messages.success(
+                    request, f"Sent. The clinic answers by {asked.due_on:%-d %B %Y}, here."
+                )
+                return redirect("reports:my-record")
+        return self.page(form, status=422)
+
+    def page(self, form, status=200):
+        return render(
+            self.request,
+            "reports/my_record.html",
+            {
+                "patient": self.patient,
+                "form": form,
+                "asked": list(RecordRequest.objects.filter(patient=self.patient)[:10]),
+            },
+            status=status,
+        )
 
 
 class MyRecordPdfView(PatientRequiredMixin, ReportDownload):

@@ -53,6 +53,7 @@ AUDITED = {
     "integration:complete": ("patient_a", "complete the course", "view"),
     "integration:discontinue": ("patient_a", "discontinue the course", "view"),
     "calendar:request": ("patient_a", "appointment request", "view"),
+    "clinic:record-request": ("patient_a", "request about the record", "view"),
 }
 
 

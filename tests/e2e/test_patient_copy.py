@@ -1,5 +1,6 @@
 """A patient takes a copy of their own record on a phone: from their home page to the page
-that says what it holds, then the PDF and the FHIR file downloaded. Checked with axe-core."""
+that says what it holds, then the PDF and the FHIR file downloaded, then asks the clinic for a
+correction. Checked with axe-core."""
 
 import json
 import re
@@ -7,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from kapclinic.demo.builder import Team, dosing_session, start_course
 from tests.reports.pdf import pdf_text
@@ -44,3 +46,14 @@ def test_patient_downloads_a_copy_of_their_record_on_a_phone(
     bundle = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
     kinds = {entry["resource"]["resourceType"] for entry in bundle["entry"]}
     assert {"Patient", "MedicationAdministration", "Consent"} <= kinds
+
+    phone.get_by_label("A correction to my record").check()
+    phone.get_by_role("button", name="Send my request").click()
+    expect(phone.locator(".form-field--error")).to_contain_text("Say what is wrong")
+    assert_accessible(phone)
+    phone.get_by_label("Details").fill("My emergency contact's number has changed.")
+    phone.get_by_role("button", name="Send my request").click()
+    asked = phone.get_by_role("region", name="What you asked")
+    expect(asked).to_contain_text("A correction to my record")
+    expect(asked).to_contain_text("Waiting for the clinic")
+    assert_accessible(phone)

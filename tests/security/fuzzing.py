@@ -441,7 +441,23 @@ def state_protocol_to_sign(scene, clients):
     return PRESCRIBER_1, reverse("clinic:sign-protocol", args=[draft.pk])
 
 
+def state_record_request(scene, clients):
+    """Patient A asked for a correction: a clinician's page offers the answer."""
+    from .test_url_sweep import record_request_scene
+
+    return PRESCRIBER_1, reverse(
+        "clinic:record-request", args=[record_request_scene(scene).record_request_a.pk]
+    )
+
+
+def state_my_record(scene, clients):
+    """Patient A's "A copy of my record": its form asks the clinic for notes or a correction."""
+    return PATIENT_A, reverse("reports:my-record")
+
+
 STATES = {
+    "clinic:record-request": state_record_request,
+    "reports:my-record": state_my_record,
     "clinic:sign-protocol": state_protocol_to_sign,
     "dosing:session": state_session_page_for_b,
     "dosing:check-in-review": state_checked_in,

@@ -93,6 +93,15 @@ measure_a = pk_of("measure_a")
 integration_a = pk_of("integration_a")
 
 
+def record_request_scene(s):
+    """Patient A's request for a correction, made once per scene."""
+    if not hasattr(s, "record_request_a"):
+        from kapclinic.clinic.record_requests import ask
+
+        s.record_request_a = ask(s.patient_a.user, "correction", "My phone number is wrong.")
+    return s
+
+
 def stock_scene(s):
     """A lot in a safe at clinic 1 and a count discrepancy, made once per scene."""
     if not hasattr(s, "stock_lot"):
@@ -385,6 +394,15 @@ ACCESS = {
     ),
     # Break-glass: any member of staff reaches the form; only a clinician of another clinic
     # gets access (clinic 1 sees patient A already, admins and the superuser are refused: 200).
+    # Requests about a record: the clinic's list, and one request answered by a clinician.
+    "clinic:record-requests": Page(STAFF, EVERY_CLINIC | SUPER, {GET}),
+    "clinic:record-request": Page(
+        STAFF,
+        CLINIC_1 | SUPER,
+        kwargs=lambda s: {"pk": record_request_scene(s).record_request_a.pk},
+        data=lambda s: {"outcome": "done", "answer": "Sent to you by post."},
+        notes="the clinic admin and the superuser are refused by the service (422)",
+    ),
     "clinic:emergency-access": Page(
         STAFF,
         EVERY_CLINIC | SUPER,
@@ -478,7 +496,7 @@ ACCESS = {
         STAFF, CLINIC_1 | SUPER, {GET}, kwargs=lambda s: {"pk": s.patient_a.pk}
     ),
     # A patient's own copy of their record: no ids, always the signed-in patient's own.
-    "reports:my-record": Page(PATIENT, PATIENTS, {GET}),
+    "reports:my-record": Page(PATIENT, PATIENTS, data=lambda s: {"kind": "notes"}),
     "reports:my-record-pdf": Page(PATIENT, PATIENTS, {GET}),
     "reports:my-record-fhir": Page(PATIENT, PATIENTS, {GET}),
     # --- billing (issue 20): staff record fees and payments; a patient downloads their own ---
@@ -870,4 +888,4 @@ def test_the_sweep_covers_every_url_role_and_method():
     assert not missing, f"URLs with no row in ACCESS: {missing}"
     total = len(URLS) * len(ROLES) * 2
     print(f"\nURL sweep: {len(URLS)} URLs × {len(ROLES)} roles × 2 methods = {total} requests")
-    assert total == 2124, "update this count when URLs or roles are added"
+    assert total == 2160, "update this count when URLs or roles are added"

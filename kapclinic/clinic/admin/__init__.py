@@ -7,6 +7,7 @@
 from . import (  # noqa: F401  (registers the core's admins)
     people,
     protocol,
+    record_requests,
     resources,
     safety,
     series,

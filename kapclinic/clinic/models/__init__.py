@@ -5,6 +5,7 @@ from .emergency import EmergencyAccess
 from .journey import CourseEvent, CourseState, Indication, JourneyError, TreatmentCourse
 from .people import ADULT_AGE, Clinic, Patient, Provider, Role, User, age_on
 from .protocol import BoosterLimits, DoseUnit, Product, Protocol, Route
+from .record_request import RecordRequest
 from .reevaluation import (
     LONG_TERM_SCREEN,
     LiverTests,
@@ -48,6 +49,7 @@ __all__ = [
     "Protocol",
     "Provider",
     "PsychiatricReview",
+    "RecordRequest",
     "Reevaluation",
     "ReevaluationDecision",
     "Resource",

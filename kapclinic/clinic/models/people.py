@@ -131,6 +131,14 @@ class Clinic(models.Model):
         "A visit further ahead is refused, so a year typed wrong (2099) is caught. "
         "548 days is 18 months.",
     )
+    record_request_days = count_between(
+        1,
+        60,
+        30,
+        "answer a request about a record within this many days",
+        "A patient's request for a copy of their notes or for a correction. HIPAA allows 30 "
+        "days for a copy and 60 for a correction; GDPR one month for both.",
+    )
 
     class Meta:
         ordering = ["name"]

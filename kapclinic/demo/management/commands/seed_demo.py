@@ -18,12 +18,14 @@ from intake.invitations import invite_patient
 from intake.models import ConsentDocument, ConsentSignature
 from integration.models import JournalPrompt
 from kapclinic.calendar import series
+from kapclinic.clinic import record_requests
 from kapclinic.clinic.models import (
     Appointment,
     Clinic,
     CourseState,
     Indication,
     Provider,
+    RecordRequest,
     Role,
     SafetyFlag,
     User,
@@ -209,6 +211,8 @@ class Command(BaseCommand):
                     reason="Answered “several days” to thoughts of being better off dead.",
                     kind=SafetyFlag.Kind.SUICIDE_RISK,
                 )
+                # She asked for her clinicians' notes: the clinic's "Record requests" page.
+                record_requests.ask(course.patient.user, RecordRequest.Kind.NOTES)
         seed_billing(clinic, staff)
         seed_calendar(clinic, staff)
         # Intranasal esketamine under the Spravato REMS: two sessions before the register was
