@@ -1,0 +1,188 @@
+"""A visit is booked within the clinic's opening hours and not on a closed day (walk: an
+integration session was booked at 03:00 on 25 December). The rule is the appointment's own, so
+every booking path meets it: calendar, phase services, series, open slots, admin, shell."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from integration import services as integration
+from kapclinic.calendar import series as series_services
+from kapclinic.calendar.grid import calendar_grid
+from kapclinic.calendar.slots import publish_slots
+from kapclinic.clinic.models import Appointment, ClosedDay, OpeningHours, Role
+from kapclinic.clinic.models.opening_hours import DEFAULT_HOURS
+from kapclinic.demo.builder import clear_course, room, sign_consent
+
+from .conftest import at
+from .test_booking import form
+
+pytestmark = pytest.mark.django_db
+
+FRIDAY, SATURDAY = 4, 5
+
+
+def office_hours(clinic):
+    """Monday to Friday, 08:00–18:00; closed at the weekend."""
+    for weekday, (opens, closes) in DEFAULT_HOURS.items():
+        OpeningHours.objects.create(clinic=clinic, weekday=weekday, opens=opens, closes=closes)
+
+
+def next_weekday(clinic, weekday, hour, minute=0, after_days=2):
+    """The first `weekday` at least `after_days` ahead, at a wall-clock time of the clinic."""
+    day = timezone.localdate(timezone=clinic.tz) + datetime.timedelta(days=after_days)
+    day += datetime.timedelta(days=(weekday - day.weekday()) % 7)
+    return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=clinic.tz)
+
+
+def follow_up(course, start, minutes=60):
+    return Appointment(
+        course=course,
+        kind=Appointment.Kind.FOLLOW_UP,
+        starts_at=start,
+        ends_at=start + datetime.timedelta(minutes=minutes),
+    )
+
+
+def test_a_dosing_session_at_night_is_refused_beside_its_start_on_the_page(north, staff_client):
+    office_hours(north.clinic)
+    nurse = north.staff[Role.NURSE]
+    course = north.courses[0]
+    clear_course(course, north.staff[Role.PRESCRIBER].user)
+    night = next_weekday(north.clinic, FRIDAY, 3)
+    client = staff_client(nurse)
+    response = client.post(reverse("calendar:book"), form(night, nurse, course))
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert errors["start_time"] == [
+        "The clinic is open 08:00–18:00 on Fridays: this visit starts at 03:00."
+    ]
+    assert not Appointment.objects.filter(course=course).exists()
+    day = client.post(reverse("calendar:book"), form(night.replace(hour=10), nurse, course))
+    assert day.status_code == 302
+
+
+def test_a_visit_ending_after_closing_or_at_the_weekend_is_refused_in_a_shell(north):
+    office_hours(north.clinic)
+    course = north.courses[1]
+    late = follow_up(course, next_weekday(north.clinic, FRIDAY, 17, 30))
+    with pytest.raises(ValidationError) as refused:
+        late.full_clean()
+    assert refused.value.message_dict["starts_at"] == [
+        "The clinic is open 08:00–18:00 on Fridays: this visit ends at 18:30."
+    ]
+    weekend = follow_up(course, next_weekday(north.clinic, SATURDAY, 10))
+    with pytest.raises(ValidationError, match="closed on Saturdays"):
+        weekend.full_clean()
+    follow_up(course, next_weekday(north.clinic, FRIDAY, 17)).full_clean()
+
+
+def test_an_integration_session_on_christmas_day_is_refused_by_the_service(dosed):
+    """The walk's finding, through the phase's own booking service."""
+    today = timezone.localdate(timezone=dosed.clinic.tz)
+    christmas = datetime.date(today.year + (today > datetime.date(today.year, 12, 20)), 12, 25)
+    ClosedDay.objects.create(clinic=dosed.clinic, date=christmas, reason="Christmas Day")
+    start = datetime.datetime.combine(christmas, datetime.time(3), tzinfo=dosed.clinic.tz)
+    dosed.session.refresh_from_db()  # discharged by the scene's update
+    with pytest.raises(ValidationError) as refused:
+        integration.book_integration_session(
+            dosed.session,
+            dosed.therapist.user,
+            starts_at=start,
+            ends_at=start + datetime.timedelta(hours=1),
+            clinician=dosed.therapist,
+        )
+    words = f"The clinic is closed on {christmas:%a} 25 Dec {christmas.year} (Christmas Day)."
+    assert words in str(refused.value)
+    assert not Appointment.objects.filter(starts_at=start).exists()
+
+
+def test_a_visit_already_booked_keeps_its_time_when_the_hours_shrink(north):
+    course = north.courses[1]
+    start = next_weekday(north.clinic, FRIDAY, 17)
+    visit = follow_up(course, start)
+    visit.full_clean()
+    visit.save()
+    office_hours(north.clinic)
+    OpeningHours.objects.filter(clinic=north.clinic, weekday=FRIDAY).update(
+        closes=datetime.time(16)
+    )
+    visit = Appointment.objects.get(pk=visit.pk)
+    visit.status_reason = "Patient asked to keep it."
+    visit.full_clean()
+    visit.save()
+    visit.starts_at += datetime.timedelta(minutes=15)
+    visit.ends_at += datetime.timedelta(minutes=15)
+    with pytest.raises(ValidationError, match="open 08:00–16:00 on Fridays"):
+        visit.full_clean()
+
+
+def test_a_clinic_without_hours_books_at_any_time_as_before(north):
+    course = north.courses[1]
+    follow_up(course, next_weekday(north.clinic, SATURDAY, 3)).full_clean()
+    grid = calendar_grid(north.clinic, north.staff[Role.NURSE].user, first=at(north.clinic, 1, 0))
+    assert (grid.frame.starts_label, grid.frame.ends_label) == ("07:00", "20:00")
+    assert not any(day.shut or day.closed for day in grid.days)
+
+
+def test_a_series_reports_the_session_on_a_closed_day_and_books_nothing(north):
+    clear_course(north.courses[0], north.staff[Role.PRESCRIBER].user)
+    sign_consent(north.courses[0])
+    office_hours(north.clinic)
+    first = next_weekday(north.clinic, FRIDAY, 10, after_days=3)
+    closed = (first + datetime.timedelta(days=14)).date()
+    ClosedDay.objects.create(clinic=north.clinic, date=closed, reason="Training day")
+    plan = series_services.plan_series(
+        north.courses[0],
+        kind=Appointment.Kind.DOSING,
+        first_starts_at=first,
+        duration_minutes=150,
+        every_days=7,
+        count=4,
+        clinician=north.staff[Role.NURSE],
+        resource=room(north.clinic, "Dosing room 1"),
+    )
+    assert [o.number for o in plan.in_the_way] == [3]
+    assert "(Training day)" in plan.occurrences[2].problem
+    with pytest.raises(series_services.SeriesError, match="session 3 cannot be booked"):
+        series_services.book_series(plan, by=north.staff[Role.NURSE].user)
+    assert not Appointment.objects.filter(course=north.courses[0]).exists()
+
+
+def test_open_slots_outside_the_hours_are_not_published(north):
+    office_hours(north.clinic)
+    admin = north.staff[Role.CLINIC_ADMIN].user
+    friday = next_weekday(north.clinic, FRIDAY, 0).date()
+    with pytest.raises(ValidationError, match="this visit starts at 07:00"):
+        publish_slots(admin, day=friday, times=[datetime.time(7), datetime.time(9)], minutes=60)
+    saturday = friday + datetime.timedelta(days=1)
+    with pytest.raises(ValidationError, match="closed on Saturdays"):
+        publish_slots(admin, day=saturday, times=[datetime.time(10)], minutes=60)
+    assert len(publish_slots(admin, day=friday, times=[datetime.time(9)], minutes=60)) == 1
+
+
+def test_the_week_shows_the_clinics_hours_and_its_closed_day(north, staff_client):
+    office_hours(north.clinic)
+    OpeningHours.objects.filter(clinic=north.clinic, weekday=FRIDAY).update(
+        opens=datetime.time(9, 30), closes=datetime.time(19)
+    )
+    friday = next_weekday(north.clinic, FRIDAY, 0).date()
+    monday = friday - datetime.timedelta(days=4)
+    ClosedDay.objects.create(clinic=north.clinic, date=monday, reason="Bank holiday")
+    nurse = north.staff[Role.NURSE]
+    grid = calendar_grid(north.clinic, nurse.user, first=monday)
+    # From the earliest opening (08:00) to the latest closing (19:00) of the week.
+    assert (grid.frame.starts_label, grid.frame.ends_label) == ("08:00", "19:00")
+    assert grid.days[0].closed == "Closed: Bank holiday"
+    assert grid.days[4].shut == [(1, 18)]  # Friday: hatched 08:00–09:30, open until 19:00
+    assert not any(column.free for column in grid.days[0].columns)  # nothing to book
+    assert not any(column.free for column in grid.days[5].columns)  # Saturday: closed
+    thursday_starts = [start.time() for _, start in grid.days[3].columns[0].free]
+    assert min(thursday_starts) == datetime.time(8) and max(thursday_starts) < datetime.time(18)
+    page = staff_client(nurse).get(reverse("calendar:week"), {"date": monday.isoformat()}).text
+    assert "Closed: Bank holiday" in page
+    assert "Closed on Saturdays" in page
+    assert "cal-shut" in page  # the hatched band outside the day's hours
