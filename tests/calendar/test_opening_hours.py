@@ -10,8 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from integration import services as integration
+from kapclinic.calendar import requests as request_services
 from kapclinic.calendar import series as series_services
 from kapclinic.calendar.grid import calendar_grid
+from kapclinic.calendar.models import OpenSlot
 from kapclinic.calendar.slots import publish_slots
 from kapclinic.clinic.models import Appointment, ClosedDay, OpeningHours, Role
 from kapclinic.clinic.models.opening_hours import DEFAULT_HOURS
@@ -164,6 +166,39 @@ def test_open_slots_outside_the_hours_are_not_published(north):
     assert len(publish_slots(admin, day=friday, times=[datetime.time(9)], minutes=60)) == 1
 
 
+def test_slots_published_before_the_hours_changed_are_no_longer_offered_outside_them(dosed):
+    """Tomorrow's 10:00 and 14:00 slots: hours until 12:00 keep the first, a closed day none."""
+    tomorrow = dosed.slot.starts_at.astimezone(dosed.clinic.tz).date()
+    hours = OpeningHours.objects.create(
+        clinic=dosed.clinic,
+        weekday=tomorrow.weekday(),
+        opens=datetime.time(9),
+        closes=datetime.time(12),
+    )
+    assert list(OpenSlot.objects.offered(dosed.clinic.pk)) == [dosed.slot]
+    hours.delete()
+    ClosedDay.objects.create(clinic=dosed.clinic, date=tomorrow, reason="Staff training")
+    assert list(OpenSlot.objects.offered(dosed.clinic.pk)) == []
+
+
+def test_staff_cannot_propose_a_time_outside_the_hours(dosed):
+    """Else the patient would accept a time the booking then refuses."""
+    request = request_services.request_time(dosed.patient.user, dosed.course, slot=dosed.slot)
+    late = dosed.slot.starts_at.astimezone(dosed.clinic.tz).replace(hour=21)
+    OpeningHours.objects.create(
+        clinic=dosed.clinic,
+        weekday=late.weekday(),
+        opens=datetime.time(9),
+        closes=datetime.time(18),
+    )
+    with pytest.raises(ValidationError, match="this visit starts at 21:00"):
+        request_services.propose(
+            dosed.admin.user, request, starts_at=late, ends_at=late + datetime.timedelta(hours=1)
+        )
+    request.refresh_from_db()
+    assert request.status == request.Status.REQUESTED
+
+
 def test_the_week_shows_the_clinics_hours_and_its_closed_day(north, staff_client):
     office_hours(north.clinic)
     OpeningHours.objects.filter(clinic=north.clinic, weekday=FRIDAY).update(
@@ -186,3 +221,48 @@ def test_the_week_shows_the_clinics_hours_and_its_closed_day(north, staff_client
     assert "Closed: Bank holiday" in page
     assert "Closed on Saturdays" in page
     assert "cal-shut" in page  # the hatched band outside the day's hours
+
+
+def admin_form(page):
+    """The clinic's admin change form as the page filled it, ready to post back."""
+    form = page.context["adminform"].form
+    data = {}
+    for name in form.fields:
+        value = form[name].field.prepare_value(form[name].initial)
+        if value not in (None, False):
+            data[name] = value
+    for inline in page.context["inline_admin_formsets"]:
+        management = inline.formset.management_form
+        for name in management.fields:
+            data[management.add_prefix(name)] = management[name].value()
+    return data
+
+
+def test_the_clinic_admin_sets_hours_and_a_closed_day_under_their_clinic(world, staff_client):
+    north, south = world.one, world.two
+    client = staff_client(north.staff[Role.CLINIC_ADMIN])
+    url = reverse("admin:clinic_clinic_change", args=[north.clinic.pk])
+    page = client.get(url)
+    assert "Opening hours, clinic time" in page.text and "Closed days" in page.text
+    friday = next_weekday(north.clinic, FRIDAY, 0).date()
+    data = admin_form(page) | {
+        "opening_hours-TOTAL_FORMS": "1",
+        "opening_hours-0-weekday": str(FRIDAY),
+        "opening_hours-0-opens": "09:00",
+        "opening_hours-0-closes": "17:00",
+        "closed_days-TOTAL_FORMS": "1",
+        "closed_days-0-date": friday.isoformat(),
+        "closed_days-0-reason": "Training day",
+    }
+    saved = client.post(url, data)
+    assert saved.status_code == 302, saved.context and [
+        saved.context["adminform"].form.errors,
+        [inline.formset.errors for inline in saved.context["inline_admin_formsets"]],
+    ]
+    assert str(OpeningHours.objects.get(clinic=north.clinic)) == "Friday 09:00–17:00"
+    assert ClosedDay.objects.get(clinic=north.clinic).reason == "Training day"
+    with pytest.raises(ValidationError, match=r"\(Training day\)"):
+        follow_up(north.courses[1], next_weekday(north.clinic, FRIDAY, 10)).full_clean()
+    other = client.get(reverse("admin:clinic_clinic_change", args=[south.clinic.pk]))
+    assert other.status_code in (302, 404)
+    assert not OpeningHours.objects.filter(clinic=south.clinic).exists()

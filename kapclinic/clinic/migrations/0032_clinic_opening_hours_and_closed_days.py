@@ -4,6 +4,29 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
+def grant(apps, schema_editor):
+    """Clinic admins set their clinic's opening hours and closed days (under the clinic)."""
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    group, _ = Group.objects.get_or_create(name="Clinic admin")
+    group.permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="clinic",
+            codename__in=[
+                f"{action}_{model}"
+                for action in ("view", "add", "change", "delete")
+                for model in ("openinghours", "closedday")
+            ],
+        )
+    )
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -40,4 +63,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('clinic', 'weekday'), name='one_opening_per_weekday'), models.CheckConstraint(condition=models.Q(('closes__gt', models.F('opens'))), name='opening_closes_after_it_opens')],
             },
         ),
+        migrations.RunPython(grant, migrations.RunPython.noop),
     ]

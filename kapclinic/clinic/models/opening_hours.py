@@ -142,7 +142,7 @@ class ClinicHours:
             return f"The clinic is closed on {weekdays}: choose another day."
         opens, closes = self.week[day.weekday()]
         hours = f"The clinic is open {opens:%H:%M}–{closes:%H:%M} on {weekdays}"
-        if start.time() < opens:
+        if not opens <= start.time() < closes:
             return f"{hours}: this visit starts at {start:%H:%M}."
         if end.date() > day:
             return f"{hours}: this visit ends at {end:%H:%M} on {in_words(end.date())}."
