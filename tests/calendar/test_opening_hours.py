@@ -235,7 +235,23 @@ def admin_form(page):
         management = inline.formset.management_form
         for name in management.fields:
             data[management.add_prefix(name)] = management[name].value()
+        for row in inline.formset.forms:
+            for name in ("weekday", "opens", "closes"):
+                if name in row.fields and row[name].initial is not None:
+                    data[row.add_prefix(name)] = row[name].field.prepare_value(row[name].initial)
     return data
+
+
+def test_a_new_clinic_starts_from_weekday_office_hours(client, superuser, enrol_mfa):
+    enrol_mfa(superuser)
+    client.force_login(superuser)
+    page = client.get(reverse("admin:clinic_clinic_add"))
+    added = client.post(reverse("admin:clinic_clinic_add"), admin_form(page) | {"name": "East"})
+    assert added.status_code == 302
+    hours = OpeningHours.objects.filter(clinic__name="East")
+    assert [str(h) for h in hours] == [
+        f"{day} 08:00–18:00" for day in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
+    ]
 
 
 def test_the_clinic_admin_sets_hours_and_a_closed_day_under_their_clinic(world, staff_client):
