@@ -3,6 +3,7 @@
 from .diagnosis import Diagnosis
 from .emergency import EmergencyAccess
 from .journey import CourseEvent, CourseState, Indication, JourneyError, TreatmentCourse
+from .opening_hours import ClosedDay, OpeningHours, Weekday
 from .people import ADULT_AGE, Clinic, Patient, Provider, Role, User, age_on
 from .protocol import BoosterLimits, DoseUnit, Product, Protocol, Route
 from .reevaluation import (
@@ -31,6 +32,7 @@ __all__ = [
     "Appointment",
     "AppointmentSeries",
     "Clinic",
+    "ClosedDay",
     "CourseEvent",
     "CourseState",
     "Diagnosis",
@@ -41,6 +43,7 @@ __all__ = [
     "JourneyError",
     "LONG_TERM_SCREEN",
     "LiverTests",
+    "OpeningHours",
     "Patient",
     "BoosterLimits",
     "DoseUnit",
@@ -62,5 +65,6 @@ __all__ = [
     "StaffInvitation",
     "TreatmentCourse",
     "User",
+    "Weekday",
     "age_on",
 ]
