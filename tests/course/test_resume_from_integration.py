@@ -58,6 +58,19 @@ def resume(team, decision=D.MAINTENANCE, terms=None, **extra):
     )
 
 
+def from_a_shell(team, user, decision):
+    """The transition called directly, as a shell would, past the service."""
+    return team.course.reevaluate(
+        user,
+        decision,
+        RELAPSE,
+        outcome_so_far="",
+        sessions_before=2,
+        plan_version=None,
+        screen=CLEAR,
+    )
+
+
 # --- The service: the rule every writer meets -----------------------------------------------
 
 
@@ -93,9 +106,7 @@ def test_stop_from_integration_is_refused_in_words(team):
     with pytest.raises(JourneyError, match="already in integration"):
         record_reevaluation(team.course, team.prescriber, D.STOP, "Stop again.")
     with pytest.raises(JourneyError, match="already in integration"):  # a shell, the model
-        team.course.reevaluate(
-            team.prescriber, D.STOP, "x", outcome_so_far="", sessions_before=2, plan_version=None
-        )
+        from_a_shell(team, team.prescriber, D.STOP)
     assert Reevaluation.objects.count() == 1
 
 
@@ -105,9 +116,7 @@ def test_only_a_prescriber_resumes_even_from_a_shell(team):
         with pytest.raises(JourneyError, match="Only"):
             record_reevaluation(team.course, user, D.MAINTENANCE, RELAPSE, screen=CLEAR)
         with pytest.raises(JourneyError, match="Only"):
-            team.course.reevaluate(
-                user, D.MAINTENANCE, "x", outcome_so_far="", sessions_before=2, plan_version=None
-            )
+            from_a_shell(team, user, D.MAINTENANCE)
     team.course.refresh_from_db()
     assert team.course.state == S.INTEGRATION and Reevaluation.objects.count() == 1
 
@@ -119,15 +128,7 @@ def test_a_closed_course_never_resumes(team):
     with pytest.raises(JourneyError, match="closed"):
         resume(team)
     with pytest.raises(JourneyError, match="cannot move"):  # a shell, the model
-        team.course.reevaluate(
-            team.prescriber,
-            D.MAINTENANCE,
-            "x",
-            outcome_so_far="",
-            sessions_before=2,
-            plan_version=None,
-            screen=CLEAR,
-        )
+        from_a_shell(team, team.prescriber, D.MAINTENANCE)
     team.course.refresh_from_db()
     assert team.course.state == S.COMPLETED
     assert plan_in_force(team.course).version == version  # the plan revision rolled back
