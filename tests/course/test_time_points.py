@@ -77,7 +77,7 @@ def test_the_course_lists_its_reevaluations_as_time_points(team):
 
 @pytest.mark.django_db
 def test_a_move_to_integration_without_a_reevaluation_is_the_end_of_induction(team):
-    """"Move to integration" straight from induction signs no re-evaluation: the move is the
+    """A "Move to integration" straight from induction signs no re-evaluation: the move is the
     end of induction, judged by the scores before it. Dosing resumed later by a re-evaluation
     makes that the next time point, not the end of induction."""
     from integration.reevaluation import record_reevaluation
