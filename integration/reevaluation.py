@@ -90,15 +90,18 @@ def _same(value, kept):
 
 
 def with_moves(records, events):
-    """`records` (re-evaluations), each given `moved_from`: the stage's label the course was in
-    when it was signed, and `resumed`: whether it took the course back from integration to
-    dosing. Matched to the course's `events` by time (the move and record share it)."""
+    """`records` (re-evaluations), each given `move_words`: the stage the course was in when it
+    was signed ("from In treatment"; "from Integration: dosing resumed"), matched to the
+    course's `events` by time (the move and the record share it). The page and the course
+    summary read them alike."""
     moves = {event.at: event.from_state for event in events}
     records = list(records)
     for record in records:
         source = moves.get(record.decided_at)
-        record.moved_from = CourseState(source).label if source else ""
-        record.resumed = source == CourseState.INTEGRATION
+        words = f"from {CourseState(source).label}" if source else ""
+        if source == CourseState.INTEGRATION:
+            words += ": dosing resumed"
+        record.move_words = words
     return records
 
 

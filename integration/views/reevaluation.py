@@ -19,7 +19,13 @@ from sessions.reevaluation import BLOCK_STATES, block_of
 
 from ..forms.clinician import ReevaluationForm
 from ..outcome_page import shown
-from ..reevaluation import Decision, latest_pk, record_reevaluation, suggested_plan
+from ..reevaluation import (
+    Decision,
+    latest_pk,
+    record_reevaluation,
+    suggested_plan,
+    with_moves,
+)
 from ..selectors import course_outcomes
 from ..time_points import outcomes_at_time_points
 from .clinician import role_of
@@ -79,10 +85,11 @@ class ReevaluationView(StaffRequiredMixin, View):
             # A refused decision from someone the form is not shown to: say why at the top.
             for error in form.non_field_errors():
                 messages.error(request, error)
-        records = list(
+        records = with_moves(
             Reevaluation.objects.filter(course=course)
             .select_related("decided_by")
-            .order_by("-decided_at", "-pk")
+            .order_by("-decided_at", "-pk"),
+            course.events.only("at", "from_state"),
         )
         if may_decide and form is None:
             form = ReevaluationForm(

@@ -245,6 +245,16 @@ def test_the_page_offers_only_maintenance_or_repeat_induction_and_resumes(team, 
     assert team.course.state == S.MAINTENANCE
 
 
+def test_the_page_lists_which_reevaluation_resumed_dosing(team, as_user):
+    """The page and the course summary read the re-evaluations' stages by one helper."""
+    in_integration(team)
+    resume(team)
+    url = reverse("integration:reevaluation", args=[team.course.pk])
+    html = as_user(team.therapist).get(url).text
+    assert "Continue to maintenance (from Integration: dosing resumed)" in html
+    assert "Stop dosing (from In treatment)" in html
+
+
 def test_a_non_prescriber_cannot_resume_through_the_page(team, as_user):
     in_integration(team)
     client = as_user(team.nurse)
