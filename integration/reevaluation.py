@@ -3,7 +3,7 @@
 One service every writer calls: it computes the outcome so far by the outcome page's own
 rules (integration.selectors.course_outcomes), signs the new plan revision (intake.plans) and
 moves the course (TreatmentCourse.reevaluate, prescribers only), in one transaction. Stopping
-signs no plan: the course moves to integration.
+signs no plan: the course moves to integration; from there a re-evaluation resumes dosing.
 """
 
 from decimal import Decimal, InvalidOperation
@@ -14,6 +14,7 @@ from django.utils import timezone
 from intake.plans import PLAN_TERMS, plan_in_force, revise_plan
 from kapclinic.clinic.mixins import require_staff
 from kapclinic.clinic.models import (
+    CourseState,
     JourneyError,
     Protocol,
     Reevaluation,
@@ -66,6 +67,8 @@ def _refuse_a_repeat(course, block, decision, terms):
     last = block.last
     if last is None or block.done or last.decision != decision:
         return
+    if course.state == CourseState.INTEGRATION:
+        return  # moved there since: resuming is a new decision, stopping the course's refusal
     current = plan_in_force(course)
     if not all(_same(value, getattr(current, name)) for name, value in terms.items()):
         return
@@ -84,6 +87,22 @@ def _same(value, kept):
         return Decimal(str(value)) == Decimal(str(kept))
     except (InvalidOperation, ValueError):
         return False
+
+
+def with_moves(records, events):
+    """`records` (re-evaluations), each given `move_words`: the stage the course was in when it
+    was signed ("from In treatment"; "from Integration: dosing resumed"), matched to the
+    course's `events` by time (the move and the record share it). The page and the course
+    summary read them alike."""
+    moves = {event.at: event.from_state for event in events}
+    records = list(records)
+    for record in records:
+        source = moves.get(record.decided_at)
+        words = f"from {CourseState(source).label}" if source else ""
+        if source == CourseState.INTEGRATION:
+            words += ": dosing resumed"
+        record.move_words = words
+    return records
 
 
 def latest_pk(records):
@@ -142,6 +161,7 @@ def record_reevaluation(
     with transaction.atomic():
         # One re-evaluation at a time per course: the second waits, then sees the first.
         type(course).objects.select_for_update(no_key=True).filter(pk=course.pk).first()
+        course.refresh_from_db(fields=["state"])
         _refuse_if_signed_meanwhile(course, last_seen)
         block = block_of(course)
         _refuse_a_repeat(course, block, decision, terms or {})

@@ -1,12 +1,13 @@
 """Outcomes at the protocol's time points, beside "latest" (reference §5: "compute
 response/remission only at protocol time-points").
 
-The time points: the end of induction (the first re-evaluation), each later re-evaluation,
-and the protocol's weeks after a completed course (1, 4 and 12 by default). At each, the score
+The time points: the end of induction (the first re-evaluation, or the move to integration
+when none came before it), each later re-evaluation or move to integration, and the
+protocol's weeks after a completed course (1, 4 and 12 by default). At each, the score
 judged is the last one in the time point's window, against the same baseline and by the same
 rules as the outcome page (integration.outcome_rules):
-- a re-evaluation: what was known when it was signed, since the re-evaluation before it
-  (the latest score of its block, as the prescriber saw it);
+- a re-evaluation or a move to integration: what was known then, since the time point before
+  it (the latest score of its block, as the clinician saw it);
 - weeks after the course: from the time point to when its questionnaire expires (twice
   `measure_window_days`, as integration.questionnaire_requests opens them).
 """
@@ -16,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
 
-from kapclinic.clinic.models import Reevaluation
+from kapclinic.clinic.models import CourseEvent, CourseState, Reevaluation
 from kapclinic.clinic.models.follow_up import When
 from kapclinic.instruments import get_instrument
 
@@ -57,17 +58,30 @@ def course_end(course):
     return _follow_up_anchor(closure) if closure else None
 
 
+def block_ends(course):
+    """[(when, what in words)] of each end of a block of dosing, in order: the re-evaluations,
+    and the moves to integration no re-evaluation made ("Move to integration")."""
+    records = Reevaluation.objects.filter(course=course).order_by("decided_at", "pk")
+    ends = [(record.decided_at, record.get_decision_display().lower()) for record in records]
+    signed = {at for at, _ in ends}
+    moves = CourseEvent.objects.filter(course=course, to_state=CourseState.INTEGRATION)
+    ends += [
+        (at, "moved to integration")
+        for at in moves.values_list("at", flat=True)
+        if at not in signed
+    ]
+    return sorted(ends, key=lambda end: end[0])
+
+
 def time_points(course, protocol):
     """[(label, at, window start, window end)] of this course, in order."""
     window = timedelta(days=protocol.measure_window_days)
     points = []
-    records = Reevaluation.objects.filter(course=course).order_by("decided_at", "pk")
     since = datetime.min.replace(tzinfo=UTC)
-    for number, record in enumerate(records, start=1):
+    for number, (at, what) in enumerate(block_ends(course), start=1):
         label = "End of induction" if number == 1 else f"Re-evaluation {number}"
-        label = f"{label} ({record.get_decision_display().lower()})"
-        points.append((label, record.decided_at, since, record.decided_at))
-        since = record.decided_at
+        points.append((f"{label} ({what})", at, since, at))
+        since = at
     end = course_end(course)
     if end is not None:
         for step in protocol.measure_schedule or []:

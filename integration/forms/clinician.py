@@ -203,6 +203,15 @@ class ReevaluationForm(OneTimeKeyMixin, ClinicianForm):
     # made on an older page is not signed over one signed meanwhile.
     last_seen = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
+    def __init__(self, *args, resuming=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if resuming:  # from integration dosing has stopped: the decision is how it resumes
+            self.fields["decision"].choices = [
+                choice
+                for choice in ReevaluationDecision.choices
+                if choice[0] != ReevaluationDecision.STOP
+            ]
+
     def screen(self):
         """The screen's answers for the service."""
         return {name: self.cleaned_data[name] for name in (*LONG_TERM_SCREEN, "safety_findings")}

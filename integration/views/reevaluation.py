@@ -1,4 +1,5 @@
-"""The re-evaluation page: the outcome so far, where the block stands, the prescriber's decision.
+"""The re-evaluation page: the outcome so far, where the block stands, the prescriber's decision
+(from integration: how dosing resumes).
 
 Thin: the rules are in integration/reevaluation.py (the service), sessions/reevaluation.py
 (when it is due) and TreatmentCourse.reevaluate (the stage).
@@ -12,13 +13,19 @@ from django.views import View
 
 from kapclinic.audit.trail import VIEW, audit
 from kapclinic.clinic.mixins import StaffRequiredMixin, staff_course
-from kapclinic.clinic.models import JourneyError, Protocol, Reevaluation, Role
+from kapclinic.clinic.models import CourseState, JourneyError, Protocol, Reevaluation, Role
 from kapclinic.clinic.submissions import AlreadySaved
 from sessions.reevaluation import BLOCK_STATES, block_of
 
 from ..forms.clinician import ReevaluationForm
 from ..outcome_page import shown
-from ..reevaluation import Decision, latest_pk, record_reevaluation, suggested_plan
+from ..reevaluation import (
+    Decision,
+    latest_pk,
+    record_reevaluation,
+    suggested_plan,
+    with_moves,
+)
 from ..selectors import course_outcomes
 from ..time_points import outcomes_at_time_points
 from .clinician import role_of
@@ -38,7 +45,7 @@ class ReevaluationView(StaffRequiredMixin, View):
 
     def post(self, request, pk):
         course = staff_course(request, pk)
-        form = ReevaluationForm(request.POST)
+        form = ReevaluationForm(request.POST, resuming=course.state == CourseState.INTEGRATION)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -70,25 +77,28 @@ class ReevaluationView(StaffRequiredMixin, View):
         protocol = Protocol.objects.effective_for(course.clinic)
         outcomes = course_outcomes(course, protocol)
         block = block_of(course)
+        resuming = course.state == CourseState.INTEGRATION
         may_decide = role_of(request.user, course) == Role.PRESCRIBER and (
-            course.state in BLOCK_STATES
+            course.state in BLOCK_STATES or resuming
         )
         if not may_decide and form is not None:
             # A refused decision from someone the form is not shown to: say why at the top.
             for error in form.non_field_errors():
                 messages.error(request, error)
-        records = list(
+        records = with_moves(
             Reevaluation.objects.filter(course=course)
             .select_related("decided_by")
-            .order_by("-decided_at", "-pk")
+            .order_by("-decided_at", "-pk"),
+            course.events.only("at", "from_state"),
         )
         if may_decide and form is None:
             form = ReevaluationForm(
+                resuming=resuming,
                 initial={
                     "decision": Decision.MAINTENANCE,
                     "last_seen": latest_pk(records),
                 }
-                | suggested_plan(course, Decision.MAINTENANCE, protocol)
+                | suggested_plan(course, Decision.MAINTENANCE, protocol),
             )
         context = {
             "course": course,
@@ -110,6 +120,7 @@ class ReevaluationView(StaffRequiredMixin, View):
             "records": records,
             "form": form if may_decide else None,
             "in_block": course.state in BLOCK_STATES,
+            "resuming": resuming,
         }
         with timezone.override(course.clinic.tz):
             return render(request, self.template_name, context, status=status)

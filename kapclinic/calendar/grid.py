@@ -1,10 +1,11 @@
 """The calendar's one read: a day or a week as columns (clinicians or rooms) of placed blocks.
 
-Three queries of plain rows whatever the number of appointments: the clinic's clinicians, its
-rooms and chairs (`Resource`), and the appointments of the range. Times are placed in the
-clinic's own time zone, so a block sits at its wall-clock time on either side of a change of
-the clocks. The grid is cut in 5-minute rows (`ROW_MINUTES`); the stylesheet places a block
-by its first row and its number of rows, as `static/css/calendar.css` says.
+Four queries of plain rows whatever the number of appointments: the clinic's clinicians, its
+rooms and chairs (`Resource`), the appointments of the range, and the clinic's opening hours
+with its closed days of the range (`frame.py`). Times are placed in the clinic's own time
+zone, so a block sits at its wall-clock time on either side of a change of the clocks. The
+grid is cut in 5-minute rows (`ROW_MINUTES`); the stylesheet places a block by its first row
+and its number of rows, as `static/css/calendar.css` says.
 """
 
 import datetime
@@ -14,16 +15,17 @@ from django.utils import timezone
 
 from kapclinic.clinic.access import provider_for
 from kapclinic.clinic.models import Appointment, Provider, Resource
+from kapclinic.clinic.models.opening_hours import ClinicHours, Weekday
 from kapclinic.clinic.models.people import CLINICIAN_ROLES
 from kapclinic.clinic.models.scheduling import LIVE_STATUSES, STATUS_TONE
 from sessions.booking import SESSION_STATE
 
+from .frame import ROW_MINUTES, Frame, minutes_of
+
 CLINICIAN, ROOM = "clinician", "room"
 AXES = {CLINICIAN: "Clinician", ROOM: "Room"}
-# The hours the grid shows, clinic time; an appointment across an edge is cut there, one
-# wholly outside them is listed under the grid (`Grid.outside`), never left off the page.
-DAY_STARTS, DAY_ENDS = datetime.time(7, 0), datetime.time(20, 0)
-ROW_MINUTES = 5
+# The hours the grid shows are the clinic's (`frame.Frame`); an appointment across an edge is
+# cut there, one wholly outside them is listed under the grid (`Grid.outside`), never left off.
 SLOT_MINUTES = 30
 MAX_LANES = 4
 # Cancelled appointments free their slot: the grid leaves them out (the chart keeps them).
@@ -85,6 +87,9 @@ class Day:
     is_today: bool
     columns: list
     now_row: int | None = None  # the 5-minute row of "now", on today only
+    closed: str = ""  # "Closed: Christmas Day", "Closed on Saturdays"
+    opening: str = ""  # the day's hours, "08:00–18:00", when the clinic has set hours
+    shut: list = field(default_factory=list)  # (row, rows) of each band outside the hours
 
 
 @dataclass
@@ -93,8 +98,7 @@ class Grid:
     axis: str
     first: datetime.date
     days: list
-    hours: list  # (row, "HH:MM") of each hour mark
-    rows: int
+    frame: Frame  # the hours shown
     filters: dict
     clinicians: list  # (pk, name) of the clinic's clinicians, for the filter
     rooms: list  # (pk, name) of the clinic's rooms and chairs, for the filter
@@ -106,8 +110,13 @@ class Grid:
         return self.days[-1].date
 
     @property
-    def day_ends(self):
-        return DAY_ENDS
+    def hours(self):
+        return self.frame.hours
+
+    @property
+    def shaded(self):
+        """Whether some time shown is outside the clinic's hours (the legend says so)."""
+        return any(day.shut for day in self.days)
 
 
 def short_name(preferred, legal):
@@ -144,7 +153,8 @@ def calendar_grid(
     dates = [first + datetime.timedelta(days=i) for i in range(days)]
     start = datetime.datetime.combine(first, datetime.time.min, tzinfo=tz)
     end = datetime.datetime.combine(dates[-1] + datetime.timedelta(days=1), start.time(), tz)
-    rows = _minutes(DAY_ENDS) // ROW_MINUTES - _offset()
+    opening = ClinicHours.read(clinic.pk, first, dates[-1])  # once for the page
+    frame = Frame.of(opening, dates)
 
     appointments = _appointment_rows(clinic, user, start, end, filters)
     clinicians = _clinician_rows(clinic, user)
@@ -176,11 +186,12 @@ def calendar_grid(
     grid_days, outside = [], []
     for day in dates:
         columns = []
-        slots = _day_slots(day, tz, now, slot_minutes)
+        window = opening.window(day)
+        slots = frame.day_slots(day, tz, now, slot_minutes, window)
         for key, label in keys:
             column = Column(key=key, label=label, day=day, axis=axis)
             for a in by_column.get((day, key), ()):
-                block = _block(a, day, tz, names)
+                block = _block(a, day, tz, names, frame)
                 (column.blocks if block.rows else outside).append(block)
             column.lanes = _assign_lanes(column.blocks)
             if slots and not (key == NONE_KEY and axis == CLINICIAN):
@@ -191,20 +202,18 @@ def calendar_grid(
                 date=day,
                 is_today=day == today,
                 columns=columns,
-                now_row=_now_row(now, tz, rows) if day == today else None,
+                now_row=frame.now_row(now, tz) if day == today else None,
+                closed=_closed_words(opening, day, window),
+                opening=f"{window[0]:%H:%M}–{window[1]:%H:%M}" if window and window[0] else "",
+                shut=frame.shut(window),
             )
         )
-    hours = [
-        ((h * 60 - _minutes(DAY_STARTS)) // ROW_MINUTES + 1, f"{h:02d}:00")
-        for h in range(DAY_STARTS.hour, DAY_ENDS.hour + (DAY_ENDS.minute > 0))
-    ]
     return Grid(
         clinic=clinic,
         axis=axis,
         first=first,
         days=grid_days,
-        hours=hours,
-        rows=rows,
+        frame=frame,
         filters=filters,
         clinicians=clinicians,
         rooms=rooms,
@@ -213,8 +222,10 @@ def calendar_grid(
     )
 
 
-def _minutes(t):
-    return t.hour * 60 + t.minute
+def _closed_words(opening, day, window):
+    if day in opening.closed:
+        return f"Closed: {opening.closed[day]}"
+    return "" if window else f"Closed on {Weekday(day.weekday()).label}s"
 
 
 def _appointment_rows(clinic, user, start, end, filters):
@@ -282,15 +293,15 @@ def _extra_label(row, axis):
     )
 
 
-def _block(row, day, tz, names):
+def _block(row, day, tz, names, frame):
     """The block of one appointment on `day`, cut at the grid's hours (no rows: outside them)."""
     starts, ends = row["local_start"], row["local_end"]
-    top = datetime.datetime.combine(day, DAY_STARTS, tzinfo=tz)
-    bottom = datetime.datetime.combine(day, DAY_ENDS, tzinfo=tz)
+    top, bottom = frame.edge(day, frame.starts, tz), frame.edge(day, frame.ends, tz)
     shown_from, shown_to = max(starts, top), min(ends, bottom)
     outside = shown_to <= shown_from
-    first = 0 if outside else _row_at(shown_from)
-    after = -(-_minutes_from_midnight(shown_to) // ROW_MINUTES) - _offset() + 1
+    first = 0 if outside else frame.row_at(shown_from)
+    to_minutes = minutes_of(shown_to) + (1440 if shown_to.date() > day else 0)
+    after = -(-(to_minutes - frame.starts) // ROW_MINUTES) + 1
     status = row["status"]
     session = row["dosing_session__status"]
     if session and status not in (Appointment.Status.CANCELLED, Appointment.Status.NO_SHOW):
@@ -319,26 +330,6 @@ def _block(row, day, tz, names):
     )
 
 
-def _offset():
-    return _minutes(DAY_STARTS) // ROW_MINUTES
-
-
-def _minutes_from_midnight(moment):
-    # Wall-clock minutes: a block keeps its printed time on the day the clocks change.
-    return moment.hour * 60 + moment.minute + (1 if moment.second or moment.microsecond else 0)
-
-
-def _row_at(moment):
-    """The 5-minute row (from 1) a wall-clock moment falls in."""
-    return _minutes_from_midnight(moment) // ROW_MINUTES - _offset() + 1
-
-
-def _now_row(now, tz, rows):
-    local = timezone.localtime(now, tz)
-    row = _row_at(local)
-    return row if 1 <= row <= rows else None
-
-
 def _assign_lanes(blocks):
     """Side by side where blocks overlap (a no-show and the visit booked in its place)."""
     lane_ends = []
@@ -352,21 +343,6 @@ def _assign_lanes(blocks):
             lane_ends.append(block.row + block.rows - 1)
             block.lane = min(len(lane_ends), MAX_LANES)
     return min(max(len(lane_ends), 1), MAX_LANES)
-
-
-def _day_slots(day, tz, now, slot_minutes):
-    """(row, clinic time) of each slot of the day that starts after `now`."""
-    step = slot_minutes // ROW_MINUTES
-    slots = []
-    rows = _minutes(DAY_ENDS) // ROW_MINUTES - _offset()
-    for row in range(1, rows + 1, step):
-        minutes = _minutes(DAY_STARTS) + (row - 1) * ROW_MINUTES
-        local = datetime.datetime.combine(
-            day, datetime.time(minutes // 60, minutes % 60), tzinfo=tz
-        )
-        if local > now:
-            slots.append((row, local))
-    return slots
 
 
 def _free_slots(blocks, slots, step):

@@ -7,12 +7,13 @@ patient accepts the time staff proposed), and then the phase's own booking servi
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, Func, OuterRef, Q
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from kapclinic.clinic.access import PatientRecordQuerySet
 from kapclinic.clinic.clinic_rows import ClinicRowQuerySet
-from kapclinic.clinic.models import Appointment, Clinic, Patient, Provider
+from kapclinic.clinic.models import Appointment, Clinic, ClosedDay, OpeningHours, Patient, Provider
 from kapclinic.clinic.models.scheduling import LIVE_STATUSES, time_in_words
 from kapclinic.clinic.record_fields import course_link, optional_link
 
@@ -25,6 +26,16 @@ class SlotKind(models.TextChoices):
     """What a slot may be asked for; integration sessions first (reference §5 cadence)."""
 
     INTEGRATION = "integration", "Integration session"
+
+
+def _clinic_time(field):
+    """The wall-clock time at the clinic of an aware moment (PostgreSQL's timezone())."""
+    return Func(
+        F("clinic__time_zone"),
+        F(field),
+        function="timezone",
+        output_field=models.DateTimeField(),
+    )
 
 
 class OpenSlotQuerySet(ClinicRowQuerySet):
@@ -52,12 +63,41 @@ class OpenSlotQuerySet(ClinicRowQuerySet):
         )
         return self.exclude(Exists(clash)).exclude(Exists(held))
 
+    def within_hours(self):
+        """Within the clinic's opening hours and not on a closed day, as they are now: a slot
+        published before the hours changed is no longer offered outside them."""
+        slots = self.alias(
+            start_day=Cast(_clinic_time("starts_at"), models.DateField()),
+            end_day=Cast(_clinic_time("ends_at"), models.DateField()),
+            start_time=Cast(_clinic_time("starts_at"), models.TimeField()),
+            end_time=Cast(_clinic_time("ends_at"), models.TimeField()),
+        )
+        hours = OpeningHours.objects.filter(clinic_id=OuterRef("clinic_id"))
+        open_then = hours.filter(
+            weekday=Func(
+                OuterRef("start_day"),
+                template="EXTRACT(ISODOW FROM %(expressions)s) - 1",
+                output_field=models.IntegerField(),
+            ),
+            opens__lte=OuterRef("start_time"),
+            closes__gte=OuterRef("end_time"),
+        )
+        closed = ClosedDay.objects.filter(
+            clinic_id=OuterRef("clinic_id"), date=OuterRef("start_day")
+        )
+        on_one_day = Q(end_day=F("start_day"))
+        return slots.exclude(Exists(closed)).filter(
+            ~Exists(hours) | (Exists(open_then) & on_one_day)
+        )
+
     def offered(self, clinic_id, kind=SlotKind.INTEGRATION, now=None):
-        """What a patient of this clinic may choose from: published, future and free."""
+        """What a patient of this clinic may choose from: published, future, free and within
+        the clinic's hours."""
         return (
             self.filter(clinic_id=clinic_id, kind=kind)
             .upcoming(now)
             .free()
+            .within_hours()
             .select_related("clinician__user")
             .order_by("starts_at", "pk")
         )

@@ -24,14 +24,23 @@ def grid_html(grid, extra_query=None):
     book_url = reverse("calendar:book")
     move_url = reverse("calendar:move", args=[_PK]).replace(str(_PK), "{}")
     extra = urlencode(extra_query or {})
+    body = f'<div class="cal-col__body cal-hours-{grid.frame.hour_count}'
     out = ['<div class="cal"><div class="cal-times" aria-hidden="true">']
-    out.append('<div class="cal-col__title"></div><div class="cal-col__body">')
+    out.append(f'<div class="cal-col__title"></div>{body}">')
     out.extend(f'<span class="cal-hour cal-at-{row}">{label}</span>' for row, label in grid.hours)
     out.append("</div></div>")
     for number, day in enumerate(grid.days, 1):
         slots = _DaySlots(day.date, book_url)
         today = " cal-day--today" if day.is_today else ""
         badge = ' <span class="badge badge--info">Today</span>' if day.is_today else ""
+        if day.closed:
+            badge += f' <span class="badge badge--neutral">{escape(day.closed)}</span>'
+        elif day.opening:
+            badge += f' <span class="cal-day__hours">{day.opening}</span>'
+        shut = "".join(
+            f'<div class="cal-shut cal-at-{row} cal-len-{rows}" aria-hidden="true">Closed</div>'
+            for row, rows in day.shut
+        )
         out.append(
             f'<section class="cal-day{today}" aria-labelledby="cal-day-{number}">'
             f'<h2 class="cal-day__title" id="cal-day-{number}">'
@@ -42,17 +51,18 @@ def grid_html(grid, extra_query=None):
             what = "rooms" if grid.axis == ROOM else "clinicians"
             out.append(f'<p class="cal-empty">No {what} to show.</p>')
         for column in day.columns:
-            _column(out, grid, day, column, slots, move_url, extra)
+            _column(out, grid, day, column, (slots, shut, body), move_url, extra)
         out.append("</div></section>")
     out.append("</div>")
     return mark_safe("".join(out))  # noqa: S308  (every value written above is escaped)
 
 
-def _column(out, grid, day, column, slots, move_url, extra):
+def _column(out, grid, day, column, day_parts, move_url, extra):
+    slots, shut, body = day_parts
     label = escape(column.label)
     out.append(
         f'<div class="cal-col"><h3 class="cal-col__title">{label}</h3>'
-        f'<div class="cal-col__body cal-lanes-{column.lanes}">'
+        f'{body} cal-lanes-{column.lanes}">{shut}'
     )
     if column.free:
         query = urlencode(column.booking_query)

@@ -278,6 +278,9 @@ def _refuse_clashes(tentative):
     if tentative.ends_at <= tentative.starts_at:
         raise ValidationError({"ends_at": "The end must be after the start."})
     tentative.copy_from_course()
+    outside = tentative.hours_refusal()  # a time proposed is one the clinic could book
+    if outside:
+        raise ValidationError({"starts_at": outside})
     errors = tentative.clashes()
     if errors:
         raise ValidationError({"starts_at": " ".join(errors.values())})

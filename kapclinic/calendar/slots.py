@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from kapclinic.audit.trail import CHANGE, CREATE, audit
 from kapclinic.clinic.access import provider_for
+from kapclinic.clinic.models.opening_hours import hours_of
 
 from .models import OpenSlot, SlotKind
 
@@ -21,7 +22,8 @@ def publishing_clinic(user):
 
 
 def publish_slots(by, *, day, times, minutes, clinician=None, kind=SlotKind.INTEGRATION):
-    """One slot per start time on `day` (clinic time), each `minutes` long; all or none."""
+    """One slot per start time on `day` (clinic time), each `minutes` long, within the clinic's
+    opening hours; all or none."""
     clinic = publishing_clinic(by)
     if clinic is None:
         raise ValidationError("Only the clinic's staff may publish open slots.")
@@ -41,6 +43,9 @@ def publish_slots(by, *, day, times, minutes, clinician=None, kind=SlotKind.INTE
         if starts_at <= now:
             raise ValidationError({"times": f"{at:%H:%M} on that day has passed."})
         ends_at = starts_at + datetime.timedelta(minutes=minutes)
+        outside = hours_of(clinic).refusal(starts_at, ends_at, tz)
+        if outside:
+            raise ValidationError({"times": outside})
         if slots and starts_at < slots[-1].ends_at:
             raise ValidationError(
                 {"times": f"{at:%H:%M} starts before the slot before it ends: space them out."}

@@ -62,6 +62,13 @@ NEXT_STEP = {
     ),
 }
 
+# After a prescriber's re-evaluation took the course back from integration to dosing.
+RESUMED = (
+    "Your sessions resume",
+    "Your prescriber has planned more dosing sessions with you. Check in before each one and "
+    "keep writing your reflections.",
+)
+
 # Once the first session is booked, "the clinic will book" is no longer true.
 CLEARED_AND_BOOKED = "Your first session is booked: it is in your appointments below."
 
@@ -144,6 +151,8 @@ def patient_journey(patient):
         a.kind == Appointment.Kind.DOSING for a in upcoming
     ):
         detail = CLEARED_AND_BOOKED
+    if course.state in DOSING_STATES - {CourseState.CLEARED} and _resumed(course):
+        headline, detail = RESUMED
     check_in = None
     if course.state in DOSING_STATES:
         clinic = patient.clinic if patient.clinic_id == course.clinic_id else None
@@ -171,3 +180,9 @@ def patient_journey(patient):
         if course.state == CourseState.MORE_INFO_REQUESTED
         else None,
     }
+
+
+def _resumed(course):
+    """Whether the course's latest move came from integration (dosing resumed)."""
+    latest = course.events.order_by("-at", "-pk").values_list("from_state", flat=True).first()
+    return latest == CourseState.INTEGRATION

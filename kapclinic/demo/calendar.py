@@ -8,7 +8,8 @@ from django.utils import timezone
 from kapclinic.calendar import requests as calendar_requests
 from kapclinic.calendar import slots
 from kapclinic.calendar.models import OpenSlot
-from kapclinic.clinic.models import CourseState, Role, TreatmentCourse
+from kapclinic.clinic.models import ClosedDay, CourseState, OpeningHours, Role, TreatmentCourse
+from kapclinic.clinic.models.opening_hours import DEFAULT_HOURS
 
 SLOT_TIMES = (datetime.time(11, 30), datetime.time(16, 0))
 DAYS_AHEAD = range(1, 7)
@@ -36,3 +37,14 @@ def seed(clinic, staff):
         calendar_requests.request_time(
             lee.patient.user, lee, slot=slot, note="Later in the afternoon works best for me."
         )
+
+
+def opening_hours(clinic):
+    """Monday to Friday, 08:00–18:00, and the coming Christmas and Boxing Day closed. Set last,
+    as a clinic sets them: the visits the demo booked before keep their times."""
+    for weekday, (opens, closes) in DEFAULT_HOURS.items():
+        OpeningHours.objects.create(clinic=clinic, weekday=weekday, opens=opens, closes=closes)
+    today = timezone.localdate(timezone=clinic.tz)
+    year = today.year + (today > datetime.date(today.year, 12, 26))
+    for day, reason in ((25, "Christmas Day"), (26, "Boxing Day")):
+        ClosedDay.objects.create(clinic=clinic, date=datetime.date(year, 12, day), reason=reason)

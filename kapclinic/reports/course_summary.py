@@ -18,6 +18,7 @@ from django.utils import timezone
 from intake.models import TreatmentPlan
 from integration.models import CourseClosure, JournalEntry, NoteAddendum
 from integration.outcome_page import outcome_page
+from integration.reevaluation import with_moves
 from kapclinic.clinic.models import (
     Appointment,
     CourseEvent,
@@ -173,10 +174,11 @@ def build_context(course, *, generated_by, generated_at=None):
         ),
         "open_flags": [flag for flag in flags if flag.is_open],
         **risk_records(course),
-        "reevaluations": list(
+        "reevaluations": with_moves(
             Reevaluation.objects.filter(course=course)
             .select_related("decided_by")
-            .order_by("decided_at", "pk")
+            .order_by("decided_at", "pk"),
+            course.events.all(),
         ),
         "next_appointment": next(
             (

@@ -233,8 +233,9 @@ def test_the_week_runs_the_same_bounded_number_of_queries(
     Appointment.objects.bulk_create(rows)
     client = staff_client(north.staff[Role.NURSE])
     client.get(reverse("calendar:week"))  # the session and the login, read once
-    # The login, then the grid's three: the appointments, the clinicians, the rooms.
-    with django_assert_max_num_queries(4):
+    # The login, then the grid's four: the appointments, the clinicians, the rooms, and the
+    # clinic's opening hours with its closed days (one union).
+    with django_assert_max_num_queries(5):
         response = client.get(reverse("calendar:week"), {"date": first.isoformat()})
     assert response.status_code == 200
     assert response.context["grid"].appointment_count == count

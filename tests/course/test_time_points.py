@@ -76,6 +76,36 @@ def test_the_course_lists_its_reevaluations_as_time_points(team):
 
 
 @pytest.mark.django_db
+def test_a_move_to_integration_without_a_reevaluation_is_the_end_of_induction(team):
+    """A "Move to integration" straight from induction signs no re-evaluation: the move is the
+    end of induction, judged by the scores before it. Dosing resumed later by a re-evaluation
+    makes that the next time point, not the end of induction."""
+    from integration.reevaluation import record_reevaluation
+    from kapclinic.clinic.models import ReevaluationDecision
+    from kapclinic.demo.builder import NO_LONG_TERM_HARM
+
+    two_session_block(team)
+    team.course.begin_integration(team.therapist, "Six weeks well; integration only.")
+    protocol = Protocol.objects.effective_for(team.course.clinic)
+    [point] = outcomes_at_time_points(team.course, protocol)
+    assert point.label == "End of induction (moved to integration)" and point.reached
+    phq9 = next(item for item in point.outcomes if item["short_name"] == "PHQ-9")["outcome"]
+    assert (phq9.baseline.total, phq9.latest.total) == (20, 8)
+    record_reevaluation(
+        team.course,
+        team.prescriber,
+        ReevaluationDecision.MAINTENANCE,
+        "Relapse at follow-up.",
+        screen=NO_LONG_TERM_HARM,
+    )
+    labels = [point.label for point in outcomes_at_time_points(team.course, protocol)]
+    assert labels == [
+        "End of induction (moved to integration)",
+        "Re-evaluation 2 (continue to maintenance)",
+    ]
+
+
+@pytest.mark.django_db
 def test_the_outcomes_page_shows_the_time_points(team, as_user):
     from django.urls import reverse
 

@@ -1,7 +1,8 @@
 """The course over months in a real browser (issue 20): an induction block, the prescriber's
 re-evaluation from "My day" (outcome so far, decision, new signed plan), two maintenance
-sessions, the re-evaluation due again, and the patient downloading a superbill of those
-visits on a phone. Every page is checked with axe-core.
+sessions, the re-evaluation due again, the patient downloading a superbill of those visits on
+a phone, then integration and a relapse: dosing resumed from the chart by a re-evaluation.
+Every page is checked with axe-core.
 
 The dosing sessions themselves run through the real services (the builder's Team): the
 session screen has its own browser test (test_dosing_session.py).
@@ -12,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -29,6 +31,14 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 LIGHT = {"boosters": 0, "observations": False, "events": False, "addendum": False}
 RATIONALE = "PHQ-9 20 → 8: responding. Maintenance every four weeks."
+
+
+def answer_the_screen(page):
+    """The long-term safety screen: nothing found."""
+    page.get_by_role("group", name="New or worse urinary symptoms").get_by_label("No").check()
+    page.get_by_role("group", name="Signs of misuse or dependence").get_by_label("No").check()
+    page.get_by_role("group", name="Memory or concentration").get_by_label("No").check()
+    page.get_by_role("group", name="Liver function tests").get_by_label("Not indicated").check()
 
 
 def test_induction_reevaluation_two_maintenance_sessions_and_a_superbill(
@@ -71,10 +81,7 @@ def test_induction_reevaluation_two_maintenance_sessions_and_a_superbill(
     expect(urinary).to_contain_text("Answer this before more dosing is signed.")
     expect(page.get_by_label("Rationale")).to_have_value(RATIONALE)
     assert_accessible(page)
-    urinary.get_by_label("No").check()
-    page.get_by_role("group", name="Signs of misuse or dependence").get_by_label("No").check()
-    page.get_by_role("group", name="Memory or concentration").get_by_label("No").check()
-    page.get_by_role("group", name="Liver function tests").get_by_label("Not indicated").check()
+    answer_the_screen(page)
     page.get_by_role("button", name="Sign the re-evaluation").click()
     page.wait_for_url(re.compile(r"/patients/\d+/"))
     expect(page.get_by_text("Re-evaluation signed: continue to maintenance.")).to_be_visible()
@@ -139,3 +146,22 @@ def test_induction_reevaluation_two_maintenance_sessions_and_a_superbill(
         phone.get_by_role("link", name="Download superbill (PDF)").click()
     text = pdf_text(Path(download.value.path()).read_bytes())
     assert "F33.1" in text and "99214" in text
+
+    # --- Integration, then a relapse: the prescriber resumes dosing from the chart -----------
+    course.begin_integration(team.therapist, "Well for a month: integration sessions only.")
+    page.goto(live_server.url + reverse("clinic:patient-chart", args=[course.patient_id]))
+    page.get_by_role("link", name="Re-evaluate: resume dosing").click()
+    page.wait_for_url(re.compile(rf"/integration/courses/{course.pk}/reevaluation/$"))
+    expect(page.get_by_label("Stop dosing")).to_have_count(0)
+    assert_accessible(page)
+    page.get_by_label("Repeat induction").check()
+    page.get_by_label("Rationale").fill("PHQ-9 back up to 17 at follow-up: relapse.")
+    answer_the_screen(page)
+    page.get_by_role("button", name="Sign the re-evaluation").click()
+    page.wait_for_url(re.compile(r"/patients/\d+/"))
+    expect(page.get_by_text("Re-evaluation signed: repeat induction.")).to_be_visible()
+    course.refresh_from_db()
+    assert course.state == CourseState.IN_TREATMENT
+    phone.goto(live_server.url + reverse("clinic:my-journey"))
+    expect(phone.get_by_role("heading", name="Your sessions resume")).to_be_visible()
+    assert_accessible(phone)

@@ -1,5 +1,6 @@
-"""Moving a course to integration ends its dosing for good (no way back to treatment), so it
-is a page with a reason kept in the course's history, not one click on the chart (walk)."""
+"""Moving a course to integration ends its dosing (only a prescriber's re-evaluation resumes
+it), so it is a page with a reason kept in the course's history, not one click on the chart
+(walk)."""
 
 import pytest
 from django.urls import reverse

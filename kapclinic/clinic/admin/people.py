@@ -13,6 +13,7 @@ from kapclinic.audit.admin_trail import AuditedAdminMixin
 from ..models import Appointment, Clinic, Diagnosis, Patient, Provider, TreatmentCourse, User
 from ..staff_invitations import InvitationRefused, invite_if_new, invite_staff
 from .base import ClinicHistoryAdmin, ClinicScopedAdmin, ReadOnlyAdminMixin, admin_clinic_id
+from .opening_hours import ClosedDayInline, OpeningHoursInline, default_hours_initial
 
 
 class NewLoginForm(forms.ModelForm):
@@ -142,6 +143,13 @@ class ClinicAdmin(ClinicScopedAdmin):
     clinic_lookup = "pk"
     list_display = ["name", "time_zone", "phone", "email"]
     search_fields = ["name"]
+    inlines = [OpeningHoursInline, ClosedDayInline]
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if isinstance(inline, OpeningHoursInline) and obj.pk is None and request.method == "GET":
+            kwargs["initial"] = default_hours_initial()
+        return kwargs
 
     def has_add_permission(self, request):
         return request.user.is_superuser

@@ -3,6 +3,7 @@
 from .diagnosis import Diagnosis
 from .emergency import EmergencyAccess
 from .journey import CourseEvent, CourseState, Indication, JourneyError, TreatmentCourse
+from .opening_hours import ClosedDay, OpeningHours, Weekday
 from .people import ADULT_AGE, Clinic, Patient, Provider, Role, User, age_on
 from .protocol import BoosterLimits, DoseUnit, Product, Protocol, Route
 from .record_request import RecordRequest
@@ -32,6 +33,7 @@ __all__ = [
     "Appointment",
     "AppointmentSeries",
     "Clinic",
+    "ClosedDay",
     "CourseEvent",
     "CourseState",
     "Diagnosis",
@@ -42,6 +44,7 @@ __all__ = [
     "JourneyError",
     "LONG_TERM_SCREEN",
     "LiverTests",
+    "OpeningHours",
     "Patient",
     "BoosterLimits",
     "DoseUnit",
@@ -64,5 +67,6 @@ __all__ = [
     "StaffInvitation",
     "TreatmentCourse",
     "User",
+    "Weekday",
     "age_on",
 ]

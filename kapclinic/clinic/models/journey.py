@@ -170,12 +170,15 @@ class TreatmentCourse(KeepsItsLinks):
     def reevaluate(
         self, by, decision, rationale, *, outcome_so_far, sessions_before, plan_version, screen=None
     ):
-        """A prescriber's re-evaluation after a block of dosing: the only way into maintenance.
+        """A prescriber's re-evaluation after a block of dosing: the only way into maintenance,
+        and the only way back from integration to dosing.
 
         Continue to maintenance → Maintenance; repeat induction → In treatment; stop →
-        Integration. The signed record is written in the same transaction as the move.
-        `screen`: the long-term safety answers (Reevaluation.LONG_TERM_SCREEN and
-        safety_findings), required before more dosing.
+        Integration. From integration it resumes dosing (reference §5: maintenance, boosters)
+        and is refused while suicide-risk work holds dosing; stopping there is refused. The
+        signed record is written in the same transaction as the move. `screen`: the
+        long-term safety answers (Reevaluation.LONG_TERM_SCREEN and safety_findings),
+        required before more dosing.
         """
         from .reevaluation import Reevaluation, ReevaluationDecision
 
@@ -186,8 +189,14 @@ class TreatmentCourse(KeepsItsLinks):
         }.get(decision)
         if target is None:
             raise JourneyError("Choose a decision: maintenance, repeat induction or stop.")
+        sources = {S.IN_TREATMENT, S.MAINTENANCE}
         with transaction.atomic():
-            self._decide(target, by, rationale, sources={S.IN_TREATMENT, S.MAINTENANCE})
+            locked = type(self).objects.select_for_update(no_key=True).filter(pk=self.pk)
+            if locked.values_list("state", flat=True).first() == S.INTEGRATION:
+                self._check_actor(by, PRESCRIBER)
+                self._refuse_resuming(decision)
+                sources.add(S.INTEGRATION)
+            self._decide(target, by, rationale, sources=sources)
             record = Reevaluation(
                 course=self,
                 decision=decision,
@@ -203,8 +212,35 @@ class TreatmentCourse(KeepsItsLinks):
             record.save()
         return record
 
+    def _refuse_resuming(self, decision):
+        """From integration only more dosing is a decision (it has stopped already), and not
+        while a safety flag is open or a high-risk review waits for a prescriber's psychiatric
+        review: the dosing gate's rule (reference §1.5), asked before a plan is signed."""
+        from .reevaluation import ReevaluationDecision
+
+        if decision == ReevaluationDecision.STOP:
+            raise JourneyError(
+                "This course is already in integration: dosing has stopped. From here a "
+                "re-evaluation resumes dosing (maintenance or repeat induction); to end the "
+                "course, complete it."
+            )
+        flag = self.safety_flags.open().order_by("raised_at").first()
+        if flag is not None:
+            raise JourneyError(
+                f"This course has an open safety flag ({flag.source}): a clinician must resolve "
+                "it before dosing resumes."
+            )
+        review = self.risk_reviews.awaiting_psychiatric_review().order_by("-reviewed_at").first()
+        if review is not None:
+            day = timezone.localdate(review.reviewed_at, self.clinic.tz)
+            raise JourneyError(
+                f"The risk review of {day:%-d %b %Y} ({review.get_risk_level_display().lower()}) "
+                "holds dosing until a prescriber records a psychiatric review: record it before "
+                "dosing resumes."
+            )
+
     def begin_integration(self, by, reason):
-        """Dosing ends for good (nothing leads back to treatment): the reason is kept."""
+        """Dosing ends (only a prescriber's re-evaluation resumes it): the reason is kept."""
         self._move(
             S.INTEGRATION,
             by,

@@ -33,6 +33,7 @@ from kapclinic.clinic.constraints import (
 from kapclinic.clinic.record_fields import course_link, optional_link
 from kapclinic.clinic.record_rules import KeepsItsLinks, KeptLinksQuerySet
 
+from .opening_hours import hours_of
 from .people import Clinic, Patient, Provider
 from .resources import Resource
 
@@ -268,7 +269,7 @@ class Appointment(KeepsItsLinks):
             return
         if self.clinician_id and self.clinician.clinic_id != self.course.clinic_id:
             raise ValidationError({"clinician": "The clinician works at another clinic."})
-        refusal = self.horizon_refusal()
+        refusal = self.horizon_refusal() or self.hours_refusal()
         if refusal:
             raise ValidationError({"starts_at": refusal})
         refusal = self.clinician_refusal()
@@ -297,6 +298,15 @@ class Appointment(KeepsItsLinks):
             f"Visits are booked at most {days} days ahead, until "
             f"{timezone.localdate(limit, clinic.tz):%-d %b %Y}: check the year."
         )
+
+    def hours_refusal(self):
+        """A time being chosen falls within the clinic's hours and not on a closed day; a
+        visit already on record keeps its time whatever the hours became since."""
+        chosen = self._state.adding or any(map(self.loaded_differs, ("starts_at", "ends_at")))
+        if not (self.starts_at and self.ends_at and chosen):
+            return None
+        clinic = self.course.clinic
+        return hours_of(clinic).refusal(self.starts_at, self.ends_at, clinic.tz)
 
     def clinician_refusal(self):
         """A visit is booked with a clinician who works here now; a past visit keeps whoever

@@ -34,6 +34,7 @@ from kapclinic.demo import answers, journey, spravato, stories
 from kapclinic.demo import stock as demo_stock
 from kapclinic.demo.billing import seed_billing
 from kapclinic.demo.builder.resources import clinic_resources, room
+from kapclinic.demo.calendar import opening_hours as demo_opening_hours
 from kapclinic.demo.calendar import seed as seed_calendar
 from kapclinic.demo.protocols import sign_reference_protocols
 from kapclinic.demo.treatment import backdate_intake
@@ -228,6 +229,7 @@ class Command(BaseCommand):
             clinic, staff, self.at_ten(days=0) - timedelta(hours=1), DEMO_PASSWORD
         )
         self.publish_new_consent(clinic, staff[Role.CLINIC_ADMIN].user)
+        demo_opening_hours(clinic)  # last: the visits booked above keep their times
 
     def publish_new_consent(self, clinic, admin):
         """Version 2.0 three days ago: everyone who had signed re-signed, except Amara, whose

@@ -1,0 +1,176 @@
+"""When a clinic is open: its hours per weekday and its closed days (bank holidays, training).
+
+A clinic with no hours set is open at any time, as before hours existed; once it has some, a
+weekday without a row is closed. Closed days hold whether or not hours are set. A visit whose
+time is being chosen must fall within them (`Appointment.hours_refusal`); the calendar shows
+them. `ClinicHours` is the one read of both, shared by the rule, the grid and open slots.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+
+from .people import Clinic
+
+
+class Weekday(models.IntegerChoices):
+    # Python's date.weekday(): Monday is 0.
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
+# What a new clinic (and the demo) starts with; the clinic admin changes it under the clinic.
+DEFAULT_HOURS = {day: (datetime.time(8), datetime.time(18)) for day in range(Weekday.SATURDAY)}
+
+
+class OpeningHours(models.Model):
+    """The clinic's hours on one weekday, clinic time; a weekday with no row is closed."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="opening_hours")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    opens = models.TimeField(help_text="Clinic time, e.g. 08:00.")
+    closes = models.TimeField(help_text="Clinic time, e.g. 18:00; the same day.")
+
+    class Meta:
+        ordering = ["clinic", "weekday"]
+        verbose_name = "opening hours"
+        verbose_name_plural = "opening hours"
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "weekday"], name="one_opening_per_weekday"),
+            models.CheckConstraint(
+                condition=Q(closes__gt=F("opens")), name="opening_closes_after_it_opens"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        forget_hours(self.clinic)
+
+    def clean(self):
+        if self.opens and self.closes and self.closes <= self.opens:
+            raise ValidationError({"closes": "The clinic must close after it opens that day."})
+
+
+class ClosedDay(models.Model):
+    """A day the clinic is shut whatever its weekday's hours: a bank holiday, a training day."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="closed_days")
+    date = models.DateField()
+    reason = models.CharField(
+        max_length=120, help_text="Shown on the calendar, e.g. Christmas Day or Training day."
+    )
+
+    class Meta:
+        ordering = ["clinic", "date"]
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "date"], name="one_closed_day_per_date"),
+        ]
+
+    def __str__(self):
+        return f"{in_words(self.date)} ({self.reason})"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        forget_hours(self.clinic)
+
+
+@dataclass(frozen=True)
+class ClinicHours:
+    """A clinic's week of hours and its closed days, read in one query."""
+
+    week: dict  # weekday → (opens, closes); empty when the clinic has set no hours
+    closed: dict  # date → reason
+
+    @classmethod
+    def read(cls, clinic_id, first=None, last=None):
+        """The week's hours and the closed days from `first` to `last` (all when not given)."""
+        days = ClosedDay.objects.filter(clinic_id=clinic_id)
+        if first is not None:
+            days = days.filter(date__gte=first, date__lte=last)
+        hours = OpeningHours.objects.filter(clinic_id=clinic_id).annotate(
+            d=_nothing(models.DateField()), r=_nothing(models.CharField())
+        )
+        days = days.annotate(
+            w=_nothing(models.PositiveSmallIntegerField()),
+            o=_nothing(models.TimeField()),
+            c=_nothing(models.TimeField()),
+            d=F("date"),
+            r=F("reason"),
+        )
+        rows = hours.annotate(w=F("weekday"), o=F("opens"), c=F("closes")).values_list(*COLUMNS)
+        rows = rows.union(days.values_list(*COLUMNS), all=True)
+        week, closed = {}, {}
+        for weekday, opens, closes, date, reason in rows:
+            if date is None:
+                week[weekday] = (opens, closes)
+            else:
+                closed[date] = reason
+        return cls(week, closed)
+
+    def window(self, day):
+        """(opens, closes) on `day`; None when the clinic is closed; (None, None): no hours."""
+        if day in self.closed:
+            return None
+        if not self.week:
+            return (None, None)
+        return self.week.get(day.weekday())
+
+    def refusal(self, starts_at, ends_at, tz):
+        """Why a visit at these times falls outside the clinic's hours, in words, or None."""
+        start, end = starts_at.astimezone(tz), ends_at.astimezone(tz)
+        day = start.date()
+        last = (end - datetime.timedelta(microseconds=1)).date()  # ending at midnight: that day
+        for n in range((last - day).days + 1):
+            date = day + datetime.timedelta(days=n)
+            if date in self.closed:
+                return f"The clinic is closed on {in_words(date)} ({self.closed[date]})."
+        if not self.week:
+            return None
+        weekdays = f"{Weekday(day.weekday()).label}s"
+        if day.weekday() not in self.week:
+            return f"The clinic is closed on {weekdays}: choose another day."
+        opens, closes = self.week[day.weekday()]
+        hours = f"The clinic is open {opens:%H:%M}–{closes:%H:%M} on {weekdays}"
+        if not opens <= start.time() < closes:
+            return f"{hours}: this visit starts at {start:%H:%M}."
+        if end.date() > day:
+            return f"{hours}: this visit ends at {end:%H:%M} on {in_words(end.date())}."
+        if end.time() > closes:
+            return f"{hours}: this visit ends at {end:%H:%M}."
+        return None
+
+
+COLUMNS = ("w", "o", "c", "d", "r")
+
+
+def _nothing(output_field):
+    return models.Value(None, output_field=output_field)
+
+
+def in_words(date):
+    """“Fri 25 Dec 2026”."""
+    return f"{date:%a} {date.day} {date:%b %Y}"
+
+
+def hours_of(clinic):
+    """The clinic's hours and all its closed days, read once per clinic object (a request)."""
+    hours = clinic.__dict__.get("_opening_hours")
+    if hours is None:
+        hours = clinic.__dict__["_opening_hours"] = ClinicHours.read(clinic.pk)
+    return hours
+
+
+def forget_hours(clinic):
+    """A change of hours made through this clinic object is seen by its next booking."""
+    clinic.__dict__.pop("_opening_hours", None)
