@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clinic', '0031_clinic_booking_horizon'),
+        ('clinic', '0032_clinic_opening_hours_and_closed_days'),
     ]
 
     operations = [
