@@ -113,7 +113,11 @@ class FieldErrorsForm(LimitsInWords):
     FIELD_FOR = {}
 
     def add_model_errors(self, error):
-        """Show a ValidationError from a model, a service or the database beside its field."""
+        """Show a ValidationError from a model, a service or the database beside its field
+        (one that names no field: above the form)."""
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error)
+            return
         for name, messages in error.message_dict.items():
             target = self.FIELD_FOR.get(name, name)
             self.add_error(target if target in self.fields else None, messages)

@@ -6,13 +6,13 @@ are in `record_requests`. Opening a request reads the patient's record, so it is
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 
 from kapclinic.audit.trail import VIEW, audit
 
 from . import record_requests
+from .form_views import refusals_shown_on
 from .forms import FieldErrorsForm
 from .mixins import StaffRequiredMixin
 from .models import RecordRequest
@@ -68,16 +68,9 @@ class RecordRequestView(StaffRequiredMixin, View):
         self.fetch(pk)
         form = AnswerForm(request.POST)
         if form.is_valid():
-            try:
-                record_requests.answer(
-                    self.record_request,
-                    request.user,
-                    form.cleaned_data["outcome"],
-                    form.cleaned_data["answer"],
-                )
-            except ValidationError as error:
-                form.add_error(None, error)  # beside its field, or above the form
-            else:
+            with refusals_shown_on(form):
+                data = form.cleaned_data
+                record_requests.answer(self.record_request, request.user, **data)
                 messages.success(request, "Answered. The patient reads it on their phone.")
                 return redirect("clinic:record-requests")
         return self.page(form, status=422)

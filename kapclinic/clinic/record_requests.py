@@ -63,14 +63,14 @@ def ask(by, kind, details=""):
     return request
 
 
-def answer(request, by, outcome, words):
+def answer(request, by, outcome, answer):
     """A clinician of the patient's clinic answers, once, in words the patient reads."""
     provider = provider_for(by)
     if provider is None or not provider.is_clinician:
         raise ValidationError("Only a clinician of the patient's clinic may answer.")
     if outcome not in Outcome.values:
         raise ValidationError({"outcome": "Say whether it is done or declined."})
-    words = (words or "").strip()
+    words = (answer or "").strip()
     if not words:
         why = "Say why, for the patient." if outcome == Outcome.DECLINED else "Say what was done."
         raise ValidationError({"answer": why})

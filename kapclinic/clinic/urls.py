@@ -1,13 +1,7 @@
 from django.urls import include, path
 
-from . import (
-    diagnosis_views,
-    protocol_views,
-    record_request_views,
-    risk_views,
-    views,
-    welcome_views,
-)
+from . import diagnosis_views, protocol_views, risk_views, views, welcome_views
+from .record_request_views import RecordRequestListView, RecordRequestView
 
 app_name = "clinic"
 
@@ -23,16 +17,8 @@ course_patterns = [
 
 urlpatterns = [
     path("caseload/", views.CaseloadView.as_view(), name="caseload"),
-    path(
-        "record-requests/",
-        record_request_views.RecordRequestListView.as_view(),
-        name="record-requests",
-    ),
-    path(
-        "record-requests/<int:pk>/",
-        record_request_views.RecordRequestView.as_view(),
-        name="record-request",
-    ),
+    path("record-requests/", RecordRequestListView.as_view(), name="record-requests"),
+    path("record-requests/<int:pk>/", RecordRequestView.as_view(), name="record-request"),
     path("patients/<int:pk>/", views.PatientChartView.as_view(), name="patient-chart"),
     path("flags/<int:pk>/", include(flag_patterns)),
     path(

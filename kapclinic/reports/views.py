@@ -5,7 +5,6 @@ import json
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views import View
@@ -13,6 +12,7 @@ from django.views import View
 from kapclinic.audit.models import AccessEvent
 from kapclinic.audit.trail import EXPORT, audit
 from kapclinic.clinic import record_requests
+from kapclinic.clinic.form_views import refusals_shown_on
 from kapclinic.clinic.forms import FieldErrorsForm
 from kapclinic.clinic.mixins import PatientRequiredMixin, StaffRequiredMixin
 from kapclinic.clinic.models import Patient, RecordRequest
@@ -140,16 +140,10 @@ class MyRecordView(PatientRequiredMixin, View):
     def post(self, request):
         form = AskForm(request.POST)
         if form.is_valid():
-            try:
-                asked = record_requests.ask(
-                    request.user, form.cleaned_data["kind"], form.cleaned_data["details"]
-                )
-            except ValidationError as error:
-                form.add_error(None, error)  # beside its field, or above the form
-            else:
-                messages.success(
-                    request, f"Sent. The clinic answers by {asked.due_on:%-d %B %Y}, here."
-                )
+            with refusals_shown_on(form):
+                asked = record_requests.ask(request.user, **form.cleaned_data)
+                answer_by = f"{asked.due_on:%-d %B %Y}"
+                messages.success(request, f"Sent. The clinic answers by {answer_by}, here.")
                 return redirect("reports:my-record")
         return self.page(form, status=422)
 
