@@ -298,16 +298,29 @@ def waste(
 
 
 def return_stock(
-    balance, by, *, amount_mg, reference="", witnessed_by=None, settles=None, reason="", at=None
+    balance,
+    by,
+    *,
+    amount_mg,
+    witness,
+    witness_password,
+    reference="",
+    settles=None,
+    reason="",
+    at=None,
 ):
-    """Back to a reverse distributor (its number) or destroyed before an authorised witness."""
+    """Back to a reverse distributor (its number) or destroyed, before a witness who confirms
+    with their own password: stock leaving the register always has a second person."""
     clinic_id = balance.lot.clinic_id
     recorder(by, clinic_id, "record a return")
-    reference = (reference or "").strip()
-    if witnessed_by is not None:
-        colleague(witnessed_by, clinic_id, "witnessed_by", "witnessed it", not_user=by)
-    elif not reference:
-        raise StockError("Give the reverse distributor's number, or a witness.", "reference")
+    colleague(
+        witness,
+        clinic_id,
+        "witness",
+        "witnessed the return or destruction",
+        not_user=by,
+        password=witness_password or "",
+    )
     amount = positive(amount_mg, "amount_mg")
     return _write_out(
         balance,
@@ -316,10 +329,10 @@ def return_stock(
         by,
         settles,
         reason,
-        audited="recorded",
+        audited="witnessed",
         at=at,
-        witnessed_by=witnessed_by,
-        reference=reference,
+        witnessed_by=witness,
+        reference=(reference or "").strip(),
     )
 
 

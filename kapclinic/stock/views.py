@@ -195,7 +195,7 @@ class ReverseEntryView(RecordPage):
         return super().page(request, context, status)
 
     def perform(self, data):
-        return services.reverse(self.entry, self.request.user, reason=data["reason"])
+        return services.reverse(self.entry, self.request.user, **entered(data))
 
 
 class ReceiveView(RecordPage):

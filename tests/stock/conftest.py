@@ -61,6 +61,17 @@ class Stock(SimpleNamespace):
             **extra,
         )
 
+    def return_stock(self, balance, amount_mg, *, witness=None, password=PASSWORD, **extra):
+        """The nurse returns `amount_mg` to a reverse distributor, the prescriber witnessing."""
+        return services.return_stock(
+            balance,
+            self.nurse,
+            amount_mg=amount_mg,
+            witness=witness or self.prescriber,
+            witness_password=password,
+            **extra,
+        )
+
 
 @pytest.fixture
 def stock(world):
