@@ -122,7 +122,7 @@ class RegisterView(RegisterPage):
             request.GET or None, clinic_id=self.clinic.pk, locations=locations
         )
         entries = LedgerEntry.objects.filter(clinic=self.clinic).select_related(
-            "lot", "location", "recorded_by", "witnessed_by", "course__patient"
+            *selectors.SHOWN_WITH
         )
         if form.is_valid():
             data = form.cleaned_data
@@ -178,7 +178,7 @@ class ReverseEntryView(RecordPage):
 
     def entry_of(self, pk):
         entries = LedgerEntry.objects.filter(clinic=self.clinic).select_related(
-            "lot", "location", "recorded_by", "witnessed_by", "course__patient"
+            *selectors.SHOWN_WITH
         )
         return get_object_or_404(entries, pk=pk)
 

@@ -6,6 +6,9 @@ then matched the shelf and nothing flagged. A reversal, like waste, now needs a 
 types their own password; so does a return or destruction.
 """
 
+import csv
+import io
+
 import pytest
 from django.urls import reverse
 
@@ -13,6 +16,7 @@ from kapclinic.clinic.models import Role
 from kapclinic.stock import services
 from kapclinic.stock.models import Kind, LedgerEntry
 from tests.factories import PASSWORD, ProviderFactory
+from tests.reports.pdf import pdf_text, squeezed
 
 pytestmark = pytest.mark.django_db
 
@@ -144,3 +148,34 @@ def test_the_prescriber_who_counted_does_not_resolve_their_own_discrepancy(stock
         discrepancy, colleague, reason="One troche broken, wasted unrecorded.", password=PASSWORD
     )
     assert resolved.resolved_by == colleague
+
+
+def test_a_reversal_and_the_entry_it_reverses_point_at_each_other_on_screen_and_paper(
+    stock, staff_client
+):
+    """An inspector reading any one of the two rows learns of the other (walk, 7 Dec)."""
+    balance = stock.receive(units=4)
+    receipt = receipt_of(balance)
+    (reversal,) = services.reverse(
+        receipt,
+        stock.nurse,
+        reason="Entered twice.",
+        witness=stock.prescriber,
+        witness_password=PASSWORD,
+    )
+    client = staff_client(stock.world.one.staff[Role.PRESCRIBER])
+    for page in (reverse("stock:lot", args=[balance.lot.pk]), reverse("stock:register")):
+        html = client.get(page).content.decode()
+        assert f'id="entry-{receipt.pk}"' in html
+        assert f"Reversed by entry {reversal.pk}" in html
+        assert f"Reverses entry {receipt.pk}" in html
+    response = client.get(reverse("reports:stock-register", args=["csv"]))
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    columns = rows[1]
+    by_entry = {r[columns.index("Entry")]: dict(zip(columns, r, strict=True)) for r in rows[2:4]}
+    assert by_entry[str(receipt.pk)]["Reversed by entry"] == str(reversal.pk)
+    assert by_entry[str(reversal.pk)]["Reverses entry"] == str(receipt.pk)
+    pdf = client.get(reverse("reports:stock-register", args=["pdf"]))
+    text = squeezed(pdf_text(b"".join(pdf.streaming_content)))
+    assert squeezed(f"reversed by entry {reversal.pk}") in text
+    assert squeezed(f"reverses entry {receipt.pk}") in text
