@@ -195,7 +195,10 @@ class ReverseEntryView(RecordPage):
         return super().page(request, context, status)
 
     def perform(self, data):
-        return services.reverse(self.entry, self.request.user, **entered(data))
+        """The entry reversing the one chosen (a transfer's other side is reversed with it):
+        the page's one-time key remembers one entry."""
+        made = services.reverse(self.entry, self.request.user, **entered(data))
+        return next(e for e in made if e.reverses_id == self.entry.pk)
 
 
 class ReceiveView(RecordPage):

@@ -8,6 +8,7 @@ types their own password; so does a return or destruction.
 
 import csv
 import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -179,3 +180,23 @@ def test_a_reversal_and_the_entry_it_reverses_point_at_each_other_on_screen_and_
     text = squeezed(pdf_text(b"".join(pdf.streaming_content)))
     assert squeezed(f"reversed by entry {reversal.pk}") in text
     assert squeezed(f"reverses entry {receipt.pk}") in text
+
+
+def test_a_correction_sent_twice_with_the_pages_one_time_key_is_written_once(stock, staff_client):
+    """The browser sends the form's one-time key; the page used to fail (a server error) on
+    it, because a reversal is one or two entries (walk, 7 Dec)."""
+    balance = stock.receive(units=4)
+    out, _into = services.transfer(balance, stock.cabinet, stock.nurse, amount_mg=100)
+    url = reverse("stock:reverse", args=[out.pk])
+    client = staff_client(stock.world.one.staff[Role.NURSE])
+    key = re.search(r'name="request_key" value="([0-9a-f-]{36})"', client.get(url).content.decode())
+    data = {
+        "reason": "Wrong safe.",
+        "witness": stock.prescriber.pk,
+        "witness_password": PASSWORD,
+        "request_key": key.group(1),
+    }
+    assert client.post(url, data).status_code == 302
+    again = client.post(url, data, follow=True)
+    assert again.status_code == 200
+    assert LedgerEntry.objects.exclude(reverses=None).count() == 2  # both sides, once
