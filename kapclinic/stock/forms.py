@@ -101,7 +101,7 @@ class ReceiveForm(OneTimeKeyMixin, FieldErrorsForm):
         "mg per troche", 8, required=False, help_text="Troches only. A nasal device is 28 mg."
     )
     units = forms.IntegerField(label="Units received", min_value=1, max_value=10000)
-    witnessed_by = StaffField(label="Witnessed by", queryset=None)
+    witnessed_by, witness_password = witness_fields("Witnessed by")
 
     def __init__(self, *args, clinic_id, **kwargs):
         super().__init__(*args, **kwargs)

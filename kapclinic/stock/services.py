@@ -83,17 +83,26 @@ def receive(
     supplier,
     units,
     witnessed_by,
+    witness_password,
     reference="",
     mg_per_ml=None,
     volume_ml=None,
     unit_mg=None,
     at=None,
 ):
-    """A delivery: `units` vials, troches or devices of one lot into one location."""
+    """A delivery: `units` vials, troches or devices of one lot into one location, checked in
+    before a witness who confirms with their own password (what arrived is what is written)."""
     recorder(by, clinic.pk, "receive controlled drugs")
     if location.clinic_id != clinic.pk:
         raise StockError("Choose one of this clinic's storage locations.", "location")
-    colleague(witnessed_by, clinic.pk, "witnessed_by", "witnessed the delivery", not_user=by)
+    colleague(
+        witnessed_by,
+        clinic.pk,
+        "witnessed_by",
+        "witnessed the delivery",
+        not_user=by,
+        password=witness_password or "",
+    )
     if not units or int(units) < 1:
         raise StockError("Enter how many units were delivered.", "units")
     lot_number = (lot_number or "").strip()

@@ -22,6 +22,7 @@ class Stock(SimpleNamespace):
         unit_mg=50,
         location=None,
         product=Product.RACEMIC_KETAMINE,
+        witness_password=PASSWORD,
         **extra,
     ):
         sizes = (
@@ -40,6 +41,7 @@ class Stock(SimpleNamespace):
             supplier="Wholesale Ltd",
             units=units,
             witnessed_by=self.prescriber,
+            witness_password=witness_password,
             reference="INV-1",
             **{**sizes, **extra},
         )

@@ -200,3 +200,13 @@ def test_a_correction_sent_twice_with_the_pages_one_time_key_is_written_once(sto
     again = client.post(url, data, follow=True)
     assert again.status_code == 200
     assert LedgerEntry.objects.exclude(reverses=None).count() == 2  # both sides, once
+
+
+def test_the_delivery_witness_signs_with_their_own_password(stock):
+    """A witness named but never asked let one person record 8 of 10 vials delivered."""
+    with pytest.raises(services.StockError) as refused:
+        stock.receive(lot="K-9", units=8, witness_password="a guess")
+    assert refused.value.field == "witness_password"
+    assert not LedgerEntry.objects.exists()
+    balance = stock.receive(lot="K-9", units=8)
+    assert receipt_of(balance).witnessed_by == stock.prescriber
