@@ -63,6 +63,24 @@ class Stock(SimpleNamespace):
             **extra,
         )
 
+    def reverse(
+        self,
+        entry,
+        reason="Entered in error.",
+        *,
+        by=None,
+        witness="the prescriber",
+        password=PASSWORD,
+    ):
+        """The nurse (or `by`) reverses `entry`, the prescriber (or `witness`) signing."""
+        return services.reverse(
+            entry,
+            by or self.nurse,
+            reason=reason,
+            witness=self.prescriber if witness == "the prescriber" else witness,
+            witness_password=password,
+        )
+
     def return_stock(self, balance, amount_mg, *, witness=None, password=PASSWORD, **extra):
         """The nurse returns `amount_mg` to a reverse distributor, the prescriber witnessing."""
         return services.return_stock(

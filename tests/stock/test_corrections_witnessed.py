@@ -29,13 +29,7 @@ def receipt_of(balance):
 def test_a_receipt_is_not_reversed_without_a_witness(stock):
     balance = stock.receive(units=4)
     with pytest.raises(services.StockError) as refused:
-        services.reverse(
-            receipt_of(balance),
-            stock.nurse,
-            reason="Entered twice.",
-            witness=None,
-            witness_password="",
-        )
+        stock.reverse(receipt_of(balance), witness=None, password="")
     assert refused.value.field == "witness"
     balance.refresh_from_db()
     assert balance.quantity_mg == 200 and not LedgerEntry.objects.exclude(reverses=None).exists()
@@ -44,29 +38,11 @@ def test_a_receipt_is_not_reversed_without_a_witness(stock):
 def test_the_reversal_witness_signs_with_their_own_password(stock):
     receipt = receipt_of(stock.receive(units=4))
     with pytest.raises(services.StockError) as wrong:
-        services.reverse(
-            receipt,
-            stock.nurse,
-            reason="Entered twice.",
-            witness=stock.prescriber,
-            witness_password="not it",
-        )
+        stock.reverse(receipt, password="not it")
     assert wrong.value.field == "witness_password"
     with pytest.raises(services.StockError, match="someone other than"):
-        services.reverse(
-            receipt,
-            stock.nurse,
-            reason="Entered twice.",
-            witness=stock.nurse,
-            witness_password=PASSWORD,
-        )
-    (reversal,) = services.reverse(
-        receipt,
-        stock.nurse,
-        reason="Entered twice.",
-        witness=stock.prescriber,
-        witness_password=PASSWORD,
-    )
+        stock.reverse(receipt, witness=stock.nurse)
+    (reversal,) = stock.reverse(receipt)
     assert reversal.witnessed_by == stock.prescriber and reversal.quantity_mg == -200
 
 
@@ -74,10 +50,8 @@ def test_both_sides_of_a_reversed_transfer_name_the_witness(stock):
     balance = stock.receive(units=4)
     out, _into = services.transfer(balance, stock.cabinet, stock.nurse, amount_mg=100)
     with pytest.raises(services.StockError):
-        services.reverse(out, stock.nurse, reason="Wrong safe.", witness=None, witness_password="")
-    made = services.reverse(
-        out, stock.nurse, reason="Wrong safe.", witness=stock.prescriber, witness_password=PASSWORD
-    )
+        stock.reverse(out, witness=None, password="")
+    made = stock.reverse(out, "Wrong safe.")
     assert len(made) == 2 and {e.witnessed_by for e in made} == {stock.prescriber}
 
 
@@ -85,9 +59,7 @@ def test_a_witnessed_waste_is_not_undone_by_one_person(stock):
     balance = stock.receive(units=4)
     wasted = stock.waste(balance, 50)
     with pytest.raises(services.StockError) as refused:
-        services.reverse(
-            wasted, stock.nurse, reason="Not wasted.", witness=None, witness_password=""
-        )
+        stock.reverse(wasted, witness=None, password="")
     assert refused.value.field == "witness"
 
 
@@ -157,13 +129,7 @@ def test_a_reversal_and_the_entry_it_reverses_point_at_each_other_on_screen_and_
     """An inspector reading any one of the two rows learns of the other (walk, 7 Dec)."""
     balance = stock.receive(units=4)
     receipt = receipt_of(balance)
-    (reversal,) = services.reverse(
-        receipt,
-        stock.nurse,
-        reason="Entered twice.",
-        witness=stock.prescriber,
-        witness_password=PASSWORD,
-    )
+    (reversal,) = stock.reverse(receipt)
     client = staff_client(stock.world.one.staff[Role.PRESCRIBER])
     for page in (reverse("stock:lot", args=[balance.lot.pk]), reverse("stock:register")):
         html = client.get(page).content.decode()
