@@ -18,15 +18,15 @@ DELIVERIES = read("stock")  # what the register received, and from whom
 KETAMINE_LOT = DELIVERIES["ketamine"]["lot_number"]
 
 
-def open_register(clinic, staff, since):
+def open_register(clinic, staff, since, witness_password):
     """The register from `since` (a past 09:00), with the first delivery received then."""
     ControlledRegister.objects.create(clinic=clinic, kept_from=timezone.localdate(since))
     safe = StorageLocation.objects.create(clinic=clinic, name="Controlled drugs safe")
     StorageLocation.objects.create(clinic=clinic, name="Treatment room cabinet")
-    receive(clinic, staff, safe, DELIVERIES["ketamine"], at=since)
+    receive(clinic, staff, safe, DELIVERIES["ketamine"], at=since, password=witness_password)
 
 
-def receive(clinic, staff, safe, delivery, *, at):
+def receive(clinic, staff, safe, delivery, *, at, password):
     """One of the DELIVERIES into the safe at `at`, the nurse receiving, the prescriber witness."""
     delivery = dict(delivery)
     expiry = (at + timedelta(days=delivery.pop("expires_after_days"))).date()
@@ -36,6 +36,7 @@ def receive(clinic, staff, safe, delivery, *, at):
         location=safe,
         expiry=expiry,
         witnessed_by=staff[Role.PRESCRIBER].user,
+        witness_password=password,
         at=at,
         **delivery,
     )
@@ -65,7 +66,9 @@ def week_of_entries(clinic, staff, today_nine, witness_password):
     for days_ago in range(7, 0, -1):
         day = today_nine - timedelta(days=days_ago)
         if days_ago == 7:
-            receive(clinic, staff, safe, DELIVERIES["esketamine"], at=day)
+            receive(
+                clinic, staff, safe, DELIVERIES["esketamine"], at=day, password=witness_password
+            )
         if days_ago == 5:
             services.transfer(
                 ketamine,

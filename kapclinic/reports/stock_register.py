@@ -151,6 +151,7 @@ def register_rows(totals, tz):
         "Method",
         "Reason",
         "Reverses entry",
+        "Reversed by entry",
         "Entry",
         "Hash",
     ]
@@ -174,6 +175,7 @@ def register_rows(totals, tz):
                 e.method,
                 e.reason,
                 e.reverses_id or "",
+                e.reversing_entry.pk if e.reversing_entry else "",
                 e.pk,
                 e.row_hash,
             ]

@@ -8,7 +8,7 @@ from kapclinic.clinic.models import Role
 from kapclinic.clinic.signing import password_confirms
 
 from .models import Balance, Discrepancy, Kind, LedgerEntry
-from .writes import REVERSIBLE, StockError, audit, lock_balances, mg, recorder, write
+from .writes import REVERSIBLE, StockError, audit, colleague, lock_balances, mg, recorder, write
 
 
 def count(location, by, counted, *, at=None):
@@ -50,6 +50,12 @@ def count(location, by, counted, *, at=None):
 def resolve_discrepancy(discrepancy, by, *, reason, password):
     """A prescriber signs the finding: their password now, and the reason in words."""
     recorder(by, discrepancy.clinic_id, "resolve a discrepancy", roles={Role.PRESCRIBER})
+    if discrepancy.count_entry.recorded_by_id == by.pk:
+        # Whoever counted short may be the one who took it: someone else investigates.
+        raise StockError(
+            "You recorded this count: another prescriber of the clinic investigates and "
+            "resolves it."
+        )
     if not (reason or "").strip():
         raise StockError("Write what was found and why.", "reason")
     if not password_confirms(by, password):
@@ -70,15 +76,29 @@ def resolve_discrepancy(discrepancy, by, *, reason, password):
     return row
 
 
-def reverse(entry, by, *, reason):
+def reverse(entry, by, *, reason, witness, witness_password):
     """Correct a mistaken entry with one that undoes it, with the reason; a transfer is
     reversed on both sides. Administrations are corrected on the dose, which calls
-    reverse_administration."""
+    reverse_administration.
+
+    A witness confirms with their own password, as for waste: reversing a receipt or a
+    transfer takes stock out of a balance (one person could otherwise take a delivery and
+    strike it as "entered in error", leaving a register that matches the shelf), and
+    reversing a waste or return undoes an act two people signed.
+    """
     recorder(by, entry.clinic_id, "correct the register")
     if not (reason or "").strip():
         raise StockError("Write why this entry is being reversed.", "reason")
     if entry.kind not in REVERSIBLE or entry.is_reversal:
         raise StockError("Only a receipt, waste, return or transfer can be reversed.")
+    colleague(
+        witness,
+        entry.clinic_id,
+        "witness",
+        "witnessed the correction",
+        not_user=by,
+        password=witness_password or "",
+    )
     with transaction.atomic():
         entries = [entry]
         pair = (
@@ -103,7 +123,7 @@ def reverse(entry, by, *, reason):
                 by,
                 reverses=e,
                 reason=reason.strip(),
-                witnessed_by=None,
+                witnessed_by=witness,
             )
             for e in sorted(entries, key=lambda e: e.quantity_mg, reverse=True)
         ]

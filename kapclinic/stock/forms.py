@@ -74,6 +74,17 @@ def colleagues(clinic_id):
     )
 
 
+def witness_fields(label="Witness"):
+    """A second clinician, and their own password typed now as their signature."""
+    password = forms.CharField(
+        label="Witness's password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+        help_text="The witness types their own password to sign.",
+    )
+    return StaffField(label=label, queryset=None), password
+
+
 class ReceiveForm(OneTimeKeyMixin, FieldErrorsForm):
     location = forms.ModelChoiceField(label="Into storage location", queryset=None)
     product = forms.ChoiceField(label="Product", choices=Product.choices)
@@ -90,7 +101,7 @@ class ReceiveForm(OneTimeKeyMixin, FieldErrorsForm):
         "mg per troche", 8, required=False, help_text="Troches only. A nasal device is 28 mg."
     )
     units = forms.IntegerField(label="Units received", min_value=1, max_value=10000)
-    witnessed_by = StaffField(label="Witnessed by", queryset=None)
+    witnessed_by, witness_password = witness_fields("Witnessed by")
 
     def __init__(self, *args, clinic_id, **kwargs):
         super().__init__(*args, **kwargs)
@@ -132,13 +143,7 @@ class WasteForm(OneTimeKeyMixin, FieldErrorsForm):
         label="Method", max_length=120, help_text="e.g. drawn into a denaturing drug-disposal pouch"
     )
     reason = forms.CharField(label="Note", required=False, max_length=SHORT_REASON)
-    witness = StaffField(label="Witness", queryset=None)
-    witness_password = forms.CharField(
-        label="Witness's password",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
-        help_text="The witness types their own password to sign.",
-    )
+    witness, witness_password = witness_fields()
 
     def __init__(self, *args, clinic, **kwargs):
         super().__init__(*args, **kwargs)
@@ -155,15 +160,18 @@ class ReturnForm(OneTimeKeyMixin, FieldErrorsForm):
     balance = BalanceChoiceField(label="Lot and location", queryset=None)
     amount_mg = amount_field("Amount (mg)")
     reference = forms.CharField(
-        label="Reverse distributor's number", required=False, max_length=120
+        label="Reverse distributor's number",
+        required=False,
+        max_length=120,
+        help_text="Leave empty when the stock is destroyed here.",
     )
-    witnessed_by = StaffField(label="Or destroyed before witness", queryset=None, required=False)
     reason = forms.CharField(label="Note", required=False, max_length=SHORT_REASON)
+    witness, witness_password = witness_fields("Witness (sees it handed over or destroyed)")
 
     def __init__(self, *args, clinic, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["balance"].queryset = stock_on_hand(clinic)
-        self.fields["witnessed_by"].queryset = colleagues(clinic.pk)
+        self.fields["witness"].queryset = colleagues(clinic.pk)
 
 
 class ReverseForm(OneTimeKeyMixin, FieldErrorsForm):
@@ -172,9 +180,11 @@ class ReverseForm(OneTimeKeyMixin, FieldErrorsForm):
         max_length=SHORT_REASON,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    witness, witness_password = witness_fields("Witness (checks the correction)")
 
-    def __init__(self, *args, clinic=None, **kwargs):
+    def __init__(self, *args, clinic, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["witness"].queryset = colleagues(clinic.pk)
 
 
 class ResolveForm(FieldErrorsForm):

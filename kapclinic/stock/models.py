@@ -276,6 +276,15 @@ class LedgerEntry(ChainedEvidence):
     def is_reversal(self):
         return self.reverses_id is not None
 
+    @property
+    def reversing_entry(self):
+        """The entry that reverses this one, or None (read with select_related("reversed_by"),
+        as the register's lists are, so no query per row)."""
+        try:
+            return self.reversed_by
+        except LedgerEntry.DoesNotExist:
+            return None
+
 
 class Discrepancy(models.Model):
     """A count that did not match the register: open until a prescriber signs a reason."""

@@ -17,6 +17,9 @@ from .models import Balance, ControlledRegister, Discrepancy, Kind, LedgerEntry
 
 READERS = frozenset({Role.NURSE, Role.PRESCRIBER, Role.CLINIC_ADMIN})
 ZERO = Decimal("0.0")
+# What a register row shows beside its entry (people, patient, the entry reversing it), read
+# in the same query by every page and download that lists entries.
+SHOWN_WITH = ("lot", "location", "recorded_by", "witnessed_by", "course__patient", "reversed_by")
 
 
 def register_kept_on(clinic, day):
@@ -151,7 +154,7 @@ def period_totals(clinic_id, start, end, *, where=None, kind=""):
     opening = {(r["lot"], r["location"]): r["total"] for r in before}
     entries = (
         LedgerEntry.objects.filter(where, clinic_id=clinic_id, at__gte=start, at__lt=end)
-        .select_related("lot", "location", "recorded_by", "witnessed_by", "course__patient")
+        .select_related(*SHOWN_WITH)
         .order_by("at", "pk")
     )
     for entry in entries:
@@ -192,9 +195,7 @@ def inventory_at(clinic_id, moment):
 
 
 def history(lot, location=None):
-    entries = lot.entries.select_related(
-        "location", "recorded_by", "witnessed_by", "course__patient", "reverses", "settles"
-    )
+    entries = lot.entries.select_related(*SHOWN_WITH, "reverses", "settles")
     if location is not None:
         entries = entries.filter(location=location)
     return entries.order_by("at", "pk")

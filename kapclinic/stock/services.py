@@ -83,17 +83,26 @@ def receive(
     supplier,
     units,
     witnessed_by,
+    witness_password,
     reference="",
     mg_per_ml=None,
     volume_ml=None,
     unit_mg=None,
     at=None,
 ):
-    """A delivery: `units` vials, troches or devices of one lot into one location."""
+    """A delivery: `units` vials, troches or devices of one lot into one location, checked in
+    before a witness who confirms with their own password (what arrived is what is written)."""
     recorder(by, clinic.pk, "receive controlled drugs")
     if location.clinic_id != clinic.pk:
         raise StockError("Choose one of this clinic's storage locations.", "location")
-    colleague(witnessed_by, clinic.pk, "witnessed_by", "witnessed the delivery", not_user=by)
+    colleague(
+        witnessed_by,
+        clinic.pk,
+        "witnessed_by",
+        "witnessed the delivery",
+        not_user=by,
+        password=witness_password or "",
+    )
     if not units or int(units) < 1:
         raise StockError("Enter how many units were delivered.", "units")
     lot_number = (lot_number or "").strip()
@@ -298,16 +307,29 @@ def waste(
 
 
 def return_stock(
-    balance, by, *, amount_mg, reference="", witnessed_by=None, settles=None, reason="", at=None
+    balance,
+    by,
+    *,
+    amount_mg,
+    witness,
+    witness_password,
+    reference="",
+    settles=None,
+    reason="",
+    at=None,
 ):
-    """Back to a reverse distributor (its number) or destroyed before an authorised witness."""
+    """Back to a reverse distributor (its number) or destroyed, before a witness who confirms
+    with their own password: stock leaving the register always has a second person."""
     clinic_id = balance.lot.clinic_id
     recorder(by, clinic_id, "record a return")
-    reference = (reference or "").strip()
-    if witnessed_by is not None:
-        colleague(witnessed_by, clinic_id, "witnessed_by", "witnessed it", not_user=by)
-    elif not reference:
-        raise StockError("Give the reverse distributor's number, or a witness.", "reference")
+    colleague(
+        witness,
+        clinic_id,
+        "witness",
+        "witnessed the return or destruction",
+        not_user=by,
+        password=witness_password or "",
+    )
     amount = positive(amount_mg, "amount_mg")
     return _write_out(
         balance,
@@ -316,10 +338,10 @@ def return_stock(
         by,
         settles,
         reason,
-        audited="recorded",
+        audited="witnessed",
         at=at,
-        witnessed_by=witnessed_by,
-        reference=reference,
+        witnessed_by=witness,
+        reference=(reference or "").strip(),
     )
 
 

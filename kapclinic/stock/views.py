@@ -122,7 +122,7 @@ class RegisterView(RegisterPage):
             request.GET or None, clinic_id=self.clinic.pk, locations=locations
         )
         entries = LedgerEntry.objects.filter(clinic=self.clinic).select_related(
-            "lot", "location", "recorded_by", "witnessed_by", "course__patient"
+            *selectors.SHOWN_WITH
         )
         if form.is_valid():
             data = form.cleaned_data
@@ -178,7 +178,7 @@ class ReverseEntryView(RecordPage):
 
     def entry_of(self, pk):
         entries = LedgerEntry.objects.filter(clinic=self.clinic).select_related(
-            "lot", "location", "recorded_by", "witnessed_by", "course__patient"
+            *selectors.SHOWN_WITH
         )
         return get_object_or_404(entries, pk=pk)
 
@@ -195,7 +195,10 @@ class ReverseEntryView(RecordPage):
         return super().page(request, context, status)
 
     def perform(self, data):
-        return services.reverse(self.entry, self.request.user, reason=data["reason"])
+        """The entry reversing the one chosen (a transfer's other side is reversed with it):
+        the page's one-time key remembers one entry."""
+        made = services.reverse(self.entry, self.request.user, **entered(data))
+        return next(e for e in made if e.reverses_id == self.entry.pk)
 
 
 class ReceiveView(RecordPage):

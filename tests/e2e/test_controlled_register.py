@@ -60,6 +60,7 @@ def test_receive_dose_waste_count_and_download_the_register(
     page.get_by_label("Volume per vial (mL)").fill("5")
     page.get_by_label("Units received").fill("1")
     page.get_by_label("Witnessed by").select_option(str(nurse.pk))
+    page.get_by_label("Witness's password").fill(PASSWORD)
     page.get_by_role("button", name="Receive into stock").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Controlled-substance register")
     in_stock = page.get_by_role("table", name="Quantity on hand per lot and storage location")

@@ -121,6 +121,7 @@ def stock_scene(s):
             units=2,
             unit_mg=50,
             witnessed_by=s.prescriber.user,
+            witness_password=PASSWORD,
         )
         balance = entry.lot.balances.get()
         (s.stock_discrepancy,) = stock.count(safe, s.nurse.user, {balance.pk: "90"})

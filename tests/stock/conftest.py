@@ -22,6 +22,7 @@ class Stock(SimpleNamespace):
         unit_mg=50,
         location=None,
         product=Product.RACEMIC_KETAMINE,
+        witness_password=PASSWORD,
         **extra,
     ):
         sizes = (
@@ -40,6 +41,7 @@ class Stock(SimpleNamespace):
             supplier="Wholesale Ltd",
             units=units,
             witnessed_by=self.prescriber,
+            witness_password=witness_password,
             reference="INV-1",
             **{**sizes, **extra},
         )
@@ -56,6 +58,35 @@ class Stock(SimpleNamespace):
             self.nurse,
             amount_mg=amount_mg,
             method=method,
+            witness=witness or self.prescriber,
+            witness_password=password,
+            **extra,
+        )
+
+    def reverse(
+        self,
+        entry,
+        reason="Entered in error.",
+        *,
+        by=None,
+        witness="the prescriber",
+        password=PASSWORD,
+    ):
+        """The nurse (or `by`) reverses `entry`, the prescriber (or `witness`) signing."""
+        return services.reverse(
+            entry,
+            by or self.nurse,
+            reason=reason,
+            witness=self.prescriber if witness == "the prescriber" else witness,
+            witness_password=password,
+        )
+
+    def return_stock(self, balance, amount_mg, *, witness=None, password=PASSWORD, **extra):
+        """The nurse returns `amount_mg` to a reverse distributor, the prescriber witnessing."""
+        return services.return_stock(
+            balance,
+            self.nurse,
+            amount_mg=amount_mg,
             witness=witness or self.prescriber,
             witness_password=password,
             **extra,

@@ -58,7 +58,7 @@ def test_a_remainder_already_wasted_must_be_corrected_first(stock):
         services.reverse_administration(drawn, stock.prescriber, reason=REASON)
     assert not LedgerEntry.objects.filter(reverses=drawn).exists()
     # Once the waste is itself reversed (it was not wasted after all), the dose can be.
-    services.reverse(wasted, stock.nurse, reason="The vial was never opened.")
+    stock.reverse(wasted, "The vial was never opened.")
     services.reverse_administration(drawn, stock.prescriber, reason=REASON)
     vials.refresh_from_db()
     assert vials.quantity_mg == 250 and selectors.chain_break() is None
@@ -78,7 +78,7 @@ def test_other_kinds_are_not_reversed_here_and_administrations_not_there(stock):
         services.reverse_administration(receipt, stock.prescriber, reason=REASON)
     drawn = services.draw_for_dose(balance, fake_dose(stock, 100))
     with pytest.raises(services.StockError):
-        services.reverse(drawn, stock.prescriber, reason=REASON)
+        stock.reverse(drawn, by=stock.prescriber, witness=stock.nurse)
 
 
 def test_a_dose_struck_on_the_session_screen_shows_its_reversal_in_the_register(

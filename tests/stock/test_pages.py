@@ -27,7 +27,7 @@ def busy_week(stock):
     drawn = services.draw_for_dose(vials, fake_dose(stock, 35))
     stock.waste(vials, drawn.remainder_mg, settles=drawn)
     services.transfer(troches, stock.cabinet, stock.nurse, amount_mg=100)
-    services.return_stock(troches, stock.nurse, amount_mg=50, reference="RD-7")
+    stock.return_stock(troches, 50, reference="RD-7")
     troches.refresh_from_db()
     services.count(
         stock.safe,
@@ -191,15 +191,16 @@ def test_a_mistaken_receipt_is_corrected_by_a_reversing_entry_from_the_lot_page(
     lot_page = client.get(reverse("stock:lot", args=[balance.lot.pk])).content.decode()
     url = reverse("stock:reverse", args=[receipt.pk])
     assert url in lot_page
-    refused = client.post(url, {"reason": ""})
+    witnessed = {"witness": stock.prescriber.pk, "witness_password": PASSWORD}
+    refused = client.post(url, {"reason": "", **witnessed})
     assert refused.status_code == 422 and "reason" in refused.context["form"].errors
-    assert client.post(url, {"reason": "Wrong lot number typed"}).status_code == 302
+    assert client.post(url, {"reason": "Wrong lot number typed", **witnessed}).status_code == 302
     reversal = LedgerEntry.objects.get(reverses=receipt)
     assert reversal.quantity_mg == -receipt.quantity_mg and reversal.reason
     balance.refresh_from_db()
     assert balance.quantity_mg == 0
     receipt.refresh_from_db()  # the original stays, unchanged
-    again = client.post(url, {"reason": "Twice"})
+    again = client.post(url, {"reason": "Twice", **witnessed})
     assert "already reversed" in again.content.decode()
 
 
@@ -207,7 +208,10 @@ def test_an_administration_is_not_corrected_here(stock, staff_client):
     balance = stock.receive()
     entry = services.draw_for_dose(balance, fake_dose(stock, 50))
     client = staff_client(stock.world.one.staff[Role.PRESCRIBER])
-    response = client.post(reverse("stock:reverse", args=[entry.pk]), {"reason": "Mistake"})
+    witnessed = {"witness": stock.nurse.pk, "witness_password": PASSWORD}
+    response = client.post(
+        reverse("stock:reverse", args=[entry.pk]), {"reason": "Mistake", **witnessed}
+    )
     assert "Only a receipt, waste, return or transfer can be reversed" in response.content.decode()
 
 

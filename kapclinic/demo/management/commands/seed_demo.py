@@ -168,7 +168,9 @@ class Command(BaseCommand):
                 is_medical_director=role == Role.PRESCRIBER,
             )
         sign_reference_protocols(clinic, staff[Role.PRESCRIBER], DEMO_PASSWORD)
-        demo_stock.open_register(clinic, staff, self.at_ten(days=-12) - timedelta(hours=1))
+        demo_stock.open_register(
+            clinic, staff, self.at_ten(days=-12) - timedelta(hours=1), DEMO_PASSWORD
+        )
         for index, (email, legal, preferred, indication, stage) in enumerate(PATIENTS):
             course = invite_patient(
                 by=staff[Role.CLINIC_ADMIN].user,
