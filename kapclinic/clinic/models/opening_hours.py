@@ -108,8 +108,9 @@ class ClinicHours:
             d=F("date"),
             r=F("reason"),
         )
+        # No ORDER BY inside a UNION: SQLite (the demo) refuses one.
         rows = hours.annotate(w=F("weekday"), o=F("opens"), c=F("closes")).values_list(*COLUMNS)
-        rows = rows.union(days.values_list(*COLUMNS), all=True)
+        rows = rows.order_by().union(days.order_by().values_list(*COLUMNS), all=True)
         week, closed = {}, {}
         for weekday, opens, closes, date, reason in rows:
             if date is None:
