@@ -44,6 +44,20 @@ def judged(day, hour):
 print("night:", judged(tuesday, 3))
 print("closed day:", judged(tuesday + datetime.timedelta(days=1), 10))
 print("tuesday morning:", judged(tuesday, 10))
+
+# Slots published before the hours were set: only the one within them is offered.
+from kapclinic.calendar.models import OpenSlot
+
+for hour in (3, 10):
+    start = datetime.datetime.combine(tuesday, datetime.time(hour), tzinfo=tz)
+    OpenSlot.objects.create(
+        clinic=clinic,
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=1),
+        published_by=course.patient.user,
+    )
+offered = OpenSlot.objects.offered(clinic.pk)
+print("offered:", [slot.starts_at.astimezone(tz).hour for slot in offered])
 """
 
 
@@ -54,3 +68,4 @@ def test_sqlite_refuses_a_visit_outside_the_clinics_hours(fresh_sqlite):
     assert "closed day: The clinic is closed on Wed " in output
     assert "(Christmas Day)." in output
     assert "tuesday morning: accepted" in output
+    assert "offered: [10]" in output
