@@ -48,7 +48,7 @@ def test_patient_requests_a_slot_on_a_phone_and_staff_accept_it(
 
     secret = enrol_mfa(dosed.admin.user)
     staff_sign_in(page, live_server, dosed.admin, secret, totp_code)
-    page.get_by_role("link", name="Requests").click()
+    page.get_by_role("link", name="Requests", exact=True).click()
     page.wait_for_url(re.compile(r"/calendar/requests/$"))
     expect(page.get_by_role("heading", name=re.compile("1 waiting"))).to_be_visible()
     assert_accessible(page)
