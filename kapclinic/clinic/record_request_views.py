@@ -42,7 +42,9 @@ class RecordRequestListView(StaffRequiredMixin, View):
             "clinic/record_requests.html",
             {
                 "waiting": list(mine.open().order_by("due_on", "pk")),
-                "answered": list(mine.filter(answered_at__isnull=False)[:20]),
+                "answered": list(
+                    mine.filter(answered_at__isnull=False).order_by("-answered_at", "-pk")[:20]
+                ),
             },
         )
 

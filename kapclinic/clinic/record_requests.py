@@ -42,13 +42,14 @@ def ask(by, kind, details=""):
     _within_limit("details", details)
     with transaction.atomic():
         # One request of a kind at a time, even from two tabs: the patient's row is the lock.
-        patient = Patient.objects.select_for_update(no_key=True).select_related("clinic")
-        patient = patient.get(pk=patient_for(by).pk)
+        locked = Patient.objects.select_for_update(no_key=True, of=("self",))
+        patient = locked.select_related("clinic").get(pk=patient.pk)
         waiting = RecordRequest.objects.open().filter(patient=patient, kind=kind).first()
         if waiting is not None:
+            asked_on = timezone.localdate(waiting.asked_at, patient.clinic.tz)
             raise ValidationError(
                 {
-                    "kind": f"You asked for this on {waiting.asked_at:%-d %b %Y}; the clinic "
+                    "kind": f"You asked for this on {asked_on:%-d %b %Y}; the clinic "
                     f"answers by {waiting.due_on:%-d %b %Y}."
                 }
             )

@@ -6,6 +6,8 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -147,3 +149,18 @@ def test_the_clinicians_digest_counts_requests_due_within_a_week(world):
     assert digest_counts(world.two.clinic.pk, now)["record_requests_due"] == 0
     record_requests.answer(asked, world.one.staff[Role.NURSE].user, DONE, "Posted to you.")
     assert digest_counts(world.one.clinic.pk, now)["record_requests_due"] == 0
+
+
+def test_the_clinics_list_reads_in_the_same_queries_however_many_requests(world, staff_client):
+    client = staff_client(world.one.staff[Role.THERAPIST])
+    record_requests.ask(world.one.patients[0].user, NOTES)
+    client.get(reverse("clinic:record-requests"))  # warm: the layout is drawn once per process
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("clinic:record-requests"))
+    record_requests.ask(world.one.patients[0].user, CORRECTION, "Wrong address.")
+    asked = record_requests.ask(world.one.patients[1].user, NOTES)
+    record_requests.answer(asked, world.one.staff[Role.PRESCRIBER].user, DONE, "Posted.")
+    with CaptureQueriesContext(connection) as three:
+        page = client.get(reverse("clinic:record-requests"))
+    assert page.content.decode().count("Answer<span") == 2
+    assert len(three) == len(one)
