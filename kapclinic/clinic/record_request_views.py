@@ -36,7 +36,7 @@ class RecordRequestListView(StaffRequiredMixin, View):
     """The clinic's requests: the open ones by the day they are due, then the latest answered."""
 
     def get(self, request):
-        mine = RecordRequest.objects.visible_to(request.user).select_related("patient")
+        mine = RecordRequest.objects.visible_to(request.user).select_related("patient__clinic")
         return render(
             request,
             "clinic/record_requests.html",
@@ -56,7 +56,7 @@ class RecordRequestView(StaffRequiredMixin, View):
         """The request, of the staff member's clinic (another clinic's is simply not there)."""
         self.record_request = get_object_or_404(
             RecordRequest.objects.visible_to(self.request.user).select_related(
-                "patient", "answered_by"
+                "patient__clinic", "answered_by"
             ),
             pk=pk,
         )

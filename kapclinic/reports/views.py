@@ -154,7 +154,11 @@ class MyRecordView(PatientRequiredMixin, View):
             {
                 "patient": self.patient,
                 "form": form,
-                "asked": list(RecordRequest.objects.filter(patient=self.patient)[:10]),
+                "asked": list(
+                    RecordRequest.objects.filter(patient=self.patient).select_related(
+                        "patient__clinic"
+                    )[:10]
+                ),
             },
             status=status,
         )

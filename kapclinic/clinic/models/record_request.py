@@ -69,7 +69,10 @@ class RecordRequest(models.Model):
         return self.answered_at is None
 
     def is_overdue(self, today=None):
-        return self.is_open and self.due_on < (today or timezone.localdate())
+        """Past its due day at the clinic (the day it was given in); read with
+        `patient__clinic`."""
+        today = today or timezone.localdate(timezone=self.patient.clinic.tz)
+        return self.is_open and self.due_on < today
 
     @property
     def tone(self):
