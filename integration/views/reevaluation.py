@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views import View
 
+from intake.consent import consent_status
 from kapclinic.audit.trail import VIEW, audit
 from kapclinic.clinic.mixins import StaffRequiredMixin, staff_course
 from kapclinic.clinic.models import CourseState, JourneyError, Protocol, Reevaluation, Role
@@ -123,4 +124,9 @@ class ReevaluationView(StaffRequiredMixin, View):
             "resuming": resuming,
         }
         with timezone.override(course.clinic.tz):
+            if may_decide:
+                # What will hold the next dose, told before the new block is signed.
+                context["consents_due"] = [
+                    row.reason() for row in consent_status(course) if row.due
+                ]
             return render(request, self.template_name, context, status=status)

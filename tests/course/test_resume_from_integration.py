@@ -198,6 +198,20 @@ def test_a_consent_due_again_holds_the_first_dose_after_resuming(team):
     assert not consent.passed and not session.administrations.exists()
 
 
+def test_the_page_warns_the_prescriber_that_a_newer_consent_will_hold_the_first_dose(team, as_user):
+    """Before signing, the prescriber reads what will hold the first resumed dose: the
+    consent version published while the course was in integration, in the gate's words."""
+    in_integration(team)
+    url = reverse("integration:reevaluation", args=[team.course.pk])
+    assert "must sign before the first dose" not in as_user(team.prescriber).get(url).text
+    publish_consent(team.course.clinic, "2.0")
+    html = as_user(team.prescriber).get(url).text
+    assert "must sign before the first dose" in html
+    assert "has not signed the current version 2.0 (they signed version 1.0)" in html
+    # Only the prescriber deciding is told (the others see no form to sign).
+    assert "must sign before the first dose" not in as_user(team.nurse).get(url).text
+
+
 # --- The resumed block ----------------------------------------------------------------------
 
 
