@@ -30,6 +30,18 @@ class AnswerForm(FieldErrorsForm):
         help_text="The patient reads this on their phone: what was sent or corrected, or why "
         "it was declined.",
     )
+    release_notes = forms.BooleanField(
+        label="Release their signed notes in the app",
+        required=False,
+        help_text="With “done”: the patient downloads a PDF of their clinicians' notes signed "
+        "by now (assessment, dosing and integration sessions, with addenda). To withhold them, "
+        "decline and say why.",
+    )
+
+    def __init__(self, *args, kind, **kwargs):
+        super().__init__(*args, **kwargs)
+        if kind != RecordRequest.Kind.NOTES:
+            del self.fields["release_notes"]
 
 
 class RecordRequestListView(StaffRequiredMixin, View):
@@ -64,11 +76,11 @@ class RecordRequestView(StaffRequiredMixin, View):
     def get(self, request, pk):
         self.fetch(pk)
         audit(request.user, self.record_request.patient, "request about the record", VIEW)
-        return self.page(AnswerForm())
+        return self.page(AnswerForm(kind=self.record_request.kind))
 
     def post(self, request, pk):
         self.fetch(pk)
-        form = AnswerForm(request.POST)
+        form = AnswerForm(request.POST, kind=self.record_request.kind)
         if form.is_valid():
             with refusals_shown_on(form):
                 data = form.cleaned_data

@@ -64,8 +64,12 @@ def ask(by, kind, details=""):
     return request
 
 
-def answer(request, by, outcome, answer):
-    """A clinician of the patient's clinic answers, once, in words the patient reads."""
+def answer(request, by, outcome, answer, *, release_notes=False):
+    """A clinician of the patient's clinic answers, once, in words the patient reads.
+
+    `release_notes`: a request for notes, done, lets the patient download the notes signed by
+    now in the app (kapclinic/reports/released_notes.py) instead of being sent them; to
+    withhold them (HIPAA's harm exception), decline and say why."""
     provider = provider_for(by)
     if provider is None or not provider.is_clinician:
         raise ValidationError("Only a clinician of the patient's clinic may answer.")
@@ -76,6 +80,8 @@ def answer(request, by, outcome, answer):
         why = "Say why, for the patient." if outcome == Outcome.DECLINED else "Say what was done."
         raise ValidationError({"answer": why})
     _within_limit("answer", words)
+    if release_notes and outcome != Outcome.DONE:
+        raise ValidationError({"release_notes": "Notes are released only with a “done” answer."})
     with transaction.atomic():
         request = (
             RecordRequest.objects.select_for_update(no_key=True)
@@ -84,13 +90,20 @@ def answer(request, by, outcome, answer):
         )
         if request.patient.clinic_id != provider.clinic_id:
             raise ValidationError("Only a clinician of the patient's clinic may answer.")
+        if release_notes and request.kind != Kind.NOTES:
+            raise ValidationError({"release_notes": "Only a request for notes releases them."})
         if not request.is_open:
             raise ValidationError(
                 f"This request was answered on {timezone.localtime(request.answered_at):%-d %b %Y}."
             )
         request.answered_at, request.answered_by = timezone.now(), by
         request.outcome, request.answer = outcome, words
-        request.save(update_fields=["answered_at", "answered_by", "outcome", "answer"])
+        request.notes_released = bool(release_notes)
+        request.save(
+            update_fields=["answered_at", "answered_by", "outcome", "answer", "notes_released"]
+        )
         what = f"request about the record answered: {request.get_outcome_display().lower()}"
+        if release_notes:
+            what += ", notes released in the app"
         audit(by, request.patient, what, CHANGE)
     return request

@@ -13,12 +13,12 @@ from django.utils import timezone
 
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.access import provider_for
-from kapclinic.clinic.models import Patient
 
 from . import (
     assessment,
     course_summary,
     patient_record,
+    released_notes,
     rems_form,
     session_note,
     signed_consent,
@@ -41,8 +41,8 @@ NOT_PRODUCED = {
 class ReportKind:
     """One kind of report, made from its module: `records()` (scope with `.visible_to(user)`),
     `TEMPLATE`, `build_context(obj, *, generated_by)`, `title(obj)`, `filename(obj)` (no
-    patient name: downloads folders are not private) and, unless `obj` is the course itself
-    or the patient (a copy of their whole record), `course_of(obj)`."""
+    patient name: downloads folders are not private) and, unless `obj` is the course itself,
+    `course_of(obj)`, or `patient_of(obj)` for a report of the patient's whole record."""
 
     key: str
     label: str  # in words, for messages and the audit trail
@@ -57,10 +57,11 @@ class ReportKind:
         return course_of(obj) if course_of else obj
 
     def whose(self, obj):
-        """The clinic and the patient (id) whose record it is: the course's, or the patient
-        themself for a copy of their whole record."""
-        if isinstance(obj, Patient):
-            return obj.clinic, obj.pk
+        """The clinic and the patient (id) whose record it is: the course's, or the patient's
+        for a report of their whole record (its module's `patient_of`)."""
+        if patient_of := getattr(self.module, "patient_of", None):
+            patient = patient_of(obj)
+            return patient.clinic, patient.pk
         course = self.course(obj)
         return course.clinic, course.patient_id
 
@@ -95,6 +96,7 @@ KINDS = {
         ReportKind("consent", "signed consent", "consent signature", signed_consent),
         ReportKind("rems_form", "REMS monitoring form", "monitoring form", rems_form),
         ReportKind("patient_record", "health record copy", "patient", patient_record),
+        ReportKind("released_notes", "clinicians' notes", "request for notes", released_notes),
     )
 }
 

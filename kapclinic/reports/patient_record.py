@@ -17,6 +17,11 @@ from .render import printed_for
 TEMPLATE = "reports/patient_record.html"
 
 
+def patient_of(patient):
+    """The report is of the patient themself (ReportKind.whose)."""
+    return patient
+
+
 def records():
     """Patients with their clinic; scope it with `.visible_to(user)` (a patient sees self)."""
     return Patient.objects.select_related("clinic")

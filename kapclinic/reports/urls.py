@@ -31,6 +31,11 @@ urlpatterns = [
         OwnReportDownloadView.as_view(kind="consent"),
         name="my-signed-consent",
     ),
+    path(
+        "my-record/notes/<int:pk>.pdf",
+        OwnReportDownloadView.as_view(kind="released_notes"),
+        name="my-notes-pdf",
+    ),
     path("my-record/", MyRecordView.as_view(), name="my-record"),
     path("my-record/health-record.pdf", MyRecordPdfView.as_view(), name="my-record-pdf"),
     path("my-record/health-record.json", MyRecordFhirView.as_view(), name="my-record-fhir"),

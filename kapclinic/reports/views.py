@@ -77,7 +77,8 @@ class ReportDownloadView(StaffRequiredMixin, ReportDownload):
 
 
 class OwnReportDownloadView(PatientRequiredMixin, ReportDownload):
-    """The patient's own copy (their signed consent); another patient's is not there (404)."""
+    """The patient's own copy (a signed consent, the notes released to them); another
+    patient's, or notes not released, are not there (404)."""
 
 
 def fhir_download(request, patient, what, filename):

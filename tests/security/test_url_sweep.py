@@ -102,6 +102,18 @@ def record_request_scene(s):
     return s
 
 
+def released_notes_scene(s):
+    """Patient A's notes, asked for and released in the app, made once per scene."""
+    if not hasattr(s, "released_notes_a"):
+        from kapclinic.clinic.record_requests import answer, ask
+
+        asked = ask(s.patient_a.user, "notes")
+        s.released_notes_a = answer(
+            asked, s.prescriber.user, "done", "Released here.", release_notes=True
+        )
+    return s
+
+
 def stock_scene(s):
     """A lot in a safe at clinic 1 and a count discrepancy, made once per scene."""
     if not hasattr(s, "stock_lot"):
@@ -500,6 +512,13 @@ ACCESS = {
     "reports:my-record": Page(PATIENT, PATIENTS, data=lambda s: {"kind": "notes"}),
     "reports:my-record-pdf": Page(PATIENT, PATIENTS, {GET}),
     "reports:my-record-fhir": Page(PATIENT, PATIENTS, {GET}),
+    # Notes a clinician released to patient A: theirs alone (staff 403, patient B 404).
+    "reports:my-notes-pdf": Page(
+        PATIENT,
+        OWNER,
+        {GET},
+        kwargs=lambda s: {"pk": released_notes_scene(s).released_notes_a.pk},
+    ),
     # --- billing (issue 20): staff record fees and payments; a patient downloads their own ---
     "billing:patient": Page(
         STAFF,
@@ -889,4 +908,4 @@ def test_the_sweep_covers_every_url_role_and_method():
     assert not missing, f"URLs with no row in ACCESS: {missing}"
     total = len(URLS) * len(ROLES) * 2
     print(f"\nURL sweep: {len(URLS)} URLs × {len(ROLES)} roles × 2 methods = {total} requests")
-    assert total == 2160, "update this count when URLs or roles are added"
+    assert total == 2178, "update this count when URLs or roles are added"

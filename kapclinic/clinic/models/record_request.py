@@ -43,6 +43,11 @@ class RecordRequest(models.Model):
     answered_by = optional_link(User, related_name="+")
     outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True)
     answer = models.TextField(blank=True, **limited(SHORT_REASON))
+    notes_released = models.BooleanField(
+        "notes released in the app",
+        default=False,
+        help_text="The patient downloads their notes signed by the time of the answer.",
+    )
 
     objects = RecordRequestQuerySet.as_manager()
 
@@ -58,6 +63,10 @@ class RecordRequest(models.Model):
                     & ~models.Q(answer="")
                 ),
                 name="record_request_answered_in_full",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(notes_released=False) | models.Q(kind="notes", outcome="done"),
+                name="record_request_releases_only_notes_done",
             ),
         ]
 
