@@ -8,12 +8,14 @@ resolves (separation of duties).
 
 import csv
 import io
+from decimal import Decimal
 
 import pytest
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
 from kapclinic.clinic.models import Role
-from kapclinic.stock import services
+from kapclinic.stock import services, writes
 from kapclinic.stock.models import Discrepancy, Kind, LedgerEntry
 from tests.factories import PASSWORD, ProviderFactory
 from tests.reports.pdf import pdf_text, squeezed
@@ -176,3 +178,35 @@ def test_the_transfer_page_asks_for_the_witness_and_shows_a_refusal_beside_the_f
     assert client.post(url, {**data, "witness_password": PASSWORD}).status_code == 302
     sides = LedgerEntry.objects.filter(kind__in=[Kind.TRANSFER_OUT, Kind.TRANSFER_IN])
     assert {e.witnessed_by for e in sides} == {stock.prescriber} and sides.count() == 2
+
+
+# --- In the database ------------------------------------------------------------------------
+
+
+def write_alone(balance, kind, quantity, by, **fields):
+    """One entry written past the services (a shell, a future writer that forgets)."""
+    with transaction.atomic():
+        (row,) = writes.lock_balances((balance.lot, balance.location))
+        return writes.write(row, kind, Decimal(quantity), by, **fields)
+
+
+def test_the_database_refuses_a_new_entry_without_a_witness_but_keeps_the_old_ones(stock):
+    """Test first: PostgreSQL took a count or transfer written by one person past the service.
+    The rule holds for new rows only (NOT VALID): entries from before keep their place in the
+    append-only, hash-chained ledger unwitnessed, as they were written."""
+    balance = stock.receive(units=4)
+    for kind, quantity, fields in (
+        (Kind.COUNT, "0", {"counted_mg": Decimal("200")}),
+        (Kind.TRANSFER_IN, "50", {}),
+        (Kind.RECEIPT, "50", {}),
+    ):
+        with pytest.raises(IntegrityError, match="stock_new_entry_is_witnessed"):
+            write_alone(balance, kind, quantity, stock.nurse, **fields)
+    # A dose's administration names its own witness on the session, or none (a reversed dose).
+    assert write_alone(balance, Kind.ADMINISTRATION, "-50", stock.prescriber).pk
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT convalidated FROM pg_constraint WHERE conname = %s",
+            ["stock_new_entry_is_witnessed"],
+        )
+        assert cursor.fetchone() == (False,)  # never checked against the rows already there
