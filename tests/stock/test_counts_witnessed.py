@@ -210,3 +210,17 @@ def test_the_database_refuses_a_new_entry_without_a_witness_but_keeps_the_old_on
             ["stock_new_entry_is_witnessed"],
         )
         assert cursor.fetchone() == (False,)  # never checked against the rows already there
+
+
+def test_the_count_page_with_its_witness_list_runs_a_bounded_number_of_queries(
+    stock, staff_client, django_assert_max_num_queries
+):
+    for n in range(3):
+        stock.receive(lot=f"T-{n}", units=2, unit_mg=50)
+    for _ in range(3):
+        ProviderFactory(clinic=stock.clinic, role=Role.NURSE)
+    client = staff_client(stock.world.one.staff[Role.NURSE])
+    url = reverse("stock:count", args=[stock.safe.pk])
+    client.get(url)  # warm the session and caches
+    with django_assert_max_num_queries(6):  # measured 5 (7 Dec): the witnesses in one query
+        assert client.get(url).status_code == 200
