@@ -56,7 +56,8 @@ def ketamine_in_stock(clinic):
 
 def week_of_entries(clinic, staff, today_nine, witness_password):
     """Seven days before today: esketamine received, a transfer to the treatment room, a
-    damaged troche wasted before a witness, and each evening's count of the safe (all match)."""
+    damaged troche wasted before a witness, and each evening's count of the safe (all match);
+    the prescriber witnesses the transfer and the counts, as the nurse's second person."""
     nurse, prescriber = staff[Role.NURSE].user, staff[Role.PRESCRIBER].user
     safe = StorageLocation.objects.get(clinic=clinic, name="Controlled drugs safe")
     cabinet = StorageLocation.objects.get(clinic=clinic, name="Treatment room cabinet")
@@ -75,6 +76,8 @@ def week_of_entries(clinic, staff, today_nine, witness_password):
                 cabinet,
                 nurse,
                 amount_mg=Decimal("400"),
+                witness=prescriber,
+                witness_password=witness_password,
                 reason="Stock for the week's sessions",
                 at=day,
             )
@@ -90,4 +93,11 @@ def week_of_entries(clinic, staff, today_nine, witness_password):
                 at=day,
             )
         counted = {b.pk: b.quantity_mg for b in Balance.objects.filter(location=safe)}
-        services.count(safe, nurse, counted, at=day + timedelta(hours=9))
+        services.count(
+            safe,
+            nurse,
+            counted,
+            witness=prescriber,
+            witness_password=witness_password,
+            at=day + timedelta(hours=9),
+        )

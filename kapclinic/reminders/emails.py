@@ -28,6 +28,7 @@ from kapclinic.clinic.models import (
 from kapclinic.clinic.staff_invitations import link_parts, why_not_invite
 from kapclinic.rems.services import overdue_count as rems_overdue_count
 from kapclinic.stock import selectors as stock_selectors
+from kapclinic.stock.models import Discrepancy
 from sessions.models import DosingSession
 from sessions.reevaluation import due_reevaluations
 
@@ -40,8 +41,16 @@ HEADER = "X-KAP-Reminder"
 NOTICE_KINDS = frozenset({Kind.APPOINTMENT_UPDATED, Kind.APPOINTMENT_CANCELLED})
 # Written to staff, not patients: no patient reminder settings, a link to the staff pages.
 STAFF_KINDS = frozenset(
-    {Kind.CLINICIAN_DIGEST, Kind.FOLLOW_UP_OVERDUE, Kind.SAFETY_ALERT, Kind.STAFF_INVITATION}
+    {
+        Kind.CLINICIAN_DIGEST,
+        Kind.FOLLOW_UP_OVERDUE,
+        Kind.SAFETY_ALERT,
+        Kind.STAFF_INVITATION,
+        Kind.DISCREPANCY_ALERT,
+    }
 )
+# Written to every active prescriber of the clinic (the medical director is one).
+PRESCRIBERS_KINDS = frozenset({Kind.FOLLOW_UP_OVERDUE, Kind.DISCREPANCY_ALERT})
 
 
 class Skip(Exception):
@@ -243,6 +252,24 @@ def _follow_up(reminder, now):
     return task, {"chart_url": link("clinic:patient-chart", task.course.patient_id)}
 
 
+def _stock_count(reminder, now):
+    """The discrepancies one count opened. Sent even when resolved since: the prescribers
+    learn that stock was found short, whoever explained it and however fast."""
+    found = list(
+        Discrepancy.objects.filter(
+            clinic_id=reminder.clinic_id, location_id=reminder.subject_id, opened_at=reminder.due_at
+        ).only("resolved_at")
+    )
+    if not found:
+        raise Skip("the count's discrepancies no longer exist")
+    return found, {
+        "counted_at": local(reminder.due_at, reminder.clinic),
+        "differences": len(found),
+        "still_open": sum(d.is_open for d in found),
+        "url": link("stock:discrepancies"),
+    }
+
+
 CHECKS = {
     SubjectType.APPOINTMENT: _appointment,
     SubjectType.INTAKE: _intake,
@@ -252,6 +279,7 @@ CHECKS = {
     SubjectType.PROVIDER: _digest,
     SubjectType.SAFETY_FLAG: _safety_flag,
     SubjectType.FOLLOW_UP_TASK: _follow_up,
+    SubjectType.STOCK_COUNT: _stock_count,
 }
 
 # template, subject (formatted with the clinic's name)
@@ -273,6 +301,10 @@ WORDING = {
         "follow_up_overdue",
         "Action needed: overdue follow-up at {clinic}",
     ),
+    Kind.DISCREPANCY_ALERT: (
+        "discrepancy_alert",
+        "Action needed: a controlled-drug count did not match at {clinic}",
+    ),
 }
 
 
@@ -288,7 +320,7 @@ def recipients_of(reminder, subject_obj):
 
 def recipient_of(reminder):
     """The addresses to write to; Skip if there is none we may use."""
-    if reminder.kind == Kind.FOLLOW_UP_OVERDUE:
+    if reminder.kind in PRESCRIBERS_KINDS:
         prescribers = Provider.objects.active().filter(
             clinic_id=reminder.clinic_id, role=Role.PRESCRIBER
         )

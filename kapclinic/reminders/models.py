@@ -30,6 +30,7 @@ class Kind(models.TextChoices):
     CLINICIAN_DIGEST = "clinician_digest", "Clinician daily digest"
     SAFETY_ALERT = "safety_alert", "Safety alert to the prescribers"
     FOLLOW_UP_OVERDUE = "follow_up_overdue", "Follow-up task overdue (to the prescribers)"
+    DISCREPANCY_ALERT = "discrepancy_alert", "Count discrepancy (to the prescribers)"
 
 
 class SubjectType(models.TextChoices):
@@ -41,6 +42,9 @@ class SubjectType(models.TextChoices):
     PROVIDER = "provider", "Clinician"
     SAFETY_FLAG = "safety_flag", "Safety flag"
     FOLLOW_UP_TASK = "follow_up_task", "Follow-up task"
+    # A count of one controlled-drug storage location (its id) at `due_at`: the discrepancies
+    # it opened share the location and that moment, so a count is told in one email.
+    STOCK_COUNT = "stock_count", "Count of a storage location"
 
 
 class Channel(models.TextChoices):

@@ -1,6 +1,7 @@
 """The reminders app listens; no phase imports it.
 
-A new safety flag tells the prescribers now. A saved appointment plans whatever is due for it
+A new safety flag, or a count that opens a discrepancy in the controlled-drug register, tells
+the prescribers now. A saved appointment plans whatever is due for it
 now (a late booking, a move, a cancellation) once the transaction commits; the rest waits for
 the periodic scan, which also catches anything this path could not queue. A new invitation (a
 patient's or a new member of staff's) or safety flag becomes a reminder row in the same
@@ -20,6 +21,7 @@ from django.utils import timezone
 from intake.models import Invitation
 from kapclinic.clinic.models import Appointment, SafetyFlag, StaffInvitation
 from kapclinic.clinic.queue import enqueue
+from kapclinic.stock.models import Discrepancy
 
 from . import services
 from .models import Kind, Reminder, SubjectType
@@ -42,7 +44,9 @@ def hand_to_worker(reminder_id):
 
 
 def _write_row(kind, subject_type, subject_id, due_at, **fields):
-    reminder, _ = Reminder.objects.get_or_create(
+    """The row, handed to the worker once committed; one already written is handed over
+    already (a count's second discrepancy shares its first's row)."""
+    reminder, created = Reminder.objects.get_or_create(
         kind=kind,
         subject_type=subject_type,
         subject_id=subject_id,
@@ -51,7 +55,8 @@ def _write_row(kind, subject_type, subject_id, due_at, **fields):
         defaults={"send_after": timezone.now(), **fields},
     )
     pk = reminder.pk
-    transaction.on_commit(lambda: hand_to_worker(pk), robust=True)
+    if created:
+        transaction.on_commit(lambda: hand_to_worker(pk), robust=True)
 
 
 @receiver(post_save, sender=SafetyFlag, dispatch_uid="reminders.safety_flag_alert")
@@ -64,6 +69,21 @@ def alert_care_team(sender, instance, created, raw=False, **kwargs):
             instance.pk,
             instance.raised_at,
             clinic_id=instance.course.clinic_id,
+        )
+
+
+@receiver(post_save, sender=Discrepancy, dispatch_uid="reminders.discrepancy_alert")
+def alert_prescribers_of_discrepancy(sender, instance, created, raw=False, **kwargs):
+    """A count found the shelf different from the register: the clinic's prescribers (the
+    medical director among them) hear of it now, not in tomorrow's digest. One email per
+    count: its discrepancies share the location and the moment (the row's subject)."""
+    if created and not raw:
+        _write_row(
+            Kind.DISCREPANCY_ALERT,
+            SubjectType.STOCK_COUNT,
+            instance.location_id,
+            instance.opened_at,
+            clinic_id=instance.clinic_id,
         )
 
 

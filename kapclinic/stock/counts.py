@@ -11,13 +11,23 @@ from .models import Balance, Discrepancy, Kind, LedgerEntry
 from .writes import REVERSIBLE, StockError, audit, colleague, lock_balances, mg, recorder, write
 
 
-def count(location, by, counted, *, at=None):
-    """A count of every lot at one location: {balance id: counted mg}.
+def count(location, by, counted, *, witness, witness_password, at=None):
+    """A count of every lot at one location: {balance id: counted mg}, before a witness who
+    confirms with their own password (two people, as DEA and UK CD rules expect of a count).
 
-    Each lot gets a count entry (expected vs counted); a difference adjusts the balance to
-    what is there and opens a discrepancy for a prescriber to investigate and resolve.
+    Each lot gets a count entry (expected vs counted) naming the witness; a difference adjusts
+    the balance to what is there and opens a discrepancy for a prescriber who neither counted
+    nor witnessed to investigate and resolve. The reminders app tells the prescribers at once.
     """
     recorder(by, location.clinic_id, "record a count")
+    colleague(
+        witness,
+        location.clinic_id,
+        "witness",
+        "witnessed the count",
+        not_user=by,
+        password=witness_password or "",
+    )
     opened = []
     with transaction.atomic():
         balances = Balance.objects.filter(location=location, lot__clinic_id=location.clinic_id)
@@ -30,7 +40,9 @@ def count(location, by, counted, *, at=None):
             expected, found = row.quantity_mg, mg(counted[row.pk])
             if found < 0:
                 raise StockError("A count cannot be below 0 mg.")
-            entry = write(row, Kind.COUNT, found - expected, by, at=at, counted_mg=found)
+            entry = write(
+                row, Kind.COUNT, found - expected, by, at=at, counted_mg=found, witnessed_by=witness
+            )
             if found != expected:
                 opened.append(
                     Discrepancy.objects.create(
@@ -50,11 +62,13 @@ def count(location, by, counted, *, at=None):
 def resolve_discrepancy(discrepancy, by, *, reason, password):
     """A prescriber signs the finding: their password now, and the reason in words."""
     recorder(by, discrepancy.clinic_id, "resolve a discrepancy", roles={Role.PRESCRIBER})
-    if discrepancy.count_entry.recorded_by_id == by.pk:
-        # Whoever counted short may be the one who took it: someone else investigates.
+    counted = discrepancy.count_entry
+    if by.pk in (counted.recorded_by_id, counted.witnessed_by_id):
+        # Whoever counted short, or signed for it, may be the one who took it: someone else
+        # investigates (separation of duties).
+        did = "recorded" if counted.recorded_by_id == by.pk else "witnessed"
         raise StockError(
-            "You recorded this count: another prescriber of the clinic investigates and "
-            "resolves it."
+            f"You {did} this count: another prescriber of the clinic investigates and resolves it."
         )
     if not (reason or "").strip():
         raise StockError("Write what was found and why.", "reason")

@@ -114,11 +114,24 @@ class TransferForm(OneTimeKeyMixin, FieldErrorsForm):
     to_location = forms.ModelChoiceField(label="To storage location", queryset=None)
     amount_mg = amount_field("Amount (mg)")
     reason = forms.CharField(label="Reason", required=False, max_length=SHORT_REASON)
+    witness, witness_password = witness_fields("Witness (sees it moved and put away)")
 
     def __init__(self, *args, clinic, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["balance"].queryset = stock_on_hand(clinic)
         self.fields["to_location"].queryset = StorageLocation.objects.filter(clinic=clinic)
+        self.fields["witness"].queryset = colleagues(clinic.pk)
+
+
+class CountWitnessForm(FieldErrorsForm):
+    """The second person of a count; the amounts counted are the page's own fields, one per
+    lot kept at the location."""
+
+    witness, witness_password = witness_fields("Witness (counts with you)")
+
+    def __init__(self, *args, clinic, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["witness"].queryset = colleagues(clinic.pk)
 
 
 class RemainderChoiceField(forms.ModelChoiceField):

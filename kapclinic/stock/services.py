@@ -345,12 +345,21 @@ def return_stock(
     )
 
 
-def transfer(balance, to_location, by, *, amount_mg, reason="", at=None):
-    """Move stock of one lot from one safe to another: two entries, one each side."""
+def transfer(balance, to_location, by, *, amount_mg, witness, witness_password, reason="", at=None):
+    """Move stock of one lot from one safe to another before a witness who confirms with their
+    own password: two entries, one each side, both naming the witness."""
     clinic_id = balance.lot.clinic_id
     recorder(by, clinic_id, "transfer stock")
     if to_location.clinic_id != clinic_id or to_location.pk == balance.location_id:
         raise StockError("Choose another of this clinic's storage locations.", "to_location")
+    colleague(
+        witness,
+        clinic_id,
+        "witness",
+        "witnessed the transfer",
+        not_user=by,
+        password=witness_password or "",
+    )
     amount = positive(amount_mg, "amount_mg")
     with transaction.atomic():
         rows = lock_balances((balance.lot, balance.location), (balance.lot, to_location))
@@ -364,6 +373,7 @@ def transfer(balance, to_location, by, *, amount_mg, reason="", at=None):
             by,
             field="amount_mg",
             at=at,
+            witnessed_by=witness,
             reason=(reason or "").strip(),
         )
         into = write(
@@ -372,6 +382,7 @@ def transfer(balance, to_location, by, *, amount_mg, reason="", at=None):
             amount,
             by,
             at=at,
+            witnessed_by=witness,
             counterpart=out,
             reason=(reason or "").strip(),
         )

@@ -260,7 +260,8 @@ class ReturnView(RecordPage):
 
 class CountView(RegisterPage):
     """The guided count of one safe: every lot kept there, expected amount hidden until saved
-    so the counter counts what is there rather than confirming a number."""
+    so the counter counts what is there rather than confirming a number; a witness counts
+    alongside and signs with their own password."""
 
     roles = services.RECORDERS
     template_name = "stock/count.html"
@@ -276,11 +277,13 @@ class CountView(RegisterPage):
     def get(self, request, pk):
         location = self.location(pk)
         viewed(request, f"controlled-substance register: count at {location} viewed")
-        return self.page(request, {"location": location, "rows": self.rows(location)})
+        form = forms.CountWitnessForm(clinic=self.clinic)
+        return self.page(request, {"location": location, "rows": self.rows(location), "form": form})
 
     def post(self, request, pk):
         location = self.location(pk)
         rows = self.rows(location)
+        form = forms.CountWitnessForm(request.POST, clinic=self.clinic)
         counted, errors = {}, []
         for row in rows:
             value = request.POST.get(f"counted-{row.pk}", "").strip()
@@ -288,26 +291,32 @@ class CountView(RegisterPage):
                 counted[row.pk] = services.mg(value) if value else None
             except services.StockError:
                 errors.append(f"Lot {row.lot.lot_number}: enter the mg counted as a number.")
-        if not errors:
+        if form.is_valid() and not errors:
             try:
-                opened = services.count(location, request.user, counted)
+                opened = services.count(location, request.user, counted, **form.cleaned_data)
             except services.StockError as error:
-                errors.append(str(error))
+                if error.field in form.fields:
+                    form.add_model_errors(error)
+                else:
+                    errors.append(str(error))
             else:
-                if opened:
-                    messages.warning(
-                        request,
-                        f"Count saved. {len(opened)} difference(s) opened as discrepancies for "
-                        "a prescriber to resolve.",
-                    )
-                    return redirect("stock:discrepancies")
-                messages.success(request, "Count saved: every lot matches the register.")
-                return redirect("stock:register")
+                return self.saved(request, opened)
         for row in rows:
             row.typed = request.POST.get(f"counted-{row.pk}", "")
-        return self.page(
-            request, {"location": location, "rows": rows, "errors": errors}, status=422
-        )
+        context = {"location": location, "rows": rows, "errors": errors, "form": form}
+        return self.page(request, context, status=422)
+
+    def saved(self, request, opened):
+        if opened:
+            messages.warning(
+                request,
+                f"Count saved. {len(opened)} difference(s) opened as discrepancies for a "
+                "prescriber who neither counted nor witnessed to resolve; the prescribers are "
+                "told by email now.",
+            )
+            return redirect("stock:discrepancies")
+        messages.success(request, "Count saved: every lot matches the register.")
+        return redirect("stock:register")
 
 
 class DiscrepancyListView(RegisterPage):

@@ -1,7 +1,7 @@
 """The controlled-substance register in a real browser (issue 17): a nurse's colleague, the
 prescriber, receives a vial, gives a dose that draws from it, wastes the remainder before the
-nurse (who signs with her password), counts the safe and downloads the register. Every page
-is checked with axe-core."""
+nurse (who signs with her password), counts the safe with her (she signs again) and downloads
+the register. Every page is checked with axe-core."""
 
 import csv
 import datetime
@@ -97,6 +97,8 @@ def test_receive_dose_waste_count_and_download_the_register(
     page.get_by_role("link", name="Safe A").click()
     assert_accessible(page)
     page.get_by_label(re.compile("lot V-E2E")).fill("0")
+    page.get_by_label(re.compile(r"^Witness \(counts with you\)")).select_option(str(nurse.pk))
+    page.get_by_label("Witness's password").fill(PASSWORD)
     page.get_by_role("button", name="Save count").click()
     expect(page.get_by_text("every lot matches the register")).to_be_visible()
 

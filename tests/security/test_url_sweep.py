@@ -136,7 +136,13 @@ def stock_scene(s):
             witness_password=PASSWORD,
         )
         balance = entry.lot.balances.get()
-        (s.stock_discrepancy,) = stock.count(safe, s.nurse.user, {balance.pk: "90"})
+        (s.stock_discrepancy,) = stock.count(
+            safe,
+            s.nurse.user,
+            {balance.pk: "90"},
+            witness=s.world.one.staff["therapist"].user,
+            witness_password=PASSWORD,
+        )
         s.stock_lot, s.stock_location, s.stock_receipt = entry.lot, safe, entry
     return s
 

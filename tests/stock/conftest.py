@@ -81,6 +81,29 @@ class Stock(SimpleNamespace):
             witness_password=password,
         )
 
+    def count(self, location, counted, *, by=None, witness=None, password=PASSWORD, **extra):
+        """The nurse (or `by`) counts `location`, the therapist (or `witness`) counting with
+        her, so the clinic's prescriber is free to resolve what the count opens."""
+        return services.count(
+            location,
+            by or self.nurse,
+            counted,
+            witness=witness or self.therapist,
+            witness_password=password,
+            **extra,
+        )
+
+    def transfer(self, balance, to_location, amount_mg, *, witness=None, password=PASSWORD):
+        """The nurse moves `amount_mg` to `to_location`, the prescriber witnessing."""
+        return services.transfer(
+            balance,
+            to_location,
+            self.nurse,
+            amount_mg=amount_mg,
+            witness=witness or self.prescriber,
+            witness_password=password,
+        )
+
     def return_stock(self, balance, amount_mg, *, witness=None, password=PASSWORD, **extra):
         """The nurse returns `amount_mg` to a reverse distributor, the prescriber witnessing."""
         return services.return_stock(

@@ -48,7 +48,7 @@ def test_the_reversal_witness_signs_with_their_own_password(stock):
 
 def test_both_sides_of_a_reversed_transfer_name_the_witness(stock):
     balance = stock.receive(units=4)
-    out, _into = services.transfer(balance, stock.cabinet, stock.nurse, amount_mg=100)
+    out, _into = stock.transfer(balance, stock.cabinet, 100)
     with pytest.raises(services.StockError):
         stock.reverse(out, witness=None, password="")
     made = stock.reverse(out, "Wrong safe.")
@@ -111,7 +111,7 @@ def test_a_destruction_witness_signs_with_their_own_password(stock):
 
 def test_the_prescriber_who_counted_does_not_resolve_their_own_discrepancy(stock):
     balance = stock.receive(units=4)
-    (discrepancy,) = services.count(stock.safe, stock.prescriber, {balance.pk: "150"})
+    (discrepancy,) = stock.count(stock.safe, {balance.pk: "150"}, by=stock.prescriber)
     with pytest.raises(services.StockError, match="another prescriber"):
         services.resolve_discrepancy(
             discrepancy, stock.prescriber, reason="Miscounted.", password=PASSWORD
@@ -152,7 +152,7 @@ def test_a_correction_sent_twice_with_the_pages_one_time_key_is_written_once(sto
     """The browser sends the form's one-time key; the page used to fail (a server error) on
     it, because a reversal is one or two entries (walk, 7 Dec)."""
     balance = stock.receive(units=4)
-    out, _into = services.transfer(balance, stock.cabinet, stock.nurse, amount_mg=100)
+    out, _into = stock.transfer(balance, stock.cabinet, 100)
     url = reverse("stock:reverse", args=[out.pk])
     client = staff_client(stock.world.one.staff[Role.NURSE])
     key = re.search(r'name="request_key" value="([0-9a-f-]{36})"', client.get(url).content.decode())

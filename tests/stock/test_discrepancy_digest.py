@@ -6,7 +6,6 @@ from django.core import mail
 from django.urls import reverse
 
 from kapclinic.clinic.models import Role
-from kapclinic.stock import services
 from tests.reminders.conftest import at, run_scan
 
 pytestmark = pytest.mark.django_db
@@ -14,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 def test_an_open_discrepancy_is_in_the_daily_digest(stock):
     troches = stock.receive(lot="T-1", units=2, unit_mg=50)
-    services.count(stock.safe, stock.nurse, {troches.pk: "60"})
+    stock.count(stock.safe, {troches.pk: "60"})
     run_scan(at(2030, 6, 3, 6, 30))
     prescriber = stock.prescriber.email
     message = next(m for m in mail.outbox if prescriber in m.to and "summary" in m.subject)
@@ -23,6 +22,6 @@ def test_an_open_discrepancy_is_in_the_daily_digest(stock):
 
 def test_prescribers_see_open_discrepancies_on_my_day(stock, staff_client):
     troches = stock.receive(lot="T-1", units=2, unit_mg=50)
-    services.count(stock.safe, stock.nurse, {troches.pk: "60"})
+    stock.count(stock.safe, {troches.pk: "60"})
     page = staff_client(stock.world.one.staff[Role.PRESCRIBER]).get(reverse("dosing:day"))
     assert "1 controlled-drug count discrepancy" in page.content.decode()

@@ -40,7 +40,7 @@ def test_the_database_refuses_to_update_or_delete_a_ledger_entry(stock):
 
 def test_entries_are_hash_chained(stock):
     balance = stock.receive()
-    services.transfer(balance, stock.cabinet, stock.nurse, amount_mg=50)
+    stock.transfer(balance, stock.cabinet, 50)
     entries = list(LedgerEntry.objects.order_by("pk"))
     assert entries[1].previous_hash == entries[0].row_hash
     assert selectors.chain_break() is None
@@ -111,7 +111,7 @@ def test_the_database_refuses_a_waste_witnessed_by_the_waster(stock):
 
 def test_a_count_difference_opens_a_discrepancy_a_prescriber_resolves(stock):
     balance = stock.receive()  # 200 mg
-    opened = services.count(stock.safe, stock.nurse, {balance.pk: Decimal("150")})
+    opened = stock.count(stock.safe, {balance.pk: Decimal("150")})
     assert len(opened) == 1
     discrepancy = opened[0]
     assert (discrepancy.expected_mg, discrepancy.counted_mg) == (200, 150)
@@ -133,7 +133,7 @@ def test_a_count_difference_opens_a_discrepancy_a_prescriber_resolves(stock):
 
 def test_a_matching_count_opens_nothing(stock):
     balance = stock.receive()
-    assert services.count(stock.safe, stock.nurse, {balance.pk: "200"}) == []
+    assert stock.count(stock.safe, {balance.pk: "200"}) == []
     assert LedgerEntry.objects.filter(kind=Kind.COUNT, quantity_mg=0).count() == 1
     assert not Discrepancy.objects.exists()
 

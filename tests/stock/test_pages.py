@@ -26,12 +26,11 @@ def busy_week(stock):
     services.draw_for_dose(troches, fake_dose(stock, 100))
     drawn = services.draw_for_dose(vials, fake_dose(stock, 35))
     stock.waste(vials, drawn.remainder_mg, settles=drawn)
-    services.transfer(troches, stock.cabinet, stock.nurse, amount_mg=100)
+    stock.transfer(troches, stock.cabinet, 100)
     stock.return_stock(troches, 50, reference="RD-7")
     troches.refresh_from_db()
-    services.count(
+    stock.count(
         stock.safe,
-        stock.nurse,
         {troches.pk: troches.quantity_mg - 50, vials.refresh_from_db() or vials.pk: "250"},
     )
     return troches, vials
@@ -115,7 +114,8 @@ def test_a_count_on_the_page_opens_a_discrepancy(stock, staff_client):
     client = staff_client(stock.world.one.staff[Role.NURSE])
     url = reverse("stock:count", args=[stock.safe.pk])
     assert client.get(url).status_code == 200
-    response = client.post(url, {f"counted-{troches.pk}": "50"})
+    data = {"witness": stock.therapist.pk, "witness_password": PASSWORD}
+    response = client.post(url, {f"counted-{troches.pk}": "50", **data})
     assert response.status_code == 302 and response["Location"] == reverse("stock:discrepancies")
     assert Discrepancy.objects.get().difference_mg == -50
 
