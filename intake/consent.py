@@ -211,11 +211,10 @@ def record_signature(course, document, *, by, signed_name, agreed=True, ip_addre
 
 
 def withdraw_consent(signature, *, by, reason="", ip_address=None):
-    """The patient withdraws a signed consent: dosing stops and the care team is told.
-
-    The care team hears through a safety flag (its alert is sent after commit by the
-    reminders app); it also holds the pre-dose gate until a clinician has spoken with them.
-    """
+    """The patient withdraws a signed consent. A consent dosing needs: dosing stops and the
+    care team is told through a safety flag (its alert is sent after commit by the reminders
+    app), which holds the pre-dose gate until a clinician has spoken with them. An optional
+    consent (research use, say) holds no dose: its withdrawal is on the chart's timeline."""
     course = signature.course
     if course.patient.user_id != by.pk:
         raise JourneyError("Only the patient may withdraw their own consent.")
@@ -234,15 +233,16 @@ def withdraw_consent(signature, *, by, reason="", ip_address=None):
         )
         document = signature.document
         said = f" Their reason: {reason}" if reason else " They gave no reason."
-        SafetyFlag.raise_for(
-            course,
-            source=WITHDRAWAL_FLAG,
-            reason=(
-                f"The patient withdrew their consent “{document.title}” "
-                f"(version {document.version}).{said} Do not dose; talk with the patient."
-            ),
-            by=by,
-        )
+        if document.required_before_dosing:
+            SafetyFlag.raise_for(
+                course,
+                source=WITHDRAWAL_FLAG,
+                reason=(
+                    f"The patient withdrew their consent “{document.title}” "
+                    f"(version {document.version}).{said} Do not dose; talk with the patient."
+                ),
+                by=by,
+            )
         what = f"consent withdrawn: {document.get_kind_display()} v{document.version}"
         audit(by, course, what, CHANGE)
     return withdrawal
