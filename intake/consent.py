@@ -21,6 +21,9 @@ RESIGNING_STATES = frozenset(
     {CourseState.CLEARED, CourseState.IN_TREATMENT, CourseState.MAINTENANCE}
 )
 WITHDRAWAL_FLAG = "Consent withdrawn"
+# The box the patient ticks, word for word: kept with each signature, quoted by its signed copy.
+INTAKE_STATEMENT = "I have read and understood this information and I consent to treatment."
+RESIGN_STATEMENT = "I have read this version, including what changed, and I consent."
 
 
 @dataclass
@@ -166,7 +169,12 @@ def sign_consent(course, document, *, by, signed_name, ip_address=None):
     signable_document(course, document.pk)
     with transaction.atomic():
         signature, created = record_signature(
-            course, document, by=by, signed_name=signed_name, ip_address=ip_address
+            course,
+            document,
+            by=by,
+            signed_name=signed_name,
+            statement=RESIGN_STATEMENT,
+            ip_address=ip_address,
         )
         if created:
             what = f"consent signed: {document.get_kind_display()} v{document.version}"
@@ -174,8 +182,9 @@ def sign_consent(course, document, *, by, signed_name, ip_address=None):
     return signature
 
 
-def record_signature(course, document, *, by, signed_name, agreed=True, ip_address=None):
-    """(signature, created): the one place a signature is written (re-consent and intake).
+def record_signature(course, document, *, by, signed_name, statement, agreed=True, ip_address=None):
+    """(signature, created): the one place a signature is written (re-consent and intake);
+    `statement`: the words of the box the patient ticked.
 
     A version already signed and not withdrawn is not signed again: the signature on file is
     the answer (a double tap, a second tab, a form sent again after "back"). Signing after a
@@ -199,6 +208,7 @@ def record_signature(course, document, *, by, signed_name, agreed=True, ip_addre
                 signed_by=by,
                 signed_name=signed_name,
                 agreed=agreed,
+                statement=statement,
                 ip_address=ip_address,
                 restores=restores,
             )

@@ -5,7 +5,7 @@ takes back their research consent was told "No further doses will be given" and 
 import pytest
 from django.urls import reverse
 
-from intake.consent import WITHDRAWAL_FLAG, record_signature
+from intake.consent import RESIGN_STATEMENT, WITHDRAWAL_FLAG, record_signature
 from intake.models import ConsentDocument, ConsentKind, ConsentSignature
 from kapclinic.clinic.models import SafetyFlag
 from sessions.gate import evaluate_gate, failing
@@ -24,7 +24,11 @@ def research(ready):
         required_before_dosing=False,
     )
     return record_signature(
-        ready.course, document, by=ready.patient, signed_name=ready.course.patient.legal_name
+        ready.course,
+        document,
+        by=ready.patient,
+        signed_name=ready.course.patient.legal_name,
+        statement=RESIGN_STATEMENT,
     )[0]
 
 
