@@ -21,6 +21,9 @@ RESIGNING_STATES = frozenset(
     {CourseState.CLEARED, CourseState.IN_TREATMENT, CourseState.MAINTENANCE}
 )
 WITHDRAWAL_FLAG = "Consent withdrawn"
+# The box the patient ticks, word for word: kept with each signature, quoted by its signed copy.
+INTAKE_STATEMENT = "I have read and understood this information and I consent to treatment."
+RESIGN_STATEMENT = "I have read this version, including what changed, and I consent."
 
 
 @dataclass
@@ -166,7 +169,12 @@ def sign_consent(course, document, *, by, signed_name, ip_address=None):
     signable_document(course, document.pk)
     with transaction.atomic():
         signature, created = record_signature(
-            course, document, by=by, signed_name=signed_name, ip_address=ip_address
+            course,
+            document,
+            by=by,
+            signed_name=signed_name,
+            statement=RESIGN_STATEMENT,
+            ip_address=ip_address,
         )
         if created:
             what = f"consent signed: {document.get_kind_display()} v{document.version}"
@@ -174,8 +182,9 @@ def sign_consent(course, document, *, by, signed_name, ip_address=None):
     return signature
 
 
-def record_signature(course, document, *, by, signed_name, agreed=True, ip_address=None):
-    """(signature, created): the one place a signature is written (re-consent and intake).
+def record_signature(course, document, *, by, signed_name, statement, agreed=True, ip_address=None):
+    """(signature, created): the one place a signature is written (re-consent and intake);
+    `statement`: the words of the box the patient ticked.
 
     A version already signed and not withdrawn is not signed again: the signature on file is
     the answer (a double tap, a second tab, a form sent again after "back"). Signing after a
@@ -199,6 +208,7 @@ def record_signature(course, document, *, by, signed_name, agreed=True, ip_addre
                 signed_by=by,
                 signed_name=signed_name,
                 agreed=agreed,
+                statement=statement,
                 ip_address=ip_address,
                 restores=restores,
             )
@@ -211,11 +221,10 @@ def record_signature(course, document, *, by, signed_name, agreed=True, ip_addre
 
 
 def withdraw_consent(signature, *, by, reason="", ip_address=None):
-    """The patient withdraws a signed consent: dosing stops and the care team is told.
-
-    The care team hears through a safety flag (its alert is sent after commit by the
-    reminders app); it also holds the pre-dose gate until a clinician has spoken with them.
-    """
+    """The patient withdraws a signed consent. A consent dosing needs: dosing stops and the
+    care team is told through a safety flag (its alert is sent after commit by the reminders
+    app), which holds the pre-dose gate until a clinician has spoken with them. An optional
+    consent (research use, say) holds no dose: its withdrawal is on the chart's timeline."""
     course = signature.course
     if course.patient.user_id != by.pk:
         raise JourneyError("Only the patient may withdraw their own consent.")
@@ -234,15 +243,16 @@ def withdraw_consent(signature, *, by, reason="", ip_address=None):
         )
         document = signature.document
         said = f" Their reason: {reason}" if reason else " They gave no reason."
-        SafetyFlag.raise_for(
-            course,
-            source=WITHDRAWAL_FLAG,
-            reason=(
-                f"The patient withdrew their consent “{document.title}” "
-                f"(version {document.version}).{said} Do not dose; talk with the patient."
-            ),
-            by=by,
-        )
+        if document.required_before_dosing:
+            SafetyFlag.raise_for(
+                course,
+                source=WITHDRAWAL_FLAG,
+                reason=(
+                    f"The patient withdrew their consent “{document.title}” "
+                    f"(version {document.version}).{said} Do not dose; talk with the patient."
+                ),
+                by=by,
+            )
         what = f"consent withdrawn: {document.get_kind_display()} v{document.version}"
         audit(by, course, what, CHANGE)
     return withdrawal

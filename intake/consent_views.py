@@ -112,6 +112,16 @@ class SignConsentView(PatientConsentMixin, View):
         return redirect("clinic:my-journey")
 
 
+def withdrawn_message(document):
+    """What the patient is told: a consent dosing needs stops dosing; another does not."""
+    if document.required_before_dosing:
+        return (
+            "Your consent is withdrawn. No further doses will be given, and your care team has "
+            "been told and will contact you."
+        )
+    return "Your consent is withdrawn. Your treatment is not affected."
+
+
 class WithdrawConsentView(PatientConsentMixin, View):
     """The patient withdraws one of their signed consents, with an optional reason."""
 
@@ -147,10 +157,6 @@ class WithdrawConsentView(PatientConsentMixin, View):
             except JourneyError as error:
                 form.add_error(None, str(error))
             else:
-                messages.info(
-                    request,
-                    "Your consent is withdrawn. No further doses will be given, and your care "
-                    "team has been told and will contact you.",
-                )
+                messages.info(request, withdrawn_message(signature.document))
                 return redirect("intake:consents")
         return render(request, self.template_name, {"signature": signature, "form": form})

@@ -15,6 +15,7 @@ from kapclinic.clinic.models import Indication, Provider, Route
 from kapclinic.clinic.models.protocol import Product
 from kapclinic.clinic.text_limits import CLINICAL_TEXT
 
+from .consent import RESIGN_STATEMENT
 from .decision_rules import decision_errors
 from .plans import PLAN_TERMS
 from .step_forms import NOT_TICKED, ConsentForm, written
@@ -195,7 +196,7 @@ class SignConsentForm(ConsentForm):
     """Re-signing outside the wizard: the same typed-name signature, for the version shown."""
 
     agreed = forms.BooleanField(
-        label="I have read this version, including what changed, and I consent.",
+        label=RESIGN_STATEMENT,
         error_messages=NOT_TICKED,
     )
 

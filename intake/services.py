@@ -18,7 +18,7 @@ from kapclinic.instruments import get_instrument
 from kapclinic.measures.models import QuestionnaireResponse
 
 from . import rules
-from .consent import record_signature
+from .consent import INTAKE_STATEMENT, record_signature
 from .decision_rules import DecisionRefused, check_decision, fields_for_outcome
 from .eligibility import date_of_birth_refusal
 from .models import (
@@ -123,6 +123,7 @@ def save_step(record, step_key, cleaned, *, by, request=None):
                 by=by,
                 signed_name=cleaned["signed_name"],
                 agreed=cleaned["agreed"],
+                statement=INTAKE_STATEMENT,
                 ip_address=(request.META.get("REMOTE_ADDR") if request else None),
             )
             cleaned = {"document_version": document.version, "signed_name": cleaned["signed_name"]}

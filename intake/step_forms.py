@@ -13,6 +13,7 @@ from django.utils import timezone
 from kapclinic.clinic.form_fields import phone_input, written
 from kapclinic.clinic.forms import phone_number
 
+from .consent import INTAKE_STATEMENT
 from .eligibility import date_of_birth_refusal
 from .question_layout import FollowUp, Group, QuestionLayoutMixin
 
@@ -368,7 +369,7 @@ NOT_TICKED = {"required": "Tick the box to say you consent, or leave it for now.
 
 class ConsentForm(forms.Form):
     agreed = forms.BooleanField(
-        label="I have read and understood this information and I consent to treatment.",
+        label=INTAKE_STATEMENT,
         error_messages=NOT_TICKED,
     )
     signed_name = forms.CharField(

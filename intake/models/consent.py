@@ -109,6 +109,12 @@ class ConsentSignature(ImmutableModel):
     agreed = models.BooleanField()
     signed_at = models.DateTimeField(default=timezone.now)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
+    statement = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="The words of the box the patient ticked, as the page showed them "
+        "(blank for signatures made before they were kept).",
+    )
     # Signing again after a withdrawal restores the consent; the withdrawal stays on file.
     restores = models.OneToOneField(
         "ConsentWithdrawal",

@@ -154,6 +154,12 @@ class Clinic(models.Model):
     def tz(self):
         return zoneinfo.ZoneInfo(self.time_zone)
 
+    @property
+    def phone_uri(self):
+        """The clinic's phone as a link a patient in crisis taps to call ("" when none)."""
+        dialled = "".join(c for c in self.phone if c.isdigit() or c == "+")
+        return f"tel:{dialled}" if dialled else ""
+
     def today(self, now=None):
         """The date at the clinic (not the server's): which consent, protocol or REMS
         certification is in force is a question of the clinic's day."""

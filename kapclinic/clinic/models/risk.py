@@ -9,7 +9,7 @@ The rules that write these rows live in `kapclinic/clinic/risk.py`.
 """
 
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from kapclinic.clinic.access import ClinicStaffQuerySet, PatientRecordQuerySet
@@ -54,14 +54,18 @@ class RiskReviewQuerySet(ClinicStaffQuerySet):
     """Staff of the course's clinic only, like the flags they resolve."""
 
     def awaiting_psychiatric_review(self, at=None):
-        """Reviews that keep dosing blocked: made (by `at`) and not yet followed by a
-        prescriber's psychiatric review (by `at`)."""
+        """Reviews that keep dosing blocked: made (by `at`) and whose latest psychiatric review
+        (by `at`), if any, did not let dosing resume. The latest decides: a "stays paused"
+        written after a "may resume" (a second tab, news since) blocks again."""
         reviews = self.filter(needs_psychiatric_review=True)
-        done = PsychiatricReview.objects.filter(risk_review=OuterRef("pk"), dosing_may_resume=True)
+        latest = PsychiatricReview.objects.filter(risk_review=OuterRef("pk"))
         if at is not None:
             reviews = reviews.filter(reviewed_at__lte=at)
-            done = done.filter(reviewed_at__lte=at)
-        return reviews.filter(~Exists(done))
+            latest = latest.filter(reviewed_at__lte=at)
+        latest = latest.order_by("-reviewed_at", "-pk").values("dosing_may_resume")[:1]
+        return reviews.annotate(resumed=Subquery(latest)).filter(
+            Q(resumed__isnull=True) | Q(resumed=False)
+        )
 
 
 class RiskReview(WriteOnce):

@@ -1,6 +1,6 @@
 """Phase 1 records: a patient's wizard answers, a cleared course with its plan, consent."""
 
-from intake.consent import record_signature
+from intake.consent import INTAKE_STATEMENT, record_signature
 from intake.models import (
     ConsentDocument,
     IntakeSubmission,
@@ -87,6 +87,10 @@ def sign_consent(course, version="1.0"):
     if document is None:
         document = publish_consent(course.clinic, version)
     signature, _ = record_signature(
-        course, document, by=course.patient.user, signed_name=course.patient.legal_name
+        course,
+        document,
+        by=course.patient.user,
+        signed_name=course.patient.legal_name,
+        statement=INTAKE_STATEMENT,
     )
     return signature
