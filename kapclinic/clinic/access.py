@@ -57,8 +57,15 @@ def patient_scope(user, prefix="", clinic_field=None):
         return Q()
     provider = provider_for(user)
     if provider is not None:
-        return Q(**{clinic_field or f"{prefix}clinic_id": provider.clinic_id})
+        return staff_scope(provider.clinic_id, prefix, clinic_field)
     return Q(**{f"{prefix}user_id": user.pk})
+
+
+def staff_scope(clinic_id, prefix="", clinic_field=None):
+    """What the staff of clinic `clinic_id` see (`patient_scope` of one of them): its patients."""
+    from django.db.models import Q
+
+    return Q(**{clinic_field or f"{prefix}clinic_id": clinic_id})
 
 
 class PatientRecordQuerySet(models.QuerySet):
@@ -71,6 +78,11 @@ class PatientRecordQuerySet(models.QuerySet):
     def visible_to(self, user):
         scope = patient_scope(user, self.patient_path, clinic_field=self.clinic_field)
         return self.none() if scope is None else self.filter(scope)
+
+    def seen_by_staff_of(self, clinic_id):
+        """`visible_to` a member of staff of this clinic (not a superuser), by the clinic's id
+        alone: for statements built once per process (clinic/statements.py)."""
+        return self.filter(staff_scope(clinic_id, self.patient_path, self.clinic_field))
 
 
 class ClinicStaffQuerySet(models.QuerySet):

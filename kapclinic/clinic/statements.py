@@ -15,7 +15,12 @@ from dataclasses import dataclass
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models.query import FlatValuesListIterable, ModelIterable, ValuesListIterable
+from django.db.models.query import (
+    FlatValuesListIterable,
+    ModelIterable,
+    ValuesListIterable,
+    get_related_populators,
+)
 
 _STATEMENTS = {}
 
@@ -47,6 +52,8 @@ class _Statement:
     converters: tuple = ()  # plain rows: the ORM's converters of each column
     flat: bool = False  # values_list(..., flat=True): the one column's values
 
+    objects: object = None  # model rows with their select_related objects: `_ModelRows`
+
     def read(self, args):
         params = [args[index] if index is not None else constant for index, constant in self.slots]
         if self.model is not None:
@@ -57,7 +64,46 @@ class _Statement:
             rows = cursor.fetchall()
         if self.converters:
             rows = [_converted(row, self.converters, connection) for row in rows]
+        if self.objects is not None:
+            return [self.objects.build(row) for row in rows]
         return [row[0] for row in rows] if self.flat else [tuple(row) for row in rows]
+
+
+@dataclass(frozen=True)
+class _ModelRows:
+    """How Django's ModelIterable turns a row into its object, the related objects
+    `select_related` read with it and its annotations, worked out once from the compiler."""
+
+    db: str
+    model: object
+    start: int
+    end: int
+    init_list: tuple
+    populators: tuple
+    annotations: tuple
+
+    @classmethod
+    def of(cls, compiler, db):
+        select, klass_info = compiler.select, compiler.klass_info
+        fields = klass_info["select_fields"]
+        start, end = fields[0], fields[-1] + 1
+        return cls(
+            db=db,
+            model=klass_info["model"],
+            start=start,
+            end=end,
+            init_list=tuple(column[0].target.attname for column in select[start:end]),
+            populators=tuple(get_related_populators(klass_info, select, db)),
+            annotations=tuple(compiler.annotation_col_map.items()),
+        )
+
+    def build(self, row):
+        obj = self.model.from_db(self.db, self.init_list, row[self.start : self.end])
+        for populator in self.populators:
+            populator.populate(row, obj)
+        for name, position in self.annotations:
+            setattr(obj, name, row[position])
+        return obj
 
 
 def _converted(row, converters, connection):
@@ -71,7 +117,8 @@ def _converted(row, converters, connection):
 
 
 def compiled(name, args, rows):
-    """What `rows(*args)` reads (model objects, `values_list` rows), its SQL built once.
+    """What `rows(*args)` reads (model objects, with the related objects `select_related`
+    reads beside them; `values_list` rows), its SQL built once.
 
     `rows` takes every value that changes as an argument and captures nothing, so the rest of
     the statement is the same on every call; `args` are ints (ids), dates and aware datetimes. The
@@ -133,10 +180,11 @@ def _compile(rows, args):
         else:
             return None
     fields = dict(sql=sql, db=queryset.db, slots=tuple(slots))
-    if queryset._iterable_class is ModelIterable and query.select_related is False:
+    model_rows = queryset._iterable_class is ModelIterable
+    if model_rows and query.select_related is False:
         return _Statement(model=queryset.model, **fields)
     flat = queryset._iterable_class is FlatValuesListIterable
-    if queryset._iterable_class is not ValuesListIterable and not flat:
+    if not model_rows and queryset._iterable_class is not ValuesListIterable and not flat:
         return None
     # As Django's ValuesListIterable (compiler.results_iter): each column's converters.
     selected = [column[0] for column in compiler.select[: compiler.col_count]]
@@ -146,4 +194,5 @@ def _compile(rows, args):
         (position, tuple(functions), expression)
         for position, (functions, expression) in compiler.get_converters(selected).items()
     )
-    return _Statement(converters=converters, flat=flat, **fields)
+    objects = _ModelRows.of(compiler, queryset.db) if model_rows else None
+    return _Statement(converters=converters, flat=flat, objects=objects, **fields)

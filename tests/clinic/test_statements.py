@@ -168,3 +168,53 @@ def test_the_session_screen_and_the_chart_read_their_lists_through_kept_statemen
     pages = [name for name in kept if name.startswith(("session screen:", "patient chart:"))]
     assert len(pages) >= 10, pages
     assert [name for name in pages if kept[name] is None] == []
+
+
+# --- Model rows with the related objects select_related reads beside them -----------------
+
+
+def flags_with_course(*course_ids):
+    BUILT.append(course_ids)
+    return (
+        SafetyFlag.objects.filter(course_id__in=course_ids)
+        .select_related("course__patient__clinic", "resolved_by")
+        .order_by("pk")
+    )
+
+
+def described(flags):
+    return [
+        (
+            f.pk,
+            f.reason,
+            f.raised_at,
+            f.course.pk,
+            f.course.state,
+            f.course.patient.legal_name,
+            f.course.patient.clinic.name,
+            f.resolved_by,
+        )
+        for f in flags
+    ]
+
+
+def test_model_rows_with_select_related_are_the_orms_built_once(world, django_assert_num_queries):
+    one, two = world.one.courses
+    flag(one, "One")
+    both = [one.pk, two.pk]
+    assert described(compiled("test: flags and course", both, flags_with_course)) == described(
+        flags_with_course(*both)
+    )
+    flag(two, "Two", SafetyFlag.Urgency.URGENT)
+    BUILT.clear()
+    with django_assert_num_queries(1):  # the related objects come in the same row
+        again = compiled("test: flags and course", both, flags_with_course)
+        shown = described(again)
+    assert BUILT == []  # the kept statement, not built anew
+    assert shown == described(flags_with_course(*both)) and len(shown) == 2
+    assert shown[1][5] == two.patient.legal_name and shown[1][7] is None
+    other = world.two.courses[0]
+    flag(other, "Elsewhere")
+    assert described(compiled("test: flags and course", [other.pk, one.pk], flags_with_course)) == (
+        described(flags_with_course(other.pk, one.pk))
+    )
