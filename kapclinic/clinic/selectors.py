@@ -228,7 +228,11 @@ def patient_chart(patient):
         "risk_reviews": compiled(
             "patient chart: risk reviews",
             [patient.pk],
-            lambda pk: RiskReview.objects.filter(course__patient=pk).order_by("-reviewed_at")[:3],
+            lambda pk: (
+                RiskReview.objects.filter(course__patient=pk)
+                .with_dosing_block()
+                .order_by("-reviewed_at")[:3]
+            ),
         ),
         "open_tasks": list(
             FollowUpTask.objects.open()

@@ -61,3 +61,18 @@ def test_a_review_after_stays_paused_may_lift_the_block(blocked):
     assert risk.dosing_block(blocked.courses[0]) == blocked.review
     psychiatric(blocked, True, "Seen again a week later; may resume.")
     assert risk.dosing_block(blocked.courses[0]) is None
+
+
+def test_the_chart_says_while_dosing_waits_for_a_psychiatric_review(blocked, staff_client):
+    """The chart's suicide-risk card says what the gate will say: blocked until a prescriber's
+    psychiatric review lets dosing resume (and no longer once one has)."""
+    from django.urls import reverse
+
+    chart = reverse("clinic:patient-chart", args=[blocked.courses[0].patient_id])
+    client = staff_client(blocked.staff[Role.THERAPIST])
+    waiting = "Dosing blocked until a psychiatric review"
+    assert waiting in client.get(chart).text
+    psychiatric(blocked, True, "Seen at 10:00; intent gone, may resume.")
+    assert waiting not in client.get(chart).text
+    psychiatric(blocked, False, "Her partner rang at 11:00: she bought pills. Stay paused.")
+    assert waiting in client.get(chart).text

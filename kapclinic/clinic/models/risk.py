@@ -9,7 +9,7 @@ The rules that write these rows live in `kapclinic/clinic/risk.py`.
 """
 
 from django.db import models
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import ExpressionWrapper, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from kapclinic.clinic.access import ClinicStaffQuerySet, PatientRecordQuerySet
@@ -53,19 +53,28 @@ class RiskDecision(models.TextChoices):
 class RiskReviewQuerySet(ClinicStaffQuerySet):
     """Staff of the course's clinic only, like the flags they resolve."""
 
-    def awaiting_psychiatric_review(self, at=None):
-        """Reviews that keep dosing blocked: made (by `at`) and whose latest psychiatric review
+    def with_dosing_block(self, at=None):
+        """Each review with `blocks_dosing`: it asked for a psychiatric review and its latest one
         (by `at`), if any, did not let dosing resume. The latest decides: a "stays paused"
         written after a "may resume" (a second tab, news since) blocks again."""
-        reviews = self.filter(needs_psychiatric_review=True)
         latest = PsychiatricReview.objects.filter(risk_review=OuterRef("pk"))
         if at is not None:
-            reviews = reviews.filter(reviewed_at__lte=at)
             latest = latest.filter(reviewed_at__lte=at)
         latest = latest.order_by("-reviewed_at", "-pk").values("dosing_may_resume")[:1]
-        return reviews.annotate(resumed=Subquery(latest)).filter(
-            Q(resumed__isnull=True) | Q(resumed=False)
+        return self.annotate(
+            resumed=Subquery(latest),
+            blocks_dosing=ExpressionWrapper(
+                Q(needs_psychiatric_review=True) & (Q(resumed__isnull=True) | Q(resumed=False)),
+                output_field=models.BooleanField(),
+            ),
         )
+
+    def awaiting_psychiatric_review(self, at=None):
+        """Reviews that keep dosing blocked: made (by `at`) and not lifted (`with_dosing_block`)."""
+        reviews = self.filter(needs_psychiatric_review=True)
+        if at is not None:
+            reviews = reviews.filter(reviewed_at__lte=at)
+        return reviews.with_dosing_block(at).filter(blocks_dosing=True)
 
 
 class RiskReview(WriteOnce):
