@@ -29,10 +29,11 @@ def records():
     )
 
 
-def _by_course(rows):
+def _grouped(rows, key="course_id"):
+    """{key value: [rows]}, in the rows' order."""
     grouped = defaultdict(list)
     for row in rows:
-        grouped[row.course_id].append(row)
+        grouped[getattr(row, key)].append(row)
     return grouped
 
 
@@ -40,12 +41,12 @@ def build_context(release, *, generated_by, generated_at=None):
     patient, until = release.patient, release.answered_at
     courses = list(TreatmentCourse.objects.filter(patient=patient).order_by("created_at", "pk"))
     mine = {"course__patient": patient}
-    decisions = _by_course(
+    decisions = _grouped(
         SuitabilityDecision.objects.filter(**mine, decided_at__lte=until)
         .select_related("decided_by")
         .order_by("decided_at", "pk")
     )
-    reevaluations = _by_course(
+    reevaluations = _grouped(
         Reevaluation.objects.filter(**mine, decided_at__lte=until)
         .select_related("decided_by")
         .order_by("decided_at", "pk")
@@ -57,19 +58,18 @@ def build_context(release, *, generated_by, generated_at=None):
         .select_related("signed_by")
         .order_by("started_at", "pk")
     )
-    observations, addenda = defaultdict(list), defaultdict(list)
-    for row in (
+    observations = _grouped(
         Observation.entries.filter(session__in=sessions)
         .select_related("recorded_by")
-        .order_by("observed_at", "pk")
-    ):
-        observations[row.session_id].append(row)
-    for row in (
+        .order_by("observed_at", "pk"),
+        "session_id",
+    )
+    addenda = _grouped(
         Addendum.objects.filter(session__in=sessions, written_at__lte=until)
         .select_related("author")
-        .order_by("written_at", "pk")
-    ):
-        addenda[row.session_id].append(row)
+        .order_by("written_at", "pk"),
+        "session_id",
+    )
     notes = list(
         IntegrationNote.objects.filter(
             **mine, status=IntegrationNote.Status.SIGNED, signed_at__lte=until
@@ -77,14 +77,13 @@ def build_context(release, *, generated_by, generated_at=None):
         .select_related("signed_by", "appointment")
         .order_by("signed_at", "pk")
     )
-    note_addenda = defaultdict(list)
-    for row in (
+    note_addenda = _grouped(
         NoteAddendum.objects.filter(note__in=notes, written_at__lte=until)
         .select_related("author")
-        .order_by("written_at", "pk")
-    ):
-        note_addenda[row.note_id].append(row)
-    sessions_of, notes_of = _by_course(sessions), _by_course(notes)
+        .order_by("written_at", "pk"),
+        "note_id",
+    )
+    sessions_of, notes_of = _grouped(sessions), _grouped(notes)
     return {
         **printed_for(patient, generated_by, generated_at),
         "release": release,

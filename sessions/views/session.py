@@ -12,12 +12,10 @@ from django.utils import timezone
 from django.views import View
 
 from kapclinic.audit.trail import VIEW, audit
-from kapclinic.clinic.access import provider_for
 from kapclinic.clinic.form_views import refusals_shown_on
-from kapclinic.clinic.mixins import StaffRequiredMixin
+from kapclinic.clinic.mixins import StaffRequiredMixin, staff_row
 from kapclinic.clinic.models import Appointment, JourneyError
 from kapclinic.clinic.records import SignedRecordError
-from kapclinic.clinic.statements import compiled
 
 from .. import services
 from ..forms import session as forms
@@ -49,23 +47,22 @@ def _on_screen(clinic_id, pk):
 class SessionView(StaffRequiredMixin, View):
     """GET: the screen (or a "Start session" page); POST: open the session for the appointment."""
 
-    def get_appointment(self, request, pk, *related):
+    def get_appointment(self, request, pk):
         return get_object_or_404(
-            Appointment.objects.visible_to(request.user).select_related(*SHOWN_WITH, *related),
-            pk=pk,
+            Appointment.objects.visible_to(request.user).select_related(*SHOWN_WITH), pk=pk
         )
 
     def get(self, request, pk):
         # The session comes with its appointment, and the plan the gate's clearance check reads:
         # for staff, a statement built once per process (about 3 ms a screen to build anew).
-        provider = provider_for(request.user)
-        if provider is not None and not request.user.is_superuser:
-            found = compiled("session screen: appointment", [provider.clinic_id, pk], _on_screen)
-            if not found:
-                raise Http404("No Appointment matches the given query.")
-            appointment = found[0]
-        else:
-            appointment = self.get_appointment(request, pk, *SCREEN_SHOWN_WITH)
+        appointments = Appointment.objects.visible_to(request.user)
+        appointment = staff_row(
+            request,
+            "session screen: appointment",
+            pk,
+            _on_screen,
+            appointments.select_related(*SHOWN_WITH, *SCREEN_SHOWN_WITH),
+        )
         session = getattr(appointment, "dosing_session", None)
         if session is not None:
             if session.course_id == appointment.course_id:
