@@ -25,6 +25,7 @@ from kapclinic.clinic.models import (
     SafetyFlag,
     StaffInvitation,
 )
+from kapclinic.clinic.models.people import CLINICIAN_ROLES
 from kapclinic.clinic.staff_invitations import link_parts, why_not_invite
 from kapclinic.rems.services import overdue_count as rems_overdue_count
 from kapclinic.stock import selectors as stock_selectors
@@ -224,12 +225,13 @@ def _digest(reminder, now):
 
 
 def alert_recipients(course):
-    """The course's prescribers, or every active prescriber of the clinic if none is named."""
-    team = [p for p in course.care_team.all() if p.active and p.role == Role.PRESCRIBER]
-    if not team:
-        team = list(
-            Provider.objects.active().filter(clinic_id=course.clinic_id, role=Role.PRESCRIBER)
-        )
+    """The course's active care team (its therapist often knows the patient best and calls
+    first), and every active prescriber of the clinic when the team names none: a prescriber
+    always hears."""
+    members = course.care_team.active().filter(role__in=CLINICIAN_ROLES).select_related("user")
+    team = list(members)
+    if not any(p.role == Role.PRESCRIBER for p in team):
+        team += Provider.objects.active().filter(clinic_id=course.clinic_id, role=Role.PRESCRIBER)
     return sorted({p.user.email for p in team})
 
 

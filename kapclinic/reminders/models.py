@@ -28,7 +28,7 @@ class Kind(models.TextChoices):
     INVITATION_PENDING = "invitation_pending", "Invitation not accepted"
     STAFF_INVITATION = "staff_invitation", "Sign-in invitation (a new member of staff)"
     CLINICIAN_DIGEST = "clinician_digest", "Clinician daily digest"
-    SAFETY_ALERT = "safety_alert", "Safety alert to the prescribers"
+    SAFETY_ALERT = "safety_alert", "Safety alert to the care team"
     FOLLOW_UP_OVERDUE = "follow_up_overdue", "Follow-up task overdue (to the prescribers)"
     DISCREPANCY_ALERT = "discrepancy_alert", "Count discrepancy (to the prescribers)"
 

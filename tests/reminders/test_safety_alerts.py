@@ -36,14 +36,16 @@ def raise_flag(course, by):
 
 
 @pytest.mark.django_db
-def test_alert_goes_to_the_course_prescribers_without_clinical_detail(world):
+def test_alert_goes_to_the_care_team_without_clinical_detail(world):
+    """The patient's therapist hears of a risk answer with the prescriber: the therapist is
+    often the clinician who knows the patient best and can call first."""
     course = world.one.courses[0]
-    prescriber = world.one.staff[Role.PRESCRIBER]
-    course.care_team.add(prescriber, world.one.staff[Role.THERAPIST])
+    prescriber, therapist = world.one.staff[Role.PRESCRIBER], world.one.staff[Role.THERAPIST]
+    course.care_team.add(prescriber, therapist)
     with TestCase.captureOnCommitCallbacks(execute=True):
         raise_flag(course, by=course.patient.user)
     [message] = sent_alerts()
-    assert message.to == [prescriber.user.email]
+    assert message.to == sorted([prescriber.user.email, therapist.user.email])
     body = message.body + message.alternatives[0][0]
     assert course.patient.legal_name not in body and "Item 9" not in body
     assert f"/patients/{course.patient_id}/" in body
@@ -54,6 +56,26 @@ def test_without_a_named_prescriber_every_active_prescriber_of_the_clinic_is_tol
     course = world.one.courses[0]
     assert alert_recipients(course) == [world.one.staff[Role.PRESCRIBER].user.email]
     assert world.two.staff[Role.PRESCRIBER].user.email not in alert_recipients(course)
+
+
+@pytest.mark.django_db
+def test_a_care_team_without_a_prescriber_alerts_the_clinics_prescribers_too(world):
+    """A prescriber always hears: a team of one therapist adds the clinic's prescribers."""
+    course = world.one.courses[0]
+    therapist = world.one.staff[Role.THERAPIST]
+    course.care_team.add(therapist)
+    expected = sorted([therapist.user.email, world.one.staff[Role.PRESCRIBER].user.email])
+    assert alert_recipients(course) == expected
+
+
+@pytest.mark.django_db
+def test_a_departed_care_team_member_is_not_written_to(world):
+    course = world.one.courses[0]
+    prescriber, therapist = world.one.staff[Role.PRESCRIBER], world.one.staff[Role.THERAPIST]
+    course.care_team.add(prescriber, therapist)
+    therapist.active = False
+    therapist.save(update_fields=["active"])
+    assert alert_recipients(course) == [prescriber.user.email]
 
 
 @pytest.mark.django_db
