@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from .people import Clinic
 
@@ -151,8 +152,31 @@ class ClinicHours:
             return f"{hours}: this visit ends at {end:%H:%M}."
         return None
 
+    def open_from(self, at, tz, staying=datetime.timedelta(0), days=14):
+        """`at` when the clinic is open then and stays open for `staying`; otherwise when it
+        next opens (clinic time), within `days`; None when it does not open in that time."""
+        local = at.astimezone(tz)
+        for n in range(days + 1):
+            date = local.date() + datetime.timedelta(days=n)
+            window = self.window(date)
+            if window is None:
+                continue
+            opens, closes = window
+            if opens is None:  # no hours set: open all day
+                return local if n == 0 else datetime.datetime.combine(date, datetime.time(), tz)
+            start = datetime.datetime.combine(date, opens, tz)
+            end = datetime.datetime.combine(date, closes, tz)
+            if n == 0 and start <= local and local + staying <= end:
+                return local
+            if local < start:
+                return start
+        return None
+
 
 COLUMNS = ("w", "o", "c", "d", "r")
+
+# A promise to call "today" holds only with at least this much of the day left.
+CALL_BACK_TIME = datetime.timedelta(hours=1)
 
 
 def _nothing(output_field):
@@ -175,3 +199,15 @@ def hours_of(clinic):
 def forget_hours(clinic):
     """A change of hours made through this clinic object is seen by its next booking."""
     clinic.__dict__.pop("_opening_hours", None)
+
+
+def call_back_after(clinic, now=None):
+    """None when a clinician can call the patient today (the clinic is open, with an hour of
+    the day left); otherwise when the clinic next opens, the earliest a call can come, or
+    False when it does not open in the next two months. Shown after an urgent answer, so the
+    patient is never promised a call no one is there to make."""
+    now = now or timezone.now()
+    opens = hours_of(clinic).open_from(now, clinic.tz, staying=CALL_BACK_TIME, days=62)
+    if opens is None:
+        return False
+    return None if opens == now.astimezone(clinic.tz) else opens
