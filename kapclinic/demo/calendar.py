@@ -44,7 +44,14 @@ def opening_hours(clinic):
     as a clinic sets them: the visits the demo booked before keep their times."""
     for weekday, (opens, closes) in DEFAULT_HOURS.items():
         OpeningHours.objects.create(clinic=clinic, weekday=weekday, opens=opens, closes=closes)
-    today = timezone.localdate(timezone=clinic.tz)
+    for date, reason in closed_days(timezone.localdate(timezone=clinic.tz)).items():
+        ClosedDay.objects.create(clinic=clinic, date=date, reason=reason)
+
+
+def closed_days(today):
+    """{date: reason}: the coming Christmas Day and Boxing Day."""
     year = today.year + (today > datetime.date(today.year, 12, 26))
-    for day, reason in ((25, "Christmas Day"), (26, "Boxing Day")):
-        ClosedDay.objects.create(clinic=clinic, date=datetime.date(year, 12, day), reason=reason)
+    return {
+        datetime.date(year, 12, 25): "Christmas Day",
+        datetime.date(year, 12, 26): "Boxing Day",
+    }

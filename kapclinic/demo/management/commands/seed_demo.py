@@ -30,10 +30,12 @@ from kapclinic.clinic.models import (
     SafetyFlag,
     User,
 )
+from kapclinic.clinic.models.opening_hours import DEFAULT_HOURS, ClinicHours
 from kapclinic.demo import answers, journey, spravato, stories
 from kapclinic.demo import stock as demo_stock
 from kapclinic.demo.billing import seed_billing
 from kapclinic.demo.builder.resources import clinic_resources, room
+from kapclinic.demo.calendar import closed_days
 from kapclinic.demo.calendar import opening_hours as demo_opening_hours
 from kapclinic.demo.calendar import seed as seed_calendar
 from kapclinic.demo.protocols import sign_reference_protocols
@@ -119,6 +121,20 @@ STAGES = [
 ]
 
 
+DOSING_VISIT = timedelta(hours=2, minutes=30)
+
+
+def within_hours(start, length=DOSING_VISIT):
+    """`start`, or the demo clinic's next opening when a visit then would fall outside its
+    hours (a weekend, after 18:00): a coming visit the clinic's own hours would refuse. The
+    hours are written last, so the rule is read from their defaults here."""
+    tz = timezone.get_current_timezone()
+    hours = ClinicHours(week=DEFAULT_HOURS, closed=closed_days(timezone.localdate(timezone=tz)))
+    if hours.refusal(start, start + length, tz) is None:
+        return start
+    return hours.open_from(start, tz, staying=length)
+
+
 class Command(BaseCommand):
     help = "Create the demo clinic, its staff and patients (safe to run again)."
 
@@ -191,7 +207,9 @@ class Command(BaseCommand):
                 self.book_dosing(course, staff[Role.PRESCRIBER], self.at_ten(days=2 + index))
             elif stage == CourseState.INTEGRATION:
                 past = (self.at_ten(days=-35), self.at_ten(days=-21))
-                stories.lee(course, staff, past, upcoming=self.at_ten(days=3) + timedelta(hours=4))
+                lee_next = self.at_ten(days=3) + timedelta(hours=4)
+                upcoming = within_hours(lee_next, timedelta(minutes=50))
+                stories.lee(course, staff, past, upcoming=upcoming)
                 stories.lee_safety_plan(course, staff)
             elif stage == CourseState.MAINTENANCE:
                 # Three induction sessions, a re-evaluation, one maintenance session so far.
@@ -204,7 +222,8 @@ class Command(BaseCommand):
                     maintenance=self.at_ten(days=-21),
                 )
                 # The rest of her block (two of three sessions) booked as one series.
-                self.book_series(course, staff[Role.PRESCRIBER], self.at_ten(days=9 + index))
+                first = within_hours(self.at_ten(days=9 + index))
+                self.book_series(course, staff[Role.PRESCRIBER], first)
             if email == "patient@example.com":
                 # Raised after her session, so it holds her next dose at the pre-dose gate.
                 # A suicide-risk flag: the demo walks the risk review that resolves it.
@@ -284,16 +303,19 @@ class Command(BaseCommand):
 
     @staticmethod
     def later_today():
-        """The next full hour after the coming one, e.g. 15:00 when seeded at 13:20."""
+        """The next full hour after the coming one, e.g. 15:00 when seeded at 13:20; seeded
+        too late for a visit to end by closing time, the clinic's next opening (check-in
+        then opens at that day's midnight)."""
         now = timezone.localtime()
-        return now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=2)
+        return within_hours(now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=2))
 
     def book_dosing(self, course, clinician, start):
+        start = within_hours(start)
         Appointment.objects.create(
             course=course,
             kind=Appointment.Kind.DOSING,
             starts_at=start,
-            ends_at=start + timedelta(hours=2, minutes=30),
+            ends_at=start + DOSING_VISIT,
             clinician=clinician,
             resource=room(course.clinic, "Dosing room 1"),
         )
