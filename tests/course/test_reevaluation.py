@@ -9,6 +9,8 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -257,3 +259,31 @@ def test_a_signed_reevaluation_cannot_change(team):
     record.rationale = "Edited"
     with pytest.raises(Exception, match="cannot change"):
         record.save()
+
+
+def test_the_page_reads_in_the_same_number_of_queries_however_long_the_course(team, as_user):
+    """The outcome so far, the time points, the block and (for the prescriber) the consents
+    and the form: bounded, and the same after two more sessions and their questionnaires."""
+    start_course(team, baseline_phq9=20)
+    revise_plan(team.course, team.prescriber, {"planned_dosing_sessions": 4}, "Four sessions.")
+    first = timezone.now() - timedelta(days=30)
+    first = first.replace(hour=9, minute=30, second=0, microsecond=0)
+    for days, total in ((0, 16), (7, 14)):
+        dosing_session(team, first + timedelta(days=days), phq9_total=total, **LIGHT)
+    url = reverse("integration:reevaluation", args=[team.course.pk])
+    prescriber, nurse = as_user(team.prescriber), as_user(team.nurse)
+
+    def counted():
+        found = []
+        for client in (prescriber, nurse):
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            found.append(len(queries))
+        return found
+
+    counted()  # first draws (per-process caches) out of the way
+    before = counted()
+    assert before[0] <= 28 and before[1] <= 24, before
+    for days, total in ((14, 10), (21, 8)):
+        dosing_session(team, first + timedelta(days=days), phq9_total=total, **LIGHT)
+    assert counted() == before
