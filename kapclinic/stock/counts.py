@@ -20,14 +20,7 @@ def count(location, by, counted, *, witness, witness_password, at=None):
     nor witnessed to investigate and resolve. The reminders app tells the prescribers at once.
     """
     recorder(by, location.clinic_id, "record a count")
-    colleague(
-        witness,
-        location.clinic_id,
-        "witness",
-        "witnessed the count",
-        not_user=by,
-        password=witness_password or "",
-    )
+    colleague(witness, witness_password, location.clinic_id, "witnessed the count", not_user=by)
     opened = []
     with transaction.atomic():
         balances = Balance.objects.filter(location=location, lot__clinic_id=location.clinic_id)
@@ -105,14 +98,7 @@ def reverse(entry, by, *, reason, witness, witness_password):
         raise StockError("Write why this entry is being reversed.", "reason")
     if entry.kind not in REVERSIBLE or entry.is_reversal:
         raise StockError("Only a receipt, waste, return or transfer can be reversed.")
-    colleague(
-        witness,
-        entry.clinic_id,
-        "witness",
-        "witnessed the correction",
-        not_user=by,
-        password=witness_password or "",
-    )
+    colleague(witness, witness_password, entry.clinic_id, "witnessed the correction", not_user=by)
     with transaction.atomic():
         entries = [entry]
         pair = (

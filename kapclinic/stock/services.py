@@ -97,11 +97,11 @@ def receive(
         raise StockError("Choose one of this clinic's storage locations.", "location")
     colleague(
         witnessed_by,
+        witness_password,
         clinic.pk,
-        "witnessed_by",
         "witnessed the delivery",
         not_user=by,
-        password=witness_password or "",
+        field="witnessed_by",
     )
     if not units or int(units) < 1:
         raise StockError("Enter how many units were delivered.", "units")
@@ -280,14 +280,7 @@ def waste(
     the same one). `settles` is the administration whose part-used unit this empties."""
     clinic_id = balance.lot.clinic_id
     recorder(by, clinic_id, "record waste")
-    colleague(
-        witness,
-        clinic_id,
-        "witness",
-        "witnessed the waste",
-        not_user=by,
-        password=witness_password or "",
-    )
+    colleague(witness, witness_password, clinic_id, "witnessed the waste", not_user=by)
     amount = positive(amount_mg, "amount_mg")
     if not (method or "").strip():
         raise StockError("Say how it was wasted.", "method")
@@ -323,12 +316,7 @@ def return_stock(
     clinic_id = balance.lot.clinic_id
     recorder(by, clinic_id, "record a return")
     colleague(
-        witness,
-        clinic_id,
-        "witness",
-        "witnessed the return or destruction",
-        not_user=by,
-        password=witness_password or "",
+        witness, witness_password, clinic_id, "witnessed the return or destruction", not_user=by
     )
     amount = positive(amount_mg, "amount_mg")
     return _write_out(
@@ -352,14 +340,7 @@ def transfer(balance, to_location, by, *, amount_mg, witness, witness_password, 
     recorder(by, clinic_id, "transfer stock")
     if to_location.clinic_id != clinic_id or to_location.pk == balance.location_id:
         raise StockError("Choose another of this clinic's storage locations.", "to_location")
-    colleague(
-        witness,
-        clinic_id,
-        "witness",
-        "witnessed the transfer",
-        not_user=by,
-        password=witness_password or "",
-    )
+    colleague(witness, witness_password, clinic_id, "witnessed the transfer", not_user=by)
     amount = positive(amount_mg, "amount_mg")
     with transaction.atomic():
         rows = lock_balances((balance.lot, balance.location), (balance.lot, to_location))

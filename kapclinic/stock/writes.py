@@ -57,9 +57,9 @@ def recorder(user, clinic_id, doing, roles=RECORDERS):
     return provider
 
 
-def colleague(user, clinic_id, field, doing, *, not_user, password=None):
-    """A second member of staff who witnesses: of this clinic, not the one acting, and (when
-    `password` is asked for) proving it is them by typing their own password now."""
+def colleague(user, password, clinic_id, doing, *, not_user, field="witness"):
+    """A second member of staff who witnesses: of this clinic, not the one acting, and proving
+    it is them by typing their own `password` now (every act on the register has one)."""
     if user is None:
         raise StockError(f"Choose who {doing}.", field)
     if user.pk == not_user.pk:
@@ -67,7 +67,7 @@ def colleague(user, clinic_id, field, doing, *, not_user, password=None):
     provider = provider_for(user)
     if provider is None or provider.clinic_id != clinic_id or provider.role not in WITNESSES:
         raise StockError("The witness must be a clinician of this clinic.", field)
-    if password is not None and not password_confirms(user, password):
+    if not password_confirms(user, password or ""):
         raise StockError("The witness's password is not right.", "witness_password")
     return user
 
