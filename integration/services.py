@@ -20,7 +20,7 @@ from kapclinic.clinic.models import Appointment, SafetyFlag
 from kapclinic.clinic.records import SignedRecordError
 from kapclinic.clinic.submissions import save_once
 from kapclinic.clinic.text_limits import required_text
-from sessions.booking import cancel, insert
+from sessions.booking import cancel, place
 from sessions.models import DosingSession
 
 from . import course_outcome
@@ -112,11 +112,7 @@ def book_integration_session(
         resource=resource,
         series=series,
     )
-    appointment.full_clean(exclude=["clinic"])
-    with transaction.atomic():
-        insert(appointment)  # a clash the database refuses comes back beside its field
-        audit(by, course, f"integration session {appointment.pk} booked")
-    return appointment
+    return place(appointment, by=by, what="integration session")
 
 
 def open_integration_note(appointment, by, *, dosing_session=None):
