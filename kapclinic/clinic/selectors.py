@@ -5,25 +5,21 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.db.models import (
-    Case,
     Count,
-    Exists,
     F,
-    FilteredRelation,
     IntegerField,
     OuterRef,
     Prefetch,
     Q,
     Subquery,
     Value,
-    When,
 )
 from django.db.models.functions import Coalesce
-from django.db.models.lookups import Exact
 from django.utils import timezone
 
 from .access import patient_scope, provider_for
 from .badges import attach_badges, badge_hints
+from .flag_order import flag_rank, top_open_flag
 from .models import (
     Appointment,
     CourseEvent,
@@ -41,39 +37,6 @@ from .statements import compiled
 from .timeline import course_timeline
 
 ACTIVE_APPOINTMENT = [Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN]
-
-
-def flag_rank(urgency):
-    """A flag's place on the caseload from its `urgency` (a field name or a reference): urgent
-    0, routine 1, anything else 2 (no flag: 2 too)."""
-    urgency = F(urgency) if isinstance(urgency, str) else urgency
-    return Case(
-        When(Exact(urgency, Value(SafetyFlag.Urgency.URGENT)), then=Value(0)),
-        When(Exact(urgency, Value(SafetyFlag.Urgency.ROUTINE)), then=Value(1)),
-        default=Value(2),
-        output_field=IntegerField(),
-    )
-
-
-def top_open_flag():
-    """The open flag that decides a course's place on the caseload: the most urgent, and of
-    those the oldest (then the first written), as a join named `top_flag`. It is the open flag
-    that no other open flag of its course comes before: PostgreSQL answers that with one hash
-    anti-join over the open flags, where a subquery per course probed every open course."""
-    raised_at, pk = OuterRef("top_flag__raised_at"), OuterRef("top_flag__pk")
-    comes_before = (
-        SafetyFlag.objects.filter(course=OuterRef("top_flag__course"), resolved_at__isnull=True)
-        .annotate(rank=flag_rank("urgency"), top_rank=flag_rank(OuterRef("top_flag__urgency")))
-        .filter(
-            Q(rank__lt=F("top_rank"))
-            | Q(rank=F("top_rank"), raised_at__lt=raised_at)
-            | Q(rank=F("top_rank"), raised_at=raised_at, pk__lt=pk)
-        )
-    )
-    return FilteredRelation(
-        "safety_flags",
-        condition=Q(safety_flags__resolved_at__isnull=True) & ~Q(Exists(comes_before)),
-    )
 
 
 @dataclass(frozen=True)
