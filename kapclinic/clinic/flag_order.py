@@ -4,9 +4,9 @@ one urgency the oldest first (then the first written).
 A course takes the place of its top open flag. The caseload joins that one flag (`top_open_flag`)
 instead of asking a subquery per course: PostgreSQL answers "no open flag of the same course
 comes before it" with one hash anti-join over the open flags, where subqueries in the sort
-probed the flags of every open course twice (about 6 ms of the page's query at 10,000 patients).
+probed the flags of every open course twice (4-6 ms of the page's query at 10,000 patients).
 The anti-join is written in SQL (`NoOpenFlagBefore`) because the ORM's version of it cost the
-page 2-3 ms of Python to build and compile on every request.
+page 1.5-3 ms more Python to build and compile on every request.
 """
 
 from django.db.models import BooleanField, Case, Expression, F, FilteredRelation, Q, Value, When
