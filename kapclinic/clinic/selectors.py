@@ -5,10 +5,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.db.models import (
-    Case,
-    CharField,
     Count,
-    DateTimeField,
     F,
     IntegerField,
     OuterRef,
@@ -16,13 +13,13 @@ from django.db.models import (
     Q,
     Subquery,
     Value,
-    When,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from .access import patient_scope, provider_for
 from .badges import attach_badges, badge_hints
+from .flag_order import flag_rank, top_open_flag
 from .models import (
     Appointment,
     CourseEvent,
@@ -40,13 +37,6 @@ from .statements import compiled
 from .timeline import course_timeline
 
 ACTIVE_APPOINTMENT = [Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN]
-# A flag's place on the caseload: urgent, then routine, then anything else (no flag: 2 too).
-FLAG_RANK = Case(
-    When(urgency=SafetyFlag.Urgency.URGENT, then=Value(0)),
-    When(urgency=SafetyFlag.Urgency.ROUTINE, then=Value(1)),
-    default=Value(2),
-    output_field=IntegerField(),
-)
 
 
 @dataclass(frozen=True)
@@ -123,18 +113,6 @@ def caseload(user, filters=CaseloadFilters()):
         .order_by("starts_at")
         .values("starts_at")[:1]
     )
-    # The flag that decides the course's place: the most urgent, and of those the oldest.
-    top_flag = (
-        SafetyFlag.objects.filter(course=OuterRef("pk"), resolved_at__isnull=True)
-        .annotate(
-            urgency_rank=Case(
-                When(urgency=SafetyFlag.Urgency.URGENT, then=Value(0)),
-                default=Value(1),
-                output_field=IntegerField(),
-            )
-        )
-        .order_by("urgency_rank", "raised_at")
-    )
     # The patient's own clinic as well as the course's (always the same one): with it the
     # planner reads patients through their (clinic, legal_name) index, never the whole table.
     scope = patient_scope(user, "patient__")
@@ -143,20 +121,16 @@ def caseload(user, filters=CaseloadFilters()):
         TreatmentCourse.objects.visible_to(user)
         .filter(scope if scope is not None else Q(pk__in=[]))
         .select_related("patient")
+        .annotate(top_flag=top_open_flag())
         .annotate(
             next_appointment_at=Subquery(next_appointment),
             open_flag_count=counted(
                 SafetyFlag.objects.filter(course=OuterRef("pk"), resolved_at__isnull=True), "course"
             ),
-            top_flag_urgency=Subquery(top_flag.values("urgency")[:1], output_field=CharField()),
-            top_flag_raised_at=Subquery(
-                top_flag.values("raised_at")[:1], output_field=DateTimeField()
-            ),
-            # Urgent before routine before none: the top flag's place, read once in the row
-            # (ordering by a CASE over `top_flag_urgency` wrote and ran its subquery twice more).
-            flag_rank=Coalesce(
-                Subquery(top_flag.annotate(rank=FLAG_RANK).values("rank")[:1]), Value(2)
-            ),
+            top_flag_urgency=F("top_flag__urgency"),
+            top_flag_raised_at=F("top_flag__raised_at"),
+            # Urgent before routine before none: the top flag's place.
+            flag_rank=flag_rank("top_flag__urgency"),
             # Whether a phase's badge may apply, so a page without any spares their queries.
             **badge_hints(provider.clinic if provider else None),
         )

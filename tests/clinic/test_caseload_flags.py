@@ -68,3 +68,17 @@ def test_a_course_ranks_by_its_most_urgent_open_flag_and_routine_comes_before_no
     order = caseload_order(world, staff_client)
     assert order[:3] == [mixed, routine, resolved_urgent]
     assert order.index(plain) > 2
+
+
+def test_a_course_whose_open_flags_tie_is_listed_once(world, staff_client):
+    """Two urgent flags raised at the same moment: one of them decides the place, and the course
+    is one row (the top flag is joined, so a tie must not bring the course twice)."""
+    tied, other = world.one.courses
+    at = timezone.now() - datetime.timedelta(hours=5)
+    for _ in range(2):
+        SafetyFlagFactory(course=tied, urgency=SafetyFlag.Urgency.URGENT, raised_at=at)
+    flag(other, SafetyFlag.Urgency.URGENT, hours_ago=4)
+    order = caseload_order(world, staff_client)
+    assert order[:2] == [tied, other]
+    assert order.count(tied) == 1
+    assert order[0].open_flag_count == 2
