@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from kapclinic.audit.models import AccessEvent
@@ -191,3 +192,16 @@ def test_the_screen_offers_the_form_then_shows_who_and_when(build, staff_client)
     assert "Full name and Photo ID checked by" in html and str(build.nurse) in html
     assert 'id="gate-status"' in html
     assert "Record identity and consent" not in client.get(screen).content.decode()
+
+
+def test_the_screen_reads_the_check_in_one_query_and_its_person_with_the_others(ready):
+    """The screen's query count grows by one (its people are read in the screen's one query)."""
+    from sessions.screen import session_screen
+
+    ready.dose()
+    with CaptureQueriesContext(connection) as ctx:
+        data = session_screen(ready.session, ready.prescriber)
+    reads = [q for q in ctx.captured_queries if '"dosing_identitycheck"' in q["sql"]]
+    assert len(reads) == 1
+    assert len([q for q in ctx.captured_queries if 'FROM "clinic_user"' in q["sql"]]) == 1
+    assert data["identity_check"].recorded_by == ready.nurse
