@@ -82,7 +82,8 @@ def evaluate_gate(
         _clearance(session),
         *_reevaluation(session, doses),
         _consent(session, given),
-        identity_item(session, closed, given, identity),
+        # Judged for the first dose: at its time, or (closed) at the first dose given.
+        identity_item(session, closed, given if closed else None if doses else when, identity),
         _safety_flags(session, given),
         _check_in(check_in),
         # Fasting is about the stomach when dosing starts: judged at the first dose.

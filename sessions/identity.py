@@ -1,8 +1,8 @@
 """Recording the identity check and the patient's verbal consent on the day (reference §4.1).
 
-The one writer: the session screen, the admin (read-only) and a shell all come here. Every
+The one writer (the session screen and a shell come here; the admin only reads). Every
 refusal is a ValidationError beside its field (or above the form), so the screen shows the
-service's own words.
+service's own words. `identity_item` is its line on the pre-dose checklist (sessions.gate).
 """
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -77,8 +77,9 @@ def record_identity_check(session, by, data):
 
 def identity_item(session, closed, given, checks=None):
     """Identity (two identifiers) and verbal consent today (reference §4.1), not overridable.
-    Judged for the first dose: boosters need no new one; a closed session's item says whether
-    one was recorded before its first dose (sessions from before this check have none)."""
+    Judged for the first dose (`given`: its time, None for boosters, which need no new one):
+    a closed session's item says whether one was recorded before its first dose (sessions
+    from before this check have none); a first dose timed before the check is refused."""
     label = "Identity confirmed and verbal consent given today"
     if checks is None:
         checks = IdentityCheck.objects.filter(session=session).select_related("recorded_by")
@@ -108,6 +109,6 @@ def identity_item(session, closed, given, checks=None):
         return GateItem(
             "identity", label, False, f"Recorded by {by}, after the first dose ({given_at:%H:%M})."
         )
-    before = " before the first dose" if given is not None else ""
+    before = " before the first dose" if closed and given is not None else ""
     reason = f"{check.identifiers} checked, verbal consent given; recorded by {by}{before}."
     return GateItem("identity", label, True, reason)

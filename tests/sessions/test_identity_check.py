@@ -123,6 +123,14 @@ def test_a_time_in_the_future_or_before_the_start_is_refused(build):
     assert "before the session started" in early["recorded_at"][0]
 
 
+def test_a_first_dose_timed_before_the_check_is_refused(build):
+    build(identity=False)
+    build.identity(recorded_at=build.dose_at + timedelta(minutes=5))
+    with pytest.raises(DosingError, match="after the first dose"):
+        build.dose()
+    assert build.dose(given_at=build.dose_at + timedelta(minutes=6)).pk
+
+
 def test_boosters_are_not_asked_again(ready):
     ready.dose()
     booster = ready.dose(amount_mg="50", given_at=ready.dose_at + timedelta(minutes=30))
