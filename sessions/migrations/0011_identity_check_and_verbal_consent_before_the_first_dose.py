@@ -11,10 +11,27 @@ from django.db import migrations, models
 from kapclinic.clinic.signed_triggers import refuse_always
 
 
+def clinic_admins_may_view(apps, schema_editor):
+    """As for every dosing record (0002): clinic admins view the checks, never change them."""
+    from django.contrib.auth.management import create_permissions
+
+    app_config = apps.get_app_config("dosing")
+    app_config.models_module = True
+    create_permissions(app_config, apps=apps, verbosity=0)
+    app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    group, _ = Group.objects.get_or_create(name="Clinic admin")
+    group.permissions.add(
+        *Permission.objects.filter(content_type__app_label="dosing", codename="view_identitycheck")
+    )
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
         ('dosing', '0010_dose_entered_in_error'),
+        ('clinic', '0002_role_groups'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -37,4 +54,5 @@ class Migration(migrations.Migration):
             },
         ),
         refuse_always("dosing_identitycheck", "identity check and verbal consent"),
+        migrations.RunPython(clinic_admins_may_view, migrations.RunPython.noop),
     ]

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.models import Role
+from kapclinic.demo.builder import Build
 from sessions import services
 from sessions.discharge import discharge
 from sessions.gate import evaluate_gate
@@ -213,3 +214,16 @@ def test_the_screen_reads_the_check_in_one_query_and_its_person_with_the_others(
     assert len(reads) == 1
     assert len([q for q in ctx.captured_queries if 'FROM "clinic_user"' in q["sql"]]) == 1
     assert data["identity_check"].recorded_by == ready.nurse
+
+
+def test_the_admin_only_reads_its_own_clinics_checks(ready, staff_client):
+    other = Build(ready.world, "two")
+    other()
+    client = staff_client(ready.world.one.staff[Role.CLINIC_ADMIN])
+    listing = client.get(reverse("admin:dosing_identitycheck_changelist"))
+    assert listing.status_code == 200
+    assert list(listing.context["cl"].result_list) == [ready.session.identity_check]
+    assert client.get(reverse("admin:dosing_identitycheck_add")).status_code == 403
+    check = ready.session.identity_check
+    page = client.get(reverse("admin:dosing_identitycheck_change", args=[check.pk]))
+    assert page.status_code == 200 and not page.context["has_change_permission"]
