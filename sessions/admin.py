@@ -5,6 +5,7 @@ from django.contrib import admin
 from kapclinic.clinic.admin import (
     ClinicHistoryAdmin,
     ReadOnlyAdminMixin,
+    ReadOnlyClinicalAdmin,
     ReadOnlyInline,
     admin_clinic_id,
 )
@@ -17,6 +18,7 @@ from .models import (
     Discharge,
     DosingSession,
     GateOverride,
+    IdentityCheck,
     Observation,
     SessionAlert,
     VitalSigns,
@@ -129,6 +131,15 @@ class AdministrationAdmin(IncludingEnteredInError, ReadOnlyAdmin):
 class GateOverrideAdmin(ReadOnlyAdmin):
     list_display = ["at", "session", "by"]
     list_select_related = ["session__course__patient", "by"]
+
+
+@admin.register(IdentityCheck)
+class IdentityCheckAdmin(ReadOnlyClinicalAdmin):
+    """Written once by sessions.identity.record_identity_check; the admin only reads it."""
+
+    clinic_lookup = "session__course__clinic_id"
+    list_display = ["recorded_at", "session", "consents_today", "recorded_by"]
+    list_select_related = ["session__course__patient", "recorded_by"]
 
 
 @admin.register(SessionAlert)

@@ -3,16 +3,15 @@
 `evaluate_gate` only reads. Dosing waits while a check fails, unless a prescriber writes an
 override for the checks that may be overridden (fasting, companion, baseline holds: a
 benefit/risk decision, reference §4.1). Clearance, consent, safety flags, check-in, a
-baseline reading, unacknowledged in-session alerts and the protocol's dose limits cannot be
-overridden: they are fixed by completing, resolving or acknowledging them, or by waiting.
+baseline reading, unacknowledged in-session alerts, the identity check with the patient's
+verbal consent on the day and the protocol's dose limits cannot be overridden: they are
+fixed by completing, resolving or acknowledging them, or by waiting.
 
 Every dose is judged as things stand when it is given: a booster by the latest reading, the
 alerts and flags open then, and the session's doses so far. An override accepts the exact
 values that failed (the reading's id and numbers, the fasting times): a newer reading past
 the holds re-opens the hold.
 """
-
-from dataclasses import dataclass, field
 
 from django.db.models import Q
 from django.utils import timezone
@@ -26,31 +25,10 @@ from kapclinic.clinic.statements import compiled
 from kapclinic.rems import services as rems
 
 from .dose_limits import limits_reason
+from .gate_items import GateItem, duration
+from .identity import identity_item
 from .models import CheckIn, DosingSession
 from .reevaluation import reevaluation_refusal
-
-
-@dataclass(frozen=True)
-class GateItem:
-    key: str
-    label: str
-    passed: bool
-    reason: str
-    overridable: bool = False
-    # What the check judged (e.g. the reading's id and numbers): an override accepts these
-    # values, and no others.
-    values: dict = field(default_factory=dict)
-
-    def as_record(self):
-        return {"key": self.key, "label": self.label, "reason": self.reason, "values": self.values}
-
-
-def duration(minutes):
-    """Minutes in words a clinician reads at a glance: "2 h 5 min", "45 min"."""
-    minutes = int(minutes)
-    hours, rest = divmod(abs(minutes), 60)
-    text = f"{hours} h {rest} min" if hours and rest else f"{hours} h" if hours else f"{rest} min"
-    return f"-{text}" if minutes < 0 else text
 
 
 def first_dose_at(session, doses=None):
@@ -81,11 +59,14 @@ def baseline_vitals(session, at=None, *, doses=None, readings=None):
     return max(in_time, key=lambda r: (r.taken_at, r.pk), default=None)
 
 
-def evaluate_gate(session, at=None, *, doses=None, readings=None, alerts=None, product=None):
+def evaluate_gate(
+    session, at=None, *, doses=None, readings=None, alerts=None, identity=None, product=None
+):
     """Every pre-dose check for this session, in the order they appear on the checklist.
 
-    `doses`, `readings` (in effect) and `alerts`, in time order, save reading them again
-    when the caller already holds them; `product`: the product of the dose about to be given."""
+    `doses`, `readings` (in effect), `alerts` (in time order) and `identity` (the session's
+    identity checks, one at most) save reading them again when the caller already holds
+    them; `product`: the product of the dose about to be given."""
     when = dose_time(session, at, doses)
     # Once the patient is discharged the checklist is a record of the dose: a flag raised or a
     # consent version published afterwards must not turn a closed session's checks red. While
@@ -101,6 +82,8 @@ def evaluate_gate(session, at=None, *, doses=None, readings=None, alerts=None, p
         _clearance(session),
         *_reevaluation(session, doses),
         _consent(session, given),
+        # Judged for the first dose: at its time, or (closed) at the first dose given.
+        identity_item(session, closed, given if closed else None if doses else when, identity),
         _safety_flags(session, given),
         _check_in(check_in),
         # Fasting is about the stomach when dosing starts: judged at the first dose.
@@ -115,6 +98,9 @@ def evaluate_gate(session, at=None, *, doses=None, readings=None, alerts=None, p
         passed, reason = limits_reason(session, doses, when)
         items.append(GateItem("dose_limits", "Within the protocol's dose limits", passed, reason))
     return items
+
+
+__all__ = ["GateItem", "duration", "evaluate_gate", "failing"]
 
 
 def failing(items):

@@ -7,7 +7,8 @@ behind the database triggers' back (e.g. a superuser who disabled them).
 Canonical form: JSON with sorted keys and no spaces; one object per row holding every
 concrete field except the hash itself (foreign keys as their ids); datetimes in UTC ISO 8601,
 decimals without trailing zeros; columns added later left out while empty; child rows
-grouped by table and ordered by primary key.
+grouped by table and ordered by primary key (a table added later left out while it has no
+row).
 """
 
 import datetime
@@ -25,6 +26,8 @@ IN_ERROR_FIELDS = frozenset(
     {"entered_in_error_at", "entered_in_error_by_id", "entered_in_error_reason"}
 )
 LATER_FIELDS_OF = {"dosing.administration": IN_ERROR_FIELDS}
+# Child tables added after hashes were first kept: left out while the record has no row.
+LATER_CHILDREN = frozenset({"identity_check"})
 
 
 def _plain(value):
@@ -55,11 +58,14 @@ def row_data(obj):
 
 def canonical(record, children=()):
     """The record and its child rows (`(label, rows)` pairs) as canonical JSON bytes."""
+    grouped = {
+        label: [row_data(row) for row in sorted(rows, key=lambda r: r.pk)]
+        for label, rows in children
+    }
     document = {
         "record": row_data(record),
         "children": {
-            label: [row_data(row) for row in sorted(rows, key=lambda r: r.pk)]
-            for label, rows in children
+            label: rows for label, rows in grouped.items() if rows or label not in LATER_CHILDREN
         },
     }
     return json.dumps(
@@ -79,6 +85,7 @@ def session_children(session):
         CheckIn,
         Discharge,
         GateOverride,
+        IdentityCheck,
         Observation,
         SessionAlert,
         VitalSigns,
@@ -88,6 +95,7 @@ def session_children(session):
         ("check_in", CheckIn.objects.filter(appointment_id=session.appointment_id)),
         ("doses", Administration.entries.filter(session=session)),
         ("gate_overrides", GateOverride.objects.filter(session=session)),
+        ("identity_check", IdentityCheck.objects.filter(session=session)),
         ("vital_signs", VitalSigns.entries.filter(session=session)),
         ("observations", Observation.entries.filter(session=session)),
         ("alerts", SessionAlert.objects.filter(session=session)),

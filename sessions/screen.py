@@ -29,6 +29,7 @@ from .models import (
     AdverseEvent,
     Discharge,
     GateOverride,
+    IdentityCheck,
     Observation,
     SessionAlert,
     VitalSigns,
@@ -180,6 +181,10 @@ def session_screen(session, user, now=None):
     addenda = session_rows(
         session, "addenda", lambda pk: Addendum._default_manager.filter(session=pk)
     )
+    # One row at most: who the patient is and their verbal consent today (reference §4.1).
+    identity = session_rows(
+        session, "identity", lambda pk: IdentityCheck.objects.filter(session=pk)
+    )
     discharge = next(
         iter(
             session_rows(
@@ -198,12 +203,15 @@ def session_screen(session, user, now=None):
         (alerts, ("acknowledged_by",)),
         (events, entries),
         (overrides, ("by",)),
+        (identity, ("recorded_by",)),
         (addenda, ("author",)),
         ([discharge] if discharge else [], ("discharged_by",)),
     )
 
     # Read once above, handed to each rule instead of read again by each.
-    gate = evaluate_gate(session, at=now, doses=doses, readings=readings, alerts=alerts)
+    gate = evaluate_gate(
+        session, at=now, doses=doses, readings=readings, alerts=alerts, identity=identity
+    )
     failed = failing(gate)
     override = covering_override(session, gate, overrides) if failed else None
     monitoring = due_readings(session, now=now, doses=doses, readings=readings)
@@ -242,6 +250,7 @@ def session_screen(session, user, now=None):
         "dosing_on_hold": bool(failed) and override is None,
         "can_be_overridden": bool(failed) and all(item.overridable for item in failed),
         "overrides": overrides,
+        "identity_check": identity[0] if identity else None,
         "doses": doses,
         "dose_rows": dose_rows,
         # Part-used vials from these doses still to waste or return (controlled-substance

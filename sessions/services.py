@@ -24,6 +24,7 @@ from .booking import check_in_refusal, mark_checked_in, opening_refusal
 from .discharge import discharge, discharge_criteria
 from .doses import DoseAlreadyRecorded, dose_for_request, record_dose
 from .gate import evaluate_gate
+from .identity import record_identity_check
 from .locks import locked, locked_open
 from .models import (
     CheckIn,
@@ -60,6 +61,7 @@ __all__ = [
     "override_gate",
     "record_adverse_event",
     "record_dose",
+    "record_identity_check",
     "record_observation",
     "record_vitals",
     "record_weight",

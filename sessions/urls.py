@@ -27,6 +27,7 @@ appointment_patterns = [
 session_patterns = [
     path("weight/", live.RecordWeightView.as_view(), name="record-weight"),
     path("companion/", live.ConfirmCompanionView.as_view(), name="confirm-companion"),
+    path("identity/", live.RecordIdentityCheckView.as_view(), name="record-identity-check"),
     path("override/", live.OverrideGateView.as_view(), name="override-gate"),
     path("doses/", live.RecordDoseView.as_view(), name="record-dose"),
     path("vitals/", live.RecordVitalsView.as_view(), name="record-vitals"),

@@ -52,6 +52,7 @@ from sessions.models import (
     CheckIn,
     Discharge,
     DosingSession,
+    IdentityCheck,
     Observation,
     VitalSigns,
 )
@@ -97,6 +98,7 @@ ORDER = (
     TreatmentPlan,
     Appointment,
     CheckIn,
+    IdentityCheck,
     Administration,
     VitalSigns,
     Observation,

@@ -27,11 +27,12 @@ from sessions.models import (
     CheckIn,
     Discharge,
     DosingSession,
+    IdentityCheck,
     Observation,
     VitalSigns,
 )
 
-from .builder.dosing import discharge_data
+from .builder.dosing import discharge_data, identity_data
 
 MINUTE, HOUR, DAY = timedelta(minutes=1), timedelta(hours=1), timedelta(days=1)
 VISIT = timedelta(hours=2, minutes=30)
@@ -207,11 +208,14 @@ def check_in(out, ids, course, appointment_id, starts, responses):
 
 
 def dosing_session(out, ids, course, team, appointment_id, starts, rng, *, signed, readings):
-    """The session with its dose, vitals, observations and (once signed) discharge."""
+    """The session with its identity check, dose, vitals, observations and (once signed)
+    discharge."""
     session_id = ids[DosingSession]()
     nurse, prescriber = team.nurse.user_id, team.prescriber.user_id
     weight = Decimal(rng.randrange(550, 1050)) / 10
     dose_at = starts + 15 * MINUTE
+    check = identity_data(starts + 6 * MINUTE, session_id=session_id, recorded_by_id=nurse)
+    out[IdentityCheck].append({"id": ids[IdentityCheck](), **check})
     out[Administration].append(
         {
             "id": ids[Administration](),

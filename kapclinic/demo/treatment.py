@@ -32,7 +32,14 @@ from sessions import services as dosing
 from sessions.models import CheckIn, SessionAlert
 
 from .answers import scale
-from .builder.dosing import check_in_data, discharge_data, dose_data, open_session, vitals_data
+from .builder.dosing import (
+    check_in_data,
+    discharge_data,
+    dose_data,
+    identity_data,
+    open_session,
+    vitals_data,
+)
 from .builder.resources import room
 from .stock import ketamine_in_stock
 
@@ -176,6 +183,7 @@ def past_dosing_session(course, staff, visit):
     dosing.record_weight(session, nurse.user, Decimal(visit.weight_kg))
     baseline, *later = visit.vitals
     record_vitals(session, nurse.user, visit.start, baseline)
+    dosing.record_identity_check(session, nurse.user, identity_data(minutes(visit.start, 6)))
     dose_at = minutes(visit.start, 15)
     giver = staff[visit.dosed_by]
     witness = nurse if giver is prescriber else prescriber

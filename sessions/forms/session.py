@@ -24,6 +24,7 @@ from ..models import (
     AldreteRespiration,
     AldreteSpO2,
     Dissociation,
+    Identifier,
     Sedation,
 )
 from ..models.dose import MAX_DEVICES_PER_ADMINISTRATION, MAX_INFUSION_MINUTES
@@ -110,6 +111,25 @@ class CompanionForm(SessionForm):
     confirmed = forms.BooleanField(
         label="I saw or spoke to the adult who will take the patient home",
     )
+
+
+class IdentityForm(SessionForm):
+    """Who the patient is (two identifiers) and their verbal consent today (reference §4.1)."""
+
+    prefix = "identity"
+    CHOICES = [("", "Choose…"), *Identifier.choices]
+    first_identifier = forms.ChoiceField(label="First identifier checked", choices=CHOICES)
+    second_identifier = forms.ChoiceField(label="Second identifier checked", choices=CHOICES)
+    consents_today = forms.TypedChoiceField(
+        label="Verbal consent today",
+        choices=[
+            ("yes", "The patient agrees to go ahead with today's dose"),
+            ("no", "The patient does not agree: no dose today"),
+        ],
+        coerce=lambda answer: answer == "yes",
+        widget=forms.RadioSelect,
+    )
+    recorded_at = when_field("Confirmed at")
 
 
 class OverrideForm(OneTimeKeyMixin, SessionForm):

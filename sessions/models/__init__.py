@@ -12,6 +12,7 @@ from .closing import (
     Discharge,
 )
 from .dose import SPRAVATO_MG_PER_DEVICE, Administration, GateOverride
+from .identity import Identifier, IdentityCheck
 from .monitoring import (
     AdverseEvent,
     Dissociation,
@@ -39,6 +40,8 @@ __all__ = [
     "DosingError",
     "DosingSession",
     "GateOverride",
+    "Identifier",
+    "IdentityCheck",
     "Observation",
     "PregnancyStatus",
     "Sedation",

@@ -55,6 +55,7 @@ def fresh_forms(session, user):
     return {
         "weight_form": forms.WeightForm(initial={"weight_kg": session.weight_kg}),
         "companion_form": forms.CompanionForm(),
+        "identity_form": forms.IdentityForm(),
         "override_form": forms.OverrideForm(),
         "dose_form": forms.DoseForm(session=session, user=user),
         "vitals_form": forms.VitalsForm(),

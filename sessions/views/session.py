@@ -123,6 +123,19 @@ class ConfirmCompanionView(EntryView):
         return services.confirm_companion(self.session, self.request.user)
 
 
+class RecordIdentityCheckView(EntryView):
+    form_class = forms.IdentityForm
+    form_key = "identity_form"
+    anchor = "pre-dose"
+    done = "Identity check and verbal consent recorded."
+    refresh = GATE
+
+    def perform(self, form):
+        return services.record_identity_check(
+            self.session, self.request.user, form.data_for_service()
+        )
+
+
 class OverrideGateView(EntryView):
     form_class = forms.OverrideForm
     form_key = "override_form"

@@ -19,7 +19,7 @@ from sessions.models import Administration, GateOverride
 from tests.factories import AppointmentFactory, signed_protocol
 
 from .actions import staff_sign_in
-from .test_dosing_session import record_vitals
+from .test_dosing_session import record_identity, record_vitals
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -64,6 +64,7 @@ def test_override_and_booster_follow_what_was_measured(
     page.evaluate("window.sameScreen = true")
     gate = page.locator("#gate-status")
     holds = gate.get_by_role("listitem").filter(has_text="within the protocol's holds")
+    record_identity(page)  # before the first dose; boosters are not asked again
 
     # A failing baseline: the override form appears at once (finding 7).
     record_vitals(page, systolic=152, diastolic=96, heart_rate=80, spo2=98)

@@ -97,6 +97,22 @@ def test_check_in_to_signed_session_note(
 
     record_vitals(page, systolic=128, diastolic=82, heart_rate=76, spo2=98)
     expect(baseline).to_contain_text("Pass")
+
+    # Who the patient is and their verbal yes today (reference §4.1): not overridable.
+    identity = gate.get_by_role("listitem").filter(has_text="Identity confirmed")
+    expect(identity).to_contain_text("Fail")
+    form = page.locator("#identity-form")
+    form.get_by_label("First identifier checked").select_option("full_name")
+    form.get_by_label("Second identifier checked").select_option("full_name")
+    form.get_by_label("The patient agrees to go ahead with today's dose").check()
+    form.get_by_role("button", name="Record identity and consent").click()
+    expect(page.locator("#identity-form .errorlist")).to_have_text(
+        "Choose a second, different identifier."
+    )
+    assert_accessible(page)
+    record_identity(page)
+    expect(page.locator("#identity-form")).to_contain_text(f"checked by {prescriber.user}")
+    expect(identity).to_contain_text("Pass")
     expect(gate.get_by_text("Fail", exact=True)).to_have_count(0)
     expect(page.get_by_text("Dosing is on hold")).to_have_count(0)
     assert_accessible(page)
@@ -198,6 +214,16 @@ def test_check_in_to_signed_session_note(
     expect(entry).to_contain_text("Peak BP 186/104")
     expect(entry).to_contain_text("Signed")
     assert_accessible(page)
+
+
+def record_identity(page):
+    """Full name and date of birth checked, and the patient's verbal yes, through the form."""
+    form = page.locator("#identity-form")
+    form.get_by_label("First identifier checked").select_option("full_name")
+    form.get_by_label("Second identifier checked").select_option("date_of_birth")
+    form.get_by_label("The patient agrees to go ahead with today's dose").check()
+    form.get_by_role("button", name="Record identity and consent").click()
+    expect(page.locator("#identity-form")).to_contain_text("the patient agreed to go ahead today")
 
 
 def record_vitals(page, *, systolic, diastolic, heart_rate, spo2):

@@ -75,6 +75,9 @@ def test_note_has_gate_doses_vitals_observations_events_discharge_signature_adde
         "judged as it stood at the first dose",
     )
     has(text, "Fail Companion to take the patient home", "Override", "taxi booked as back-up")
+    # Identity and verbal consent on the day, recorded before the first dose (reference §4.1).
+    has(text, "Pass Identity confirmed and verbal consent given today", "before the first dose")
+    has(text, "Identity and verbal consent: Full name and Date of birth checked by")
     # Doses with mg/kg (200 and 50 mg at 72.5 kg), lots and expiry; the session total.
     has(text, "First dose", "Booster 1", "2.759", "0.690", "LOT-A1234", "LOT-B0", "exp.")
     has(text, "Session total: 250 mg (3.449 mg/kg)")

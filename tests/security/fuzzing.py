@@ -30,6 +30,7 @@ from kapclinic.demo.builder import (
     check_in,
     clear_course,
     discharge_data,
+    identity_data,
     intake_answers,
     publish_consent,
 )
@@ -167,6 +168,8 @@ def _dosed(scene):
     check_in(scene.appointment_a, scene.patient_a.user, start=session.started_at)
     services.confirm_companion(session, nurse)
     services.record_weight(session, nurse, 70)
+    recorded_at = session.started_at + datetime.timedelta(minutes=6)
+    services.record_identity_check(session, nurse, identity_data(recorded_at))
     services.record_vitals(
         session,
         nurse,
@@ -304,6 +307,7 @@ def state_gate_fails(scene, clients):
     check_in(scene.appointment_a, scene.patient_a.user, start=start, last_food_at=start)
     services.confirm_companion(session, nurse)
     services.record_weight(session, nurse, 70)
+    services.record_identity_check(session, nurse, identity_data(None))
     services.record_vitals(
         session,
         nurse,
@@ -316,6 +320,11 @@ def state_gate_fails(scene, clients):
         },
     )
     return PRESCRIBER_1, reverse("dosing:session", args=[scene.appointment_a.pk])
+
+
+def state_identity_to_record(scene, clients):
+    """The open session before anyone checked who the patient is: the screen offers the form."""
+    return NURSE_1, reverse("dosing:session", args=[scene.appointment_a.pk])
 
 
 def state_dosed(scene, clients):
@@ -463,6 +472,7 @@ STATES = {
     "dosing:check-in-review": state_checked_in,
     "intake:resend-invitation": state_invited,
     "dosing:override-gate": state_gate_fails,
+    "dosing:record-identity-check": state_identity_to_record,
     "dosing:sign-session": state_ready_to_sign,
     "intake:check": state_intake_answered,
     "integration:add-note-addendum": state_note_signed,

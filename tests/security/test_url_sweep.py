@@ -645,6 +645,17 @@ ACCESS = {
     "dosing:confirm-companion": Page(
         STAFF, CLINIC_1 | SUPER, {POST}, session_a, lambda s: {"companion-confirmed": "on"}
     ),
+    "dosing:record-identity-check": Page(
+        STAFF,
+        CLINIC_1 | SUPER,
+        {POST},
+        session_a,
+        lambda s: {
+            "identity-first_identifier": "full_name",
+            "identity-second_identifier": "date_of_birth",
+            "identity-consents_today": "yes",
+        },
+    ),
     "dosing:override-gate": Page(
         STAFF,
         CLINIC_1 | SUPER,
@@ -914,4 +925,4 @@ def test_the_sweep_covers_every_url_role_and_method():
     assert not missing, f"URLs with no row in ACCESS: {missing}"
     total = len(URLS) * len(ROLES) * 2
     print(f"\nURL sweep: {len(URLS)} URLs × {len(ROLES)} roles × 2 methods = {total} requests")
-    assert total == 2178, "update this count when URLs or roles are added"
+    assert total == 2196, "update this count when URLs or roles are added"

@@ -24,6 +24,7 @@ def test_every_check_passes_when_the_patient_is_ready(ready):
     assert [i.key for i in items] == [
         "clearance",
         "consent",
+        "identity",
         "safety_flags",
         "check_in",
         "fasting",

@@ -95,7 +95,8 @@ def test_screen_shows_each_gate_item_with_its_reason_and_is_audited(build, staff
     assert "Cleared for treatment" in html and "A prescriber cleared this course." in html
     assert "Companion to take the patient home" in html
     assert "No one has confirmed a responsible adult" in html
-    assert html.count(">Pass<") == 8 and html.count(">Fail<") == 1
+    assert "Identity confirmed and verbal consent given today" in html
+    assert html.count(">Pass<") == 9 and html.count(">Fail<") == 1
     assert "Dosing is on hold" in html
     assert AccessEvent.objects.filter(
         actor=build.nurse, action=AccessEvent.Action.VIEW, what__contains="dosing session screen"

@@ -38,6 +38,7 @@ from .dosing import (
     check_in_data,
     discharge_data,
     dose_data,
+    identity_data,
     open_session,
     vitals_data,
 )
@@ -70,6 +71,7 @@ __all__ = [
     "clinic_resources",
     "discharge_data",
     "dose_data",
+    "identity_data",
     "dosing_session",
     "gad7",
     "integration_session",

@@ -20,7 +20,15 @@ from sessions.discharge import discharge
 from sessions.gate_overrides import override_gate
 from sessions.models import CheckIn, DosingSession
 
-from .dosing import book, check_in, discharge_data, dose_data, open_session, vitals_data
+from .dosing import (
+    book,
+    check_in,
+    discharge_data,
+    dose_data,
+    identity_data,
+    open_session,
+    vitals_data,
+)
 from .intake import clear_course, sign_consent
 from .resources import room
 
@@ -153,6 +161,7 @@ def dosing_session(
         services.confirm_companion(session, team.nurse)
     services.record_weight(session, team.nurse, Decimal("72.5"))
     record_vitals(team, session, start + timedelta(minutes=5), 128)
+    services.record_identity_check(session, team.nurse, identity_data(start + timedelta(minutes=6)))
     if override:
         override_gate(session, team.prescriber, texts["override"])
     dose_at = start + timedelta(minutes=15)

@@ -90,6 +90,17 @@ def dose_data(*, given_at, witnessed_by, amount_mg="200", lot_number="LOT-42", *
     }
 
 
+def identity_data(recorded_at, consents_today=True, **overrides):
+    """Full name and date of birth checked; the patient agreed aloud to go ahead today."""
+    return {
+        "first_identifier": "full_name",
+        "second_identifier": "date_of_birth",
+        "consents_today": consents_today,
+        "recorded_at": recorded_at,
+        **overrides,
+    }
+
+
 def discharge_data(**overrides):
     """Fit to go home: modified Aldrete 10 of 10, companion present, aftercare given."""
     return {
@@ -134,6 +145,7 @@ class Build:
         companion=True,
         vitals=True,
         weight=True,
+        identity=True,
         **check_in_overrides,
     ):
         if clear:
@@ -150,6 +162,8 @@ class Build:
             services.record_weight(session, self.nurse, Decimal("70.0"))
         if vitals:
             self.vitals(session, self.start + timedelta(minutes=5))
+        if identity:
+            self.identity(session)
         self.session = DosingSession.objects.get(pk=session.pk)
         return self.session
 
@@ -157,6 +171,12 @@ class Build:
         return services.record_vitals(
             session, self.nurse, vitals_data(taken_at, systolic, diastolic, heart_rate, spo2)
         )
+
+    def identity(self, session=None, by=None, **overrides):
+        """The nurse checks who the patient is and asks for their verbal consent (+6 min)."""
+        overrides.setdefault("recorded_at", self.start + timedelta(minutes=6))
+        data = identity_data(**overrides)
+        return services.record_identity_check(session or self.session, by or self.nurse, data)
 
     def dose_data(self, **overrides):
         return dose_data(**{"given_at": self.dose_at, "witnessed_by": self.nurse, **overrides})
