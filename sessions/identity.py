@@ -24,12 +24,13 @@ def _refuse(message, field=NON_FIELD_ERRORS):
 
 def record_identity_check(session, by, data):
     """Identity confirmed with two different identifiers, and whether the patient gave their
-    verbal consent today. Once per session, while it is open, by a clinician of the patient's
+    verbal consent today. One "yes" per session, while it is open, by a clinician of the patient's
     clinic. Data: first_identifier, second_identifier, consents_today (True or False);
     optional recorded_at (default now, not before the session started, not in the future).
 
     A "no" is recorded the same way: it holds dosing for the session, which then ends
-    without a dose through discharge."""
+    without a dose through discharge, unless the patient changes their mind in the same visit
+    (a later "yes", the only answer that may follow a "no"). A "yes" is the last word."""
     provider = provider_for(by)
     if (
         provider is None
@@ -50,14 +51,27 @@ def record_identity_check(session, by, data):
                 f"This session is {session.get_status_display().lower()}: the identity check "
                 "is recorded before the first dose, while the session is open."
             )
-        earlier = IdentityCheck.objects.filter(session=session).select_related("recorded_by")
-        earlier = earlier.first()
-        if earlier is not None:
-            at = timezone.localtime(earlier.recorded_at, session.course.clinic.tz)
-            _refuse(
-                f"{earlier.recorded_by} already recorded the identity check and verbal consent "
-                f"at {at:%H:%M}. It is recorded once per session."
-            )
+        tz = session.course.clinic.tz
+        earlier = list(IdentityCheck.objects.filter(session=session).select_related("recorded_by"))
+        latest = earlier[-1] if earlier else None
+        if latest is not None:
+            at = timezone.localtime(latest.recorded_at, tz)
+            if latest.consents_today:
+                _refuse(
+                    f"{latest.recorded_by} already recorded the identity check and verbal "
+                    f"consent at {at:%H:%M}. Once the patient agrees, it is not recorded again."
+                )
+            if not consents:  # only a change of mind follows a "no"
+                _refuse(
+                    f"{latest.recorded_by} already recorded that the patient declined at "
+                    f"{at:%H:%M}. Record again only if the patient now agrees.",
+                    "consents_today",
+                )
+            if data.get("recorded_at") and data["recorded_at"] <= latest.recorded_at:
+                _refuse(
+                    f"The patient's change of mind comes after their answer at {at:%H:%M}.",
+                    "recorded_at",
+                )
         check = IdentityCheck(
             session=session,
             first_identifier=data.get("first_identifier") or "",
@@ -83,8 +97,21 @@ def identity_item(session, closed, given, checks=None):
     label = "Identity confirmed and verbal consent given today"
     if checks is None:
         checks = IdentityCheck.objects.filter(session=session).select_related("recorded_by")
-    check = next(iter(checks), None)
-    if check is None:
+    checks = list(checks)
+    tz = session.course.clinic.tz
+    # The latest answer by the first dose decides; a booster (given None) asks no new one.
+    before = [c for c in checks if given is None or c.recorded_at <= given]
+    if not before:
+        if checks:
+            at = timezone.localtime(checks[0].recorded_at, tz)
+            given_at = timezone.localtime(given, tz)
+            return GateItem(
+                "identity",
+                label,
+                False,
+                f"Recorded by {checks[0].recorded_by} at {at:%H:%M}, after the first dose "
+                f"({given_at:%H:%M}).",
+            )
         reason = (
             "Confirm who the patient is with two identifiers and ask for their verbal consent "
             "to go ahead today."
@@ -94,21 +121,22 @@ def identity_item(session, closed, given, checks=None):
             else "None was recorded; no dose was given."
         )
         return GateItem("identity", label, False, reason)
-    at = timezone.localtime(check.recorded_at, session.course.clinic.tz)
-    by = f"{check.recorded_by} at {at:%H:%M}"
+    check = before[-1]
+    by = f"{check.recorded_by} at {timezone.localtime(check.recorded_at, tz):%H:%M}"
     if not check.consents_today:
         return GateItem(
             "identity",
             label,
             False,
-            f"{by}: the patient declined verbal consent today. No dose in this session; "
-            "discharge ends it without one.",
+            f"{by}: the patient declined verbal consent today. No dose unless they change their "
+            "mind (record their answer again); otherwise discharge ends the session without one.",
         )
-    if given is not None and check.recorded_at > given:
-        given_at = timezone.localtime(given, session.course.clinic.tz)
-        return GateItem(
-            "identity", label, False, f"Recorded by {by}, after the first dose ({given_at:%H:%M})."
-        )
-    before = " before the first dose" if closed and given is not None else ""
-    reason = f"{check.identifiers} checked, verbal consent given; recorded by {by}{before}."
+    declined = [c for c in before if not c.consents_today]
+    after = (
+        f" after declining at {timezone.localtime(declined[-1].recorded_at, tz):%H:%M}"
+        if declined
+        else ""
+    )
+    first = " before the first dose" if closed and given is not None else ""
+    reason = f"{check.identifiers} checked, verbal consent given{after}; recorded by {by}{first}."
     return GateItem("identity", label, True, reason)

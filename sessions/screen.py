@@ -181,7 +181,8 @@ def session_screen(session, user, now=None):
     addenda = session_rows(
         session, "addenda", lambda pk: Addendum._default_manager.filter(session=pk)
     )
-    # One row at most: who the patient is and their verbal consent today (reference §4.1).
+    # Who the patient is and their verbal consent today (reference §4.1): a "no", then
+    # perhaps a change of mind, in the order recorded.
     identity = session_rows(
         session, "identity", lambda pk: IdentityCheck.objects.filter(session=pk)
     )
@@ -250,7 +251,9 @@ def session_screen(session, user, now=None):
         "dosing_on_hold": bool(failed) and override is None,
         "can_be_overridden": bool(failed) and all(item.overridable for item in failed),
         "overrides": overrides,
-        "identity_check": identity[0] if identity else None,
+        "identity_checks": identity,
+        # The form again only after a "no": a change of mind; a "yes" is the last word.
+        "identity_needed": not identity or not identity[-1].consents_today,
         "doses": doses,
         "dose_rows": dose_rows,
         # Part-used vials from these doses still to waste or return (controlled-substance

@@ -2,7 +2,8 @@
 
 The signed consent on file says the patient agreed to the course; this says that the person
 in the chair is that patient (two identifiers) and that they agreed again, aloud, today. One
-per session, written once: a "no" is kept too, and holds dosing for the whole session.
+"yes" per session, each answer written once: a "no" is kept too, and holds dosing until the patient
+changes their mind in the same visit (a later "yes", recorded beside it).
 """
 
 from django.conf import settings
@@ -29,16 +30,15 @@ class Identifier(models.TextChoices):
 
 class IdentityCheck(ImmutableModel, SessionRecord):
     """Identity confirmed with two identifiers, and the patient's verbal consent (or refusal)
-    to proceed today, by a clinician of the clinic; never changed once written."""
+    to proceed today, by a clinician of the clinic; never changed once written. The latest
+    answer by the time of the first dose decides."""
 
     refusal = DosingError
-    cannot_change = (
-        "The identity check and verbal consent are recorded once per session and never changed."
-    )
+    cannot_change = "An identity check and verbal consent, once recorded, are never changed."
     cannot_delete = "The identity check and verbal consent are kept with the session's record."
 
-    session = models.OneToOneField(
-        DosingSession, on_delete=models.PROTECT, related_name="identity_check"
+    session = models.ForeignKey(
+        DosingSession, on_delete=models.PROTECT, related_name="identity_checks"
     )
     first_identifier = models.CharField(max_length=20, choices=Identifier.choices)
     second_identifier = models.CharField(max_length=20, choices=Identifier.choices)
@@ -53,10 +53,17 @@ class IdentityCheck(ImmutableModel, SessionRecord):
     class Meta:
         verbose_name = "identity check and verbal consent"
         verbose_name_plural = "identity checks and verbal consents"
+        ordering = ["recorded_at", "pk"]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(first_identifier=F("second_identifier")),
                 name="identity_check_two_different_identifiers",
+            ),
+            # A "no" may be followed by a change of mind; a "yes" is the last word.
+            models.UniqueConstraint(
+                fields=["session"],
+                condition=Q(consents_today=True),
+                name="identity_check_one_yes_per_session",
             ),
         ]
 

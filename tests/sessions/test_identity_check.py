@@ -83,6 +83,44 @@ def test_a_second_check_is_refused(ready):
     assert IdentityCheck.objects.filter(session=ready.session).count() == 1
 
 
+def test_a_patient_who_declined_may_change_their_mind_in_the_same_visit(build):
+    """Ambivalence is common on the day: after a "no", talking it through, the patient says
+    yes. The "no" stays on the record; the later answer decides."""
+    session = build(identity=False)
+    build.identity(consents_today=False)
+    later = build.start + timedelta(minutes=20)
+    build.identity(recorded_at=later)
+    check = item(session)
+    assert check.passed
+    assert "after declining at" in check.reason
+    assert IdentityCheck.objects.filter(session=session).count() == 2
+    assert build.dose(given_at=later + timedelta(minutes=5)).pk
+
+
+def test_a_change_of_mind_comes_after_the_answer_it_replaces(build):
+    build(identity=False)
+    build.identity(consents_today=False, recorded_at=build.start + timedelta(minutes=10))
+    errors = refusal(lambda: build.identity(recorded_at=build.start + timedelta(minutes=8)))
+    assert "after their answer at" in errors["recorded_at"][0]
+
+
+def test_a_second_no_is_refused(build):
+    build(identity=False)
+    build.identity(consents_today=False)
+    errors = refusal(
+        lambda: build.identity(consents_today=False, recorded_at=build.start + timedelta(minutes=9))
+    )
+    assert "already recorded that the patient declined" in errors["consents_today"][0]
+
+
+def test_a_dose_before_the_change_of_mind_is_refused(build):
+    build(identity=False)
+    build.identity(consents_today=False)
+    build.identity(recorded_at=build.dose_at + timedelta(minutes=5))
+    with pytest.raises(DosingError, match="declined verbal consent"):
+        build.dose()
+
+
 def test_a_clinician_of_another_clinic_is_refused(build):
     build(identity=False)
     other = build.world.two.staff[Role.NURSE].user
@@ -203,6 +241,31 @@ def test_the_screen_offers_the_form_then_shows_who_and_when(build, staff_client)
     assert "Record identity and consent" not in client.get(screen).content.decode()
 
 
+def test_after_a_no_the_screen_offers_the_change_of_mind_and_keeps_both_answers(
+    build, staff_client
+):
+    from tests.sessions.test_session_views import HTMX, sign_in
+
+    session = build(identity=False)
+    build.identity(consents_today=False)
+    client = sign_in(staff_client, build, Role.NURSE)
+    screen = reverse("dosing:session", args=[build.appointment.pk])
+    html = client.get(screen).content.decode()
+    assert "declined</strong> verbal consent today" in html
+    assert "The patient changed their mind?" in html
+    url = reverse("dosing:record-identity-check", args=[session.pk])
+    sent = {
+        "identity-first_identifier": "full_name",
+        "identity-second_identifier": "date_of_birth",
+        "identity-consents_today": "yes",
+    }
+    html = client.post(url, sent, headers=HTMX).content.decode()
+    assert "declined</strong> verbal consent today" in html
+    assert "the patient agreed to go ahead today" in html
+    assert "Record identity and consent" not in html
+    assert item(session).passed
+
+
 def test_the_screen_reads_the_check_in_one_query_and_its_person_with_the_others(ready):
     """The screen's query count grows by one (its people are read in the screen's one query)."""
     from sessions.screen import session_screen
@@ -213,7 +276,8 @@ def test_the_screen_reads_the_check_in_one_query_and_its_person_with_the_others(
     reads = [q for q in ctx.captured_queries if '"dosing_identitycheck"' in q["sql"]]
     assert len(reads) == 1
     assert len([q for q in ctx.captured_queries if 'FROM "clinic_user"' in q["sql"]]) == 1
-    assert data["identity_check"].recorded_by == ready.nurse
+    [check] = data["identity_checks"]
+    assert check.recorded_by == ready.nurse and not data["identity_needed"]
 
 
 def test_the_admin_only_reads_its_own_clinics_checks(ready, staff_client):
@@ -222,8 +286,8 @@ def test_the_admin_only_reads_its_own_clinics_checks(ready, staff_client):
     client = staff_client(ready.world.one.staff[Role.CLINIC_ADMIN])
     listing = client.get(reverse("admin:dosing_identitycheck_changelist"))
     assert listing.status_code == 200
-    assert list(listing.context["cl"].result_list) == [ready.session.identity_check]
+    check = ready.session.identity_checks.get()
+    assert list(listing.context["cl"].result_list) == [check]
     assert client.get(reverse("admin:dosing_identitycheck_add")).status_code == 403
-    check = ready.session.identity_check
     page = client.get(reverse("admin:dosing_identitycheck_change", args=[check.pk]))
     assert page.status_code == 200 and not page.context["has_change_permission"]
