@@ -6,6 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from kapclinic.clinic.models import Role
 from kapclinic.reminders.models import ReminderPreference
 
 from .actions import patient_sign_in
@@ -43,3 +44,41 @@ def test_reminder_choices_from_home_on_a_phone_refuse_half_quiet_hours_in_words(
     assert (str(preference.quiet_start), str(preference.quiet_end)) == ("22:00:00", "07:00:00")
     phone.get_by_role("link", name="Back to my journey").click()
     phone.wait_for_url(re.compile(r"/my-journey/$"))
+
+
+def test_an_invitation_opened_on_a_phone_where_another_patient_is_signed_in(
+    live_server, phone_page, world, assert_accessible
+):
+    """I1: on a shared phone, the link showed "Choose a password" under the other patient's
+    name in the header; now it asks them to sign out, and signing out opens the link again."""
+    from intake.invitations import invite_patient
+    from intake.models import Invitation
+
+    side = world.one
+    course = invite_patient(
+        by=side.staff[Role.PRESCRIBER].user,
+        clinic=side.clinic,
+        legal_name="Jo Walker",
+        email="jo.walker@example.com",
+        indication="depression",
+        care_team=[side.staff[Role.PRESCRIBER]],
+    )
+    link = (
+        live_server.url
+        + f"/intake/invitation/{Invitation.objects.get(course=course).renew_link()}/"
+    )
+    phone = phone_page
+    patient_sign_in(phone, live_server, side.patients[0])
+    phone.goto(link)
+    expect(phone.get_by_role("heading", name="Sign out to use this invitation")).to_be_visible()
+    expect(phone.get_by_label("Choose a password")).to_have_count(0)
+    assert_accessible(phone)
+
+    phone.get_by_role("button", name="Sign out and open the invitation").click()
+    phone.get_by_label("Choose a password").fill("a quiet harbour at dawn")
+    phone.get_by_label("Type it again").fill("a quiet harbour at dawn")
+    phone.get_by_role("button", name="Create my account and start").click()
+    phone.wait_for_url(re.compile(r"/intake/step/about/$"))
+    expect(phone.get_by_text("Welcome. Your answers save as you go.")).to_be_visible()
+    course.patient.refresh_from_db()
+    assert course.patient.user.check_password("a quiet harbour at dawn")
