@@ -82,3 +82,23 @@ def test_an_invitation_opened_on_a_phone_where_another_patient_is_signed_in(
     expect(phone.get_by_text("Welcome. Your answers save as you go.")).to_be_visible()
     course.patient.refresh_from_db()
     assert course.patient.user.check_password("a quiet harbour at dawn")
+
+
+def test_a_notes_request_refused_on_a_phone_opens_at_the_form(
+    live_server, phone_page, world, assert_accessible
+):
+    """N1: sent without choosing notes or correction, the page came back at its top with
+    "This field is required." far below, out of sight on a phone."""
+    phone = phone_page
+    patient_sign_in(phone, live_server, world.one.patients[0])
+    phone.goto(live_server.url + "/reports/my-record/")
+    phone.get_by_label("Details").fill("The notes from November, please.")
+    phone.get_by_role("button", name="Send my request").click()
+    phone.wait_for_load_state()
+    refusal = phone.get_by_text("Choose what you are asking for")
+    expect(refusal).to_be_in_viewport()
+    expect(phone.get_by_label("Details")).to_have_value("The notes from November, please.")
+    assert_accessible(phone)
+    phone.get_by_label("A copy of my clinicians' notes").check()
+    phone.get_by_role("button", name="Send my request").click()
+    expect(phone.get_by_text(re.compile(r"Sent\. The clinic answers by"))).to_be_visible()
