@@ -167,6 +167,12 @@ class AcceptInvitationView(View):
                 {"invitation": self.invitation},
                 status=410 if self.invitation else 404,
             )
+        if request.user.is_authenticated:
+            # Someone else's browser (a clinician checking the link, another patient on a
+            # shared phone): accepting here would set the patient's password and use the link.
+            return render(
+                request, "intake/invitation_signed_in.html", {"invitation": self.invitation}
+            )
         return super().dispatch(request, token)
 
     def form(self, data=None):

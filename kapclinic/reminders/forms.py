@@ -22,6 +22,10 @@ class ReminderPreferenceForm(forms.ModelForm):
             "quiet_start": "Quiet hours from",
             "quiet_end": "Quiet hours until",
         }
+        help_texts = {
+            "quiet_start": "No reminders from this time (the clinic's time). Both empty: none.",
+            "quiet_end": "Reminders held back go out at this time, for example 07:00.",
+        }
         widgets = {
             "quiet_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "quiet_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),

@@ -196,10 +196,15 @@ class ReminderPreference(models.Model):
         return f"Reminder preferences of patient {self.patient_id}"
 
     def clean(self):
+        """Refused beside the time that is missing or wrong, so a form shows it there and
+        Django skips the database constraint (whose name a patient would otherwise read)."""
         if (self.quiet_start is None) != (self.quiet_end is None):
-            raise ValidationError("Give both ends of the quiet hours, or neither.")
+            missing = "quiet_start" if self.quiet_start is None else "quiet_end"
+            raise ValidationError({missing: "Give both ends of the quiet hours, or neither."})
         if self.quiet_start is not None and self.quiet_start == self.quiet_end:
-            raise ValidationError("Quiet hours must start and end at different times.")
+            raise ValidationError(
+                {"quiet_end": "Quiet hours must start and end at different times."}
+            )
 
     def allows(self, kind):
         field = self.OPTIONAL.get(kind)

@@ -120,6 +120,9 @@ class AskForm(FieldErrorsForm):
         label="What are you asking for?",
         choices=RecordRequest.Kind.choices,
         widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose what you are asking for: a copy of your notes or a correction."
+        },
     )
     details = forms.CharField(
         label="Details",

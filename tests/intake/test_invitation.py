@@ -77,11 +77,12 @@ def test_invite_refuses_a_duplicate_email_beside_the_field(world, invited, staff
     assert Patient.objects.filter(email="new.patient@example.com").count() == 1
 
 
-def test_patient_accepts_sets_password_and_lands_in_intake(world, invited, client):
+def test_patient_accepts_sets_password_and_lands_in_intake(world, invited, second_client):
+    """In the patient's own browser (`client` is the inviting clinician's, still signed in)."""
     course, link, _ = invited
-    page = client.get(link)
+    page = second_client.get(link)
     assert page.status_code == 200 and "new.patient@example.com" in page.content.decode()
-    response = client.post(
+    response = second_client.post(
         link, {"password1": "a calm harbour at dawn", "password2": "a calm harbour at dawn"}
     )
     assert response["Location"] == reverse("intake:start")
@@ -89,24 +90,26 @@ def test_patient_accepts_sets_password_and_lands_in_intake(world, invited, clien
     course.patient.refresh_from_db()
     assert course.state == CourseState.INTAKE_IN_PROGRESS
     assert course.patient.user.check_password("a calm harbour at dawn")
-    assert client.session["_auth_user_id"] == str(course.patient.user.pk)
+    assert second_client.session["_auth_user_id"] == str(course.patient.user.pk)
 
 
-def test_weak_or_mismatched_password_is_refused_beside_the_field(invited, client):
+def test_weak_or_mismatched_password_is_refused_beside_the_field(invited, second_client):
     _, link, _ = invited
-    short = client.post(link, {"password1": "short", "password2": "short"})
+    short = second_client.post(link, {"password1": "short", "password2": "short"})
     assert short.status_code == 200 and "too short" in short.content.decode()
-    mismatch = client.post(link, {"password1": "a calm harbour at dawn", "password2": "other one!"})
+    mismatch = second_client.post(
+        link, {"password1": "a calm harbour at dawn", "password2": "other one!"}
+    )
     assert "do not match" in mismatch.content.decode()
 
 
-def test_used_link_says_so(invited, client):
+def test_used_link_says_so(invited, second_client):
     _, link, _ = invited
-    client.post(
+    second_client.post(
         link, {"password1": "a calm harbour at dawn", "password2": "a calm harbour at dawn"}
     )
-    client.logout()
-    response = client.get(link)
+    second_client.logout()
+    response = second_client.get(link)
     assert response.status_code == 410
     assert "already been used" in response.content.decode()
 
