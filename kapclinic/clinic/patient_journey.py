@@ -7,7 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from .home import home_tasks
-from .models import Appointment, CourseState, SafetyPlan
+from .models import Appointment, CourseState, SafetyFlag, SafetyPlan
 
 # Dosing appointments are booked only for these courses; others need no check-in query.
 DOSING_STATES = frozenset({CourseState.CLEARED, CourseState.IN_TREATMENT, CourseState.MAINTENANCE})
@@ -169,6 +169,11 @@ def patient_journey(patient):
         "check_in": check_in,
         "next_appointment": upcoming[0] if upcoming else None,
         "tasks": home_tasks(patient, course),
+        # After an urgent answer the patient was told a clinician would call: home keeps that
+        # promise, and the crisis numbers, in view until the flag is resolved.
+        "risk_call": course.safety_flags.open()
+        .filter(kind=SafetyFlag.Kind.SUICIDE_RISK)
+        .exists(),
         "safety_plan": SafetyPlan.objects.filter(patient=patient)
         .order_by("-version")
         .only("version", "written_at")
