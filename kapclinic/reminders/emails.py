@@ -148,7 +148,8 @@ def _invitation(reminder, now):
         # The link itself, drawn now: the raw token lives only in this email.
         url = link("intake:accept", invitation.renew_link(now))
         patient = reminder.patient
-        return invitation, {"url": url, "expires_at": invitation.expires_at, "patient": patient}
+        expires_at = local(invitation.expires_at, reminder.clinic)
+        return invitation, {"url": url, "expires_at": expires_at, "patient": patient}
     return invitation, {"invited_on": local(invitation.created_at, reminder.clinic)}
 
 

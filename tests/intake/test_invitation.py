@@ -64,6 +64,13 @@ def test_staff_invite_creates_patient_course_and_sends_a_link(world, invited):
     assert AccessEvent.objects.filter(
         patient=course.patient, action=AccessEvent.Action.CREATE
     ).exists()
+    # When the link expires, to the minute and in the clinic's time (walk: a date alone left
+    # a patient opening it on the evening of that day unsure whether it still worked).
+    invitation = Invitation.objects.get(course=course)
+    expires = invitation.expires_at.astimezone(course.clinic.tz)
+    assert f"expires on {expires:%A} {expires.day} {expires:%B %Y} at {expires:%H:%M}" in (
+        message.body
+    )
     # Only a hash of the token is stored.
     token = link.rstrip("/").rsplit("/", 1)[1]
     assert not Invitation.objects.filter(token_hash=token).exists()
