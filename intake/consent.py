@@ -7,6 +7,7 @@ each dose (reference §4.1); each kind has its own versions (reference §6, FHIR
 
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -184,13 +185,21 @@ def sign_consent(course, document, *, by, signed_name, ip_address=None):
 
 def record_signature(course, document, *, by, signed_name, statement, agreed=True, ip_address=None):
     """(signature, created): the one place a signature is written (re-consent and intake);
-    `statement`: the words of the box the patient ticked.
+    `statement`: the words of the box the patient ticked; `signed_name`: the patient's full
+    name as the clinic has it (case and spacing aside), refused beside the field otherwise.
 
     A version already signed and not withdrawn is not signed again: the signature on file is
     the answer (a double tap, a second tab, a form sent again after "back"). Signing after a
     withdrawal restores the consent. The same form sent at the same instant: the database
     keeps one (`consent_version_signed_once`, `restores` one-to-one) and this returns it.
     """
+    if _plain(signed_name) != _plain(course.patient.legal_name):
+        raise ValidationError(
+            {
+                "signed_name": "Please type your full name exactly as the clinic has it: "
+                f"{course.patient.legal_name}."
+            }
+        )
     latest = (
         ConsentSignature.objects.filter(course=course, document__kind=document.kind)
         .select_related("withdrawal")
@@ -218,6 +227,11 @@ def record_signature(course, document, *, by, signed_name, statement, agreed=Tru
             raise
         return signature, False
     return signature, True
+
+
+def _plain(name):
+    """A name as compared for signing: case and spacing aside."""
+    return " ".join((name or "").split()).casefold()
 
 
 def withdraw_consent(signature, *, by, reason="", ip_address=None):

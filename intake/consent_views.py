@@ -5,6 +5,7 @@ patient's signature is not there (404). Signing and withdrawing go through intak
 """
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -107,6 +108,9 @@ class SignConsentView(PatientConsentMixin, View):
             )
         except JourneyError as error:
             form.add_error(None, str(error))
+            return self.render_page(form)
+        except ValidationError as error:  # the service's own words, beside the field
+            form.add_error(None, error)
             return self.render_page(form)
         messages.success(request, f"Thank you: you signed {self.document}.")
         return redirect("clinic:my-journey")
