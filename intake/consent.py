@@ -234,6 +234,10 @@ def _plain(name):
     return " ".join((name or "").split()).casefold()
 
 
+class AlreadyWithdrawn(JourneyError):
+    """The withdrawal on file is the answer (a double tap, a form sent again after "back")."""
+
+
 def withdraw_consent(signature, *, by, reason="", ip_address=None):
     """The patient withdraws a signed consent. A consent dosing needs: dosing stops and the
     care team is told through a safety flag (its alert is sent after commit by the reminders
@@ -246,7 +250,7 @@ def withdraw_consent(signature, *, by, reason="", ip_address=None):
     with transaction.atomic():
         signature = ConsentSignature.objects.select_for_update(no_key=True).get(pk=signature.pk)
         if ConsentWithdrawal.objects.filter(signature=signature).exists():
-            raise JourneyError("You have already withdrawn this consent.")
+            raise AlreadyWithdrawn("You have already withdrawn this consent.")
         newer = ConsentSignature.objects.filter(
             course=course, document__kind=signature.document.kind, signed_at__gt=signature.signed_at
         )

@@ -158,6 +158,9 @@ class WithdrawConsentView(PatientConsentMixin, View):
                     reason=form.cleaned_data["reason"],
                     ip_address=request.META.get("REMOTE_ADDR"),
                 )
+            except consent.AlreadyWithdrawn:
+                # Where the first one took them; its message is already on its way.
+                return redirect("intake:consents")
             except JourneyError as error:
                 form.add_error(None, str(error))
             else:

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from intake.consent import WITHDRAWAL_FLAG, consent_status
-from intake.models import ConsentDocument, ConsentKind, ConsentSignature
+from intake.models import ConsentDocument, ConsentKind, ConsentSignature, ConsentWithdrawal
 from kapclinic.audit.models import AccessEvent
 from kapclinic.clinic.models import JourneyError, Role, SafetyFlag
 from kapclinic.clinic.records import ImmutableRecordError
@@ -143,8 +143,11 @@ def test_withdrawal_blocks_dosing_and_tells_the_care_team(ready, second_client):
     flag = SafetyFlag.objects.get(course=ready.course, source=WITHDRAWAL_FLAG)
     assert "I need a break." in flag.reason and flag.is_open
     assert not gate_item(ready.session, "safety_flags").passed
+    # Sent again (a double tap, "back" and send): the withdrawal on file is the answer, so
+    # the patient lands where the first one took them, not on an error.
     again = second_client.post(url, {"reason": ""})
-    assert "already withdrawn" in again.content.decode()
+    assert again.status_code == 302 and again["Location"] == reverse("intake:consents")
+    assert ConsentWithdrawal.objects.filter(signature=signature).count() == 1
     # The home page offers the signature again, first.
     tasks = second_client.get(reverse("clinic:my-journey")).context["journey"]["tasks"]
     assert tasks[0].badge == "Withdrawn"
