@@ -171,9 +171,7 @@ def patient_journey(patient):
         "tasks": home_tasks(patient, course),
         # After an urgent answer the patient was told a clinician would call: home keeps that
         # promise, and the crisis numbers, in view until the flag is resolved.
-        "risk_call": course.safety_flags.open()
-        .filter(kind=SafetyFlag.Kind.SUICIDE_RISK)
-        .exists(),
+        "risk_call": course.safety_flags.open().filter(kind=SafetyFlag.Kind.SUICIDE_RISK).exists(),
         "safety_plan": SafetyPlan.objects.filter(patient=patient)
         .order_by("-version")
         .only("version", "written_at")
