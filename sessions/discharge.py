@@ -12,8 +12,9 @@ from kapclinic.clinic.mixins import require_staff
 from kapclinic.clinic.submissions import save_once
 
 from . import rems_form
-from .gate import GateItem, duration, failing
+from .gate import failing
 from .gate import first_dose_at as first_dose
+from .gate_items import GateItem, duration
 from .locks import locked_open
 from .models import ALDRETE_COMPONENTS, Discharge, DosingError, DosingSession
 from .models.session import DOSING_ROLES, PRESCRIBER

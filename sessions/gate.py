@@ -65,7 +65,7 @@ def evaluate_gate(
     """Every pre-dose check for this session, in the order they appear on the checklist.
 
     `doses`, `readings` (in effect), `alerts` (in time order) and `identity` (the session's
-    identity checks, one at most) save reading them again when the caller already holds
+    identity checks, in the order recorded) save reading them again when the caller already holds
     them; `product`: the product of the dose about to be given."""
     when = dose_time(session, at, doses)
     # Once the patient is discharged the checklist is a record of the dose: a flag raised or a
@@ -74,7 +74,8 @@ def evaluate_gate(
     closed = session.status != DosingSession.Status.OPEN
     if doses is None:
         doses = list(session.administrations.all())
-    given = first_dose_at(session, doses) if closed else None
+    first_dose = first_dose_at(session, doses)
+    given = first_dose if closed else None
     booster = bool(doses) and not closed
     check_in = next(iter(compiled("gate: check-in", [session.appointment_id], _check_in_of)), None)
     reading = baseline_vitals(session, at, doses=doses, readings=readings)
@@ -82,12 +83,13 @@ def evaluate_gate(
         _clearance(session),
         *_reevaluation(session, doses),
         _consent(session, given),
-        # Judged for the first dose: at its time, or (closed) at the first dose given.
+        # Judged for the first dose: at its time (closed), or now while none is given; a
+        # booster asks no new one (None).
         identity_item(session, closed, given if closed else None if doses else when, identity),
         _safety_flags(session, given),
         _check_in(check_in),
         # Fasting is about the stomach when dosing starts: judged at the first dose.
-        _fasting(session, check_in, first_dose_at(session, doses) or when),
+        _fasting(session, check_in, first_dose or when),
         _companion(session, check_in),
         _baseline_recorded(session, reading, booster),
         _baseline_holds(session, reading, booster),
@@ -98,9 +100,6 @@ def evaluate_gate(
         passed, reason = limits_reason(session, doses, when)
         items.append(GateItem("dose_limits", "Within the protocol's dose limits", passed, reason))
     return items
-
-
-__all__ = ["GateItem", "duration", "evaluate_gate", "failing"]
 
 
 def failing(items):

@@ -21,7 +21,7 @@ from django.utils import timezone
 from kapclinic.clinic.models import JourneyError
 from kapclinic.clinic.models.protocol_choices import missing_protocol_message
 
-from .gate import duration
+from .gate_items import duration
 from .plan import course_protocol
 
 # A form default only: check-in, the dose, the observation time (120 min by default) and the
