@@ -20,8 +20,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from kapclinic.clinic.models import EmergencyAccess
+
 from . import emails, planner, timing
-from .models import Reminder, ReminderPreference, Status
+from .models import Kind, Reminder, ReminderPreference, Status
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +133,7 @@ def _preference(patient_id):
 def _start(reminder_id, lease, now):
     """Under the row lock: check the lease, apply the rules, build the message, mark begun.
 
-    Returns (message, None) to send, or (None, Outcome) when there is nothing to send.
+    Returns ((reminder, message), None) to send, or (None, Outcome) when there is nothing to send.
     """
     with transaction.atomic():
         reminder = (
@@ -172,7 +174,7 @@ def _start(reminder_id, lease, now):
         reminder.save(
             update_fields=["send_started_at", "claimed_at", "attempts", "sequence", "updated_at"]
         )
-        return message, None
+        return (reminder, message), None
 
 
 def _failed(reminder_id, lease, error, now):
@@ -197,18 +199,22 @@ def deliver(reminder_id, lease, now=None):
     those become a skipped, retried or failed row with the reason recorded."""
     now = now or timezone.now()
     lease = uuid.UUID(str(lease))
-    message, outcome = _start(reminder_id, lease, now)
+    started, outcome = _start(reminder_id, lease, now)
     if outcome is not None:
         return outcome
+    reminder, message = started
     try:
         if settings.REMINDER_SEND_DELAY_MS:
             time.sleep(settings.REMINDER_SEND_DELAY_MS / 1000)
         message.send()
     except Exception as error:  # SMTP down, refused recipient, template bug: all recorded
         return _failed(reminder_id, lease, error, now)
+    sent_at = timezone.now()
     done = Reminder.objects.filter(pk=reminder_id, lease=lease).update(
-        status=Status.SENT, sent_at=timezone.now(), lease=None, last_error=""
+        status=Status.SENT, sent_at=sent_at, lease=None, last_error=""
     )
+    if reminder.kind == Kind.EMERGENCY_ACCESS:
+        EmergencyAccess.mark_told(reminder.subject_id, sent_at)
     if not done:
         # Reclaimed while we were sending (a send slower than the timeout): it may go twice.
         Reminder.objects.filter(pk=reminder_id).update(possible_duplicate=True)
