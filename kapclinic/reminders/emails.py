@@ -290,6 +290,18 @@ WORDING = {
 }
 
 
+def register(subject_type, kind, template, subject):
+    """An app above this one (the calendar) adds the email of a subject it owns, from its
+    `reminder_emails.py` (found by name when the apps are ready): `check(reminder, now)`
+    returns (subject, context) or raises Skip, as the checks above do."""
+
+    def add(check):
+        CHECKS[subject_type], WORDING[kind] = check, (template, subject)
+        return check
+
+    return add
+
+
 def recipients_of(reminder, subject_obj):
     """The addresses to write to; Skip if there is none we may use."""
     if reminder.kind == Kind.SAFETY_ALERT:

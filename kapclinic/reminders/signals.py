@@ -43,9 +43,10 @@ def hand_to_worker(reminder_id):
         log.warning("Reminder %s not queued; the periodic scan will send it", reminder_id)
 
 
-def _write_row(kind, subject_type, subject_id, due_at, **fields):
+def write_row(kind, subject_type, subject_id, due_at, **fields):
     """The row, handed to the worker once committed; one already written is handed over
-    already (a count's second discrepancy shares its first's row)."""
+    already (a count's second discrepancy shares its first's row). Also called by the
+    calendar, which sits above this app, for the emails it owns."""
     reminder, created = Reminder.objects.get_or_create(
         kind=kind,
         subject_type=subject_type,
@@ -63,7 +64,7 @@ def _write_row(kind, subject_type, subject_id, due_at, **fields):
 def alert_care_team(sender, instance, created, raw=False, **kwargs):
     """A new flag's alert is a row written with the flag: a rolled-back flag pages nobody."""
     if created and not raw:
-        _write_row(
+        write_row(
             Kind.SAFETY_ALERT,
             SubjectType.SAFETY_FLAG,
             instance.pk,
@@ -77,7 +78,7 @@ def tell_clinic_admins(sender, instance, created, raw=False, **kwargs):
     """Every break-glass is told to the patient's clinic admins: a row written with the access,
     so an outage of Redis or of the mail server delays the notice and never loses it."""
     if created and not raw:
-        _write_row(
+        write_row(
             Kind.EMERGENCY_ACCESS,
             SubjectType.EMERGENCY_ACCESS,
             instance.pk,
@@ -92,7 +93,7 @@ def alert_prescribers_of_discrepancy(sender, instance, created, raw=False, **kwa
     medical director among them) hear of it now, not in tomorrow's digest. One email per
     count: its discrepancies share the location and the moment (the row's subject)."""
     if created and not raw:
-        _write_row(
+        write_row(
             Kind.DISCREPANCY_ALERT,
             SubjectType.STOCK_COUNT,
             instance.location_id,
@@ -119,7 +120,7 @@ def invitation_issued(sender, instance, created, raw=False, **kwargs):
     worker, through its own reminder row."""
     if created and not raw:
         kind, subject_type, to = _addressed(instance)
-        _write_row(kind, subject_type, instance.pk, instance.created_at, **to)
+        write_row(kind, subject_type, instance.pk, instance.created_at, **to)
 
 
 def _queue_reminder(reminder_id):
