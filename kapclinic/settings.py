@@ -386,6 +386,9 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 # Seconds before an unresponsive SMTP server counts as a failed send (kept well below
 # REMINDER_SENDING_TIMEOUT_SECONDS, so a slow send is never reclaimed while still running).
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+# The only mail a page sends is allauth's (a password reset, or "no account with this
+# address"): its longest wait on the SMTP server, after which the page says it could not send.
+KAP_WEB_EMAIL_TIMEOUT_SECONDS = float(os.environ.get("KAP_WEB_EMAIL_TIMEOUT_SECONDS", "3"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "KAP Clinic <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
