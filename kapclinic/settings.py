@@ -199,7 +199,8 @@ REMINDER_DIGEST_TIME = os.environ.get("REMINDER_DIGEST_TIME", "07:30")
 REMINDER_STALE_HOURS = int(os.environ.get("REMINDER_STALE_HOURS", "6"))
 # A row still "sending" after this long is reclaimed (its worker died) and flagged.
 REMINDER_SENDING_TIMEOUT_SECONDS = int(os.environ.get("REMINDER_SENDING_TIMEOUT_SECONDS", "900"))
-# Failed sends are retried with exponential backoff from this base, up to this many attempts.
+# Failed sends are retried with exponential backoff from this base, up to this many attempts
+# when the message was refused; a mail server that is down is waited for at the last backoff.
 REMINDER_MAX_ATTEMPTS = int(os.environ.get("REMINDER_MAX_ATTEMPTS", "5"))
 REMINDER_RETRY_BACKOFF_SECONDS = int(os.environ.get("REMINDER_RETRY_BACKOFF_SECONDS", "60"))
 # Rows claimed per transaction by one scan.

@@ -12,6 +12,7 @@ and flags it as a possible duplicate, since the mail server may have had it alre
 """
 
 import logging
+import smtplib
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -177,9 +178,29 @@ def _start(reminder_id, lease, now):
         return (reminder, message), None
 
 
+def mail_server_down(error):
+    """The mail server could not be reached, timed out, or answered "try later" (4xx): it
+    refused nothing about this message, so the message waits for it rather than failing."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return False
+    if isinstance(error, smtplib.SMTPResponseException) and error.smtp_code >= 500:
+        # Refused at the greeting (554 "service not available") is the server being down.
+        return isinstance(error, smtplib.SMTPConnectError)
+    return isinstance(error, OSError)  # refused connection, timeout, disconnect, 4xx
+
+
 def _failed(reminder_id, lease, error, now):
     attempts = Reminder.objects.filter(pk=reminder_id).values_list("attempts", flat=True).first()
     text = f"{type(error).__name__}: {error}"[:2000]
+    if mail_server_down(error):
+        # A mail outage delays a row, never ends it: after the allowed attempts it keeps
+        # retrying at the longest backoff, and the next scan once mail is back sends it.
+        delay = timing.retry_delay(min(attempts, settings.REMINDER_MAX_ATTEMPTS))
+        _back_to_due(reminder_id, lease, now + delay, last_error=text)
+        log.warning(
+            "Reminder %s waits for the mail server (attempt %s): %s", reminder_id, attempts, text
+        )
+        return Outcome(reminder_id, "retry", text, retry_in=delay.total_seconds())
     if attempts >= settings.REMINDER_MAX_ATTEMPTS:
         Reminder.objects.filter(pk=reminder_id, lease=lease).update(
             status=Status.FAILED, lease=None, send_started_at=None, last_error=text

@@ -167,3 +167,36 @@ def test_the_upgrade_writes_a_notice_for_a_recent_access_never_told(world):
     assert len(notices()) == 1
     lost.refresh_from_db()
     assert lost.clinic_told_at is not None
+
+
+@pytest.mark.django_db
+def test_a_mail_outage_longer_than_the_retries_still_tells_the_admins_once_it_ends(
+    world,
+    staff_client,
+    mail_server,  # noqa: F811
+    settings,
+):
+    """A mail server that is down refused nothing about this message: the row keeps retrying,
+    at the longest backoff once the attempts are used up, instead of failing for good."""
+    settings.REMINDER_MAX_ATTEMPTS = 3
+    base = datetime.timedelta(seconds=settings.REMINDER_RETRY_BACKOFF_SECONDS)
+    client = staff_client(world.two.staff[Role.PRESCRIBER])
+    with smtp(mail_server(Refusing)):
+        assert break_glass(client, world.one.patients[0])[0].status_code == 302
+        access = EmergencyAccess.objects.get()
+        when = timezone.now()
+        waits = []
+        for _ in range(6):  # twice the attempts allowed
+            run_scan(when)
+            row = notice_row(access)
+            assert row.status == Status.DUE, f"attempt {row.attempts}: {row.status}"
+            waits.append(row.send_after - when)
+            when = row.send_after
+    assert row.attempts == 6 and "554" in row.last_error
+    longest = base * 2 ** (settings.REMINDER_MAX_ATTEMPTS - 1)
+    assert waits == [base, 2 * base, longest, longest, longest, longest]
+    run_scan(when)  # mail works again
+    [message] = notices()
+    assert message.to == [world.one.staff[Role.CLINIC_ADMIN].user.email]
+    access.refresh_from_db()
+    assert access.clinic_told_at is not None
