@@ -18,6 +18,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.mail import get_connection
 from django.db import transaction
 from django.utils import timezone
 
@@ -178,21 +179,16 @@ def _start(reminder_id, lease, now):
         return (reminder, message), None
 
 
-def mail_server_down(error):
-    """The mail server could not be reached, timed out, or answered "try later" (4xx): it
-    refused nothing about this message, so the message waits for it rather than failing."""
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        return False
-    if isinstance(error, smtplib.SMTPResponseException) and error.smtp_code >= 500:
-        # Refused at the greeting (554 "service not available") is the server being down.
-        return isinstance(error, smtplib.SMTPConnectError)
-    return isinstance(error, OSError)  # refused connection, timeout, disconnect, 4xx
+def try_later(error):
+    """The mail server, reached, answered "try later" (4xx): nothing about this message was
+    refused, so it waits for the server like an unreachable one."""
+    return isinstance(error, smtplib.SMTPResponseException) and 400 <= error.smtp_code < 500
 
 
-def _failed(reminder_id, lease, error, now):
+def _failed(reminder_id, lease, error, now, server_down=False):
     attempts = Reminder.objects.filter(pk=reminder_id).values_list("attempts", flat=True).first()
     text = f"{type(error).__name__}: {error}"[:2000]
-    if mail_server_down(error):
+    if server_down:
         # A mail outage delays a row, never ends it: after the allowed attempts it keeps
         # retrying at the longest backoff, and the next scan once mail is back sends it.
         delay = timing.retry_delay(min(attempts, settings.REMINDER_MAX_ATTEMPTS))
@@ -224,12 +220,24 @@ def deliver(reminder_id, lease, now=None):
     if outcome is not None:
         return outcome
     reminder, message = started
+    connection = get_connection()
     try:
         if settings.REMINDER_SEND_DELAY_MS:
             time.sleep(settings.REMINDER_SEND_DELAY_MS / 1000)
+        try:
+            connection.open()
+        except OSError as error:  # not reached (refused, silent, 554 at the greeting): the
+            # server is down and nothing of this message went, so it waits however long.
+            return _failed(reminder_id, lease, error, now, server_down=True)
+        message.connection = connection
         message.send()
-    except Exception as error:  # SMTP down, refused recipient, template bug: all recorded
-        return _failed(reminder_id, lease, error, now)
+    except Exception as error:  # refused recipient, cut off mid-send, template bug: recorded
+        # A send cut off after the server was reached may have been delivered: such errors
+        # count towards REMINDER_MAX_ATTEMPTS, so a server that swallows mail and never
+        # answers cannot make a row go out again and again.
+        return _failed(reminder_id, lease, error, now, server_down=try_later(error))
+    finally:
+        connection.close()
     sent_at = timezone.now()
     done = Reminder.objects.filter(pk=reminder_id, lease=lease).update(
         status=Status.SENT, sent_at=sent_at, lease=None, last_error=""

@@ -57,6 +57,26 @@ class RefusingRecipient(socketserver.StreamRequestHandler):
                 self.wfile.write(b"502 5.5.1 Not implemented\r\n")
 
 
+class SilentAfterData(socketserver.StreamRequestHandler):
+    """A mail server that takes the whole message and never says whether it has it: the
+    message may have gone, so each attempt counts and the row ends as failed."""
+
+    def handle(self):
+        self.wfile.write(b"220 localhost ESMTP\r\n")
+        for line in self.rfile:
+            verb = line[:4].upper()
+            if verb == b"DATA":
+                self.wfile.write(b"354 End data with <CR><LF>.<CR><LF>\r\n")
+                for body in self.rfile:
+                    if body == b".\r\n":
+                        self.server.stop.wait(30)
+                        return
+            elif verb == b"QUIT":
+                return
+            else:
+                self.wfile.write(b"250 OK\r\n")
+
+
 class Silent(socketserver.BaseRequestHandler):
     """A mail server that accepts the connection and never says a word."""
 
@@ -169,3 +189,19 @@ def test_an_invitation_whose_mail_failed_for_good_is_resent_from_the_chart(
     assert client.get(link).status_code == 200
     assert Invitation.objects.filter(course=course).count() == 2  # the first was replaced
     assert "Invitation email sent" in chart(client, course)
+
+
+def test_a_send_cut_off_after_the_message_went_over_counts_and_ends_as_failed(
+    world, staff_client, mail_server, settings
+):
+    """Unlike a server that cannot be reached, one that took the message may have delivered
+    it: retrying it without end could send it again and again."""
+    settings.REMINDER_MAX_ATTEMPTS = 2
+    client = staff_client(world.one.staff[Role.THERAPIST])
+    with smtp(mail_server(SilentAfterData)):
+        assert invite(client, world, email=EMAIL).status_code == 302
+        [first] = run_scan(timezone.now())
+        [second] = run_scan(timezone.now() + timedelta(hours=1))
+    assert (first.status, second.status) == ("retry", "failed")
+    reminder = Reminder.objects.get(kind=Kind.INVITATION)
+    assert reminder.status == Status.FAILED and reminder.attempts == 2

@@ -25,8 +25,11 @@ EARLY = STARTS - 48 * HOUR
 
 
 class MailServerDown(BaseEmailBackend):
-    def send_messages(self, messages):
+    def open(self):
         raise ConnectionRefusedError(111, "Connection refused")
+
+    def send_messages(self, messages):
+        self.open()
 
 
 class MailboxRefused(BaseEmailBackend):
