@@ -97,21 +97,21 @@ def discharge_criteria(
         )
     )
     if first_dose_at is not None:
-        items.append(_latest_reading(session, at, readings))
+        items.append(_latest_reading(session, readings))
     items.append(_adverse_events(session, events))
     return items
 
 
-def _latest_reading(session, at, readings=None):
-    """The latest reading by discharge within the protocol's in-session alert limits: an
-    acknowledged alert is not a settled patient, and the Aldrete circulation item is the
-    clinician's own score (reference §4.5: BP declining/safe)."""
+def _latest_reading(session, readings=None):
+    """The latest reading within the protocol's in-session alert limits: an acknowledged
+    alert is not a settled patient, and the Aldrete circulation item is the clinician's own
+    score (reference §4.5: BP declining/safe). The latest of all, whatever discharge time is
+    typed: a reading taken after it shows the patient was still in the chair."""
     label = "Latest reading within the in-session alert limits"
     if readings is None:
-        latest = session.vitals.filter(taken_at__lte=at).order_by("-taken_at", "-pk").first()
+        latest = session.vitals.order_by("-taken_at", "-pk").first()
     else:
-        in_time = (reading for reading in readings if reading.taken_at <= at)
-        latest = max(in_time, key=lambda reading: (reading.taken_at, reading.pk), default=None)
+        latest = max(readings, key=lambda reading: (reading.taken_at, reading.pk), default=None)
     if latest is None:
         return GateItem("latest_reading", label, False, "No vital signs are recorded.")
     taken = timezone.localtime(latest.taken_at, session.course.clinic.tz)

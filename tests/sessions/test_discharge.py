@@ -161,3 +161,14 @@ def test_discharge_refused_while_an_adverse_event_is_not_resolved(dosed):
         dosed.discharge_data(override_reason="Settled after 30 min lying down; partner driving."),
     )
     assert [item["key"] for item in record.failed_criteria] == ["adverse_events"]
+
+
+def test_a_discharge_time_typed_before_the_high_reading_does_not_hide_it(dosed):
+    """The patient was still in the chair when the reading was taken: a discharge time typed
+    earlier than it (still after the observation time) is judged by it all the same."""
+    taken = dosed.dose_at + timedelta(minutes=130)
+    reading = dosed.vitals(dosed.session, taken, systolic=190)
+    services.acknowledge_alert(reading.alerts.get(), dosed.nurse, "Rested in a dim room.")
+    earlier = dosed.discharge_data(discharged_at=taken - timedelta(minutes=5))
+    with pytest.raises(DosingError, match="Systolic BP 190 mmHg is above the limit"):
+        discharge(dosed.session, dosed.nurse, earlier)
