@@ -204,3 +204,19 @@ def test_weight_now_other_than_the_recorded_weight_is_refused_beside_it(build):
         build.dose(amount_mg=Decimal("105"), **iv)  # the dose as it really is
     dose = build.dose(amount_mg=Decimal("35"), weight_kg=Decimal("70"), **iv)
     assert dose.weight_kg == Decimal("70.0") and dose.mg_per_kg == Decimal("0.5")
+
+
+def test_the_weight_cannot_change_once_a_dose_is_given(build):
+    """Re-recording 154 kg after a first dose of 52 mg (0.743 mg/kg for 70 kg) let a 50 mg
+    booster read as a session total of 0.662 mg/kg: 1.457 mg/kg really, past the protocol's
+    1 mg/kg a session. The weight the doses were judged by stays."""
+    signed_protocol(build.course.clinic, Route.IV)
+    build.plan = {"route": Route.IV, "dose_min_mg": Decimal("0.1"), "dose_max_mg": Decimal("0.75")}
+    build()
+    build.dose(amount_mg=Decimal("52"), route=Route.IV, infusion_minutes=40)
+    with pytest.raises(ValidationError) as error:
+        services.record_weight(build.session, build.nurse, Decimal("154"))
+    (message,) = error.value.message_dict["weight_kg"]
+    assert "The first dose was judged by 70 kg" in message
+    build.session.refresh_from_db()
+    assert build.session.weight_kg == Decimal("70.0")
