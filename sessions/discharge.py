@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from kapclinic.audit.trail import CHANGE, audit
 from kapclinic.clinic.mixins import require_staff
+from kapclinic.clinic.models import SafetyFlag
 from kapclinic.clinic.submissions import save_once
 
 from . import rems_form
@@ -30,12 +31,22 @@ UNSETTLED = frozenset(
 
 
 def discharge_criteria(
-    session, record, at=None, *, doses=None, open_alerts=None, readings=None, events=None
+    session,
+    record,
+    at=None,
+    *,
+    doses=None,
+    open_alerts=None,
+    readings=None,
+    events=None,
+    risk=True,
 ):
     """Each discharge criterion for this (unsaved) Discharge, passed or not, in words.
 
     `doses` (in the order given), the number of `open_alerts`, the `readings` and adverse
-    `events` in effect save reading them again when the caller already holds them."""
+    `events` in effect save reading them again when the caller already holds them; `risk`
+    False leaves out the suicide-risk item (the screen's preview, which does not show it:
+    the checklist's safety-flag item does)."""
     protocol = session.thresholds
     at = at or record.discharged_at or timezone.now()
     items = []
@@ -99,7 +110,31 @@ def discharge_criteria(
     if first_dose_at is not None:
         items.append(_latest_reading(session, readings))
     items.append(_adverse_events(session, events))
+    if risk:
+        items.append(_suicide_risk(session))
     return items
+
+
+def _suicide_risk(session):
+    """No suicide-risk flag raised since the session started still awaits its risk review:
+    suicidal thoughts voiced in the chair are reviewed before the patient goes home
+    (reference §1.5, §4.4), or a prescriber writes why they may go."""
+    label = "No suicide-risk flag of this session awaiting its review"
+    flags = SafetyFlag.objects.filter(
+        course_id=session.course_id,
+        kind=SafetyFlag.Kind.SUICIDE_RISK,
+        raised_at__gte=session.started_at,
+    ).open()
+    sources = list(flags.values_list("source", flat=True))
+    if not sources:
+        return GateItem("suicide_risk", label, True, "No suicide-risk flag was raised today.")
+    return GateItem(
+        "suicide_risk",
+        label,
+        False,
+        f"Open since this session started: {'; '.join(sources)}. A clinician records the risk "
+        "review first, or a prescriber discharges with a reason.",
+    )
 
 
 def _latest_reading(session, readings=None):

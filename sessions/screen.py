@@ -233,6 +233,7 @@ def session_screen(session, user, now=None):
                 open_alerts=sum(1 for alert in alerts if alert.is_open),
                 readings=readings,
                 events=[event for event in events if not event.entered_in_error],
+                risk=False,
             )
             if item.key in PREVIEW_CRITERIA
         ]

@@ -172,3 +172,18 @@ def test_a_discharge_time_typed_before_the_high_reading_does_not_hide_it(dosed):
     earlier = dosed.discharge_data(discharged_at=taken - timedelta(minutes=5))
     with pytest.raises(DosingError, match="Systolic BP 190 mmHg is above the limit"):
         discharge(dosed.session, dosed.nurse, earlier)
+
+
+def test_discharge_waits_for_the_risk_review_of_suicidal_thoughts_voiced_in_the_session(dosed):
+    """Suicidal thoughts in the chair raise a suicide-risk flag; the patient is not sent home
+    on a nurse's Aldrete score before the review: only a prescriber, with a reason."""
+    dosed.adverse_event(kind="suicidality", severity="moderate", outcome="resolved")
+    with pytest.raises(DosingError) as error:
+        discharge(dosed.session, dosed.nurse, dosed.discharge_data())
+    assert "No suicide-risk flag of this session awaiting its review" in str(error.value)
+    record = discharge(
+        dosed.session,
+        dosed.prescriber,
+        dosed.discharge_data(override_reason="Reviewed with me; safety plan; partner staying."),
+    )
+    assert [item["key"] for item in record.failed_criteria] == ["suicide_risk"]
