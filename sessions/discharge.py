@@ -168,12 +168,17 @@ def _latest_reading(session, readings=None):
 
 
 def _adverse_events(session, events=None):
-    """No adverse event left not resolved, of unknown outcome or transferred to emergency care:
-    the patient goes home only when what happened has settled (reference §4.4, §4.5)."""
+    """No adverse event left not resolved, of unknown outcome or transferred to emergency care
+    (the latest of its kind): the patient goes home only when what happened has settled
+    (reference §4.4, §4.5)."""
     label = "No adverse event left unresolved"
     if events is None:
         events = list(session.adverse_events.all())
-    open_events = [event for event in events if event.outcome in UNSETTLED]
+    # Events are written once: the latest of each kind says how it stands now.
+    latest = {}
+    for event in sorted(events, key=lambda event: (event.onset_at, event.pk)):
+        latest[event.kind] = event
+    open_events = [event for event in latest.values() if event.outcome in UNSETTLED]
     if not open_events:
         return GateItem("adverse_events", label, True, "No adverse event is left unresolved.")
     named = "; ".join(

@@ -187,3 +187,11 @@ def test_discharge_waits_for_the_risk_review_of_suicidal_thoughts_voiced_in_the_
         dosed.discharge_data(override_reason="Reviewed with me; safety plan; partner staying."),
     )
     assert [item["key"] for item in record.failed_criteria] == ["suicide_risk"]
+
+
+def test_an_event_recorded_again_as_resolved_lets_the_nurse_discharge(dosed):
+    """Events are written once: the event recorded again once it settled is the one that
+    counts for its kind, as the refusal says."""
+    dosed.adverse_event(kind="dizziness", severity="moderate", outcome="not_resolved")
+    dosed.adverse_event(kind="dizziness", minutes=50, outcome="resolved")
+    assert discharge(dosed.session, dosed.nurse, dosed.discharge_data()).failed_criteria == []
