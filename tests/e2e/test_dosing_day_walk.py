@@ -56,6 +56,11 @@ def open_screen(page, live_server, side, appointment, enrol_mfa, totp_code):
     record_vitals(page, systolic=128, diastolic=82, heart_rate=76, spo2=98)
 
 
+def settled(page):
+    """No htmx request in flight (its "Saving…" indicator is faded in while one is)."""
+    expect(page.locator(".htmx-request")).to_have_count(0)
+
+
 def fill_dose(page, amount, witness, *, route="sublingual", **more):
     form = page.locator("#dose-form")
     form.get_by_label("Route").select_option(route)
@@ -149,6 +154,7 @@ def test_discharge_waits_for_a_reading_back_within_the_alert_limits(
     discharge.get_by_role("button", name="Discharge").click()
     expect(page.locator("#discharge-form")).to_contain_text("Not ready for discharge.")
     assert not Discharge.objects.filter(session=session).exists()
+    settled(page)
     assert_accessible(page)
 
     record_vitals(page, systolic=146, diastolic=88, heart_rate=80, spo2=98)
@@ -160,5 +166,6 @@ def test_discharge_waits_for_a_reading_back_within_the_alert_limits(
     discharge.get_by_label("Aftercare given").check()
     discharge.get_by_role("button", name="Discharge").click()
     expect(page.locator("#discharge").get_by_text("10 of 10")).to_be_visible()
+    settled(page)
     assert_accessible(page)
     assert Discharge.objects.get(session=session).failed_criteria == []
