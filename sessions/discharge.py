@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from kapclinic.audit.trail import CHANGE, audit
 from kapclinic.clinic.mixins import require_staff
+from kapclinic.clinic.models import SafetyFlag
 from kapclinic.clinic.submissions import save_once
 
 from . import rems_form
@@ -16,15 +17,36 @@ from .gate import failing
 from .gate import first_dose_at as first_dose
 from .gate_items import GateItem, duration
 from .locks import locked_open
-from .models import ALDRETE_COMPONENTS, Discharge, DosingError, DosingSession
+from .models import ALDRETE_COMPONENTS, AdverseEvent, Discharge, DosingError, DosingSession
 from .models.session import DOSING_ROLES, PRESCRIBER
 
+# Adverse-event outcomes that leave the patient not yet fit to go home without a prescriber.
+UNSETTLED = frozenset(
+    {
+        AdverseEvent.Outcome.NOT_RESOLVED,
+        AdverseEvent.Outcome.TRANSFERRED,
+        AdverseEvent.Outcome.UNKNOWN,
+    }
+)
 
-def discharge_criteria(session, record, at=None, *, doses=None, open_alerts=None):
+
+def discharge_criteria(
+    session,
+    record,
+    at=None,
+    *,
+    doses=None,
+    open_alerts=None,
+    readings=None,
+    events=None,
+    risk=True,
+):
     """Each discharge criterion for this (unsaved) Discharge, passed or not, in words.
 
-    `doses` (in the order given) and the number of `open_alerts` save reading them again
-    when the caller already holds them."""
+    `doses` (in the order given), the number of `open_alerts`, the `readings` and adverse
+    `events` in effect save reading them again when the caller already holds them; `risk`
+    False leaves out the suicide-risk item (the screen's preview, which does not show it:
+    the checklist's safety-flag item does)."""
     protocol = session.thresholds
     at = at or record.discharged_at or timezone.now()
     items = []
@@ -85,7 +107,91 @@ def discharge_criteria(session, record, at=None, *, doses=None, open_alerts=None
             else "Every in-session alert is acknowledged.",
         )
     )
+    if first_dose_at is not None:
+        items.append(_latest_reading(session, readings))
+    items.append(_adverse_events(session, events))
+    if risk:
+        items.append(_suicide_risk(session))
     return items
+
+
+def _suicide_risk(session):
+    """No suicide-risk flag raised since the session started still awaits its risk review:
+    suicidal thoughts voiced in the chair are reviewed before the patient goes home
+    (reference §1.5, §4.4), or a prescriber writes why they may go."""
+    label = "No suicide-risk flag of this session awaiting its review"
+    flags = SafetyFlag.objects.filter(
+        course_id=session.course_id,
+        kind=SafetyFlag.Kind.SUICIDE_RISK,
+        raised_at__gte=session.started_at,
+    ).open()
+    sources = list(flags.values_list("source", flat=True))
+    if not sources:
+        return GateItem("suicide_risk", label, True, "No suicide-risk flag was raised today.")
+    return GateItem(
+        "suicide_risk",
+        label,
+        False,
+        f"Open since this session started: {'; '.join(sources)}. A clinician records the risk "
+        "review first, or a prescriber discharges with a reason.",
+    )
+
+
+def _latest_reading(session, readings=None):
+    """The latest reading within the protocol's in-session alert limits: an acknowledged
+    alert is not a settled patient, and the Aldrete circulation item is the clinician's own
+    score (reference §4.5: BP declining/safe). The latest of all, whatever discharge time is
+    typed: a reading taken after it shows the patient was still in the chair."""
+    label = "Latest reading within the in-session alert limits"
+    if readings is None:
+        latest = session.vitals.order_by("-taken_at", "-pk").first()
+    else:
+        latest = max(readings, key=lambda reading: (reading.taken_at, reading.pk), default=None)
+    if latest is None:
+        return GateItem("latest_reading", label, False, "No vital signs are recorded.")
+    taken = timezone.localtime(latest.taken_at, session.course.clinic.tz)
+    findings = latest.beyond_alert_limits(session.thresholds)
+    if findings:
+        return GateItem(
+            "latest_reading",
+            label,
+            False,
+            f"Reading of {taken:%H:%M}: {'; '.join(findings)}. Recheck before discharge.",
+        )
+    return GateItem(
+        "latest_reading",
+        label,
+        True,
+        f"Reading of {taken:%H:%M} (BP {latest.systolic}/{latest.diastolic}, "
+        f"HR {latest.heart_rate}, SpO2 {latest.spo2}%) is within them.",
+    )
+
+
+def _adverse_events(session, events=None):
+    """No adverse event left not resolved, of unknown outcome or transferred to emergency care
+    (the latest of its kind): the patient goes home only when what happened has settled
+    (reference §4.4, §4.5)."""
+    label = "No adverse event left unresolved"
+    if events is None:
+        events = list(session.adverse_events.all())
+    # Events are written once: the latest of each kind says how it stands now.
+    latest = {}
+    for event in sorted(events, key=lambda event: (event.onset_at, event.pk)):
+        latest[event.kind] = event
+    open_events = [event for event in latest.values() if event.outcome in UNSETTLED]
+    if not open_events:
+        return GateItem("adverse_events", label, True, "No adverse event is left unresolved.")
+    named = "; ".join(
+        f"{event.get_kind_display()} ({event.get_outcome_display().lower()})"
+        for event in open_events
+    )
+    return GateItem(
+        "adverse_events",
+        label,
+        False,
+        f"{named}. Record the event again once it has settled, or a prescriber may discharge "
+        "with a reason.",
+    )
 
 
 def discharge(session, by, data):

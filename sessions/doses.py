@@ -53,6 +53,21 @@ def dose_weight(session, data):
     return weight
 
 
+def check_weight_is_the_recorded_one(session, dose):
+    """Every limit reads the one weight the checklist shows: a different figure typed at the
+    dose (a pound figure as kg passes the 30–300 kg check) is refused beside "Weight now"."""
+    recorded = session.weight_kg
+    if recorded is not None and Decimal(dose.weight_kg) != recorded:
+        raise ValidationError(
+            {
+                "weight_kg": f"The weight recorded for this session is {plain(recorded)} kg, "
+                f"not {plain(dose.weight_kg)} kg. If the patient weighs otherwise today, "
+                "record it under Pre-dose checks first (the checklist and every limit read "
+                "that weight); otherwise leave this blank."
+            }
+        )
+
+
 def dose_for_request(session, request_key):
     """The dose already recorded from this dose form (its one-time key), or None."""
     if not request_key:
@@ -128,6 +143,7 @@ def record_dose(session, by, data):
         if source is not None:
             dose.lot_number, dose.lot_expiry = source.lot.lot_number, source.lot.expiry
         dose.full_clean()
+        check_weight_is_the_recorded_one(session, dose)
         require_staff(dose.given_by, course, DOSING_ROLES, "give a dose", refusal=DosingError)
         require_staff(dose.witnessed_by, course, CLINICIANS, "witness a dose", refusal=DosingError)
         check_dose_passes_gate(session, dose)

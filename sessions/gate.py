@@ -91,7 +91,7 @@ def evaluate_gate(
         # Fasting is about the stomach when dosing starts: judged at the first dose.
         _fasting(session, check_in, first_dose or when),
         _companion(session, check_in),
-        _baseline_recorded(session, reading, booster),
+        _baseline_recorded(session, reading, booster, doses[-1].given_at if booster else None),
         _baseline_holds(session, reading, booster),
         _alerts(session, when if closed else None, alerts),
     ]
@@ -240,7 +240,9 @@ def _reading_words(session, reading):
     return f"reading of {taken:%H:%M}"
 
 
-def _baseline_recorded(session, reading, booster=False):
+def _baseline_recorded(session, reading, booster=False, last_dose_at=None):
+    """Vitals and weight before the dose; before a booster, a reading taken since the last
+    dose (reference §4.2: the BP rise peaks 30–40 min after a dose), not the baseline."""
     label = "Latest vitals and weight" if booster else "Baseline vitals and weight"
     missing = []
     if reading is None:
@@ -249,6 +251,15 @@ def _baseline_recorded(session, reading, booster=False):
         missing.append("weight")
     if missing:
         return GateItem("baseline_vitals", label, False, f"Not yet recorded: {', '.join(missing)}.")
+    if last_dose_at is not None and reading.taken_at < last_dose_at:
+        last = timezone.localtime(last_dose_at, session.course.clinic.tz)
+        return GateItem(
+            "baseline_vitals",
+            label,
+            False,
+            f"No reading since the dose at {last:%H:%M}: record BP, heart rate and SpO2 "
+            "before the next.",
+        )
     return GateItem(
         "baseline_vitals",
         label,

@@ -157,7 +157,18 @@ def _record_adverse_event(session, by, data):
     )
     event.full_clean()
     event.save()
-    if event.serious:
+    if event.kind == AdverseEvent.Kind.SUICIDALITY:
+        # Reference §4.4: a serious reaction, ticked or not; as a PHQ-9 item 9 answer or an
+        # integration note's concerns, it raises a suicide-risk flag (a structured review).
+        SafetyFlag.raise_for(
+            session.course,
+            source="Dosing session: suicidal thoughts or behaviour",
+            reason=f"Adverse event in the dosing session: {event.label} "
+            f"({event.get_severity_display().lower()}, {event.get_outcome_display().lower()}).",
+            by=by,
+            kind=SafetyFlag.Kind.SUICIDE_RISK,
+        )
+    elif event.serious:
         SafetyFlag.raise_for(
             session.course,
             source="Dosing session: serious adverse event",

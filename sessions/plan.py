@@ -7,6 +7,7 @@ outright, whatever the reason or override.
 """
 
 import dataclasses
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import timezone
@@ -97,26 +98,49 @@ def _per_kg(amount, weight):
     return (Decimal(amount) / Decimal(weight)).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP)
 
 
-def plan_departure(session, dose):
-    """Words saying how a dose departs from the plan in force (route, product, amount), or ''.
+def revised_since_opening(session):
+    """The plan version signed after the session opened (now in force), as PlanTerms, or None.
 
-    The range is per session (reference §3: e.g. 100–400 mg a session), so a booster is
-    judged by the session total it brings. Sessions opened before plans drove dosing are
-    judged against their protocol's range.
-    """
-    terms = session.plan_terms or session.thresholds
+    The session keeps the version it opened with as its record; a revision signed meanwhile
+    (e.g. a lower maximum after marked dissociation) binds its later doses too."""
+    opened = session.plan_terms
+    if opened is None:
+        return None
+    plan = plan_in_force(session.course)
+    if plan is None or plan.version <= opened.version:
+        return None
+    same = (plan.route, plan.product) == (opened.route, opened.product)
+    protocol = (
+        None
+        if same
+        else Protocol.objects.for_route(session.course.clinic, plan.route, plan.product)
+    )
+    unit = protocol.dose_unit if protocol is not None else session.thresholds.dose_unit
+    return PlanTerms(
+        version=plan.version,
+        route=plan.route,
+        product=plan.product,
+        dose_unit=unit,
+        dose_min=Decimal(plan.dose_min_mg),
+        dose_max=Decimal(plan.dose_max_mg),
+        signed_by=str(plan.signed_by),
+        signed_at=plan.signed_at.isoformat(),
+    )
+
+
+def _departures(terms, dose, before, total, whose, route_words, *, amount_across_routes=True):
+    """How `dose` departs from `terms`, in words: route and product (when `route_words` names
+    them), then the amount; another route's range says nothing of this dose's amount unless
+    `amount_across_routes`."""
     problems = []
-    plan_terms = session.plan_terms
-    if plan_terms is not None and (dose.route, dose.product) != (
-        plan_terms.route,
-        plan_terms.product,
-    ):
+    other_route = (dose.route, dose.product) != (terms.route, terms.product)
+    if route_words and other_route:
         problems.append(
-            f"The plan is {Product(plan_terms.product).label}, "
-            f"{Route(plan_terms.route).label.lower()}; this dose is "
-            f"{Product(dose.product).label}, {Route(dose.route).label.lower()}."
+            f"{route_words} {Product(terms.product).label}, {Route(terms.route).label.lower()}; "
+            f"this dose is {Product(dose.product).label}, {Route(dose.route).label.lower()}."
         )
-    before, total = _session_total(session, dose)
+    if other_route and not amount_across_routes:
+        return problems
     if terms.dose_unit == DoseUnit.MG_PER_KG:
         value = _per_kg(total, dose.weight_kg)
         shown = f"{value} mg/kg ({plain(total)} mg for {plain(dose.weight_kg)} kg)"
@@ -125,8 +149,44 @@ def plan_departure(session, dose):
     if not terms.dose_min <= value <= terms.dose_max:
         what = f"The session total would be {shown}" if before else f"This dose is {shown}"
         side = "above" if value > terms.dose_max else "below"
-        whose = "the plan's" if plan_terms is not None else "the protocol's"
         problems.append(f"{what}, {side} {whose} range of {terms.dose_range_label}.")
+    return problems
+
+
+def plan_departure(session, dose):
+    """Words saying how a dose departs from the plan in force (route, product, amount), or ''.
+
+    The range is per session (reference §3: e.g. 100–400 mg a session), so a booster is
+    judged by the session total it brings. Sessions opened before plans drove dosing are
+    judged against their protocol's range. A revision signed since the session opened is
+    judged too: the dose must keep to both versions.
+    """
+    before, total = _session_total(session, dose)
+    plan_terms = session.plan_terms
+    if plan_terms is None:
+        terms, whose, route_words = session.thresholds, "the protocol's", None
+    else:
+        terms, whose, route_words = plan_terms, "the plan's", "The plan is"
+    problems = _departures(terms, dose, before, total, whose, route_words)
+    revised = revised_since_opening(session)
+    if revised is not None:
+        later = _departures(
+            revised,
+            dose,
+            before,
+            total,
+            "the plan's",
+            f"version {revised.version} is",
+            amount_across_routes=False,
+        )
+        if later:
+            signed = timezone.localtime(
+                datetime.fromisoformat(revised.signed_at), session.course.clinic.tz
+            )
+            problems.append(
+                f"The plan was revised after this session opened: version {revised.version} "
+                f"(signed {signed:%d %b %H:%M} by {revised.signed_by}). " + " ".join(later)
+            )
     return " ".join(problems)
 
 

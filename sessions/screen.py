@@ -48,7 +48,7 @@ VITALS_COLUMNS = (
 )
 # Shown before discharge is attempted; the Aldrete score, companion and aftercare are judged
 # when the discharge form is sent.
-PREVIEW_CRITERIA = ("observation_time", "alerts")
+PREVIEW_CRITERIA = ("observation_time", "alerts", "latest_reading", "adverse_events")
 
 
 @dataclass(frozen=True)
@@ -231,6 +231,9 @@ def session_screen(session, user, now=None):
                 at=now,
                 doses=doses,
                 open_alerts=sum(1 for alert in alerts if alert.is_open),
+                readings=readings,
+                events=[event for event in events if not event.entered_in_error],
+                risk=False,
             )
             if item.key in PREVIEW_CRITERIA
         ]

@@ -8,6 +8,7 @@ transaction and writes the audit trail.
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -34,7 +35,7 @@ from .models import (
     PregnancyStatus,
     Thresholds,
 )
-from .models.session import CLINICIANS, PRESCRIBER
+from .models.session import CLINICIANS, PRESCRIBER, plain
 from .monitoring_services import (
     acknowledge_alert,
     mark_entered_in_error,
@@ -144,12 +145,22 @@ def confirm_companion(session, by):
 
 
 def record_weight(session, by, weight_kg):
-    """Baseline weight for mg/kg dosing (reference §3)."""
+    """Baseline weight for mg/kg dosing (reference §3). It stays once a dose is given: every
+    booster's session total in mg/kg is judged by the weight the first dose was."""
     require_staff(
         by, session.course, CLINICIANS, "record the patient's weight", refusal=DosingError
     )
     with transaction.atomic():
         session = locked_open(session)
+        first = session.administrations.first()
+        if first is not None:
+            raise ValidationError(
+                {
+                    "weight_kg": f"The first dose was judged by {plain(first.weight_kg)} kg: "
+                    "the weight stays for this session's doses. If it was wrong, mark the dose "
+                    "entered in error first, then record the weight."
+                }
+            )
         session.weight_kg = Decimal(str(weight_kg))
         session.full_clean(exclude=["appointment"])
         session.save(update_fields=["weight_kg"])

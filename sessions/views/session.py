@@ -227,12 +227,18 @@ class RecordAdverseEventView(EntryView):
     form_key = "event_form"
     anchor = "adverse-events"
     done = "Adverse event recorded."
-    refresh = ("events", *GATE)  # a serious event raises a safety flag
+    # A serious event raises a safety flag; one not resolved holds discharge.
+    refresh = ("events", *GATE, "discharge-preview")
 
     def perform(self, form):
         return services.record_adverse_event(
             self.session, self.request.user, form.data_for_service()
         )
+
+    def oob_parts(self, context):
+        # An event may still be recorded after discharge, when there is no preview to redraw.
+        discharged = context["discharge"] is not None
+        return [part for part in self.refresh if part != "discharge-preview" or not discharged]
 
 
 class AcknowledgeAlertView(EntryView):
@@ -323,7 +329,7 @@ class MarkEnteredInErrorView(StaffRequiredMixin, View):
     refresh = {
         "vitals": ("vitals-chart", "monitoring", *GATE, "alerts", "discharge-preview"),
         "observation": (*GATE, "alerts", "discharge-preview"),
-        "adverse-event": GATE,
+        "adverse-event": (*GATE, "discharge-preview"),
         "dose": (*GATE, "monitoring", "vitals", "discharge-preview"),
     }
     anchor = {"vitals": "monitoring", "observation": "observations", "dose": "doses"}

@@ -149,6 +149,8 @@ def test_check_in_to_signed_session_note(
     alert.get_by_role("button", name="Acknowledge").click()
     expect(page.locator("#open-alerts > li")).to_contain_text("Acknowledged")
     expect(page.locator("#open-alerts")).to_contain_text("Rechecked after 5 min rest")
+    # The recheck is recorded: discharge reads the latest reading, not the acknowledgement.
+    record_vitals(page, systolic=148, diastolic=88, heart_rate=80, spo2=98)
 
     # An observation.
     observation = page.locator("#observation-form")

@@ -66,6 +66,7 @@ def test_a_wrong_dose_is_struck_through_and_the_session_total_drops(
     build = Build(world)
     session = build()
     dose = build.dose(session, amount_mg="175")
+    build.vitals(session, build.dose_at + datetime.timedelta(minutes=35))  # before the booster
     build.dose(session, amount_mg="50", given_at=build.dose_at + datetime.timedelta(minutes=40))
     prescriber = world.one.staff[Role.PRESCRIBER]
     open_screen(page, live_server, prescriber, session, enrol_mfa(prescriber.user), totp_code)

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from kapclinic.audit.models import AccessEvent
+from sessions import services
 from sessions.discharge import discharge
 from sessions.models import Discharge, DosingError, DosingSession, SessionAlert
 from tests.factories import signed_protocol
@@ -111,3 +112,86 @@ def test_no_more_doses_or_vitals_after_discharge(dosed):
     with pytest.raises(DosingError, match="discharged"):
         dosed.vitals(dosed.session, dosed.dose_at + timedelta(minutes=150))
     assert not SessionAlert.objects.exists()
+
+
+# --- Discharge bound to what was measured and what happened (reference §4.5) ------------------
+
+
+def test_discharge_refused_while_the_latest_reading_is_past_the_alert_limits(dosed):
+    """An acknowledged alert is not a settled patient: the Aldrete circulation item is the
+    clinician's own score, so the latest reading itself must be back within the alert limits."""
+    reading = dosed.vitals(dosed.session, dosed.dose_at + timedelta(minutes=40), systolic=190)
+    services.acknowledge_alert(reading.alerts.get(), dosed.nurse, "Rested in a dim room.")
+    with pytest.raises(DosingError) as error:
+        discharge(dosed.session, dosed.nurse, dosed.discharge_data())
+    assert "Latest reading within the in-session alert limits" in str(error.value)
+    assert "Systolic BP 190 mmHg is above the limit of 180 mmHg" in str(error.value)
+    assert dosed.session.is_open and not Discharge.objects.exists()
+    dosed.vitals(dosed.session, dosed.dose_at + timedelta(minutes=60), systolic=150)
+    record = discharge(dosed.session, dosed.nurse, dosed.discharge_data())
+    assert record.failed_criteria == []
+
+
+def test_a_prescriber_may_discharge_past_the_alert_limits_with_a_reason_kept(dosed):
+    reading = dosed.vitals(dosed.session, dosed.dose_at + timedelta(minutes=40), systolic=190)
+    services.acknowledge_alert(reading.alerts.get(), dosed.nurse, "Rested in a dim room.")
+    data = dosed.discharge_data(override_reason="Known hypertension; GP appointment tomorrow.")
+    with pytest.raises(DosingError, match="Only a prescriber"):
+        discharge(dosed.session, dosed.nurse, data)
+    record = discharge(dosed.session, dosed.prescriber, data)
+    assert [item["key"] for item in record.failed_criteria] == ["latest_reading"]
+
+
+def test_a_reading_entered_in_error_no_longer_holds_discharge(dosed):
+    reading = dosed.vitals(dosed.session, dosed.dose_at + timedelta(minutes=40), systolic=190)
+    services.acknowledge_alert(reading.alerts.get(), dosed.nurse, "Cuff on the wrong arm.")
+    services.mark_entered_in_error(reading, dosed.nurse, "Cuff too small; retaken.")
+    assert discharge(dosed.session, dosed.nurse, dosed.discharge_data()).failed_criteria == []
+
+
+def test_discharge_refused_while_an_adverse_event_is_not_resolved(dosed):
+    dosed.adverse_event(kind="dizziness", severity="moderate", outcome="not_resolved")
+    with pytest.raises(DosingError) as error:
+        discharge(dosed.session, dosed.nurse, dosed.discharge_data())
+    assert "No adverse event left unresolved" in str(error.value)
+    assert "Dizziness (not resolved)" in str(error.value)
+    record = discharge(
+        dosed.session,
+        dosed.prescriber,
+        dosed.discharge_data(override_reason="Settled after 30 min lying down; partner driving."),
+    )
+    assert [item["key"] for item in record.failed_criteria] == ["adverse_events"]
+
+
+def test_a_discharge_time_typed_before_the_high_reading_does_not_hide_it(dosed):
+    """The patient was still in the chair when the reading was taken: a discharge time typed
+    earlier than it (still after the observation time) is judged by it all the same."""
+    taken = dosed.dose_at + timedelta(minutes=130)
+    reading = dosed.vitals(dosed.session, taken, systolic=190)
+    services.acknowledge_alert(reading.alerts.get(), dosed.nurse, "Rested in a dim room.")
+    earlier = dosed.discharge_data(discharged_at=taken - timedelta(minutes=5))
+    with pytest.raises(DosingError, match="Systolic BP 190 mmHg is above the limit"):
+        discharge(dosed.session, dosed.nurse, earlier)
+
+
+def test_discharge_waits_for_the_risk_review_of_suicidal_thoughts_voiced_in_the_session(dosed):
+    """Suicidal thoughts in the chair raise a suicide-risk flag; the patient is not sent home
+    on a nurse's Aldrete score before the review: only a prescriber, with a reason."""
+    dosed.adverse_event(kind="suicidality", severity="moderate", outcome="resolved")
+    with pytest.raises(DosingError) as error:
+        discharge(dosed.session, dosed.nurse, dosed.discharge_data())
+    assert "No suicide-risk flag of this session awaiting its review" in str(error.value)
+    record = discharge(
+        dosed.session,
+        dosed.prescriber,
+        dosed.discharge_data(override_reason="Reviewed with me; safety plan; partner staying."),
+    )
+    assert [item["key"] for item in record.failed_criteria] == ["suicide_risk"]
+
+
+def test_an_event_recorded_again_as_resolved_lets_the_nurse_discharge(dosed):
+    """Events are written once: the event recorded again once it settled is the one that
+    counts for its kind, as the refusal says."""
+    dosed.adverse_event(kind="dizziness", severity="moderate", outcome="not_resolved")
+    dosed.adverse_event(kind="dizziness", minutes=50, outcome="resolved")
+    assert discharge(dosed.session, dosed.nurse, dosed.discharge_data()).failed_criteria == []

@@ -79,6 +79,7 @@ def test_only_a_prescriber_or_who_gave_or_recorded_it_may_strike_a_dose(ready):
             services.mark_entered_in_error(dose, getattr(who, "user", who), REASON)
     assert not Administration.entries.get(pk=dose.pk).entered_in_error
     # The nurse who gave and recorded a dose may strike it.
+    ready.vitals(ready.session, ready.dose_at + timedelta(minutes=35))
     booster = ready.dose(
         by=ready.nurse,
         given_at=ready.dose_at + timedelta(minutes=40),
@@ -177,6 +178,7 @@ def test_the_screen_reads_the_same_number_of_queries_with_a_struck_dose(ready, s
         return len(ctx.captured_queries)
 
     small = count()
+    ready.vitals(ready.session, ready.dose_at + timedelta(minutes=25))
     booster = ready.dose(amount_mg="50", given_at=ready.dose_at + timedelta(minutes=30))
     services.mark_entered_in_error(booster, ready.prescriber, REASON)
     assert count() == small
@@ -244,6 +246,7 @@ def test_the_chart_timeline_and_course_summary_leave_the_struck_dose_out(ready):
     from sessions.timeline import dosing_sessions as timeline_sessions
 
     dose = ready.dose(amount_mg="175")
+    ready.vitals(ready.session, ready.dose_at + timedelta(minutes=35))
     booster = ready.dose(amount_mg="50", given_at=ready.dose_at + timedelta(minutes=40))
     services.mark_entered_in_error(dose, ready.prescriber, REASON)
     (entry,) = timeline_sessions(ready.course.patient, [ready.course])
@@ -258,6 +261,7 @@ def test_a_signed_session_hashes_its_struck_dose_and_refuses_a_change_to_it(read
     from sessions.discharge import discharge
 
     dose = ready.dose(amount_mg="175")
+    ready.vitals(ready.session, ready.dose_at + timedelta(minutes=35))
     ready.dose(amount_mg="50", given_at=ready.dose_at + timedelta(minutes=40))
     services.mark_entered_in_error(dose, ready.prescriber, REASON)
     discharge(ready.session, ready.nurse, ready.discharge_data())

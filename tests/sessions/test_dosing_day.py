@@ -7,11 +7,12 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
 from intake.models import TreatmentPlan
-from kapclinic.clinic.models import Appointment, Role
+from kapclinic.clinic.models import Appointment, Role, Route
 from kapclinic.demo.builder import clear_course
 from kapclinic.reports.kinds import KINDS
 from sessions import services
@@ -183,3 +184,39 @@ def test_finished_sections_fold_as_the_session_ends(ready, staff_client):
         "adverse-events",
         "discharge",
     }
+
+
+def test_weight_now_other_than_the_recorded_weight_is_refused_beside_it(build):
+    """A pound figure typed as kg (154 for a 70 kg patient) passed the 30–300 kg check and
+    made 105 mg IV read as 0.68 mg/kg, while the checklist showed 70 kg: 1.5 mg/kg given,
+    past the protocol's 1 mg/kg ceiling. Every limit reads the one weight recorded."""
+    signed_protocol(build.course.clinic, Route.IV)
+    build.plan = {"route": Route.IV, "dose_min_mg": Decimal("0.1"), "dose_max_mg": Decimal("0.75")}
+    build()  # weight recorded: 70 kg
+    iv = {"route": Route.IV, "infusion_minutes": 40}
+    with pytest.raises(ValidationError) as error:
+        build.dose(amount_mg=Decimal("105"), weight_kg=Decimal("154"), **iv)
+    (message,) = error.value.message_dict["weight_kg"]
+    assert "The weight recorded for this session is 70 kg" in message
+    assert "record it under Pre-dose checks" in message
+    assert not Administration.objects.exists()
+    with pytest.raises(ValidationError, match=r"1\.500 mg/kg \(105 mg for 70 kg\), past"):
+        build.dose(amount_mg=Decimal("105"), **iv)  # the dose as it really is
+    dose = build.dose(amount_mg=Decimal("35"), weight_kg=Decimal("70"), **iv)
+    assert dose.weight_kg == Decimal("70.0") and dose.mg_per_kg == Decimal("0.5")
+
+
+def test_the_weight_cannot_change_once_a_dose_is_given(build):
+    """Re-recording 154 kg after a first dose of 52 mg (0.743 mg/kg for 70 kg) let a 50 mg
+    booster read as a session total of 0.662 mg/kg: 1.457 mg/kg really, past the protocol's
+    1 mg/kg a session. The weight the doses were judged by stays."""
+    signed_protocol(build.course.clinic, Route.IV)
+    build.plan = {"route": Route.IV, "dose_min_mg": Decimal("0.1"), "dose_max_mg": Decimal("0.75")}
+    build()
+    build.dose(amount_mg=Decimal("52"), route=Route.IV, infusion_minutes=40)
+    with pytest.raises(ValidationError) as error:
+        services.record_weight(build.session, build.nurse, Decimal("154"))
+    (message,) = error.value.message_dict["weight_kg"]
+    assert "The first dose was judged by 70 kg" in message
+    build.session.refresh_from_db()
+    assert build.session.weight_kg == Decimal("70.0")

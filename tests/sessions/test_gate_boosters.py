@@ -153,6 +153,7 @@ def test_a_protocol_may_judge_boosters_by_the_alert_limits(build):
 
 def test_a_booster_waits_for_a_safety_flag_raised_after_the_first_dose(ready):
     ready.dose()
+    ready.vitals(ready.session, minutes(ready, 30))
     flag = SafetyFlagFactory(course=ready.course, source="Serious adverse event")
     with pytest.raises(DosingError, match="Open safety flag"):
         ready.dose(amount_mg=Decimal("100"), given_at=minutes(ready, 40))
@@ -177,6 +178,7 @@ def test_a_first_dose_waits_for_an_alert_raised_by_the_baseline(ready):
 
 def test_a_booster_too_soon_after_the_last_dose_is_refused_beside_the_time(ready):
     ready.dose()
+    ready.vitals(ready.session, minutes(ready, 5))
     with pytest.raises(ValidationError) as error:
         ready.dose(amount_mg=Decimal("100"), given_at=minutes(ready, 10))
     message = error.value.message_dict["given_at"][0]
@@ -190,7 +192,9 @@ def test_no_dose_past_the_protocols_number_of_administrations(build):
     signed_protocol(build.course.clinic, max_doses_per_session=2)
     build()
     build.dose(amount_mg=Decimal("100"))
+    build.vitals(build.session, minutes(build, 15))
     build.dose(amount_mg=Decimal("100"), given_at=minutes(build, 20))
+    build.vitals(build.session, minutes(build, 40))
     with pytest.raises(ValidationError) as error:
         build.dose(amount_mg=Decimal("100"), given_at=minutes(build, 45))
     assert "2 of 2 doses are given" in error.value.message_dict["__all__"][0]
@@ -199,6 +203,7 @@ def test_no_dose_past_the_protocols_number_of_administrations(build):
 
 def test_no_reason_passes_the_protocols_session_maximum(ready):
     ready.dose(amount_mg=Decimal("300"))
+    ready.vitals(ready.session, minutes(ready, 30))
     with pytest.raises(ValidationError) as error:
         ready.dose(
             amount_mg=Decimal("150"),
@@ -249,3 +254,17 @@ def test_a_session_opened_before_the_limits_existed_keeps_working(ready):
     ready.session.__dict__.pop("thresholds", None)
     assert ready.session.thresholds.max_session_total is None
     assert ready.dose(amount_mg=Decimal("300")).pk
+
+
+def test_a_booster_waits_for_a_reading_taken_since_the_last_dose(ready):
+    """Ketamine's BP rise peaks about 30–40 min after a dose (reference §4.2): with no reading
+    since the first dose, a booster at +30 min was judged by the pre-dose baseline."""
+    session = ready.session
+    ready.dose()
+    item = gate_item(session, "baseline_vitals", at=minutes(ready, 30))
+    assert not item.passed and not item.overridable
+    assert "No reading since the dose at" in item.reason
+    with pytest.raises(DosingError, match="No reading since the dose at"):
+        ready.dose(amount_mg=Decimal("100"), given_at=minutes(ready, 30))
+    ready.vitals(session, minutes(ready, 25), systolic=132, diastolic=84)
+    assert ready.dose(amount_mg=Decimal("100"), given_at=minutes(ready, 30)).pk

@@ -172,6 +172,7 @@ def test_a_first_dose_timed_before_the_check_is_refused(build):
 
 def test_boosters_are_not_asked_again(ready):
     ready.dose()
+    ready.vitals(ready.session, ready.dose_at + timedelta(minutes=25))
     booster = ready.dose(amount_mg="50", given_at=ready.dose_at + timedelta(minutes=30))
     assert booster.pk
     assert IdentityCheck.objects.filter(session=ready.session).count() == 1

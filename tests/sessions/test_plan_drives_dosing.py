@@ -155,14 +155,39 @@ def test_the_screen_and_the_note_context_show_a_dose_outside_the_plan(narrow, st
 # --- Plan revisions ---------------------------------------------------------------------------
 
 
-def test_the_session_keeps_the_plan_version_in_force_when_it_opened(build):
+def test_a_plan_lowered_while_the_session_is_open_holds_its_next_dose(build):
+    """The session keeps the version it opened with for its record, but a revision signed
+    meanwhile binds too: no one at the chair gives, without a reason, what was just lowered."""
     build()  # plan version 1: 100–400 mg
     revision = revise_plan(
         build.course, build.prescriber, {"dose_max_mg": 150}, "Marked dissociation at 200 mg."
     )
     assert revision.version == 2
-    build.dose(amount_mg=Decimal("200"))  # the open session runs on version 1
-    assert build.session.plan_terms.version == 1
+    with pytest.raises(ValidationError) as error:
+        build.dose(amount_mg=Decimal("200"))
+    (message,) = error.value.message_dict["out_of_range_reason"]
+    assert "The plan was revised after this session opened: version 2" in message
+    assert "This dose is 200 mg, above the plan's range of 100–150 mg." in message
+    assert not build.session.administrations.exists()
+    dose = build.dose(amount_mg=Decimal("150"))  # within both versions
+    assert dose.outside_plan == ""
+    assert build.session.plan_terms.version == 1  # the record of what it opened with
+
+
+def test_a_plan_whose_route_changed_while_the_session_is_open_needs_a_reason(build):
+    signed_protocol(build.course.clinic, Route.IM)
+    build()
+    revise_plan(
+        build.course,
+        build.prescriber,
+        {"route": Route.IM, "dose_min_mg": Decimal("0.25"), "dose_max_mg": Decimal("0.5")},
+        "Sublingual absorption unreliable.",
+    )
+    with pytest.raises(ValidationError) as error:
+        build.dose(amount_mg=Decimal("200"))
+    (message,) = error.value.message_dict["out_of_range_reason"]
+    assert "version 2 is Racemic ketamine, intramuscular injection" in message
+    assert "this dose is Racemic ketamine, sublingual / buccal" in message
 
 
 def test_a_session_opened_after_a_revision_runs_on_it(build):

@@ -96,6 +96,10 @@ def test_a_booster_refused_then_allowed_through_the_screen(ready, staff_client):
     services.acknowledge_alert(SessionAlert.objects.get(), ready.nurse, "GTN given; settled.")
     reading = VitalSigns.objects.latest("taken_at")
     services.mark_entered_in_error(reading, ready.nurse, "Cuff on the wrong arm.")
+    # The struck reading counts for nothing: a booster needs a reading since the dose.
+    html = client.post(url("record-dose", session), booster, headers=HTMX).content.decode()
+    assert "No reading since the dose at" in html and session.administrations.count() == 1
+    ready.vitals(session, ready.dose_at + timedelta(minutes=30))
     html = client.post(url("record-dose", session), booster, headers=HTMX).content.decode()
     assert session.administrations.count() == 2, html[:600]
     assert "Booster 1" in oob_part(html, "dose-list")

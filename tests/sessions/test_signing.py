@@ -105,6 +105,7 @@ def test_signing_refused_while_an_alert_is_open(build):
     build.dose(session)
     reading = build.vitals(session, build.dose_at + timedelta(minutes=40), systolic=185)
     services.acknowledge_alert(reading.alerts.get(), build.nurse, "Rechecked.")
+    build.vitals(session, build.dose_at + timedelta(minutes=50), systolic=150)  # the recheck
     discharge(session, build.nurse, build.discharge_data())
     # An alert raised by other means after discharge still blocks the signature.
     SessionAlert.objects.create(session=session, message="Late alert.")

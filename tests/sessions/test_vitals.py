@@ -212,3 +212,23 @@ def test_readings_are_matched_to_the_nearest_due_time_and_missed_ones_are_overdu
     assert by_minute[60].status == Due.DUE
     assert [r.minute for r in status.overdue] == [40]
     assert status.next_due.minute == 60
+
+
+def test_suicidal_thoughts_in_session_raise_a_suicide_risk_flag_whether_or_not_ticked_serious(
+    ready,
+):
+    """Reference §4.4 names suicidality a serious reaction; every other place a patient
+    voices it (PHQ-9 item 9, an integration note, a shared journal entry) raises a suicide-risk
+    flag. Recorded in a session without "serious" ticked, it raised nothing: no care-team
+    alert, no risk review, and boosters went on."""
+    ready.dose()
+    services.record_adverse_event(
+        ready.session,
+        ready.nurse,
+        event_data(ready, kind="suicidality", severity="moderate", outcome="resolving"),
+    )
+    flag = SafetyFlag.objects.get(course=ready.course)
+    assert flag.kind == SafetyFlag.Kind.SUICIDE_RISK and flag.is_open
+    assert "Suicidal thoughts or behaviour" in flag.reason
+    with pytest.raises(DosingError, match="Open safety flag"):
+        ready.dose(given_at=ready.dose_at + timedelta(minutes=30), amount_mg="100")

@@ -166,12 +166,18 @@ def dosing_session(
         override_gate(session, team.prescriber, texts["override"])
     dose_at = start + timedelta(minutes=15)
     dose(team, session, dose_at, "200", "LOT-A1234")
+
+    def readings(taken):
+        for minute, systolic in taken:
+            reading = record_vitals(team, session, dose_at + timedelta(minutes=minute), systolic)
+            for alert in reading.alerts.all():
+                services.acknowledge_alert(alert, team.nurse, texts["alert_action"])
+
+    # A booster at +30 min waits for a reading since the first dose (sessions.gate).
+    readings([(minute, systolic) for minute, systolic in vitals if minute < 30])
     for number in range(boosters):
         dose(team, session, dose_at + timedelta(minutes=30 + number), "50", f"LOT-B{number}")
-    for minute, systolic in vitals:
-        reading = record_vitals(team, session, dose_at + timedelta(minutes=minute), systolic)
-        for alert in reading.alerts.all():
-            services.acknowledge_alert(alert, team.nurse, texts["alert_action"])
+    readings([(minute, systolic) for minute, systolic in vitals if minute >= 30])
     if observations:
         for minute, moaas, dissociation in ((20, 4, "moderate"), (45, 5, "mild")):
             services.record_observation(

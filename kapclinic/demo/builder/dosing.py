@@ -211,6 +211,7 @@ class Build:
         self.dose(session)
         reading = self.vitals(session, self.dose_at + timedelta(minutes=40), systolic=185)
         services.acknowledge_alert(reading.alerts.get(), self.nurse, "Rechecked: 160/85.")
+        self.vitals(session, self.dose_at + timedelta(minutes=50), systolic=160, diastolic=85)
         services.record_observation(session, self.therapist, {"moaas": 4, "dissociation": "mild"})
         self.adverse_event(session, minutes=30)
         discharge(session, self.nurse, self.discharge_data())
