@@ -99,6 +99,11 @@ class ClinicStaffQuerySet(models.QuerySet):
             return self.none()
         return self.filter(**{self.clinic_field: provider.clinic_id})
 
+    def seen_by_staff_of(self, clinic_id):
+        """`visible_to` a member of staff of this clinic (not a superuser), by the clinic's id
+        alone: for statements built once per process (clinic/statements.py)."""
+        return self.filter(**{self.clinic_field: clinic_id})
+
 
 def is_staff_member(user):
     return user.is_authenticated and (user.is_superuser or provider_for(user) is not None)

@@ -163,6 +163,23 @@ def test_other_clinics_appointments_and_clinicians_are_not_shown(world, north):
     assert grid.days[0].columns == []
 
 
+def test_the_weeks_reads_built_once_show_a_new_visit_at_once_and_no_other_clinics(world, north):
+    """The grid's statements are compiled once per process (calendar/reads.py): a visit booked
+    after they were built shows on the next view, and another clinic's staff reading through
+    the same statements still see none of this clinic's rows or clinicians."""
+    nurse = north.staff[Role.NURSE]
+    start = at(north.clinic, 1, 9)
+    put(north.courses[0], nurse, start)
+    first = calendar_grid(north.clinic, nurse.user, first=start.date(), days=1)
+    put(north.courses[1], nurse, start + datetime.timedelta(hours=2))
+    again = calendar_grid(north.clinic, nurse.user, first=start.date(), days=1)
+    assert (len(blocks(first)), len(blocks(again))) == (1, 2)
+    assert nurse.user.last_name in column_of(again, nurse.user.last_name).label
+    outsider = world.two.staff[Role.PRESCRIBER]
+    theirs = calendar_grid(north.clinic, outsider.user, first=start.date(), days=1)
+    assert (blocks(theirs), theirs.days[0].columns, theirs.rooms) == ([], [], [])
+
+
 def test_week_page_shows_blocks_as_links_with_their_words(north, staff_client):
     nurse = north.staff[Role.NURSE]
     start = at(north.clinic, 1, 10)
