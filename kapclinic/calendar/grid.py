@@ -185,10 +185,11 @@ def calendar_grid(
         columns = []
         window = opening.window(day)
         slots = frame.day_slots(day, tz, now, slot_minutes, window)
+        edges = frame.edge(day, frame.starts, tz), frame.edge(day, frame.ends, tz)
         for key, label in keys:
             column = Column(key=key, label=label, day=day, axis=axis)
             for a in by_column.get((day, key), ()):
-                block = _block(a, day, tz, names, frame)
+                block = _block(a, day, edges, names, frame)
                 (column.blocks if block.rows else outside).append(block)
             column.lanes = _assign_lanes(column.blocks)
             if slots and not (key == NONE_KEY and axis == CLINICIAN):
@@ -244,10 +245,11 @@ def _extra_label(row, axis):
     )
 
 
-def _block(row, day, tz, names, frame):
-    """The block of one appointment on `day`, cut at the grid's hours (no rows: outside them)."""
+def _block(row, day, edges, names, frame):
+    """The block of one appointment on `day`, cut at the grid's hours, `edges` (the day's first
+    and last moment shown; no rows: outside them)."""
     starts, ends = row["local_start"], row["local_end"]
-    top, bottom = frame.edge(day, frame.starts, tz), frame.edge(day, frame.ends, tz)
+    top, bottom = edges
     shown_from, shown_to = max(starts, top), min(ends, bottom)
     outside = shown_to <= shown_from
     first = 0 if outside else frame.row_at(shown_from)
