@@ -19,7 +19,7 @@ from kapclinic.clinic.models.scheduling import LIVE_STATUSES, STATUS_TONE
 from sessions.booking import SESSION_STATE
 
 from .frame import ROW_MINUTES, Frame, minutes_of
-from .reads import appointment_rows, clinic_rooms, clinician_rows
+from .reads import appointment_rows, clinic_rooms, clinician_rows, with_names
 
 CLINICIAN, ROOM = "clinician", "room"
 AXES = {CLINICIAN: "Clinician", ROOM: "Room"}
@@ -153,10 +153,12 @@ def calendar_grid(
     opening = ClinicHours.read(clinic.pk, first, dates[-1])  # once for the page
     frame = Frame.of(opening, dates)
 
-    appointments = appointment_rows(clinic, user, start, end, filters)
-    clinicians = [(pk, provider_name(*names)) for pk, *names in clinician_rows(clinic, user)]
-    names = dict(clinicians)
+    people = clinician_rows(clinic, user)
     rooms = clinic_rooms(clinic, user)
+    appointments = appointment_rows(clinic, user, start, end, filters)
+    with_names(appointments, people, rooms, user)
+    clinicians = [(pk, provider_name(*names)) for pk, *names in people]
+    names = dict(clinicians)
     if axis == ROOM:
         keys = [(str(pk), name) for pk, name in rooms]
         if filters.get("room"):

@@ -15,6 +15,8 @@ from kapclinic.clinic.statements import compiled
 
 # Cancelled appointments free their slot: the grid leaves them out (the chart keeps them).
 SHOWN_STATUSES = (*LIVE_STATUSES, Appointment.Status.COMPLETED, Appointment.Status.NO_SHOW)
+# Without the clinician's or room's names: those come from the clinic's lists the grid reads
+# anyway (`with_names`); joining them here cost PostgreSQL more than the rest of the read.
 APPOINTMENT_COLUMNS = (
     "pk",
     "kind",
@@ -22,15 +24,17 @@ APPOINTMENT_COLUMNS = (
     "starts_at",
     "ends_at",
     "resource_id",
-    "resource__name",
     "clinician_id",
+    "patient__preferred_name",
+    "patient__legal_name",
+    "dosing_session__status",
+)
+NAME_COLUMNS = (
+    "resource__name",
     "clinician__user__first_name",
     "clinician__user__last_name",
     "clinician__user__email",
     "clinician__credentials",
-    "patient__preferred_name",
-    "patient__legal_name",
-    "dosing_session__status",
 )
 
 
@@ -58,6 +62,30 @@ def appointment_rows(clinic, user, start, end, filters):
             query = query.filter(kind=filters["kind"])
         rows = query.values_list(*APPOINTMENT_COLUMNS)
     return [dict(zip(APPOINTMENT_COLUMNS, row, strict=True)) for row in rows]
+
+
+def with_names(rows, clinicians, rooms, user):
+    """Each row's `NAME_COLUMNS` (empty where it has no clinician or room), from the clinic's
+    active clinicians (`clinician_rows`) and rooms in use (`clinic_rooms`); a row naming one
+    on neither list (a clinician who left or moved clinic, a room out of use) reads its own
+    through the same scope as the appointments, in one more query for all such rows."""
+    people = {pk: tuple(names) for pk, *names in clinicians}
+    places = dict(rooms)
+    nobody = (None, None, None, None)
+    unknown = {}
+    for row in rows:
+        clinician, resource = row["clinician_id"], row["resource_id"]
+        person = people.get(clinician) if clinician else nobody
+        place = places.get(resource) if resource else None
+        if person is None or (resource and place is None):
+            unknown[row["pk"]] = row
+            continue
+        row.update(zip(NAME_COLUMNS, (place, *person), strict=True))
+    if unknown:
+        named = Appointment.objects.visible_to(user).filter(pk__in=list(unknown))
+        for pk, *names in named.values_list("pk", *NAME_COLUMNS):
+            unknown[pk].update(zip(NAME_COLUMNS, names, strict=True))
+    return rows
 
 
 def _in_range(appointments, clinic_id, start, end):
