@@ -4,6 +4,8 @@ two scoped querysets every record reads through (`PatientRecordQuerySet`, `Clini
 from django.conf import settings
 from django.db import models
 
+from .statements import compiled
+
 _UNSET = object()
 
 
@@ -150,12 +152,25 @@ def emergency_access_for(user, patient_id):
     )
 
 
+def _clinic_patient(clinic_id, patient_id):
+    from kapclinic.clinic.models import Patient
+
+    patients = Patient.objects.seen_by_staff_of(clinic_id).select_related("clinic")
+    return patients.filter(pk=patient_id).order_by("pk")[:1]
+
+
 def chart_reader(user, patient_id):
     """(patient, emergency access or None) for the chart page, or (None, None) if refused."""
     from kapclinic.clinic.models import Patient
 
     patients = Patient.objects.select_related("clinic")
-    patient = patients.visible_to(user).filter(pk=patient_id).first()
+    provider = provider_for(user)
+    if provider is not None and not user.is_superuser and isinstance(patient_id, int):
+        # A member of staff: their clinic's patient, the statement built once per process.
+        found = compiled("chart: patient", [provider.clinic_id, patient_id], _clinic_patient)
+        patient = found[0] if found else None
+    else:
+        patient = patients.visible_to(user).filter(pk=patient_id).first()
     if patient is not None:
         return patient, None
     access = emergency_access_for(user, patient_id)

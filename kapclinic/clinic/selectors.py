@@ -184,11 +184,7 @@ def patient_chart(patient):
                 .order_by("-reviewed_at")[:3]
             ),
         ),
-        "open_tasks": list(
-            FollowUpTask.objects.open()
-            .filter(course__patient=patient)
-            .select_related("owner__user")[:5]
-        ),
+        "open_tasks": compiled("patient chart: open tasks", [patient.pk], _open_tasks),
         "safety_plan": next(
             iter(
                 compiled(
@@ -205,3 +201,8 @@ def patient_chart(patient):
         ),
         "timeline": timeline,
     }
+
+
+def _open_tasks(patient_id):
+    tasks = FollowUpTask.objects.open().filter(course__patient=patient_id)
+    return tasks.select_related("owner__user")[:5]

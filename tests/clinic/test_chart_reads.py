@@ -87,3 +87,20 @@ def test_the_charts_appointments_and_flags_are_the_patients_own(world):
     assert [a.pk for a in chart_appointments(mine.patient_id)] == [appointment.pk]
     assert [f.pk for f in chart_flags(mine.patient_id)] == [flag.pk]
     assert chart_courses(world.two.patients[0])[0].pk == world.two.courses[0].pk
+
+
+def test_the_charts_access_read_built_once_still_refuses_another_clinics_staff(world, staff_client):
+    """The chart's patient read for staff is built once per process (access.chart_reader):
+    after it was built, another clinic's staff get a 404 and a new patient opens at once."""
+    from django.urls import reverse
+
+    from tests.factories import PatientFactory
+
+    mine = world.one.patients[0]
+    client = staff_client(world.one.staff[Role.NURSE])
+    assert client.get(reverse("clinic:patient-chart", args=[mine.pk])).status_code == 200
+    new = PatientFactory(clinic=world.one.clinic)
+    assert client.get(reverse("clinic:patient-chart", args=[new.pk])).status_code == 200
+    client = staff_client(world.two.staff[Role.NURSE])  # the same client, signed in again
+    for patient in (mine, new):
+        assert client.get(reverse("clinic:patient-chart", args=[patient.pk])).status_code == 404
