@@ -79,6 +79,14 @@ def versions_in_effect(clinic, on=None):
     return by_kind
 
 
+def _course_signatures(course_id):
+    return (
+        ConsentSignature.objects.filter(course_id=course_id)
+        .select_related("document", "withdrawal")
+        .order_by("-signed_at", "-pk")
+    )
+
+
 def consent_status(course, *, versions=None, signatures=None, required_only=True):
     """Each kind of consent in effect at the course's clinic and whether it is on file.
 
@@ -88,12 +96,8 @@ def consent_status(course, *, versions=None, signatures=None, required_only=True
     """
     if versions is None:
         versions = versions_in_effect(course.clinic)
-    if signatures is None:
-        signatures = list(
-            ConsentSignature.objects.filter(course_id=course.pk)
-            .select_related("document", "withdrawal")
-            .order_by("-signed_at", "-pk")
-        )
+    if signatures is None:  # the gate and the patient's home: its SQL built once
+        signatures = compiled("consent: course signatures", [course.pk], _course_signatures)
     rows = []
     for kind in ConsentKind.values:
         docs = versions.get(kind)

@@ -31,6 +31,8 @@ def main():
     parser.add_argument("-n", type=int, default=300, help="requests per round")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--calls", action="store_true", help="Python calls a request (cProfile)")
+    parser.add_argument("--dump", default="", help="a folder to write each page's HTML into")
     args = parser.parse_args()
 
     import bench_pages
@@ -57,6 +59,16 @@ def main():
         with CaptureQueriesContext(connection) as queries:
             client.get(path)
         query_count = len(queries)  # now: the next request empties the log
+        if args.dump:
+            dump(Path(args.dump), path, client.get(path).content)
+        calls = ""
+        if args.calls:
+            profile = cProfile.Profile()
+            profile.enable()
+            for _ in range(20):
+                client.get(path)
+            profile.disable()
+            calls = f"  {pstats.Stats(profile).total_calls // 20:,} calls"
         cpu, wall = [], []
         for _ in range(args.rounds):
             started_cpu, started = time.process_time(), time.perf_counter()
@@ -66,7 +78,7 @@ def main():
             wall.append((time.perf_counter() - started) / args.n * 1000)
         print(
             f"{path:<40} cpu {statistics.median(cpu):6.2f} ms  wall {statistics.median(wall):6.2f}"
-            f" ms  {query_count} queries  load {os.getloadavg()[0]:.2f}",
+            f" ms  {query_count} queries{calls}  load {os.getloadavg()[0]:.2f}",
             flush=True,
         )
     if args.profile:
@@ -76,6 +88,16 @@ def main():
             client.get(args.paths[0])
         profile.disable()
         pstats.Stats(profile).sort_stats("cumulative").print_stats(45)
+
+
+def dump(folder, path, html):
+    """The page's HTML without its per-request tokens, to compare two versions of the code."""
+    import re
+
+    html = re.sub(rb'name="csrfmiddlewaretoken" value="[^"]+"', b"", html)
+    html = re.sub(rb'<meta name="csrf-token" content="[^"]+"', b"", html)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / (path.strip("/").replace("/", "_").replace("?", "_") or "root")).write_bytes(html)
 
 
 if __name__ == "__main__":

@@ -1,11 +1,11 @@
 """The calendar's one read: a day or a week as columns (clinicians or rooms) of placed blocks.
 
-Four queries of plain rows whatever the number of appointments: the clinic's clinicians, its
-rooms and chairs (`Resource`), the appointments of the range, and the clinic's opening hours
-with its closed days of the range (`frame.py`). Times are placed in the clinic's own time
-zone, so a block sits at its wall-clock time on either side of a change of the clocks. The
-grid is cut in 5-minute rows (`ROW_MINUTES`); the stylesheet places a block by its first row
-and its number of rows, as `static/css/calendar.css` says.
+Four queries of plain rows whatever the number of appointments (`reads.py`): the clinic's
+clinicians, its rooms and chairs (`Resource`), the appointments of the range, and the clinic's
+opening hours with its closed days of the range (`frame.py`). Times are placed in the clinic's
+own time zone, so a block sits at its wall-clock time on either side of a change of the clocks.
+The grid is cut in 5-minute rows (`ROW_MINUTES`); the stylesheet places a block by its first
+row and its number of rows, as `static/css/calendar.css` says.
 """
 
 import datetime
@@ -13,14 +13,13 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
-from kapclinic.clinic.access import provider_for
-from kapclinic.clinic.models import Appointment, Provider, Resource
+from kapclinic.clinic.models import Appointment
 from kapclinic.clinic.models.opening_hours import ClinicHours, Weekday
-from kapclinic.clinic.models.people import CLINICIAN_ROLES
 from kapclinic.clinic.models.scheduling import LIVE_STATUSES, STATUS_TONE
 from sessions.booking import SESSION_STATE
 
 from .frame import ROW_MINUTES, Frame, minutes_of
+from .reads import appointment_rows, clinic_rooms, clinician_rows, with_names
 
 CLINICIAN, ROOM = "clinician", "room"
 AXES = {CLINICIAN: "Clinician", ROOM: "Room"}
@@ -28,8 +27,6 @@ AXES = {CLINICIAN: "Clinician", ROOM: "Room"}
 # cut there, one wholly outside them is listed under the grid (`Grid.outside`), never left off.
 SLOT_MINUTES = 30
 MAX_LANES = 4
-# Cancelled appointments free their slot: the grid leaves them out (the chart keeps them).
-SHOWN_STATUSES = (*LIVE_STATUSES, Appointment.Status.COMPLETED, Appointment.Status.NO_SHOW)
 NONE_KEY = ""  # the column of appointments with no clinician, or no room or chair
 KIND_LABELS = {kind.value: str(kind.label) for kind in Appointment.Kind}
 STATUS_LABELS = {status.value: str(status.label) for status in Appointment.Status}
@@ -156,10 +153,12 @@ def calendar_grid(
     opening = ClinicHours.read(clinic.pk, first, dates[-1])  # once for the page
     frame = Frame.of(opening, dates)
 
-    appointments = _appointment_rows(clinic, user, start, end, filters)
-    clinicians = _clinician_rows(clinic, user)
-    names = dict(clinicians)
+    people = clinician_rows(clinic, user)
     rooms = clinic_rooms(clinic, user)
+    appointments = appointment_rows(clinic, user, start, end, filters)
+    with_names(appointments, people, rooms, user)
+    clinicians = [(pk, provider_name(*names)) for pk, *names in people]
+    names = dict(clinicians)
     if axis == ROOM:
         keys = [(str(pk), name) for pk, name in rooms]
         if filters.get("room"):
@@ -188,10 +187,11 @@ def calendar_grid(
         columns = []
         window = opening.window(day)
         slots = frame.day_slots(day, tz, now, slot_minutes, window)
+        edges = frame.edge(day, frame.starts, tz), frame.edge(day, frame.ends, tz)
         for key, label in keys:
             column = Column(key=key, label=label, day=day, axis=axis)
             for a in by_column.get((day, key), ()):
-                block = _block(a, day, tz, names, frame)
+                block = _block(a, day, edges, names, frame)
                 (column.blocks if block.rows else outside).append(block)
             column.lanes = _assign_lanes(column.blocks)
             if slots and not (key == NONE_KEY and axis == CLINICIAN):
@@ -228,52 +228,6 @@ def _closed_words(opening, day, window):
     return "" if window else f"Closed on {Weekday(day.weekday()).label}s"
 
 
-def _appointment_rows(clinic, user, start, end, filters):
-    """One query: the range's appointments with their patient's names and clinician's name."""
-    query = (
-        Appointment.objects.visible_to(user)
-        .filter(clinic=clinic, status__in=SHOWN_STATUSES, starts_at__lt=end, ends_at__gt=start)
-        .order_by("starts_at", "pk")
-    )
-    if filters.get("clinician"):
-        query = query.filter(clinician_id=filters["clinician"])
-    if filters.get("room"):
-        query = query.filter(resource_id=filters["room"])
-    if filters.get("kind"):
-        query = query.filter(kind=filters["kind"])
-    return list(
-        query.values(
-            "pk",
-            "kind",
-            "status",
-            "starts_at",
-            "ends_at",
-            "resource_id",
-            "resource__name",
-            "clinician_id",
-            "clinician__user__first_name",
-            "clinician__user__last_name",
-            "clinician__user__email",
-            "clinician__credentials",
-            "patient__preferred_name",
-            "patient__legal_name",
-            "dosing_session__status",
-        )
-    )
-
-
-def _clinician_rows(clinic, user):
-    """One query: (pk, name) of the clinic's active clinicians, by surname."""
-    rows = (
-        Provider.objects.visible_to(user)
-        .active()
-        .filter(clinic=clinic, role__in=CLINICIAN_ROLES)
-        .order_by("user__last_name", "user__first_name", "pk")
-        .values_list("pk", "user__first_name", "user__last_name", "user__email", "credentials")
-    )
-    return [(pk, provider_name(f, la, e, c)) for pk, f, la, e, c in rows]
-
-
 def _key_of(row, axis):
     if axis == ROOM:
         return str(row["resource_id"]) if row["resource_id"] else NONE_KEY
@@ -293,10 +247,11 @@ def _extra_label(row, axis):
     )
 
 
-def _block(row, day, tz, names, frame):
-    """The block of one appointment on `day`, cut at the grid's hours (no rows: outside them)."""
+def _block(row, day, edges, names, frame):
+    """The block of one appointment on `day`, cut at the grid's hours, `edges` (the day's first
+    and last moment shown; no rows: outside them)."""
     starts, ends = row["local_start"], row["local_end"]
-    top, bottom = frame.edge(day, frame.starts, tz), frame.edge(day, frame.ends, tz)
+    top, bottom = edges
     shown_from, shown_to = max(starts, top), min(ends, bottom)
     outside = shown_to <= shown_from
     first = 0 if outside else frame.row_at(shown_from)
@@ -354,12 +309,3 @@ def _free_slots(blocks, slots, step):
     if not busy:
         return slots
     return [(row, local) for row, local in slots if busy.isdisjoint(range(row, row + step))]
-
-
-def clinic_rooms(clinic, user):
-    """One query: (pk, name) of the clinic's rooms and chairs in use, for the axis and filter."""
-    provider = provider_for(user)
-    if not user.is_superuser and (provider is None or provider.clinic_id != clinic.pk):
-        return []
-    rows = Resource.objects.filter(clinic=clinic).active().order_by("name", "pk")
-    return list(rows.values_list("pk", "name"))

@@ -29,6 +29,7 @@ def grid_html(grid, extra_query=None):
     out.append(f'<div class="cal-col__title"></div>{body}">')
     out.extend(f'<span class="cal-hour cal-at-{row}">{label}</span>' for row, label in grid.hours)
     out.append("</div></div>")
+    heads = {}  # each column's title and link query, written once for the seven days
     for number, day in enumerate(grid.days, 1):
         slots = _DaySlots(day.date, book_url)
         today = " cal-day--today" if day.is_today else ""
@@ -51,27 +52,23 @@ def grid_html(grid, extra_query=None):
             what = "rooms" if grid.axis == ROOM else "clinicians"
             out.append(f'<p class="cal-empty">No {what} to show.</p>')
         for column in day.columns:
-            _column(out, grid, day, column, (slots, shut, body), move_url, extra)
+            _column(out, grid, day, column, (slots, shut, body, heads), move_url, extra)
         out.append("</div></section>")
     out.append("</div>")
     return mark_safe("".join(out))  # noqa: S308  (every value written above is escaped)
 
 
 def _column(out, grid, day, column, day_parts, move_url, extra):
-    slots, shut, body = day_parts
-    label = escape(column.label)
-    out.append(
-        f'<div class="cal-col"><h3 class="cal-col__title">{label}</h3>'
-        f'{body} cal-lanes-{column.lanes}">{shut}'
-    )
+    slots, shut, body, heads = day_parts
+    head = heads.get(column.key)
+    if head is None:
+        head = heads[column.key] = _column_head(column, body, extra)
+    title, query, tail = head
+    out.append(f'{title} cal-lanes-{column.lanes}">{shut}')
     if column.free:
-        query = urlencode(column.booking_query)
-        query = "&amp;".join(escape(q) for q in (query, extra) if q)
-        query = f"&amp;{query}" if query else ""
-        tail = f"{label}</span></a>"
         for row, start in column.free:
-            head, middle = slots.pieces(row, start)
-            out.append(f"{head}{query}{middle}{tail}")
+            link, middle = slots.pieces(row, start)
+            out.append(f"{link}{query}{middle}{tail}")
     for block in column.blocks:
         where = block.clinician if grid.axis == ROOM else block.room
         out.append(
@@ -91,6 +88,17 @@ def _column(out, grid, day, column, day_parts, move_url, extra):
     if day.now_row:
         out.append(f'<div class="cal-now cal-at-{day.now_row}" aria-hidden="true"></div>')
     out.append("</div></div>")
+
+
+def _column_head(column, body, extra):
+    """(the title and body's opening, the slot links' query, their tail) of a column: the same
+    on every day for the same clinician or room."""
+    label = escape(column.label)
+    query = urlencode(column.booking_query)
+    query = "&amp;".join(escape(q) for q in (query, extra) if q)
+    query = f"&amp;{query}" if query else ""
+    title = f'<div class="cal-col"><h3 class="cal-col__title">{label}</h3>{body}'
+    return title, query, f"{label}</span></a>"
 
 
 class _DaySlots:

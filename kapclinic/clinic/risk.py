@@ -30,6 +30,7 @@ from .models import (
     SafetyPlan,
 )
 from .models.risk import SAFETY_PLAN_STEPS
+from .statements import compiled
 from .submissions import save_once
 
 
@@ -341,9 +342,17 @@ def close_follow_up_task(task, by, outcome):
 
 def dosing_block(course, at=None):
     """The risk review that still blocks dosing on this course (at `at`), or None."""
+    if at is None:  # every gate of a live session: its SQL (two subqueries) built once
+        found = compiled("risk: dosing block", [course.pk], _blocking_now)
+        return found[0] if found else None
     return (
         RiskReview.objects.filter(course=course)
         .awaiting_psychiatric_review(at)
         .order_by("-reviewed_at")
         .first()
     )
+
+
+def _blocking_now(course_id):
+    reviews = RiskReview.objects.filter(course_id=course_id).awaiting_psychiatric_review()
+    return reviews.order_by("-reviewed_at")[:1]

@@ -9,7 +9,6 @@ from django.db.models import (
     F,
     IntegerField,
     OuterRef,
-    Prefetch,
     Q,
     Subquery,
     Value,
@@ -19,14 +18,12 @@ from django.utils import timezone
 
 from .access import patient_scope, provider_for
 from .badges import attach_badges, badge_hints
+from .chart_reads import chart_appointments, chart_courses, chart_flags
 from .flag_order import flag_rank, top_open_flag
 from .models import (
     Appointment,
-    CourseEvent,
     CourseState,
-    Diagnosis,
     FollowUpTask,
-    Provider,
     RiskReview,
     SafetyFlag,
     SafetyPlan,
@@ -157,30 +154,9 @@ def caseload(user, filters=CaseloadFilters()):
 
 def patient_chart(patient):
     """Courses, appointments, flags and one merged timeline for the chart page."""
-    courses = list(
-        patient.courses.prefetch_related(
-            Prefetch("care_team", queryset=Provider.objects.select_related("user")),
-            Prefetch("events", queryset=CourseEvent.objects.select_related("actor")),
-            Prefetch("diagnoses", queryset=Diagnosis.objects.in_force(), to_attr="diagnoses_shown"),
-        )
-    )
-    # Only the columns the chart shows (the clinician's name as Provider.__str__ spells it).
-    appointments = list(
-        Appointment.objects.filter(course__patient=patient)
-        .select_related("clinician__user", "resource")
-        .only(
-            "starts_at",
-            "kind",
-            "status",
-            "series",  # its id only: the link to the series
-            "resource__name",
-            "clinician__credentials",
-            "clinician__user__first_name",
-            "clinician__user__last_name",
-            "clinician__user__email",
-        )
-    )
-    flags = list(SafetyFlag.objects.filter(course__patient=patient).select_related("resolved_by"))
+    courses = chart_courses(patient)
+    appointments = chart_appointments(patient.pk)
+    flags = chart_flags(patient.pk)
 
     timeline = course_timeline(patient, courses, appointments, flags)
     timeline.sort(key=lambda entry: entry.at, reverse=True)
@@ -208,11 +184,7 @@ def patient_chart(patient):
                 .order_by("-reviewed_at")[:3]
             ),
         ),
-        "open_tasks": list(
-            FollowUpTask.objects.open()
-            .filter(course__patient=patient)
-            .select_related("owner__user")[:5]
-        ),
+        "open_tasks": compiled("patient chart: open tasks", [patient.pk], _open_tasks),
         "safety_plan": next(
             iter(
                 compiled(
@@ -229,3 +201,8 @@ def patient_chart(patient):
         ),
         "timeline": timeline,
     }
+
+
+def _open_tasks(patient_id):
+    tasks = FollowUpTask.objects.open().filter(course__patient=patient_id)
+    return tasks.select_related("owner__user")[:5]

@@ -157,7 +157,7 @@ def _compile(rows, args):
         return None
     queryset = rows(*args)
     query = queryset.query
-    if query.combinator or query.extra_select or queryset._prefetch_related_lookups:
+    if query.extra_select or queryset._prefetch_related_lookups:
         return None
     if queryset._known_related_objects:  # a related manager's rows know their parent: raw() not
         return None

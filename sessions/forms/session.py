@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from kapclinic.clinic.form_fields import written
 from kapclinic.clinic.forms import DrawnOnceMixin, FieldErrorsForm, OneTimeKeyMixin
 from kapclinic.clinic.models import Product, Route
+from kapclinic.clinic.statements import compiled
 from kapclinic.clinic.text_limits import CLINICAL_TEXT, SHORT_REASON
 from kapclinic.stock.forms import add_stock_lot_field
 
@@ -94,6 +95,12 @@ def clinic_staff(clinic, roles):
         .select_related("provider")
         .order_by("last_name", "first_name", "email")
     )
+
+
+def _dose_form_staff(clinic_id):
+    """Everyone either list of the dose form offers, its SQL built once (the screen's every
+    load draws the form)."""
+    return clinic_staff(clinic_id, CLINICIANS | DOSING_ROLES)
 
 
 class StaffChoiceField(forms.ModelChoiceField):
@@ -193,7 +200,7 @@ class DoseForm(SessionForm):
         if not self.is_bound:
             # Both lists from one read of the clinic's clinicians; a sent form still checks
             # its choice against each field's own queryset.
-            staff = list(clinic_staff(clinic, CLINICIANS | DOSING_ROLES))
+            staff = compiled("dose form: clinic staff", [clinic.pk], _dose_form_staff)
             for name, roles in (("given_by", DOSING_ROLES), ("witnessed_by", CLINICIANS)):
                 field = self.fields[name]
                 field.choices = [("", field.empty_label)] + [

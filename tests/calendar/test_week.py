@@ -163,6 +163,51 @@ def test_other_clinics_appointments_and_clinicians_are_not_shown(world, north):
     assert grid.days[0].columns == []
 
 
+def test_the_weeks_reads_built_once_show_a_new_visit_at_once_and_no_other_clinics(world, north):
+    """The grid's statements are compiled once per process (calendar/reads.py): a visit booked
+    after they were built shows on the next view, and another clinic's staff reading through
+    the same statements still see none of this clinic's rows or clinicians."""
+    nurse = north.staff[Role.NURSE]
+    start = at(north.clinic, 1, 9)
+    put(north.courses[0], nurse, start)
+    first = calendar_grid(north.clinic, nurse.user, first=start.date(), days=1)
+    put(north.courses[1], nurse, start + datetime.timedelta(hours=2))
+    again = calendar_grid(north.clinic, nurse.user, first=start.date(), days=1)
+    assert (len(blocks(first)), len(blocks(again))) == (1, 2)
+    assert nurse.user.last_name in column_of(again, nurse.user.last_name).label
+    outsider = world.two.staff[Role.PRESCRIBER]
+    theirs = calendar_grid(north.clinic, outsider.user, first=start.date(), days=1)
+    assert (blocks(theirs), theirs.days[0].columns, theirs.rooms) == ([], [], [])
+
+
+def test_a_visit_of_a_clinician_who_left_in_a_room_out_of_use_still_names_both(
+    world, north, django_assert_num_queries
+):
+    """Neither is on the clinic's lists (active clinicians, rooms in use): the visit keeps a
+    column of its own, labelled with their names, on either axis (their names read in one
+    query more than the grid's four)."""
+    nurse, prescriber = north.staff[Role.NURSE], north.staff[Role.PRESCRIBER]
+    therapist = north.staff[Role.THERAPIST]
+    chair = room(north.clinic)
+    start = at(north.clinic, 1, 9)
+    put(north.courses[0], prescriber, start, resource=chair)
+    put(north.courses[1], therapist, start + datetime.timedelta(hours=2))
+    type(prescriber).objects.filter(pk=prescriber.pk).update(active=False)
+    type(therapist).objects.filter(pk=therapist.pk).update(clinic=world.two.clinic)
+    type(chair).objects.filter(pk=chair.pk).update(active=False)
+    day = start.date()
+    calendar_grid(north.clinic, nurse.user, first=day, days=1)  # the nurse's provider, read
+    with django_assert_num_queries(5):
+        by_clinician = calendar_grid(north.clinic, nurse.user, first=day, days=1)
+    labels = [c.label for c in by_clinician.days[0].columns]
+    assert labels[-2:] == sorted([str(prescriber), str(therapist)])
+    assert [b.room for b in column_of(by_clinician, str(prescriber)).blocks] == [chair.name]
+    by_room = calendar_grid(north.clinic, nurse.user, first=day, days=1, axis=ROOM)
+    left = column_of(by_room, chair.name)
+    assert [b.clinician for b in left.blocks] == [str(prescriber)]
+    assert [b.clinician for b in column_of(by_room, "No room or chair").blocks] == [str(therapist)]
+
+
 def test_week_page_shows_blocks_as_links_with_their_words(north, staff_client):
     nurse = north.staff[Role.NURSE]
     start = at(north.clinic, 1, 10)

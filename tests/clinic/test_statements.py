@@ -218,3 +218,31 @@ def test_model_rows_with_select_related_are_the_orms_built_once(world, django_as
     assert described(compiled("test: flags and course", [other.pk, one.pk], flags_with_course)) == (
         described(flags_with_course(other.pk, one.pk))
     )
+
+
+def reasons_of_either(first_id, second_id):
+    mine = SafetyFlag.objects.filter(course_id=first_id).values_list("reason", "urgency")
+    theirs = SafetyFlag.objects.filter(course_id=second_id).values_list("reason", "urgency")
+    return mine.order_by().union(theirs.order_by(), all=True)
+
+
+def test_a_union_is_built_once_and_reads_the_orms_rows_with_new_ones_at_once(
+    world, django_assert_num_queries
+):
+    """The calendar's opening hours and closed days are one UNION (ClinicHours.read)."""
+    from kapclinic.clinic import statements
+
+    one, two = world.one.courses
+    flag(one, "One")
+    flag(two, "Two", SafetyFlag.Urgency.URGENT)
+    assert sorted(compiled("test: union", [one.pk, two.pk], reasons_of_either)) == [
+        ("One", "routine"),
+        ("Two", "urgent"),
+    ]
+    kept = [s for key, s in statements._STATEMENTS.items() if key[0] == "test: union"]
+    assert kept and kept[0] is not None  # kept, not read the ordinary way each time
+    flag(two, "Three")
+    with django_assert_num_queries(1):
+        rows = compiled("test: union", [two.pk, one.pk], reasons_of_either)
+    assert sorted(rows) == sorted(reasons_of_either(two.pk, one.pk))
+    assert len(rows) == 3

@@ -41,4 +41,5 @@ def pages(provider, client):
         "outcomes": reverse("integration:outcomes", args=[full.pk]),
         "intake review": reverse("intake:review", args=[review.pk]),
         "dashboard": reverse("integration:dashboard"),
+        "calendar week": reverse("calendar:week"),
     }

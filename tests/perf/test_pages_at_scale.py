@@ -5,6 +5,7 @@ import json
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from kapclinic.demo.scale import ScaleSeeder
 from tests.real_services import require_real_service
@@ -77,3 +78,31 @@ def test_no_page_reads_a_large_table_sequentially(staff_client):
             if scanned:
                 problems.setdefault(name, []).append((sorted(scanned), sql[:200]))
     assert not problems, problems
+
+
+def index_conditions(plan, table, found):
+    if plan.get("Relation Name") == table or plan.get("Node Type") == "Bitmap Index Scan":
+        found.append(plan.get("Index Cond", ""))
+    for child in plan.get("Plans", []):
+        index_conditions(child, table, found)
+    return found
+
+
+def test_the_calendar_week_reads_only_appointments_ending_after_its_start(staff_client):
+    """The week's appointments come through an index on (clinic, end): a clinic's years of
+    past visits are not read and filtered out on every view of this week."""
+    require_real_service(connection.vendor == "postgresql", "query plans are PostgreSQL's")
+    ScaleSeeder(600, clinics=3, seed=5).run()
+    client = staff_client(prescriber_of_first_clinic())
+    appointments = [
+        query["sql"]
+        for query in queries_of(client, reverse("calendar:week"))
+        if 'FROM "clinic_appointment"' in query["sql"]
+    ]
+    assert len(appointments) == 1
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (FORMAT JSON) " + appointments[0])
+        plan = cursor.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    conditions = index_conditions(plan[0]["Plan"], "clinic_appointment", [])
+    assert any("clinic_id" in c and "ends_at" in c for c in conditions), conditions

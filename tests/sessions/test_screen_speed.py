@@ -21,6 +21,7 @@ from sessions.gate_overrides import covering_override
 from sessions.models import Discharge, VitalSigns
 from sessions.screen import session_screen
 from sessions.vitals_due import due_readings
+from tests.factories import ProviderFactory
 from tests.sessions.test_session_views import screen, sign_in
 
 REQUEST_KEY = re.compile(r'name="dose-request_key" value="([0-9a-f-]+)"')
@@ -100,6 +101,20 @@ def test_the_dose_forms_staff_lists_match_their_querysets(ready):
     given_by = str(form["given_by"])
     assert str(ready.nurse) in given_by and therapist not in given_by
     assert therapist in str(form["witnessed_by"])
+
+
+def test_the_dose_forms_staff_read_once_shows_a_new_colleague_at_once_and_no_other_clinics(
+    ready, world
+):
+    """The lists' one read is built once per process: a nurse who joins the clinic after it
+    was built is offered at once; another clinic's nurse never is."""
+    forms.DoseForm(session=ready.session, user=ready.prescriber)  # the statement built
+    clinic = ready.session.course.clinic
+    joined = ProviderFactory(clinic=clinic, role=Role.NURSE)
+    elsewhere = ProviderFactory(clinic=world.two.clinic, role=Role.NURSE)
+    given_by = str(forms.DoseForm(session=ready.session, user=ready.prescriber)["given_by"])
+    assert f'value="{joined.user.pk}"' in given_by
+    assert f'value="{elsewhere.user.pk}"' not in given_by
 
 
 def test_the_rules_judge_the_same_from_rows_already_read(ready):

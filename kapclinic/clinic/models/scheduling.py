@@ -193,6 +193,9 @@ class Appointment(KeepsItsLinks):
             models.Index(fields=["course", "starts_at"]),
             models.Index(fields=["clinician", "starts_at"]),
             models.Index(fields=["status", "starts_at"]),
+            # The calendar's week or day (`ends_at > start`): this week's visits and the few
+            # booked after it, not every visit the clinic ever had.
+            models.Index(fields=["clinic", "ends_at"]),
             # The reminder scan's question: which future appointments changed since booking.
             models.Index(
                 fields=["starts_at"], condition=Q(sequence__gt=0), name="appointment_changed_idx"
