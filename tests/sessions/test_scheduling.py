@@ -208,7 +208,10 @@ def test_booking_form_shows_the_clash_beside_the_field(north, staff_client):
 
 
 def test_staff_book_a_session_in_the_clinic_time_zone(north, staff_client):
-    north.clinic.time_zone = "America/New_York"
+    # East of the server (Europe/London), so the protocol the world signed on London's date is
+    # in force on the clinic's date at any hour: in New York it was not yet, from 00:00 to
+    # 05:00 UTC (a protocol is in force from the clinic's day of its sign-off).
+    north.clinic.time_zone = "Asia/Tokyo"
     north.clinic.save()
     prescriber, nurse = north.staff[Role.PRESCRIBER], north.staff[Role.NURSE]
     course = clear_course(north.courses[0], prescriber)
@@ -228,7 +231,7 @@ def test_staff_book_a_session_in_the_clinic_time_zone(north, staff_client):
     assert booked.starts_at == start and booked.ends_at - booked.starts_at == datetime.timedelta(
         hours=2
     )
-    assert booked.starts_at.astimezone(datetime.UTC).hour in (14, 15)  # EST/EDT
+    assert booked.starts_at.astimezone(datetime.UTC).hour == 1  # 10:00 in Tokyo (UTC+9)
     assert AccessEvent.objects.filter(
         patient=course.patient, action=AccessEvent.Action.CREATE, what__contains="booked"
     ).exists()
