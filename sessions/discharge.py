@@ -50,6 +50,8 @@ def discharge_criteria(
     protocol = session.thresholds
     at = at or record.discharged_at or timezone.now()
     items = []
+    if doses is None:
+        doses = list(session.administrations.order_by("given_at", "pk").only("given_at"))
     first_dose_at = first_dose(session, doses)
     needed = protocol.minimum_observation_minutes
     if first_dose_at is None:
@@ -108,7 +110,7 @@ def discharge_criteria(
         )
     )
     if first_dose_at is not None:
-        items.append(_latest_reading(session, readings))
+        items.append(_latest_reading(session, readings, doses[-1].given_at))
     items.append(_adverse_events(session, events))
     if risk:
         items.append(_suicide_risk(session))
@@ -137,19 +139,31 @@ def _suicide_risk(session):
     )
 
 
-def _latest_reading(session, readings=None):
-    """The latest reading within the protocol's in-session alert limits: an acknowledged
-    alert is not a settled patient, and the Aldrete circulation item is the clinician's own
-    score (reference §4.5: BP declining/safe). The latest of all, whatever discharge time is
-    typed: a reading taken after it shows the patient was still in the chair."""
-    label = "Latest reading within the in-session alert limits"
+def _latest_reading(session, readings, last_dose_at):
+    """The latest reading, taken since the last dose, within the protocol's in-session alert
+    limits: an acknowledged alert is not a settled patient, and the Aldrete circulation item is
+    the clinician's own score (reference §4.5: BP declining/safe); vitals before and after the
+    dose at minimum (§4.2), so the pre-dose baseline cannot send the patient home. The latest
+    of all, whatever discharge time is typed: a reading taken after it shows the patient was
+    still in the chair."""
+    label = "Latest reading within the in-session alert limits"  # taken since the last dose
     if readings is None:
         latest = session.vitals.order_by("-taken_at", "-pk").first()
     else:
         latest = max(readings, key=lambda reading: (reading.taken_at, reading.pk), default=None)
     if latest is None:
         return GateItem("latest_reading", label, False, "No vital signs are recorded.")
-    taken = timezone.localtime(latest.taken_at, session.course.clinic.tz)
+    tz = session.course.clinic.tz
+    taken = timezone.localtime(latest.taken_at, tz)
+    if latest.taken_at < last_dose_at:
+        dosed = timezone.localtime(last_dose_at, tz)
+        return GateItem(
+            "latest_reading",
+            label,
+            False,
+            f"No reading since the dose at {dosed:%H:%M} (the latest is of {taken:%H:%M}): "
+            "record BP, heart rate and SpO2 before discharge.",
+        )
     findings = latest.beyond_alert_limits(session.thresholds)
     if findings:
         return GateItem(

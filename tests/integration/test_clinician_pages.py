@@ -164,6 +164,7 @@ def test_book_an_integration_session_after_discharge(build, as_role):
         client.get(book).content.decode()
     )
     build.dose()
+    build.recheck()
     dosing.discharge(session, build.nurse, build.discharge_data())
     page = client.get(book).content.decode()
     suggested = timezone.localtime(session.started_at, build.course.clinic.tz).date()

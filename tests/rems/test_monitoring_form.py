@@ -130,6 +130,7 @@ def test_a_racemic_ketamine_session_has_no_monitoring_form(world):
     build = Build(world)
     session = build()
     build.dose(session)
+    build.recheck(session)
     discharge(session, build.nurse, build.discharge_data())
     assert not MonitoringForm.objects.exists()
 

@@ -17,7 +17,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def dosed(ready):
+    """Dosed, with a settled reading 40 min after the dose."""
     ready.dose()
+    ready.recheck()
     return ready
 
 
@@ -67,6 +69,7 @@ def test_the_aldrete_minimum_comes_from_the_protocol(build):
     signed_protocol(build.course.clinic, discharge_aldrete_minimum=8)
     build()
     build.dose()
+    build.recheck()
     record = discharge(build.session, build.nurse, build.discharge_data(consciousness=0))
     assert record.total == 8
 
@@ -195,3 +198,27 @@ def test_an_event_recorded_again_as_resolved_lets_the_nurse_discharge(dosed):
     dosed.adverse_event(kind="dizziness", severity="moderate", outcome="not_resolved")
     dosed.adverse_event(kind="dizziness", minutes=50, outcome="resolved")
     assert discharge(dosed.session, dosed.nurse, dosed.discharge_data()).failed_criteria == []
+
+
+def test_discharge_waits_for_a_reading_taken_since_the_last_dose(build):
+    """Vitals before and after the dose at minimum (reference §4.2): the pre-dose baseline says
+    nothing of the rise that peaks 30-40 min after a dose, so it cannot send the patient home."""
+    build()
+    build.dose()
+    with pytest.raises(DosingError) as error:
+        discharge(build.session, build.nurse, build.discharge_data())
+    assert "No reading since the dose at" in str(error.value)
+    assert build.session.is_open and not Discharge.objects.exists()
+    build.vitals(build.session, build.dose_at + timedelta(minutes=40))
+    assert discharge(build.session, build.nurse, build.discharge_data()).failed_criteria == []
+
+
+def test_after_a_booster_the_reading_must_follow_the_booster(build):
+    build()
+    build.dose()
+    build.vitals(build.session, build.dose_at + timedelta(minutes=20))
+    build.dose(amount_mg=50, given_at=build.dose_at + timedelta(minutes=30))
+    with pytest.raises(DosingError, match="No reading since the dose at"):
+        discharge(build.session, build.nurse, build.discharge_data())
+    build.vitals(build.session, build.dose_at + timedelta(minutes=70))
+    assert discharge(build.session, build.nurse, build.discharge_data()).failed_criteria == []

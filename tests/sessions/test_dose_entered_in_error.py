@@ -263,6 +263,7 @@ def test_a_signed_session_hashes_its_struck_dose_and_refuses_a_change_to_it(read
     dose = ready.dose(amount_mg="175")
     ready.vitals(ready.session, ready.dose_at + timedelta(minutes=35))
     ready.dose(amount_mg="50", given_at=ready.dose_at + timedelta(minutes=40))
+    ready.recheck(minutes=60)
     services.mark_entered_in_error(dose, ready.prescriber, REASON)
     discharge(ready.session, ready.nurse, ready.discharge_data())
     session = services.sign_session(fresh(ready), ready.prescriber)

@@ -41,6 +41,7 @@ def test_my_day_shows_the_sessions_real_state_not_checked_in(ready, staff_client
     client = staff_client(ready.world.one.staff[Role.NURSE])
     assert "Session started" in day_badge(client, ready.appointment)
     ready.dose()
+    ready.recheck()
     discharge(ready.session, ready.nurse, ready.discharge_data())
     assert "Discharged, to sign" in day_badge(client, ready.appointment)
     services.sign_session(ready.session, ready.prescriber)
@@ -172,6 +173,7 @@ def folded_on_screen(client, build):
 def test_finished_sections_fold_as_the_session_ends(ready, staff_client):
     client = staff_client(ready.world.one.staff[Role.PRESCRIBER])
     ready.dose()
+    ready.recheck()
     assert folded_on_screen(client, ready) == set()  # a booster passes the checks again
     discharge(ready.session, ready.nurse, ready.discharge_data())
     assert folded_on_screen(client, ready) == {"pre-dose", "doses", "monitoring", "observations"}

@@ -58,6 +58,7 @@ def prepare(build, kind):
     name, prefix, model, data, needs_dose = ENTRIES[kind]
     if needs_dose:
         build.dose()
+        build.recheck()  # discharge needs a reading since the dose
     return url(name, build.session), prefix, model, data(build)
 
 

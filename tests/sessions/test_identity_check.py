@@ -196,6 +196,7 @@ def test_the_database_refuses_a_change(ready):
 def test_a_closed_sessions_checklist_says_whether_it_came_before_the_first_dose(build):
     session = build()
     build.dose()
+    build.recheck()
     discharge(session, build.nurse, build.discharge_data())
     session.refresh_from_db()
     check = item(session)
@@ -208,6 +209,7 @@ def test_a_session_dosed_before_the_check_existed_says_none_was_recorded(build):
     # As a session from before this check: its dose recorded with no identity row.
     build.identity()
     build.dose()
+    build.recheck()
     with connection.cursor() as cursor:  # past the write-once trigger, as before it existed
         cursor.execute("SET session_replication_role = replica")
         cursor.execute("DELETE FROM dosing_identitycheck WHERE session_id = %s", [session.pk])

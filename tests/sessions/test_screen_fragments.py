@@ -40,6 +40,7 @@ def test_a_new_reading_and_an_entry_in_error_show_at_once_on_the_chart(ready, st
 
 def test_a_signed_sessions_vitals_table_is_drawn_once_and_addenda_show_at_once(ready, staff_client):
     ready.dose()
+    ready.recheck()
     services.discharge(ready.session, ready.nurse, ready.discharge_data())
     services.sign_session(ready.session, ready.prescriber)
     prescriber = staff_client(ready.world.one.staff[Role.PRESCRIBER])

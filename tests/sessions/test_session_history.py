@@ -36,6 +36,7 @@ def test_weight_corrected_on_the_screen_is_kept_with_the_nurse_and_both_values(r
 
 def test_signing_is_in_the_history_and_the_signed_record_still_cannot_change(ready, staff_client):
     ready.dose()
+    ready.recheck()
     services.discharge(ready.session, ready.nurse, ready.discharge_data())
     client = sign_in(staff_client, ready, Role.PRESCRIBER)
     assert client.post(url("sign-session", ready.session), {}).status_code == 302

@@ -38,6 +38,7 @@ def test_only_a_discharged_session_can_be_signed(ready):
 
 def test_only_a_prescriber_may_sign(ready):
     ready.dose()
+    ready.recheck()
     discharge(ready.session, ready.nurse, ready.discharge_data())
     with pytest.raises(DosingError, match="Only a prescriber"):
         services.sign_session(ready.session, ready.nurse)

@@ -172,6 +172,13 @@ class Build:
             session, self.nurse, vitals_data(taken_at, systolic, diastolic, heart_rate, spo2)
         )
 
+    def recheck(self, session=None, minutes=40, **readings):
+        """A settled reading `minutes` after the first dose (the BP rise peaks at 30-40 min):
+        discharge needs a reading taken since the last dose (reference §4.2)."""
+        return self.vitals(
+            session or self.session, self.dose_at + timedelta(minutes=minutes), **readings
+        )
+
     def identity(self, session=None, by=None, **overrides):
         """The nurse checks who the patient is and asks for their verbal consent (+6 min)."""
         overrides.setdefault("recorded_at", self.start + timedelta(minutes=6))
