@@ -23,3 +23,19 @@ class ClinicBoundField(BoundField):
 
 class ClinicFormRenderer(DjangoTemplates):
     bound_field_class = ClinicBoundField
+
+
+# Widgets whose label names a group: the link goes to the group's first choice.
+_GROUPED = {"radioselect", "checkboxselectmultiple"}
+
+
+def answers_to_fix(form):
+    """(label, first error, id to link to) for each visible field in error, in page order:
+    the error summary links each one (GOV.UK's pattern), so a phone scrolls to it."""
+    fixes = []
+    for field in form.visible_fields():
+        if not field.errors:
+            continue
+        anchor = f"{field.auto_id}_0" if field.widget_type in _GROUPED else field.id_for_label
+        fixes.append((field.label, field.errors[0], anchor))
+    return fixes

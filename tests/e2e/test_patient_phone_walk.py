@@ -102,3 +102,78 @@ def test_a_notes_request_refused_on_a_phone_opens_at_the_form(
     phone.get_by_label("A copy of my clinicians' notes").check()
     phone.get_by_role("button", name="Send my request").click()
     expect(phone.get_by_text(re.compile(r"Sent\. The clinic answers by"))).to_be_visible()
+
+
+def invited_patient_on_the_about_step(phone, live_server, world):
+    """Jo Walker, invited and signed up on the phone, on the wizard's first step."""
+    from intake.invitations import invite_patient
+    from intake.models import Invitation
+
+    side = world.one
+    course = invite_patient(
+        by=side.staff[Role.PRESCRIBER].user,
+        clinic=side.clinic,
+        legal_name="Jo Walker",
+        email="jo.walker@example.com",
+        indication="depression",
+        care_team=[side.staff[Role.PRESCRIBER]],
+    )
+    token = Invitation.objects.get(course=course).renew_link()
+    phone.goto(live_server.url + f"/intake/invitation/{token}/")
+    phone.get_by_label("Choose a password").fill("a quiet harbour at dawn")
+    phone.get_by_label("Type it again").fill("a quiet harbour at dawn")
+    phone.get_by_role("button", name="Create my account and start").click()
+    phone.wait_for_url(re.compile(r"/intake/step/about/$"))
+    return course
+
+
+def test_a_refused_wizard_step_on_a_phone_takes_the_patient_to_what_to_fix(
+    live_server, phone_page, world, assert_accessible
+):
+    """A refused step came back at the top with focus on the body: a screen reader heard
+    nothing, and the summary did not say which answers to fix. Now the summary takes focus
+    (and so is read out and in view) and links each answer to fix."""
+    phone = phone_page
+    invited_patient_on_the_about_step(phone, live_server, world)
+    phone.get_by_label("Date of birth").fill("1990-04-02")
+    phone.locator("input[name='sex_at_birth'][value='female']").check()
+    phone.get_by_label("Mobile phone").fill("+44 7700 900321")
+    phone.get_by_label("Emergency contact's name").fill("Sam Walker")
+    phone.get_by_label("Emergency contact's relationship to you").fill("Brother")
+    phone.get_by_role("button", name="Save and continue").click()
+    phone.wait_for_load_state()
+    summary = phone.get_by_role("alert").filter(has_text="Please check the answers")
+    expect(summary).to_be_focused()
+    expect(summary).to_be_in_viewport()
+    assert_accessible(phone)
+    summary.get_by_role("link", name=re.compile("Emergency contact's phone number")).click()
+    expect(phone.get_by_label("Emergency contact's phone number")).to_be_focused()
+    expect(phone.get_by_label("Emergency contact's name")).to_have_value("Sam Walker")
+
+
+def test_the_browsers_back_after_a_refused_step_does_not_ask_to_send_it_again(
+    live_server, phone_page, world, assert_accessible
+):
+    """Back after a refused step landed on the refused POST ("Confirm form resubmission").
+    Now a refusal redirects to the step (Post/Redirect/Get), with what was typed kept."""
+    phone = phone_page
+    invited_patient_on_the_about_step(phone, live_server, world)
+    phone.get_by_label("Date of birth").fill("1990-04-02")
+    phone.locator("input[name='sex_at_birth'][value='female']").check()
+    phone.get_by_label("Mobile phone").fill("+44 7700 900321")
+    phone.get_by_label("Emergency contact's name").fill("Sam Walker")
+    phone.get_by_label("Emergency contact's relationship to you").fill("Brother")
+    phone.get_by_label("Emergency contact's phone number").fill("not a number")
+    phone.get_by_role("button", name="Save and continue").click()
+    phone.wait_for_load_state()
+    expect(phone.get_by_role("alert").filter(has_text="Please check")).to_be_visible()
+    expect(phone.get_by_label("Emergency contact's phone number")).to_have_value("not a number")
+    expect(phone.get_by_label("Emergency contact's name")).to_have_value("Sam Walker")
+    phone.get_by_label("Emergency contact's phone number").fill("+44 7700 900322")
+    phone.get_by_role("button", name="Save and continue").click()
+    phone.wait_for_url(re.compile(r"/intake/step/medical/$"))
+    phone.go_back()
+    phone.wait_for_load_state()
+    expect(phone.get_by_role("heading", name="About you")).to_be_visible()
+    expect(phone.get_by_label("Emergency contact's phone number")).to_have_value("+44 7700 900322")
+    assert_accessible(phone)
