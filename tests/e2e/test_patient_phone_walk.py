@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from kapclinic.clinic.models import Role
 from kapclinic.reminders.models import ReminderPreference
+from tests.factories import PASSWORD
 
 from .actions import patient_sign_in
 
@@ -177,3 +178,29 @@ def test_the_browsers_back_after_a_refused_step_does_not_ask_to_send_it_again(
     expect(phone.get_by_role("heading", name="About you")).to_be_visible()
     expect(phone.get_by_label("Emergency contact's phone number")).to_have_value("+44 7700 900322")
     assert_accessible(phone)
+
+
+def test_a_patient_changes_their_password_from_security_and_stays_signed_in(
+    live_server, phone_page, world, assert_accessible
+):
+    """ "Security" offered only two-factor ("Activate"): no password change, no way back. Now
+    "Change password" is there, and the patient stays signed in after changing it."""
+    patient = world.one.patients[0]
+    phone = phone_page
+    patient_sign_in(phone, live_server, patient)
+    phone.get_by_role("link", name="Security").click()
+    assert_accessible(phone)
+    phone.get_by_role("link", name="Change password").click()
+    phone.wait_for_url(re.compile(r"/accounts/password/change/$"))
+    assert_accessible(phone)
+    phone.get_by_label("Current password").fill(PASSWORD)
+    phone.get_by_label("New Password:", exact=True).fill("a new harbour at dusk")
+    phone.get_by_label("New password (again)").fill("a new harbour at dusk")
+    phone.get_by_role("button", name="Change password").click()
+    expect(phone.get_by_text("Password successfully changed.")).to_be_visible()
+    assert_accessible(phone)
+    phone.get_by_role("link", name="Back to Security").click()
+    phone.get_by_role("link", name="Back to my journey").click()
+    expect(phone).to_have_url(re.compile(r"/my-journey/$"))
+    patient.user.refresh_from_db()
+    assert patient.user.check_password("a new harbour at dusk")
