@@ -140,7 +140,11 @@ def test_a_refused_wizard_step_on_a_phone_takes_the_patient_to_what_to_fix(
     phone.locator("input[name='sex_at_birth'][value='female']").check()
     phone.get_by_label("Mobile phone").fill("+44 7700 900321")
     phone.get_by_label("Emergency contact's name").fill("Sam Walker")
-    phone.get_by_label("Emergency contact's relationship to you").fill("Brother")
+    relationship = phone.get_by_label("Emergency contact's relationship to you")
+    # Typing stopped at 60 without a word: the limit is said, and read with the box.
+    expect(relationship).to_have_accessible_description("Up to 60 characters.")
+    expect(phone.get_by_text("Up to 60 characters.")).to_be_visible()
+    relationship.fill("Brother")
     phone.get_by_role("button", name="Save and continue").click()
     phone.wait_for_load_state()
     summary = phone.get_by_role("alert").filter(has_text="Please check the answers")
