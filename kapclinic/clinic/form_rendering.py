@@ -51,12 +51,16 @@ _GROUPED = {"radioselect", "checkboxselectmultiple"}
 
 
 def answers_to_fix(form):
-    """(label, first error, id to link to) for each visible field in error, in page order:
+    """("Label: first error", id to link to) for each visible field in error, in page order:
     the error summary links each one (GOV.UK's pattern), so a phone scrolls to it."""
     fixes = []
     for field in form.visible_fields():
         if not field.errors:
             continue
+        label = str(field.label or "")
+        what = (
+            f"{label} {field.errors[0]}" if _is_a_question(label) else f"{label}: {field.errors[0]}"
+        )
         anchor = f"{field.auto_id}_0" if field.widget_type in _GROUPED else field.id_for_label
-        fixes.append((field.label, field.errors[0], anchor))
+        fixes.append((what, anchor))
     return fixes

@@ -31,7 +31,9 @@ def test_reminder_choices_from_home_on_a_phone_refuse_half_quiet_hours_in_words(
     phone.get_by_label("Quiet hours from").fill("22:00")
     phone.get_by_role("button", name="Save").click()
     phone.wait_for_load_state()
-    expect(phone.get_by_text("Give both ends of the quiet hours, or neither.")).to_be_visible()
+    expect(
+        phone.get_by_text("Give both ends of the quiet hours, or neither.", exact=True)
+    ).to_be_visible()
     expect(phone.get_by_text(re.compile("Constraint|both_or_neither"))).to_have_count(0)
     until = phone.locator(".form-field").filter(has=phone.get_by_label("Quiet hours until"))
     expect(until).to_contain_text("Give both ends")  # beside the time still to give
@@ -96,8 +98,11 @@ def test_a_notes_request_refused_on_a_phone_opens_at_the_form(
     phone.get_by_label("Details").fill("The notes from November, please.")
     phone.get_by_role("button", name="Send my request").click()
     phone.wait_for_load_state()
-    refusal = phone.get_by_text("Choose what you are asking for")
+    refusal = phone.get_by_text(
+        "Choose what you are asking for: a copy of your notes or a correction.", exact=True
+    )
     expect(refusal).to_be_in_viewport()
+    expect(phone.get_by_role("alert").filter(has_text="Please check")).to_be_focused()
     expect(phone.get_by_label("Details")).to_have_value("The notes from November, please.")
     assert_accessible(phone)
     phone.get_by_label("A copy of my clinicians' notes").check()
