@@ -48,3 +48,17 @@ def test_theos_visit_today_falls_within_the_clinics_hours_whenever_the_demo_is_s
     clinic = theo.course.clinic
     assert hours_of(clinic).refusal(theo.starts_at, theo.ends_at, clinic.tz) is None
     assert theo.starts_at > timezone.now()
+
+
+@pytest.mark.django_db
+def test_the_demos_open_slots_fall_within_the_clinics_hours(seeded):  # noqa: F811
+    """The demo offered times for the six days ahead whatever the weekday: a patient asked for
+    "Sunday 13 December, 16:00" at a clinic closed on Sundays (walk of 7 Dec 2026)."""
+    from kapclinic.calendar.models import OpenSlot
+
+    slots = list(OpenSlot.objects.select_related("clinic"))
+    assert slots
+    for slot in slots:
+        clinic = slot.clinic
+        refusal = hours_of(clinic).refusal(slot.starts_at, slot.ends_at, clinic.tz)
+        assert refusal is None, (slot.starts_at, refusal)
