@@ -62,3 +62,16 @@ def test_the_demos_open_slots_fall_within_the_clinics_hours(seeded):  # noqa: F8
         clinic = slot.clinic
         refusal = hours_of(clinic).refusal(slot.starts_at, slot.ends_at, clinic.tz)
         assert refusal is None, (slot.starts_at, refusal)
+
+
+@pytest.mark.django_db
+def test_every_demo_visit_past_or_coming_falls_within_the_clinics_hours(seeded):  # noqa: F811
+    """Past visits were backdated by whole days from the seed's moment: some fell on a
+    Saturday or Sunday, at a clinic closed at weekends."""
+    outside = []
+    for visit in Appointment.objects.select_related("course__clinic"):
+        clinic = visit.course.clinic
+        refusal = hours_of(clinic).refusal(visit.starts_at, visit.ends_at, clinic.tz)
+        if refusal:
+            outside.append((visit.kind, visit.starts_at.isoformat(), refusal))
+    assert outside == []
