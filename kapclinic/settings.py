@@ -199,7 +199,8 @@ REMINDER_DIGEST_TIME = os.environ.get("REMINDER_DIGEST_TIME", "07:30")
 REMINDER_STALE_HOURS = int(os.environ.get("REMINDER_STALE_HOURS", "6"))
 # A row still "sending" after this long is reclaimed (its worker died) and flagged.
 REMINDER_SENDING_TIMEOUT_SECONDS = int(os.environ.get("REMINDER_SENDING_TIMEOUT_SECONDS", "900"))
-# Failed sends are retried with exponential backoff from this base, up to this many attempts.
+# Failed sends are retried with exponential backoff from this base, up to this many attempts
+# when the message was refused; a mail server that is down is waited for at the last backoff.
 REMINDER_MAX_ATTEMPTS = int(os.environ.get("REMINDER_MAX_ATTEMPTS", "5"))
 REMINDER_RETRY_BACKOFF_SECONDS = int(os.environ.get("REMINDER_RETRY_BACKOFF_SECONDS", "60"))
 # Rows claimed per transaction by one scan.
@@ -388,6 +389,9 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 # Seconds before an unresponsive SMTP server counts as a failed send (kept well below
 # REMINDER_SENDING_TIMEOUT_SECONDS, so a slow send is never reclaimed while still running).
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+# The only mail a page sends is allauth's (a password reset, or "no account with this
+# address"): its longest wait on the SMTP server, after which the page says it could not send.
+KAP_WEB_EMAIL_TIMEOUT_SECONDS = float(os.environ.get("KAP_WEB_EMAIL_TIMEOUT_SECONDS", "3"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "KAP Clinic <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -4,7 +4,8 @@ A request is never an appointment. Only `accept` (staff) or `answer_proposal` (t
 saying yes to the time staff offered) books one, through the phase's own booking service,
 in the same transaction that marks the request booked: a clash refuses both, in words.
 Views call these; each refusal is a RequestError (a plain message) or a ValidationError
-keyed by the field it concerns. The patient hears of each answer by email (tasks.py).
+keyed by the field it concerns. The patient hears of each answer by email, a reminder
+row written with the answer (reminder_emails.py).
 """
 
 from django.core.exceptions import ValidationError
@@ -16,7 +17,6 @@ from kapclinic.audit.trail import CHANGE, CREATE, audit
 from kapclinic.clinic.mixins import require_patient, require_staff
 from kapclinic.clinic.models import Appointment, JourneyError
 from kapclinic.clinic.models.people import ALL_STAFF
-from kapclinic.clinic.queue import enqueue_on_commit
 from sessions.booking import reschedule
 from sessions.models import DosingSession
 
@@ -319,6 +319,6 @@ def _refresh(request, current):
 
 
 def _tell_patient(current):
-    from .tasks import tell_patient  # tasks imports the reminders app's email helpers
+    from .reminder_emails import tell_patient  # imports the reminders app's email helpers
 
-    enqueue_on_commit(tell_patient, current.pk)
+    tell_patient(current)

@@ -9,31 +9,27 @@ from email.utils import formataddr, parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 
 from intake.models import IntakeRecord, Invitation
-from integration.models import IntegrationNote, MeasureRequest
+from integration.models import MeasureRequest
 from kapclinic.clinic.models import (
     Appointment,
+    EmergencyAccess,
     FollowUpTask,
     Protocol,
     Provider,
-    RecordRequest,
     Role,
     SafetyFlag,
     StaffInvitation,
 )
 from kapclinic.clinic.models.people import CLINICIAN_ROLES
 from kapclinic.clinic.staff_invitations import link_parts, why_not_invite
-from kapclinic.rems.services import overdue_count as rems_overdue_count
-from kapclinic.stock import selectors as stock_selectors
 from kapclinic.stock.models import Discrepancy
-from sessions.models import DosingSession
-from sessions.reevaluation import due_reevaluations
 
 from . import ics, timing
+from .digest import digest_counts
 from .models import APPOINTMENT_KINDS, Kind, SubjectType
 from .planner import INTAKE_OPEN_STATES
 
@@ -48,6 +44,7 @@ STAFF_KINDS = frozenset(
         Kind.SAFETY_ALERT,
         Kind.STAFF_INVITATION,
         Kind.DISCREPANCY_ALERT,
+        Kind.EMERGENCY_ACCESS,
     }
 )
 # Written to every active prescriber of the clinic (the medical director is one).
@@ -176,39 +173,6 @@ def _staff_invitation(reminder, now):
     }
 
 
-def digest_counts(clinic_id, now):
-    """Counts only: what waits for the clinic's clinicians today."""
-    day_ago = now - datetime.timedelta(hours=24)
-    unsigned_sessions = (
-        DosingSession.objects.filter(course__clinic_id=clinic_id, started_at__lt=day_ago)
-        .exclude(status=DosingSession.Status.SIGNED)
-        .count()
-    )
-    unsigned_notes = IntegrationNote.objects.filter(
-        course__clinic_id=clinic_id,
-        status=IntegrationNote.Status.DRAFT,
-        created_at__lt=day_ago,
-    ).count()
-    return {
-        "follow_up_tasks": FollowUpTask.objects.open()
-        .filter(course__clinic_id=clinic_id, due_at__lt=now + datetime.timedelta(hours=24))
-        .count(),
-        "unsigned_notes": unsigned_sessions + unsigned_notes,
-        "open_flags": SafetyFlag.objects.open().filter(course__clinic_id=clinic_id).count(),
-        "overdue_measures": MeasureRequest.objects.overdue(now)
-        .filter(Q(course__clinic_id=clinic_id), expires_at__gt=now)
-        .count(),
-        # Courses whose re-evaluation is due by this time tomorrow (sessions.reevaluation).
-        "reevaluations_due": len(due_reevaluations(clinic_id, now + datetime.timedelta(hours=24))),
-        "open_discrepancies": stock_selectors.open_discrepancies(clinic_id).count(),
-        "overdue_rems_forms": rems_overdue_count(clinic_id, now),
-        # Patients' requests about their record due within a week, or overdue.
-        "record_requests_due": RecordRequest.objects.open()
-        .filter(patient__clinic_id=clinic_id, due_on__lte=(now + datetime.timedelta(days=7)).date())
-        .count(),
-    }
-
-
 def _digest(reminder, now):
     provider = Provider.objects.select_related("user").filter(pk=reminder.subject_id).first()
     if provider is None or not provider.active or not provider.user.is_active:
@@ -273,6 +237,19 @@ def _stock_count(reminder, now):
     }
 
 
+def _emergency_access(reminder, now):
+    """Sent however late: the clinic's admins hear of every break-glass (it may have ended)."""
+    access = (
+        EmergencyAccess.objects.select_related("patient__clinic", "user__provider__clinic")
+        .filter(pk=reminder.subject_id)
+        .first()
+    )
+    if access is None:
+        raise Skip("the emergency access no longer exists")
+    url = link("admin:clinic_emergencyaccess_change", access.pk)
+    return access, access.notice_context() | {"url": url}
+
+
 CHECKS = {
     SubjectType.APPOINTMENT: _appointment,
     SubjectType.INTAKE: _intake,
@@ -283,6 +260,7 @@ CHECKS = {
     SubjectType.SAFETY_FLAG: _safety_flag,
     SubjectType.FOLLOW_UP_TASK: _follow_up,
     SubjectType.STOCK_COUNT: _stock_count,
+    SubjectType.EMERGENCY_ACCESS: _emergency_access,
 }
 
 # template, subject (formatted with the clinic's name)
@@ -308,7 +286,20 @@ WORDING = {
         "discrepancy_alert",
         "Action needed: a controlled-drug count did not match at {clinic}",
     ),
+    Kind.EMERGENCY_ACCESS: ("emergency_access", "Emergency access to a patient record at {clinic}"),
 }
+
+
+def register(subject_type, kind, template, subject):
+    """An app above this one (the calendar) adds the email of a subject it owns, from its
+    `reminder_emails.py` (found by name when the apps are ready): `check(reminder, now)`
+    returns (subject, context) or raises Skip, as the checks above do."""
+
+    def add(check):
+        CHECKS[subject_type], WORDING[kind] = check, (template, subject)
+        return check
+
+    return add
 
 
 def recipients_of(reminder, subject_obj):
@@ -318,6 +309,10 @@ def recipients_of(reminder, subject_obj):
         if not to:
             raise Skip("no active prescriber to alert")
         return to
+    if reminder.kind == Kind.EMERGENCY_ACCESS:
+        if to := subject_obj.admins_to_tell():
+            return to
+        raise Skip("the clinic has no active admin and no email address")
     return recipient_of(reminder)
 
 

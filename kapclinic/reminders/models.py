@@ -31,6 +31,8 @@ class Kind(models.TextChoices):
     SAFETY_ALERT = "safety_alert", "Safety alert to the care team"
     FOLLOW_UP_OVERDUE = "follow_up_overdue", "Follow-up task overdue (to the prescribers)"
     DISCREPANCY_ALERT = "discrepancy_alert", "Count discrepancy (to the prescribers)"
+    EMERGENCY_ACCESS = "emergency_access", "Emergency (break-glass) access (to the clinic admins)"
+    REQUEST_ANSWERED = "request_answered", "Appointment request answered"
 
 
 class SubjectType(models.TextChoices):
@@ -45,6 +47,9 @@ class SubjectType(models.TextChoices):
     # A count of one controlled-drug storage location (its id) at `due_at`: the discrepancies
     # it opened share the location and that moment, so a count is told in one email.
     STOCK_COUNT = "stock_count", "Count of a storage location"
+    EMERGENCY_ACCESS = "emergency_access", "Emergency (break-glass) access"
+    # Written by the calendar, which sits above this app (kapclinic/calendar/reminder_emails.py).
+    APPOINTMENT_REQUEST = "appointment_request", "Appointment request"
 
 
 class Channel(models.TextChoices):

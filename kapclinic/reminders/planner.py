@@ -271,7 +271,7 @@ def plan_invitations(now):
 
 def plan_digests(now):
     """Today's digest for each active clinician whose clinic has something waiting."""
-    from .emails import digest_counts
+    from .digest import digest_counts
 
     stale = timing.stale_before(now)
     candidates = []

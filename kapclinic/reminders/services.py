@@ -12,16 +12,20 @@ and flags it as a possible duplicate, since the mail server may have had it alre
 """
 
 import logging
+import smtplib
 import time
 import uuid
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.mail import get_connection
 from django.db import transaction
 from django.utils import timezone
 
+from kapclinic.clinic.models import EmergencyAccess
+
 from . import emails, planner, timing
-from .models import Reminder, ReminderPreference, Status
+from .models import Kind, Reminder, ReminderPreference, Status
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +135,7 @@ def _preference(patient_id):
 def _start(reminder_id, lease, now):
     """Under the row lock: check the lease, apply the rules, build the message, mark begun.
 
-    Returns (message, None) to send, or (None, Outcome) when there is nothing to send.
+    Returns ((reminder, message), None) to send, or (None, Outcome) when there is nothing to send.
     """
     with transaction.atomic():
         reminder = (
@@ -172,12 +176,27 @@ def _start(reminder_id, lease, now):
         reminder.save(
             update_fields=["send_started_at", "claimed_at", "attempts", "sequence", "updated_at"]
         )
-        return message, None
+        return (reminder, message), None
 
 
-def _failed(reminder_id, lease, error, now):
+def try_later(error):
+    """The mail server, reached, answered "try later" (4xx): nothing about this message was
+    refused, so it waits for the server like an unreachable one."""
+    return isinstance(error, smtplib.SMTPResponseException) and 400 <= error.smtp_code < 500
+
+
+def _failed(reminder_id, lease, error, now, server_down=False):
     attempts = Reminder.objects.filter(pk=reminder_id).values_list("attempts", flat=True).first()
     text = f"{type(error).__name__}: {error}"[:2000]
+    if server_down:
+        # A mail outage delays a row, never ends it: after the allowed attempts it keeps
+        # retrying at the longest backoff, and the next scan once mail is back sends it.
+        delay = timing.retry_delay(min(attempts, settings.REMINDER_MAX_ATTEMPTS))
+        _back_to_due(reminder_id, lease, now + delay, last_error=text)
+        log.warning(
+            "Reminder %s waits for the mail server (attempt %s): %s", reminder_id, attempts, text
+        )
+        return Outcome(reminder_id, "retry", text, retry_in=delay.total_seconds())
     if attempts >= settings.REMINDER_MAX_ATTEMPTS:
         Reminder.objects.filter(pk=reminder_id, lease=lease).update(
             status=Status.FAILED, lease=None, send_started_at=None, last_error=text
@@ -197,18 +216,34 @@ def deliver(reminder_id, lease, now=None):
     those become a skipped, retried or failed row with the reason recorded."""
     now = now or timezone.now()
     lease = uuid.UUID(str(lease))
-    message, outcome = _start(reminder_id, lease, now)
+    started, outcome = _start(reminder_id, lease, now)
     if outcome is not None:
         return outcome
+    reminder, message = started
+    connection = get_connection()
     try:
         if settings.REMINDER_SEND_DELAY_MS:
             time.sleep(settings.REMINDER_SEND_DELAY_MS / 1000)
+        try:
+            connection.open()
+        except OSError as error:  # not reached (refused, silent, 554 at the greeting): the
+            # server is down and nothing of this message went, so it waits however long.
+            return _failed(reminder_id, lease, error, now, server_down=True)
+        message.connection = connection
         message.send()
-    except Exception as error:  # SMTP down, refused recipient, template bug: all recorded
-        return _failed(reminder_id, lease, error, now)
+    except Exception as error:  # refused recipient, cut off mid-send, template bug: recorded
+        # A send cut off after the server was reached may have been delivered: such errors
+        # count towards REMINDER_MAX_ATTEMPTS, so a server that swallows mail and never
+        # answers cannot make a row go out again and again.
+        return _failed(reminder_id, lease, error, now, server_down=try_later(error))
+    finally:
+        connection.close()
+    sent_at = timezone.now()
     done = Reminder.objects.filter(pk=reminder_id, lease=lease).update(
-        status=Status.SENT, sent_at=timezone.now(), lease=None, last_error=""
+        status=Status.SENT, sent_at=sent_at, lease=None, last_error=""
     )
+    if reminder.kind == Kind.EMERGENCY_ACCESS:
+        EmergencyAccess.mark_told(reminder.subject_id, sent_at)
     if not done:
         # Reclaimed while we were sending (a send slower than the timeout): it may go twice.
         Reminder.objects.filter(pk=reminder_id).update(possible_duplicate=True)

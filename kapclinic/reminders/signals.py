@@ -1,13 +1,13 @@
 """The reminders app listens; no phase imports it.
 
 A new safety flag, or a count that opens a discrepancy in the controlled-drug register, tells
-the prescribers now. A saved appointment plans whatever is due for it
-now (a late booking, a move, a cancellation) once the transaction commits; the rest waits for
-the periodic scan, which also catches anything this path could not queue. A new invitation (a
-patient's or a new member of staff's) or safety flag becomes a reminder row in the same
-transaction, handed to the worker once committed: no page talks to the mail server, so a mail
-outage delays the email and never breaks or slows the page, and a broker outage only delays it
-until the next scan.
+the prescribers now; an emergency (break-glass) access tells the patient's clinic admins. A
+saved appointment plans whatever is due for it now (a late booking, a move, a cancellation)
+once the transaction commits; the rest waits for the periodic scan, which also catches anything
+this path could not queue. A new invitation (a patient's or a new member of staff's), safety
+flag or emergency access becomes a reminder row in the same transaction, handed to the worker
+once committed: no page talks to the mail server, so a mail outage delays the email and never
+breaks or slows the page, and a broker outage only delays it until the next scan.
 """
 
 import logging
@@ -19,7 +19,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from intake.models import Invitation
-from kapclinic.clinic.models import Appointment, SafetyFlag, StaffInvitation
+from kapclinic.clinic.models import Appointment, EmergencyAccess, SafetyFlag, StaffInvitation
 from kapclinic.clinic.queue import enqueue
 from kapclinic.stock.models import Discrepancy
 
@@ -43,9 +43,10 @@ def hand_to_worker(reminder_id):
         log.warning("Reminder %s not queued; the periodic scan will send it", reminder_id)
 
 
-def _write_row(kind, subject_type, subject_id, due_at, **fields):
+def write_row(kind, subject_type, subject_id, due_at, **fields):
     """The row, handed to the worker once committed; one already written is handed over
-    already (a count's second discrepancy shares its first's row)."""
+    already (a count's second discrepancy shares its first's row). Also called by the
+    calendar, which sits above this app, for the emails it owns."""
     reminder, created = Reminder.objects.get_or_create(
         kind=kind,
         subject_type=subject_type,
@@ -63,12 +64,26 @@ def _write_row(kind, subject_type, subject_id, due_at, **fields):
 def alert_care_team(sender, instance, created, raw=False, **kwargs):
     """A new flag's alert is a row written with the flag: a rolled-back flag pages nobody."""
     if created and not raw:
-        _write_row(
+        write_row(
             Kind.SAFETY_ALERT,
             SubjectType.SAFETY_FLAG,
             instance.pk,
             instance.raised_at,
             clinic_id=instance.course.clinic_id,
+        )
+
+
+@receiver(post_save, sender=EmergencyAccess, dispatch_uid="reminders.emergency_access_notice")
+def tell_clinic_admins(sender, instance, created, raw=False, **kwargs):
+    """Every break-glass is told to the patient's clinic admins: a row written with the access,
+    so an outage of Redis or of the mail server delays the notice and never loses it."""
+    if created and not raw:
+        write_row(
+            Kind.EMERGENCY_ACCESS,
+            SubjectType.EMERGENCY_ACCESS,
+            instance.pk,
+            instance.granted_at,
+            clinic_id=instance.patient.clinic_id,
         )
 
 
@@ -78,7 +93,7 @@ def alert_prescribers_of_discrepancy(sender, instance, created, raw=False, **kwa
     medical director among them) hear of it now, not in tomorrow's digest. One email per
     count: its discrepancies share the location and the moment (the row's subject)."""
     if created and not raw:
-        _write_row(
+        write_row(
             Kind.DISCREPANCY_ALERT,
             SubjectType.STOCK_COUNT,
             instance.location_id,
@@ -105,7 +120,7 @@ def invitation_issued(sender, instance, created, raw=False, **kwargs):
     worker, through its own reminder row."""
     if created and not raw:
         kind, subject_type, to = _addressed(instance)
-        _write_row(kind, subject_type, instance.pk, instance.created_at, **to)
+        write_row(kind, subject_type, instance.pk, instance.created_at, **to)
 
 
 def _queue_reminder(reminder_id):

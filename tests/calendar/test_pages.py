@@ -3,7 +3,6 @@
 import datetime
 
 import pytest
-from django.core import mail
 from django.urls import reverse
 
 from kapclinic.audit.models import AccessEvent
@@ -12,6 +11,7 @@ from kapclinic.calendar.models import AppointmentRequest, OpenSlot
 from kapclinic.clinic.models import Appointment
 
 from .conftest import integration_of, tomorrow_at
+from .test_requests import answers_sent
 
 pytestmark = pytest.mark.django_db
 
@@ -78,7 +78,7 @@ def test_staff_accept_on_the_request_page_books_and_emails(dosed, staff_client):
 
     assert response.status_code == 302
     assert Appointment.objects.filter(kind=Appointment.Kind.INTEGRATION).count() == 1
-    assert len(mail.outbox) == 1
+    assert len(answers_sent()) == 1
 
 
 def test_a_clash_on_accept_is_shown_in_words_on_the_page(dosed, staff_client):

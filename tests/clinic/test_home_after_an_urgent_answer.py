@@ -46,3 +46,23 @@ def test_another_kind_of_flag_does_not_speak_of_a_call(patient, client):
         kind=SafetyFlag.Kind.OTHER,
     )
     assert CALL not in client.get(reverse(HOME)).text
+
+
+def test_home_shows_the_crisis_box_as_a_landmark_not_an_alert_on_every_visit(patient, client):
+    """role="alert" is announced each time the page loads: right after the urgent answer that
+    is the point, but on home it would interrupt every visit until the flag is resolved. Home
+    shows the box as a labelled region a screen reader can find; the answer pages still alert."""
+    SafetyFlag.raise_for(
+        patient,
+        source="Intake PHQ-9",
+        reason="Item 9 above 0.",
+        by=patient.patient.user,
+        kind=SafetyFlag.Kind.SUICIDE_RISK,
+    )
+    html = client.get(reverse(HOME)).text
+    start = html.index('class="alert alert--danger"')
+    box = html[start : html.index(">", start)]
+    assert 'role="region"' in box and 'aria-labelledby="crisis-title"' in box
+    assert 'role="alert"' not in box
+    assert 'id="crisis-title"' in html
+    assert "standing" not in html  # the template's comment stays a comment

@@ -137,7 +137,7 @@ def therapist_user(world):
 
 
 def test_the_clinicians_digest_counts_requests_due_within_a_week(world):
-    from kapclinic.reminders.emails import digest_counts
+    from kapclinic.reminders.digest import digest_counts
 
     asked = record_requests.ask(world.one.patients[0].user, NOTES)
     now = timezone.now()

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from kapclinic.audit.models import AccessEvent
 from kapclinic.demo.builder import NO_LONG_TERM_HARM
-from kapclinic.reminders.emails import digest_counts
+from kapclinic.reminders.digest import digest_counts
 
 from .test_reevaluation import continue_to_maintenance, post_decision, two_session_block
 

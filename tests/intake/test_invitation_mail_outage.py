@@ -38,6 +38,45 @@ class Refusing(socketserver.BaseRequestHandler):
         self.request.sendall(b"554 5.3.2 Service not available\r\n")
 
 
+class RefusingRecipient(socketserver.StreamRequestHandler):
+    """A mail server that works but refuses the mailbox (550): a refusal of this message,
+    not an outage, so the row fails for good after its attempts."""
+
+    def handle(self):
+        self.wfile.write(b"220 localhost ESMTP\r\n")
+        for line in self.rfile:
+            verb = line[:4].upper()
+            if verb in (b"EHLO", b"HELO", b"MAIL", b"RSET"):
+                self.wfile.write(b"250 OK\r\n")
+            elif verb == b"RCPT":
+                self.wfile.write(b"550 5.1.1 No such mailbox\r\n")
+            elif verb == b"QUIT":
+                self.wfile.write(b"221 Bye\r\n")
+                return
+            else:
+                self.wfile.write(b"502 5.5.1 Not implemented\r\n")
+
+
+class SilentAfterData(socketserver.StreamRequestHandler):
+    """A mail server that takes the whole message and never says whether it has it: the
+    message may have gone, so each attempt counts and the row ends as failed."""
+
+    def handle(self):
+        self.wfile.write(b"220 localhost ESMTP\r\n")
+        for line in self.rfile:
+            verb = line[:4].upper()
+            if verb == b"DATA":
+                self.wfile.write(b"354 End data with <CR><LF>.<CR><LF>\r\n")
+                for body in self.rfile:
+                    if body == b".\r\n":
+                        self.server.stop.wait(30)
+                        return
+            elif verb == b"QUIT":
+                return
+            else:
+                self.wfile.write(b"250 OK\r\n")
+
+
 class Silent(socketserver.BaseRequestHandler):
     """A mail server that accepts the connection and never says a word."""
 
@@ -129,7 +168,9 @@ def test_an_invitation_whose_mail_failed_for_good_is_resent_from_the_chart(
 ):
     settings.REMINDER_MAX_ATTEMPTS = 1
     client = staff_client(world.one.staff[Role.THERAPIST])
-    with smtp(mail_server(Refusing)):
+    # The mailbox refused (a server that is down only delays it: test above, and
+    # tests/clinic/test_emergency_access_outage.py).
+    with smtp(mail_server(RefusingRecipient)):
         assert invite(client, world, email=EMAIL).status_code == 302
         [outcome] = run_scan(timezone.now())
     assert outcome.status == "failed"
@@ -148,3 +189,19 @@ def test_an_invitation_whose_mail_failed_for_good_is_resent_from_the_chart(
     assert client.get(link).status_code == 200
     assert Invitation.objects.filter(course=course).count() == 2  # the first was replaced
     assert "Invitation email sent" in chart(client, course)
+
+
+def test_a_send_cut_off_after_the_message_went_over_counts_and_ends_as_failed(
+    world, staff_client, mail_server, settings
+):
+    """Unlike a server that cannot be reached, one that took the message may have delivered
+    it: retrying it without end could send it again and again."""
+    settings.REMINDER_MAX_ATTEMPTS = 2
+    client = staff_client(world.one.staff[Role.THERAPIST])
+    with smtp(mail_server(SilentAfterData)):
+        assert invite(client, world, email=EMAIL).status_code == 302
+        [first] = run_scan(timezone.now())
+        [second] = run_scan(timezone.now() + timedelta(hours=1))
+    assert (first.status, second.status) == ("retry", "failed")
+    reminder = Reminder.objects.get(kind=Kind.INVITATION)
+    assert reminder.status == Status.FAILED and reminder.attempts == 2

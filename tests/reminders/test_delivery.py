@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import smtplib
 
 import pytest
 from django.core import mail
@@ -24,8 +25,16 @@ EARLY = STARTS - 48 * HOUR
 
 
 class MailServerDown(BaseEmailBackend):
-    def send_messages(self, messages):
+    def open(self):
         raise ConnectionRefusedError(111, "Connection refused")
+
+    def send_messages(self, messages):
+        self.open()
+
+
+class MailboxRefused(BaseEmailBackend):
+    def send_messages(self, messages):
+        raise smtplib.SMTPRecipientsRefused({"p@example.com": (550, b"5.1.1 No such mailbox")})
 
 
 @pytest.fixture
@@ -85,15 +94,17 @@ def test_a_claim_never_started_is_reclaimed_without_the_duplicate_flag(booked, s
     assert (row.status, row.possible_duplicate) == (Status.SENT, False)
 
 
-def test_mail_server_down_is_recorded_and_retried_with_backoff_then_failed(booked, settings):
-    settings.EMAIL_BACKEND = "tests.reminders.test_delivery.MailServerDown"
+def test_a_refused_mailbox_is_recorded_and_retried_with_backoff_then_failed(booked, settings):
+    """A refusal of this message fails it for good after the attempts (a mail server that is
+    down only delays it: the next test)."""
+    settings.EMAIL_BACKEND = "tests.reminders.test_delivery.MailboxRefused"
     settings.REMINDER_MAX_ATTEMPTS = 3
     base = settings.REMINDER_RETRY_BACKOFF_SECONDS
     [outcome] = [o for o in run_scan(EARLY) if o.status != "skipped"]
     assert outcome.status == "retry"
     row = Reminder.objects.get(kind=Kind.APPOINTMENT_EARLY)
     assert (row.status, row.attempts) == (Status.DUE, 1)
-    assert "Connection refused" in row.last_error
+    assert "No such mailbox" in row.last_error
     assert row.send_after == EARLY + datetime.timedelta(seconds=base)
     assert run_scan(EARLY + datetime.timedelta(seconds=base - 1)) == []  # not before backoff
     run_scan(EARLY + datetime.timedelta(seconds=base))
@@ -105,6 +116,27 @@ def test_mail_server_down_is_recorded_and_retried_with_backoff_then_failed(booke
     assert (row.status, row.attempts) == (Status.FAILED, 3)
     run_scan(row.send_after + HOUR)
     assert Reminder.objects.get(pk=row.pk).attempts == 3
+
+
+def test_a_mail_server_down_longer_than_the_attempts_delays_the_reminder_never_fails_it(
+    booked, settings
+):
+    settings.EMAIL_BACKEND = "tests.reminders.test_delivery.MailServerDown"
+    settings.REMINDER_MAX_ATTEMPTS = 2
+    base = datetime.timedelta(seconds=settings.REMINDER_RETRY_BACKOFF_SECONDS)
+    when = EARLY
+    for attempt in range(1, 5):
+        run_scan(when)
+        row = Reminder.objects.get(kind=Kind.APPOINTMENT_EARLY)
+        assert (row.status, row.attempts) == (Status.DUE, attempt)
+        assert "Connection refused" in row.last_error
+        # Backoff doubles up to the last allowed attempt's, then stays there.
+        assert row.send_after - when == base * 2 ** (min(attempt, 2) - 1)
+        when = row.send_after
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    run_scan(when)
+    row.refresh_from_db()
+    assert row.status == Status.SENT and sent_ids() == [row.pk]
 
 
 def test_eager_task_records_the_failure_without_an_exception_loop(booked, settings):

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 from django.test import TestCase
 from django.urls import reverse
@@ -100,12 +101,14 @@ def test_the_alert_still_goes_when_the_discrepancy_was_resolved_first(stock):
     assert "already resolved" in message.body
 
 
-class MailServerDown:
-    def __init__(self, *args, **kwargs):
-        pass
+class MailServerDown(BaseEmailBackend):
+    """A mail backend (open, send, close) whose server refuses the connection."""
+
+    def open(self):
+        raise ConnectionRefusedError(111, "Connection refused")
 
     def send_messages(self, messages):
-        raise ConnectionRefusedError(111, "Connection refused")
+        self.open()
 
 
 def test_mail_failing_never_undoes_the_count(stock, staff_client, sent_in_process, settings):

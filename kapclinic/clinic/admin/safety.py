@@ -29,9 +29,10 @@ class EmergencyAccessAdmin(ReadOnlyAdminMixin, ClinicScopedAdmin):
     """Clinic admins review who broke the glass on their patients, and why. Read-only."""
 
     clinic_lookup = "patient__clinic_id"
-    list_display = ["granted_at", "user", "patient", "expires_at"]
+    # "Clinic told at" empty: the notice has not gone yet (docs/operations.md).
+    list_display = ["granted_at", "user", "patient", "expires_at", "clinic_told_at"]
     list_select_related = ["user", "patient"]
-    readonly_fields = ["user", "patient", "reason", "granted_at", "expires_at"]
+    readonly_fields = ["user", "patient", "reason", "granted_at", "expires_at", "clinic_told_at"]
 
 
 # --- The suicide-risk workflow: read-only here; every write goes through clinic/risk.py. ---

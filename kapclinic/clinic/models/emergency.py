@@ -53,11 +53,10 @@ class EmergencyAccess(models.Model):
 
     @classmethod
     def open(cls, *, user, patient, reason):
-        """Grant the window, write the audit row (reason included) and tell the clinic admins."""
+        """Grant the window and write the audit row (reason included). The clinic admins' notice
+        is a reminder row written with it (kapclinic/reminders/signals.py): a Redis or mail
+        outage delays it, never loses it."""
         from kapclinic.audit.trail import audit
-
-        from ..queue import enqueue_on_commit
-        from ..tasks import notify_emergency_access
 
         now = timezone.now()
         minutes = settings.KAP_EMERGENCY_ACCESS_MINUTES
@@ -70,5 +69,28 @@ class EmergencyAccess(models.Model):
                 expires_at=now + datetime.timedelta(minutes=minutes),
             )
             audit(user, patient, f"emergency access for {minutes} min; reason: {reason}")
-            enqueue_on_commit(notify_emergency_access, access.pk)
         return access
+
+    def admins_to_tell(self):
+        """The patient's clinic admins (active), else the clinic's own address: someone hears."""
+        from .people import Provider, Role
+
+        clinic = self.patient.clinic
+        admins = Provider.objects.active().filter(clinic=clinic, role=Role.CLINIC_ADMIN)
+        addresses = sorted({p.user.email for p in admins.select_related("user") if p.user.email})
+        return addresses or ([clinic.email] if clinic.email else [])
+
+    def notice_context(self):
+        """What the admins' notice says: who, from which clinic, which patient number, until
+        when. No name, no clinical detail and not the reason (it is in the audit trail)."""
+        requester = getattr(self.user, "provider", None)
+        return {
+            "access": self,
+            "requester": requester or self.user,
+            "requester_clinic": requester.clinic if requester else None,
+        }
+
+    @classmethod
+    def mark_told(cls, pk, at):
+        """The notice went out: the patient's "Who viewed my record" now says the clinic knows."""
+        cls.objects.filter(pk=pk, clinic_told_at__isnull=True).update(clinic_told_at=at)
