@@ -18,3 +18,11 @@ def assert_half_filled_gad7_kept(response, course):
     assert draft.status == QuestionnaireResponse.Status.DRAFT
     assert draft.answers == {"q1": 2, "q2": 1}
     return page, draft
+
+
+def after_refusal(client, response):
+    """A refused step sends the browser back to itself (Post/Redirect/Get, so the browser's
+    Back never sends it again): the page that then shows what was typed and its errors."""
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert response["Location"] == response.wsgi_request.path
+    return client.get(response["Location"])

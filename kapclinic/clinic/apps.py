@@ -8,6 +8,7 @@ class ClinicConfig(AppConfig):
     verbose_name = "Clinic and people"
 
     def ready(self):
+        from allauth.account.signals import password_changed
         from django.contrib.auth.signals import user_logged_in, user_logged_out
 
         from . import auth_backends, plugins, principal, signin
@@ -22,6 +23,9 @@ class ClinicConfig(AppConfig):
         user_logged_in.connect(auth_backends.keep_at_sign_in, dispatch_uid="clinic-keep-principal")
         user_logged_out.connect(
             signin.end_sessions_on_sign_out, dispatch_uid="clinic-sign-out-everywhere"
+        )
+        password_changed.connect(
+            signin.end_other_sessions_on_password_change, dispatch_uid="clinic-password-changed"
         )
         post_save.connect(
             signin.end_sessions_on_deactivation, sender=User, dispatch_uid="clinic-user-inactive"

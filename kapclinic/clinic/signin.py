@@ -3,7 +3,8 @@
 allauth.usersessions keeps one row per signed-in session. allauth records its own sign-ins;
 this module also records the others (an accepted invitation signs the patient in through
 Django), stamps the sign-in time for the absolute session limit, and ends all of a user's
-sessions when they sign out anywhere or their account is deactivated.
+sessions when they sign out anywhere or their account is deactivated. A password change keeps
+the device it was made on signed in and ends every other session.
 """
 
 import time
@@ -27,6 +28,14 @@ def record_sign_in(sender, request, user, **kwargs):
 def end_all_sessions(user):
     """End every recorded session of this user, on every device."""
     for user_session in UserSession.objects.filter(user_id=user.pk):
+        user_session.end()
+
+
+def end_other_sessions_on_password_change(sender, request, user, **kwargs):
+    """A new password ends every other device's session at once (a lost phone, a stolen
+    cookie); the device it was changed on stays signed in (allauth's `password_changed`)."""
+    here = request.session.session_key
+    for user_session in UserSession.objects.filter(user_id=user.pk).exclude(session_key=here):
         user_session.end()
 
 

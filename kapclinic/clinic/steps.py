@@ -5,6 +5,9 @@ patient meets one behaviour in both:
 - every submission is saved, valid or not: a draft keeps what was typed, so leaving and coming
   back on any device restores it;
 - errors show beside their field and the unanswered questionnaire items are named above it;
+- a refused step redirects to itself (Post/Redirect/Get), so the browser's Back never asks to
+  send the form again; what was typed comes back with its errors, and the summary of what to
+  fix takes focus, so a phone shows it and a screen reader reads it;
 - "Save and finish later" saves and goes back to the patient's home page; "Back to" saves
   what was changed and goes to the step before, so nothing typed is lost;
 - a questionnaire answer that raises an urgent flag (PHQ-9 item 9) leads at once to the
@@ -18,10 +21,14 @@ where its other pages are.
 from dataclasses import dataclass
 
 from django.contrib import messages
+from django.http import QueryDict
 from django.shortcuts import redirect, render
 from django.views import View
 
 from kapclinic.measures.forms import REQUIRED
+
+# The session key holding a refused submission until the step page shows it once.
+REFUSED = "kap_refused_step"
 
 
 @dataclass(frozen=True)
@@ -119,6 +126,9 @@ class StepPageView(View):
     def get(self, request, **kwargs):
         if (response := self.open_step(**kwargs)) is not None:
             return response
+        refused = request.session.pop(REFUSED, None)
+        if refused and refused["path"] == request.path:
+            return self.render_step(self.build_form(_as_form_data(refused["data"])))
         return self.render_step(self.build_form())
 
     def post(self, request, **kwargs):
@@ -144,8 +154,22 @@ class StepPageView(View):
         if previous is not None:
             return redirect(self.step_url(previous))
         if not valid:
-            return self.render_step(form)
+            return self.show_refusal()
         return self.next_page()
+
+    def show_refusal(self):
+        """Post/Redirect/Get: the step again with what was typed and its errors. The
+        submission is kept in the session for that one page (a draft cannot hold a time that
+        is not valid yet), so nothing typed is lost and Back never resends the form."""
+        self.request.session[REFUSED] = {
+            "path": self.request.path,
+            "data": {
+                key: self.request.POST.getlist(key)
+                for key in self.request.POST
+                if key not in ("csrfmiddlewaretoken", "leave", "back")
+            },
+        }
+        return redirect(self.request.path)
 
     def step_index(self, states):
         """Where this step stands among the steps that apply (from 0)."""
@@ -180,3 +204,11 @@ class StepPageView(View):
                 **self.page_context(),
             },
         )
+
+
+def _as_form_data(kept):
+    """A submission kept in the session as form data again (lists for repeated keys)."""
+    data = QueryDict(mutable=True)
+    for key, values in kept.items():
+        data.setlist(key, values)
+    return data

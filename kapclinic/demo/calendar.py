@@ -9,20 +9,31 @@ from kapclinic.calendar import requests as calendar_requests
 from kapclinic.calendar import slots
 from kapclinic.calendar.models import OpenSlot
 from kapclinic.clinic.models import ClosedDay, CourseState, OpeningHours, Role, TreatmentCourse
-from kapclinic.clinic.models.opening_hours import DEFAULT_HOURS
+from kapclinic.clinic.models.opening_hours import DEFAULT_HOURS, ClinicHours
 
 SLOT_TIMES = (datetime.time(11, 30), datetime.time(16, 0))
-DAYS_AHEAD = range(1, 7)
+OPEN_DAYS_OFFERED = 5  # a working week
+
+
+def open_days_ahead(today, count=OPEN_DAYS_OFFERED):
+    """The next `count` days the demo clinic opens (its hours are written last, so read from
+    their defaults): a patient is never offered a Sunday or Christmas Day."""
+    hours = ClinicHours(week=DEFAULT_HOURS, closed=closed_days(today))
+    days, day = [], today
+    while len(days) < count:
+        day += datetime.timedelta(days=1)
+        if hours.window(day) is not None:
+            days.append(day)
+    return days
 
 
 def seed(clinic, staff):
-    """A week of afternoon slots with the therapist; Lee asks for one of them."""
+    """A working week of slots with the therapist; Lee asks for one of them."""
     admin, therapist = staff[Role.CLINIC_ADMIN], staff[Role.THERAPIST]
-    today = timezone.localdate(timezone=clinic.tz)
-    for days in DAYS_AHEAD:
+    for day in open_days_ahead(timezone.localdate(timezone=clinic.tz)):
         slots.publish_slots(
             admin.user,
-            day=today + datetime.timedelta(days=days),
+            day=day,
             times=SLOT_TIMES,
             minutes=60,
             clinician=therapist,

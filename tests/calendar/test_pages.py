@@ -49,6 +49,19 @@ def test_a_slot_gone_is_said_beside_the_choice(dosed, client):
     assert not AppointmentRequest.objects.exists()
 
 
+def test_a_request_sent_without_a_time_focuses_what_to_fix_and_links_the_choice(dosed, client):
+    """Sent from the foot of a long list of times with none chosen, the page came back at
+    its top with focus on the body: now the summary takes focus and links the first time."""
+    from tests.clinic.test_refusals_take_focus import SUMMARY
+
+    phone = patient_client(client, dosed)
+    body = phone.post(reverse("calendar:ask"), {"note": "Mornings suit me."}).content.decode()
+    assert SUMMARY.search(body)
+    assert f'href="#slot-{dosed.slot.pk}"' in body
+    assert "Mornings suit me." in body
+    assert not AppointmentRequest.objects.exists()
+
+
 def test_staff_accept_on_the_request_page_books_and_emails(dosed, staff_client):
     request = services.request_time(dosed.patient.user, dosed.course, slot=dosed.slot, note=MARKUP)
     desk = staff_client(dosed.admin)

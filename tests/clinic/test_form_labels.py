@@ -24,3 +24,35 @@ def test_an_optional_question_ends_at_its_question_mark():
 
 def test_a_tick_box_statement_takes_no_colon():
     assert ">Share this entry with my care team</label>" in label_of("share")
+
+
+class Contact(forms.Form):
+    relationship = forms.CharField(label="Relationship to you", max_length=60)
+    phone = forms.CharField(label="Phone", max_length=40, help_text="A mobile is best.")
+    email = forms.EmailField(label="Email", max_length=254)
+    story = forms.CharField(label="Your story", max_length=4000, widget=forms.Textarea)
+
+
+def test_a_short_box_says_its_limit_and_ties_it_to_the_box():
+    """A box with a maxlength stopped typing without a word: its limit is now hint text
+    that the box names in aria-describedby, so a screen reader reads it too."""
+    html = str(Contact()["relationship"].as_field_group())
+    assert '<div class="helptext" id="id_relationship_helptext">Up to 60 characters.</div>' in html
+    assert 'aria-describedby="id_relationship_helptext"' in html
+
+
+def test_the_limit_follows_the_help_text_already_given():
+    assert Contact()["phone"].help_text == "A mobile is best. Up to 40 characters."
+
+
+def test_long_boxes_and_email_addresses_are_left_to_their_counter_and_the_standard():
+    # A long box has its live count (static/js/text-counter.js); an address is never that long.
+    assert Contact()["story"].help_text == ""
+    assert Contact()["email"].help_text == ""
+
+
+def test_a_box_over_its_limit_is_still_refused_beside_it_by_the_server():
+    form = Contact({"relationship": "x" * 61, "phone": "1"})
+    assert form.errors["relationship"] == [
+        "Ensure this value has at most 60 characters (it has 61)."
+    ]

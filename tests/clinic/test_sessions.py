@@ -153,6 +153,26 @@ def test_password_change_ends_the_other_sessions(world, client, second_client):
     assert not is_signed_in(second_client)
 
 
+def test_a_password_change_keeps_this_device_signed_in_and_ends_the_others_at_once(
+    world, client, second_client
+):
+    """Changing a password signed the person out here too (ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE):
+    now they stay signed in where they changed it, and every other session (a lost phone, a
+    stolen cookie) is ended at once, its stored row gone, not only at its next request."""
+    user = world.one.patients[0].user
+    sign_in(client, user)
+    other = sign_in(second_client, user)
+    new = "a-fresh-long-passphrase-78"
+    client.post(
+        reverse("account_change_password"),
+        {"oldpassword": PASSWORD, "password1": new, "password2": new},
+    )
+    assert is_signed_in(client)
+    assert not Session.objects.filter(session_key=other).exists()
+    assert not UserSession.objects.filter(session_key=other).exists()
+    assert not is_signed_in(second_client)
+
+
 def stored_row(key):
     return Session.objects.get(session_key=key)
 

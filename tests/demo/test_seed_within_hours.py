@@ -48,3 +48,30 @@ def test_theos_visit_today_falls_within_the_clinics_hours_whenever_the_demo_is_s
     clinic = theo.course.clinic
     assert hours_of(clinic).refusal(theo.starts_at, theo.ends_at, clinic.tz) is None
     assert theo.starts_at > timezone.now()
+
+
+@pytest.mark.django_db
+def test_the_demos_open_slots_fall_within_the_clinics_hours(seeded):  # noqa: F811
+    """The demo offered times for the six days ahead whatever the weekday: a patient asked for
+    "Sunday 13 December, 16:00" at a clinic closed on Sundays (walk of 7 Dec 2026)."""
+    from kapclinic.calendar.models import OpenSlot
+
+    slots = list(OpenSlot.objects.select_related("clinic"))
+    assert slots
+    for slot in slots:
+        clinic = slot.clinic
+        refusal = hours_of(clinic).refusal(slot.starts_at, slot.ends_at, clinic.tz)
+        assert refusal is None, (slot.starts_at, refusal)
+
+
+@pytest.mark.django_db
+def test_every_demo_visit_past_or_coming_falls_within_the_clinics_hours(seeded):  # noqa: F811
+    """Past visits were backdated by whole days from the seed's moment: some fell on a
+    Saturday or Sunday, at a clinic closed at weekends."""
+    outside = []
+    for visit in Appointment.objects.select_related("course__clinic"):
+        clinic = visit.course.clinic
+        refusal = hours_of(clinic).refusal(visit.starts_at, visit.ends_at, clinic.tz)
+        if refusal:
+            outside.append((visit.kind, visit.starts_at.isoformat(), refusal))
+    assert outside == []

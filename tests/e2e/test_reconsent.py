@@ -47,7 +47,11 @@ def test_patient_re_signs_the_new_version_from_home_on_a_phone(
     phone.get_by_label(re.compile("I have read this version")).check()
     phone.get_by_label("Type your full name to sign").fill("Not My Name")
     phone.get_by_role("button", name="Sign version 2.0").click()
-    expect(phone.get_by_text(re.compile("exactly as the clinic has it"))).to_be_visible()
+    beside = phone.locator(".errorlist").get_by_text(re.compile("exactly as the clinic has it"))
+    expect(beside).to_be_visible()
+    # The summary above takes focus and links the field (it also holds the words, hence
+    # the refusal is looked for in the field's own error list).
+    expect(phone.get_by_role("alert").filter(has_text="Please check")).to_be_focused()
     assert_accessible(phone)
     phone.get_by_label(re.compile("I have read this version")).check()
     phone.get_by_label("Type your full name to sign").fill(course.patient.legal_name)

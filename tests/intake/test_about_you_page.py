@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from intake.steps import STEPS
+from tests.step_pages import after_refusal
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +42,8 @@ def test_an_unanswered_question_is_named_in_plain_words_on_every_step(patient_cl
     for step in STEPS:
         if step.form_class is None or step.template:
             continue
-        page = client.post(reverse("intake:step", args=[step.key]), {}).content.decode()
+        refused = client.post(reverse("intake:step", args=[step.key]), {})
+        page = after_refusal(client, refused).content.decode()
         assert "Please check the answers marked below." in page, step.key
         if "This field is required." in page:
             generic.append(step.key)

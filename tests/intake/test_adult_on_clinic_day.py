@@ -10,6 +10,7 @@ from django.urls import reverse
 from intake import services
 from kapclinic.demo.builder import intake_answers
 from tests.clinic_day import move_to_another_day, years_before
+from tests.step_pages import after_refusal
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +25,9 @@ def test_the_eighteenth_birthday_is_the_clinics_day_not_the_servers(patient_clie
     today = move_to_another_day(course.clinic)
 
     tomorrow_at_the_clinic = today + datetime.timedelta(days=1)
-    refused = post_about(client, patient, years_before(tomorrow_at_the_clinic, 18))
+    refused = after_refusal(
+        client, post_about(client, patient, years_before(tomorrow_at_the_clinic, 18))
+    )
     assert "18 or over" in refused.content.decode()
     patient.refresh_from_db()
     assert patient.date_of_birth != years_before(tomorrow_at_the_clinic, 18)

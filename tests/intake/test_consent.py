@@ -202,6 +202,18 @@ def test_a_version_already_signed_is_not_signed_twice(ready, second_client):
     assert ConsentSignature.objects.filter(course=ready.course).count() == 1
 
 
+def test_a_refused_signature_focuses_what_to_fix(ready, second_client):
+    """Refused (a wrong name), the page came back with focus on the body; now its summary
+    of what to fix takes focus, so a phone shows it and a screen reader reads it."""
+    from tests.clinic.test_refusals_take_focus import SUMMARY
+
+    v2 = publish(ready.course.clinic)
+    second_client.force_login(ready.patient)
+    url = reverse("intake:sign-consent", args=[v2.pk])
+    body = second_client.post(url, {"agreed": "on", "signed_name": "Someone Else"})
+    assert SUMMARY.search(body.content.decode())
+
+
 def test_a_superseded_version_cannot_be_signed(ready, second_client):
     old = ConsentDocument.objects.get(clinic=ready.course.clinic)
     publish(ready.course.clinic)

@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from intake.models import IntakeRecord
 from kapclinic.demo.builder import NO, YES, intake_answers
+from tests.step_pages import after_refusal
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +32,7 @@ def test_a_follow_up_is_required_after_yes(patient_client):
     response = post_medical(
         client, patient, heart_or_stroke_history=YES, heart_or_stroke_recent_6_months=None
     )
-    assert response.status_code == 200
+    response = after_refusal(client, response)
     assert "heart_or_stroke_recent_6_months" in response.context["form"].errors
 
 
@@ -46,8 +47,11 @@ def test_drug_details_are_asked_only_after_yes(patient_client):
     url = reverse("intake:step", args=["substance"])
     base = intake_answers(patient)["substance"]
     refused = client.post(url, {**base, "drug_use_past_year": YES, "drug_use_details": ""})
+    refused = after_refusal(client, refused)
     assert "drug_use_details" in refused.context["form"].errors
-    recovery = client.post(url, {**base, "substance_use_disorder_history": YES})
+    recovery = after_refusal(
+        client, client.post(url, {**base, "substance_use_disorder_history": YES})
+    )
     assert "substance_use_in_recovery_years" in recovery.context["form"].errors
     saved = client.post(url, {**base, "drug_use_details": "typed then answered no"})
     assert saved.status_code == 302
@@ -88,15 +92,13 @@ def test_none_of_these_apply_stores_an_explicit_no_for_every_question(patient_cl
 
 def test_none_of_these_apply_is_refused_beside_a_yes_in_its_group(patient_client):
     client, patient, _ = patient_client
-    response = post_medical(client, patient, none_other="on", glaucoma=YES)
-    assert response.status_code == 200
+    response = after_refusal(client, post_medical(client, patient, none_other="on", glaucoma=YES))
     assert "none_other" in response.context["form"].errors
 
 
 def test_an_unanswered_question_outside_a_ticked_group_is_still_required(patient_client):
     client, patient, _ = patient_client
-    response = post_medical(client, patient, glaucoma=None, pregnant=NO)
-    assert response.status_code == 200
+    response = after_refusal(client, post_medical(client, patient, glaucoma=None, pregnant=NO))
     assert "Please answer yes or no." in response.context["form"].errors["glaucoma"]
 
 

@@ -9,7 +9,7 @@ from intake.models import IntakeRecord, IntakeSubmission
 from kapclinic.clinic.models import CourseState, SafetyFlag
 from kapclinic.demo.builder import YES, intake_answers
 from tests.reminders.conftest import run_scan
-from tests.step_pages import HALF_FILLED_GAD7, assert_half_filled_gad7_kept
+from tests.step_pages import HALF_FILLED_GAD7, after_refusal, assert_half_filled_gad7_kept
 
 from .helpers import fill_intake
 
@@ -33,8 +33,7 @@ def test_invalid_answers_show_errors_beside_fields_and_are_kept(patient_client):
         "date_of_birth": "2099-01-01",
         "pronouns": "they/them",
     }
-    response = client.post(reverse("intake:step", args=["about"]), data)
-    assert response.status_code == 200
+    response = after_refusal(client, client.post(reverse("intake:step", args=["about"]), data))
     assert "cannot be in the future" in response.content.decode()
     record = IntakeRecord.objects.get(course=course)
     assert record.drafts["about"]["pronouns"] == "they/them"
@@ -46,8 +45,8 @@ def test_invalid_answers_show_errors_beside_fields_and_are_kept(patient_client):
 def test_under_18_is_refused(patient_client):
     client, patient, _ = patient_client
     data = {**intake_answers(patient)["about"], "date_of_birth": "2015-01-01"}
-    body = client.post(reverse("intake:step", args=["about"]), data).content.decode()
-    assert "18 or over" in body
+    body = after_refusal(client, client.post(reverse("intake:step", args=["about"]), data))
+    assert "18 or over" in body.content.decode()
 
 
 def test_about_you_updates_the_patient_record(patient_client):
@@ -75,7 +74,9 @@ def test_leaving_midway_and_resuming_restores_the_place(patient_client):
 
 def test_half_filled_questionnaire_keeps_answers_and_names_the_missing_items(patient_client):
     client, _, course = patient_client
-    response = client.post(reverse("intake:step", args=["gad7"]), HALF_FILLED_GAD7)
+    response = after_refusal(
+        client, client.post(reverse("intake:step", args=["gad7"]), HALF_FILLED_GAD7)
+    )
     # Named above the form and linked, as on the check-in (the one step page of the core).
     page, _ = assert_half_filled_gad7_kept(response, course)
     assert "Please answer this question" in page
@@ -83,7 +84,9 @@ def test_half_filled_questionnaire_keeps_answers_and_names_the_missing_items(pat
 
 def test_medications_need_a_list_or_an_explicit_none(patient_client):
     client, _, _ = patient_client
-    body = client.post(reverse("intake:step", args=["medications"]), {"medicines": ""})
+    body = after_refusal(
+        client, client.post(reverse("intake:step", args=["medications"]), {"medicines": ""})
+    )
     assert "tick that you take none" in body.content.decode()
 
 
@@ -145,16 +148,21 @@ def test_submitted_intake_can_no_longer_be_edited(patient_client):
 
 def test_consent_needs_the_patients_full_name(patient_client):
     client, _, _ = patient_client
-    body = client.post(
-        reverse("intake:step", args=["consent"]), {"agreed": "on", "signed_name": "Someone Else"}
+    body = after_refusal(
+        client,
+        client.post(
+            reverse("intake:step", args=["consent"]),
+            {"agreed": "on", "signed_name": "Someone Else"},
+        ),
     ).content.decode()
     assert "exactly as the clinic has it" in body
 
 
 def test_an_unticked_consent_box_says_what_to_do_beside_it(patient_client):
     client, patient, _ = patient_client
-    body = client.post(
-        reverse("intake:step", args=["consent"]), {"signed_name": patient.legal_name}
+    body = after_refusal(
+        client,
+        client.post(reverse("intake:step", args=["consent"]), {"signed_name": patient.legal_name}),
     ).content.decode()
     assert "Tick the box to say you consent, or leave it for now." in body
     assert "This field is required." not in body
@@ -228,5 +236,6 @@ def test_check_answers_shows_the_date_of_birth_in_words(patient_client):
 def test_a_count_out_of_range_is_refused_in_plain_words(patient_client, step, typed, words):
     client, patient, _ = patient_client
     data = {**intake_answers(patient)[step], **typed}
-    page = client.post(reverse("intake:step", args=[step]), data).content.decode()
+    page = after_refusal(client, client.post(reverse("intake:step", args=[step]), data))
+    page = page.content.decode()
     assert words in page and "Ensure this value" not in page

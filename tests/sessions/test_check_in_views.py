@@ -19,7 +19,7 @@ from tests.concurrency import post_at_once, signed_in_browsers, statuses
 from tests.factories import AppointmentFactory
 from tests.real_services import require_real_service
 from tests.reminders.conftest import run_scan
-from tests.step_pages import HALF_FILLED_GAD7, assert_half_filled_gad7_kept
+from tests.step_pages import HALF_FILLED_GAD7, after_refusal, assert_half_filled_gad7_kept
 
 pytestmark = pytest.mark.django_db
 
@@ -125,8 +125,9 @@ def test_each_step_saves_and_leads_to_the_next_then_to_the_review(day):
 
 def test_future_food_time_is_refused_beside_the_field_and_the_drink_time_kept(day):
     data = {**FOOD, "last_food_time": "12:45"}
-    response = day.client.post(step_url(day.appt, "food-and-drink"), data)
-    assert response.status_code == 200
+    response = after_refusal(
+        day.client, day.client.post(step_url(day.appt, "food-and-drink"), data)
+    )
     page = response.content.decode()
     assert "12:45 is later than now" in page and "That was yesterday" in page
     assert 'aria-invalid="true"' in page
@@ -146,8 +147,7 @@ def test_an_overnight_fast_is_entered_as_yesterday(day):
 
 def test_missing_companion_phone_is_named_beside_the_field_and_the_name_kept(day):
     data = {"companion_name": "Sam Example", "companion_phone": ""}
-    response = day.client.post(step_url(day.appt, "companion"), data)
-    assert response.status_code == 200
+    response = after_refusal(day.client, day.client.post(step_url(day.appt, "companion"), data))
     assert "Please enter their phone number" in response.content.decode()
     assert saved(day).companion_name == "Sam Example"
     # Back later: the name is there and the gap still named.
@@ -164,14 +164,19 @@ def test_a_phone_number_that_is_not_one_is_kept_as_typed_but_not_accepted(day):
 
 
 def test_since_last_visit_needs_an_answer_or_none(day):
-    response = day.client.post(step_url(day.appt, "since-last-visit"), {"new_medications": ""})
+    response = after_refusal(
+        day.client,
+        day.client.post(step_url(day.appt, "since-last-visit"), {"new_medications": ""}),
+    )
     page = response.content.decode()
     assert "Please list any changes, or write “none”." in page
     assert "Please choose one answer." in page
 
 
 def test_half_filled_gad7_keeps_answers_and_names_the_missing_items(day):
-    response = day.client.post(step_url(day.appt, "gad7"), HALF_FILLED_GAD7)
+    response = after_refusal(
+        day.client, day.client.post(step_url(day.appt, "gad7"), HALF_FILLED_GAD7)
+    )
     page, draft = assert_half_filled_gad7_kept(response, day.course)
     assert "Still to answer:" in page
     assert draft.purpose == QuestionnaireResponse.Purpose.CHECK_IN
@@ -235,8 +240,7 @@ def test_phq9_item9_shows_crisis_resources_raises_flag_and_emails_prescriber(day
 
 
 def test_a_half_answered_phq9_with_item9_above_zero_shows_crisis_resources_at_once(day):
-    response = day.client.post(step_url(day.appt, "phq9"), {"q9": "2"})
-    assert response.status_code == 200
+    response = after_refusal(day.client, day.client.post(step_url(day.appt, "phq9"), {"q9": "2"}))
     page = response.content.decode()
     assert "You do not have to face this alone" in page and "116 123" in page
     assert SafetyFlag.objects.filter(course=day.course, source="Check-in PHQ-9").exists()

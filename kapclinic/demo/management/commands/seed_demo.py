@@ -203,23 +203,24 @@ class Command(BaseCommand):
                 self.book_dosing(course, staff[Role.PRESCRIBER], self.later_today())
             elif stage == CourseState.IN_TREATMENT:
                 # Her first dose (ten days ago) starts treatment; the next one is booked.
-                stories.amara(course, staff, self.at_ten(days=-10))
-                self.book_dosing(course, staff[Role.PRESCRIBER], self.at_ten(days=2 + index))
+                stories.amara(course, staff, self.past_visit(days=-10))
+                next_dose = within_hours(self.at_ten(days=2 + index))
+                self.book_dosing(course, staff[Role.PRESCRIBER], next_dose)
             elif stage == CourseState.INTEGRATION:
-                past = (self.at_ten(days=-35), self.at_ten(days=-21))
+                past = (self.past_visit(days=-35), self.past_visit(days=-21))
                 lee_next = self.at_ten(days=3) + timedelta(hours=4)
                 upcoming = within_hours(lee_next, timedelta(minutes=50))
                 stories.lee(course, staff, past, upcoming=upcoming)
                 stories.lee_safety_plan(course, staff)
             elif stage == CourseState.MAINTENANCE:
                 # Three induction sessions, a re-evaluation, one maintenance session so far.
-                induction = [self.at_ten(days=d) for d in (-70, -63, -56)]
+                induction = [self.past_visit(days=d) for d in (-70, -63, -56)]
                 stories.mina(
                     course,
                     staff,
                     induction,
-                    reevaluated=self.at_ten(days=-49) + timedelta(hours=5),
-                    maintenance=self.at_ten(days=-21),
+                    reevaluated=self.past_visit(days=-49) + timedelta(hours=5),
+                    maintenance=self.past_visit(days=-21),
                 )
                 # The rest of her block (two of three sessions) booked as one series.
                 first = within_hours(self.at_ten(days=9 + index))
@@ -243,8 +244,8 @@ class Command(BaseCommand):
             clinic,
             staff,
             DEMO_PASSWORD,
-            first_day=self.at_ten(days=-20),
-            second_day=self.at_ten(days=-13),
+            first_day=self.past_visit(days=-20),
+            second_day=self.past_visit(days=-13),
         )
         demo_stock.week_of_entries(
             clinic, staff, self.at_ten(days=0) - timedelta(hours=1), DEMO_PASSWORD
@@ -300,6 +301,17 @@ class Command(BaseCommand):
         return timezone.make_aware(
             timezone.datetime.combine(day, timezone.datetime.min.time())
         ) + timedelta(hours=10)
+
+    @classmethod
+    def past_visit(cls, days):
+        """10:00 `days` ago, moved back to the weekday before when that is a weekend: the
+        demo clinic's hours (Monday to Friday) would never have seen a visit then. Only
+        earlier, so what followed a visit in the story still follows it."""
+        visit = cls.at_ten(days)
+        hours = ClinicHours(week=DEFAULT_HOURS, closed={})
+        while hours.window(timezone.localdate(visit)) is None:
+            visit -= timedelta(days=1)
+        return visit
 
     @staticmethod
     def later_today():
