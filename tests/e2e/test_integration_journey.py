@@ -42,6 +42,7 @@ def completed_course(world):
     record_score(course, "gad7", 10, at=now - timedelta(weeks=2))
     session = build()  # cleared, consented, checked in (GAD-7 of 7 today), vitals and weight
     build.dose(session)  # the first dose starts treatment
+    build.recheck(session)
     discharge(session, build.nurse, build.discharge_data())
     dosing.sign_session(session, build.prescriber)
     course.refresh_from_db()

@@ -19,6 +19,7 @@ def test_the_menu_stays_in_view_and_finished_sections_fold(
     build = Build(world)
     session = build()
     dose = build.dose(session)
+    build.recheck(session)
     discharge(session, build.nurse, build.discharge_data())
     prescriber = world.one.staff[Role.PRESCRIBER]
     staff_sign_in(page, live_server, prescriber, enrol_mfa(prescriber.user), totp_code)
