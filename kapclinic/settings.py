@@ -199,8 +199,7 @@ REMINDER_DIGEST_TIME = os.environ.get("REMINDER_DIGEST_TIME", "07:30")
 REMINDER_STALE_HOURS = int(os.environ.get("REMINDER_STALE_HOURS", "6"))
 # A row still "sending" after this long is reclaimed (its worker died) and flagged.
 REMINDER_SENDING_TIMEOUT_SECONDS = int(os.environ.get("REMINDER_SENDING_TIMEOUT_SECONDS", "900"))
-# Failed sends are retried with exponential backoff from this base, up to this many attempts
-# when the message was refused; a mail server that is down is waited for at the last backoff.
+# Refused sends: retried with backoff, this many attempts (a down server: waited for).
 REMINDER_MAX_ATTEMPTS = int(os.environ.get("REMINDER_MAX_ATTEMPTS", "5"))
 REMINDER_RETRY_BACKOFF_SECONDS = int(os.environ.get("REMINDER_RETRY_BACKOFF_SECONDS", "60"))
 # Rows claimed per transaction by one scan.
@@ -249,9 +248,7 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "none"
-# A password change keeps this device signed in; every other session ends at once
-# (kapclinic/clinic/signin.py).
-ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False  # other sessions end (kapclinic/clinic/signin.py)
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PREVENT_ENUMERATION = True
@@ -386,11 +383,9 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
-# Seconds before an unresponsive SMTP server counts as a failed send (kept well below
-# REMINDER_SENDING_TIMEOUT_SECONDS, so a slow send is never reclaimed while still running).
+# Seconds an SMTP server may stall a send (well below REMINDER_SENDING_TIMEOUT_SECONDS).
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
-# The only mail a page sends is allauth's (a password reset, or "no account with this
-# address"): its longest wait on the SMTP server, after which the page says it could not send.
+# The same for the only mail a page sends (allauth's password reset).
 KAP_WEB_EMAIL_TIMEOUT_SECONDS = float(os.environ.get("KAP_WEB_EMAIL_TIMEOUT_SECONDS", "3"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "KAP Clinic <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
@@ -401,6 +396,5 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    # WeasyPrint reports each layout step at INFO; its warnings (refused fetches) still show.
-    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
+    "loggers": {"weasyprint.progress": {"level": "WARNING"}},  # not each layout step
 }
