@@ -24,7 +24,7 @@ from kapclinic.clinic.models import (
 )
 from kapclinic.demo.builder import NO_LONG_TERM_HARM as CLEAR
 from kapclinic.demo.builder import dosing_session, start_course
-from kapclinic.demo.builder.course import dose
+from kapclinic.demo.builder.course import dose, record_vitals
 from kapclinic.demo.treatment import final_records_movable
 from sessions.gate import evaluate_gate
 from sessions.models import DosingError, DosingSession
@@ -133,7 +133,9 @@ def test_a_dose_past_the_plans_sessions_waits_for_a_reevaluation(team):
     # The checklist held the session at "re-evaluation due", so no override was written.
     confirm_companion(session, team.nurse)
     given = dose(team, session, third + timedelta(minutes=15), "200", "LOT-M1")
-    # A booster in the same session is not a new session: not refused.
+    # A booster in the same session is not a new session: not refused (after a reading since
+    # the first dose, which every booster waits for).
+    record_vitals(team, session, third + timedelta(minutes=45), 130)
     dose(team, session, third + timedelta(minutes=50), "50", "LOT-M2")
     assert given.pk and session.administrations.count() == 2
     block = block_of(team.course)

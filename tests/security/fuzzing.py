@@ -197,6 +197,10 @@ def _dosed(scene):
             "witnessed_by": nurse,
         },
     )
+    # A settled recheck after the dose: discharge needs a reading since it.
+    recheck = {"systolic": 124, "diastolic": 80, "heart_rate": 70, "spo2": 98}
+    recheck["taken_at"] = session.started_at + datetime.timedelta(minutes=55)
+    services.record_vitals(session, nurse, recheck)
     return session
 
 

@@ -178,6 +178,10 @@ def dosing_session(
     for number in range(boosters):
         dose(team, session, dose_at + timedelta(minutes=30 + number), "50", f"LOT-B{number}")
     readings([(minute, systolic) for minute, systolic in vitals if minute >= 30])
+    last_dose = 30 + boosters - 1 if boosters else 0
+    if not any(minute >= last_dose for minute, _ in vitals):
+        # Discharge needs a reading since the last dose (reference §4.2): a settled recheck.
+        readings([(last_dose + 10, 124)])
     if observations:
         for minute, moaas, dissociation in ((20, 4, "moderate"), (45, 5, "mild")):
             services.record_observation(
