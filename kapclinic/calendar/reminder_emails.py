@@ -6,7 +6,7 @@ clinic and a time, never a treatment nor the staff's message (it may hold clinic
 the patient reads that signed in. Found by the reminders app by this module's name.
 """
 
-from kapclinic.reminders.emails import Skip, link, local, register
+from kapclinic.reminders.emails import Skip, link, local, register, subject_of
 from kapclinic.reminders.models import Kind, SubjectType
 from kapclinic.reminders.signals import write_row
 
@@ -36,13 +36,8 @@ def tell_patient(request):
 def answered(reminder, now):
     """The request as it stands when the email is written (the patient may have answered an
     offer since: the email says where it is now)."""
-    request = (
-        AppointmentRequest.objects.select_related("clinic", "booked")
-        .filter(pk=reminder.subject_id)
-        .first()
-    )
-    if request is None:
-        raise Skip("the appointment request no longer exists")
+    rows = AppointmentRequest.objects.select_related("clinic", "booked")
+    request = subject_of(reminder, rows, "appointment request")
     if request.status not in TOLD:
         raise Skip(f"the request is {request.get_status_display().lower()}")
     clinic = request.clinic

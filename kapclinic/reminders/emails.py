@@ -55,6 +55,14 @@ class Skip(Exception):
     """The reminder must not go; the message is the reason recorded on the row."""
 
 
+def subject_of(reminder, rows, what):
+    """The reminder's subject from `rows`, or Skip: it was deleted since the row was written."""
+    subject = rows.filter(pk=reminder.subject_id).first()
+    if subject is None:
+        raise Skip(f"the {what} no longer exists")
+    return subject
+
+
 def link(name, *args):
     return settings.SITE_URL.rstrip("/") + reverse(name, args=args)
 
@@ -74,11 +82,7 @@ def local(moment, clinic):
 
 
 def _appointment(reminder, now):
-    appointment = (
-        Appointment.objects.select_related("clinic").filter(pk=reminder.subject_id).first()
-    )
-    if appointment is None:
-        raise Skip("the appointment no longer exists")
+    appointment = subject_of(reminder, Appointment.objects.select_related("clinic"), "appointment")
     kind = reminder.kind
     if kind in NOTICE_KINDS and (reminder.sequence or 0) < appointment.sequence:
         raise Skip("the appointment changed again: a newer notice goes instead")
@@ -111,9 +115,7 @@ def _hours(minutes):
 
 
 def _intake(reminder, now):
-    record = IntakeRecord.objects.select_related("course").filter(pk=reminder.subject_id).first()
-    if record is None:
-        raise Skip("the intake no longer exists")
+    record = subject_of(reminder, IntakeRecord.objects.select_related("course"), "intake")
     if record.course.state not in INTAKE_OPEN_STATES:
         raise Skip("the intake was submitted")
     return record, {}
@@ -135,9 +137,7 @@ def _measures(reminder, now):
 
 
 def _invitation(reminder, now):
-    invitation = Invitation.objects.filter(pk=reminder.subject_id).first()
-    if invitation is None:
-        raise Skip("the invitation no longer exists")
+    invitation = subject_of(reminder, Invitation.objects, "invitation")
     status = invitation.status
     if status != Invitation.Status.VALID:
         raise Skip(f"the invitation is {Invitation.Status(status).label.lower()}")
@@ -151,13 +151,8 @@ def _invitation(reminder, now):
 
 
 def _staff_invitation(reminder, now):
-    invitation = (
-        StaffInvitation.objects.select_related("provider__user", "invited_by")
-        .filter(pk=reminder.subject_id)
-        .first()
-    )
-    if invitation is None:
-        raise Skip("the invitation no longer exists")
+    rows = StaffInvitation.objects.select_related("provider__user", "invited_by")
+    invitation = subject_of(reminder, rows, "invitation")
     provider = invitation.provider
     if provider.invitations.values_list("pk", flat=True).first() != invitation.pk:
         raise Skip("a newer invitation replaced it")
@@ -211,9 +206,7 @@ def _safety_flag(reminder, now):
 
 
 def _follow_up(reminder, now):
-    task = FollowUpTask.objects.filter(pk=reminder.subject_id).select_related("course").first()
-    if task is None:
-        raise Skip("the follow-up task no longer exists")
+    task = subject_of(reminder, FollowUpTask.objects.select_related("course"), "follow-up task")
     if not task.is_open:
         raise Skip("the follow-up task was closed")
     return task, {"chart_url": link("clinic:patient-chart", task.course.patient_id)}
@@ -239,13 +232,8 @@ def _stock_count(reminder, now):
 
 def _emergency_access(reminder, now):
     """Sent however late: the clinic's admins hear of every break-glass (it may have ended)."""
-    access = (
-        EmergencyAccess.objects.select_related("patient__clinic", "user__provider__clinic")
-        .filter(pk=reminder.subject_id)
-        .first()
-    )
-    if access is None:
-        raise Skip("the emergency access no longer exists")
+    rows = EmergencyAccess.objects.select_related("patient__clinic", "user__provider__clinic")
+    access = subject_of(reminder, rows, "emergency access")
     url = link("admin:clinic_emergencyaccess_change", access.pk)
     return access, access.notice_context() | {"url": url}
 

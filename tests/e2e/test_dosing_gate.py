@@ -13,12 +13,11 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from kapclinic.clinic.models import Role
-from kapclinic.demo.builder import check_in, clear_course, sign_consent
-from sessions import services
 from sessions.models import Administration, GateOverride
-from tests.factories import AppointmentFactory, signed_protocol
+from tests.factories import signed_protocol
 
 from .actions import staff_sign_in
+from .test_dosing_day_walk import session_today
 from .test_dosing_session import record_identity, record_vitals
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -42,20 +41,7 @@ def test_override_and_booster_follow_what_was_measured(
     # The booster follows at once in this test; the interval rule is tested in tests/sessions.
     signed_protocol(side.clinic, min_minutes_between_doses=0)
     prescriber, nurse = side.staff[Role.PRESCRIBER], side.staff[Role.NURSE]
-    course = side.courses[0]
-    clear_course(course, prescriber.user)
-    sign_consent(course)
-    start = timezone.now() - datetime.timedelta(minutes=10)
-    appointment = AppointmentFactory(
-        course=course,
-        starts_at=start,
-        ends_at=start + datetime.timedelta(hours=3),
-        clinician=prescriber,
-    )
-    check_in(appointment, course.patient.user, start=start)
-    session = services.open_session(appointment, nurse.user)
-    services.confirm_companion(session, nurse.user)
-    services.record_weight(session, nurse.user, Decimal("70"))
+    appointment, session = session_today(side)
 
     page.on("dialog", lambda dialog: dialog.accept())  # the data-confirm buttons
     staff_sign_in(page, live_server, prescriber, enrol_mfa(prescriber.user), totp_code)
